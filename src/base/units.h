@@ -1,0 +1,15 @@
+// Human-readable sizes and times for reports.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace strata {
+
+// "0 B", "512 B", "1.5 kB", "23 MB": decimal units, as docker and dive print.
+std::string HumanBytes(int64_t bytes);
+
+// Seconds since the epoch as "2024-01-02T03:04:05Z"; empty for 0.
+std::string IsoTime(int64_t seconds);
+
+}  // namespace strata

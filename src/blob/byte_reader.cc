@@ -1,0 +1,80 @@
+#include "blob/byte_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/error.h"
+
+namespace strata {
+
+SharedFile::SharedFile(const std::string& path) : path_(path) {
+  fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) Fail("cannot open {}: {}", path, strerror(errno));
+
+  struct stat info;
+  if (fstat(fd_, &info) != 0) Fail("cannot stat {}: {}", path, strerror(errno));
+  size_ = info.st_size;
+}
+
+SharedFile::~SharedFile() {
+  if (fd_ >= 0) close(fd_);
+}
+
+size_t SharedFile::ReadAt(int64_t offset, void* buffer, size_t size) const {
+  while (true) {
+    ssize_t got = pread(fd_, buffer, size, offset);
+    if (got >= 0) return static_cast<size_t>(got);
+    if (errno != EINTR) Fail("cannot read {}: {}", path_, strerror(errno));
+  }
+}
+
+namespace {
+
+class FileRangeReader : public ByteReader {
+ public:
+  FileRangeReader(std::shared_ptr<const SharedFile> file, int64_t offset, int64_t length,
+                  std::string name)
+      : file_(std::move(file)), offset_(offset), left_(length), name_(std::move(name)) {}
+
+  size_t Read(void* buffer, size_t size) override {
+    if (left_ <= 0) return 0;
+    if (static_cast<int64_t>(size) > left_) size = static_cast<size_t>(left_);
+
+    size_t got = file_->ReadAt(offset_, buffer, size);
+    if (got == 0) Fail("{} is truncated: {} bytes missing", name_, left_);
+
+    offset_ += static_cast<int64_t>(got);
+    left_ -= static_cast<int64_t>(got);
+    return got;
+  }
+
+ private:
+  std::shared_ptr<const SharedFile> file_;
+  int64_t offset_;
+  int64_t left_;
+  std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteReader> OpenFileRange(std::shared_ptr<const SharedFile> file,
+                                          int64_t offset, int64_t length, std::string name) {
+  return std::make_unique<FileRangeReader>(std::move(file), offset, length, std::move(name));
+}
+
+std::string ReadAll(ByteReader& reader, size_t limit, const std::string& what) {
+  std::string data;
+  char buffer[65536];
+  while (size_t got = reader.Read(buffer, sizeof buffer)) {
+    if (data.size() + got > limit)
+      Fail("{} is larger than the {}-byte limit for metadata", what, limit);
+    data.append(buffer, got);
+  }
+  return data;
+}
+
+}  // namespace strata

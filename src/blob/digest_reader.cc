@@ -1,0 +1,18 @@
+#include "blob/digest_reader.h"
+
+namespace strata {
+
+size_t DigestReader::Read(void* buffer, size_t size) {
+  size_t got = inner_->Read(buffer, size);
+  hasher_.Update(buffer, got);
+  bytes_ += static_cast<int64_t>(got);
+  return got;
+}
+
+void DigestReader::Drain() {
+  char buffer[65536];
+  while (Read(buffer, sizeof buffer) > 0) {
+  }
+}
+
+}  // namespace strata

@@ -1,0 +1,74 @@
+#include "layer/layer_entry.h"
+
+namespace strata {
+
+const char* EntryKindName(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::kFile: return "file";
+    case EntryKind::kDirectory: return "dir";
+    case EntryKind::kSymlink: return "symlink";
+    case EntryKind::kHardlink: return "hardlink";
+    case EntryKind::kCharDevice: return "char";
+    case EntryKind::kBlockDevice: return "block";
+    case EntryKind::kFifo: return "fifo";
+    case EntryKind::kSocket: return "socket";
+    case EntryKind::kWhiteout: return "whiteout";
+    case EntryKind::kOpaque: return "opaque";
+  }
+  return "?";
+}
+
+char EntryKindLetter(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::kDirectory: return 'd';
+    case EntryKind::kSymlink: return 'l';
+    case EntryKind::kHardlink: return 'h';
+    case EntryKind::kCharDevice: return 'c';
+    case EntryKind::kBlockDevice: return 'b';
+    case EntryKind::kFifo: return 'p';
+    case EntryKind::kSocket: return 's';
+    default: return '-';
+  }
+}
+
+std::string CleanLayerPath(std::string_view name, bool* escaped) {
+  *escaped = !name.empty() && name.front() == '/';
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('/', start);
+    if (end == std::string_view::npos) end = name.size();
+    std::string_view part = name.substr(start, end - start);
+    start = end + 1;
+
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (parts.empty()) {
+        *escaped = true;
+      } else {
+        parts.pop_back();
+      }
+      continue;
+    }
+    parts.push_back(part);
+  }
+
+  std::string clean;
+  for (std::string_view part : parts) {
+    if (!clean.empty()) clean += '/';
+    clean += part;
+  }
+  return clean;
+}
+
+std::string_view BaseName(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string_view DirName(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
+}
+
+}  // namespace strata

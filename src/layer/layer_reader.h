@@ -1,0 +1,44 @@
+// Reads one layer blob in a single pass: blob digest, decompression,
+// diff_id, tar entries. Nothing is written to disk and file contents are
+// never held in memory: each is hashed (XXH3) as it streams past.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "blob/byte_reader.h"
+#include "blob/decompress.h"
+#include "layer/layer_entry.h"
+
+namespace strata {
+
+// What one layer holds, as read from its blob.
+struct LayerContents {
+  std::vector<LayerEntry> entries;  // In tar order.
+  std::string blob_digest;          // sha256 of the stored (maybe compressed) bytes.
+  std::string diff_id;              // sha256 of the uncompressed tar stream.
+  int64_t blob_size = 0;
+  int64_t tar_size = 0;  // Uncompressed bytes, including anything after the end marker.
+  Compression compression = Compression::kNone;
+  std::vector<std::string> warnings;
+};
+
+struct LayerReadOptions {
+  // Names the layer in messages: "layer 3 (sha256:ab12…)".
+  std::string name;
+
+  // Counts raw bytes read, for progress displays; may be null. Updated from
+  // the reading thread with relaxed atomics.
+  std::atomic<int64_t>* bytes_read = nullptr;
+};
+
+// Reads the whole of |blob|. Throws Error naming the layer when the bytes
+// are not a tar stream (after decompression) or are corrupt or truncated.
+// Digests are computed, not checked: the caller compares them with what the
+// manifest and config promise. Safe to call on several threads at once with
+// different readers.
+LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options);
+
+}  // namespace strata

@@ -1,0 +1,198 @@
+#include "model/analysis.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <exception>
+#include <numeric>
+#include <thread>
+#include <unordered_set>
+
+#include "base/error.h"
+
+namespace strata {
+
+namespace {
+
+std::string ShortDigest(const std::string& digest) {
+  return digest.size() > 19 ? digest.substr(0, 19) : digest;
+}
+
+std::string LayerName(int index, const LayerBlob& blob, const std::string& diff_id) {
+  const std::string& id = blob.digest.empty() ? diff_id : blob.digest;
+  return fmt::format("layer {} ({})", index + 1, ShortDigest(id));
+}
+
+// Reads one layer and checks its digests against the manifest and config.
+LayerContents ReadAndVerify(int index, const LayerBlob& blob, const std::string& diff_id,
+                            std::atomic<int64_t>* bytes_read) {
+  LayerReadOptions options;
+  options.name = LayerName(index, blob, diff_id);
+  options.bytes_read = bytes_read;
+  std::unique_ptr<ByteReader> reader = blob.open();
+  LayerContents contents = ReadLayer(*reader, options);
+
+  if (!blob.digest.empty() && contents.blob_digest != blob.digest)
+    Fail("{}: blob digest mismatch: the manifest says {}, the bytes hash to {}", options.name,
+         blob.digest, contents.blob_digest);
+  if (contents.diff_id != diff_id)
+    Fail("{}: diff_id mismatch: the config says {}, the uncompressed tar hashes to {}",
+         options.name, diff_id, contents.diff_id);
+  return contents;
+}
+
+// Reads all layers, |threads| at a time, largest first so one big layer
+// starts early instead of finishing last. Rethrows the first error in layer
+// order once every worker has stopped.
+void ReadLayers(Analysis* analysis, int threads, std::atomic<int64_t>* bytes_read) {
+  std::vector<Layer>& layers = analysis->layers;
+  std::vector<size_t> order(layers.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&layers](size_t a, size_t b) {
+    return layers[a].blob.size > layers[b].blob.size;
+  });
+
+  std::vector<std::exception_ptr> errors(layers.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto work = [&] {
+    for (size_t i; !failed && (i = next.fetch_add(1)) < order.size();) {
+      Layer& layer = layers[order[i]];
+      try {
+        layer.contents = ReadAndVerify(layer.index, layer.blob, layer.diff_id, bytes_read);
+      } catch (...) {
+        errors[order[i]] = std::current_exception();
+        failed = true;
+      }
+    }
+  };
+
+  int count = std::max(1, std::min<int>(threads, static_cast<int>(layers.size())));
+  std::vector<std::thread> workers;
+  for (int t = 1; t < count; ++t) workers.emplace_back(work);
+  work();
+  for (std::thread& worker : workers) worker.join();
+
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+}
+
+// Pairs layers with the history steps that made them: the steps not marked
+// empty_layer, in order. Images edited by hand or by some tools do not line
+// up; then the steps are matched from the first and the rest left blank.
+void MatchHistory(Analysis* analysis) {
+  std::vector<int> steps;
+  const std::vector<HistoryStep>& history = analysis->config.history;
+  for (size_t i = 0; i < history.size(); ++i)
+    if (!history[i].empty_layer) steps.push_back(static_cast<int>(i));
+
+  if (!history.empty() && steps.size() != analysis->layers.size())
+    analysis->warnings.push_back(fmt::format(
+        "the history has {} steps that made layers but the image has {} layers; build steps "
+        "may be shown against the wrong layers",
+        steps.size(), analysis->layers.size()));
+  for (size_t i = 0; i < analysis->layers.size() && i < steps.size(); ++i)
+    analysis->layers[i].history_index = steps[i];
+}
+
+void Summarize(Layer* layer) {
+  LayerSummary& s = layer->summary;
+  for (const Change& change : layer->changes) {
+    switch (change.kind) {
+      case ChangeKind::kAdded: ++s.added_files; s.added_bytes += change.size; break;
+      case ChangeKind::kModified: ++s.modified_files; s.modified_bytes += change.size; break;
+      case ChangeKind::kMetadata: ++s.metadata_files; s.metadata_bytes += change.size; break;
+      case ChangeKind::kRestored: ++s.restored_files; s.restored_bytes += change.size; break;
+      case ChangeKind::kRemoved: ++s.removed_paths; s.removed_bytes += change.size; break;
+    }
+  }
+  for (const LayerEntry& entry : layer->contents.entries) s.content_bytes += entry.size;
+  std::stable_sort(layer->changes.begin(), layer->changes.end(),
+                   [](const Change& a, const Change& b) { return a.size > b.size; });
+}
+
+void MergeLayers(Analysis* analysis) {
+  DiveMetricsBuilder dive;
+  for (Layer& layer : analysis->layers) {
+    dive.AddLayer(layer.index, layer.contents, analysis->merge);
+    analysis->merge.Apply(layer.index, layer.contents, &layer.changes, &analysis->warnings);
+    Summarize(&layer);
+  }
+  analysis->dive = dive.Finish();
+}
+
+// Turns the merge's dropped file versions into waste, leaving out any whose
+// bytes still reach the final filesystem through a hard link.
+void ComputeWaste(Analysis* analysis) {
+  std::unordered_set<const LayerEntry*> reachable;
+  FileTree::Walk(analysis->merge.tree().root(), "",
+                 [&](const FileNode* node, const std::string&) {
+                   if (node->kind() == EntryKind::kFile) {
+                     ++analysis->final_files;
+                     analysis->final_bytes += node->size();
+                   }
+                   if (node->content != nullptr) reachable.insert(node->content);
+                 });
+
+  for (const DroppedFile& dropped : analysis->merge.dropped()) {
+    if (reachable.count(dropped.entry)) continue;
+    reachable.insert(dropped.entry);  // Count each stored version once.
+    WasteItem item{dropped.entry->path, dropped.layer, dropped.by_layer, dropped.entry->size,
+                   dropped.removed};
+    analysis->wasted_bytes += item.size;
+    analysis->layers[item.layer].summary.wasted_bytes += item.size;
+    if (item.removed) {
+      analysis->recoverable_bytes += item.size;
+      ++analysis->recoverable_files;
+    }
+    analysis->waste.push_back(std::move(item));
+  }
+  std::stable_sort(analysis->waste.begin(), analysis->waste.end(),
+                   [](const WasteItem& a, const WasteItem& b) { return a.size > b.size; });
+}
+
+}  // namespace
+
+int64_t KnownBlobBytes(const ImageSource& source) {
+  int64_t total = 0;
+  for (const LayerBlob& blob : source.layers) {
+    if (blob.size < 0) return -1;
+    total += blob.size;
+  }
+  return total;
+}
+
+Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
+  Analysis analysis;
+  analysis.config = ParseImageConfig(source.config_json, "the image config");
+  analysis.source = std::move(source);
+  analysis.warnings = analysis.source.warnings;
+
+  const std::vector<std::string>& diff_ids = analysis.config.diff_ids;
+  if (diff_ids.size() != analysis.source.layers.size())
+    Fail("the image config lists {} diff_ids but the manifest lists {} layers", diff_ids.size(),
+         analysis.source.layers.size());
+  for (size_t i = 0; i < diff_ids.size(); ++i) {
+    Layer layer;
+    layer.index = static_cast<int>(i);
+    layer.blob = analysis.source.layers[i];
+    layer.diff_id = diff_ids[i];
+    analysis.layers.push_back(std::move(layer));
+  }
+
+  int threads = options.threads > 0 ? options.threads
+                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ReadLayers(&analysis, threads, options.bytes_read);
+  MatchHistory(&analysis);
+  MergeLayers(&analysis);
+  ComputeWaste(&analysis);
+
+  for (const Layer& layer : analysis.layers) {
+    analysis.blob_bytes += layer.contents.blob_size;
+    analysis.tar_bytes += layer.contents.tar_size;
+    analysis.content_bytes += layer.summary.content_bytes;
+  }
+  return analysis;
+}
+
+}  // namespace strata

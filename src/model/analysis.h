@@ -1,0 +1,95 @@
+// The image model: everything strata knows about one image after one pass
+// over its layers. Built by Analyze(); read by the reports and rules.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "layer/layer_reader.h"
+#include "model/dive_metrics.h"
+#include "model/file_tree.h"
+#include "model/image_config.h"
+#include "model/layer_merge.h"
+#include "source/image_source.h"
+
+namespace strata {
+
+struct LayerSummary {
+  int added_files = 0, modified_files = 0, metadata_files = 0, restored_files = 0;
+  int removed_paths = 0;
+  int64_t added_bytes = 0, modified_bytes = 0, metadata_bytes = 0, restored_bytes = 0;
+  int64_t removed_bytes = 0;  // Bytes of lower layers this layer hid.
+  int64_t wasted_bytes = 0;   // Bytes this layer stores that the final filesystem lacks.
+  int64_t content_bytes = 0;  // Sum of this layer's file sizes.
+};
+
+struct Layer {
+  int index = 0;             // 0-based; reports print index + 1.
+  LayerBlob blob;            // Where it came from, as the manifest named it.
+  std::string diff_id;       // Verified against the config.
+  LayerContents contents;    // Entries, digests and sizes as read.
+  int history_index = -1;    // Into config.history; -1 when unmatched.
+  std::vector<Change> changes;  // Largest first.
+  LayerSummary summary;
+};
+
+// A stored file version that never reaches the final filesystem.
+struct WasteItem {
+  std::string path;
+  int layer;     // Layer that stored it.
+  int by_layer;  // Layer that removed or overwrote it.
+  int64_t size;
+  bool removed;  // True: the path was deleted (recoverable from the layer).
+};
+
+// Not copyable: the tree points into the layers' entries.
+struct Analysis {
+  Analysis() = default;
+  Analysis(Analysis&&) = default;
+  Analysis& operator=(Analysis&&) = default;
+  Analysis(const Analysis&) = delete;
+  Analysis& operator=(const Analysis&) = delete;
+
+  ImageSource source;
+  ImageConfig config;
+  std::vector<Layer> layers;
+  LayerMerge merge;  // Holds the final filesystem: merge.tree().
+
+  std::vector<WasteItem> waste;  // Largest first.
+  int64_t wasted_bytes = 0;
+  int64_t recoverable_bytes = 0;  // The part of waste whose paths were removed.
+  int recoverable_files = 0;
+
+  int64_t blob_bytes = 0;     // Stored (compressed) size of all layers.
+  int64_t tar_bytes = 0;      // Uncompressed size of all layers.
+  int64_t content_bytes = 0;  // File content in all layers.
+  int64_t final_bytes = 0;    // File content of the final filesystem.
+  int64_t final_files = 0;
+
+  DiveMetrics dive;
+  std::vector<std::string> warnings;
+
+  const HistoryStep* StepOf(const Layer& layer) const {
+    return layer.history_index < 0 ? nullptr : &config.history[layer.history_index];
+  }
+};
+
+struct AnalyzeOptions {
+  int threads = 0;  // 0: one per core.
+  // Raw bytes read so far, summed over layers; for a progress display.
+  std::atomic<int64_t>* bytes_read = nullptr;
+};
+
+// Reads every layer of |source| (in parallel), verifies every digest and
+// diff_id, merges the layers and computes waste. Throws Error on anything
+// unreadable or inconsistent, naming the layer.
+Analysis Analyze(ImageSource source, const AnalyzeOptions& options);
+
+// Total stored bytes of |source|'s layers when the source knows them, else
+// -1; lets a progress display show a fraction.
+int64_t KnownBlobBytes(const ImageSource& source);
+
+}  // namespace strata

@@ -1,0 +1,44 @@
+// dive's efficiency metrics, computed the way dive 0.12–0.13 computes them,
+// so that teams moving from dive keep their CI thresholds. strata's own,
+// more complete waste figure lives in model/analysis (see doc/metrics.md for
+// both formulas side by side).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "layer/layer_reader.h"
+#include "model/layer_merge.h"
+
+namespace strata {
+
+struct DiveMetrics {
+  double efficiency = 1.0;
+  int64_t wasted_bytes = 0;
+  int64_t image_size = 0;  // Sum of every layer's entry sizes.
+  int64_t user_size = 0;   // The same for every layer but the first.
+  double user_wasted_fraction = 0.0;  // wasted_bytes / user_size; NaN when user_size is 0.
+};
+
+class DiveMetricsBuilder {
+ public:
+  // Adds layer |index|. Must be called before |merge| applies that layer:
+  // a whiteout of a directory counts what the layers below held there.
+  void AddLayer(int index, const LayerContents& layer, const LayerMerge& merge);
+
+  DiveMetrics Finish() const;
+
+ private:
+  struct PathData {
+    int64_t cumulative = 0;
+    int64_t minimum = -1;
+    int seen = 0;
+  };
+
+  std::unordered_map<std::string, PathData> paths_;
+  int64_t image_size_ = 0;
+  int64_t user_size_ = 0;
+};
+
+}  // namespace strata

@@ -1,0 +1,46 @@
+// The image config: the build's record of itself (platform, runtime
+// settings, the diff_ids of its layers, the history of its build steps).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+struct HistoryStep {
+  std::string created_by;  // As stored, e.g. "/bin/sh -c #(nop)  ENV A=b".
+  std::string created;     // RFC 3339 text as stored.
+  std::string comment;
+  std::string author;
+  bool empty_layer = false;
+};
+
+struct ImageConfig {
+  std::string architecture;
+  std::string os;
+  std::string variant;
+  std::string created;
+  std::string author;
+  std::string user;
+  std::string working_dir;
+  std::vector<std::string> env;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> exposed_ports;
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> diff_ids;
+  std::vector<HistoryStep> history;
+};
+
+// Parses config JSON. Throws Error naming |what| when it is not JSON or has
+// no rootfs.diff_ids list; unknown and missing optional fields are fine.
+ImageConfig ParseImageConfig(const std::string& json_text, const std::string& what);
+
+// The Dockerfile-like form of a history step: "RUN apt-get update",
+// "ENV A=b", "COPY file:ab12… in /app". Strips the "/bin/sh -c #(nop)"
+// noise of the legacy builder and buildkit's "|2 ARG=… " prefixes.
+std::string DescribeStep(const std::string& created_by);
+
+}  // namespace strata

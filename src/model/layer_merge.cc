@@ -1,0 +1,218 @@
+#include "model/layer_merge.h"
+
+#include <fmt/core.h>
+
+#include <string_view>
+#include <unordered_set>
+
+namespace strata {
+
+const char* ChangeKindName(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::kAdded: return "added";
+    case ChangeKind::kModified: return "modified";
+    case ChangeKind::kMetadata: return "metadata";
+    case ChangeKind::kRestored: return "unchanged";
+    case ChangeKind::kRemoved: return "removed";
+  }
+  return "?";
+}
+
+namespace {
+
+// What a path was before the layer, captured before the layer changes it.
+struct Before {
+  bool existed = false;
+  EntryKind kind = EntryKind::kDirectory;
+  const LayerEntry* entry = nullptr;
+  const LayerEntry* content = nullptr;
+  uint32_t mode = 0, uid = 0, gid = 0;
+};
+
+Before Capture(const FileNode* node) {
+  Before before;
+  if (node == nullptr) return before;
+  before.existed = true;
+  before.kind = node->kind();
+  before.entry = node->entry;
+  before.content = node->content;
+  before.mode = node->mode();
+  before.uid = node->uid();
+  before.gid = node->gid();
+  return before;
+}
+
+// Classifies what |after| (now in the tree) did to the path that was |before|.
+// Returns false when nothing changed worth listing (a directory stored
+// again as it was, which every layer does for the parents of its files).
+bool Classify(const Before& before, const FileNode* after, ChangeKind* kind) {
+  if (!before.existed) {
+    *kind = ChangeKind::kAdded;
+    return true;
+  }
+
+  bool same_metadata =
+      before.mode == after->mode() && before.uid == after->uid() && before.gid == after->gid();
+  if (before.kind == EntryKind::kDirectory && after->is_directory()) {
+    *kind = ChangeKind::kMetadata;
+    return !same_metadata;
+  }
+
+  bool same_content = before.kind == after->kind();
+  if (same_content && after->kind() == EntryKind::kFile) {
+    const LayerEntry* old_content = before.content;
+    const LayerEntry* new_content = after->content;
+    same_content = old_content != nullptr && new_content != nullptr &&
+                   old_content->size == new_content->size &&
+                   old_content->content_hash == new_content->content_hash;
+  } else if (same_content && before.entry != nullptr && after->entry != nullptr) {
+    same_content = before.entry->link == after->entry->link &&
+                   before.entry->device_major == after->entry->device_major &&
+                   before.entry->device_minor == after->entry->device_minor;
+  }
+
+  if (!same_content) *kind = ChangeKind::kModified;
+  else if (!same_metadata) *kind = ChangeKind::kMetadata;
+  else *kind = ChangeKind::kRestored;
+  return true;
+}
+
+struct SubtreeSize {
+  int64_t bytes = 0;
+  int files = 0;
+};
+
+SubtreeSize Measure(const FileNode* node) {
+  SubtreeSize size;
+  FileTree::Walk(node, "", [&size](const FileNode* n, const std::string&) {
+    if (n->kind() == EntryKind::kFile) {
+      size.bytes += n->size();
+      ++size.files;
+    }
+  });
+  return size;
+}
+
+}  // namespace
+
+void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change>* changes,
+                       std::vector<std::string>* warnings) {
+  // What each stored path was before this layer, for classifying later.
+  const std::vector<LayerEntry>& entries = layer.entries;
+  std::vector<Before> before(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (!entries[i].is_whiteout()) before[i] = Capture(tree_.Find(entries[i].path));
+
+  ApplyWhiteouts(index, layer, changes);
+
+  for (const LayerEntry& entry : entries)
+    if (!entry.is_whiteout()) ApplyEntry(index, entry, warnings);
+
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const LayerEntry& entry = entries[i];
+    if (entry.is_whiteout() || entry.path.empty()) continue;
+    const FileNode* after = tree_.Find(entry.path);
+    ChangeKind kind;
+    if (after == nullptr || !Classify(before[i], after, &kind)) continue;
+    Change change{entry.path, kind, entry.kind, entry.size, 0, 1};
+    if (before[i].content != nullptr) change.previous_size = before[i].content->size;
+    changes->push_back(std::move(change));
+  }
+}
+
+void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
+                                std::vector<Change>* changes) {
+  // Paths this layer stores again are changes of the layer, not removals.
+  std::unordered_set<std::string_view> stored;
+  for (const LayerEntry& entry : layer.entries)
+    if (!entry.is_whiteout()) stored.insert(entry.path);
+
+  auto record_removal = [&](const FileNode* node, const std::string& path) {
+    if (stored.count(path)) return;
+    SubtreeSize size = Measure(node);
+    changes->push_back({path, ChangeKind::kRemoved, node->kind(), size.bytes, size.bytes, size.files});
+  };
+
+  for (const LayerEntry& entry : layer.entries) {
+    if (entry.kind == EntryKind::kWhiteout) {
+      FileNode* node = tree_.Find(entry.path);
+      // A whiteout of a path no lower layer has is harmless.
+      if (node == nullptr || node->parent == nullptr) continue;
+      record_removal(node, entry.path);
+      DropSubtree(node, index, !stored.count(entry.path));
+      tree_.Remove(entry.path);
+    } else if (entry.kind == EntryKind::kOpaque) {
+      FileNode* dir = tree_.Find(entry.path);
+      if (dir == nullptr || !dir->is_directory()) continue;
+      for (const auto& [name, child] : dir->children) {
+        std::string path = entry.path.empty() ? name : entry.path + "/" + name;
+        record_removal(child.get(), path);
+        DropSubtree(child.get(), index, !stored.count(path));
+      }
+      dir->children.clear();
+    }
+  }
+}
+
+void LayerMerge::ApplyEntry(int index, const LayerEntry& entry,
+                            std::vector<std::string>* warnings) {
+  if (entry.path.empty()) {
+    // The root directory itself: only its metadata can change.
+    if (entry.kind == EntryKind::kDirectory) {
+      tree_.root()->entry = &entry;
+      tree_.root()->layer = index;
+    }
+    return;
+  }
+
+  FileNode* node =
+      tree_.Ensure(entry.path, [this, index](FileNode* lost) { DropNode(lost, index, true); });
+
+  // Resolve a hard link before the node changes: it may name itself.
+  const LayerEntry* content = nullptr;
+  if (entry.kind == EntryKind::kFile) {
+    content = &entry;
+  } else if (entry.kind == EntryKind::kHardlink) {
+    const FileNode* target = tree_.Find(entry.link);
+    if (target != nullptr && target->content != nullptr) {
+      content = target->content;
+    } else {
+      warnings->push_back(fmt::format("layer {}: hard link /{} points to /{}, which is not a file",
+                                      index + 1, entry.path, entry.link));
+    }
+  }
+
+  bool keeps_children = entry.kind == EntryKind::kDirectory && node->is_directory();
+  DropNode(node, index, false);
+  if (!keeps_children) {
+    for (const auto& [name, child] : node->children) DropSubtree(child.get(), index, true);
+    node->children.clear();
+  }
+
+  node->entry = &entry;
+  node->content = content;
+  node->layer = index;
+}
+
+void LayerMerge::DropNode(const FileNode* node, int by_layer, bool removed) {
+  if (node->entry != nullptr && node->entry->kind == EntryKind::kFile && node->entry->size > 0)
+    dropped_.push_back({node->entry, node->layer, by_layer, removed});
+}
+
+void LayerMerge::DropSubtree(const FileNode* node, int by_layer, bool removed) {
+  FileTree::Walk(node, "", [&](const FileNode* n, const std::string&) {
+    DropNode(n, by_layer, removed);
+  });
+}
+
+int64_t LayerMerge::StoredBytesBeneath(const std::string& path) const {
+  const FileNode* node = tree_.Find(path);
+  if (node == nullptr || !node->is_directory()) return 0;
+  int64_t bytes = 0;
+  FileTree::Walk(node, "", [&bytes](const FileNode* n, const std::string&) {
+    if (n->entry != nullptr && n->entry->kind == EntryKind::kFile) bytes += n->entry->size;
+  });
+  return bytes;
+}
+
+}  // namespace strata

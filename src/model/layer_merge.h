@@ -1,0 +1,76 @@
+// Applies layers, in order, to a FileTree, exactly as the OCI image spec
+// defines it, and records what each layer did.
+//
+// Per layer: whiteouts and opaque markers first (they speak of the layers
+// below, never of their own layer), then the entries in tar order. A file
+// entry replaces what was at its path; a directory entry over a directory
+// only updates its metadata and keeps its children; a hard link shares the
+// content of its target as the tree holds it at that moment.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "layer/layer_reader.h"
+#include "model/file_tree.h"
+
+namespace strata {
+
+enum class ChangeKind : uint8_t {
+  kAdded,     // The path did not exist below.
+  kModified,  // Content, type or link target changed.
+  kMetadata,  // Only mode or owner changed, yet the layer stores a full copy.
+  kRestored,  // Stored again with nothing changed: pure waste.
+  kRemoved,   // A whiteout or opaque directory removed it.
+};
+
+const char* ChangeKindName(ChangeKind kind);
+
+struct Change {
+  std::string path;
+  ChangeKind kind;
+  EntryKind type;             // The new entry's type; for removals the old one's.
+  int64_t size = 0;           // Bytes stored by this layer (removed: bytes it hid).
+  int64_t previous_size = 0;  // Bytes the path had below (files: its content).
+  int files = 1;              // For removals: how many files the subtree held.
+};
+
+// A stored file version that does not reach the final filesystem.
+struct DroppedFile {
+  const LayerEntry* entry;
+  int layer;     // Layer that stored it.
+  int by_layer;  // Layer that removed or replaced it.
+  bool removed;  // True: its path was removed; false: overwritten.
+};
+
+class LayerMerge {
+ public:
+  // Applies layer |index| (layers must come in order 0, 1, 2, …). Appends
+  // to |changes| what the layer did, largest-first ordering left to the
+  // caller, and to |warnings| what looked wrong (dangling hard links).
+  void Apply(int index, const LayerContents& layer, std::vector<Change>* changes,
+             std::vector<std::string>* warnings);
+
+  const FileTree& tree() const { return tree_; }
+
+  // Every file version dropped so far, in the order they were dropped.
+  // Hard-link targets that stay reachable are removed by the caller.
+  const std::vector<DroppedFile>& dropped() const { return dropped_; }
+
+  // The bytes of the regular files beneath |path| in the current tree, as
+  // their tar headers give them (hard links count 0): dive's measure for a
+  // whiteout of a directory. 0 when |path| is absent or not a directory.
+  int64_t StoredBytesBeneath(const std::string& path) const;
+
+ private:
+  void ApplyWhiteouts(int index, const LayerContents& layer, std::vector<Change>* changes);
+  void ApplyEntry(int index, const LayerEntry& entry, std::vector<std::string>* warnings);
+  void DropSubtree(const FileNode* node, int by_layer, bool removed);
+  void DropNode(const FileNode* node, int by_layer, bool removed);
+
+  FileTree tree_;
+  std::vector<DroppedFile> dropped_;
+};
+
+}  // namespace strata

@@ -1,0 +1,180 @@
+#include "report/json_report.h"
+
+#include <cmath>
+
+#include "model/image_config.h"
+
+namespace strata {
+
+namespace {
+
+using json = nlohmann::json;
+
+json ImageJson(const Analysis& analysis) {
+  const ImageSource& source = analysis.source;
+  const ImageConfig& config = analysis.config;
+  return {
+      {"input", source.input},
+      {"format", source.format},
+      {"reference", source.reference},
+      {"manifest_digest", source.manifest_digest},
+      {"config_digest", source.config_digest},
+      {"os", config.os},
+      {"architecture", config.architecture},
+      {"variant", config.variant},
+      {"created", config.created},
+      {"user", config.user},
+      {"working_dir", config.working_dir},
+      {"entrypoint", config.entrypoint},
+      {"cmd", config.cmd},
+      {"exposed_ports", config.exposed_ports},
+  };
+}
+
+json StepJson(const Analysis& analysis, const Layer& layer) {
+  const HistoryStep* step = analysis.StepOf(layer);
+  if (step == nullptr) return nullptr;
+  return {{"index", layer.history_index},
+          {"created_by", step->created_by},
+          {"instruction", DescribeStep(step->created_by)},
+          {"created", step->created},
+          {"comment", step->comment}};
+}
+
+json CountJson(int files, int64_t bytes) { return {{"files", files}, {"bytes", bytes}}; }
+
+json LayerJson(const Analysis& analysis, const Layer& layer) {
+  const LayerSummary& s = layer.summary;
+  return {
+      {"index", layer.index + 1},
+      {"digest", layer.contents.blob_digest},
+      {"diff_id", layer.diff_id},
+      {"media_type", layer.blob.media_type},
+      {"compression", CompressionName(layer.contents.compression)},
+      {"blob_bytes", layer.contents.blob_size},
+      {"tar_bytes", layer.contents.tar_size},
+      {"content_bytes", s.content_bytes},
+      {"entries", layer.contents.entries.size()},
+      {"step", StepJson(analysis, layer)},
+      {"added", CountJson(s.added_files, s.added_bytes)},
+      {"modified", CountJson(s.modified_files, s.modified_bytes)},
+      {"metadata_only", CountJson(s.metadata_files, s.metadata_bytes)},
+      {"unchanged", CountJson(s.restored_files, s.restored_bytes)},
+      {"removed", {{"paths", s.removed_paths}, {"bytes", s.removed_bytes}}},
+      {"wasted_bytes", s.wasted_bytes},
+  };
+}
+
+json WasteItemJson(const WasteItem& item) {
+  return {{"path", "/" + item.path},
+          {"layer", item.layer + 1},
+          {"by_layer", item.by_layer + 1},
+          {"bytes", item.size},
+          {"removed", item.removed}};
+}
+
+json Fraction(double value) { return std::isnan(value) ? json(nullptr) : json(value); }
+
+}  // namespace
+
+json AuditJson(const Analysis& analysis) {
+  json layers = json::array();
+  for (const Layer& layer : analysis.layers) layers.push_back(LayerJson(analysis, layer));
+
+  json waste = json::array();
+  json recoverable = json::array();
+  for (const WasteItem& item : analysis.waste) {
+    waste.push_back(WasteItemJson(item));
+    if (item.removed) recoverable.push_back(WasteItemJson(item));
+  }
+
+  double wasted_fraction = analysis.content_bytes == 0
+                               ? 0.0
+                               : static_cast<double>(analysis.wasted_bytes) /
+                                     static_cast<double>(analysis.content_bytes);
+  return {
+      {"schema", kAuditSchema},
+      {"strata_version", STRATA_VERSION},
+      {"image", ImageJson(analysis)},
+      {"summary",
+       {{"layers", analysis.layers.size()},
+        {"blob_bytes", analysis.blob_bytes},
+        {"tar_bytes", analysis.tar_bytes},
+        {"content_bytes", analysis.content_bytes},
+        {"final_files", analysis.final_files},
+        {"final_bytes", analysis.final_bytes},
+        {"wasted_bytes", analysis.wasted_bytes},
+        {"wasted_fraction", wasted_fraction},
+        {"recoverable_files", analysis.recoverable_files},
+        {"recoverable_bytes", analysis.recoverable_bytes}}},
+      {"dive",
+       {{"efficiency", analysis.dive.efficiency},
+        {"wasted_bytes", analysis.dive.wasted_bytes},
+        {"image_bytes", analysis.dive.image_size},
+        {"user_bytes", analysis.dive.user_size},
+        {"user_wasted_fraction", Fraction(analysis.dive.user_wasted_fraction)}}},
+      {"layers", layers},
+      {"waste", waste},
+      {"recoverable", recoverable},
+      {"warnings", analysis.warnings},
+  };
+}
+
+json HistoryJson(const Analysis& analysis) {
+  std::vector<int> layer_of(analysis.config.history.size(), 0);
+  for (const Layer& layer : analysis.layers)
+    if (layer.history_index >= 0) layer_of[layer.history_index] = layer.index + 1;
+
+  json steps = json::array();
+  for (size_t i = 0; i < analysis.config.history.size(); ++i) {
+    const HistoryStep& step = analysis.config.history[i];
+    json item = {{"index", i},
+                 {"created", step.created},
+                 {"created_by", step.created_by},
+                 {"instruction", DescribeStep(step.created_by)},
+                 {"comment", step.comment},
+                 {"empty_layer", step.empty_layer},
+                 {"layer", layer_of[i] == 0 ? json(nullptr) : json(layer_of[i])}};
+    if (layer_of[i] != 0) {
+      const Layer& layer = analysis.layers[layer_of[i] - 1];
+      item["content_bytes"] = layer.summary.content_bytes;
+      item["diff_id"] = layer.diff_id;
+    }
+    steps.push_back(item);
+  }
+  return {{"schema", kHistorySchema},
+          {"strata_version", STRATA_VERSION},
+          {"image", ImageJson(analysis)},
+          {"history", steps},
+          {"warnings", analysis.warnings}};
+}
+
+json LayersJson(const Analysis& analysis, int only_layer) {
+  json layers = json::array();
+  for (const Layer& layer : analysis.layers) {
+    if (only_layer >= 0 && layer.index != only_layer) continue;
+    json item = LayerJson(analysis, layer);
+    json changes = json::array();
+    for (const Change& change : layer.changes) {
+      changes.push_back({{"path", "/" + change.path},
+                         {"change", ChangeKindName(change.kind)},
+                         {"type", EntryKindName(change.type)},
+                         {"bytes", change.size},
+                         {"previous_bytes", change.previous_size},
+                         {"files", change.files}});
+    }
+    item["changes"] = changes;
+    layers.push_back(item);
+  }
+  return {{"schema", kLayersSchema},
+          {"strata_version", STRATA_VERSION},
+          {"image", ImageJson(analysis)},
+          {"layers", layers},
+          {"warnings", analysis.warnings}};
+}
+
+std::string DumpJson(const json& report) {
+  return report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace strata

@@ -1,0 +1,91 @@
+#include "report/style.h"
+
+#include <fmt/core.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace strata {
+
+namespace {
+
+// Length of the UTF-8 sequence starting at |s[i]|, or 0 when invalid.
+size_t SequenceLength(const std::string& s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t length = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (length == 0 || i + length > s.size()) return 0;
+  for (size_t k = 1; k < length; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  return length;
+}
+
+int Columns(const std::string& text) {
+  int columns = 0;
+  for (size_t i = 0; i < text.size();) {
+    size_t length = SequenceLength(text, i);
+    i += length == 0 ? 1 : length;
+    ++columns;
+  }
+  return columns;
+}
+
+}  // namespace
+
+Style StyleFor(int fd) {
+  Style style;
+  bool terminal = isatty(fd);
+  const char* term = getenv("TERM");
+  const char* no_color = getenv("NO_COLOR");
+  style.color = terminal && (no_color == nullptr || *no_color == '\0') &&
+                !(term != nullptr && strcmp(term, "dumb") == 0);
+
+  struct winsize size;
+  if (terminal && ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col >= 40) style.width = size.ws_col;
+  return style;
+}
+
+std::string Truncate(const std::string& text, int width) {
+  if (Columns(text) <= width) return text;
+  std::string cut;
+  int columns = 0;
+  for (size_t i = 0; i < text.size() && columns < width - 1; ++columns) {
+    size_t length = SequenceLength(text, i);
+    if (length == 0) length = 1;
+    cut.append(text, i, length);
+    i += length;
+  }
+  return cut + "…";
+}
+
+std::string PadRight(const std::string& text, int width) {
+  int columns = Columns(text);
+  return columns >= width ? text : text + std::string(width - columns, ' ');
+}
+
+std::string PadLeft(const std::string& text, int width) {
+  int columns = Columns(text);
+  return columns >= width ? text : std::string(width - columns, ' ') + text;
+}
+
+std::string Printable(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    size_t length = SequenceLength(text, i);
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (length == 0) {
+      out += fmt::format("\\x{:02x}", c);
+      ++i;
+    } else if (length == 1 && (c < 0x20 || c == 0x7f)) {
+      out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : fmt::format("\\x{:02x}", c);
+      ++i;
+    } else {
+      out.append(text, i, length);
+      i += length;
+    }
+  }
+  return out;
+}
+
+}  // namespace strata

@@ -1,0 +1,41 @@
+// Terminal styling for the text reports: colour only when the output is a
+// terminal, NO_COLOR is unset and TERM is not "dumb".
+#pragma once
+
+#include <string>
+
+namespace strata {
+
+struct Style {
+  bool color = false;
+  int width = 100;  // Columns available; long cells are cut to fit.
+
+  std::string Bold(const std::string& text) const { return Wrap("1", text); }
+  std::string Dim(const std::string& text) const { return Wrap("2", text); }
+  std::string Red(const std::string& text) const { return Wrap("31", text); }
+  std::string Green(const std::string& text) const { return Wrap("32", text); }
+  std::string Yellow(const std::string& text) const { return Wrap("33", text); }
+
+ private:
+  std::string Wrap(const char* code, const std::string& text) const {
+    if (!color || text.empty()) return text;
+    return "\033[" + std::string(code) + "m" + text + "\033[0m";
+  }
+};
+
+// The style for writing to file descriptor |fd|.
+Style StyleFor(int fd);
+
+// Cuts |text| to at most |width| display columns, ending in "…" when cut.
+// Counts UTF-8 code points, not bytes; invalid bytes count one each.
+std::string Truncate(const std::string& text, int width);
+
+// Pads |text| with spaces to |width| columns (left-aligned), or right-aligns.
+std::string PadRight(const std::string& text, int width);
+std::string PadLeft(const std::string& text, int width);
+
+// Replaces control characters and invalid UTF-8 with escapes, so a hostile
+// file name cannot move the cursor or change colours.
+std::string Printable(const std::string& text);
+
+}  // namespace strata

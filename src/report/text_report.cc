@@ -1,0 +1,174 @@
+#include "report/text_report.h"
+
+#include <fmt/core.h>
+
+#include <cmath>
+
+#include "base/units.h"
+#include "model/image_config.h"
+
+namespace strata {
+
+namespace {
+
+std::string Percent(double fraction) {
+  if (std::isnan(fraction)) return "n/a";
+  return fmt::format("{:.1f}%", fraction * 100);
+}
+
+std::string ShortDigest(const std::string& digest) {
+  std::string hex = digest.starts_with("sha256:") ? digest.substr(7) : digest;
+  return hex.substr(0, 12);
+}
+
+std::string StepText(const Analysis& analysis, const Layer& layer) {
+  const HistoryStep* step = analysis.StepOf(layer);
+  if (step == nullptr) return "(no history)";
+  return Printable(DescribeStep(step->created_by));
+}
+
+std::string Platform(const ImageConfig& config) {
+  std::string text = config.os + "/" + config.architecture;
+  return config.variant.empty() ? text : text + "/" + config.variant;
+}
+
+void AppendHeader(const Analysis& analysis, const Style& style, std::string* out) {
+  const ImageSource& source = analysis.source;
+  std::string name = source.reference.empty() ? source.input : source.input + " (" + source.reference + ")";
+  *out += fmt::format("{}   {}\n", style.Bold("Image"), Printable(name));
+  *out += fmt::format("{}  {} · {} · created {}\n", style.Bold("Format"), source.format,
+                      Platform(analysis.config),
+                      analysis.config.created.empty() ? "unknown" : analysis.config.created.substr(0, 19));
+  *out += fmt::format("{}    {} layers · {} stored · {} uncompressed · {} files, {} in the final filesystem\n",
+                      style.Bold("Size"), analysis.layers.size(), HumanBytes(analysis.blob_bytes),
+                      HumanBytes(analysis.tar_bytes), analysis.final_files,
+                      HumanBytes(analysis.final_bytes));
+}
+
+void AppendLayers(const Analysis& analysis, const Style& style, std::string* out) {
+  *out += "\n" + style.Bold("Layers") + "\n";
+  *out += style.Dim("   #      SIZE  ADDED   MOD   DEL     WASTE  STEP") + "\n";
+  int step_width = std::max(20, style.width - 49);
+  for (const Layer& layer : analysis.layers) {
+    const LayerSummary& s = layer.summary;
+    std::string waste = s.wasted_bytes > 0 ? style.Yellow(PadLeft(HumanBytes(s.wasted_bytes), 9))
+                                           : PadLeft("-", 9);
+    *out += fmt::format("  {:>2}  {:>8}  {:>5}  {:>4}  {:>4}  {}  {}\n", layer.index + 1,
+                        HumanBytes(s.content_bytes), s.added_files, s.modified_files + s.metadata_files + s.restored_files,
+                        s.removed_paths, waste, Truncate(StepText(analysis, layer), step_width));
+  }
+}
+
+void AppendEfficiency(const Analysis& analysis, const Style& style, std::string* out) {
+  double fraction = analysis.content_bytes == 0
+                        ? 0.0
+                        : static_cast<double>(analysis.wasted_bytes) /
+                              static_cast<double>(analysis.content_bytes);
+  *out += "\n" + style.Bold("Waste") + "\n";
+  *out += fmt::format("  strata  {} wasted ({} of all stored file bytes) in {} file versions; "
+                      "{} recoverable in {} removed files\n",
+                      HumanBytes(analysis.wasted_bytes), Percent(fraction), analysis.waste.size(),
+                      HumanBytes(analysis.recoverable_bytes), analysis.recoverable_files);
+  *out += fmt::format("  dive    efficiency {} · wasted {} · user wasted {}\n",
+                      Percent(analysis.dive.efficiency), HumanBytes(analysis.dive.wasted_bytes),
+                      Percent(analysis.dive.user_wasted_fraction));
+}
+
+// Lists up to |top| waste items for which |want(item)| holds.
+template <typename Predicate>
+void AppendWasteList(const Analysis& analysis, const Style& style, const std::string& title, int top,
+                     Predicate want, std::string* out) {
+  int total = 0;
+  for (const WasteItem& item : analysis.waste) total += want(item) ? 1 : 0;
+  if (total == 0) return;
+
+  *out += "\n" + style.Bold(title) + "\n";
+  *out += style.Dim("      SIZE  LAYER  FATE          PATH") + "\n";
+  int shown = 0;
+  int path_width = std::max(20, style.width - 36);
+  for (const WasteItem& item : analysis.waste) {
+    if (!want(item) || shown++ >= top) continue;
+    std::string fate = fmt::format("{} in {}", item.removed ? "removed" : "replaced", item.by_layer + 1);
+    *out += fmt::format("  {:>8}  {:>5}  {}  {}\n", HumanBytes(item.size), item.layer + 1,
+                        PadRight(item.removed ? style.Red(fate) : fate, 12),
+                        Truncate(Printable("/" + item.path), path_width));
+  }
+  if (total > top) *out += style.Dim(fmt::format("  … and {} more (--top N, or --format json)", total - top)) + "\n";
+}
+
+void AppendWarnings(const Analysis& analysis, const Style& style, std::string* out) {
+  if (analysis.warnings.empty()) return;
+  *out += "\n" + style.Bold("Warnings") + "\n";
+  for (const std::string& warning : analysis.warnings) *out += "  " + Printable(warning) + "\n";
+}
+
+}  // namespace
+
+std::string AuditText(const Analysis& analysis, const Style& style, const TextOptions& options) {
+  std::string out;
+  AppendHeader(analysis, style, &out);
+  AppendLayers(analysis, style, &out);
+  AppendEfficiency(analysis, style, &out);
+  AppendWasteList(analysis, style, "Largest waste", options.top,
+                  [](const WasteItem&) { return true; }, &out);
+  AppendWasteList(analysis, style, "Removed files still stored (recoverable from their layer)",
+                  options.top, [](const WasteItem& item) { return item.removed; }, &out);
+  AppendWarnings(analysis, style, &out);
+  return out;
+}
+
+std::string HistoryText(const Analysis& analysis, const Style& style) {
+  std::vector<int> layer_of(analysis.config.history.size(), -1);
+  for (const Layer& layer : analysis.layers)
+    if (layer.history_index >= 0) layer_of[layer.history_index] = layer.index;
+
+  std::string out = style.Dim(" STEP  LAYER  CREATED               SIZE      CREATED BY") + "\n";
+  for (size_t i = 0; i < analysis.config.history.size(); ++i) {
+    const HistoryStep& step = analysis.config.history[i];
+    int layer = layer_of[i];
+    std::string size = layer < 0 ? "0 B" : HumanBytes(analysis.layers[layer].summary.content_bytes);
+    out += fmt::format(" {:>4}  {:>5}  {:<20}  {:>8}  {}\n", i + 1,
+                       layer < 0 ? std::string("-") : std::to_string(layer + 1),
+                       step.created.substr(0, 19), size, Printable(step.created_by));
+  }
+  if (analysis.config.history.empty()) out += "  (the image config records no history)\n";
+  for (const std::string& warning : analysis.warnings)
+    out += style.Yellow("warning: ") + Printable(warning) + "\n";
+  return out;
+}
+
+std::string LayersText(const Analysis& analysis, int only_layer, int limit, const Style& style) {
+  std::string out;
+  for (const Layer& layer : analysis.layers) {
+    if (only_layer >= 0 && layer.index != only_layer) continue;
+    const LayerSummary& s = layer.summary;
+    out += style.Bold(fmt::format("Layer {}", layer.index + 1)) +
+           fmt::format("  {}  {} stored ({}) · {} uncompressed\n", ShortDigest(layer.contents.blob_digest),
+                       HumanBytes(layer.contents.blob_size), CompressionName(layer.contents.compression),
+                       HumanBytes(layer.contents.tar_size));
+    out += "  " + Truncate(StepText(analysis, layer), style.width - 2) + "\n";
+    out += fmt::format("  {} added ({}), {} modified ({}), {} metadata only, {} unchanged copies, "
+                       "{} removed ({}), {} wasted\n",
+                       s.added_files, HumanBytes(s.added_bytes), s.modified_files,
+                       HumanBytes(s.modified_bytes), s.metadata_files, s.restored_files,
+                       s.removed_paths, HumanBytes(s.removed_bytes), HumanBytes(s.wasted_bytes));
+
+    int shown = 0;
+    for (const Change& change : layer.changes) {
+      if (limit > 0 && shown >= limit) break;
+      ++shown;
+      std::string kind = PadRight(ChangeKindName(change.kind), 9);
+      if (change.kind == ChangeKind::kRemoved) kind = style.Red(kind);
+      if (change.kind == ChangeKind::kAdded) kind = style.Green(kind);
+      std::string path = "/" + change.path + (change.type == EntryKind::kDirectory ? "/" : "");
+      out += fmt::format("    {}  {:>8}  {}\n", kind, HumanBytes(change.size),
+                         Truncate(Printable(path), style.width - 26));
+    }
+    if (limit > 0 && static_cast<int>(layer.changes.size()) > limit)
+      out += style.Dim(fmt::format("    … and {} more (--all)", layer.changes.size() - limit)) + "\n";
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace strata

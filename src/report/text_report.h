@@ -1,0 +1,24 @@
+// The reports people read: one screen for `audit`, a table for `history`,
+// per-layer change lists for `layers`.
+#pragma once
+
+#include <string>
+
+#include "model/analysis.h"
+#include "report/style.h"
+
+namespace strata {
+
+struct TextOptions {
+  int top = 10;  // Rows in the "largest waste" and "recoverable" lists.
+};
+
+std::string AuditText(const Analysis& analysis, const Style& style, const TextOptions& options);
+
+std::string HistoryText(const Analysis& analysis, const Style& style);
+
+// Each layer (or only |only_layer|, 0-based, when >= 0) with its changes,
+// largest first, at most |limit| per layer (0: all).
+std::string LayersText(const Analysis& analysis, int only_layer, int limit, const Style& style);
+
+}  // namespace strata

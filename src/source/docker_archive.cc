@@ -1,0 +1,175 @@
+#include <nlohmann/json.hpp>
+
+#include <regex>
+
+#include "base/error.h"
+#include "blob/sha256.h"
+#include "source/formats.h"
+
+namespace strata {
+
+namespace {
+
+using json = nlohmann::json;
+
+bool IsHex64(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// The digest a member's name promises, if any: "blobs/sha256/<hex>",
+// "sha256:<hex>", "<hex>.tar.gz" (go-containerregistry names layers by
+// their blob digest) and "<hex>.json" (a legacy config, named by image ID,
+// which is the config's digest). "<id>/layer.tar" promises nothing: the
+// legacy layer ID is not a content hash.
+std::string DigestFromName(const std::string& name) {
+  std::string_view base = name;
+  if (size_t slash = base.rfind('/'); slash != std::string_view::npos) {
+    if (base.substr(0, slash) == "blobs/sha256" && IsHex64(base.substr(slash + 1)))
+      return "sha256:" + std::string(base.substr(slash + 1));
+    return "";
+  }
+  if (base.starts_with("sha256:") && IsHex64(base.substr(7))) return std::string(base);
+  for (std::string_view suffix : {".tar.gz", ".tar.zst", ".tar", ".json"}) {
+    if (base.ends_with(suffix) && IsHex64(base.substr(0, base.size() - suffix.size())))
+      return "sha256:" + std::string(base.substr(0, 64));
+  }
+  return "";
+}
+
+// "nginx" → "docker.io/library/nginx:latest" and similar, so that a user's
+// short name matches a RepoTag written either way.
+std::string NormalizeTag(std::string tag) {
+  size_t slash = tag.find('/');
+  std::string first = slash == std::string::npos ? "" : tag.substr(0, slash);
+  bool has_registry = first.find('.') != std::string::npos ||
+                      first.find(':') != std::string::npos || first == "localhost";
+  if (slash == std::string::npos) tag = "library/" + tag;
+  if (!has_registry) tag = "docker.io/" + tag;
+  size_t last_slash = tag.rfind('/');
+  if (tag.find(':', last_slash) == std::string::npos && tag.find('@') == std::string::npos)
+    tag += ":latest";
+  return tag;
+}
+
+std::vector<std::string> TagsOf(const json& image) {
+  std::vector<std::string> tags;
+  const json& repo_tags = image.value("RepoTags", json());
+  if (repo_tags.is_array())
+    for (const json& tag : repo_tags)
+      if (tag.is_string()) tags.push_back(tag.get<std::string>());
+  return tags;
+}
+
+std::string DescribeChoice(const json& image, size_t index) {
+  std::vector<std::string> tags = TagsOf(image);
+  if (!tags.empty()) return tags.front();
+  return "@" + std::to_string(index);
+}
+
+bool Matches(const json& image, size_t index, const std::string& ref) {
+  if (ref == "@" + std::to_string(index)) return true;
+  for (const std::string& tag : TagsOf(image))
+    if (tag == ref || NormalizeTag(tag) == NormalizeTag(ref)) return true;
+
+  std::string config = image.value("Config", "");
+  std::string digest = DigestFromName(config);
+  std::string wanted = ref.starts_with("sha256:") ? ref : "sha256:" + ref;
+  return !digest.empty() && ref.size() >= 12 && digest.starts_with(wanted);
+}
+
+const json& ChooseImage(const json& manifest, const std::string& ref, const Store& store,
+                        size_t* chosen) {
+  if (manifest.size() == 1 && ref.empty()) {
+    *chosen = 0;
+    return manifest[0];
+  }
+
+  std::string choices;
+  for (size_t i = 0; i < manifest.size(); ++i) {
+    if (!ref.empty() && Matches(manifest[i], i, ref)) {
+      *chosen = i;
+      return manifest[i];
+    }
+    choices += (i ? ", " : "") + DescribeChoice(manifest[i], i);
+  }
+  if (ref.empty())
+    Fail("{} holds {} images; name one as docker-archive:{}:REF (choices: {})", store.path(),
+         manifest.size(), store.path(), choices);
+  Fail("{} has no image {} (choices: {})", store.path(), ref, choices);
+}
+
+std::string StringField(const json& image, const char* key, const Store& store) {
+  auto it = image.find(key);
+  if (it == image.end() || !it->is_string() || it->get<std::string>().empty())
+    Fail("{} is invalid: an image has no \"{}\"", store.Describe("manifest.json"), key);
+  return it->get<std::string>();
+}
+
+LayerBlob MakeLayerBlob(std::shared_ptr<const Store> store, const std::string& name,
+                        const json& sources) {
+  LayerBlob blob;
+  blob.location = store->Describe(name);
+  blob.digest = DigestFromName(name);
+  blob.size = store->Size(name);
+  if (sources.is_object() && sources.contains(blob.digest)) {
+    const json& source = sources[blob.digest];
+    if (source.is_object()) blob.media_type = source.value("mediaType", "");
+  }
+  blob.open = [store, name] { return store->Open(name); };
+  return blob;
+}
+
+}  // namespace
+
+void CheckDigest(const std::string& data, const std::string& digest, const std::string& what) {
+  if (digest.empty()) return;
+  if (!digest.starts_with("sha256:"))
+    Fail("{} uses an unsupported digest algorithm: {}", what, digest);
+  std::string actual = Sha256Of(data);
+  if (actual != digest) Fail("{} does not match its digest: expected {}, got {}", what, digest, actual);
+}
+
+ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::string& ref) {
+  std::string text = store->Read("manifest.json", kMaxMetadataBytes);
+  json manifest = json::parse(text, nullptr, false);
+  if (manifest.is_discarded())
+    Fail("{} is not valid JSON", store->Describe("manifest.json"));
+  if (manifest.is_null())
+    Fail("{} holds null instead of a list of images", store->Describe("manifest.json"));
+  if (!manifest.is_array())
+    Fail("{} is not a list of images", store->Describe("manifest.json"));
+  if (manifest.empty()) Fail("{} lists no images", store->Describe("manifest.json"));
+
+  size_t index = 0;
+  const json& image = ChooseImage(manifest, ref, *store, &index);
+  if (!image.is_object()) Fail("{} is invalid: an entry is not an object", store->Describe("manifest.json"));
+
+  ImageSource source;
+  source.format = store->Has("oci-layout") ? "docker-archive (Engine 25+)" : "docker-archive";
+  std::vector<std::string> tags = TagsOf(image);
+  source.reference = !ref.empty() ? ref : (tags.empty() ? "" : tags.front());
+
+  std::string config_name = StringField(image, "Config", *store);
+  source.config_json = store->Read(config_name, kMaxMetadataBytes);
+  source.config_digest = DigestFromName(config_name);
+  CheckDigest(source.config_json, source.config_digest, "config " + store->Describe(config_name));
+  if (source.config_digest.empty()) source.config_digest = Sha256Of(source.config_json);
+
+  const json& layers = image.value("Layers", json());
+  if (!layers.is_array())
+    Fail("{} is invalid: \"Layers\" is not a list", store->Describe("manifest.json"));
+  const json& sources = image.value("LayerSources", json());
+  for (const json& layer : layers) {
+    if (!layer.is_string()) Fail("{} is invalid: a layer name is not a string", store->Describe("manifest.json"));
+    if (!store->Has(layer.get<std::string>()))
+      Fail("layer {} is missing", store->Describe(layer.get<std::string>()));
+    source.layers.push_back(MakeLayerBlob(store, layer.get<std::string>(), sources));
+  }
+  source.keep_alive = store;
+  return source;
+}
+
+}  // namespace strata

@@ -1,0 +1,55 @@
+// What a source yields: one image, resolved from whatever holds it.
+//
+// Every reader (docker archive of any vintage, OCI layout or archive, the
+// go-containerregistry tarball, later the Engine API and registries) ends
+// in an ImageSource: the config bytes and, per layer, a way to open its
+// blob. Everything after this point is the same for all of them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "blob/byte_reader.h"
+
+namespace strata {
+
+struct LayerBlob {
+  std::string digest;      // Of the stored bytes, when the source names it; else "".
+  int64_t size = -1;       // Stored size, -1 when unknown.
+  std::string media_type;  // As the manifest says; "" for legacy archives.
+  std::string location;    // Where it is, for messages.
+
+  // Opens the stored bytes. Callable from any thread, several at once.
+  std::function<std::unique_ptr<ByteReader>()> open;
+};
+
+struct ImageSource {
+  std::string input;            // What the user named.
+  std::string format;           // "docker-archive", "oci-layout", ...
+  std::string reference;        // The tag or name chosen, if any.
+  std::string manifest_digest;  // "" when the format has no manifest blob.
+  std::string config_digest;    // "" when unknown.
+  std::string config_json;
+  std::vector<LayerBlob> layers;
+  std::vector<std::string> warnings;
+  std::shared_ptr<const void> keep_alive;  // Keeps the store open.
+};
+
+struct OpenOptions {
+  // "os/arch[/variant]" for multi-platform indexes; "" means the host's.
+  std::string platform;
+};
+
+// Opens the image named by |spec|: a path (auto-detected), "-" for standard
+// input, or "docker-archive:PATH[:REF]", "oci:DIR[:REF]",
+// "oci-archive:PATH[:REF]". Throws Error with one line that says what is
+// wrong (missing file, not an image, several images and no REF, ...).
+ImageSource OpenImage(const std::string& spec, const OpenOptions& options);
+
+// The host's platform as "os/arch[/variant]", in OCI spelling.
+std::string HostPlatform();
+
+}  // namespace strata

@@ -1,0 +1,237 @@
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "blob/sha256.h"
+#include "source/formats.h"
+
+namespace strata {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kMaxIndexDepth = 4;  // Nested indexes deeper than this are a loop or an attack.
+
+const char* const kRefName = "org.opencontainers.image.ref.name";
+const char* const kContainerdName = "io.containerd.image.name";
+
+bool IsIndex(const std::string& media_type) {
+  return media_type == "application/vnd.oci.image.index.v1+json" ||
+         media_type == "application/vnd.docker.distribution.manifest.list.v2+json";
+}
+
+bool IsManifest(const std::string& media_type) {
+  return media_type == "application/vnd.oci.image.manifest.v1+json" ||
+         media_type == "application/vnd.docker.distribution.manifest.v2+json";
+}
+
+std::string BlobName(const std::string& digest) {
+  if (!IsSha256Digest(digest)) Fail("unsupported or invalid digest \"{}\"", digest);
+  return "blobs/sha256/" + digest.substr(7);
+}
+
+std::string Annotation(const json& descriptor, const char* key) {
+  const json& annotations = descriptor.value("annotations", json());
+  if (!annotations.is_object()) return "";
+  auto it = annotations.find(key);
+  return it != annotations.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// Attestations (buildkit's provenance and SBOM manifests) sit in the index
+// beside the images with platform unknown/unknown; they are not images.
+bool IsAttestation(const json& descriptor) {
+  if (Annotation(descriptor, "vnd.docker.reference.type") == "attestation-manifest") return true;
+  const json& platform = descriptor.value("platform", json());
+  return platform.is_object() && platform.value("os", "") == "unknown" &&
+         platform.value("architecture", "") == "unknown";
+}
+
+std::string PlatformOf(const json& descriptor) {
+  const json& platform = descriptor.value("platform", json());
+  if (!platform.is_object()) return "";
+  std::string text = platform.value("os", "") + "/" + platform.value("architecture", "");
+  std::string variant = platform.value("variant", "");
+  return variant.empty() ? text : text + "/" + variant;
+}
+
+// "linux/arm64" matches "linux/arm64/v8" and the other way round, since
+// arm64 images are written with and without their one variant.
+bool PlatformMatches(const std::string& have, const std::string& want) {
+  if (have == want) return true;
+  auto strip = [](const std::string& p) {
+    return p.ends_with("/arm64/v8") ? p.substr(0, p.size() - 3) : p;
+  };
+  return strip(have) == strip(want);
+}
+
+class OciReader {
+ public:
+  OciReader(std::shared_ptr<const Store> store, std::string ref, std::string platform)
+      : store_(std::move(store)), ref_(std::move(ref)), platform_(std::move(platform)) {}
+
+  ImageSource Read() {
+    json index = ParseJson(store_->Read("index.json", kMaxMetadataBytes), store_->Describe("index.json"));
+    json descriptor = ChooseByRef(index);
+    return ReadDescriptor(descriptor, 0);
+  }
+
+ private:
+  json ParseJson(const std::string& text, const std::string& what) {
+    json value = json::parse(text, nullptr, false);
+    if (value.is_discarded()) Fail("{} is not valid JSON", what);
+    if (!value.is_object()) Fail("{} is not a JSON object", what);
+    return value;
+  }
+
+  std::vector<json> Descriptors(const json& index, const std::string& what) {
+    const json& manifests = index.value("manifests", json());
+    if (manifests.is_null()) return {};
+    if (!manifests.is_array()) Fail("{} is invalid: \"manifests\" is not a list", what);
+    std::vector<json> list;
+    for (const json& descriptor : manifests) {
+      if (!descriptor.is_object() || !descriptor.value("digest", json()).is_string())
+        Fail("{} is invalid: a descriptor has no digest", what);
+      list.push_back(descriptor);
+    }
+    return list;
+  }
+
+  // Picks the entry of the top index.json that |ref_| names.
+  json ChooseByRef(const json& index) {
+    std::vector<json> all = Descriptors(index, store_->Describe("index.json"));
+    std::vector<json> images;
+    for (const json& d : all)
+      if (!IsAttestation(d)) images.push_back(d);
+    if (images.empty()) Fail("{} lists no images", store_->Describe("index.json"));
+
+    if (ref_.empty()) {
+      if (images.size() == 1) return images.front();
+      // Several entries that are the platforms of one image: let the
+      // platform choice below pick, as if they were one index.
+      bool all_platforms = true;
+      for (const json& d : images) all_platforms &= !PlatformOf(d).empty();
+      if (all_platforms) return json{{"mediaType", "application/vnd.oci.image.index.v1+json"},
+                                     {"inline", json{{"manifests", images}}}};
+      Fail("{} holds {} images; name one as oci:{}:REF (choices: {})", store_->path(),
+           images.size(), store_->path(), Choices(images));
+    }
+
+    for (const json& d : images) {
+      std::string name = Annotation(d, kRefName);
+      std::string full = Annotation(d, kContainerdName);
+      std::string digest = d.value("digest", "");
+      if (ref_ == name || ref_ == full || ref_ == digest ||
+          (full.ends_with("/" + ref_)) || (ref_.size() >= 12 && digest.starts_with("sha256:" + ref_)))
+        return d;
+    }
+    Fail("{} has no image {} (choices: {})", store_->path(), ref_, Choices(images));
+  }
+
+  std::string Choices(const std::vector<json>& images) {
+    std::string text;
+    for (const json& d : images) {
+      std::string name = Annotation(d, kRefName);
+      if (name.empty()) name = d.value("digest", "").substr(0, 19);
+      std::string platform = PlatformOf(d);
+      if (!platform.empty()) name += " (" + platform + ")";
+      text += (text.empty() ? "" : ", ") + name;
+    }
+    return text;
+  }
+
+  json ReadBlobJson(const json& descriptor, std::string* digest_out) {
+    std::string digest = descriptor.value("digest", "");
+    std::string name = BlobName(digest);
+    std::string what = store_->Describe(name);
+    if (!store_->Has(name)) Fail("blob {} is missing", what);
+    std::string text = store_->Read(name, kMaxMetadataBytes);
+    CheckDigest(text, digest, what);
+    *digest_out = digest;
+    return ParseJson(text, what);
+  }
+
+  ImageSource ReadDescriptor(const json& descriptor, int depth) {
+    if (depth > kMaxIndexDepth) Fail("{}: image indexes nest more than {} deep (a loop?)", store_->path(), kMaxIndexDepth);
+
+    std::string digest;
+    json document = descriptor.contains("inline") ? descriptor["inline"]
+                                                  : ReadBlobJson(descriptor, &digest);
+    std::string media_type = document.value("mediaType", descriptor.value("mediaType", ""));
+    if (IsIndex(media_type) || (media_type.empty() && document.contains("manifests")))
+      return ReadDescriptor(ChoosePlatform(document, digest), depth + 1);
+    if (!IsManifest(media_type) && !(media_type.empty() && document.contains("layers")))
+      Fail("{} has unsupported media type \"{}\"", digest.empty() ? store_->path() : digest, media_type);
+    return ReadManifest(document, digest, descriptor);
+  }
+
+  json ChoosePlatform(const json& index, const std::string& digest) {
+    std::string what = digest.empty() ? store_->Describe("index.json") : store_->Describe(BlobName(digest));
+    std::string want = platform_.empty() ? HostPlatform() : platform_;
+    std::string offered;
+    for (const json& d : Descriptors(index, what)) {
+      if (IsAttestation(d)) continue;
+      std::string platform = PlatformOf(d);
+      if (platform.empty() || PlatformMatches(platform, want)) return d;
+      offered += (offered.empty() ? "" : ", ") + platform;
+    }
+    Fail("{} has no image for platform {} (it has: {}); choose one with --platform", store_->path(),
+         want, offered.empty() ? "none" : offered);
+  }
+
+  ImageSource ReadManifest(const json& manifest, const std::string& digest, const json& descriptor) {
+    ImageSource source;
+    source.manifest_digest = digest;
+    source.reference = Annotation(descriptor, kRefName);
+    if (source.reference.empty()) source.reference = ref_;
+
+    const json& config = manifest.value("config", json());
+    if (!config.is_object()) Fail("manifest {} has no config", digest);
+    source.config_json = ReadBlobText(config, "config");
+    source.config_digest = config.value("digest", "");
+
+    const json& layers = manifest.value("layers", json());
+    if (!layers.is_array()) Fail("manifest {} has no list of layers", digest);
+    for (const json& layer : layers) source.layers.push_back(MakeLayer(layer));
+    source.keep_alive = store_;
+    return source;
+  }
+
+  std::string ReadBlobText(const json& descriptor, const char* what) {
+    std::string digest = descriptor.value("digest", "");
+    std::string name = BlobName(digest);
+    if (!store_->Has(name)) Fail("{} blob {} is missing", what, store_->Describe(name));
+    std::string text = store_->Read(name, kMaxMetadataBytes);
+    CheckDigest(text, digest, std::string(what) + " " + store_->Describe(name));
+    return text;
+  }
+
+  LayerBlob MakeLayer(const json& descriptor) {
+    if (!descriptor.is_object() || !descriptor.value("digest", json()).is_string())
+      Fail("a layer descriptor in {} has no digest", store_->path());
+    LayerBlob blob;
+    blob.digest = descriptor["digest"].get<std::string>();
+    blob.media_type = descriptor.value("mediaType", "");
+    std::string name = BlobName(blob.digest);
+    blob.location = store_->Describe(name);
+    if (!store_->Has(name)) Fail("layer blob {} is missing", blob.location);
+    blob.size = store_->Size(name);
+    auto store = store_;
+    blob.open = [store, name] { return store->Open(name); };
+    return blob;
+  }
+
+  std::shared_ptr<const Store> store_;
+  std::string ref_;
+  std::string platform_;
+};
+
+}  // namespace
+
+ImageSource ReadOciLayout(std::shared_ptr<const Store> store, const std::string& ref,
+                          const std::string& platform) {
+  ImageSource source = OciReader(store, ref, platform).Read();
+  source.format = store->is_archive() ? "oci-archive" : "oci-layout";
+  return source;
+}
+
+}  // namespace strata

@@ -1,0 +1,59 @@
+// A store is the set of named files an image is kept in: a directory (an OCI
+// image layout, an unpacked `docker save`) or an uncompressed tar archive of
+// the same. The format readers (docker_archive, oci_layout) read manifests
+// and blobs through this one interface and never care which it is.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "blob/byte_reader.h"
+
+namespace strata {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // What the store is, for messages: the archive or directory path.
+  virtual const std::string& path() const = 0;
+
+  // True when the archive is a tar file (false for a directory).
+  virtual bool is_archive() const = 0;
+
+  // True when a regular file named |name| exists (links are followed).
+  virtual bool Has(const std::string& name) const = 0;
+
+  // Size in bytes of |name|; throws Error when it is missing.
+  virtual int64_t Size(const std::string& name) const = 0;
+
+  // Opens |name| for reading; throws Error naming it when it is missing.
+  // The reader may be used on any one thread; readers are independent.
+  virtual std::unique_ptr<ByteReader> Open(const std::string& name) const = 0;
+
+  // Names of the regular files, in archive order; used in error messages.
+  virtual std::vector<std::string> List() const = 0;
+
+  // Reads all of |name|, which must be at most |limit| bytes (manifests and
+  // configs; never layers).
+  std::string Read(const std::string& name, size_t limit) const;
+
+  // "NAME in PATH", for messages.
+  std::string Describe(const std::string& name) const;
+};
+
+// Opens the directory |path|.
+std::unique_ptr<Store> OpenDirectoryStore(const std::string& path);
+
+// Indexes the tar archive |path| (one pass over its headers, seeking past
+// the contents). Throws Error when it is not a readable tar archive.
+// |display| replaces the path in messages when not empty.
+std::unique_ptr<Store> OpenTarStore(const std::string& path, const std::string& display = "");
+
+// The largest manifest, index or config strata reads: real ones are a few
+// kB; 16 MiB leaves room for images with thousands of history steps.
+constexpr size_t kMaxMetadataBytes = 16 << 20;
+
+}  // namespace strata
