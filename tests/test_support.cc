@@ -1,0 +1,145 @@
+#include "test_support.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "blob/byte_reader.h"
+
+namespace strata::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Env(const char* name) {
+  const char* value = getenv(name);
+  return value != nullptr ? value : "";
+}
+
+std::string Quote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+class StringReader : public ByteReader {
+ public:
+  explicit StringReader(const std::string& data) : data_(data) {}
+  size_t Read(void* buffer, size_t size) override {
+    size_t n = std::min(size, data_.size() - offset_);
+    memcpy(buffer, data_.data() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  const std::string& data_;
+  size_t offset_ = 0;
+};
+
+}  // namespace
+
+std::string FixturesDir() { return Env("STRATA_FIXTURES"); }
+
+std::string CorpusDir() { return Env("STRATA_CORPUS"); }
+
+RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file) {
+  std::string binary = Env("STRATA_BINARY");
+  if (binary.empty()) binary = STRATA_BINARY;
+  std::string dir = TempDir();
+  std::string command = "NO_COLOR=1 " + Quote(binary);
+  for (const std::string& arg : args) command += " " + Quote(arg);
+  command += " <" + Quote(stdin_file.empty() ? "/dev/null" : stdin_file);
+  command += " >" + Quote(dir + "/out") + " 2>" + Quote(dir + "/err");
+
+  RunResult result;
+  int status = system(command.c_str());
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = ReadFileText(dir + "/out");
+  result.err = ReadFileText(dir + "/err");
+  fs::remove_all(dir);
+  return result;
+}
+
+std::string MakeTar(const std::vector<TarMember>& members, bool gnu) {
+  struct archive* archive = archive_write_new();
+  if (gnu) archive_write_set_format_gnutar(archive);
+  else archive_write_set_format_pax_restricted(archive);
+  std::string out;
+  size_t used = 0;
+  std::vector<char> buffer(64 << 20);
+  archive_write_set_bytes_in_last_block(archive, 1);
+  archive_write_open_memory(archive, buffer.data(), buffer.size(), &used);
+
+  for (const TarMember& member : members) {
+    struct archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, member.path.c_str());
+    archive_entry_set_perm(entry, member.mode);
+    archive_entry_set_uid(entry, member.uid);
+    archive_entry_set_mtime(entry, 1700000000, 0);
+    switch (member.type) {
+      case '5': archive_entry_set_filetype(entry, AE_IFDIR); break;
+      case '2':
+        archive_entry_set_filetype(entry, AE_IFLNK);
+        archive_entry_set_symlink(entry, member.link.c_str());
+        break;
+      case '1':
+        archive_entry_set_filetype(entry, AE_IFREG);
+        archive_entry_set_hardlink(entry, member.link.c_str());
+        break;
+      case '6': archive_entry_set_filetype(entry, AE_IFIFO); break;
+      default:
+        archive_entry_set_filetype(entry, AE_IFREG);
+        archive_entry_set_size(entry, static_cast<la_int64_t>(member.content.size()));
+    }
+    archive_write_header(archive, entry);
+    if (member.type == '0' && !member.content.empty())
+      archive_write_data(archive, member.content.data(), member.content.size());
+    archive_entry_free(entry);
+  }
+  archive_write_close(archive);
+  archive_write_free(archive);
+  return std::string(buffer.data(), used);
+}
+
+LayerContents ReadTar(const std::string& tar) {
+  StringReader reader(tar);
+  LayerReadOptions options;
+  options.name = "test layer";
+  return ReadLayer(reader, options);
+}
+
+Analysis AnalyzePath(const std::string& path) {
+  AnalyzeOptions options;
+  options.threads = 2;
+  return Analyze(OpenImage(path, OpenOptions()), options);
+}
+
+void WriteFile(const std::string& path, const std::string& data) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "strata-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) abort();
+  return pattern;
+}
+
+}  // namespace strata::testing

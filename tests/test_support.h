@@ -1,0 +1,59 @@
+// Helpers shared by the tests: where the fixtures are, running the real
+// binary, and writing small tar layers in memory with libarchive.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "layer/layer_entry.h"
+#include "layer/layer_reader.h"
+#include "model/analysis.h"
+
+namespace strata::testing {
+
+// The images tests/fixtures/build.sh made (STRATA_FIXTURES), or "" when
+// the variable is unset (a plain `ctest` without `make fixtures`).
+std::string FixturesDir();
+
+// The reference corpus beside the project (STRATA_CORPUS), or "".
+std::string CorpusDir();
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the strata binary with |args| (shell-quoted here), |input| on stdin.
+RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file = "");
+
+// One member of an in-memory tar.
+struct TarMember {
+  std::string path;
+  char type = '0';  // '0' file, '5' dir, '2' symlink, '1' hard link, '6' fifo.
+  std::string content;
+  std::string link;
+  uint32_t mode = 0644;
+  uint32_t uid = 0;
+};
+
+// Writes |members| as a tar stream (PAX format unless |gnu|).
+std::string MakeTar(const std::vector<TarMember>& members, bool gnu = false);
+
+// Reads |tar| as a layer.
+LayerContents ReadTar(const std::string& tar);
+
+// Analyses a whole image from |path| (any supported spelling).
+Analysis AnalyzePath(const std::string& path);
+
+// Writes |data| to |path|; creates parent directories.
+void WriteFile(const std::string& path, const std::string& data);
+
+// Reads the whole of |path|.
+std::string ReadFileText(const std::string& path);
+
+// A fresh temporary directory, removed by the caller or left for the OS.
+std::string TempDir();
+
+}  // namespace strata::testing
