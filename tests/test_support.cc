@@ -50,7 +50,10 @@ class StringReader : public ByteReader {
 
 std::string FixturesDir() { return Env("STRATA_FIXTURES"); }
 
-std::string CorpusDir() { return Env("STRATA_CORPUS"); }
+std::string CorpusDir() {
+  std::string dir = Env("STRATA_CORPUS");
+  return dir.empty() ? std::string(STRATA_SOURCE_DIR) + "/../shared/images" : dir;
+}
 
 RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file) {
   std::string binary = Env("STRATA_BINARY");

@@ -16,7 +16,8 @@ namespace strata::testing {
 // the variable is unset (a plain `ctest` without `make fixtures`).
 std::string FixturesDir();
 
-// The reference corpus beside the project (STRATA_CORPUS), or "".
+// The reference corpus: STRATA_CORPUS, else ../shared/images beside the
+// source tree, where CI keeps it.
 std::string CorpusDir();
 
 struct RunResult {
