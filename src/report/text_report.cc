@@ -132,8 +132,6 @@ std::string HistoryText(const Analysis& analysis, const Style& style) {
                        step.created.substr(0, 19), size, Printable(step.created_by));
   }
   if (analysis.config.history.empty()) out += "  (the image config records no history)\n";
-  for (const std::string& warning : analysis.warnings)
-    out += style.Yellow("warning: ") + Printable(warning) + "\n";
   return out;
 }
 

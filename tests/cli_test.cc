@@ -1,0 +1,218 @@
+// The real binary on real and broken images: exit codes, one-line errors,
+// output formats. Broken images are made here from corpus images.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "blob/sha256.h"
+#include "test_support.h"
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using testing::CorpusDir;
+using testing::ReadFileText;
+using testing::RunResult;
+using testing::RunStrata;
+using testing::TempDir;
+using testing::WriteFile;
+
+std::string CorpusImage(const std::string& name) { return CorpusDir() + "/corpus/" + name; }
+
+// A writable copy of a corpus OCI layout.
+std::string CopyLayout(const std::string& name) {
+  std::string dir = TempDir() + "/" + name;
+  fs::copy(CorpusImage(name), dir, fs::copy_options::recursive);
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
+  fs::permissions(dir, fs::perms::owner_write, fs::perm_options::add);
+  return dir;
+}
+
+std::string BlobPath(const std::string& layout, const std::string& digest) {
+  return layout + "/blobs/sha256/" + digest.substr(7);
+}
+
+std::string WriteBlob(const std::string& layout, const std::string& data) {
+  std::string digest = Sha256Of(data);
+  WriteFile(BlobPath(layout, digest), data);
+  return digest;
+}
+
+json Manifest(const std::string& layout) {
+  json index = json::parse(ReadFileText(layout + "/index.json"));
+  return json::parse(ReadFileText(BlobPath(layout, index["manifests"][0]["digest"])));
+}
+
+// Rewrites the config of |layout| with |edit|, then the manifest and index
+// that point at it, so every digest stays valid.
+void EditConfig(const std::string& layout, const std::function<void(json&)>& edit) {
+  json index = json::parse(ReadFileText(layout + "/index.json"));
+  json manifest = Manifest(layout);
+  json config = json::parse(ReadFileText(BlobPath(layout, manifest["config"]["digest"])));
+  edit(config);
+  std::string config_text = config.dump();
+  manifest["config"]["digest"] = WriteBlob(layout, config_text);
+  manifest["config"]["size"] = config_text.size();
+  std::string manifest_text = manifest.dump();
+  index["manifests"][0]["digest"] = WriteBlob(layout, manifest_text);
+  index["manifests"][0]["size"] = manifest_text.size();
+  WriteFile(layout + "/index.json", index.dump());
+}
+
+void ExpectOneErrorLine(const RunResult& result, const std::string& message) {
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_TRUE(result.err.starts_with("strata: error: ")) << result.err;
+  EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+}
+
+TEST(Cli, AuditPrintsSummaryAndExitsZero) {
+  RunResult result = RunStrata({"audit", CorpusImage("leaky-app.docker.tar")});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("Layers"), std::string::npos);
+  EXPECT_NE(result.out.find("/app/deploy/id_rsa"), std::string::npos);
+  EXPECT_NE(result.out.find("efficiency"), std::string::npos);
+  EXPECT_EQ(result.out.find("\033["), std::string::npos) << "colour with NO_COLOR set";
+}
+
+TEST(Cli, JsonOutputsFollowTheirSchemas) {
+  for (const char* command : {"audit", "history", "layers"}) {
+    RunResult result = RunStrata({command, "--format", "json", CorpusImage("churn.oci.tar")});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    json report = json::parse(result.out);
+    EXPECT_EQ(report["schema"], std::string("strata.") + command + "/v1");
+    EXPECT_EQ(report["image"]["format"], "oci-archive");
+  }
+}
+
+TEST(Cli, StandardInputIsRead) {
+  RunResult piped = RunStrata({"audit", "--format", "json", "-"}, CorpusImage("leaky-app.docker.tar"));
+  RunResult direct = RunStrata({"audit", "--format", "json", CorpusImage("leaky-app.docker.tar")});
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(json::parse(piped.out)["summary"], json::parse(direct.out)["summary"]);
+}
+
+TEST(Cli, LayersOfOneLayer) {
+  RunResult result = RunStrata({"layers", "--layer", "8", "--format", "json", CorpusImage("leaky-app.oci")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  json report = json::parse(result.out);
+  ASSERT_EQ(report["layers"].size(), 1u);
+  std::set<std::string> removed;
+  for (const json& change : report["layers"][0]["changes"]) removed.insert(change["path"]);
+  EXPECT_EQ(removed, (std::set<std::string>{"/app/.env", "/app/deploy/id_rsa"}));
+
+  ExpectOneErrorLine(RunStrata({"layers", "--layer", "99", CorpusImage("leaky-app.oci")}),
+                     "--layer 99 is out of range: the image has 8 layers");
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  RunResult result = RunStrata({"audit"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_TRUE(result.err.starts_with("strata: error: ")) << result.err;
+  EXPECT_EQ(RunStrata({"frobnicate", "x"}).exit_code, 2);
+  EXPECT_EQ(RunStrata({"audit", "--format", "yaml", "x"}).exit_code, 2);
+}
+
+TEST(Cli, MissingFile) {
+  ExpectOneErrorLine(RunStrata({"audit", "/nonexistent/image.tar"}),
+                     "/nonexistent/image.tar: no such file or directory");
+}
+
+TEST(Cli, TruncatedArchive) {
+  std::string data = ReadFileText(CorpusImage("leaky-app.docker.tar"));
+  std::string path = TempDir() + "/truncated.tar";
+  WriteFile(path, data.substr(0, data.size() / 2));
+  RunResult result = RunStrata({"audit", path});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_NE(result.err.find("truncated.tar"), std::string::npos) << result.err;
+}
+
+TEST(Cli, PlainTarIsNotAnImage) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/notes.txt", "hello\n");
+  std::string path = dir + "/plain.tar";
+  ASSERT_EQ(system(("tar -C " + dir + " -cf " + path + " notes.txt").c_str()), 0);
+  ExpectOneErrorLine(RunStrata({"audit", path}), "is not a container image: no manifest.json or index.json (it holds notes.txt)");
+}
+
+TEST(Cli, InvalidIndexJson) {
+  std::string layout = CopyLayout("clean-multistage.oci");
+  WriteFile(layout + "/index.json", "{not json");
+  ExpectOneErrorLine(RunStrata({"audit", layout}), "index.json in " + layout + " is not valid JSON");
+}
+
+TEST(Cli, MissingLayerBlob) {
+  std::string layout = CopyLayout("clean-multistage.oci");
+  std::string digest = Manifest(layout)["layers"][0]["digest"];
+  fs::remove(BlobPath(layout, digest));
+  ExpectOneErrorLine(RunStrata({"audit", layout}), "layer blob blobs/sha256/" + digest.substr(7) + " in");
+}
+
+TEST(Cli, LayerBlobDigestMismatch) {
+  // Recompress a layer: same tar (diff_id holds), different blob bytes.
+  std::string layout = CopyLayout("clean-multistage.oci");
+  std::string digest = Manifest(layout)["layers"][1]["digest"];
+  std::string blob = BlobPath(layout, digest);
+  ASSERT_EQ(system(("zcat " + blob + " | gzip -1 > " + blob + ".new && mv " + blob + ".new " + blob).c_str()), 0);
+  ExpectOneErrorLine(RunStrata({"audit", layout}),
+                     "layer 2 (" + digest.substr(0, 19) + "): blob digest mismatch: the manifest says " + digest);
+}
+
+TEST(Cli, CorruptLayerData) {
+  std::string layout = CopyLayout("clean-multistage.oci");
+  std::string blob = BlobPath(layout, Manifest(layout)["layers"][0]["digest"]);
+  std::string data = ReadFileText(blob);
+  for (size_t i = data.size() / 3; i < data.size() / 3 + 64; ++i) data[i] ^= 0x5a;
+  WriteFile(blob, data);
+  RunResult result = RunStrata({"audit", layout});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_NE(result.err.find("layer 1 ("), std::string::npos) << result.err;
+}
+
+TEST(Cli, DiffIdMismatch) {
+  std::string layout = CopyLayout("clean-multistage.oci");
+  std::string wrong = Sha256Of("not this layer");
+  EditConfig(layout, [&wrong](json& config) { config["rootfs"]["diff_ids"][0] = wrong; });
+  ExpectOneErrorLine(RunStrata({"audit", layout}), "layer 1 (sha256:");
+  ExpectOneErrorLine(RunStrata({"audit", layout}), "diff_id mismatch: the config says " + wrong);
+}
+
+TEST(Cli, ConfigWithoutDiffIds) {
+  std::string layout = CopyLayout("clean-multistage.oci");
+  EditConfig(layout, [](json& config) { config.erase("rootfs"); });
+  ExpectOneErrorLine(RunStrata({"audit", layout}), "the image config has no rootfs.diff_ids list");
+}
+
+TEST(Cli, HistoryThatDoesNotMatchTheLayersWarns) {
+  std::string layout = CopyLayout("leaky-app.oci");
+  EditConfig(layout, [](json& config) {
+    json& history = config["history"];
+    for (size_t i = history.size(); i-- > 0;) {
+      if (!history[i].value("empty_layer", false)) {
+        history.erase(i);
+        break;
+      }
+    }
+  });
+  RunResult result = RunStrata({"history", layout});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("strata: warning: the history has 7 steps that made layers but the image has 8 layers"),
+            std::string::npos) << result.err;
+}
+
+TEST(Cli, ConfigDigestMismatch) {
+  std::string layout = CopyLayout("clean-multistage.oci");
+  std::string config = BlobPath(layout, Manifest(layout)["config"]["digest"]);
+  WriteFile(config, ReadFileText(config) + " ");
+  ExpectOneErrorLine(RunStrata({"audit", layout}), "does not match its digest");
+}
+
+}  // namespace
+}  // namespace strata
