@@ -175,6 +175,17 @@ TEST(LayerReader, PathsAreCleanedAndEscapesFlagged) {
   EXPECT_EQ(layer.entries[3].path, "");
 }
 
+TEST(LayerReader, PaxExtendedAttributesAreKept) {
+  TarMember ping{"bin/ping", '0', "elf", "", 0755};
+  ping.xattr_name = "security.capability";
+  ping.xattr_value = std::string("\x01\x00\x00\x02\x00\x20\x00\x00", 8);
+  LayerContents layer = ReadTar(MakeTar({ping}));
+  ASSERT_EQ(layer.entries.size(), 1u);
+  ASSERT_EQ(layer.entries[0].xattrs.size(), 1u);
+  EXPECT_EQ(layer.entries[0].xattrs[0].first, "security.capability");
+  EXPECT_EQ(layer.entries[0].xattrs[0].second, ping.xattr_value);
+}
+
 TEST(LayerReader, ContentHashTellsRewritesFromCopies) {
   LayerContents layer = ReadTar(MakeTar({{"a", '0', "same"}, {"b", '0', "same"}, {"c", '0', "diff"}}));
   EXPECT_EQ(layer.entries[0].content_hash, layer.entries[1].content_hash);

@@ -104,6 +104,9 @@ std::string MakeTar(const std::vector<TarMember>& members, bool gnu) {
         archive_entry_set_filetype(entry, AE_IFREG);
         archive_entry_set_size(entry, static_cast<la_int64_t>(member.content.size()));
     }
+    if (!member.xattr_name.empty())
+      archive_entry_xattr_add_entry(entry, member.xattr_name.c_str(), member.xattr_value.data(),
+                                    member.xattr_value.size());
     archive_write_header(archive, entry);
     if (member.type == '0' && !member.content.empty())
       archive_write_data(archive, member.content.data(), member.content.size());

@@ -37,6 +37,8 @@ struct TarMember {
   std::string link;
   uint32_t mode = 0644;
   uint32_t uid = 0;
+  std::string xattr_name;  // One extended attribute, when not empty.
+  std::string xattr_value;
 };
 
 // Writes |members| as a tar stream (PAX format unless |gnu|).

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace strata {
@@ -36,6 +37,9 @@ char EntryKindLetter(EntryKind kind);
 struct LayerEntry {
   std::string path;
   std::string link;  // Symlink target as stored, or hard link target path.
+  // Extended attributes from PAX SCHILY.xattr.* records (file capabilities
+  // live here: security.capability), as name and raw value.
+  std::vector<std::pair<std::string, std::string>> xattrs;
   int64_t size = 0;  // Content bytes; 0 for everything but regular files.
   int64_t mtime = 0;
   uint64_t content_hash = 0;  // XXH3 of the content, regular files only.

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "base/error.h"
@@ -103,6 +104,20 @@ LayerEntry MakeEntry(struct archive_entry* raw) {
   entry.mtime = archive_entry_mtime(raw);
 
   if (entry.kind == EntryKind::kFile) entry.size = archive_entry_size(raw);
+  if (archive_entry_xattr_reset(raw) > 0) {
+    const char* name;
+    const void* value;
+    size_t size;
+    // libarchive reports an attribute once per record that carries it
+    // (LIBARCHIVE.xattr and SCHILY.xattr); keep one of each name.
+    while (archive_entry_xattr_next(raw, &name, &value, &size) == ARCHIVE_OK) {
+      std::string text(static_cast<const char*>(value), size);
+      auto same = std::find_if(entry.xattrs.begin(), entry.xattrs.end(),
+                               [name](const auto& xattr) { return xattr.first == name; });
+      if (same != entry.xattrs.end()) same->second = std::move(text);
+      else entry.xattrs.emplace_back(name, std::move(text));
+    }
+  }
   if (entry.kind == EntryKind::kHardlink) {
     bool escaped = false;
     entry.link = CleanLayerPath(archive_entry_hardlink(raw), &escaped);

@@ -24,7 +24,9 @@ std::string ShortDigest(const std::string& digest) {
 std::string StepText(const Analysis& analysis, const Layer& layer) {
   const HistoryStep* step = analysis.StepOf(layer);
   if (step == nullptr) return "(no history)";
-  return Printable(DescribeStep(step->created_by));
+  if (!step->created_by.empty()) return Printable(DescribeStep(step->created_by));
+  if (!step->comment.empty()) return Printable("(" + step->comment + ")");
+  return "(no command recorded)";
 }
 
 std::string Platform(const ImageConfig& config) {
@@ -39,7 +41,7 @@ void AppendHeader(const Analysis& analysis, const Style& style, std::string* out
   *out += fmt::format("{}  {} · {} · created {}\n", style.Bold("Format"), source.format,
                       Platform(analysis.config),
                       analysis.config.created.empty() ? "unknown" : analysis.config.created.substr(0, 19));
-  *out += fmt::format("{}    {} layers · {} stored · {} uncompressed · {} files, {} in the final filesystem\n",
+  *out += fmt::format("{}    {} layers · {} stored · {} uncompressed · final filesystem {} files, {}\n",
                       style.Bold("Size"), analysis.layers.size(), HumanBytes(analysis.blob_bytes),
                       HumanBytes(analysis.tar_bytes), analysis.final_files,
                       HumanBytes(analysis.final_bytes));
@@ -65,7 +67,7 @@ void AppendEfficiency(const Analysis& analysis, const Style& style, std::string*
                         : static_cast<double>(analysis.wasted_bytes) /
                               static_cast<double>(analysis.content_bytes);
   *out += "\n" + style.Bold("Waste") + "\n";
-  *out += fmt::format("  strata  {} wasted ({} of all stored file bytes) in {} file versions; "
+  *out += fmt::format("  strata  {} wasted ({} of stored file bytes, {} versions); "
                       "{} recoverable in {} removed files\n",
                       HumanBytes(analysis.wasted_bytes), Percent(fraction), analysis.waste.size(),
                       HumanBytes(analysis.recoverable_bytes), analysis.recoverable_files);
