@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 
 #include "base/error.h"
@@ -133,9 +134,17 @@ LayerEntry MakeEntry(struct archive_entry* raw) {
   return entry;
 }
 
-// Streams a regular file's content through XXH3; returns the hash.
+// How much of a file's start tells binary from text.
+constexpr size_t kBinarySniffBytes = 8000;
+
+// Streams a regular file's content through XXH3; returns the hash. When
+// |buffer| is not null, also collects the content in it, up to |limit|
+// bytes (the caller only asks for files no larger than that), and stops
+// collecting (leaving |*binary| set) if |skip_binary| and the start of the
+// file has a NUL byte.
 uint64_t HashContent(struct archive* archive, ArchiveClient& client, const std::string& name,
-                     const std::string& path) {
+                     const std::string& path, std::string* buffer, size_t limit, bool skip_binary,
+                     bool* binary) {
   XXH3_state_t* state = XXH3_createState();
   std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> owner(state, XXH3_freeState);
   XXH3_64bits_reset(state);
@@ -151,8 +160,39 @@ uint64_t HashContent(struct archive* archive, ArchiveClient& client, const std::
       Fail("{}: cannot read the content of {}: {}", name, path, archive_error_string(archive));
     }
     XXH3_64bits_update(state, block, size);
+    if (buffer == nullptr || buffer->size() + size > limit) continue;
+    buffer->append(static_cast<const char*>(block), size);
+    if (skip_binary && buffer->size() - size < kBinarySniffBytes &&
+        memchr(buffer->data(), 0, std::min(buffer->size(), kBinarySniffBytes)) != nullptr) {
+      *binary = true;
+      buffer = nullptr;
+    }
   }
   return XXH3_64bits_digest(state);
+}
+
+// Hashes one file and lets the inspector see it when it asks to.
+void ReadFileContent(struct archive* archive, ArchiveClient& client, const std::string& name,
+                     const ContentInspector* inspector, LayerContents* layer) {
+  LayerEntry& entry = layer->entries.back();
+  size_t index = layer->entries.size() - 1;
+  bool wanted = inspector != nullptr && entry.size >= 0 &&
+                static_cast<size_t>(entry.size) <= inspector->max_bytes() &&
+                (inspector->Wants(entry) || inspector->Keeps(entry));
+  bool binary = false;
+  if (!wanted) {
+    entry.content_hash = HashContent(archive, client, name, entry.path, nullptr, 0, false, &binary);
+    return;
+  }
+
+  std::string content;
+  content.reserve(static_cast<size_t>(entry.size));
+  bool skip_binary = !inspector->inspects_binaries() && !inspector->Keeps(entry);
+  entry.content_hash = HashContent(archive, client, name, entry.path, &content,
+                                   inspector->max_bytes(), skip_binary, &binary);
+  if (binary) return;
+  if (inspector->Wants(entry)) inspector->Inspect(entry, index, content, &layer->hits);
+  if (inspector->Keeps(entry)) layer->kept.emplace_back(index, std::move(content));
 }
 
 }  // namespace
@@ -191,9 +231,9 @@ LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
 
     LayerEntry entry = MakeEntry(raw_entry);
     if (!DecodeWhiteout(&entry)) continue;
-    if (entry.kind == EntryKind::kFile)
-      entry.content_hash = HashContent(archive, client, options.name, entry.path);
     layer.entries.push_back(std::move(entry));
+    if (layer.entries.back().kind == EntryKind::kFile)
+      ReadFileContent(archive, client, options.name, options.inspector, &layer);
   }
 
   // Hash what follows the tar end marker too (eStargz keeps its table of

@@ -10,6 +10,7 @@
 
 #include "blob/byte_reader.h"
 #include "blob/decompress.h"
+#include "layer/content_inspector.h"
 #include "layer/layer_entry.h"
 
 namespace strata {
@@ -22,6 +23,10 @@ struct LayerContents {
   int64_t blob_size = 0;
   int64_t tar_size = 0;  // Uncompressed bytes, including anything after the end marker.
   Compression compression = Compression::kNone;
+  std::vector<ContentHit> hits;  // From the content inspector, if any.
+  // Files the inspector asked to keep whole (package databases), by entry
+  // index.
+  std::vector<std::pair<size_t, std::string>> kept;
   std::vector<std::string> warnings;
 };
 
@@ -32,6 +37,9 @@ struct LayerReadOptions {
   // Counts raw bytes read, for progress displays; may be null. Updated from
   // the reading thread with relaxed atomics.
   std::atomic<int64_t>* bytes_read = nullptr;
+
+  // Sees the content of the files it asks for; may be null.
+  const ContentInspector* inspector = nullptr;
 };
 
 // Reads the whole of |blob|. Throws Error naming the layer when the bytes

@@ -25,10 +25,11 @@ std::string LayerName(int index, const LayerBlob& blob, const std::string& diff_
 
 // Reads one layer and checks its digests against the manifest and config.
 LayerContents ReadAndVerify(int index, const LayerBlob& blob, const std::string& diff_id,
-                            std::atomic<int64_t>* bytes_read) {
+                            const AnalyzeOptions& analyze) {
   LayerReadOptions options;
   options.name = LayerName(index, blob, diff_id);
-  options.bytes_read = bytes_read;
+  options.bytes_read = analyze.bytes_read;
+  options.inspector = analyze.inspector;
   std::unique_ptr<ByteReader> reader = blob.open();
   LayerContents contents = ReadLayer(*reader, options);
 
@@ -44,7 +45,7 @@ LayerContents ReadAndVerify(int index, const LayerBlob& blob, const std::string&
 // Reads all layers, |threads| at a time, largest first so one big layer
 // starts early instead of finishing last. Rethrows the first error in layer
 // order once every worker has stopped.
-void ReadLayers(Analysis* analysis, int threads, std::atomic<int64_t>* bytes_read) {
+void ReadLayers(Analysis* analysis, int threads, const AnalyzeOptions& options) {
   std::vector<Layer>& layers = analysis->layers;
   std::vector<size_t> order(layers.size());
   std::iota(order.begin(), order.end(), 0);
@@ -59,7 +60,7 @@ void ReadLayers(Analysis* analysis, int threads, std::atomic<int64_t>* bytes_rea
     for (size_t i; !failed && (i = next.fetch_add(1)) < order.size();) {
       Layer& layer = layers[order[i]];
       try {
-        layer.contents = ReadAndVerify(layer.index, layer.blob, layer.diff_id, bytes_read);
+        layer.contents = ReadAndVerify(layer.index, layer.blob, layer.diff_id, options);
       } catch (...) {
         errors[order[i]] = std::current_exception();
         failed = true;
@@ -137,7 +138,7 @@ void ComputeWaste(Analysis* analysis) {
   for (const DroppedFile& dropped : analysis->merge.dropped()) {
     if (reachable.count(dropped.entry)) continue;
     reachable.insert(dropped.entry);  // Count each stored version once.
-    WasteItem item{dropped.entry->path, dropped.layer, dropped.by_layer, dropped.entry->size,
+    WasteItem item{dropped.entry, dropped.entry->path, dropped.layer, dropped.by_layer, dropped.entry->size,
                    dropped.removed};
     analysis->wasted_bytes += item.size;
     analysis->layers[item.layer].summary.wasted_bytes += item.size;
@@ -182,7 +183,7 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
 
   int threads = options.threads > 0 ? options.threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  ReadLayers(&analysis, threads, options.bytes_read);
+  ReadLayers(&analysis, threads, options);
   MatchHistory(&analysis);
   MergeLayers(&analysis);
   ComputeWaste(&analysis);

@@ -38,6 +38,7 @@ struct Layer {
 
 // A stored file version that never reaches the final filesystem.
 struct WasteItem {
+  const LayerEntry* entry;
   std::string path;
   int layer;     // Layer that stored it.
   int by_layer;  // Layer that removed or overwrote it.
@@ -81,6 +82,8 @@ struct AnalyzeOptions {
   int threads = 0;  // 0: one per core.
   // Raw bytes read so far, summed over layers; for a progress display.
   std::atomic<int64_t>* bytes_read = nullptr;
+  // Sees file contents as layers are read (the content rules); may be null.
+  const ContentInspector* inspector = nullptr;
 };
 
 // Reads every layer of |source| (in parallel), verifies every digest and

@@ -38,6 +38,12 @@ void ParseRuntime(const json& runtime, ImageConfig* config) {
   if (ports.is_object())
     for (const auto& [port, value] : ports.items()) config->exposed_ports.push_back(port);
 
+  const json& health = runtime.value("Healthcheck", json());
+  if (health.is_object()) {
+    std::vector<std::string> test = TextList(health, "Test");
+    config->has_healthcheck = !test.empty() && test.front() != "NONE";
+  }
+
   const json& labels = runtime.value("Labels", json());
   if (labels.is_object())
     for (const auto& [key, value] : labels.items())

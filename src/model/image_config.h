@@ -30,6 +30,7 @@ struct ImageConfig {
   std::vector<std::string> cmd;
   std::vector<std::string> exposed_ports;
   std::map<std::string, std::string> labels;
+  bool has_healthcheck = false;  // A HEALTHCHECK other than NONE.
   std::vector<std::string> diff_ids;
   std::vector<HistoryStep> history;
 };

@@ -77,7 +77,44 @@ json Fraction(double value) { return std::isnan(value) ? json(nullptr) : json(va
 
 }  // namespace
 
-json AuditJson(const Analysis& analysis) {
+json FindingJson(const Analysis& analysis, const Finding& finding) {
+  json item = {{"rule", finding.rule_id},
+               {"severity", SeverityName(finding.severity)},
+               {"title", finding.title},
+               {"path", finding.path.empty() ? json(nullptr) : json("/" + finding.path)},
+               {"detail", finding.detail},
+               {"layer", finding.layer < 0 ? json(nullptr) : json(finding.layer + 1)},
+               {"layer_digest", finding.layer < 0 ? json(nullptr) : json(analysis.layers[finding.layer].contents.blob_digest)},
+               {"history_index", finding.history_index < 0 ? json(nullptr) : json(finding.history_index)},
+               {"created_by", finding.created_by},
+               {"route", RouteName(finding.route)},
+               {"base_image", finding.base},
+               {"bytes", finding.bytes},
+               {"fix", finding.fix}};
+  item["removed_in_layer"] = finding.removed_by < 0 || finding.overwritten ? json(nullptr) : json(finding.removed_by + 1);
+  item["replaced_in_layer"] = finding.removed_by < 0 || !finding.overwritten ? json(nullptr) : json(finding.removed_by + 1);
+  item["still_stored"] = finding.layer >= 0 && !finding.path.empty();
+  item["accepted"] = finding.accepted.empty() ? json(nullptr) : json(finding.accepted);
+  return item;
+}
+
+json RulesJson(const RuleConfig& config) {
+  json rules = json::array();
+  for (const RuleInfo& rule : AllRules(config)) {
+    Severity severity = rule.severity;
+    auto changed = config.severities.find(rule.id);
+    if (changed != config.severities.end()) severity = changed->second;
+    rules.push_back({{"id", rule.id},
+                     {"category", rule.category},
+                     {"severity", SeverityName(severity)},
+                     {"title", rule.title},
+                     {"description", rule.description},
+                     {"enabled", !config.disabled.count(rule.id)}});
+  }
+  return {{"schema", kRulesSchema}, {"strata_version", STRATA_VERSION}, {"rules", rules}};
+}
+
+json AuditJson(const Analysis& analysis, const RuleResults* rule_results) {
   json layers = json::array();
   for (const Layer& layer : analysis.layers) layers.push_back(LayerJson(analysis, layer));
 
@@ -92,7 +129,7 @@ json AuditJson(const Analysis& analysis) {
                                ? 0.0
                                : static_cast<double>(analysis.wasted_bytes) /
                                      static_cast<double>(analysis.content_bytes);
-  return {
+  json report = {
       {"schema", kAuditSchema},
       {"strata_version", STRATA_VERSION},
       {"image", ImageJson(analysis)},
@@ -118,6 +155,18 @@ json AuditJson(const Analysis& analysis) {
       {"recoverable", recoverable},
       {"warnings", analysis.warnings},
   };
+  if (rule_results != nullptr) {
+    json findings = json::array();
+    json counts = {{"critical", 0}, {"high", 0}, {"medium", 0}, {"low", 0}, {"info", 0}};
+    for (const Finding& finding : rule_results->findings) {
+      findings.push_back(FindingJson(analysis, finding));
+      if (finding.accepted.empty()) counts[SeverityName(finding.severity)] = counts[SeverityName(finding.severity)].get<int>() + 1;
+    }
+    report["findings"] = findings;
+    report["summary"]["findings"] = counts;
+    report["base_image"] = {{"layers", rule_results->base.count}, {"reason", rule_results->base.reason}};
+  }
+  return report;
 }
 
 json HistoryJson(const Analysis& analysis) {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "model/analysis.h"
+#include "rules/evaluate.h"
+#include "rules/rule_config.h"
 
 namespace strata {
 
@@ -14,9 +16,16 @@ namespace strata {
 inline constexpr const char* kAuditSchema = "strata.audit/v1";
 inline constexpr const char* kHistorySchema = "strata.history/v1";
 inline constexpr const char* kLayersSchema = "strata.layers/v1";
+inline constexpr const char* kRulesSchema = "strata.rules/v1";
 
-// `strata audit --format json`.
-nlohmann::json AuditJson(const Analysis& analysis);
+// `strata audit --format json`; |rules| may be null (no findings section).
+nlohmann::json AuditJson(const Analysis& analysis, const RuleResults* rules);
+
+// One finding, as the audit report and later formats write it.
+nlohmann::json FindingJson(const Analysis& analysis, const Finding& finding);
+
+// `strata rules --format json`.
+nlohmann::json RulesJson(const RuleConfig& config);
 
 // `strata history --format json`: every step, with the layer it made.
 nlohmann::json HistoryJson(const Analysis& analysis);

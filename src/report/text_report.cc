@@ -104,9 +104,99 @@ void AppendWarnings(const Analysis& analysis, const Style& style, std::string* o
   for (const std::string& warning : analysis.warnings) *out += "  " + Printable(warning) + "\n";
 }
 
+std::string SeverityLabel(Severity severity, const Style& style) {
+  std::string label = PadRight(SeverityName(severity), 8);
+  switch (severity) {
+    case Severity::kCritical:
+    case Severity::kHigh: return style.Red(label);
+    case Severity::kMedium: return style.Yellow(label);
+    default: return label;
+  }
+}
+
+std::string RouteLabel(Route route) {
+  switch (route) {
+    case Route::kCopy: return "COPY";
+    case Route::kRun: return "RUN";
+    case Route::kBase: return "base";
+    case Route::kConfig: return "config";
+    case Route::kUnknown: break;
+  }
+  return "?";
+}
+
+// Where the finding is: "layer 6 COPY, removed in layer 8 (still stored)".
+std::string Whereabouts(const Finding& finding) {
+  std::string text = finding.layer < 0 ? "image config" : fmt::format("layer {} {}", finding.layer + 1, RouteLabel(finding.route));
+  if (finding.route == Route::kConfig && finding.layer >= 0) text = fmt::format("layer {} build step", finding.layer + 1);
+  if (finding.removed_by >= 0) {
+    text += finding.overwritten ? fmt::format(", replaced in layer {} (old copy still stored)", finding.removed_by + 1)
+                                : fmt::format(", removed in layer {} (still stored, recoverable)", finding.removed_by + 1);
+  }
+  return text;
+}
+
+void AppendFinding(const Finding& finding, const Style& style, std::string* out) {
+  std::string what = finding.path.empty() ? finding.detail : "/" + finding.path + "  " + finding.detail;
+  *out += fmt::format("  {}  {}  {}\n", SeverityLabel(finding.severity, style), finding.rule_id,
+                      Truncate(Printable(what), std::max(20, style.width - 14 - static_cast<int>(finding.rule_id.size()))));
+  std::string second = Whereabouts(finding) + " · fix: " + finding.fix;
+  if (!finding.accepted.empty()) second = "accepted: " + finding.accepted + " · " + second;
+  *out += "            " + style.Dim(Truncate(Printable(second), style.width - 12)) + "\n";
+}
+
+void AppendFindings(const RuleResults& rules, const Style& style, int top, std::string* out) {
+  int counts[5] = {};
+  int base_count = 0, accepted = 0;
+  for (const Finding& finding : rules.findings) {
+    if (!finding.accepted.empty()) ++accepted;
+    else if (finding.base) ++base_count;
+    else ++counts[static_cast<int>(finding.severity)];
+  }
+  *out += "\n" + style.Bold("Findings") +
+          fmt::format("  {} critical · {} high · {} medium · {} low · {} info", counts[4], counts[3], counts[2],
+                      counts[1], counts[0]) +
+          (accepted ? fmt::format(" · {} accepted", accepted) : "") + "\n";
+
+  int shown = 0, hidden = 0;
+  for (const Finding& finding : rules.findings) {
+    if (finding.base || !finding.accepted.empty()) continue;
+    if (shown++ < top) AppendFinding(finding, style, out);
+    else ++hidden;
+  }
+  if (shown == 0) *out += "  none\n";
+  if (hidden > 0) *out += style.Dim(fmt::format("  … and {} more (--top N, or --format json)", hidden)) + "\n";
+
+  if (base_count > 0) {
+    *out += "\n" + style.Bold("Findings in the base image") + fmt::format("  {} ({})", base_count, rules.base.reason) + "\n";
+    int base_shown = 0;
+    for (const Finding& finding : rules.findings) {
+      if (!finding.base || !finding.accepted.empty()) continue;
+      if (base_shown++ >= std::min(top, 5)) break;
+      AppendFinding(finding, style, out);
+    }
+    if (base_count > std::min(top, 5))
+      *out += style.Dim(fmt::format("  … and {} more (--format json)", base_count - std::min(top, 5))) + "\n";
+  }
+}
+
 }  // namespace
 
-std::string AuditText(const Analysis& analysis, const Style& style, const TextOptions& options) {
+std::string RulesText(const RuleConfig& config, const Style& style) {
+  std::string out = style.Dim(PadRight("RULE", 28) + PadRight("SEVERITY", 10) + "TITLE") + "\n";
+  for (const RuleInfo& rule : AllRules(config)) {
+    Severity severity = rule.severity;
+    auto changed = config.severities.find(rule.id);
+    if (changed != config.severities.end()) severity = changed->second;
+    std::string title = rule.title + (config.disabled.count(rule.id) ? " (disabled)" : "");
+    out += PadRight(rule.id, 28) + PadRight(SeverityName(severity), 10) + title + "\n";
+    out += style.Dim(PadRight("", 38) + Truncate(rule.description, style.width - 38)) + "\n";
+  }
+  return out;
+}
+
+std::string AuditText(const Analysis& analysis, const RuleResults* rules, const Style& style,
+                      const TextOptions& options) {
   std::string out;
   AppendHeader(analysis, style, &out);
   AppendLayers(analysis, style, &out);
@@ -115,6 +205,7 @@ std::string AuditText(const Analysis& analysis, const Style& style, const TextOp
                   [](const WasteItem&) { return true; }, &out);
   AppendWasteList(analysis, style, "Removed files still stored (recoverable from their layer)",
                   options.top, [](const WasteItem& item) { return item.removed; }, &out);
+  if (rules != nullptr) AppendFindings(*rules, style, options.top, &out);
   AppendWarnings(analysis, style, &out);
   return out;
 }

@@ -6,6 +6,8 @@
 
 #include "model/analysis.h"
 #include "report/style.h"
+#include "rules/evaluate.h"
+#include "rules/rule_config.h"
 
 namespace strata {
 
@@ -13,7 +15,12 @@ struct TextOptions {
   int top = 10;  // Rows in the "largest waste" and "recoverable" lists.
 };
 
-std::string AuditText(const Analysis& analysis, const Style& style, const TextOptions& options);
+// |rules| may be null (no findings section).
+std::string AuditText(const Analysis& analysis, const RuleResults* rules, const Style& style,
+                      const TextOptions& options);
+
+// `strata rules`: every rule with its id, severity and description.
+std::string RulesText(const RuleConfig& config, const Style& style);
 
 std::string HistoryText(const Analysis& analysis, const Style& style);
 

@@ -1,0 +1,73 @@
+// Runs every content pattern over a file in one vectorscan pass, then
+// confirms each match on its line with the pattern's std::regex (to pull
+// out the secret, check its entropy and rule out placeholders), and keeps
+// only a redacted excerpt. Implements the layer reader's ContentInspector,
+// so the scan happens inside the one pass over each layer.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "layer/content_inspector.h"
+
+struct hs_database;
+struct hs_scratch;
+
+namespace strata {
+
+struct ContentPattern {
+  std::string rule_id;
+  std::string regex;
+  bool caseless = false;
+  double min_entropy = 0;
+  std::string path_filter;  // Globs; "" for any file.
+};
+
+struct ScanLimits {
+  // Files larger than this are not scanned for secrets. 1 MiB covers
+  // configuration and source files; larger text is data or bundles.
+  size_t max_scan_bytes = 1 << 20;
+  // Package databases kept whole for parsing; Debian's dpkg status for a
+  // full build toolchain is about 1 MB.
+  size_t max_kept_bytes = 64 << 20;
+  bool scan_binaries = false;
+};
+
+class ContentScanner : public ContentInspector {
+ public:
+  // Compiles |patterns|; throws Error naming a pattern that does not compile.
+  ContentScanner(std::vector<ContentPattern> patterns, ScanLimits limits);
+  ~ContentScanner() override;
+
+  size_t max_bytes() const override;
+  bool inspects_binaries() const override { return limits_.scan_binaries; }
+  bool Wants(const LayerEntry& entry) const override;
+  bool Keeps(const LayerEntry& entry) const override;
+  void Inspect(const LayerEntry& entry, size_t index, std::string_view content,
+               std::vector<ContentHit>* hits) const override;
+
+  // Scans a piece of text that is not a file (an ENV value, a history
+  // step); |path| is "" so path-filtered patterns do not apply.
+  std::vector<ContentHit> ScanText(std::string_view text) const;
+
+  // The built-in patterns as ContentPatterns.
+  static std::vector<ContentPattern> BuiltinPatterns();
+
+ private:
+  void Scan(std::string_view path, size_t index, std::string_view content,
+            std::vector<ContentHit>* hits) const;
+
+  std::vector<ContentPattern> patterns_;
+  std::vector<std::regex> regexes_;
+  ScanLimits limits_;
+  hs_database* database_ = nullptr;
+  hs_scratch* prototype_scratch_ = nullptr;
+};
+
+// True for the package databases the build-tool rule reads.
+bool IsPackageDatabase(std::string_view path);
+
+}  // namespace strata

@@ -1,0 +1,114 @@
+#include "rules/evaluate.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "rules/checks.h"
+#include "rules/glob.h"
+
+namespace strata {
+
+Finding MakeFinding(const CheckContext& context, const std::string& rule_id, int layer,
+                    const std::string& path) {
+  Finding finding;
+  finding.rule_id = rule_id;
+  finding.path = path;
+  finding.layer = layer;
+  for (const RuleInfo& rule : context.rules) {
+    if (rule.id == rule_id) {
+      finding.title = rule.title;
+      finding.severity = rule.severity;
+      break;
+    }
+  }
+  if (layer >= 0) {
+    const Layer& stored = context.analysis.layers[layer];
+    finding.history_index = stored.history_index;
+    if (const HistoryStep* step = context.analysis.StepOf(stored)) finding.created_by = step->created_by;
+    finding.base = layer < context.base.count;
+  }
+  finding.route = RouteOfLayer(context.analysis, layer, context.base);
+  if (finding.route == Route::kCopy) finding.copy_destination = CopyDestination(context.analysis, finding.history_index);
+  return finding;
+}
+
+void AnnotateFate(const CheckContext& context, const LayerEntry* entry, Finding* finding) {
+  if (entry == nullptr) return;
+  auto it = context.dropped.find(entry);
+  if (it == context.dropped.end()) return;
+  finding->removed_by = it->second->by_layer;
+  finding->overwritten = !it->second->removed;
+}
+
+std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config) {
+  std::vector<ContentPattern> patterns = ContentScanner::BuiltinPatterns();
+  for (const CustomRule& rule : config.custom)
+    if (rule.path_glob.empty()) patterns.insert(patterns.begin(), rule.content);
+  std::vector<ContentPattern> enabled;
+  for (ContentPattern& pattern : patterns)
+    if (!config.disabled.count(pattern.rule_id)) enabled.push_back(std::move(pattern));
+  return std::make_unique<ContentScanner>(std::move(enabled), config.limits);
+}
+
+std::string TodayUtc() {
+  time_t now = time(nullptr);
+  struct tm utc;
+  gmtime_r(&now, &utc);
+  char text[16];
+  strftime(text, sizeof text, "%Y-%m-%d", &utc);
+  return text;
+}
+
+namespace {
+
+// The accepted-findings entry that covers |finding|, or null. Expired
+// entries cover nothing.
+const AcceptedFinding* AcceptedBy(const RuleConfig& config, const Finding& finding, const std::string& today) {
+  for (const AcceptedFinding& accepted : config.accepted) {
+    if (!accepted.expires.empty() && accepted.expires < today) continue;
+    if (!accepted.rule.empty() && accepted.rule != finding.rule_id) continue;
+    if (!accepted.path.empty() && !GlobMatch(accepted.path, finding.path)) continue;
+    return &accepted;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
+                          const ContentScanner& scanner, const std::string& today) {
+  CheckContext context{analysis, config, scanner, DetectBaseLayers(analysis, config.base_diff_ids),
+                       AllRules(config), {}};
+  for (const WasteItem& item : analysis.waste) context.dropped[item.entry] = &item;
+
+  std::vector<Finding> findings;
+  CheckSecretPaths(context, &findings);
+  CheckContentHits(context, &findings);
+  CheckCustomPaths(context, &findings);
+  CheckVcs(context, &findings);
+  CheckCaches(context, &findings);
+  CheckLeftovers(context, &findings);
+  CheckPermissions(context, &findings);
+  CheckBuildTools(context, &findings);
+  CheckConfig(context, &findings);
+  CheckCleanupLayers(context, &findings);
+
+  RuleResults results;
+  results.base = context.base;
+  for (Finding& finding : findings) {
+    if (config.disabled.count(finding.rule_id)) continue;
+    auto severity = config.severities.find(finding.rule_id);
+    if (severity != config.severities.end()) finding.severity = severity->second;
+    if (const AcceptedFinding* accepted = AcceptedBy(config, finding, today)) finding.accepted = accepted->reason;
+    results.findings.push_back(std::move(finding));
+  }
+
+  std::stable_sort(results.findings.begin(), results.findings.end(), [](const Finding& a, const Finding& b) {
+    if (a.severity != b.severity) return a.severity > b.severity;
+    if (a.base != b.base) return !a.base;
+    return a.layer < b.layer;
+  });
+  return results;
+}
+
+}  // namespace strata

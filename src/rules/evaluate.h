@@ -1,0 +1,34 @@
+// Runs every rule over an analysed image and returns the findings, with
+// the configuration applied (disabled rules, severities, accepted
+// findings), most severe first.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/analysis.h"
+#include "rules/attribution.h"
+#include "rules/content_scanner.h"
+#include "rules/finding.h"
+#include "rules/rule_config.h"
+
+namespace strata {
+
+struct RuleResults {
+  std::vector<Finding> findings;  // Most severe first, then by layer.
+  BaseLayers base;
+};
+
+// The content scanner for |config|: built-in patterns plus custom ones.
+// Pass it to Analyze (AnalyzeOptions::inspector) so contents are scanned
+// during the layer pass, then to EvaluateRules.
+std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config);
+
+// |today| is "YYYY-MM-DD", for expiring accepted findings.
+RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
+                          const ContentScanner& scanner, const std::string& today);
+
+// Today's date in UTC as "YYYY-MM-DD".
+std::string TodayUtc();
+
+}  // namespace strata

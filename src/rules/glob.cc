@@ -1,0 +1,68 @@
+#include "rules/glob.h"
+
+namespace strata {
+
+namespace {
+
+// Matches one component against a pattern of literals, '*' and '?'.
+bool MatchComponent(std::string_view pattern, std::string_view name) {
+  size_t p = 0, n = 0, star = std::string_view::npos, resume = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+      ++p;
+      ++n;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::string_view Head(std::string_view path, std::string_view* rest) {
+  size_t slash = path.find('/');
+  *rest = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+  return path.substr(0, slash);
+}
+
+bool MatchPath(std::string_view glob, std::string_view path) {
+  if (glob.empty()) return path.empty();
+  std::string_view glob_rest;
+  std::string_view part = Head(glob, &glob_rest);
+
+  if (part == "**") {
+    // Try every split: "**" takes zero, one, two, ... leading components.
+    while (true) {
+      if (MatchPath(glob_rest, path)) return true;
+      if (path.empty()) return false;
+      std::string_view path_rest;
+      Head(path, &path_rest);
+      if (path_rest.data() == nullptr || path_rest.empty()) return glob_rest.empty();
+      path = path_rest;
+    }
+  }
+
+  if (path.empty()) return false;
+  std::string_view path_rest;
+  std::string_view name = Head(path, &path_rest);
+  return MatchComponent(part, name) && MatchPath(glob_rest, path_rest);
+}
+
+}  // namespace
+
+bool GlobMatch(std::string_view glob, std::string_view path) {
+  while (true) {
+    size_t bar = glob.find('|');
+    if (MatchPath(glob.substr(0, bar), path)) return true;
+    if (bar == std::string_view::npos) return false;
+    glob = glob.substr(bar + 1);
+  }
+}
+
+}  // namespace strata

@@ -1,0 +1,204 @@
+// Build and network tools left in the final image: from the package
+// databases (dpkg status, apk installed) when the image has one, naming the
+// package and the layer that installed it; otherwise from the binaries on
+// the PATH.
+#include <fmt/core.h>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "base/units.h"
+#include "model/image_config.h"
+#include "rules/checks.h"
+
+namespace strata {
+
+namespace {
+
+struct Tool {
+  const char* name;  // Package name, or the binary's name; a package "gcc-12" counts as "gcc".
+  Severity severity;
+};
+
+// Compilers and build systems are what multi-stage builds exist to leave
+// behind (medium); network and debugging tools are often kept on purpose
+// (low).
+const Tool kTools[] = {
+    {"gcc", Severity::kMedium},   {"g++", Severity::kMedium},      {"cpp", Severity::kMedium},
+    {"clang", Severity::kMedium}, {"build-essential", Severity::kMedium},
+    {"make", Severity::kMedium},  {"cmake", Severity::kMedium},    {"autoconf", Severity::kMedium},
+    {"automake", Severity::kMedium}, {"libtool", Severity::kMedium}, {"binutils", Severity::kMedium},
+    {"golang", Severity::kMedium}, {"go", Severity::kMedium},      {"rustc", Severity::kMedium},
+    {"cargo", Severity::kMedium}, {"git", Severity::kMedium},      {"curl", Severity::kLow},
+    {"wget", Severity::kLow},     {"gdb", Severity::kLow},         {"strace", Severity::kLow},
+    {"netcat", Severity::kLow},   {"nc", Severity::kLow},          {"ncat", Severity::kLow},
+    {"nmap", Severity::kLow},     {"tcpdump", Severity::kLow},     {"cc", Severity::kMedium},
+    {"c++", Severity::kMedium},
+};
+
+// The tool a package or binary name stands for: "gcc-12" → gcc,
+// "netcat-openbsd" → netcat; null when it is none.
+const Tool* ToolFor(std::string name) {
+  for (const Tool& tool : kTools) {
+    std::string_view n = tool.name;
+    if (name == n) return &tool;
+    if (name.starts_with(std::string(n) + "-") &&
+        name.find_first_not_of("0123456789.", n.size() + 1) == std::string::npos)
+      return &tool;
+    if (n == "netcat" && name.starts_with("netcat-")) return &tool;
+  }
+  return nullptr;
+}
+
+struct Package {
+  std::string name;
+  std::string version;
+};
+
+// Installed packages of a dpkg status file.
+std::vector<Package> ParseDpkgStatus(const std::string& text) {
+  std::vector<Package> packages;
+  std::istringstream lines(text);
+  std::string line;
+  Package current;
+  bool installed = false;
+  auto flush = [&] {
+    if (!current.name.empty() && installed) packages.push_back(current);
+    current = Package();
+    installed = false;
+  };
+  while (std::getline(lines, line)) {
+    if (line.empty()) flush();
+    else if (line.starts_with("Package: ")) current.name = line.substr(9);
+    else if (line.starts_with("Version: ")) current.version = line.substr(9);
+    else if (line.starts_with("Status: ")) installed = line.ends_with(" installed");
+  }
+  flush();
+  return packages;
+}
+
+// Packages of an apk installed database ("P:name", "V:version").
+std::vector<Package> ParseApkInstalled(const std::string& text) {
+  std::vector<Package> packages;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("P:")) packages.push_back({line.substr(2), ""});
+    else if (line.starts_with("V:") && !packages.empty()) packages.back().version = line.substr(2);
+  }
+  return packages;
+}
+
+const char* const kBinDirs[] = {"bin", "usr/bin", "usr/local/bin", "sbin", "usr/sbin", "usr/local/sbin"};
+
+}  // namespace
+
+void CheckBuildTools(const CheckContext& context, std::vector<Finding>* findings) {
+  const Analysis& analysis = context.analysis;
+
+  // Which layer first stored each package, reading each layer's copy of
+  // the database; the final set is the copy the final filesystem keeps.
+  std::map<std::string, int> installed_in;
+  std::vector<Package> final_packages;
+  const FileTree& tree = analysis.merge.tree();
+  for (const Layer& layer : analysis.layers) {
+    for (const auto& [index, text] : layer.contents.kept) {
+      const LayerEntry& entry = layer.contents.entries[index];
+      std::vector<Package> packages =
+          entry.path == "var/lib/dpkg/status" ? ParseDpkgStatus(text) : ParseApkInstalled(text);
+      for (const Package& package : packages) installed_in.try_emplace(package.name, layer.index);
+      const FileNode* node = tree.Find(entry.path);
+      if (node != nullptr && node->entry == &entry) final_packages = packages;
+    }
+  }
+
+  // One finding per tool, naming its packages ("gcc: gcc 12.2, gcc-12 12.2").
+  std::map<std::string, std::vector<const Package*>> packages_of;
+  for (const Package& package : final_packages)
+    if (const Tool* tool = ToolFor(package.name)) packages_of[tool->name].push_back(&package);
+
+  std::set<std::string> covered;  // Tools found through a package.
+  for (const auto& [name, packages] : packages_of) {
+    const Tool* tool = ToolFor(name);
+    covered.insert(name);
+    int layer = installed_in[packages.front()->name];
+    std::string list;
+    for (const Package* package : packages) {
+      list += (list.empty() ? "" : ", ") + package->name + " " + package->version;
+      layer = std::min(layer, installed_in[package->name]);
+    }
+    Finding finding = MakeFinding(context, "build-tool", layer, "");
+    finding.severity = std::max(finding.severity, tool->severity);
+    finding.detail = fmt::format("{}: package{} {}", name, packages.size() > 1 ? "s" : "", list);
+    finding.fix = FixFor(finding);
+    findings->push_back(std::move(finding));
+  }
+  // cc and c++ are the compilers' alternatives links.
+  if (covered.count("gcc") || covered.count("clang")) covered.insert("cc");
+  if (covered.count("g++") || covered.count("clang")) covered.insert("c++");
+
+  for (const char* dir : kBinDirs) {
+    const FileNode* bin = tree.Find(dir);
+    if (bin == nullptr || !bin->is_directory()) continue;
+    for (const auto& [name, node] : bin->children) {
+      const Tool* tool = ToolFor(name);
+      if (tool == nullptr || covered.count(tool->name) || node->is_directory()) continue;
+      std::string path = std::string(dir) + "/" + name;
+      Finding finding = MakeFinding(context, "build-tool", node->layer, path);
+      finding.severity = std::max(finding.severity, tool->severity);
+      bool applet = node->kind() == EntryKind::kSymlink && node->entry->link.ends_with("busybox");
+      finding.detail = applet ? fmt::format("{} (a busybox applet)", name) : name;
+      finding.fix = FixFor(finding);
+      findings->push_back(std::move(finding));
+    }
+  }
+}
+
+// Below this, the bytes a later cleanup failed to save do not matter (a
+// rewritten counter file); secrets among them have rules of their own.
+constexpr int64_t kMinCleanupBytes = 64 * 1024;
+
+void CheckCleanupLayers(const CheckContext& context, std::vector<Finding>* findings) {
+  const Analysis& analysis = context.analysis;
+
+  // Bytes each later layer dropped from each earlier one.
+  struct Dropped {
+    int64_t bytes = 0;
+    int files = 0;
+    std::string largest;
+    int64_t largest_bytes = 0;
+  };
+  std::map<std::pair<int, int>, Dropped> by_pair;
+  for (const WasteItem& item : analysis.waste) {
+    if (item.by_layer == item.layer) continue;
+    Dropped& dropped = by_pair[{item.by_layer, item.layer}];
+    dropped.bytes += item.size;
+    ++dropped.files;
+    if (item.size > dropped.largest_bytes) {
+      dropped.largest_bytes = item.size;
+      dropped.largest = item.path;
+    }
+  }
+
+  for (const auto& [pair, dropped] : by_pair) {
+    auto [cleanup, source] = pair;
+    if (dropped.bytes < kMinCleanupBytes) continue;
+    Finding finding = MakeFinding(context, "cleanup-in-later-layer", cleanup, dropped.largest);
+    finding.bytes = dropped.bytes;
+    if (dropped.bytes >= 10'000'000) finding.severity = std::max(finding.severity, Severity::kMedium);
+
+    const HistoryStep* step = analysis.StepOf(analysis.layers[source]);
+    std::string source_step = step != nullptr ? DescribeStep(step->created_by) : "";
+    finding.detail = fmt::format("removes or replaces {} files ({}) that layer {} stored; they stay in the image",
+                                 dropped.files, HumanBytes(dropped.bytes), source + 1);
+    bool source_is_base = source < context.base.count;
+    finding.fix = source_is_base
+                      ? "the files come from the base image: removing them later saves nothing; choose a base without them"
+                      : fmt::format("do this cleanup in the step that created the files, layer {}: {}", source + 1,
+                                    source_step.substr(0, 120));
+    findings->push_back(std::move(finding));
+  }
+}
+
+}  // namespace strata

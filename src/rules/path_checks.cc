@@ -1,0 +1,248 @@
+// Rules decided by paths in each layer: secrets by name, version control
+// directories, package caches, build leftovers, and the user's own globs.
+// Every layer is checked, so files a later layer removed are found too.
+#include <fmt/core.h>
+
+#include <map>
+
+#include "base/units.h"
+#include "rules/checks.h"
+#include "rules/glob.h"
+#include "rules/secret_patterns.h"
+
+namespace strata {
+
+namespace {
+
+bool IsEnvFile(std::string_view base) {
+  if (base == ".env") return true;
+  if (!base.starts_with(".env.")) return false;
+  for (std::string_view example : {".env.example", ".env.sample", ".env.template", ".env.dist",
+                                   ".env.defaults", ".env.schema"})
+    if (base == example) return false;
+  return true;
+}
+
+bool IsPrivateKeyName(std::string_view base) {
+  for (std::string_view name : {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"})
+    if (base == name) return true;
+  return base.ends_with(".key") && base.size() > 4;
+}
+
+const char* const kCloudCredentialGlobs =
+    "**/.aws/credentials|**/.config/gcloud/credentials.db|"
+    "**/.config/gcloud/application_default_credentials.json|**/.config/gcloud/legacy_credentials/**|"
+    "**/.azure/accessTokens.json|**/.azure/msal_token_cache.*";
+
+// Calls |visit| for each regular file with content in each layer.
+template <typename Visit>
+void ForEachStoredFile(const Analysis& analysis, Visit visit) {
+  for (const Layer& layer : analysis.layers)
+    for (const LayerEntry& entry : layer.contents.entries)
+      if (entry.kind == EntryKind::kFile) visit(layer, entry);
+}
+
+// Files grouped under one directory of one layer (a cache, a .git).
+struct Group {
+  int files = 0;
+  int64_t bytes = 0;
+  const LayerEntry* first = nullptr;
+  std::string hint;
+};
+
+// One finding per group; |what| prefixes the detail ("pip cache: 3 files, 1 MB").
+void EmitGroups(const CheckContext& context, const std::string& rule_id,
+                const std::map<std::pair<int, std::string>, Group>& groups, const std::string& what,
+                std::vector<Finding>* findings) {
+  for (const auto& [key, group] : groups) {
+    Finding finding = MakeFinding(context, rule_id, key.first, key.second);
+    finding.bytes = group.bytes;
+    std::string prefix = what.empty() && !group.hint.empty() ? group.hint.substr(0, group.hint.find(':')) + ": " : what;
+    finding.detail = fmt::format("{}{} files, {}", prefix, group.files, HumanBytes(group.bytes));
+    // The directory is gone when nothing of it reaches the final filesystem.
+    if (context.analysis.merge.tree().Find(key.second) == nullptr) AnnotateFate(context, group.first, &finding);
+    std::string fix = group.hint.empty() ? "" : group.hint.substr(group.hint.find(':') + 2);
+    finding.fix = FixFor(finding, fix);
+    findings->push_back(std::move(finding));
+  }
+}
+
+struct CacheKind {
+  const char* name;
+  const char* globs;  // The cache's root directories.
+  const char* fix;    // The same-step cleanup for RUN.
+};
+
+const CacheKind kCaches[] = {
+    {"apt lists", "var/lib/apt/lists",
+     "run apt-get update, install and `rm -rf /var/lib/apt/lists/*` in the same RUN"},
+    {"apt archives", "var/cache/apt",
+     "use apt-get install --no-install-recommends and `apt-get clean` in the same RUN"},
+    {"apk cache", "var/cache/apk|etc/apk/cache", "use apk add --no-cache"},
+    {"dnf/yum cache", "var/cache/dnf|var/cache/yum", "run `dnf clean all` (or yum) in the same RUN"},
+    {"pip cache", "**/.cache/pip", "use pip install --no-cache-dir"},
+    {"npm cache", "**/.npm/_cacache|**/.npm/_logs", "run `npm cache clean --force` in the same RUN, or build in a separate stage"},
+    {"yarn cache", "**/.cache/yarn|usr/local/share/.cache/yarn", "run `yarn cache clean` in the same RUN"},
+    {"pnpm store", "**/.local/share/pnpm/store|**/.pnpm-store", "run `pnpm store prune` in the same RUN, or build in a separate stage"},
+    {"Maven repository", "**/.m2/repository", "build in a separate stage and copy only the artefact"},
+    {"Gradle cache", "**/.gradle/caches|**/.gradle/wrapper/dists", "build in a separate stage and copy only the artefact"},
+    {"Go module cache", "**/go/pkg/mod", "build in a separate stage, or `go clean -modcache` in the same RUN"},
+    {"Go build cache", "**/.cache/go-build", "build in a separate stage, or `go clean -cache` in the same RUN"},
+    {"Composer cache", "**/.composer/cache|**/.cache/composer", "use composer install --no-cache"},
+    {"Cargo registry", "**/.cargo/registry|usr/local/cargo/registry", "build in a separate stage and copy only the binary"},
+};
+
+// Words one of kCaches' globs needs in the path: a cheap test before globs.
+bool MayBeCache(std::string_view path) {
+  for (std::string_view word : {"apt/", "apk/", "dnf/", "yum/", ".cache/", ".npm/", "pnpm", ".m2/",
+                                ".gradle/", "pkg/mod/", "composer/", "cargo/"})
+    if (path.find(word) != std::string_view::npos) return true;
+  return false;
+}
+
+bool UnderSystemTree(std::string_view path) {
+  return GlobMatch("usr/**|lib/**|lib64/**|opt/**|**/node_modules/**|**/site-packages/**|**/dist-packages/**|"
+                   "**/vendor/**|etc/**|var/lib/**",
+                   path);
+}
+
+}  // namespace
+
+void CheckSecretPaths(const CheckContext& context, std::vector<Finding>* findings) {
+  ForEachStoredFile(context.analysis, [&](const Layer& layer, const LayerEntry& entry) {
+    std::string_view base = BaseName(entry.path);
+    const char* rule = nullptr;
+    if (IsEnvFile(base) && !GlobMatch("usr/share/**|**/node_modules/**", entry.path)) rule = "secret-env-file";
+    else if (IsPrivateKeyName(base) && !IsAllowListedContentPath(entry.path)) rule = "secret-private-key-file";
+    else if (GlobMatch(kCloudCredentialGlobs, entry.path)) rule = "secret-cloud-credentials";
+    if (rule == nullptr || entry.size == 0) return;
+
+    Finding finding = MakeFinding(context, rule, layer.index, entry.path);
+    finding.bytes = entry.size;
+    finding.detail = fmt::format("{}", HumanBytes(entry.size));
+    AnnotateFate(context, &entry, &finding);
+    finding.fix = FixFor(finding);
+    findings->push_back(std::move(finding));
+  });
+}
+
+void CheckContentHits(const CheckContext& context, std::vector<Finding>* findings) {
+  for (const Layer& layer : context.analysis.layers) {
+    for (const ContentHit& hit : layer.contents.hits) {
+      const LayerEntry& entry = layer.contents.entries[hit.entry];
+      Finding finding = MakeFinding(context, hit.rule_id, layer.index, entry.path);
+      finding.detail = hit.excerpt;
+      AnnotateFate(context, &entry, &finding);
+      finding.fix = FixFor(finding);
+      findings->push_back(std::move(finding));
+    }
+  }
+}
+
+void CheckCustomPaths(const CheckContext& context, std::vector<Finding>* findings) {
+  for (const CustomRule& rule : context.config.custom) {
+    if (rule.path_glob.empty()) continue;
+    ForEachStoredFile(context.analysis, [&](const Layer& layer, const LayerEntry& entry) {
+      if (!GlobMatch(rule.path_glob, entry.path)) return;
+      Finding finding = MakeFinding(context, rule.id, layer.index, entry.path);
+      finding.bytes = entry.size;
+      finding.detail = HumanBytes(entry.size);
+      AnnotateFate(context, &entry, &finding);
+      finding.fix = "remove it from the image, or accept the finding in .strata.yaml";
+      findings->push_back(std::move(finding));
+    });
+  }
+}
+
+void CheckVcs(const CheckContext& context, std::vector<Finding>* findings) {
+  std::map<std::pair<int, std::string>, Group> groups;
+  for (const Layer& layer : context.analysis.layers) {
+    for (const LayerEntry& entry : layer.contents.entries) {
+      if (entry.is_whiteout()) continue;
+      for (std::string_view marker : {".git", ".svn", ".hg"}) {
+        std::string needle = "/" + std::string(marker);
+        size_t at = ("/" + entry.path + "/").find(needle + "/");
+        if (at == std::string::npos) continue;
+        std::string root = entry.path.substr(0, at + marker.size());
+        Group& group = groups[{layer.index, root}];
+        if (entry.kind == EntryKind::kFile) {
+          ++group.files;
+          group.bytes += entry.size;
+        }
+        if (group.first == nullptr && entry.kind == EntryKind::kFile) group.first = &entry;
+        break;
+      }
+    }
+  }
+  EmitGroups(context, "vcs-directory", groups, "", findings);
+}
+
+void CheckCaches(const CheckContext& context, std::vector<Finding>* findings) {
+  std::map<std::pair<int, std::string>, Group> groups;
+  ForEachStoredFile(context.analysis, [&](const Layer& layer, const LayerEntry& entry) {
+    if (entry.size == 0 || !MayBeCache(entry.path)) return;
+    for (const CacheKind& cache : kCaches) {
+      // Try each ancestor directory of the file as the cache's root.
+      for (size_t slash = entry.path.find('/'); slash != std::string::npos;
+           slash = entry.path.find('/', slash + 1)) {
+        std::string root = entry.path.substr(0, slash);
+        if (!GlobMatch(cache.globs, root)) continue;
+        Group& group = groups[{layer.index, root}];
+        ++group.files;
+        group.bytes += entry.size;
+        if (group.first == nullptr) group.first = &entry;
+        group.hint = std::string(cache.name) + ": " + cache.fix;
+        return;
+      }
+    }
+  });
+
+  size_t first = findings->size();
+  EmitGroups(context, "package-cache", groups, "", findings);
+
+  // A cache of 10 MB or more is worth a medium: it is most of a small image.
+  for (size_t i = first; i < findings->size(); ++i) {
+    Finding& finding = (*findings)[i];
+    if (finding.bytes >= 10'000'000 && finding.severity < Severity::kMedium &&
+        !context.config.severities.count("package-cache"))
+      finding.severity = Severity::kMedium;
+  }
+}
+
+void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings) {
+  std::map<std::pair<int, std::string>, Group> tmp_groups;
+  for (const Layer& layer : context.analysis.layers) {
+    for (const LayerEntry& entry : layer.contents.entries) {
+      std::string_view base = BaseName(entry.path);
+      std::string what;
+      if (entry.kind == EntryKind::kFile && entry.size > 0) {
+        if (GlobMatch("tmp/**|var/tmp/**", entry.path)) {
+          std::string root = entry.path.starts_with("var/tmp/") ? "var/tmp" : "tmp";
+          Group& group = tmp_groups[{layer.index, root}];
+          ++group.files;
+          group.bytes += entry.size;
+          if (group.first == nullptr) group.first = &entry;
+          continue;
+        }
+        if ((base.ends_with(".o") || base.ends_with(".obj")) && base.size() > 2 && !UnderSystemTree(entry.path))
+          what = "object file";
+        else if (base == "core" || (base.starts_with("core.") && base.find_first_not_of("0123456789", 5) == std::string_view::npos && base.size() > 5))
+          what = "core dump";
+      } else if (entry.kind == EntryKind::kDirectory && !UnderSystemTree(entry.path) &&
+                 (base == "test" || base == "tests" || base == "__tests__" || base == "spec")) {
+        what = "test folder";
+      }
+      if (what.empty()) continue;
+
+      Finding finding = MakeFinding(context, "build-leftover", layer.index, entry.path);
+      finding.bytes = entry.size;
+      finding.detail = what + (entry.size > 0 ? ", " + HumanBytes(entry.size) : "");
+      AnnotateFate(context, &entry, &finding);
+      finding.fix = FixFor(finding);
+      findings->push_back(std::move(finding));
+    }
+  }
+  EmitGroups(context, "build-leftover", tmp_groups, "left in a temporary directory: ", findings);
+}
+
+}  // namespace strata

@@ -1,0 +1,184 @@
+#include "rules/rule_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "base/error.h"
+#include "rules/catalog.h"
+
+namespace strata {
+
+namespace {
+
+void CheckKeys(const YAML::Node& node, std::initializer_list<const char*> known, const std::string& where) {
+  if (!node.IsMap()) Fail("{} must be a mapping", where);
+  for (const auto& item : node) {
+    std::string key = item.first.as<std::string>();
+    bool ok = false;
+    for (const char* k : known) ok |= key == k;
+    if (!ok) Fail("{}: unknown key \"{}\"", where, key);
+  }
+}
+
+std::string Text(const YAML::Node& node, const char* key, const std::string& where, bool required) {
+  if (!node[key]) {
+    if (required) Fail("{}: \"{}\" is required", where, key);
+    return "";
+  }
+  if (!node[key].IsScalar()) Fail("{}: \"{}\" must be a string", where, key);
+  return node[key].as<std::string>();
+}
+
+Severity SeverityOf(const std::string& text, const std::string& where) {
+  Severity severity;
+  if (!ParseSeverity(text, &severity))
+    Fail("{}: \"{}\" is not a severity (info, low, medium, high, critical)", where, text);
+  return severity;
+}
+
+void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* config) {
+  CheckKeys(rules, {"disable", "severity", "paths", "content"}, file + ": rules");
+  if (rules["disable"]) {
+    if (!rules["disable"].IsSequence()) Fail("{}: rules.disable must be a list of rule ids", file);
+    for (const auto& id : rules["disable"]) config->disabled.insert(id.as<std::string>());
+  }
+  if (rules["severity"] && !rules["severity"].IsMap())
+    Fail("{}: rules.severity must map rule ids to severities", file);
+  for (const auto& custom_list : {"paths", "content"}) {
+    if (!rules[custom_list]) continue;
+    if (!rules[custom_list].IsSequence()) Fail("{}: rules.{} must be a list", file, custom_list);
+    bool content = std::string(custom_list) == "content";
+    for (const auto& item : rules[custom_list]) {
+      std::string where = fmt::format("{}: rules.{}", file, custom_list);
+      if (content) CheckKeys(item, {"id", "title", "severity", "regex", "caseless", "min_entropy", "paths"}, where);
+      else CheckKeys(item, {"id", "title", "severity", "glob"}, where);
+      CustomRule rule;
+      rule.id = Text(item, "id", where, true);
+      rule.title = Text(item, "title", where, false);
+      if (rule.title.empty()) rule.title = rule.id;
+      std::string severity = Text(item, "severity", where, false);
+      rule.severity = severity.empty() ? Severity::kMedium : SeverityOf(severity, where);
+      if (content) {
+        rule.content.rule_id = rule.id;
+        rule.content.regex = Text(item, "regex", where, true);
+        rule.content.caseless = item["caseless"] && item["caseless"].as<bool>();
+        rule.content.min_entropy = item["min_entropy"] ? item["min_entropy"].as<double>() : 0;
+        rule.content.path_filter = Text(item, "paths", where, false);
+      } else {
+        rule.path_glob = Text(item, "glob", where, true);
+        while (rule.path_glob.starts_with("/")) rule.path_glob.erase(0, 1);
+      }
+      if (FindRule(rule.id) != nullptr) Fail("{}: \"{}\" is a built-in rule id; choose another", where, rule.id);
+      config->custom.push_back(rule);
+    }
+  }
+}
+
+void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig* config) {
+  if (!accept.IsSequence()) Fail("{}: accept must be a list", file);
+  for (const auto& item : accept) {
+    std::string where = file + ": accept";
+    CheckKeys(item, {"rule", "path", "reason", "expires"}, where);
+    AcceptedFinding accepted;
+    accepted.rule = Text(item, "rule", where, false);
+    accepted.path = Text(item, "path", where, false);
+    accepted.reason = Text(item, "reason", where, true);
+    accepted.expires = Text(item, "expires", where, false);
+    if (accepted.rule.empty() && accepted.path.empty())
+      Fail("{}: an entry needs a rule, a path or both", where);
+    if (!accepted.expires.empty() &&
+        (accepted.expires.size() != 10 || accepted.expires[4] != '-' || accepted.expires[7] != '-'))
+      Fail("{}: expires \"{}\" is not a date like 2027-01-31", where, accepted.expires);
+    while (accepted.path.starts_with("/")) accepted.path.erase(0, 1);
+    config->accepted.push_back(accepted);
+  }
+}
+
+}  // namespace
+
+int64_t ParseSize(const std::string& text, const std::string& what) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    Fail("{}: \"{}\" is not a size (like 512, 20kB, 1.5MB)", what, text);
+  }
+  std::string unit = text.substr(used);
+  while (unit.starts_with(" ")) unit.erase(0, 1);
+  static const std::pair<const char*, double> kUnits[] = {
+      {"", 1}, {"B", 1}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+      {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+  for (const auto& [name, factor] : kUnits)
+    if (unit == name && value >= 0) return static_cast<int64_t>(std::llround(value * factor));
+  Fail("{}: \"{}\" is not a size (like 512, 20kB, 1.5MB)", what, text);
+}
+
+RuleConfig LoadRuleConfig(const std::string& path) {
+  RuleConfig config;
+  std::string file = path;
+  if (file.empty()) {
+    std::error_code error;
+    if (!std::filesystem::exists(".strata.yaml", error)) return config;
+    file = ".strata.yaml";
+  }
+  config.source = file;
+
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    Fail("cannot read the configuration file {}", file);
+  } catch (const YAML::Exception& error) {
+    Fail("{} is not valid YAML: {}", file, error.what());
+  }
+  if (root.IsNull()) return config;
+
+  try {
+    // Keys of later features (the CI policy) are read by their own loaders.
+    CheckKeys(root, {"rules", "limits", "accept", "policy"}, file);
+    if (root["rules"]) ReadRules(root["rules"], file, &config);
+    if (root["rules"] && root["rules"]["severity"]) {
+      for (const auto& item : root["rules"]["severity"])
+        config.severities[item.first.as<std::string>()] =
+            SeverityOf(item.second.as<std::string>(), file + ": rules.severity");
+    }
+    if (root["limits"]) {
+      const YAML::Node& limits = root["limits"];
+      CheckKeys(limits, {"max_scan_bytes", "scan_binaries"}, file + ": limits");
+      if (limits["max_scan_bytes"])
+        config.limits.max_scan_bytes = static_cast<size_t>(
+            ParseSize(limits["max_scan_bytes"].as<std::string>(), file + ": limits.max_scan_bytes"));
+      if (limits["scan_binaries"]) config.limits.scan_binaries = limits["scan_binaries"].as<bool>();
+    }
+    if (root["accept"]) ReadAccepted(root["accept"], file, &config);
+  } catch (const YAML::Exception& error) {
+    Fail("{}: {}", file, error.what());
+  }
+
+  std::vector<RuleInfo> rules = AllRules(config);
+  auto known = [&rules](const std::string& id) {
+    for (const RuleInfo& rule : rules)
+      if (rule.id == id) return true;
+    return false;
+  };
+  for (const std::string& id : config.disabled)
+    if (!known(id)) Fail("{}: rules.disable names an unknown rule \"{}\" (see strata rules)", file, id);
+  for (const auto& [id, severity] : config.severities)
+    if (!known(id)) Fail("{}: rules.severity names an unknown rule \"{}\" (see strata rules)", file, id);
+  return config;
+}
+
+std::vector<RuleInfo> AllRules(const RuleConfig& config) {
+  std::vector<RuleInfo> rules;
+  for (const Rule& rule : BuiltinRules())
+    rules.push_back({rule.id, rule.title, rule.category, rule.severity, rule.description});
+  for (const CustomRule& rule : config.custom)
+    rules.push_back({rule.id, rule.title, rule.path_glob.empty() ? "custom-content" : "custom-path",
+                     rule.severity, rule.path_glob.empty() ? "regex " + rule.content.regex : "glob " + rule.path_glob});
+  return rules;
+}
+
+}  // namespace strata

@@ -1,0 +1,119 @@
+#include "rules/secret_patterns.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include "rules/glob.h"
+
+namespace strata {
+
+const std::vector<SecretPattern>& BuiltinSecretPatterns() {
+  static const std::vector<SecretPattern> patterns = {
+      // Credentials files, recognised by name and confirmed by content.
+      {"secret-registry-credentials", R"re("auth"\s*:\s*"([A-Za-z0-9+/=]{8,})")re", false, 0,
+       "**/.docker/config.json|**/.dockercfg"},
+      {"secret-registry-credentials", R"re((?:_authToken|_auth|_password)\s*=\s*(\S{6,}))re", false, 0,
+       "**/.npmrc"},
+      {"secret-registry-credentials", R"re(password\s*[:=]\s*(\S{4,}))re", true, 0, "**/.pypirc"},
+      {"secret-registry-credentials", R"re(password\s+(\S{4,}))re", false, 0, "**/.netrc|**/_netrc"},
+      {"secret-registry-credentials", R"re(https?://[^:\s/]+:([^@\s]{3,})@)re", false, 0,
+       "**/.git-credentials"},
+      {"secret-registry-credentials", R"re(<password>([^<]{3,})</password>)re", false, 0,
+       "**/.m2/settings.xml"},
+      {"secret-cloud-credentials", R"re((?:token|client-key-data|password)\s*:\s*(\S{8,}))re", false, 0,
+       "**/.kube/config|**/kubeconfig|**/*.kubeconfig"},
+      {"secret-config-password", R"re(password["']?\s*[:=]\s*["']?([^\s"',;]{4,}))re", true, 0,
+       "**/application*.yml|**/application*.yaml|**/application*.properties|**/database.yml|"
+       "**/wp-config.php|**/config/*.yml|**/config/*.yaml"},
+      // Well-known formats, anywhere.
+      {"secret-private-key",
+       R"re(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)re", false, 0,
+       nullptr},
+      {"secret-aws-access-key", R"re(\b((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b)re", false, 0, nullptr},
+      {"secret-aws-access-key", R"re(aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40}))re",
+       true, 3.0, nullptr},
+      {"secret-github-token", R"re(\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36})\b)re", false, 0, nullptr},
+      {"secret-github-token", R"re(\b(github_pat_[A-Za-z0-9_]{82}))re", false, 0, nullptr},
+      {"secret-gitlab-token", R"re(\b(glpat-[A-Za-z0-9_-]{20}))re", false, 0, nullptr},
+      {"secret-npm-token", R"re(\b(npm_[A-Za-z0-9]{36})\b)re", false, 0, nullptr},
+      {"secret-slack-token", R"re(\b(xox[baprs]-[0-9A-Za-z-]{10,}))re", false, 0, nullptr},
+      {"secret-slack-token", R"re((https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}))re", false, 0,
+       nullptr},
+      {"secret-stripe-key", R"re(\b([sr]k_live_[0-9a-zA-Z]{24,}))re", false, 0, nullptr},
+      {"secret-pypi-token", R"re(\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}))re", false, 0, nullptr},
+      {"secret-google-api-key", R"re(\b(AIza[0-9A-Za-z_-]{35}))re", false, 0, nullptr},
+      {"secret-jwt", R"re(\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}))re", false, 0,
+       nullptr},
+      // The generic assignment: a keyword, then a value random enough.
+      {"secret-generic-assignment",
+       R"re((?:password|passwd|secret|token|api_?key|apikey|access_?key|client_?secret|auth_?token)["']?\s*[:=]\s*["']?([^\s"'`#;,<>()\[\]{}]{8,}))re",
+       true, 3.0, nullptr},
+  };
+  return patterns;
+}
+
+double ShannonEntropy(std::string_view text) {
+  if (text.empty()) return 0;
+  int counts[256] = {};
+  for (unsigned char c : text) ++counts[c];
+  double entropy = 0;
+  for (int count : counts) {
+    if (count == 0) continue;
+    double p = static_cast<double>(count) / static_cast<double>(text.size());
+    entropy -= p * std::log2(p);
+  }
+  return entropy;
+}
+
+bool LooksLikePlaceholder(std::string_view value) {
+  std::string lower(value);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+
+  static const char* const kMarkers[] = {
+      "${", "{{", "$(", "%(", "<", "example", "changeme", "change_me", "placeholder", "xxxx",
+      "****", "dummy", "your_", "your-", "yourpassword", "redacted", "replace", "sample",
+      "notasecret", "not-a-secret", "process.env", "os.environ", "getenv", "secretkeyref",
+      "/run/secrets/", "/var/run/secrets/",
+  };
+  for (const char* marker : kMarkers)
+    if (lower.find(marker) != std::string::npos) return true;
+
+  // A reference to another variable ($DB_PASSWORD) or a file path.
+  if (!value.empty() && (value.front() == '$' || value.front() == '/')) return true;
+
+  // One character repeated (aaaaaaaa, 00000000) is a filler.
+  return std::all_of(value.begin(), value.end(), [&](char c) { return c == value.front(); });
+}
+
+bool LooksLikeCode(std::string_view value) {
+  for (std::string_view marker : {"::", "->", "=>", "();", "$", "@{", ".get(", "self."})
+    if (value.find(marker) != std::string_view::npos) return true;
+  return false;
+}
+
+bool IsSystemPath(std::string_view path) {
+  return GlobMatch("usr/**|lib/**|lib32/**|lib64/**|bin/**|sbin/**|var/lib/**|etc/ssl/**|etc/ssh/*.pub", path);
+}
+
+std::string Redact(std::string_view secret) {
+  size_t shown = std::min<size_t>(4, secret.size() / 5);
+  std::string text(secret.substr(0, shown));
+  text += "…(" + std::to_string(secret.size()) + " characters)";
+  return text;
+}
+
+bool IsAllowListedContentPath(std::string_view path) {
+  static const char* const kGlobs =
+      "usr/share/**|usr/lib/**/test/**|usr/lib/**/tests/**|**/node_modules/**/test/**|"
+      "**/node_modules/**/tests/**|**/node_modules/**/*.md|**/site-packages/**/tests/**|"
+      "**/dist-packages/**/tests/**|**/testdata/**|**/__tests__/**|**/test/fixtures/**|"
+      "**/tests/fixtures/**|**/examples/**|**/example/**|**/docs/**|**/*.md|**/*.rst|"
+      "**/.env.example|**/.env.sample|**/.env.template|**/.env.dist|**/*.example|**/*.sample|"
+      "**/package-lock.json|**/yarn.lock|**/pnpm-lock.yaml|**/Cargo.lock|**/go.sum|**/poetry.lock|"
+      "**/composer.lock|**/Gemfile.lock|**/Pipfile.lock|**/*.lock|etc/ssl/**|usr/include/**";
+  return GlobMatch(kGlobs, path);
+}
+
+}  // namespace strata

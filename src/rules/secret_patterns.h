@@ -1,0 +1,50 @@
+// The content patterns of the secret rules, and the judgement applied to
+// each match: entropy, placeholders, known example values, redaction.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+struct SecretPattern {
+  const char* rule_id;
+  // One expression in the syntax vectorscan and std::regex (ECMAScript)
+  // both accept; the secret is capture group 1 when there is one.
+  const char* regex;
+  bool caseless;
+  double min_entropy;       // Shannon bits per character the secret needs; 0: any.
+  const char* path_filter;  // Glob(s) the file must match; null: any file.
+};
+
+// The built-in patterns. Path-filtered ones come first: where a line hits a
+// specific and a generic pattern, the first one in this list is reported.
+const std::vector<SecretPattern>& BuiltinSecretPatterns();
+
+// Shannon entropy of |text|, in bits per character.
+double ShannonEntropy(std::string_view text);
+
+// True for values that are placeholders, references or documented
+// examples rather than secrets: "${TOKEN}", "changeme", "<password>",
+// AWS's AKIAIOSFODNN7EXAMPLE, and the like.
+bool LooksLikePlaceholder(std::string_view value);
+
+// True for values that are code rather than data: "Win32::GetCwd",
+// "$self->{pass}", "os.getenv".
+bool LooksLikeCode(std::string_view value);
+
+// Files of the operating system and its packages (usr/, lib/, bin/, …):
+// the generic assignment rule skips them, since their code is full of
+// "password = …" that are not secrets.
+bool IsSystemPath(std::string_view path);
+
+// "ghp_…(40 characters)": a few leading characters and the length; never
+// the secret.
+std::string Redact(std::string_view secret);
+
+// Paths whose contents are examples, tests, documentation or system files
+// rather than the application's own configuration: content rules skip them.
+bool IsAllowListedContentPath(std::string_view path);
+
+}  // namespace strata
