@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "model/dive_metrics.h"
 #include "report/json_report.h"
+#include "rules/evaluate.h"
 #include "test_support.h"
 
 namespace strata {
@@ -162,6 +163,99 @@ TEST(Corpus, WhiteoutsInGoContainerregistryImages) {
   EXPECT_EQ(image.merge.tree().Find("foo.txt"), nullptr);
   EXPECT_NE(image.merge.tree().Find("bar.txt"), nullptr);
   EXPECT_EQ(image.recoverable_files, 1);
+}
+
+struct Audited {
+  Analysis analysis;
+  RuleResults rules;
+};
+
+Audited Audit(const std::string& path) {
+  RuleConfig config;
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
+  AnalyzeOptions options;
+  options.inspector = scanner.get();
+  Audited audited{Analyze(OpenImage(path, OpenOptions()), options), {}};
+  audited.rules = EvaluateRules(audited.analysis, config, *scanner, "2026-06-01");
+  return audited;
+}
+
+const Finding* FindFinding(const RuleResults& rules, const std::string& rule, const std::string& path) {
+  for (const Finding& finding : rules.findings)
+    if (finding.rule_id == rule && finding.path == path) return &finding;
+  return nullptr;
+}
+
+// Every problem the corpus README plants in leaky-app: the rule, the path,
+// the layer (1-based, as reports print it), a word of its build step, and
+// the layer that removed it (0: still in the final filesystem).
+struct Planted {
+  const char* rule;
+  const char* path;
+  int layer;
+  const char* step;
+  int removed_in;
+};
+
+const Planted kLeakyApp[] = {
+    {"package-cache", "var/lib/apt/lists", 2, "dd if=/dev/urandom", 3},
+    {"package-cache", "var/cache/apt", 2, "dd if=/dev/urandom", 0},
+    {"cleanup-in-later-layer", "var/lib/apt/lists/deb.example.org_dists_stable_main_binary-amd64_Packages", 3,
+     "rm -rf /var/lib/apt/lists", 0},
+    {"build-tool", "usr/bin/wget", 4, "ln -s /bin/busybox /usr/bin/wget", 0},
+    {"build-tool", "usr/bin/make", 4, "ln -s /bin/busybox /usr/bin/make", 0},
+    {"vcs-directory", "app/.git", 6, "COPY", 0},
+    {"secret-env-file", "app/.env", 6, "COPY", 8},
+    {"secret-generic-assignment", "app/.env", 6, "COPY", 8},
+    {"secret-aws-access-key", "app/.env", 6, "COPY", 8},
+    {"secret-config-password", "app/config/application-local.yml", 6, "COPY", 0},
+    {"secret-cloud-credentials", "app/.aws/credentials", 6, "COPY", 0},
+    {"secret-private-key-file", "app/deploy/id_rsa", 6, "COPY", 8},
+    {"secret-private-key", "app/deploy/id_rsa", 6, "COPY", 8},
+    {"secret-github-token", "app/src/server.js", 6, "COPY", 0},
+    {"build-leftover", "app/tests", 6, "COPY", 0},
+    {"package-cache", "root/.cache/pip", 7, ".cache/pip", 0},
+    {"package-cache", "root/.npm/_cacache", 7, ".npm/_cacache", 0},
+    {"runs-as-root", "", 0, "", 0},
+};
+
+TEST(CorpusFindings, LeakyAppPlantedProblemsInEveryFormat) {
+  for (const char* suffix : {".docker.tar", ".docker25.tar", ".oci", ".oci.tar", ".zstd.oci.tar"}) {
+    Audited audited = Audit(Corpus(std::string("corpus/leaky-app") + suffix));
+    for (const Planted& planted : kLeakyApp) {
+      const Finding* finding = FindFinding(audited.rules, planted.rule, planted.path);
+      ASSERT_NE(finding, nullptr) << suffix << ": no " << planted.rule << " at /" << planted.path;
+      EXPECT_EQ(finding->layer + 1, planted.layer) << suffix << " " << planted.rule << " " << planted.path;
+      EXPECT_NE(finding->created_by.find(planted.step), std::string::npos)
+          << suffix << " " << planted.rule << ": " << finding->created_by;
+      EXPECT_EQ(finding->removed_by + 1, planted.removed_in) << suffix << " " << planted.rule << " " << planted.path;
+      EXPECT_FALSE(finding->base) << planted.rule;
+    }
+  }
+}
+
+TEST(CorpusFindings, LeakyAppSecretsAreRedacted) {
+  Audited audited = Audit(Corpus("corpus/leaky-app.oci"));
+  std::string report = AuditJson(audited.analysis, &audited.rules).dump();
+  for (const char* secret : {"R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw", "Tr0ub4dor-and-3", "correct-horse-battery",
+                             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzK9fQ2hT4u"})
+    EXPECT_EQ(report.find(secret), std::string::npos) << secret;
+}
+
+TEST(CorpusFindings, CleanMultistageHasNothingOfMediumOrAbove) {
+  for (const char* suffix : {".docker.tar", ".docker25.tar", ".oci", ".oci.tar", ".zstd.oci.tar"}) {
+    Audited audited = Audit(Corpus(std::string("corpus/clean-multistage") + suffix));
+    for (const Finding& finding : audited.rules.findings)
+      EXPECT_LT(finding.severity, Severity::kMedium) << suffix << ": " << finding.rule_id << " /" << finding.path;
+  }
+}
+
+TEST(CorpusFindings, ChurnPermissions) {
+  Audited audited = Audit(Corpus("corpus/churn.docker.tar"));
+  EXPECT_NE(FindFinding(audited.rules, "setuid-file", "usr/local/bin/su-helper"), nullptr);
+  EXPECT_NE(FindFinding(audited.rules, "world-writable", "open"), nullptr);
+  EXPECT_NE(FindFinding(audited.rules, "world-writable", "open/anyone-writes"), nullptr);
+  EXPECT_EQ(FindFinding(audited.rules, "world-writable", "shared"), nullptr);  // Sticky.
 }
 
 struct Refusal {

@@ -13,6 +13,9 @@
 #include <sstream>
 
 #include "blob/byte_reader.h"
+#include "blob/sha256.h"
+
+#include <nlohmann/json.hpp>
 
 namespace strata::testing {
 
@@ -122,6 +125,44 @@ LayerContents ReadTar(const std::string& tar) {
   LayerReadOptions options;
   options.name = "test layer";
   return ReadLayer(reader, options);
+}
+
+std::string WriteImage(const std::string& dir, const std::vector<std::vector<TarMember>>& layers,
+                       const std::string& config_json) {
+  using json = nlohmann::json;
+  auto write_blob = [&dir](const std::string& data) {
+    std::string digest = Sha256Of(data);
+    WriteFile(dir + "/blobs/sha256/" + digest.substr(7), data);
+    return json{{"digest", digest}, {"size", data.size()}};
+  };
+
+  json config = {{"architecture", "amd64"}, {"os", "linux"}, {"config", json::object()},
+                 {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}};
+  json history = json::array();
+  json manifest_layers = json::array();
+  for (const std::vector<TarMember>& members : layers) {
+    std::string tar = MakeTar(members);
+    json descriptor = write_blob(tar);
+    descriptor["mediaType"] = "application/vnd.oci.image.layer.v1.tar";
+    manifest_layers.push_back(descriptor);
+    config["rootfs"]["diff_ids"].push_back(descriptor["digest"]);
+    history.push_back({{"created", "2026-01-01T00:00:00Z"}, {"created_by", "/bin/sh -c build step"}});
+  }
+  config["history"] = history;
+  config.merge_patch(json::parse(config_json));
+
+  json config_descriptor = write_blob(config.dump());
+  config_descriptor["mediaType"] = "application/vnd.oci.image.config.v1+json";
+  json manifest = {{"schemaVersion", 2},
+                   {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                   {"config", config_descriptor},
+                   {"layers", manifest_layers}};
+  json manifest_descriptor = write_blob(manifest.dump());
+  manifest_descriptor["mediaType"] = "application/vnd.oci.image.manifest.v1+json";
+  json index = {{"schemaVersion", 2}, {"manifests", {manifest_descriptor}}};
+  WriteFile(dir + "/index.json", index.dump());
+  WriteFile(dir + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  return dir;
 }
 
 Analysis AnalyzePath(const std::string& path) {

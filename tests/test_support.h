@@ -47,6 +47,13 @@ std::string MakeTar(const std::vector<TarMember>& members, bool gnu = false);
 // Reads |tar| as a layer.
 LayerContents ReadTar(const std::string& tar);
 
+// Writes an OCI image layout in |dir| with one uncompressed layer per
+// element of |layers| and a config holding |config| (merged over a minimal
+// valid config; "history" may be given, else one RUN step per layer).
+// Returns |dir|.
+std::string WriteImage(const std::string& dir, const std::vector<std::vector<TarMember>>& layers,
+                       const std::string& config_json = "{}");
+
 // Analyses a whole image from |path| (any supported spelling).
 Analysis AnalyzePath(const std::string& path);
 

@@ -35,7 +35,8 @@ bool NameSaysSecret(const std::string& name) {
                                         "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL", "AUTH"};
   for (const char* word : kSecret)
     if (upper.find(word) != std::string::npos) return true;
-  return false;
+  // "SIGNING_KEY", "deploy.key", but not "MONKEY".
+  return upper == "KEY" || upper.ends_with("_KEY") || upper.ends_with(".KEY") || upper.ends_with("-KEY");
 }
 
 bool ValueLooksReal(const std::string& value) {

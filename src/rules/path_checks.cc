@@ -45,10 +45,19 @@ void ForEachStoredFile(const Analysis& analysis, Visit visit) {
 // Files grouped under one directory of one layer (a cache, a .git).
 struct Group {
   int files = 0;
+  int surviving = 0;  // Files that reach the final filesystem.
   int64_t bytes = 0;
   const LayerEntry* first = nullptr;
   std::string hint;
 };
+
+void AddToGroup(const CheckContext& context, const LayerEntry& entry, Group* group) {
+  if (entry.kind != EntryKind::kFile) return;
+  ++group->files;
+  group->bytes += entry.size;
+  if (!context.dropped.count(&entry)) ++group->surviving;
+  if (group->first == nullptr) group->first = &entry;
+}
 
 // One finding per group; |what| prefixes the detail ("pip cache: 3 files, 1 MB").
 void EmitGroups(const CheckContext& context, const std::string& rule_id,
@@ -59,8 +68,8 @@ void EmitGroups(const CheckContext& context, const std::string& rule_id,
     finding.bytes = group.bytes;
     std::string prefix = what.empty() && !group.hint.empty() ? group.hint.substr(0, group.hint.find(':')) + ": " : what;
     finding.detail = fmt::format("{}{} files, {}", prefix, group.files, HumanBytes(group.bytes));
-    // The directory is gone when nothing of it reaches the final filesystem.
-    if (context.analysis.merge.tree().Find(key.second) == nullptr) AnnotateFate(context, group.first, &finding);
+    // Removed when none of its files reach the final filesystem.
+    if (group.surviving == 0) AnnotateFate(context, group.first, &finding);
     std::string fix = group.hint.empty() ? "" : group.hint.substr(group.hint.find(':') + 2);
     finding.fix = FixFor(finding, fix);
     findings->push_back(std::move(finding));
@@ -164,12 +173,7 @@ void CheckVcs(const CheckContext& context, std::vector<Finding>* findings) {
         size_t at = ("/" + entry.path + "/").find(needle + "/");
         if (at == std::string::npos) continue;
         std::string root = entry.path.substr(0, at + marker.size());
-        Group& group = groups[{layer.index, root}];
-        if (entry.kind == EntryKind::kFile) {
-          ++group.files;
-          group.bytes += entry.size;
-        }
-        if (group.first == nullptr && entry.kind == EntryKind::kFile) group.first = &entry;
+        AddToGroup(context, entry, &groups[{layer.index, root}]);
         break;
       }
     }
@@ -188,9 +192,7 @@ void CheckCaches(const CheckContext& context, std::vector<Finding>* findings) {
         std::string root = entry.path.substr(0, slash);
         if (!GlobMatch(cache.globs, root)) continue;
         Group& group = groups[{layer.index, root}];
-        ++group.files;
-        group.bytes += entry.size;
-        if (group.first == nullptr) group.first = &entry;
+        AddToGroup(context, entry, &group);
         group.hint = std::string(cache.name) + ": " + cache.fix;
         return;
       }
@@ -218,10 +220,7 @@ void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings)
       if (entry.kind == EntryKind::kFile && entry.size > 0) {
         if (GlobMatch("tmp/**|var/tmp/**", entry.path)) {
           std::string root = entry.path.starts_with("var/tmp/") ? "var/tmp" : "tmp";
-          Group& group = tmp_groups[{layer.index, root}];
-          ++group.files;
-          group.bytes += entry.size;
-          if (group.first == nullptr) group.first = &entry;
+          AddToGroup(context, entry, &tmp_groups[{layer.index, root}]);
           continue;
         }
         if ((base.ends_with(".o") || base.ends_with(".obj")) && base.size() > 2 && !UnderSystemTree(entry.path))
