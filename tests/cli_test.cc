@@ -216,3 +216,55 @@ TEST(Cli, ConfigDigestMismatch) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST(CliRules, RulesCommandListsEveryRule) {
+  RunResult table = RunStrata({"rules"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  for (const char* id : {"secret-env-file", "secret-github-token", "package-cache", "runs-as-root", "cleanup-in-later-layer"})
+    EXPECT_NE(table.out.find(id), std::string::npos) << id;
+  RunResult json_out = RunStrata({"rules", "--format", "json"});
+  EXPECT_EQ(nlohmann::json::parse(json_out.out)["schema"], "strata.rules/v1");
+}
+
+TEST(CliRules, AuditJsonHasFindingsWithLayersAndFixes) {
+  RunResult result = RunStrata({"audit", "--format", "json", CorpusImage("leaky-app.oci.tar")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  nlohmann::json report = nlohmann::json::parse(result.out);
+  ASSERT_GT(report["findings"].size(), 10u);
+  for (const nlohmann::json& finding : report["findings"]) {
+    EXPECT_FALSE(finding["fix"].get<std::string>().empty()) << finding.dump();
+    EXPECT_TRUE(finding.contains("route"));
+  }
+  EXPECT_GT(report["summary"]["findings"]["critical"].get<int>(), 0);
+  EXPECT_EQ(report["base_image"]["layers"], 1);
+}
+
+TEST(CliRules, ConfigFileIsReadAndMistakesAreOneLine) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/ok.yaml", "rules:\n  disable: [runs-as-root, no-healthcheck]\n");
+  RunResult result = RunStrata({"audit", "--config", dir + "/ok.yaml", "--format", "json",
+                                CorpusImage("clean-multistage.oci")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(nlohmann::json::parse(result.out)["findings"].size(), 0u);
+
+  WriteFile(dir + "/bad.yaml", "rules:\n  disabel: [x]\n");
+  RunResult bad = RunStrata({"audit", "--config", dir + "/bad.yaml", CorpusImage("clean-multistage.oci")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "strata: error: " + dir + "/bad.yaml: rules: unknown key \"disabel\"\n");
+}
+
+TEST(CliRules, BaseImageOptionMarksItsLayers) {
+  // leaky-app and churn share the busybox base layer.
+  RunResult result = RunStrata({"audit", "--format", "json", "--base", CorpusImage("churn.docker.tar"),
+                                CorpusImage("leaky-app.docker.tar")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  nlohmann::json report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["base_image"]["layers"], 1);
+  EXPECT_NE(report["base_image"]["reason"].get<std::string>().find("--base"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strata

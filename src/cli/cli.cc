@@ -34,6 +34,7 @@ struct Options {
   int layer = 0;  // 1-based on the command line; 0 = all.
   std::string config;  // --config FILE; "" looks for ./.strata.yaml.
   std::string base;    // --base IMAGE: the base image, to tell its layers apart.
+  bool no_rules = false;  // --no-rules: sizes and waste only.
   bool all = false;
   bool quiet = false;
   bool verbose = false;
@@ -67,6 +68,7 @@ std::vector<std::string> BaseDiffIds(const Options& options) {
 }
 
 void Load(const Options& options, bool evaluates_rules, Loaded* loaded) {
+  evaluates_rules = evaluates_rules && !options.no_rules;
   if (evaluates_rules) {
     loaded->config = LoadRuleConfig(options.config);
     if (!options.base.empty()) loaded->config.base_diff_ids = BaseDiffIds(options);
@@ -148,6 +150,7 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   if (command.evaluates_rules) {
     app->add_option("--config", options->config, "Rule configuration (default: ./.strata.yaml when present)");
     app->add_option("--base", options->base, "The base image (any IMAGE spelling), to tell its layers apart");
+    app->add_flag("--no-rules", options->no_rules, "Only sizes and waste: no findings, no content scan");
   }
   if (command.has_layer_option) {
     app->add_option("--layer", options->layer, "Only this layer (1 is the base)");

@@ -59,6 +59,26 @@ std::string Truncate(const std::string& text, int width) {
   return cut + "…";
 }
 
+std::vector<std::string> WrapWords(const std::string& text, int width) {
+  std::vector<std::string> lines;
+  std::string line;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    std::string word = text.substr(start, end - start);
+    start = end + 1;
+    if (word.empty()) continue;
+    if (!line.empty() && Columns(line) + 1 + Columns(word) > width) {
+      lines.push_back(line);
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + Truncate(word, width);
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
 std::string PadRight(const std::string& text, int width) {
   int columns = Columns(text);
   return columns >= width ? text : text + std::string(width - columns, ' ');

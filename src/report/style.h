@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace strata {
 
@@ -29,6 +30,10 @@ Style StyleFor(int fd);
 // Cuts |text| to at most |width| display columns, ending in "…" when cut.
 // Counts UTF-8 code points, not bytes; invalid bytes count one each.
 std::string Truncate(const std::string& text, int width);
+
+// Splits |text| at spaces into lines of at most |width| columns; a word
+// longer than |width| is cut.
+std::vector<std::string> WrapWords(const std::string& text, int width);
 
 // Pads |text| with spaces to |width| columns (left-aligned), or right-aligns.
 std::string PadRight(const std::string& text, int width);

@@ -140,9 +140,12 @@ void AppendFinding(const Finding& finding, const Style& style, std::string* out)
   std::string what = finding.path.empty() ? finding.detail : "/" + finding.path + "  " + finding.detail;
   *out += fmt::format("  {}  {}  {}\n", SeverityLabel(finding.severity, style), finding.rule_id,
                       Truncate(Printable(what), std::max(20, style.width - 14 - static_cast<int>(finding.rule_id.size()))));
-  std::string second = Whereabouts(finding) + " · fix: " + finding.fix;
+  std::string second = Whereabouts(finding);
   if (!finding.accepted.empty()) second = "accepted: " + finding.accepted + " · " + second;
   *out += "            " + style.Dim(Truncate(Printable(second), style.width - 12)) + "\n";
+  std::vector<std::string> fix = WrapWords(Printable("fix: " + finding.fix), style.width - 12);
+  for (size_t i = 0; i < fix.size() && i < 3; ++i)
+    *out += "            " + style.Dim((i ? "     " : "") + fix[i]) + "\n";
 }
 
 void AppendFindings(const RuleResults& rules, const Style& style, int top, std::string* out) {

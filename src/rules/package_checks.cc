@@ -10,6 +10,7 @@
 
 #include "base/units.h"
 #include "model/image_config.h"
+#include "report/style.h"
 #include "rules/checks.h"
 
 namespace strata {
@@ -196,7 +197,7 @@ void CheckCleanupLayers(const CheckContext& context, std::vector<Finding>* findi
     finding.fix = source_is_base
                       ? "the files come from the base image: removing them later saves nothing; choose a base without them"
                       : fmt::format("do this cleanup in the step that created the files, layer {}: {}", source + 1,
-                                    source_step.substr(0, 120));
+                                    Truncate(source_step, 70));
     findings->push_back(std::move(finding));
   }
 }
