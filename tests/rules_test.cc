@@ -233,6 +233,18 @@ TEST_F(RulesTest, BuildLeftovers) {
   EXPECT_EQ(Of("build-leftover").size(), 4u);
 }
 
+TEST_F(RulesTest, SourceTreesOfCompiledLanguages) {
+  std::vector<TarMember> files;
+  for (int i = 0; i < 6; ++i) files.push_back({"src/app/file" + std::to_string(i) + ".go", '0', "package main"});
+  files.push_back({"srv/tool/one.c", '0', "int x;"});
+  files.push_back({"usr/include/stdio.h", '0', "int y;"});
+  Evaluate({files});
+  std::vector<Finding> trees = Of("build-leftover");
+  ASSERT_EQ(trees.size(), 1u);
+  EXPECT_EQ(trees[0].path, "src/app");
+  EXPECT_NE(trees[0].detail.find("6 files"), std::string::npos);
+}
+
 TEST_F(RulesTest, Permissions) {
   TarMember ping{"usr/bin/ping", '0', "elf", "", 0755};
   ping.xattr_name = "security.capability";

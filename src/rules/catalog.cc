@@ -81,7 +81,7 @@ const std::vector<Rule>& BuiltinRules() {
       {"build-tool", "build-tool", S::kLow, "Build or network tool in the final image",
        "Compilers, make, git, curl, wget and the like: useful to an attacker, not to the app."},
       {"build-leftover", "leftover", S::kLow, "Build leftover",
-       "Object files, core dumps, files left in /tmp, test folders in an application tree."},
+       "Object files, core dumps, files left in /tmp, test folders and source trees in an application tree."},
       {"setuid-file", "permission", S::kMedium, "setuid or setgid file",
        "A file that runs with its owner's or group's rights."},
       {"world-writable", "permission", S::kMedium, "World-writable path",

@@ -211,8 +211,28 @@ void CheckCaches(const CheckContext& context, std::vector<Finding>* findings) {
   }
 }
 
+// Fewer source files than this are more likely generated or vendored
+// snippets than a source tree.
+constexpr int kMinSourceFiles = 5;
+
+bool IsSourceFile(std::string_view base) {
+  for (std::string_view extension : {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".go", ".rs", ".java", ".scala", ".kt"})
+    if (base.ends_with(extension) && base.size() > extension.size()) return true;
+  return false;
+}
+
+// The top two components of |path| ("src/app/x/y.c" → "src/app"): where a
+// source tree is reported.
+std::string TreeRoot(const std::string& path) {
+  size_t first = path.find('/');
+  if (first == std::string::npos) return path;
+  size_t second = path.find('/', first + 1);
+  return second == std::string::npos ? path.substr(0, first) : path.substr(0, second);
+}
+
 void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings) {
   std::map<std::pair<int, std::string>, Group> tmp_groups;
+  std::map<std::pair<int, std::string>, Group> source_groups;
   for (const Layer& layer : context.analysis.layers) {
     for (const LayerEntry& entry : layer.contents.entries) {
       std::string_view base = BaseName(entry.path);
@@ -221,6 +241,10 @@ void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings)
         if (GlobMatch("tmp/**|var/tmp/**", entry.path)) {
           std::string root = entry.path.starts_with("var/tmp/") ? "var/tmp" : "tmp";
           AddToGroup(context, entry, &tmp_groups[{layer.index, root}]);
+          continue;
+        }
+        if (IsSourceFile(base) && !UnderSystemTree(entry.path)) {
+          AddToGroup(context, entry, &source_groups[{layer.index, TreeRoot(entry.path)}]);
           continue;
         }
         if ((base.ends_with(".o") || base.ends_with(".obj")) && base.size() > 2 && !UnderSystemTree(entry.path))
@@ -242,6 +266,12 @@ void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings)
     }
   }
   EmitGroups(context, "build-leftover", tmp_groups, "left in a temporary directory: ", findings);
+
+  // A compiled language's sources in the final image mean the build ran in
+  // it: a few files are config or scripts, a tree is a build leftover.
+  for (auto it = source_groups.begin(); it != source_groups.end();)
+    it = it->second.files < kMinSourceFiles ? source_groups.erase(it) : std::next(it);
+  EmitGroups(context, "build-leftover", source_groups, "source tree of a compiled language: ", findings);
 }
 
 }  // namespace strata
