@@ -5,7 +5,7 @@
 # build, build before the tests), so never run them in parallel; the compile
 # itself is parallel through cmake.
 .NOTPARALLEL:
-.PHONY: setup build demo fixtures test readme
+.PHONY: setup build demo fixtures tools test readme
 
 FIXTURES := $(CURDIR)/tests/fixtures/out
 # The shared reference images sit beside the repository when they exist.
@@ -26,8 +26,13 @@ demo: setup build
 fixtures: setup
 	tests/fixtures/build.sh $(FIXTURES)
 
-test: setup build fixtures
-	cd build && STRATA_FIXTURES=$(FIXTURES) \
+# The SARIF validator and schema, from the npm registry (see the script).
+TOOLS := $(CURDIR)/build/tools/node_modules/@microsoft/sarif-multitool-linux
+tools: setup
+	scripts/test-tools.sh build/tools
+
+test: setup build fixtures tools
+	cd build && STRATA_FIXTURES=$(FIXTURES) STRATA_SARIF_TOOLS=$(TOOLS) \
 	  $(if $(CORPUS),STRATA_CORPUS=$(CORPUS)) ctest --output-on-failure
 
 readme: build

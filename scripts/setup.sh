@@ -11,7 +11,11 @@ build_deps=(cmake g++ make pkg-config libarchive-dev libisal-dev libzstd-dev
 # them (the unpacked rootfs is the oracle the tests compare against);
 # busybox-static is the whole userland of the local base image, since no
 # registry can be pulled from; isal, zstd and tmux serve the tests directly.
-test_deps=(docker.io skopeo umoci busybox-static isal zstd tmux python3)
+# python3-jsonschema and libxml2-utils validate the SARIF and JUnit reports.
+test_deps=(docker.io skopeo umoci busybox-static isal zstd tmux python3 python3-jsonschema libxml2-utils)
+# npm fetches Microsoft's SARIF validator (and the SARIF schema it ships);
+# a machine that already has a node toolchain keeps it.
+command -v npm >/dev/null 2>&1 || test_deps+=(npm)
 
 missing=()
 for pkg in "${build_deps[@]}" "${test_deps[@]}"; do

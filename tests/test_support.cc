@@ -58,11 +58,20 @@ std::string CorpusDir() {
   return dir.empty() ? std::string(STRATA_SOURCE_DIR) + "/../shared/images" : dir;
 }
 
-RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file) {
+int RunShell(const std::string& command, std::string* output) {
+  std::string dir = TempDir();
+  int status = system((command + " >" + Quote(dir + "/out") + " 2>&1").c_str());
+  *output = ReadFileText(dir + "/out");
+  fs::remove_all(dir);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file,
+                    const std::string& cwd) {
   std::string binary = Env("STRATA_BINARY");
   if (binary.empty()) binary = STRATA_BINARY;
   std::string dir = TempDir();
-  std::string command = "NO_COLOR=1 " + Quote(binary);
+  std::string command = (cwd.empty() ? "" : "cd " + Quote(cwd) + " && ") + "NO_COLOR=1 " + Quote(binary);
   for (const std::string& arg : args) command += " " + Quote(arg);
   command += " <" + Quote(stdin_file.empty() ? "/dev/null" : stdin_file);
   command += " >" + Quote(dir + "/out") + " 2>" + Quote(dir + "/err");

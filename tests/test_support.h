@@ -27,7 +27,12 @@ struct RunResult {
 };
 
 // Runs the strata binary with |args| (shell-quoted here), |input| on stdin.
-RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file = "");
+// Runs in |cwd| when it is not empty.
+RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file = "",
+                    const std::string& cwd = "");
+
+// Runs a shell command; returns its exit code, and its output in |*output|.
+int RunShell(const std::string& command, std::string* output);
 
 // One member of an in-memory tar.
 struct TarMember {

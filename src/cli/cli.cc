@@ -4,55 +4,81 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "cli/progress.h"
 #include "model/analysis.h"
+#include "model/image_config.h"
+#include "policy/policy.h"
+#include "report/ci_reports.h"
 #include "report/json_report.h"
 #include "report/text_report.h"
 #include "rules/evaluate.h"
 #include "rules/rule_config.h"
-#include "model/image_config.h"
-
-#include <optional>
 
 namespace strata {
 
 namespace {
 
-// Options shared by every subcommand that reads an image.
+// Options shared by the subcommands; each uses the ones it registers.
 struct Options {
   std::string image;
-  std::string format = "table";
+  std::vector<std::string> formats;  // "table", "json", "sarif=out.sarif", …
+  std::string output;                // -o FILE: where the format without "=FILE" goes.
   std::string platform;
   int threads = 0;
   int top = 10;
   int layer = 0;  // 1-based on the command line; 0 = all.
-  std::string config;  // --config FILE; "" looks for ./.strata.yaml.
-  std::string base;    // --base IMAGE: the base image, to tell its layers apart.
-  bool no_rules = false;  // --no-rules: sizes and waste only.
   bool all = false;
   bool quiet = false;
   bool verbose = false;
+  std::string config;  // --config FILE; "" looks for ./.strata.yaml.
+  std::string base;    // --base IMAGE: the base image, to tell its layers apart.
+  bool no_rules = false;
+  bool ci = false;
+  std::string dive_ci;
+  PolicyFlags policy;
 };
 
 // What a command works on: the analysed image and, for commands that
-// evaluate rules, the findings.
+// evaluate rules, the findings and the policy verdict.
 struct Loaded {
   RuleConfig config;
   std::unique_ptr<ContentScanner> scanner;
   Analysis analysis;
   std::optional<RuleResults> rules;
+  std::optional<Policy> policy;
+  std::optional<Verdict> verdict;
+};
+
+using Renderer = std::function<std::string(const Loaded&, const Options&)>;
+
+struct Format {
+  const char* name;
+  const char* description;
+};
+
+const Format kFormats[] = {
+    {"table", "for people (the default)"},
+    {"json", "the versioned schema of doc/json-schema.md"},
+    {"sarif", "SARIF 2.1.0, for GitHub code scanning"},
+    {"junit", "JUnit XML, for GitLab and Jenkins"},
+    {"markdown", "a short summary for a pull request or $GITHUB_STEP_SUMMARY"},
 };
 
 struct Command {
   const char* name;
   const char* description;
-  std::function<std::string(const Loaded&, const Options&)> render;
+  std::function<std::string(const Loaded&, const Options&, const std::string& format)> render;
+  std::vector<std::string> formats;
   bool has_layer_option;
   bool evaluates_rules;
 };
@@ -71,6 +97,7 @@ void Load(const Options& options, bool evaluates_rules, Loaded* loaded) {
   evaluates_rules = evaluates_rules && !options.no_rules;
   if (evaluates_rules) {
     loaded->config = LoadRuleConfig(options.config);
+    loaded->policy = LoadPolicy(options.config, options.dive_ci, options.policy);
     if (!options.base.empty()) loaded->config.base_diff_ids = BaseDiffIds(options);
     loaded->scanner = MakeContentScanner(loaded->config);
   }
@@ -88,8 +115,10 @@ void Load(const Options& options, bool evaluates_rules, Loaded* loaded) {
     Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
     loaded->analysis = Analyze(std::move(source), analyze);
   }
-  if (evaluates_rules)
+  if (evaluates_rules) {
     loaded->rules = EvaluateRules(loaded->analysis, loaded->config, *loaded->scanner, TodayUtc());
+    loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
+  }
 }
 
 int CheckLayerIndex(const Analysis& analysis, const Options& options) {
@@ -100,34 +129,51 @@ int CheckLayerIndex(const Analysis& analysis, const Options& options) {
   return options.layer - 1;
 }
 
-std::string RenderAudit(const Loaded& loaded, const Options& options) {
+std::string RenderAudit(const Loaded& loaded, const Options& options, const std::string& format) {
   const RuleResults* rules = loaded.rules ? &*loaded.rules : nullptr;
-  if (options.format == "json") return DumpJson(AuditJson(loaded.analysis, rules));
-  TextOptions text;
-  text.top = options.top;
-  return AuditText(loaded.analysis, rules, StyleFor(STDOUT_FILENO), text);
+  if (format == "json") {
+    nlohmann::json report = AuditJson(loaded.analysis, rules);
+    if (options.ci && loaded.verdict) report["policy"] = VerdictJson(*loaded.policy, *loaded.verdict);
+    return DumpJson(report);
+  }
+  if (format == "table") {
+    TextOptions text;
+    text.top = options.top;
+    Style style = StyleFor(options.output.empty() ? STDOUT_FILENO : -1);
+    std::string out = AuditText(loaded.analysis, rules, style, text);
+    if (options.ci && loaded.verdict) out += VerdictText(*loaded.policy, *loaded.verdict, style);
+    return out;
+  }
+
+  if (!rules) Fail("--format {} needs the rules: drop --no-rules", format);
+  CiReportInput input{loaded.analysis, *rules, loaded.config, *loaded.policy, *loaded.verdict};
+  if (format == "sarif") return SarifReport(input);
+  if (format == "junit") return JunitReport(input);
+  return MarkdownReport(input);
 }
 
-std::string RenderHistory(const Loaded& loaded, const Options& options) {
-  if (options.format == "json") return DumpJson(HistoryJson(loaded.analysis));
+std::string RenderHistory(const Loaded& loaded, const Options&, const std::string& format) {
+  if (format == "json") return DumpJson(HistoryJson(loaded.analysis));
   return HistoryText(loaded.analysis, StyleFor(STDOUT_FILENO));
 }
 
-std::string RenderLayers(const Loaded& loaded, const Options& options) {
+std::string RenderLayers(const Loaded& loaded, const Options& options, const std::string& format) {
   const Analysis& analysis = loaded.analysis;
   int only = CheckLayerIndex(analysis, options);
-  if (options.format == "json") return DumpJson(LayersJson(analysis, only));
+  if (format == "json") return DumpJson(LayersJson(analysis, only));
   return LayersText(analysis, only, options.all ? 0 : options.top, StyleFor(STDOUT_FILENO));
 }
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"audit", "Summarise an image: layers, build steps, sizes, waste, and what should not be in it",
-       RenderAudit, false, true},
+       RenderAudit, {"table", "json", "sarif", "junit", "markdown"}, false, true},
+      {"ci", "The same as audit --ci: evaluate the policy, exit 1 when it fails", RenderAudit,
+       {"table", "json", "sarif", "junit", "markdown"}, false, true},
       {"history", "Show the build steps and the layer each made (docker history --no-trunc, no daemon)",
-       RenderHistory, false, false},
+       RenderHistory, {"table", "json"}, false, false},
       {"layers", "Show what each layer added, modified and removed, largest first", RenderLayers,
-       true, false},
+       {"table", "json"}, true, false},
   };
   return commands;
 }
@@ -137,8 +183,11 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
                   "Image: a path (docker save archive, OCI layout or archive), '-' for stdin, "
                   "or docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF]")
       ->required();
-  app->add_option("--format", options->format, "Output format: table or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  std::string names;
+  for (const std::string& f : command.formats) names += (names.empty() ? "" : ", ") + f;
+  app->add_option("--format", options->formats,
+                  "Output format: " + names + "; FORMAT=FILE writes that format to FILE (repeatable)");
+  app->add_option("-o,--output", options->output, "Write the report to FILE instead of standard output");
   app->add_option("--platform", options->platform,
                   "Platform to pick from a multi-platform index, os/arch[/variant] (default: this host's)");
   app->add_option("--threads", options->threads, "Layers read at once (default: one per core)")
@@ -148,9 +197,20 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   app->add_flag("-q,--quiet", options->quiet, "No progress display and no warnings");
   app->add_flag("-v,--verbose", options->verbose, "Say more about what is read");
   if (command.evaluates_rules) {
-    app->add_option("--config", options->config, "Rule configuration (default: ./.strata.yaml when present)");
+    app->add_option("--config", options->config, "Configuration (default: ./.strata.yaml when present)");
     app->add_option("--base", options->base, "The base image (any IMAGE spelling), to tell its layers apart");
     app->add_flag("--no-rules", options->no_rules, "Only sizes and waste: no findings, no content scan");
+    if (std::string(command.name) == "audit")
+      app->add_flag("--ci", options->ci, "Evaluate the policy; exit 1 when it fails (see doc/ci.md)");
+    app->add_option("--dive-ci", options->dive_ci, "Read this dive .dive-ci file as the policy");
+    app->add_option("--lowest-efficiency", options->policy.lowest_efficiency, "Policy: fail below this efficiency (0-1)");
+    app->add_option("--highest-wasted-bytes", options->policy.highest_wasted_bytes,
+                    "Policy: fail above this many wasted bytes (like 20MB, or disabled)");
+    app->add_option("--highest-user-wasted-percent", options->policy.highest_user_wasted_percent,
+                    "Policy: fail above this fraction of wasted user bytes (0-1)");
+    app->add_option("--fail-on", options->policy.fail_on,
+                    "Policy: fail on findings of this severity or above (info … critical, or none)");
+    app->add_option("--skip", options->policy.skip, "Policy: findings of this rule never fail the build (repeatable)");
   }
   if (command.has_layer_option) {
     app->add_option("--layer", options->layer, "Only this layer (1 is the base)");
@@ -158,20 +218,64 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   }
 }
 
-int RunCommand(const Command& command, const Options& options) {
+// "json" → {json, ""}; "sarif=out.sarif" → {sarif, out.sarif}. Checks the
+// names against what |command| offers, and that one report at most goes to
+// standard output.
+std::vector<std::pair<std::string, std::string>> Outputs(const Command& command, const Options& options) {
+  std::vector<std::pair<std::string, std::string>> outputs;
+  std::vector<std::string> specs = options.formats.empty() ? std::vector<std::string>{"table"} : options.formats;
+  int to_stdout = 0;
+  for (const std::string& spec : specs) {
+    size_t equals = spec.find('=');
+    std::string name = spec.substr(0, equals);
+    std::string file = equals == std::string::npos ? options.output : spec.substr(equals + 1);
+    if (std::find(command.formats.begin(), command.formats.end(), name) == command.formats.end()) {
+      std::string names;
+      for (const std::string& f : command.formats) names += (names.empty() ? "" : ", ") + f;
+      Fail("{} has no format \"{}\" (it has {})", command.name, name, names);
+    }
+    if (equals != std::string::npos && file.empty()) Fail("--format {}= needs a file name", name);
+    if (file.empty()) ++to_stdout;
+    outputs.emplace_back(name, file);
+  }
+  if (to_stdout > 1) Fail("only one report can go to standard output; give the others as FORMAT=FILE");
+  return outputs;
+}
+
+void WriteReport(const std::string& text, const std::string& file) {
+  if (file.empty()) {
+    fwrite(text.data(), 1, text.size(), stdout);
+    if (fflush(stdout) != 0) Fail("cannot write the report to standard output");
+    return;
+  }
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) Fail("cannot write {}: {}", file, strerror(errno));
+}
+
+int RunCommand(const Command& command, Options options) {
+  if (std::string(command.name) == "ci") options.ci = true;
+  std::vector<std::pair<std::string, std::string>> outputs = Outputs(command, options);
+
   Loaded loaded;
   Load(options, command.evaluates_rules, &loaded);
   const Analysis& analysis = loaded.analysis;
   if (options.verbose) {
     fmt::print(stderr, "strata: read {} layers ({}) from {}\n", analysis.layers.size(),
                analysis.source.format, analysis.source.input);
-    if (!loaded.config.source.empty()) fmt::print(stderr, "strata: rules configured by {}\n", loaded.config.source);
+    if (!loaded.config.source.empty()) fmt::print(stderr, "strata: configuration from {}\n", loaded.config.source);
+    if (loaded.policy) fmt::print(stderr, "strata: policy from {}\n", loaded.policy->source);
   }
-  std::string output = command.render(loaded, options);
+
+  // Render everything first: a failure leaves no half-written reports.
+  std::vector<std::string> texts;
+  for (const auto& [format, file] : outputs) texts.push_back(command.render(loaded, options, format));
   if (!options.quiet)
     for (const std::string& warning : analysis.warnings) Warn(warning);
-  fwrite(output.data(), 1, output.size(), stdout);
-  if (fflush(stdout) != 0) Fail("cannot write the report to standard output");
+  for (size_t i = 0; i < outputs.size(); ++i) WriteReport(texts[i], outputs[i].second);
+
+  if (options.ci && loaded.verdict && !loaded.verdict->passed) return kExitPolicyFailed;
   return kExitOk;
 }
 
@@ -191,9 +295,10 @@ int RunCli(int argc, char** argv) {
   }
 
   bool list_rules = false;
+  std::string rules_format = "table";
   CLI::App* rules = app.add_subcommand("rules", "List every rule with its id, severity and description");
-  rules->add_option("--config", options.config, "Rule configuration (default: ./.strata.yaml when present)");
-  rules->add_option("--format", options.format, "Output format: table or json")->check(CLI::IsMember({"table", "json"}));
+  rules->add_option("--config", options.config, "Configuration (default: ./.strata.yaml when present)");
+  rules->add_option("--format", rules_format, "Output format: table or json")->check(CLI::IsMember({"table", "json"}));
   rules->callback([&list_rules] { list_rules = true; });
 
   try {
@@ -213,8 +318,7 @@ int RunCli(int argc, char** argv) {
   try {
     if (list_rules) {
       RuleConfig config = LoadRuleConfig(options.config);
-      std::string output = options.format == "json" ? DumpJson(RulesJson(config)) : RulesText(config, StyleFor(STDOUT_FILENO));
-      fwrite(output.data(), 1, output.size(), stdout);
+      WriteReport(rules_format == "json" ? DumpJson(RulesJson(config)) : RulesText(config, StyleFor(STDOUT_FILENO)), "");
       return kExitOk;
     }
     return RunCommand(*chosen, options);

@@ -98,6 +98,27 @@ json FindingJson(const Analysis& analysis, const Finding& finding) {
   return item;
 }
 
+json VerdictJson(const Policy& policy, const Verdict& verdict) {
+  json checks = json::array();
+  for (const PolicyCheck& check : verdict.checks)
+    checks.push_back({{"name", check.name},
+                      {"key", check.key},
+                      {"status", CheckStatusName(check.status)},
+                      {"measured", check.measured},
+                      {"threshold", check.threshold},
+                      {"metrics", check.metrics},
+                      {"other_metrics_value", check.other}});
+  json failing = json::array();
+  for (const Finding* finding : verdict.failing)
+    failing.push_back({{"rule", finding->rule_id}, {"path", finding->path.empty() ? json(nullptr) : json("/" + finding->path)},
+                       {"severity", SeverityName(finding->severity)}});
+  return {{"passed", verdict.passed},
+          {"source", policy.source},
+          {"metrics", policy.dive_metrics ? "dive" : "strata"},
+          {"checks", checks},
+          {"failing_findings", failing}};
+}
+
 json RulesJson(const RuleConfig& config) {
   json rules = json::array();
   for (const RuleInfo& rule : AllRules(config)) {

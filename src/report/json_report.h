@@ -7,6 +7,7 @@
 #include <string>
 
 #include "model/analysis.h"
+#include "policy/policy.h"
 #include "rules/evaluate.h"
 #include "rules/rule_config.h"
 
@@ -20,6 +21,9 @@ inline constexpr const char* kRulesSchema = "strata.rules/v1";
 
 // `strata audit --format json`; |rules| may be null (no findings section).
 nlohmann::json AuditJson(const Analysis& analysis, const RuleResults* rules);
+
+// The policy verdict, for `audit --ci --format json` ("policy" key).
+nlohmann::json VerdictJson(const Policy& policy, const Verdict& verdict);
 
 // One finding, as the audit report and later formats write it.
 nlohmann::json FindingJson(const Analysis& analysis, const Finding& finding);

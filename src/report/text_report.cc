@@ -185,6 +185,28 @@ void AppendFindings(const RuleResults& rules, const Style& style, int top, std::
 
 }  // namespace
 
+std::string VerdictText(const Policy& policy, const Verdict& verdict, const Style& style) {
+  std::string out = "\n" + style.Bold("Policy") +
+                    fmt::format("  from {}; thresholds on {}'s figures", policy.source, policy.dive_metrics ? "dive" : "strata") +
+                    "\n";
+  for (const PolicyCheck& check : verdict.checks) {
+    std::string status = CheckStatusName(check.status);
+    status = check.status == CheckStatus::kFail ? style.Red(status)
+             : check.status == CheckStatus::kPass ? style.Green(status)
+                                                   : style.Dim(status);
+    std::string other = check.other.empty() ? ""
+                                            : fmt::format("   ({} figure: {})",
+                                                          check.metrics == "dive" ? "strata" : "dive", check.other);
+    out += fmt::format("  {}  {}  {}  {}{}\n", status, PadRight(check.name, 28), PadRight(check.measured, 20),
+                       check.threshold, style.Dim(other));
+  }
+  for (const Finding* finding : verdict.failing)
+    out += fmt::format("  {} {} {}\n", style.Red("✗"), finding->rule_id,
+                       Printable(finding->path.empty() ? finding->detail : "/" + finding->path));
+  out += verdict.passed ? style.Green("Result: PASS") + "\n" : style.Red("Result: FAIL") + "\n";
+  return out;
+}
+
 std::string RulesText(const RuleConfig& config, const Style& style) {
   std::string out = style.Dim(PadRight("RULE", 28) + PadRight("SEVERITY", 10) + "TITLE") + "\n";
   for (const RuleInfo& rule : AllRules(config)) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "model/analysis.h"
+#include "policy/policy.h"
 #include "report/style.h"
 #include "rules/evaluate.h"
 #include "rules/rule_config.h"
@@ -18,6 +19,10 @@ struct TextOptions {
 // |rules| may be null (no findings section).
 std::string AuditText(const Analysis& analysis, const RuleResults* rules, const Style& style,
                       const TextOptions& options);
+
+// The CI verdict: each policy check with PASS, FAIL or SKIP and the
+// measured value, then the findings that failed the build.
+std::string VerdictText(const Policy& policy, const Verdict& verdict, const Style& style);
 
 // `strata rules`: every rule with its id, severity and description.
 std::string RulesText(const RuleConfig& config, const Style& style);
