@@ -1,0 +1,177 @@
+#include "layer/layer_cursor.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <algorithm>
+
+#include "base/error.h"
+
+namespace strata {
+
+namespace {
+
+constexpr std::string_view kWhiteoutPrefix = ".wh.";
+constexpr std::string_view kOpaqueName = ".wh..wh..opq";
+
+// 1 MiB: libarchive hands out pointers into this buffer, so most file
+// contents reach their reader without a copy.
+constexpr size_t kTarBuffer = 1 << 20;
+
+EntryKind KindOf(struct archive_entry* entry) {
+  if (archive_entry_hardlink(entry) != nullptr) return EntryKind::kHardlink;
+  switch (archive_entry_filetype(entry)) {
+    case AE_IFDIR: return EntryKind::kDirectory;
+    case AE_IFLNK: return EntryKind::kSymlink;
+    case AE_IFCHR: return EntryKind::kCharDevice;
+    case AE_IFBLK: return EntryKind::kBlockDevice;
+    case AE_IFIFO: return EntryKind::kFifo;
+    case AE_IFSOCK: return EntryKind::kSocket;
+    default: return EntryKind::kFile;
+  }
+}
+
+const char* PathOf(struct archive_entry* entry) {
+  const char* path = archive_entry_pathname(entry);
+  return path != nullptr ? path : archive_entry_pathname_utf8(entry);
+}
+
+// Decodes whiteout names. Returns false for AUFS bookkeeping names
+// (".wh..wh.plnk", ".wh..wh.aufs"), which carry no meaning for the image.
+bool DecodeWhiteout(LayerEntry* entry) {
+  std::string_view base = BaseName(entry->path);
+  if (!base.starts_with(kWhiteoutPrefix)) return true;
+
+  std::string dir(DirName(entry->path));
+  if (base == kOpaqueName) {
+    entry->kind = EntryKind::kOpaque;
+    entry->path = dir;
+    return true;
+  }
+  if (base.substr(kWhiteoutPrefix.size()).starts_with(kWhiteoutPrefix)) return false;
+
+  std::string removed(base.substr(kWhiteoutPrefix.size()));
+  entry->kind = EntryKind::kWhiteout;
+  entry->path = dir.empty() ? removed : dir + "/" + removed;
+  entry->size = 0;
+  return true;
+}
+
+LayerEntry MakeEntry(struct archive_entry* raw) {
+  LayerEntry entry;
+  const char* path = PathOf(raw);
+  if (path == nullptr) Fail("a tar entry has no readable name");
+  entry.path = CleanLayerPath(path, &entry.path_escaped);
+  entry.kind = KindOf(raw);
+  entry.mode = archive_entry_perm(raw) & 07777;
+  entry.uid = static_cast<uint32_t>(archive_entry_uid(raw));
+  entry.gid = static_cast<uint32_t>(archive_entry_gid(raw));
+  entry.mtime = archive_entry_mtime(raw);
+
+  if (entry.kind == EntryKind::kFile) entry.size = archive_entry_size(raw);
+  if (archive_entry_xattr_reset(raw) > 0) {
+    const char* name;
+    const void* value;
+    size_t size;
+    // libarchive reports an attribute once per record that carries it
+    // (LIBARCHIVE.xattr and SCHILY.xattr); keep one of each name.
+    while (archive_entry_xattr_next(raw, &name, &value, &size) == ARCHIVE_OK) {
+      std::string text(static_cast<const char*>(value), size);
+      auto same = std::find_if(entry.xattrs.begin(), entry.xattrs.end(),
+                               [name](const auto& xattr) { return xattr.first == name; });
+      if (same != entry.xattrs.end()) same->second = std::move(text);
+      else entry.xattrs.emplace_back(name, std::move(text));
+    }
+  }
+  if (entry.kind == EntryKind::kHardlink) {
+    bool escaped = false;
+    entry.link = CleanLayerPath(archive_entry_hardlink(raw), &escaped);
+    entry.path_escaped |= escaped;
+  } else if (entry.kind == EntryKind::kSymlink) {
+    const char* target = archive_entry_symlink(raw);
+    if (target == nullptr) target = archive_entry_symlink_utf8(raw);
+    entry.link = target != nullptr ? target : "";
+  } else if (entry.kind == EntryKind::kCharDevice || entry.kind == EntryKind::kBlockDevice) {
+    entry.device_major = static_cast<uint32_t>(archive_entry_rdevmajor(raw));
+    entry.device_minor = static_cast<uint32_t>(archive_entry_rdevminor(raw));
+  }
+  return entry;
+}
+
+}  // namespace
+
+// The libarchive client: hands it the decompressed stream in chunks.
+struct LayerCursor::Client {
+  DigestReader* tar;
+  std::unique_ptr<char[]> buffer = std::make_unique<char[]>(kTarBuffer);
+  std::string error;  // An Error thrown below libarchive, rethrown above it.
+
+  static la_ssize_t Read(struct archive*, void* data, const void** block) {
+    auto* client = static_cast<Client*>(data);
+    *block = client->buffer.get();
+    try {
+      return static_cast<la_ssize_t>(client->tar->Read(client->buffer.get(), kTarBuffer));
+    } catch (const Error& error) {
+      client->error = error.what();
+      return -1;
+    }
+  }
+};
+
+LayerCursor::LayerCursor(ByteReader* blob, std::string name)
+    : name_(std::move(name)),
+      raw_(blob),
+      plain_(OpenDecompressed(&raw_, name_, &compression_)),
+      tar_(plain_.get()),
+      client_(std::make_unique<Client>()) {
+  client_->tar = &tar_;
+  archive_ = archive_read_new();
+  archive_read_support_format_tar(archive_);
+  archive_read_support_format_empty(archive_);
+  if (archive_read_open(archive_, client_.get(), nullptr, Client::Read, nullptr) != ARCHIVE_OK) {
+    if (!client_->error.empty()) throw Error(client_->error);
+    Fail("{} is not a tar stream ({} compression): {}", name_, CompressionName(compression_),
+         archive_error_string(archive_));
+  }
+}
+
+LayerCursor::~LayerCursor() { archive_read_free(archive_); }
+
+void LayerCursor::FailArchive(const std::string& what) {
+  if (!client_->error.empty()) throw Error(client_->error);
+  Fail("{}: {}: {}", name_, what, archive_error_string(archive_));
+}
+
+bool LayerCursor::Next(LayerEntry* entry) {
+  while (true) {
+    struct archive_entry* raw_entry;
+    int status = archive_read_next_header(archive_, &raw_entry);
+    if (status == ARCHIVE_EOF) return false;
+    if (status < ARCHIVE_WARN) FailArchive("corrupt tar stream");
+
+    *entry = MakeEntry(raw_entry);
+    current_path_ = entry->path;
+    if (DecodeWhiteout(entry)) return true;
+  }
+}
+
+void LayerCursor::ReadContent(const std::function<void(const char* data, size_t size)>& sink) {
+  const void* block;
+  size_t size;
+  la_int64_t offset;
+  while (true) {
+    int status = archive_read_data_block(archive_, &block, &size, &offset);
+    if (status == ARCHIVE_EOF) return;
+    if (status < ARCHIVE_WARN) FailArchive("cannot read the content of " + current_path_);
+    sink(static_cast<const char*>(block), size);
+  }
+}
+
+void LayerCursor::Finish() {
+  tar_.Drain();
+  raw_.Drain();
+  diff_id_ = tar_.Finish();
+  blob_digest_ = raw_.Finish();
+}
+
+}  // namespace strata

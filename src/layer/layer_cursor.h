@@ -1,0 +1,66 @@
+// Walks the entries of one layer blob in tar order: decompression by magic
+// bytes, both digests as the bytes pass, libarchive for the tar format, and
+// the entries decoded (paths cleaned, whiteouts recognised). ReadLayer, the
+// file commands (cat, export) and anything else that reads a layer go
+// through here, so every reader sees the same entries in the same order.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "blob/byte_reader.h"
+#include "blob/decompress.h"
+#include "blob/digest_reader.h"
+#include "layer/layer_entry.h"
+
+struct archive;
+
+namespace strata {
+
+class LayerCursor {
+ public:
+  // Starts reading |blob| (not owned; it must outlive the cursor). |name|
+  // names the layer in messages. Throws Error when the decompressed bytes
+  // are not a tar stream.
+  LayerCursor(ByteReader* blob, std::string name);
+  ~LayerCursor();
+  LayerCursor(const LayerCursor&) = delete;
+  LayerCursor& operator=(const LayerCursor&) = delete;
+
+  // Moves to the next entry and fills |*entry| (its content_hash is left 0).
+  // Returns false after the last. Throws Error on corrupt data.
+  bool Next(LayerEntry* entry);
+
+  // Hands the current entry's content to |sink| block by block; call at
+  // most once per entry, before Next. Entries whose content is not read are
+  // skipped (still hashed) by Next.
+  void ReadContent(const std::function<void(const char* data, size_t size)>& sink);
+
+  // Reads whatever follows the tar end marker and the compressed stream,
+  // so the digests cover every byte; then the digest accessors are valid.
+  void Finish();
+
+  Compression compression() const { return compression_; }
+  const std::string& diff_id() const { return diff_id_; }
+  const std::string& blob_digest() const { return blob_digest_; }
+  int64_t tar_size() const { return tar_.bytes(); }
+  int64_t blob_size() const { return raw_.bytes(); }
+
+ private:
+  [[noreturn]] void FailArchive(const std::string& what);
+
+  std::string name_;
+  DigestReader raw_;
+  Compression compression_ = Compression::kNone;
+  std::unique_ptr<ByteReader> plain_;
+  DigestReader tar_;
+  struct Client;
+  std::unique_ptr<Client> client_;
+  struct archive* archive_ = nullptr;
+  std::string current_path_;
+  std::string diff_id_;
+  std::string blob_digest_;
+};
+
+}  // namespace strata
