@@ -2,6 +2,11 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
+#include <fmt/core.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -60,7 +65,7 @@ std::string CorpusDir() {
 
 int RunShell(const std::string& command, std::string* output) {
   std::string dir = TempDir();
-  int status = system((command + " >" + Quote(dir + "/out") + " 2>&1").c_str());
+  int status = system(("( " + command + " ) >" + Quote(dir + "/out") + " 2>&1").c_str());
   *output = ReadFileText(dir + "/out");
   fs::remove_all(dir);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -191,6 +196,61 @@ std::string ReadFileText(const std::string& path) {
   text << in.rdbuf();
   return text.str();
 }
+
+std::string Describe(const Seen& s) {
+  return fmt::format("{} {:o} {}:{} size={} link={} hash={:x}", s.type, s.mode, s.uid, s.gid, s.size,
+                     s.link, s.hash);
+}
+
+static uint64_t HashFile(const std::string& path) {
+  std::string data = ReadFileText(path);
+  return XXH3_64bits(data.data(), data.size());
+}
+
+static char TypeOf(mode_t mode) {
+  if (S_ISDIR(mode)) return 'd';
+  if (S_ISLNK(mode)) return 'l';
+  if (S_ISCHR(mode)) return 'c';
+  if (S_ISBLK(mode)) return 'b';
+  if (S_ISFIFO(mode)) return 'p';
+  if (S_ISSOCK(mode)) return 's';
+  return '-';
+}
+
+// Walks with lstat only: the corpus has symlink loops that would trip
+// std::filesystem's iterator.
+static void WalkDirectory(const std::string& root, const std::string& relative,
+                   std::map<std::string, Seen>* seen) {
+  std::string dir_path = relative.empty() ? root : root + "/" + relative;
+  DIR* dir = opendir(dir_path.c_str());
+  if (dir == nullptr) return;
+  while (struct dirent* item = readdir(dir)) {
+    std::string name = item->d_name;
+    if (name == "." || name == "..") continue;
+    std::string rel = relative.empty() ? name : relative + "/" + name;
+    std::string path = root + "/" + rel;
+    struct stat info;
+    if (lstat(path.c_str(), &info) != 0) continue;
+    Seen s{TypeOf(info.st_mode), static_cast<uint32_t>(info.st_mode & 07777), info.st_uid, info.st_gid,
+           S_ISREG(info.st_mode) ? static_cast<int64_t>(info.st_size) : 0, "", 0};
+    if (S_ISLNK(info.st_mode)) {
+      std::string target(4096, '\0');
+      ssize_t length = readlink(path.c_str(), target.data(), target.size());
+      s.link = target.substr(0, length < 0 ? 0 : length);
+    }
+    if (S_ISREG(info.st_mode)) s.hash = HashFile(path);
+    (*seen)[rel] = s;
+    if (S_ISDIR(info.st_mode)) WalkDirectory(root, rel, seen);
+  }
+  closedir(dir);
+}
+
+std::map<std::string, Seen> WalkDisk(const std::string& root) {
+  std::map<std::string, Seen> seen;
+  WalkDirectory(root, "", &seen);
+  return seen;
+}
+
 
 std::string TempDir() {
   std::string pattern = (fs::temp_directory_path() / "strata-test-XXXXXX").string();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,21 @@ void WriteFile(const std::string& path, const std::string& data);
 
 // Reads the whole of |path|.
 std::string ReadFileText(const std::string& path);
+
+// One path of a tree on disk (or of strata's tree), as the comparisons
+// with umoci and with strata's own export see it.
+struct Seen {
+  char type;
+  uint32_t mode, uid, gid;
+  int64_t size;
+  std::string link;
+  uint64_t hash;  // XXH3 of a regular file's content.
+};
+
+std::string Describe(const Seen& seen);
+
+// Every path under |root| (relative, no leading "/"), read with lstat only.
+std::map<std::string, Seen> WalkDisk(const std::string& root);
 
 // A fresh temporary directory, removed by the caller or left for the OS.
 std::string TempDir();

@@ -23,67 +23,9 @@ namespace fs = std::filesystem;
 using testing::AnalyzePath;
 using testing::FixturesDir;
 
-struct Seen {
-  char type;
-  uint32_t mode, uid, gid;
-  int64_t size;
-  std::string link;
-  uint64_t hash;
-};
-
-std::string Describe(const Seen& s) {
-  return fmt::format("{} {:o} {}:{} size={} link={} hash={:x}", s.type, s.mode, s.uid, s.gid, s.size,
-                     s.link, s.hash);
-}
-
-uint64_t HashFile(const std::string& path) {
-  std::string data = testing::ReadFileText(path);
-  return XXH3_64bits(data.data(), data.size());
-}
-
-char TypeOf(mode_t mode) {
-  if (S_ISDIR(mode)) return 'd';
-  if (S_ISLNK(mode)) return 'l';
-  if (S_ISCHR(mode)) return 'c';
-  if (S_ISBLK(mode)) return 'b';
-  if (S_ISFIFO(mode)) return 'p';
-  if (S_ISSOCK(mode)) return 's';
-  return '-';
-}
-
-// Walks with lstat only: the corpus has symlink loops that would trip
-// std::filesystem's iterator.
-void WalkDirectory(const std::string& root, const std::string& relative,
-                   std::map<std::string, Seen>* seen) {
-  std::string dir_path = relative.empty() ? root : root + "/" + relative;
-  DIR* dir = opendir(dir_path.c_str());
-  if (dir == nullptr) return;
-  while (struct dirent* item = readdir(dir)) {
-    std::string name = item->d_name;
-    if (name == "." || name == "..") continue;
-    std::string rel = relative.empty() ? name : relative + "/" + name;
-    std::string path = root + "/" + rel;
-    struct stat info;
-    if (lstat(path.c_str(), &info) != 0) continue;
-    Seen s{TypeOf(info.st_mode), static_cast<uint32_t>(info.st_mode & 07777), info.st_uid, info.st_gid,
-           S_ISREG(info.st_mode) ? static_cast<int64_t>(info.st_size) : 0, "", 0};
-    if (S_ISLNK(info.st_mode)) {
-      std::string target(4096, '\0');
-      ssize_t length = readlink(path.c_str(), target.data(), target.size());
-      s.link = target.substr(0, length < 0 ? 0 : length);
-    }
-    if (S_ISREG(info.st_mode)) s.hash = HashFile(path);
-    (*seen)[rel] = s;
-    if (S_ISDIR(info.st_mode)) WalkDirectory(root, rel, seen);
-  }
-  closedir(dir);
-}
-
-std::map<std::string, Seen> WalkRootfs(const std::string& root) {
-  std::map<std::string, Seen> seen;
-  WalkDirectory(root, "", &seen);
-  return seen;
-}
+using testing::Seen;
+using testing::Describe;
+using testing::WalkDisk;
 
 std::map<std::string, Seen> WalkTree(const Analysis& analysis) {
   std::map<std::string, Seen> seen;
@@ -132,7 +74,7 @@ TEST(Umoci, FixturesWereBuilt) {
 TEST(Umoci, MergedTreeMatchesUmociUnpack) {
   if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`";
   for (const std::string& name : FixtureNames()) {
-    std::map<std::string, Seen> oracle = WalkRootfs(FixturesDir() + "/" + name + ".rootfs");
+    std::map<std::string, Seen> oracle = WalkDisk(FixturesDir() + "/" + name + ".rootfs");
     for (const char* suffix : {".oci", ".docker.tar"}) {
       std::string image = FixturesDir() + "/" + name + suffix;
       if (!fs::exists(image)) continue;
@@ -155,7 +97,7 @@ TEST(Umoci, CorpusMatchesUmociUnpack) {
         "cp -r '{}' '{}/layout' && umoci unpack --image '{}/layout:corpus/{}:1' '{}/bundle' >/dev/null 2>&1",
         layout, work, work, name, work);
     ASSERT_EQ(system(command.c_str()), 0) << command;
-    ExpectSameTree(WalkRootfs(work + "/bundle/rootfs"), WalkTree(AnalyzePath(layout)), name);
+    ExpectSameTree(WalkDisk(work + "/bundle/rootfs"), WalkTree(AnalyzePath(layout)), name);
     fs::remove_all(work);
   }
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "cli/file_commands.h"
 #include "cli/progress.h"
 #include "model/analysis.h"
 #include "model/image_config.h"
@@ -301,6 +302,9 @@ int RunCli(int argc, char** argv) {
   rules->add_option("--format", rules_format, "Output format: table or json")->check(CLI::IsMember({"table", "json"}));
   rules->callback([&list_rules] { list_rules = true; });
 
+  std::function<int()> file_command;
+  AddFileCommands(&app, &file_command);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
@@ -316,6 +320,7 @@ int RunCli(int argc, char** argv) {
   }
 
   try {
+    if (file_command) return file_command();
     if (list_rules) {
       RuleConfig config = LoadRuleConfig(options.config);
       WriteReport(rules_format == "json" ? DumpJson(RulesJson(config)) : RulesText(config, StyleFor(STDOUT_FILENO)), "");

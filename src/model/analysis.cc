@@ -154,6 +154,17 @@ void ComputeWaste(Analysis* analysis) {
 
 }  // namespace
 
+LayerMerge MergeThrough(const Analysis& analysis, int last) {
+  LayerMerge merge;
+  std::vector<Change> changes;
+  std::vector<std::string> warnings;
+  for (int i = 0; i <= last && i < static_cast<int>(analysis.layers.size()); ++i) {
+    changes.clear();
+    merge.Apply(i, analysis.layers[i].contents, &changes, &warnings);
+  }
+  return merge;
+}
+
 int64_t KnownBlobBytes(const ImageSource& source) {
   int64_t total = 0;
   for (const LayerBlob& blob : source.layers) {

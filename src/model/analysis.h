@@ -91,6 +91,10 @@ struct AnalyzeOptions {
 // unreadable or inconsistent, naming the layer.
 Analysis Analyze(ImageSource source, const AnalyzeOptions& options);
 
+// The filesystem as layers 0..|last| (0-based) leave it: for views "as of
+// layer N". Warnings of the merge are dropped (Analyze reported them).
+LayerMerge MergeThrough(const Analysis& analysis, int last);
+
 // Total stored bytes of |source|'s layers when the source knows them, else
 // -1; lets a progress display show a fraction.
 int64_t KnownBlobBytes(const ImageSource& source);

@@ -1,0 +1,17 @@
+// The commands that work with the files of an image: ls, cat, export (and
+// find and diff, which read two trees or a query). Registered on the same
+// CLI::App as the report commands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace strata {
+
+// Adds the file commands to |app|. Returns the function that runs the one
+// chosen (it returns an exit code and throws Error), or leaves |*run|
+// empty when none was chosen.
+void AddFileCommands(CLI::App* app, std::function<int()>* run);
+
+}  // namespace strata

@@ -1,0 +1,266 @@
+#include "extract/image_files.h"
+
+#include <fmt/core.h>
+
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "base/error.h"
+#include "layer/layer_cursor.h"
+
+namespace strata {
+
+namespace {
+
+constexpr int kMaxLinkHops = 40;  // As Linux allows for symbolic links.
+
+std::string LayerName(const ImageSource& source, int layer) {
+  const std::string& digest = source.layers[layer].digest;
+  return fmt::format("layer {}{}", layer + 1, digest.empty() ? "" : " (" + digest.substr(0, 19) + ")");
+}
+
+bool IsAncestor(const std::string& ancestor, const std::string& path) {
+  return ancestor.empty() || (path.size() > ancestor.size() && path.starts_with(ancestor) && path[ancestor.size()] == '/');
+}
+
+// Resolves a symbolic link |target| found at |link_path| into an image path.
+std::string ResolveLink(const std::string& link_path, const std::string& target) {
+  bool escaped = false;
+  if (target.starts_with("/")) return CleanLayerPath(target, &escaped);
+  std::string dir(DirName(link_path));
+  return CleanLayerPath(dir.empty() ? target : dir + "/" + target, &escaped);
+}
+
+// What one layer says about a path.
+struct Sighting {
+  enum Kind { kNothing, kEntry, kRemoved, kRedirected } kind = kNothing;
+  LayerEntry entry;         // kEntry: the entry at the path.
+  std::string redirected;   // kRedirected: the path through a symlinked parent.
+  bool streamed = false;    // The file's bytes went to the sink already.
+  int64_t bytes = 0;
+};
+
+// Scans |layer| for |path|. A regular file found is streamed straight to
+// |sink| (when given) and the scan stops there.
+Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path,
+                   const std::function<void(const char*, size_t)>* sink) {
+  std::unique_ptr<ByteReader> blob = source.layers[layer].open();
+  LayerCursor cursor(blob.get(), LayerName(source, layer));
+  Sighting sighting;
+  LayerEntry entry;
+  while (cursor.Next(&entry)) {
+    if (entry.is_whiteout()) {
+      // Whiteouts speak of lower layers; an entry of this same layer wins.
+      bool hits = entry.kind == EntryKind::kWhiteout ? (entry.path == path || IsAncestor(entry.path, path))
+                                                     : IsAncestor(entry.path, path);
+      if (hits && sighting.kind == Sighting::kNothing) sighting.kind = Sighting::kRemoved;
+      continue;
+    }
+    if (entry.path == path) {
+      sighting.kind = Sighting::kEntry;
+      sighting.entry = entry;
+      if (entry.kind == EntryKind::kFile && sink != nullptr) {
+        cursor.ReadContent([&](const char* data, size_t size) {
+          (*sink)(data, size);
+          sighting.bytes += static_cast<int64_t>(size);
+        });
+        sighting.streamed = true;
+      }
+      return sighting;
+    }
+    if (IsAncestor(entry.path, path) && entry.kind == EntryKind::kSymlink && sighting.kind != Sighting::kRemoved) {
+      sighting.kind = Sighting::kRedirected;
+      sighting.redirected = ResolveLink(entry.path, entry.link) + path.substr(entry.path.size());
+    }
+  }
+  return sighting;
+}
+
+}  // namespace
+
+CatResult CatFile(const ImageSource& source, const std::string& raw_path, int only_layer,
+                  const std::function<void(const char*, size_t)>& sink) {
+  int count = static_cast<int>(source.layers.size());
+  if (only_layer >= count) Fail("--layer {} is out of range: the image has {} layers (1 to {})", only_layer + 1, count, count);
+  bool escaped = false;
+  std::string path = CleanLayerPath(raw_path, &escaped);
+  if (path.empty()) Fail("/: is a directory");
+
+  int top = only_layer >= 0 ? only_layer : count - 1;
+  int bottom = only_layer >= 0 ? only_layer : 0;
+  int removed_in = -1;
+  for (int hop = 0; hop < kMaxLinkHops; ++hop) {
+    bool restarted = false;
+    for (int layer = top; layer >= bottom && !restarted; --layer) {
+      Sighting sighting = ScanLayer(source, layer, path, removed_in < 0 ? &sink : nullptr);
+      if (sighting.kind == Sighting::kNothing) continue;
+
+      if (sighting.kind == Sighting::kRemoved) {
+        if (removed_in < 0) removed_in = layer;
+        continue;  // Look lower only to say where it is still stored.
+      }
+      if (sighting.kind == Sighting::kRedirected) {
+        if (removed_in >= 0) continue;
+        path = sighting.redirected;
+        restarted = true;
+        continue;
+      }
+
+      const LayerEntry& entry = sighting.entry;
+      if (removed_in >= 0)
+        Fail("/{} was removed in layer {}; layer {} still stores it: read it with --layer {}", path,
+             removed_in + 1, layer + 1, layer + 1);
+      switch (entry.kind) {
+        case EntryKind::kFile:
+          return {layer, path, sighting.bytes};
+        case EntryKind::kDirectory:
+          Fail("/{}: is a directory (in {})", path, LayerName(source, layer));
+        case EntryKind::kSymlink:
+          if (only_layer >= 0) Fail("/{}: is a symbolic link to {} in layer {}", path, entry.link, layer + 1);
+          path = ResolveLink(entry.path, entry.link);
+          restarted = true;
+          break;
+        case EntryKind::kHardlink:
+          // The target is earlier in this layer or in a lower one.
+          path = entry.link;
+          top = layer;
+          bottom = 0;
+          restarted = true;
+          break;
+        default:
+          Fail("/{}: is a {}, not a regular file", path, EntryKindName(entry.kind));
+      }
+    }
+    if (!restarted) break;
+    if (only_layer < 0 && top != count - 1 && path.empty()) break;
+  }
+
+  if (removed_in >= 0) Fail("/{} was removed in layer {} and no lower layer stores it", path, removed_in + 1);
+  if (only_layer >= 0) Fail("/{}: layer {} does not store it", path, only_layer + 1);
+  Fail("/{}: no such file in the image", path);
+}
+
+namespace {
+
+FileMeta MetaOf(const FileNode* node) {
+  FileMeta meta;
+  meta.mode = node->mode();
+  meta.uid = node->uid();
+  meta.gid = node->gid();
+  meta.mtime = node->entry != nullptr ? node->entry->mtime : 0;
+  return meta;
+}
+
+FileMeta MetaOf(const LayerEntry& entry) { return {entry.mode, entry.uid, entry.gid, entry.mtime}; }
+
+ContentFiller FromCursor(LayerCursor& cursor) {
+  return [&cursor](const std::function<void(const char*, size_t)>& write) { cursor.ReadContent(write); };
+}
+
+void WriteLayer(const Analysis& analysis, int layer, ExportSink* sink) {
+  const LayerBlob& blob = analysis.layers[layer].blob;
+  std::unique_ptr<ByteReader> reader = blob.open();
+  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1));
+  std::set<std::string> written;
+  LayerEntry entry;
+  while (cursor.Next(&entry)) {
+    if (entry.path.empty()) continue;
+    if (entry.path_escaped) {
+      sink->Whiteout(entry.path + " (stored with a path outside the root; not written)", false);
+      continue;
+    }
+    switch (entry.kind) {
+      case EntryKind::kWhiteout: sink->Whiteout(entry.path, false); break;
+      case EntryKind::kOpaque: sink->Whiteout(entry.path, true); break;
+      case EntryKind::kDirectory: sink->Directory(entry.path, MetaOf(entry)); break;
+      case EntryKind::kFile: sink->File(entry.path, MetaOf(entry), entry.size, FromCursor(cursor)); break;
+      case EntryKind::kSymlink: sink->Symlink(entry.path, entry.link, MetaOf(entry)); break;
+      case EntryKind::kFifo: sink->Fifo(entry.path, MetaOf(entry)); break;
+      case EntryKind::kCharDevice:
+      case EntryKind::kBlockDevice:
+        sink->Device(entry.path, entry.kind == EntryKind::kBlockDevice, entry.device_major, entry.device_minor,
+                     MetaOf(entry));
+        break;
+      case EntryKind::kHardlink:
+        if (written.count(entry.link)) sink->Hardlink(entry.path, entry.link, MetaOf(entry));
+        else sink->Whiteout(entry.path + " (hard link to /" + entry.link + " in a lower layer; not written)", false);
+        break;
+      case EntryKind::kSocket: break;
+    }
+    if (entry.kind == EntryKind::kFile) written.insert(entry.path);
+  }
+}
+
+// The final filesystem: directories first (from the tree, so implied ones
+// exist with sane modes), then each layer's surviving entries in layer
+// order, then hard links once their targets exist.
+void WriteSquashed(const Analysis& analysis, ExportSink* sink) {
+  const FileTree& tree = analysis.merge.tree();
+  std::vector<std::vector<const FileNode*>> by_layer(analysis.layers.size());
+  std::vector<std::pair<std::string, const FileNode*>> links;
+  FileTree::Walk(tree.root(), "", [&](const FileNode* node, const std::string& path) {
+    if (path.empty()) return;
+    if (node->is_directory()) sink->Directory(path, MetaOf(node));
+    else if (node->entry != nullptr && node->entry->kind == EntryKind::kHardlink) links.emplace_back(path, node);
+    else if (node->entry != nullptr) by_layer[node->layer].push_back(node);
+  });
+
+  // Paths written for each content entry, to link hard links to.
+  std::unordered_map<const LayerEntry*, std::string> written;
+  for (size_t layer = 0; layer < analysis.layers.size(); ++layer) {
+    if (by_layer[layer].empty()) continue;
+    std::unordered_map<std::string, const FileNode*> wanted;
+    for (const FileNode* node : by_layer[layer]) wanted[node->entry->path] = node;
+
+    std::unique_ptr<ByteReader> reader = analysis.layers[layer].blob.open();
+    LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1));
+    LayerEntry entry;
+    for (size_t index = 0; cursor.Next(&entry) && !wanted.empty(); ++index) {
+      auto it = wanted.find(entry.path);
+      // The same path may be stored twice in one layer: only the entry the
+      // tree kept is written.
+      if (it == wanted.end() || it->second->entry != &analysis.layers[layer].contents.entries[index]) continue;
+      const FileNode* node = it->second;
+      wanted.erase(it);
+      switch (entry.kind) {
+        case EntryKind::kFile:
+          sink->File(entry.path, MetaOf(node), entry.size, FromCursor(cursor));
+          written[node->entry] = entry.path;
+          break;
+        case EntryKind::kSymlink: sink->Symlink(entry.path, entry.link, MetaOf(node)); break;
+        case EntryKind::kFifo: sink->Fifo(entry.path, MetaOf(node)); break;
+        case EntryKind::kCharDevice:
+        case EntryKind::kBlockDevice:
+          sink->Device(entry.path, entry.kind == EntryKind::kBlockDevice, entry.device_major, entry.device_minor,
+                       MetaOf(node));
+          break;
+        default: break;
+      }
+    }
+  }
+
+  for (const auto& [path, node] : links) {
+    auto target = written.find(node->content);
+    if (node->content != nullptr && target != written.end()) {
+      sink->Hardlink(path, target->second, MetaOf(node));
+      continue;
+    }
+    // TODO: write the content of hard links whose target path a later layer
+    // removed (read the target's layer again); rare, and reported for now.
+    sink->Whiteout(path + " (hard link whose target is gone from the final filesystem; not written)", false);
+  }
+}
+
+}  // namespace
+
+void ExportImage(const Analysis& analysis, const ExportOptions& options, ExportSink* sink) {
+  int count = static_cast<int>(analysis.layers.size());
+  if (options.layer >= count)
+    Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer + 1, count, count);
+  if (options.layer >= 0) WriteLayer(analysis, options.layer, sink);
+  else WriteSquashed(analysis, sink);
+  sink->Finish();
+}
+
+}  // namespace strata

@@ -1,0 +1,39 @@
+// Reading files out of an image without a shell in it: `strata cat` and
+// `strata export`.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "extract/export_sink.h"
+#include "model/analysis.h"
+#include "source/image_source.h"
+
+namespace strata {
+
+struct CatResult {
+  int layer = -1;     // The layer the bytes came from (0-based).
+  std::string path;   // The path read, after following links.
+  int64_t bytes = 0;
+};
+
+// Writes the content of |path| to |sink|: as the final filesystem has it
+// when |layer| < 0, else as layer |layer| (0-based) stores it, including
+// files that a later layer removed. Reads layers from the top down and stops
+// once the file is done, so only the layers above it are decompressed, and
+// only up to the file; the digests of a layer read only in part are not
+// checked. Follows symbolic links in the image (at most 40) and hard links.
+// Throws Error with one line: no such file, a directory, removed (and where
+// it is still stored), a bad layer number.
+CatResult CatFile(const ImageSource& source, const std::string& path, int layer,
+                  const std::function<void(const char*, size_t)>& sink);
+
+struct ExportOptions {
+  int layer = -1;  // 0-based layer whose changes to write; < 0: the final filesystem.
+};
+
+// Writes the final filesystem (or one layer's changes) of the analysed image
+// to |sink|. Reads only the layers that hold something to write.
+void ExportImage(const Analysis& analysis, const ExportOptions& options, ExportSink* sink);
+
+}  // namespace strata

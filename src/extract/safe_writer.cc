@@ -1,0 +1,194 @@
+#include "extract/safe_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "base/error.h"
+
+namespace strata {
+
+namespace {
+
+std::vector<std::string> Components(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string part = path.substr(start, end - start);
+    if (part == "..") Fail("/{}: refusing a path with \"..\"", path);
+    if (!part.empty() && part != ".") parts.push_back(part);
+    start = end + 1;
+  }
+  if (parts.empty()) Fail("refusing to write the root directory itself");
+  return parts;
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+uint32_t ModeBits(const FileMeta& meta, const WriteOptions& options) {
+  uint32_t mode = meta.mode & 07777;
+  if (!options.keep_setuid) mode &= ~06000u;
+  return mode;
+}
+
+}  // namespace
+
+SafeWriter::SafeWriter(const std::string& root, WriteOptions options) : root_(root), options_(options) {
+  std::error_code error;
+  std::filesystem::create_directories(root, error);
+  if (error) Fail("cannot create {}: {}", root, error.message());
+  root_fd_ = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd_ < 0) Fail("cannot open {}: {}", root, strerror(errno));
+}
+
+SafeWriter::~SafeWriter() {
+  if (root_fd_ >= 0) close(root_fd_);
+}
+
+int SafeWriter::OpenParent(const std::string& path, std::string* name) {
+  std::vector<std::string> parts = Components(path);
+  *name = parts.back();
+  int fd = dup(root_fd_);
+  std::string walked;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    walked += (walked.empty() ? "" : "/") + parts[i];
+    int next = openat(fd, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0 && errno == ENOENT) {
+      if (mkdirat(fd, parts[i].c_str(), 0700) != 0 && errno != EEXIST) {
+        close(fd);
+        Fail("cannot create {}/{}: {}", root_, walked, strerror(errno));
+      }
+      next = openat(fd, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (next < 0) {
+      int error = errno;
+      close(fd);
+      if (error == ELOOP || error == ENOTDIR)
+        Fail("refusing to write /{}: /{} is not a directory (a symbolic link or a file)", path, walked);
+      Fail("cannot open {}/{}: {}", root_, walked, strerror(error));
+    }
+    close(fd);
+    fd = next;
+  }
+  return fd;
+}
+
+void SafeWriter::MakeRoom(int parent, const std::string& name, const std::string& path, bool for_directory) {
+  struct stat info;
+  if (fstatat(parent, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) return;
+  if (for_directory && S_ISDIR(info.st_mode)) return;
+  if (!options_.overwrite) Fail("{}/{} exists; pass --overwrite to replace it", root_, path);
+  if (S_ISDIR(info.st_mode)) Fail("{}/{} is a directory; refusing to replace it with a file", root_, path);
+  if (unlinkat(parent, name.c_str(), 0) != 0) Fail("cannot replace {}/{}: {}", root_, path, strerror(errno));
+}
+
+void SafeWriter::ApplyOwner(int parent, const std::string& name, const FileMeta& meta, bool symlink) {
+  if (options_.same_owner) fchownat(parent, name.c_str(), meta.uid, meta.gid, AT_SYMLINK_NOFOLLOW);
+  struct timespec times[2] = {{meta.mtime, 0}, {meta.mtime, 0}};
+  utimensat(parent, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+  (void)symlink;
+}
+
+void SafeWriter::Directory(const std::string& path, const FileMeta& meta) {
+  std::string name;
+  Fd parent(OpenParent(path, &name));
+  MakeRoom(parent.get(), name, path, true);
+  if (mkdirat(parent.get(), name.c_str(), 0700) != 0 && errno != EEXIST)
+    Fail("cannot create {}/{}: {}", root_, path, strerror(errno));
+  directories_.push_back({path, meta});
+  ++written_;
+}
+
+void SafeWriter::File(const std::string& path, const FileMeta& meta, int64_t, const ContentFiller& fill) {
+  std::string name;
+  Fd parent(OpenParent(path, &name));
+  MakeRoom(parent.get(), name, path, false);
+  Fd file(openat(parent.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (file.get() < 0) Fail("cannot create {}/{}: {}", root_, path, strerror(errno));
+
+  fill([&](const char* data, size_t size) {
+    while (size > 0) {
+      ssize_t put = write(file.get(), data, size);
+      if (put < 0 && errno == EINTR) continue;
+      if (put < 0) Fail("cannot write {}/{}: {}", root_, path, strerror(errno));
+      data += put;
+      size -= static_cast<size_t>(put);
+    }
+  });
+
+  if (options_.same_owner) fchown(file.get(), meta.uid, meta.gid);
+  fchmod(file.get(), ModeBits(meta, options_));
+  struct timespec times[2] = {{meta.mtime, 0}, {meta.mtime, 0}};
+  futimens(file.get(), times);
+  ++written_;
+}
+
+void SafeWriter::Symlink(const std::string& path, const std::string& target, const FileMeta& meta) {
+  std::string name;
+  Fd parent(OpenParent(path, &name));
+  MakeRoom(parent.get(), name, path, false);
+  if (symlinkat(target.c_str(), parent.get(), name.c_str()) != 0)
+    Fail("cannot create the symbolic link {}/{}: {}", root_, path, strerror(errno));
+  ApplyOwner(parent.get(), name, meta, true);
+  ++written_;
+}
+
+void SafeWriter::Hardlink(const std::string& path, const std::string& existing, const FileMeta&) {
+  std::string name, existing_name;
+  Fd parent(OpenParent(path, &name));
+  Fd existing_parent(OpenParent(existing, &existing_name));
+  MakeRoom(parent.get(), name, path, false);
+  // linkat without AT_SYMLINK_FOLLOW links the entry itself: a symlink at
+  // |existing| is never followed out of the target.
+  if (linkat(existing_parent.get(), existing_name.c_str(), parent.get(), name.c_str(), 0) != 0)
+    Fail("cannot link {}/{} to /{}: {}", root_, path, existing, strerror(errno));
+  ++written_;
+}
+
+void SafeWriter::Fifo(const std::string& path, const FileMeta& meta) {
+  std::string name;
+  Fd parent(OpenParent(path, &name));
+  MakeRoom(parent.get(), name, path, false);
+  if (mkfifoat(parent.get(), name.c_str(), ModeBits(meta, options_)) != 0)
+    Fail("cannot create the FIFO {}/{}: {}", root_, path, strerror(errno));
+  fchmodat(parent.get(), name.c_str(), ModeBits(meta, options_), 0);
+  ApplyOwner(parent.get(), name, meta, false);
+  ++written_;
+}
+
+void SafeWriter::Device(const std::string& path, bool, uint32_t, uint32_t, const FileMeta&) {
+  skipped_.push_back("/" + path + " (device node, not created)");
+}
+
+void SafeWriter::Finish() {
+  // Deepest first, so a parent's time is set after its children change it.
+  for (auto it = directories_.rbegin(); it != directories_.rend(); ++it) {
+    std::string name;
+    Fd parent(OpenParent(it->path, &name));
+    Fd dir(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.get() < 0) continue;
+    if (options_.same_owner) fchown(dir.get(), it->meta.uid, it->meta.gid);
+    fchmod(dir.get(), ModeBits(it->meta, options_));
+    struct timespec times[2] = {{it->meta.mtime, 0}, {it->meta.mtime, 0}};
+    futimens(dir.get(), times);
+  }
+  directories_.clear();
+}
+
+}  // namespace strata

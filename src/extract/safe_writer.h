@@ -1,0 +1,74 @@
+// Writes files under one directory and never outside it, whatever the
+// image says: every path is walked component by component with
+// openat(O_NOFOLLOW), so a symlink in the image (or already in the target)
+// cannot redirect a write; device nodes are never created; setuid and
+// setgid bits are dropped unless asked; nothing is overwritten unless asked.
+// Used by export, and by every command that writes image files to disk.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "extract/export_sink.h"
+
+namespace strata {
+
+struct WriteOptions {
+  bool overwrite = false;    // Replace files that exist (never a directory by a file).
+  bool keep_setuid = false;  // Keep setuid/setgid bits.
+  bool same_owner = false;   // chown to the image's uid/gid (needs root).
+};
+
+class SafeWriter : public ExportSink {
+ public:
+  // Opens (creating if needed) the directory |root|. Throws Error.
+  SafeWriter(const std::string& root, WriteOptions options);
+  ~SafeWriter() override;
+  SafeWriter(const SafeWriter&) = delete;
+  SafeWriter& operator=(const SafeWriter&) = delete;
+
+  // |path| is an image path without leading "/" (already cleaned). Each
+  // call throws Error naming the path when it cannot be written safely.
+  void Directory(const std::string& path, const FileMeta& meta) override;
+
+  // |fill| is called with a writer that appends to the new file.
+  void File(const std::string& path, const FileMeta& meta, int64_t size, const ContentFiller& fill) override;
+
+  void Symlink(const std::string& path, const std::string& target, const FileMeta& meta) override;
+
+  // A hard link at |path| to |existing|, a path written earlier.
+  void Hardlink(const std::string& path, const std::string& existing, const FileMeta& meta) override;
+
+  void Fifo(const std::string& path, const FileMeta& meta) override;
+
+  // Devices are never created on disk; this notes them for the summary.
+  void Device(const std::string& path, bool block, uint32_t major, uint32_t minor, const FileMeta& meta) override;
+
+  // Applies directory modes and times (kept open until now, so a read-only
+  // directory does not block writing into it). Call once at the end.
+  void Finish() override;
+
+  int written() const override { return written_; }
+  const std::vector<std::string>& skipped() const override { return skipped_; }
+
+ private:
+  // Opens the directory holding |path|, creating missing ones; returns its
+  // fd and sets |*name| to the last component.
+  int OpenParent(const std::string& path, std::string* name);
+  void MakeRoom(int parent, const std::string& name, const std::string& path, bool for_directory);
+  void ApplyOwner(int parent, const std::string& name, const FileMeta& meta, bool symlink);
+
+  std::string root_;
+  int root_fd_ = -1;
+  WriteOptions options_;
+  struct PendingDirectory {
+    std::string path;
+    FileMeta meta;
+  };
+  std::vector<PendingDirectory> directories_;
+  int written_ = 0;
+};
+
+}  // namespace strata

@@ -1,0 +1,27 @@
+// `strata ls`: a directory of the image as ls(1) would list it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "model/file_tree.h"
+
+namespace strata {
+
+struct LsOptions {
+  bool long_format = false;  // -l
+  bool recursive = false;    // -R
+  bool all = false;          // -a: names starting with "."
+};
+
+// Lists |path| (a directory's children, or the file itself) of |tree|.
+// |users| and |groups| name uids and gids in the long form (numbers when
+// absent). Throws Error when |path| does not exist.
+std::string LsText(const FileTree& tree, const std::string& path, const LsOptions& options,
+                   const std::map<uint32_t, std::string>& users, const std::map<uint32_t, std::string>& groups);
+
+// "drwxr-xr-x", "-rwsr-xr-x", "lrwxrwxrwx", as ls -l prints modes.
+std::string ModeString(EntryKind kind, uint32_t mode);
+
+}  // namespace strata

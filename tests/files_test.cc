@@ -1,0 +1,209 @@
+// The file commands end to end on real images: export against umoci's
+// unpack and tar, cat against the bytes tar extracts, ls, and the safety
+// of writing files an untrusted image describes.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "test_support.h"
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CorpusDir;
+using testing::Describe;
+using testing::FixturesDir;
+using testing::ReadFileText;
+using testing::RunResult;
+using testing::RunShell;
+using testing::RunStrata;
+using testing::Seen;
+using testing::TarMember;
+using testing::TempDir;
+using testing::WalkDisk;
+using testing::WriteImage;
+
+#define REQUIRE_FIXTURES() \
+  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
+
+void ExpectOneErrorLine(const RunResult& result, const std::string& message) {
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_TRUE(result.err.starts_with("strata: error: ")) << result.err;
+  EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+}
+
+void ExpectSameTree(const std::map<std::string, Seen>& want, const std::map<std::string, Seen>& got,
+                    const std::string& what) {
+  for (const auto& [path, seen] : want) {
+    auto it = got.find(path);
+    if (it == got.end()) {
+      ADD_FAILURE() << what << ": missing " << path;
+      continue;
+    }
+    EXPECT_EQ(Describe(it->second), Describe(seen)) << what << ": " << path;
+  }
+  for (const auto& [path, seen] : got)
+    if (!want.count(path)) ADD_FAILURE() << what << ": extra " << path << " " << Describe(seen);
+}
+
+TEST(Export, SquashMatchesUmociUnpack) {
+  REQUIRE_FIXTURES();
+  for (const char* name : {"semantics", "removed", "multi"}) {
+    std::string out = TempDir() + "/rootfs";
+    RunResult result = RunStrata({"export", "--keep-setuid", FixturesDir() + "/" + name + ".oci", out});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    ExpectSameTree(WalkDisk(FixturesDir() + "/" + name + ".rootfs"), WalkDisk(out), name);
+  }
+}
+
+TEST(Export, SquashOfTheChurnCorpusImageMatchesUmoci) {
+  std::string work = TempDir();
+  std::string layout = CorpusDir() + "/corpus/churn.oci";
+  std::string output;
+  ASSERT_EQ(RunShell("cp -r '" + layout + "' '" + work + "/layout' && umoci unpack --image '" + work +
+                         "/layout:corpus/churn:1' '" + work + "/bundle'",
+                     &output),
+            0)
+      << output;
+  RunResult result = RunStrata({"export", "--keep-setuid", layout, work + "/export"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ExpectSameTree(WalkDisk(work + "/bundle/rootfs"), WalkDisk(work + "/export"), "churn");
+}
+
+TEST(Export, SetuidBitsAreDroppedUnlessAsked) {
+  REQUIRE_FIXTURES();
+  std::string out = TempDir() + "/rootfs";
+  ASSERT_EQ(RunStrata({"export", FixturesDir() + "/semantics.oci", out}).exit_code, 0);
+  struct stat info;
+  ASSERT_EQ(stat((out + "/s/special/suid").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0755u);
+}
+
+TEST(Export, LayerAsTarStreamListsLikeTheLayerItself) {
+  REQUIRE_FIXTURES();
+  std::string dir = TempDir();
+  std::string image = FixturesDir() + "/semantics.docker25.tar";
+  std::string output;
+  // The third layer's blob, straight from the archive.
+  ASSERT_EQ(RunShell("cd '" + dir + "' && tar -xf '" + image + "' manifest.json && tar -xf '" + image +
+                         "' $(python3 -c 'import json;print(json.load(open(\"manifest.json\"))[0][\"Layers\"][2])') && "
+                         "mv blobs/sha256/* layer.tar",
+                     &output),
+            0)
+      << output;
+  ASSERT_EQ(RunShell("cd '" + dir + "' && '" + std::string(STRATA_BINARY) + "' export -q --layer 3 '" + image +
+                         "' - > ours.tar",
+                     &output),
+            0)
+      << output;
+  std::string listing = "tar -tv --numeric-owner -f {} | awk '{print $1, $2, $3, $6}' | sed 's#/$##; s#^\\./##' | sort";
+  std::string theirs, ours;
+  RunShell("cd '" + dir + "' && tar -tv --numeric-owner -f layer.tar | awk '{print $1, $2, $3, $6}' | sed 's#/$##; s# \\./# #' | sort", &theirs);
+  RunShell("cd '" + dir + "' && tar -tv --numeric-owner -f ours.tar | awk '{print $1, $2, $3, $6}' | sed 's#/$##; s# \\./# #' | sort", &ours);
+  EXPECT_FALSE(theirs.empty());
+  EXPECT_EQ(ours, theirs);
+}
+
+TEST(Export, NeverOverwritesUnlessAsked) {
+  REQUIRE_FIXTURES();
+  std::string out = TempDir() + "/rootfs";
+  ASSERT_EQ(RunStrata({"export", FixturesDir() + "/multi.oci", out}).exit_code, 0);
+  ExpectOneErrorLine(RunStrata({"export", FixturesDir() + "/multi.oci", out}), "exists; pass --overwrite to replace it");
+  EXPECT_EQ(RunStrata({"export", "--overwrite", FixturesDir() + "/multi.oci", out}).exit_code, 0);
+}
+
+TEST(Export, HostileLayerCannotWriteOutsideTheTarget) {
+  std::string dir = TempDir();
+  std::string outside = dir + "/outside";
+  fs::create_directories(outside);
+  std::string image = WriteImage(dir + "/image", {{
+      {"evil", '2', "", "", 0777, 0}, {"a", '0', "fine"},
+  }, {
+      {"evil", '2', "", outside}, {"evil/owned", '0', "pwned"},
+  }});
+  // The symlink in the layer points outside; the file beneath it must not
+  // land there.
+  RunResult result = RunStrata({"export", "--layer", "2", image, dir + "/out"});
+  ExpectOneErrorLine(result, "refusing to write /evil/owned: /evil is not a directory");
+  EXPECT_FALSE(fs::exists(outside + "/owned"));
+
+  // A target that already holds a symlink pointing outside is not followed.
+  fs::create_directories(dir + "/out2");
+  fs::create_symlink(outside, dir + "/out2/evil");
+  RunResult again = RunStrata({"export", "--overwrite", "--layer", "2", image, dir + "/out2"});
+  EXPECT_FALSE(fs::exists(outside + "/owned"));
+}
+
+TEST(Export, PathsWithDotDotAreNotWrittenOutside) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"../../escape.txt", '0', "x"}, {"ok.txt", '0', "y"}}});
+  RunResult result = RunStrata({"export", "--layer", "1", image, dir + "/out/deeper"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_FALSE(fs::exists(dir + "/escape.txt"));
+  EXPECT_FALSE(fs::exists(dir + "/out/escape.txt"));
+  EXPECT_TRUE(fs::exists(dir + "/out/deeper/ok.txt"));
+  EXPECT_NE(result.err.find("outside the root; not written"), std::string::npos) << result.err;
+}
+
+TEST(Cat, RemovedFileIsReadFromTheLayerThatStoresIt) {
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  ExpectOneErrorLine(RunStrata({"cat", image, "/app/.env"}),
+                     "/app/.env was removed in layer 8; layer 6 still stores it: read it with --layer 6");
+  RunResult result = RunStrata({"cat", "--layer", "6", image, "/app/.env"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, ReadFileText(std::string(STRATA_SOURCE_DIR) + "/../shared/images/src/leaky-app/.env"));
+}
+
+TEST(Cat, FilesEqualWhatUmociUnpacked) {
+  REQUIRE_FIXTURES();
+  std::string rootfs = FixturesDir() + "/semantics.rootfs";
+  for (const char* path : {"s/rewrite.txt", "s/links/target.txt", "s/links/hard-same", "s/links/soft",
+                           "s/f2d/inside.txt", "s/gone/new.txt", "s/names/with space.txt",
+                           "bin/busybox"}) {
+    for (const char* format : {".oci", ".docker.tar", ".zstd.oci.tar"}) {
+      RunResult result = RunStrata({"cat", FixturesDir() + "/semantics" + format, std::string("/") + path});
+      ASSERT_EQ(result.exit_code, 0) << path << format << ": " << result.err;
+      EXPECT_EQ(result.out, ReadFileText(rootfs + "/" + path)) << path << format;
+    }
+  }
+}
+
+TEST(Cat, AbsoluteSymlinksResolveInsideTheImage) {
+  REQUIRE_FIXTURES();
+  RunResult result = RunStrata({"cat", FixturesDir() + "/semantics.oci", "/s/links/abs"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, ReadFileText(FixturesDir() + "/semantics.rootfs/s/links/target.txt"));
+}
+
+TEST(Cat, ClearErrors) {
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  ExpectOneErrorLine(RunStrata({"cat", image, "/nope/nothing"}), "/nope/nothing: no such file in the image");
+  ExpectOneErrorLine(RunStrata({"cat", image, "/app/src"}), "/app/src: is a directory");
+  ExpectOneErrorLine(RunStrata({"cat", "--layer", "9", image, "/app/.env"}), "--layer 9 is out of range");
+  ExpectOneErrorLine(RunStrata({"cat", "--layer", "2", image, "/app/.env"}), "layer 2 does not store it");
+}
+
+TEST(Ls, ListsLikeLsOnTheUnpackedTree) {
+  REQUIRE_FIXTURES();
+  std::string theirs;
+  RunShell("ls -A '" + FixturesDir() + "/semantics.rootfs/s'", &theirs);
+  RunResult ours = RunStrata({"ls", "-a", FixturesDir() + "/semantics.oci", "/s"});
+  ASSERT_EQ(ours.exit_code, 0) << ours.err;
+  EXPECT_EQ(ours.out, theirs);
+
+  RunResult long_form = RunStrata({"ls", "-l", FixturesDir() + "/semantics.oci", "/s/special"});
+  EXPECT_NE(long_form.out.find("-rwsr-xr-x"), std::string::npos) << long_form.out;
+  EXPECT_NE(long_form.out.find("drwxrwxrwt"), std::string::npos) << long_form.out;
+
+  // As of the layer before /s/gone was recreated, it is absent.
+  RunResult early = RunStrata({"ls", "--layer", "3", FixturesDir() + "/semantics.oci", "/s"});
+  EXPECT_EQ(early.out.find("gone"), std::string::npos) << early.out;
+  ExpectOneErrorLine(RunStrata({"ls", FixturesDir() + "/semantics.oci", "/does/not/exist"}),
+                     "/does/not/exist: no such file or directory in the image");
+}
+
+}  // namespace
+}  // namespace strata
