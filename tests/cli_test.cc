@@ -63,6 +63,17 @@ void EditConfig(const std::string& layout, const std::function<void(json&)>& edi
   WriteFile(layout + "/index.json", index.dump());
 }
 
+// Rewrites the manifest of |layout| with |edit|, and the index to match.
+void EditManifest(const std::string& layout, const std::function<void(json&)>& edit) {
+  json index = json::parse(ReadFileText(layout + "/index.json"));
+  json manifest = Manifest(layout);
+  edit(manifest);
+  std::string text = manifest.dump();
+  index["manifests"][0]["digest"] = WriteBlob(layout, text);
+  index["manifests"][0]["size"] = text.size();
+  WriteFile(layout + "/index.json", index.dump());
+}
+
 void ExpectOneErrorLine(const RunResult& result, const std::string& message) {
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_EQ(result.out, "");
@@ -160,6 +171,9 @@ TEST(Cli, LayerBlobDigestMismatch) {
   std::string digest = Manifest(layout)["layers"][1]["digest"];
   std::string blob = BlobPath(layout, digest);
   ASSERT_EQ(system(("zcat " + blob + " | gzip -1 > " + blob + ".new && mv " + blob + ".new " + blob).c_str()), 0);
+  ExpectOneErrorLine(RunStrata({"audit", layout}), "bytes but its descriptor says");
+  int64_t size = static_cast<int64_t>(fs::file_size(blob));
+  EditManifest(layout, [size](json& manifest) { manifest["layers"][1]["size"] = size; });
   ExpectOneErrorLine(RunStrata({"audit", layout}),
                      "layer 2 (" + digest.substr(0, 19) + "): blob digest mismatch: the manifest says " + digest);
 }
@@ -182,6 +196,65 @@ TEST(Cli, DiffIdMismatch) {
   EditConfig(layout, [&wrong](json& config) { config["rootfs"]["diff_ids"][0] = wrong; });
   ExpectOneErrorLine(RunStrata({"audit", layout}), "layer 1 (sha256:");
   ExpectOneErrorLine(RunStrata({"audit", layout}), "diff_id mismatch: the config says " + wrong);
+}
+
+TEST(Cli, DeeplyNestedJsonIsRefusedNotACrash) {
+  std::string layout = CopyLayout("clean-multistage.oci");
+  EditConfig(layout, [](json& config) { config["config"]["Labels"] = json::object(); });
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  WriteFile(layout + "/index.json", deep);
+  ExpectOneErrorLine(RunStrata({"audit", layout}), "nests deeper than 64 levels");
+}
+
+TEST(Cli, FieldsOfTheWrongTypeAreInvalidNotInternal) {
+  std::string layout = CopyLayout("clean-multistage.oci");
+  EditConfig(layout, [](json& config) { config["history"][0]["empty_layer"] = "yes"; config["config"]["User"] = 7; });
+  RunResult result = RunStrata({"audit", layout});
+  EXPECT_EQ(result.err.find("internal error"), std::string::npos) << result.err;
+
+  json index = json::parse(ReadFileText(layout + "/index.json"));
+  index["manifests"][0]["mediaType"] = 12;
+  WriteFile(layout + "/index.json", index.dump());
+  RunResult typed = RunStrata({"audit", layout});
+  EXPECT_EQ(typed.exit_code, 2);
+  EXPECT_EQ(typed.err.find("internal error"), std::string::npos) << typed.err;
+}
+
+TEST(Cli, PipesAndFifosAreReadLikeStandardInput) {
+  std::string fifo = TempDir() + "/image.fifo";
+  ASSERT_EQ(system(("mkfifo " + fifo).c_str()), 0);
+  std::string command = "cat '" + CorpusImage("clean-multistage.docker.tar") + "' > '" + fifo + "' &";
+  ASSERT_EQ(system(command.c_str()), 0);
+  RunResult result = RunStrata({"history", fifo});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("COPY"), std::string::npos);
+}
+
+TEST(Cli, ErrorsEscapeControlCharacters) {
+  RunResult result = RunStrata({"audit", "/nonexistent/\033]0;owned\007"});
+  RunResult raw = RunStrata({"audit", std::string("/nonexistent/\x1b") + "[31mred"});
+  std::string name = "/nonexistent/a\nb";
+  RunResult newline = RunStrata({"audit", std::string("/nonexistent/a\nb")});
+  EXPECT_EQ(std::count(newline.err.begin(), newline.err.end(), '\n'), 1) << newline.err;
+  EXPECT_EQ(raw.err.find('\x1b'), std::string::npos) << raw.err;
+}
+
+TEST(Cli, ReportsNeverOverwriteTheImage) {
+  std::string copy = TempDir() + "/image.tar";
+  fs::copy_file(CorpusImage("clean-multistage.docker.tar"), copy);
+  std::string before = ReadFileText(copy);
+  ExpectOneErrorLine(RunStrata({"audit", "--format", "json=" + copy, copy}), "refusing to write the json report over the image itself");
+  EXPECT_EQ(ReadFileText(copy), before);
+}
+
+TEST(Cli, PlatformOfASinglePlatformImageIsChecked) {
+  ExpectOneErrorLine(RunStrata({"audit", "--platform", "linux/arm64", CorpusImage("clean-multistage.oci")}),
+                     "is linux/amd64, not linux/arm64");
+  EXPECT_EQ(RunStrata({"audit", "--platform", "linux/amd64", CorpusImage("clean-multistage.oci")}).exit_code, 0);
+}
+
+TEST(Cli, LayerZeroIsAUsageError) {
+  EXPECT_EQ(RunStrata({"layers", "--layer", "0", CorpusImage("clean-multistage.oci")}).exit_code, 2);
 }
 
 TEST(Cli, ConfigWithoutDiffIds) {
@@ -210,7 +283,11 @@ TEST(Cli, HistoryThatDoesNotMatchTheLayersWarns) {
 TEST(Cli, ConfigDigestMismatch) {
   std::string layout = CopyLayout("clean-multistage.oci");
   std::string config = BlobPath(layout, Manifest(layout)["config"]["digest"]);
-  WriteFile(config, ReadFileText(config) + " ");
+  std::string text = ReadFileText(config);
+  size_t at = text.find("linux");
+  ASSERT_NE(at, std::string::npos);
+  text[at + 4] = 'z';  // Same size, other bytes.
+  WriteFile(config, text);
   ExpectOneErrorLine(RunStrata({"audit", layout}), "does not match its digest");
 }
 

@@ -252,9 +252,23 @@ std::map<std::string, Seen> WalkDisk(const std::string& root) {
 }
 
 
+// Every directory TempDir made, removed when the test program exits.
+std::vector<std::string>& MadeDirectories() {
+  static std::vector<std::string>* made = [] {
+    auto* list = new std::vector<std::string>();
+    atexit([] {
+      std::error_code error;
+      for (const std::string& dir : MadeDirectories()) fs::remove_all(dir, error);
+    });
+    return list;
+  }();
+  return *made;
+}
+
 std::string TempDir() {
   std::string pattern = (fs::temp_directory_path() / "strata-test-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) abort();
+  MadeDirectories().push_back(pattern);
   return pattern;
 }
 

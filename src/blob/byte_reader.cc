@@ -20,6 +20,12 @@ SharedFile::SharedFile(const std::string& path) : path_(path) {
   size_ = info.st_size;
 }
 
+SharedFile::SharedFile(int fd, std::string name) : path_(std::move(name)), fd_(fd) {
+  struct stat info;
+  if (fstat(fd_, &info) != 0) Fail("cannot stat {}: {}", path_, strerror(errno));
+  size_ = info.st_size;
+}
+
 SharedFile::~SharedFile() {
   if (fd_ >= 0) close(fd_);
 }

@@ -28,12 +28,16 @@ class SharedFile {
  public:
   // Opens |path| for reading; throws Error naming the path on failure.
   explicit SharedFile(const std::string& path);
+
+  // Takes ownership of the open descriptor |fd|; |name| names it in messages.
+  SharedFile(int fd, std::string name);
   ~SharedFile();
   SharedFile(const SharedFile&) = delete;
   SharedFile& operator=(const SharedFile&) = delete;
 
   const std::string& path() const { return path_; }
   int64_t size() const { return size_; }
+  int fd() const { return fd_; }
 
   // Reads up to |size| bytes at |offset|; returns the count, 0 at the end.
   size_t ReadAt(int64_t offset, void* buffer, size_t size) const;

@@ -192,6 +192,10 @@ std::unique_ptr<ByteReader> OpenDecompressed(ByteReader* raw, const std::string&
     *detected = Compression::kZstd;
     return std::make_unique<ZstdReader>(std::move(input), name);
   }
+  if (have >= 4 && magic[0] == 0xfd && magic[1] == '7' && magic[2] == 'z' && magic[3] == 'X')
+    Fail("{} is xz-compressed; OCI layers are gzip, zstd or uncompressed", name);
+  if (have >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h')
+    Fail("{} is bzip2-compressed; OCI layers are gzip, zstd or uncompressed", name);
   *detected = Compression::kNone;
   return std::make_unique<PlainReader>(std::move(input));
 }

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,6 +22,7 @@
 #include "policy/policy.h"
 #include "report/ci_reports.h"
 #include "report/json_report.h"
+#include "report/style.h"
 #include "report/text_report.h"
 #include "rules/evaluate.h"
 #include "rules/rule_config.h"
@@ -84,7 +86,7 @@ struct Command {
   bool evaluates_rules;
 };
 
-void Warn(const std::string& message) { fmt::print(stderr, "strata: warning: {}\n", message); }
+void Warn(const std::string& message) { fmt::print(stderr, "strata: warning: {}\n", Printable(message)); }
 
 // The diff_ids of the image named by --base; only its config is read.
 std::vector<std::string> BaseDiffIds(const Options& options) {
@@ -214,7 +216,7 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
     app->add_option("--skip", options->policy.skip, "Policy: findings of this rule never fail the build (repeatable)");
   }
   if (command.has_layer_option) {
-    app->add_option("--layer", options->layer, "Only this layer (1 is the base)");
+    app->add_option("--layer", options->layer, "Only this layer (1 is the base)")->check(CLI::Range(1, 1 << 30));
     app->add_flag("--all", options->all, "List every change, not only the largest");
   }
 }
@@ -240,13 +242,24 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
     outputs.emplace_back(name, file);
   }
   if (to_stdout > 1) Fail("only one report can go to standard output; give the others as FORMAT=FILE");
+
+  // Never write a report over the image being read.
+  struct stat input;
+  if (stat(options.image.c_str(), &input) == 0) {
+    for (const auto& [name, file] : outputs) {
+      struct stat output;
+      if (!file.empty() && stat(file.c_str(), &output) == 0 && output.st_dev == input.st_dev &&
+          output.st_ino == input.st_ino)
+        Fail("refusing to write the {} report over the image itself ({})", name, file);
+    }
+  }
   return outputs;
 }
 
 void WriteReport(const std::string& text, const std::string& file) {
   if (file.empty()) {
     fwrite(text.data(), 1, text.size(), stdout);
-    if (fflush(stdout) != 0) Fail("cannot write the report to standard output");
+    if (fflush(stdout) != 0 || ferror(stdout)) Fail("cannot write the report to standard output: {}", strerror(errno));
     return;
   }
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
@@ -328,7 +341,8 @@ int RunCli(int argc, char** argv) {
     }
     return RunCommand(*chosen, options);
   } catch (const Error& error) {
-    fmt::print(stderr, "strata: error: {}\n", error.what());
+    // Messages quote names from the image: escape them, one line always.
+    fmt::print(stderr, "strata: error: {}\n", Printable(error.what()));
     return kExitError;
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "strata: error: out of memory\n");

@@ -118,7 +118,7 @@ int RunExport(const FileOptions& options) {
 void AddCommon(CLI::App* sub, FileOptions* options) {
   sub->add_option("IMAGE", options->image, "Image (any spelling strata audit takes)")->required();
   sub->add_option("--platform", options->platform, "Platform to pick from a multi-platform index");
-  sub->add_option("--layer", options->layer, "Layer number (1 is the base)");
+  sub->add_option("--layer", options->layer, "Layer number (1 is the base)")->check(CLI::Range(1, 1 << 30));
   sub->add_flag("-q,--quiet", options->quiet, "No progress display and no summary");
 }
 

@@ -128,11 +128,11 @@ void ComputeWaste(Analysis* analysis) {
   std::unordered_set<const LayerEntry*> reachable;
   FileTree::Walk(analysis->merge.tree().root(), "",
                  [&](const FileNode* node, const std::string&) {
-                   if (node->kind() == EntryKind::kFile) {
+                   // Hard links share one content: count it once.
+                   if (node->content != nullptr && reachable.insert(node->content).second) {
                      ++analysis->final_files;
                      analysis->final_bytes += node->size();
                    }
-                   if (node->content != nullptr) reachable.insert(node->content);
                  });
 
   for (const DroppedFile& dropped : analysis->merge.dropped()) {
@@ -199,8 +199,10 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
   MergeLayers(&analysis);
   ComputeWaste(&analysis);
 
+  // A blob that several layers share is stored once.
+  std::unordered_set<std::string> stored;
   for (const Layer& layer : analysis.layers) {
-    analysis.blob_bytes += layer.contents.blob_size;
+    if (stored.insert(layer.contents.blob_digest).second) analysis.blob_bytes += layer.contents.blob_size;
     analysis.tar_bytes += layer.contents.tar_size;
     analysis.content_bytes += layer.summary.content_bytes;
   }

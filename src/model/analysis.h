@@ -64,11 +64,11 @@ struct Analysis {
   int64_t recoverable_bytes = 0;  // The part of waste whose paths were removed.
   int recoverable_files = 0;
 
-  int64_t blob_bytes = 0;     // Stored (compressed) size of all layers.
+  int64_t blob_bytes = 0;     // Stored (compressed) size of the distinct layer blobs.
   int64_t tar_bytes = 0;      // Uncompressed size of all layers.
   int64_t content_bytes = 0;  // File content in all layers.
-  int64_t final_bytes = 0;    // File content of the final filesystem.
-  int64_t final_files = 0;
+  int64_t final_bytes = 0;    // File content of the final filesystem (hard links once).
+  int64_t final_files = 0;    // Distinct regular files (hard links once).
 
   DiveMetrics dive;
   std::vector<std::string> warnings;

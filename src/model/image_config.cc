@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/untrusted_json.h"
 
 namespace strata {
 
@@ -52,9 +53,24 @@ void ParseRuntime(const json& runtime, ImageConfig* config) {
 
 }  // namespace
 
+namespace {
+
+ImageConfig ParseConfigJson(const json& root, const std::string& what);
+
+}  // namespace
+
 ImageConfig ParseImageConfig(const std::string& json_text, const std::string& what) {
-  json root = json::parse(json_text, nullptr, false);
-  if (root.is_discarded()) Fail("{} is not valid JSON", what);
+  json root = ParseUntrustedJson(json_text, what);
+  try {
+    return ParseConfigJson(root, what);
+  } catch (const json::exception& error) {
+    Fail("{} is invalid: {}", what, error.what());
+  }
+}
+
+namespace {
+
+ImageConfig ParseConfigJson(const json& root, const std::string& what) {
   if (!root.is_object()) Fail("{} is not a JSON object", what);
 
   ImageConfig config;
@@ -82,12 +98,15 @@ ImageConfig ParseImageConfig(const std::string& json_text, const std::string& wh
       step.created = Text(item, "created");
       step.comment = Text(item, "comment");
       step.author = Text(item, "author");
-      step.empty_layer = item.value("empty_layer", false) == true;
+      auto empty = item.find("empty_layer");
+      step.empty_layer = empty != item.end() && empty->is_boolean() && empty->get<bool>();
       config.history.push_back(step);
     }
   }
   return config;
 }
+
+}  // namespace
 
 std::string DescribeStep(const std::string& created_by) {
   std::string text = created_by;

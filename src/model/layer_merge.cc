@@ -183,7 +183,9 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry,
   }
 
   bool keeps_children = entry.kind == EntryKind::kDirectory && node->is_directory();
-  DropNode(node, index, false);
+  // A file replaced by a directory is gone from its path: removed, not
+  // overwritten (its bytes are recoverable from its layer).
+  DropNode(node, index, entry.kind == EntryKind::kDirectory);
   if (!keeps_children) {
     for (const auto& [name, child] : node->children) DropSubtree(child.get(), index, true);
     node->children.clear();

@@ -90,6 +90,9 @@ const std::vector<Rule>& BuiltinRules() {
        "A file with security.capability set: it gains privileges when run."},
       {"runs-as-root", "config", S::kMedium, "Runs as root", "No USER, or USER root or 0."},
       {"no-healthcheck", "config", S::kLow, "No HEALTHCHECK", "The image declares no health check."},
+      {"hostile-path", "hostile", S::kHigh, "Path that leaves the image root",
+       "A layer entry stored as an absolute path or with \"..\" climbing above the root, or a hard link "
+       "to such a path: crafted to write outside an unpacking directory."},
       {"cleanup-in-later-layer", "waste", S::kLow, "Cleanup in a separate layer",
        "A layer removes or overwrites what an earlier one added; the bytes stay in the image."},
   };

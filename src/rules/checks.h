@@ -42,6 +42,7 @@ void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings)
 void CheckPermissions(const CheckContext& context, std::vector<Finding>* findings);
 void CheckConfig(const CheckContext& context, std::vector<Finding>* findings);
 void CheckBuildTools(const CheckContext& context, std::vector<Finding>* findings);
+void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findings);
 void CheckCleanupLayers(const CheckContext& context, std::vector<Finding>* findings);
 
 }  // namespace strata

@@ -92,6 +92,7 @@ RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
   CheckBuildTools(context, &findings);
   CheckConfig(context, &findings);
   CheckCleanupLayers(context, &findings);
+  CheckHostilePaths(context, &findings);
 
   RuleResults results;
   results.base = context.base;

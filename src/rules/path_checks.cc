@@ -148,6 +148,20 @@ void CheckContentHits(const CheckContext& context, std::vector<Finding>* finding
   }
 }
 
+void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findings) {
+  for (const Layer& layer : context.analysis.layers) {
+    for (const LayerEntry& entry : layer.contents.entries) {
+      if (!entry.path_escaped) continue;
+      Finding finding = MakeFinding(context, "hostile-path", layer.index, entry.path);
+      finding.detail = entry.kind == EntryKind::kHardlink
+                           ? "a hard link whose stored target leaves the root; read as /" + entry.link
+                           : "stored with \"..\" or an absolute path; read as /" + entry.path;
+      finding.fix = "rebuild the layer with a standard tool; do not unpack this image with tools that follow such paths";
+      findings->push_back(std::move(finding));
+    }
+  }
+}
+
 void CheckCustomPaths(const CheckContext& context, std::vector<Finding>* findings) {
   for (const CustomRule& rule : context.config.custom) {
     if (rule.path_glob.empty()) continue;

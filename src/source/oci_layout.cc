@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/untrusted_json.h"
 #include "blob/sha256.h"
 #include "source/formats.h"
 
@@ -77,8 +78,7 @@ class OciReader {
 
  private:
   json ParseJson(const std::string& text, const std::string& what) {
-    json value = json::parse(text, nullptr, false);
-    if (value.is_discarded()) Fail("{} is not valid JSON", what);
+    json value = ParseUntrustedJson(text, what);
     if (!value.is_object()) Fail("{} is not a JSON object", what);
     return value;
   }
@@ -120,8 +120,9 @@ class OciReader {
       std::string name = Annotation(d, kRefName);
       std::string full = Annotation(d, kContainerdName);
       std::string digest = d.value("digest", "");
-      if (ref_ == name || ref_ == full || ref_ == digest ||
-          (full.ends_with("/" + ref_)) || (ref_.size() >= 12 && digest.starts_with("sha256:" + ref_)))
+      std::string wanted = ref_.starts_with("sha256:") ? ref_ : "sha256:" + ref_;
+      if (ref_ == name || ref_ == full || ref_ == digest || full.ends_with("/" + ref_) ||
+          (wanted.size() >= 7 + 8 && digest.starts_with(wanted)))
         return d;
     }
     Fail("{} has no image {} (choices: {})", store_->path(), ref_, Choices(images));
@@ -144,6 +145,7 @@ class OciReader {
     std::string name = BlobName(digest);
     std::string what = store_->Describe(name);
     if (!store_->Has(name)) Fail("blob {} is missing", what);
+    CheckSize(descriptor, name, what);
     std::string text = store_->Read(name, kMaxMetadataBytes);
     CheckDigest(text, digest, what);
     *digest_out = digest;
@@ -196,10 +198,22 @@ class OciReader {
     return source;
   }
 
+  // A descriptor's size, when it has one, must be the blob's.
+  void CheckSize(const json& descriptor, const std::string& name, const std::string& what) {
+    if (!descriptor.contains("size")) return;
+    const json& size = descriptor["size"];
+    if (!size.is_number_integer() || size.get<int64_t>() < 0)
+      Fail("the descriptor of {} has an invalid size {}", what, size.dump());
+    int64_t actual = store_->Size(name);
+    if (size.get<int64_t>() != actual)
+      Fail("{} is {} bytes but its descriptor says {}", what, actual, size.get<int64_t>());
+  }
+
   std::string ReadBlobText(const json& descriptor, const char* what) {
     std::string digest = descriptor.value("digest", "");
     std::string name = BlobName(digest);
     if (!store_->Has(name)) Fail("{} blob {} is missing", what, store_->Describe(name));
+    CheckSize(descriptor, name, std::string(what) + " blob " + store_->Describe(name));
     std::string text = store_->Read(name, kMaxMetadataBytes);
     CheckDigest(text, digest, std::string(what) + " " + store_->Describe(name));
     return text;
@@ -214,6 +228,7 @@ class OciReader {
     std::string name = BlobName(blob.digest);
     blob.location = store_->Describe(name);
     if (!store_->Has(name)) Fail("layer blob {} is missing", blob.location);
+    CheckSize(descriptor, name, "layer blob " + blob.location);
     blob.size = store_->Size(name);
     auto store = store_;
     blob.open = [store, name] { return store->Open(name); };

@@ -4,6 +4,8 @@
 #include <archive_entry.h>
 #include <fmt/core.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <map>
 
@@ -61,11 +63,11 @@ class DirectoryStore : public Store {
   std::vector<std::string> List() const override {
     std::vector<std::string> names;
     std::error_code error;
-    for (auto it = fs::recursive_directory_iterator(path_, error);
-         !error && it != fs::recursive_directory_iterator() && names.size() < 10000;
-         it.increment(error)) {
-      if (it->is_regular_file()) names.push_back(fs::relative(it->path(), path_).string());
-    }
+    // Only the top level: this is for messages, and a directory that is
+    // not an image may be a whole filesystem.
+    for (auto it = fs::directory_iterator(path_, error); !error && it != fs::directory_iterator() && names.size() < 100;
+         it.increment(error))
+      names.push_back(it->path().filename().string() + (it->is_directory(error) ? "/" : ""));
     return names;
   }
 
@@ -153,15 +155,24 @@ std::unique_ptr<Store> OpenDirectoryStore(const std::string& path) {
 }
 
 std::unique_ptr<Store> OpenTarStore(const std::string& path, const std::string& display) {
-  const std::string& shown = display.empty() ? path : display;
-  auto file = std::make_shared<const SharedFile>(path);
+  auto file = std::make_shared<SharedFile>(path);
+  if (!display.empty()) return OpenTarStore(std::make_shared<SharedFile>(dup(file->fd()), display));
+  return OpenTarStore(file);
+}
 
+std::unique_ptr<Store> OpenTarStore(std::shared_ptr<const SharedFile> file) {
+  const std::string& shown = file->path();
   struct archive* archive = archive_read_new();
   archive_read_support_format_tar(archive);
   std::unique_ptr<struct archive, int (*)(struct archive*)> closer(archive, archive_read_free);
+  // Read through a descriptor of our own, from the start: the shared one
+  // keeps serving pread() to the layer readers.
+  int fd = dup(file->fd());
+  if (fd < 0 || lseek(fd, 0, SEEK_SET) != 0) Fail("cannot read {}", shown);
+  std::unique_ptr<int, void (*)(int*)> fd_closer(&fd, [](int* f) { close(*f); });
   // 64 KiB blocks: the header scan seeks over contents, so larger reads
   // would only read data that is skipped.
-  if (archive_read_open_filename(archive, path.c_str(), 65536) != ARCHIVE_OK)
+  if (archive_read_open_fd(archive, fd, 65536) != ARCHIVE_OK)
     Fail("cannot read {}: {}", shown, archive_error_string(archive));
 
   std::map<std::string, Member> members;
@@ -193,7 +204,7 @@ std::unique_ptr<Store> OpenTarStore(const std::string& path, const std::string& 
     members[name] = member;
   }
 
-  return std::make_unique<TarStore>(shown, std::move(file), std::move(members), std::move(order));
+  return std::make_unique<TarStore>(shown, file, std::move(members), std::move(order));
 }
 
 }  // namespace strata

@@ -52,6 +52,9 @@ std::unique_ptr<Store> OpenDirectoryStore(const std::string& path);
 // |display| replaces the path in messages when not empty.
 std::unique_ptr<Store> OpenTarStore(const std::string& path, const std::string& display = "");
 
+// The same, for a file already open (an unlinked copy of standard input).
+std::unique_ptr<Store> OpenTarStore(std::shared_ptr<const SharedFile> file);
+
 // The largest manifest, index or config strata reads: real ones are a few
 // kB; 16 MiB leaves room for images with thousands of history steps.
 constexpr size_t kMaxMetadataBytes = 16 << 20;
