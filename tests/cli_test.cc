@@ -253,6 +253,16 @@ TEST(Cli, PlatformOfASinglePlatformImageIsChecked) {
   EXPECT_EQ(RunStrata({"audit", "--platform", "linux/amd64", CorpusImage("clean-multistage.oci")}).exit_code, 0);
 }
 
+TEST(Cli, LimitsNameThemselvesAndTheirFlag) {
+  ExpectOneErrorLine(RunStrata({"audit", "--max-entries", "100", CorpusImage("leaky-app.oci")}),
+                     "has more than 100 entries; raise --max-entries to read it");
+  ExpectOneErrorLine(RunStrata({"layers", "--max-path-bytes", "50", CorpusImage("churn.oci")}),
+                     "an entry's path is longer than 50 bytes; raise --max-path-bytes to read it");
+  ExpectOneErrorLine(RunStrata({"audit", "--max-layer-bytes", "1MB", CorpusImage("leaky-app.oci")}),
+                     "expands to more than 1000000 bytes; raise --max-layer-bytes to read it");
+  EXPECT_EQ(RunStrata({"audit", "--max-entries", "100000", CorpusImage("leaky-app.oci")}).exit_code, 0);
+}
+
 TEST(Cli, LayerZeroIsAUsageError) {
   EXPECT_EQ(RunStrata({"layers", "--layer", "0", CorpusImage("clean-multistage.oci")}).exit_code, 2);
 }

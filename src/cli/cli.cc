@@ -16,6 +16,7 @@
 
 #include "base/error.h"
 #include "cli/file_commands.h"
+#include "cli/limit_options.h"
 #include "cli/progress.h"
 #include "model/analysis.h"
 #include "model/image_config.h"
@@ -49,6 +50,7 @@ struct Options {
   bool ci = false;
   std::string dive_ci;
   PolicyFlags policy;
+  LimitFlags limits;
 };
 
 // What a command works on: the analysed image and, for commands that
@@ -114,6 +116,7 @@ void Load(const Options& options, bool evaluates_rules, Loaded* loaded) {
   analyze.threads = options.threads;
   analyze.bytes_read = &bytes_read;
   analyze.inspector = loaded->scanner.get();
+  analyze.limits = options.limits.Resolve();
   {
     Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
     loaded->analysis = Analyze(std::move(source), analyze);
@@ -199,6 +202,7 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
       ->check(CLI::Range(1, 1000000));
   app->add_flag("-q,--quiet", options->quiet, "No progress display and no warnings");
   app->add_flag("-v,--verbose", options->verbose, "Say more about what is read");
+  AddLimitOptions(app, &options->limits);
   if (command.evaluates_rules) {
     app->add_option("--config", options->config, "Configuration (default: ./.strata.yaml when present)");
     app->add_option("--base", options->base, "The base image (any IMAGE spelling), to tell its layers apart");

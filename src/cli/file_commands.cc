@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "base/error.h"
+#include "cli/limit_options.h"
 #include "cli/progress.h"
 #include "extract/image_files.h"
 #include "extract/safe_writer.h"
@@ -31,6 +32,7 @@ struct FileOptions {
   bool overwrite = false;
   bool keep_setuid = false;
   bool no_same_owner = false;
+  LimitFlags limits;
 };
 
 ImageSource Open(const FileOptions& options) {
@@ -44,6 +46,7 @@ Analysis AnalyzeImage(const FileOptions& options) {
   std::atomic<int64_t> bytes_read{0};
   AnalyzeOptions analyze;
   analyze.bytes_read = &bytes_read;
+  analyze.limits = options.limits.Resolve();
   Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
   return Analyze(std::move(source), analyze);
 }
@@ -120,6 +123,7 @@ void AddCommon(CLI::App* sub, FileOptions* options) {
   sub->add_option("--platform", options->platform, "Platform to pick from a multi-platform index");
   sub->add_option("--layer", options->layer, "Layer number (1 is the base)")->check(CLI::Range(1, 1 << 30));
   sub->add_flag("-q,--quiet", options->quiet, "No progress display and no summary");
+  AddLimitOptions(sub, &options->limits);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/error.h"
 
@@ -103,6 +104,7 @@ LayerEntry MakeEntry(struct archive_entry* raw) {
 // The libarchive client: hands it the decompressed stream in chunks.
 struct LayerCursor::Client {
   DigestReader* tar;
+  const LayerCursor* cursor;
   std::unique_ptr<char[]> buffer = std::make_unique<char[]>(kTarBuffer);
   std::string error;  // An Error thrown below libarchive, rethrown above it.
 
@@ -110,7 +112,9 @@ struct LayerCursor::Client {
     auto* client = static_cast<Client*>(data);
     *block = client->buffer.get();
     try {
-      return static_cast<la_ssize_t>(client->tar->Read(client->buffer.get(), kTarBuffer));
+      la_ssize_t got = static_cast<la_ssize_t>(client->tar->Read(client->buffer.get(), kTarBuffer));
+      client->cursor->CheckExpansion();
+      return got;
     } catch (const Error& error) {
       client->error = error.what();
       return -1;
@@ -118,13 +122,15 @@ struct LayerCursor::Client {
   }
 };
 
-LayerCursor::LayerCursor(ByteReader* blob, std::string name)
+LayerCursor::LayerCursor(ByteReader* blob, std::string name, ReadLimits limits)
     : name_(std::move(name)),
+      limits_(limits),
       raw_(blob),
       plain_(OpenDecompressed(&raw_, name_, &compression_)),
       tar_(plain_.get()),
       client_(std::make_unique<Client>()) {
   client_->tar = &tar_;
+  client_->cursor = this;
   archive_ = archive_read_new();
   archive_read_support_format_tar(archive_);
   archive_read_support_format_empty(archive_);
@@ -136,6 +142,15 @@ LayerCursor::LayerCursor(ByteReader* blob, std::string name)
 }
 
 LayerCursor::~LayerCursor() { archive_read_free(archive_); }
+
+void LayerCursor::CheckExpansion() const {
+  int64_t expanded = tar_.bytes();
+  if (expanded > limits_.max_layer_bytes)
+    Fail("{} expands to more than {} bytes; raise --max-layer-bytes to read it", name_, limits_.max_layer_bytes);
+  if (expanded > (int64_t{1} << 30) && expanded / std::max<int64_t>(1, raw_.bytes()) > limits_.max_ratio)
+    Fail("{} expands to more than {} times its stored size (a decompression bomb?); raise --max-ratio to read it",
+         name_, limits_.max_ratio);
+}
 
 void LayerCursor::FailArchive(const std::string& what) {
   if (!client_->error.empty()) throw Error(client_->error);
@@ -149,6 +164,10 @@ bool LayerCursor::Next(LayerEntry* entry) {
     if (status == ARCHIVE_EOF) return false;
     if (status < ARCHIVE_WARN) FailArchive("corrupt tar stream");
 
+    const char* raw_path = PathOf(raw_entry);
+    if (raw_path != nullptr && static_cast<int64_t>(strlen(raw_path)) > limits_.max_path_bytes)
+      Fail("{}: an entry's path is longer than {} bytes; raise --max-path-bytes to read it", name_,
+           limits_.max_path_bytes);
     *entry = MakeEntry(raw_entry);
     current_path_ = entry->path;
     if (DecodeWhiteout(entry)) return true;
@@ -168,7 +187,9 @@ void LayerCursor::ReadContent(const std::function<void(const char* data, size_t 
 }
 
 void LayerCursor::Finish() {
-  tar_.Drain();
+  // What follows the end marker counts against the limits too.
+  std::unique_ptr<char[]> buffer = std::make_unique<char[]>(kTarBuffer);
+  while (tar_.Read(buffer.get(), kTarBuffer) > 0) CheckExpansion();
   raw_.Drain();
   diff_id_ = tar_.Finish();
   blob_digest_ = raw_.Finish();

@@ -13,6 +13,7 @@
 #include "blob/decompress.h"
 #include "blob/digest_reader.h"
 #include "layer/layer_entry.h"
+#include "layer/limits.h"
 
 struct archive;
 
@@ -23,7 +24,7 @@ class LayerCursor {
   // Starts reading |blob| (not owned; it must outlive the cursor). |name|
   // names the layer in messages. Throws Error when the decompressed bytes
   // are not a tar stream.
-  LayerCursor(ByteReader* blob, std::string name);
+  LayerCursor(ByteReader* blob, std::string name, ReadLimits limits = ReadLimits());
   ~LayerCursor();
   LayerCursor(const LayerCursor&) = delete;
   LayerCursor& operator=(const LayerCursor&) = delete;
@@ -49,8 +50,10 @@ class LayerCursor {
 
  private:
   [[noreturn]] void FailArchive(const std::string& what);
+  void CheckExpansion() const;
 
   std::string name_;
+  ReadLimits limits_;
   DigestReader raw_;
   Compression compression_ = Compression::kNone;
   std::unique_ptr<ByteReader> plain_;

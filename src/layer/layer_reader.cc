@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "base/error.h"
 #include "layer/layer_cursor.h"
 
 namespace strata {
@@ -71,11 +72,13 @@ void ReadFile(LayerCursor& cursor, const ContentInspector* inspector, LayerConte
 
 LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
   CountingReader counted(&blob, options.bytes_read);
-  LayerCursor cursor(&counted, options.name);
+  LayerCursor cursor(&counted, options.name, options.limits);
 
   LayerContents layer;
   LayerEntry entry;
   while (cursor.Next(&entry)) {
+    if (static_cast<int64_t>(layer.entries.size()) >= options.limits.max_entries)
+      Fail("{} has more than {} entries; raise --max-entries to read it", options.name, options.limits.max_entries);
     layer.entries.push_back(std::move(entry));
     if (layer.entries.back().kind == EntryKind::kFile) ReadFile(cursor, options.inspector, &layer);
   }

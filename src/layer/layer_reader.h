@@ -12,6 +12,7 @@
 #include "blob/decompress.h"
 #include "layer/content_inspector.h"
 #include "layer/layer_entry.h"
+#include "layer/limits.h"
 
 namespace strata {
 
@@ -40,6 +41,8 @@ struct LayerReadOptions {
 
   // Sees the content of the files it asks for; may be null.
   const ContentInspector* inspector = nullptr;
+
+  ReadLimits limits;
 };
 
 // Reads the whole of |blob|. Throws Error naming the layer when the bytes

@@ -30,6 +30,7 @@ LayerContents ReadAndVerify(int index, const LayerBlob& blob, const std::string&
   options.name = LayerName(index, blob, diff_id);
   options.bytes_read = analyze.bytes_read;
   options.inspector = analyze.inspector;
+  options.limits = analyze.limits;
   std::unique_ptr<ByteReader> reader = blob.open();
   LayerContents contents = ReadLayer(*reader, options);
 
@@ -195,6 +196,11 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
   int threads = options.threads > 0 ? options.threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ReadLayers(&analysis, threads, options);
+  int64_t entries = 0;
+  for (const Layer& layer : analysis.layers) entries += static_cast<int64_t>(layer.contents.entries.size());
+  if (entries > options.limits.max_entries)
+    Fail("the image has more than {} entries; raise --max-entries to read it", options.limits.max_entries);
+
   MatchHistory(&analysis);
   MergeLayers(&analysis);
   ComputeWaste(&analysis);

@@ -84,6 +84,7 @@ struct AnalyzeOptions {
   std::atomic<int64_t>* bytes_read = nullptr;
   // Sees file contents as layers are read (the content rules); may be null.
   const ContentInspector* inspector = nullptr;
+  ReadLimits limits;
 };
 
 // Reads every layer of |source| (in parallel), verifies every digest and
