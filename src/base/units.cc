@@ -21,6 +21,10 @@ std::string HumanBytes(int64_t bytes) {
   return fmt::format("{}{:.0f} {}", sign, value, kUnits[unit]);
 }
 
+std::string Count(int64_t count, const std::string& noun) {
+  return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+}
+
 std::string IsoTime(int64_t seconds) {
   if (seconds == 0) return "";
   time_t t = static_cast<time_t>(seconds);

@@ -9,6 +9,9 @@ namespace strata {
 // "0 B", "512 B", "1.5 kB", "23 MB": decimal units, as docker and dive print.
 std::string HumanBytes(int64_t bytes);
 
+// "1 file", "3 files": |count| and |noun|, plural unless |count| is 1.
+std::string Count(int64_t count, const std::string& noun);
+
 // Seconds since the epoch as "2024-01-02T03:04:05Z"; empty for 0.
 std::string IsoTime(int64_t seconds);
 

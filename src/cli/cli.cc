@@ -297,6 +297,42 @@ int RunCommand(const Command& command, Options options) {
   return kExitOk;
 }
 
+// Edit distance, for "did you mean".
+size_t Distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// CLI11's message, or a better one for an unknown command.
+std::string UsageMessage(const CLI::App& app, int argc, char** argv, const std::string& message) {
+  if (argc < 2 || argv[1][0] == '-') return message;
+  std::string word = argv[1];
+  std::string names, closest;
+  size_t best = 3;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->get_name() == word) return message;
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+    size_t distance = Distance(word, sub->get_name());
+    if (distance < best) {
+      best = distance;
+      closest = sub->get_name();
+    }
+  }
+  std::string text = "unknown command \"" + Printable(word) + "\"";
+  if (!closest.empty()) text += "; did you mean " + closest + "?";
+  return text + " (commands: " + names + ")";
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -331,8 +367,7 @@ int RunCli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& version) {
     return app.exit(version);
   } catch (const CLI::ParseError& error) {
-    fmt::print(stderr, "strata: error: {}\n", error.what());
-    fmt::print(stderr, "Run 'strata --help' for usage.\n");
+    fmt::print(stderr, "strata: error: {} (see strata --help)\n", UsageMessage(app, argc, argv, error.what()));
     return kExitError;
   }
 

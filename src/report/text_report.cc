@@ -41,10 +41,10 @@ void AppendHeader(const Analysis& analysis, const Style& style, std::string* out
   *out += fmt::format("{}  {} · {} · created {}\n", style.Bold("Format"), source.format,
                       Platform(analysis.config),
                       analysis.config.created.empty() ? "unknown" : analysis.config.created.substr(0, 19));
-  *out += fmt::format("{}    {} layers · {} stored · {} uncompressed · final filesystem {} files, {}\n",
-                      style.Bold("Size"), analysis.layers.size(), HumanBytes(analysis.blob_bytes),
-                      HumanBytes(analysis.tar_bytes), analysis.final_files,
-                      HumanBytes(analysis.final_bytes));
+  *out += fmt::format("{}    {} · {} stored · {} uncompressed · final filesystem {}, {}\n",
+                      style.Bold("Size"), Count(static_cast<int64_t>(analysis.layers.size()), "layer"),
+                      HumanBytes(analysis.blob_bytes), HumanBytes(analysis.tar_bytes),
+                      Count(analysis.final_files, "file"), HumanBytes(analysis.final_bytes));
 }
 
 void AppendLayers(const Analysis& analysis, const Style& style, std::string* out) {
@@ -67,10 +67,11 @@ void AppendEfficiency(const Analysis& analysis, const Style& style, std::string*
                         : static_cast<double>(analysis.wasted_bytes) /
                               static_cast<double>(analysis.content_bytes);
   *out += "\n" + style.Bold("Waste") + "\n";
-  *out += fmt::format("  strata  {} wasted ({} of stored file bytes, {} versions); "
-                      "{} recoverable in {} removed files\n",
-                      HumanBytes(analysis.wasted_bytes), Percent(fraction), analysis.waste.size(),
-                      HumanBytes(analysis.recoverable_bytes), analysis.recoverable_files);
+  *out += fmt::format("  strata  {} wasted ({} of stored file bytes, {}); "
+                      "{} recoverable in {}\n",
+                      HumanBytes(analysis.wasted_bytes), Percent(fraction),
+                      Count(static_cast<int64_t>(analysis.waste.size()), "version"),
+                      HumanBytes(analysis.recoverable_bytes), Count(analysis.recoverable_files, "removed file"));
   *out += fmt::format("  dive    efficiency {} · wasted {} · user wasted {}\n",
                       Percent(analysis.dive.efficiency), HumanBytes(analysis.dive.wasted_bytes),
                       Percent(analysis.dive.user_wasted_fraction));
@@ -247,7 +248,9 @@ std::string HistoryText(const Analysis& analysis, const Style& style) {
     std::string size = layer < 0 ? "0 B" : HumanBytes(analysis.layers[layer].summary.content_bytes);
     out += fmt::format(" {:>4}  {:>5}  {:<20}  {:>8}  {}\n", i + 1,
                        layer < 0 ? std::string("-") : std::to_string(layer + 1),
-                       step.created.substr(0, 19), size, Printable(step.created_by));
+                       step.created.substr(0, 19), size,
+                       Printable(step.created_by.empty() && !step.comment.empty() ? "(" + step.comment + ")"
+                                                                                   : step.created_by));
   }
   if (analysis.config.history.empty()) out += "  (the image config records no history)\n";
   return out;

@@ -91,6 +91,22 @@ std::vector<Package> ParseApkInstalled(const std::string& text) {
   return packages;
 }
 
+// True when |path| is a regular file, or a chain of symbolic links (at
+// most 40, as Linux allows) that ends in one.
+bool ResolvesToFile(const FileTree& tree, std::string path) {
+  for (int hop = 0; hop < 40; ++hop) {
+    const FileNode* node = tree.Find(path);
+    if (node == nullptr) return false;
+    if (node->kind() == EntryKind::kFile) return true;
+    if (node->kind() != EntryKind::kSymlink) return false;
+    const std::string& target = node->entry->link;
+    bool escaped = false;
+    std::string dir(DirName(path));
+    path = CleanLayerPath(target.starts_with("/") ? target : (dir.empty() ? target : dir + "/" + target), &escaped);
+  }
+  return false;
+}
+
 const char* const kBinDirs[] = {"bin", "usr/bin", "usr/local/bin", "sbin", "usr/sbin", "usr/local/sbin"};
 
 }  // namespace
@@ -146,6 +162,7 @@ void CheckBuildTools(const CheckContext& context, std::vector<Finding>* findings
       const Tool* tool = ToolFor(name);
       if (tool == nullptr || covered.count(tool->name) || node->is_directory()) continue;
       std::string path = std::string(dir) + "/" + name;
+      if (!ResolvesToFile(tree, path)) continue;  // A dangling link or a loop runs nothing.
       Finding finding = MakeFinding(context, "build-tool", node->layer, path);
       finding.severity = std::max(finding.severity, tool->severity);
       bool applet = node->kind() == EntryKind::kSymlink && node->entry->link.ends_with("busybox");
@@ -191,8 +208,8 @@ void CheckCleanupLayers(const CheckContext& context, std::vector<Finding>* findi
 
     const HistoryStep* step = analysis.StepOf(analysis.layers[source]);
     std::string source_step = step != nullptr ? DescribeStep(step->created_by) : "";
-    finding.detail = fmt::format("removes or replaces {} files ({}) that layer {} stored; they stay in the image",
-                                 dropped.files, HumanBytes(dropped.bytes), source + 1);
+    finding.detail = fmt::format("removes or replaces {} ({}) that layer {} stored; they stay in the image",
+                                 Count(dropped.files, "file"), HumanBytes(dropped.bytes), source + 1);
     bool source_is_base = source < context.base.count;
     finding.fix = source_is_base
                       ? "the files come from the base image: removing them later saves nothing; choose a base without them"

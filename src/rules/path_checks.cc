@@ -67,7 +67,7 @@ void EmitGroups(const CheckContext& context, const std::string& rule_id,
     Finding finding = MakeFinding(context, rule_id, key.first, key.second);
     finding.bytes = group.bytes;
     std::string prefix = what.empty() && !group.hint.empty() ? group.hint.substr(0, group.hint.find(':')) + ": " : what;
-    finding.detail = fmt::format("{}{} files, {}", prefix, group.files, HumanBytes(group.bytes));
+    finding.detail = fmt::format("{}{}, {}", prefix, Count(group.files, "file"), HumanBytes(group.bytes));
     // Removed when none of its files reach the final filesystem.
     if (group.surviving == 0) AnnotateFate(context, group.first, &finding);
     std::string fix = group.hint.empty() ? "" : group.hint.substr(group.hint.find(':') + 2);

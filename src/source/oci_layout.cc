@@ -1,5 +1,7 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "base/error.h"
 #include "base/untrusted_json.h"
 #include "blob/sha256.h"
@@ -59,6 +61,8 @@ std::string PlatformOf(const json& descriptor) {
 // arm64 images are written with and without their one variant.
 bool PlatformMatches(const std::string& have, const std::string& want) {
   if (have == want) return true;
+  // "linux/arm" asks for any variant of linux/arm.
+  if (std::count(want.begin(), want.end(), '/') == 1 && have.starts_with(want + "/")) return true;
   auto strip = [](const std::string& p) {
     return p.ends_with("/arm64/v8") ? p.substr(0, p.size() - 3) : p;
   };
