@@ -47,6 +47,7 @@ struct Options {
   std::string config;  // --config FILE; "" looks for ./.strata.yaml.
   std::string base;    // --base IMAGE: the base image, to tell its layers apart.
   bool no_rules = false;
+  bool read_layers = false;  // history --read-layers: content sizes, digests checked.
   bool ci = false;
   std::string dive_ci;
   PolicyFlags policy;
@@ -98,7 +99,7 @@ std::vector<std::string> BaseDiffIds(const Options& options) {
   return ParseImageConfig(base.config_json, "the config of the base image " + options.base).diff_ids;
 }
 
-void Load(const Options& options, bool evaluates_rules, Loaded* loaded) {
+void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded* loaded) {
   evaluates_rules = evaluates_rules && !options.no_rules;
   if (evaluates_rules) {
     loaded->config = LoadRuleConfig(options.config);
@@ -117,6 +118,8 @@ void Load(const Options& options, bool evaluates_rules, Loaded* loaded) {
   analyze.bytes_read = &bytes_read;
   analyze.inspector = loaded->scanner.get();
   analyze.limits = options.limits.Resolve();
+  // history needs the config only, unless sizes of contents were asked for.
+  analyze.config_only = config_only;
   {
     Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
     loaded->analysis = Analyze(std::move(source), analyze);
@@ -219,6 +222,9 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
                     "Policy: fail on findings of this severity or above (info … critical, or none)");
     app->add_option("--skip", options->policy.skip, "Policy: findings of this rule never fail the build (repeatable)");
   }
+  if (std::string(command.name) == "history")
+    app->add_flag("--read-layers", options->read_layers,
+                  "Read every layer: content sizes instead of stored sizes, and digests checked");
   if (command.has_layer_option) {
     app->add_option("--layer", options->layer, "Only this layer (1 is the base)")->check(CLI::Range(1, 1 << 30));
     app->add_flag("--all", options->all, "List every change, not only the largest");
@@ -277,7 +283,7 @@ int RunCommand(const Command& command, Options options) {
   std::vector<std::pair<std::string, std::string>> outputs = Outputs(command, options);
 
   Loaded loaded;
-  Load(options, command.evaluates_rules, &loaded);
+  Load(options, command.evaluates_rules, std::string(command.name) == "history" && !options.read_layers, &loaded);
   const Analysis& analysis = loaded.analysis;
   if (options.verbose) {
     fmt::print(stderr, "strata: read {} layers ({}) from {}\n", analysis.layers.size(),

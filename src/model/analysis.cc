@@ -193,6 +193,12 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
     analysis.layers.push_back(std::move(layer));
   }
 
+  if (options.config_only) {
+    analysis.config_only = true;
+    MatchHistory(&analysis);
+    return analysis;
+  }
+
   int threads = options.threads > 0 ? options.threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ReadLayers(&analysis, threads, options);

@@ -48,6 +48,8 @@ struct WasteItem {
 
 // Not copyable: the tree points into the layers' entries.
 struct Analysis {
+  bool config_only = false;  // Made with AnalyzeOptions::config_only.
+
   Analysis() = default;
   Analysis(Analysis&&) = default;
   Analysis& operator=(Analysis&&) = default;
@@ -85,6 +87,9 @@ struct AnalyzeOptions {
   // Sees file contents as layers are read (the content rules); may be null.
   const ContentInspector* inspector = nullptr;
   ReadLimits limits;
+  // Read only the manifest and config: no layer is opened, nothing merged
+  // (history needs no more). Layer summaries stay empty.
+  bool config_only = false;
 };
 
 // Reads every layer of |source| (in parallel), verifies every digest and

@@ -207,7 +207,8 @@ json HistoryJson(const Analysis& analysis) {
                  {"layer", layer_of[i] == 0 ? json(nullptr) : json(layer_of[i])}};
     if (layer_of[i] != 0) {
       const Layer& layer = analysis.layers[layer_of[i] - 1];
-      item["content_bytes"] = layer.summary.content_bytes;
+      if (!analysis.config_only) item["content_bytes"] = layer.summary.content_bytes;
+      item["blob_bytes"] = layer.blob.size;
       item["diff_id"] = layer.diff_id;
     }
     steps.push_back(item);

@@ -241,11 +241,16 @@ std::string HistoryText(const Analysis& analysis, const Style& style) {
   for (const Layer& layer : analysis.layers)
     if (layer.history_index >= 0) layer_of[layer.history_index] = layer.index;
 
-  std::string out = style.Dim(" STEP  LAYER  CREATED               SIZE      CREATED BY") + "\n";
+  // Without reading layers the size known is the stored blob's.
+  const char* size_title = analysis.config_only ? "STORED  " : "SIZE    ";
+  std::string out = style.Dim(std::string(" STEP  LAYER  CREATED               ") + size_title + "  CREATED BY") + "\n";
   for (size_t i = 0; i < analysis.config.history.size(); ++i) {
     const HistoryStep& step = analysis.config.history[i];
     int layer = layer_of[i];
-    std::string size = layer < 0 ? "0 B" : HumanBytes(analysis.layers[layer].summary.content_bytes);
+    int64_t bytes = layer < 0 ? 0
+                    : analysis.config_only ? analysis.layers[layer].blob.size
+                                           : analysis.layers[layer].summary.content_bytes;
+    std::string size = bytes < 0 ? "?" : HumanBytes(bytes);
     out += fmt::format(" {:>4}  {:>5}  {:<20}  {:>8}  {}\n", i + 1,
                        layer < 0 ? std::string("-") : std::to_string(layer + 1),
                        step.created.substr(0, 19), size,
