@@ -101,8 +101,12 @@ TEST_F(MergeTest, FileReplacedByDirectoryAndBack) {
   Apply({{"p", '0', "again"}});
   EXPECT_EQ(Find("p")->kind(), EntryKind::kFile);
   EXPECT_EQ(Find("p/child"), nullptr);
-  // Both the first file and the child are stored but gone.
+  // Both the first file and the child are stored but gone, and removed:
+  // neither path holds that content any more.
   EXPECT_EQ(DroppedBytes(), 12 + 1);
+  for (const DroppedFile& dropped : merge_.dropped()) EXPECT_TRUE(dropped.removed) << dropped.entry->path;
+  ASSERT_NE(ChangeOf(2, "p/child"), nullptr);
+  EXPECT_EQ(ChangeOf(2, "p/child")->kind, ChangeKind::kRemoved);
 }
 
 TEST_F(MergeTest, DirectoryRestoredWithSameMetadataIsNoChange) {

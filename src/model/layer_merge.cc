@@ -106,7 +106,7 @@ void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change
   ApplyWhiteouts(index, layer, changes);
 
   for (const LayerEntry& entry : entries)
-    if (!entry.is_whiteout()) ApplyEntry(index, entry, warnings);
+    if (!entry.is_whiteout()) ApplyEntry(index, entry, changes, warnings);
 
   for (size_t i = 0; i < entries.size(); ++i) {
     const LayerEntry& entry = entries[i];
@@ -154,7 +154,7 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
   }
 }
 
-void LayerMerge::ApplyEntry(int index, const LayerEntry& entry,
+void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Change>* changes,
                             std::vector<std::string>* warnings) {
   if (entry.path.empty()) {
     // The root directory itself: only its metadata can change.
@@ -187,7 +187,13 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry,
   // overwritten (its bytes are recoverable from its layer).
   DropNode(node, index, entry.kind == EntryKind::kDirectory);
   if (!keeps_children) {
-    for (const auto& [name, child] : node->children) DropSubtree(child.get(), index, true);
+    // A directory replaced by a file takes its children with it.
+    for (const auto& [name, child] : node->children) {
+      SubtreeSize size = Measure(child.get());
+      changes->push_back({entry.path + "/" + name, ChangeKind::kRemoved, child->kind(), size.bytes, size.bytes,
+                          size.files});
+      DropSubtree(child.get(), index, true);
+    }
     node->children.clear();
   }
 

@@ -65,7 +65,8 @@ class LayerMerge {
 
  private:
   void ApplyWhiteouts(int index, const LayerContents& layer, std::vector<Change>* changes);
-  void ApplyEntry(int index, const LayerEntry& entry, std::vector<std::string>* warnings);
+  void ApplyEntry(int index, const LayerEntry& entry, std::vector<Change>* changes,
+                  std::vector<std::string>* warnings);
   void DropSubtree(const FileNode* node, int by_layer, bool removed);
   void DropNode(const FileNode* node, int by_layer, bool removed);
 
