@@ -34,6 +34,12 @@ const char* const kCloudCredentialGlobs =
     "**/.config/gcloud/application_default_credentials.json|**/.config/gcloud/legacy_credentials/**|"
     "**/.azure/accessTokens.json|**/.azure/msal_token_cache.*";
 
+// Words every cloud credentials path holds: a cheap test before globs.
+bool MayBeCloudCredentials(std::string_view path) {
+  return path.find(".aws/") != std::string_view::npos || path.find("gcloud/") != std::string_view::npos ||
+         path.find(".azure/") != std::string_view::npos;
+}
+
 // Calls |visit| for each regular file with content in each layer.
 template <typename Visit>
 void ForEachStoredFile(const Analysis& analysis, Visit visit) {
@@ -123,7 +129,8 @@ void CheckSecretPaths(const CheckContext& context, std::vector<Finding>* finding
     const char* rule = nullptr;
     if (IsEnvFile(base) && !GlobMatch("usr/share/**|**/node_modules/**", entry.path)) rule = "secret-env-file";
     else if (IsPrivateKeyName(base) && !IsAllowListedContentPath(entry.path)) rule = "secret-private-key-file";
-    else if (GlobMatch(kCloudCredentialGlobs, entry.path)) rule = "secret-cloud-credentials";
+    else if (MayBeCloudCredentials(entry.path) && GlobMatch(kCloudCredentialGlobs, entry.path))
+      rule = "secret-cloud-credentials";
     if (rule == nullptr || entry.size == 0) return;
 
     Finding finding = MakeFinding(context, rule, layer.index, entry.path);
@@ -252,7 +259,7 @@ void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings)
       std::string_view base = BaseName(entry.path);
       std::string what;
       if (entry.kind == EntryKind::kFile && entry.size > 0) {
-        if (GlobMatch("tmp/**|var/tmp/**", entry.path)) {
+        if (entry.path.starts_with("tmp/") || entry.path.starts_with("var/tmp/")) {
           std::string root = entry.path.starts_with("var/tmp/") ? "var/tmp" : "tmp";
           AddToGroup(context, entry, &tmp_groups[{layer.index, root}]);
           continue;

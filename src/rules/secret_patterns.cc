@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <unordered_set>
+
+#include "layer/layer_entry.h"
 
 #include "rules/glob.h"
 
@@ -105,15 +108,40 @@ std::string Redact(std::string_view secret) {
 }
 
 bool IsAllowListedContentPath(std::string_view path) {
-  static const char* const kGlobs =
-      "usr/share/**|usr/lib/**/test/**|usr/lib/**/tests/**|**/node_modules/**/test/**|"
-      "**/node_modules/**/tests/**|**/node_modules/**/*.md|**/site-packages/**/tests/**|"
-      "**/dist-packages/**/tests/**|**/testdata/**|**/__tests__/**|**/test/fixtures/**|"
-      "**/tests/fixtures/**|**/examples/**|**/example/**|**/docs/**|**/*.md|**/*.rst|"
-      "**/.env.example|**/.env.sample|**/.env.template|**/.env.dist|**/*.example|**/*.sample|"
-      "**/package-lock.json|**/yarn.lock|**/pnpm-lock.yaml|**/Cargo.lock|**/go.sum|**/poetry.lock|"
-      "**/composer.lock|**/Gemfile.lock|**/Pipfile.lock|**/*.lock|etc/ssl/**|usr/include/**";
-  return GlobMatch(kGlobs, path);
+  // Called for every file of every layer: plain lookups rather than globs.
+  static const std::unordered_set<std::string_view> kDirectories = {
+      "testdata", "__tests__", "examples", "example", "docs"};
+  static const std::unordered_set<std::string_view> kTestDirectories = {"test", "tests"};
+  static const std::unordered_set<std::string_view> kNames = {
+      ".env.example", ".env.sample", ".env.template", ".env.dist", "package-lock.json", "yarn.lock",
+      "pnpm-lock.yaml", "Cargo.lock", "go.sum", "poetry.lock", "composer.lock", "Gemfile.lock",
+      "Pipfile.lock"};
+  static const std::string_view kSuffixes[] = {".md", ".rst", ".lock", ".example", ".sample"};
+  static const std::string_view kPrefixes[] = {"usr/share/", "etc/ssl/", "usr/include/"};
+
+  for (std::string_view prefix : kPrefixes)
+    if (path.starts_with(prefix)) return true;
+  std::string_view base = BaseName(path);
+  if (kNames.count(base)) return true;
+  for (std::string_view suffix : kSuffixes)
+    if (base.ends_with(suffix)) return true;
+
+  // Directories on the way: tests of installed packages (under usr/lib,
+  // node_modules, site-packages) and fixtures of any test folder.
+  bool in_packages = path.starts_with("usr/lib/") || path.find("node_modules/") != std::string_view::npos ||
+                     path.find("-packages/") != std::string_view::npos;
+  std::string_view rest = DirName(path);
+  std::string_view previous;
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    std::string_view part = rest.substr(0, slash);
+    if (kDirectories.count(part)) return true;
+    if (kTestDirectories.count(part) && in_packages) return true;
+    if (part == "fixtures" && kTestDirectories.count(previous)) return true;
+    previous = part;
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  }
+  return false;
 }
 
 }  // namespace strata
