@@ -100,13 +100,15 @@ std::vector<std::string> BaseDiffIds(const Options& options) {
 }
 
 void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded* loaded) {
-  evaluates_rules = evaluates_rules && !options.no_rules;
+  bool scans = evaluates_rules && !options.no_rules;
   if (evaluates_rules) {
     loaded->config = LoadRuleConfig(options.config);
     loaded->policy = LoadPolicy(options.config, options.dive_ci, options.policy);
     if (!options.base.empty()) loaded->config.base_diff_ids = BaseDiffIds(options);
-    loaded->scanner = MakeContentScanner(loaded->config);
   }
+  // Every command gets a scanner: history and layers print build steps,
+  // and secrets in them are redacted too.
+  loaded->scanner = MakeContentScanner(loaded->config);
 
   OpenOptions open;
   open.platform = options.platform;
@@ -116,7 +118,7 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded
   AnalyzeOptions analyze;
   analyze.threads = options.threads;
   analyze.bytes_read = &bytes_read;
-  analyze.inspector = loaded->scanner.get();
+  analyze.inspector = scans ? loaded->scanner.get() : nullptr;
   analyze.limits = options.limits.Resolve();
   // history needs the config only, unless sizes of contents were asked for.
   analyze.config_only = config_only;
@@ -124,10 +126,18 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded
     Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
     loaded->analysis = Analyze(std::move(source), analyze);
   }
-  if (evaluates_rules) {
-    loaded->rules = EvaluateRules(loaded->analysis, loaded->config, *loaded->scanner, TodayUtc());
-    loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
+  for (const std::string& rule : options.policy.skip) {
+    bool known = false;
+    for (const RuleInfo& info : AllRules(loaded->config)) known |= info.id == rule;
+    if (evaluates_rules && !known) Fail("--skip names an unknown rule \"{}\" (see strata rules)", rule);
   }
+  if (scans) {
+    loaded->rules = EvaluateRules(loaded->analysis, loaded->config, *loaded->scanner, TodayUtc());
+  } else if (evaluates_rules) {
+    loaded->rules = RuleResults();  // --no-rules: the thresholds still apply.
+  }
+  if (evaluates_rules) loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
+  RedactImageConfig(*loaded->scanner, &loaded->analysis, loaded->rules ? &*loaded->rules : nullptr);
 }
 
 int CheckLayerIndex(const Analysis& analysis, const Options& options) {
@@ -139,7 +149,7 @@ int CheckLayerIndex(const Analysis& analysis, const Options& options) {
 }
 
 std::string RenderAudit(const Loaded& loaded, const Options& options, const std::string& format) {
-  const RuleResults* rules = loaded.rules ? &*loaded.rules : nullptr;
+  const RuleResults* rules = loaded.rules && !options.no_rules ? &*loaded.rules : nullptr;
   if (format == "json") {
     nlohmann::json report = AuditJson(loaded.analysis, rules);
     if (options.ci && loaded.verdict) report["policy"] = VerdictJson(*loaded.policy, *loaded.verdict);
@@ -154,8 +164,7 @@ std::string RenderAudit(const Loaded& loaded, const Options& options, const std:
     return out;
   }
 
-  if (!rules) Fail("--format {} needs the rules: drop --no-rules", format);
-  CiReportInput input{loaded.analysis, *rules, loaded.config, *loaded.policy, *loaded.verdict};
+  CiReportInput input{loaded.analysis, *loaded.rules, loaded.config, *loaded.policy, *loaded.verdict};
   if (format == "sarif") return SarifReport(input);
   if (format == "junit") return JunitReport(input);
   return MarkdownReport(input);
@@ -242,16 +251,24 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
     size_t equals = spec.find('=');
     std::string name = spec.substr(0, equals);
     std::string file = equals == std::string::npos ? options.output : spec.substr(equals + 1);
+    if (file == "-") file.clear();  // "-" is standard output.
     if (std::find(command.formats.begin(), command.formats.end(), name) == command.formats.end()) {
       std::string names;
       for (const std::string& f : command.formats) names += (names.empty() ? "" : ", ") + f;
       Fail("{} has no format \"{}\" (it has {})", command.name, name, names);
     }
-    if (equals != std::string::npos && file.empty()) Fail("--format {}= needs a file name", name);
+    if (equals != std::string::npos && spec.substr(equals + 1).empty()) Fail("--format {}= needs a file name", name);
     if (file.empty()) ++to_stdout;
     outputs.emplace_back(name, file);
   }
   if (to_stdout > 1) Fail("only one report can go to standard output; give the others as FORMAT=FILE");
+  if (!options.output.empty() && options.output != "-" &&
+      std::none_of(specs.begin(), specs.end(), [](const std::string& spec) { return spec.find('=') == std::string::npos; }))
+    Fail("-o {} has no report to take: every --format names its own file", options.output);
+  for (size_t i = 0; i < outputs.size(); ++i)
+    for (size_t j = i + 1; j < outputs.size(); ++j)
+      if (!outputs[i].second.empty() && outputs[i].second == outputs[j].second)
+        Fail("the {} and {} reports would both be written to {}", outputs[i].first, outputs[j].first, outputs[i].second);
 
   // Never write a report over the image being read.
   struct stat input;

@@ -13,6 +13,7 @@
 #include "extract/tar_sink.h"
 #include "model/analysis.h"
 #include "report/listing.h"
+#include "report/style.h"
 
 namespace strata {
 
@@ -83,9 +84,12 @@ int RunCat(const FileOptions& options) {
   int count = static_cast<int>(source.layers.size());
   if (options.layer < 0 || options.layer > count)
     Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer, count, count);
-  CatFile(source, options.path, options.layer - 1, [](const char* data, size_t size) {
-    if (fwrite(data, 1, size, stdout) != size) Fail("cannot write to standard output");
-  });
+  CatFile(
+      source, options.path, options.layer - 1,
+      [](const char* data, size_t size) {
+        if (fwrite(data, 1, size, stdout) != size) Fail("cannot write to standard output");
+      },
+      options.limits.Resolve());
   if (fflush(stdout) != 0) Fail("cannot write to standard output");
   return 0;
 }
@@ -98,6 +102,7 @@ int RunExport(const FileOptions& options) {
   Analysis analysis = AnalyzeImage(options);
   ExportOptions export_options;
   export_options.layer = CheckLayer(analysis, options.layer);
+  export_options.limits = options.limits.Resolve();
 
   std::unique_ptr<ExportSink> sink;
   if (to_stdout) {
@@ -113,7 +118,7 @@ int RunExport(const FileOptions& options) {
 
   if (!options.quiet) {
     fmt::print(stderr, "strata: wrote {} entries{}\n", sink->written(), to_stdout ? "" : " to " + options.target);
-    for (const std::string& skipped : sink->skipped()) fmt::print(stderr, "strata: skipped {}\n", skipped);
+    for (const std::string& skipped : sink->skipped()) fmt::print(stderr, "strata: skipped {}\n", Printable(skipped));
   }
   return 0;
 }

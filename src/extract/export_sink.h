@@ -31,7 +31,11 @@ class ExportSink {
   virtual void Fifo(const std::string& path, const FileMeta& meta) = 0;
   virtual void Device(const std::string& path, bool block, uint32_t major, uint32_t minor, const FileMeta& meta) = 0;
   // Whiteouts, in a single layer's export; a directory sink only notes them.
-  virtual void Whiteout(const std::string& path, bool opaque) { skipped_.push_back("/" + path + (opaque ? " (opaque marker)" : " (removed by this layer)")); }
+  virtual void Whiteout(const std::string& path, bool opaque) {
+    Note("/" + path + (opaque ? " (opaque marker)" : " (removed by this layer)"));
+  }
+  // Something not written, and why; listed after the export.
+  void Note(const std::string& message) { skipped_.push_back(message); }
   virtual void Finish() = 0;
   virtual int written() const = 0;
   virtual const std::vector<std::string>& skipped() const { return skipped_; }

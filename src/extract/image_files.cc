@@ -34,7 +34,7 @@ std::string ResolveLink(const std::string& link_path, const std::string& target)
 
 // What one layer says about a path.
 struct Sighting {
-  enum Kind { kNothing, kEntry, kRemoved, kRedirected } kind = kNothing;
+  enum Kind { kNothing, kEntry, kRemoved, kRedirected, kBlocked } kind = kNothing;
   LayerEntry entry;         // kEntry: the entry at the path.
   std::string redirected;   // kRedirected: the path through a symlinked parent.
   bool streamed = false;    // The file's bytes went to the sink already.
@@ -44,9 +44,9 @@ struct Sighting {
 // Scans |layer| for |path|. A regular file found is streamed straight to
 // |sink| (when given) and the scan stops there.
 Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path,
-                   const std::function<void(const char*, size_t)>* sink) {
+                   const std::function<void(const char*, size_t)>* sink, const ReadLimits& limits) {
   std::unique_ptr<ByteReader> blob = source.layers[layer].open();
-  LayerCursor cursor(blob.get(), LayerName(source, layer));
+  LayerCursor cursor(blob.get(), LayerName(source, layer), limits);
   Sighting sighting;
   LayerEntry entry;
   while (cursor.Next(&entry)) {
@@ -72,6 +72,12 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
     if (IsAncestor(entry.path, path) && entry.kind == EntryKind::kSymlink && sighting.kind != Sighting::kRemoved) {
       sighting.kind = Sighting::kRedirected;
       sighting.redirected = ResolveLink(entry.path, entry.link) + path.substr(entry.path.size());
+    } else if (IsAncestor(entry.path, path) && entry.kind != EntryKind::kDirectory &&
+               sighting.kind == Sighting::kNothing) {
+      // A file where a parent directory was: nothing beneath it exists any
+      // more from here up.
+      sighting.kind = Sighting::kBlocked;
+      sighting.redirected = entry.path;
     }
   }
   return sighting;
@@ -80,7 +86,7 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
 }  // namespace
 
 CatResult CatFile(const ImageSource& source, const std::string& raw_path, int only_layer,
-                  const std::function<void(const char*, size_t)>& sink) {
+                  const std::function<void(const char*, size_t)>& sink, const ReadLimits& limits) {
   int count = static_cast<int>(source.layers.size());
   if (only_layer >= count) Fail("--layer {} is out of range: the image has {} layers (1 to {})", only_layer + 1, count, count);
   bool escaped = false;
@@ -93,8 +99,12 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
   for (int hop = 0; hop < kMaxLinkHops; ++hop) {
     bool restarted = false;
     for (int layer = top; layer >= bottom && !restarted; --layer) {
-      Sighting sighting = ScanLayer(source, layer, path, removed_in < 0 ? &sink : nullptr);
+      Sighting sighting = ScanLayer(source, layer, path, removed_in < 0 ? &sink : nullptr, limits);
       if (sighting.kind == Sighting::kNothing) continue;
+      if (sighting.kind == Sighting::kBlocked && removed_in < 0 && only_layer < 0)
+        Fail("/{}: no such file in the image (/{} is not a directory since layer {})", path, sighting.redirected,
+             layer + 1);
+      if (sighting.kind == Sighting::kBlocked) continue;
 
       if (sighting.kind == Sighting::kRemoved) {
         if (removed_in < 0) removed_in = layer;
@@ -158,16 +168,16 @@ ContentFiller FromCursor(LayerCursor& cursor) {
   return [&cursor](const std::function<void(const char*, size_t)>& write) { cursor.ReadContent(write); };
 }
 
-void WriteLayer(const Analysis& analysis, int layer, ExportSink* sink) {
+void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, ExportSink* sink) {
   const LayerBlob& blob = analysis.layers[layer].blob;
   std::unique_ptr<ByteReader> reader = blob.open();
-  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1));
+  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), limits);
   std::set<std::string> written;
   LayerEntry entry;
   while (cursor.Next(&entry)) {
     if (entry.path.empty()) continue;
     if (entry.path_escaped) {
-      sink->Whiteout(entry.path + " (stored with a path outside the root; not written)", false);
+      sink->Note("/" + entry.path + " (stored with a path outside the root; not written)");
       continue;
     }
     switch (entry.kind) {
@@ -184,7 +194,7 @@ void WriteLayer(const Analysis& analysis, int layer, ExportSink* sink) {
         break;
       case EntryKind::kHardlink:
         if (written.count(entry.link)) sink->Hardlink(entry.path, entry.link, MetaOf(entry));
-        else sink->Whiteout(entry.path + " (hard link to /" + entry.link + " in a lower layer; not written)", false);
+        else sink->Note("/" + entry.path + " (hard link to /" + entry.link + " in a lower layer; not written)");
         break;
       case EntryKind::kSocket: break;
     }
@@ -195,7 +205,32 @@ void WriteLayer(const Analysis& analysis, int layer, ExportSink* sink) {
 // The final filesystem: directories first (from the tree, so implied ones
 // exist with sane modes), then each layer's surviving entries in layer
 // order, then hard links once their targets exist.
-void WriteSquashed(const Analysis& analysis, ExportSink* sink) {
+// Writes the content of |entry| (the |index|-th of |layer|) at |path|.
+void WriteStoredContent(const Analysis& analysis, int layer, const LayerEntry* wanted, const std::string& path,
+                        const FileMeta& meta, const ReadLimits& limits, ExportSink* sink) {
+  const std::vector<LayerEntry>& entries = analysis.layers[layer].contents.entries;
+  size_t target = static_cast<size_t>(wanted - entries.data());
+  std::unique_ptr<ByteReader> reader = analysis.layers[layer].blob.open();
+  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), limits);
+  LayerEntry entry;
+  for (size_t index = 0; cursor.Next(&entry); ++index) {
+    if (index != target) continue;
+    sink->File(path, meta, entry.size, FromCursor(cursor));
+    return;
+  }
+  Fail("layer {} changed while it was read: entry {} is gone", layer + 1, target);
+}
+
+// The layer that stores |entry|.
+int LayerOf(const Analysis& analysis, const LayerEntry* entry) {
+  for (const Layer& layer : analysis.layers) {
+    const std::vector<LayerEntry>& entries = layer.contents.entries;
+    if (!entries.empty() && entry >= entries.data() && entry < entries.data() + entries.size()) return layer.index;
+  }
+  return -1;
+}
+
+void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSink* sink) {
   const FileTree& tree = analysis.merge.tree();
   std::vector<std::vector<const FileNode*>> by_layer(analysis.layers.size());
   std::vector<std::pair<std::string, const FileNode*>> links;
@@ -214,7 +249,7 @@ void WriteSquashed(const Analysis& analysis, ExportSink* sink) {
     for (const FileNode* node : by_layer[layer]) wanted[node->entry->path] = node;
 
     std::unique_ptr<ByteReader> reader = analysis.layers[layer].blob.open();
-    LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1));
+    LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), limits);
     LayerEntry entry;
     for (size_t index = 0; cursor.Next(&entry) && !wanted.empty(); ++index) {
       auto it = wanted.find(entry.path);
@@ -246,9 +281,16 @@ void WriteSquashed(const Analysis& analysis, ExportSink* sink) {
       sink->Hardlink(path, target->second, MetaOf(node));
       continue;
     }
-    // TODO: write the content of hard links whose target path a later layer
-    // removed (read the target's layer again); rare, and reported for now.
-    sink->Whiteout(path + " (hard link whose target is gone from the final filesystem; not written)", false);
+    // The path it was linked to is gone (a later layer removed it): write
+    // the content here, read again from the layer that stores it, and let
+    // the other links to it link to this copy.
+    int layer = node->content != nullptr ? LayerOf(analysis, node->content) : -1;
+    if (layer < 0) {
+      sink->Note("/" + path + " (hard link to content the image does not store; not written)");
+      continue;
+    }
+    WriteStoredContent(analysis, layer, node->content, path, MetaOf(node), limits, sink);
+    written[node->content] = path;
   }
 }
 
@@ -258,8 +300,8 @@ void ExportImage(const Analysis& analysis, const ExportOptions& options, ExportS
   int count = static_cast<int>(analysis.layers.size());
   if (options.layer >= count)
     Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer + 1, count, count);
-  if (options.layer >= 0) WriteLayer(analysis, options.layer, sink);
-  else WriteSquashed(analysis, sink);
+  if (options.layer >= 0) WriteLayer(analysis, options.layer, options.limits, sink);
+  else WriteSquashed(analysis, options.limits, sink);
   sink->Finish();
 }
 

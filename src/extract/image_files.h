@@ -6,6 +6,7 @@
 #include <string>
 
 #include "extract/export_sink.h"
+#include "layer/limits.h"
 #include "model/analysis.h"
 #include "source/image_source.h"
 
@@ -26,10 +27,11 @@ struct CatResult {
 // Throws Error with one line: no such file, a directory, removed (and where
 // it is still stored), a bad layer number.
 CatResult CatFile(const ImageSource& source, const std::string& path, int layer,
-                  const std::function<void(const char*, size_t)>& sink);
+                  const std::function<void(const char*, size_t)>& sink, const ReadLimits& limits = ReadLimits());
 
 struct ExportOptions {
   int layer = -1;  // 0-based layer whose changes to write; < 0: the final filesystem.
+  ReadLimits limits;
 };
 
 // Writes the final filesystem (or one layer's changes) of the analysed image

@@ -173,7 +173,7 @@ void SafeWriter::Fifo(const std::string& path, const FileMeta& meta) {
 }
 
 void SafeWriter::Device(const std::string& path, bool, uint32_t, uint32_t, const FileMeta&) {
-  skipped_.push_back("/" + path + " (device node, not created)");
+  Note("/" + path + " (device node, not created)");
 }
 
 void SafeWriter::Finish() {

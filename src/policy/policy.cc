@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 
@@ -58,6 +59,26 @@ void SetBytes(const std::string& text, const std::string& where, std::optional<i
   else *value = ParseSize(text, where);
 }
 
+// Sizes as dive reads them (go-humanize): case-insensitive, "20M", "20MB"
+// and "20Mb" are 20,000,000, "20MiB" is 20 × 2^20.
+int64_t ParseDiveSize(const std::string& text, const std::string& where) {
+  size_t used = 0;
+  double value = -1;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+  }
+  std::string unit;
+  for (char c : text.substr(used)) if (c != ' ') unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, double> kUnits[] = {
+      {"", 1}, {"b", 1}, {"k", 1e3}, {"kb", 1e3}, {"m", 1e6}, {"mb", 1e6}, {"g", 1e9}, {"gb", 1e9},
+      {"t", 1e12}, {"tb", 1e12}, {"ki", 1024.0}, {"kib", 1024.0}, {"mi", 1048576.0}, {"mib", 1048576.0},
+      {"gi", 1073741824.0}, {"gib", 1073741824.0}};
+  for (const auto& [name, factor] : kUnits)
+    if (unit == name && value >= 0) return static_cast<int64_t>(std::llround(value * factor));
+  Fail("{}: \"{}\" is not a size (like 20MB)", where, text);
+}
+
 void SetSeverity(const std::string& text, const std::string& where, std::optional<Severity>* value) {
   Severity severity;
   if (Disabled(text)) value->reset();
@@ -107,7 +128,11 @@ void ReadDivePolicy(const std::string& file, Policy* policy) {
     std::string key = item.first.as<std::string>();
     std::string where = file + ": rules." + key;
     if (key == "lowestEfficiency") SetFraction(Scalar(item.second, where), where, &policy->lowest_efficiency);
-    else if (key == "highestWastedBytes") SetBytes(Scalar(item.second, where), where, &policy->highest_wasted_bytes);
+    else if (key == "highestWastedBytes") {
+      std::string text = Scalar(item.second, where);
+      if (Disabled(text)) policy->highest_wasted_bytes.reset();
+      else policy->highest_wasted_bytes = ParseDiveSize(text, where);
+    }
     else if (key == "highestUserWastedPercent")
       SetFraction(Scalar(item.second, where), where, &policy->highest_user_wasted_percent);
     else Fail("{}: unknown dive rule \"{}\"", file, key);

@@ -11,7 +11,17 @@ namespace {
 // UTF-8 (which XML 1.0 cannot carry) written as \xNN.
 std::string Xml(const std::string& text) {
   std::string out;
-  for (char c : Printable(text)) {
+  // Keep line breaks: CI servers show the body of a failure as text.
+  std::string printable;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    printable += Printable(text.substr(start, end - start));
+    if (end < text.size()) printable += '\n';
+    start = end + 1;
+  }
+  for (char c : printable) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;

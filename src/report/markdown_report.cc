@@ -62,6 +62,13 @@ std::string MarkdownReport(const CiReportInput& input) {
   int total = 0;
   for (const Finding& finding : input.rules.findings) total += finding.accepted.empty() ? 1 : 0;
   if (total > kMaxFindingRows) md += fmt::format("\n…and {} more in the full report.\n", total - kMaxFindingRows);
+
+  std::string accepted;
+  for (const Finding& finding : input.rules.findings)
+    if (!finding.accepted.empty())
+      accepted += fmt::format("| `{}` | {} | {} |\n", finding.rule_id,
+                              Cell(finding.path.empty() ? finding.detail : "/" + finding.path), Cell(finding.accepted));
+  if (!accepted.empty()) md += "\n**Accepted:**\n\n| rule | where | reason |\n| --- | --- | --- |\n" + accepted;
   return md;
 }
 

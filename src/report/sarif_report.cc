@@ -79,6 +79,23 @@ std::string MessageOf(const Analysis& analysis, const Finding& finding) {
   return text + ". Fix: " + finding.fix + ".";
 }
 
+// A relative URI reference for an image path: every byte outside RFC
+// 3986's unreserved set (and "/") percent-encoded.
+std::string UriPath(const std::string& path) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string uri;
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 15];
+    }
+  }
+  return uri;
+}
+
 }  // namespace
 
 const char* SecuritySeverity(Severity severity) {
@@ -109,7 +126,7 @@ std::string SarifReport(const CiReportInput& input) {
   for (const Finding& finding : input.rules.findings) {
     // Findings in the image's files point at the file (relative to the
     // image root); config findings at the image itself.
-    std::string uri = finding.path.empty() ? "image-config" : finding.path;
+    std::string uri = finding.path.empty() ? "image-config" : UriPath(finding.path);
     json location = {{"physicalLocation",
                       {{"artifactLocation", {{"uri", uri}, {"uriBaseId", "IMAGE_ROOT"}}},
                        {"region", {{"startLine", LineOf(finding)}}}}},

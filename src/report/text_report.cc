@@ -39,8 +39,8 @@ void AppendHeader(const Analysis& analysis, const Style& style, std::string* out
   std::string name = source.reference.empty() ? source.input : source.input + " (" + source.reference + ")";
   *out += fmt::format("{}   {}\n", style.Bold("Image"), Printable(name));
   *out += fmt::format("{}  {} · {} · created {}\n", style.Bold("Format"), source.format,
-                      Platform(analysis.config),
-                      analysis.config.created.empty() ? "unknown" : analysis.config.created.substr(0, 19));
+                      Printable(Platform(analysis.config)),
+                      analysis.config.created.empty() ? "unknown" : Printable(analysis.config.created.substr(0, 19)));
   *out += fmt::format("{}    {} · {} stored · {} uncompressed · final filesystem {}, {}\n",
                       style.Bold("Size"), Count(static_cast<int64_t>(analysis.layers.size()), "layer"),
                       HumanBytes(analysis.blob_bytes), HumanBytes(analysis.tar_bytes),
@@ -176,11 +176,20 @@ void AppendFindings(const RuleResults& rules, const Style& style, int top, std::
     int base_shown = 0;
     for (const Finding& finding : rules.findings) {
       if (!finding.base || !finding.accepted.empty()) continue;
-      if (base_shown++ >= std::min(top, 5)) break;
+      if (base_shown++ >= top) break;
       AppendFinding(finding, style, out);
     }
-    if (base_count > std::min(top, 5))
-      *out += style.Dim(fmt::format("  … and {} more (--format json)", base_count - std::min(top, 5))) + "\n";
+    if (base_count > top) *out += style.Dim(fmt::format("  … and {} more (--top N, or --format json)", base_count - top)) + "\n";
+  }
+
+  if (accepted > 0) {
+    *out += "\n" + style.Bold("Accepted findings") + fmt::format("  {} (from the accept list; they fail no build)", accepted) + "\n";
+    for (const Finding& finding : rules.findings) {
+      if (finding.accepted.empty()) continue;
+      std::string what = finding.path.empty() ? finding.detail : "/" + finding.path;
+      *out += fmt::format("  {}  {}  {}\n", PadRight(SeverityName(finding.severity), 8), finding.rule_id,
+                          Truncate(Printable(what + " — " + finding.accepted), std::max(20, style.width - 14 - static_cast<int>(finding.rule_id.size()))));
+    }
   }
 }
 

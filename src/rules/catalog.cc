@@ -65,6 +65,8 @@ const std::vector<Rule>& BuiltinRules() {
       {"secret-pypi-token", "secret", S::kHigh, "PyPI token", "A PyPI upload token."},
       {"secret-google-api-key", "secret", S::kHigh, "Google API key", "A Google API key (AIza…)."},
       {"secret-jwt", "secret", S::kMedium, "JSON Web Token", "A signed JWT (eyJ….eyJ….…)."},
+      {"secret-url-password", "secret", S::kHigh, "Password in a URL",
+       "A URL with credentials in it (scheme://user:password@host), in a file or a build step."},
       {"secret-generic-assignment", "secret", S::kHigh, "Password or secret assignment",
        "password=, secret=, token= and similar with a value random enough to be real."},
       // Secrets in the config.

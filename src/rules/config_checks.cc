@@ -9,6 +9,7 @@
 
 #include "model/image_config.h"
 #include "rules/checks.h"
+#include "rules/evaluate.h"
 #include "rules/secret_patterns.h"
 
 namespace strata {
@@ -95,6 +96,40 @@ int LayerOfStep(const Analysis& analysis, int step) {
 }
 
 }  // namespace
+
+void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleResults* results) {
+  ImageConfig& config = analysis->config;
+  auto redact_pair = [&scanner](std::string* pair) {
+    size_t equals = pair->find('=');
+    if (equals == std::string::npos) {
+      *pair = scanner.RedactText(*pair);
+      return;
+    }
+    std::string name = pair->substr(0, equals), value = pair->substr(equals + 1);
+    value = NameSaysSecret(name) && ValueLooksReal(value) ? Redact(value) : scanner.RedactText(value);
+    *pair = name + "=" + value;
+  };
+
+  for (HistoryStep& step : config.history) {
+    std::string text = step.created_by;
+    for (const auto& [name, value] : BuildArgs(step.created_by))
+      if (NameSaysSecret(name) && ValueLooksReal(value)) {
+        size_t at = text.find(name + "=" + value);
+        if (at != std::string::npos) text.replace(at + name.size() + 1, value.size(), Redact(value));
+      }
+    step.created_by = scanner.RedactText(text);
+  }
+  for (std::string& item : config.cmd) item = scanner.RedactText(item);
+  for (std::string& item : config.entrypoint) item = scanner.RedactText(item);
+  for (std::string& variable : config.env) redact_pair(&variable);
+  for (auto& [name, value] : config.labels)
+    value = NameSaysSecret(name) && ValueLooksReal(value) ? Redact(value) : scanner.RedactText(value);
+
+  if (results == nullptr) return;
+  for (Finding& finding : results->findings)
+    if (finding.history_index >= 0 && finding.history_index < static_cast<int>(config.history.size()))
+      finding.created_by = config.history[finding.history_index].created_by;
+}
 
 void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
   const ImageConfig& config = context.analysis.config;

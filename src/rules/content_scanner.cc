@@ -17,6 +17,11 @@ namespace {
 // More matches than this in one file are the same mistake repeated.
 constexpr size_t kMaxMatchesPerFile = 50;
 
+// Bytes before the end of a vectorscan match handed to std::regex to
+// confirm it: every built-in secret is far shorter, and std::regex's
+// recursion stays shallow.
+constexpr size_t kConfirmWindow = 512;
+
 // Binaries are told by a NUL in their first bytes, as grep and git do.
 constexpr size_t kBinarySniffBytes = 8000;
 
@@ -138,22 +143,29 @@ std::vector<ContentHit> ContentScanner::ScanText(std::string_view text) const {
   return hits;
 }
 
-void ContentScanner::Scan(std::string_view path, size_t index, std::string_view content,
-                          std::vector<ContentHit>* hits) const {
+std::vector<ContentScanner::Span> ContentScanner::FindSecrets(std::string_view path,
+                                                              std::string_view content) const {
+  std::vector<Span> spans;
   std::vector<Match> matches;
   hs_scratch* scratch = ScratchFor(database_, prototype_scratch_);
   hs_scan(database_, content.data(), static_cast<unsigned int>(content.size()), 0, scratch, OnMatch,
           &matches);
-  if (matches.empty()) return;
+  if (matches.empty()) return spans;
 
-  // Earlier patterns are the more specific: report one hit per line, from
-  // the first pattern that confirms it.
+  // Earlier patterns are the more specific: one secret per line, from the
+  // first pattern that confirms it.
   std::sort(matches.begin(), matches.end(), [](const Match& a, const Match& b) {
     return a.pattern != b.pattern ? a.pattern < b.pattern : a.end < b.end;
   });
 
-  std::set<int> lines_reported;
-  size_t reported = 0;
+  // A secret is reported once, by the first pattern (the most specific)
+  // that confirms it; spans that overlap it are the same secret.
+  auto overlaps = [&spans](size_t begin, size_t end) {
+    for (const Span& span : spans)
+      if (begin < span.end && span.begin < end) return true;
+    return false;
+  };
+
   for (const Match& match : matches) {
     const ContentPattern& pattern = patterns_[match.pattern];
     if (!pattern.path_filter.empty() && (path.empty() || !GlobMatch(pattern.path_filter, path)))
@@ -161,23 +173,57 @@ void ContentScanner::Scan(std::string_view path, size_t index, std::string_view 
 
     int line_number = 0;
     std::string_view line = LineAround(content, static_cast<size_t>(match.end - 1), &line_number);
-    if (lines_reported.count(line_number)) continue;
 
-    std::match_results<std::string_view::const_iterator> found;
-    if (!std::regex_search(line.begin(), line.end(), found, regexes_[match.pattern])) continue;
-    std::string secret = found.size() > 1 && found[1].matched ? found[1].str() : found[0].str();
-    if (pattern.min_entropy > 0 && ShannonEntropy(secret) < pattern.min_entropy) continue;
-    if (found.size() > 1 && LooksLikePlaceholder(secret)) continue;
-    if (pattern.rule_id == "secret-generic-assignment" &&
-        (LooksLikeCode(secret) || (!path.empty() && IsSystemPath(path))))
-      continue;
+    // std::regex recurses once per character it matches: hand it a window
+    // around the match, never a whole (possibly megabyte-long) line.
+    size_t end_in_line = static_cast<size_t>(match.end) - static_cast<size_t>(line.data() - content.data());
+    size_t window_start = end_in_line > kConfirmWindow ? end_in_line - kConfirmWindow : 0;
+    std::string_view window = line.substr(window_start, std::min(line.size() - window_start, 2 * kConfirmWindow));
+    size_t window_offset = static_cast<size_t>(window.data() - content.data());
 
-    lines_reported.insert(line_number);
-    std::string excerpt = found.size() > 1 ? Redact(secret) : secret;
-    hits->push_back({index, pattern.rule_id, path.empty() ? 0 : line_number,
-                     path.empty() ? excerpt : "line " + std::to_string(line_number) + ": " + excerpt});
-    if (++reported >= kMaxMatchesPerFile) break;
+    using Iterator = std::regex_iterator<std::string_view::const_iterator>;
+    for (Iterator it(window.begin(), window.end(), regexes_[match.pattern]), end; it != end; ++it) {
+      const auto& found = *it;
+      int group = found.size() > 1 && found[1].matched ? 1 : 0;
+      std::string secret = found[group].str();
+      size_t begin = window_offset + static_cast<size_t>(found.position(group));
+      if (overlaps(begin, begin + secret.size())) continue;
+      if (pattern.min_entropy > 0 && ShannonEntropy(secret) < pattern.min_entropy) continue;
+      if (group == 1 && LooksLikePlaceholder(secret)) continue;
+      if (pattern.rule_id == "secret-generic-assignment" &&
+          (LooksLikeCode(secret) || (!path.empty() && IsSystemPath(path))))
+        continue;
+      spans.push_back({begin, begin + secret.size(), line_number, match.pattern});
+      if (spans.size() >= kMaxMatchesPerFile) return spans;
+    }
   }
+  return spans;
+}
+
+void ContentScanner::Scan(std::string_view path, size_t index, std::string_view content,
+                          std::vector<ContentHit>* hits) const {
+  for (const Span& span : FindSecrets(path, content)) {
+    std::string_view secret = content.substr(span.begin, span.end - span.begin);
+    // A private key's header is not the secret; everything else is shown
+    // only redacted, custom rules included.
+    bool header_only = patterns_[span.pattern].rule_id == "secret-private-key";
+    std::string excerpt = header_only ? std::string(secret) : Redact(secret);
+    hits->push_back({index, patterns_[span.pattern].rule_id, path.empty() ? 0 : span.line,
+                     path.empty() ? excerpt : "line " + std::to_string(span.line) + ": " + excerpt});
+  }
+}
+
+std::string ContentScanner::RedactText(std::string_view text) const {
+  std::vector<Span> spans = FindSecrets("", text);
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin > b.begin; });
+  std::string redacted(text);
+  size_t limit = redacted.size();
+  for (const Span& span : spans) {
+    if (span.end > limit) continue;  // Overlaps one already replaced.
+    redacted.replace(span.begin, span.end - span.begin, Redact(text.substr(span.begin, span.end - span.begin)));
+    limit = span.begin;
+  }
+  return redacted;
 }
 
 }  // namespace strata

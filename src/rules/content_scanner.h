@@ -53,12 +53,25 @@ class ContentScanner : public ContentInspector {
   // step); |path| is "" so path-filtered patterns do not apply.
   std::vector<ContentHit> ScanText(std::string_view text) const;
 
+  // |text| with every secret a pattern confirms replaced by its redacted
+  // form ("ghp_…(40 characters)"): for config strings that reports print
+  // (history steps, CMD) so that no format shows a secret in full.
+  std::string RedactText(std::string_view text) const;
+
   // The built-in patterns as ContentPatterns.
   static std::vector<ContentPattern> BuiltinPatterns();
 
  private:
   void Scan(std::string_view path, size_t index, std::string_view content,
             std::vector<ContentHit>* hits) const;
+
+  // A confirmed secret: where it is in the scanned text.
+  struct Span {
+    size_t begin, end;
+    int line;
+    size_t pattern;
+  };
+  std::vector<Span> FindSecrets(std::string_view path, std::string_view content) const;
 
   std::vector<ContentPattern> patterns_;
   std::vector<std::regex> regexes_;

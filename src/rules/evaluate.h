@@ -28,6 +28,13 @@ std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config);
 RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
                           const ContentScanner& scanner, const std::string& today);
 
+// Replaces, in everything the reports print from the image config (history
+// steps, CMD, ENTRYPOINT, ENV, LABEL), every secret that |scanner|
+// confirms and every value of a build argument or variable whose name says
+// secret, by its redacted form. Call after EvaluateRules (which must see
+// the values); then the findings' copies of history steps are redacted too.
+void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleResults* results);
+
 // Today's date in UTC as "YYYY-MM-DD".
 std::string TodayUtc();
 

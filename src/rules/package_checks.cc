@@ -180,41 +180,48 @@ constexpr int64_t kMinCleanupBytes = 64 * 1024;
 void CheckCleanupLayers(const CheckContext& context, std::vector<Finding>* findings) {
   const Analysis& analysis = context.analysis;
 
-  // Bytes each later layer dropped from each earlier one.
+  // Bytes each later layer dropped, and from which earlier layers: one
+  // finding per cleanup layer, however many layers it cleans after.
   struct Dropped {
     int64_t bytes = 0;
     int files = 0;
+    std::map<int, int64_t> by_source;
     std::string largest;
     int64_t largest_bytes = 0;
   };
-  std::map<std::pair<int, int>, Dropped> by_pair;
+  std::map<int, Dropped> by_cleanup;
   for (const WasteItem& item : analysis.waste) {
     if (item.by_layer == item.layer) continue;
-    Dropped& dropped = by_pair[{item.by_layer, item.layer}];
+    Dropped& dropped = by_cleanup[item.by_layer];
     dropped.bytes += item.size;
     ++dropped.files;
+    dropped.by_source[item.layer] += item.size;
     if (item.size > dropped.largest_bytes) {
       dropped.largest_bytes = item.size;
       dropped.largest = item.path;
     }
   }
 
-  for (const auto& [pair, dropped] : by_pair) {
-    auto [cleanup, source] = pair;
+  for (const auto& [cleanup, dropped] : by_cleanup) {
     if (dropped.bytes < kMinCleanupBytes) continue;
     Finding finding = MakeFinding(context, "cleanup-in-later-layer", cleanup, dropped.largest);
     finding.bytes = dropped.bytes;
     if (dropped.bytes >= 10'000'000) finding.severity = std::max(finding.severity, Severity::kMedium);
 
+    // The layer that contributed most is where the cleanup belongs.
+    int source = dropped.by_source.begin()->first;
+    for (const auto& [layer, bytes] : dropped.by_source)
+      if (bytes > dropped.by_source.at(source)) source = layer;
+    std::string sources = dropped.by_source.size() == 1 ? fmt::format("layer {}", source + 1)
+                                                        : fmt::format("{} earlier layers", dropped.by_source.size());
+    finding.detail = fmt::format("removes or replaces {} ({}) that {} stored; they stay in the image",
+                                 Count(dropped.files, "file"), HumanBytes(dropped.bytes), sources);
     const HistoryStep* step = analysis.StepOf(analysis.layers[source]);
     std::string source_step = step != nullptr ? DescribeStep(step->created_by) : "";
-    finding.detail = fmt::format("removes or replaces {} ({}) that layer {} stored; they stay in the image",
-                                 Count(dropped.files, "file"), HumanBytes(dropped.bytes), source + 1);
-    bool source_is_base = source < context.base.count;
-    finding.fix = source_is_base
+    finding.fix = source < context.base.count
                       ? "the files come from the base image: removing them later saves nothing; choose a base without them"
-                      : fmt::format("do this cleanup in the step that created the files, layer {}: {}", source + 1,
-                                    Truncate(source_step, 70));
+                      : fmt::format("do this cleanup in the step that created the files (most in layer {}: {})",
+                                    source + 1, Truncate(source_step, 70));
     findings->push_back(std::move(finding));
   }
 }

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 
@@ -76,6 +77,18 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
   }
 }
 
+// "YYYY-MM-DD" naming a day that exists.
+bool IsDate(const std::string& text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+  int year = std::stoi(text.substr(0, 4)), month = std::stoi(text.substr(5, 2)), day = std::stoi(text.substr(8, 2));
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1) return false;
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
 void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig* config) {
   if (!accept.IsSequence()) Fail("{}: accept must be a list", file);
   for (const auto& item : accept) {
@@ -88,8 +101,7 @@ void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig*
     accepted.expires = Text(item, "expires", where, false);
     if (accepted.rule.empty() && accepted.path.empty())
       Fail("{}: an entry needs a rule, a path or both", where);
-    if (!accepted.expires.empty() &&
-        (accepted.expires.size() != 10 || accepted.expires[4] != '-' || accepted.expires[7] != '-'))
+    if (!accepted.expires.empty() && !IsDate(accepted.expires))
       Fail("{}: expires \"{}\" is not a date like 2027-01-31", where, accepted.expires);
     while (accepted.path.starts_with("/")) accepted.path.erase(0, 1);
     config->accepted.push_back(accepted);
@@ -168,6 +180,24 @@ RuleConfig LoadRuleConfig(const std::string& path) {
     if (!known(id)) Fail("{}: rules.disable names an unknown rule \"{}\" (see strata rules)", file, id);
   for (const auto& [id, severity] : config.severities)
     if (!known(id)) Fail("{}: rules.severity names an unknown rule \"{}\" (see strata rules)", file, id);
+  for (const AcceptedFinding& accepted : config.accepted)
+    if (!accepted.rule.empty() && !known(accepted.rule))
+      Fail("{}: accept names an unknown rule \"{}\" (see strata rules)", file, accepted.rule);
+  if (root["policy"] && root["policy"]["skip"] && root["policy"]["skip"].IsSequence())
+    for (const auto& id : root["policy"]["skip"])
+      if (!known(id.as<std::string>()))
+        Fail("{}: policy.skip names an unknown rule \"{}\" (see strata rules)", file, id.as<std::string>());
+
+  // Compile the custom content rules now, so a bad one is named with its file.
+  for (const CustomRule& rule : config.custom) {
+    if (rule.path_glob.empty()) {
+      try {
+        ContentScanner({rule.content}, config.limits);
+      } catch (const Error& error) {
+        Fail("{}: rules.content: {}", file, error.what());
+      }
+    }
+  }
   return config;
 }
 

@@ -26,6 +26,8 @@ const std::vector<SecretPattern>& BuiltinSecretPatterns() {
        "**/.m2/settings.xml"},
       {"secret-cloud-credentials", R"re((?:token|client-key-data|password)\s*:\s*(\S{8,}))re", false, 0,
        "**/.kube/config|**/kubeconfig|**/*.kubeconfig"},
+      {"secret-config-password", R"re(define\(\s*["']DB_PASSWORD["']\s*,\s*["']([^"']{4,})["'])re", false, 0,
+       "**/wp-config.php"},
       {"secret-config-password", R"re(password["']?\s*[:=]\s*["']?([^\s"',;]{4,}))re", true, 0,
        "**/application*.yml|**/application*.yaml|**/application*.properties|**/database.yml|"
        "**/wp-config.php|**/config/*.yml|**/config/*.yaml"},
@@ -48,9 +50,11 @@ const std::vector<SecretPattern>& BuiltinSecretPatterns() {
       {"secret-google-api-key", R"re(\b(AIza[0-9A-Za-z_-]{35}))re", false, 0, nullptr},
       {"secret-jwt", R"re(\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}))re", false, 0,
        nullptr},
+      {"secret-url-password", R"re([a-z][a-z0-9+.-]*://[^:/\s@"']+:([^@\s/"']{6,})@[a-zA-Z0-9.-])re", false, 2.5,
+       nullptr},
       // The generic assignment: a keyword, then a value random enough.
       {"secret-generic-assignment",
-       R"re((?:password|passwd|secret|token|api_?key|apikey|access_?key|client_?secret|auth_?token)["']?\s*[:=]\s*["']?([^\s"'`#;,<>()\[\]{}]{8,}))re",
+       R"re((?:password|passwd|secret|token|api_?key|apikey|access_?key|client_?secret|auth_?token)[a-z0-9_.-]{0,20}["']?\s*[:=]\s*["']?([^\s"'`#;,<>()\[\]{}]{8,}))re",
        true, 3.0, nullptr},
   };
   return patterns;
@@ -93,11 +97,27 @@ bool LooksLikePlaceholder(std::string_view value) {
 bool LooksLikeCode(std::string_view value) {
   for (std::string_view marker : {"::", "->", "=>", "();", "$", "@{", ".get(", "self."})
     if (value.find(marker) != std::string_view::npos) return true;
+
+  // An identifier or a chain of them (req.body.password, config.apiKey,
+  // BinaryLike) is code; a secret has digits or symbols in it.
+  bool identifier_chain = !value.empty();
+  bool digit = false;
+  for (char c : value) {
+    digit |= c >= '0' && c <= '9';
+    identifier_chain &= std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+  }
+  if (identifier_chain && (!digit || value.find('.') != std::string_view::npos)) return true;
   return false;
 }
 
 bool IsSystemPath(std::string_view path) {
-  return GlobMatch("usr/**|lib/**|lib32/**|lib64/**|bin/**|sbin/**|var/lib/**|etc/ssl/**|etc/ssh/*.pub", path);
+  for (std::string_view prefix : {"usr/", "lib/", "lib32/", "lib64/", "bin/", "sbin/", "var/lib/", "etc/ssl/"})
+    if (path.starts_with(prefix)) return true;
+  // Vendored dependencies are other people's code, full of parameters
+  // named password and token.
+  for (std::string_view part : {"node_modules/", "vendor/", "site-packages/", "dist-packages/", "/.m2/", "/go/pkg/mod/"})
+    if (path.find(part) != std::string_view::npos || path.starts_with(part)) return true;
+  return false;
 }
 
 std::string Redact(std::string_view secret) {

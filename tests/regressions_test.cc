@@ -1,0 +1,167 @@
+// One test per defect a user found, named after what went wrong.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using testing::ReadFileText;
+using testing::RunResult;
+using testing::RunStrata;
+using testing::TarMember;
+using testing::TempDir;
+using testing::WriteFile;
+using testing::WriteImage;
+
+const char* const kToken = "Zk3qP9vR2mX7tL4wQ8sT";
+
+TEST(Regression, LongLineInATextFileDoesNotCrash) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"app/config.ini", '0', "password=" + std::string(100000, 'x') + "\n"},
+                                                   {"app/x.txt", '0', "x(" + std::string(600000, 'a') + "\n"}}});
+  WriteFile(dir + "/c.yaml", "rules:\n  content:\n    - {id: slow, regex: \"x\\\\((a|b)*y\"}\n");
+  EXPECT_EQ(RunStrata({"audit", "-q", image}).exit_code, 0);
+  EXPECT_EQ(RunStrata({"audit", "-q", "--config", dir + "/c.yaml", image}).exit_code, 0);
+}
+
+TEST(Regression, CiWithoutRulesStillAppliesTheThresholds) {
+  RunResult result = RunStrata({"ci", "--no-rules", testing::CorpusDir() + "/corpus/leaky-app.oci"}, "", TempDir());
+  EXPECT_EQ(result.exit_code, 1) << result.out;
+  EXPECT_NE(result.out.find("FAIL  lowest efficiency"), std::string::npos);
+}
+
+TEST(Regression, SecretsInHistoryCmdAndEnvAreRedactedEverywhere) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(
+      dir + "/image", {{{"a", '0', "x"}}, {{"b", '0', "y"}}},
+      std::string(R"({"config": {"User": "1", "Env": ["GITHUB_TOKEN=ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw"],
+                      "Cmd": ["app", "--key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"]},
+          "history": [{"created_by": "/bin/sh -c #(nop) ADD file:a in / "},
+                      {"created_by": "|1 NPM_TOKEN=)") + kToken + R"( /bin/sh -c git clone https://x:)" + kToken +
+          R"(@git.example/r"}]})");
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+    RunResult result = RunStrata({"audit", "--format", format, image});
+    ASSERT_EQ(result.exit_code, 0) << format << result.err;
+    EXPECT_EQ(result.out.find(kToken), std::string::npos) << format;
+    EXPECT_EQ(result.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << format;
+    EXPECT_EQ(result.out.find("4eC39HqLyjWDarjt"), std::string::npos) << format;
+  }
+  for (const char* command : {"history", "layers"}) {
+    RunResult result = RunStrata({command, "--format", "json", image});
+    EXPECT_EQ(result.out.find(kToken), std::string::npos) << command;
+  }
+}
+
+TEST(Regression, AcceptedFindingsStayVisibleInTableAndMarkdown) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/.strata.yaml", "accept:\n  - {rule: vcs-directory, reason: \"we need the version\"}\n");
+  std::string image = testing::CorpusDir() + "/corpus/leaky-app.oci";
+  EXPECT_NE(RunStrata({"audit", image}, "", dir).out.find("we need the version"), std::string::npos);
+  EXPECT_NE(RunStrata({"audit", "--format", "markdown", image}, "", dir).out.find("we need the version"),
+            std::string::npos);
+}
+
+TEST(Regression, ExportWritesHardLinksWhoseOriginalWasRemoved) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"orig", '0', "original content"}, {"hl", '1', "", "orig"}},
+                                                  {{".wh.orig", '0'}}});
+  ASSERT_EQ(RunStrata({"export", image, dir + "/out"}).exit_code, 0);
+  EXPECT_EQ(ReadFileText(dir + "/out/hl"), "original content");
+  EXPECT_FALSE(fs::exists(dir + "/out/orig"));
+}
+
+TEST(Regression, CatDoesNotReadBeneathAFileThatReplacedADirectory) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"d/", '5'}, {"d/inner", '0', "inner"}}, {{"d", '0', "file now"}}});
+  RunResult result = RunStrata({"cat", image, "/d/inner"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("/d is not a directory since layer 2"), std::string::npos) << result.err;
+  EXPECT_EQ(RunStrata({"cat", "--layer", "1", image, "/d/inner"}).out, "inner");
+}
+
+TEST(Regression, JunitBodiesHaveRealLineBreaks) {
+  RunResult result = RunStrata({"audit", "--format", "junit", testing::CorpusDir() + "/corpus/leaky-app.oci"});
+  EXPECT_EQ(result.out.find("\\npath:"), std::string::npos);
+  EXPECT_NE(result.out.find("\npath: /app/.env"), std::string::npos);
+}
+
+TEST(Regression, SarifUrisArePercentEncoded) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"app/my dir/#1/.env", '0', "A=1"}}});
+  json sarif = json::parse(RunStrata({"audit", "--format", "sarif", image}).out);
+  bool found = false;
+  for (const json& result : sarif["runs"][0]["results"])
+    if (result["ruleId"] == "secret-env-file") {
+      EXPECT_EQ(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "app/my%20dir/%231/.env");
+      found = true;
+    }
+  EXPECT_TRUE(found);
+}
+
+TEST(Regression, ConfigurationTyposAreErrors) {
+  std::string dir = TempDir();
+  std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
+  WriteFile(dir + "/a.yaml", "accept:\n  - {rule: vcs-directroy, reason: x}\n");
+  EXPECT_EQ(RunStrata({"audit", "--config", dir + "/a.yaml", image}).exit_code, 2);
+  WriteFile(dir + "/b.yaml", "accept:\n  - {rule: vcs-directory, reason: x, expires: 2027-13-45}\n");
+  EXPECT_EQ(RunStrata({"audit", "--config", dir + "/b.yaml", image}).exit_code, 2);
+  WriteFile(dir + "/c.yaml", "policy:\n  skip: [nonexistent-rule]\n");
+  EXPECT_EQ(RunStrata({"ci", "--config", dir + "/c.yaml", image}).exit_code, 2);
+  EXPECT_EQ(RunStrata({"ci", "--skip", "bogus-rule", image}).exit_code, 2);
+  WriteFile(dir + "/d.yaml", "rules:\n  content:\n    - {id: bad, regex: \"(unclosed\"}\n");
+  RunResult bad = RunStrata({"audit", "--config", dir + "/d.yaml", image});
+  EXPECT_NE(bad.err.find(dir + "/d.yaml: rules.content:"), std::string::npos) << bad.err;
+}
+
+TEST(Regression, ReportTargetsAreChecked) {
+  std::string dir = TempDir();
+  std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
+  EXPECT_EQ(RunStrata({"audit", "-o", dir + "/t.txt", "--format", "sarif=" + dir + "/s.sarif", image}).exit_code, 2);
+  EXPECT_EQ(RunStrata({"audit", "--format", "sarif=" + dir + "/x", "--format", "junit=" + dir + "/x", image}).exit_code, 2);
+  RunResult dash = RunStrata({"audit", "--format", "json=-", image}, "", dir);
+  EXPECT_EQ(json::parse(dash.out)["schema"], "strata.audit/v1");
+  EXPECT_FALSE(fs::exists(dir + "/-"));
+}
+
+TEST(Regression, GenericAssignmentIgnoresCode) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{
+      {"app/server.js", '0', "const password = req.body.password;\nconst apiKey = config.apiKey;\n"
+                             "token = request.headers.get('x')\nlet secret = passwordField;\n"},
+      {"app/node_modules/lib/index.d.ts", '0', "password: BinaryLike2x9;\n"},
+      {"app/settings.py", '0', "SECRET_KEY = 'Zk3qP9vR2mX7tL4w'\n"},
+  }});
+  json report = json::parse(RunStrata({"audit", "--format", "json", image}).out);
+  std::vector<std::string> paths;
+  for (const json& finding : report["findings"])
+    if (finding["rule"] == "secret-generic-assignment") paths.push_back(finding["path"]);
+  EXPECT_EQ(paths, std::vector<std::string>{"/app/settings.py"});
+}
+
+TEST(Regression, WordPressDatabasePasswordIsFound) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"var/www/wp-config.php", '0', "define('DB_PASSWORD', 'Hq7Lm2Xp9Wz4Rt');\n"}}});
+  json report = json::parse(RunStrata({"audit", "--format", "json", image}).out);
+  bool found = false;
+  for (const json& finding : report["findings"]) found |= finding["rule"] == "secret-config-password";
+  EXPECT_TRUE(found);
+}
+
+TEST(Regression, DiveCiSizesAsDiveReadsThem) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/.dive-ci", "rules:\n  highestWastedBytes: 20m\n");
+  RunResult result = RunStrata({"ci", "--format", "json", testing::CorpusDir() + "/public/dive/test-docker-image.tar"}, "", dir);
+  ASSERT_NE(result.exit_code, 2) << result.err;
+  for (const json& check : json::parse(result.out)["policy"]["checks"])
+    if (check["key"] == "highest_wasted_bytes") EXPECT_EQ(check["threshold"], "<= 20000000 (20 MB)");
+}
+
+}  // namespace
+}  // namespace strata
