@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "test_support.h"
 
@@ -203,6 +204,67 @@ TEST(Ls, ListsLikeLsOnTheUnpackedTree) {
   EXPECT_EQ(early.out.find("gone"), std::string::npos) << early.out;
   ExpectOneErrorLine(RunStrata({"ls", FixturesDir() + "/semantics.oci", "/does/not/exist"}),
                      "/does/not/exist: no such file or directory in the image");
+}
+
+}  // namespace
+}  // namespace strata
+
+namespace strata {
+namespace {
+
+// The CLI's own argument handling around the find engine: tests that look
+// like options, a start path, --removed, --layer, -print0.
+TEST(FindCli, SameAnswersAsGnuFindOnTheUnpackedTree) {
+  if (testing::FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`";
+  std::string image = testing::FixturesDir() + "/semantics.oci";
+  std::string rootfs = testing::FixturesDir() + "/semantics.rootfs";
+  const std::vector<std::vector<std::string>> cases = {
+      {"-name", "*.txt"}, {"/s", "-type", "l"}, {"-perm", "-4000"}, {"/s", "-type", "d", "-name", "*e*"},
+      {"/s/links", "!", "-type", "l"}, {"/s", "-size", "+0", "-type", "f", "-o", "-type", "p"}};
+  for (const std::vector<std::string>& args : cases) {
+    std::vector<std::string> command = {"find", image};
+    command.insert(command.end(), args.begin(), args.end());
+    testing::RunResult ours = testing::RunStrata(command);
+    ASSERT_EQ(ours.exit_code, 0) << ours.err;
+
+    std::string start = args[0].starts_with("/") ? args[0] : "/";
+    std::string gnu = "cd '" + rootfs + "' && LC_ALL=C find '." + (start == "/" ? std::string() : start) + "'";
+    for (size_t i = start == "/" ? 0 : 1; i < args.size(); ++i) gnu += " '" + args[i] + "'";
+    gnu += " | sed 's#^\\.##; s#^$#/#' | LC_ALL=C sort";
+    std::string theirs;
+    testing::RunShell(gnu, &theirs);
+    std::string sorted;
+    testing::RunShell("printf '%s' '" + ours.out + "' | LC_ALL=C sort", &sorted);
+    EXPECT_EQ(sorted, theirs) << "find " << args[0];
+    EXPECT_FALSE(theirs.empty()) << args[0];
+  }
+}
+
+TEST(FindCli, RemovedLayerAndPrint0) {
+  std::string image = testing::CorpusDir() + "/corpus/leaky-app.oci";
+  testing::RunResult removed = testing::RunStrata({"find", "--removed", image, "-name", ".env"});
+  EXPECT_EQ(removed.out, "/app/.env\n");
+  testing::RunResult layer = testing::RunStrata({"find", "--layer", "4", image, "-type", "l"});
+  EXPECT_EQ(layer.out, "/usr/bin/make\n/usr/bin/wget\n");
+  testing::RunResult zero = testing::RunStrata({"find", image, "/app/src", "-type", "f", "-print0"});
+  EXPECT_EQ(zero.out, std::string("/app/src/index.html\0/app/src/server.js\0", 39));
+  testing::RunResult bad = testing::RunStrata({"find", image, "-bogus"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(bad.err.starts_with("strata: error: ")) << bad.err;
+}
+
+TEST(DiffCli, ReportsSharedLayersAndChangedFiles) {
+  std::string a = testing::CorpusDir() + "/corpus/churn.oci";
+  std::string b = testing::CorpusDir() + "/corpus/leaky-app.oci.tar";
+  testing::RunResult result = testing::RunStrata({"diff", "--format", "json", a, b});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  nlohmann::json diff = nlohmann::json::parse(result.out);
+  EXPECT_EQ(diff["schema"], "strata.diff/v1");
+  EXPECT_NE(result.out.find("/app/src/server.js"), std::string::npos);
+  testing::RunResult table = testing::RunStrata({"diff", a, b});
+  EXPECT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find("Layers"), std::string::npos);
+  EXPECT_EQ(testing::RunStrata({"diff", a, "/nonexistent"}).exit_code, 2);
 }
 
 }  // namespace

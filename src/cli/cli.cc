@@ -359,6 +359,15 @@ std::string UsageMessage(const CLI::App& app, int argc, char** argv, const std::
 }  // namespace
 
 int RunCli(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "find" && !(argc == 3 && std::string(argv[2]) == "--help")) {
+    try {
+      return RunFind(std::vector<std::string>(argv + 2, argv + argc));
+    } catch (const Error& error) {
+      fmt::print(stderr, "strata: error: {}\n", Printable(error.what()));
+      return kExitError;
+    }
+  }
+
   CLI::App app{"strata: open container images and show what is really inside them", "strata"};
   app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
   app.require_subcommand(1);

@@ -3,7 +3,9 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 #include "base/error.h"
 #include "cli/limit_options.h"
@@ -11,7 +13,13 @@
 #include "extract/image_files.h"
 #include "extract/safe_writer.h"
 #include "extract/tar_sink.h"
+#include "layer/keep_inspector.h"
 #include "model/analysis.h"
+#include "model/find_expression.h"
+#include "model/image_diff.h"
+#include "report/diff_report.h"
+#include "report/json_report.h"
+#include "rules/evaluate.h"
 #include "report/listing.h"
 #include "report/style.h"
 
@@ -42,11 +50,18 @@ ImageSource Open(const FileOptions& options) {
   return OpenImage(options.image, open);
 }
 
+// Keeps the image's user and group databases, for owner names.
+const KeepInspector& IdDatabases() {
+  static const KeepInspector inspector({"etc/passwd", "etc/group"});
+  return inspector;
+}
+
 Analysis AnalyzeImage(const FileOptions& options) {
   ImageSource source = Open(options);
   std::atomic<int64_t> bytes_read{0};
   AnalyzeOptions analyze;
   analyze.bytes_read = &bytes_read;
+  analyze.inspector = &IdDatabases();
   analyze.limits = options.limits.Resolve();
   Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
   return Analyze(std::move(source), analyze);
@@ -68,8 +83,8 @@ int RunLs(const FileOptions& options) {
   Analysis analysis = AnalyzeImage(options);
   int layer = CheckLayer(analysis, options.layer);
   LsOptions ls{options.long_format, options.recursive, options.all};
-  // TODO: name owners from the image's /etc/passwd and /etc/group.
-  std::map<uint32_t, std::string> users{{0, "root"}}, groups{{0, "root"}};
+  std::map<uint32_t, std::string> users = ParseIdNames(KeptContent(analysis, "etc/passwd"));
+  std::map<uint32_t, std::string> groups = ParseIdNames(KeptContent(analysis, "etc/group"));
   if (layer >= 0) {
     LayerMerge merge = MergeThrough(analysis, layer);
     Write(LsText(merge.tree(), options.path, ls, users, groups));
@@ -123,6 +138,133 @@ int RunExport(const FileOptions& options) {
   return 0;
 }
 
+// strata find IMAGE [PATH] [TESTS...]: its own argument parser, since the
+// tests look like options (-name, -type) and must reach the find parser
+// untouched. strata's own options come before IMAGE.
+}  // namespace
+
+int RunFind(const std::vector<std::string>& args) {
+  FileOptions options;
+  bool removed = false, print0 = false;
+  size_t at = 0;
+  auto value = [&](const std::string& flag) {
+    if (at + 1 >= args.size()) Fail("{} needs a value", flag);
+    return args[++at];
+  };
+  for (; at < args.size() && args[at].starts_with("--"); ++at) {
+    const std::string& flag = args[at];
+    if (flag == "--layer") {
+      try {
+        options.layer = std::stoi(value(flag));
+      } catch (const std::logic_error&) {
+        Fail("--layer needs a layer number");
+      }
+      if (options.layer < 1) Fail("--layer {} is out of range: layers count from 1", options.layer);
+    } else if (flag == "--removed") {
+      removed = true;
+    } else if (flag == "--print0") {
+      print0 = true;
+    } else if (flag == "--platform") {
+      options.platform = value(flag);
+    } else if (flag == "--quiet") {
+      options.quiet = true;
+    } else {
+      Fail("find: unknown option {} (strata's options come before IMAGE: --layer N, --removed, --print0, --platform)",
+           flag);
+    }
+  }
+  if (at >= args.size()) Fail("find needs an IMAGE");
+  options.image = args[at++];
+  std::string start = "/";
+  if (at < args.size() && !args[at].starts_with("-") && args[at] != "(" && args[at] != "!") start = args[at++];
+  std::vector<std::string> tests(args.begin() + static_cast<long>(at), args.end());
+  auto print0_action = std::find(tests.begin(), tests.end(), "-print0");
+  if (print0_action != tests.end()) {
+    print0 = true;
+    tests.erase(print0_action);
+  }
+  FindExpression expression = ParseFindExpression(tests);
+
+  Analysis analysis = AnalyzeImage(options);
+  int layer = CheckLayer(analysis, options.layer);
+  FindContext context;
+  context.now = time(nullptr);
+  context.user_names = ParseIdNames(KeptContent(analysis, "etc/passwd"));
+  context.group_names = ParseIdNames(KeptContent(analysis, "etc/group"));
+
+  // The tree to search: the final one; as of --layer N, only what that
+  // layer stored; with --removed, the stored files no longer there.
+  FileTree selection;
+  const FileTree* tree = &analysis.merge.tree();
+  auto add = [&selection](const LayerEntry* entry, int from) {
+    FileNode* node = selection.Ensure(entry->path, [](FileNode*) {});
+    node->entry = entry;
+    node->content = entry->kind == EntryKind::kFile ? entry : nullptr;
+    node->layer = from;
+  };
+  if (removed) {
+    for (const WasteItem& item : analysis.waste)
+      if (item.removed && (layer < 0 || item.layer == layer)) add(item.entry, item.layer);
+    tree = &selection;
+  } else if (layer >= 0) {
+    for (const LayerEntry& entry : analysis.layers[layer].contents.entries)
+      if (!entry.is_whiteout() && !entry.path.empty()) add(&entry, layer);
+    tree = &selection;
+  }
+  context.mtime_of = MtimeLookup(analysis.merge.tree());
+
+  std::string out;
+  for (const FindEntry& found : RunFind(*tree, start, expression, context)) {
+    // A selection's implied parent directories are not part of it.
+    if (tree == &selection && found.node->entry == nullptr) continue;
+    out += print0 ? found.path : Printable(found.path);
+    out += print0 ? '\0' : '\n';
+  }
+  Write(out);
+  return 0;
+}
+
+namespace {
+
+struct DiffOptions {
+  std::string image_a, image_b, format = "table", platform;
+  int top = 10;
+  bool quiet = false;
+};
+
+int RunDiff(const DiffOptions& options) {
+  RuleConfig config;
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
+  auto load = [&](const std::string& image, Analysis* analysis, RuleResults* rules) {
+    OpenOptions open;
+    open.platform = options.platform;
+    ImageSource source = OpenImage(image, open);
+    std::atomic<int64_t> bytes_read{0};
+    AnalyzeOptions analyze;
+    analyze.bytes_read = &bytes_read;
+    analyze.inspector = scanner.get();
+    {
+      Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
+      *analysis = Analyze(std::move(source), analyze);
+    }
+    *rules = EvaluateRules(*analysis, config, *scanner, TodayUtc());
+    RedactImageConfig(*scanner, analysis, rules);
+  };
+  Analysis a, b;
+  RuleResults rules_a, rules_b;
+  load(options.image_a, &a, &rules_a);
+  load(options.image_b, &b, &rules_b);
+  ImageDiff diff = DiffImages(a, b, &rules_a, &rules_b);
+  if (options.format == "json") {
+    Write(DumpJson(DiffJson(diff)));
+  } else {
+    DiffTextOptions text;
+    text.top = options.top;
+    Write(DiffText(diff, StyleFor(STDOUT_FILENO), text));
+  }
+  return 0;
+}
+
 void AddCommon(CLI::App* sub, FileOptions* options) {
   sub->add_option("IMAGE", options->image, "Image (any spelling strata audit takes)")->required();
   sub->add_option("--platform", options->platform, "Platform to pick from a multi-platform index");
@@ -135,6 +277,22 @@ void AddCommon(CLI::App* sub, FileOptions* options) {
 
 void AddFileCommands(CLI::App* app, std::function<int()>* run) {
   static FileOptions options;
+  static DiffOptions diff_options;
+
+  CLI::App* diff = app->add_subcommand("diff", "What changed between two images: layers, files, sizes, findings");
+  diff->add_option("IMAGE_A", diff_options.image_a, "The image before")->required();
+  diff->add_option("IMAGE_B", diff_options.image_b, "The image after")->required();
+  diff->add_option("--format", diff_options.format, "Output format: table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  diff->add_option("--top", diff_options.top, "Rows per list in the table")->check(CLI::Range(1, 1000000));
+  diff->add_option("--platform", diff_options.platform, "Platform to pick from multi-platform indexes");
+  diff->add_flag("-q,--quiet", diff_options.quiet, "No progress display");
+  diff->callback([run] { *run = [] { return RunDiff(diff_options); }; });
+
+  // find parses its own arguments (see RunFind); this entry is for --help.
+  app->add_subcommand("find", "Find files in the image like find(1): strata find IMAGE [PATH] [-name …] [-type …] …")
+      ->allow_extras()
+      ->prefix_command();
 
   CLI::App* ls = app->add_subcommand("ls", "List a directory of the image (as of --layer N), like ls");
   AddCommon(ls, &options);

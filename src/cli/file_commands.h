@@ -14,4 +14,8 @@ namespace strata {
 // empty when none was chosen.
 void AddFileCommands(CLI::App* app, std::function<int()>* run);
 
+// `strata find ARGS...` (everything after "find"): parsed by hand, since
+// find's tests look like options. Returns the exit code; throws Error.
+int RunFind(const std::vector<std::string>& args);
+
 }  // namespace strata

@@ -166,6 +166,15 @@ LayerMerge MergeThrough(const Analysis& analysis, int last) {
   return merge;
 }
 
+std::string KeptContent(const Analysis& analysis, const std::string& path) {
+  const FileNode* node = analysis.merge.tree().Find(path);
+  if (node == nullptr || node->content == nullptr) return "";
+  for (const Layer& layer : analysis.layers)
+    for (const auto& [index, text] : layer.contents.kept)
+      if (&layer.contents.entries[index] == node->content) return text;
+  return "";
+}
+
 int64_t KnownBlobBytes(const ImageSource& source) {
   int64_t total = 0;
   for (const LayerBlob& blob : source.layers) {

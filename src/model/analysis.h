@@ -101,6 +101,10 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options);
 // layer N". Warnings of the merge are dropped (Analyze reported them).
 LayerMerge MergeThrough(const Analysis& analysis, int last);
 
+// The content of |path| as the final filesystem has it, when a content
+// inspector kept it during Analyze; "" otherwise.
+std::string KeptContent(const Analysis& analysis, const std::string& path);
+
 // Total stored bytes of |source|'s layers when the source knows them, else
 // -1; lets a progress display show a fraction.
 int64_t KnownBlobBytes(const ImageSource& source);

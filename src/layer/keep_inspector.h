@@ -1,0 +1,27 @@
+// A content inspector that only keeps a few named files whole (the image's
+// /etc/passwd and /etc/group, for owner names), for commands that run no
+// rules. Files of at most 1 MiB; larger ones are not user databases.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "layer/content_inspector.h"
+
+namespace strata {
+
+class KeepInspector : public ContentInspector {
+ public:
+  explicit KeepInspector(std::set<std::string> paths) : paths_(std::move(paths)) {}
+
+  size_t max_bytes() const override { return 1 << 20; }
+  bool inspects_binaries() const override { return false; }
+  bool Wants(const LayerEntry&) const override { return false; }
+  bool Keeps(const LayerEntry& entry) const override { return paths_.count(entry.path) > 0; }
+  void Inspect(const LayerEntry&, size_t, std::string_view, std::vector<ContentHit>*) const override {}
+
+ private:
+  std::set<std::string> paths_;
+};
+
+}  // namespace strata
