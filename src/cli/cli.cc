@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/edit_distance.h"
 #include "base/error.h"
 #include "cli/file_commands.h"
 #include "cli/limit_options.h"
@@ -320,22 +321,6 @@ int RunCommand(const Command& command, Options options) {
   return kExitOk;
 }
 
-// Edit distance, for "did you mean".
-size_t Distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 // CLI11's message, or a better one for an unknown command.
 std::string UsageMessage(const CLI::App& app, int argc, char** argv, const std::string& message) {
   if (argc < 2 || argv[1][0] == '-') return message;
@@ -345,7 +330,7 @@ std::string UsageMessage(const CLI::App& app, int argc, char** argv, const std::
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
     if (sub->get_name() == word) return message;
     names += (names.empty() ? "" : ", ") + sub->get_name();
-    size_t distance = Distance(word, sub->get_name());
+    size_t distance = EditDistance(word, sub->get_name());
     if (distance < best) {
       best = distance;
       closest = sub->get_name();

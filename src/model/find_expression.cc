@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/edit_distance.h"
 #include "base/error.h"
 #include "model/image_path.h"
 
@@ -316,21 +317,6 @@ constexpr TestSpec kTests[] = {
 constexpr std::string_view kActions[] = {"-print",   "-print0", "-printf", "-fprint", "-fprint0",
                                          "-fprintf", "-ls",     "-fls",    "-exec",   "-execdir",
                                          "-ok",      "-okdir",  "-delete", "-prune",  "-quit"};
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 [[noreturn]] void FailUnknownTest(const std::string& token) {
   if (std::find(std::begin(kActions), std::end(kActions), token) != std::end(kActions))
