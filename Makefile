@@ -5,7 +5,7 @@
 # build, build before the tests), so never run them in parallel; the compile
 # itself is parallel through cmake.
 .NOTPARALLEL:
-.PHONY: setup build demo fixtures tools test readme
+.PHONY: setup build demo fixtures tools test readme fuzz fuzz-build test-sanitize
 
 FIXTURES := $(CURDIR)/tests/fixtures/out
 # The shared reference images sit beside the repository when they exist.
@@ -31,9 +31,38 @@ TOOLS := $(CURDIR)/build/tools/node_modules/@microsoft/sarif-multitool-linux
 tools: setup
 	scripts/test-tools.sh build/tools
 
+# What every ctest run gets: the fixtures, the SARIF validator, the corpus.
+TEST_ENV := STRATA_FIXTURES=$(FIXTURES) STRATA_SARIF_TOOLS=$(TOOLS) \
+	$(if $(CORPUS),STRATA_CORPUS=$(CORPUS))
+
+# The whole suite. The sanitizer run (test-sanitize) and the fuzzers
+# (fuzz) are separate targets for now; see doc/robustness.md.
+# TODO: run test-sanitize and a short fuzz run here once the sanitizer
+# build of the whole suite is clean.
 test: setup build fixtures tools
-	cd build && STRATA_FIXTURES=$(FIXTURES) STRATA_SARIF_TOOLS=$(TOOLS) \
-	  $(if $(CORPUS),STRATA_CORPUS=$(CORPUS)) ctest --output-on-failure
+	cd build && $(TEST_ENV) ctest --output-on-failure
+
+# The whole suite against a build with AddressSanitizer and
+# UndefinedBehaviorSanitizer (gcc), in build-asan. Any report fails a test:
+# the tests run this build's strata, whose sanitizer exits non-zero.
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+test-sanitize: setup fixtures tools
+	cmake -S . -B build-asan -DSTRATA_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-asan -j2
+	cd build-asan && $(TEST_ENV) $(SANITIZER_ENV) ctest --output-on-failure
+
+# libFuzzer targets (fuzz/), built with clang in build-fuzz. `make fuzz`
+# runs each for FUZZ_SECONDS; a nightly job runs them longer (see
+# doc/robustness.md).
+FUZZ_SECONDS ?= 30
+fuzz-build: setup
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DSTRATA_FUZZ=ON -DSTRATA_TESTS=OFF \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j2
+
+fuzz: fuzz-build
+	fuzz/run.sh $(FUZZ_SECONDS)
 
 readme: build
 	scripts/update-readme.sh

@@ -12,7 +12,11 @@ build_deps=(cmake g++ make pkg-config libarchive-dev libisal-dev libzstd-dev
 # busybox-static is the whole userland of the local base image, since no
 # registry can be pulled from; isal, zstd and tmux serve the tests directly.
 # python3-jsonschema and libxml2-utils validate the SARIF and JUnit reports.
-test_deps=(docker.io skopeo umoci busybox-static isal zstd tmux python3 python3-jsonschema libxml2-utils)
+# clang and its runtime libraries build the libFuzzer targets (make fuzz);
+# xz-utils and bzip2 make the malformed layers tests/malformed_test.cc feeds
+# to strata.
+test_deps=(docker.io skopeo umoci busybox-static isal zstd tmux python3 python3-jsonschema libxml2-utils
+  clang libclang-rt-14-dev xz-utils bzip2)
 # npm fetches Microsoft's SARIF validator (and the SARIF schema it ships);
 # a machine that already has a node toolchain keeps it.
 command -v npm >/dev/null 2>&1 || test_deps+=(npm)

@@ -39,7 +39,8 @@ std::string StatusOf(const json& policy, const std::string& key) {
 
 TEST(Ci, CleanImagePassesTheDefaultPolicy) {
   std::string dir = TempDir();  // No configuration here.
-  RunResult result = RunStrata({"ci", "--format", "json", Corpus("corpus/clean-multistage.oci")}, "", dir);
+  RunResult result =
+      RunStrata({"ci", "--format", "json", Corpus("corpus/clean-multistage.oci")}, "", dir);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   json policy = Policy(result);
   EXPECT_TRUE(policy["passed"]);
@@ -50,7 +51,8 @@ TEST(Ci, CleanImagePassesTheDefaultPolicy) {
 }
 
 TEST(Ci, LeakyImageFailsWithExitOneAndListsWhatFailed) {
-  RunResult result = RunStrata({"audit", "--ci", Corpus("corpus/leaky-app.docker.tar")}, "", TempDir());
+  RunResult result =
+      RunStrata({"audit", "--ci", Corpus("corpus/leaky-app.docker.tar")}, "", TempDir());
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_NE(result.out.find("FAIL  lowest efficiency"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("FAIL  findings"), std::string::npos);
@@ -58,7 +60,8 @@ TEST(Ci, LeakyImageFailsWithExitOneAndListsWhatFailed) {
   EXPECT_NE(result.out.find("Result: FAIL"), std::string::npos);
 
   // Without --ci the same audit reports and exits 0.
-  EXPECT_EQ(RunStrata({"audit", Corpus("corpus/leaky-app.docker.tar")}, "", TempDir()).exit_code, 0);
+  EXPECT_EQ(RunStrata({"audit", Corpus("corpus/leaky-app.docker.tar")}, "", TempDir()).exit_code,
+            0);
 }
 
 TEST(Ci, StrataYamlPolicyAndFlags) {
@@ -71,8 +74,9 @@ TEST(Ci, StrataYamlPolicyAndFlags) {
   EXPECT_EQ(pass.exit_code, 0) << pass.err << pass.out.substr(0, 2000);
   EXPECT_EQ(Policy(pass)["source"], ".strata.yaml");
 
-  RunResult fail = RunStrata({"ci", "--format", "json", "--highest-wasted-bytes", "1MB", Corpus("corpus/leaky-app.oci")},
-                             "", dir);
+  RunResult fail = RunStrata(
+      {"ci", "--format", "json", "--highest-wasted-bytes", "1MB", Corpus("corpus/leaky-app.oci")},
+      "", dir);
   EXPECT_EQ(fail.exit_code, 1);
   EXPECT_EQ(StatusOf(Policy(fail), "highest_wasted_bytes"), "FAIL");
   EXPECT_EQ(Policy(fail)["source"], ".strata.yaml + flags");
@@ -80,7 +84,9 @@ TEST(Ci, StrataYamlPolicyAndFlags) {
   WriteFile(dir + "/.strata.yaml", "policy:\n  lowest_efficiency: 1.5\n");
   RunResult bad = RunStrata({"ci", Corpus("corpus/leaky-app.oci")}, "", dir);
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_EQ(bad.err, "strata: error: .strata.yaml: policy.lowest_efficiency: \"1.5\" is not a fraction between 0 and 1\n");
+  EXPECT_EQ(bad.err,
+            "strata: error: .strata.yaml: policy.lowest_efficiency: \"1.5\" is not a fraction "
+            "between 0 and 1\n");
 }
 
 // A team moving from dive: its .dive-ci, evaluated on dive's own figures
@@ -89,8 +95,9 @@ TEST(Ci, StrataYamlPolicyAndFlags) {
 TEST(Ci, DiveCiFileIsEvaluatedOnDivesFigures) {
   std::string dir = TempDir();
   std::string image = Corpus("public/dive/test-docker-image.tar");
-  WriteFile(dir + "/.dive-ci", "rules:\n  lowestEfficiency: 0.98\n  highestWastedBytes: 20MB\n"
-                               "  highestUserWastedPercent: 0.5\n");
+  WriteFile(dir + "/.dive-ci",
+            "rules:\n  lowestEfficiency: 0.98\n  highestWastedBytes: 20MB\n"
+            "  highestUserWastedPercent: 0.5\n");
   RunResult pass = RunStrata({"ci", "--format", "json", image}, "", dir);
   EXPECT_EQ(pass.exit_code, 0) << pass.err;
   json policy = Policy(pass);
@@ -100,7 +107,8 @@ TEST(Ci, DiveCiFileIsEvaluatedOnDivesFigures) {
   for (const json& check : policy["checks"])
     if (check["key"] == "lowest_efficiency") EXPECT_EQ(check["measured"], "0.9844");
 
-  WriteFile(dir + "/.dive-ci", "rules:\n  lowestEfficiency: 0.99\n  highestUserWastedPercent: 0.48\n");
+  WriteFile(dir + "/.dive-ci",
+            "rules:\n  lowestEfficiency: 0.99\n  highestUserWastedPercent: 0.48\n");
   RunResult fail = RunStrata({"ci", image}, "", dir);
   EXPECT_EQ(fail.exit_code, 1);
   EXPECT_NE(fail.out.find("FAIL  lowest efficiency"), std::string::npos) << fail.out;
@@ -120,9 +128,11 @@ TEST(Ci, UnreadableImageExitsTwo) {
 
 TEST(Ci, SeveralReportsFromOneRun) {
   std::string dir = TempDir();
-  RunResult result = RunStrata({"ci", "--format", "sarif=" + dir + "/r.sarif", "--format", "junit=" + dir + "/r.xml",
-                                "--format", "markdown", "-o", dir + "/r.md", "--format", "json=" + dir + "/r.json",
-                                Corpus("corpus/leaky-app.oci.tar")}, "", dir);
+  RunResult result =
+      RunStrata({"ci", "--format", "sarif=" + dir + "/r.sarif", "--format",
+                 "junit=" + dir + "/r.xml", "--format", "markdown", "-o", dir + "/r.md", "--format",
+                 "json=" + dir + "/r.json", Corpus("corpus/leaky-app.oci.tar")},
+                "", dir);
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_EQ(result.out, "");
   EXPECT_NE(ReadFileText(dir + "/r.md").find("policy failed"), std::string::npos);
@@ -130,31 +140,38 @@ TEST(Ci, SeveralReportsFromOneRun) {
   EXPECT_EQ(json::parse(ReadFileText(dir + "/r.sarif"))["version"], "2.1.0");
   EXPECT_NE(ReadFileText(dir + "/r.xml").find("<testsuites"), std::string::npos);
 
-  RunResult twice = RunStrata({"ci", "--format", "json", "--format", "sarif", Corpus("corpus/leaky-app.oci.tar")});
+  RunResult twice = RunStrata(
+      {"ci", "--format", "json", "--format", "sarif", Corpus("corpus/leaky-app.oci.tar")});
   EXPECT_EQ(twice.exit_code, 2);
   EXPECT_NE(twice.err.find("only one report can go to standard output"), std::string::npos);
-  EXPECT_EQ(RunStrata({"history", "--format", "sarif", Corpus("corpus/leaky-app.oci.tar")}).exit_code, 2);
+  EXPECT_EQ(
+      RunStrata({"history", "--format", "sarif", Corpus("corpus/leaky-app.oci.tar")}).exit_code, 2);
 }
 
 TEST(Ci, SarifValidatesAgainstTheSchemaAndGithubRules) {
   if (SarifTools().empty()) GTEST_SKIP() << "STRATA_SARIF_TOOLS is not set; run `make test`";
   std::string dir = TempDir();
-  for (const char* image : {"corpus/leaky-app.oci", "corpus/clean-multistage.docker.tar", "corpus/churn.oci.tar"}) {
+  for (const char* image :
+       {"corpus/leaky-app.oci", "corpus/clean-multistage.docker.tar", "corpus/churn.oci.tar"}) {
     std::string sarif = dir + "/" + std::string(image).substr(7) + ".sarif";
     RunResult result = RunStrata({"audit", "--format", "sarif", "-o", sarif, Corpus(image)});
     ASSERT_EQ(result.exit_code, 0) << result.err;
 
     std::string output;
-    int schema = RunShell("/usr/bin/python3 -c 'import json, sys, jsonschema\n"
-                          "schema = json.load(open(sys.argv[1]))\n"
-                          "errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(json.load(open(sys.argv[2]))))\n"
-                          "[print(e.message) for e in errors]\nsys.exit(1 if errors else 0)' '" +
-                              SarifTools() + "/sarif-2.1.0.json' '" + sarif + "'",
-                          &output);
+    int schema = RunShell(
+        "/usr/bin/python3 -c 'import json, sys, jsonschema\n"
+        "schema = json.load(open(sys.argv[1]))\n"
+        "errors = "
+        "list(jsonschema.validators.validator_for(schema)(schema).iter_errors(json.load(open(sys."
+        "argv[2]))))\n"
+        "[print(e.message) for e in errors]\nsys.exit(1 if errors else 0)' '" +
+            SarifTools() + "/sarif-2.1.0.json' '" + sarif + "'",
+        &output);
     EXPECT_EQ(schema, 0) << image << ": " << output;
 
-    RunShell("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 '" + SarifTools() + "/Sarif.Multitool' validate '" + sarif +
-                 "' --rule-kind 'Gh;Sarif' -o '" + sarif + ".log'",
+    RunShell("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 '" + SarifTools() +
+                 "/Sarif.Multitool' validate '" + sarif + "' --rule-kind 'Gh;Sarif' -o '" + sarif +
+                 ".log'",
              &output);
     EXPECT_EQ(output.find(": error "), std::string::npos) << image << ": " << output;
     EXPECT_NE(output.find("Analysis completed successfully"), std::string::npos) << output;
@@ -177,23 +194,28 @@ TEST(Ci, SarifValidatorCatchesABrokenReport) {
   report["runs"][0]["results"][0]["level"] = "severe";
   WriteFile(dir + "/bad.sarif", report.dump());
   std::string output;
-  int status = RunShell("/usr/bin/python3 -c 'import json, sys, jsonschema\n"
-                        "schema = json.load(open(sys.argv[1]))\n"
-                        "sys.exit(1 if list(jsonschema.validators.validator_for(schema)(schema).iter_errors(json.load(open(sys.argv[2])))) else 0)' '" +
-                            SarifTools() + "/sarif-2.1.0.json' '" + dir + "/bad.sarif'",
-                        &output);
+  int status = RunShell(
+      "/usr/bin/python3 -c 'import json, sys, jsonschema\n"
+      "schema = json.load(open(sys.argv[1]))\n"
+      "sys.exit(1 if "
+      "list(jsonschema.validators.validator_for(schema)(schema).iter_errors(json.load(open(sys."
+      "argv[2])))) else 0)' '" +
+          SarifTools() + "/sarif-2.1.0.json' '" + dir + "/bad.sarif'",
+      &output);
   EXPECT_EQ(status, 1) << output;
 }
 
 TEST(Ci, JunitValidatesAgainstTheSchema) {
   std::string dir = TempDir();
   std::string schema = std::string(STRATA_SOURCE_DIR) + "/tests/schemas/junit.xsd";
-  for (const char* image : {"corpus/leaky-app.oci", "corpus/clean-multistage.oci", "corpus/churn.docker.tar"}) {
+  for (const char* image :
+       {"corpus/leaky-app.oci", "corpus/clean-multistage.oci", "corpus/churn.docker.tar"}) {
     std::string xml = dir + "/" + std::string(image).substr(7) + ".xml";
     RunResult result = RunStrata({"audit", "--format", "junit=" + xml, Corpus(image)});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     std::string output;
-    EXPECT_EQ(RunShell("xmllint --noout --schema '" + schema + "' '" + xml + "'", &output), 0) << output;
+    EXPECT_EQ(RunShell("xmllint --noout --schema '" + schema + "' '" + xml + "'", &output), 0)
+        << output;
   }
   std::string xml = ReadFileText(dir + "/leaky-app.oci.xml");
   EXPECT_NE(xml.find("classname=\"strata.policy\" name=\"lowest efficiency\""), std::string::npos);

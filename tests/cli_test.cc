@@ -102,14 +102,16 @@ TEST(Cli, JsonOutputsFollowTheirSchemas) {
 }
 
 TEST(Cli, StandardInputIsRead) {
-  RunResult piped = RunStrata({"audit", "--format", "json", "-"}, CorpusImage("leaky-app.docker.tar"));
+  RunResult piped =
+      RunStrata({"audit", "--format", "json", "-"}, CorpusImage("leaky-app.docker.tar"));
   RunResult direct = RunStrata({"audit", "--format", "json", CorpusImage("leaky-app.docker.tar")});
   ASSERT_EQ(piped.exit_code, 0) << piped.err;
   EXPECT_EQ(json::parse(piped.out)["summary"], json::parse(direct.out)["summary"]);
 }
 
 TEST(Cli, LayersOfOneLayer) {
-  RunResult result = RunStrata({"layers", "--layer", "8", "--format", "json", CorpusImage("leaky-app.oci")});
+  RunResult result =
+      RunStrata({"layers", "--layer", "8", "--format", "json", CorpusImage("leaky-app.oci")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   json report = json::parse(result.out);
   ASSERT_EQ(report["layers"].size(), 1u);
@@ -149,20 +151,24 @@ TEST(Cli, PlainTarIsNotAnImage) {
   WriteFile(dir + "/notes.txt", "hello\n");
   std::string path = dir + "/plain.tar";
   ASSERT_EQ(system(("tar -C " + dir + " -cf " + path + " notes.txt").c_str()), 0);
-  ExpectOneErrorLine(RunStrata({"audit", path}), "is not a container image: no manifest.json or index.json (it holds notes.txt)");
+  ExpectOneErrorLine(
+      RunStrata({"audit", path}),
+      "is not a container image: no manifest.json or index.json (it holds notes.txt)");
 }
 
 TEST(Cli, InvalidIndexJson) {
   std::string layout = CopyLayout("clean-multistage.oci");
   WriteFile(layout + "/index.json", "{not json");
-  ExpectOneErrorLine(RunStrata({"audit", layout}), "index.json in " + layout + " is not valid JSON");
+  ExpectOneErrorLine(RunStrata({"audit", layout}),
+                     "index.json in " + layout + " is not valid JSON");
 }
 
 TEST(Cli, MissingLayerBlob) {
   std::string layout = CopyLayout("clean-multistage.oci");
   std::string digest = Manifest(layout)["layers"][0]["digest"];
   fs::remove(BlobPath(layout, digest));
-  ExpectOneErrorLine(RunStrata({"audit", layout}), "layer blob blobs/sha256/" + digest.substr(7) + " in");
+  ExpectOneErrorLine(RunStrata({"audit", layout}),
+                     "layer blob blobs/sha256/" + digest.substr(7) + " in");
 }
 
 TEST(Cli, LayerBlobDigestMismatch) {
@@ -170,12 +176,15 @@ TEST(Cli, LayerBlobDigestMismatch) {
   std::string layout = CopyLayout("clean-multistage.oci");
   std::string digest = Manifest(layout)["layers"][1]["digest"];
   std::string blob = BlobPath(layout, digest);
-  ASSERT_EQ(system(("zcat " + blob + " | gzip -1 > " + blob + ".new && mv " + blob + ".new " + blob).c_str()), 0);
+  ASSERT_EQ(system(("zcat " + blob + " | gzip -1 > " + blob + ".new && mv " + blob + ".new " + blob)
+                       .c_str()),
+            0);
   ExpectOneErrorLine(RunStrata({"audit", layout}), "bytes but its descriptor says");
   int64_t size = static_cast<int64_t>(fs::file_size(blob));
   EditManifest(layout, [size](json& manifest) { manifest["layers"][1]["size"] = size; });
-  ExpectOneErrorLine(RunStrata({"audit", layout}),
-                     "layer 2 (" + digest.substr(0, 19) + "): blob digest mismatch: the manifest says " + digest);
+  ExpectOneErrorLine(
+      RunStrata({"audit", layout}),
+      "layer 2 (" + digest.substr(0, 19) + "): blob digest mismatch: the manifest says " + digest);
 }
 
 TEST(Cli, CorruptLayerData) {
@@ -208,7 +217,10 @@ TEST(Cli, DeeplyNestedJsonIsRefusedNotACrash) {
 
 TEST(Cli, FieldsOfTheWrongTypeAreInvalidNotInternal) {
   std::string layout = CopyLayout("clean-multistage.oci");
-  EditConfig(layout, [](json& config) { config["history"][0]["empty_layer"] = "yes"; config["config"]["User"] = 7; });
+  EditConfig(layout, [](json& config) {
+    config["history"][0]["empty_layer"] = "yes";
+    config["config"]["User"] = 7;
+  });
   RunResult result = RunStrata({"audit", layout});
   EXPECT_EQ(result.err.find("internal error"), std::string::npos) << result.err;
 
@@ -223,7 +235,8 @@ TEST(Cli, FieldsOfTheWrongTypeAreInvalidNotInternal) {
 TEST(Cli, PipesAndFifosAreReadLikeStandardInput) {
   std::string fifo = TempDir() + "/image.fifo";
   ASSERT_EQ(system(("mkfifo " + fifo).c_str()), 0);
-  std::string command = "cat '" + CorpusImage("clean-multistage.docker.tar") + "' > '" + fifo + "' &";
+  std::string command =
+      "cat '" + CorpusImage("clean-multistage.docker.tar") + "' > '" + fifo + "' &";
   ASSERT_EQ(system(command.c_str()), 0);
   RunResult result = RunStrata({"history", fifo});
   EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -243,14 +256,18 @@ TEST(Cli, ReportsNeverOverwriteTheImage) {
   std::string copy = TempDir() + "/image.tar";
   fs::copy_file(CorpusImage("clean-multistage.docker.tar"), copy);
   std::string before = ReadFileText(copy);
-  ExpectOneErrorLine(RunStrata({"audit", "--format", "json=" + copy, copy}), "refusing to write the json report over the image itself");
+  ExpectOneErrorLine(RunStrata({"audit", "--format", "json=" + copy, copy}),
+                     "refusing to write the json report over the image itself");
   EXPECT_EQ(ReadFileText(copy), before);
 }
 
 TEST(Cli, PlatformOfASinglePlatformImageIsChecked) {
-  ExpectOneErrorLine(RunStrata({"audit", "--platform", "linux/arm64", CorpusImage("clean-multistage.oci")}),
-                     "is linux/amd64, not linux/arm64");
-  EXPECT_EQ(RunStrata({"audit", "--platform", "linux/amd64", CorpusImage("clean-multistage.oci")}).exit_code, 0);
+  ExpectOneErrorLine(
+      RunStrata({"audit", "--platform", "linux/arm64", CorpusImage("clean-multistage.oci")}),
+      "is linux/amd64, not linux/arm64");
+  EXPECT_EQ(RunStrata({"audit", "--platform", "linux/amd64", CorpusImage("clean-multistage.oci")})
+                .exit_code,
+            0);
 }
 
 TEST(Cli, LimitsNameThemselvesAndTheirFlag) {
@@ -260,11 +277,13 @@ TEST(Cli, LimitsNameThemselvesAndTheirFlag) {
                      "an entry's path is longer than 50 bytes; raise --max-path-bytes to read it");
   ExpectOneErrorLine(RunStrata({"audit", "--max-layer-bytes", "1MB", CorpusImage("leaky-app.oci")}),
                      "expands to more than 1000000 bytes; raise --max-layer-bytes to read it");
-  EXPECT_EQ(RunStrata({"audit", "--max-entries", "100000", CorpusImage("leaky-app.oci")}).exit_code, 0);
+  EXPECT_EQ(RunStrata({"audit", "--max-entries", "100000", CorpusImage("leaky-app.oci")}).exit_code,
+            0);
 }
 
 TEST(Cli, LayerZeroIsAUsageError) {
-  EXPECT_EQ(RunStrata({"layers", "--layer", "0", CorpusImage("clean-multistage.oci")}).exit_code, 2);
+  EXPECT_EQ(RunStrata({"layers", "--layer", "0", CorpusImage("clean-multistage.oci")}).exit_code,
+            2);
 }
 
 TEST(Cli, ConfigWithoutDiffIds) {
@@ -286,8 +305,11 @@ TEST(Cli, HistoryThatDoesNotMatchTheLayersWarns) {
   });
   RunResult result = RunStrata({"history", layout});
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.err.find("strata: warning: the history has 7 steps that made layers but the image has 8 layers"),
-            std::string::npos) << result.err;
+  EXPECT_NE(
+      result.err.find(
+          "strata: warning: the history has 7 steps that made layers but the image has 8 layers"),
+      std::string::npos)
+      << result.err;
 }
 
 TEST(Cli, ConfigDigestMismatch) {
@@ -310,7 +332,8 @@ namespace {
 TEST(CliRules, RulesCommandListsEveryRule) {
   RunResult table = RunStrata({"rules"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  for (const char* id : {"secret-env-file", "secret-github-token", "package-cache", "runs-as-root", "cleanup-in-later-layer"})
+  for (const char* id : {"secret-env-file", "secret-github-token", "package-cache", "runs-as-root",
+                         "cleanup-in-later-layer"})
     EXPECT_NE(table.out.find(id), std::string::npos) << id;
   RunResult json_out = RunStrata({"rules", "--format", "json"});
   EXPECT_EQ(nlohmann::json::parse(json_out.out)["schema"], "strata.rules/v1");
@@ -338,15 +361,17 @@ TEST(CliRules, ConfigFileIsReadAndMistakesAreOneLine) {
   EXPECT_EQ(nlohmann::json::parse(result.out)["findings"].size(), 0u);
 
   WriteFile(dir + "/bad.yaml", "rules:\n  disabel: [x]\n");
-  RunResult bad = RunStrata({"audit", "--config", dir + "/bad.yaml", CorpusImage("clean-multistage.oci")});
+  RunResult bad =
+      RunStrata({"audit", "--config", dir + "/bad.yaml", CorpusImage("clean-multistage.oci")});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "strata: error: " + dir + "/bad.yaml: rules: unknown key \"disabel\"\n");
 }
 
 TEST(CliRules, BaseImageOptionMarksItsLayers) {
   // leaky-app and churn share the busybox base layer.
-  RunResult result = RunStrata({"audit", "--format", "json", "--base", CorpusImage("churn.docker.tar"),
-                                CorpusImage("leaky-app.docker.tar")});
+  RunResult result =
+      RunStrata({"audit", "--format", "json", "--base", CorpusImage("churn.docker.tar"),
+                 CorpusImage("leaky-app.docker.tar")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   nlohmann::json report = nlohmann::json::parse(result.out);
   EXPECT_EQ(report["base_image"]["layers"], 1);

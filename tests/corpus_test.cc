@@ -35,14 +35,16 @@ std::string Fingerprint(const Analysis& analysis) {
                         s.restored_files, s.removed_paths, s.removed_bytes, s.wasted_bytes);
   }
   for (const WasteItem& item : analysis.waste)
-    text += fmt::format("waste {} {} {} {} {}\n", item.path, item.layer, item.by_layer, item.size, item.removed);
+    text += fmt::format("waste {} {} {} {} {}\n", item.path, item.layer, item.by_layer, item.size,
+                        item.removed);
   text += fmt::format("dive {} {} {}\n", analysis.dive.efficiency, analysis.dive.wasted_bytes,
                       analysis.dive.user_size);
-  FileTree::Walk(analysis.merge.tree().root(), "", [&text](const FileNode* node, const std::string& path) {
-    text += fmt::format("{} {} {:o} {}:{} {} {}\n", path, EntryKindName(node->kind()), node->mode(),
-                        node->uid(), node->gid(), node->size(),
-                        node->entry != nullptr ? node->entry->link : "");
-  });
+  FileTree::Walk(
+      analysis.merge.tree().root(), "", [&text](const FileNode* node, const std::string& path) {
+        text += fmt::format("{} {} {:o} {}:{} {} {}\n", path, EntryKindName(node->kind()),
+                            node->mode(), node->uid(), node->gid(), node->size(),
+                            node->entry != nullptr ? node->entry->link : "");
+      });
   return text;
 }
 
@@ -141,7 +143,8 @@ TEST(Corpus, ArchiveWithSeveralImagesNeedsAReference) {
     AnalyzePath(path);
     FAIL() << "expected an error";
   } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find("choices: bazel/v1/tarball:test_image_1"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("choices: bazel/v1/tarball:test_image_1"),
+              std::string::npos)
         << error.what();
   }
   Analysis first = AnalyzePath("docker-archive:" + path + ":bazel/v1/tarball:test_image_1");
@@ -180,7 +183,8 @@ Audited Audit(const std::string& path) {
   return audited;
 }
 
-const Finding* FindFinding(const RuleResults& rules, const std::string& rule, const std::string& path) {
+const Finding* FindFinding(const RuleResults& rules, const std::string& rule,
+                           const std::string& path) {
   for (const Finding& finding : rules.findings)
     if (finding.rule_id == rule && finding.path == path) return &finding;
   return nullptr;
@@ -200,7 +204,8 @@ struct Planted {
 const Planted kLeakyApp[] = {
     {"package-cache", "var/lib/apt/lists", 2, "dd if=/dev/urandom", 3},
     {"package-cache", "var/cache/apt", 2, "dd if=/dev/urandom", 0},
-    {"cleanup-in-later-layer", "var/lib/apt/lists/deb.example.org_dists_stable_main_binary-amd64_Packages", 3,
+    {"cleanup-in-later-layer",
+     "var/lib/apt/lists/deb.example.org_dists_stable_main_binary-amd64_Packages", 3,
      "rm -rf /var/lib/apt/lists", 0},
     {"build-tool", "usr/bin/wget", 4, "ln -s /bin/busybox /usr/bin/wget", 0},
     {"build-tool", "usr/bin/make", 4, "ln -s /bin/busybox /usr/bin/make", 0},
@@ -225,10 +230,12 @@ TEST(CorpusFindings, LeakyAppPlantedProblemsInEveryFormat) {
     for (const Planted& planted : kLeakyApp) {
       const Finding* finding = FindFinding(audited.rules, planted.rule, planted.path);
       ASSERT_NE(finding, nullptr) << suffix << ": no " << planted.rule << " at /" << planted.path;
-      EXPECT_EQ(finding->layer + 1, planted.layer) << suffix << " " << planted.rule << " " << planted.path;
+      EXPECT_EQ(finding->layer + 1, planted.layer)
+          << suffix << " " << planted.rule << " " << planted.path;
       EXPECT_NE(finding->created_by.find(planted.step), std::string::npos)
           << suffix << " " << planted.rule << ": " << finding->created_by;
-      EXPECT_EQ(finding->removed_by + 1, planted.removed_in) << suffix << " " << planted.rule << " " << planted.path;
+      EXPECT_EQ(finding->removed_by + 1, planted.removed_in)
+          << suffix << " " << planted.rule << " " << planted.path;
       EXPECT_FALSE(finding->base) << planted.rule;
     }
   }
@@ -237,8 +244,8 @@ TEST(CorpusFindings, LeakyAppPlantedProblemsInEveryFormat) {
 TEST(CorpusFindings, LeakyAppSecretsAreRedacted) {
   Audited audited = Audit(Corpus("corpus/leaky-app.oci"));
   std::string report = AuditJson(audited.analysis, &audited.rules).dump();
-  for (const char* secret : {"R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw", "Tr0ub4dor-and-3", "correct-horse-battery",
-                             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzK9fQ2hT4u"})
+  for (const char* secret : {"R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw", "Tr0ub4dor-and-3",
+                             "correct-horse-battery", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzK9fQ2hT4u"})
     EXPECT_EQ(report.find(secret), std::string::npos) << secret;
 }
 
@@ -246,7 +253,8 @@ TEST(CorpusFindings, CleanMultistageHasNothingOfMediumOrAbove) {
   for (const char* suffix : {".docker.tar", ".docker25.tar", ".oci", ".oci.tar", ".zstd.oci.tar"}) {
     Audited audited = Audit(Corpus(std::string("corpus/clean-multistage") + suffix));
     for (const Finding& finding : audited.rules.findings)
-      EXPECT_LT(finding.severity, Severity::kMedium) << suffix << ": " << finding.rule_id << " /" << finding.path;
+      EXPECT_LT(finding.severity, Severity::kMedium)
+          << suffix << ": " << finding.rule_id << " /" << finding.path;
   }
 }
 
@@ -278,8 +286,10 @@ TEST_P(CorpusRefusals, NotAnImageGivesOneClearLineAndExitTwo) {
 INSTANTIATE_TEST_SUITE_P(
     Files, CorpusRefusals,
     ::testing::Values(
-        Refusal{"public/dive/test-gzip-image.tar", "is not a container image: no manifest.json or index.json (it holds README.md)"},
-        Refusal{"public/go-containerregistry/null_manifest.tar", "holds null instead of a list of images"},
+        Refusal{"public/dive/test-gzip-image.tar",
+                "is not a container image: no manifest.json or index.json (it holds README.md)"},
+        Refusal{"public/go-containerregistry/null_manifest.tar",
+                "holds null instead of a list of images"},
         Refusal{"public/go-containerregistry/no_manifest.tar", "from before Engine 1.10"},
         Refusal{"public/go-containerregistry/test_bundle.tar", "holds 2 images"}));
 

@@ -54,7 +54,8 @@ TEST(Export, SquashMatchesUmociUnpack) {
   REQUIRE_FIXTURES();
   for (const char* name : {"semantics", "removed", "multi"}) {
     std::string out = TempDir() + "/rootfs";
-    RunResult result = RunStrata({"export", "--keep-setuid", FixturesDir() + "/" + name + ".oci", out});
+    RunResult result =
+        RunStrata({"export", "--keep-setuid", FixturesDir() + "/" + name + ".oci", out});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     ExpectSameTree(WalkDisk(FixturesDir() + "/" + name + ".rootfs"), WalkDisk(out), name);
   }
@@ -64,8 +65,8 @@ TEST(Export, SquashOfTheChurnCorpusImageMatchesUmoci) {
   std::string work = TempDir();
   std::string layout = CorpusDir() + "/corpus/churn.oci";
   std::string output;
-  ASSERT_EQ(RunShell("cp -r '" + layout + "' '" + work + "/layout' && umoci unpack --image '" + work +
-                         "/layout:corpus/churn:1' '" + work + "/bundle'",
+  ASSERT_EQ(RunShell("cp -r '" + layout + "' '" + work + "/layout' && umoci unpack --image '" +
+                         work + "/layout:corpus/churn:1' '" + work + "/bundle'",
                      &output),
             0)
       << output;
@@ -89,21 +90,31 @@ TEST(Export, LayerAsTarStreamListsLikeTheLayerItself) {
   std::string image = FixturesDir() + "/semantics.docker25.tar";
   std::string output;
   // The third layer's blob, straight from the archive.
-  ASSERT_EQ(RunShell("cd '" + dir + "' && tar -xf '" + image + "' manifest.json && tar -xf '" + image +
-                         "' $(python3 -c 'import json;print(json.load(open(\"manifest.json\"))[0][\"Layers\"][2])') && "
-                         "mv blobs/sha256/* layer.tar",
+  ASSERT_EQ(
+      RunShell("cd '" + dir + "' && tar -xf '" + image + "' manifest.json && tar -xf '" + image +
+                   "' $(python3 -c 'import "
+                   "json;print(json.load(open(\"manifest.json\"))[0][\"Layers\"][2])') && "
+                   "mv blobs/sha256/* layer.tar",
+               &output),
+      0)
+      << output;
+  ASSERT_EQ(RunShell("cd '" + dir + "' && '" + std::string(STRATA_BINARY) +
+                         "' export -q --layer 3 '" + image + "' - > ours.tar",
                      &output),
             0)
       << output;
-  ASSERT_EQ(RunShell("cd '" + dir + "' && '" + std::string(STRATA_BINARY) + "' export -q --layer 3 '" + image +
-                         "' - > ours.tar",
-                     &output),
-            0)
-      << output;
-  std::string listing = "tar -tv --numeric-owner -f {} | awk '{print $1, $2, $3, $6}' | sed 's#/$##; s#^\\./##' | sort";
+  std::string listing =
+      "tar -tv --numeric-owner -f {} | awk '{print $1, $2, $3, $6}' | sed 's#/$##; s#^\\./##' | "
+      "sort";
   std::string theirs, ours;
-  RunShell("cd '" + dir + "' && tar -tv --numeric-owner -f layer.tar | awk '{print $1, $2, $3, $6}' | sed 's#/$##; s# \\./# #' | sort", &theirs);
-  RunShell("cd '" + dir + "' && tar -tv --numeric-owner -f ours.tar | awk '{print $1, $2, $3, $6}' | sed 's#/$##; s# \\./# #' | sort", &ours);
+  RunShell("cd '" + dir +
+               "' && tar -tv --numeric-owner -f layer.tar | awk '{print $1, $2, $3, $6}' | sed "
+               "'s#/$##; s# \\./# #' | sort",
+           &theirs);
+  RunShell("cd '" + dir +
+               "' && tar -tv --numeric-owner -f ours.tar | awk '{print $1, $2, $3, $6}' | sed "
+               "'s#/$##; s# \\./# #' | sort",
+           &ours);
   EXPECT_FALSE(theirs.empty());
   EXPECT_EQ(ours, theirs);
 }
@@ -112,7 +123,8 @@ TEST(Export, NeverOverwritesUnlessAsked) {
   REQUIRE_FIXTURES();
   std::string out = TempDir() + "/rootfs";
   ASSERT_EQ(RunStrata({"export", FixturesDir() + "/multi.oci", out}).exit_code, 0);
-  ExpectOneErrorLine(RunStrata({"export", FixturesDir() + "/multi.oci", out}), "exists; pass --overwrite to replace it");
+  ExpectOneErrorLine(RunStrata({"export", FixturesDir() + "/multi.oci", out}),
+                     "exists; pass --overwrite to replace it");
   EXPECT_EQ(RunStrata({"export", "--overwrite", FixturesDir() + "/multi.oci", out}).exit_code, 0);
 }
 
@@ -121,10 +133,13 @@ TEST(Export, HostileLayerCannotWriteOutsideTheTarget) {
   std::string outside = dir + "/outside";
   fs::create_directories(outside);
   std::string image = WriteImage(dir + "/image", {{
-      {"evil", '2', "", "", 0777, 0}, {"a", '0', "fine"},
-  }, {
-      {"evil", '2', "", outside}, {"evil/owned", '0', "pwned"},
-  }});
+                                                      {"evil", '2', "", "", 0777, 0},
+                                                      {"a", '0', "fine"},
+                                                  },
+                                                  {
+                                                      {"evil", '2', "", outside},
+                                                      {"evil/owned", '0', "pwned"},
+                                                  }});
   // The symlink in the layer points outside; the file beneath it must not
   // land there.
   RunResult result = RunStrata({"export", "--layer", "2", image, dir + "/out"});
@@ -140,7 +155,8 @@ TEST(Export, HostileLayerCannotWriteOutsideTheTarget) {
 
 TEST(Export, PathsWithDotDotAreNotWrittenOutside) {
   std::string dir = TempDir();
-  std::string image = WriteImage(dir + "/image", {{{"../../escape.txt", '0', "x"}, {"ok.txt", '0', "y"}}});
+  std::string image =
+      WriteImage(dir + "/image", {{{"../../escape.txt", '0', "x"}, {"ok.txt", '0', "y"}}});
   RunResult result = RunStrata({"export", "--layer", "1", image, dir + "/out/deeper"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_FALSE(fs::exists(dir + "/escape.txt"));
@@ -151,21 +167,24 @@ TEST(Export, PathsWithDotDotAreNotWrittenOutside) {
 
 TEST(Cat, RemovedFileIsReadFromTheLayerThatStoresIt) {
   std::string image = CorpusDir() + "/corpus/leaky-app.oci";
-  ExpectOneErrorLine(RunStrata({"cat", image, "/app/.env"}),
-                     "/app/.env was removed in layer 8; layer 6 still stores it: read it with --layer 6");
+  ExpectOneErrorLine(
+      RunStrata({"cat", image, "/app/.env"}),
+      "/app/.env was removed in layer 8; layer 6 still stores it: read it with --layer 6");
   RunResult result = RunStrata({"cat", "--layer", "6", image, "/app/.env"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(result.out, ReadFileText(std::string(STRATA_SOURCE_DIR) + "/../shared/images/src/leaky-app/.env"));
+  EXPECT_EQ(result.out,
+            ReadFileText(std::string(STRATA_SOURCE_DIR) + "/../shared/images/src/leaky-app/.env"));
 }
 
 TEST(Cat, FilesEqualWhatUmociUnpacked) {
   REQUIRE_FIXTURES();
   std::string rootfs = FixturesDir() + "/semantics.rootfs";
-  for (const char* path : {"s/rewrite.txt", "s/links/target.txt", "s/links/hard-same", "s/links/soft",
-                           "s/f2d/inside.txt", "s/gone/new.txt", "s/names/with space.txt",
-                           "bin/busybox"}) {
+  for (const char* path :
+       {"s/rewrite.txt", "s/links/target.txt", "s/links/hard-same", "s/links/soft",
+        "s/f2d/inside.txt", "s/gone/new.txt", "s/names/with space.txt", "bin/busybox"}) {
     for (const char* format : {".oci", ".docker.tar", ".zstd.oci.tar"}) {
-      RunResult result = RunStrata({"cat", FixturesDir() + "/semantics" + format, std::string("/") + path});
+      RunResult result =
+          RunStrata({"cat", FixturesDir() + "/semantics" + format, std::string("/") + path});
       ASSERT_EQ(result.exit_code, 0) << path << format << ": " << result.err;
       EXPECT_EQ(result.out, ReadFileText(rootfs + "/" + path)) << path << format;
     }
@@ -181,10 +200,13 @@ TEST(Cat, AbsoluteSymlinksResolveInsideTheImage) {
 
 TEST(Cat, ClearErrors) {
   std::string image = CorpusDir() + "/corpus/leaky-app.oci";
-  ExpectOneErrorLine(RunStrata({"cat", image, "/nope/nothing"}), "/nope/nothing: no such file in the image");
+  ExpectOneErrorLine(RunStrata({"cat", image, "/nope/nothing"}),
+                     "/nope/nothing: no such file in the image");
   ExpectOneErrorLine(RunStrata({"cat", image, "/app/src"}), "/app/src: is a directory");
-  ExpectOneErrorLine(RunStrata({"cat", "--layer", "9", image, "/app/.env"}), "--layer 9 is out of range");
-  ExpectOneErrorLine(RunStrata({"cat", "--layer", "2", image, "/app/.env"}), "layer 2 does not store it");
+  ExpectOneErrorLine(RunStrata({"cat", "--layer", "9", image, "/app/.env"}),
+                     "--layer 9 is out of range");
+  ExpectOneErrorLine(RunStrata({"cat", "--layer", "2", image, "/app/.env"}),
+                     "layer 2 does not store it");
 }
 
 TEST(Ls, ListsLikeLsOnTheUnpackedTree) {
@@ -219,8 +241,12 @@ TEST(FindCli, SameAnswersAsGnuFindOnTheUnpackedTree) {
   std::string image = testing::FixturesDir() + "/semantics.oci";
   std::string rootfs = testing::FixturesDir() + "/semantics.rootfs";
   const std::vector<std::vector<std::string>> cases = {
-      {"-name", "*.txt"}, {"/s", "-type", "l"}, {"-perm", "-4000"}, {"/s", "-type", "d", "-name", "*e*"},
-      {"/s/links", "!", "-type", "l"}, {"/s", "-size", "+0", "-type", "f", "-o", "-type", "p"}};
+      {"-name", "*.txt"},
+      {"/s", "-type", "l"},
+      {"-perm", "-4000"},
+      {"/s", "-type", "d", "-name", "*e*"},
+      {"/s/links", "!", "-type", "l"},
+      {"/s", "-size", "+0", "-type", "f", "-o", "-type", "p"}};
   for (const std::vector<std::string>& args : cases) {
     std::vector<std::string> command = {"find", image};
     command.insert(command.end(), args.begin(), args.end());
@@ -228,7 +254,8 @@ TEST(FindCli, SameAnswersAsGnuFindOnTheUnpackedTree) {
     ASSERT_EQ(ours.exit_code, 0) << ours.err;
 
     std::string start = args[0].starts_with("/") ? args[0] : "/";
-    std::string gnu = "cd '" + rootfs + "' && LC_ALL=C find '." + (start == "/" ? std::string() : start) + "'";
+    std::string gnu =
+        "cd '" + rootfs + "' && LC_ALL=C find '." + (start == "/" ? std::string() : start) + "'";
     for (size_t i = start == "/" ? 0 : 1; i < args.size(); ++i) gnu += " '" + args[i] + "'";
     gnu += " | sed 's#^\\.##; s#^$#/#' | LC_ALL=C sort";
     std::string theirs;
@@ -246,7 +273,8 @@ TEST(FindCli, RemovedLayerAndPrint0) {
   EXPECT_EQ(removed.out, "/app/.env\n");
   testing::RunResult layer = testing::RunStrata({"find", "--layer", "4", image, "-type", "l"});
   EXPECT_EQ(layer.out, "/usr/bin/make\n/usr/bin/wget\n");
-  testing::RunResult zero = testing::RunStrata({"find", image, "/app/src", "-type", "f", "-print0"});
+  testing::RunResult zero =
+      testing::RunStrata({"find", image, "/app/src", "-type", "f", "-print0"});
   EXPECT_EQ(zero.out, std::string("/app/src/index.html\0/app/src/server.js\0", 39));
   testing::RunResult bad = testing::RunStrata({"find", image, "-bogus"});
   EXPECT_EQ(bad.exit_code, 2);

@@ -88,7 +88,8 @@ TEST(Fixtures, RemovedFilesAreWasteAndDiveMissesTheRemovedTree) {
   // dive counts the two files (each seen as file, then whiteout) but not
   // the tree, whose whiteout is the only leaf at its path.
   EXPECT_EQ(analysis.dive.wasted_bytes, 2 * 1048576 + 1048576);
-  EXPECT_EQ(analysis.merge.tree().Find("r/keep.txt")->size(), analysis.layers[2].summary.content_bytes);
+  EXPECT_EQ(analysis.merge.tree().Find("r/keep.txt")->size(),
+            analysis.layers[2].summary.content_bytes);
 }
 
 TEST(Fixtures, EveryFormatAgrees) {
@@ -148,7 +149,8 @@ TEST(Fixtures, PlatformIsChosenFromTheIndex) {
       ADD_FAILURE() << "expected an error";
     } catch (const Error& error) {
       // The attestation entry is neither chosen nor offered.
-      EXPECT_NE(std::string(error.what()).find("(it has: linux/amd64, linux/arm64/v8)"), std::string::npos)
+      EXPECT_NE(std::string(error.what()).find("(it has: linux/amd64, linux/arm64/v8)"),
+                std::string::npos)
           << error.what();
     }
   }

@@ -104,7 +104,8 @@ TEST_F(MergeTest, FileReplacedByDirectoryAndBack) {
   // Both the first file and the child are stored but gone, and removed:
   // neither path holds that content any more.
   EXPECT_EQ(DroppedBytes(), 12 + 1);
-  for (const DroppedFile& dropped : merge_.dropped()) EXPECT_TRUE(dropped.removed) << dropped.entry->path;
+  for (const DroppedFile& dropped : merge_.dropped())
+    EXPECT_TRUE(dropped.removed) << dropped.entry->path;
   ASSERT_NE(ChangeOf(2, "p/child"), nullptr);
   EXPECT_EQ(ChangeOf(2, "p/child")->kind, ChangeKind::kRemoved);
 }

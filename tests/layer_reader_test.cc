@@ -138,8 +138,8 @@ TEST(LayerReader, EmptyLayerHasNoEntries) {
 }
 
 TEST(LayerReader, WhiteoutsAreDecoded) {
-  LayerContents layer = ReadTar(MakeTar({{"a/.wh.gone", '0'}, {"a/.wh..wh..opq", '0'},
-                                          {".wh.top", '0'}, {"a/.wh..wh.plnk", '0'}}));
+  LayerContents layer = ReadTar(MakeTar(
+      {{"a/.wh.gone", '0'}, {"a/.wh..wh..opq", '0'}, {".wh.top", '0'}, {"a/.wh..wh.plnk", '0'}}));
   ASSERT_EQ(layer.entries.size(), 3u);
   EXPECT_EQ(layer.entries[0].kind, EntryKind::kWhiteout);
   EXPECT_EQ(layer.entries[0].path, "a/gone");
@@ -152,8 +152,8 @@ TEST(LayerReader, LongNamesInPaxAndGnuFormats) {
   std::string long_dir(150, 'd');
   std::string long_name = long_dir + "/" + std::string(250, 'n');
   for (bool gnu : {false, true}) {
-    LayerContents layer = ReadTar(MakeTar({{long_name, '0', "x"},
-                                           {"l", '2', "", std::string(200, 't')}}, gnu));
+    LayerContents layer =
+        ReadTar(MakeTar({{long_name, '0', "x"}, {"l", '2', "", std::string(200, 't')}}, gnu));
     ASSERT_EQ(layer.entries.size(), 2u) << "gnu=" << gnu;
     EXPECT_EQ(layer.entries[0].path, long_name);
     EXPECT_EQ(layer.entries[1].link, std::string(200, 't'));
@@ -162,9 +162,9 @@ TEST(LayerReader, LongNamesInPaxAndGnuFormats) {
 
 TEST(LayerReader, PathsAreCleanedAndEscapesFlagged) {
   LayerContents layer = ReadTar(MakeTar({{"./etc/./x", '0', "1"},
-                                          {"/abs/path", '0', "2"},
-                                          {"a/../../../etc/shadow", '0', "3"},
-                                          {"./", '5'}}));
+                                         {"/abs/path", '0', "2"},
+                                         {"a/../../../etc/shadow", '0', "3"},
+                                         {"./", '5'}}));
   ASSERT_EQ(layer.entries.size(), 4u);
   EXPECT_EQ(layer.entries[0].path, "etc/x");
   EXPECT_FALSE(layer.entries[0].path_escaped);
@@ -187,7 +187,8 @@ TEST(LayerReader, PaxExtendedAttributesAreKept) {
 }
 
 TEST(LayerReader, ContentHashTellsRewritesFromCopies) {
-  LayerContents layer = ReadTar(MakeTar({{"a", '0', "same"}, {"b", '0', "same"}, {"c", '0', "diff"}}));
+  LayerContents layer =
+      ReadTar(MakeTar({{"a", '0', "same"}, {"b", '0', "same"}, {"c", '0', "diff"}}));
   EXPECT_EQ(layer.entries[0].content_hash, layer.entries[1].content_hash);
   EXPECT_NE(layer.entries[0].content_hash, layer.entries[2].content_hash);
 }

@@ -24,15 +24,17 @@ const char* const kToken = "Zk3qP9vR2mX7tL4wQ8sT";
 
 TEST(Regression, LongLineInATextFileDoesNotCrash) {
   std::string dir = TempDir();
-  std::string image = WriteImage(dir + "/image", {{{"app/config.ini", '0', "password=" + std::string(100000, 'x') + "\n"},
-                                                   {"app/x.txt", '0', "x(" + std::string(600000, 'a') + "\n"}}});
+  std::string image = WriteImage(
+      dir + "/image", {{{"app/config.ini", '0', "password=" + std::string(100000, 'x') + "\n"},
+                        {"app/x.txt", '0', "x(" + std::string(600000, 'a') + "\n"}}});
   WriteFile(dir + "/c.yaml", "rules:\n  content:\n    - {id: slow, regex: \"x\\\\((a|b)*y\"}\n");
   EXPECT_EQ(RunStrata({"audit", "-q", image}).exit_code, 0);
   EXPECT_EQ(RunStrata({"audit", "-q", "--config", dir + "/c.yaml", image}).exit_code, 0);
 }
 
 TEST(Regression, CiWithoutRulesStillAppliesTheThresholds) {
-  RunResult result = RunStrata({"ci", "--no-rules", testing::CorpusDir() + "/corpus/leaky-app.oci"}, "", TempDir());
+  RunResult result = RunStrata({"ci", "--no-rules", testing::CorpusDir() + "/corpus/leaky-app.oci"},
+                               "", TempDir());
   EXPECT_EQ(result.exit_code, 1) << result.out;
   EXPECT_NE(result.out.find("FAIL  lowest efficiency"), std::string::npos);
 }
@@ -41,11 +43,12 @@ TEST(Regression, SecretsInHistoryCmdAndEnvAreRedactedEverywhere) {
   std::string dir = TempDir();
   std::string image = WriteImage(
       dir + "/image", {{{"a", '0', "x"}}, {{"b", '0', "y"}}},
-      std::string(R"({"config": {"User": "1", "Env": ["GITHUB_TOKEN=ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw"],
+      std::string(
+          R"({"config": {"User": "1", "Env": ["GITHUB_TOKEN=ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw"],
                       "Cmd": ["app", "--key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"]},
           "history": [{"created_by": "/bin/sh -c #(nop) ADD file:a in / "},
-                      {"created_by": "|1 NPM_TOKEN=)") + kToken + R"( /bin/sh -c git clone https://x:)" + kToken +
-          R"(@git.example/r"}]})");
+                      {"created_by": "|1 NPM_TOKEN=)") +
+          kToken + R"( /bin/sh -c git clone https://x:)" + kToken + R"(@git.example/r"}]})");
   for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
     RunResult result = RunStrata({"audit", "--format", format, image});
     ASSERT_EQ(result.exit_code, 0) << format << result.err;
@@ -61,17 +64,21 @@ TEST(Regression, SecretsInHistoryCmdAndEnvAreRedactedEverywhere) {
 
 TEST(Regression, AcceptedFindingsStayVisibleInTableAndMarkdown) {
   std::string dir = TempDir();
-  WriteFile(dir + "/.strata.yaml", "accept:\n  - {rule: vcs-directory, reason: \"we need the version\"}\n");
+  WriteFile(dir + "/.strata.yaml",
+            "accept:\n  - {rule: vcs-directory, reason: \"we need the version\"}\n");
   std::string image = testing::CorpusDir() + "/corpus/leaky-app.oci";
-  EXPECT_NE(RunStrata({"audit", image}, "", dir).out.find("we need the version"), std::string::npos);
-  EXPECT_NE(RunStrata({"audit", "--format", "markdown", image}, "", dir).out.find("we need the version"),
+  EXPECT_NE(RunStrata({"audit", image}, "", dir).out.find("we need the version"),
             std::string::npos);
+  EXPECT_NE(
+      RunStrata({"audit", "--format", "markdown", image}, "", dir).out.find("we need the version"),
+      std::string::npos);
 }
 
 TEST(Regression, ExportWritesHardLinksWhoseOriginalWasRemoved) {
   std::string dir = TempDir();
-  std::string image = WriteImage(dir + "/image", {{{"orig", '0', "original content"}, {"hl", '1', "", "orig"}},
-                                                  {{".wh.orig", '0'}}});
+  std::string image = WriteImage(
+      dir + "/image",
+      {{{"orig", '0', "original content"}, {"hl", '1', "", "orig"}}, {{".wh.orig", '0'}}});
   ASSERT_EQ(RunStrata({"export", image, dir + "/out"}).exit_code, 0);
   EXPECT_EQ(ReadFileText(dir + "/out/hl"), "original content");
   EXPECT_FALSE(fs::exists(dir + "/out/orig"));
@@ -79,15 +86,18 @@ TEST(Regression, ExportWritesHardLinksWhoseOriginalWasRemoved) {
 
 TEST(Regression, CatDoesNotReadBeneathAFileThatReplacedADirectory) {
   std::string dir = TempDir();
-  std::string image = WriteImage(dir + "/image", {{{"d/", '5'}, {"d/inner", '0', "inner"}}, {{"d", '0', "file now"}}});
+  std::string image = WriteImage(
+      dir + "/image", {{{"d/", '5'}, {"d/inner", '0', "inner"}}, {{"d", '0', "file now"}}});
   RunResult result = RunStrata({"cat", image, "/d/inner"});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.err.find("/d is not a directory since layer 2"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("/d is not a directory since layer 2"), std::string::npos)
+      << result.err;
   EXPECT_EQ(RunStrata({"cat", "--layer", "1", image, "/d/inner"}).out, "inner");
 }
 
 TEST(Regression, JunitBodiesHaveRealLineBreaks) {
-  RunResult result = RunStrata({"audit", "--format", "junit", testing::CorpusDir() + "/corpus/leaky-app.oci"});
+  RunResult result =
+      RunStrata({"audit", "--format", "junit", testing::CorpusDir() + "/corpus/leaky-app.oci"});
   EXPECT_EQ(result.out.find("\\npath:"), std::string::npos);
   EXPECT_NE(result.out.find("\npath: /app/.env"), std::string::npos);
 }
@@ -99,7 +109,8 @@ TEST(Regression, SarifUrisArePercentEncoded) {
   bool found = false;
   for (const json& result : sarif["runs"][0]["results"])
     if (result["ruleId"] == "secret-env-file") {
-      EXPECT_EQ(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "app/my%20dir/%231/.env");
+      EXPECT_EQ(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                "app/my%20dir/%231/.env");
       found = true;
     }
   EXPECT_TRUE(found);
@@ -110,7 +121,8 @@ TEST(Regression, ConfigurationTyposAreErrors) {
   std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
   WriteFile(dir + "/a.yaml", "accept:\n  - {rule: vcs-directroy, reason: x}\n");
   EXPECT_EQ(RunStrata({"audit", "--config", dir + "/a.yaml", image}).exit_code, 2);
-  WriteFile(dir + "/b.yaml", "accept:\n  - {rule: vcs-directory, reason: x, expires: 2027-13-45}\n");
+  WriteFile(dir + "/b.yaml",
+            "accept:\n  - {rule: vcs-directory, reason: x, expires: 2027-13-45}\n");
   EXPECT_EQ(RunStrata({"audit", "--config", dir + "/b.yaml", image}).exit_code, 2);
   WriteFile(dir + "/c.yaml", "policy:\n  skip: [nonexistent-rule]\n");
   EXPECT_EQ(RunStrata({"ci", "--config", dir + "/c.yaml", image}).exit_code, 2);
@@ -123,8 +135,14 @@ TEST(Regression, ConfigurationTyposAreErrors) {
 TEST(Regression, ReportTargetsAreChecked) {
   std::string dir = TempDir();
   std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
-  EXPECT_EQ(RunStrata({"audit", "-o", dir + "/t.txt", "--format", "sarif=" + dir + "/s.sarif", image}).exit_code, 2);
-  EXPECT_EQ(RunStrata({"audit", "--format", "sarif=" + dir + "/x", "--format", "junit=" + dir + "/x", image}).exit_code, 2);
+  EXPECT_EQ(
+      RunStrata({"audit", "-o", dir + "/t.txt", "--format", "sarif=" + dir + "/s.sarif", image})
+          .exit_code,
+      2);
+  EXPECT_EQ(RunStrata({"audit", "--format", "sarif=" + dir + "/x", "--format",
+                       "junit=" + dir + "/x", image})
+                .exit_code,
+            2);
   RunResult dash = RunStrata({"audit", "--format", "json=-", image}, "", dir);
   EXPECT_EQ(json::parse(dash.out)["schema"], "strata.audit/v1");
   EXPECT_FALSE(fs::exists(dir + "/-"));
@@ -132,12 +150,14 @@ TEST(Regression, ReportTargetsAreChecked) {
 
 TEST(Regression, GenericAssignmentIgnoresCode) {
   std::string dir = TempDir();
-  std::string image = WriteImage(dir + "/image", {{
-      {"app/server.js", '0', "const password = req.body.password;\nconst apiKey = config.apiKey;\n"
-                             "token = request.headers.get('x')\nlet secret = passwordField;\n"},
-      {"app/node_modules/lib/index.d.ts", '0', "password: BinaryLike2x9;\n"},
-      {"app/settings.py", '0', "SECRET_KEY = 'Zk3qP9vR2mX7tL4w'\n"},
-  }});
+  std::string image = WriteImage(
+      dir + "/image", {{
+                          {"app/server.js", '0',
+                           "const password = req.body.password;\nconst apiKey = config.apiKey;\n"
+                           "token = request.headers.get('x')\nlet secret = passwordField;\n"},
+                          {"app/node_modules/lib/index.d.ts", '0', "password: BinaryLike2x9;\n"},
+                          {"app/settings.py", '0', "SECRET_KEY = 'Zk3qP9vR2mX7tL4w'\n"},
+                      }});
   json report = json::parse(RunStrata({"audit", "--format", "json", image}).out);
   std::vector<std::string> paths;
   for (const json& finding : report["findings"])
@@ -147,20 +167,29 @@ TEST(Regression, GenericAssignmentIgnoresCode) {
 
 TEST(Regression, WordPressDatabasePasswordIsFound) {
   std::string dir = TempDir();
-  std::string image = WriteImage(dir + "/image", {{{"var/www/wp-config.php", '0', "define('DB_PASSWORD', 'Hq7Lm2Xp9Wz4Rt');\n"}}});
+  std::string image =
+      WriteImage(dir + "/image",
+                 {{{"var/www/wp-config.php", '0', "define('DB_PASSWORD', 'Hq7Lm2Xp9Wz4Rt');\n"}}});
   json report = json::parse(RunStrata({"audit", "--format", "json", image}).out);
   bool found = false;
-  for (const json& finding : report["findings"]) found |= finding["rule"] == "secret-config-password";
+  for (const json& finding : report["findings"])
+    found |= finding["rule"] == "secret-config-password";
   EXPECT_TRUE(found);
 }
 
 TEST(Regression, DiveCiSizesAsDiveReadsThem) {
   std::string dir = TempDir();
   WriteFile(dir + "/.dive-ci", "rules:\n  highestWastedBytes: 20m\n");
-  RunResult result = RunStrata({"ci", "--format", "json", testing::CorpusDir() + "/public/dive/test-docker-image.tar"}, "", dir);
+  RunResult result = RunStrata(
+      {"ci", "--format", "json", testing::CorpusDir() + "/public/dive/test-docker-image.tar"}, "",
+      dir);
   ASSERT_NE(result.exit_code, 2) << result.err;
-  for (const json& check : json::parse(result.out)["policy"]["checks"])
-    if (check["key"] == "highest_wasted_bytes") EXPECT_EQ(check["threshold"], "<= 20000000 (20 MB)");
+  // The parsed report must outlive the loop: a range-for over a member of a
+  // temporary reads freed memory (AddressSanitizer: heap-use-after-free).
+  json report = json::parse(result.out);
+  for (const json& check : report["policy"]["checks"])
+    if (check["key"] == "highest_wasted_bytes")
+      EXPECT_EQ(check["threshold"], "<= 20000000 (20 MB)");
 }
 
 }  // namespace

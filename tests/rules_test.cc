@@ -19,12 +19,14 @@ using testing::WriteImage;
 // evaluates the rules.
 class RulesTest : public ::testing::Test {
  protected:
-  const std::vector<Finding>& Evaluate(const std::vector<std::vector<TarMember>>& layers,
-                                       const std::string& config_json = R"({"config": {"User": "1000"}})") {
+  const std::vector<Finding>& Evaluate(
+      const std::vector<std::vector<TarMember>>& layers,
+      const std::string& config_json = R"({"config": {"User": "1000"}})") {
     scanner_ = MakeContentScanner(config_);
     AnalyzeOptions options;
     options.inspector = scanner_.get();
-    analysis_ = Analyze(OpenImage(WriteImage(TempDir(), layers, config_json), OpenOptions()), options);
+    analysis_ =
+        Analyze(OpenImage(WriteImage(TempDir(), layers, config_json), OpenOptions()), options);
     results_ = EvaluateRules(analysis_, config_, *scanner_, "2026-06-01");
     return results_.findings;
   }
@@ -33,7 +35,8 @@ class RulesTest : public ::testing::Test {
   std::vector<Finding> Of(const std::string& rule, const std::string& path = "") {
     std::vector<Finding> found;
     for (const Finding& finding : results_.findings)
-      if (finding.rule_id == rule && (path.empty() || finding.path == path)) found.push_back(finding);
+      if (finding.rule_id == rule && (path.empty() || finding.path == path))
+        found.push_back(finding);
     return found;
   }
 
@@ -65,8 +68,10 @@ TEST(SecretPatterns, EntropyAndPlaceholders) {
 }
 
 TEST_F(RulesTest, EnvFileFiresButExamplesDoNot) {
-  Evaluate({{{"app/.env", '0', "A=1\n"}, {"app/.env.production", '0', "A=1\n"},
-             {"app/.env.example", '0', "PASSWORD=changeme\n"}, {"app/.env.sample", '0', "A=\n"}}});
+  Evaluate({{{"app/.env", '0', "A=1\n"},
+             {"app/.env.production", '0', "A=1\n"},
+             {"app/.env.example", '0', "PASSWORD=changeme\n"},
+             {"app/.env.sample", '0', "A=\n"}}});
   EXPECT_EQ(Of("secret-env-file", "app/.env").size(), 1u);
   EXPECT_EQ(Of("secret-env-file", "app/.env.production").size(), 1u);
   EXPECT_TRUE(Of("secret-env-file", "app/.env.example").empty());
@@ -88,12 +93,15 @@ TEST_F(RulesTest, DeletedSecretIsStillReportedWithItsLayer) {
 }
 
 TEST_F(RulesTest, PrivateKeysByNameAndByContent) {
-  std::string key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
-  Evaluate({{{"root/.ssh/id_ed25519", '0', key},
-             {"root/.ssh/id_ed25519.pub", '0', "ssh-ed25519 AAAA"},
-             {"srv/tls/server.pem", '0', key},
-             {"srv/tls/cert.pem", '0', "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"},
-             {"usr/lib/python3/dist-packages/lib/tests/key.pem", '0', key}}});
+  std::string key =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE "
+      "KEY-----\n";
+  Evaluate(
+      {{{"root/.ssh/id_ed25519", '0', key},
+        {"root/.ssh/id_ed25519.pub", '0', "ssh-ed25519 AAAA"},
+        {"srv/tls/server.pem", '0', key},
+        {"srv/tls/cert.pem", '0', "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"},
+        {"usr/lib/python3/dist-packages/lib/tests/key.pem", '0', key}}});
   EXPECT_EQ(Of("secret-private-key-file", "root/.ssh/id_ed25519").size(), 1u);
   EXPECT_TRUE(Of("secret-private-key-file", "root/.ssh/id_ed25519.pub").empty());
   EXPECT_EQ(Of("secret-private-key", "srv/tls/server.pem").size(), 1u);
@@ -114,8 +122,9 @@ TEST_F(RulesTest, TokenFormatsAreFoundAndRedacted) {
       "google = AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q\n"
       "aws = AKIAZ4QWERTY7UIOP2AS\n";
   Evaluate({{{"app/settings.js", '0', text}}});
-  for (const char* rule : {"secret-github-token", "secret-gitlab-token", "secret-npm-token", "secret-slack-token",
-                           "secret-stripe-key", "secret-google-api-key", "secret-aws-access-key"})
+  for (const char* rule :
+       {"secret-github-token", "secret-gitlab-token", "secret-npm-token", "secret-slack-token",
+        "secret-stripe-key", "secret-google-api-key", "secret-aws-access-key"})
     EXPECT_EQ(Of(rule, "app/settings.js").size(), 1u) << rule;
   for (const Finding& finding : results_.findings) {
     EXPECT_EQ(finding.detail.find("R7kq2VwX9mN4"), std::string::npos) << finding.detail;
@@ -124,16 +133,21 @@ TEST_F(RulesTest, TokenFormatsAreFoundAndRedacted) {
 }
 
 TEST_F(RulesTest, KnownFalsePositivesStayQuiet) {
-  Evaluate({{{"app/docs.md", '0', "export AWS_ACCESS_KEY_ID=AKIAZ4QWERTY7UIOP2AS\n"},
-             {"app/example.py", '0', "key = 'AKIAIOSFODNN7EXAMPLE'\n"},
-             {"app/package-lock.json", '0', "\"integrity\": \"sha512-Zk3qP9vR2mX7tL4wQ8sT1uV6\", \"token\": \"Zk3qP9vR2mX7tL4wQ8sT\"\n"},
-             {"app/server.py", '0', "password = os.environ['DB_PASSWORD']\ntoken = get_token()\n"},
-             {"usr/lib/perl5/Cwd.pm", '0', "my $pwd_cmd = 'Win32::GetCwd';\npassword = Zk3qP9vR2mX7tL4w\n"},
-             {"app/config.yml", '0', "password: ${DB_PASSWORD}\nsecret: changeme-please\n"}}},
-           R"({"config": {"User": "1000", "Env": ["GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",
+  Evaluate(
+      {{{"app/docs.md", '0', "export AWS_ACCESS_KEY_ID=AKIAZ4QWERTY7UIOP2AS\n"},
+        {"app/example.py", '0', "key = 'AKIAIOSFODNN7EXAMPLE'\n"},
+        {"app/package-lock.json", '0',
+         "\"integrity\": \"sha512-Zk3qP9vR2mX7tL4wQ8sT1uV6\", \"token\": "
+         "\"Zk3qP9vR2mX7tL4wQ8sT\"\n"},
+        {"app/server.py", '0', "password = os.environ['DB_PASSWORD']\ntoken = get_token()\n"},
+        {"usr/lib/perl5/Cwd.pm", '0',
+         "my $pwd_cmd = 'Win32::GetCwd';\npassword = Zk3qP9vR2mX7tL4w\n"},
+        {"app/config.yml", '0', "password: ${DB_PASSWORD}\nsecret: changeme-please\n"}}},
+      R"({"config": {"User": "1000", "Env": ["GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",
                "PYTHON_SHA256=3e4bb47d2ab4fa3c1d7bf1a0a4a3a9d0e6f0f8a1b2c3d4e5f6a7b8c9d0e1f2a3"]}})");
   for (const Finding& finding : results_.findings)
-    EXPECT_NE(finding.rule_id.rfind("secret", 0), 0u) << finding.rule_id << " " << finding.path << " " << finding.detail;
+    EXPECT_NE(finding.rule_id.rfind("secret", 0), 0u)
+        << finding.rule_id << " " << finding.path << " " << finding.detail;
 }
 
 TEST_F(RulesTest, GenericAssignmentNeedsEntropy) {
@@ -144,13 +158,15 @@ TEST_F(RulesTest, GenericAssignmentNeedsEntropy) {
 }
 
 TEST_F(RulesTest, CredentialFilesConfirmedByContent) {
-  Evaluate({{{"root/.docker/config.json", '0', R"({"auths":{"r.example":{"auth":"dXNlcjpwYXNzd29yZA=="}}})"},
-             {"home/a/.docker/config.json", '0', R"({"credsStore":"desktop"})"},
-             {"root/.npmrc", '0', "//registry.npmjs.org/:_authToken=Zk3qP9vR2mX7tL4w\n"},
-             {"home/a/.npmrc", '0', "registry=https://registry.npmjs.org/\n"},
-             {"root/.git-credentials", '0', "https://bob:Zk3qP9vR2mX7@github.example\n"},
-             {"root/.kube/config", '0', "users:\n- name: a\n  user:\n    token: Zk3qP9vR2mX7tL4wQ8sT\n"},
-             {"root/.aws/credentials", '0', "[default]\n"}}});
+  Evaluate(
+      {{{"root/.docker/config.json", '0',
+         R"({"auths":{"r.example":{"auth":"dXNlcjpwYXNzd29yZA=="}}})"},
+        {"home/a/.docker/config.json", '0', R"({"credsStore":"desktop"})"},
+        {"root/.npmrc", '0', "//registry.npmjs.org/:_authToken=Zk3qP9vR2mX7tL4w\n"},
+        {"home/a/.npmrc", '0', "registry=https://registry.npmjs.org/\n"},
+        {"root/.git-credentials", '0', "https://bob:Zk3qP9vR2mX7@github.example\n"},
+        {"root/.kube/config", '0', "users:\n- name: a\n  user:\n    token: Zk3qP9vR2mX7tL4wQ8sT\n"},
+        {"root/.aws/credentials", '0', "[default]\n"}}});
   EXPECT_EQ(Of("secret-registry-credentials", "root/.docker/config.json").size(), 1u);
   EXPECT_TRUE(Of("secret-registry-credentials", "home/a/.docker/config.json").empty());
   EXPECT_EQ(Of("secret-registry-credentials", "root/.npmrc").size(), 1u);
@@ -161,8 +177,9 @@ TEST_F(RulesTest, CredentialFilesConfirmedByContent) {
 }
 
 TEST_F(RulesTest, SecretsInTheConfig) {
-  Evaluate({{{"a", '0', "x"}}},
-           R"({"config": {"User": "1000", "Env": ["DB_PASSWORD=Zk3qP9vR2mX7", "PATH=/usr/bin", "API_TOKEN=",
+  Evaluate(
+      {{{"a", '0', "x"}}},
+      R"({"config": {"User": "1000", "Env": ["DB_PASSWORD=Zk3qP9vR2mX7", "PATH=/usr/bin", "API_TOKEN=",
                                                    "SECRET_FILE=/run/secrets/db", "GH=ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw"],
                           "Labels": {"deploy.key": "Zk3qP9vR2mX7tL4wQ", "maintainer": "ops@example.com"}},
                "history": [{"created_by": "|1 NPM_TOKEN=Zk3qP9vR2mX7tL4w /bin/sh -c npm ci"}]})");
@@ -178,8 +195,11 @@ TEST_F(RulesTest, SecretsInTheConfig) {
 }
 
 TEST_F(RulesTest, VersionControlDirectoriesOncePerRepository) {
-  Evaluate({{{"app/.git/", '5'}, {"app/.git/HEAD", '0', "ref: x\n"}, {"app/.git/objects/ab/cd", '0', "zz"},
-             {"srv/.hg/store/data", '0', "d"}, {"app/.gitignore", '0', "x"}}});
+  Evaluate({{{"app/.git/", '5'},
+             {"app/.git/HEAD", '0', "ref: x\n"},
+             {"app/.git/objects/ab/cd", '0', "zz"},
+             {"srv/.hg/store/data", '0', "d"},
+             {"app/.gitignore", '0', "x"}}});
   ASSERT_EQ(Of("vcs-directory").size(), 2u);
   EXPECT_EQ(Of("vcs-directory", "app/.git").size(), 1u);
   EXPECT_EQ(Of("vcs-directory", "app/.git")[0].bytes, 9);
@@ -196,7 +216,8 @@ TEST_F(RulesTest, PackageCachesAreGroupedWithTheirFix) {
   ASSERT_EQ(apt.size(), 1u);
   EXPECT_EQ(apt[0].bytes, 5000);
   EXPECT_NE(apt[0].fix.find("rm -rf /var/lib/apt/lists/*"), std::string::npos);
-  EXPECT_NE(Of("package-cache", "root/.cache/pip")[0].fix.find("--no-cache-dir"), std::string::npos);
+  EXPECT_NE(Of("package-cache", "root/.cache/pip")[0].fix.find("--no-cache-dir"),
+            std::string::npos);
 }
 
 TEST_F(RulesTest, BuildToolsFromDpkgStatusWithInstallingLayer) {
@@ -206,7 +227,9 @@ TEST_F(RulesTest, BuildToolsFromDpkgStatusWithInstallingLayer) {
                       "Package: curl\nStatus: install ok installed\nVersion: 7.88\n\n"
                       "Package: make\nStatus: deinstall ok config-files\nVersion: 4.3\n\n";
   Evaluate({{{"var/lib/dpkg/status", '0', before}, {"usr/bin/bash", '0', "elf"}},
-            {{"var/lib/dpkg/status", '0', after}, {"usr/bin/gcc-12", '0', "elf"}, {"usr/bin/cc", '2', "", "gcc-12"}}});
+            {{"var/lib/dpkg/status", '0', after},
+             {"usr/bin/gcc-12", '0', "elf"},
+             {"usr/bin/cc", '2', "", "gcc-12"}}});
   std::vector<Finding> tools = Of("build-tool");
   ASSERT_EQ(tools.size(), 2u);  // gcc and curl; make is removed; cc is gcc's link.
   for (const Finding& tool : tools) EXPECT_EQ(tool.layer, 1);
@@ -215,7 +238,9 @@ TEST_F(RulesTest, BuildToolsFromDpkgStatusWithInstallingLayer) {
 }
 
 TEST_F(RulesTest, BuildToolsFromPathsWithoutPackageDatabase) {
-  Evaluate({{{"bin/busybox", '0', "elf"}, {"usr/bin/wget", '2', "", "/bin/busybox"}, {"usr/bin/ls", '0', "elf"}}});
+  Evaluate({{{"bin/busybox", '0', "elf"},
+             {"usr/bin/wget", '2', "", "/bin/busybox"},
+             {"usr/bin/ls", '0', "elf"}}});
   std::vector<Finding> tools = Of("build-tool");
   ASSERT_EQ(tools.size(), 1u);
   EXPECT_EQ(tools[0].path, "usr/bin/wget");
@@ -223,9 +248,13 @@ TEST_F(RulesTest, BuildToolsFromPathsWithoutPackageDatabase) {
 }
 
 TEST_F(RulesTest, BuildLeftovers) {
-  Evaluate({{{"app/main.o", '0', "obj"}, {"app/core", '0', "dump"}, {"tmp/build.log", '0', "log"},
-             {"app/tests/", '5'}, {"usr/lib/x86_64-linux-gnu/crt1.o", '0', "obj"},
-             {"usr/lib/python3/dist-packages/pkg/tests/", '5'}, {"app/core/", '5'}}});
+  Evaluate({{{"app/main.o", '0', "obj"},
+             {"app/core", '0', "dump"},
+             {"tmp/build.log", '0', "log"},
+             {"app/tests/", '5'},
+             {"usr/lib/x86_64-linux-gnu/crt1.o", '0', "obj"},
+             {"usr/lib/python3/dist-packages/pkg/tests/", '5'},
+             {"app/core/", '5'}}});
   EXPECT_EQ(Of("build-leftover", "app/main.o").size(), 1u);
   EXPECT_EQ(Of("build-leftover", "app/core").size(), 1u);
   EXPECT_EQ(Of("build-leftover", "tmp").size(), 1u);
@@ -235,7 +264,8 @@ TEST_F(RulesTest, BuildLeftovers) {
 
 TEST_F(RulesTest, SourceTreesOfCompiledLanguages) {
   std::vector<TarMember> files;
-  for (int i = 0; i < 6; ++i) files.push_back({"src/app/file" + std::to_string(i) + ".go", '0', "package main"});
+  for (int i = 0; i < 6; ++i)
+    files.push_back({"src/app/file" + std::to_string(i) + ".go", '0', "package main"});
   files.push_back({"srv/tool/one.c", '0', "int x;"});
   files.push_back({"usr/include/stdio.h", '0', "int y;"});
   Evaluate({files});
@@ -249,9 +279,13 @@ TEST_F(RulesTest, Permissions) {
   TarMember ping{"usr/bin/ping", '0', "elf", "", 0755};
   ping.xattr_name = "security.capability";
   ping.xattr_value = std::string("\x01\x00\x00\x02\x00\x20\x00\x00", 8);
-  Evaluate({{{"usr/bin/su", '0', "elf", "", 04755}, {"usr/bin/wall", '0', "elf", "", 02755},
-             {"tmp/", '5', "", "", 01777}, {"open/", '5', "", "", 0777}, {"open/file", '0', "x", "", 0666},
-             {"etc/passwd", '0', "root", "", 0644}, ping}});
+  Evaluate({{{"usr/bin/su", '0', "elf", "", 04755},
+             {"usr/bin/wall", '0', "elf", "", 02755},
+             {"tmp/", '5', "", "", 01777},
+             {"open/", '5', "", "", 0777},
+             {"open/file", '0', "x", "", 0666},
+             {"etc/passwd", '0', "root", "", 0644},
+             ping}});
   EXPECT_EQ(Of("setuid-file").size(), 2u);
   EXPECT_EQ(Of("world-writable").size(), 2u);
   EXPECT_TRUE(Of("world-writable", "tmp").empty());
@@ -262,16 +296,16 @@ TEST_F(RulesTest, RootAndHealthcheck) {
   Evaluate({{{"a", '0', "x"}}}, R"({"config": {"User": "root"}})");
   EXPECT_EQ(Of("runs-as-root").size(), 1u);
   EXPECT_EQ(Of("no-healthcheck").size(), 1u);
-  Evaluate({{{"a", '0', "x"}}}, R"({"config": {"User": "65532:65532", "Healthcheck": {"Test": ["CMD", "true"]}}})");
+  Evaluate({{{"a", '0', "x"}}},
+           R"({"config": {"User": "65532:65532", "Healthcheck": {"Test": ["CMD", "true"]}}})");
   EXPECT_TRUE(Of("runs-as-root").empty());
   EXPECT_TRUE(Of("no-healthcheck").empty());
 }
 
 TEST_F(RulesTest, CleanupInALaterLayer) {
-  Evaluate({{{"base", '0', "x"}},
-            {{"cache/big", '0', std::string(200000, 'b')}},
-            {{".wh.cache", '0'}}},
-           R"({"config": {"User": "1"}, "history": [{"created_by": ""},
+  Evaluate(
+      {{{"base", '0', "x"}}, {{"cache/big", '0', std::string(200000, 'b')}}, {{".wh.cache", '0'}}},
+      R"({"config": {"User": "1"}, "history": [{"created_by": ""},
                {"created_by": "/bin/sh -c fetch > /cache/big"}, {"created_by": "/bin/sh -c rm -rf /cache"}]})");
   std::vector<Finding> cleanup = Of("cleanup-in-later-layer");
   ASSERT_EQ(cleanup.size(), 1u);
@@ -281,10 +315,12 @@ TEST_F(RulesTest, CleanupInALaterLayer) {
 }
 
 TEST_F(RulesTest, RouteAwareFixes) {
-  Evaluate({{{"bin/sh", '0', "elf"}},
-            {{"app/", '5'}, {"app/.env", '0', "A=1"}},
-            {{"app/gen.env", '0', "x"}, {"root/.git-credentials", '0', "https://u:Zk3qP9vR2mX7@h.example\n"}}},
-           R"({"config": {"User": "1"}, "history": [{"created_by": "", "created": "2020-01-01T00:00:00Z"},
+  Evaluate(
+      {{{"bin/sh", '0', "elf"}},
+       {{"app/", '5'}, {"app/.env", '0', "A=1"}},
+       {{"app/gen.env", '0', "x"},
+        {"root/.git-credentials", '0', "https://u:Zk3qP9vR2mX7@h.example\n"}}},
+      R"({"config": {"User": "1"}, "history": [{"created_by": "", "created": "2020-01-01T00:00:00Z"},
                {"created_by": "/bin/sh -c #(nop) WORKDIR /app", "empty_layer": true, "created": "2026-01-01T00:00:00Z"},
                {"created_by": "/bin/sh -c #(nop) COPY dir:abc in . ", "created": "2026-01-01T00:00:01Z"},
                {"created_by": "/bin/sh -c write-creds", "created": "2026-01-01T00:00:02Z"}]})");
@@ -314,8 +350,11 @@ accept:
   - {rule: build-leftover, reason: "expired", expires: 2020-01-01}
 )");
   config_ = LoadRuleConfig(dir + "/strata.yaml");
-  Evaluate({{{"app/.env", '0', "A=1"}, {"app/dump.sql", '0', "insert"}, {"app/.git/HEAD", '0', "x"},
-             {"app/t.txt", '0', "corp_abcdefghij012345"}, {"app/x.o", '0', "o"}}});
+  Evaluate({{{"app/.env", '0', "A=1"},
+             {"app/dump.sql", '0', "insert"},
+             {"app/.git/HEAD", '0', "x"},
+             {"app/t.txt", '0', "corp_abcdefghij012345"},
+             {"app/x.o", '0', "o"}}});
   EXPECT_TRUE(Of("no-healthcheck").empty());
   EXPECT_EQ(Of("secret-env-file")[0].severity, Severity::kLow);
   EXPECT_EQ(Of("sql-dump").size(), 1u);

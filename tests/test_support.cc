@@ -5,9 +5,9 @@
 #include <dirent.h>
 #include <fmt/core.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -15,12 +15,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "blob/byte_reader.h"
 #include "blob/sha256.h"
-
-#include <nlohmann/json.hpp>
 
 namespace strata::testing {
 
@@ -76,7 +75,8 @@ RunResult RunStrata(const std::vector<std::string>& args, const std::string& std
   std::string binary = Env("STRATA_BINARY");
   if (binary.empty()) binary = STRATA_BINARY;
   std::string dir = TempDir();
-  std::string command = (cwd.empty() ? "" : "cd " + Quote(cwd) + " && ") + "NO_COLOR=1 " + Quote(binary);
+  std::string command =
+      (cwd.empty() ? "" : "cd " + Quote(cwd) + " && ") + "NO_COLOR=1 " + Quote(binary);
   for (const std::string& arg : args) command += " " + Quote(arg);
   command += " <" + Quote(stdin_file.empty() ? "/dev/null" : stdin_file);
   command += " >" + Quote(dir + "/out") + " 2>" + Quote(dir + "/err");
@@ -92,8 +92,10 @@ RunResult RunStrata(const std::vector<std::string>& args, const std::string& std
 
 std::string MakeTar(const std::vector<TarMember>& members, bool gnu) {
   struct archive* archive = archive_write_new();
-  if (gnu) archive_write_set_format_gnutar(archive);
-  else archive_write_set_format_pax_restricted(archive);
+  if (gnu)
+    archive_write_set_format_gnutar(archive);
+  else
+    archive_write_set_format_pax_restricted(archive);
   std::string out;
   size_t used = 0;
   std::vector<char> buffer(64 << 20);
@@ -107,7 +109,9 @@ std::string MakeTar(const std::vector<TarMember>& members, bool gnu) {
     archive_entry_set_uid(entry, member.uid);
     archive_entry_set_mtime(entry, 1700000000, 0);
     switch (member.type) {
-      case '5': archive_entry_set_filetype(entry, AE_IFDIR); break;
+      case '5':
+        archive_entry_set_filetype(entry, AE_IFDIR);
+        break;
       case '2':
         archive_entry_set_filetype(entry, AE_IFLNK);
         archive_entry_set_symlink(entry, member.link.c_str());
@@ -116,7 +120,9 @@ std::string MakeTar(const std::vector<TarMember>& members, bool gnu) {
         archive_entry_set_filetype(entry, AE_IFREG);
         archive_entry_set_hardlink(entry, member.link.c_str());
         break;
-      case '6': archive_entry_set_filetype(entry, AE_IFIFO); break;
+      case '6':
+        archive_entry_set_filetype(entry, AE_IFIFO);
+        break;
       default:
         archive_entry_set_filetype(entry, AE_IFREG);
         archive_entry_set_size(entry, static_cast<la_int64_t>(member.content.size()));
@@ -150,7 +156,9 @@ std::string WriteImage(const std::string& dir, const std::vector<std::vector<Tar
     return json{{"digest", digest}, {"size", data.size()}};
   };
 
-  json config = {{"architecture", "amd64"}, {"os", "linux"}, {"config", json::object()},
+  json config = {{"architecture", "amd64"},
+                 {"os", "linux"},
+                 {"config", json::object()},
                  {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}};
   json history = json::array();
   json manifest_layers = json::array();
@@ -160,7 +168,8 @@ std::string WriteImage(const std::string& dir, const std::vector<std::vector<Tar
     descriptor["mediaType"] = "application/vnd.oci.image.layer.v1.tar";
     manifest_layers.push_back(descriptor);
     config["rootfs"]["diff_ids"].push_back(descriptor["digest"]);
-    history.push_back({{"created", "2026-01-01T00:00:00Z"}, {"created_by", "/bin/sh -c build step"}});
+    history.push_back(
+        {{"created", "2026-01-01T00:00:00Z"}, {"created_by", "/bin/sh -c build step"}});
   }
   config["history"] = history;
   config.merge_patch(json::parse(config_json));
@@ -198,8 +207,8 @@ std::string ReadFileText(const std::string& path) {
 }
 
 std::string Describe(const Seen& s) {
-  return fmt::format("{} {:o} {}:{} size={} link={} hash={:x}", s.type, s.mode, s.uid, s.gid, s.size,
-                     s.link, s.hash);
+  return fmt::format("{} {:o} {}:{} size={} link={} hash={:x}", s.type, s.mode, s.uid, s.gid,
+                     s.size, s.link, s.hash);
 }
 
 static uint64_t HashFile(const std::string& path) {
@@ -220,7 +229,7 @@ static char TypeOf(mode_t mode) {
 // Walks with lstat only: the corpus has symlink loops that would trip
 // std::filesystem's iterator.
 static void WalkDirectory(const std::string& root, const std::string& relative,
-                   std::map<std::string, Seen>* seen) {
+                          std::map<std::string, Seen>* seen) {
   std::string dir_path = relative.empty() ? root : root + "/" + relative;
   DIR* dir = opendir(dir_path.c_str());
   if (dir == nullptr) return;
@@ -231,8 +240,13 @@ static void WalkDirectory(const std::string& root, const std::string& relative,
     std::string path = root + "/" + rel;
     struct stat info;
     if (lstat(path.c_str(), &info) != 0) continue;
-    Seen s{TypeOf(info.st_mode), static_cast<uint32_t>(info.st_mode & 07777), info.st_uid, info.st_gid,
-           S_ISREG(info.st_mode) ? static_cast<int64_t>(info.st_size) : 0, "", 0};
+    Seen s{TypeOf(info.st_mode),
+           static_cast<uint32_t>(info.st_mode & 07777),
+           info.st_uid,
+           info.st_gid,
+           S_ISREG(info.st_mode) ? static_cast<int64_t>(info.st_size) : 0,
+           "",
+           0};
     if (S_ISLNK(info.st_mode)) {
       std::string target(4096, '\0');
       ssize_t length = readlink(path.c_str(), target.data(), target.size());
@@ -250,7 +264,6 @@ std::map<std::string, Seen> WalkDisk(const std::string& root) {
   WalkDirectory(root, "", &seen);
   return seen;
 }
-
 
 // Every directory TempDir made, removed when the test program exits.
 std::vector<std::string>& MadeDirectories() {

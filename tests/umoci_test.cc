@@ -2,13 +2,12 @@
 // image, made by tests/fixtures/build.sh with Docker Engine and skopeo.
 // Paths, types, modes, owners, sizes, link targets and file contents
 // (by hash) must all agree.
-#include <gtest/gtest.h>
 #include <dirent.h>
+#include <fmt/core.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
-
-#include <fmt/core.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -23,19 +22,26 @@ namespace fs = std::filesystem;
 using testing::AnalyzePath;
 using testing::FixturesDir;
 
-using testing::Seen;
 using testing::Describe;
+using testing::Seen;
 using testing::WalkDisk;
 
 std::map<std::string, Seen> WalkTree(const Analysis& analysis) {
   std::map<std::string, Seen> seen;
-  FileTree::Walk(analysis.merge.tree().root(), "", [&seen](const FileNode* node, const std::string& path) {
-    if (path.empty()) return;
-    Seen s{EntryKindLetter(node->kind()), node->mode(), node->uid(), node->gid(), node->size(), "", 0};
-    if (node->kind() == EntryKind::kSymlink) s.link = node->entry->link;
-    if (node->content != nullptr) s.hash = node->content->content_hash;
-    seen[path] = s;
-  });
+  FileTree::Walk(analysis.merge.tree().root(), "",
+                 [&seen](const FileNode* node, const std::string& path) {
+                   if (path.empty()) return;
+                   Seen s{EntryKindLetter(node->kind()),
+                          node->mode(),
+                          node->uid(),
+                          node->gid(),
+                          node->size(),
+                          "",
+                          0};
+                   if (node->kind() == EntryKind::kSymlink) s.link = node->entry->link;
+                   if (node->content != nullptr) s.hash = node->content->content_hash;
+                   seen[path] = s;
+                 });
   return seen;
 }
 
@@ -51,19 +57,21 @@ std::vector<std::string> FixtureNames() {
   return names;
 }
 
-void ExpectSameTree(const std::map<std::string, Seen>& oracle, const std::map<std::string, Seen>& ours,
-                    const std::string& what) {
+void ExpectSameTree(const std::map<std::string, Seen>& oracle,
+                    const std::map<std::string, Seen>& ours, const std::string& what) {
   for (const auto& [path, want] : oracle) {
     auto it = ours.find(path);
     if (it == ours.end()) {
-      ADD_FAILURE() << what << ": umoci has " << path << " (" << Describe(want) << "), strata does not";
+      ADD_FAILURE() << what << ": umoci has " << path << " (" << Describe(want)
+                    << "), strata does not";
       continue;
     }
     EXPECT_EQ(Describe(it->second), Describe(want)) << what << ": " << path;
   }
   for (const auto& [path, got] : ours)
     if (!oracle.count(path))
-      ADD_FAILURE() << what << ": strata has " << path << " (" << Describe(got) << "), umoci does not";
+      ADD_FAILURE() << what << ": strata has " << path << " (" << Describe(got)
+                    << "), umoci does not";
 }
 
 TEST(Umoci, FixturesWereBuilt) {
@@ -94,7 +102,8 @@ TEST(Umoci, CorpusMatchesUmociUnpack) {
     ASSERT_TRUE(fs::exists(layout)) << layout;
     std::string work = testing::TempDir();
     std::string command = fmt::format(
-        "cp -r '{}' '{}/layout' && umoci unpack --image '{}/layout:corpus/{}:1' '{}/bundle' >/dev/null 2>&1",
+        "cp -r '{}' '{}/layout' && umoci unpack --image '{}/layout:corpus/{}:1' '{}/bundle' "
+        ">/dev/null 2>&1",
         layout, work, work, name, work);
     ASSERT_EQ(system(command.c_str()), 0) << command;
     ExpectSameTree(WalkDisk(work + "/bundle/rootfs"), WalkTree(AnalyzePath(layout)), name);

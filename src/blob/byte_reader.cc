@@ -67,8 +67,8 @@ class FileRangeReader : public ByteReader {
 
 }  // namespace
 
-std::unique_ptr<ByteReader> OpenFileRange(std::shared_ptr<const SharedFile> file,
-                                          int64_t offset, int64_t length, std::string name) {
+std::unique_ptr<ByteReader> OpenFileRange(std::shared_ptr<const SharedFile> file, int64_t offset,
+                                          int64_t length, std::string name) {
   return std::make_unique<FileRangeReader>(std::move(file), offset, length, std::move(name));
 }
 

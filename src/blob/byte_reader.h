@@ -50,8 +50,8 @@ class SharedFile {
 
 // Reads |length| bytes of |file| starting at |offset|. |name| says what the
 // range is in error messages ("blobs/sha256/ab12… in app.tar").
-std::unique_ptr<ByteReader> OpenFileRange(std::shared_ptr<const SharedFile> file,
-                                          int64_t offset, int64_t length, std::string name);
+std::unique_ptr<ByteReader> OpenFileRange(std::shared_ptr<const SharedFile> file, int64_t offset,
+                                          int64_t length, std::string name);
 
 // Reads everything from |reader| into a string; throws Error when more than
 // |limit| bytes arrive (|what| names the data in that message).

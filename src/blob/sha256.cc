@@ -11,9 +11,7 @@ Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
 
 Sha256::~Sha256() { EVP_MD_CTX_free(context_); }
 
-void Sha256::Update(const void* data, size_t size) {
-  EVP_DigestUpdate(context_, data, size);
-}
+void Sha256::Update(const void* data, size_t size) { EVP_DigestUpdate(context_, data, size); }
 
 std::string Sha256::Finish() {
   unsigned char digest[32];

@@ -1,10 +1,10 @@
 #include "cli/cli.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -90,14 +90,17 @@ struct Command {
   bool evaluates_rules;
 };
 
-void Warn(const std::string& message) { fmt::print(stderr, "strata: warning: {}\n", Printable(message)); }
+void Warn(const std::string& message) {
+  fmt::print(stderr, "strata: warning: {}\n", Printable(message));
+}
 
 // The diff_ids of the image named by --base; only its config is read.
 std::vector<std::string> BaseDiffIds(const Options& options) {
   OpenOptions open;
   open.platform = options.platform;
   ImageSource base = OpenImage(options.base, open);
-  return ParseImageConfig(base.config_json, "the config of the base image " + options.base).diff_ids;
+  return ParseImageConfig(base.config_json, "the config of the base image " + options.base)
+      .diff_ids;
 }
 
 void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded* loaded) {
@@ -130,14 +133,16 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded
   for (const std::string& rule : options.policy.skip) {
     bool known = false;
     for (const RuleInfo& info : AllRules(loaded->config)) known |= info.id == rule;
-    if (evaluates_rules && !known) Fail("--skip names an unknown rule \"{}\" (see strata rules)", rule);
+    if (evaluates_rules && !known)
+      Fail("--skip names an unknown rule \"{}\" (see strata rules)", rule);
   }
   if (scans) {
     loaded->rules = EvaluateRules(loaded->analysis, loaded->config, *loaded->scanner, TodayUtc());
   } else if (evaluates_rules) {
     loaded->rules = RuleResults();  // --no-rules: the thresholds still apply.
   }
-  if (evaluates_rules) loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
+  if (evaluates_rules)
+    loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
   RedactImageConfig(*loaded->scanner, &loaded->analysis, loaded->rules ? &*loaded->rules : nullptr);
 }
 
@@ -145,7 +150,8 @@ int CheckLayerIndex(const Analysis& analysis, const Options& options) {
   if (options.layer == 0) return -1;
   int count = static_cast<int>(analysis.layers.size());
   if (options.layer < 1 || options.layer > count)
-    Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer, count, count);
+    Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer, count,
+         count);
   return options.layer - 1;
 }
 
@@ -153,7 +159,8 @@ std::string RenderAudit(const Loaded& loaded, const Options& options, const std:
   const RuleResults* rules = loaded.rules && !options.no_rules ? &*loaded.rules : nullptr;
   if (format == "json") {
     nlohmann::json report = AuditJson(loaded.analysis, rules);
-    if (options.ci && loaded.verdict) report["policy"] = VerdictJson(*loaded.policy, *loaded.verdict);
+    if (options.ci && loaded.verdict)
+      report["policy"] = VerdictJson(*loaded.policy, *loaded.verdict);
     return DumpJson(report);
   }
   if (format == "table") {
@@ -165,7 +172,8 @@ std::string RenderAudit(const Loaded& loaded, const Options& options, const std:
     return out;
   }
 
-  CiReportInput input{loaded.analysis, *loaded.rules, loaded.config, *loaded.policy, *loaded.verdict};
+  CiReportInput input{loaded.analysis, *loaded.rules, loaded.config, *loaded.policy,
+                      *loaded.verdict};
   if (format == "sarif") return SarifReport(input);
   if (format == "junit") return JunitReport(input);
   return MarkdownReport(input);
@@ -185,14 +193,30 @@ std::string RenderLayers(const Loaded& loaded, const Options& options, const std
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {"audit", "Summarise an image: layers, build steps, sizes, waste, and what should not be in it",
-       RenderAudit, {"table", "json", "sarif", "junit", "markdown"}, false, true},
-      {"ci", "The same as audit --ci: evaluate the policy, exit 1 when it fails", RenderAudit,
-       {"table", "json", "sarif", "junit", "markdown"}, false, true},
-      {"history", "Show the build steps and the layer each made (docker history --no-trunc, no daemon)",
-       RenderHistory, {"table", "json"}, false, false},
-      {"layers", "Show what each layer added, modified and removed, largest first", RenderLayers,
-       {"table", "json"}, true, false},
+      {"audit",
+       "Summarise an image: layers, build steps, sizes, waste, and what should not be in it",
+       RenderAudit,
+       {"table", "json", "sarif", "junit", "markdown"},
+       false,
+       true},
+      {"ci",
+       "The same as audit --ci: evaluate the policy, exit 1 when it fails",
+       RenderAudit,
+       {"table", "json", "sarif", "junit", "markdown"},
+       false,
+       true},
+      {"history",
+       "Show the build steps and the layer each made (docker history --no-trunc, no daemon)",
+       RenderHistory,
+       {"table", "json"},
+       false,
+       false},
+      {"layers",
+       "Show what each layer added, modified and removed, largest first",
+       RenderLayers,
+       {"table", "json"},
+       true,
+       false},
   };
   return commands;
 }
@@ -204,11 +228,14 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
       ->required();
   std::string names;
   for (const std::string& f : command.formats) names += (names.empty() ? "" : ", ") + f;
-  app->add_option("--format", options->formats,
-                  "Output format: " + names + "; FORMAT=FILE writes that format to FILE (repeatable)");
-  app->add_option("-o,--output", options->output, "Write the report to FILE instead of standard output");
-  app->add_option("--platform", options->platform,
-                  "Platform to pick from a multi-platform index, os/arch[/variant] (default: this host's)");
+  app->add_option(
+      "--format", options->formats,
+      "Output format: " + names + "; FORMAT=FILE writes that format to FILE (repeatable)");
+  app->add_option("-o,--output", options->output,
+                  "Write the report to FILE instead of standard output");
+  app->add_option(
+      "--platform", options->platform,
+      "Platform to pick from a multi-platform index, os/arch[/variant] (default: this host's)");
   app->add_option("--threads", options->threads, "Layers read at once (default: one per core)")
       ->check(CLI::Range(1, 256));
   app->add_option("--top", options->top, "Rows in each list of the table output")
@@ -217,26 +244,34 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   app->add_flag("-v,--verbose", options->verbose, "Say more about what is read");
   AddLimitOptions(app, &options->limits);
   if (command.evaluates_rules) {
-    app->add_option("--config", options->config, "Configuration (default: ./.strata.yaml when present)");
-    app->add_option("--base", options->base, "The base image (any IMAGE spelling), to tell its layers apart");
-    app->add_flag("--no-rules", options->no_rules, "Only sizes and waste: no findings, no content scan");
+    app->add_option("--config", options->config,
+                    "Configuration (default: ./.strata.yaml when present)");
+    app->add_option("--base", options->base,
+                    "The base image (any IMAGE spelling), to tell its layers apart");
+    app->add_flag("--no-rules", options->no_rules,
+                  "Only sizes and waste: no findings, no content scan");
     if (std::string(command.name) == "audit")
-      app->add_flag("--ci", options->ci, "Evaluate the policy; exit 1 when it fails (see doc/ci.md)");
+      app->add_flag("--ci", options->ci,
+                    "Evaluate the policy; exit 1 when it fails (see doc/ci.md)");
     app->add_option("--dive-ci", options->dive_ci, "Read this dive .dive-ci file as the policy");
-    app->add_option("--lowest-efficiency", options->policy.lowest_efficiency, "Policy: fail below this efficiency (0-1)");
+    app->add_option("--lowest-efficiency", options->policy.lowest_efficiency,
+                    "Policy: fail below this efficiency (0-1)");
     app->add_option("--highest-wasted-bytes", options->policy.highest_wasted_bytes,
                     "Policy: fail above this many wasted bytes (like 20MB, or disabled)");
     app->add_option("--highest-user-wasted-percent", options->policy.highest_user_wasted_percent,
                     "Policy: fail above this fraction of wasted user bytes (0-1)");
-    app->add_option("--fail-on", options->policy.fail_on,
-                    "Policy: fail on findings of this severity or above (info … critical, or none)");
-    app->add_option("--skip", options->policy.skip, "Policy: findings of this rule never fail the build (repeatable)");
+    app->add_option(
+        "--fail-on", options->policy.fail_on,
+        "Policy: fail on findings of this severity or above (info … critical, or none)");
+    app->add_option("--skip", options->policy.skip,
+                    "Policy: findings of this rule never fail the build (repeatable)");
   }
   if (std::string(command.name) == "history")
     app->add_flag("--read-layers", options->read_layers,
                   "Read every layer: content sizes instead of stored sizes, and digests checked");
   if (command.has_layer_option) {
-    app->add_option("--layer", options->layer, "Only this layer (1 is the base)")->check(CLI::Range(1, 1 << 30));
+    app->add_option("--layer", options->layer, "Only this layer (1 is the base)")
+        ->check(CLI::Range(1, 1 << 30));
     app->add_flag("--all", options->all, "List every change, not only the largest");
   }
 }
@@ -244,9 +279,11 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
 // "json" → {json, ""}; "sarif=out.sarif" → {sarif, out.sarif}. Checks the
 // names against what |command| offers, and that one report at most goes to
 // standard output.
-std::vector<std::pair<std::string, std::string>> Outputs(const Command& command, const Options& options) {
+std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
+                                                         const Options& options) {
   std::vector<std::pair<std::string, std::string>> outputs;
-  std::vector<std::string> specs = options.formats.empty() ? std::vector<std::string>{"table"} : options.formats;
+  std::vector<std::string> specs =
+      options.formats.empty() ? std::vector<std::string>{"table"} : options.formats;
   int to_stdout = 0;
   for (const std::string& spec : specs) {
     size_t equals = spec.find('=');
@@ -258,18 +295,22 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
       for (const std::string& f : command.formats) names += (names.empty() ? "" : ", ") + f;
       Fail("{} has no format \"{}\" (it has {})", command.name, name, names);
     }
-    if (equals != std::string::npos && spec.substr(equals + 1).empty()) Fail("--format {}= needs a file name", name);
+    if (equals != std::string::npos && spec.substr(equals + 1).empty())
+      Fail("--format {}= needs a file name", name);
     if (file.empty()) ++to_stdout;
     outputs.emplace_back(name, file);
   }
-  if (to_stdout > 1) Fail("only one report can go to standard output; give the others as FORMAT=FILE");
+  if (to_stdout > 1)
+    Fail("only one report can go to standard output; give the others as FORMAT=FILE");
   if (!options.output.empty() && options.output != "-" &&
-      std::none_of(specs.begin(), specs.end(), [](const std::string& spec) { return spec.find('=') == std::string::npos; }))
+      std::none_of(specs.begin(), specs.end(),
+                   [](const std::string& spec) { return spec.find('=') == std::string::npos; }))
     Fail("-o {} has no report to take: every --format names its own file", options.output);
   for (size_t i = 0; i < outputs.size(); ++i)
     for (size_t j = i + 1; j < outputs.size(); ++j)
       if (!outputs[i].second.empty() && outputs[i].second == outputs[j].second)
-        Fail("the {} and {} reports would both be written to {}", outputs[i].first, outputs[j].first, outputs[i].second);
+        Fail("the {} and {} reports would both be written to {}", outputs[i].first,
+             outputs[j].first, outputs[i].second);
 
   // Never write a report over the image being read.
   struct stat input;
@@ -287,7 +328,8 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
 void WriteReport(const std::string& text, const std::string& file) {
   if (file.empty()) {
     fwrite(text.data(), 1, text.size(), stdout);
-    if (fflush(stdout) != 0 || ferror(stdout)) Fail("cannot write the report to standard output: {}", strerror(errno));
+    if (fflush(stdout) != 0 || ferror(stdout))
+      Fail("cannot write the report to standard output: {}", strerror(errno));
     return;
   }
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
@@ -301,18 +343,21 @@ int RunCommand(const Command& command, Options options) {
   std::vector<std::pair<std::string, std::string>> outputs = Outputs(command, options);
 
   Loaded loaded;
-  Load(options, command.evaluates_rules, std::string(command.name) == "history" && !options.read_layers, &loaded);
+  Load(options, command.evaluates_rules,
+       std::string(command.name) == "history" && !options.read_layers, &loaded);
   const Analysis& analysis = loaded.analysis;
   if (options.verbose) {
     fmt::print(stderr, "strata: read {} layers ({}) from {}\n", analysis.layers.size(),
                analysis.source.format, analysis.source.input);
-    if (!loaded.config.source.empty()) fmt::print(stderr, "strata: configuration from {}\n", loaded.config.source);
+    if (!loaded.config.source.empty())
+      fmt::print(stderr, "strata: configuration from {}\n", loaded.config.source);
     if (loaded.policy) fmt::print(stderr, "strata: policy from {}\n", loaded.policy->source);
   }
 
   // Render everything first: a failure leaves no half-written reports.
   std::vector<std::string> texts;
-  for (const auto& [format, file] : outputs) texts.push_back(command.render(loaded, options, format));
+  for (const auto& [format, file] : outputs)
+    texts.push_back(command.render(loaded, options, format));
   if (!options.quiet)
     for (const std::string& warning : analysis.warnings) Warn(warning);
   for (size_t i = 0; i < outputs.size(); ++i) WriteReport(texts[i], outputs[i].second);
@@ -344,7 +389,8 @@ std::string UsageMessage(const CLI::App& app, int argc, char** argv, const std::
 }  // namespace
 
 int RunCli(int argc, char** argv) {
-  if (argc >= 2 && std::string(argv[1]) == "find" && !(argc == 3 && std::string(argv[2]) == "--help")) {
+  if (argc >= 2 && std::string(argv[1]) == "find" &&
+      !(argc == 3 && std::string(argv[2]) == "--help")) {
     try {
       return RunFind(std::vector<std::string>(argv + 2, argv + argc));
     } catch (const Error& error) {
@@ -367,9 +413,12 @@ int RunCli(int argc, char** argv) {
 
   bool list_rules = false;
   std::string rules_format = "table";
-  CLI::App* rules = app.add_subcommand("rules", "List every rule with its id, severity and description");
-  rules->add_option("--config", options.config, "Configuration (default: ./.strata.yaml when present)");
-  rules->add_option("--format", rules_format, "Output format: table or json")->check(CLI::IsMember({"table", "json"}));
+  CLI::App* rules =
+      app.add_subcommand("rules", "List every rule with its id, severity and description");
+  rules->add_option("--config", options.config,
+                    "Configuration (default: ./.strata.yaml when present)");
+  rules->add_option("--format", rules_format, "Output format: table or json")
+      ->check(CLI::IsMember({"table", "json"}));
   rules->callback([&list_rules] { list_rules = true; });
 
   std::function<int()> file_command;
@@ -384,7 +433,8 @@ int RunCli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& version) {
     return app.exit(version);
   } catch (const CLI::ParseError& error) {
-    fmt::print(stderr, "strata: error: {} (see strata --help)\n", UsageMessage(app, argc, argv, error.what()));
+    fmt::print(stderr, "strata: error: {} (see strata --help)\n",
+               UsageMessage(app, argc, argv, error.what()));
     return kExitError;
   }
 
@@ -392,7 +442,9 @@ int RunCli(int argc, char** argv) {
     if (file_command) return file_command();
     if (list_rules) {
       RuleConfig config = LoadRuleConfig(options.config);
-      WriteReport(rules_format == "json" ? DumpJson(RulesJson(config)) : RulesText(config, StyleFor(STDOUT_FILENO)), "");
+      WriteReport(rules_format == "json" ? DumpJson(RulesJson(config))
+                                         : RulesText(config, StyleFor(STDOUT_FILENO)),
+                  "");
       return kExitOk;
     }
     return RunCommand(*chosen, options);

@@ -19,9 +19,9 @@
 #include "model/image_diff.h"
 #include "report/diff_report.h"
 #include "report/json_report.h"
-#include "rules/evaluate.h"
 #include "report/listing.h"
 #include "report/style.h"
+#include "rules/evaluate.h"
 
 namespace strata {
 
@@ -98,7 +98,8 @@ int RunCat(const FileOptions& options) {
   ImageSource source = Open(options);
   int count = static_cast<int>(source.layers.size());
   if (options.layer < 0 || options.layer > count)
-    Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer, count, count);
+    Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer, count,
+         count);
   CatFile(
       source, options.path, options.layer - 1,
       [](const char* data, size_t size) {
@@ -112,7 +113,8 @@ int RunCat(const FileOptions& options) {
 int RunExport(const FileOptions& options) {
   if (options.squash && options.layer != 0) Fail("--squash and --layer cannot be used together");
   bool to_stdout = options.target == "-";
-  if (to_stdout && isatty(STDOUT_FILENO)) Fail("refusing to write a tar stream to a terminal; redirect it, or give a directory");
+  if (to_stdout && isatty(STDOUT_FILENO))
+    Fail("refusing to write a tar stream to a terminal; redirect it, or give a directory");
 
   Analysis analysis = AnalyzeImage(options);
   ExportOptions export_options;
@@ -132,8 +134,10 @@ int RunExport(const FileOptions& options) {
   ExportImage(analysis, export_options, sink.get());
 
   if (!options.quiet) {
-    fmt::print(stderr, "strata: wrote {} entries{}\n", sink->written(), to_stdout ? "" : " to " + options.target);
-    for (const std::string& skipped : sink->skipped()) fmt::print(stderr, "strata: skipped {}\n", Printable(skipped));
+    fmt::print(stderr, "strata: wrote {} entries{}\n", sink->written(),
+               to_stdout ? "" : " to " + options.target);
+    for (const std::string& skipped : sink->skipped())
+      fmt::print(stderr, "strata: skipped {}\n", Printable(skipped));
   }
   return 0;
 }
@@ -169,14 +173,17 @@ int RunFind(const std::vector<std::string>& args) {
     } else if (flag == "--quiet") {
       options.quiet = true;
     } else {
-      Fail("find: unknown option {} (strata's options come before IMAGE: --layer N, --removed, --print0, --platform)",
-           flag);
+      Fail(
+          "find: unknown option {} (strata's options come before IMAGE: --layer N, --removed, "
+          "--print0, --platform)",
+          flag);
     }
   }
   if (at >= args.size()) Fail("find needs an IMAGE");
   options.image = args[at++];
   std::string start = "/";
-  if (at < args.size() && !args[at].starts_with("-") && args[at] != "(" && args[at] != "!") start = args[at++];
+  if (at < args.size() && !args[at].starts_with("-") && args[at] != "(" && args[at] != "!")
+    start = args[at++];
   std::vector<std::string> tests(args.begin() + static_cast<long>(at), args.end());
   auto print0_action = std::find(tests.begin(), tests.end(), "-print0");
   if (print0_action != tests.end()) {
@@ -268,7 +275,8 @@ int RunDiff(const DiffOptions& options) {
 void AddCommon(CLI::App* sub, FileOptions* options) {
   sub->add_option("IMAGE", options->image, "Image (any spelling strata audit takes)")->required();
   sub->add_option("--platform", options->platform, "Platform to pick from a multi-platform index");
-  sub->add_option("--layer", options->layer, "Layer number (1 is the base)")->check(CLI::Range(1, 1 << 30));
+  sub->add_option("--layer", options->layer, "Layer number (1 is the base)")
+      ->check(CLI::Range(1, 1 << 30));
   sub->add_flag("-q,--quiet", options->quiet, "No progress display and no summary");
   AddLimitOptions(sub, &options->limits);
 }
@@ -279,22 +287,28 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
   static FileOptions options;
   static DiffOptions diff_options;
 
-  CLI::App* diff = app->add_subcommand("diff", "What changed between two images: layers, files, sizes, findings");
+  CLI::App* diff = app->add_subcommand(
+      "diff", "What changed between two images: layers, files, sizes, findings");
   diff->add_option("IMAGE_A", diff_options.image_a, "The image before")->required();
   diff->add_option("IMAGE_B", diff_options.image_b, "The image after")->required();
   diff->add_option("--format", diff_options.format, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}));
-  diff->add_option("--top", diff_options.top, "Rows per list in the table")->check(CLI::Range(1, 1000000));
-  diff->add_option("--platform", diff_options.platform, "Platform to pick from multi-platform indexes");
+  diff->add_option("--top", diff_options.top, "Rows per list in the table")
+      ->check(CLI::Range(1, 1000000));
+  diff->add_option("--platform", diff_options.platform,
+                   "Platform to pick from multi-platform indexes");
   diff->add_flag("-q,--quiet", diff_options.quiet, "No progress display");
   diff->callback([run] { *run = [] { return RunDiff(diff_options); }; });
 
   // find parses its own arguments (see RunFind); this entry is for --help.
-  app->add_subcommand("find", "Find files in the image like find(1): strata find IMAGE [PATH] [-name …] [-type …] …")
+  app->add_subcommand(
+         "find",
+         "Find files in the image like find(1): strata find IMAGE [PATH] [-name …] [-type …] …")
       ->allow_extras()
       ->prefix_command();
 
-  CLI::App* ls = app->add_subcommand("ls", "List a directory of the image (as of --layer N), like ls");
+  CLI::App* ls =
+      app->add_subcommand("ls", "List a directory of the image (as of --layer N), like ls");
   AddCommon(ls, &options);
   ls->add_option("PATH", options.path, "Directory or file (default /)");
   ls->add_flag("-l", options.long_format, "Long form: mode, owner, group, size, time, link target");
@@ -302,18 +316,24 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
   ls->add_flag("-a", options.all, "Show names that start with a dot");
   ls->callback([run] { *run = [] { return RunLs(options); }; });
 
-  CLI::App* cat = app->add_subcommand("cat", "Write a file of the image (or as layer N stored it) to stdout");
+  CLI::App* cat =
+      app->add_subcommand("cat", "Write a file of the image (or as layer N stored it) to stdout");
   AddCommon(cat, &options);
   cat->add_option("PATH", options.path, "File in the image")->required();
   cat->callback([run] { *run = [] { return RunCat(options); }; });
 
-  CLI::App* exp = app->add_subcommand("export", "Write the final filesystem, or one layer's changes, to a directory or as a tar stream");
+  CLI::App* exp = app->add_subcommand(
+      "export",
+      "Write the final filesystem, or one layer's changes, to a directory or as a tar stream");
   AddCommon(exp, &options);
-  exp->add_option("DIR", options.target, "Target directory, or - for a tar stream on stdout")->required();
+  exp->add_option("DIR", options.target, "Target directory, or - for a tar stream on stdout")
+      ->required();
   exp->add_flag("--squash", options.squash, "The flattened final filesystem (the default)");
   exp->add_flag("--overwrite", options.overwrite, "Replace files that already exist in DIR");
-  exp->add_flag("--keep-setuid", options.keep_setuid, "Keep setuid and setgid bits (dropped by default)");
-  exp->add_flag("--no-same-owner", options.no_same_owner, "Do not set owners (set by default when run as root)");
+  exp->add_flag("--keep-setuid", options.keep_setuid,
+                "Keep setuid and setgid bits (dropped by default)");
+  exp->add_flag("--no-same-owner", options.no_same_owner,
+                "Do not set owners (set by default when run as root)");
   exp->callback([run] { *run = [] { return RunExport(options); }; });
 }
 

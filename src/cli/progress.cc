@@ -39,11 +39,13 @@ void Progress::Run() {
   auto start = std::chrono::steady_clock::now();
   while (true) {
     int64_t done = done_->load(std::memory_order_relaxed);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::string line = total_ > 0 ? fmt::format("strata: reading layers {:3.0f}%  {} of {}",
-                                                100.0 * static_cast<double>(done) / static_cast<double>(total_),
-                                                HumanBytes(done), HumanBytes(total_))
-                                  : fmt::format("strata: reading layers  {}", HumanBytes(done));
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::string line =
+        total_ > 0 ? fmt::format("strata: reading layers {:3.0f}%  {} of {}",
+                                 100.0 * static_cast<double>(done) / static_cast<double>(total_),
+                                 HumanBytes(done), HumanBytes(total_))
+                   : fmt::format("strata: reading layers  {}", HumanBytes(done));
     fmt::print(stderr, "\r\033[K{}  {:.0f}s", line, seconds);
     fflush(stderr);
     drawn_ = true;

@@ -25,11 +25,15 @@ class ExportSink {
   virtual ~ExportSink() = default;
   // Paths are image paths without a leading "/".
   virtual void Directory(const std::string& path, const FileMeta& meta) = 0;
-  virtual void File(const std::string& path, const FileMeta& meta, int64_t size, const ContentFiller& fill) = 0;
-  virtual void Symlink(const std::string& path, const std::string& target, const FileMeta& meta) = 0;
-  virtual void Hardlink(const std::string& path, const std::string& existing, const FileMeta& meta) = 0;
+  virtual void File(const std::string& path, const FileMeta& meta, int64_t size,
+                    const ContentFiller& fill) = 0;
+  virtual void Symlink(const std::string& path, const std::string& target,
+                       const FileMeta& meta) = 0;
+  virtual void Hardlink(const std::string& path, const std::string& existing,
+                        const FileMeta& meta) = 0;
   virtual void Fifo(const std::string& path, const FileMeta& meta) = 0;
-  virtual void Device(const std::string& path, bool block, uint32_t major, uint32_t minor, const FileMeta& meta) = 0;
+  virtual void Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
+                      const FileMeta& meta) = 0;
   // Whiteouts, in a single layer's export; a directory sink only notes them.
   virtual void Whiteout(const std::string& path, bool opaque) {
     Note("/" + path + (opaque ? " (opaque marker)" : " (removed by this layer)"));

@@ -17,11 +17,13 @@ constexpr int kMaxLinkHops = 40;  // As Linux allows for symbolic links.
 
 std::string LayerName(const ImageSource& source, int layer) {
   const std::string& digest = source.layers[layer].digest;
-  return fmt::format("layer {}{}", layer + 1, digest.empty() ? "" : " (" + digest.substr(0, 19) + ")");
+  return fmt::format("layer {}{}", layer + 1,
+                     digest.empty() ? "" : " (" + digest.substr(0, 19) + ")");
 }
 
 bool IsAncestor(const std::string& ancestor, const std::string& path) {
-  return ancestor.empty() || (path.size() > ancestor.size() && path.starts_with(ancestor) && path[ancestor.size()] == '/');
+  return ancestor.empty() || (path.size() > ancestor.size() && path.starts_with(ancestor) &&
+                              path[ancestor.size()] == '/');
 }
 
 // Resolves a symbolic link |target| found at |link_path| into an image path.
@@ -35,9 +37,9 @@ std::string ResolveLink(const std::string& link_path, const std::string& target)
 // What one layer says about a path.
 struct Sighting {
   enum Kind { kNothing, kEntry, kRemoved, kRedirected, kBlocked } kind = kNothing;
-  LayerEntry entry;         // kEntry: the entry at the path.
-  std::string redirected;   // kRedirected: the path through a symlinked parent.
-  bool streamed = false;    // The file's bytes went to the sink already.
+  LayerEntry entry;        // kEntry: the entry at the path.
+  std::string redirected;  // kRedirected: the path through a symlinked parent.
+  bool streamed = false;   // The file's bytes went to the sink already.
   int64_t bytes = 0;
 };
 
@@ -52,8 +54,9 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
   while (cursor.Next(&entry)) {
     if (entry.is_whiteout()) {
       // Whiteouts speak of lower layers; an entry of this same layer wins.
-      bool hits = entry.kind == EntryKind::kWhiteout ? (entry.path == path || IsAncestor(entry.path, path))
-                                                     : IsAncestor(entry.path, path);
+      bool hits = entry.kind == EntryKind::kWhiteout
+                      ? (entry.path == path || IsAncestor(entry.path, path))
+                      : IsAncestor(entry.path, path);
       if (hits && sighting.kind == Sighting::kNothing) sighting.kind = Sighting::kRemoved;
       continue;
     }
@@ -69,7 +72,8 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
       }
       return sighting;
     }
-    if (IsAncestor(entry.path, path) && entry.kind == EntryKind::kSymlink && sighting.kind != Sighting::kRemoved) {
+    if (IsAncestor(entry.path, path) && entry.kind == EntryKind::kSymlink &&
+        sighting.kind != Sighting::kRemoved) {
       sighting.kind = Sighting::kRedirected;
       sighting.redirected = ResolveLink(entry.path, entry.link) + path.substr(entry.path.size());
     } else if (IsAncestor(entry.path, path) && entry.kind != EntryKind::kDirectory &&
@@ -88,7 +92,9 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
 CatResult CatFile(const ImageSource& source, const std::string& raw_path, int only_layer,
                   const std::function<void(const char*, size_t)>& sink, const ReadLimits& limits) {
   int count = static_cast<int>(source.layers.size());
-  if (only_layer >= count) Fail("--layer {} is out of range: the image has {} layers (1 to {})", only_layer + 1, count, count);
+  if (only_layer >= count)
+    Fail("--layer {} is out of range: the image has {} layers (1 to {})", only_layer + 1, count,
+         count);
   bool escaped = false;
   std::string path = CleanLayerPath(raw_path, &escaped);
   if (path.empty()) Fail("/: is a directory");
@@ -96,14 +102,16 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
   int top = only_layer >= 0 ? only_layer : count - 1;
   int bottom = only_layer >= 0 ? only_layer : 0;
   int removed_in = -1;
-  for (int hop = 0; hop < kMaxLinkHops; ++hop) {
+  const std::string asked = path;
+  int hop = 0;
+  for (; hop < kMaxLinkHops; ++hop) {
     bool restarted = false;
     for (int layer = top; layer >= bottom && !restarted; --layer) {
       Sighting sighting = ScanLayer(source, layer, path, removed_in < 0 ? &sink : nullptr, limits);
       if (sighting.kind == Sighting::kNothing) continue;
       if (sighting.kind == Sighting::kBlocked && removed_in < 0 && only_layer < 0)
-        Fail("/{}: no such file in the image (/{} is not a directory since layer {})", path, sighting.redirected,
-             layer + 1);
+        Fail("/{}: no such file in the image (/{} is not a directory since layer {})", path,
+             sighting.redirected, layer + 1);
       if (sighting.kind == Sighting::kBlocked) continue;
 
       if (sighting.kind == Sighting::kRemoved) {
@@ -127,7 +135,8 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
         case EntryKind::kDirectory:
           Fail("/{}: is a directory (in {})", path, LayerName(source, layer));
         case EntryKind::kSymlink:
-          if (only_layer >= 0) Fail("/{}: is a symbolic link to {} in layer {}", path, entry.link, layer + 1);
+          if (only_layer >= 0)
+            Fail("/{}: is a symbolic link to {} in layer {}", path, entry.link, layer + 1);
           path = ResolveLink(entry.path, entry.link);
           restarted = true;
           break;
@@ -145,8 +154,13 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
     if (!restarted) break;
     if (only_layer < 0 && top != count - 1 && path.empty()) break;
   }
+  // Still following links when the hops ran out: a loop (a -> b -> a, or
+  // d -> d/x). Say so, as ELOOP does, rather than "no such file" for a
+  // path grown by the loop.
+  if (hop == kMaxLinkHops) Fail("/{}: too many levels of symbolic or hard links", asked);
 
-  if (removed_in >= 0) Fail("/{} was removed in layer {} and no lower layer stores it", path, removed_in + 1);
+  if (removed_in >= 0)
+    Fail("/{} was removed in layer {} and no lower layer stores it", path, removed_in + 1);
   if (only_layer >= 0) Fail("/{}: layer {} does not store it", path, only_layer + 1);
   Fail("/{}: no such file in the image", path);
 }
@@ -165,7 +179,9 @@ FileMeta MetaOf(const FileNode* node) {
 FileMeta MetaOf(const LayerEntry& entry) { return {entry.mode, entry.uid, entry.gid, entry.mtime}; }
 
 ContentFiller FromCursor(LayerCursor& cursor) {
-  return [&cursor](const std::function<void(const char*, size_t)>& write) { cursor.ReadContent(write); };
+  return [&cursor](const std::function<void(const char*, size_t)>& write) {
+    cursor.ReadContent(write);
+  };
 }
 
 void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, ExportSink* sink) {
@@ -181,22 +197,38 @@ void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, E
       continue;
     }
     switch (entry.kind) {
-      case EntryKind::kWhiteout: sink->Whiteout(entry.path, false); break;
-      case EntryKind::kOpaque: sink->Whiteout(entry.path, true); break;
-      case EntryKind::kDirectory: sink->Directory(entry.path, MetaOf(entry)); break;
-      case EntryKind::kFile: sink->File(entry.path, MetaOf(entry), entry.size, FromCursor(cursor)); break;
-      case EntryKind::kSymlink: sink->Symlink(entry.path, entry.link, MetaOf(entry)); break;
-      case EntryKind::kFifo: sink->Fifo(entry.path, MetaOf(entry)); break;
+      case EntryKind::kWhiteout:
+        sink->Whiteout(entry.path, false);
+        break;
+      case EntryKind::kOpaque:
+        sink->Whiteout(entry.path, true);
+        break;
+      case EntryKind::kDirectory:
+        sink->Directory(entry.path, MetaOf(entry));
+        break;
+      case EntryKind::kFile:
+        sink->File(entry.path, MetaOf(entry), entry.size, FromCursor(cursor));
+        break;
+      case EntryKind::kSymlink:
+        sink->Symlink(entry.path, entry.link, MetaOf(entry));
+        break;
+      case EntryKind::kFifo:
+        sink->Fifo(entry.path, MetaOf(entry));
+        break;
       case EntryKind::kCharDevice:
       case EntryKind::kBlockDevice:
-        sink->Device(entry.path, entry.kind == EntryKind::kBlockDevice, entry.device_major, entry.device_minor,
-                     MetaOf(entry));
+        sink->Device(entry.path, entry.kind == EntryKind::kBlockDevice, entry.device_major,
+                     entry.device_minor, MetaOf(entry));
         break;
       case EntryKind::kHardlink:
-        if (written.count(entry.link)) sink->Hardlink(entry.path, entry.link, MetaOf(entry));
-        else sink->Note("/" + entry.path + " (hard link to /" + entry.link + " in a lower layer; not written)");
+        if (written.count(entry.link))
+          sink->Hardlink(entry.path, entry.link, MetaOf(entry));
+        else
+          sink->Note("/" + entry.path + " (hard link to /" + entry.link +
+                     " in a lower layer; not written)");
         break;
-      case EntryKind::kSocket: break;
+      case EntryKind::kSocket:
+        break;
     }
     if (entry.kind == EntryKind::kFile) written.insert(entry.path);
   }
@@ -206,8 +238,9 @@ void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, E
 // exist with sane modes), then each layer's surviving entries in layer
 // order, then hard links once their targets exist.
 // Writes the content of |entry| (the |index|-th of |layer|) at |path|.
-void WriteStoredContent(const Analysis& analysis, int layer, const LayerEntry* wanted, const std::string& path,
-                        const FileMeta& meta, const ReadLimits& limits, ExportSink* sink) {
+void WriteStoredContent(const Analysis& analysis, int layer, const LayerEntry* wanted,
+                        const std::string& path, const FileMeta& meta, const ReadLimits& limits,
+                        ExportSink* sink) {
   const std::vector<LayerEntry>& entries = analysis.layers[layer].contents.entries;
   size_t target = static_cast<size_t>(wanted - entries.data());
   std::unique_ptr<ByteReader> reader = analysis.layers[layer].blob.open();
@@ -225,7 +258,8 @@ void WriteStoredContent(const Analysis& analysis, int layer, const LayerEntry* w
 int LayerOf(const Analysis& analysis, const LayerEntry* entry) {
   for (const Layer& layer : analysis.layers) {
     const std::vector<LayerEntry>& entries = layer.contents.entries;
-    if (!entries.empty() && entry >= entries.data() && entry < entries.data() + entries.size()) return layer.index;
+    if (!entries.empty() && entry >= entries.data() && entry < entries.data() + entries.size())
+      return layer.index;
   }
   return -1;
 }
@@ -236,9 +270,12 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
   std::vector<std::pair<std::string, const FileNode*>> links;
   FileTree::Walk(tree.root(), "", [&](const FileNode* node, const std::string& path) {
     if (path.empty()) return;
-    if (node->is_directory()) sink->Directory(path, MetaOf(node));
-    else if (node->entry != nullptr && node->entry->kind == EntryKind::kHardlink) links.emplace_back(path, node);
-    else if (node->entry != nullptr) by_layer[node->layer].push_back(node);
+    if (node->is_directory())
+      sink->Directory(path, MetaOf(node));
+    else if (node->entry != nullptr && node->entry->kind == EntryKind::kHardlink)
+      links.emplace_back(path, node);
+    else if (node->entry != nullptr)
+      by_layer[node->layer].push_back(node);
   });
 
   // Paths written for each content entry, to link hard links to.
@@ -255,7 +292,9 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
       auto it = wanted.find(entry.path);
       // The same path may be stored twice in one layer: only the entry the
       // tree kept is written.
-      if (it == wanted.end() || it->second->entry != &analysis.layers[layer].contents.entries[index]) continue;
+      if (it == wanted.end() ||
+          it->second->entry != &analysis.layers[layer].contents.entries[index])
+        continue;
       const FileNode* node = it->second;
       wanted.erase(it);
       switch (entry.kind) {
@@ -263,14 +302,19 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
           sink->File(entry.path, MetaOf(node), entry.size, FromCursor(cursor));
           written[node->entry] = entry.path;
           break;
-        case EntryKind::kSymlink: sink->Symlink(entry.path, entry.link, MetaOf(node)); break;
-        case EntryKind::kFifo: sink->Fifo(entry.path, MetaOf(node)); break;
+        case EntryKind::kSymlink:
+          sink->Symlink(entry.path, entry.link, MetaOf(node));
+          break;
+        case EntryKind::kFifo:
+          sink->Fifo(entry.path, MetaOf(node));
+          break;
         case EntryKind::kCharDevice:
         case EntryKind::kBlockDevice:
-          sink->Device(entry.path, entry.kind == EntryKind::kBlockDevice, entry.device_major, entry.device_minor,
-                       MetaOf(node));
+          sink->Device(entry.path, entry.kind == EntryKind::kBlockDevice, entry.device_major,
+                       entry.device_minor, MetaOf(node));
           break;
-        default: break;
+        default:
+          break;
       }
     }
   }
@@ -299,9 +343,12 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
 void ExportImage(const Analysis& analysis, const ExportOptions& options, ExportSink* sink) {
   int count = static_cast<int>(analysis.layers.size());
   if (options.layer >= count)
-    Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer + 1, count, count);
-  if (options.layer >= 0) WriteLayer(analysis, options.layer, options.limits, sink);
-  else WriteSquashed(analysis, options.limits, sink);
+    Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer + 1, count,
+         count);
+  if (options.layer >= 0)
+    WriteLayer(analysis, options.layer, options.limits, sink);
+  else
+    WriteSquashed(analysis, options.limits, sink);
   sink->Finish();
 }
 

@@ -13,8 +13,8 @@
 namespace strata {
 
 struct CatResult {
-  int layer = -1;     // The layer the bytes came from (0-based).
-  std::string path;   // The path read, after following links.
+  int layer = -1;    // The layer the bytes came from (0-based).
+  std::string path;  // The path read, after following links.
   int64_t bytes = 0;
 };
 
@@ -27,7 +27,8 @@ struct CatResult {
 // Throws Error with one line: no such file, a directory, removed (and where
 // it is still stored), a bad layer number.
 CatResult CatFile(const ImageSource& source, const std::string& path, int layer,
-                  const std::function<void(const char*, size_t)>& sink, const ReadLimits& limits = ReadLimits());
+                  const std::function<void(const char*, size_t)>& sink,
+                  const ReadLimits& limits = ReadLimits());
 
 struct ExportOptions {
   int layer = -1;  // 0-based layer whose changes to write; < 0: the final filesystem.

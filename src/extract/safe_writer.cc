@@ -49,7 +49,8 @@ uint32_t ModeBits(const FileMeta& meta, const WriteOptions& options) {
 
 }  // namespace
 
-SafeWriter::SafeWriter(const std::string& root, WriteOptions options) : root_(root), options_(options) {
+SafeWriter::SafeWriter(const std::string& root, WriteOptions options)
+    : root_(root), options_(options) {
   std::error_code error;
   std::filesystem::create_directories(root, error);
   if (error) Fail("cannot create {}: {}", root, error.message());
@@ -80,7 +81,8 @@ int SafeWriter::OpenParent(const std::string& path, std::string* name) {
       int error = errno;
       close(fd);
       if (error == ELOOP || error == ENOTDIR)
-        Fail("refusing to write /{}: /{} is not a directory (a symbolic link or a file)", path, walked);
+        Fail("refusing to write /{}: /{} is not a directory (a symbolic link or a file)", path,
+             walked);
       Fail("cannot open {}/{}: {}", root_, walked, strerror(error));
     }
     close(fd);
@@ -89,16 +91,20 @@ int SafeWriter::OpenParent(const std::string& path, std::string* name) {
   return fd;
 }
 
-void SafeWriter::MakeRoom(int parent, const std::string& name, const std::string& path, bool for_directory) {
+void SafeWriter::MakeRoom(int parent, const std::string& name, const std::string& path,
+                          bool for_directory) {
   struct stat info;
   if (fstatat(parent, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) return;
   if (for_directory && S_ISDIR(info.st_mode)) return;
   if (!options_.overwrite) Fail("{}/{} exists; pass --overwrite to replace it", root_, path);
-  if (S_ISDIR(info.st_mode)) Fail("{}/{} is a directory; refusing to replace it with a file", root_, path);
-  if (unlinkat(parent, name.c_str(), 0) != 0) Fail("cannot replace {}/{}: {}", root_, path, strerror(errno));
+  if (S_ISDIR(info.st_mode))
+    Fail("{}/{} is a directory; refusing to replace it with a file", root_, path);
+  if (unlinkat(parent, name.c_str(), 0) != 0)
+    Fail("cannot replace {}/{}: {}", root_, path, strerror(errno));
 }
 
-void SafeWriter::ApplyOwner(int parent, const std::string& name, const FileMeta& meta, bool symlink) {
+void SafeWriter::ApplyOwner(int parent, const std::string& name, const FileMeta& meta,
+                            bool symlink) {
   if (options_.same_owner) fchownat(parent, name.c_str(), meta.uid, meta.gid, AT_SYMLINK_NOFOLLOW);
   struct timespec times[2] = {{meta.mtime, 0}, {meta.mtime, 0}};
   utimensat(parent, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
@@ -115,11 +121,13 @@ void SafeWriter::Directory(const std::string& path, const FileMeta& meta) {
   ++written_;
 }
 
-void SafeWriter::File(const std::string& path, const FileMeta& meta, int64_t, const ContentFiller& fill) {
+void SafeWriter::File(const std::string& path, const FileMeta& meta, int64_t,
+                      const ContentFiller& fill) {
   std::string name;
   Fd parent(OpenParent(path, &name));
   MakeRoom(parent.get(), name, path, false);
-  Fd file(openat(parent.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  Fd file(openat(parent.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                 0600));
   if (file.get() < 0) Fail("cannot create {}/{}: {}", root_, path, strerror(errno));
 
   fill([&](const char* data, size_t size) {

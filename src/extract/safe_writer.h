@@ -34,17 +34,20 @@ class SafeWriter : public ExportSink {
   void Directory(const std::string& path, const FileMeta& meta) override;
 
   // |fill| is called with a writer that appends to the new file.
-  void File(const std::string& path, const FileMeta& meta, int64_t size, const ContentFiller& fill) override;
+  void File(const std::string& path, const FileMeta& meta, int64_t size,
+            const ContentFiller& fill) override;
 
   void Symlink(const std::string& path, const std::string& target, const FileMeta& meta) override;
 
   // A hard link at |path| to |existing|, a path written earlier.
-  void Hardlink(const std::string& path, const std::string& existing, const FileMeta& meta) override;
+  void Hardlink(const std::string& path, const std::string& existing,
+                const FileMeta& meta) override;
 
   void Fifo(const std::string& path, const FileMeta& meta) override;
 
   // Devices are never created on disk; this notes them for the summary.
-  void Device(const std::string& path, bool block, uint32_t major, uint32_t minor, const FileMeta& meta) override;
+  void Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
+              const FileMeta& meta) override;
 
   // Applies directory modes and times (kept open until now, so a read-only
   // directory does not block writing into it). Call once at the end.

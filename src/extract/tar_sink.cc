@@ -27,15 +27,18 @@ void TarSink::Header(const std::string& path, unsigned int type, const FileMeta&
   archive_entry_set_gid(entry, meta.gid);
   archive_entry_set_mtime(entry, meta.mtime, 0);
   archive_entry_set_size(entry, size);
-  if (hardlink) archive_entry_set_hardlink(entry, link.c_str());
-  else if (!link.empty()) archive_entry_set_symlink(entry, link.c_str());
+  if (hardlink)
+    archive_entry_set_hardlink(entry, link.c_str());
+  else if (!link.empty())
+    archive_entry_set_symlink(entry, link.c_str());
   if (type == AE_IFCHR || type == AE_IFBLK) {
     archive_entry_set_rdevmajor(entry, major);
     archive_entry_set_rdevminor(entry, minor);
   }
   int status = archive_write_header(archive_, entry);
   archive_entry_free(entry);
-  if (status < ARCHIVE_WARN) Fail("cannot write /{} to the tar stream: {}", path, archive_error_string(archive_));
+  if (status < ARCHIVE_WARN)
+    Fail("cannot write /{} to the tar stream: {}", path, archive_error_string(archive_));
   ++written_;
 }
 
@@ -43,7 +46,8 @@ void TarSink::Directory(const std::string& path, const FileMeta& meta) {
   Header(path + "/", AE_IFDIR, meta, 0, "", false);
 }
 
-void TarSink::File(const std::string& path, const FileMeta& meta, int64_t size, const ContentFiller& fill) {
+void TarSink::File(const std::string& path, const FileMeta& meta, int64_t size,
+                   const ContentFiller& fill) {
   Header(path, AE_IFREG, meta, size, "", false);
   int64_t left = size;
   fill([&](const char* data, size_t length) {
@@ -63,9 +67,12 @@ void TarSink::Hardlink(const std::string& path, const std::string& existing, con
   Header(path, AE_IFREG, meta, 0, existing, true);
 }
 
-void TarSink::Fifo(const std::string& path, const FileMeta& meta) { Header(path, AE_IFIFO, meta, 0, "", false); }
+void TarSink::Fifo(const std::string& path, const FileMeta& meta) {
+  Header(path, AE_IFIFO, meta, 0, "", false);
+}
 
-void TarSink::Device(const std::string& path, bool block, uint32_t major, uint32_t minor, const FileMeta& meta) {
+void TarSink::Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
+                     const FileMeta& meta) {
   // A tar stream only describes the node; creating it is up to its reader.
   Header(path, block ? AE_IFBLK : AE_IFCHR, meta, 0, "", false, major, minor);
 }

@@ -15,11 +15,14 @@ class TarSink : public ExportSink {
   ~TarSink() override;
 
   void Directory(const std::string& path, const FileMeta& meta) override;
-  void File(const std::string& path, const FileMeta& meta, int64_t size, const ContentFiller& fill) override;
+  void File(const std::string& path, const FileMeta& meta, int64_t size,
+            const ContentFiller& fill) override;
   void Symlink(const std::string& path, const std::string& target, const FileMeta& meta) override;
-  void Hardlink(const std::string& path, const std::string& existing, const FileMeta& meta) override;
+  void Hardlink(const std::string& path, const std::string& existing,
+                const FileMeta& meta) override;
   void Fifo(const std::string& path, const FileMeta& meta) override;
-  void Device(const std::string& path, bool block, uint32_t major, uint32_t minor, const FileMeta& meta) override;
+  void Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
+              const FileMeta& meta) override;
   void Whiteout(const std::string& path, bool opaque) override;
   void Finish() override;
   int written() const override { return written_; }

@@ -18,7 +18,8 @@ class KeepInspector : public ContentInspector {
   bool inspects_binaries() const override { return false; }
   bool Wants(const LayerEntry&) const override { return false; }
   bool Keeps(const LayerEntry& entry) const override { return paths_.count(entry.path) > 0; }
-  void Inspect(const LayerEntry&, size_t, std::string_view, std::vector<ContentHit>*) const override {}
+  void Inspect(const LayerEntry&, size_t, std::string_view,
+               std::vector<ContentHit>*) const override {}
 
  private:
   std::set<std::string> paths_;

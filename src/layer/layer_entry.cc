@@ -4,30 +4,48 @@ namespace strata {
 
 const char* EntryKindName(EntryKind kind) {
   switch (kind) {
-    case EntryKind::kFile: return "file";
-    case EntryKind::kDirectory: return "dir";
-    case EntryKind::kSymlink: return "symlink";
-    case EntryKind::kHardlink: return "hardlink";
-    case EntryKind::kCharDevice: return "char";
-    case EntryKind::kBlockDevice: return "block";
-    case EntryKind::kFifo: return "fifo";
-    case EntryKind::kSocket: return "socket";
-    case EntryKind::kWhiteout: return "whiteout";
-    case EntryKind::kOpaque: return "opaque";
+    case EntryKind::kFile:
+      return "file";
+    case EntryKind::kDirectory:
+      return "dir";
+    case EntryKind::kSymlink:
+      return "symlink";
+    case EntryKind::kHardlink:
+      return "hardlink";
+    case EntryKind::kCharDevice:
+      return "char";
+    case EntryKind::kBlockDevice:
+      return "block";
+    case EntryKind::kFifo:
+      return "fifo";
+    case EntryKind::kSocket:
+      return "socket";
+    case EntryKind::kWhiteout:
+      return "whiteout";
+    case EntryKind::kOpaque:
+      return "opaque";
   }
   return "?";
 }
 
 char EntryKindLetter(EntryKind kind) {
   switch (kind) {
-    case EntryKind::kDirectory: return 'd';
-    case EntryKind::kSymlink: return 'l';
-    case EntryKind::kHardlink: return 'h';
-    case EntryKind::kCharDevice: return 'c';
-    case EntryKind::kBlockDevice: return 'b';
-    case EntryKind::kFifo: return 'p';
-    case EntryKind::kSocket: return 's';
-    default: return '-';
+    case EntryKind::kDirectory:
+      return 'd';
+    case EntryKind::kSymlink:
+      return 'l';
+    case EntryKind::kHardlink:
+      return 'h';
+    case EntryKind::kCharDevice:
+      return 'c';
+    case EntryKind::kBlockDevice:
+      return 'b';
+    case EntryKind::kFifo:
+      return 'p';
+    case EntryKind::kSocket:
+      return 's';
+    default:
+      return '-';
   }
 }
 

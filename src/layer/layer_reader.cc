@@ -24,7 +24,8 @@ class CountingReader : public ByteReader {
 
   size_t Read(void* buffer, size_t size) override {
     size_t got = inner_->Read(buffer, size);
-    if (counter_ != nullptr) counter_->fetch_add(static_cast<int64_t>(got), std::memory_order_relaxed);
+    if (counter_ != nullptr)
+      counter_->fetch_add(static_cast<int64_t>(got), std::memory_order_relaxed);
     return got;
   }
 
@@ -78,7 +79,8 @@ LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
   LayerEntry entry;
   while (cursor.Next(&entry)) {
     if (static_cast<int64_t>(layer.entries.size()) >= options.limits.max_entries)
-      Fail("{} has more than {} entries; raise --max-entries to read it", options.name, options.limits.max_entries);
+      Fail("{} has more than {} entries; raise --max-entries to read it", options.name,
+           options.limits.max_entries);
     layer.entries.push_back(std::move(entry));
     if (layer.entries.back().kind == EntryKind::kFile) ReadFile(cursor, options.inspector, &layer);
   }

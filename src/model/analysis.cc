@@ -101,11 +101,26 @@ void Summarize(Layer* layer) {
   LayerSummary& s = layer->summary;
   for (const Change& change : layer->changes) {
     switch (change.kind) {
-      case ChangeKind::kAdded: ++s.added_files; s.added_bytes += change.size; break;
-      case ChangeKind::kModified: ++s.modified_files; s.modified_bytes += change.size; break;
-      case ChangeKind::kMetadata: ++s.metadata_files; s.metadata_bytes += change.size; break;
-      case ChangeKind::kRestored: ++s.restored_files; s.restored_bytes += change.size; break;
-      case ChangeKind::kRemoved: ++s.removed_paths; s.removed_bytes += change.size; break;
+      case ChangeKind::kAdded:
+        ++s.added_files;
+        s.added_bytes += change.size;
+        break;
+      case ChangeKind::kModified:
+        ++s.modified_files;
+        s.modified_bytes += change.size;
+        break;
+      case ChangeKind::kMetadata:
+        ++s.metadata_files;
+        s.metadata_bytes += change.size;
+        break;
+      case ChangeKind::kRestored:
+        ++s.restored_files;
+        s.restored_bytes += change.size;
+        break;
+      case ChangeKind::kRemoved:
+        ++s.removed_paths;
+        s.removed_bytes += change.size;
+        break;
     }
   }
   for (const LayerEntry& entry : layer->contents.entries) s.content_bytes += entry.size;
@@ -127,20 +142,19 @@ void MergeLayers(Analysis* analysis) {
 // bytes still reach the final filesystem through a hard link.
 void ComputeWaste(Analysis* analysis) {
   std::unordered_set<const LayerEntry*> reachable;
-  FileTree::Walk(analysis->merge.tree().root(), "",
-                 [&](const FileNode* node, const std::string&) {
-                   // Hard links share one content: count it once.
-                   if (node->content != nullptr && reachable.insert(node->content).second) {
-                     ++analysis->final_files;
-                     analysis->final_bytes += node->size();
-                   }
-                 });
+  FileTree::Walk(analysis->merge.tree().root(), "", [&](const FileNode* node, const std::string&) {
+    // Hard links share one content: count it once.
+    if (node->content != nullptr && reachable.insert(node->content).second) {
+      ++analysis->final_files;
+      analysis->final_bytes += node->size();
+    }
+  });
 
   for (const DroppedFile& dropped : analysis->merge.dropped()) {
     if (reachable.count(dropped.entry)) continue;
     reachable.insert(dropped.entry);  // Count each stored version once.
-    WasteItem item{dropped.entry, dropped.entry->path, dropped.layer, dropped.by_layer, dropped.entry->size,
-                   dropped.removed};
+    WasteItem item{dropped.entry,    dropped.entry->path, dropped.layer,
+                   dropped.by_layer, dropped.entry->size, dropped.removed};
     analysis->wasted_bytes += item.size;
     analysis->layers[item.layer].summary.wasted_bytes += item.size;
     if (item.removed) {
@@ -208,13 +222,16 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
     return analysis;
   }
 
-  int threads = options.threads > 0 ? options.threads
-                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = options.threads > 0
+                    ? options.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ReadLayers(&analysis, threads, options);
   int64_t entries = 0;
-  for (const Layer& layer : analysis.layers) entries += static_cast<int64_t>(layer.contents.entries.size());
+  for (const Layer& layer : analysis.layers)
+    entries += static_cast<int64_t>(layer.contents.entries.size());
   if (entries > options.limits.max_entries)
-    Fail("the image has more than {} entries; raise --max-entries to read it", options.limits.max_entries);
+    Fail("the image has more than {} entries; raise --max-entries to read it",
+         options.limits.max_entries);
 
   MatchHistory(&analysis);
   MergeLayers(&analysis);
@@ -223,7 +240,8 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
   // A blob that several layers share is stored once.
   std::unordered_set<std::string> stored;
   for (const Layer& layer : analysis.layers) {
-    if (stored.insert(layer.contents.blob_digest).second) analysis.blob_bytes += layer.contents.blob_size;
+    if (stored.insert(layer.contents.blob_digest).second)
+      analysis.blob_bytes += layer.contents.blob_size;
     analysis.tar_bytes += layer.contents.tar_size;
     analysis.content_bytes += layer.summary.content_bytes;
   }

@@ -27,11 +27,11 @@ struct LayerSummary {
 };
 
 struct Layer {
-  int index = 0;             // 0-based; reports print index + 1.
-  LayerBlob blob;            // Where it came from, as the manifest named it.
-  std::string diff_id;       // Verified against the config.
-  LayerContents contents;    // Entries, digests and sizes as read.
-  int history_index = -1;    // Into config.history; -1 when unmatched.
+  int index = 0;                // 0-based; reports print index + 1.
+  LayerBlob blob;               // Where it came from, as the manifest named it.
+  std::string diff_id;          // Verified against the config.
+  LayerContents contents;       // Entries, digests and sizes as read.
+  int history_index = -1;       // Into config.history; -1 when unmatched.
   std::vector<Change> changes;  // Largest first.
   LayerSummary summary;
 };

@@ -47,8 +47,8 @@ void DiveMetricsBuilder::AddLayer(int index, const LayerContents& layer, const L
   if (index > 0) user_size_ += layer_size;
 
   for (const LayerEntry* leaf : Leaves(layer)) {
-    int64_t size = leaf->kind == EntryKind::kWhiteout ? merge.StoredBytesBeneath(leaf->path)
-                                                      : leaf->size;
+    int64_t size =
+        leaf->kind == EntryKind::kWhiteout ? merge.StoredBytesBeneath(leaf->path) : leaf->size;
     PathData& data = paths_[leaf->path];
     data.cumulative += size;
     if (data.minimum < 0 || size < data.minimum) data.minimum = size;
@@ -66,9 +66,9 @@ DiveMetrics DiveMetricsBuilder::Finish() const {
     if (data.seen > 1) metrics.wasted_bytes += data.cumulative;
   }
 
-  metrics.efficiency = cumulative_total == 0
-                           ? 1.0
-                           : static_cast<double>(minimum_total) / static_cast<double>(cumulative_total);
+  metrics.efficiency = cumulative_total == 0 ? 1.0
+                                             : static_cast<double>(minimum_total) /
+                                                   static_cast<double>(cumulative_total);
   metrics.image_size = image_size_;
   metrics.user_size = user_size_;
   metrics.user_wasted_fraction =

@@ -16,8 +16,8 @@ namespace strata {
 struct DiveMetrics {
   double efficiency = 1.0;
   int64_t wasted_bytes = 0;
-  int64_t image_size = 0;  // Sum of every layer's entry sizes.
-  int64_t user_size = 0;   // The same for every layer but the first.
+  int64_t image_size = 0;             // Sum of every layer's entry sizes.
+  int64_t user_size = 0;              // The same for every layer but the first.
   double user_wasted_fraction = 0.0;  // wasted_bytes / user_size; NaN when user_size is 0.
 };
 

@@ -85,7 +85,8 @@ std::unique_ptr<FileNode> FileTree::Remove(std::string_view path) {
 
 std::string FileTree::PathOf(const FileNode* node) {
   std::vector<const std::string*> names;
-  for (; node != nullptr && node->parent != nullptr; node = node->parent) names.push_back(&node->name);
+  for (; node != nullptr && node->parent != nullptr; node = node->parent)
+    names.push_back(&node->name);
   std::string path;
   for (auto it = names.rbegin(); it != names.rend(); ++it) {
     if (!path.empty()) path += '/';

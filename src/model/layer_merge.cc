@@ -9,11 +9,16 @@ namespace strata {
 
 const char* ChangeKindName(ChangeKind kind) {
   switch (kind) {
-    case ChangeKind::kAdded: return "added";
-    case ChangeKind::kModified: return "modified";
-    case ChangeKind::kMetadata: return "metadata";
-    case ChangeKind::kRestored: return "unchanged";
-    case ChangeKind::kRemoved: return "removed";
+    case ChangeKind::kAdded:
+      return "added";
+    case ChangeKind::kModified:
+      return "modified";
+    case ChangeKind::kMetadata:
+      return "metadata";
+    case ChangeKind::kRestored:
+      return "unchanged";
+    case ChangeKind::kRemoved:
+      return "removed";
   }
   return "?";
 }
@@ -71,9 +76,12 @@ bool Classify(const Before& before, const FileNode* after, ChangeKind* kind) {
                    before.entry->device_minor == after->entry->device_minor;
   }
 
-  if (!same_content) *kind = ChangeKind::kModified;
-  else if (!same_metadata) *kind = ChangeKind::kMetadata;
-  else *kind = ChangeKind::kRestored;
+  if (!same_content)
+    *kind = ChangeKind::kModified;
+  else if (!same_metadata)
+    *kind = ChangeKind::kMetadata;
+  else
+    *kind = ChangeKind::kRestored;
   return true;
 }
 
@@ -130,7 +138,8 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
   auto record_removal = [&](const FileNode* node, const std::string& path) {
     if (stored.count(path)) return;
     SubtreeSize size = Measure(node);
-    changes->push_back({path, ChangeKind::kRemoved, node->kind(), size.bytes, size.bytes, size.files});
+    changes->push_back(
+        {path, ChangeKind::kRemoved, node->kind(), size.bytes, size.bytes, size.files});
   };
 
   for (const LayerEntry& entry : layer.entries) {
@@ -190,8 +199,8 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
     // A directory replaced by a file takes its children with it.
     for (const auto& [name, child] : node->children) {
       SubtreeSize size = Measure(child.get());
-      changes->push_back({entry.path + "/" + name, ChangeKind::kRemoved, child->kind(), size.bytes, size.bytes,
-                          size.files});
+      changes->push_back({entry.path + "/" + name, ChangeKind::kRemoved, child->kind(), size.bytes,
+                          size.bytes, size.files});
       DropSubtree(child.get(), index, true);
     }
     node->children.clear();
@@ -208,9 +217,8 @@ void LayerMerge::DropNode(const FileNode* node, int by_layer, bool removed) {
 }
 
 void LayerMerge::DropSubtree(const FileNode* node, int by_layer, bool removed) {
-  FileTree::Walk(node, "", [&](const FileNode* n, const std::string&) {
-    DropNode(n, by_layer, removed);
-  });
+  FileTree::Walk(node, "",
+                 [&](const FileNode* n, const std::string&) { DropNode(n, by_layer, removed); });
 }
 
 int64_t LayerMerge::StoredBytesBeneath(const std::string& path) const {

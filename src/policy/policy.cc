@@ -47,16 +47,22 @@ double Fraction(const std::string& text, const std::string& where) {
   return value;
 }
 
-bool Disabled(const std::string& text) { return text == "disabled" || text == "off" || text == "none"; }
+bool Disabled(const std::string& text) {
+  return text == "disabled" || text == "off" || text == "none";
+}
 
 void SetFraction(const std::string& text, const std::string& where, std::optional<double>* value) {
-  if (Disabled(text)) value->reset();
-  else *value = Fraction(text, where);
+  if (Disabled(text))
+    value->reset();
+  else
+    *value = Fraction(text, where);
 }
 
 void SetBytes(const std::string& text, const std::string& where, std::optional<int64_t>* value) {
-  if (Disabled(text)) value->reset();
-  else *value = ParseSize(text, where);
+  if (Disabled(text))
+    value->reset();
+  else
+    *value = ParseSize(text, where);
 }
 
 // Sizes as dive reads them (go-humanize): case-insensitive, "20M", "20MB"
@@ -69,21 +75,27 @@ int64_t ParseDiveSize(const std::string& text, const std::string& where) {
   } catch (...) {
   }
   std::string unit;
-  for (char c : text.substr(used)) if (c != ' ') unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : text.substr(used))
+    if (c != ' ') unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static const std::pair<const char*, double> kUnits[] = {
-      {"", 1}, {"b", 1}, {"k", 1e3}, {"kb", 1e3}, {"m", 1e6}, {"mb", 1e6}, {"g", 1e9}, {"gb", 1e9},
-      {"t", 1e12}, {"tb", 1e12}, {"ki", 1024.0}, {"kib", 1024.0}, {"mi", 1048576.0}, {"mib", 1048576.0},
-      {"gi", 1073741824.0}, {"gib", 1073741824.0}};
+      {"", 1},           {"b", 1},           {"k", 1e3},           {"kb", 1e3},
+      {"m", 1e6},        {"mb", 1e6},        {"g", 1e9},           {"gb", 1e9},
+      {"t", 1e12},       {"tb", 1e12},       {"ki", 1024.0},       {"kib", 1024.0},
+      {"mi", 1048576.0}, {"mib", 1048576.0}, {"gi", 1073741824.0}, {"gib", 1073741824.0}};
   for (const auto& [name, factor] : kUnits)
     if (unit == name && value >= 0) return static_cast<int64_t>(std::llround(value * factor));
   Fail("{}: \"{}\" is not a size (like 20MB)", where, text);
 }
 
-void SetSeverity(const std::string& text, const std::string& where, std::optional<Severity>* value) {
+void SetSeverity(const std::string& text, const std::string& where,
+                 std::optional<Severity>* value) {
   Severity severity;
-  if (Disabled(text)) value->reset();
-  else if (ParseSeverity(text, &severity)) *value = severity;
-  else Fail("{}: \"{}\" is not a severity (info, low, medium, high, critical, or none)", where, text);
+  if (Disabled(text))
+    value->reset();
+  else if (ParseSeverity(text, &severity))
+    *value = severity;
+  else
+    Fail("{}: \"{}\" is not a severity (info, low, medium, high, critical, or none)", where, text);
 }
 
 // .strata.yaml's policy: key. Returns false when the file has none.
@@ -95,11 +107,14 @@ bool ReadStrataPolicy(const std::string& file, Policy* policy) {
   for (const auto& item : node) {
     std::string key = item.first.as<std::string>();
     std::string where = file + ": policy." + key;
-    if (key == "lowest_efficiency") SetFraction(Scalar(item.second, where), where, &policy->lowest_efficiency);
-    else if (key == "highest_wasted_bytes") SetBytes(Scalar(item.second, where), where, &policy->highest_wasted_bytes);
+    if (key == "lowest_efficiency")
+      SetFraction(Scalar(item.second, where), where, &policy->lowest_efficiency);
+    else if (key == "highest_wasted_bytes")
+      SetBytes(Scalar(item.second, where), where, &policy->highest_wasted_bytes);
     else if (key == "highest_user_wasted_percent")
       SetFraction(Scalar(item.second, where), where, &policy->highest_user_wasted_percent);
-    else if (key == "fail_on") SetSeverity(Scalar(item.second, where), where, &policy->fail_on);
+    else if (key == "fail_on")
+      SetSeverity(Scalar(item.second, where), where, &policy->fail_on);
     else if (key == "skip") {
       if (!item.second.IsSequence()) Fail("{} must be a list of rule ids", where);
       for (const auto& id : item.second) policy->skip.insert(id.as<std::string>());
@@ -127,15 +142,18 @@ void ReadDivePolicy(const std::string& file, Policy* policy) {
   for (const auto& item : rules) {
     std::string key = item.first.as<std::string>();
     std::string where = file + ": rules." + key;
-    if (key == "lowestEfficiency") SetFraction(Scalar(item.second, where), where, &policy->lowest_efficiency);
+    if (key == "lowestEfficiency")
+      SetFraction(Scalar(item.second, where), where, &policy->lowest_efficiency);
     else if (key == "highestWastedBytes") {
       std::string text = Scalar(item.second, where);
-      if (Disabled(text)) policy->highest_wasted_bytes.reset();
-      else policy->highest_wasted_bytes = ParseDiveSize(text, where);
-    }
-    else if (key == "highestUserWastedPercent")
+      if (Disabled(text))
+        policy->highest_wasted_bytes.reset();
+      else
+        policy->highest_wasted_bytes = ParseDiveSize(text, where);
+    } else if (key == "highestUserWastedPercent")
       SetFraction(Scalar(item.second, where), where, &policy->highest_user_wasted_percent);
-    else Fail("{}: unknown dive rule \"{}\"", file, key);
+    else
+      Fail("{}: unknown dive rule \"{}\"", file, key);
   }
 }
 
@@ -165,20 +183,26 @@ void ApplyFlags(const PolicyFlags& flags, Policy* policy) {
   if (any) policy->source += " + flags";
 }
 
-std::string FractionText(double value) { return std::isnan(value) ? "n/a" : fmt::format("{:.4f}", value); }
+std::string FractionText(double value) {
+  return std::isnan(value) ? "n/a" : fmt::format("{:.4f}", value);
+}
 
 }  // namespace
 
 const char* CheckStatusName(CheckStatus status) {
   switch (status) {
-    case CheckStatus::kPass: return "PASS";
-    case CheckStatus::kFail: return "FAIL";
-    case CheckStatus::kSkip: break;
+    case CheckStatus::kPass:
+      return "PASS";
+    case CheckStatus::kFail:
+      return "FAIL";
+    case CheckStatus::kSkip:
+      break;
   }
   return "SKIP";
 }
 
-Policy LoadPolicy(const std::string& config_path, const std::string& dive_ci_path, const PolicyFlags& flags) {
+Policy LoadPolicy(const std::string& config_path, const std::string& dive_ci_path,
+                  const PolicyFlags& flags) {
   // dive's defaults, and findings of high severity or above.
   Policy policy;
   policy.source = "defaults";
@@ -188,11 +212,13 @@ Policy LoadPolicy(const std::string& config_path, const std::string& dive_ci_pat
 
   // An explicit .dive-ci wins; then .strata.yaml (its defaults when it has
   // no policy key); a .dive-ci beside no .strata.yaml is read as dive would.
-  std::string strata_file = !config_path.empty() ? config_path : (Exists(".strata.yaml") ? ".strata.yaml" : "");
+  std::string strata_file =
+      !config_path.empty() ? config_path : (Exists(".strata.yaml") ? ".strata.yaml" : "");
   if (!dive_ci_path.empty()) {
     ReadDivePolicy(dive_ci_path, &policy);
   } else if (!strata_file.empty()) {
-    if (!ReadStrataPolicy(strata_file, &policy)) policy.source = "defaults (" + strata_file + " has no policy)";
+    if (!ReadStrataPolicy(strata_file, &policy))
+      policy.source = "defaults (" + strata_file + " has no policy)";
   } else if (Exists(".dive-ci")) {
     ReadDivePolicy(".dive-ci", &policy);
   }
@@ -208,13 +234,15 @@ double StrataEfficiency(const Analysis& analysis) {
 
 double StrataUserWastedFraction(const Analysis& analysis) {
   int64_t user = 0;
-  for (size_t i = 1; i < analysis.layers.size(); ++i) user += analysis.layers[i].summary.content_bytes;
-  return user == 0 ? std::nan("") : static_cast<double>(analysis.wasted_bytes) / static_cast<double>(user);
+  for (size_t i = 1; i < analysis.layers.size(); ++i)
+    user += analysis.layers[i].summary.content_bytes;
+  return user == 0 ? std::nan("")
+                   : static_cast<double>(analysis.wasted_bytes) / static_cast<double>(user);
 }
 
 bool FailsBuild(const Finding& finding, const Policy& policy) {
-  return policy.fail_on.has_value() && finding.severity >= *policy.fail_on && finding.accepted.empty() &&
-         !policy.skip.count(finding.rule_id);
+  return policy.fail_on.has_value() && finding.severity >= *policy.fail_on &&
+         finding.accepted.empty() && !policy.skip.count(finding.rule_id);
 }
 
 Verdict EvaluatePolicy(const Analysis& analysis, const RuleResults& rules, const Policy& policy) {
@@ -225,8 +253,9 @@ Verdict EvaluatePolicy(const Analysis& analysis, const RuleResults& rules, const
 
   double efficiency = use_dive ? dive.efficiency : StrataEfficiency(analysis);
   double other_efficiency = use_dive ? StrataEfficiency(analysis) : dive.efficiency;
-  PolicyCheck check{"lowest efficiency", "lowest_efficiency", CheckStatus::kSkip, FractionText(efficiency),
-                    "disabled", ours, FractionText(other_efficiency)};
+  PolicyCheck check{"lowest efficiency",           "lowest_efficiency", CheckStatus::kSkip,
+                    FractionText(efficiency),      "disabled",          ours,
+                    FractionText(other_efficiency)};
   if (policy.lowest_efficiency) {
     check.threshold = fmt::format(">= {}", *policy.lowest_efficiency);
     check.status = efficiency < *policy.lowest_efficiency ? CheckStatus::kFail : CheckStatus::kPass;
@@ -235,32 +264,48 @@ Verdict EvaluatePolicy(const Analysis& analysis, const RuleResults& rules, const
 
   int64_t wasted = use_dive ? dive.wasted_bytes : analysis.wasted_bytes;
   int64_t other_wasted = use_dive ? analysis.wasted_bytes : dive.wasted_bytes;
-  check = {"highest wasted bytes", "highest_wasted_bytes", CheckStatus::kSkip,
-           fmt::format("{} ({})", wasted, HumanBytes(wasted)), "disabled", ours,
+  check = {"highest wasted bytes",
+           "highest_wasted_bytes",
+           CheckStatus::kSkip,
+           fmt::format("{} ({})", wasted, HumanBytes(wasted)),
+           "disabled",
+           ours,
            fmt::format("{} ({})", other_wasted, HumanBytes(other_wasted))};
   if (policy.highest_wasted_bytes) {
-    check.threshold = fmt::format("<= {} ({})", *policy.highest_wasted_bytes, HumanBytes(*policy.highest_wasted_bytes));
+    check.threshold = fmt::format("<= {} ({})", *policy.highest_wasted_bytes,
+                                  HumanBytes(*policy.highest_wasted_bytes));
     check.status = wasted > *policy.highest_wasted_bytes ? CheckStatus::kFail : CheckStatus::kPass;
   }
   verdict.checks.push_back(check);
 
   double user = use_dive ? dive.user_wasted_fraction : StrataUserWastedFraction(analysis);
   double other_user = use_dive ? StrataUserWastedFraction(analysis) : dive.user_wasted_fraction;
-  check = {"highest user wasted percent", "highest_user_wasted_percent", CheckStatus::kSkip, FractionText(user),
-           "disabled", ours, FractionText(other_user)};
+  check = {"highest user wasted percent",
+           "highest_user_wasted_percent",
+           CheckStatus::kSkip,
+           FractionText(user),
+           "disabled",
+           ours,
+           FractionText(other_user)};
   // With no user layers there is nothing to measure: dive's NaN never
   // exceeds a threshold, and neither does ours.
   if (policy.highest_user_wasted_percent) {
     check.threshold = fmt::format("<= {}", *policy.highest_user_wasted_percent);
-    check.status = !std::isnan(user) && user > *policy.highest_user_wasted_percent ? CheckStatus::kFail
-                                                                                  : CheckStatus::kPass;
+    check.status = !std::isnan(user) && user > *policy.highest_user_wasted_percent
+                       ? CheckStatus::kFail
+                       : CheckStatus::kPass;
   }
   verdict.checks.push_back(check);
 
   for (const Finding& finding : rules.findings)
     if (FailsBuild(finding, policy)) verdict.failing.push_back(&finding);
-  check = {"findings", "fail_on", CheckStatus::kSkip, fmt::format("{} failing", verdict.failing.size()),
-           "disabled", "strata", ""};
+  check = {"findings",
+           "fail_on",
+           CheckStatus::kSkip,
+           fmt::format("{} failing", verdict.failing.size()),
+           "disabled",
+           "strata",
+           ""};
   if (policy.fail_on) {
     check.threshold = fmt::format("none at or above {}", SeverityName(*policy.fail_on));
     check.status = verdict.failing.empty() ? CheckStatus::kPass : CheckStatus::kFail;

@@ -15,13 +15,13 @@
 namespace strata {
 
 struct Policy {
-  std::string source;     // ".strata.yaml", ".dive-ci", "defaults", plus " + flags".
+  std::string source;         // ".strata.yaml", ".dive-ci", "defaults", plus " + flags".
   bool dive_metrics = false;  // Thresholds apply to dive's figures (.dive-ci).
   std::optional<double> lowest_efficiency;            // Fraction; none: disabled.
   std::optional<int64_t> highest_wasted_bytes;        // None: disabled.
   std::optional<double> highest_user_wasted_percent;  // Fraction; none: disabled.
   std::optional<Severity> fail_on;                    // None: findings never fail.
-  std::set<std::string> skip;  // Rules whose findings never fail the build.
+  std::set<std::string> skip;                         // Rules whose findings never fail the build.
 };
 
 // Command-line settings, each overriding the file's.
@@ -38,15 +38,16 @@ struct PolicyFlags {
 // efficiency 0.9, wasted bytes disabled, user wasted 0.1; and findings of
 // high severity or above), then |flags| on top. Throws Error naming the
 // file and key on a bad value.
-Policy LoadPolicy(const std::string& config_path, const std::string& dive_ci_path, const PolicyFlags& flags);
+Policy LoadPolicy(const std::string& config_path, const std::string& dive_ci_path,
+                  const PolicyFlags& flags);
 
 enum class CheckStatus { kPass, kFail, kSkip };
 
 const char* CheckStatusName(CheckStatus status);
 
 struct PolicyCheck {
-  std::string name;       // "lowest efficiency"
-  std::string key;        // "lowest_efficiency"
+  std::string name;  // "lowest efficiency"
+  std::string key;   // "lowest_efficiency"
   CheckStatus status = CheckStatus::kSkip;
   std::string measured;   // "0.596"
   std::string threshold;  // ">= 0.9", or "disabled"

@@ -78,21 +78,26 @@ json Fraction(double value) { return std::isnan(value) ? json(nullptr) : json(va
 }  // namespace
 
 json FindingJson(const Analysis& analysis, const Finding& finding) {
-  json item = {{"rule", finding.rule_id},
-               {"severity", SeverityName(finding.severity)},
-               {"title", finding.title},
-               {"path", finding.path.empty() ? json(nullptr) : json("/" + finding.path)},
-               {"detail", finding.detail},
-               {"layer", finding.layer < 0 ? json(nullptr) : json(finding.layer + 1)},
-               {"layer_digest", finding.layer < 0 ? json(nullptr) : json(analysis.layers[finding.layer].contents.blob_digest)},
-               {"history_index", finding.history_index < 0 ? json(nullptr) : json(finding.history_index)},
-               {"created_by", finding.created_by},
-               {"route", RouteName(finding.route)},
-               {"base_image", finding.base},
-               {"bytes", finding.bytes},
-               {"fix", finding.fix}};
-  item["removed_in_layer"] = finding.removed_by < 0 || finding.overwritten ? json(nullptr) : json(finding.removed_by + 1);
-  item["replaced_in_layer"] = finding.removed_by < 0 || !finding.overwritten ? json(nullptr) : json(finding.removed_by + 1);
+  json item = {
+      {"rule", finding.rule_id},
+      {"severity", SeverityName(finding.severity)},
+      {"title", finding.title},
+      {"path", finding.path.empty() ? json(nullptr) : json("/" + finding.path)},
+      {"detail", finding.detail},
+      {"layer", finding.layer < 0 ? json(nullptr) : json(finding.layer + 1)},
+      {"layer_digest", finding.layer < 0
+                           ? json(nullptr)
+                           : json(analysis.layers[finding.layer].contents.blob_digest)},
+      {"history_index", finding.history_index < 0 ? json(nullptr) : json(finding.history_index)},
+      {"created_by", finding.created_by},
+      {"route", RouteName(finding.route)},
+      {"base_image", finding.base},
+      {"bytes", finding.bytes},
+      {"fix", finding.fix}};
+  item["removed_in_layer"] =
+      finding.removed_by < 0 || finding.overwritten ? json(nullptr) : json(finding.removed_by + 1);
+  item["replaced_in_layer"] =
+      finding.removed_by < 0 || !finding.overwritten ? json(nullptr) : json(finding.removed_by + 1);
   item["still_stored"] = finding.layer >= 0 && !finding.path.empty();
   item["accepted"] = finding.accepted.empty() ? json(nullptr) : json(finding.accepted);
   return item;
@@ -110,7 +115,8 @@ json VerdictJson(const Policy& policy, const Verdict& verdict) {
                       {"other_metrics_value", check.other}});
   json failing = json::array();
   for (const Finding* finding : verdict.failing)
-    failing.push_back({{"rule", finding->rule_id}, {"path", finding->path.empty() ? json(nullptr) : json("/" + finding->path)},
+    failing.push_back({{"rule", finding->rule_id},
+                       {"path", finding->path.empty() ? json(nullptr) : json("/" + finding->path)},
                        {"severity", SeverityName(finding->severity)}});
   return {{"passed", verdict.passed},
           {"source", policy.source},
@@ -181,11 +187,14 @@ json AuditJson(const Analysis& analysis, const RuleResults* rule_results) {
     json counts = {{"critical", 0}, {"high", 0}, {"medium", 0}, {"low", 0}, {"info", 0}};
     for (const Finding& finding : rule_results->findings) {
       findings.push_back(FindingJson(analysis, finding));
-      if (finding.accepted.empty()) counts[SeverityName(finding.severity)] = counts[SeverityName(finding.severity)].get<int>() + 1;
+      if (finding.accepted.empty())
+        counts[SeverityName(finding.severity)] =
+            counts[SeverityName(finding.severity)].get<int>() + 1;
     }
     report["findings"] = findings;
     report["summary"]["findings"] = counts;
-    report["base_image"] = {{"layers", rule_results->base.count}, {"reason", rule_results->base.reason}};
+    report["base_image"] = {{"layers", rule_results->base.count},
+                            {"reason", rule_results->base.reason}};
   }
   return report;
 }

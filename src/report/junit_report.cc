@@ -23,12 +23,23 @@ std::string Xml(const std::string& text) {
   }
   for (char c : printable) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -39,12 +50,13 @@ std::string FindingText(const Analysis& analysis, const Finding& finding) {
   if (!finding.path.empty()) text += "path: /" + finding.path + "\n";
   if (!finding.detail.empty()) text += "detail: " + finding.detail + "\n";
   if (finding.layer >= 0) {
-    text += fmt::format("layer: {} {}\n", finding.layer + 1, analysis.layers[finding.layer].contents.blob_digest);
+    text += fmt::format("layer: {} {}\n", finding.layer + 1,
+                        analysis.layers[finding.layer].contents.blob_digest);
     text += "created by: " + finding.created_by + "\n";
   }
   if (finding.removed_by >= 0)
-    text += fmt::format("{} in layer {}, still stored\n", finding.overwritten ? "replaced" : "removed",
-                        finding.removed_by + 1);
+    text += fmt::format("{} in layer {}, still stored\n",
+                        finding.overwritten ? "replaced" : "removed", finding.removed_by + 1);
   return text + "fix: " + finding.fix + "\n";
 }
 
@@ -52,20 +64,24 @@ std::string FindingText(const Analysis& analysis, const Finding& finding) {
 
 std::string JunitReport(const CiReportInput& input) {
   const Analysis& analysis = input.analysis;
-  std::string image = analysis.source.reference.empty() ? analysis.source.input : analysis.source.reference;
+  std::string image =
+      analysis.source.reference.empty() ? analysis.source.input : analysis.source.reference;
 
   std::string policy_cases;
   int policy_failures = 0, policy_skipped = 0;
   for (const PolicyCheck& check : input.verdict.checks) {
-    policy_cases += fmt::format("    <testcase classname=\"strata.policy\" name=\"{}\" time=\"0\">\n", Xml(check.name));
-    std::string message = fmt::format("{} measured {} ({} figures), threshold {}", check.name, check.measured,
-                                      check.metrics, check.threshold);
+    policy_cases += fmt::format(
+        "    <testcase classname=\"strata.policy\" name=\"{}\" time=\"0\">\n", Xml(check.name));
+    std::string message = fmt::format("{} measured {} ({} figures), threshold {}", check.name,
+                                      check.measured, check.metrics, check.threshold);
     if (check.status == CheckStatus::kFail) {
       ++policy_failures;
-      policy_cases += fmt::format("      <failure type=\"policy\" message=\"{}\">{}</failure>\n", Xml(message), Xml(message));
+      policy_cases += fmt::format("      <failure type=\"policy\" message=\"{}\">{}</failure>\n",
+                                  Xml(message), Xml(message));
     } else if (check.status == CheckStatus::kSkip) {
       ++policy_skipped;
-      policy_cases += fmt::format("      <skipped message=\"{}\"/>\n", Xml(check.name + " is disabled"));
+      policy_cases +=
+          fmt::format("      <skipped message=\"{}\"/>\n", Xml(check.name + " is disabled"));
     } else {
       policy_cases += fmt::format("      <system-out>{}</system-out>\n", Xml(message));
     }
@@ -76,16 +92,19 @@ std::string JunitReport(const CiReportInput& input) {
   int finding_failures = 0, finding_skipped = 0;
   for (const Finding& finding : input.rules.findings) {
     std::string name = finding.path.empty() ? finding.detail : "/" + finding.path;
-    finding_cases += fmt::format("    <testcase classname=\"strata.findings.{}\" name=\"{}\" time=\"0\">\n",
-                                 Xml(finding.rule_id), Xml(name));
+    finding_cases +=
+        fmt::format("    <testcase classname=\"strata.findings.{}\" name=\"{}\" time=\"0\">\n",
+                    Xml(finding.rule_id), Xml(name));
     std::string text = FindingText(analysis, finding);
     if (!finding.accepted.empty()) {
       ++finding_skipped;
-      finding_cases += fmt::format("      <skipped message=\"{}\"/>\n", Xml("accepted: " + finding.accepted));
+      finding_cases +=
+          fmt::format("      <skipped message=\"{}\"/>\n", Xml("accepted: " + finding.accepted));
     } else if (FailsBuild(finding, input.policy)) {
       ++finding_failures;
-      finding_cases += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
-                                   SeverityName(finding.severity), Xml(finding.title + ": " + name), Xml(text));
+      finding_cases +=
+          fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                      SeverityName(finding.severity), Xml(finding.title + ": " + name), Xml(text));
     } else {
       finding_cases += fmt::format("      <system-out>{}</system-out>\n", Xml(text));
     }
@@ -94,13 +113,20 @@ std::string JunitReport(const CiReportInput& input) {
 
   size_t policy_tests = input.verdict.checks.size(), finding_tests = input.rules.findings.size();
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  xml += fmt::format("<testsuites name=\"strata\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"0\">\n",
-                     policy_tests + finding_tests, policy_failures + finding_failures, policy_skipped + finding_skipped);
-  xml += fmt::format("  <testsuite name=\"strata policy: {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"0\">\n",
-                     Xml(image), policy_tests, policy_failures, policy_skipped);
+  xml += fmt::format(
+      "<testsuites name=\"strata\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" "
+      "time=\"0\">\n",
+      policy_tests + finding_tests, policy_failures + finding_failures,
+      policy_skipped + finding_skipped);
+  xml += fmt::format(
+      "  <testsuite name=\"strata policy: {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" "
+      "skipped=\"{}\" time=\"0\">\n",
+      Xml(image), policy_tests, policy_failures, policy_skipped);
   xml += policy_cases + "  </testsuite>\n";
-  xml += fmt::format("  <testsuite name=\"strata findings: {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"0\">\n",
-                     Xml(image), finding_tests, finding_failures, finding_skipped);
+  xml += fmt::format(
+      "  <testsuite name=\"strata findings: {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" "
+      "skipped=\"{}\" time=\"0\">\n",
+      Xml(image), finding_tests, finding_failures, finding_skipped);
   xml += finding_cases + "  </testsuite>\n</testsuites>\n";
   return xml;
 }

@@ -28,35 +28,40 @@ std::string Name(const std::map<uint32_t, std::string>& names, uint32_t id) {
 }
 
 std::string Line(const FileNode* node, const std::string& name, const LsOptions& options,
-                 const std::map<uint32_t, std::string>& users, const std::map<uint32_t, std::string>& groups) {
+                 const std::map<uint32_t, std::string>& users,
+                 const std::map<uint32_t, std::string>& groups) {
   std::string shown = Printable(name);
   if (!options.long_format) return shown + "\n";
   std::string when = node->entry != nullptr ? IsoTime(node->entry->mtime) : "";
   when = when.size() >= 16 ? when.substr(0, 10) + " " + when.substr(11, 5) : std::string(16, ' ');
-  std::string line = fmt::format("{} {:>8} {:>8} {:>10} {} {}", ModeString(node->kind(), node->mode()),
-                                 Name(users, node->uid()), Name(groups, node->gid()), node->size(), when, shown);
+  std::string line =
+      fmt::format("{} {:>8} {:>8} {:>10} {} {}", ModeString(node->kind(), node->mode()),
+                  Name(users, node->uid()), Name(groups, node->gid()), node->size(), when, shown);
   if (node->kind() == EntryKind::kSymlink) line += " -> " + Printable(node->entry->link);
   return line + "\n";
 }
 
 void ListDirectory(const FileNode* dir, const std::string& path, const LsOptions& options,
-                   const std::map<uint32_t, std::string>& users, const std::map<uint32_t, std::string>& groups,
-                   bool header, std::string* out) {
+                   const std::map<uint32_t, std::string>& users,
+                   const std::map<uint32_t, std::string>& groups, bool header, std::string* out) {
   if (header) *out += Printable(path.empty() ? "/" : "/" + path) + ":\n";
   for (const auto& [name, child] : dir->children)
-    if (options.all || !name.starts_with(".")) *out += Line(child.get(), name, options, users, groups);
+    if (options.all || !name.starts_with("."))
+      *out += Line(child.get(), name, options, users, groups);
   if (!options.recursive) return;
   for (const auto& [name, child] : dir->children) {
     if (!child->is_directory() || (!options.all && name.starts_with("."))) continue;
     *out += "\n";
-    ListDirectory(child.get(), path.empty() ? name : path + "/" + name, options, users, groups, true, out);
+    ListDirectory(child.get(), path.empty() ? name : path + "/" + name, options, users, groups,
+                  true, out);
   }
 }
 
 }  // namespace
 
 std::string LsText(const FileTree& tree, const std::string& raw_path, const LsOptions& options,
-                   const std::map<uint32_t, std::string>& users, const std::map<uint32_t, std::string>& groups) {
+                   const std::map<uint32_t, std::string>& users,
+                   const std::map<uint32_t, std::string>& groups) {
   bool escaped = false;
   std::string path = CleanLayerPath(raw_path, &escaped);
   const FileNode* node = tree.Find(path);

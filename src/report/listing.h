@@ -19,7 +19,8 @@ struct LsOptions {
 // |users| and |groups| name uids and gids in the long form (numbers when
 // absent). Throws Error when |path| does not exist.
 std::string LsText(const FileTree& tree, const std::string& path, const LsOptions& options,
-                   const std::map<uint32_t, std::string>& users, const std::map<uint32_t, std::string>& groups);
+                   const std::map<uint32_t, std::string>& users,
+                   const std::map<uint32_t, std::string>& groups);
 
 // "drwxr-xr-x", "-rwsr-xr-x", "lrwxrwxrwx", as ls -l prints modes.
 std::string ModeString(EntryKind kind, uint32_t mode);

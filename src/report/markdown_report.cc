@@ -12,11 +12,16 @@ namespace {
 std::string Cell(const std::string& text) {
   std::string out;
   for (char c : Printable(text)) {
-    if (c == '|') out += "\\|";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '`') out += "'";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '`')
+      out += "'";
+    else
+      out += c;
   }
   return out;
 }
@@ -28,23 +33,26 @@ constexpr int kMaxFindingRows = 15;
 
 std::string MarkdownReport(const CiReportInput& input) {
   const Analysis& analysis = input.analysis;
-  std::string image = analysis.source.reference.empty() ? analysis.source.input : analysis.source.reference;
-  std::string md = fmt::format("### strata: {} — `{}`\n\n", input.verdict.passed ? "✅ policy passed" : "❌ policy failed",
-                               Cell(image));
-  md += fmt::format("{} layers, {} stored; {} wasted ({} recoverable); policy from {}.\n\n", analysis.layers.size(),
-                    HumanBytes(analysis.blob_bytes), HumanBytes(analysis.wasted_bytes),
-                    HumanBytes(analysis.recoverable_bytes), Cell(input.policy.source));
+  std::string image =
+      analysis.source.reference.empty() ? analysis.source.input : analysis.source.reference;
+  std::string md =
+      fmt::format("### strata: {} — `{}`\n\n",
+                  input.verdict.passed ? "✅ policy passed" : "❌ policy failed", Cell(image));
+  md += fmt::format("{} layers, {} stored; {} wasted ({} recoverable); policy from {}.\n\n",
+                    analysis.layers.size(), HumanBytes(analysis.blob_bytes),
+                    HumanBytes(analysis.wasted_bytes), HumanBytes(analysis.recoverable_bytes),
+                    Cell(input.policy.source));
 
   md += "| check | result | measured | threshold |\n| --- | --- | --- | --- |\n";
   for (const PolicyCheck& check : input.verdict.checks)
-    md += fmt::format("| {} | {} | {} ({}) | {} |\n", check.name, CheckStatusName(check.status), Cell(check.measured),
-                      check.metrics, Cell(check.threshold));
+    md += fmt::format("| {} | {} | {} ({}) | {} |\n", check.name, CheckStatusName(check.status),
+                      Cell(check.measured), check.metrics, Cell(check.threshold));
 
   int counts[5] = {};
   for (const Finding& finding : input.rules.findings)
     if (finding.accepted.empty()) ++counts[static_cast<int>(finding.severity)];
-  md += fmt::format("\n**Findings:** {} critical, {} high, {} medium, {} low, {} info\n\n", counts[4], counts[3],
-                    counts[2], counts[1], counts[0]);
+  md += fmt::format("\n**Findings:** {} critical, {} high, {} medium, {} low, {} info\n\n",
+                    counts[4], counts[3], counts[2], counts[1], counts[0]);
   if (input.rules.findings.empty()) return md;
 
   md += "| severity | rule | where | layer | fix |\n| --- | --- | --- | --- | --- |\n";
@@ -52,23 +60,29 @@ std::string MarkdownReport(const CiReportInput& input) {
   for (const Finding& finding : input.rules.findings) {
     if (!finding.accepted.empty()) continue;
     if (rows++ >= kMaxFindingRows) break;
-    std::string where = finding.path.empty() ? finding.detail : "/" + finding.path + " " + finding.detail;
-    std::string layer = finding.layer < 0 ? "config" : fmt::format("{}{}", finding.layer + 1, finding.base ? " (base)" : "");
+    std::string where =
+        finding.path.empty() ? finding.detail : "/" + finding.path + " " + finding.detail;
+    std::string layer = finding.layer < 0
+                            ? "config"
+                            : fmt::format("{}{}", finding.layer + 1, finding.base ? " (base)" : "");
     if (finding.removed_by >= 0) layer += fmt::format(", removed in {}", finding.removed_by + 1);
     md += fmt::format("| {}{} | `{}` | {} | {} | {} |\n", SeverityName(finding.severity),
-                      FailsBuild(finding, input.policy) ? " ❌" : "", finding.rule_id, Cell(where), layer,
-                      Cell(finding.fix));
+                      FailsBuild(finding, input.policy) ? " ❌" : "", finding.rule_id, Cell(where),
+                      layer, Cell(finding.fix));
   }
   int total = 0;
   for (const Finding& finding : input.rules.findings) total += finding.accepted.empty() ? 1 : 0;
-  if (total > kMaxFindingRows) md += fmt::format("\n…and {} more in the full report.\n", total - kMaxFindingRows);
+  if (total > kMaxFindingRows)
+    md += fmt::format("\n…and {} more in the full report.\n", total - kMaxFindingRows);
 
   std::string accepted;
   for (const Finding& finding : input.rules.findings)
     if (!finding.accepted.empty())
       accepted += fmt::format("| `{}` | {} | {} |\n", finding.rule_id,
-                              Cell(finding.path.empty() ? finding.detail : "/" + finding.path), Cell(finding.accepted));
-  if (!accepted.empty()) md += "\n**Accepted:**\n\n| rule | where | reason |\n| --- | --- | --- |\n" + accepted;
+                              Cell(finding.path.empty() ? finding.detail : "/" + finding.path),
+                              Cell(finding.accepted));
+  if (!accepted.empty())
+    md += "\n**Accepted:**\n\n| rule | where | reason |\n| --- | --- | --- |\n" + accepted;
   return md;
 }
 

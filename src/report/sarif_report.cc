@@ -1,7 +1,7 @@
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "blob/sha256.h"
 #include "report/ci_reports.h"
@@ -16,9 +16,12 @@ using json = nlohmann::json;
 const char* Level(Severity severity) {
   switch (severity) {
     case Severity::kCritical:
-    case Severity::kHigh: return "error";
-    case Severity::kMedium: return "warning";
-    default: return "note";
+    case Severity::kHigh:
+      return "error";
+    case Severity::kMedium:
+      return "warning";
+    default:
+      return "note";
   }
 }
 
@@ -38,8 +41,9 @@ std::string RuleName(const std::string& id) {
 }
 
 json RuleJson(const RuleInfo& rule, Severity severity) {
-  std::string help = rule.description + " strata reports where it entered the image (layer, build step, "
-                                        "COPY/RUN/base) and the fix that fits that route.";
+  std::string help = rule.description +
+                     " strata reports where it entered the image (layer, build step, "
+                     "COPY/RUN/base) and the fix that fits that route.";
   return {{"id", rule.id},
           {"name", RuleName(rule.id)},
           {"shortDescription", {{"text", rule.title}}},
@@ -67,15 +71,18 @@ std::string MessageOf(const Analysis& analysis, const Finding& finding) {
   if (!finding.path.empty()) text += ": /" + finding.path;
   if (!finding.detail.empty()) text += " (" + finding.detail + ")";
   if (finding.layer >= 0) {
-    text += fmt::format(". Layer {} ({})", finding.layer + 1, analysis.layers[finding.layer].contents.blob_digest);
+    text += fmt::format(". Layer {} ({})", finding.layer + 1,
+                        analysis.layers[finding.layer].contents.blob_digest);
     if (!finding.created_by.empty()) text += ", made by: " + finding.created_by;
   } else {
     text += ". In the image config";
   }
   if (finding.removed_by >= 0 && finding.overwritten)
-    text += fmt::format(". Replaced in layer {}; the old copy is still stored", finding.removed_by + 1);
+    text +=
+        fmt::format(". Replaced in layer {}; the old copy is still stored", finding.removed_by + 1);
   else if (finding.removed_by >= 0)
-    text += fmt::format(". Removed in layer {} but still stored in the image", finding.removed_by + 1);
+    text +=
+        fmt::format(". Removed in layer {} but still stored in the image", finding.removed_by + 1);
   return text + ". Fix: " + finding.fix + ".";
 }
 
@@ -100,11 +107,16 @@ std::string UriPath(const std::string& path) {
 
 const char* SecuritySeverity(Severity severity) {
   switch (severity) {
-    case Severity::kCritical: return "9.5";
-    case Severity::kHigh: return "8.0";
-    case Severity::kMedium: return "5.5";
-    case Severity::kLow: return "3.0";
-    case Severity::kInfo: break;
+    case Severity::kCritical:
+      return "9.5";
+    case Severity::kHigh:
+      return "8.0";
+    case Severity::kMedium:
+      return "5.5";
+    case Severity::kLow:
+      return "3.0";
+    case Severity::kInfo:
+      break;
   }
   return "1.0";
 }
@@ -116,12 +128,14 @@ std::string SarifReport(const CiReportInput& input) {
   std::map<std::string, int> rule_index;
   for (const RuleInfo& rule : all) {
     Severity severity = rule.severity;
-    if (auto it = input.config.severities.find(rule.id); it != input.config.severities.end()) severity = it->second;
+    if (auto it = input.config.severities.find(rule.id); it != input.config.severities.end())
+      severity = it->second;
     rule_index[rule.id] = static_cast<int>(rules.size());
     rules.push_back(RuleJson(rule, severity));
   }
 
-  std::string image = analysis.source.reference.empty() ? analysis.source.input : analysis.source.reference;
+  std::string image =
+      analysis.source.reference.empty() ? analysis.source.input : analysis.source.reference;
   json results = json::array();
   for (const Finding& finding : input.rules.findings) {
     // Findings in the image's files point at the file (relative to the
@@ -131,19 +145,22 @@ std::string SarifReport(const CiReportInput& input) {
                       {{"artifactLocation", {{"uri", uri}, {"uriBaseId", "IMAGE_ROOT"}}},
                        {"region", {{"startLine", LineOf(finding)}}}}},
                      {"message", {{"text", image}}}};
-    std::string fingerprint = Sha256Of(finding.rule_id + "\n" + finding.path + "\n" + finding.detail + "\n" +
-                                       (finding.layer >= 0 ? analysis.layers[finding.layer].diff_id : "config"));
-    json result = {{"ruleId", finding.rule_id},
-                   {"ruleIndex", rule_index.count(finding.rule_id) ? rule_index[finding.rule_id] : 0},
-                   {"level", Level(finding.severity)},
-                   {"message", {{"text", MessageOf(analysis, finding)}}},
-                   {"locations", json::array({location})},
-                   {"partialFingerprints", {{"strataFinding/v1", fingerprint.substr(7, 32)}}},
-                   {"properties", FindingJson(analysis, finding)}};
+    std::string fingerprint =
+        Sha256Of(finding.rule_id + "\n" + finding.path + "\n" + finding.detail + "\n" +
+                 (finding.layer >= 0 ? analysis.layers[finding.layer].diff_id : "config"));
+    json result = {
+        {"ruleId", finding.rule_id},
+        {"ruleIndex", rule_index.count(finding.rule_id) ? rule_index[finding.rule_id] : 0},
+        {"level", Level(finding.severity)},
+        {"message", {{"text", MessageOf(analysis, finding)}}},
+        {"locations", json::array({location})},
+        {"partialFingerprints", {{"strataFinding/v1", fingerprint.substr(7, 32)}}},
+        {"properties", FindingJson(analysis, finding)}};
     result["properties"]["security-severity"] = SecuritySeverity(finding.severity);
     result["properties"]["fails_build"] = FailsBuild(finding, input.policy);
     if (!finding.accepted.empty())
-      result["suppressions"] = json::array({{{"kind", "external"}, {"justification", finding.accepted}}});
+      result["suppressions"] =
+          json::array({{{"kind", "external"}, {"justification", finding.accepted}}});
     results.push_back(result);
   }
 
@@ -154,9 +171,13 @@ std::string SarifReport(const CiReportInput& input) {
                   {"semanticVersion", STRATA_VERSION},
                   {"rules", rules}}}}},
               {"originalUriBaseIds",
-               {{"IMAGE_ROOT", {{"uri", "file:///"}, {"description", {{"text", "The root of the image's filesystem"}}}}}}},
-              {"invocations", json::array({{{"executionSuccessful", true},
-                                            {"properties", {{"image", image}, {"policy_passed", input.verdict.passed}}}}})},
+               {{"IMAGE_ROOT",
+                 {{"uri", "file:///"},
+                  {"description", {{"text", "The root of the image's filesystem"}}}}}}},
+              {"invocations",
+               json::array({{{"executionSuccessful", true},
+                             {"properties",
+                              {{"image", image}, {"policy_passed", input.verdict.passed}}}}})},
               {"automationDetails", {{"id", "strata/" + image + "/"}}},
               {"results", results}};
   json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},

@@ -36,15 +36,19 @@ std::string Platform(const ImageConfig& config) {
 
 void AppendHeader(const Analysis& analysis, const Style& style, std::string* out) {
   const ImageSource& source = analysis.source;
-  std::string name = source.reference.empty() ? source.input : source.input + " (" + source.reference + ")";
+  std::string name =
+      source.reference.empty() ? source.input : source.input + " (" + source.reference + ")";
   *out += fmt::format("{}   {}\n", style.Bold("Image"), Printable(name));
   *out += fmt::format("{}  {} · {} · created {}\n", style.Bold("Format"), source.format,
                       Printable(Platform(analysis.config)),
-                      analysis.config.created.empty() ? "unknown" : Printable(analysis.config.created.substr(0, 19)));
-  *out += fmt::format("{}    {} · {} stored · {} uncompressed · final filesystem {}, {}\n",
-                      style.Bold("Size"), Count(static_cast<int64_t>(analysis.layers.size()), "layer"),
-                      HumanBytes(analysis.blob_bytes), HumanBytes(analysis.tar_bytes),
-                      Count(analysis.final_files, "file"), HumanBytes(analysis.final_bytes));
+                      analysis.config.created.empty()
+                          ? "unknown"
+                          : Printable(analysis.config.created.substr(0, 19)));
+  *out +=
+      fmt::format("{}    {} · {} stored · {} uncompressed · final filesystem {}, {}\n",
+                  style.Bold("Size"), Count(static_cast<int64_t>(analysis.layers.size()), "layer"),
+                  HumanBytes(analysis.blob_bytes), HumanBytes(analysis.tar_bytes),
+                  Count(analysis.final_files, "file"), HumanBytes(analysis.final_bytes));
 }
 
 void AppendLayers(const Analysis& analysis, const Style& style, std::string* out) {
@@ -53,25 +57,26 @@ void AppendLayers(const Analysis& analysis, const Style& style, std::string* out
   int step_width = std::max(20, style.width - 49);
   for (const Layer& layer : analysis.layers) {
     const LayerSummary& s = layer.summary;
-    std::string waste = s.wasted_bytes > 0 ? style.Yellow(PadLeft(HumanBytes(s.wasted_bytes), 9))
-                                           : PadLeft("-", 9);
+    std::string waste =
+        s.wasted_bytes > 0 ? style.Yellow(PadLeft(HumanBytes(s.wasted_bytes), 9)) : PadLeft("-", 9);
     *out += fmt::format("  {:>2}  {:>8}  {:>5}  {:>4}  {:>4}  {}  {}\n", layer.index + 1,
-                        HumanBytes(s.content_bytes), s.added_files, s.modified_files + s.metadata_files + s.restored_files,
-                        s.removed_paths, waste, Truncate(StepText(analysis, layer), step_width));
+                        HumanBytes(s.content_bytes), s.added_files,
+                        s.modified_files + s.metadata_files + s.restored_files, s.removed_paths,
+                        waste, Truncate(StepText(analysis, layer), step_width));
   }
 }
 
 void AppendEfficiency(const Analysis& analysis, const Style& style, std::string* out) {
-  double fraction = analysis.content_bytes == 0
-                        ? 0.0
-                        : static_cast<double>(analysis.wasted_bytes) /
-                              static_cast<double>(analysis.content_bytes);
+  double fraction = analysis.content_bytes == 0 ? 0.0
+                                                : static_cast<double>(analysis.wasted_bytes) /
+                                                      static_cast<double>(analysis.content_bytes);
   *out += "\n" + style.Bold("Waste") + "\n";
-  *out += fmt::format("  strata  {} wasted ({} of stored file bytes, {}); "
-                      "{} recoverable in {}\n",
-                      HumanBytes(analysis.wasted_bytes), Percent(fraction),
-                      Count(static_cast<int64_t>(analysis.waste.size()), "version"),
-                      HumanBytes(analysis.recoverable_bytes), Count(analysis.recoverable_files, "removed file"));
+  *out += fmt::format(
+      "  strata  {} wasted ({} of stored file bytes, {}); "
+      "{} recoverable in {}\n",
+      HumanBytes(analysis.wasted_bytes), Percent(fraction),
+      Count(static_cast<int64_t>(analysis.waste.size()), "version"),
+      HumanBytes(analysis.recoverable_bytes), Count(analysis.recoverable_files, "removed file"));
   *out += fmt::format("  dive    efficiency {} · wasted {} · user wasted {}\n",
                       Percent(analysis.dive.efficiency), HumanBytes(analysis.dive.wasted_bytes),
                       Percent(analysis.dive.user_wasted_fraction));
@@ -79,8 +84,8 @@ void AppendEfficiency(const Analysis& analysis, const Style& style, std::string*
 
 // Lists up to |top| waste items for which |want(item)| holds.
 template <typename Predicate>
-void AppendWasteList(const Analysis& analysis, const Style& style, const std::string& title, int top,
-                     Predicate want, std::string* out) {
+void AppendWasteList(const Analysis& analysis, const Style& style, const std::string& title,
+                     int top, Predicate want, std::string* out) {
   int total = 0;
   for (const WasteItem& item : analysis.waste) total += want(item) ? 1 : 0;
   if (total == 0) return;
@@ -91,12 +96,15 @@ void AppendWasteList(const Analysis& analysis, const Style& style, const std::st
   int path_width = std::max(20, style.width - 36);
   for (const WasteItem& item : analysis.waste) {
     if (!want(item) || shown++ >= top) continue;
-    std::string fate = fmt::format("{} in {}", item.removed ? "removed" : "replaced", item.by_layer + 1);
+    std::string fate =
+        fmt::format("{} in {}", item.removed ? "removed" : "replaced", item.by_layer + 1);
     *out += fmt::format("  {:>8}  {:>5}  {}  {}\n", HumanBytes(item.size), item.layer + 1,
                         PadRight(item.removed ? style.Red(fate) : fate, 12),
                         Truncate(Printable("/" + item.path), path_width));
   }
-  if (total > top) *out += style.Dim(fmt::format("  … and {} more (--top N, or --format json)", total - top)) + "\n";
+  if (total > top)
+    *out +=
+        style.Dim(fmt::format("  … and {} more (--top N, or --format json)", total - top)) + "\n";
 }
 
 void AppendWarnings(const Analysis& analysis, const Style& style, std::string* out) {
@@ -109,38 +117,54 @@ std::string SeverityLabel(Severity severity, const Style& style) {
   std::string label = PadRight(SeverityName(severity), 8);
   switch (severity) {
     case Severity::kCritical:
-    case Severity::kHigh: return style.Red(label);
-    case Severity::kMedium: return style.Yellow(label);
-    default: return label;
+    case Severity::kHigh:
+      return style.Red(label);
+    case Severity::kMedium:
+      return style.Yellow(label);
+    default:
+      return label;
   }
 }
 
 std::string RouteLabel(Route route) {
   switch (route) {
-    case Route::kCopy: return "COPY";
-    case Route::kRun: return "RUN";
-    case Route::kBase: return "base";
-    case Route::kConfig: return "config";
-    case Route::kUnknown: break;
+    case Route::kCopy:
+      return "COPY";
+    case Route::kRun:
+      return "RUN";
+    case Route::kBase:
+      return "base";
+    case Route::kConfig:
+      return "config";
+    case Route::kUnknown:
+      break;
   }
   return "?";
 }
 
 // Where the finding is: "layer 6 COPY, removed in layer 8 (still stored)".
 std::string Whereabouts(const Finding& finding) {
-  std::string text = finding.layer < 0 ? "image config" : fmt::format("layer {} {}", finding.layer + 1, RouteLabel(finding.route));
-  if (finding.route == Route::kConfig && finding.layer >= 0) text = fmt::format("layer {} build step", finding.layer + 1);
+  std::string text = finding.layer < 0
+                         ? "image config"
+                         : fmt::format("layer {} {}", finding.layer + 1, RouteLabel(finding.route));
+  if (finding.route == Route::kConfig && finding.layer >= 0)
+    text = fmt::format("layer {} build step", finding.layer + 1);
   if (finding.removed_by >= 0) {
-    text += finding.overwritten ? fmt::format(", replaced in layer {} (old copy still stored)", finding.removed_by + 1)
-                                : fmt::format(", removed in layer {} (still stored, recoverable)", finding.removed_by + 1);
+    text += finding.overwritten ? fmt::format(", replaced in layer {} (old copy still stored)",
+                                              finding.removed_by + 1)
+                                : fmt::format(", removed in layer {} (still stored, recoverable)",
+                                              finding.removed_by + 1);
   }
   return text;
 }
 
 void AppendFinding(const Finding& finding, const Style& style, std::string* out) {
-  std::string what = finding.path.empty() ? finding.detail : "/" + finding.path + "  " + finding.detail;
-  *out += fmt::format("  {}  {}  {}\n", SeverityLabel(finding.severity, style), finding.rule_id,
-                      Truncate(Printable(what), std::max(20, style.width - 14 - static_cast<int>(finding.rule_id.size()))));
+  std::string what =
+      finding.path.empty() ? finding.detail : "/" + finding.path + "  " + finding.detail;
+  *out += fmt::format(
+      "  {}  {}  {}\n", SeverityLabel(finding.severity, style), finding.rule_id,
+      Truncate(Printable(what),
+               std::max(20, style.width - 14 - static_cast<int>(finding.rule_id.size()))));
   std::string second = Whereabouts(finding);
   if (!finding.accepted.empty()) second = "accepted: " + finding.accepted + " · " + second;
   *out += "            " + style.Dim(Truncate(Printable(second), style.width - 12)) + "\n";
@@ -153,42 +177,55 @@ void AppendFindings(const RuleResults& rules, const Style& style, int top, std::
   int counts[5] = {};
   int base_count = 0, accepted = 0;
   for (const Finding& finding : rules.findings) {
-    if (!finding.accepted.empty()) ++accepted;
-    else if (finding.base) ++base_count;
-    else ++counts[static_cast<int>(finding.severity)];
+    if (!finding.accepted.empty())
+      ++accepted;
+    else if (finding.base)
+      ++base_count;
+    else
+      ++counts[static_cast<int>(finding.severity)];
   }
   *out += "\n" + style.Bold("Findings") +
-          fmt::format("  {} critical · {} high · {} medium · {} low · {} info", counts[4], counts[3], counts[2],
-                      counts[1], counts[0]) +
+          fmt::format("  {} critical · {} high · {} medium · {} low · {} info", counts[4],
+                      counts[3], counts[2], counts[1], counts[0]) +
           (accepted ? fmt::format(" · {} accepted", accepted) : "") + "\n";
 
   int shown = 0, hidden = 0;
   for (const Finding& finding : rules.findings) {
     if (finding.base || !finding.accepted.empty()) continue;
-    if (shown++ < top) AppendFinding(finding, style, out);
-    else ++hidden;
+    if (shown++ < top)
+      AppendFinding(finding, style, out);
+    else
+      ++hidden;
   }
   if (shown == 0) *out += "  none\n";
-  if (hidden > 0) *out += style.Dim(fmt::format("  … and {} more (--top N, or --format json)", hidden)) + "\n";
+  if (hidden > 0)
+    *out += style.Dim(fmt::format("  … and {} more (--top N, or --format json)", hidden)) + "\n";
 
   if (base_count > 0) {
-    *out += "\n" + style.Bold("Findings in the base image") + fmt::format("  {} ({})", base_count, rules.base.reason) + "\n";
+    *out += "\n" + style.Bold("Findings in the base image") +
+            fmt::format("  {} ({})", base_count, rules.base.reason) + "\n";
     int base_shown = 0;
     for (const Finding& finding : rules.findings) {
       if (!finding.base || !finding.accepted.empty()) continue;
       if (base_shown++ >= top) break;
       AppendFinding(finding, style, out);
     }
-    if (base_count > top) *out += style.Dim(fmt::format("  … and {} more (--top N, or --format json)", base_count - top)) + "\n";
+    if (base_count > top)
+      *out +=
+          style.Dim(fmt::format("  … and {} more (--top N, or --format json)", base_count - top)) +
+          "\n";
   }
 
   if (accepted > 0) {
-    *out += "\n" + style.Bold("Accepted findings") + fmt::format("  {} (from the accept list; they fail no build)", accepted) + "\n";
+    *out += "\n" + style.Bold("Accepted findings") +
+            fmt::format("  {} (from the accept list; they fail no build)", accepted) + "\n";
     for (const Finding& finding : rules.findings) {
       if (finding.accepted.empty()) continue;
       std::string what = finding.path.empty() ? finding.detail : "/" + finding.path;
-      *out += fmt::format("  {}  {}  {}\n", PadRight(SeverityName(finding.severity), 8), finding.rule_id,
-                          Truncate(Printable(what + " — " + finding.accepted), std::max(20, style.width - 14 - static_cast<int>(finding.rule_id.size()))));
+      *out += fmt::format(
+          "  {}  {}  {}\n", PadRight(SeverityName(finding.severity), 8), finding.rule_id,
+          Truncate(Printable(what + " — " + finding.accepted),
+                   std::max(20, style.width - 14 - static_cast<int>(finding.rule_id.size()))));
     }
   }
 }
@@ -197,18 +234,20 @@ void AppendFindings(const RuleResults& rules, const Style& style, int top, std::
 
 std::string VerdictText(const Policy& policy, const Verdict& verdict, const Style& style) {
   std::string out = "\n" + style.Bold("Policy") +
-                    fmt::format("  from {}; thresholds on {}'s figures", policy.source, policy.dive_metrics ? "dive" : "strata") +
+                    fmt::format("  from {}; thresholds on {}'s figures", policy.source,
+                                policy.dive_metrics ? "dive" : "strata") +
                     "\n";
   for (const PolicyCheck& check : verdict.checks) {
     std::string status = CheckStatusName(check.status);
-    status = check.status == CheckStatus::kFail ? style.Red(status)
+    status = check.status == CheckStatus::kFail   ? style.Red(status)
              : check.status == CheckStatus::kPass ? style.Green(status)
-                                                   : style.Dim(status);
-    std::string other = check.other.empty() ? ""
-                                            : fmt::format("   ({} figure: {})",
-                                                          check.metrics == "dive" ? "strata" : "dive", check.other);
-    out += fmt::format("  {}  {}  {}  {}{}\n", status, PadRight(check.name, 28), PadRight(check.measured, 20),
-                       check.threshold, style.Dim(other));
+                                                  : style.Dim(status);
+    std::string other = check.other.empty()
+                            ? ""
+                            : fmt::format("   ({} figure: {})",
+                                          check.metrics == "dive" ? "strata" : "dive", check.other);
+    out += fmt::format("  {}  {}  {}  {}{}\n", status, PadRight(check.name, 28),
+                       PadRight(check.measured, 20), check.threshold, style.Dim(other));
   }
   for (const Finding* finding : verdict.failing)
     out += fmt::format("  {} {} {}\n", style.Red("✗"), finding->rule_id,
@@ -236,10 +275,11 @@ std::string AuditText(const Analysis& analysis, const RuleResults* rules, const 
   AppendHeader(analysis, style, &out);
   AppendLayers(analysis, style, &out);
   AppendEfficiency(analysis, style, &out);
-  AppendWasteList(analysis, style, "Largest waste", options.top,
-                  [](const WasteItem&) { return true; }, &out);
-  AppendWasteList(analysis, style, "Removed files still stored (recoverable from their layer)",
-                  options.top, [](const WasteItem& item) { return item.removed; }, &out);
+  AppendWasteList(
+      analysis, style, "Largest waste", options.top, [](const WasteItem&) { return true; }, &out);
+  AppendWasteList(
+      analysis, style, "Removed files still stored (recoverable from their layer)", options.top,
+      [](const WasteItem& item) { return item.removed; }, &out);
   if (rules != nullptr) AppendFindings(*rules, style, options.top, &out);
   AppendWarnings(analysis, style, &out);
   return out;
@@ -252,19 +292,21 @@ std::string HistoryText(const Analysis& analysis, const Style& style) {
 
   // Without reading layers the size known is the stored blob's.
   const char* size_title = analysis.config_only ? "STORED  " : "SIZE    ";
-  std::string out = style.Dim(std::string(" STEP  LAYER  CREATED               ") + size_title + "  CREATED BY") + "\n";
+  std::string out =
+      style.Dim(std::string(" STEP  LAYER  CREATED               ") + size_title + "  CREATED BY") +
+      "\n";
   for (size_t i = 0; i < analysis.config.history.size(); ++i) {
     const HistoryStep& step = analysis.config.history[i];
     int layer = layer_of[i];
-    int64_t bytes = layer < 0 ? 0
+    int64_t bytes = layer < 0              ? 0
                     : analysis.config_only ? analysis.layers[layer].blob.size
                                            : analysis.layers[layer].summary.content_bytes;
     std::string size = bytes < 0 ? "?" : HumanBytes(bytes);
-    out += fmt::format(" {:>4}  {:>5}  {:<20}  {:>8}  {}\n", i + 1,
-                       layer < 0 ? std::string("-") : std::to_string(layer + 1),
-                       step.created.substr(0, 19), size,
-                       Printable(step.created_by.empty() && !step.comment.empty() ? "(" + step.comment + ")"
-                                                                                   : step.created_by));
+    out += fmt::format(
+        " {:>4}  {:>5}  {:<20}  {:>8}  {}\n", i + 1,
+        layer < 0 ? std::string("-") : std::to_string(layer + 1), step.created.substr(0, 19), size,
+        Printable(step.created_by.empty() && !step.comment.empty() ? "(" + step.comment + ")"
+                                                                   : step.created_by));
   }
   if (analysis.config.history.empty()) out += "  (the image config records no history)\n";
   return out;
@@ -276,15 +318,17 @@ std::string LayersText(const Analysis& analysis, int only_layer, int limit, cons
     if (only_layer >= 0 && layer.index != only_layer) continue;
     const LayerSummary& s = layer.summary;
     out += style.Bold(fmt::format("Layer {}", layer.index + 1)) +
-           fmt::format("  {}  {} stored ({}) · {} uncompressed\n", ShortDigest(layer.contents.blob_digest),
-                       HumanBytes(layer.contents.blob_size), CompressionName(layer.contents.compression),
-                       HumanBytes(layer.contents.tar_size));
+           fmt::format(
+               "  {}  {} stored ({}) · {} uncompressed\n", ShortDigest(layer.contents.blob_digest),
+               HumanBytes(layer.contents.blob_size), CompressionName(layer.contents.compression),
+               HumanBytes(layer.contents.tar_size));
     out += "  " + Truncate(StepText(analysis, layer), style.width - 2) + "\n";
-    out += fmt::format("  {} added ({}), {} modified ({}), {} metadata only, {} unchanged copies, "
-                       "{} removed ({}), {} wasted\n",
-                       s.added_files, HumanBytes(s.added_bytes), s.modified_files,
-                       HumanBytes(s.modified_bytes), s.metadata_files, s.restored_files,
-                       s.removed_paths, HumanBytes(s.removed_bytes), HumanBytes(s.wasted_bytes));
+    out += fmt::format(
+        "  {} added ({}), {} modified ({}), {} metadata only, {} unchanged copies, "
+        "{} removed ({}), {} wasted\n",
+        s.added_files, HumanBytes(s.added_bytes), s.modified_files, HumanBytes(s.modified_bytes),
+        s.metadata_files, s.restored_files, s.removed_paths, HumanBytes(s.removed_bytes),
+        HumanBytes(s.wasted_bytes));
 
     int shown = 0;
     for (const Change& change : layer.changes) {
@@ -298,7 +342,8 @@ std::string LayersText(const Analysis& analysis, int only_layer, int limit, cons
                          Truncate(Printable(path), style.width - 26));
     }
     if (limit > 0 && static_cast<int>(layer.changes.size()) > limit)
-      out += style.Dim(fmt::format("    … and {} more (--all)", layer.changes.size() - limit)) + "\n";
+      out +=
+          style.Dim(fmt::format("    … and {} more (--all)", layer.changes.size() - limit)) + "\n";
     out += "\n";
   }
   return out;

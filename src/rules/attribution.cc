@@ -19,7 +19,8 @@ constexpr int64_t kBaseGapSeconds = 3600;
 // Seconds since the epoch of an RFC 3339 time, or -1.
 int64_t ParseTime(const std::string& text) {
   struct tm parts = {};
-  if (text.size() < 19 || strptime(text.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &parts) == nullptr)
+  if (text.size() < 19 ||
+      strptime(text.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &parts) == nullptr)
     return -1;
   return static_cast<int64_t>(timegm(&parts));
 }
@@ -32,14 +33,16 @@ bool IsRootfsImport(const HistoryStep* step) {
 
 }  // namespace
 
-BaseLayers DetectBaseLayers(const Analysis& analysis, const std::vector<std::string>& base_diff_ids) {
+BaseLayers DetectBaseLayers(const Analysis& analysis,
+                            const std::vector<std::string>& base_diff_ids) {
   BaseLayers base;
   if (!base_diff_ids.empty()) {
     while (base.count < static_cast<int>(analysis.layers.size()) &&
            base.count < static_cast<int>(base_diff_ids.size()) &&
            analysis.layers[base.count].diff_id == base_diff_ids[base.count])
       ++base.count;
-    base.reason = fmt::format("the first {} layers match the base image given with --base", base.count);
+    base.reason =
+        fmt::format("the first {} layers match the base image given with --base", base.count);
     return base;
   }
 
@@ -59,8 +62,8 @@ BaseLayers DetectBaseLayers(const Analysis& analysis, const std::vector<std::str
   }
   if (best_gap >= kBaseGapSeconds) {
     base.count = best_split;
-    base.reason = fmt::format("layers 1–{} were built {} hours before the rest", best_split,
-                              best_gap / 3600);
+    base.reason =
+        fmt::format("layers 1–{} were built {} hours before the rest", best_split, best_gap / 3600);
     return base;
   }
 
@@ -128,17 +131,22 @@ std::string IgnoreLine(const std::string& path, std::string destination) {
 std::string SecretFix(const Finding& finding) {
   switch (finding.route) {
     case Route::kCopy:
-      return fmt::format("add `{}` to .dockerignore, rotate the credential now (every pull has it), "
-                         "and provide it at run time or with RUN --mount=type=secret",
-                         IgnoreLine(finding.path, finding.copy_destination));
+      return fmt::format(
+          "add `{}` to .dockerignore, rotate the credential now (every pull has it), "
+          "and provide it at run time or with RUN --mount=type=secret",
+          IgnoreLine(finding.path, finding.copy_destination));
     case Route::kRun:
-      return "do not write credentials in a RUN step: use RUN --mount=type=secret,id=…; rotate this one now";
+      return "do not write credentials in a RUN step: use RUN --mount=type=secret,id=…; rotate "
+             "this one now";
     case Route::kBase:
-      return "comes from the base image: rebuild on a clean base and tell its maintainers; rotate it if it is yours";
+      return "comes from the base image: rebuild on a clean base and tell its maintainers; rotate "
+             "it if it is yours";
     case Route::kConfig:
-      return "remove it from ENV, LABEL and ARG (all are stored in the image); pass it at run time or "
+      return "remove it from ENV, LABEL and ARG (all are stored in the image); pass it at run time "
+             "or "
              "with RUN --mount=type=secret, and rotate it now";
-    case Route::kUnknown: break;
+    case Route::kUnknown:
+      break;
   }
   return "remove it from the image and rotate it now";
 }
@@ -149,18 +157,26 @@ std::string FixFor(const Finding& finding, const std::string& extra) {
   const Rule* rule = FindRule(finding.rule_id);
   std::string category = rule != nullptr ? rule->category : "";
   bool base = finding.route == Route::kBase;
-  std::string slimmer = "comes from the base image: choose a slimmer one (distroless, -slim) or a newer one";
+  std::string slimmer =
+      "comes from the base image: choose a slimmer one (distroless, -slim) or a newer one";
 
   if (category == "secret") return SecretFix(finding);
   if (category == "vcs") {
-    if (finding.route == Route::kCopy) return fmt::format("add `{}` to .dockerignore", IgnoreLine(finding.path, finding.copy_destination));
+    if (finding.route == Route::kCopy)
+      return fmt::format("add `{}` to .dockerignore",
+                         IgnoreLine(finding.path, finding.copy_destination));
     if (base) return slimmer;
-    return "remove it in the same RUN that made it (git clone --depth 1 … && rm -rf .git), or clone in a build stage";
+    return "remove it in the same RUN that made it (git clone --depth 1 … && rm -rf .git), or "
+           "clone in a build stage";
   }
   if (category == "cache") {
-    if (finding.route == Route::kCopy) return fmt::format("add `{}` to .dockerignore", IgnoreLine(finding.path, finding.copy_destination));
+    if (finding.route == Route::kCopy)
+      return fmt::format("add `{}` to .dockerignore",
+                         IgnoreLine(finding.path, finding.copy_destination));
     if (base) return slimmer;
-    return extra.empty() ? "clean the cache in the same RUN that filled it, or build in a separate stage" : extra;
+    return extra.empty()
+               ? "clean the cache in the same RUN that filled it, or build in a separate stage"
+               : extra;
   }
   if (category == "build-tool") {
     if (base) return slimmer;
@@ -168,7 +184,9 @@ std::string FixFor(const Finding& finding, const std::string& extra) {
            "(multi-stage build), or purge them in the same RUN";
   }
   if (category == "leftover") {
-    if (finding.route == Route::kCopy) return fmt::format("add `{}` to .dockerignore", IgnoreLine(finding.path, finding.copy_destination));
+    if (finding.route == Route::kCopy)
+      return fmt::format("add `{}` to .dockerignore",
+                         IgnoreLine(finding.path, finding.copy_destination));
     if (base) return slimmer;
     return "remove it in the same RUN that made it, or build in a separate stage";
   }
@@ -176,8 +194,10 @@ std::string FixFor(const Finding& finding, const std::string& extra) {
     if (base) return slimmer + ", or drop the bit in a later step only if you also accept the copy";
     return "drop the bit (chmod u-s,g-s,o-w) in the same step that creates the file";
   }
-  if (finding.rule_id == "runs-as-root") return "add USER with a non-root uid (e.g. USER 65532) after the steps that need root";
-  if (finding.rule_id == "no-healthcheck") return "add HEALTHCHECK CMD …, or accept this finding if the orchestrator probes the app";
+  if (finding.rule_id == "runs-as-root")
+    return "add USER with a non-root uid (e.g. USER 65532) after the steps that need root";
+  if (finding.rule_id == "no-healthcheck")
+    return "add HEALTHCHECK CMD …, or accept this finding if the orchestrator probes the app";
   if (finding.rule_id == "cleanup-in-later-layer") return extra;
   return extra;
 }

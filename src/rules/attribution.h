@@ -11,8 +11,8 @@
 namespace strata {
 
 struct BaseLayers {
-  int count = 0;        // Layers [0, count) belong to the base image.
-  std::string reason;   // How that was decided, for the report.
+  int count = 0;       // Layers [0, count) belong to the base image.
+  std::string reason;  // How that was decided, for the report.
 };
 
 // With |base_diff_ids| (from --base), the base is the longest common prefix
@@ -20,7 +20,8 @@ struct BaseLayers {
 // the history's creation times (a base is built long before the app),
 // else a first layer that is a root filesystem import ("ADD file:… in /"
 // or a step with no command).
-BaseLayers DetectBaseLayers(const Analysis& analysis, const std::vector<std::string>& base_diff_ids);
+BaseLayers DetectBaseLayers(const Analysis& analysis,
+                            const std::vector<std::string>& base_diff_ids);
 
 // The route of layer |layer| (0-based); |base| says which layers are base.
 Route RouteOfLayer(const Analysis& analysis, int layer, const BaseLayers& base);

@@ -4,18 +4,23 @@ namespace strata {
 
 const char* SeverityName(Severity severity) {
   switch (severity) {
-    case Severity::kInfo: return "info";
-    case Severity::kLow: return "low";
-    case Severity::kMedium: return "medium";
-    case Severity::kHigh: return "high";
-    case Severity::kCritical: return "critical";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kLow:
+      return "low";
+    case Severity::kMedium:
+      return "medium";
+    case Severity::kHigh:
+      return "high";
+    case Severity::kCritical:
+      return "critical";
   }
   return "?";
 }
 
 bool ParseSeverity(std::string_view name, Severity* severity) {
-  for (Severity s : {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh,
-                     Severity::kCritical}) {
+  for (Severity s :
+       {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical}) {
     if (name == SeverityName(s)) {
       *severity = s;
       return true;
@@ -26,11 +31,16 @@ bool ParseSeverity(std::string_view name, Severity* severity) {
 
 const char* RouteName(Route route) {
   switch (route) {
-    case Route::kBase: return "base";
-    case Route::kCopy: return "copy";
-    case Route::kRun: return "run";
-    case Route::kConfig: return "config";
-    case Route::kUnknown: break;
+    case Route::kBase:
+      return "base";
+    case Route::kCopy:
+      return "copy";
+    case Route::kRun:
+      return "run";
+    case Route::kConfig:
+      return "config";
+    case Route::kUnknown:
+      break;
   }
   return "unknown";
 }
@@ -57,11 +67,13 @@ const std::vector<Rule>& BuiltinRules() {
        "An AWS access key id (AKIA…, ASIA…) or secret access key."},
       {"secret-github-token", "secret", S::kCritical, "GitHub token",
        "A GitHub personal, OAuth, app or fine-grained token."},
-      {"secret-gitlab-token", "secret", S::kCritical, "GitLab token", "A GitLab personal access token."},
+      {"secret-gitlab-token", "secret", S::kCritical, "GitLab token",
+       "A GitLab personal access token."},
       {"secret-npm-token", "secret", S::kHigh, "npm token", "An npm access token."},
       {"secret-slack-token", "secret", S::kHigh, "Slack token or webhook",
        "A Slack bot, user or app token, or an incoming webhook URL."},
-      {"secret-stripe-key", "secret", S::kCritical, "Stripe secret key", "A live Stripe secret or restricted key."},
+      {"secret-stripe-key", "secret", S::kCritical, "Stripe secret key",
+       "A live Stripe secret or restricted key."},
       {"secret-pypi-token", "secret", S::kHigh, "PyPI token", "A PyPI upload token."},
       {"secret-google-api-key", "secret", S::kHigh, "Google API key", "A Google API key (AIza…)."},
       {"secret-jwt", "secret", S::kMedium, "JSON Web Token", "A signed JWT (eyJ….eyJ….…)."},
@@ -71,7 +83,8 @@ const std::vector<Rule>& BuiltinRules() {
        "password=, secret=, token= and similar with a value random enough to be real."},
       // Secrets in the config.
       {"secret-in-env", "secret", S::kHigh, "Secret in an ENV variable",
-       "An ENV whose name says secret and whose value looks real, or a value that is a known token."},
+       "An ENV whose name says secret and whose value looks real, or a value that is a known "
+       "token."},
       {"secret-in-label", "secret", S::kHigh, "Secret in a LABEL", "A LABEL holding a credential."},
       {"secret-in-build-arg", "secret", S::kHigh, "Secret in a build argument",
        "A build argument recorded in the history (ARG values are stored in every image)."},
@@ -79,11 +92,13 @@ const std::vector<Rule>& BuiltinRules() {
       {"vcs-directory", "vcs", S::kMedium, "Version control directory",
        "A .git, .svn or .hg directory: the project's history, often with secrets in it."},
       {"package-cache", "cache", S::kLow, "Package manager cache",
-       "apt lists and archives, apk, dnf/yum, pip, npm, yarn, pnpm, Maven, Gradle, Go, Composer or Cargo caches."},
+       "apt lists and archives, apk, dnf/yum, pip, npm, yarn, pnpm, Maven, Gradle, Go, Composer or "
+       "Cargo caches."},
       {"build-tool", "build-tool", S::kLow, "Build or network tool in the final image",
        "Compilers, make, git, curl, wget and the like: useful to an attacker, not to the app."},
       {"build-leftover", "leftover", S::kLow, "Build leftover",
-       "Object files, core dumps, files left in /tmp, test folders and source trees in an application tree."},
+       "Object files, core dumps, files left in /tmp, test folders and source trees in an "
+       "application tree."},
       {"setuid-file", "permission", S::kMedium, "setuid or setgid file",
        "A file that runs with its owner's or group's rights."},
       {"world-writable", "permission", S::kMedium, "World-writable path",
@@ -91,9 +106,11 @@ const std::vector<Rule>& BuiltinRules() {
       {"file-capabilities", "permission", S::kMedium, "File with capabilities",
        "A file with security.capability set: it gains privileges when run."},
       {"runs-as-root", "config", S::kMedium, "Runs as root", "No USER, or USER root or 0."},
-      {"no-healthcheck", "config", S::kLow, "No HEALTHCHECK", "The image declares no health check."},
+      {"no-healthcheck", "config", S::kLow, "No HEALTHCHECK",
+       "The image declares no health check."},
       {"hostile-path", "hostile", S::kHigh, "Path that leaves the image root",
-       "A layer entry stored as an absolute path or with \"..\" climbing above the root, or a hard link "
+       "A layer entry stored as an absolute path or with \"..\" climbing above the root, or a hard "
+       "link "
        "to such a path: crafted to write outside an unpacking directory."},
       {"cleanup-in-later-layer", "waste", S::kLow, "Cleanup in a separate layer",
        "A layer removes or overwrites what an earlier one added; the bytes stay in the image."},

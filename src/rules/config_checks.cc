@@ -17,7 +17,8 @@ namespace strata {
 namespace {
 
 std::string Upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return text;
 }
 
@@ -26,25 +27,30 @@ std::string Upper(std::string text) {
 // secret (the *_FILE convention), versions, hosts and user names.
 bool NameSaysSecret(const std::string& name) {
   std::string upper = Upper(name);
-  static const char* const kPublic[] = {"GPG_KEY", "_FINGERPRINT", "_KEY_ID", "_PUBLIC_KEY", "_KEYRING",
-                                        "_KEYSERVER", "_FILE", "_PATH", "_DIR", "_VERSION", "_SHA256",
-                                        "_SHA512", "_SHA1", "_MD5", "_CHECKSUM", "_HOST", "_PORT", "_USER",
-                                        "_USERNAME", "_URL", "_ENABLED", "_LENGTH", "_SIZE", "_TTL"};
+  static const char* const kPublic[] = {
+      "GPG_KEY",   "_FINGERPRINT", "_KEY_ID",   "_PUBLIC_KEY", "_KEYRING", "_KEYSERVER",
+      "_FILE",     "_PATH",        "_DIR",      "_VERSION",    "_SHA256",  "_SHA512",
+      "_SHA1",     "_MD5",         "_CHECKSUM", "_HOST",       "_PORT",    "_USER",
+      "_USERNAME", "_URL",         "_ENABLED",  "_LENGTH",     "_SIZE",    "_TTL"};
   for (const char* suffix : kPublic)
     if (upper.ends_with(suffix) || upper == std::string(suffix).substr(1)) return false;
-  static const char* const kSecret[] = {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY",
-                                        "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL", "AUTH"};
+  static const char* const kSecret[] = {"PASSWORD",   "PASSWD", "SECRET",     "TOKEN",
+                                        "API_KEY",    "APIKEY", "ACCESS_KEY", "PRIVATE_KEY",
+                                        "CREDENTIAL", "AUTH"};
   for (const char* word : kSecret)
     if (upper.find(word) != std::string::npos) return true;
   // "SIGNING_KEY", "deploy.key", but not "MONKEY".
-  return upper == "KEY" || upper.ends_with("_KEY") || upper.ends_with(".KEY") || upper.ends_with("-KEY");
+  return upper == "KEY" || upper.ends_with("_KEY") || upper.ends_with(".KEY") ||
+         upper.ends_with("-KEY");
 }
 
 bool ValueLooksReal(const std::string& value) {
   if (value.size() < 6 || LooksLikePlaceholder(value)) return false;
   std::string lower = value;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower != "true" && lower != "false" && lower.find_first_not_of("0123456789.") != std::string::npos;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower != "true" && lower != "false" &&
+         lower.find_first_not_of("0123456789.") != std::string::npos;
 }
 
 // Checks one NAME=value pair of the config; |where| says where it is.
@@ -82,7 +88,8 @@ std::vector<std::pair<std::string, std::string>> BuildArgs(const std::string& cr
     if (end == std::string::npos) end = created_by.size();
     std::string pair = created_by.substr(at, end - at);
     size_t equals = pair.find('=');
-    if (equals != std::string::npos) args.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
+    if (equals != std::string::npos)
+      args.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
     at = end + 1;
   }
   return args;
@@ -106,7 +113,8 @@ void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleRe
       return;
     }
     std::string name = pair->substr(0, equals), value = pair->substr(equals + 1);
-    value = NameSaysSecret(name) && ValueLooksReal(value) ? Redact(value) : scanner.RedactText(value);
+    value =
+        NameSaysSecret(name) && ValueLooksReal(value) ? Redact(value) : scanner.RedactText(value);
     *pair = name + "=" + value;
   };
 
@@ -115,7 +123,8 @@ void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleRe
     for (const auto& [name, value] : BuildArgs(step.created_by))
       if (NameSaysSecret(name) && ValueLooksReal(value)) {
         size_t at = text.find(name + "=" + value);
-        if (at != std::string::npos) text.replace(at + name.size() + 1, value.size(), Redact(value));
+        if (at != std::string::npos)
+          text.replace(at + name.size() + 1, value.size(), Redact(value));
       }
     step.created_by = scanner.RedactText(text);
   }
@@ -123,11 +132,13 @@ void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleRe
   for (std::string& item : config.entrypoint) item = scanner.RedactText(item);
   for (std::string& variable : config.env) redact_pair(&variable);
   for (auto& [name, value] : config.labels)
-    value = NameSaysSecret(name) && ValueLooksReal(value) ? Redact(value) : scanner.RedactText(value);
+    value =
+        NameSaysSecret(name) && ValueLooksReal(value) ? Redact(value) : scanner.RedactText(value);
 
   if (results == nullptr) return;
   for (Finding& finding : results->findings)
-    if (finding.history_index >= 0 && finding.history_index < static_cast<int>(config.history.size()))
+    if (finding.history_index >= 0 &&
+        finding.history_index < static_cast<int>(config.history.size()))
       finding.created_by = config.history[finding.history_index].created_by;
 }
 
@@ -137,8 +148,8 @@ void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
   for (const std::string& variable : config.env) {
     size_t equals = variable.find('=');
     if (equals == std::string::npos) continue;
-    CheckPair(context, "secret-in-env", -1, variable.substr(0, equals), variable.substr(equals + 1), "ENV",
-              findings);
+    CheckPair(context, "secret-in-env", -1, variable.substr(0, equals), variable.substr(equals + 1),
+              "ENV", findings);
   }
   for (const auto& [name, value] : config.labels)
     CheckPair(context, "secret-in-label", -1, name, value, "LABEL", findings);
@@ -152,7 +163,8 @@ void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
 
     // Known token formats anywhere in the step's command line.
     for (const ContentHit& hit : context.scanner.ScanText(step.created_by)) {
-      if (hit.rule_id == "secret-generic-assignment" && !BuildArgs(step.created_by).empty()) continue;
+      if (hit.rule_id == "secret-generic-assignment" && !BuildArgs(step.created_by).empty())
+        continue;
       Finding finding = MakeFinding(context, hit.rule_id, layer, "");
       finding.history_index = static_cast<int>(i);
       finding.created_by = step.created_by;

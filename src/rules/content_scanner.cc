@@ -30,7 +30,8 @@ struct Match {
   unsigned long long end;
 };
 
-int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned int, void* context) {
+int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
+            void* context) {
   auto* matches = static_cast<std::vector<Match>*>(context);
   matches->push_back({id, to});
   return matches->size() >= kMaxMatchesPerFile * 4 ? 1 : 0;
@@ -75,7 +76,8 @@ bool IsPackageDatabase(std::string_view path) {
 std::vector<ContentPattern> ContentScanner::BuiltinPatterns() {
   std::vector<ContentPattern> patterns;
   for (const SecretPattern& p : BuiltinSecretPatterns())
-    patterns.push_back({p.rule_id, p.regex, p.caseless, p.min_entropy, p.path_filter ? p.path_filter : ""});
+    patterns.push_back(
+        {p.rule_id, p.regex, p.caseless, p.min_entropy, p.path_filter ? p.path_filter : ""});
   return patterns;
 }
 
@@ -87,7 +89,8 @@ ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits 
   for (size_t i = 0; i < patterns_.size(); ++i) {
     const ContentPattern& p = patterns_[i];
     try {
-      auto syntax = std::regex::ECMAScript | (p.caseless ? std::regex::icase : std::regex::ECMAScript);
+      auto syntax =
+          std::regex::ECMAScript | (p.caseless ? std::regex::icase : std::regex::ECMAScript);
       regexes_.emplace_back(p.regex, syntax);
     } catch (const std::regex_error& error) {
       Fail("content rule {}: the pattern does not compile: {}", p.rule_id, error.what());
@@ -176,9 +179,11 @@ std::vector<ContentScanner::Span> ContentScanner::FindSecrets(std::string_view p
 
     // std::regex recurses once per character it matches: hand it a window
     // around the match, never a whole (possibly megabyte-long) line.
-    size_t end_in_line = static_cast<size_t>(match.end) - static_cast<size_t>(line.data() - content.data());
+    size_t end_in_line =
+        static_cast<size_t>(match.end) - static_cast<size_t>(line.data() - content.data());
     size_t window_start = end_in_line > kConfirmWindow ? end_in_line - kConfirmWindow : 0;
-    std::string_view window = line.substr(window_start, std::min(line.size() - window_start, 2 * kConfirmWindow));
+    std::string_view window =
+        line.substr(window_start, std::min(line.size() - window_start, 2 * kConfirmWindow));
     size_t window_offset = static_cast<size_t>(window.data() - content.data());
 
     using Iterator = std::regex_iterator<std::string_view::const_iterator>;
@@ -208,19 +213,22 @@ void ContentScanner::Scan(std::string_view path, size_t index, std::string_view 
     // only redacted, custom rules included.
     bool header_only = patterns_[span.pattern].rule_id == "secret-private-key";
     std::string excerpt = header_only ? std::string(secret) : Redact(secret);
-    hits->push_back({index, patterns_[span.pattern].rule_id, path.empty() ? 0 : span.line,
-                     path.empty() ? excerpt : "line " + std::to_string(span.line) + ": " + excerpt});
+    hits->push_back(
+        {index, patterns_[span.pattern].rule_id, path.empty() ? 0 : span.line,
+         path.empty() ? excerpt : "line " + std::to_string(span.line) + ": " + excerpt});
   }
 }
 
 std::string ContentScanner::RedactText(std::string_view text) const {
   std::vector<Span> spans = FindSecrets("", text);
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin > b.begin; });
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& a, const Span& b) { return a.begin > b.begin; });
   std::string redacted(text);
   size_t limit = redacted.size();
   for (const Span& span : spans) {
     if (span.end > limit) continue;  // Overlaps one already replaced.
-    redacted.replace(span.begin, span.end - span.begin, Redact(text.substr(span.begin, span.end - span.begin)));
+    redacted.replace(span.begin, span.end - span.begin,
+                     Redact(text.substr(span.begin, span.end - span.begin)));
     limit = span.begin;
   }
   return redacted;

@@ -24,11 +24,13 @@ Finding MakeFinding(const CheckContext& context, const std::string& rule_id, int
   if (layer >= 0) {
     const Layer& stored = context.analysis.layers[layer];
     finding.history_index = stored.history_index;
-    if (const HistoryStep* step = context.analysis.StepOf(stored)) finding.created_by = step->created_by;
+    if (const HistoryStep* step = context.analysis.StepOf(stored))
+      finding.created_by = step->created_by;
     finding.base = layer < context.base.count;
   }
   finding.route = RouteOfLayer(context.analysis, layer, context.base);
-  if (finding.route == Route::kCopy) finding.copy_destination = CopyDestination(context.analysis, finding.history_index);
+  if (finding.route == Route::kCopy)
+    finding.copy_destination = CopyDestination(context.analysis, finding.history_index);
   return finding;
 }
 
@@ -63,7 +65,8 @@ namespace {
 
 // The accepted-findings entry that covers |finding|, or null. Expired
 // entries cover nothing.
-const AcceptedFinding* AcceptedBy(const RuleConfig& config, const Finding& finding, const std::string& today) {
+const AcceptedFinding* AcceptedBy(const RuleConfig& config, const Finding& finding,
+                                  const std::string& today) {
   for (const AcceptedFinding& accepted : config.accepted) {
     if (!accepted.expires.empty() && accepted.expires < today) continue;
     if (!accepted.rule.empty() && accepted.rule != finding.rule_id) continue;
@@ -77,7 +80,8 @@ const AcceptedFinding* AcceptedBy(const RuleConfig& config, const Finding& findi
 
 RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
                           const ContentScanner& scanner, const std::string& today) {
-  CheckContext context{analysis, config, scanner, DetectBaseLayers(analysis, config.base_diff_ids),
+  CheckContext context{analysis,         config,
+                       scanner,          DetectBaseLayers(analysis, config.base_diff_ids),
                        AllRules(config), {}};
   for (const WasteItem& item : analysis.waste) context.dropped[item.entry] = &item;
 
@@ -100,15 +104,17 @@ RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
     if (config.disabled.count(finding.rule_id)) continue;
     auto severity = config.severities.find(finding.rule_id);
     if (severity != config.severities.end()) finding.severity = severity->second;
-    if (const AcceptedFinding* accepted = AcceptedBy(config, finding, today)) finding.accepted = accepted->reason;
+    if (const AcceptedFinding* accepted = AcceptedBy(config, finding, today))
+      finding.accepted = accepted->reason;
     results.findings.push_back(std::move(finding));
   }
 
-  std::stable_sort(results.findings.begin(), results.findings.end(), [](const Finding& a, const Finding& b) {
-    if (a.severity != b.severity) return a.severity > b.severity;
-    if (a.base != b.base) return !a.base;
-    return a.layer < b.layer;
-  });
+  std::stable_sort(results.findings.begin(), results.findings.end(),
+                   [](const Finding& a, const Finding& b) {
+                     if (a.severity != b.severity) return a.severity > b.severity;
+                     if (a.base != b.base) return !a.base;
+                     return a.layer < b.layer;
+                   });
   return results;
 }
 

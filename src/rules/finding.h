@@ -43,7 +43,7 @@ struct Finding {
   int removed_by = -1;       // Layer that removed it, when a later layer did.
   bool overwritten = false;  // A later layer replaced it; this version is still stored.
   std::string fix;
-  std::string accepted;      // The reason, when an accepted-findings entry covers it.
+  std::string accepted;  // The reason, when an accepted-findings entry covers it.
 };
 
 }  // namespace strata

@@ -26,15 +26,32 @@ struct Tool {
 // behind (medium); network and debugging tools are often kept on purpose
 // (low).
 const Tool kTools[] = {
-    {"gcc", Severity::kMedium},   {"g++", Severity::kMedium},      {"cpp", Severity::kMedium},
-    {"clang", Severity::kMedium}, {"build-essential", Severity::kMedium},
-    {"make", Severity::kMedium},  {"cmake", Severity::kMedium},    {"autoconf", Severity::kMedium},
-    {"automake", Severity::kMedium}, {"libtool", Severity::kMedium}, {"binutils", Severity::kMedium},
-    {"golang", Severity::kMedium}, {"go", Severity::kMedium},      {"rustc", Severity::kMedium},
-    {"cargo", Severity::kMedium}, {"git", Severity::kMedium},      {"curl", Severity::kLow},
-    {"wget", Severity::kLow},     {"gdb", Severity::kLow},         {"strace", Severity::kLow},
-    {"netcat", Severity::kLow},   {"nc", Severity::kLow},          {"ncat", Severity::kLow},
-    {"nmap", Severity::kLow},     {"tcpdump", Severity::kLow},     {"cc", Severity::kMedium},
+    {"gcc", Severity::kMedium},
+    {"g++", Severity::kMedium},
+    {"cpp", Severity::kMedium},
+    {"clang", Severity::kMedium},
+    {"build-essential", Severity::kMedium},
+    {"make", Severity::kMedium},
+    {"cmake", Severity::kMedium},
+    {"autoconf", Severity::kMedium},
+    {"automake", Severity::kMedium},
+    {"libtool", Severity::kMedium},
+    {"binutils", Severity::kMedium},
+    {"golang", Severity::kMedium},
+    {"go", Severity::kMedium},
+    {"rustc", Severity::kMedium},
+    {"cargo", Severity::kMedium},
+    {"git", Severity::kMedium},
+    {"curl", Severity::kLow},
+    {"wget", Severity::kLow},
+    {"gdb", Severity::kLow},
+    {"strace", Severity::kLow},
+    {"netcat", Severity::kLow},
+    {"nc", Severity::kLow},
+    {"ncat", Severity::kLow},
+    {"nmap", Severity::kLow},
+    {"tcpdump", Severity::kLow},
+    {"cc", Severity::kMedium},
     {"c++", Severity::kMedium},
 };
 
@@ -70,10 +87,14 @@ std::vector<Package> ParseDpkgStatus(const std::string& text) {
     installed = false;
   };
   while (std::getline(lines, line)) {
-    if (line.empty()) flush();
-    else if (line.starts_with("Package: ")) current.name = line.substr(9);
-    else if (line.starts_with("Version: ")) current.version = line.substr(9);
-    else if (line.starts_with("Status: ")) installed = line.ends_with(" installed");
+    if (line.empty())
+      flush();
+    else if (line.starts_with("Package: "))
+      current.name = line.substr(9);
+    else if (line.starts_with("Version: "))
+      current.version = line.substr(9);
+    else if (line.starts_with("Status: "))
+      installed = line.ends_with(" installed");
   }
   flush();
   return packages;
@@ -85,8 +106,10 @@ std::vector<Package> ParseApkInstalled(const std::string& text) {
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
-    if (line.starts_with("P:")) packages.push_back({line.substr(2), ""});
-    else if (line.starts_with("V:") && !packages.empty()) packages.back().version = line.substr(2);
+    if (line.starts_with("P:"))
+      packages.push_back({line.substr(2), ""});
+    else if (line.starts_with("V:") && !packages.empty())
+      packages.back().version = line.substr(2);
   }
   return packages;
 }
@@ -102,12 +125,14 @@ bool ResolvesToFile(const FileTree& tree, std::string path) {
     const std::string& target = node->entry->link;
     bool escaped = false;
     std::string dir(DirName(path));
-    path = CleanLayerPath(target.starts_with("/") ? target : (dir.empty() ? target : dir + "/" + target), &escaped);
+    path = CleanLayerPath(
+        target.starts_with("/") ? target : (dir.empty() ? target : dir + "/" + target), &escaped);
   }
   return false;
 }
 
-const char* const kBinDirs[] = {"bin", "usr/bin", "usr/local/bin", "sbin", "usr/sbin", "usr/local/sbin"};
+const char* const kBinDirs[] = {"bin",  "usr/bin",  "usr/local/bin",
+                                "sbin", "usr/sbin", "usr/local/sbin"};
 
 }  // namespace
 
@@ -206,22 +231,28 @@ void CheckCleanupLayers(const CheckContext& context, std::vector<Finding>* findi
     if (dropped.bytes < kMinCleanupBytes) continue;
     Finding finding = MakeFinding(context, "cleanup-in-later-layer", cleanup, dropped.largest);
     finding.bytes = dropped.bytes;
-    if (dropped.bytes >= 10'000'000) finding.severity = std::max(finding.severity, Severity::kMedium);
+    if (dropped.bytes >= 10'000'000)
+      finding.severity = std::max(finding.severity, Severity::kMedium);
 
     // The layer that contributed most is where the cleanup belongs.
     int source = dropped.by_source.begin()->first;
     for (const auto& [layer, bytes] : dropped.by_source)
       if (bytes > dropped.by_source.at(source)) source = layer;
-    std::string sources = dropped.by_source.size() == 1 ? fmt::format("layer {}", source + 1)
-                                                        : fmt::format("{} earlier layers", dropped.by_source.size());
-    finding.detail = fmt::format("removes or replaces {} ({}) that {} stored; they stay in the image",
-                                 Count(dropped.files, "file"), HumanBytes(dropped.bytes), sources);
+    std::string sources = dropped.by_source.size() == 1
+                              ? fmt::format("layer {}", source + 1)
+                              : fmt::format("{} earlier layers", dropped.by_source.size());
+    finding.detail =
+        fmt::format("removes or replaces {} ({}) that {} stored; they stay in the image",
+                    Count(dropped.files, "file"), HumanBytes(dropped.bytes), sources);
     const HistoryStep* step = analysis.StepOf(analysis.layers[source]);
     std::string source_step = step != nullptr ? DescribeStep(step->created_by) : "";
-    finding.fix = source < context.base.count
-                      ? "the files come from the base image: removing them later saves nothing; choose a base without them"
-                      : fmt::format("do this cleanup in the step that created the files (most in layer {}: {})",
-                                    source + 1, Truncate(source_step, 70));
+    finding.fix =
+        source < context.base.count
+            ? "the files come from the base image: removing them later saves nothing; choose a "
+              "base without them"
+            : fmt::format(
+                  "do this cleanup in the step that created the files (most in layer {}: {})",
+                  source + 1, Truncate(source_step, 70));
     findings->push_back(std::move(finding));
   }
 }

@@ -24,19 +24,22 @@ bool IsEnvFile(std::string_view base) {
 }
 
 bool IsPrivateKeyName(std::string_view base) {
-  for (std::string_view name : {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"})
+  for (std::string_view name :
+       {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"})
     if (base == name) return true;
   return base.ends_with(".key") && base.size() > 4;
 }
 
 const char* const kCloudCredentialGlobs =
     "**/.aws/credentials|**/.config/gcloud/credentials.db|"
-    "**/.config/gcloud/application_default_credentials.json|**/.config/gcloud/legacy_credentials/**|"
+    "**/.config/gcloud/application_default_credentials.json|**/.config/gcloud/legacy_credentials/"
+    "**|"
     "**/.azure/accessTokens.json|**/.azure/msal_token_cache.*";
 
 // Words every cloud credentials path holds: a cheap test before globs.
 bool MayBeCloudCredentials(std::string_view path) {
-  return path.find(".aws/") != std::string_view::npos || path.find("gcloud/") != std::string_view::npos ||
+  return path.find(".aws/") != std::string_view::npos ||
+         path.find("gcloud/") != std::string_view::npos ||
          path.find(".azure/") != std::string_view::npos;
 }
 
@@ -72,8 +75,11 @@ void EmitGroups(const CheckContext& context, const std::string& rule_id,
   for (const auto& [key, group] : groups) {
     Finding finding = MakeFinding(context, rule_id, key.first, key.second);
     finding.bytes = group.bytes;
-    std::string prefix = what.empty() && !group.hint.empty() ? group.hint.substr(0, group.hint.find(':')) + ": " : what;
-    finding.detail = fmt::format("{}{}, {}", prefix, Count(group.files, "file"), HumanBytes(group.bytes));
+    std::string prefix = what.empty() && !group.hint.empty()
+                             ? group.hint.substr(0, group.hint.find(':')) + ": "
+                             : what;
+    finding.detail =
+        fmt::format("{}{}, {}", prefix, Count(group.files, "file"), HumanBytes(group.bytes));
     // Removed when none of its files reach the final filesystem.
     if (group.surviving == 0) AnnotateFate(context, group.first, &finding);
     std::string fix = group.hint.empty() ? "" : group.hint.substr(group.hint.find(':') + 2);
@@ -94,17 +100,26 @@ const CacheKind kCaches[] = {
     {"apt archives", "var/cache/apt",
      "use apt-get install --no-install-recommends and `apt-get clean` in the same RUN"},
     {"apk cache", "var/cache/apk|etc/apk/cache", "use apk add --no-cache"},
-    {"dnf/yum cache", "var/cache/dnf|var/cache/yum", "run `dnf clean all` (or yum) in the same RUN"},
+    {"dnf/yum cache", "var/cache/dnf|var/cache/yum",
+     "run `dnf clean all` (or yum) in the same RUN"},
     {"pip cache", "**/.cache/pip", "use pip install --no-cache-dir"},
-    {"npm cache", "**/.npm/_cacache|**/.npm/_logs", "run `npm cache clean --force` in the same RUN, or build in a separate stage"},
-    {"yarn cache", "**/.cache/yarn|usr/local/share/.cache/yarn", "run `yarn cache clean` in the same RUN"},
-    {"pnpm store", "**/.local/share/pnpm/store|**/.pnpm-store", "run `pnpm store prune` in the same RUN, or build in a separate stage"},
-    {"Maven repository", "**/.m2/repository", "build in a separate stage and copy only the artefact"},
-    {"Gradle cache", "**/.gradle/caches|**/.gradle/wrapper/dists", "build in a separate stage and copy only the artefact"},
-    {"Go module cache", "**/go/pkg/mod", "build in a separate stage, or `go clean -modcache` in the same RUN"},
-    {"Go build cache", "**/.cache/go-build", "build in a separate stage, or `go clean -cache` in the same RUN"},
+    {"npm cache", "**/.npm/_cacache|**/.npm/_logs",
+     "run `npm cache clean --force` in the same RUN, or build in a separate stage"},
+    {"yarn cache", "**/.cache/yarn|usr/local/share/.cache/yarn",
+     "run `yarn cache clean` in the same RUN"},
+    {"pnpm store", "**/.local/share/pnpm/store|**/.pnpm-store",
+     "run `pnpm store prune` in the same RUN, or build in a separate stage"},
+    {"Maven repository", "**/.m2/repository",
+     "build in a separate stage and copy only the artefact"},
+    {"Gradle cache", "**/.gradle/caches|**/.gradle/wrapper/dists",
+     "build in a separate stage and copy only the artefact"},
+    {"Go module cache", "**/go/pkg/mod",
+     "build in a separate stage, or `go clean -modcache` in the same RUN"},
+    {"Go build cache", "**/.cache/go-build",
+     "build in a separate stage, or `go clean -cache` in the same RUN"},
     {"Composer cache", "**/.composer/cache|**/.cache/composer", "use composer install --no-cache"},
-    {"Cargo registry", "**/.cargo/registry|usr/local/cargo/registry", "build in a separate stage and copy only the binary"},
+    {"Cargo registry", "**/.cargo/registry|usr/local/cargo/registry",
+     "build in a separate stage and copy only the binary"},
 };
 
 // Words one of kCaches' globs needs in the path: a cheap test before globs.
@@ -116,9 +131,10 @@ bool MayBeCache(std::string_view path) {
 }
 
 bool UnderSystemTree(std::string_view path) {
-  return GlobMatch("usr/**|lib/**|lib64/**|opt/**|**/node_modules/**|**/site-packages/**|**/dist-packages/**|"
-                   "**/vendor/**|etc/**|var/lib/**",
-                   path);
+  return GlobMatch(
+      "usr/**|lib/**|lib64/**|opt/**|**/node_modules/**|**/site-packages/**|**/dist-packages/**|"
+      "**/vendor/**|etc/**|var/lib/**",
+      path);
 }
 
 }  // namespace
@@ -127,8 +143,10 @@ void CheckSecretPaths(const CheckContext& context, std::vector<Finding>* finding
   ForEachStoredFile(context.analysis, [&](const Layer& layer, const LayerEntry& entry) {
     std::string_view base = BaseName(entry.path);
     const char* rule = nullptr;
-    if (IsEnvFile(base) && !GlobMatch("usr/share/**|**/node_modules/**", entry.path)) rule = "secret-env-file";
-    else if (IsPrivateKeyName(base) && !IsAllowListedContentPath(entry.path)) rule = "secret-private-key-file";
+    if (IsEnvFile(base) && !GlobMatch("usr/share/**|**/node_modules/**", entry.path))
+      rule = "secret-env-file";
+    else if (IsPrivateKeyName(base) && !IsAllowListedContentPath(entry.path))
+      rule = "secret-private-key-file";
     else if (MayBeCloudCredentials(entry.path) && GlobMatch(kCloudCredentialGlobs, entry.path))
       rule = "secret-cloud-credentials";
     if (rule == nullptr || entry.size == 0) return;
@@ -160,10 +178,13 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
     for (const LayerEntry& entry : layer.contents.entries) {
       if (!entry.path_escaped) continue;
       Finding finding = MakeFinding(context, "hostile-path", layer.index, entry.path);
-      finding.detail = entry.kind == EntryKind::kHardlink
-                           ? "a hard link whose stored target leaves the root; read as /" + entry.link
-                           : "stored with \"..\" or an absolute path; read as /" + entry.path;
-      finding.fix = "rebuild the layer with a standard tool; do not unpack this image with tools that follow such paths";
+      finding.detail =
+          entry.kind == EntryKind::kHardlink
+              ? "a hard link whose stored target leaves the root; read as /" + entry.link
+              : "stored with \"..\" or an absolute path; read as /" + entry.path;
+      finding.fix =
+          "rebuild the layer with a standard tool; do not unpack this image with tools that follow "
+          "such paths";
       findings->push_back(std::move(finding));
     }
   }
@@ -237,7 +258,8 @@ void CheckCaches(const CheckContext& context, std::vector<Finding>* findings) {
 constexpr int kMinSourceFiles = 5;
 
 bool IsSourceFile(std::string_view base) {
-  for (std::string_view extension : {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".go", ".rs", ".java", ".scala", ".kt"})
+  for (std::string_view extension :
+       {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".go", ".rs", ".java", ".scala", ".kt"})
     if (base.ends_with(extension) && base.size() > extension.size()) return true;
   return false;
 }
@@ -268,9 +290,13 @@ void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings)
           AddToGroup(context, entry, &source_groups[{layer.index, TreeRoot(entry.path)}]);
           continue;
         }
-        if ((base.ends_with(".o") || base.ends_with(".obj")) && base.size() > 2 && !UnderSystemTree(entry.path))
+        if ((base.ends_with(".o") || base.ends_with(".obj")) && base.size() > 2 &&
+            !UnderSystemTree(entry.path))
           what = "object file";
-        else if (base == "core" || (base.starts_with("core.") && base.find_first_not_of("0123456789", 5) == std::string_view::npos && base.size() > 5))
+        else if (base == "core" ||
+                 (base.starts_with("core.") &&
+                  base.find_first_not_of("0123456789", 5) == std::string_view::npos &&
+                  base.size() > 5))
           what = "core dump";
       } else if (entry.kind == EntryKind::kDirectory && !UnderSystemTree(entry.path) &&
                  (base == "test" || base == "tests" || base == "__tests__" || base == "spec")) {
@@ -292,7 +318,8 @@ void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings)
   // it: a few files are config or scripts, a tree is a build leftover.
   for (auto it = source_groups.begin(); it != source_groups.end();)
     it = it->second.files < kMinSourceFiles ? source_groups.erase(it) : std::next(it);
-  EmitGroups(context, "build-leftover", source_groups, "source tree of a compiled language: ", findings);
+  EmitGroups(context, "build-leftover", source_groups,
+             "source tree of a compiled language: ", findings);
 }
 
 }  // namespace strata

@@ -13,7 +13,8 @@ namespace strata {
 
 namespace {
 
-void CheckKeys(const YAML::Node& node, std::initializer_list<const char*> known, const std::string& where) {
+void CheckKeys(const YAML::Node& node, std::initializer_list<const char*> known,
+               const std::string& where) {
   if (!node.IsMap()) Fail("{} must be a mapping", where);
   for (const auto& item : node) {
     std::string key = item.first.as<std::string>();
@@ -53,8 +54,11 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
     bool content = std::string(custom_list) == "content";
     for (const auto& item : rules[custom_list]) {
       std::string where = fmt::format("{}: rules.{}", file, custom_list);
-      if (content) CheckKeys(item, {"id", "title", "severity", "regex", "caseless", "min_entropy", "paths"}, where);
-      else CheckKeys(item, {"id", "title", "severity", "glob"}, where);
+      if (content)
+        CheckKeys(item, {"id", "title", "severity", "regex", "caseless", "min_entropy", "paths"},
+                  where);
+      else
+        CheckKeys(item, {"id", "title", "severity", "glob"}, where);
       CustomRule rule;
       rule.id = Text(item, "id", where, true);
       rule.title = Text(item, "title", where, false);
@@ -71,7 +75,8 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
         rule.path_glob = Text(item, "glob", where, true);
         while (rule.path_glob.starts_with("/")) rule.path_glob.erase(0, 1);
       }
-      if (FindRule(rule.id) != nullptr) Fail("{}: \"{}\" is a built-in rule id; choose another", where, rule.id);
+      if (FindRule(rule.id) != nullptr)
+        Fail("{}: \"{}\" is a built-in rule id; choose another", where, rule.id);
       config->custom.push_back(rule);
     }
   }
@@ -82,7 +87,8 @@ bool IsDate(const std::string& text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
     if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
-  int year = std::stoi(text.substr(0, 4)), month = std::stoi(text.substr(5, 2)), day = std::stoi(text.substr(8, 2));
+  int year = std::stoi(text.substr(0, 4)), month = std::stoi(text.substr(5, 2)),
+      day = std::stoi(text.substr(8, 2));
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (month < 1 || month > 12 || day < 1) return false;
   bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -121,8 +127,8 @@ int64_t ParseSize(const std::string& text, const std::string& what) {
   std::string unit = text.substr(used);
   while (unit.starts_with(" ")) unit.erase(0, 1);
   static const std::pair<const char*, double> kUnits[] = {
-      {"", 1}, {"B", 1}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
-      {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+      {"", 1},     {"B", 1},     {"kB", 1e3},     {"KB", 1e3},        {"MB", 1e6},
+      {"GB", 1e9}, {"TB", 1e12}, {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
   for (const auto& [name, factor] : kUnits)
     if (unit == name && value >= 0) return static_cast<int64_t>(std::llround(value * factor));
   Fail("{}: \"{}\" is not a size (like 512, 20kB, 1.5MB)", what, text);
@@ -161,8 +167,8 @@ RuleConfig LoadRuleConfig(const std::string& path) {
       const YAML::Node& limits = root["limits"];
       CheckKeys(limits, {"max_scan_bytes", "scan_binaries"}, file + ": limits");
       if (limits["max_scan_bytes"])
-        config.limits.max_scan_bytes = static_cast<size_t>(
-            ParseSize(limits["max_scan_bytes"].as<std::string>(), file + ": limits.max_scan_bytes"));
+        config.limits.max_scan_bytes = static_cast<size_t>(ParseSize(
+            limits["max_scan_bytes"].as<std::string>(), file + ": limits.max_scan_bytes"));
       if (limits["scan_binaries"]) config.limits.scan_binaries = limits["scan_binaries"].as<bool>();
     }
     if (root["accept"]) ReadAccepted(root["accept"], file, &config);
@@ -177,16 +183,19 @@ RuleConfig LoadRuleConfig(const std::string& path) {
     return false;
   };
   for (const std::string& id : config.disabled)
-    if (!known(id)) Fail("{}: rules.disable names an unknown rule \"{}\" (see strata rules)", file, id);
+    if (!known(id))
+      Fail("{}: rules.disable names an unknown rule \"{}\" (see strata rules)", file, id);
   for (const auto& [id, severity] : config.severities)
-    if (!known(id)) Fail("{}: rules.severity names an unknown rule \"{}\" (see strata rules)", file, id);
+    if (!known(id))
+      Fail("{}: rules.severity names an unknown rule \"{}\" (see strata rules)", file, id);
   for (const AcceptedFinding& accepted : config.accepted)
     if (!accepted.rule.empty() && !known(accepted.rule))
       Fail("{}: accept names an unknown rule \"{}\" (see strata rules)", file, accepted.rule);
   if (root["policy"] && root["policy"]["skip"] && root["policy"]["skip"].IsSequence())
     for (const auto& id : root["policy"]["skip"])
       if (!known(id.as<std::string>()))
-        Fail("{}: policy.skip names an unknown rule \"{}\" (see strata rules)", file, id.as<std::string>());
+        Fail("{}: policy.skip names an unknown rule \"{}\" (see strata rules)", file,
+             id.as<std::string>());
 
   // Compile the custom content rules now, so a bad one is named with its file.
   for (const CustomRule& rule : config.custom) {
@@ -206,8 +215,10 @@ std::vector<RuleInfo> AllRules(const RuleConfig& config) {
   for (const Rule& rule : BuiltinRules())
     rules.push_back({rule.id, rule.title, rule.category, rule.severity, rule.description});
   for (const CustomRule& rule : config.custom)
-    rules.push_back({rule.id, rule.title, rule.path_glob.empty() ? "custom-content" : "custom-path",
-                     rule.severity, rule.path_glob.empty() ? "regex " + rule.content.regex : "glob " + rule.path_glob});
+    rules.push_back(
+        {rule.id, rule.title, rule.path_glob.empty() ? "custom-content" : "custom-path",
+         rule.severity,
+         rule.path_glob.empty() ? "regex " + rule.content.regex : "glob " + rule.path_glob});
   return rules;
 }
 

@@ -17,7 +17,7 @@ struct CustomRule {
   std::string id;
   std::string title;
   Severity severity = Severity::kMedium;
-  std::string path_glob;  // A path rule when set...
+  std::string path_glob;   // A path rule when set...
   ContentPattern content;  // ...else a content rule (content.regex set).
 };
 

@@ -6,7 +6,6 @@
 #include <unordered_set>
 
 #include "layer/layer_entry.h"
-
 #include "rules/glob.h"
 
 namespace strata {
@@ -16,42 +15,46 @@ const std::vector<SecretPattern>& BuiltinSecretPatterns() {
       // Credentials files, recognised by name and confirmed by content.
       {"secret-registry-credentials", R"re("auth"\s*:\s*"([A-Za-z0-9+/=]{8,})")re", false, 0,
        "**/.docker/config.json|**/.dockercfg"},
-      {"secret-registry-credentials", R"re((?:_authToken|_auth|_password)\s*=\s*(\S{6,}))re", false, 0,
-       "**/.npmrc"},
+      {"secret-registry-credentials", R"re((?:_authToken|_auth|_password)\s*=\s*(\S{6,}))re", false,
+       0, "**/.npmrc"},
       {"secret-registry-credentials", R"re(password\s*[:=]\s*(\S{4,}))re", true, 0, "**/.pypirc"},
-      {"secret-registry-credentials", R"re(password\s+(\S{4,}))re", false, 0, "**/.netrc|**/_netrc"},
+      {"secret-registry-credentials", R"re(password\s+(\S{4,}))re", false, 0,
+       "**/.netrc|**/_netrc"},
       {"secret-registry-credentials", R"re(https?://[^:\s/]+:([^@\s]{3,})@)re", false, 0,
        "**/.git-credentials"},
       {"secret-registry-credentials", R"re(<password>([^<]{3,})</password>)re", false, 0,
        "**/.m2/settings.xml"},
-      {"secret-cloud-credentials", R"re((?:token|client-key-data|password)\s*:\s*(\S{8,}))re", false, 0,
-       "**/.kube/config|**/kubeconfig|**/*.kubeconfig"},
-      {"secret-config-password", R"re(define\(\s*["']DB_PASSWORD["']\s*,\s*["']([^"']{4,})["'])re", false, 0,
-       "**/wp-config.php"},
+      {"secret-cloud-credentials", R"re((?:token|client-key-data|password)\s*:\s*(\S{8,}))re",
+       false, 0, "**/.kube/config|**/kubeconfig|**/*.kubeconfig"},
+      {"secret-config-password", R"re(define\(\s*["']DB_PASSWORD["']\s*,\s*["']([^"']{4,})["'])re",
+       false, 0, "**/wp-config.php"},
       {"secret-config-password", R"re(password["']?\s*[:=]\s*["']?([^\s"',;]{4,}))re", true, 0,
        "**/application*.yml|**/application*.yaml|**/application*.properties|**/database.yml|"
        "**/wp-config.php|**/config/*.yml|**/config/*.yaml"},
       // Well-known formats, anywhere.
       {"secret-private-key",
-       R"re(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)re", false, 0,
+       R"re(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)re",
+       false, 0, nullptr},
+      {"secret-aws-access-key", R"re(\b((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b)re", false, 0,
        nullptr},
-      {"secret-aws-access-key", R"re(\b((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b)re", false, 0, nullptr},
-      {"secret-aws-access-key", R"re(aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40}))re",
-       true, 3.0, nullptr},
-      {"secret-github-token", R"re(\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36})\b)re", false, 0, nullptr},
+      {"secret-aws-access-key",
+       R"re(aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40}))re", true, 3.0,
+       nullptr},
+      {"secret-github-token", R"re(\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36})\b)re", false, 0,
+       nullptr},
       {"secret-github-token", R"re(\b(github_pat_[A-Za-z0-9_]{82}))re", false, 0, nullptr},
       {"secret-gitlab-token", R"re(\b(glpat-[A-Za-z0-9_-]{20}))re", false, 0, nullptr},
       {"secret-npm-token", R"re(\b(npm_[A-Za-z0-9]{36})\b)re", false, 0, nullptr},
       {"secret-slack-token", R"re(\b(xox[baprs]-[0-9A-Za-z-]{10,}))re", false, 0, nullptr},
-      {"secret-slack-token", R"re((https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}))re", false, 0,
-       nullptr},
+      {"secret-slack-token", R"re((https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}))re",
+       false, 0, nullptr},
       {"secret-stripe-key", R"re(\b([sr]k_live_[0-9a-zA-Z]{24,}))re", false, 0, nullptr},
       {"secret-pypi-token", R"re(\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}))re", false, 0, nullptr},
       {"secret-google-api-key", R"re(\b(AIza[0-9A-Za-z_-]{35}))re", false, 0, nullptr},
-      {"secret-jwt", R"re(\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}))re", false, 0,
-       nullptr},
-      {"secret-url-password", R"re([a-z][a-z0-9+.-]*://[^:/\s@"']+:([^@\s/"']{6,})@[a-zA-Z0-9.-])re", false, 2.5,
-       nullptr},
+      {"secret-jwt", R"re(\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}))re",
+       false, 0, nullptr},
+      {"secret-url-password",
+       R"re([a-z][a-z0-9+.-]*://[^:/\s@"']+:([^@\s/"']{6,})@[a-zA-Z0-9.-])re", false, 2.5, nullptr},
       // The generic assignment: a keyword, then a value random enough.
       {"secret-generic-assignment",
        R"re((?:password|passwd|secret|token|api_?key|apikey|access_?key|client_?secret|auth_?token)[a-z0-9_.-]{0,20}["']?\s*[:=]\s*["']?([^\s"'`#;,<>()\[\]{}]{8,}))re",
@@ -79,10 +82,32 @@ bool LooksLikePlaceholder(std::string_view value) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
 
   static const char* const kMarkers[] = {
-      "${", "{{", "$(", "%(", "<", "example", "changeme", "change_me", "placeholder", "xxxx",
-      "****", "dummy", "your_", "your-", "yourpassword", "redacted", "replace", "sample",
-      "notasecret", "not-a-secret", "process.env", "os.environ", "getenv", "secretkeyref",
-      "/run/secrets/", "/var/run/secrets/",
+      "${",
+      "{{",
+      "$(",
+      "%(",
+      "<",
+      "example",
+      "changeme",
+      "change_me",
+      "placeholder",
+      "xxxx",
+      "****",
+      "dummy",
+      "your_",
+      "your-",
+      "yourpassword",
+      "redacted",
+      "replace",
+      "sample",
+      "notasecret",
+      "not-a-secret",
+      "process.env",
+      "os.environ",
+      "getenv",
+      "secretkeyref",
+      "/run/secrets/",
+      "/var/run/secrets/",
   };
   for (const char* marker : kMarkers)
     if (lower.find(marker) != std::string::npos) return true;
@@ -111,11 +136,13 @@ bool LooksLikeCode(std::string_view value) {
 }
 
 bool IsSystemPath(std::string_view path) {
-  for (std::string_view prefix : {"usr/", "lib/", "lib32/", "lib64/", "bin/", "sbin/", "var/lib/", "etc/ssl/"})
+  for (std::string_view prefix :
+       {"usr/", "lib/", "lib32/", "lib64/", "bin/", "sbin/", "var/lib/", "etc/ssl/"})
     if (path.starts_with(prefix)) return true;
   // Vendored dependencies are other people's code, full of parameters
   // named password and token.
-  for (std::string_view part : {"node_modules/", "vendor/", "site-packages/", "dist-packages/", "/.m2/", "/go/pkg/mod/"})
+  for (std::string_view part :
+       {"node_modules/", "vendor/", "site-packages/", "dist-packages/", "/.m2/", "/go/pkg/mod/"})
     if (path.find(part) != std::string_view::npos || path.starts_with(part)) return true;
   return false;
 }
@@ -129,13 +156,13 @@ std::string Redact(std::string_view secret) {
 
 bool IsAllowListedContentPath(std::string_view path) {
   // Called for every file of every layer: plain lookups rather than globs.
-  static const std::unordered_set<std::string_view> kDirectories = {
-      "testdata", "__tests__", "examples", "example", "docs"};
+  static const std::unordered_set<std::string_view> kDirectories = {"testdata", "__tests__",
+                                                                    "examples", "example", "docs"};
   static const std::unordered_set<std::string_view> kTestDirectories = {"test", "tests"};
   static const std::unordered_set<std::string_view> kNames = {
-      ".env.example", ".env.sample", ".env.template", ".env.dist", "package-lock.json", "yarn.lock",
-      "pnpm-lock.yaml", "Cargo.lock", "go.sum", "poetry.lock", "composer.lock", "Gemfile.lock",
-      "Pipfile.lock"};
+      ".env.example",  ".env.sample",    ".env.template", ".env.dist", "package-lock.json",
+      "yarn.lock",     "pnpm-lock.yaml", "Cargo.lock",    "go.sum",    "poetry.lock",
+      "composer.lock", "Gemfile.lock",   "Pipfile.lock"};
   static const std::string_view kSuffixes[] = {".md", ".rst", ".lock", ".example", ".sample"};
   static const std::string_view kPrefixes[] = {"usr/share/", "etc/ssl/", "usr/include/"};
 
@@ -148,7 +175,8 @@ bool IsAllowListedContentPath(std::string_view path) {
 
   // Directories on the way: tests of installed packages (under usr/lib,
   // node_modules, site-packages) and fixtures of any test folder.
-  bool in_packages = path.starts_with("usr/lib/") || path.find("node_modules/") != std::string_view::npos ||
+  bool in_packages = path.starts_with("usr/lib/") ||
+                     path.find("node_modules/") != std::string_view::npos ||
                      path.find("-packages/") != std::string_view::npos;
   std::string_view rest = DirName(path);
   std::string_view previous;

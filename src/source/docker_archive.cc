@@ -1,5 +1,4 @@
 #include <nlohmann/json.hpp>
-
 #include <regex>
 
 #include "base/error.h"
@@ -131,7 +130,8 @@ void CheckDigest(const std::string& data, const std::string& digest, const std::
   if (!digest.starts_with("sha256:"))
     Fail("{} uses an unsupported digest algorithm: {}", what, digest);
   std::string actual = Sha256Of(data);
-  if (actual != digest) Fail("{} does not match its digest: expected {}, got {}", what, digest, actual);
+  if (actual != digest)
+    Fail("{} does not match its digest: expected {}, got {}", what, digest, actual);
 }
 
 ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::string& ref) {
@@ -139,13 +139,13 @@ ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::str
   json manifest = ParseUntrustedJson(text, store->Describe("manifest.json"));
   if (manifest.is_null())
     Fail("{} holds null instead of a list of images", store->Describe("manifest.json"));
-  if (!manifest.is_array())
-    Fail("{} is not a list of images", store->Describe("manifest.json"));
+  if (!manifest.is_array()) Fail("{} is not a list of images", store->Describe("manifest.json"));
   if (manifest.empty()) Fail("{} lists no images", store->Describe("manifest.json"));
 
   size_t index = 0;
   const json& image = ChooseImage(manifest, ref, *store, &index);
-  if (!image.is_object()) Fail("{} is invalid: an entry is not an object", store->Describe("manifest.json"));
+  if (!image.is_object())
+    Fail("{} is invalid: an entry is not an object", store->Describe("manifest.json"));
 
   ImageSource source;
   source.format = store->Has("oci-layout") ? "docker-archive (Engine 25+)" : "docker-archive";
@@ -163,7 +163,8 @@ ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::str
     Fail("{} is invalid: \"Layers\" is not a list", store->Describe("manifest.json"));
   const json& sources = image.value("LayerSources", json());
   for (const json& layer : layers) {
-    if (!layer.is_string()) Fail("{} is invalid: a layer name is not a string", store->Describe("manifest.json"));
+    if (!layer.is_string())
+      Fail("{} is invalid: a layer name is not a string", store->Describe("manifest.json"));
     if (!store->Has(layer.get<std::string>()))
       Fail("layer {} is missing", store->Describe(layer.get<std::string>()));
     source.layers.push_back(MakeLayerBlob(store, layer.get<std::string>(), sources));

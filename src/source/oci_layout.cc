@@ -1,6 +1,5 @@
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "base/untrusted_json.h"
@@ -75,7 +74,8 @@ class OciReader {
       : store_(std::move(store)), ref_(std::move(ref)), platform_(std::move(platform)) {}
 
   ImageSource Read() {
-    json index = ParseJson(store_->Read("index.json", kMaxMetadataBytes), store_->Describe("index.json"));
+    json index =
+        ParseJson(store_->Read("index.json", kMaxMetadataBytes), store_->Describe("index.json"));
     json descriptor = ChooseByRef(index);
     return ReadDescriptor(descriptor, 0);
   }
@@ -114,8 +114,9 @@ class OciReader {
       // platform choice below pick, as if they were one index.
       bool all_platforms = true;
       for (const json& d : images) all_platforms &= !PlatformOf(d).empty();
-      if (all_platforms) return json{{"mediaType", "application/vnd.oci.image.index.v1+json"},
-                                     {"inline", json{{"manifests", images}}}};
+      if (all_platforms)
+        return json{{"mediaType", "application/vnd.oci.image.index.v1+json"},
+                    {"inline", json{{"manifests", images}}}};
       Fail("{} holds {} images; name one as oci:{}:REF (choices: {})", store_->path(),
            images.size(), store_->path(), Choices(images));
     }
@@ -157,21 +158,24 @@ class OciReader {
   }
 
   ImageSource ReadDescriptor(const json& descriptor, int depth) {
-    if (depth > kMaxIndexDepth) Fail("{}: image indexes nest more than {} deep (a loop?)", store_->path(), kMaxIndexDepth);
+    if (depth > kMaxIndexDepth)
+      Fail("{}: image indexes nest more than {} deep (a loop?)", store_->path(), kMaxIndexDepth);
 
     std::string digest;
-    json document = descriptor.contains("inline") ? descriptor["inline"]
-                                                  : ReadBlobJson(descriptor, &digest);
+    json document =
+        descriptor.contains("inline") ? descriptor["inline"] : ReadBlobJson(descriptor, &digest);
     std::string media_type = document.value("mediaType", descriptor.value("mediaType", ""));
     if (IsIndex(media_type) || (media_type.empty() && document.contains("manifests")))
       return ReadDescriptor(ChoosePlatform(document, digest), depth + 1);
     if (!IsManifest(media_type) && !(media_type.empty() && document.contains("layers")))
-      Fail("{} has unsupported media type \"{}\"", digest.empty() ? store_->path() : digest, media_type);
+      Fail("{} has unsupported media type \"{}\"", digest.empty() ? store_->path() : digest,
+           media_type);
     return ReadManifest(document, digest, descriptor);
   }
 
   json ChoosePlatform(const json& index, const std::string& digest) {
-    std::string what = digest.empty() ? store_->Describe("index.json") : store_->Describe(BlobName(digest));
+    std::string what =
+        digest.empty() ? store_->Describe("index.json") : store_->Describe(BlobName(digest));
     std::string want = platform_.empty() ? HostPlatform() : platform_;
     std::string offered;
     for (const json& d : Descriptors(index, what)) {
@@ -184,7 +188,8 @@ class OciReader {
          want, offered.empty() ? "none" : offered);
   }
 
-  ImageSource ReadManifest(const json& manifest, const std::string& digest, const json& descriptor) {
+  ImageSource ReadManifest(const json& manifest, const std::string& digest,
+                           const json& descriptor) {
     ImageSource source;
     source.manifest_digest = digest;
     source.reference = Annotation(descriptor, kRefName);

@@ -8,11 +8,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "base/untrusted_json.h"
-
-#include <nlohmann/json.hpp>
 #include "source/formats.h"
 #include "source/image_source.h"
 
@@ -42,7 +41,8 @@ Spec SplitPathAndRef(Transport transport, const std::string& rest) {
   if (Exists(rest) || rest.find(':') == std::string::npos) return {transport, rest, ""};
   for (size_t colon = rest.rfind(':'); colon != std::string::npos && colon > 0;
        colon = rest.rfind(':', colon - 1)) {
-    if (Exists(rest.substr(0, colon))) return {transport, rest.substr(0, colon), rest.substr(colon + 1)};
+    if (Exists(rest.substr(0, colon)))
+      return {transport, rest.substr(0, colon), rest.substr(colon + 1)};
   }
   return {transport, rest, ""};
 }
@@ -86,7 +86,8 @@ std::shared_ptr<const SharedFile> SpoolStream(int input, const std::string& name
     for (ssize_t done = 0; done < got;) {
       ssize_t put = write(fd, buffer + done, got - done);
       if (put < 0 && errno == EINTR) continue;
-      if (put < 0) Fail("cannot buffer {} in {}: {}", name, dir && *dir ? dir : "/tmp", strerror(errno));
+      if (put < 0)
+        Fail("cannot buffer {} in {}: {}", name, dir && *dir ? dir : "/tmp", strerror(errno));
       done += put;
     }
   }
@@ -107,9 +108,11 @@ void CheckArchiveMagic(const SharedFile& file) {
 
 std::shared_ptr<const Store> OpenStore(const std::string& path) {
   struct stat info;
-  if (stat(path.c_str(), &info) != 0) Fail("{}: {}", path, errno == ENOENT ? "no such file or directory" : strerror(errno));
+  if (stat(path.c_str(), &info) != 0)
+    Fail("{}: {}", path, errno == ENOENT ? "no such file or directory" : strerror(errno));
   if (S_ISDIR(info.st_mode)) {
-    if (access(path.c_str(), R_OK | X_OK) != 0) Fail("{}: cannot read the directory: {}", path, strerror(errno));
+    if (access(path.c_str(), R_OK | X_OK) != 0)
+      Fail("{}: cannot read the directory: {}", path, strerror(errno));
     return OpenDirectoryStore(path);
   }
 
@@ -137,7 +140,8 @@ std::string Listing(const Store& store) {
   return names.empty() ? "nothing" : text;
 }
 
-ImageSource Detect(std::shared_ptr<const Store> store, const Spec& spec, const OpenOptions& options) {
+ImageSource Detect(std::shared_ptr<const Store> store, const Spec& spec,
+                   const OpenOptions& options) {
   switch (spec.transport) {
     case Transport::kDockerArchive:
       if (!store->Has("manifest.json"))
@@ -157,8 +161,10 @@ ImageSource Detect(std::shared_ptr<const Store> store, const Spec& spec, const O
   if (store->Has("manifest.json")) return ReadDockerArchive(store, spec.ref);
   if (store->Has("index.json")) return ReadOciLayout(store, spec.ref, options.platform);
   if (store->Has("repositories"))
-    Fail("{} is a docker archive from before Engine 1.10 (no manifest.json); re-save it with a "
-         "newer docker", store->path());
+    Fail(
+        "{} is a docker archive from before Engine 1.10 (no manifest.json); re-save it with a "
+        "newer docker",
+        store->path());
   Fail("{} is not a container image: no manifest.json or index.json (it holds {})", store->path(),
        Listing(*store));
 }
@@ -199,7 +205,9 @@ ImageSource OpenImage(const std::string& spec_text, const OpenOptions& options) 
   std::shared_ptr<const Store> store;
   if (spec.path == "-") {
     if (isatty(STDIN_FILENO))
-      Fail("standard input is a terminal; pipe an image into it (docker save IMAGE | strata audit -)");
+      Fail(
+          "standard input is a terminal; pipe an image into it (docker save IMAGE | strata audit "
+          "-)");
     std::shared_ptr<const SharedFile> file = SpoolStream(STDIN_FILENO, "standard input");
     CheckArchiveMagic(*file);
     store = OpenTarStore(file);

@@ -3,7 +3,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/core.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -65,8 +64,8 @@ class DirectoryStore : public Store {
     std::error_code error;
     // Only the top level: this is for messages, and a directory that is
     // not an image may be a whole filesystem.
-    for (auto it = fs::directory_iterator(path_, error); !error && it != fs::directory_iterator() && names.size() < 100;
-         it.increment(error))
+    for (auto it = fs::directory_iterator(path_, error);
+         !error && it != fs::directory_iterator() && names.size() < 100; it.increment(error))
       names.push_back(it->path().filename().string() + (it->is_directory(error) ? "/" : ""));
     return names;
   }
@@ -141,6 +140,13 @@ class TarStore : public Store {
   std::vector<std::string> order_;
 };
 
+// libarchive's message for the last failure; it may have none, and fmt
+// refuses a null pointer.
+const char* ArchiveError(struct archive* archive) {
+  const char* message = archive_error_string(archive);
+  return message != nullptr ? message : "unrecognized data";
+}
+
 // Resolves a symlink target written relative to |member|'s directory.
 std::string ResolveMemberLink(const std::string& member, const std::string& target) {
   fs::path base = fs::path(member).parent_path();
@@ -172,18 +178,28 @@ std::unique_ptr<Store> OpenTarStore(std::shared_ptr<const SharedFile> file) {
   std::unique_ptr<int, void (*)(int*)> fd_closer(&fd, [](int* f) { close(*f); });
   // 64 KiB blocks: the header scan seeks over contents, so larger reads
   // would only read data that is skipped.
+  // libarchive reads the first block to recognise the format at open, so a
+  // failure here is bytes that are not tar, as it is at the first header.
   if (archive_read_open_fd(archive, fd, 65536) != ARCHIVE_OK)
-    Fail("cannot read {}: {}", shown, archive_error_string(archive));
+    Fail("{} is not a tar archive: {}", shown, ArchiveError(archive));
 
   std::map<std::string, Member> members;
   std::vector<std::string> order;
+  std::string last;  // The member read before the current header.
   struct archive_entry* entry;
   while (true) {
     int status = archive_read_next_header(archive, &entry);
     if (status == ARCHIVE_EOF) break;
-    if (status < ARCHIVE_WARN) {
-      if (members.empty()) Fail("{} is not a tar archive: {}", shown, archive_error_string(archive));
-      Fail("{} is corrupt: {}", shown, archive_error_string(archive));
+    // ARCHIVE_RETRY is a header libarchive could not use (a bad checksum):
+    // for an image that is corruption, not something to skip silently.
+    if (status < ARCHIVE_WARN || status == ARCHIVE_RETRY) {
+      if (members.empty()) Fail("{} is not a tar archive: {}", shown, ArchiveError(archive));
+      // Name the member the file ends in, rather than libarchive's buffer
+      // arithmetic ("needed 10240 bytes, only 600 available").
+      const Member& previous = members[last];
+      if (previous.offset + previous.size > file->size())
+        Fail("{} is truncated: the archive ends inside {}", shown, last);
+      Fail("{} is corrupt after {}: {}", shown, last, ArchiveError(archive));
     }
 
     // The data begins where the header ends: the bytes libarchive's format
@@ -202,6 +218,7 @@ std::unique_ptr<Store> OpenTarStore(std::shared_ptr<const SharedFile> file) {
     }
     if (member.regular && member.link.empty()) order.push_back(name);
     members[name] = member;
+    last = name;
   }
 
   return std::make_unique<TarStore>(shown, file, std::move(members), std::move(order));
