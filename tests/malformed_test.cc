@@ -607,7 +607,7 @@ const std::vector<Case>& DockerManifestCases() {
          return DockerImage(
              d, {{}, {}, "", "{\"a\":" + std::string(5000, '[') + std::string(5000, ']') + "}"});
        },
-       "the image config nests deeper than 64 levels; refusing to parse it"},
+       "the image config nests deeper than 64 levels; raise --max-json-depth to read it"},
       {"diff_id is a number",
        [](const std::string& d) {
          return DockerImage(d, {{}, {}, "", "{\"rootfs\":{\"diff_ids\":[1]}}"});
@@ -829,7 +829,7 @@ const std::vector<Case>& OciCases() {
                                m["annotations"] = {{"pad", std::string(17 << 20, 'p')}};
                              }});
        },
-       "blobs/sha256/{manifesthex} in {image} is larger than the 16777216-byte limit for metadata"},
+       "blobs/sha256/{manifesthex} in {image} is larger than 16777216 bytes; raise --max-json-bytes to read it"},
       {"no image for this platform",
        [](const std::string& d) {
          return OciImage(
@@ -1000,6 +1000,32 @@ const std::vector<Case>& LayerCases() {
        },
        "layer 1 ({short1}) expands to more than 268435456 bytes; raise --max-layer-bytes to read "
        "it"},
+      {"layers past --max-image-bytes together",
+       [](const std::string& d) {
+         // Each layer is under the limit; together they pass it. One thread
+         // reads layer 1 first (equal sizes keep layer order), so layer 2
+         // is the one that crosses.
+         std::string layer = MakeTar({{"big", '0', std::string(3 << 20, 'x')}});
+         Built built = DockerImage(d, {{layer, layer}});
+         built.args.insert(built.args.begin(), {"--threads", "1", "--max-image-bytes", "4MiB"});
+         return built;
+       },
+       "layer 2 ({short2}): the image's layers expand to more than 4194304 bytes together; "
+       "raise --max-image-bytes to read it"},
+      {"manifest.json past --max-json-bytes",
+       [](const std::string& d) {
+         Built built = OneLayer(d, Layer());
+         built.args.insert(built.args.begin(), {"--max-json-bytes", "100"});
+         return built;
+       },
+       "manifest.json in {image} is larger than 100 bytes; raise --max-json-bytes to read it"},
+      {"manifest.json past --max-json-depth",
+       [](const std::string& d) {
+         Built built = OneLayer(d, Layer());
+         built.args.insert(built.args.begin(), {"--max-json-depth", "2"});
+         return built;
+       },
+       "manifest.json in {image} nests deeper than 2 levels; raise --max-json-depth to read it"},
       {"zstd bomb stopped by the ratio limit",
        [](const std::string& d) {
          // The ratio is checked once a layer passes 1 GiB; this one passes

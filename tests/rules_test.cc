@@ -382,5 +382,35 @@ TEST(RuleConfig, MistakesAreClearErrors) {
   EXPECT_THROW(ParseSize("lots", "x"), Error);
 }
 
+TEST_F(RulesTest, HostileEntriesFireAndStandardLayersDoNot) {
+  Evaluate({{{"etc/", '5'}, {"etc/passwd", '0', "root:x:0:0::/root:/bin/sh\n"}},
+            {{"app/", '5'},
+             {"app/run", '0', "first\n"},
+             {"app/run", '0', "second\n"},
+             {"app/", '5'},
+             {"app/.wh..wh..opq", '0'},
+             {"app/copy", '1', "", "app/run"},
+             {"app/shadow", '1', "", "etc/passwd"},
+             {"../../.wh.escaped", '0'},
+             {"../outside", '0', "x\n"}}});
+
+  ASSERT_EQ(Of("duplicate-path").size(), 1u);
+  EXPECT_EQ(Of("duplicate-path")[0].path, "app/run");
+  EXPECT_EQ(Of("duplicate-path")[0].layer, 1);
+  EXPECT_EQ(Of("duplicate-path")[0].detail,
+            "stored 2 times in this layer; unpackers keep the last copy");
+
+  ASSERT_EQ(Of("hardlink-outside-layer").size(), 1u);
+  EXPECT_EQ(Of("hardlink-outside-layer")[0].path, "app/shadow");
+  EXPECT_EQ(Of("hardlink-outside-layer")[0].detail,
+            "links to /etc/passwd, which this layer does not store before it");
+
+  ASSERT_EQ(Of("hostile-path").size(), 2u);
+  EXPECT_EQ(Of("hostile-path", "escaped").at(0).detail,
+            "a whiteout stored with \"..\" or an absolute path; read as deleting /escaped");
+  EXPECT_EQ(Of("hostile-path", "outside").at(0).detail,
+            "stored with \"..\" or an absolute path; read as /outside");
+}
+
 }  // namespace
 }  // namespace strata

@@ -6,8 +6,10 @@ namespace strata {
 
 namespace {
 
+JsonLimits current_limits;
+
 // The deepest nesting of [ and { outside strings.
-int NestingDepth(const std::string& text) {
+int NestingDepth(const std::string& text, int limit) {
   int depth = 0, deepest = 0;
   bool in_string = false, escaped = false;
   for (char c : text) {
@@ -26,16 +28,21 @@ int NestingDepth(const std::string& text) {
       deepest = std::max(deepest, ++depth);
     else if (c == ']' || c == '}')
       --depth;
-    if (deepest > kMaxJsonDepth) break;
+    if (deepest > limit) break;
   }
   return deepest;
 }
 
 }  // namespace
 
+const JsonLimits& CurrentJsonLimits() { return current_limits; }
+
+void SetJsonLimits(const JsonLimits& limits) { current_limits = limits; }
+
 nlohmann::json ParseUntrustedJson(const std::string& text, const std::string& what) {
-  if (NestingDepth(text) > kMaxJsonDepth)
-    Fail("{} nests deeper than {} levels; refusing to parse it", what, kMaxJsonDepth);
+  int limit = current_limits.max_depth;
+  if (NestingDepth(text, limit) > limit)
+    Fail("{} nests deeper than {} levels; raise --max-json-depth to read it", what, limit);
   nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
   if (value.is_discarded()) Fail("{} is not valid JSON", what);
   return value;

@@ -9,12 +9,27 @@
 
 namespace strata {
 
-// Real image documents nest about six levels; 64 leaves room for labels
-// and annotations holding JSON of their own.
-constexpr int kMaxJsonDepth = 64;
+// Limits on every JSON document that comes from an image. They are set
+// once, from the command line, before any image is opened, and read by
+// every reader of image documents (archives, layouts, configs); one setting
+// for the process keeps a new reader from forgetting to honour them.
+struct JsonLimits {
+  // Real manifests, indexes and configs are a few kB; 16 MiB leaves room
+  // for images with thousands of history steps.
+  size_t max_bytes = 16 << 20;
+  // Real documents nest about six levels; 64 leaves room for labels and
+  // annotations holding JSON of their own.
+  int max_depth = 64;
+};
+
+// The limits in force; the defaults until SetJsonLimits is called.
+const JsonLimits& CurrentJsonLimits();
+
+// Call before any thread reads an image.
+void SetJsonLimits(const JsonLimits& limits);
 
 // Parses |text|; throws Error naming |what| when it is not valid JSON or
-// nests deeper than kMaxJsonDepth.
+// nests deeper than CurrentJsonLimits().max_depth.
 nlohmann::json ParseUntrustedJson(const std::string& text, const std::string& what);
 
 }  // namespace strata

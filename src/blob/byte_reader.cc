@@ -77,7 +77,7 @@ std::string ReadAll(ByteReader& reader, size_t limit, const std::string& what) {
   char buffer[65536];
   while (size_t got = reader.Read(buffer, sizeof buffer)) {
     if (data.size() + got > limit)
-      Fail("{} is larger than the {}-byte limit for metadata", what, limit);
+      Fail("{} is larger than {} bytes; raise --max-json-bytes to read it", what, limit);
     data.append(buffer, got);
   }
   return data;

@@ -1,5 +1,6 @@
 #include "cli/limit_options.h"
 
+#include "base/error.h"
 #include "rules/rule_config.h"
 
 namespace strata {
@@ -8,8 +9,24 @@ ReadLimits LimitFlags::Resolve() const {
   ReadLimits resolved = limits;
   if (!max_layer_bytes.empty())
     resolved.max_layer_bytes = ParseSize(max_layer_bytes, "--max-layer-bytes");
+  if (!max_image_bytes.empty())
+    resolved.max_image_bytes = ParseSize(max_image_bytes, "--max-image-bytes");
   return resolved;
 }
+
+namespace {
+
+// A CLI11 check for a size like "16MiB": the error text, or "" when valid.
+std::string CheckSize(const std::string& text) {
+  try {
+    ParseSize(text, "the size");
+    return "";
+  } catch (const Error& error) {
+    return error.what();
+  }
+}
+
+}  // namespace
 
 void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
   app->add_option("--max-entries", flags->limits.max_entries,
@@ -20,6 +37,26 @@ void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
       ->check(CLI::PositiveNumber);
   app->add_option("--max-layer-bytes", flags->max_layer_bytes,
                   "Limit: uncompressed bytes of one layer (default 64GiB)");
+  app->add_option("--max-image-bytes", flags->max_image_bytes,
+                  "Limit: uncompressed bytes of all layers together (default 256GiB)");
+  app->add_option_function<std::string>(
+         "--max-json-bytes",
+         [](const std::string& text) {
+           JsonLimits json = CurrentJsonLimits();
+           json.max_bytes = static_cast<size_t>(ParseSize(text, "--max-json-bytes"));
+           SetJsonLimits(json);
+         },
+         "Limit: bytes of a manifest, index or config (default 16MiB)")
+      ->check(CLI::Validator(CheckSize, "SIZE"));
+  app->add_option_function<int>(
+         "--max-json-depth",
+         [](int depth) {
+           JsonLimits json = CurrentJsonLimits();
+           json.max_depth = depth;
+           SetJsonLimits(json);
+         },
+         "Limit: nesting of a manifest, index or config (default 64)")
+      ->check(CLI::PositiveNumber);
   app->add_option("--max-ratio", flags->limits.max_ratio,
                   "Limit: expansion of a layer past 1 GiB (default 1000)")
       ->check(CLI::PositiveNumber);

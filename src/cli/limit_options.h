@@ -5,18 +5,23 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "base/untrusted_json.h"
 #include "layer/limits.h"
 
 namespace strata {
 
 struct LimitFlags {
   ReadLimits limits;
-  std::string max_layer_bytes;  // A size like "64GiB"; "" keeps the default.
+  std::string max_layer_bytes;  // Sizes like "64GiB"; "" keeps the default.
+  std::string max_image_bytes;
 
   // The limits with the flags applied; throws Error on a bad size.
   ReadLimits Resolve() const;
 };
 
+// Adds the --max-* flags to |app|. The JSON limits (--max-json-bytes,
+// --max-json-depth) are put in force (SetJsonLimits) as they are parsed,
+// since images are opened before anything else reads |flags|.
 void AddLimitOptions(CLI::App* app, LimitFlags* flags);
 
 }  // namespace strata

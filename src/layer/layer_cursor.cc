@@ -120,7 +120,7 @@ const char* ArchiveError(struct archive* archive) {
 // The libarchive client: hands it the decompressed stream in chunks.
 struct LayerCursor::Client {
   DigestReader* tar;
-  const LayerCursor* cursor;
+  LayerCursor* cursor;
   std::unique_ptr<char[]> buffer = std::make_unique<char[]>(kTarBuffer);
   std::string error;  // An Error thrown below libarchive, rethrown above it.
 
@@ -138,9 +138,11 @@ struct LayerCursor::Client {
   }
 };
 
-LayerCursor::LayerCursor(ByteReader* blob, std::string name, ReadLimits limits)
+LayerCursor::LayerCursor(ByteReader* blob, std::string name, ReadLimits limits,
+                         std::atomic<int64_t>* image_bytes)
     : name_(std::move(name)),
       limits_(limits),
+      image_bytes_(image_bytes),
       raw_(blob),
       plain_(OpenDecompressed(&raw_, name_, &compression_)),
       tar_(plain_.get()),
@@ -171,11 +173,22 @@ LayerCursor::LayerCursor(ByteReader* blob, std::string name, ReadLimits limits)
 
 LayerCursor::~LayerCursor() { archive_read_free(archive_); }
 
-void LayerCursor::CheckExpansion() const {
+void LayerCursor::CheckExpansion() {
   int64_t expanded = tar_.bytes();
   if (expanded > limits_.max_layer_bytes)
     Fail("{} expands to more than {} bytes; raise --max-layer-bytes to read it", name_,
          limits_.max_layer_bytes);
+
+  if (image_bytes_ != nullptr) {
+    int64_t added = expanded - counted_;
+    counted_ = expanded;
+    if (image_bytes_->fetch_add(added, std::memory_order_relaxed) + added > limits_.max_image_bytes)
+      Fail(
+          "{}: the image's layers expand to more than {} bytes together; raise "
+          "--max-image-bytes to read it",
+          name_, limits_.max_image_bytes);
+  }
+
   if (expanded > (int64_t{1} << 30) &&
       expanded / std::max<int64_t>(1, raw_.bytes()) > limits_.max_ratio)
     Fail(

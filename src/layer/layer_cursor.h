@@ -5,6 +5,8 @@
 // through here, so every reader sees the same entries in the same order.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,9 +24,12 @@ namespace strata {
 class LayerCursor {
  public:
   // Starts reading |blob| (not owned; it must outlive the cursor). |name|
-  // names the layer in messages. Throws Error when the decompressed bytes
-  // are not a tar stream.
-  LayerCursor(ByteReader* blob, std::string name, ReadLimits limits = ReadLimits());
+  // names the layer in messages. |image_bytes|, when not null, is shared by
+  // the cursors over one image's layers: the uncompressed bytes they have
+  // read together, held to limits.max_image_bytes. Throws Error when the
+  // decompressed bytes are not a tar stream.
+  LayerCursor(ByteReader* blob, std::string name, ReadLimits limits = ReadLimits(),
+              std::atomic<int64_t>* image_bytes = nullptr);
   ~LayerCursor();
   LayerCursor(const LayerCursor&) = delete;
   LayerCursor& operator=(const LayerCursor&) = delete;
@@ -50,10 +55,12 @@ class LayerCursor {
 
  private:
   [[noreturn]] void FailArchive(const std::string& what);
-  void CheckExpansion() const;
+  void CheckExpansion();
 
   std::string name_;
   ReadLimits limits_;
+  std::atomic<int64_t>* image_bytes_;
+  int64_t counted_ = 0;  // Of tar_.bytes(), already added to *image_bytes_.
   DigestReader raw_;
   Compression compression_ = Compression::kNone;
   std::unique_ptr<ByteReader> plain_;

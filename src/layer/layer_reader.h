@@ -43,6 +43,11 @@ struct LayerReadOptions {
   const ContentInspector* inspector = nullptr;
 
   ReadLimits limits;
+
+  // Uncompressed bytes read so far by all the layers of the image, shared
+  // between the reading threads and held to limits.max_image_bytes; may be
+  // null.
+  std::atomic<int64_t>* image_bytes = nullptr;
 };
 
 // Reads the whole of |blob|. Throws Error naming the layer when the bytes

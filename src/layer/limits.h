@@ -16,6 +16,10 @@ struct ReadLimits {
   // Uncompressed bytes of one layer: 64 GiB, eight times the largest real
   // layers seen (CUDA and ML images).
   int64_t max_layer_bytes = int64_t{64} << 30;
+  // Uncompressed bytes of all the layers of one image together: 256 GiB,
+  // so a hundred layers just under the layer limit cannot keep strata
+  // busy for hours.
+  int64_t max_image_bytes = int64_t{256} << 30;
   // Expansion of a compressed layer, checked once it passes 1 GiB: gzip
   // cannot exceed about 1032:1, so a higher ratio means zstd fed with
   // crafted repetition; real layers stay under 20:1.

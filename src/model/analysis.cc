@@ -25,8 +25,9 @@ std::string LayerName(int index, const LayerBlob& blob, const std::string& diff_
 
 // Reads one layer and checks its digests against the manifest and config.
 LayerContents ReadAndVerify(int index, const LayerBlob& blob, const std::string& diff_id,
-                            const AnalyzeOptions& analyze) {
+                            const AnalyzeOptions& analyze, std::atomic<int64_t>* image_bytes) {
   LayerReadOptions options;
+  options.image_bytes = image_bytes;
   options.name = LayerName(index, blob, diff_id);
   options.bytes_read = analyze.bytes_read;
   options.inspector = analyze.inspector;
@@ -57,11 +58,12 @@ void ReadLayers(Analysis* analysis, int threads, const AnalyzeOptions& options) 
   std::vector<std::exception_ptr> errors(layers.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
+  std::atomic<int64_t> image_bytes{0};
   auto work = [&] {
     for (size_t i; !failed && (i = next.fetch_add(1)) < order.size();) {
       Layer& layer = layers[order[i]];
       try {
-        layer.contents = ReadAndVerify(layer.index, layer.blob, layer.diff_id, options);
+        layer.contents = ReadAndVerify(layer.index, layer.blob, layer.diff_id, options, &image_bytes);
       } catch (...) {
         errors[order[i]] = std::current_exception();
         failed = true;

@@ -109,9 +109,15 @@ const std::vector<Rule>& BuiltinRules() {
       {"no-healthcheck", "config", S::kLow, "No HEALTHCHECK",
        "The image declares no health check."},
       {"hostile-path", "hostile", S::kHigh, "Path that leaves the image root",
-       "A layer entry stored as an absolute path or with \"..\" climbing above the root, or a hard "
-       "link "
-       "to such a path: crafted to write outside an unpacking directory."},
+       "A layer entry or whiteout stored as an absolute path or with \"..\" climbing above the "
+       "root, or a hard link to such a path: crafted to write outside an unpacking directory."},
+      {"duplicate-path", "hostile", S::kMedium, "Path stored twice in one layer",
+       "A layer holds the same path more than once: unpackers keep the last copy, while tools "
+       "that read the first see something else, which can hide content from a review."},
+      {"hardlink-outside-layer", "hostile", S::kMedium, "Hard link to a path the layer lacks",
+       "A hard link whose target is not stored earlier in the same layer: a tar made by a "
+       "standard tool never holds one, and unpackers resolve it against whatever is already on "
+       "disk."},
       {"cleanup-in-later-layer", "waste", S::kLow, "Cleanup in a separate layer",
        "A layer removes or overwrites what an earlier one added; the bytes stay in the image."},
   };

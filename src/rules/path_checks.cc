@@ -1,9 +1,12 @@
 // Rules decided by paths in each layer: secrets by name, version control
-// directories, package caches, build leftovers, and the user's own globs.
+// directories, package caches, build leftovers, the user's own globs, and
+// entries crafted against unpackers (escaping, duplicated, dangling links).
 // Every layer is checked, so files a later layer removed are found too.
 #include <fmt/core.h>
 
 #include <map>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "base/units.h"
 #include "rules/checks.h"
@@ -173,18 +176,64 @@ void CheckContentHits(const CheckContext& context, std::vector<Finding>* finding
   }
 }
 
+namespace {
+
+std::string EscapeDetail(const LayerEntry& entry) {
+  switch (entry.kind) {
+    case EntryKind::kHardlink:
+      return "a hard link whose stored target leaves the root; read as /" + entry.link;
+    case EntryKind::kWhiteout:
+    case EntryKind::kOpaque:
+      return "a whiteout stored with \"..\" or an absolute path; read as deleting /" + entry.path;
+    default:
+      return "stored with \"..\" or an absolute path; read as /" + entry.path;
+  }
+}
+
+// Whiteouts and directories may share a path with another entry of the
+// same layer legitimately (an opaque marker names its directory, a
+// directory stored twice only sets its metadata twice); anything else
+// stored twice is a layer no standard tool writes.
+bool CountsAsDuplicate(const LayerEntry& entry) {
+  return !entry.is_whiteout() && entry.kind != EntryKind::kDirectory;
+}
+
+}  // namespace
+
 void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findings) {
   for (const Layer& layer : context.analysis.layers) {
+    // Every path stored so far in this layer, and how often a path that
+    // counts as a duplicate was stored.
+    std::unordered_set<std::string_view> stored;
+    std::unordered_map<std::string_view, int> copies;
+    std::vector<const LayerEntry*> duplicated;
+
     for (const LayerEntry& entry : layer.contents.entries) {
-      if (!entry.path_escaped) continue;
-      Finding finding = MakeFinding(context, "hostile-path", layer.index, entry.path);
-      finding.detail =
-          entry.kind == EntryKind::kHardlink
-              ? "a hard link whose stored target leaves the root; read as /" + entry.link
-              : "stored with \"..\" or an absolute path; read as /" + entry.path;
-      finding.fix =
-          "rebuild the layer with a standard tool; do not unpack this image with tools that follow "
-          "such paths";
+      if (entry.path_escaped) {
+        Finding finding = MakeFinding(context, "hostile-path", layer.index, entry.path);
+        finding.detail = EscapeDetail(entry);
+        finding.fix =
+            "rebuild the layer with a standard tool; do not unpack this image with tools that "
+            "follow such paths";
+        findings->push_back(std::move(finding));
+      }
+
+      if (entry.kind == EntryKind::kHardlink && !stored.contains(entry.link)) {
+        Finding finding = MakeFinding(context, "hardlink-outside-layer", layer.index, entry.path);
+        finding.detail = "links to /" + entry.link + ", which this layer does not store before it";
+        finding.fix = "rebuild the layer with a standard tool, which stores the target first";
+        findings->push_back(std::move(finding));
+      }
+
+      stored.insert(entry.path);
+      if (CountsAsDuplicate(entry) && ++copies[entry.path] == 2) duplicated.push_back(&entry);
+    }
+
+    for (const LayerEntry* entry : duplicated) {
+      Finding finding = MakeFinding(context, "duplicate-path", layer.index, entry->path);
+      finding.detail = fmt::format("stored {} times in this layer; unpackers keep the last copy",
+                                   copies[entry->path]);
+      finding.fix = "rebuild the layer with a standard tool, which stores each path once";
       findings->push_back(std::move(finding));
     }
   }

@@ -135,7 +135,7 @@ void CheckDigest(const std::string& data, const std::string& digest, const std::
 }
 
 ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::string& ref) {
-  std::string text = store->Read("manifest.json", kMaxMetadataBytes);
+  std::string text = ReadMetadata(*store, "manifest.json");
   json manifest = ParseUntrustedJson(text, store->Describe("manifest.json"));
   if (manifest.is_null())
     Fail("{} holds null instead of a list of images", store->Describe("manifest.json"));
@@ -153,7 +153,7 @@ ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::str
   source.reference = !ref.empty() ? ref : (tags.empty() ? "" : tags.front());
 
   std::string config_name = StringField(image, "Config", *store);
-  source.config_json = store->Read(config_name, kMaxMetadataBytes);
+  source.config_json = ReadMetadata(*store, config_name);
   source.config_digest = DigestFromName(config_name);
   CheckDigest(source.config_json, source.config_digest, "config " + store->Describe(config_name));
   if (source.config_digest.empty()) source.config_digest = Sha256Of(source.config_json);

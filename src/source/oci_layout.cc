@@ -75,7 +75,7 @@ class OciReader {
 
   ImageSource Read() {
     json index =
-        ParseJson(store_->Read("index.json", kMaxMetadataBytes), store_->Describe("index.json"));
+        ParseJson(ReadMetadata(*store_, "index.json"), store_->Describe("index.json"));
     json descriptor = ChooseByRef(index);
     return ReadDescriptor(descriptor, 0);
   }
@@ -151,7 +151,7 @@ class OciReader {
     std::string what = store_->Describe(name);
     if (!store_->Has(name)) Fail("blob {} is missing", what);
     CheckSize(descriptor, name, what);
-    std::string text = store_->Read(name, kMaxMetadataBytes);
+    std::string text = ReadMetadata(*store_, name);
     CheckDigest(text, digest, what);
     *digest_out = digest;
     return ParseJson(text, what);
@@ -223,7 +223,7 @@ class OciReader {
     std::string name = BlobName(digest);
     if (!store_->Has(name)) Fail("{} blob {} is missing", what, store_->Describe(name));
     CheckSize(descriptor, name, std::string(what) + " blob " + store_->Describe(name));
-    std::string text = store_->Read(name, kMaxMetadataBytes);
+    std::string text = ReadMetadata(*store_, name);
     CheckDigest(text, digest, std::string(what) + " " + store_->Describe(name));
     return text;
   }

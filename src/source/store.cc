@@ -9,12 +9,17 @@
 #include <map>
 
 #include "base/error.h"
+#include "base/untrusted_json.h"
 
 namespace strata {
 
 std::string Store::Read(const std::string& name, size_t limit) const {
   auto reader = Open(name);
   return ReadAll(*reader, limit, Describe(name));
+}
+
+std::string ReadMetadata(const Store& store, const std::string& name) {
+  return store.Read(name, CurrentJsonLimits().max_bytes);
 }
 
 std::string Store::Describe(const std::string& name) const {

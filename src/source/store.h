@@ -55,8 +55,8 @@ std::unique_ptr<Store> OpenTarStore(const std::string& path, const std::string& 
 // The same, for a file already open (an unlinked copy of standard input).
 std::unique_ptr<Store> OpenTarStore(std::shared_ptr<const SharedFile> file);
 
-// The largest manifest, index or config strata reads: real ones are a few
-// kB; 16 MiB leaves room for images with thousands of history steps.
-constexpr size_t kMaxMetadataBytes = 16 << 20;
+// Reads the manifest, index or config |name| from |store|, held to
+// CurrentJsonLimits().max_bytes.
+std::string ReadMetadata(const Store& store, const std::string& name);
 
 }  // namespace strata
