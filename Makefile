@@ -5,7 +5,7 @@
 # build, build before the tests), so never run them in parallel; the compile
 # itself is parallel through cmake.
 .NOTPARALLEL:
-.PHONY: setup build demo fixtures tools test readme fuzz fuzz-build test-sanitize
+.PHONY: setup build demo fixtures tools test test-plain readme fuzz fuzz-build test-sanitize
 
 FIXTURES := $(CURDIR)/tests/fixtures/out
 # The shared reference images sit beside the repository when they exist.
@@ -35,11 +35,11 @@ tools: setup
 TEST_ENV := STRATA_FIXTURES=$(FIXTURES) STRATA_SARIF_TOOLS=$(TOOLS) \
 	$(if $(CORPUS),STRATA_CORPUS=$(CORPUS))
 
-# The whole suite. The sanitizer run (test-sanitize) and the fuzzers
-# (fuzz) are separate targets for now; see doc/robustness.md.
-# TODO: run test-sanitize and a short fuzz run here once the sanitizer
-# build of the whole suite is clean.
-test: setup build fixtures tools
+# What CI runs: the whole suite, then the same suite under the sanitizers,
+# then each fuzz target for FUZZ_SECONDS (see doc/robustness.md).
+test: test-plain test-sanitize fuzz
+
+test-plain: setup build fixtures tools
 	cd build && $(TEST_ENV) ctest --output-on-failure
 
 # The whole suite against a build with AddressSanitizer and
@@ -55,7 +55,7 @@ test-sanitize: setup fixtures tools
 # libFuzzer targets (fuzz/), built with clang in build-fuzz. `make fuzz`
 # runs each for FUZZ_SECONDS; a nightly job runs them longer (see
 # doc/robustness.md).
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 60
 fuzz-build: setup
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DSTRATA_FUZZ=ON -DSTRATA_TESTS=OFF \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
