@@ -15,6 +15,8 @@ namespace {
 constexpr long kConnectSeconds = 30;
 constexpr long kStallSeconds = 60;
 
+// TODO: every transfer has its own handle and connection; sharing
+// connections (a curl share handle) would save a TLS handshake per blob.
 void InitCurlOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });

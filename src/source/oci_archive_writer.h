@@ -6,6 +6,8 @@
 // a copy made when the source opens, not a tee of the analysis stream,
 // because the layers are analysed in parallel and a tar file is written in
 // one order.
+// TODO: tee the analysis stream into the archive instead, so --save costs
+// no extra read of each layer.
 #pragma once
 
 #include <string>

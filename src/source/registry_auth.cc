@@ -133,6 +133,7 @@ Credentials FromAuthEntry(const json& entry, const std::string& display) {
 
 }  // namespace
 
+// TODO: Podman's auth file ($REGISTRY_AUTH_FILE, auth.json) is not read.
 Credentials FindCredentials(const std::string& host) {
   std::string display;
   std::string path = ConfigPath(&display);

@@ -111,7 +111,9 @@ class RegistryStore : public Store {
     json document = json::parse(body, nullptr, false);
     std::string media_type = document.is_object() ? document.value("mediaType", "") : "";
     if (media_type.empty()) media_type = content_type_;
-    if (media_type.find("manifest.v1") != std::string::npos || document.contains("fsLayers"))
+    // TODO: schema 1 manifests (long gone from registries) are refused.
+    if (media_type.find("distribution.manifest.v1") != std::string::npos ||
+        document.contains("fsLayers"))
       Fail(
           "{} has a schema 1 manifest, which strata does not read: push the image again with a "
           "current tool",
