@@ -269,13 +269,23 @@ ImageSource OpenImage(const std::string& spec_text, const OpenOptions& options) 
   if (spec.path.empty()) Fail("no image named: give a path, '-' or a transport:path");
   // A bare name that is no file is an image in the local Docker daemon,
   // never a registry's: nothing is fetched from a host the user did not name.
-  if (spec.transport == Transport::kAuto && spec.path != "-" && !Exists(spec.path) &&
-      LooksLikeImageName(spec.path))
-    spec.transport = Transport::kDockerDaemon;
+  bool bare_name = spec.transport == Transport::kAuto && spec.path != "-" && !Exists(spec.path) &&
+                   LooksLikeImageName(spec.path);
+  if (bare_name) spec.transport = Transport::kDockerDaemon;
 
   bool named = spec.transport == Transport::kDockerDaemon || spec.transport == Transport::kPodman ||
                spec.transport == Transport::kRegistry;
-  ImageSource source = named ? OpenNamed(spec, options) : OpenStored(spec, options);
+  ImageSource source;
+  if (bare_name && spec.path.find_first_of(":@") == std::string::npos) {
+    // "app" may be a mistyped file as well as an image: say both.
+    try {
+      source = OpenNamed(spec, options);
+    } catch (const Error& error) {
+      Fail("{}: no such file or directory; as an image: {}", spec.path, error.what());
+    }
+  } else {
+    source = named ? OpenNamed(spec, options) : OpenStored(spec, options);
+  }
   source.input = spec_text;
   CheckPlatform(source, options.platform);
   if (!options.save.empty()) source = SaveOciArchive(std::move(source), options.save);
