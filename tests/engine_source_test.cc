@@ -181,6 +181,29 @@ TEST(EngineSource, TcpDockerHost) {
   EXPECT_EQ(Json("audit", "docker-daemon:app:1"), Json("audit", archive));
 }
 
+// A real Podman: the fixture loaded into a store of the test's own, and
+// its API service on a socket of the test's own.
+TEST(EngineSource, PodmanService) {
+  REQUIRE_FIXTURES();
+  std::string dir = TempDir();
+  std::string podman = "podman --root " + dir + "/root --runroot " + dir + "/run --tmpdir " + dir +
+                       "/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file";
+  std::string archive = FixturesDir() + "/multi.docker.tar";
+  MustRun(podman + " load -q -i " + archive);
+  std::string socket = dir + "/podman.sock";
+  {
+    Process service({"sh", "-c", "exec " + podman + " system service --time=0 unix://" + socket},
+                    dir + "/service.log");
+    ASSERT_TRUE(WaitUntil([&] { return CanConnectUnix(socket); }))
+        << ReadFileText(dir + "/service.log");
+    ScopedEnv host("CONTAINER_HOST", "unix://" + socket);
+    EXPECT_EQ(Json("audit", "podman:strata-fixture/multi:1"), Json("audit", archive));
+    EXPECT_EQ(Json("history", "podman:localhost/strata-fixture/multi:1"), Json("history", archive));
+  }
+  std::error_code error;
+  std::filesystem::remove_all(dir, error);
+}
+
 // Podman's Docker-compatible socket, found through CONTAINER_HOST.
 TEST(EngineSource, PodmanSocket) {
   REQUIRE_FIXTURES();
