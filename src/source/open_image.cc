@@ -212,8 +212,18 @@ void CheckPlatform(const ImageSource& source, const std::string& wanted) {
     Fail("{} is {}, not {} (it is not a multi-platform image)", source.input, full, wanted);
 }
 
+ImageSource ReadNamed(const Spec& spec, const OpenOptions& options);
+
 // The sources whose images are named, not stored in a file.
 ImageSource OpenNamed(const Spec& spec, const OpenOptions& options) {
+  try {
+    return ReadNamed(spec, options);
+  } catch (const nlohmann::json::exception& error) {
+    Fail("{}: invalid manifest or index: {}", spec.path, error.what());
+  }
+}
+
+ImageSource ReadNamed(const Spec& spec, const OpenOptions& options) {
   switch (spec.transport) {
     case Transport::kDockerDaemon:
       return ReadEngineImage(Engine::kDocker, spec.path, options.platform);
