@@ -64,6 +64,15 @@ struct HttpTransfer::State {
   bool done = false;
   CURLcode result = CURLE_OK;
 
+  // Here rather than in ~HttpTransfer, which a constructor that throws
+  // never reaches.
+  ~State() {
+    if (multi && easy) curl_multi_remove_handle(multi, easy);
+    if (easy) curl_easy_cleanup(easy);
+    if (multi) curl_multi_cleanup(multi);
+    curl_slist_free_all(headers);
+  }
+
   // A new status line starts the headers of the next response (after a
   // redirect or a 100 Continue), so only the final response's are kept.
   static size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -163,12 +172,7 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   s.response.url = effective ? effective : request.url;
 }
 
-HttpTransfer::~HttpTransfer() {
-  if (state_->multi && state_->easy) curl_multi_remove_handle(state_->multi, state_->easy);
-  if (state_->easy) curl_easy_cleanup(state_->easy);
-  if (state_->multi) curl_multi_cleanup(state_->multi);
-  curl_slist_free_all(state_->headers);
-}
+HttpTransfer::~HttpTransfer() = default;
 
 const HttpResponse& HttpTransfer::response() const { return state_->response; }
 
