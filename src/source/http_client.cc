@@ -164,8 +164,10 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   curl_multi_add_handle(s.multi, s.easy);
 
   // The status is final once the body starts or the transfer ends.
+  // A failure after the body began is Read's to report, once the bytes
+  // that did arrive are read (a cut blob resumes from there).
   while (!s.body_started && !s.done) s.Pump();
-  if (s.done) s.ThrowIfFailed();
+  if (s.done && !s.body_started) s.ThrowIfFailed();
   curl_easy_getinfo(s.easy, CURLINFO_RESPONSE_CODE, &s.response.status);
   char* effective = nullptr;
   curl_easy_getinfo(s.easy, CURLINFO_EFFECTIVE_URL, &effective);
