@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_deps=(cmake g++ make pkg-config libarchive-dev libisal-dev libzstd-dev
   libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev libxxhash-dev
-  libvectorscan-dev libyaml-cpp-dev libgtest-dev libgmock-dev)
+  libvectorscan-dev libyaml-cpp-dev libgtest-dev libgmock-dev libcurl4-openssl-dev)
 # docker.io builds the fixture images; skopeo and umoci convert and unpack
 # them (the unpacked rootfs is the oracle the tests compare against);
 # busybox-static is the whole userland of the local base image, since no
@@ -14,9 +14,12 @@ build_deps=(cmake g++ make pkg-config libarchive-dev libisal-dev libzstd-dev
 # python3-jsonschema and libxml2-utils validate the SARIF and JUnit reports.
 # clang and its runtime libraries build the libFuzzer targets (make fuzz);
 # xz-utils and bzip2 make the malformed layers tests/malformed_test.cc feeds
-# to strata.
+# to strata. docker-registry, apache2-utils (htpasswd) and openssl (a CA and
+# the token service's key) serve the registry source tests; podman the
+# Podman source test.
 test_deps=(docker.io skopeo umoci busybox-static isal zstd tmux python3 python3-jsonschema libxml2-utils
-  clang libclang-rt-14-dev xz-utils bzip2)
+  clang libclang-rt-14-dev xz-utils bzip2 docker-registry apache2-utils openssl
+  podman)
 # npm fetches Microsoft's SARIF validator (and the SARIF schema it ships);
 # a machine that already has a node toolchain keeps it.
 command -v npm >/dev/null 2>&1 || test_deps+=(npm)

@@ -19,6 +19,7 @@
 #include "cli/file_commands.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
+#include "cli/source_options.h"
 #include "model/analysis.h"
 #include "model/image_config.h"
 #include "policy/policy.h"
@@ -53,6 +54,7 @@ struct Options {
   std::string dive_ci;
   PolicyFlags policy;
   LimitFlags limits;
+  SourceFlags source;  // --save, --ca-file, --insecure.
 };
 
 // What a command works on: the analysed image and, for commands that
@@ -98,6 +100,7 @@ void Warn(const std::string& message) {
 std::vector<std::string> BaseDiffIds(const Options& options) {
   OpenOptions open;
   open.platform = options.platform;
+  options.source.Apply(&open, false);
   ImageSource base = OpenImage(options.base, open);
   return ParseImageConfig(base.config_json, "the config of the base image " + options.base)
       .diff_ids;
@@ -116,6 +119,7 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded
 
   OpenOptions open;
   open.platform = options.platform;
+  options.source.Apply(&open);
   ImageSource source = OpenImage(options.image, open);
 
   std::atomic<int64_t> bytes_read{0};
@@ -224,7 +228,9 @@ const std::vector<Command>& Commands() {
 void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   app->add_option("IMAGE", options->image,
                   "Image: a path (docker save archive, OCI layout or archive), '-' for stdin, "
-                  "or docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF]")
+                  "docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF], "
+                  "NAME[:TAG] or docker-daemon:NAME[:TAG] (the Docker daemon), "
+                  "podman:NAME[:TAG], docker://HOST/REPO[:TAG|@DIGEST] (a registry)")
       ->required();
   std::string names;
   for (const std::string& f : command.formats) names += (names.empty() ? "" : ", ") + f;
@@ -243,6 +249,7 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   app->add_flag("-q,--quiet", options->quiet, "No progress display and no warnings");
   app->add_flag("-v,--verbose", options->verbose, "Say more about what is read");
   AddLimitOptions(app, &options->limits);
+  AddSourceOptions(app, &options->source);
   if (command.evaluates_rules) {
     app->add_option("--config", options->config,
                     "Configuration (default: ./.strata.yaml when present)");

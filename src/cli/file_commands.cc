@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
+#include "cli/source_options.h"
 #include "extract/image_files.h"
 #include "extract/safe_writer.h"
 #include "extract/tar_sink.h"
@@ -42,11 +43,13 @@ struct FileOptions {
   bool keep_setuid = false;
   bool no_same_owner = false;
   LimitFlags limits;
+  SourceFlags source;
 };
 
 ImageSource Open(const FileOptions& options) {
   OpenOptions open;
   open.platform = options.platform;
+  options.source.Apply(&open);
   return OpenImage(options.image, open);
 }
 
@@ -172,10 +175,14 @@ int RunFind(const std::vector<std::string>& args) {
       options.platform = value(flag);
     } else if (flag == "--quiet") {
       options.quiet = true;
+    } else if (flag == "--save" || flag == "--ca-file") {
+      (flag == "--save" ? options.source.save : options.source.ca_file) = value(flag);
+    } else if (flag == "--insecure") {
+      options.source.insecure = true;
     } else {
       Fail(
           "find: unknown option {} (strata's options come before IMAGE: --layer N, --removed, "
-          "--print0, --platform)",
+          "--print0, --platform, --save FILE, --ca-file FILE, --insecure)",
           flag);
     }
   }
@@ -237,6 +244,7 @@ struct DiffOptions {
   std::string image_a, image_b, format = "table", platform;
   int top = 10;
   bool quiet = false;
+  SourceFlags source;  // --ca-file and --insecure, for both images.
 };
 
 int RunDiff(const DiffOptions& options) {
@@ -245,6 +253,7 @@ int RunDiff(const DiffOptions& options) {
   auto load = [&](const std::string& image, Analysis* analysis, RuleResults* rules) {
     OpenOptions open;
     open.platform = options.platform;
+    options.source.Apply(&open, false);
     ImageSource source = OpenImage(image, open);
     std::atomic<int64_t> bytes_read{0};
     AnalyzeOptions analyze;
@@ -279,6 +288,7 @@ void AddCommon(CLI::App* sub, FileOptions* options) {
       ->check(CLI::Range(1, 1 << 30));
   sub->add_flag("-q,--quiet", options->quiet, "No progress display and no summary");
   AddLimitOptions(sub, &options->limits);
+  AddSourceOptions(sub, &options->source);
 }
 
 }  // namespace
@@ -298,6 +308,7 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
   diff->add_option("--platform", diff_options.platform,
                    "Platform to pick from multi-platform indexes");
   diff->add_flag("-q,--quiet", diff_options.quiet, "No progress display");
+  AddSourceOptions(diff, &diff_options.source, false);
   diff->callback([run] { *run = [] { return RunDiff(diff_options); }; });
 
   // find parses its own arguments (see RunFind); this entry is for --help.

@@ -31,6 +31,7 @@ struct ImageSource {
   std::string format;           // "docker-archive", "oci-layout", ...
   std::string reference;        // The tag or name chosen, if any.
   std::string manifest_digest;  // "" when the format has no manifest blob.
+  std::string manifest_json;    // That manifest's bytes, when read; else "".
   std::string config_digest;    // "" when unknown.
   std::string config_json;
   std::vector<LayerBlob> layers;
@@ -41,12 +42,25 @@ struct ImageSource {
 struct OpenOptions {
   // "os/arch[/variant]" for multi-platform indexes; "" means the host's.
   std::string platform;
+
+  // Registries (docker://): a CA bundle to trust instead of the system's,
+  // and plain HTTP instead of HTTPS.
+  std::string ca_file;
+  bool insecure = false;
+
+  // When not empty, an OCI archive of the image is written here as it is
+  // opened, and the layers are then read from it (see oci_archive_writer.h).
+  std::string save;
 };
 
 // Opens the image named by |spec|: a path (auto-detected), "-" for standard
-// input, or "docker-archive:PATH[:REF]", "oci:DIR[:REF]",
-// "oci-archive:PATH[:REF]". Throws Error with one line that says what is
-// wrong (missing file, not an image, several images and no REF, ...).
+// input, "docker-archive:PATH[:REF]", "oci:DIR[:REF]",
+// "oci-archive:PATH[:REF]", an image held by a running engine
+// ("docker-daemon:NAME[:TAG]", "podman:NAME[:TAG]", or a bare NAME[:TAG] or
+// NAME@DIGEST that is not a path), or a registry's
+// ("docker://HOST/REPO[:TAG|@DIGEST]"). Throws Error with one line that says
+// what is wrong (missing file, not an image, several images and no REF,
+// daemon not running, unauthorized, ...).
 ImageSource OpenImage(const std::string& spec, const OpenOptions& options);
 
 // The host's platform as "os/arch[/variant]", in OCI spelling.

@@ -154,6 +154,7 @@ class OciReader {
     std::string text = ReadMetadata(*store_, name);
     CheckDigest(text, digest, what);
     *digest_out = digest;
+    last_document_ = text;
     return ParseJson(text, what);
   }
 
@@ -192,6 +193,7 @@ class OciReader {
                            const json& descriptor) {
     ImageSource source;
     source.manifest_digest = digest;
+    if (!digest.empty()) source.manifest_json = last_document_;
     source.reference = Annotation(descriptor, kRefName);
     if (source.reference.empty()) source.reference = ref_;
 
@@ -247,6 +249,7 @@ class OciReader {
   std::shared_ptr<const Store> store_;
   std::string ref_;
   std::string platform_;
+  std::string last_document_;  // The bytes ReadBlobJson read last.
 };
 
 }  // namespace

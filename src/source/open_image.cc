@@ -12,8 +12,13 @@
 
 #include "base/error.h"
 #include "base/untrusted_json.h"
+#include "blob/sha256.h"
+#include "source/engine_source.h"
 #include "source/formats.h"
 #include "source/image_source.h"
+#include "source/oci_archive_writer.h"
+#include "source/registry_source.h"
+#include "source/spool.h"
 
 namespace strata {
 
@@ -21,7 +26,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-enum class Transport { kAuto, kDockerArchive, kOciLayout, kOciArchive };
+enum class Transport {
+  kAuto,
+  kDockerArchive,
+  kOciLayout,
+  kOciArchive,
+  kDockerDaemon,
+  kPodman,
+  kRegistry
+};
 
 struct Spec {
   Transport transport = Transport::kAuto;
@@ -60,38 +73,51 @@ Spec ParseSpec(const std::string& text) {
     std::string_view prefix = p.prefix;
     if (text.starts_with(prefix)) return SplitPathAndRef(p.transport, text.substr(prefix.size()));
   }
+  // Engines and registries: the rest is an image name, never a path.
+  static const struct {
+    const char* prefix;
+    Transport transport;
+  } kNamePrefixes[] = {
+      {"docker-daemon:", Transport::kDockerDaemon},
+      {"podman:", Transport::kPodman},
+      {"docker://", Transport::kRegistry},
+  };
+  for (const auto& p : kNamePrefixes) {
+    std::string_view prefix = p.prefix;
+    if (text.starts_with(prefix)) return {p.transport, text.substr(prefix.size()), ""};
+  }
   return {Transport::kAuto, text, ""};
 }
 
-// Copies a stream (standard input, a pipe or FIFO named as a path) to an
-// unlinked temporary file, so the archive can be indexed and its layers
-// read in parallel: `docker save` writes manifest.json last, so no layer
-// could be placed before the end anyway. The file is unlinked at once, so
-// nothing is left behind if strata is interrupted.
-// TODO: analyse layers while they stream in, to skip this copy.
-std::shared_ptr<const SharedFile> SpoolStream(int input, const std::string& name) {
-  const char* dir = getenv("TMPDIR");
-  std::string path = std::string(dir && *dir ? dir : "/tmp") + "/strata-stream-XXXXXX";
-  int fd = mkstemp(path.data());
-  if (fd < 0) Fail("cannot create a temporary file for {} in {}: {}", name, path, strerror(errno));
-  unlink(path.c_str());
-  auto file = std::make_shared<SharedFile>(fd, name);
+// True when |text| reads as NAME[:TAG] or NAME@DIGEST rather than a file
+// name: lower-case name components, an optional registry host:port first,
+// and no archive suffix (so a mistyped "app.tar" is still a missing file).
+bool LooksLikeImageName(const std::string& text) {
+  if (text.empty() || text.front() == '/' || text.front() == '.' || text.front() == '~')
+    return false;
+  for (const char* suffix : {".tar", ".tgz", ".gz", ".zst", ".json", ".oci"})
+    if (text.ends_with(suffix)) return false;
 
-  char buffer[1 << 16];
-  while (true) {
-    ssize_t got = read(input, buffer, sizeof buffer);
-    if (got == 0) break;
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) Fail("cannot read {}: {}", name, strerror(errno));
-    for (ssize_t done = 0; done < got;) {
-      ssize_t put = write(fd, buffer + done, got - done);
-      if (put < 0 && errno == EINTR) continue;
-      if (put < 0)
-        Fail("cannot buffer {} in {}: {}", name, dir && *dir ? dir : "/tmp", strerror(errno));
-      done += put;
-    }
+  std::string name = text.substr(0, text.find('@'));
+  if (name.size() != text.size() && !IsSha256Digest(text.substr(name.size() + 1))) return false;
+  size_t last_slash = name.rfind('/');
+  size_t colon = name.rfind(':');
+  if (colon != std::string::npos && (last_slash == std::string::npos || colon > last_slash)) {
+    std::string tag = name.substr(colon + 1);
+    if (tag.empty() || tag.size() > 128 || tag.front() == '.' || tag.front() == '-') return false;
+    for (char c : tag)
+      if (!isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') return false;
+    name = name.substr(0, colon);
   }
-  return std::make_shared<SharedFile>(dup(fd), name);
+  size_t first_slash = name.find('/');
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool in_host = first_slash != std::string::npos && i < first_slash;
+    if (!(islower(static_cast<unsigned char>(c)) || isdigit(static_cast<unsigned char>(c)) ||
+          c == '.' || c == '_' || c == '-' || c == '/' || (in_host && c == ':')))
+      return false;
+  }
+  return !name.empty() && name.back() != '/' && name.find("//") == std::string::npos;
 }
 
 // Refuses files that are clearly not image archives with a line that says
@@ -152,7 +178,7 @@ ImageSource Detect(std::shared_ptr<const Store> store, const Spec& spec,
       if (!store->Has("index.json"))
         Fail("{} is not an OCI image layout: it has no index.json", store->path());
       return ReadOciLayout(store, spec.ref, options.platform);
-    case Transport::kAuto:
+    default:
       break;
   }
 
@@ -186,6 +212,56 @@ void CheckPlatform(const ImageSource& source, const std::string& wanted) {
     Fail("{} is {}, not {} (it is not a multi-platform image)", source.input, full, wanted);
 }
 
+ImageSource ReadNamed(const Spec& spec, const OpenOptions& options);
+
+// The sources whose images are named, not stored in a file.
+ImageSource OpenNamed(const Spec& spec, const OpenOptions& options) {
+  try {
+    return ReadNamed(spec, options);
+  } catch (const nlohmann::json::exception& error) {
+    Fail("{}: invalid manifest or index: {}", spec.path, error.what());
+  }
+}
+
+ImageSource ReadNamed(const Spec& spec, const OpenOptions& options) {
+  switch (spec.transport) {
+    case Transport::kDockerDaemon:
+      return ReadEngineImage(Engine::kDocker, spec.path, options.platform);
+    case Transport::kPodman:
+      return ReadEngineImage(Engine::kPodman, spec.path, options.platform);
+    case Transport::kRegistry: {
+      RegistryOptions registry;
+      registry.ca_file = options.ca_file;
+      registry.insecure = options.insecure;
+      return ReadRegistryImage(ParseRegistryReference(spec.path), options.platform, registry);
+    }
+    default:
+      Fail("internal error: {} is not a named image", spec.path);
+  }
+}
+
+ImageSource OpenStored(const Spec& spec, const OpenOptions& options) {
+  std::shared_ptr<const Store> store;
+  if (spec.path == "-") {
+    if (isatty(STDIN_FILENO))
+      Fail(
+          "standard input is a terminal; pipe an image into it (docker save IMAGE | strata audit "
+          "-)");
+    std::shared_ptr<const SharedFile> file = SpoolStream(STDIN_FILENO, "standard input");
+    CheckArchiveMagic(*file);
+    store = OpenTarStore(file);
+  } else {
+    store = OpenStore(spec.path);
+  }
+
+  try {
+    return Detect(store, spec, options);
+  } catch (const nlohmann::json::exception& error) {
+    // A field of the wrong type (a number where a string belongs, ...).
+    Fail("{}: invalid manifest or index: {}", store->path(), error.what());
+  }
+}
+
 }  // namespace
 
 std::string HostPlatform() {
@@ -201,29 +277,28 @@ std::string HostPlatform() {
 ImageSource OpenImage(const std::string& spec_text, const OpenOptions& options) {
   Spec spec = ParseSpec(spec_text);
   if (spec.path.empty()) Fail("no image named: give a path, '-' or a transport:path");
+  // A bare name that is no file is an image in the local Docker daemon,
+  // never a registry's: nothing is fetched from a host the user did not name.
+  bool bare_name = spec.transport == Transport::kAuto && spec.path != "-" && !Exists(spec.path) &&
+                   LooksLikeImageName(spec.path);
+  if (bare_name) spec.transport = Transport::kDockerDaemon;
 
-  std::shared_ptr<const Store> store;
-  if (spec.path == "-") {
-    if (isatty(STDIN_FILENO))
-      Fail(
-          "standard input is a terminal; pipe an image into it (docker save IMAGE | strata audit "
-          "-)");
-    std::shared_ptr<const SharedFile> file = SpoolStream(STDIN_FILENO, "standard input");
-    CheckArchiveMagic(*file);
-    store = OpenTarStore(file);
-  } else {
-    store = OpenStore(spec.path);
-  }
-
+  bool named = spec.transport == Transport::kDockerDaemon || spec.transport == Transport::kPodman ||
+               spec.transport == Transport::kRegistry;
   ImageSource source;
-  try {
-    source = Detect(store, spec, options);
-  } catch (const nlohmann::json::exception& error) {
-    // A field of the wrong type (a number where a string belongs, ...).
-    Fail("{}: invalid manifest or index: {}", store->path(), error.what());
+  if (bare_name && spec.path.find_first_of(":@") == std::string::npos) {
+    // "app" may be a mistyped file as well as an image: say both.
+    try {
+      source = OpenNamed(spec, options);
+    } catch (const Error& error) {
+      Fail("{}: no such file or directory; as an image: {}", spec.path, error.what());
+    }
+  } else {
+    source = named ? OpenNamed(spec, options) : OpenStored(spec, options);
   }
   source.input = spec_text;
   CheckPlatform(source, options.platform);
+  if (!options.save.empty()) source = SaveOciArchive(std::move(source), options.save);
   return source;
 }
 

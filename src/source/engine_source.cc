@@ -1,0 +1,238 @@
+#include "source/engine_source.h"
+
+#include <fmt/core.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "base/untrusted_json.h"
+#include "source/formats.h"
+#include "source/http_client.h"
+#include "source/spool.h"
+
+namespace strata {
+
+namespace {
+
+using json = nlohmann::json;
+
+// The Engine API answers with small JSON documents except for the export.
+constexpr size_t kMaxReplyBytes = 4 << 20;
+
+// The API version from which the export takes a platform (Engine 28).
+// TODO: not exercised by a real Engine in the tests (theirs is 20.10).
+constexpr int kPlatformMajor = 1, kPlatformMinor = 48;
+
+const char* EngineName(Engine engine) {
+  return engine == Engine::kDocker ? "the Docker daemon" : "Podman";
+}
+
+std::string Env(const char* name) {
+  const char* value = getenv(name);
+  return value ? value : "";
+}
+
+EngineEndpoint FromHost(const std::string& host, const char* variable) {
+  if (host.starts_with("unix://")) {
+    std::string path = host.substr(7);
+    return {path, "http://localhost", host};
+  }
+  if (host.starts_with("tcp://")) {
+    std::string address = host.substr(6);
+    while (address.ends_with("/")) address.pop_back();
+    // TODO: DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (an Engine behind TLS
+    // with client certificates); plain TCP only for now.
+    if (!Env("DOCKER_TLS_VERIFY").empty())
+      Fail(
+          "{}={} asks for TLS with client certificates, which strata does not support yet; "
+          "export the image with docker save instead",
+          variable, host);
+    return {"", "http://" + address, host};
+  }
+  Fail("{}={} is not supported: strata reaches the Engine through unix:// or tcp:// only", variable,
+       host);
+}
+
+// A connect() of our own, before curl's, says why a socket cannot be used:
+// curl reports every such failure alike.
+void CheckSocket(Engine engine, const EngineEndpoint& endpoint) {
+  if (endpoint.unix_socket.empty()) return;
+  const std::string& path = endpoint.unix_socket;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) Fail("the socket path {} is too long", path);
+  memcpy(address.sun_path, path.c_str(), path.size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) Fail("cannot create a socket: {}", strerror(errno));
+  int result = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  int error = errno;
+  close(fd);
+  if (result == 0) return;
+
+  std::string start = engine == Engine::kDocker
+                          ? "start it (systemctl start docker, or dockerd) or set DOCKER_HOST"
+                          : "start its API service (systemctl start podman.socket, or podman "
+                            "system service --time=0) or set CONTAINER_HOST";
+  if (error == ENOENT || error == ECONNREFUSED)
+    Fail("{} is not running: nothing answers at {}; {}", EngineName(engine), endpoint.display,
+         start);
+  if (error == EACCES || error == EPERM)
+    Fail("permission denied on {}: {}", path,
+         engine == Engine::kDocker ? "add your user to the docker group or run strata as root"
+                                   : "run strata as the user that owns the Podman socket");
+  Fail("cannot connect to {} at {}: {}", EngineName(engine), endpoint.display, strerror(error));
+}
+
+class EngineClient {
+ public:
+  EngineClient(Engine engine, EngineEndpoint endpoint)
+      : engine_(engine), endpoint_(std::move(endpoint)) {
+    options_.unix_socket = endpoint_.unix_socket;
+  }
+
+  // GETs |path|; the body must be small.
+  HttpResponse Get(const std::string& path, std::string* body) {
+    return Call([&] {
+      return Fetch(options_, {endpoint_.base_url + path, {}, false}, kMaxReplyBytes,
+                   "the reply of " + std::string(EngineName(engine_)), body);
+    });
+  }
+
+  std::unique_ptr<HttpTransfer> Stream(const std::string& path) {
+    return Call([&] {
+      return std::make_unique<HttpTransfer>(options_,
+                                            HttpRequest{endpoint_.base_url + path, {}, false});
+    });
+  }
+
+  // "1.41" → {1, 41}; {0, 0} when the daemon does not say.
+  std::pair<int, int> ApiVersion() {
+    std::string body;
+    HttpResponse response = Get("/version", &body);
+    if (response.status != 200) return {0, 0};
+    json version = ParseUntrustedJson(body, "the version of " + std::string(EngineName(engine_)));
+    std::string text = version.is_object() ? version.value("ApiVersion", "") : "";
+    int major = 0, minor = 0;
+    if (sscanf(text.c_str(), "%d.%d", &major, &minor) != 2) return {0, 0};
+    return {major, minor};
+  }
+
+  const EngineEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  template <typename Fn>
+  auto Call(Fn fn) -> decltype(fn()) {
+    try {
+      return fn();
+    } catch (const TransferError& error) {
+      if (error.kind() == TransferError::Kind::kConnect)
+        Fail("{} is not running: nothing answers at {}; start it or set {}", EngineName(engine_),
+             endpoint_.display, engine_ == Engine::kDocker ? "DOCKER_HOST" : "CONTAINER_HOST");
+      if (error.kind() == TransferError::Kind::kInterrupted)
+        Fail(
+            "the connection to {} at {} was cut off: {}; check that it is still running and "
+            "run strata again",
+            EngineName(engine_), endpoint_.display, error.what());
+      Fail("cannot talk to {} at {}: {}", EngineName(engine_), endpoint_.display, error.what());
+    }
+  }
+
+  Engine engine_;
+  EngineEndpoint endpoint_;
+  HttpOptions options_;
+};
+
+// The daemon's own words ({"message": "..."}), or the status.
+std::string Reason(const std::string& body, long status) {
+  try {
+    json reply = json::parse(body);
+    if (reply.is_object() && reply.value("message", json()).is_string())
+      return reply["message"].get<std::string>();
+  } catch (const json::exception&) {
+  }
+  return fmt::format("HTTP status {}", status);
+}
+
+std::string PlatformQuery(const std::string& platform) {
+  std::string os = platform.substr(0, platform.find('/'));
+  std::string rest = platform.find('/') == std::string::npos ? "" : platform.substr(os.size() + 1);
+  std::string architecture = rest.substr(0, rest.find('/'));
+  json query{{"os", os}, {"architecture", architecture}};
+  if (rest.find('/') != std::string::npos) query["variant"] = rest.substr(rest.find('/') + 1);
+  return "?platform=" + UrlEncode(query.dump());
+}
+
+}  // namespace
+
+EngineEndpoint FindEngine(Engine engine) {
+  if (engine == Engine::kDocker) {
+    std::string host = Env("DOCKER_HOST");
+    if (!host.empty()) return FromHost(host, "DOCKER_HOST");
+    return {"/var/run/docker.sock", "http://localhost", "unix:///var/run/docker.sock"};
+  }
+
+  std::string host = Env("CONTAINER_HOST");
+  if (!host.empty()) return FromHost(host, "CONTAINER_HOST");
+  std::string path = "/run/podman/podman.sock";
+  if (geteuid() != 0) {
+    std::string runtime = Env("XDG_RUNTIME_DIR");
+    if (runtime.empty()) runtime = "/run/user/" + std::to_string(geteuid());
+    path = runtime + "/podman/podman.sock";
+  }
+  return {path, "http://localhost", "unix://" + path};
+}
+
+ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::string& platform) {
+  EngineEndpoint endpoint = FindEngine(engine);
+  CheckSocket(engine, endpoint);
+  EngineClient client(engine, endpoint);
+  std::string escaped = UrlEncode(name, "/:@");
+
+  // Inspect first: a missing image is a clear 404 here, while the export
+  // would fail only once its stream had begun.
+  std::string body;
+  HttpResponse inspect = client.Get("/images/" + escaped + "/json", &body);
+  if (inspect.status == 404)
+    Fail("{} has no image {}: pull or build it first ({} images lists what it has)",
+         EngineName(engine), name, engine == Engine::kDocker ? "docker" : "podman");
+  if (inspect.status != 200)
+    Fail("{} cannot show the image {}: {}", EngineName(engine), name, Reason(body, inspect.status));
+
+  std::string query;
+  auto [major, minor] = client.ApiVersion();
+  if (!platform.empty() &&
+      (major > kPlatformMajor || (major == kPlatformMajor && minor >= kPlatformMinor)))
+    query = PlatformQuery(platform);
+
+  std::string display = (engine == Engine::kDocker ? "docker-daemon:" : "podman:") + name;
+  std::unique_ptr<HttpTransfer> transfer = client.Stream("/images/" + escaped + "/get" + query);
+  if (transfer->response().status != 200) {
+    std::string reply = ReadAll(*transfer, kMaxReplyBytes, "the reply of " + display);
+    Fail("{} cannot export the image {}: {}", EngineName(engine), name,
+         Reason(reply, transfer->response().status));
+  }
+  std::shared_ptr<const SharedFile> file;
+  try {
+    file = SpoolReader(*transfer, display);
+  } catch (const TransferError& error) {
+    Fail(
+        "the export of {} from {} was cut off: {}; check that it is still running and run "
+        "strata again",
+        name, EngineName(engine), error.what());
+  }
+  if (file->size() == 0) Fail("{} sent an empty export of {}", EngineName(engine), name);
+
+  // The export holds exactly the one image asked for.
+  ImageSource source = ReadDockerArchive(OpenTarStore(file), "");
+  source.format = engine == Engine::kDocker ? "docker-daemon" : "podman";
+  source.reference = name;
+  return source;
+}
+
+}  // namespace strata

@@ -1,0 +1,36 @@
+// Images held by a running Docker Engine or Podman, read through their
+// HTTP API: the image export endpoint (`GET /images/{name}/get`) returns the
+// same tar `docker save` writes, legacy or Engine 25+ layout, and that goes
+// through the docker archive reader like any archive.
+#pragma once
+
+#include <string>
+
+#include "source/image_source.h"
+
+namespace strata {
+
+enum class Engine { kDocker, kPodman };
+
+// Where the API answers: a Unix socket path, or a TCP base URL.
+struct EngineEndpoint {
+  std::string unix_socket;  // "" for TCP.
+  std::string base_url;     // "http://localhost" on a socket, else "http://HOST:PORT".
+  std::string display;      // "unix:///var/run/docker.sock", for messages.
+};
+
+// The endpoint for |engine|: DOCKER_HOST (unix:// or tcp://) for Docker,
+// else /var/run/docker.sock; CONTAINER_HOST for Podman, else the rootful
+// /run/podman/podman.sock as root and $XDG_RUNTIME_DIR/podman/podman.sock
+// otherwise. Throws Error for a DOCKER_HOST scheme strata cannot use.
+EngineEndpoint FindEngine(Engine engine);
+
+// Exports |name| (NAME[:TAG], NAME@DIGEST or an image ID) from the engine
+// and reads it. The export arrives as a stream and is spooled to an
+// unlinked temporary file (see spool.h). |platform| is asked for when the
+// engine's API (1.48 and later) supports it. Throws Error with one line
+// that says what to do when the engine is not running, refuses access, or
+// has no such image.
+ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::string& platform);
+
+}  // namespace strata

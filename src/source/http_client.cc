@@ -1,0 +1,223 @@
+#include "source/http_client.h"
+
+#include <curl/curl.h>
+#include <strings.h>
+
+#include <cstring>
+#include <mutex>
+
+namespace strata {
+
+namespace {
+
+// No transfer waits longer than this for a connection; a server that
+// accepts and then sends nothing for kStallSeconds is given up on too.
+constexpr long kConnectSeconds = 30;
+constexpr long kStallSeconds = 60;
+
+// TODO: every transfer has its own handle and connection; sharing
+// connections (a curl share handle) would save a TLS handshake per blob.
+void InitCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+TransferError::Kind KindOf(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return TransferError::Kind::kConnect;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      return TransferError::Kind::kTls;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+      return TransferError::Kind::kInterrupted;
+    case CURLE_OPERATION_TIMEDOUT:
+      return TransferError::Kind::kTimeout;
+    default:
+      return TransferError::Kind::kOther;
+  }
+}
+
+}  // namespace
+
+struct HttpTransfer::State {
+  CURL* easy = nullptr;
+  CURLM* multi = nullptr;
+  curl_slist* headers = nullptr;
+  char error[CURL_ERROR_SIZE] = {};
+  std::string url;
+
+  HttpResponse response;
+  bool new_header_block = true;
+  std::string buffer;  // Body bytes received and not yet read.
+  size_t offset = 0;
+  bool body_started = false;
+  bool done = false;
+  CURLcode result = CURLE_OK;
+
+  // Here rather than in ~HttpTransfer, which a constructor that throws
+  // never reaches.
+  ~State() {
+    if (multi && easy) curl_multi_remove_handle(multi, easy);
+    if (easy) curl_easy_cleanup(easy);
+    if (multi) curl_multi_cleanup(multi);
+    curl_slist_free_all(headers);
+  }
+
+  // A new status line starts the headers of the next response (after a
+  // redirect or a 100 Continue), so only the final response's are kept.
+  static size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+    State* self = static_cast<State*>(user);
+    std::string line(data, size * count);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    if (line.starts_with("HTTP/")) {
+      self->response.headers.clear();
+    } else if (size_t colon = line.find(':'); colon != std::string::npos) {
+      size_t value = line.find_first_not_of(" \t", colon + 1);
+      self->response.headers.emplace_back(line.substr(0, colon),
+                                          value == std::string::npos ? "" : line.substr(value));
+    }
+    return size * count;
+  }
+
+  // Memory stays bounded without pausing: Read pumps only when the buffer
+  // is empty, and one pump delivers at most what the socket holds.
+  static size_t OnBody(char* data, size_t size, size_t count, void* user) {
+    State* self = static_cast<State*>(user);
+    if (self->offset == self->buffer.size()) {
+      self->buffer.clear();
+      self->offset = 0;
+    }
+    self->buffer.append(data, size * count);
+    self->body_started = true;
+    return size * count;
+  }
+
+  // Moves the transfer on; waits up to a second for the socket.
+  void Pump() {
+    int running = 0;
+    CURLMcode code = curl_multi_perform(multi, &running);
+    if (code != CURLM_OK)
+      throw TransferError(TransferError::Kind::kOther,
+                          std::string("HTTP transfer failed: ") + curl_multi_strerror(code));
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      done = true;
+      result = message->data.result;
+    }
+    if (!done && offset == buffer.size()) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+  }
+
+  void ThrowIfFailed() {
+    if (result == CURLE_OK) return;
+    std::string detail = error[0] ? error : curl_easy_strerror(result);
+    throw TransferError(KindOf(result), detail);
+  }
+};
+
+HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& request)
+    : state_(std::make_unique<State>()) {
+  InitCurlOnce();
+  State& s = *state_;
+  s.url = request.url;
+  s.easy = curl_easy_init();
+  s.multi = curl_multi_init();
+  if (s.easy == nullptr || s.multi == nullptr)
+    throw TransferError(TransferError::Kind::kOther, "cannot start an HTTP transfer");
+
+  curl_easy_setopt(s.easy, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(s.easy, CURLOPT_ERRORBUFFER, s.error);
+  curl_easy_setopt(s.easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(s.easy, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(s.easy, CURLOPT_MAXREDIRS, 10L);
+  curl_easy_setopt(s.easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(s.easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(s.easy, CURLOPT_CONNECTTIMEOUT, kConnectSeconds);
+  curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
+  curl_easy_setopt(s.easy, CURLOPT_USERAGENT, "strata/" STRATA_VERSION);
+  // No proxy from the environment: the Engine socket and the registries a
+  // user names are reached directly.
+  // TODO: honour HTTPS_PROXY/NO_PROXY for registries, as docker does.
+  curl_easy_setopt(s.easy, CURLOPT_NOPROXY, "*");
+  if (!options.unix_socket.empty())
+    curl_easy_setopt(s.easy, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket.c_str());
+  if (!options.ca_file.empty()) curl_easy_setopt(s.easy, CURLOPT_CAINFO, options.ca_file.c_str());
+  if (request.head) curl_easy_setopt(s.easy, CURLOPT_NOBODY, 1L);
+  for (const std::string& header : request.headers)
+    s.headers = curl_slist_append(s.headers, header.c_str());
+  curl_easy_setopt(s.easy, CURLOPT_HTTPHEADER, s.headers);
+  curl_easy_setopt(s.easy, CURLOPT_HEADERFUNCTION, &State::OnHeader);
+  curl_easy_setopt(s.easy, CURLOPT_HEADERDATA, &s);
+  curl_easy_setopt(s.easy, CURLOPT_WRITEFUNCTION, &State::OnBody);
+  curl_easy_setopt(s.easy, CURLOPT_WRITEDATA, &s);
+  curl_multi_add_handle(s.multi, s.easy);
+
+  // The status is final once the body starts or the transfer ends.
+  // A failure after the body began is Read's to report, once the bytes
+  // that did arrive are read (a cut blob resumes from there).
+  while (!s.body_started && !s.done) s.Pump();
+  if (s.done && !s.body_started) s.ThrowIfFailed();
+  curl_easy_getinfo(s.easy, CURLINFO_RESPONSE_CODE, &s.response.status);
+  char* effective = nullptr;
+  curl_easy_getinfo(s.easy, CURLINFO_EFFECTIVE_URL, &effective);
+  s.response.url = effective ? effective : request.url;
+}
+
+HttpTransfer::~HttpTransfer() = default;
+
+const HttpResponse& HttpTransfer::response() const { return state_->response; }
+
+size_t HttpTransfer::Read(void* buffer, size_t size) {
+  State& s = *state_;
+  while (s.offset == s.buffer.size() && !s.done) s.Pump();
+  if (s.offset == s.buffer.size()) {
+    s.ThrowIfFailed();
+    return 0;
+  }
+  size_t count = std::min(size, s.buffer.size() - s.offset);
+  memcpy(buffer, s.buffer.data() + s.offset, count);
+  s.offset += count;
+  return count;
+}
+
+std::string HttpResponse::Header(const std::string& name) const {
+  for (const auto& [key, value] : headers)
+    if (strcasecmp(key.c_str(), name.c_str()) == 0) return value;
+  return "";
+}
+
+HttpResponse Fetch(const HttpOptions& options, const HttpRequest& request, size_t limit,
+                   const std::string& what, std::string* body) {
+  HttpTransfer transfer(options, request);
+  *body = ReadAll(transfer, limit, what);
+  return transfer.response();
+}
+
+std::string UrlEncode(const std::string& text, const std::string& keep) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+        keep.find(static_cast<char>(c)) != std::string::npos) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace strata

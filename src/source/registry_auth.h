@@ -1,0 +1,37 @@
+// Registry credentials and challenges: what a registry's WWW-Authenticate
+// header asks for, and where the user keeps a login for it (the
+// `docker login` file, ~/.docker/config.json, or $DOCKER_CONFIG/config.json).
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace strata {
+
+struct Credentials {
+  std::string username;
+  std::string password;
+  std::string from;  // Where they came from, for messages: "~/.docker/config.json".
+
+  bool empty() const { return username.empty() && password.empty(); }
+};
+
+// The login for |host| ("HOST[:PORT]"): a plain "auths" entry, or what the
+// credential helper named by "credHelpers" (or "credsStore") answers
+// through `docker-credential-NAME get`. Empty when there is none; throws
+// Error when the file or the helper's answer is malformed.
+Credentials FindCredentials(const std::string& host);
+
+// One WWW-Authenticate challenge: `Bearer realm="…",service="…"`.
+struct Challenge {
+  std::string scheme;  // Lower case: "bearer", "basic".
+  std::map<std::string, std::string> params;
+};
+
+// Parses |header|; the scheme is "" when there is none.
+Challenge ParseChallenge(const std::string& header);
+
+// "user:password" in base64, for a Basic Authorization header.
+std::string BasicAuthorization(const Credentials& credentials);
+
+}  // namespace strata

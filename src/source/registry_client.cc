@@ -1,0 +1,295 @@
+#include "source/registry_client.h"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "base/error.h"
+#include "base/untrusted_json.h"
+
+namespace strata {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Attempts per request when the registry answers 429 or 5xx, or a
+// connection drops before the answer; between them 1, 2, 4, 8 s unless the
+// registry's Retry-After says otherwise (capped, so a run cannot stall).
+constexpr int kMaxAttempts = 5;
+constexpr int kMaxRetryAfterSeconds = 60;
+
+// A blob transfer cut short is resumed from where it stopped this often.
+constexpr int kMaxResumes = 3;
+
+constexpr size_t kMaxTokenReply = 1 << 20;
+
+bool IsRetryable(long status) { return status == 429 || (status >= 500 && status <= 599); }
+
+std::chrono::seconds RetryDelay(const HttpResponse& response, int attempt) {
+  std::string after = response.Header("Retry-After");
+  if (!after.empty() && after.find_first_not_of("0123456789") == std::string::npos &&
+      after.size() < 6)
+    return std::chrono::seconds(std::min(std::stoi(after), kMaxRetryAfterSeconds));
+  return std::chrono::seconds(1 << attempt);
+}
+
+std::string Short(const std::string& digest) {
+  return digest.size() > 19 ? digest.substr(0, 19) + "…" : digest;
+}
+
+// Reads a blob, resuming with a Range request when the transfer breaks.
+class BlobReader : public ByteReader {
+ public:
+  BlobReader(const RegistryClient* client, std::string digest, int64_t size)
+      : client_(client), digest_(std::move(digest)), size_(size) {
+    transfer_ = client_->Get("blobs/" + digest_, {}, What());
+  }
+
+  size_t Read(void* buffer, size_t size) override {
+    while (true) {
+      try {
+        size_t got = transfer_->Read(buffer, size);
+        offset_ += static_cast<int64_t>(got);
+        if (got == 0 && size_ >= 0 && offset_ != size_) throw Error(CutShort("the stream ended"));
+        return got;
+      } catch (const TransferError& error) {
+        if (error.kind() != TransferError::Kind::kInterrupted &&
+            error.kind() != TransferError::Kind::kTimeout)
+          throw;
+        if (++resumes_ > kMaxResumes) throw Error(CutShort(error.what()));
+        Resume();
+      }
+    }
+  }
+
+ private:
+  std::string What() const { return "blob " + Short(digest_) + " of " + client_->repository(); }
+
+  std::string CutShort(const std::string& detail) const {
+    return fmt::format(
+        "the transfer of blob {} from {} was interrupted after {} bytes ({}); check the network "
+        "and run strata again",
+        Short(digest_), client_->host(), offset_, detail);
+  }
+
+  // A registry (or the storage it redirects to) that ignores Range sends
+  // the blob from the start; the bytes already read are skipped.
+  void Resume() {
+    std::string range = fmt::format("Range: bytes={}-", offset_);
+    transfer_ = client_->Get("blobs/" + digest_, {range}, What());
+    if (transfer_->response().status == 206) return;
+    char skip[65536];
+    for (int64_t left = offset_; left > 0;) {
+      size_t got = transfer_->Read(skip, std::min<int64_t>(left, sizeof skip));
+      if (got == 0) throw Error(CutShort("the resumed stream ended early"));
+      left -= static_cast<int64_t>(got);
+    }
+  }
+
+  const RegistryClient* client_;
+  std::string digest_;
+  int64_t size_;
+  int64_t offset_ = 0;
+  int resumes_ = 0;
+  std::unique_ptr<HttpTransfer> transfer_;
+};
+
+}  // namespace
+
+RegistryClient::RegistryClient(std::string host, std::string repository,
+                               const RegistryOptions& options)
+    : host_(std::move(host)), repository_(std::move(repository)), options_(options) {
+  // Docker Hub's API lives on its own host.
+  std::string api_host = host_ == "docker.io" ? "registry-1.docker.io" : host_;
+  base_url_ = (options_.insecure ? "http://" : "https://") + api_host;
+  http_.ca_file = options_.ca_file;
+  credentials_ = FindCredentials(host_);
+
+  // The version check: it says whether and how to log in.
+  std::unique_ptr<HttpTransfer> ping;
+  try {
+    ping = std::make_unique<HttpTransfer>(http_, HttpRequest{base_url_ + "/v2/", {}, false});
+  } catch (const TransferError& error) {
+    FailTransfer(error, "the API version check");
+  }
+  long status = ping->response().status;
+  if (status == 401)
+    Authenticate(ping->response(), "the registry");
+  else if (status == 404)
+    Fail("{} does not serve the registry API v2 (GET /v2/ answered 404): check the address", host_);
+}
+
+std::unique_ptr<HttpTransfer> RegistryClient::Get(const std::string& path,
+                                                  const std::vector<std::string>& headers,
+                                                  const std::string& what) const {
+  return Send(base_url_ + "/v2/" + repository_ + "/" + path, headers, what);
+}
+
+HttpResponse RegistryClient::Read(const std::string& path, const std::vector<std::string>& headers,
+                                  size_t limit, const std::string& what, std::string* body) const {
+  std::unique_ptr<HttpTransfer> transfer = Get(path, headers, what);
+  try {
+    *body = ReadAll(*transfer, limit, what + " from " + host_);
+  } catch (const TransferError& error) {
+    FailTransfer(error, what);
+  }
+  return transfer->response();
+}
+
+std::unique_ptr<ByteReader> RegistryClient::OpenBlob(const std::string& digest,
+                                                     int64_t size) const {
+  return std::make_unique<BlobReader>(this, digest, size);
+}
+
+std::unique_ptr<HttpTransfer> RegistryClient::Send(const std::string& url,
+                                                   const std::vector<std::string>& headers,
+                                                   const std::string& what) const {
+  bool logged_in_again = false;
+  for (int attempt = 0;; ++attempt) {
+    HttpRequest request{url, headers, false};
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!authorization_.empty()) request.headers.push_back("Authorization: " + authorization_);
+    }
+
+    std::unique_ptr<HttpTransfer> transfer;
+    try {
+      transfer = std::make_unique<HttpTransfer>(http_, request);
+    } catch (const TransferError& error) {
+      bool dropped = error.kind() == TransferError::Kind::kInterrupted ||
+                     error.kind() == TransferError::Kind::kTimeout;
+      if (!dropped || attempt + 1 >= kMaxAttempts) FailTransfer(error, what);
+      std::this_thread::sleep_for(std::chrono::seconds(1 << attempt));
+      continue;
+    }
+
+    const HttpResponse& response = transfer->response();
+    if (response.status >= 200 && response.status <= 299) return transfer;
+    // A token runs out, or was made for another scope: log in once more.
+    if (response.status == 401 && !logged_in_again) {
+      logged_in_again = true;
+      Authenticate(response, what);
+      continue;
+    }
+    if (IsRetryable(response.status) && attempt + 1 < kMaxAttempts) {
+      std::this_thread::sleep_for(RetryDelay(response, attempt));
+      continue;
+    }
+
+    switch (response.status) {
+      case 401:
+        if (credentials_.empty())
+          Fail("registry {} wants a login for {}: log in with docker login {}", host_, what, host_);
+        Fail("registry {} refused {} with the credentials from {}: log in again (docker login {})",
+             host_, what, credentials_.from, host_);
+      case 403:
+        Fail("registry {} denies access to {} of {}: ask for pull access to {}", host_, what,
+             repository_, repository_);
+      case 404:
+        Fail("registry {} has no {}: check the repository and tag", host_, what);
+      case 429:
+        Fail(
+            "registry {} is rate-limiting requests (HTTP 429) after {} tries: wait and run "
+            "again, or log in (docker login {}) for a higher limit",
+            host_, kMaxAttempts, host_);
+      default:
+        break;
+    }
+    if (IsRetryable(response.status))
+      Fail("registry {} keeps failing (HTTP {}) after {} tries for {}: try again later", host_,
+           response.status, kMaxAttempts, what);
+    Fail("registry {} answered HTTP {} for {}{}", host_, response.status, what,
+         options_.insecure && response.status == 400 ? " (does it speak HTTPS? drop --insecure)"
+                                                     : "");
+  }
+}
+
+void RegistryClient::Authenticate(const HttpResponse& response, const std::string& what) const {
+  Challenge challenge = ParseChallenge(response.Header("WWW-Authenticate"));
+  std::string authorization;
+  if (challenge.scheme == "bearer") {
+    authorization = "Bearer " + FetchToken(challenge, what);
+  } else if (challenge.scheme == "basic") {
+    if (credentials_.empty())
+      Fail(
+          "registry {} wants a login for {}: log in with docker login {} (strata reads "
+          "~/.docker/config.json)",
+          host_, repository_, host_);
+    authorization = BasicAuthorization(credentials_);
+  } else {
+    Fail("registry {} answered 401 Unauthorized with no login scheme strata knows (\"{}\")", host_,
+         challenge.scheme);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  authorization_ = authorization;
+}
+
+std::string RegistryClient::FetchToken(const Challenge& challenge, const std::string& what) const {
+  auto param = [&](const char* key) {
+    auto it = challenge.params.find(key);
+    return it == challenge.params.end() ? std::string() : it->second;
+  };
+  std::string realm = param("realm");
+  if (!realm.starts_with("https://") && !realm.starts_with("http://"))
+    Fail("registry {} names no usable token service (realm \"{}\")", host_, realm);
+  std::string scope = param("scope");
+  if (scope.empty()) scope = "repository:" + repository_ + ":pull";
+  std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&") +
+                    "service=" + UrlEncode(param("service")) + "&scope=" + UrlEncode(scope);
+
+  HttpRequest request{url, {}, false};
+  if (!credentials_.empty())
+    request.headers.push_back("Authorization: " + BasicAuthorization(credentials_));
+  std::string body;
+  HttpResponse response;
+  try {
+    response = Fetch(http_, request, kMaxTokenReply, "the token from " + realm, &body);
+  } catch (const TransferError& error) {
+    FailTransfer(error, "a token for " + what);
+  }
+  if (response.status == 401 || response.status == 403) {
+    if (credentials_.empty())
+      Fail("registry {} gives no anonymous access to {}: log in with docker login {}", host_,
+           repository_, host_);
+    Fail(
+        "the token service of registry {} rejected the login from {}: log in again (docker "
+        "login {})",
+        host_, credentials_.from, host_);
+  }
+  if (response.status != 200)
+    Fail("the token service of registry {} answered HTTP {}", host_, response.status);
+
+  json reply = ParseUntrustedJson(body, "the token reply of " + host_);
+  for (const char* key : {"token", "access_token"})
+    if (reply.is_object() && reply.value(key, json()).is_string() &&
+        !reply[key].get<std::string>().empty())
+      return reply[key].get<std::string>();
+  Fail("the token reply of registry {} holds no token", host_);
+}
+
+void RegistryClient::FailTransfer(const TransferError& error, const std::string& what) const {
+  switch (error.kind()) {
+    case TransferError::Kind::kTls:
+      Fail(
+          "TLS failed with registry {} ({}): give its CA with --ca-file FILE, or use "
+          "--insecure if it speaks plain HTTP",
+          host_, error.what());
+    case TransferError::Kind::kConnect:
+      Fail("cannot connect to registry {} ({}): check the address and that it is running", host_,
+           error.what());
+    case TransferError::Kind::kInterrupted:
+    case TransferError::Kind::kTimeout:
+      Fail(
+          "the transfer of {} from registry {} was interrupted ({}): check the network and run "
+          "strata again",
+          what, host_, error.what());
+    case TransferError::Kind::kOther:
+      break;
+  }
+  Fail("cannot fetch {} from registry {}: {}", what, host_, error.what());
+}
+
+}  // namespace strata

@@ -1,0 +1,69 @@
+// A client of one repository on a registry, through the registry HTTP API
+// v2 (the OCI distribution spec): it logs in as the registry asks (nothing,
+// Basic, or a Bearer token from the realm its challenge names), retries
+// what is worth retrying, and turns every failure into one line that says
+// what to do.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "blob/byte_reader.h"
+#include "source/http_client.h"
+#include "source/registry_auth.h"
+
+namespace strata {
+
+struct RegistryOptions {
+  std::string ca_file;    // Trust this CA bundle instead of the system's.
+  bool insecure = false;  // Plain HTTP instead of HTTPS.
+};
+
+class RegistryClient {
+ public:
+  // |host| is "HOST[:PORT]" as the user wrote it; |repository| "a/b".
+  // Reaches the registry at once (GET /v2/) and logs in if it asks to.
+  // Throws Error when it cannot be reached or refuses the login.
+  RegistryClient(std::string host, std::string repository, const RegistryOptions& options);
+
+  // GETs /v2/REPOSITORY/|path| (|headers| added) and returns the transfer
+  // once its status is 2xx, with the Authorization the registry wants.
+  // 429 and 5xx are retried with backoff. |what| names the object in
+  // errors ("manifest 1.0", "blob sha256:…"). Callable from any thread.
+  std::unique_ptr<HttpTransfer> Get(const std::string& path,
+                                    const std::vector<std::string>& headers,
+                                    const std::string& what) const;
+
+  // GETs a whole small object into |body|; returns the response.
+  HttpResponse Read(const std::string& path, const std::vector<std::string>& headers, size_t limit,
+                    const std::string& what, std::string* body) const;
+
+  // A reader of the blob |digest|, |size| bytes (-1 when unknown). A
+  // transfer cut short resumes where it stopped (HTTP Range), a few times.
+  std::unique_ptr<ByteReader> OpenBlob(const std::string& digest, int64_t size) const;
+
+  const std::string& host() const { return host_; }
+  const std::string& repository() const { return repository_; }
+
+ private:
+  std::unique_ptr<HttpTransfer> Send(const std::string& url,
+                                     const std::vector<std::string>& headers,
+                                     const std::string& what) const;
+  void Authenticate(const HttpResponse& response, const std::string& what) const;
+  std::string FetchToken(const Challenge& challenge, const std::string& what) const;
+  [[noreturn]] void FailTransfer(const TransferError& error, const std::string& what) const;
+
+  std::string host_;
+  std::string repository_;
+  std::string base_url_;  // "https://host:port"
+  HttpOptions http_;
+  RegistryOptions options_;
+  Credentials credentials_;
+
+  mutable std::mutex mutex_;
+  mutable std::string authorization_;  // Guarded by mutex_; "" when anonymous.
+};
+
+}  // namespace strata

@@ -1,0 +1,234 @@
+// The registry is presented to the OCI layout reader as a Store: the
+// manifest the tag points to becomes a one-entry index.json, and each
+// blobs/sha256/… name becomes a request. So choosing a platform from an
+// index, skipping attestations, and checking every digest work exactly as
+// they do for a layout on disk.
+#include "source/registry_source.h"
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "blob/sha256.h"
+#include "source/formats.h"
+#include "source/store.h"
+
+namespace strata {
+
+namespace {
+
+using json = nlohmann::json;
+
+const char* const kAcceptManifests =
+    "Accept: application/vnd.oci.image.index.v1+json, "
+    "application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json, "
+    "application/vnd.docker.distribution.manifest.v2+json";
+
+class StringReader : public ByteReader {
+ public:
+  explicit StringReader(std::string data) : data_(std::move(data)) {}
+
+  size_t Read(void* buffer, size_t size) override {
+    size_t count = std::min(size, data_.size() - offset_);
+    memcpy(buffer, data_.data() + offset_, count);
+    offset_ += count;
+    return count;
+  }
+
+ private:
+  std::string data_;
+  size_t offset_ = 0;
+};
+
+bool IsRepositoryName(const std::string& name) {
+  if (name.empty() || name.front() == '/' || name.back() == '/') return false;
+  for (char c : name)
+    if (!(islower(static_cast<unsigned char>(c)) || isdigit(static_cast<unsigned char>(c)) ||
+          c == '.' || c == '_' || c == '-' || c == '/'))
+      return false;
+  return name.find("//") == std::string::npos;
+}
+
+class RegistryStore : public Store {
+ public:
+  RegistryStore(std::shared_ptr<const RegistryClient> client, const RegistryReference& reference)
+      : client_(std::move(client)), path_("docker://" + reference.ToString()) {
+    FetchTopManifest(reference);
+  }
+
+  const std::string& path() const override { return path_; }
+  bool is_archive() const override { return false; }
+
+  bool Has(const std::string& name) const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return name == "index.json" || known_.count(name) > 0;
+  }
+
+  int64_t Size(const std::string& name) const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (name == "index.json") return static_cast<int64_t>(index_json_.size());
+    auto it = known_.find(name);
+    if (it == known_.end()) Fail("{} is missing", Describe(name));
+    return it->second.size;
+  }
+
+  std::unique_ptr<ByteReader> Open(const std::string& name) const override {
+    Known blob;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (name == "index.json") return std::make_unique<StringReader>(index_json_);
+      auto it = known_.find(name);
+      if (it == known_.end()) Fail("{} is missing", Describe(name));
+      blob = it->second;
+    }
+    if (!blob.is_manifest) return client_->OpenBlob(blob.digest, blob.size);
+    if (blob.content.empty())
+      blob.content = FetchManifest(blob.digest, blob.digest, "manifest " + blob.digest);
+    return std::make_unique<StringReader>(blob.content);
+  }
+
+  std::vector<std::string> List() const override { return {"index.json"}; }
+
+ private:
+  struct Known {
+    std::string digest;
+    int64_t size = -1;
+    bool is_manifest = false;
+    std::string content;  // A manifest's bytes, once fetched.
+  };
+
+  static std::string NameOf(const std::string& digest) {
+    return "blobs/sha256/" + digest.substr(7);
+  }
+
+  void FetchTopManifest(const RegistryReference& reference) {
+    std::string ref = reference.digest.empty() ? reference.tag : reference.digest;
+    std::string body = FetchManifest(ref, reference.digest, "image " + reference.ToString());
+    std::string digest = Sha256Of(body);
+    json document = json::parse(body, nullptr, false);
+    std::string media_type = document.is_object() ? document.value("mediaType", "") : "";
+    if (media_type.empty()) media_type = content_type_;
+    // TODO: schema 1 manifests (long gone from registries) are refused.
+    if (media_type.find("distribution.manifest.v1") != std::string::npos ||
+        document.contains("fsLayers"))
+      Fail(
+          "{} has a schema 1 manifest, which strata does not read: push the image again with a "
+          "current tool",
+          path_);
+    index_json_ =
+        json{{"schemaVersion", 2},
+             {"manifests",
+              json::array(
+                  {json{{"mediaType", media_type}, {"digest", digest}, {"size", body.size()}}})}}
+            .dump();
+    std::lock_guard<std::mutex> lock(mutex_);
+    known_[NameOf(digest)] = Known{digest, static_cast<int64_t>(body.size()), true, body};
+  }
+
+  // Fetches the manifest |ref| (a tag or digest), checks it against
+  // |digest| when one is expected, and learns the blobs it names.
+  std::string FetchManifest(const std::string& ref, const std::string& digest,
+                            const std::string& what) const {
+    std::string body;
+    HttpResponse response =
+        client_->Read("manifests/" + ref, {kAcceptManifests}, kMaxMetadataBytes, what, &body);
+    std::string sent = response.Header("Docker-Content-Digest");
+    std::string actual = Sha256Of(body);
+    if (!digest.empty() && digest != actual)
+      Fail("{} from {} does not match its digest: expected {}, got {}", what, client_->host(),
+           digest, actual);
+    if (sent.starts_with("sha256:") && sent != actual)
+      Fail("{} from {} does not match the digest the registry sent: {}, got {}", what,
+           client_->host(), sent, actual);
+    content_type_ = response.Header("Content-Type");
+    content_type_ = content_type_.substr(0, content_type_.find(';'));
+    Learn(body);
+    return body;
+  }
+
+  // Records the descriptors in a manifest or index, so that their blobs
+  // can be named and sized before they are fetched.
+  void Learn(const std::string& body) const {
+    json document = json::parse(body, nullptr, false);
+    if (!document.is_object()) return;  // The reader reports it.
+    auto learn = [&](const json& descriptor, bool is_manifest) {
+      if (!descriptor.is_object() || !descriptor.value("digest", json()).is_string()) return;
+      std::string digest = descriptor["digest"].get<std::string>();
+      if (!IsSha256Digest(digest)) return;
+      const json& size = descriptor.value("size", json());
+      std::lock_guard<std::mutex> lock(mutex_);
+      Known& known = known_[NameOf(digest)];
+      known.digest = digest;
+      known.size = size.is_number_integer() ? size.get<int64_t>() : -1;
+      known.is_manifest = is_manifest;
+    };
+    for (const char* key : {"manifests", "layers"}) {
+      const json& list = document.value(key, json());
+      if (list.is_array())
+        for (const json& descriptor : list) learn(descriptor, std::strcmp(key, "manifests") == 0);
+    }
+    learn(document.value("config", json()), false);
+  }
+
+  std::shared_ptr<const RegistryClient> client_;
+  std::string path_;
+  std::string index_json_;
+  mutable std::string content_type_;  // Of the last manifest fetched.
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, Known> known_;  // By blob name; guarded by mutex_.
+};
+
+}  // namespace
+
+std::string RegistryReference::ToString() const {
+  return host + "/" + repository + (digest.empty() ? ":" + tag : "@" + digest);
+}
+
+RegistryReference ParseRegistryReference(const std::string& text) {
+  RegistryReference reference;
+  size_t slash = text.find('/');
+  std::string host = text.substr(0, slash);
+  bool is_host = host.find('.') != std::string::npos || host.find(':') != std::string::npos ||
+                 host == "localhost";
+  if (slash == std::string::npos || !is_host)
+    Fail(
+        "docker://{} names no registry host: write docker://HOST[:PORT]/REPO[:TAG] (Docker "
+        "Hub is docker://docker.io/library/NAME:TAG)",
+        text);
+  reference.host = host;
+  std::string rest = text.substr(slash + 1);
+
+  if (size_t at = rest.find('@'); at != std::string::npos) {
+    reference.digest = rest.substr(at + 1);
+    rest = rest.substr(0, at);
+    if (!IsSha256Digest(reference.digest))
+      Fail("docker://{}: \"{}\" is not a sha256 digest", text, reference.digest);
+  } else if (size_t colon = rest.rfind(':');
+             colon != std::string::npos && rest.find('/', colon) == std::string::npos) {
+    reference.tag = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+  }
+  if (reference.digest.empty() && reference.tag.empty()) reference.tag = "latest";
+  if (!IsRepositoryName(rest))
+    Fail("docker://{}: \"{}\" is not a repository name (lower-case letters, digits, . _ - /)", text,
+         rest);
+  reference.repository =
+      host == "docker.io" && rest.find('/') == std::string::npos ? "library/" + rest : rest;
+  return reference;
+}
+
+ImageSource ReadRegistryImage(const RegistryReference& reference, const std::string& platform,
+                              const RegistryOptions& options) {
+  auto client =
+      std::make_shared<const RegistryClient>(reference.host, reference.repository, options);
+  auto store = std::make_shared<const RegistryStore>(client, reference);
+  ImageSource source = ReadOciLayout(store, "", platform);
+  source.format = "registry";
+  source.reference = reference.ToString();
+  return source;
+}
+
+}  // namespace strata

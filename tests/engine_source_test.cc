@@ -1,0 +1,253 @@
+// Images in a Docker Engine, read through its API: a real dockerd (vfs
+// storage, no networking of its own) started here on a socket of its own,
+// and tests/servers/mock_engine.py for what Engine 20.10 cannot show (the
+// Engine 25+ export layout, a TCP DOCKER_HOST, Podman's socket, an export
+// cut short). Every result must equal the one for the archive the image
+// was loaded from.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "source_servers.h"
+#include "test_support.h"
+
+namespace strata {
+namespace {
+
+using namespace testing;
+
+#define REQUIRE_FIXTURES() \
+  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
+
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    const char* old = getenv(name);
+    if (old) old_ = old, had_ = true;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { had_ ? setenv(name_, old_.c_str(), 1) : unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
+// A dockerd of the test's own: its socket, data and state live in a
+// temporary directory, so it never meets a daemon someone else runs.
+class DockerEngine {
+ public:
+  DockerEngine() : dir_(TempDir()) {
+    chmod(dir_.c_str(), 0755);  // Others may reach the socket (see SocketPermission).
+    socket_ = dir_ + "/docker.sock";
+    daemon_.Start(
+        {"dockerd", "--storage-driver", "vfs", "--iptables=false", "--bridge=none",
+         "--ip-forward=false", "--ip-masq=false", "-H", "unix://" + socket_, "--data-root",
+         dir_ + "/root", "--exec-root", dir_ + "/exec", "--pidfile", dir_ + "/dockerd.pid"},
+        dir_ + "/dockerd.log");
+    bool up = WaitUntil([&] { return RunShell(Docker("info"), &output_) == 0; });
+    EXPECT_TRUE(up) << ReadFileText(dir_ + "/dockerd.log");
+  }
+
+  ~DockerEngine() {
+    daemon_.Stop();
+    std::error_code error;  // vfs keeps a full copy per layer: do not leave it.
+    std::filesystem::remove_all(dir_, error);
+  }
+
+  // A docker command line against this daemon.
+  std::string Docker(const std::string& args) const {
+    return "DOCKER_HOST=unix://" + socket_ + " docker " + args;
+  }
+  std::string host() const { return "unix://" + socket_; }
+  const std::string& socket() const { return socket_; }
+
+ private:
+  std::string dir_;
+  std::string socket_;
+  std::string output_;
+  Process daemon_;
+};
+
+std::string Json(const std::string& command, const std::string& image) {
+  RunResult result = RunStrata({command, "--format", "json", "-q", image});
+  EXPECT_EQ(result.exit_code, 0) << command << " " << image << ": " << result.err;
+  return WithoutSource(result.out);
+}
+
+void ExpectOneLineError(const RunResult& result, const std::string& needle) {
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_TRUE(result.err.starts_with("strata: error: ")) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_NE(result.err.find(needle), std::string::npos) << "wanted \"" << needle << "\" in\n"
+                                                        << result.err;
+}
+
+TEST(EngineSource, DaemonImagesEqualTheirArchives) {
+  REQUIRE_FIXTURES();
+  DockerEngine engine;
+  ScopedEnv host("DOCKER_HOST", engine.host());
+  for (const char* name : {"multi", "semantics"}) {
+    std::string archive = FixturesDir() + "/" + name + ".docker.tar";
+    MustRun(engine.Docker("load -q -i " + archive));
+    std::string tag = std::string("strata-fixture/") + name + ":1";
+    std::string id = MustRun(engine.Docker("images -q --no-trunc " + tag));
+    id.erase(id.find_last_not_of("\n") + 1);
+
+    for (const std::string& image : {tag, "docker-daemon:" + tag, "docker-daemon:" + id}) {
+      EXPECT_EQ(Json("audit", image), Json("audit", archive)) << image;
+      EXPECT_EQ(Json("history", image), Json("history", archive)) << image;
+    }
+  }
+}
+
+TEST(EngineSource, FailuresSayWhatToDo) {
+  REQUIRE_FIXTURES();
+  DockerEngine engine;
+  {
+    ScopedEnv host("DOCKER_HOST", engine.host());
+    ExpectOneLineError(RunStrata({"history", "strata-fixture/absent:1"}),
+                       "has no image strata-fixture/absent:1: pull or build it first");
+    // A name that is a file is still read as a file.
+    ExpectOneLineError(RunStrata({"history", "absent.tar"}), "absent.tar: no such file");
+  }
+  {
+    ScopedEnv host("DOCKER_HOST", "unix://" + TempDir() + "/docker.sock");
+    ExpectOneLineError(RunStrata({"history", "strata-fixture/multi:1"}),
+                       "the Docker daemon is not running");
+  }
+  {
+    ScopedEnv host("DOCKER_HOST", "ssh://somewhere");
+    ExpectOneLineError(RunStrata({"history", "docker-daemon:app"}), "unix:// or tcp:// only");
+  }
+}
+
+// The daemon's socket is root's (mode 0660); another user is refused.
+TEST(EngineSource, SocketPermission) {
+  REQUIRE_FIXTURES();
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run strata as another user";
+  DockerEngine engine;
+  std::string output;
+  int code = RunShell("DOCKER_HOST=" + engine.host() +
+                          " setpriv --reuid=65534 --regid=65534 --clear-groups " + STRATA_BINARY +
+                          " history strata-fixture/multi:1 2>&1 >/dev/null",
+                      &output);
+  EXPECT_EQ(code, 2) << output;
+  EXPECT_EQ(output, "strata: error: permission denied on " + engine.socket() +
+                        ": add your user to the docker group or run strata as root\n");
+}
+
+// An Engine API served by the mock, holding |archive| as |name|.
+class MockEngine {
+ public:
+  MockEngine(const std::string& address, const std::string& name, const std::string& archive,
+             const std::string& mode)
+      : dir_(TempDir()) {
+    std::string where = address;
+    if (address == "unix") where = "unix:" + socket();
+    if (address == "tcp") port_ = FreePort(), where = "tcp:" + std::to_string(port_);
+    server_.Start({"python3", std::string(STRATA_SOURCE_DIR) + "/tests/servers/mock_engine.py",
+                   where, name, archive, mode},
+                  dir_ + "/server.log");
+    EXPECT_TRUE(WaitUntil([&] { return port_ ? CanConnectTcp(port_) : CanConnectUnix(socket()); }))
+        << ReadFileText(dir_ + "/server.log");
+  }
+
+  std::string socket() const { return dir_ + "/engine.sock"; }
+  int port() const { return port_; }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  Process server_;
+};
+
+TEST(EngineSource, Engine25ExportLayout) {
+  REQUIRE_FIXTURES();
+  std::string archive = FixturesDir() + "/semantics.docker25.tar";
+  MockEngine engine("unix", "strata-fixture/semantics:1", archive, "plain");
+  ScopedEnv host("DOCKER_HOST", "unix://" + engine.socket());
+  EXPECT_EQ(Json("audit", "strata-fixture/semantics:1"), Json("audit", archive));
+}
+
+TEST(EngineSource, TcpDockerHost) {
+  REQUIRE_FIXTURES();
+  std::string archive = FixturesDir() + "/multi.docker.tar";
+  MockEngine engine("tcp", "app:1", archive, "plain");
+  ScopedEnv host("DOCKER_HOST", "tcp://127.0.0.1:" + std::to_string(engine.port()));
+  EXPECT_EQ(Json("audit", "docker-daemon:app:1"), Json("audit", archive));
+}
+
+// A real Podman: the fixture loaded into a store of the test's own, and
+// its API service on a socket of the test's own.
+TEST(EngineSource, PodmanService) {
+  REQUIRE_FIXTURES();
+  std::string dir = TempDir();
+  std::string podman = "podman --root " + dir + "/root --runroot " + dir + "/run --tmpdir " + dir +
+                       "/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file";
+  std::string archive = FixturesDir() + "/multi.docker.tar";
+  MustRun(podman + " load -q -i " + archive);
+  std::string socket = dir + "/podman.sock";
+  {
+    Process service({"sh", "-c", "exec " + podman + " system service --time=0 unix://" + socket},
+                    dir + "/service.log");
+    ASSERT_TRUE(WaitUntil([&] { return CanConnectUnix(socket); }))
+        << ReadFileText(dir + "/service.log");
+    ScopedEnv host("CONTAINER_HOST", "unix://" + socket);
+    EXPECT_EQ(Json("audit", "podman:strata-fixture/multi:1"), Json("audit", archive));
+    EXPECT_EQ(Json("history", "podman:localhost/strata-fixture/multi:1"), Json("history", archive));
+  }
+  std::error_code error;
+  std::filesystem::remove_all(dir, error);
+}
+
+// Podman's Docker-compatible socket, found through CONTAINER_HOST.
+TEST(EngineSource, PodmanSocket) {
+  REQUIRE_FIXTURES();
+  std::string archive = FixturesDir() + "/multi.docker25.tar";
+  MockEngine engine("unix", "localhost/app:1", archive, "plain");
+  ScopedEnv host("CONTAINER_HOST", "unix://" + engine.socket());
+  EXPECT_EQ(Json("audit", "podman:localhost/app:1"), Json("audit", archive));
+  ExpectOneLineError(RunStrata({"history", "podman:localhost/other:1"}),
+                     "Podman has no image localhost/other:1");
+}
+
+TEST(EngineSource, InterruptedExport) {
+  REQUIRE_FIXTURES();
+  MockEngine engine("unix", "app:1", FixturesDir() + "/multi.docker.tar", "interrupt");
+  ScopedEnv host("DOCKER_HOST", "unix://" + engine.socket());
+  ExpectOneLineError(RunStrata({"history", "app:1"}), "was cut off");
+}
+
+TEST(EngineSource, SaveFromTheDaemon) {
+  REQUIRE_FIXTURES();
+  std::string archive = FixturesDir() + "/multi.docker.tar";
+  MockEngine engine("unix", "app:1", archive, "plain");
+  ScopedEnv host("DOCKER_HOST", "unix://" + engine.socket());
+  std::string saved = TempDir() + "/app.oci.tar";
+  std::string online = Json("audit", "app:1");
+  RunResult result = RunStrata({"audit", "-q", "--save", saved, "app:1"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+
+  // The saved archive is an OCI archive other tools read, holding the
+  // same layers (the manifest is new: docker save has none).
+  MustRun("skopeo inspect oci-archive:" + saved);
+  nlohmann::json saved_audit = nlohmann::json::parse(Json("audit", saved));
+  nlohmann::json daemon_audit = nlohmann::json::parse(online);
+  saved_audit["image"].erase("manifest_digest");
+  daemon_audit["image"].erase("manifest_digest");
+  EXPECT_EQ(saved_audit["layers"].size(), daemon_audit["layers"].size());
+  for (size_t i = 0; i < saved_audit["layers"].size(); ++i) {
+    EXPECT_EQ(saved_audit["layers"][i]["diff_id"], daemon_audit["layers"][i]["diff_id"]);
+    EXPECT_EQ(saved_audit["layers"][i]["added"], daemon_audit["layers"][i]["added"]);
+  }
+  EXPECT_EQ(saved_audit["findings"], daemon_audit["findings"]);
+  EXPECT_EQ(saved_audit["summary"], daemon_audit["summary"]);
+}
+
+}  // namespace
+}  // namespace strata

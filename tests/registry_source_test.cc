@@ -1,0 +1,372 @@
+// docker://HOST/REPO:TAG against a real registry (Debian's docker-registry)
+// started here on 127.0.0.1: anonymous, htpasswd Basic, token auth fed by
+// tests/servers/token_service.py, and TLS with a CA made here. Images are
+// pushed with skopeo; every result must equal the one for the same image
+// read from its archive. tests/servers/mock_registry.py stands in where a
+// real registry will not misbehave (redirects, 429, 5xx, cut transfers).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "source_servers.h"
+#include "test_support.h"
+
+namespace strata {
+namespace {
+
+using namespace testing;
+
+const char* const kUser = "strata";
+const char* const kPassword = "s3cret-pass";
+
+#define REQUIRE_FIXTURES() \
+  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
+
+std::string Server(const std::string& name) {
+  return std::string(STRATA_SOURCE_DIR) + "/tests/servers/" + name;
+}
+
+// Sets an environment variable for this test and restores it after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    const char* old = getenv(name);
+    if (old) old_ = old, had_ = true;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { had_ ? setenv(name_, old_.c_str(), 1) : unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
+enum class Login { kNone, kBasic, kToken };
+
+class Registry {
+ public:
+  Registry(Login login, bool tls) : dir_(TempDir()), port_(FreePort()), tls_(tls) {
+    std::string config = "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n" +
+                         std::string("storage:\n  filesystem:\n    rootdirectory: ") + dir_ +
+                         "/data\nhttp:\n  addr: " + host() + "\n";
+    if (tls) {
+      MakeCertificates(dir_);
+      std::filesystem::create_directories(dir_ + "/certs");
+      std::filesystem::copy_file(dir_ + "/ca.crt", dir_ + "/certs/ca.crt");
+      config +=
+          "  tls:\n    certificate: " + dir_ + "/server.crt\n    key: " + dir_ + "/server.key\n";
+    }
+    if (login == Login::kBasic) {
+      MustRun("htpasswd -Bbn " + std::string(kUser) + " " + kPassword + " > " + dir_ + "/htpasswd");
+      config += "auth:\n  htpasswd:\n    realm: strata-test\n    path: " + dir_ + "/htpasswd\n";
+    }
+    if (login == Login::kToken) StartTokenService(&config);
+    WriteFile(dir_ + "/config.yml", config);
+    registry_.Start({"docker-registry", "serve", dir_ + "/config.yml"}, dir_ + "/registry.log");
+    EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(port_); }))
+        << ReadFileText(dir_ + "/registry.log");
+    login_ = login;
+  }
+
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  const std::string& dir() const { return dir_; }
+  std::string url(const std::string& repo) const { return "docker://" + host() + "/" + repo; }
+
+  // The flags strata needs to reach this registry.
+  std::vector<std::string> Flags() const {
+    if (tls_) return {"--ca-file", dir_ + "/ca.crt"};
+    return {"--insecure"};
+  }
+
+  // Pushes |source| (a skopeo image name) as |repo| with skopeo.
+  void Push(const std::string& source, const std::string& repo, bool all = false) {
+    std::string command = "skopeo copy -q " + std::string(all ? "--all " : "");
+    command += tls_ ? "--dest-cert-dir " + dir_ + "/certs " : "--dest-tls-verify=false ";
+    if (login_ != Login::kNone)
+      command += "--dest-creds " + std::string(kUser) + ":" + kPassword + " ";
+    MustRun(command + source + " docker://" + host() + "/" + repo);
+  }
+
+  // A docker config (for DOCKER_CONFIG) holding |password| for this host.
+  std::string DockerConfig(const std::string& password) const {
+    std::string dir = TempDir();
+    std::string pair = std::string(kUser) + ":" + password;
+    std::string auth = MustRun("printf %s '" + pair + "' | base64 -w0");
+    WriteFile(dir + "/config.json",
+              "{\"auths\": {\"" + host() + "\": {\"auth\": \"" + auth + "\"}}}");
+    return dir;
+  }
+
+  void Stop() { registry_.Stop(); }
+
+ private:
+  void StartTokenService(std::string* config) {
+    int token_port = FreePort();
+    MustRun("cd " + dir_ +
+            " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=strata-token"
+            " -keyout token.key -out token.crt");
+    token_.Start(
+        {"python3", Server("token_service.py"), std::to_string(token_port), dir_ + "/token.key",
+         dir_ + "/token.crt", "strata-test-issuer", std::string(kUser) + ":" + kPassword},
+        dir_ + "/token.log");
+    EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(token_port); }));
+    *config += "auth:\n  token:\n    realm: http://127.0.0.1:" + std::to_string(token_port) +
+               "/token\n    service: strata-test\n    issuer: strata-test-issuer\n"
+               "    rootcertbundle: " +
+               dir_ + "/token.crt\n";
+  }
+
+  std::string dir_;
+  int port_;
+  bool tls_;
+  Login login_ = Login::kNone;
+  Process token_;
+  Process registry_;
+};
+
+std::vector<std::string> Args(std::vector<std::string> head, const std::vector<std::string>& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+// `strata COMMAND --format json -q` on |image| with |flags|; must succeed.
+std::string Json(const std::string& command, const std::string& image,
+                 const std::vector<std::string>& flags = {}) {
+  RunResult result = RunStrata(Args(Args({command, "--format", "json", "-q"}, flags), {image}));
+  EXPECT_EQ(result.exit_code, 0) << command << " " << image << ": " << result.err;
+  return WithoutSource(result.out);
+}
+
+// One line on stderr, "strata: error: …" holding |needle|, exit 2, no output.
+void ExpectOneLineError(const RunResult& result, const std::string& needle) {
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_TRUE(result.err.starts_with("strata: error: ")) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_NE(result.err.find(needle), std::string::npos) << "wanted \"" << needle << "\" in\n"
+                                                        << result.err;
+}
+
+std::string MultiLayout() { return "oci:" + FixturesDir() + "/multi.oci:multi"; }
+std::string MultiArchive() { return FixturesDir() + "/multi.oci.tar"; }
+
+void ExpectSameAsArchive(const std::string& image, const std::vector<std::string>& flags) {
+  EXPECT_EQ(Json("audit", image, flags), Json("audit", MultiArchive()));
+  EXPECT_EQ(Json("history", image, flags), Json("history", MultiArchive()));
+  EXPECT_EQ(Json("layers", image, flags), Json("layers", MultiArchive()));
+}
+
+TEST(RegistrySource, AnonymousPullEqualsTheArchive) {
+  REQUIRE_FIXTURES();
+  Registry registry(Login::kNone, false);
+  registry.Push(MultiLayout(), "fx/multi:1");
+  ExpectSameAsArchive(registry.url("fx/multi:1"), registry.Flags());
+
+  // By digest too: the manifest the tag points to.
+  std::string digest = MustRun("skopeo inspect --tls-verify=false --format '{{.Digest}}' " +
+                               registry.url("fx/multi:1"));
+  digest.erase(digest.find_last_not_of("\n") + 1);
+  EXPECT_EQ(Json("audit", registry.url("fx/multi@" + digest), registry.Flags()),
+            Json("audit", MultiArchive()));
+}
+
+TEST(RegistrySource, ImageIndexPicksThePlatform) {
+  REQUIRE_FIXTURES();
+  Registry registry(Login::kNone, false);
+  registry.Push("oci:" + FixturesDir() + "/multiarch-nested.oci", "fx/multiarch:1", true);
+  for (const char* platform : {"linux/amd64", "linux/arm64"}) {
+    std::vector<std::string> flags = Args(registry.Flags(), {"--platform", platform});
+    EXPECT_EQ(Json("audit", registry.url("fx/multiarch:1"), flags),
+              Json("audit", FixturesDir() + "/multiarch.oci", {"--platform", platform}))
+        << platform;
+  }
+  ExpectOneLineError(RunStrata(Args({"history", "--platform", "linux/s390x"},
+                                    Args(registry.Flags(), {registry.url("fx/multiarch:1")}))),
+                     "has no image for platform linux/s390x");
+}
+
+TEST(RegistrySource, BasicAuthWithDockerConfig) {
+  REQUIRE_FIXTURES();
+  Registry registry(Login::kBasic, false);
+  registry.Push(MultiLayout(), "fx/multi:1");
+  std::string image = registry.url("fx/multi:1");
+  {
+    ScopedEnv config("DOCKER_CONFIG", registry.DockerConfig(kPassword));
+    ExpectSameAsArchive(image, registry.Flags());
+  }
+  {
+    ScopedEnv config("DOCKER_CONFIG", TempDir());  // No login at all.
+    ExpectOneLineError(RunStrata(Args({"history"}, Args(registry.Flags(), {image}))),
+                       "log in with docker login " + registry.host());
+  }
+  {
+    ScopedEnv config("DOCKER_CONFIG", registry.DockerConfig("wrong"));
+    ExpectOneLineError(RunStrata(Args({"history"}, Args(registry.Flags(), {image}))),
+                       "log in again");
+  }
+}
+
+TEST(RegistrySource, TokenAuthWithCredentialHelper) {
+  REQUIRE_FIXTURES();
+  Registry registry(Login::kToken, false);
+  registry.Push(MultiLayout(), "fx/multi:1");
+  std::string image = registry.url("fx/multi:1");
+  {
+    ScopedEnv config("DOCKER_CONFIG", registry.DockerConfig(kPassword));
+    ExpectSameAsArchive(image, registry.Flags());
+  }
+  {
+    // A credential helper, as `docker login` with a keychain leaves it.
+    std::string bin = TempDir();
+    WriteFile(bin + "/docker-credential-strata-test",
+              "#!/bin/sh\nread host\n[ \"$host\" = " + registry.host() +
+                  " ] || { echo 'credentials not found'; exit 1; }\n"
+                  "echo '{\"ServerURL\":\"'$host'\",\"Username\":\"" +
+                  kUser + "\",\"Secret\":\"" + kPassword + "\"}'\n");
+    std::filesystem::permissions(bin + "/docker-credential-strata-test",
+                                 std::filesystem::perms::owner_all);
+    std::string config = TempDir();
+    WriteFile(config + "/config.json",
+              "{\"credHelpers\": {\"" + registry.host() + "\": \"strata-test\"}}");
+    ScopedEnv docker_config("DOCKER_CONFIG", config);
+    ScopedEnv path("PATH", bin + ":" + getenv("PATH"));
+    EXPECT_EQ(Json("audit", image, registry.Flags()), Json("audit", MultiArchive()));
+  }
+  {
+    ScopedEnv config("DOCKER_CONFIG", registry.DockerConfig("wrong"));
+    ExpectOneLineError(RunStrata(Args({"history"}, Args(registry.Flags(), {image}))),
+                       "token service of registry " + registry.host() + " rejected the login");
+  }
+  {
+    ScopedEnv config("DOCKER_CONFIG", TempDir());
+    ExpectOneLineError(RunStrata(Args({"history"}, Args(registry.Flags(), {image}))),
+                       "gives no anonymous access");
+  }
+}
+
+TEST(RegistrySource, TlsWithTheTestsOwnCa) {
+  REQUIRE_FIXTURES();
+  Registry registry(Login::kNone, true);
+  registry.Push(MultiLayout(), "fx/multi:1");
+  std::string image = registry.url("fx/multi:1");
+  ExpectSameAsArchive(image, registry.Flags());
+
+  // The system's CAs do not know the test's CA.
+  ExpectOneLineError(RunStrata({"history", image}), "give its CA with --ca-file");
+  ExpectOneLineError(RunStrata({"history", "--insecure", image}), "drop --insecure");
+}
+
+TEST(RegistrySource, FailuresSayWhatToDo) {
+  REQUIRE_FIXTURES();
+  Registry registry(Login::kNone, false);
+  registry.Push(MultiLayout(), "fx/multi:1");
+  ExpectOneLineError(RunStrata({"history", "--insecure", registry.url("fx/multi:2")}),
+                     "has no image " + registry.host() + "/fx/multi:2");
+  ExpectOneLineError(RunStrata({"history", "--insecure", registry.url("fx/other:1")}),
+                     "check the repository and tag");
+  ExpectOneLineError(RunStrata({"history", registry.url("fx/multi:1")}), "--insecure");
+  ExpectOneLineError(RunStrata({"history", "docker://fx/multi:1"}), "names no registry host");
+  registry.Stop();
+  ExpectOneLineError(RunStrata({"history", "--insecure", registry.url("fx/multi:1")}),
+                     "cannot connect to registry " + registry.host());
+}
+
+TEST(RegistrySource, SaveKeepsAnOciArchiveThatWorksOffline) {
+  REQUIRE_FIXTURES();
+  Registry registry(Login::kNone, false);
+  registry.Push(MultiLayout(), "fx/multi:1");
+  std::string saved = TempDir() + "/saved.tar";
+  std::string online = Json("audit", registry.url("fx/multi:1"), {"--insecure", "--save", saved});
+  registry.Stop();
+
+  EXPECT_EQ(online, Json("audit", saved));
+  EXPECT_EQ(online, Json("audit", MultiArchive()));
+  // Other tools read it too, and it is the same image (same manifest).
+  std::string inspected = MustRun("skopeo inspect --format '{{.Digest}}' oci-archive:" + saved);
+  std::string layout = MustRun("skopeo inspect --format '{{.Digest}}' " + MultiLayout());
+  EXPECT_EQ(inspected, layout);
+}
+
+class MockRegistry {
+ public:
+  explicit MockRegistry(const std::string& mode) : dir_(TempDir()), port_(FreePort()) {
+    server_.Start({"python3", Server("mock_registry.py"), std::to_string(port_),
+                   FixturesDir() + "/multi.oci", log(), mode},
+                  dir_ + "/server.log");
+    EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(port_); }));
+  }
+
+  std::string url() const { return "docker://127.0.0.1:" + std::to_string(port_) + "/fx/m:1"; }
+  std::string log() const { return dir_ + "/requests.log"; }
+
+ private:
+  std::string dir_;
+  int port_;
+  Process server_;
+};
+
+TEST(RegistrySource, FollowsRedirectsToBlobStorage) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("redirect");
+  EXPECT_EQ(Json("audit", registry.url(), {"--insecure"}), Json("audit", MultiArchive()));
+  EXPECT_NE(ReadFileText(registry.log()).find("/storage/sha256:"), std::string::npos);
+}
+
+TEST(RegistrySource, RetriesRateLimitsAndServerErrors) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("flaky");  // 429, then 503, then the answer.
+  EXPECT_EQ(Json("audit", registry.url(), {"--insecure"}), Json("audit", MultiArchive()));
+}
+
+TEST(RegistrySource, RateLimitGivesOneLine) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("rate-limit");
+  ExpectOneLineError(RunStrata({"history", "--insecure", registry.url()}),
+                     "rate-limiting requests (HTTP 429)");
+}
+
+TEST(RegistrySource, InterruptedTransferGivesOneLine) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("interrupt");
+  // The cut may come before the body or in it; both lines say what to do.
+  ExpectOneLineError(RunStrata({"audit", "--insecure", registry.url()}),
+                     "check the network and run strata again");
+}
+
+// The request paths the mock logged that fetch blobs.
+std::vector<std::string> BlobRequests(const std::string& log) {
+  std::vector<std::string> blobs;
+  std::istringstream lines(ReadFileText(log));
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("/blobs/") != std::string::npos) blobs.push_back(line);
+  return blobs;
+}
+
+TEST(RegistrySource, HistoryFetchesOnlyTheManifestAndConfig) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("plain");
+  EXPECT_EQ(Json("history", registry.url(), {"--insecure"}), Json("history", MultiArchive()));
+
+  std::string layout = FixturesDir() + "/multi.oci";
+  std::string manifest =
+      nlohmann::json::parse(ReadFileText(layout + "/index.json"))["manifests"][0]["digest"];
+  nlohmann::json document =
+      nlohmann::json::parse(ReadFileText(layout + "/blobs/sha256/" + manifest.substr(7)));
+  std::string config = document["config"]["digest"];
+  std::vector<std::string> blobs = BlobRequests(registry.log());
+  ASSERT_EQ(blobs.size(), 1u);
+  EXPECT_TRUE(blobs[0].ends_with("/blobs/" + config)) << blobs[0];
+
+  // --read-layers reads every layer, so the count above can fail.
+  std::filesystem::remove(registry.log());
+  EXPECT_EQ(RunStrata({"history", "-q", "--read-layers", "--insecure", registry.url()}).exit_code,
+            0);
+  EXPECT_EQ(BlobRequests(registry.log()).size(), 1 + document["layers"].size());
+}
+
+}  // namespace
+}  // namespace strata

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""A registry that misbehaves on purpose, for tests only.
+
+    mock_registry.py PORT LAYOUT LOG MODE
+
+Serves the one image of the OCI layout LAYOUT through the registry API v2
+(any repository, any tag) on 127.0.0.1:PORT, writes each request path to
+LOG, and misbehaves as MODE says:
+  plain        behaves
+  redirect     sends every blob to /storage/DIGEST with a 307
+  rate-limit   answers 429 (Retry-After: 0) to every manifest or blob
+  flaky        answers 429, then 503, to each manifest or blob, then behaves
+  interrupt    sends half of each layer blob, then closes the connection
+"""
+import json
+import os
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT, LAYOUT, LOG, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+INDEX = json.load(open(os.path.join(LAYOUT, "index.json")))
+TOP = INDEX["manifests"][0]
+failures = {}
+
+
+def blob_path(digest):
+    return os.path.join(LAYOUT, "blobs", "sha256", digest.split(":", 1)[1])
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def send(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def misbehave(self):
+        if MODE == "rate-limit":
+            self.send(429, b'{"errors":[{"code":"TOOMANYREQUESTS"}]}', [("Retry-After", "0")])
+            return True
+        if MODE == "flaky":
+            seen = failures.get(self.path, 0)
+            failures[self.path] = seen + 1
+            if seen < 2:
+                self.send(429 if seen == 0 else 503, b"", [("Retry-After", "0")])
+                return True
+        return False
+
+    def do_GET(self):
+        with open(LOG, "a") as log:
+            log.write(self.path + "\n")
+        parts = self.path.split("/")
+        if self.path == "/v2/":
+            self.send(200, b"{}")
+        elif self.path.startswith("/storage/"):
+            self.send_blob(parts[-1])
+        elif "manifests" in parts and not self.misbehave():
+            reference = parts[-1]
+            digest = reference if reference.startswith("sha256:") else TOP["digest"]
+            media_type = TOP["mediaType"] if digest == TOP["digest"] else \
+                "application/vnd.oci.image.manifest.v1+json"
+            self.send(200, open(blob_path(digest), "rb").read(),
+                      [("Content-Type", media_type), ("Docker-Content-Digest", digest)])
+        elif "blobs" in parts and not self.misbehave():
+            if MODE == "redirect":
+                self.send(307, b"", [("Location", "/storage/" + parts[-1])])
+            else:
+                self.send_blob(parts[-1])
+        elif "manifests" not in parts and "blobs" not in parts:
+            self.send(404)
+
+    def send_blob(self, digest):
+        data = open(blob_path(digest), "rb").read()
+        if MODE == "interrupt" and len(data) > 4096:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.send(200, data, [("Content-Type", "application/octet-stream")])
+
+    def log_message(self, *args):
+        pass
+
+
+ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()

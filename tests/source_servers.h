@@ -1,0 +1,147 @@
+// Servers the source tests start for themselves, all on 127.0.0.1 or on a
+// Unix socket in a temporary directory: a real Docker Engine, a real
+// registry (Debian's docker-registry) with each kind of login, the token
+// service its token mode needs, and a mock registry that misbehaves.
+// Header-only, so the test list in CMakeLists.txt needs no new entry.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_support.h"
+
+extern char** environ;
+
+namespace strata::testing {
+
+// A port nobody listens on now (the kernel's pick for port 0).
+inline int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+inline bool CanConnectTcp(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return ok;
+}
+
+inline bool CanConnectUnix(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return ok;
+}
+
+// Polls |ready| every 100 ms, up to |tries| times; true once it holds.
+template <typename Ready>
+bool WaitUntil(Ready ready, int tries = 600) {
+  for (int i = 0; i < tries; ++i) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// A child process, stopped (SIGTERM, then waited for) when this goes away.
+class Process {
+ public:
+  Process() = default;
+  Process(const std::vector<std::string>& argv, const std::string& log) { Start(argv, log); }
+  ~Process() { Stop(); }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  void Start(const std::vector<std::string>& argv, const std::string& log) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<char*> args;
+    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    if (posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+
+  void Stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    // A daemon gets a while to shut down cleanly, then is killed.
+    if (!WaitUntil([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, 300)) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+    }
+    pid_ = -1;
+  }
+
+  bool running() const { return pid_ > 0 && kill(pid_, 0) == 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Runs |command| and fails the test when it does not exit 0.
+inline std::string MustRun(const std::string& command) {
+  std::string output;
+  int code = RunShell(command, &output);
+  EXPECT_EQ(code, 0) << command << "\n" << output;
+  return output;
+}
+
+// The JSON a command printed, without the fields that name where the
+// image came from; the rest must not depend on the source.
+inline std::string WithoutSource(const std::string& text) {
+  nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
+  if (document.is_discarded()) return "not JSON: " + text;
+  for (nlohmann::json* node : {&document, &document["image"]})
+    if (node->is_object())
+      for (const char* key : {"input", "format", "reference"}) node->erase(key);
+  return document.dump(1);
+}
+
+// An X.509 CA and a certificate for 127.0.0.1 it signed, made with openssl
+// in |dir|: ca.crt, server.crt, server.key.
+inline void MakeCertificates(const std::string& dir) {
+  MustRun("cd " + dir +
+          " && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=strata-test-ca"
+          " -keyout ca.key -out ca.crt"
+          " && openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1"
+          " -keyout server.key -out server.csr"
+          " && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext"
+          " && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial"
+          " -days 2 -extfile san.ext -out server.crt");
+}
+
+}  // namespace strata::testing
