@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/untrusted_json.h"
 #include "blob/sha256.h"
 #include "source/formats.h"
 #include "source/store.h"
@@ -134,7 +135,7 @@ class RegistryStore : public Store {
                             const std::string& what) const {
     std::string body;
     HttpResponse response =
-        client_->Read("manifests/" + ref, {kAcceptManifests}, kMaxMetadataBytes, what, &body);
+        client_->Read("manifests/" + ref, {kAcceptManifests}, CurrentJsonLimits().max_bytes, what, &body);
     std::string sent = response.Header("Docker-Content-Digest");
     std::string actual = Sha256Of(body);
     if (!digest.empty() && digest != actual)
