@@ -1,0 +1,353 @@
+#include "tui/tree_view.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+
+namespace strata {
+
+const char* MarkName(Mark mark) {
+  switch (mark) {
+    case Mark::kAbsent:
+      return "";
+    case Mark::kUnchanged:
+      return "unchanged";
+    case Mark::kAdded:
+      return "added";
+    case Mark::kModified:
+      return "modified";
+    case Mark::kRemoved:
+      return "removed";
+  }
+  return "";
+}
+
+namespace {
+
+// The latest cut of |node| at or below |layer|; -1 when none.
+int LatestCut(const PathNode& node, int layer) {
+  int latest = -1;
+  for (int cut : node.cuts)
+    if (cut <= layer) latest = std::max(latest, cut);
+  return latest;
+}
+
+// True when |node|'s own last event up to |layer| left it in place and no
+// ancestor cut (the latest is |ancestor_cut|) came after that event. Cuts
+// and entries of one layer: the cut applies first, so an entry of the same
+// layer survives it.
+bool OwnPresent(const PathHistory& history, NodeId node, int layer, int ancestor_cut) {
+  if (layer < 0) return false;
+  const PathEvent* event = history.LastEvent(node, layer);
+  return event != nullptr && event->kind != ChangeKind::kRemoved && event->layer >= ancestor_cut;
+}
+
+Mark MarkFor(const PathEvent* at_layer, bool now, bool before) {
+  if (!now) return before ? Mark::kRemoved : Mark::kAbsent;
+  if (at_layer != nullptr) {
+    switch (at_layer->kind) {
+      case ChangeKind::kAdded:
+        return Mark::kAdded;
+      case ChangeKind::kModified:
+      case ChangeKind::kMetadata:
+        return Mark::kModified;
+      default:
+        break;
+    }
+  }
+  return before ? Mark::kUnchanged : Mark::kAdded;
+}
+
+int64_t ContentSize(const PathEvent* event) {
+  return event != nullptr && event->content != nullptr ? event->content->size : 0;
+}
+
+bool IsGlob(const std::string& pattern) {
+  return pattern.find_first_of("*?[") != std::string::npos;
+}
+
+}  // namespace
+
+TreeView::TreeView(const PathHistory& history)
+    : history_(history),
+      marks_(history.size(), Mark::kAbsent),
+      sizes_(history.size(), 0),
+      visible_(history.size(), false),
+      expanded_(history.size(), false) {
+  expanded_[kRootNode] = true;
+}
+
+void TreeView::SetLayer(int layer) {
+  layer = std::clamp(layer, 0, std::max(0, history_.layer_count() - 1));
+  if (layer == layer_) return;
+  layer_ = layer;
+  state_dirty_ = true;
+}
+
+void TreeView::SetChangesOnly(bool changes_only) {
+  if (changes_only == changes_only_) return;
+  changes_only_ = changes_only;
+  state_dirty_ = true;
+}
+
+void TreeView::SetFilter(const std::string& filter) {
+  std::string cleaned = filter;
+  while (!cleaned.empty() && cleaned.front() == '/') cleaned.erase(0, 1);
+  if (cleaned == filter_) return;
+  filter_ = cleaned;
+  state_dirty_ = true;
+}
+
+void TreeView::SetHidden(Mark mark, bool hidden) {
+  if (mark == Mark::kAbsent) return;
+  hidden_[static_cast<int>(mark)] = hidden;
+  state_dirty_ = true;
+}
+
+void TreeView::SetSort(TreeSort sort) {
+  if (sort == sort_) return;
+  sort_ = sort;
+  rows_dirty_ = true;
+}
+
+// One pass over every path, children before parents: presence now and
+// just before the layer, the mark, the rolled-up size, and whether the
+// path or something beneath it passes the filters.
+void TreeView::Recompute() {
+  struct Frame {
+    NodeId node;
+    size_t next_child;
+    int cut_now, cut_before;  // Latest cuts of the ancestors and the node.
+    int parent_cut_now, parent_cut_before;
+    size_t path_length;
+  };
+  size_t count = history_.size();
+  std::vector<bool> now(count, false), before(count, false);
+  bool filtering = !filter_.empty();
+  bool glob = IsGlob(filter_);
+  std::string path;
+
+  std::vector<Frame> stack;
+  stack.push_back({kRootNode, 0, LatestCut(history_.node(kRootNode), layer_),
+                   LatestCut(history_.node(kRootNode), layer_ - 1), -1, -1, 0});
+  while (!stack.empty()) {
+    Frame& frame = stack.back();
+    const PathNode& node = history_.node(frame.node);
+    if (frame.next_child < node.children.size()) {
+      NodeId child = node.children[frame.next_child++];
+      const PathNode& child_node = history_.node(child);
+      size_t length = path.size();
+      if (filtering) {
+        if (frame.node != kRootNode) path += '/';
+        path += child_node.name;
+      }
+      int cut_now = frame.cut_now, cut_before = frame.cut_before;
+      stack.push_back({child, 0, std::max(cut_now, LatestCut(child_node, layer_)),
+                       std::max(cut_before, LatestCut(child_node, layer_ - 1)), cut_now, cut_before,
+                       length});
+      continue;
+    }
+
+    // All children are done: settle this node.
+    NodeId id = frame.node;
+    bool own_now = OwnPresent(history_, id, layer_, frame.parent_cut_now);
+    bool own_before = OwnPresent(history_, id, layer_ - 1, frame.parent_cut_before);
+    bool child_now = false, child_before = false, child_visible = false;
+    int64_t size_now = 0, size_removed = 0;
+    for (NodeId child : node.children) {
+      child_now = child_now || now[child];
+      child_before = child_before || before[child];
+      child_visible = child_visible || visible_[child];
+      if (now[child]) size_now += sizes_[child];
+      if (marks_[child] == Mark::kRemoved) size_removed += sizes_[child];
+    }
+    now[id] = own_now || child_now || id == kRootNode;
+    before[id] = own_before || child_before || id == kRootNode;
+
+    const PathEvent* event = history_.LastEvent(id, layer_);
+    const PathEvent* at_layer = event != nullptr && event->layer == layer_ ? event : nullptr;
+    Mark mark = MarkFor(at_layer, now[id], before[id]);
+    marks_[id] = mark;
+    // A path that was a directory in some layers may be a file in this one.
+    const PathEvent* shown = Shown(id);
+    if (shown != nullptr && shown->entry != nullptr && shown->entry->kind != EntryKind::kDirectory)
+      sizes_[id] = ContentSize(shown);
+    else
+      sizes_[id] = mark == Mark::kRemoved ? size_removed : size_now;
+
+    bool changed = at_layer != nullptr || mark == Mark::kAdded || mark == Mark::kRemoved;
+    bool passes = mark != Mark::kAbsent && !hidden_[static_cast<int>(mark)] &&
+                  (!changes_only_ || changed) &&
+                  (!filtering || (glob ? fnmatch(filter_.c_str(), path.c_str(), 0) == 0
+                                       : path.find(filter_) != std::string::npos));
+    visible_[id] = id == kRootNode || passes || child_visible;
+
+    path.resize(frame.path_length);
+    stack.pop_back();
+  }
+  state_dirty_ = false;
+  rows_dirty_ = true;
+}
+
+std::vector<NodeId> TreeView::ShownChildren(NodeId node) const {
+  std::vector<NodeId> shown;
+  for (NodeId child : history_.node(node).children)
+    if (visible_[child]) shown.push_back(child);
+  if (sort_ == TreeSort::kSize)
+    std::stable_sort(shown.begin(), shown.end(),
+                     [this](NodeId a, NodeId b) { return sizes_[a] > sizes_[b]; });
+  return shown;
+}
+
+// Depth-first over the open directories only, so a closed directory with
+// a million entries beneath it costs nothing.
+void TreeView::Flatten() {
+  rows_.clear();
+  std::vector<std::pair<std::vector<NodeId>, size_t>> stack;
+  stack.emplace_back(ShownChildren(kRootNode), 0);
+  while (!stack.empty()) {
+    auto& [children, next] = stack.back();
+    if (next == children.size()) {
+      stack.pop_back();
+      continue;
+    }
+    NodeId child = children[next++];
+    rows_.push_back({child, static_cast<int>(stack.size()) - 1});
+    if (expanded_[child] && !history_.node(child).children.empty())
+      stack.emplace_back(ShownChildren(child), 0);
+  }
+  rows_dirty_ = false;
+
+  // Keep the cursor on the same entry, or on its closest shown parent.
+  for (NodeId at = cursor_node_; at != kRootNode; at = history_.node(at).parent) {
+    auto it = std::find_if(rows_.begin(), rows_.end(),
+                           [at](const TreeRow& row) { return row.node == at; });
+    if (it != rows_.end()) {
+      cursor_.Set(static_cast<size_t>(it - rows_.begin()), rows_.size());
+      return;
+    }
+  }
+  cursor_.Fit(rows_.size());
+}
+
+void TreeView::EnsureFresh() {
+  if (state_dirty_) Recompute();
+  if (rows_dirty_) Flatten();
+}
+
+const std::vector<TreeRow>& TreeView::rows() {
+  EnsureFresh();
+  return rows_;
+}
+
+void TreeView::SetHeight(size_t height) {
+  cursor_.height = std::max<size_t>(1, height);
+  cursor_.Fit(rows().size());
+}
+
+bool TreeView::CursorNode(NodeId* node) {
+  const std::vector<TreeRow>& shown = rows();
+  if (shown.empty()) return false;
+  *node = shown[cursor_.cursor].node;
+  return true;
+}
+
+// Every move remembers the node, so a rebuild of the rows finds it again.
+void TreeView::Move(long delta) {
+  cursor_.Move(delta, rows().size());
+  CursorNode(&cursor_node_);
+}
+
+void TreeView::Page(int pages) {
+  cursor_.Page(pages, rows().size());
+  CursorNode(&cursor_node_);
+}
+
+void TreeView::Home() {
+  cursor_.Set(0, rows().size());
+  CursorNode(&cursor_node_);
+}
+
+void TreeView::End() {
+  cursor_.Set(rows().size(), rows().size());
+  CursorNode(&cursor_node_);
+}
+
+bool TreeView::IsDirectory(NodeId node) const {
+  const PathEvent* event = Shown(node);
+  if (event != nullptr && event->entry != nullptr)
+    return event->entry->kind == EntryKind::kDirectory;
+  return !history_.node(node).children.empty();
+}
+
+const PathEvent* TreeView::Shown(NodeId node) const {
+  const PathEvent* event = history_.LastEvent(node, layer_);
+  if (event != nullptr && event->kind == ChangeKind::kRemoved)
+    event = history_.LastEvent(node, event->layer - 1);
+  return event;
+}
+
+bool TreeView::Expand() {
+  NodeId node;
+  // A file that replaced a directory opens too: beneath it, what it removed.
+  if (!CursorNode(&node) || history_.node(node).children.empty()) return false;
+  cursor_node_ = node;
+  if (!expanded_[node]) {
+    expanded_[node] = true;
+    rows_dirty_ = true;
+  }
+  return true;
+}
+
+void TreeView::Collapse() {
+  NodeId node;
+  if (!CursorNode(&node)) return;
+  if (expanded_[node] && !history_.node(node).children.empty()) {
+    expanded_[node] = false;
+    cursor_node_ = node;
+    rows_dirty_ = true;
+    return;
+  }
+  NodeId parent = history_.node(node).parent;
+  if (parent == kRootNode) return;
+  cursor_node_ = parent;
+  rows_dirty_ = true;  // Flatten moves the cursor to the remembered node.
+}
+
+void TreeView::Toggle() {
+  NodeId node;
+  if (!CursorNode(&node)) return;
+  if (expanded_[node])
+    Collapse();
+  else
+    Expand();
+}
+
+void TreeView::ExpandAll() {
+  CursorNode(&cursor_node_);
+  std::fill(expanded_.begin(), expanded_.end(), true);
+  rows_dirty_ = true;
+}
+
+void TreeView::CollapseAll() {
+  CursorNode(&cursor_node_);
+  std::fill(expanded_.begin(), expanded_.end(), false);
+  expanded_[kRootNode] = true;
+  rows_dirty_ = true;
+}
+
+bool TreeView::Select(const std::string& path) {
+  NodeId node;
+  if (!history_.Find(path, &node) || node == kRootNode) return false;
+  EnsureFresh();
+  if (!visible_[node]) return false;
+  for (NodeId at = history_.node(node).parent; at != kRootNode; at = history_.node(at).parent)
+    expanded_[at] = true;
+  cursor_node_ = node;
+  rows_dirty_ = true;
+  EnsureFresh();
+  NodeId now;
+  return CursorNode(&now) && now == node;
+}
+
+}  // namespace strata

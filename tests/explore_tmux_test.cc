@@ -1,0 +1,248 @@
+// `strata explore` end to end: the real binary in a tmux window, driven by
+// send-keys, its screen read back with capture-pane at every step. Each
+// step waits for the text it expects (polling, with a generous bound), so
+// nothing depends on how fast the machine is.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "test_support.h"
+
+namespace strata {
+namespace {
+
+using testing::FixturesDir;
+using testing::ReadFileText;
+using testing::RunResult;
+using testing::RunShell;
+using testing::RunStrata;
+using testing::TarMember;
+using testing::TempDir;
+using testing::WriteImage;
+
+#define REQUIRE_FIXTURES() \
+  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
+
+std::string Quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// One tmux server of its own (its own socket), one window running strata.
+class TmuxWindow {
+ public:
+  TmuxWindow() {
+    static int count = 0;
+    socket_ = "strata-test-" + std::to_string(getpid()) + "-" + std::to_string(++count);
+  }
+  ~TmuxWindow() { Tmux("kill-server"); }
+
+  // Starts |args| of strata in a |columns|x|rows| window. When strata
+  // ends, the window says "strata exited N" and stays.
+  void Start(const std::vector<std::string>& args, int columns, int rows) {
+    std::string command = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR= " + Quote(STRATA_BINARY);
+    for (const std::string& arg : args) command += " " + Quote(arg);
+    command += "; echo strata exited $?; sleep 600";
+    std::string out;
+    int code = RunShell("tmux -L " + socket_ + " -f /dev/null new-session -d -s main -x " +
+                            std::to_string(columns) + " -y " + std::to_string(rows) + " " +
+                            Quote(command) + " 2>&1",
+                        &out);
+    ASSERT_EQ(code, 0) << out;
+  }
+
+  std::string Screen() { return Tmux("capture-pane -p -t main"); }
+
+  // Waits until the screen shows |text|; returns the screen. The bound is
+  // generous: a loaded machine may take a while, and no test measures time.
+  std::string WaitFor(const std::string& text) {
+    std::string screen;
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < give_up) {
+      screen = Screen();
+      if (screen.find(text) != std::string::npos) return screen;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "the screen never showed \"" << text << "\"; it shows:\n" << screen;
+    return screen;
+  }
+
+  // Keys in tmux's names ("Tab", "C-u", "Enter", "]"), one per argument.
+  void Keys(const std::vector<std::string>& keys) {
+    std::string line = "send-keys -t main";
+    for (const std::string& key : keys) line += " " + Quote(key);
+    Tmux(line);
+  }
+
+  // Literal text, typed as is.
+  void Type(const std::string& text) { Tmux("send-keys -t main -l " + Quote(text)); }
+
+  void Resize(int columns, int rows) {
+    Tmux("resize-window -t main -x " + std::to_string(columns) + " -y " + std::to_string(rows));
+  }
+
+ private:
+  std::string Tmux(const std::string& args) {
+    std::string out;
+    RunShell("tmux -L " + socket_ + " " + args + " 2>&1", &out);
+    return out;
+  }
+
+  std::string socket_;
+};
+
+bool HaveTmux() {
+  std::string out;
+  return RunShell("command -v tmux", &out) == 0;
+}
+
+#define REQUIRE_TMUX() \
+  if (!HaveTmux()) GTEST_SKIP() << "tmux is not installed (scripts/setup.sh installs it)"
+
+// The line of the screen holding |text|, for checks on one row.
+std::string LineWith(const std::string& screen, const std::string& text) {
+  size_t at = screen.find(text);
+  if (at == std::string::npos) return "";
+  size_t start = screen.rfind('\n', at);
+  start = start == std::string::npos ? 0 : start + 1;
+  return screen.substr(start, screen.find('\n', at) - start);
+}
+
+TEST(ExploreTmux, WalkThroughAnImage) {
+  REQUIRE_FIXTURES();
+  REQUIRE_TMUX();
+  std::string dir = TempDir();
+  TmuxWindow window;
+  window.Start({"explore", FixturesDir() + "/removed.oci"}, 120, 40);
+
+  // Open: the layers, the first layer's files, the key line.
+  std::string screen = window.WaitFor("Files as of layer 1");
+  EXPECT_NE(screen.find("Layers (4)"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("(static busybox base)"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("q quit  ? keys"), std::string::npos) << screen;
+  EXPECT_NE(LineWith(screen, "> bin").find("+ > bin"), std::string::npos) << screen;
+
+  // Move down the layers: layer 2 adds /r.
+  window.Keys({"Down"});
+  screen = window.WaitFor("Files as of layer 2");
+  EXPECT_NE(screen.find("RUN mkdir -p /r"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("+ > r"), std::string::npos) << screen;
+  EXPECT_NE(LineWith(screen, "+ > r").find("3.4 MB"), std::string::npos) << screen;
+  EXPECT_NE(LineWith(screen, "> bin").find("  > bin"), std::string::npos) << screen;
+
+  // Into the tree, filter, expand.
+  window.Keys({"Tab", "/"});
+  window.WaitFor("\nfilter:");  // The prompt, at the start of a row.
+  window.Type("/r/big");
+  window.Keys({"Enter"});
+  screen = window.WaitFor("filter: r/big");
+  EXPECT_EQ(screen.find("> bin"), std::string::npos) << screen;
+  window.Keys({"Right"});
+  screen = window.WaitFor("big-zero.bin");
+  EXPECT_NE(screen.find("v r"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("big-random.bin"), std::string::npos) << screen;
+  EXPECT_EQ(screen.find("tree"), std::string::npos) << screen;
+  window.Keys({"j", "j"});
+  screen = window.WaitFor("/r/big-zero.bin ");
+  EXPECT_NE(screen.find("layers: 2 added, 4 removed"), std::string::npos) << screen;
+
+  // Layer 4 removed it: marked, and the changes-only mode.
+  window.Keys({"]", "]"});
+  screen = window.WaitFor("Files as of layer 4");
+  EXPECT_NE(screen.find("-     big-zero.bin"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("layer 4: removed"), std::string::npos) << screen;
+  window.Keys({"/", "C-u", "Enter", "c", "e"});
+  screen = window.WaitFor("this layer's changes");
+  screen = window.WaitFor("15.dat");
+  EXPECT_EQ(screen.find("  keep.txt"), std::string::npos) << screen;  // Not as a row.
+  EXPECT_EQ(screen.find("> bin"), std::string::npos) << screen;
+  EXPECT_EQ(screen.find("v bin"), std::string::npos) << screen;
+
+  // Back to everything; save keep.txt as layer 3 stored it.
+  window.Keys({"c", "/"});
+  window.Type("keep");
+  window.Keys({"Enter"});
+  window.WaitFor("filter: keep");
+  window.Keys({"j"});
+  screen = window.WaitFor("/r/keep.txt ");
+  window.Keys({"s"});
+  window.WaitFor("save to: keep.txt");
+  window.Keys({"C-u"});
+  window.Type(dir + "/saved.txt");
+  window.Keys({"Enter"});
+  screen = window.WaitFor("saved /r/keep.txt");
+  EXPECT_NE(screen.find("(layer 3, 5 B) to " + dir + "/saved.txt"), std::string::npos) << screen;
+  EXPECT_EQ(ReadFileText(dir + "/saved.txt"), "keep\n");
+
+  // Views: waste, jump from it; findings; help.
+  window.Keys({"w"});
+  screen = window.WaitFor("Waste (");
+  EXPECT_NE(screen.find("layer   2 removed in   4  /r/big-zero.bin"), std::string::npos) << screen;
+  window.Keys({"Enter"});
+  screen = window.WaitFor("Files as of layer 2");
+  EXPECT_NE(screen.find("/r/big-zero.bin "), std::string::npos) << screen;
+  EXPECT_EQ(screen.find("filter:"), std::string::npos) << screen;  // The jump cleared it.
+  window.Keys({"f"});
+  window.WaitFor("Findings (");
+  window.Keys({"t", "?"});
+  window.WaitFor("Keys (any key closes this)");
+  window.Keys({"Escape"});
+  screen = window.WaitFor("Files as of layer 2");
+
+  // Resize: too small, then large again.
+  window.Resize(50, 10);
+  screen = window.WaitFor("needs a window of at least 60x14");
+  EXPECT_NE(screen.find("(this one is 50x10)"), std::string::npos) << screen;
+  window.Resize(100, 30);
+  screen = window.WaitFor("Layers (4)");
+  EXPECT_NE(screen.find("Files as of layer 2"), std::string::npos) << screen;
+
+  window.Keys({"q"});
+  window.WaitFor("strata exited 0");
+}
+
+// Names no terminal should see raw: invalid UTF-8, escapes, very long.
+TEST(ExploreTmux, HostileNamesStayOnTheirRow) {
+  REQUIRE_TMUX();
+  std::string dir = TempDir();
+  std::string long_name(400, 'n');
+  WriteImage(dir + "/image", {{{"bad\xff\xfe.txt", '0', "x"},
+                               {"esc\x1b[31mred.txt", '0', "y"},
+                               {long_name, '0', "z"},
+                               {"caf\xc3\xa9.txt", '0', "w"}}});
+  TmuxWindow window;
+  window.Start({"explore", dir + "/image"}, 100, 20);
+  std::string screen = window.WaitFor("Files as of layer 1");
+  EXPECT_NE(screen.find("bad\\xff\\xfe.txt"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("esc\\x1b[31mred.txt"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("café.txt"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("nnnn…"), std::string::npos) << screen;
+  for (size_t start = 0, end; start < screen.size(); start = end + 1) {
+    end = screen.find('\n', start);
+    if (end == std::string::npos) end = screen.size();
+    std::string line = screen.substr(start, end - start);
+    EXPECT_LE(std::count_if(line.begin(), line.end(), [](char c) { return (c & 0xC0) != 0x80; }),
+              100)
+        << line;
+  }
+  window.Keys({"q"});
+  window.WaitFor("strata exited 0");
+}
+
+TEST(Explore, NeedsATerminal) {
+  REQUIRE_FIXTURES();
+  RunResult result = RunStrata({"explore", FixturesDir() + "/multi.oci"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "strata: error: explore needs a terminal, and standard output is not one (for a "
+            "report, use audit)\n");
+  EXPECT_EQ(result.out, "");
+}
+
+}  // namespace
+}  // namespace strata
