@@ -56,64 +56,80 @@ std::string CursorPath(TreeView* tree) {
 // The invariant the whole explorer rests on: at every layer, the entries
 // not marked removed are exactly the merged filesystem of layers 0..N, and
 // each directory's size is the sum of the file sizes beneath it there.
-TEST(TreeView, EveryLayerMatchesTheMerge) {
-  REQUIRE_FIXTURES();
-  for (const char* name : {"semantics", "removed", "multi"}) {
-    Analysis analysis = Fixture(name);
-    PathHistory history(analysis);
-    TreeView tree(history);
-    for (int layer = 0; layer < static_cast<int>(analysis.layers.size()); ++layer) {
-      tree.SetLayer(layer);
-      std::map<std::string, std::pair<Mark, int64_t>> shown = Shown(&tree);
+void ExpectEveryLayerMatchesTheMerge(const Analysis& analysis, const std::string& name) {
+  PathHistory history(analysis);
+  TreeView tree(history);
+  for (int layer = 0; layer < static_cast<int>(analysis.layers.size()); ++layer) {
+    tree.SetLayer(layer);
+    std::map<std::string, std::pair<Mark, int64_t>> shown = Shown(&tree);
 
-      LayerMerge merge = MergeThrough(analysis, layer);
-      std::map<std::string, int64_t> want;
-      FileTree::Walk(merge.tree().root(), "", [&](const FileNode* node, const std::string& path) {
-        if (node->parent == nullptr) return;
-        want[path] = node->kind() == EntryKind::kFile ? node->size() : 0;
-        if (node->kind() == EntryKind::kFile)
-          for (const FileNode* up = node->parent; up->parent != nullptr; up = up->parent)
-            want[FileTree::PathOf(up)] += node->size();
-      });
+    LayerMerge merge = MergeThrough(analysis, layer);
+    std::map<std::string, int64_t> want;
+    FileTree::Walk(merge.tree().root(), "", [&](const FileNode* node, const std::string& path) {
+      if (node->parent == nullptr) return;
+      want[path] = node->kind() == EntryKind::kFile ? node->size() : 0;
+      if (node->kind() == EntryKind::kFile)
+        for (const FileNode* up = node->parent; up->parent != nullptr; up = up->parent)
+          want[FileTree::PathOf(up)] += node->size();
+    });
 
-      std::map<std::string, int64_t> got;
-      for (const auto& [path, state] : shown)
-        if (state.first != Mark::kRemoved) got[path] = state.second;
-      for (const auto& [path, size] : want)
-        if (!got.count(path) || got[path] != size)
-          ADD_FAILURE() << name << " layer " << layer + 1 << ": /" << path << " " << size
-                        << " bytes in the merge, "
-                        << (got.count(path) ? std::to_string(got[path]) + " bytes" : "absent")
-                        << " in the view";
-      for (const auto& [path, size] : got)
-        if (!want.count(path))
-          ADD_FAILURE() << name << " layer " << layer + 1 << ": /" << path
-                        << " is shown but not in the merge";
-    }
+    std::map<std::string, int64_t> got;
+    for (const auto& [path, state] : shown)
+      if (state.first != Mark::kRemoved) got[path] = state.second;
+    for (const auto& [path, size] : want)
+      if (!got.count(path) || got[path] != size)
+        ADD_FAILURE() << name << " layer " << layer + 1 << ": /" << path << " " << size
+                      << " bytes in the merge, "
+                      << (got.count(path) ? std::to_string(got[path]) + " bytes" : "absent")
+                      << " in the view";
+    for (const auto& [path, size] : got)
+      if (!want.count(path))
+        ADD_FAILURE() << name << " layer " << layer + 1 << ": /" << path
+                      << " is shown but not in the merge";
   }
 }
 
 // The marks of each layer agree with the changes the reports list.
+void ExpectMarksFollowTheChanges(const Analysis& analysis, const std::string& name) {
+  PathHistory history(analysis);
+  TreeView tree(history);
+  for (const Layer& layer : analysis.layers) {
+    tree.SetLayer(layer.index);
+    std::map<std::string, std::pair<Mark, int64_t>> shown = Shown(&tree);
+    for (const Change& change : layer.changes) {
+      Mark want = change.kind == ChangeKind::kAdded      ? Mark::kAdded
+                  : change.kind == ChangeKind::kRemoved  ? Mark::kRemoved
+                  : change.kind == ChangeKind::kRestored ? Mark::kUnchanged
+                                                         : Mark::kModified;
+      ASSERT_TRUE(shown.count(change.path))
+          << name << " layer " << layer.index + 1 << " " << change.path;
+      EXPECT_EQ(MarkName(shown[change.path].first), std::string(MarkName(want)))
+          << name << " layer " << layer.index + 1 << " " << change.path;
+    }
+  }
+}
+
+TEST(TreeView, EveryLayerMatchesTheMerge) {
+  REQUIRE_FIXTURES();
+  for (const char* name : {"semantics", "removed", "multi"})
+    ExpectEveryLayerMatchesTheMerge(Fixture(name), name);
+}
+
 TEST(TreeView, MarksFollowTheLayersChanges) {
   REQUIRE_FIXTURES();
-  for (const char* name : {"semantics", "removed", "multi"}) {
-    Analysis analysis = Fixture(name);
-    PathHistory history(analysis);
-    TreeView tree(history);
-    for (const Layer& layer : analysis.layers) {
-      tree.SetLayer(layer.index);
-      std::map<std::string, std::pair<Mark, int64_t>> shown = Shown(&tree);
-      for (const Change& change : layer.changes) {
-        Mark want = change.kind == ChangeKind::kAdded      ? Mark::kAdded
-                    : change.kind == ChangeKind::kRemoved  ? Mark::kRemoved
-                    : change.kind == ChangeKind::kRestored ? Mark::kUnchanged
-                                                           : Mark::kModified;
-        ASSERT_TRUE(shown.count(change.path))
-            << name << " layer " << layer.index + 1 << " " << change.path;
-        EXPECT_EQ(MarkName(shown[change.path].first), std::string(MarkName(want)))
-            << name << " layer " << layer.index + 1 << " " << change.path;
-      }
-    }
+  for (const char* name : {"semantics", "removed", "multi"})
+    ExpectMarksFollowTheChanges(Fixture(name), name);
+}
+
+// churn: 30 layers of rewrites, links, odd names, a directory deleted and
+// made again; leaky-app: files deleted in later layers.
+TEST(TreeView, CorpusImagesMatchTheMerge) {
+  for (const char* name : {"churn", "leaky-app"}) {
+    std::string image = CorpusDir() + "/corpus/" + name + ".oci";
+    if (!std::filesystem::exists(image)) GTEST_SKIP() << "no corpus at " << CorpusDir();
+    Analysis analysis = testing::AnalyzePath(image);
+    ExpectEveryLayerMatchesTheMerge(analysis, name);
+    ExpectMarksFollowTheChanges(analysis, name);
   }
 }
 

@@ -21,8 +21,8 @@ enum Colour : short { kGreen = 1, kYellow, kRed, kCyan };
 
 // The help line at the bottom, and the full list behind "?".
 const char kHelpLine[] =
-    "q quit  ? keys  tab pane  [ ] layer  enter open  c changes/all  / filter  "
-    "w waste  f findings  s save";
+    "q quit  ? keys  tab pane  [ ] layer  enter open  c mode  / filter  w waste  "
+    "f findings  s save";
 
 const char* const kKeys[] = {
     "q            quit (closes this help first)",
