@@ -111,7 +111,7 @@ std::vector<std::string> Explorer::Details() {
 
   // The layers that touched it, oldest first.
   std::string touched;
-  for (const PathEvent& event : history_.node(node).events)
+  for (const PathEvent& event : history_.Events(node))
     touched +=
         fmt::format("{}{} {}", touched.empty() ? "" : ", ", event.layer + 1, EventVerb(event.kind));
   if (!touched.empty()) lines.push_back("layers: " + touched);

@@ -11,6 +11,7 @@ PathHistory::PathHistory(const Analysis& analysis) {
 
   PathIndex index;
   index.emplace("", kRootNode);
+  std::vector<std::vector<PathEvent>> events(1);  // By node, while building.
   LayerMerge merge;
   std::vector<Change> changes;
   std::vector<std::string> warnings;
@@ -43,19 +44,53 @@ PathHistory::PathHistory(const Analysis& analysis) {
         std::vector<int>& cuts = nodes_[id].cuts;
         if (cuts.empty() || cuts.back() != i) cuts.push_back(i);
       }
-      std::vector<PathEvent>& events = nodes_[id].events;
+      events.resize(nodes_.size());
+      std::vector<PathEvent>& mine = events[id];
       // A path removed (by an opaque parent) and stored again in the same
       // layer: the stored version is what the layer leaves.
-      if (!events.empty() && events.back().layer == i)
-        events.back() = event;
+      if (!mine.empty() && mine.back().layer == i)
+        mine.back() = event;
       else
-        events.push_back(event);
+        mine.push_back(event);
     }
   }
+  events.resize(nodes_.size());
 
   for (PathNode& node : nodes_)
     std::sort(node.children.begin(), node.children.end(),
               [this](NodeId a, NodeId b) { return nodes_[a].name < nodes_[b].name; });
+  Renumber(&events);
+}
+
+// Puts the nodes in depth-first order (parents before children, children
+// in name order, every subtree contiguous) and their events in one array in
+// the same order, so a pass over every path reads memory front to back.
+void PathHistory::Renumber(std::vector<std::vector<PathEvent>>* events) {
+  std::vector<NodeId> order;  // New id -> old id.
+  order.reserve(nodes_.size());
+  std::vector<NodeId> stack = {kRootNode};
+  while (!stack.empty()) {
+    NodeId old = stack.back();
+    stack.pop_back();
+    order.push_back(old);
+    const std::vector<NodeId>& children = nodes_[old].children;
+    for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(*it);
+  }
+  std::vector<NodeId> new_id(nodes_.size());
+  for (size_t i = 0; i < order.size(); ++i) new_id[order[i]] = static_cast<NodeId>(i);
+
+  std::vector<PathNode> nodes(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    PathNode& node = nodes[i];
+    node = std::move(nodes_[order[i]]);
+    node.parent = i == 0 ? kRootNode : new_id[node.parent];
+    for (NodeId& child : node.children) child = new_id[child];
+    const std::vector<PathEvent>& mine = (*events)[order[i]];
+    node.first_event = static_cast<uint32_t>(events_.size());
+    node.event_count = static_cast<uint32_t>(mine.size());
+    events_.insert(events_.end(), mine.begin(), mine.end());
+  }
+  nodes_ = std::move(nodes);
 }
 
 NodeId PathHistory::Ensure(const std::string& path, PathIndex* index) {
@@ -103,9 +138,11 @@ bool PathHistory::Find(const std::string& path, NodeId* id) const {
 }
 
 const PathEvent* PathHistory::LastEvent(NodeId id, int layer) const {
-  const std::vector<PathEvent>& events = nodes_[id].events;
-  for (auto it = events.rbegin(); it != events.rend(); ++it)
-    if (it->layer <= layer) return &*it;
+  const PathNode& node = nodes_[id];
+  for (uint32_t i = node.event_count; i > 0; --i) {
+    const PathEvent& event = events_[node.first_event + i - 1];
+    if (event.layer <= layer) return &event;
+  }
   return nullptr;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,8 +31,9 @@ constexpr NodeId kRootNode = 0;
 struct PathNode {
   std::string name;
   NodeId parent = kRootNode;
-  std::vector<NodeId> children;   // In name order.
-  std::vector<PathEvent> events;  // In layer order; at most one per layer.
+  std::vector<NodeId> children;  // In name order.
+  // Its events (PathHistory::Events), in layer order, one per layer at most.
+  uint32_t first_event = 0, event_count = 0;
   // Layers that hid everything lower layers put beneath this path
   // (whiteouts of it, opaque markers in it, its removal, its replacement
   // by a file): a descendant whose last event is older than a cut is gone
@@ -45,7 +47,12 @@ class PathHistory {
   // events point into its layers' entries).
   explicit PathHistory(const Analysis& analysis);
 
+  // Nodes are numbered depth-first: a parent before its children, children
+  // in name order, so the subtree of |id| is the ids [id, id + its size).
   const PathNode& node(NodeId id) const { return nodes_[id]; }
+  std::span<const PathEvent> Events(NodeId id) const {
+    return {events_.data() + nodes_[id].first_event, nodes_[id].event_count};
+  }
   size_t size() const { return nodes_.size(); }
   int layer_count() const { return layer_count_; }
 
@@ -63,8 +70,10 @@ class PathHistory {
   // lookup by path lives only as long as the build.
   using PathIndex = std::unordered_map<std::string, NodeId>;
   NodeId Ensure(const std::string& path, PathIndex* index);
+  void Renumber(std::vector<std::vector<PathEvent>>* events);
 
   std::vector<PathNode> nodes_;
+  std::vector<PathEvent> events_;
   int layer_count_ = 0;
 };
 

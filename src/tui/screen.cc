@@ -637,8 +637,14 @@ void Screen::Run() {
     timeout(saving ? 100 : -1);
     int key = getch();
     if (key == ERR) continue;
-    if (key == KEY_RESIZE) continue;  // The next Draw lays out the new size.
-    if (!HandleKey(key)) break;
+
+    // Handle every key already typed before drawing again: a held-down key
+    // costs one frame, not one per repeat.
+    bool quit = false;
+    timeout(0);
+    for (; key != ERR && !quit; key = getch())
+      quit = key != KEY_RESIZE && !HandleKey(key);  // A resize needs only the next frame.
+    if (quit) break;
   }
   endwin();
 }

@@ -110,80 +110,85 @@ void TreeView::SetSort(TreeSort sort) {
   rows_dirty_ = true;
 }
 
-// One pass over every path, children before parents: presence now and
-// just before the layer, the mark, the rolled-up size, and whether the
+// Two passes over every path, in the history's depth-first numbering so
+// both read memory front to back: parents first, for the latest cut above
+// each path and the filter match; then children first, for presence now
+// and just before the layer, the mark, the rolled-up size, and whether the
 // path or something beneath it passes the filters.
 void TreeView::Recompute() {
-  struct Frame {
-    NodeId node;
-    size_t next_child;
-    int cut_now, cut_before;  // Latest cuts of the ancestors and the node.
-    int parent_cut_now, parent_cut_before;
-    size_t path_length;
-  };
   size_t count = history_.size();
-  std::vector<bool> now(count, false), before(count, false);
-  bool filtering = !filter_.empty();
-  bool glob = IsGlob(filter_);
+  enum : uint8_t {
+    kNow = 1,
+    kBefore = 2,
+    kChildNow = 4,
+    kChildBefore = 8,
+    kChildShown = 16,
+    kMatch = 32
+  };
+  std::vector<uint8_t> flags(count, 0);
+  std::vector<int> cut_now(count), cut_before(count);  // The latest at or above the path.
+  std::vector<int64_t> size_now(count, 0), size_removed(count, 0);  // Of the children.
+
+  bool filtering = !filter_.empty(), glob = IsGlob(filter_);
+  std::vector<int> depth(filtering ? count : 0, 0);
+  std::vector<size_t> length_at(1, 0);  // Path length by depth.
   std::string path;
+  for (NodeId id = 0; id < count; ++id) {
+    const PathNode& node = history_.node(id);
+    int above_now = id == kRootNode ? -1 : cut_now[node.parent];
+    int above_before = id == kRootNode ? -1 : cut_before[node.parent];
+    cut_now[id] = std::max(above_now, LatestCut(node, layer_));
+    cut_before[id] = std::max(above_before, LatestCut(node, layer_ - 1));
+    if (!filtering || id == kRootNode) continue;
 
-  std::vector<Frame> stack;
-  stack.push_back({kRootNode, 0, LatestCut(history_.node(kRootNode), layer_),
-                   LatestCut(history_.node(kRootNode), layer_ - 1), -1, -1, 0});
-  while (!stack.empty()) {
-    Frame& frame = stack.back();
-    const PathNode& node = history_.node(frame.node);
-    if (frame.next_child < node.children.size()) {
-      NodeId child = node.children[frame.next_child++];
-      const PathNode& child_node = history_.node(child);
-      size_t length = path.size();
-      if (filtering) {
-        if (frame.node != kRootNode) path += '/';
-        path += child_node.name;
-      }
-      int cut_now = frame.cut_now, cut_before = frame.cut_before;
-      stack.push_back({child, 0, std::max(cut_now, LatestCut(child_node, layer_)),
-                       std::max(cut_before, LatestCut(child_node, layer_ - 1)), cut_now, cut_before,
-                       length});
-      continue;
-    }
+    int d = depth[id] = depth[node.parent] + 1;
+    if (length_at.size() <= static_cast<size_t>(d)) length_at.resize(d + 1);
+    path.resize(length_at[d - 1]);
+    if (d > 1) path += '/';
+    path += node.name;
+    length_at[d] = path.size();
+    bool match = glob ? fnmatch(filter_.c_str(), path.c_str(), 0) == 0
+                      : path.find(filter_) != std::string::npos;
+    if (match) flags[id] |= kMatch;
+  }
 
-    // All children are done: settle this node.
-    NodeId id = frame.node;
-    bool own_now = OwnPresent(history_, id, layer_, frame.parent_cut_now);
-    bool own_before = OwnPresent(history_, id, layer_ - 1, frame.parent_cut_before);
-    bool child_now = false, child_before = false, child_visible = false;
-    int64_t size_now = 0, size_removed = 0;
-    for (NodeId child : node.children) {
-      child_now = child_now || now[child];
-      child_before = child_before || before[child];
-      child_visible = child_visible || visible_[child];
-      if (now[child]) size_now += sizes_[child];
-      if (marks_[child] == Mark::kRemoved) size_removed += sizes_[child];
-    }
-    now[id] = own_now || child_now || id == kRootNode;
-    before[id] = own_before || child_before || id == kRootNode;
+  for (NodeId id = static_cast<NodeId>(count); id-- > 0;) {
+    const PathNode& node = history_.node(id);
+    bool root = id == kRootNode;
+    int above_now = root ? -1 : cut_now[node.parent];
+    int above_before = root ? -1 : cut_before[node.parent];
+    uint8_t& f = flags[id];
+    bool now = root || (f & kChildNow) || OwnPresent(history_, id, layer_, above_now);
+    bool before = root || (f & kChildBefore) || OwnPresent(history_, id, layer_ - 1, above_before);
 
     const PathEvent* event = history_.LastEvent(id, layer_);
     const PathEvent* at_layer = event != nullptr && event->layer == layer_ ? event : nullptr;
-    Mark mark = MarkFor(at_layer, now[id], before[id]);
+    Mark mark = MarkFor(at_layer, now, before);
     marks_[id] = mark;
     // A path that was a directory in some layers may be a file in this one.
-    const PathEvent* shown = Shown(id);
+    const PathEvent* shown = event != nullptr && event->kind == ChangeKind::kRemoved
+                                 ? history_.LastEvent(id, event->layer - 1)
+                                 : event;
     if (shown != nullptr && shown->entry != nullptr && shown->entry->kind != EntryKind::kDirectory)
       sizes_[id] = ContentSize(shown);
     else
-      sizes_[id] = mark == Mark::kRemoved ? size_removed : size_now;
+      sizes_[id] = mark == Mark::kRemoved ? size_removed[id] : size_now[id];
 
     bool changed = at_layer != nullptr || mark == Mark::kAdded || mark == Mark::kRemoved;
     bool passes = mark != Mark::kAbsent && !hidden_[static_cast<int>(mark)] &&
-                  (!changes_only_ || changed) &&
-                  (!filtering || (glob ? fnmatch(filter_.c_str(), path.c_str(), 0) == 0
-                                       : path.find(filter_) != std::string::npos));
-    visible_[id] = id == kRootNode || passes || child_visible;
+                  (!changes_only_ || changed) && (!filtering || (f & kMatch));
+    bool visible = root || passes || (f & kChildShown);
+    visible_[id] = visible;
+    if (root) continue;
 
-    path.resize(frame.path_length);
-    stack.pop_back();
+    uint8_t& up = flags[node.parent];
+    if (now) {
+      up |= kChildNow;
+      size_now[node.parent] += sizes_[id];
+    }
+    if (before) up |= kChildBefore;
+    if (visible) up |= kChildShown;
+    if (mark == Mark::kRemoved) size_removed[node.parent] += sizes_[id];
   }
   state_dirty_ = false;
   rows_dirty_ = true;
