@@ -97,6 +97,8 @@ std::vector<std::string> Explorer::Details() {
   } else {
     EntryKind kind = entry->kind;
     const LayerEntry* inode = shown->content != nullptr ? shown->content : entry;
+    // TODO: name the owner from the image's /etc/passwd and /etc/group, as
+    // `strata ls -l` does; numbers only for now.
     lines.push_back(fmt::format("type: {}, mode {} ({:04o}), owner {}:{}", EntryKindName(kind),
                                 ModeString(kind, inode->mode), inode->mode & 07777, inode->uid,
                                 inode->gid));

@@ -93,6 +93,8 @@ class Screen {
   int left_width_ = 0, layers_top_ = 0, layers_rows_ = 0, list_top_ = 0, list_rows_ = 0;
 };
 
+// TODO: widths are counted in code points (Truncate, PadRight), so a
+// double-width character (CJK) takes two columns where one was planned.
 void Screen::Put(int y, int x, int width, const std::string& text, attr_t attr) {
   if (width <= 0) return;
   std::string cut = PadRight(Truncate(Text(text), width), width);
@@ -163,7 +165,9 @@ void Screen::Draw() {
   if (prompt_.active) {
     std::string label = prompt_.save ? "save to: " : "filter: ";
     Put(rows - 2, 0, columns, label + Printable(prompt_.text), A_BOLD);
-    int caret = std::min<int>(columns - 1, label.size() + Truncate(prompt_.text, 1 << 20).size());
+    std::string shown = Text(label + Printable(prompt_.text));
+    int caret = static_cast<int>(
+        std::count_if(shown.begin(), shown.end(), [](char c) { return (c & 0xC0) != 0x80; }));
     move(rows - 2, std::min(caret, columns - 1));
   } else {
     Put(rows - 2, 0, columns, saver_.busy() ? "saving…" : status_);

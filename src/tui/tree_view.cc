@@ -115,6 +115,10 @@ void TreeView::SetSort(TreeSort sort) {
 // each path and the filter match; then children first, for presence now
 // and just before the layer, the mark, the rolled-up size, and whether the
 // path or something beneath it passes the filters.
+//
+// TODO: a layer change only alters the paths the old and new layers
+// touched and their parents; updating just those would make it constant
+// time instead of about 0.1 s per million paths.
 void TreeView::Recompute() {
   size_t count = history_.size();
   enum : uint8_t {
