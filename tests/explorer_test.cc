@@ -220,7 +220,10 @@ TEST(TreeView, CursorMovesExpandAndCollapse) {
   PathHistory history(analysis);
   TreeView tree(history);
   tree.SetHeight(5);
+  EXPECT_EQ(CursorPath(&tree), "bin");  // Layer 1, the base: no app yet.
   tree.SetLayer(4);
+  EXPECT_EQ(CursorPath(&tree), "bin");  // The cursor stays on its entry.
+  tree.Home();
   EXPECT_EQ(CursorPath(&tree), "app");  // Top-level rows, sorted by name.
   size_t top = tree.rows().size();
 

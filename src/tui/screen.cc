@@ -17,7 +17,7 @@ namespace strata {
 
 namespace {
 
-enum Colour : short { kGreen = 1, kYellow, kRed, kCyan };
+enum Colour : short { kGreen = 1, kYellow, kRed };
 
 // The help line at the bottom, and the full list behind "?".
 const char kHelpLine[] =
@@ -629,7 +629,6 @@ void Screen::Run() {
     init_pair(kGreen, COLOR_GREEN, -1);
     init_pair(kYellow, COLOR_YELLOW, -1);
     init_pair(kRed, COLOR_RED, -1);
-    init_pair(kCyan, COLOR_CYAN, -1);
   }
 
   // Wake up now and then while a save runs, to show its result.

@@ -237,6 +237,8 @@ void TreeView::Flatten() {
     }
   }
   cursor_.Fit(rows_.size());
+  // Nothing remembered yet (the first rows): remember the first row shown.
+  if (cursor_node_ == kRootNode && !rows_.empty()) cursor_node_ = rows_[cursor_.cursor].node;
 }
 
 void TreeView::EnsureFresh() {
