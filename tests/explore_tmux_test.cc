@@ -135,6 +135,18 @@ TEST(ExploreTmux, WalkThroughAnImage) {
   EXPECT_NE(LineWith(screen, "+ > r").find("3.4 MB"), std::string::npos) << screen;
   EXPECT_NE(LineWith(screen, "> bin").find("  > bin"), std::string::npos) << screen;
 
+  // Sort by size: r (3.4 MB) before bin (2.0 MB); hide unchanged: no bin.
+  window.Keys({"o"});
+  screen = window.WaitFor("sort: size");
+  EXPECT_LT(screen.find("+ > r"), screen.find("> bin")) << screen;
+  window.Keys({"o", "4"});
+  screen = window.WaitFor("hiding: unchanged");
+  EXPECT_NE(screen.find("sort: name"), std::string::npos) << screen;
+  EXPECT_EQ(screen.find("> bin"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("+ > r"), std::string::npos) << screen;
+  window.Keys({"4"});
+  window.WaitFor("> bin");
+
   // Into the tree, filter, expand.
   window.Keys({"Tab", "/"});
   window.WaitFor("\nfilter:");  // The prompt, at the start of a row.
