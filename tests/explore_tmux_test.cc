@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -45,7 +46,11 @@ class TmuxWindow {
   // Starts |args| of strata in a |columns|x|rows| window. When strata
   // ends, the window says "strata exited N" and stays.
   void Start(const std::vector<std::string>& args, int columns, int rows) {
-    std::string command = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR= " + Quote(STRATA_BINARY);
+    // The binary RunStrata runs: $STRATA_BINARY (a sanitizer build, say),
+    // else the one built beside the tests.
+    const char* binary = getenv("STRATA_BINARY");
+    std::string command = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR= " +
+                          Quote(binary != nullptr && *binary ? binary : STRATA_BINARY);
     for (const std::string& arg : args) command += " " + Quote(arg);
     command += "; echo strata exited $?; sleep 600";
     std::string out;
