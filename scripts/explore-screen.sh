@@ -27,10 +27,10 @@ trap 'tmux -L "$socket" kill-server 2>/dev/null || true; rm -f "$screen" "$readm
 tmux -L "$socket" -f /dev/null new-session -d -s main -x 100 -y 20 \
   "env LANG=C.UTF-8 LC_ALL=C.UTF-8 ./build/strata explore examples/app.docker.tar; sleep 600"
 
-# Waits (up to a minute) until the window shows $1.
+# Waits (up to a minute) until the window shows $1, an extended regex.
 wait_for() {
   for _ in $(seq 600); do
-    if tmux -L "$socket" capture-pane -p -t main | grep -qF -- "$1"; then return 0; fi
+    if tmux -L "$socket" capture-pane -p -t main | grep -qE -- "$1"; then return 0; fi
     sleep 0.1
   done
   echo "explore-screen.sh: the screen never showed '$1':" >&2
@@ -45,7 +45,7 @@ wait_for 'Files as of layer 1'
 tmux -L "$socket" send-keys -t main ']' ']' c Tab e
 wait_for "this layer's changes"
 tmux -L "$socket" send-keys -t main j j
-wait_for '/srv/app/.env '
+wait_for '^/srv/app/\.env '  # The details pane, at the left edge.
 # Trailing blanks of each row are the window's, not strata's.
 tmux -L "$socket" capture-pane -p -t main | sed -e 's/[[:space:]]*$//' >"$screen"
 

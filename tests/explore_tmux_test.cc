@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -63,19 +64,32 @@ class TmuxWindow {
 
   std::string Screen() { return Tmux("capture-pane -p -t main"); }
 
-  // Waits until the screen shows |text|; returns the screen. The bound is
-  // generous: a loaded machine may take a while, and no test measures time.
-  std::string WaitFor(const std::string& text) {
+  // Waits until the screen shows every text of |present| and none of
+  // |absent|; returns the screen. Waiting for the whole expected state,
+  // not one text of it, means a frame caught half drawn is never judged.
+  // The bound is generous: a loaded machine may take a while, and no test
+  // measures time.
+  std::string WaitForAll(const std::vector<std::string>& present,
+                         const std::vector<std::string>& absent = {}) {
     std::string screen;
+    auto shows = [&screen](const std::string& text) {
+      return screen.find(text) != std::string::npos;
+    };
     auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < give_up) {
       screen = Screen();
-      if (screen.find(text) != std::string::npos) return screen;
+      if (std::all_of(present.begin(), present.end(), shows) &&
+          std::none_of(absent.begin(), absent.end(), shows))
+        return screen;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    ADD_FAILURE() << "the screen never showed \"" << text << "\"; it shows:\n" << screen;
+    std::string want;
+    for (const std::string& text : present) want += " \"" + text + "\"";
+    for (const std::string& text : absent) want += " not \"" + text + "\"";
+    ADD_FAILURE() << "the screen never showed" << want << "; it shows:\n" << screen;
     return screen;
   }
+  std::string WaitFor(const std::string& text) { return WaitForAll({text}); }
 
   // Keys in tmux's names ("Tab", "C-u", "Enter", "]"), one per argument.
   void Keys(const std::vector<std::string>& keys) {
@@ -126,98 +140,75 @@ TEST(ExploreTmux, WalkThroughAnImage) {
   window.Start({"explore", FixturesDir() + "/removed.oci"}, 120, 40);
 
   // Open: the layers, the first layer's files, the key line.
-  std::string screen = window.WaitFor("Files as of layer 1");
-  EXPECT_NE(screen.find("Layers (4)"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("(static busybox base)"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("q quit  ? keys"), std::string::npos) << screen;
-  EXPECT_NE(LineWith(screen, "> bin").find("+ > bin"), std::string::npos) << screen;
+  window.WaitForAll(
+      {"Files as of layer 1", "Layers (4)", "(static busybox base)", "q quit  ? keys", "+ > bin"});
 
-  // Move down the layers: layer 2 adds /r.
+  // Move down the layers: layer 2 adds /r; bin is unchanged there.
   window.Keys({"Down"});
-  screen = window.WaitFor("Files as of layer 2");
-  EXPECT_NE(screen.find("RUN mkdir -p /r"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("+ > r"), std::string::npos) << screen;
+  std::string screen = window.WaitForAll(
+      {"Files as of layer 2", "RUN mkdir -p /r", "+ > r", "  > bin"}, {"+ > bin"});
   EXPECT_NE(LineWith(screen, "+ > r").find("3.4 MB"), std::string::npos) << screen;
-  EXPECT_NE(LineWith(screen, "> bin").find("  > bin"), std::string::npos) << screen;
 
   // Sort by size: r (3.4 MB) before bin (2.0 MB); hide unchanged: no bin.
   window.Keys({"o"});
-  screen = window.WaitFor("sort: size");
+  screen = window.WaitForAll({"sort: size", "│+ > r", "│  > bin"});
   EXPECT_LT(screen.find("+ > r"), screen.find("> bin")) << screen;
   window.Keys({"o", "4"});
-  screen = window.WaitFor("hiding: unchanged");
-  EXPECT_NE(screen.find("sort: name"), std::string::npos) << screen;
-  EXPECT_EQ(screen.find("> bin"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("+ > r"), std::string::npos) << screen;
+  window.WaitForAll({"hiding: unchanged", "sort: name", "+ > r"}, {"> bin"});
   window.Keys({"4"});
-  window.WaitFor("> bin");
+  window.WaitForAll({"> bin"}, {"hiding:"});
 
-  // Into the tree, filter, expand.
+  // Into the tree, filter, expand. (Rows of the tree start after the
+  // pane's edge; the layers pane quotes paths too: "RUN rm /r/big-zero.bin".)
   window.Keys({"Tab", "/"});
   window.WaitFor("\nfilter:");  // The prompt, at the start of a row.
   window.Type("/r/big");
   window.Keys({"Enter"});
-  screen = window.WaitFor("filter: r/big");
-  EXPECT_EQ(screen.find("> bin"), std::string::npos) << screen;
+  window.WaitForAll({"filter: r/big", "│+ > r"}, {"> bin"});
   window.Keys({"Right"});
-  screen = window.WaitFor("big-zero.bin");
-  EXPECT_NE(screen.find("v r"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("big-random.bin"), std::string::npos) << screen;
-  EXPECT_EQ(screen.find("tree"), std::string::npos) << screen;
+  window.WaitForAll({"│+ v r", "│+     big-random.bin", "│+     big-zero.bin"}, {"tree"});
   window.Keys({"j", "j"});
-  screen = window.WaitFor("/r/big-zero.bin ");
-  EXPECT_NE(screen.find("layers: 2 added, 4 removed"), std::string::npos) << screen;
+  window.WaitForAll({"\n/r/big-zero.bin ", "layers: 2 added, 4 removed", "layer 2: added"});
 
   // Layer 4 removed it: marked, and the changes-only mode.
   window.Keys({"]", "]"});
-  screen = window.WaitFor("Files as of layer 4");
-  EXPECT_NE(screen.find("-     big-zero.bin"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("layer 4: removed"), std::string::npos) << screen;
+  window.WaitForAll({"Files as of layer 4", "│-     big-zero.bin", "layer 4: removed"});
   window.Keys({"/", "C-u", "Enter", "c", "e"});
-  screen = window.WaitFor("this layer's changes");
-  screen = window.WaitFor("15.dat");
-  EXPECT_EQ(screen.find("  keep.txt"), std::string::npos) << screen;  // Not as a row.
-  EXPECT_EQ(screen.find("> bin"), std::string::npos) << screen;
-  EXPECT_EQ(screen.find("v bin"), std::string::npos) << screen;
+  window.WaitForAll({"this layer's changes", "│-         15.dat", "│-   v tree"},
+                    {"  keep.txt", "> bin", "v bin"});
 
   // Back to everything; save keep.txt as layer 3 stored it.
   window.Keys({"c", "/"});
   window.Type("keep");
   window.Keys({"Enter"});
-  window.WaitFor("filter: keep");
+  window.WaitForAll({"filter: keep", "v r"}, {"this layer's changes"});
   window.Keys({"j"});
-  screen = window.WaitFor("/r/keep.txt ");
+  window.WaitFor("\n/r/keep.txt ");
   window.Keys({"s"});
   window.WaitFor("save to: keep.txt");
   window.Keys({"C-u"});
   window.Type(dir + "/saved.txt");
   window.Keys({"Enter"});
-  screen = window.WaitFor("saved /r/keep.txt");
-  EXPECT_NE(screen.find("(layer 3, 5 B) to " + dir + "/saved.txt"), std::string::npos) << screen;
+  window.WaitFor("saved /r/keep.txt (layer 3, 5 B) to " + dir + "/saved.txt");
   EXPECT_EQ(ReadFileText(dir + "/saved.txt"), "keep\n");
 
-  // Views: waste, jump from it; findings; help.
+  // Views: waste, jump from it (clearing the filter); findings; help.
   window.Keys({"w"});
-  screen = window.WaitFor("Waste (");
-  EXPECT_NE(screen.find("layer   2 removed in   4  /r/big-zero.bin"), std::string::npos) << screen;
+  window.WaitForAll({"Waste (", "layer   2 removed in   4  /r/big-zero.bin"});
   window.Keys({"Enter"});
-  screen = window.WaitFor("Files as of layer 2");
-  EXPECT_NE(screen.find("/r/big-zero.bin "), std::string::npos) << screen;
-  EXPECT_EQ(screen.find("filter:"), std::string::npos) << screen;  // The jump cleared it.
+  window.WaitForAll({"Files as of layer 2", "\n/r/big-zero.bin "}, {"filter:"});
   window.Keys({"f"});
   window.WaitFor("Findings (");
   window.Keys({"t", "?"});
   window.WaitFor("Keys (any key closes this)");
   window.Keys({"Escape"});
-  screen = window.WaitFor("Files as of layer 2");
+  window.WaitForAll({"Files as of layer 2"}, {"Keys (any key closes this)"});
 
   // Resize: too small, then large again.
   window.Resize(50, 10);
-  screen = window.WaitFor("needs a window of at least 60x14");
-  EXPECT_NE(screen.find("(this one is 50x10)"), std::string::npos) << screen;
+  window.WaitForAll({"needs a window of at least 60x14", "(this one is 50x10)"}, {"Layers (4)"});
   window.Resize(100, 30);
-  screen = window.WaitFor("Layers (4)");
-  EXPECT_NE(screen.find("Files as of layer 2"), std::string::npos) << screen;
+  window.WaitForAll({"Layers (4)", "Files as of layer 2"}, {"needs a window"});
 
   window.Keys({"q"});
   window.WaitFor("strata exited 0");
@@ -234,11 +225,8 @@ TEST(ExploreTmux, HostileNamesStayOnTheirRow) {
                                {"caf\xc3\xa9.txt", '0', "w"}}});
   TmuxWindow window;
   window.Start({"explore", dir + "/image"}, 100, 20);
-  std::string screen = window.WaitFor("Files as of layer 1");
-  EXPECT_NE(screen.find("bad\\xff\\xfe.txt"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("esc\\x1b[31mred.txt"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("café.txt"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("nnnn…"), std::string::npos) << screen;
+  std::string screen = window.WaitForAll(
+      {"Files as of layer 1", "bad\\xff\\xfe.txt", "esc\\x1b[31mred.txt", "café.txt", "nnnn…"});
   for (size_t start = 0, end; start < screen.size(); start = end + 1) {
     end = screen.find('\n', start);
     if (end == std::string::npos) end = screen.size();
