@@ -42,3 +42,6 @@ awk -v begin="$begin" -v end="$end" -v output="$output" '
 ' "$readme" >"$readme.new"
 mv "$readme.new" "$readme"
 echo "update-readme.sh: README.md updated"
+
+# And a screen of the explorer, captured from a real run in tmux.
+scripts/explore-screen.sh

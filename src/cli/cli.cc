@@ -29,6 +29,7 @@
 #include "report/text_report.h"
 #include "rules/evaluate.h"
 #include "rules/rule_config.h"
+#include "tui/explore_command.h"
 
 namespace strata {
 
@@ -430,6 +431,7 @@ int RunCli(int argc, char** argv) {
 
   std::function<int()> file_command;
   AddFileCommands(&app, &file_command);
+  AddExploreCommand(&app, &file_command);
 
   try {
     app.parse(argc, argv);

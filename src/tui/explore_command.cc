@@ -1,0 +1,88 @@
+#include "tui/explore_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "base/error.h"
+#include "cli/limit_options.h"
+#include "cli/progress.h"
+#include "model/analysis.h"
+#include "report/style.h"
+#include "rules/evaluate.h"
+#include "rules/rule_config.h"
+#include "tui/explorer.h"
+#include "tui/screen.h"
+
+namespace strata {
+
+namespace {
+
+struct ExploreOptions {
+  std::string image;
+  std::string platform;
+  std::string config;  // --config FILE; "" looks for ./.strata.yaml.
+  int threads = 0;
+  bool quiet = false;
+  LimitFlags limits;
+};
+
+int RunExplore(const ExploreOptions& options) {
+  // Checked before any work: a screen needs a terminal on both ends.
+  if (!isatty(STDOUT_FILENO))
+    Fail("explore needs a terminal, and standard output is not one (for a report, use audit)");
+  if (!isatty(STDIN_FILENO) || options.image == "-")
+    Fail("explore reads keys from standard input, which must be a terminal (not the image)");
+
+  RuleConfig config = LoadRuleConfig(options.config);
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
+  OpenOptions open;
+  open.platform = options.platform;
+  ImageSource source = OpenImage(options.image, open);
+
+  std::atomic<int64_t> bytes_read{0};
+  AnalyzeOptions analyze;
+  analyze.threads = options.threads;
+  analyze.bytes_read = &bytes_read;
+  analyze.inspector = scanner.get();
+  analyze.limits = options.limits.Resolve();
+  Analysis analysis;
+  {
+    Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
+    analysis = Analyze(std::move(source), analyze);
+  }
+  RuleResults rules = EvaluateRules(analysis, config, *scanner, TodayUtc());
+  RedactImageConfig(*scanner, &analysis, &rules);
+
+  // TODO: building the path history costs a second merge of every layer
+  // (about as long as Analyze's own); it could be recorded by Analyze.
+  Explorer explorer(analysis, std::move(rules.findings));
+  RunExplorerScreen(&explorer, analysis.source, Printable(options.image), analyze.limits);
+  return 0;
+}
+
+}  // namespace
+
+void AddExploreCommand(CLI::App* app, std::function<int()>* run) {
+  auto options = std::make_shared<ExploreOptions>();
+  CLI::App* sub = app->add_subcommand(
+      "explore", "Walk through the layers in a full-screen terminal view (keys: doc/explore.md)");
+  sub->add_option("IMAGE", options->image,
+                  "Image: a path (docker save archive, OCI layout or archive), or "
+                  "docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF]")
+      ->required();
+  sub->add_option(
+      "--platform", options->platform,
+      "Platform to pick from a multi-platform index, os/arch[/variant] (default: this host's)");
+  sub->add_option("--config", options->config,
+                  "Configuration (default: ./.strata.yaml when present)");
+  sub->add_option("--threads", options->threads, "Layers read at once (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  sub->add_flag("-q,--quiet", options->quiet, "No progress display");
+  AddLimitOptions(sub, &options->limits);
+  sub->callback([run, options] { *run = [options] { return RunExplore(*options); }; });
+}
+
+}  // namespace strata

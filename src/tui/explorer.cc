@@ -1,0 +1,138 @@
+#include "tui/explorer.h"
+
+#include <fmt/core.h>
+
+#include "base/units.h"
+#include "report/listing.h"
+#include "report/style.h"
+
+namespace strata {
+
+namespace {
+
+// The build step as the layers pane shows it, like audit's table does.
+std::string StepLine(const HistoryStep* step) {
+  if (step == nullptr) return "(no history)";
+  if (!step->created_by.empty()) return Printable(DescribeStep(step->created_by));
+  if (!step->comment.empty()) return Printable("(" + step->comment + ")");
+  return "(no command recorded)";
+}
+
+const char* EventVerb(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::kAdded:
+      return "added";
+    case ChangeKind::kModified:
+      return "modified";
+    case ChangeKind::kMetadata:
+      return "mode/owner changed";
+    case ChangeKind::kRestored:
+      return "stored again unchanged";
+    case ChangeKind::kRemoved:
+      return "removed";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Explorer::Explorer(const Analysis& analysis, std::vector<Finding> findings)
+    : analysis_(analysis), findings_(std::move(findings)), history_(analysis), tree_(history_) {
+  for (const Layer& layer : analysis.layers) {
+    layers_.push_back({layer.index, layer.summary.content_bytes, StepLine(analysis.StepOf(layer))});
+  }
+  layer_cursor_.Fit(layers_.size());
+  SelectLayer(0);
+}
+
+void Explorer::SelectLayer(int index) {
+  layer_cursor_.Set(static_cast<size_t>(std::max(0, index)), layers_.size());
+  tree_.SetLayer(static_cast<int>(layer_cursor_.cursor));
+}
+
+void Explorer::MoveLayer(long delta) {
+  layer_cursor_.Move(delta, layers_.size());
+  tree_.SetLayer(static_cast<int>(layer_cursor_.cursor));
+}
+
+bool Explorer::Jump(int layer, const std::string& path) {
+  if (layer < 0 || layer >= static_cast<int>(layers_.size())) return false;
+  SelectLayer(layer);
+  view_ = ExplorerView::kTree;
+  focus_ = ExplorerFocus::kTree;
+  if (tree_.Select(path)) return true;
+
+  // Something hides it: show everything and try again.
+  tree_.SetFilter("");
+  tree_.SetChangesOnly(false);
+  for (Mark mark : {Mark::kAdded, Mark::kModified, Mark::kRemoved, Mark::kUnchanged})
+    tree_.SetHidden(mark, false);
+  return tree_.Select(path);
+}
+
+bool Explorer::OpenSelected() {
+  if (view_ == ExplorerView::kWaste && !waste().empty()) {
+    const WasteItem& item = waste()[waste_cursor_.cursor];
+    return Jump(item.layer, item.path);
+  }
+  if (view_ == ExplorerView::kFindings && !findings_.empty()) {
+    const Finding& finding = findings_[findings_cursor_.cursor];
+    return Jump(finding.layer, finding.path);
+  }
+  return false;
+}
+
+std::vector<std::string> Explorer::Details() {
+  std::vector<std::string> lines;
+  NodeId node;
+  if (!tree_.CursorNode(&node)) return lines;
+  std::string path = history_.PathOf(node);
+  lines.push_back("/" + Printable(path));
+
+  const PathEvent* shown = tree_.Shown(node);
+  const LayerEntry* entry = shown != nullptr ? shown->entry : nullptr;
+  Mark mark = tree_.MarkOf(node);
+  if (entry == nullptr) {
+    lines.push_back("type: dir (implied), mode drwxr-xr-x, owner 0:0");
+  } else {
+    EntryKind kind = entry->kind;
+    const LayerEntry* inode = shown->content != nullptr ? shown->content : entry;
+    // TODO: name the owner from the image's /etc/passwd and /etc/group, as
+    // `strata ls -l` does; numbers only for now.
+    lines.push_back(fmt::format("type: {}, mode {} ({:04o}), owner {}:{}", EntryKindName(kind),
+                                ModeString(kind, inode->mode), inode->mode & 07777, inode->uid,
+                                inode->gid));
+    if (!entry->link.empty())
+      lines.push_back((kind == EntryKind::kHardlink ? "hard link to /" : "link: -> ") +
+                      Printable(entry->link));
+  }
+  std::string size = HumanBytes(tree_.SizeOf(node));
+  if (tree_.IsDirectory(node)) size += " beneath";
+  lines.push_back("size: " + size);
+  lines.push_back(fmt::format("layer {}: {}", tree_.layer() + 1, MarkName(mark)));
+
+  // The layers that touched it, oldest first.
+  std::string touched;
+  for (const PathEvent& event : history_.Events(node))
+    touched +=
+        fmt::format("{}{} {}", touched.empty() ? "" : ", ", event.layer + 1, EventVerb(event.kind));
+  if (!touched.empty()) lines.push_back("layers: " + touched);
+
+  for (const Finding& finding : findings_)
+    if (finding.path == path)
+      lines.push_back(fmt::format("finding: [{}] {}: {}", SeverityName(finding.severity),
+                                  finding.rule_id, Printable(finding.detail)));
+  return lines;
+}
+
+bool Explorer::SaveTargetAtCursor(SaveTarget* target) {
+  NodeId node;
+  if (!tree_.CursorNode(&node)) return false;
+  const PathEvent* shown = tree_.Shown(node);
+  if (shown == nullptr || shown->entry == nullptr || shown->content == nullptr) return false;
+  target->path = history_.PathOf(node);
+  target->layer = shown->layer;
+  return true;
+}
+
+}  // namespace strata

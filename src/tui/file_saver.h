@@ -1,0 +1,53 @@
+// Saving one file of an image to a path on this machine, for the
+// explorer's save key: the bytes come from CatFile, the same extraction
+// `strata cat` uses, and a worker thread does the reading so the screen
+// never waits on a layer blob.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "layer/limits.h"
+#include "source/image_source.h"
+
+namespace strata {
+
+// Writes the content of |path| as layer |layer| (0-based) stores it to the
+// new file |target|; when |target| is a directory, to a file there named
+// like the image's. Never replaces an existing file and never follows a
+// symbolic link at |target|; the file gets mode 0644 (no setuid from the
+// image). Removes a half-written file on failure. Returns the path written;
+// throws Error with one line naming what went wrong.
+std::string SaveImageFile(const ImageSource& source, const std::string& path, int layer,
+                          const std::string& target, const ReadLimits& limits);
+
+// Runs one SaveImageFile at a time on a worker thread.
+class FileSaver {
+ public:
+  FileSaver() = default;
+  ~FileSaver();  // Waits for a running save.
+  FileSaver(const FileSaver&) = delete;
+  FileSaver& operator=(const FileSaver&) = delete;
+
+  // Starts saving; |source| must outlive the save. False when one is
+  // already running.
+  bool Start(const ImageSource& source, const std::string& path, int layer,
+             const std::string& target, const ReadLimits& limits);
+
+  bool busy();
+
+  // The message of a finished save ("saved …" or the error), once; false
+  // while running or when there is none.
+  bool TakeResult(std::string* message);
+
+ private:
+  std::mutex mutex_;
+  std::thread worker_;
+  bool running_ = false;
+  bool has_result_ = false;
+  std::string result_;
+};
+
+}  // namespace strata

@@ -1,0 +1,253 @@
+// `strata explore` end to end: the real binary in a tmux window, driven by
+// send-keys, its screen read back with capture-pane at every step. Each
+// step waits for the text it expects (polling, with a generous bound), so
+// nothing depends on how fast the machine is.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "test_support.h"
+
+namespace strata {
+namespace {
+
+using testing::FixturesDir;
+using testing::ReadFileText;
+using testing::RunResult;
+using testing::RunShell;
+using testing::RunStrata;
+using testing::TarMember;
+using testing::TempDir;
+using testing::WriteImage;
+
+#define REQUIRE_FIXTURES() \
+  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
+
+std::string Quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// One tmux server of its own (its own socket), one window running strata.
+class TmuxWindow {
+ public:
+  TmuxWindow() {
+    static int count = 0;
+    socket_ = "strata-test-" + std::to_string(getpid()) + "-" + std::to_string(++count);
+  }
+  ~TmuxWindow() { Tmux("kill-server"); }
+
+  // Starts |args| of strata in a |columns|x|rows| window. When strata
+  // ends, the window says "strata exited N" and stays.
+  void Start(const std::vector<std::string>& args, int columns, int rows) {
+    // The binary RunStrata runs: $STRATA_BINARY (a sanitizer build, say),
+    // else the one built beside the tests.
+    const char* binary = getenv("STRATA_BINARY");
+    std::string command = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR= " +
+                          Quote(binary != nullptr && *binary ? binary : STRATA_BINARY);
+    for (const std::string& arg : args) command += " " + Quote(arg);
+    command += "; echo strata exited $?; sleep 600";
+    std::string out;
+    int code = RunShell("tmux -L " + socket_ + " -f /dev/null new-session -d -s main -x " +
+                            std::to_string(columns) + " -y " + std::to_string(rows) + " " +
+                            Quote(command) + " 2>&1",
+                        &out);
+    ASSERT_EQ(code, 0) << out;
+  }
+
+  std::string Screen() { return Tmux("capture-pane -p -t main"); }
+
+  // Waits until the screen shows every text of |present| and none of
+  // |absent|; returns the screen. Waiting for the whole expected state,
+  // not one text of it, means a frame caught half drawn is never judged.
+  // The bound is generous: a loaded machine may take a while, and no test
+  // measures time.
+  std::string WaitForAll(const std::vector<std::string>& present,
+                         const std::vector<std::string>& absent = {}) {
+    std::string screen;
+    auto shows = [&screen](const std::string& text) {
+      return screen.find(text) != std::string::npos;
+    };
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < give_up) {
+      screen = Screen();
+      if (std::all_of(present.begin(), present.end(), shows) &&
+          std::none_of(absent.begin(), absent.end(), shows))
+        return screen;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::string want;
+    for (const std::string& text : present) want += " \"" + text + "\"";
+    for (const std::string& text : absent) want += " not \"" + text + "\"";
+    ADD_FAILURE() << "the screen never showed" << want << "; it shows:\n" << screen;
+    return screen;
+  }
+  std::string WaitFor(const std::string& text) { return WaitForAll({text}); }
+
+  // Keys in tmux's names ("Tab", "C-u", "Enter", "]"), one per argument.
+  void Keys(const std::vector<std::string>& keys) {
+    std::string line = "send-keys -t main";
+    for (const std::string& key : keys) line += " " + Quote(key);
+    Tmux(line);
+  }
+
+  // Literal text, typed as is.
+  void Type(const std::string& text) { Tmux("send-keys -t main -l " + Quote(text)); }
+
+  void Resize(int columns, int rows) {
+    Tmux("resize-window -t main -x " + std::to_string(columns) + " -y " + std::to_string(rows));
+  }
+
+ private:
+  std::string Tmux(const std::string& args) {
+    std::string out;
+    RunShell("tmux -L " + socket_ + " " + args + " 2>&1", &out);
+    return out;
+  }
+
+  std::string socket_;
+};
+
+bool HaveTmux() {
+  std::string out;
+  return RunShell("command -v tmux", &out) == 0;
+}
+
+#define REQUIRE_TMUX() \
+  if (!HaveTmux()) GTEST_SKIP() << "tmux is not installed (scripts/setup.sh installs it)"
+
+// The line of the screen holding |text|, for checks on one row.
+std::string LineWith(const std::string& screen, const std::string& text) {
+  size_t at = screen.find(text);
+  if (at == std::string::npos) return "";
+  size_t start = screen.rfind('\n', at);
+  start = start == std::string::npos ? 0 : start + 1;
+  return screen.substr(start, screen.find('\n', at) - start);
+}
+
+TEST(ExploreTmux, WalkThroughAnImage) {
+  REQUIRE_FIXTURES();
+  REQUIRE_TMUX();
+  std::string dir = TempDir();
+  TmuxWindow window;
+  window.Start({"explore", FixturesDir() + "/removed.oci"}, 120, 40);
+
+  // Open: the layers, the first layer's files, the key line.
+  window.WaitForAll(
+      {"Files as of layer 1", "Layers (4)", "(static busybox base)", "q quit  ? keys", "+ > bin"});
+
+  // Move down the layers: layer 2 adds /r; bin is unchanged there.
+  window.Keys({"Down"});
+  std::string screen = window.WaitForAll(
+      {"Files as of layer 2", "RUN mkdir -p /r", "+ > r", "  > bin"}, {"+ > bin"});
+  EXPECT_NE(LineWith(screen, "+ > r").find("3.4 MB"), std::string::npos) << screen;
+
+  // Sort by size: r (3.4 MB) before bin (2.0 MB); hide unchanged: no bin.
+  window.Keys({"o"});
+  screen = window.WaitForAll({"sort: size", "│+ > r", "│  > bin"});
+  EXPECT_LT(screen.find("+ > r"), screen.find("> bin")) << screen;
+  window.Keys({"o", "4"});
+  window.WaitForAll({"hiding: unchanged", "sort: name", "+ > r"}, {"> bin"});
+  window.Keys({"4"});
+  window.WaitForAll({"> bin"}, {"hiding:"});
+
+  // Into the tree, filter, expand. (Rows of the tree start after the
+  // pane's edge; the layers pane quotes paths too: "RUN rm /r/big-zero.bin".)
+  window.Keys({"Tab", "/"});
+  window.WaitFor("\nfilter:");  // The prompt, at the start of a row.
+  window.Type("/r/big");
+  window.Keys({"Enter"});
+  window.WaitForAll({"filter: r/big", "│+ > r"}, {"> bin"});
+  window.Keys({"Right"});
+  window.WaitForAll({"│+ v r", "│+     big-random.bin", "│+     big-zero.bin"}, {"tree"});
+  window.Keys({"j", "j"});
+  window.WaitForAll({"\n/r/big-zero.bin ", "layers: 2 added, 4 removed", "layer 2: added"});
+
+  // Layer 4 removed it: marked, and the changes-only mode.
+  window.Keys({"]", "]"});
+  window.WaitForAll({"Files as of layer 4", "│-     big-zero.bin", "layer 4: removed"});
+  window.Keys({"/", "C-u", "Enter", "c", "e"});
+  window.WaitForAll({"this layer's changes", "│-         15.dat", "│-   v tree"},
+                    {"  keep.txt", "> bin", "v bin"});
+
+  // Back to everything; save keep.txt as layer 3 stored it.
+  window.Keys({"c", "/"});
+  window.Type("keep");
+  window.Keys({"Enter"});
+  window.WaitForAll({"filter: keep", "v r"}, {"this layer's changes"});
+  window.Keys({"j"});
+  window.WaitFor("\n/r/keep.txt ");
+  window.Keys({"s"});
+  window.WaitFor("save to: keep.txt");
+  window.Keys({"C-u"});
+  window.Type(dir + "/saved.txt");
+  window.Keys({"Enter"});
+  window.WaitFor("saved /r/keep.txt (layer 3, 5 B) to " + dir + "/saved.txt");
+  EXPECT_EQ(ReadFileText(dir + "/saved.txt"), "keep\n");
+
+  // Views: waste, jump from it (clearing the filter); findings; help.
+  window.Keys({"w"});
+  window.WaitForAll({"Waste (", "layer   2 removed in   4  /r/big-zero.bin"});
+  window.Keys({"Enter"});
+  window.WaitForAll({"Files as of layer 2", "\n/r/big-zero.bin "}, {"filter:"});
+  window.Keys({"f"});
+  window.WaitFor("Findings (");
+  window.Keys({"t", "?"});
+  window.WaitFor("Keys (any key closes this)");
+  window.Keys({"Escape"});
+  window.WaitForAll({"Files as of layer 2"}, {"Keys (any key closes this)"});
+
+  // Resize: too small, then large again.
+  window.Resize(50, 10);
+  window.WaitForAll({"needs a window of at least 60x14", "(this one is 50x10)"}, {"Layers (4)"});
+  window.Resize(100, 30);
+  window.WaitForAll({"Layers (4)", "Files as of layer 2"}, {"needs a window"});
+
+  window.Keys({"q"});
+  window.WaitFor("strata exited 0");
+}
+
+// Names no terminal should see raw: invalid UTF-8, escapes, very long.
+TEST(ExploreTmux, HostileNamesStayOnTheirRow) {
+  REQUIRE_TMUX();
+  std::string dir = TempDir();
+  std::string long_name(400, 'n');
+  WriteImage(dir + "/image", {{{"bad\xff\xfe.txt", '0', "x"},
+                               {"esc\x1b[31mred.txt", '0', "y"},
+                               {long_name, '0', "z"},
+                               {"caf\xc3\xa9.txt", '0', "w"}}});
+  TmuxWindow window;
+  window.Start({"explore", dir + "/image"}, 100, 20);
+  std::string screen = window.WaitForAll(
+      {"Files as of layer 1", "bad\\xff\\xfe.txt", "esc\\x1b[31mred.txt", "café.txt", "nnnn…"});
+  for (size_t start = 0, end; start < screen.size(); start = end + 1) {
+    end = screen.find('\n', start);
+    if (end == std::string::npos) end = screen.size();
+    std::string line = screen.substr(start, end - start);
+    EXPECT_LE(std::count_if(line.begin(), line.end(), [](char c) { return (c & 0xC0) != 0x80; }),
+              100)
+        << line;
+  }
+  window.Keys({"q"});
+  window.WaitFor("strata exited 0");
+}
+
+TEST(Explore, NeedsATerminal) {
+  REQUIRE_FIXTURES();
+  RunResult result = RunStrata({"explore", FixturesDir() + "/multi.oci"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "strata: error: explore needs a terminal, and standard output is not one (for a "
+            "report, use audit)\n");
+  EXPECT_EQ(result.out, "");
+}
+
+}  // namespace
+}  // namespace strata

@@ -1,0 +1,376 @@
+// The explorer's view models on real images, without a terminal: the
+// filesystem as of every layer against the merge the reports use, marks
+// against each layer's changes, roll-ups, filters, sorting, cursor moves,
+// jumps from the waste and findings lists, and saving a file.
+#include "tui/explorer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "base/error.h"
+#include "rules/evaluate.h"
+#include "test_support.h"
+#include "tui/file_saver.h"
+#include "tui/path_history.h"
+#include "tui/tree_view.h"
+
+namespace strata {
+namespace {
+
+using testing::CorpusDir;
+using testing::FixturesDir;
+using testing::ReadFileText;
+using testing::TempDir;
+
+#define REQUIRE_FIXTURES() \
+  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
+
+Analysis Fixture(const std::string& name) {
+  return testing::AnalyzePath(FixturesDir() + "/" + name + ".oci");
+}
+
+// Every row the view shows with everything open: path -> (mark, size).
+std::map<std::string, std::pair<Mark, int64_t>> Shown(TreeView* tree) {
+  tree->ExpandAll();
+  std::map<std::string, std::pair<Mark, int64_t>> shown;
+  for (const TreeRow& row : tree->rows())
+    shown[tree->history().PathOf(row.node)] = {tree->MarkOf(row.node), tree->SizeOf(row.node)};
+  return shown;
+}
+
+// The path of each row, in order.
+std::vector<std::string> RowPaths(TreeView* tree) {
+  std::vector<std::string> paths;
+  for (const TreeRow& row : tree->rows()) paths.push_back(tree->history().PathOf(row.node));
+  return paths;
+}
+
+std::string CursorPath(TreeView* tree) {
+  NodeId node;
+  return tree->CursorNode(&node) ? tree->history().PathOf(node) : "(none)";
+}
+
+// The invariant the whole explorer rests on: at every layer, the entries
+// not marked removed are exactly the merged filesystem of layers 0..N, and
+// each directory's size is the sum of the file sizes beneath it there.
+void ExpectEveryLayerMatchesTheMerge(const Analysis& analysis, const std::string& name) {
+  PathHistory history(analysis);
+  TreeView tree(history);
+  for (int layer = 0; layer < static_cast<int>(analysis.layers.size()); ++layer) {
+    tree.SetLayer(layer);
+    std::map<std::string, std::pair<Mark, int64_t>> shown = Shown(&tree);
+
+    LayerMerge merge = MergeThrough(analysis, layer);
+    std::map<std::string, int64_t> want;
+    FileTree::Walk(merge.tree().root(), "", [&](const FileNode* node, const std::string& path) {
+      if (node->parent == nullptr) return;
+      want[path] = node->kind() == EntryKind::kFile ? node->size() : 0;
+      if (node->kind() == EntryKind::kFile)
+        for (const FileNode* up = node->parent; up->parent != nullptr; up = up->parent)
+          want[FileTree::PathOf(up)] += node->size();
+    });
+
+    std::map<std::string, int64_t> got;
+    for (const auto& [path, state] : shown)
+      if (state.first != Mark::kRemoved) got[path] = state.second;
+    for (const auto& [path, size] : want)
+      if (!got.count(path) || got[path] != size)
+        ADD_FAILURE() << name << " layer " << layer + 1 << ": /" << path << " " << size
+                      << " bytes in the merge, "
+                      << (got.count(path) ? std::to_string(got[path]) + " bytes" : "absent")
+                      << " in the view";
+    for (const auto& [path, size] : got)
+      if (!want.count(path))
+        ADD_FAILURE() << name << " layer " << layer + 1 << ": /" << path
+                      << " is shown but not in the merge";
+  }
+}
+
+// The marks of each layer agree with the changes the reports list.
+void ExpectMarksFollowTheChanges(const Analysis& analysis, const std::string& name) {
+  PathHistory history(analysis);
+  TreeView tree(history);
+  for (const Layer& layer : analysis.layers) {
+    tree.SetLayer(layer.index);
+    std::map<std::string, std::pair<Mark, int64_t>> shown = Shown(&tree);
+    for (const Change& change : layer.changes) {
+      Mark want = change.kind == ChangeKind::kAdded      ? Mark::kAdded
+                  : change.kind == ChangeKind::kRemoved  ? Mark::kRemoved
+                  : change.kind == ChangeKind::kRestored ? Mark::kUnchanged
+                                                         : Mark::kModified;
+      ASSERT_TRUE(shown.count(change.path))
+          << name << " layer " << layer.index + 1 << " " << change.path;
+      EXPECT_EQ(MarkName(shown[change.path].first), std::string(MarkName(want)))
+          << name << " layer " << layer.index + 1 << " " << change.path;
+    }
+  }
+}
+
+TEST(TreeView, EveryLayerMatchesTheMerge) {
+  REQUIRE_FIXTURES();
+  for (const char* name : {"semantics", "removed", "multi"})
+    ExpectEveryLayerMatchesTheMerge(Fixture(name), name);
+}
+
+TEST(TreeView, MarksFollowTheLayersChanges) {
+  REQUIRE_FIXTURES();
+  for (const char* name : {"semantics", "removed", "multi"})
+    ExpectMarksFollowTheChanges(Fixture(name), name);
+}
+
+// churn: 30 layers of rewrites, links, odd names, a directory deleted and
+// made again; leaky-app: files deleted in later layers.
+TEST(TreeView, CorpusImagesMatchTheMerge) {
+  for (const char* name : {"churn", "leaky-app"}) {
+    std::string image = CorpusDir() + "/corpus/" + name + ".oci";
+    if (!std::filesystem::exists(image)) GTEST_SKIP() << "no corpus at " << CorpusDir();
+    Analysis analysis = testing::AnalyzePath(image);
+    ExpectEveryLayerMatchesTheMerge(analysis, name);
+    ExpectMarksFollowTheChanges(analysis, name);
+  }
+}
+
+TEST(TreeView, RemovedSubtreeShowsWhatWasThere) {
+  REQUIRE_FIXTURES();
+  Analysis analysis = Fixture("removed");
+  PathHistory history(analysis);
+  TreeView tree(history);
+  tree.SetLayer(3);  // rm big files and the tree.
+  std::map<std::string, std::pair<Mark, int64_t>> shown = Shown(&tree);
+  EXPECT_EQ(shown["r/big-zero.bin"], std::make_pair(Mark::kRemoved, int64_t{2048 * 1024}));
+  EXPECT_EQ(shown["r/tree"], std::make_pair(Mark::kRemoved, int64_t{64 * 4096}));
+  EXPECT_EQ(shown["r/tree/c/7.dat"].first, Mark::kRemoved);
+  EXPECT_EQ(shown["r/keep.txt"], std::make_pair(Mark::kUnchanged, int64_t{5}));
+  EXPECT_EQ(shown["r"].first, Mark::kUnchanged);
+  EXPECT_EQ(shown["r"].second, 5);  // Only keep.txt is left beneath it.
+
+  // This layer's changes only: the removals and the directory above them.
+  tree.SetChangesOnly(true);
+  std::vector<std::string> paths = RowPaths(&tree);
+  EXPECT_EQ(paths.front(), "r");
+  EXPECT_TRUE(std::find(paths.begin(), paths.end(), "r/keep.txt") == paths.end());
+  EXPECT_TRUE(std::find(paths.begin(), paths.end(), "bin/busybox") == paths.end());
+  EXPECT_TRUE(std::find(paths.begin(), paths.end(), "r/tree/d/15.dat") != paths.end());
+  EXPECT_EQ(paths.size(), 1u + 3u + 4u + 64u);  // r, 3 removals, 4 dirs, 64 files.
+}
+
+TEST(TreeView, FiltersAndHiding) {
+  REQUIRE_FIXTURES();
+  Analysis analysis = Fixture("removed");
+  PathHistory history(analysis);
+  TreeView tree(history);
+  tree.SetLayer(1);
+  tree.ExpandAll();
+
+  tree.SetFilter("*/a/1?.dat");  // A glob: a/10.dat … a/15.dat.
+  std::vector<std::string> paths = RowPaths(&tree);
+  std::vector<std::string> want = {"r", "r/tree", "r/tree/a"};
+  for (int i = 10; i <= 15; ++i) want.push_back("r/tree/a/" + std::to_string(i) + ".dat");
+  EXPECT_EQ(paths, want);
+
+  tree.SetFilter("/r/big");  // Text: a part of the path, leading "/" ignored.
+  EXPECT_EQ(RowPaths(&tree), (std::vector<std::string>{"r", "r/big-random.bin", "r/big-zero.bin"}));
+
+  tree.SetFilter("no such thing");
+  EXPECT_TRUE(tree.rows().empty());
+  NodeId node;
+  EXPECT_FALSE(tree.CursorNode(&node));
+
+  // Layer 3 added only keep.txt: hiding unchanged leaves it and its parent.
+  tree.SetFilter("");
+  tree.SetLayer(2);
+  tree.SetHidden(Mark::kUnchanged, true);
+  EXPECT_EQ(RowPaths(&tree), (std::vector<std::string>{"r", "r/keep.txt"}));
+  tree.SetHidden(Mark::kAdded, true);
+  EXPECT_TRUE(tree.rows().empty());
+  tree.SetHidden(Mark::kUnchanged, false);
+  paths = RowPaths(&tree);
+  EXPECT_TRUE(std::find(paths.begin(), paths.end(), "r/keep.txt") == paths.end());
+  EXPECT_TRUE(std::find(paths.begin(), paths.end(), "r/big-zero.bin") != paths.end());
+}
+
+TEST(TreeView, SortBySizeAndRollUps) {
+  REQUIRE_FIXTURES();
+  Analysis analysis = Fixture("removed");
+  PathHistory history(analysis);
+  TreeView tree(history);
+  tree.SetLayer(1);
+  ASSERT_TRUE(tree.Select("r/tree"));
+  tree.Collapse();  // Keep only r's own children open.
+  tree.SetSort(TreeSort::kSize);
+  std::vector<std::string> paths = RowPaths(&tree);
+  auto r = std::find(paths.begin(), paths.end(), "r");
+  ASSERT_TRUE(r != paths.end());
+  EXPECT_EQ(std::vector<std::string>(r + 1, r + 4),
+            (std::vector<std::string>{"r/big-zero.bin", "r/big-random.bin", "r/tree"}));
+  // Largest first at the top level too: bin holds busybox, r the 3.4 MB.
+  EXPECT_EQ(paths.front(), "r");
+
+  NodeId root_r;
+  ASSERT_TRUE(history.Find("r", &root_r));
+  EXPECT_EQ(tree.SizeOf(root_r), 2048 * 1024 + 1024 * 1024 + 64 * 4096);
+}
+
+TEST(TreeView, CursorMovesExpandAndCollapse) {
+  REQUIRE_FIXTURES();
+  Analysis analysis = Fixture("multi");
+  PathHistory history(analysis);
+  TreeView tree(history);
+  tree.SetHeight(5);
+  EXPECT_EQ(CursorPath(&tree), "bin");  // Layer 1, the base: no app yet.
+  tree.SetLayer(4);
+  EXPECT_EQ(CursorPath(&tree), "bin");  // The cursor stays on its entry.
+  tree.Home();
+  EXPECT_EQ(CursorPath(&tree), "app");  // Top-level rows, sorted by name.
+  size_t top = tree.rows().size();
+
+  EXPECT_TRUE(tree.Expand());
+  EXPECT_GT(tree.rows().size(), top);
+  tree.Move(1);
+  EXPECT_EQ(CursorPath(&tree), "app/data");
+  tree.Toggle();
+  tree.Move(1);
+  EXPECT_EQ(CursorPath(&tree), "app/data/four.txt");
+  EXPECT_FALSE(tree.Expand());  // A file.
+  tree.Collapse();              // On a file: up to its directory.
+  EXPECT_EQ(CursorPath(&tree), "app/data");
+  tree.Collapse();  // Closes it.
+  NodeId data;
+  ASSERT_TRUE(history.Find("app/data", &data));
+  EXPECT_FALSE(tree.expanded(data));
+
+  // Pages and ends stay inside the list; the window follows the cursor.
+  tree.End();
+  EXPECT_EQ(tree.cursor().cursor, tree.rows().size() - 1);
+  EXPECT_EQ(tree.cursor().scroll, tree.rows().size() - 5);
+  tree.Page(-1);
+  EXPECT_EQ(tree.cursor().cursor, tree.rows().size() - 6);
+  tree.Page(-100);
+  EXPECT_EQ(tree.cursor().cursor, 0u);
+  EXPECT_EQ(tree.cursor().scroll, 0u);
+  tree.Move(-1);
+  EXPECT_EQ(tree.cursor().cursor, 0u);
+
+  // The cursor stays on its entry when the layer changes, and goes to the
+  // nearest shown parent when the entry is gone.
+  ASSERT_TRUE(tree.Select("app/data/four.txt"));
+  tree.SetLayer(3);
+  EXPECT_EQ(CursorPath(&tree), "app/data");
+  tree.SetLayer(4);
+  ASSERT_TRUE(tree.Select("app/two.txt"));
+  tree.SetLayer(1);
+  EXPECT_EQ(CursorPath(&tree), "app");
+}
+
+TEST(Explorer, WasteJumpsToItsLayerAndPath) {
+  REQUIRE_FIXTURES();
+  Analysis analysis = Fixture("removed");
+  Explorer explorer(analysis, {});
+  ASSERT_FALSE(explorer.waste().empty());
+  explorer.SetView(ExplorerView::kWaste);
+  explorer.tree().SetFilter("nothing matches this");  // Cleared by the jump.
+  explorer.waste_cursor().Set(0, explorer.waste().size());
+  const WasteItem& item = explorer.waste()[0];
+  ASSERT_TRUE(explorer.OpenSelected());
+  EXPECT_EQ(explorer.view(), ExplorerView::kTree);
+  EXPECT_EQ(explorer.layer(), item.layer);
+  EXPECT_EQ(explorer.layer_cursor().cursor, static_cast<size_t>(item.layer));
+  EXPECT_EQ(CursorPath(&explorer.tree()), item.path);
+
+  std::vector<std::string> details = explorer.Details();
+  ASSERT_GE(details.size(), 3u);
+  EXPECT_EQ(details[0], "/r/big-zero.bin");
+  std::string all;
+  for (const std::string& line : details) all += line + "\n";
+  EXPECT_NE(all.find("type: file"), std::string::npos) << all;
+  EXPECT_NE(all.find("layers: 2 added, 4 removed"), std::string::npos) << all;
+  EXPECT_NE(all.find("size: 2.1 MB"), std::string::npos) << all;
+}
+
+TEST(Explorer, FindingsJumpAndShowInDetails) {
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  if (!std::filesystem::exists(image)) GTEST_SKIP() << "no corpus at " << CorpusDir();
+  Analysis analysis = testing::AnalyzePath(image);
+  RuleConfig config;
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
+  AnalyzeOptions options;
+  options.inspector = scanner.get();
+  analysis = Analyze(OpenImage(image, OpenOptions()), options);
+  RuleResults rules = EvaluateRules(analysis, config, *scanner, "2026-01-01");
+  Explorer explorer(analysis, rules.findings);
+
+  // The first finding with a path in a layer.
+  size_t index = 0;
+  while (index < explorer.findings().size() &&
+         (explorer.findings()[index].path.empty() || explorer.findings()[index].layer < 0))
+    ++index;
+  ASSERT_LT(index, explorer.findings().size());
+  const Finding& finding = explorer.findings()[index];
+  explorer.SetView(ExplorerView::kFindings);
+  explorer.findings_cursor().Set(index, explorer.findings().size());
+  ASSERT_TRUE(explorer.OpenSelected()) << finding.path;
+  EXPECT_EQ(explorer.layer(), finding.layer);
+  EXPECT_EQ(CursorPath(&explorer.tree()), finding.path);
+  std::string all;
+  for (const std::string& line : explorer.Details()) all += line + "\n";
+  EXPECT_NE(
+      all.find("finding: [" + std::string(SeverityName(finding.severity)) + "] " + finding.rule_id),
+      std::string::npos)
+      << all;
+}
+
+TEST(FileSaver, SavesTheVersionALayerStores) {
+  REQUIRE_FIXTURES();
+  Analysis analysis = Fixture("semantics");
+  Explorer explorer(analysis, {});
+  std::string dir = TempDir();
+
+  // rewrite.txt as layer 2 stored it, then as the last layer shows it:
+  // the version layer 3 stored, since no later layer touched it.
+  explorer.SelectLayer(1);
+  ASSERT_TRUE(explorer.tree().Select("s/rewrite.txt"));
+  SaveTarget target;
+  ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
+  EXPECT_EQ(target.layer, 1);
+  std::string file =
+      SaveImageFile(analysis.source, target.path, target.layer, dir + "/v1", ReadLimits());
+  EXPECT_EQ(ReadFileText(file), "version 1\n");
+
+  explorer.SelectLayer(static_cast<int>(analysis.layers.size()) - 1);
+  ASSERT_TRUE(explorer.tree().Select("s/rewrite.txt"));
+  ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
+  EXPECT_EQ(target.layer, 2);
+  // A directory as the target: the file keeps its name there.
+  file = SaveImageFile(analysis.source, target.path, target.layer, dir, ReadLimits());
+  EXPECT_EQ(file, dir + "/rewrite.txt");
+  EXPECT_EQ(ReadFileText(file), "version 2, longer than before\n");
+
+  // Never over an existing file, never through a symbolic link.
+  EXPECT_THROW(SaveImageFile(analysis.source, target.path, target.layer, file, ReadLimits()),
+               Error);
+  std::filesystem::create_symlink(dir + "/elsewhere", dir + "/link");
+  EXPECT_THROW(
+      SaveImageFile(analysis.source, target.path, target.layer, dir + "/link", ReadLimits()),
+      Error);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/elsewhere"));
+
+  // A directory is not a file to save.
+  ASSERT_TRUE(explorer.tree().Select("s/links"));
+  EXPECT_FALSE(explorer.SaveTargetAtCursor(&target));
+
+  // The worker reports the same.
+  explorer.tree().Select("s/links/target.txt");
+  ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
+  FileSaver saver;
+  ASSERT_TRUE(saver.Start(analysis.source, target.path, target.layer, dir + "/t", ReadLimits()));
+  std::string message;
+  while (!saver.TakeResult(&message)) std::this_thread::yield();
+  EXPECT_TRUE(message.starts_with("saved /s/links/target.txt")) << message;
+  EXPECT_EQ(ReadFileText(dir + "/t"), "link target\n");
+}
+
+}  // namespace
+}  // namespace strata
