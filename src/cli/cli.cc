@@ -16,6 +16,7 @@
 
 #include "base/edit_distance.h"
 #include "base/error.h"
+#include "cli/cache_options.h"
 #include "cli/file_commands.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
@@ -53,6 +54,7 @@ struct Options {
   std::string dive_ci;
   PolicyFlags policy;
   LimitFlags limits;
+  CacheFlags cache;
 };
 
 // What a command works on: the analysed image and, for commands that
@@ -126,10 +128,13 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded
   analyze.limits = options.limits.Resolve();
   // history needs the config only, unless sizes of contents were asked for.
   analyze.config_only = config_only;
+  std::unique_ptr<LayerCache> cache = config_only ? nullptr : options.cache.Open(options.quiet);
+  analyze.cache = cache.get();
   {
     Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
     loaded->analysis = Analyze(std::move(source), analyze);
   }
+  if (cache) ReportCache(*cache, options.verbose, options.quiet);
   for (const std::string& rule : options.policy.skip) {
     bool known = false;
     for (const RuleInfo& info : AllRules(loaded->config)) known |= info.id == rule;
@@ -243,6 +248,7 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   app->add_flag("-q,--quiet", options->quiet, "No progress display and no warnings");
   app->add_flag("-v,--verbose", options->verbose, "Say more about what is read");
   AddLimitOptions(app, &options->limits);
+  AddCacheOptions(app, &options->cache);
   if (command.evaluates_rules) {
     app->add_option("--config", options->config,
                     "Configuration (default: ./.strata.yaml when present)");
