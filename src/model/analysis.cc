@@ -149,6 +149,7 @@ void Summarize(Layer* layer) {
   for (const LayerEntry& entry : layer->contents.entries) s.content_bytes += entry.size;
   std::stable_sort(layer->changes.begin(), layer->changes.end(),
                    [](const Change& a, const Change& b) { return a.size > b.size; });
+  layer->changes.shrink_to_fit();
 }
 
 void MergeLayers(Analysis* analysis) {
