@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <xxhash.h>
 
+#include <climits>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -81,8 +82,12 @@ void ExpectSameEntries(const LayerContents& a, const LayerContents& b) {
 
 TEST(LayerCodec, RoundTripKeepsEveryField) {
   LayerContents layer = SampleLayer();
-  // The sample covers what the encoding treats specially.
+  // The sample covers what the encoding treats specially, mtimes whose
+  // differences overflow included.
   ASSERT_GE(layer.entries.size(), 10u);
+  layer.entries[1].mtime = INT64_MIN;
+  layer.entries[2].mtime = INT64_MAX;
+  layer.entries[3].mtime = INT64_MIN;
   std::optional<LayerContents> back = DecodeLayerResult(EncodeLayerResult(layer), layer.diff_id);
   ASSERT_TRUE(back);
   ExpectSameEntries(layer, *back);

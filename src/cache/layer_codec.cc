@@ -150,6 +150,10 @@ class Reader {
   bool ok_ = true;
 };
 
+// Differences of hostile mtimes may not fit an int64: they are taken
+// modulo 2^64 (well defined on unsigned), which decoding undoes exactly.
+int64_t Wrap(uint64_t value) { return static_cast<int64_t>(value); }
+
 size_t SharedPrefix(std::string_view a, std::string_view b) {
   size_t n = std::min(a.size(), b.size());
   size_t i = 0;
@@ -183,7 +187,7 @@ void EncodeEntries(const std::vector<LayerEntry>& entries, Writer* out) {
     }
     out->Signed(entry.size);
     // Layers are usually built at one moment: deltas are mostly 0.
-    out->Signed(entry.mtime - previous_mtime);
+    out->Signed(Wrap(static_cast<uint64_t>(entry.mtime) - static_cast<uint64_t>(previous_mtime)));
     previous_mtime = entry.mtime;
     if (entry.kind == EntryKind::kFile) out->Fixed64(entry.content_hash);
     out->Varint(entry.mode);
@@ -226,7 +230,7 @@ bool DecodeEntries(Reader* in, std::vector<LayerEntry>* entries) {
       }
     }
     entry.size = in->Signed();
-    entry.mtime = previous_mtime + in->Signed();
+    entry.mtime = Wrap(static_cast<uint64_t>(previous_mtime) + static_cast<uint64_t>(in->Signed()));
     previous_mtime = entry.mtime;
     if (entry.kind == EntryKind::kFile) entry.content_hash = in->Fixed64();
     entry.mode = in->U32();
