@@ -7,7 +7,7 @@ set -euo pipefail
 build_deps=(cmake g++ make pkg-config libarchive-dev libisal-dev libzstd-dev
   libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev libxxhash-dev
   libvectorscan-dev libyaml-cpp-dev libgtest-dev libgmock-dev libcurl4-openssl-dev
-  libncurses-dev)
+  libncurses-dev libsqlite3-dev)
 # docker.io builds the fixture images; skopeo and umoci convert and unpack
 # them (the unpacked rootfs is the oracle the tests compare against);
 # busybox-static is the whole userland of the local base image, since no

@@ -28,9 +28,13 @@ struct RunResult {
 };
 
 // Runs the strata binary with |args| (shell-quoted here), |input| on stdin.
-// Runs in |cwd| when it is not empty.
+// Runs in |cwd| when it is not empty, with the "NAME=VALUE" settings of
+// |env| added to the environment. Each run gets a fresh, empty layer cache
+// ($XDG_CACHE_HOME points into a temporary directory removed afterwards)
+// unless |env| or |args| say otherwise, so runs never share results and
+// never touch the user's cache.
 RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file = "",
-                    const std::string& cwd = "");
+                    const std::string& cwd = "", const std::vector<std::string>& env = {});
 
 // Runs a shell command; returns its exit code, and its output in |*output|.
 int RunShell(const std::string& command, std::string* output);

@@ -16,6 +16,7 @@
 
 #include "base/edit_distance.h"
 #include "base/error.h"
+#include "cli/cache_options.h"
 #include "cli/file_commands.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
@@ -56,6 +57,7 @@ struct Options {
   PolicyFlags policy;
   LimitFlags limits;
   SourceFlags source;  // --save, --ca-file, --insecure.
+  CacheFlags cache;
 };
 
 // What a command works on: the analysed image and, for commands that
@@ -131,10 +133,13 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded
   analyze.limits = options.limits.Resolve();
   // history needs the config only, unless sizes of contents were asked for.
   analyze.config_only = config_only;
+  std::unique_ptr<LayerCache> cache = config_only ? nullptr : options.cache.Open(options.quiet);
+  analyze.cache = cache.get();
   {
     Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
     loaded->analysis = Analyze(std::move(source), analyze);
   }
+  if (cache) ReportCache(*cache, options.verbose, options.quiet);
   for (const std::string& rule : options.policy.skip) {
     bool known = false;
     for (const RuleInfo& info : AllRules(loaded->config)) known |= info.id == rule;
@@ -251,6 +256,7 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   app->add_flag("-v,--verbose", options->verbose, "Say more about what is read");
   AddLimitOptions(app, &options->limits);
   AddSourceOptions(app, &options->source);
+  AddCacheOptions(app, &options->cache);
   if (command.evaluates_rules) {
     app->add_option("--config", options->config,
                     "Configuration (default: ./.strata.yaml when present)");

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "base/error.h"
+#include "cli/cache_options.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
 #include "cli/source_options.h"
@@ -44,6 +45,7 @@ struct FileOptions {
   bool no_same_owner = false;
   LimitFlags limits;
   SourceFlags source;
+  CacheFlags cache;  // ls and find; export reads every layer itself.
 };
 
 ImageSource Open(const FileOptions& options) {
@@ -59,15 +61,24 @@ const KeepInspector& IdDatabases() {
   return inspector;
 }
 
-Analysis AnalyzeImage(const FileOptions& options) {
+// |use_cache|: take layers from the layer cache (and add to it) unless
+// the flags say otherwise.
+Analysis AnalyzeImage(const FileOptions& options, bool use_cache) {
   ImageSource source = Open(options);
   std::atomic<int64_t> bytes_read{0};
   AnalyzeOptions analyze;
   analyze.bytes_read = &bytes_read;
   analyze.inspector = &IdDatabases();
   analyze.limits = options.limits.Resolve();
-  Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
-  return Analyze(std::move(source), analyze);
+  std::unique_ptr<LayerCache> cache = use_cache ? options.cache.Open(options.quiet) : nullptr;
+  analyze.cache = cache.get();
+  Analysis analysis;
+  {
+    Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
+    analysis = Analyze(std::move(source), analyze);
+  }
+  if (cache) ReportCache(*cache, false, options.quiet);
+  return analysis;
 }
 
 int CheckLayer(const Analysis& analysis, int layer) {
@@ -83,7 +94,7 @@ void Write(const std::string& text) {
 }
 
 int RunLs(const FileOptions& options) {
-  Analysis analysis = AnalyzeImage(options);
+  Analysis analysis = AnalyzeImage(options, true);
   int layer = CheckLayer(analysis, options.layer);
   LsOptions ls{options.long_format, options.recursive, options.all};
   std::map<uint32_t, std::string> users = ParseIdNames(KeptContent(analysis, "etc/passwd"));
@@ -119,7 +130,9 @@ int RunExport(const FileOptions& options) {
   if (to_stdout && isatty(STDOUT_FILENO))
     Fail("refusing to write a tar stream to a terminal; redirect it, or give a directory");
 
-  Analysis analysis = AnalyzeImage(options);
+  // Export reads the layers again for their contents: the tree it writes
+  // comes from the same bytes, never from the cache.
+  Analysis analysis = AnalyzeImage(options, false);
   ExportOptions export_options;
   export_options.layer = CheckLayer(analysis, options.layer);
   export_options.limits = options.limits.Resolve();
@@ -179,10 +192,15 @@ int RunFind(const std::vector<std::string>& args) {
       (flag == "--save" ? options.source.save : options.source.ca_file) = value(flag);
     } else if (flag == "--insecure") {
       options.source.insecure = true;
+    } else if (flag == "--no-cache") {
+      options.cache.disabled = true;
+    } else if (flag == "--cache-dir") {
+      options.cache.dir = value(flag);
     } else {
       Fail(
           "find: unknown option {} (strata's options come before IMAGE: --layer N, --removed, "
-          "--print0, --platform, --save FILE, --ca-file FILE, --insecure)",
+          "--print0, --platform, --save FILE, --ca-file FILE, --insecure, --no-cache, "
+          "--cache-dir DIR)",
           flag);
     }
   }
@@ -199,7 +217,7 @@ int RunFind(const std::vector<std::string>& args) {
   }
   FindExpression expression = ParseFindExpression(tests);
 
-  Analysis analysis = AnalyzeImage(options);
+  Analysis analysis = AnalyzeImage(options, true);
   int layer = CheckLayer(analysis, options.layer);
   FindContext context;
   context.now = time(nullptr);
@@ -245,11 +263,13 @@ struct DiffOptions {
   int top = 10;
   bool quiet = false;
   SourceFlags source;  // --ca-file and --insecure, for both images.
+  CacheFlags cache;
 };
 
 int RunDiff(const DiffOptions& options) {
   RuleConfig config;
   std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
+  std::unique_ptr<LayerCache> cache = options.cache.Open(options.quiet);
   auto load = [&](const std::string& image, Analysis* analysis, RuleResults* rules) {
     OpenOptions open;
     open.platform = options.platform;
@@ -259,6 +279,7 @@ int RunDiff(const DiffOptions& options) {
     AnalyzeOptions analyze;
     analyze.bytes_read = &bytes_read;
     analyze.inspector = scanner.get();
+    analyze.cache = cache.get();
     {
       Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
       *analysis = Analyze(std::move(source), analyze);
@@ -270,6 +291,7 @@ int RunDiff(const DiffOptions& options) {
   RuleResults rules_a, rules_b;
   load(options.image_a, &a, &rules_a);
   load(options.image_b, &b, &rules_b);
+  if (cache) ReportCache(*cache, false, options.quiet);
   ImageDiff diff = DiffImages(a, b, &rules_a, &rules_b);
   if (options.format == "json") {
     Write(DumpJson(DiffJson(diff)));
@@ -309,6 +331,7 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
                    "Platform to pick from multi-platform indexes");
   diff->add_flag("-q,--quiet", diff_options.quiet, "No progress display");
   AddSourceOptions(diff, &diff_options.source, false);
+  AddCacheOptions(diff, &diff_options.cache);
   diff->callback([run] { *run = [] { return RunDiff(diff_options); }; });
 
   // find parses its own arguments (see RunFind); this entry is for --help.
@@ -325,6 +348,7 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
   ls->add_flag("-l", options.long_format, "Long form: mode, owner, group, size, time, link target");
   ls->add_flag("-R", options.recursive, "Recursive");
   ls->add_flag("-a", options.all, "Show names that start with a dot");
+  AddCacheOptions(ls, &options.cache);
   ls->callback([run] { *run = [] { return RunLs(options); }; });
 
   CLI::App* cat =

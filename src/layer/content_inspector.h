@@ -42,6 +42,12 @@ class ContentInspector {
   // |index| as its entry. Thread-safe: called from several layer readers.
   virtual void Inspect(const LayerEntry& entry, size_t index, std::string_view content,
                        std::vector<ContentHit>* hits) const = 0;
+
+  // Names everything that decides what Wants, Keeps and Inspect do (the
+  // patterns, the limits), so that a layer cache never hands results made
+  // by one inspector to another; "" (the default) when results must not be
+  // cached at all. Code changes are covered by kAnalysisVersion.
+  virtual std::string CacheKey() const { return ""; }
 };
 
 }  // namespace strata

@@ -20,6 +20,11 @@ class KeepInspector : public ContentInspector {
   bool Keeps(const LayerEntry& entry) const override { return paths_.count(entry.path) > 0; }
   void Inspect(const LayerEntry&, size_t, std::string_view,
                std::vector<ContentHit>*) const override {}
+  std::string CacheKey() const override {
+    std::string key = "keep";
+    for (const std::string& path : paths_) key += " " + std::to_string(path.size()) + ":" + path;
+    return key;
+  }
 
  private:
   std::set<std::string> paths_;

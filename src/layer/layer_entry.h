@@ -34,6 +34,9 @@ const char* EntryKindName(EntryKind kind);
 // The one-letter type ls(1) shows: '-', 'd', 'l', 'h', 'c', 'b', 'p', 's'.
 char EntryKindLetter(EntryKind kind);
 
+// TODO: memory. 136 bytes plus the path's heap block; |link| and |xattrs|
+// are empty for nearly every entry and could move to a side table, and
+// paths could be interned (a directory prefix once per layer).
 struct LayerEntry {
   std::string path;
   std::string link;  // Symlink target as stored, or hard link target path.

@@ -93,6 +93,8 @@ LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
   layer.tar_size = cursor.tar_size();
   layer.blob_digest = cursor.blob_digest();
   layer.blob_size = cursor.blob_size();
+  // The entries stay for the whole analysis: give back the growth slack.
+  layer.entries.shrink_to_fit();
   return layer;
 }
 

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <exception>
 #include <numeric>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 
 #include "base/error.h"
+#include "cache/layer_cache.h"
 
 namespace strata {
 
@@ -44,6 +46,32 @@ LayerContents ReadAndVerify(int index, const LayerBlob& blob, const std::string&
   return contents;
 }
 
+// The layer's result from the cache when it has one for this blob, else
+// read from the blob (and handed to the cache). |scope| is "" when this
+// read must not be cached.
+LayerContents ReadOrReuse(const Layer& layer, const std::string& scope,
+                          const AnalyzeOptions& options, std::atomic<int64_t>* image_bytes) {
+  LayerCache* cache = scope.empty() ? nullptr : options.cache;
+  if (cache != nullptr) {
+    std::optional<LayerContents> cached = cache->Find(layer.diff_id, scope, layer.blob);
+    if (cached) {
+      if (options.bytes_read != nullptr) *options.bytes_read += cached->blob_size;
+      // A layer from the cache counts against the image's limit as if it
+      // had been read.
+      if (image_bytes->fetch_add(cached->tar_size) + cached->tar_size >
+          options.limits.max_image_bytes)
+        Fail("{}: the image's layers expand to more than {} bytes together; raise "
+             "--max-image-bytes to read it",
+             LayerName(layer.index, layer.blob, layer.diff_id), options.limits.max_image_bytes);
+      return std::move(*cached);
+    }
+  }
+  LayerContents contents =
+      ReadAndVerify(layer.index, layer.blob, layer.diff_id, options, image_bytes);
+  if (cache != nullptr) cache->Add(scope, contents);
+  return contents;
+}
+
 // Reads all layers, |threads| at a time, largest first so one big layer
 // starts early instead of finishing last. Rethrows the first error in layer
 // order once every worker has stopped.
@@ -55,6 +83,7 @@ void ReadLayers(Analysis* analysis, int threads, const AnalyzeOptions& options) 
     return layers[a].blob.size > layers[b].blob.size;
   });
 
+  std::string scope = options.cache ? LayerCacheScope(options.inspector, options.limits) : "";
   std::vector<std::exception_ptr> errors(layers.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
@@ -63,7 +92,7 @@ void ReadLayers(Analysis* analysis, int threads, const AnalyzeOptions& options) 
     for (size_t i; !failed && (i = next.fetch_add(1)) < order.size();) {
       Layer& layer = layers[order[i]];
       try {
-        layer.contents = ReadAndVerify(layer.index, layer.blob, layer.diff_id, options, &image_bytes);
+        layer.contents = ReadOrReuse(layer, scope, options, &image_bytes);
       } catch (...) {
         errors[order[i]] = std::current_exception();
         failed = true;
@@ -76,6 +105,8 @@ void ReadLayers(Analysis* analysis, int threads, const AnalyzeOptions& options) 
   for (int t = 1; t < count; ++t) workers.emplace_back(work);
   work();
   for (std::thread& worker : workers) worker.join();
+  // Layers read before another failed are still worth keeping.
+  if (!scope.empty()) options.cache->Commit();
 
   for (const std::exception_ptr& error : errors)
     if (error) std::rethrow_exception(error);
@@ -128,6 +159,7 @@ void Summarize(Layer* layer) {
   for (const LayerEntry& entry : layer->contents.entries) s.content_bytes += entry.size;
   std::stable_sort(layer->changes.begin(), layer->changes.end(),
                    [](const Change& a, const Change& b) { return a.size > b.size; });
+  layer->changes.shrink_to_fit();
 }
 
 void MergeLayers(Analysis* analysis) {

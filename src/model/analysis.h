@@ -17,6 +17,8 @@
 
 namespace strata {
 
+class LayerCache;
+
 struct LayerSummary {
   int added_files = 0, modified_files = 0, metadata_files = 0, restored_files = 0;
   int removed_paths = 0;
@@ -87,6 +89,9 @@ struct AnalyzeOptions {
   // Sees file contents as layers are read (the content rules); may be null.
   const ContentInspector* inspector = nullptr;
   ReadLimits limits;
+  // Per-layer results from earlier runs, and where this run's go; may be
+  // null. Layers found there are not read (see cache/layer_cache.h).
+  LayerCache* cache = nullptr;
   // Read only the manifest and config: no layer is opened, nothing merged
   // (history needs no more). Layer summaries stay empty.
   bool config_only = false;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "layer/layer_reader.h"
@@ -36,7 +37,8 @@ class DiveMetricsBuilder {
     int seen = 0;
   };
 
-  std::unordered_map<std::string, PathData> paths_;
+  // Keyed by views of the layers' entry paths, which outlive the builder.
+  std::unordered_map<std::string_view, PathData> paths_;
   int64_t image_size_ = 0;
   int64_t user_size_ = 0;
 };

@@ -135,7 +135,7 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
   for (const LayerEntry& entry : layer.entries)
     if (!entry.is_whiteout()) stored.insert(entry.path);
 
-  auto record_removal = [&](const FileNode* node, const std::string& path) {
+  auto record_removal = [&](const FileNode* node, std::string_view path) {
     if (stored.count(path)) return;
     SubtreeSize size = Measure(node);
     changes->push_back(
@@ -155,7 +155,7 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
       if (dir == nullptr || !dir->is_directory()) continue;
       for (const auto& [name, child] : dir->children) {
         std::string path = entry.path.empty() ? name : entry.path + "/" + name;
-        record_removal(child.get(), path);
+        if (!stored.count(path)) record_removal(child.get(), KeepPath(path));
         DropSubtree(child.get(), index, !stored.count(path));
       }
       dir->children.clear();
@@ -199,8 +199,8 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
     // A directory replaced by a file takes its children with it.
     for (const auto& [name, child] : node->children) {
       SubtreeSize size = Measure(child.get());
-      changes->push_back({entry.path + "/" + name, ChangeKind::kRemoved, child->kind(), size.bytes,
-                          size.bytes, size.files});
+      changes->push_back({KeepPath(entry.path + "/" + name), ChangeKind::kRemoved, child->kind(),
+                          size.bytes, size.bytes, size.files});
       DropSubtree(child.get(), index, true);
     }
     node->children.clear();
@@ -209,6 +209,10 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
   node->entry = &entry;
   node->content = content;
   node->layer = index;
+}
+
+std::string_view LayerMerge::KeepPath(std::string path) {
+  return kept_paths_.emplace_back(std::move(path));
 }
 
 void LayerMerge::DropNode(const FileNode* node, int by_layer, bool removed) {

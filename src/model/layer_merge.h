@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "layer/layer_reader.h"
@@ -28,7 +30,10 @@ enum class ChangeKind : uint8_t {
 const char* ChangeKindName(ChangeKind kind);
 
 struct Change {
-  std::string path;
+  // Points into the layer's entry, or for the children of a removed or
+  // replaced directory into the LayerMerge that made the change: a million
+  // changes do not copy a million paths.
+  std::string_view path;
   ChangeKind kind;
   EntryKind type;             // The new entry's type; for removals the old one's.
   int64_t size = 0;           // Bytes stored by this layer (removed: bytes it hid).
@@ -69,8 +74,11 @@ class LayerMerge {
                   std::vector<std::string>* warnings);
   void DropSubtree(const FileNode* node, int by_layer, bool removed);
   void DropNode(const FileNode* node, int by_layer, bool removed);
+  // Keeps |path| for as long as the merge lives; returns a view of it.
+  std::string_view KeepPath(std::string path);
 
   FileTree tree_;
+  std::deque<std::string> kept_paths_;  // Paths of changes no entry spells.
   std::vector<DroppedFile> dropped_;
 };
 

@@ -236,7 +236,7 @@ json LayersJson(const Analysis& analysis, int only_layer) {
     json item = LayerJson(analysis, layer);
     json changes = json::array();
     for (const Change& change : layer.changes) {
-      changes.push_back({{"path", "/" + change.path},
+      changes.push_back({{"path", "/" + std::string(change.path)},
                          {"change", ChangeKindName(change.kind)},
                          {"type", EntryKindName(change.type)},
                          {"bytes", change.size},

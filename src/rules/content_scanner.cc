@@ -1,5 +1,6 @@
 #include "rules/content_scanner.h"
 
+#include <fmt/core.h>
 #include <hs/hs.h>
 
 #include <algorithm>
@@ -126,6 +127,16 @@ size_t ContentScanner::max_bytes() const {
 bool ContentScanner::Wants(const LayerEntry& entry) const {
   return entry.size > 0 && static_cast<size_t>(entry.size) <= limits_.max_scan_bytes &&
          !IsAllowListedContentPath(entry.path);
+}
+
+std::string ContentScanner::CacheKey() const {
+  // Lengths before strings, so no two pattern lists spell the same key.
+  std::string key = fmt::format("scan {} {} {}", limits_.max_scan_bytes, limits_.max_kept_bytes,
+                                limits_.scan_binaries);
+  for (const ContentPattern& p : patterns_)
+    key += fmt::format("\n{}:{} {}:{} {}:{} {} {}", p.rule_id.size(), p.rule_id, p.regex.size(),
+                       p.regex, p.path_filter.size(), p.path_filter, p.caseless, p.min_entropy);
+  return key;
 }
 
 bool ContentScanner::Keeps(const LayerEntry& entry) const { return IsPackageDatabase(entry.path); }

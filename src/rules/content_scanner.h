@@ -48,6 +48,7 @@ class ContentScanner : public ContentInspector {
   bool Keeps(const LayerEntry& entry) const override;
   void Inspect(const LayerEntry& entry, size_t index, std::string_view content,
                std::vector<ContentHit>* hits) const override;
+  std::string CacheKey() const override;
 
   // Scans a piece of text that is not a file (an ENV value, a history
   // step); |path| is "" so path-filtered patterns do not apply.

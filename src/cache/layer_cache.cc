@@ -1,0 +1,329 @@
+#include "cache/layer_cache.h"
+
+#include <fmt/core.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include "base/error.h"
+#include "blob/sha256.h"
+#include "cache/layer_codec.h"
+
+namespace strata {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The schema's version is in the file name, so that strata versions with
+// different schemas each keep their own file instead of fighting over one.
+constexpr const char* kDatabaseName = "layers-v1.sqlite";
+
+// How long a run waits for another run's write to finish. Writes are one
+// short transaction per audit; a minute covers a slow disk with margin.
+constexpr int kBusyTimeoutMs = 60'000;
+
+constexpr const char* kSchema = R"(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE IF NOT EXISTS layer_results(
+  diff_id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  checksum INTEGER NOT NULL,
+  result BLOB NOT NULL,
+  stored_at INTEGER NOT NULL,
+  PRIMARY KEY (diff_id, scope));
+CREATE TABLE IF NOT EXISTS verified_blobs(
+  digest TEXT PRIMARY KEY,
+  diff_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  compression INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS verified_blobs_by_diff_id ON verified_blobs(diff_id, size);
+)";
+
+bool IsDamage(int code) {
+  code &= 0xff;
+  return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+int64_t Checksum(std::string_view bytes) {
+  return static_cast<int64_t>(XXH3_64bits(bytes.data(), bytes.size()));
+}
+
+void RemoveDatabase(const std::string& path) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ignored);
+}
+
+// Opens |path| and makes sure the schema is there. Returns the SQLite
+// error code; *db is set (and must be closed) whatever it returns.
+int OpenDatabase(const std::string& path, sqlite3** db, std::string* message) {
+  int code = sqlite3_open_v2(
+      path.c_str(), db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (code == SQLITE_OK) {
+    sqlite3_busy_timeout(*db, kBusyTimeoutMs);
+    code = sqlite3_exec(*db, kSchema, nullptr, nullptr, nullptr);
+  }
+  if (code != SQLITE_OK) *message = *db != nullptr ? sqlite3_errmsg(*db) : sqlite3_errstr(code);
+  return code;
+}
+
+}  // namespace
+
+std::string LayerCacheScope(const ContentInspector* inspector, const ReadLimits& limits) {
+  std::string inspector_key = inspector != nullptr ? inspector->CacheKey() : "none";
+  if (inspector_key.empty()) return "";
+  std::string text =
+      fmt::format("inspector {}\nlimits {} {} {} {}\n", inspector_key, limits.max_entries,
+                  limits.max_path_bytes, limits.max_layer_bytes, limits.max_ratio);
+  return Sha256Of(text).substr(7, 32);
+}
+
+std::string DefaultCacheDir() {
+  const char* xdg = getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/strata";
+  const char* home = getenv("HOME");
+  if (home != nullptr && home[0] != '\0') return std::string(home) + "/.cache/strata";
+  return "";
+}
+
+std::unique_ptr<LayerCache> LayerCache::Open(const std::string& dir) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) Fail("cannot create the cache directory {}: {}", dir, error.message());
+  chmod(dir.c_str(), 0700);  // Rows hold redacted findings and kept files.
+
+  std::string path = (fs::path(dir) / kDatabaseName).string();
+  sqlite3* db = nullptr;
+  std::string message;
+  int code = OpenDatabase(path, &db, &message);
+  if (IsDamage(code)) {
+    // Not a database, or a damaged one: nothing in it can be trusted.
+    sqlite3_close(db);
+    RemoveDatabase(path);
+    code = OpenDatabase(path, &db, &message);
+  }
+  if (code != SQLITE_OK) {
+    sqlite3_close(db);
+    Fail("cannot open the layer cache {}: {}", path, message);
+  }
+  std::unique_ptr<LayerCache> cache(new LayerCache(db, path));
+  cache->Prepare();
+  return cache;
+}
+
+LayerCache::LayerCache(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+LayerCache::~LayerCache() {
+  for (sqlite3_stmt* statement :
+       {find_result_, find_blob_, find_blob_by_size_, insert_result_, insert_blob_})
+    sqlite3_finalize(statement);
+  sqlite3_close(db_);
+}
+
+void LayerCache::Prepare() {
+  auto prepare = [this](const char* sql, sqlite3_stmt** statement) {
+    if (sqlite3_prepare_v2(db_, sql, -1, statement, nullptr) != SQLITE_OK)
+      Fail("cannot use the layer cache {}: {}", path_, sqlite3_errmsg(db_));
+  };
+  prepare("SELECT version, checksum, result FROM layer_results WHERE diff_id = ? AND scope = ?",
+          &find_result_);
+  prepare("SELECT diff_id, size, compression FROM verified_blobs WHERE digest = ?", &find_blob_);
+  prepare(
+      "SELECT digest, compression FROM verified_blobs WHERE diff_id = ? AND size = ? "
+      "ORDER BY digest = diff_id DESC LIMIT 1",
+      &find_blob_by_size_);
+  prepare(
+      "INSERT OR REPLACE INTO layer_results(diff_id, scope, version, checksum, result, "
+      "stored_at) VALUES (?, ?, ?, ?, ?, strftime('%s', 'now'))",
+      &insert_result_);
+  prepare(
+      "INSERT OR REPLACE INTO verified_blobs(digest, diff_id, size, compression) "
+      "VALUES (?, ?, ?, ?)",
+      &insert_blob_);
+}
+
+void LayerCache::Problem(const std::string& what) {
+  if (IsDamage(sqlite3_errcode(db_))) damaged_database_ = true;
+  stats_.problems.push_back(fmt::format("layer cache {}: {}", path_, what));
+}
+
+std::optional<LayerContents> LayerCache::Find(const std::string& diff_id, const std::string& scope,
+                                              const LayerBlob& blob) {
+  int version = 0;
+  int64_t checksum = 0;
+  std::string result;
+  LayerContents stored_as;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!BlobKnown(diff_id, blob, &stored_as)) {
+      ++stats_.misses;
+      return std::nullopt;
+    }
+    sqlite3_reset(find_result_);
+    sqlite3_bind_text(find_result_, 1, diff_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(find_result_, 2, scope.c_str(), -1, SQLITE_TRANSIENT);
+    int code = sqlite3_step(find_result_);
+    if (code == SQLITE_ROW) {
+      version = sqlite3_column_int(find_result_, 0);
+      checksum = sqlite3_column_int64(find_result_, 1);
+      const void* data = sqlite3_column_blob(find_result_, 2);
+      int size = sqlite3_column_bytes(find_result_, 2);
+      if (data != nullptr) result.assign(static_cast<const char*>(data), size);
+    } else if (code != SQLITE_DONE) {
+      Problem(fmt::format("cannot read: {}", sqlite3_errmsg(db_)));
+    }
+    sqlite3_reset(find_result_);
+    if (code != SQLITE_ROW) {
+      ++stats_.misses;
+      return std::nullopt;
+    }
+  }
+
+  // Decoding runs outside the lock, on the worker that asked.
+  std::optional<LayerContents> layer;
+  if (version == kAnalysisVersion && Checksum(result) == checksum)
+    layer = DecodeLayerResult(result, diff_id);
+  if (!layer) {
+    ++stats_.damaged;
+    ++stats_.misses;
+    return std::nullopt;
+  }
+  layer->blob_digest = std::move(stored_as.blob_digest);
+  layer->blob_size = stored_as.blob_size;
+  layer->compression = stored_as.compression;
+  ++stats_.hits;
+  return layer;
+}
+
+// True when |blob| is one this cache has seen hash to |diff_id|: its
+// digest when the source names one, else a blob of its size. Fills the
+// blob fields of |layer| from what was seen.
+bool LayerCache::BlobKnown(const std::string& diff_id, const LayerBlob& blob,
+                           LayerContents* layer) {
+  bool known = false;
+  sqlite3_stmt* query = blob.digest.empty() ? find_blob_by_size_ : find_blob_;
+  if (blob.digest.empty() && blob.size < 0) return false;
+  sqlite3_reset(query);
+  if (blob.digest.empty()) {
+    sqlite3_bind_text(query, 1, diff_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(query, 2, blob.size);
+  } else {
+    sqlite3_bind_text(query, 1, blob.digest.c_str(), -1, SQLITE_TRANSIENT);
+  }
+
+  int code = sqlite3_step(query);
+  if (code == SQLITE_ROW && blob.digest.empty()) {
+    known = true;
+    layer->blob_digest = reinterpret_cast<const char*>(sqlite3_column_text(query, 0));
+    layer->blob_size = blob.size;
+    layer->compression = static_cast<Compression>(sqlite3_column_int(query, 1));
+  } else if (code == SQLITE_ROW) {
+    int64_t size = sqlite3_column_int64(query, 1);
+    known = reinterpret_cast<const char*>(sqlite3_column_text(query, 0)) == diff_id &&
+            (blob.size < 0 || blob.size == size);
+    layer->blob_digest = blob.digest;
+    layer->blob_size = size;
+    layer->compression = static_cast<Compression>(sqlite3_column_int(query, 2));
+  } else if (code != SQLITE_DONE) {
+    Problem(fmt::format("cannot read: {}", sqlite3_errmsg(db_)));
+  }
+  sqlite3_reset(query);
+
+  int compression = static_cast<int>(layer->compression);
+  return known && compression >= static_cast<int>(Compression::kNone) &&
+         compression <= static_cast<int>(Compression::kZstd);
+}
+
+void LayerCache::Add(const std::string& scope, const LayerContents& layer) {
+  Pending row;
+  row.diff_id = layer.diff_id;
+  row.scope = scope;
+  row.result = EncodeLayerResult(layer);
+  row.checksum = Checksum(row.result);
+  row.blob_digest = layer.blob_digest;
+  row.blob_size = layer.blob_size;
+  row.compression = static_cast<int>(layer.compression);
+  if (row.result.empty()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_.push_back(std::move(row));
+}
+
+// Writes |row|; false (with sqlite3_errmsg set) when SQLite refuses.
+bool LayerCache::Write(const Pending& row) {
+  sqlite3_reset(insert_result_);
+  sqlite3_bind_text(insert_result_, 1, row.diff_id.c_str(), -1, SQLITE_STATIC);
+  sqlite3_bind_text(insert_result_, 2, row.scope.c_str(), -1, SQLITE_STATIC);
+  sqlite3_bind_int(insert_result_, 3, kAnalysisVersion);
+  sqlite3_bind_int64(insert_result_, 4, row.checksum);
+  sqlite3_bind_blob(insert_result_, 5, row.result.data(), static_cast<int>(row.result.size()),
+                    SQLITE_STATIC);
+  bool ok = sqlite3_step(insert_result_) == SQLITE_DONE;
+  sqlite3_reset(insert_result_);
+  if (!ok) return false;
+
+  sqlite3_reset(insert_blob_);
+  sqlite3_bind_text(insert_blob_, 1, row.blob_digest.c_str(), -1, SQLITE_STATIC);
+  sqlite3_bind_text(insert_blob_, 2, row.diff_id.c_str(), -1, SQLITE_STATIC);
+  sqlite3_bind_int64(insert_blob_, 3, row.blob_size);
+  sqlite3_bind_int(insert_blob_, 4, row.compression);
+  ok = sqlite3_step(insert_blob_) == SQLITE_DONE;
+  sqlite3_reset(insert_blob_);
+  return ok;
+}
+
+// Replaces a database SQLite found damaged with an empty one.
+bool LayerCache::Rebuild() {
+  for (sqlite3_stmt** statement :
+       {&find_result_, &find_blob_, &find_blob_by_size_, &insert_result_, &insert_blob_}) {
+    sqlite3_finalize(*statement);
+    *statement = nullptr;
+  }
+  sqlite3_close(db_);
+  RemoveDatabase(path_);
+  std::string message;
+  int code = OpenDatabase(path_, &db_, &message);
+  damaged_database_ = false;
+  if (code != SQLITE_OK) {
+    stats_.problems.push_back(fmt::format("layer cache {}: cannot rebuild: {}", path_, message));
+    return false;
+  }
+  try {
+    Prepare();
+  } catch (const Error& error) {
+    stats_.problems.push_back(error.what());
+    return false;
+  }
+  return true;
+}
+
+void LayerCache::Commit() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (pending_.empty()) return;
+  if (damaged_database_ && !Rebuild()) return;
+
+  // Results larger than SQLite's blob limit are left out, not truncated.
+  int limit = sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, -1);
+  bool ok = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+  int written = 0;
+  for (size_t i = 0; ok && i < pending_.size(); ++i) {
+    if (pending_[i].result.size() >= static_cast<size_t>(limit)) continue;
+    ok = Write(pending_[i]);
+    written += ok;
+  }
+  if (ok) ok = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (!ok) {
+    Problem(fmt::format("cannot write: {}", sqlite3_errmsg(db_)));
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  } else {
+    stats_.stored += written;
+  }
+  pending_.clear();
+}
+
+}  // namespace strata

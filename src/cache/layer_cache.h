@@ -1,0 +1,112 @@
+// The layer cache: each layer's result (the LayerContents a read of it
+// produced) kept in an SQLite database under the user's cache directory,
+// keyed by the layer's diff_id and by what the read looked for, so that a
+// second audit of an image, or of another image sharing its base layers,
+// reads only the layers it has not seen. See doc/cache.md.
+//
+// Nothing read back is trusted blindly: a row from another analysis
+// version, with a wrong checksum or that does not decode is a miss, and
+// the fresh result replaces it. A row is reused only for a blob this cache
+// has seen hash to that diff_id (same digest, or for sources that name no
+// digest, same size). Several processes may share one cache: SQLite's WAL
+// mode, a busy timeout and one transaction per audit keep it whole.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "layer/content_inspector.h"
+#include "layer/layer_reader.h"
+#include "layer/limits.h"
+#include "source/image_source.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace strata {
+
+// Bump whenever a layer's result changes meaning for the same tar bytes:
+// what the layer reader records per entry, what the content scanner finds
+// or redacts, the built-in secret patterns' code, the codec. Rows of any
+// other version are ignored and replaced.
+inline constexpr int kAnalysisVersion = 1;
+
+// What one audit did with the cache, for -v and the tests.
+struct LayerCacheStats {
+  std::atomic<int> hits{0};           // Layers taken from the cache.
+  std::atomic<int> misses{0};         // Layers read from their blobs.
+  std::atomic<int> damaged{0};        // Rows found unusable (checksum, decoding, version).
+  std::atomic<int> stored{0};         // Results written.
+  std::vector<std::string> problems;  // Why the cache could not be used, if so.
+};
+
+// The part of a cache key that names how a layer was read: the content
+// inspector's CacheKey() and the read limits (a result read under looser
+// limits must not pass stricter ones unchecked). "" when results of this
+// inspector must not be cached.
+std::string LayerCacheScope(const ContentInspector* inspector, const ReadLimits& limits);
+
+// The default cache directory: $XDG_CACHE_HOME/strata when that is an
+// absolute path, else $HOME/.cache/strata; "" when neither is known.
+std::string DefaultCacheDir();
+
+class LayerCache {
+ public:
+  // Opens the cache in |dir|, creating the directory (mode 0700) and the
+  // database as needed. A database file SQLite cannot read is deleted and
+  // made anew. Throws Error naming the path when that fails.
+  static std::unique_ptr<LayerCache> Open(const std::string& dir);
+  ~LayerCache();
+  LayerCache(const LayerCache&) = delete;
+  LayerCache& operator=(const LayerCache&) = delete;
+
+  // The result of the layer |diff_id| read with |scope|, for the stored
+  // bytes |blob| names, with |blob|'s digest, size and compression filled
+  // in; nullopt when there is no usable row. Thread-safe.
+  std::optional<LayerContents> Find(const std::string& diff_id, const std::string& scope,
+                                    const LayerBlob& blob);
+
+  // Encodes |layer| (read with |scope|, its digests verified) to be
+  // written by Commit. Thread-safe; the encoding runs outside the lock.
+  void Add(const std::string& scope, const LayerContents& layer);
+
+  // Writes everything Add collected, in one transaction. Failures (a disk
+  // full, a lock held past the timeout) are recorded in stats().problems;
+  // the cache is an optimisation, never a reason to fail an audit.
+  void Commit();
+
+  const LayerCacheStats& stats() const { return stats_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Pending {
+    std::string diff_id, scope, result, blob_digest;
+    int64_t checksum = 0, blob_size = 0;
+    int compression = 0;
+  };
+
+  LayerCache(sqlite3* db, std::string path);
+  void Prepare();
+  bool BlobKnown(const std::string& diff_id, const LayerBlob& blob, LayerContents* layer);
+  bool Write(const Pending& row);
+  bool Rebuild();
+  void Problem(const std::string& what);
+
+  sqlite3* db_;
+  std::string path_;
+  std::mutex mutex_;  // Guards db_, the statements and pending_.
+  sqlite3_stmt* find_result_ = nullptr;
+  sqlite3_stmt* find_blob_ = nullptr;
+  sqlite3_stmt* find_blob_by_size_ = nullptr;
+  sqlite3_stmt* insert_result_ = nullptr;
+  sqlite3_stmt* insert_blob_ = nullptr;
+  std::vector<Pending> pending_;
+  bool damaged_database_ = false;  // SQLite said so; Commit starts afresh.
+  LayerCacheStats stats_;
+};
+
+}  // namespace strata

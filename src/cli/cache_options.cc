@@ -1,0 +1,44 @@
+#include "cli/cache_options.h"
+
+#include <fmt/core.h>
+
+#include "base/error.h"
+#include "report/style.h"
+
+namespace strata {
+
+std::unique_ptr<LayerCache> CacheFlags::Open(bool quiet) const {
+  if (disabled) return nullptr;
+  std::string where = dir.empty() ? DefaultCacheDir() : dir;
+  if (where.empty()) return nullptr;  // No HOME: nowhere that is the user's.
+  try {
+    return LayerCache::Open(where);
+  } catch (const Error& error) {
+    if (!quiet)
+      fmt::print(stderr, "strata: warning: {}; reading every layer\n", Printable(error.what()));
+    return nullptr;
+  }
+}
+
+void AddCacheOptions(CLI::App* app, CacheFlags* flags) {
+  CLI::Option* dir = app->add_option("--cache-dir", flags->dir,
+                                     "Layer cache directory (default: $XDG_CACHE_HOME/strata or "
+                                     "~/.cache/strata)");
+  app->add_flag("--no-cache", flags->disabled,
+                "Read every layer; neither use nor update the layer cache")
+      ->excludes(dir);
+}
+
+void ReportCache(const LayerCache& cache, bool verbose, bool quiet) {
+  const LayerCacheStats& stats = cache.stats();
+  if (!quiet)
+    for (const std::string& problem : stats.problems)
+      fmt::print(stderr, "strata: warning: {}\n", Printable(problem));
+  if (!verbose) return;
+  fmt::print(stderr, "strata: layer cache {}: {} layers reused, {} read, {} stored", cache.path(),
+             stats.hits.load(), stats.misses.load(), stats.stored.load());
+  if (stats.damaged > 0) fmt::print(stderr, ", {} unusable rows replaced", stats.damaged.load());
+  fmt::print(stderr, "\n");
+}
+
+}  // namespace strata

@@ -1,0 +1,476 @@
+// The layer cache: its encoding of a layer's result, and the real binary
+// run cold then warm on real images (the reports must be identical), with
+// damaged rows, a damaged database, --no-cache, and concurrent runs. Every
+// test uses its own temporary cache directory.
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <xxhash.h>
+
+#include <climits>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "cache/layer_cache.h"
+#include "cache/layer_codec.h"
+#include "test_support.h"
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CorpusDir;
+using testing::FixturesDir;
+using testing::MakeTar;
+using testing::ReadFileText;
+using testing::ReadTar;
+using testing::RunResult;
+using testing::RunShell;
+using testing::RunStrata;
+using testing::TarMember;
+using testing::TempDir;
+using testing::WriteFile;
+using testing::WriteImage;
+
+// ---------------------------------------------------------------------------
+// The codec.
+
+LayerContents SampleLayer() {
+  TarMember xattr{"usr/bin/ping", '0', "ping", "", 04755, 0};
+  xattr.xattr_name = "security.capability";
+  xattr.xattr_value = std::string("\x01\x00\x00\x02\x00\x20\x00\x00", 8);
+  LayerContents layer = ReadTar(MakeTar({
+      {"etc/", '5', "", "", 0755},
+      {"etc/passwd", '0', "root:x:0:0::/root:/bin/sh\n"},
+      {"etc/group", '0', "root:x:0:\n", "", 0640, 1000},
+      {"etc/link", '2', "", "../usr/bin/ping", 0777},
+      {"etc/hard", '1', "", "etc/passwd"},
+      {"run/fifo", '6', "", "", 0600},
+      {"var/.wh.cache", '0', ""},
+      {"opt/.wh..wh..opq", '0', ""},
+      {"../outside", '0', "x"},
+      xattr,
+  }));
+  layer.hits.push_back({1, "secret-generic-assignment", 3, "line 3: pass…(12 characters)"});
+  layer.kept.emplace_back(1, "root:x:0:0::/root:/bin/sh\n");
+  layer.warnings.push_back("a warning");
+  return layer;
+}
+
+void ExpectSameEntries(const LayerContents& a, const LayerContents& b) {
+  ASSERT_EQ(a.entries.size(), b.entries.size());
+  for (size_t i = 0; i < a.entries.size(); ++i) {
+    const LayerEntry& x = a.entries[i];
+    const LayerEntry& y = b.entries[i];
+    SCOPED_TRACE(x.path);
+    EXPECT_EQ(x.path, y.path);
+    EXPECT_EQ(x.link, y.link);
+    EXPECT_EQ(x.xattrs, y.xattrs);
+    EXPECT_EQ(x.size, y.size);
+    EXPECT_EQ(x.mtime, y.mtime);
+    EXPECT_EQ(x.content_hash, y.content_hash);
+    EXPECT_EQ(x.mode, y.mode);
+    EXPECT_EQ(x.uid, y.uid);
+    EXPECT_EQ(x.gid, y.gid);
+    EXPECT_EQ(x.device_major, y.device_major);
+    EXPECT_EQ(x.device_minor, y.device_minor);
+    EXPECT_EQ(x.kind, y.kind);
+    EXPECT_EQ(x.path_escaped, y.path_escaped);
+  }
+}
+
+TEST(LayerCodec, RoundTripKeepsEveryField) {
+  LayerContents layer = SampleLayer();
+  // The sample covers what the encoding treats specially, mtimes whose
+  // differences overflow included.
+  ASSERT_GE(layer.entries.size(), 10u);
+  layer.entries[1].mtime = INT64_MIN;
+  layer.entries[2].mtime = INT64_MAX;
+  layer.entries[3].mtime = INT64_MIN;
+  std::optional<LayerContents> back = DecodeLayerResult(EncodeLayerResult(layer), layer.diff_id);
+  ASSERT_TRUE(back);
+  ExpectSameEntries(layer, *back);
+  EXPECT_EQ(back->diff_id, layer.diff_id);
+  EXPECT_EQ(back->tar_size, layer.tar_size);
+  ASSERT_EQ(back->hits.size(), 1u);
+  EXPECT_EQ(back->hits[0].entry, 1u);
+  EXPECT_EQ(back->hits[0].rule_id, layer.hits[0].rule_id);
+  EXPECT_EQ(back->hits[0].line, 3);
+  EXPECT_EQ(back->hits[0].excerpt, layer.hits[0].excerpt);
+  EXPECT_EQ(back->kept, layer.kept);
+  EXPECT_EQ(back->warnings, layer.warnings);
+}
+
+TEST(LayerCodec, RealLayersRoundTrip) {
+  Analysis analysis = testing::AnalyzePath(CorpusDir() + "/corpus/churn.oci");
+  for (const Layer& layer : analysis.layers) {
+    std::optional<LayerContents> back =
+        DecodeLayerResult(EncodeLayerResult(layer.contents), layer.diff_id);
+    ASSERT_TRUE(back) << layer.diff_id;
+    ExpectSameEntries(layer.contents, *back);
+  }
+}
+
+TEST(LayerCodec, DamageIsRejected) {
+  LayerContents layer = SampleLayer();
+  std::string bytes = EncodeLayerResult(layer);
+
+  EXPECT_FALSE(DecodeLayerResult(bytes, "sha256:another"));
+  for (size_t size = 0; size < bytes.size(); ++size)
+    EXPECT_FALSE(DecodeLayerResult(bytes.substr(0, size), layer.diff_id)) << size;
+  EXPECT_FALSE(DecodeLayerResult(bytes + "x", layer.diff_id));
+  EXPECT_FALSE(DecodeLayerResult("not zstd at all", layer.diff_id));
+}
+
+// ---------------------------------------------------------------------------
+// The binary, cold and warm.
+
+struct CachedRun {
+  RunResult result;
+  int reused = -1, read = -1, replaced = 0;
+};
+
+// strata ARGS... -v --cache-dir DIR IMAGE, with what -v says of the cache.
+CachedRun Strata(std::vector<std::string> args, const std::string& cache,
+                 const std::string& image) {
+  args.insert(args.end(), {"-v", "--cache-dir", cache, image});
+  CachedRun run{RunStrata(args)};
+  std::smatch match;
+  static const std::regex kSummary(R"((\d+) layers reused, (\d+) read, \d+ stored)");
+  if (std::regex_search(run.result.err, match, kSummary)) {
+    run.reused = std::stoi(match[1]);
+    run.read = std::stoi(match[2]);
+  }
+  static const std::regex kReplaced(R"((\d+) unusable rows)");
+  if (std::regex_search(run.result.err, match, kReplaced)) run.replaced = std::stoi(match[1]);
+  return run;
+}
+
+CachedRun Audit(const std::string& cache, const std::string& image) {
+  return Strata({"audit", "--format", "json"}, cache, image);
+}
+
+std::string Uncached(const std::string& image) {
+  RunResult result = RunStrata({"audit", "--format", "json", "--no-cache", image});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return result.out;
+}
+
+std::string Database(const std::string& cache) { return cache + "/layers-v1.sqlite"; }
+
+// Runs |sql| on the cache database; returns the first column of the last row.
+std::string Sql(const std::string& cache, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(Database(cache).c_str(), &db), SQLITE_OK);
+  std::string last;
+  auto keep = [](void* out, int columns, char** values, char**) {
+    if (columns > 0 && values[0] != nullptr) *static_cast<std::string*>(out) = values[0];
+    return 0;
+  };
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), keep, &last, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+  return last;
+}
+
+// Flips one byte in the middle of the first stored result.
+void FlipAByte(const std::string& cache) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Database(cache).c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* read = nullptr;
+  sqlite3_prepare_v2(db, "SELECT rowid, result FROM layer_results ORDER BY rowid LIMIT 1", -1,
+                     &read, nullptr);
+  ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
+  int64_t rowid = sqlite3_column_int64(read, 0);
+  std::string result(static_cast<const char*>(sqlite3_column_blob(read, 1)),
+                     sqlite3_column_bytes(read, 1));
+  sqlite3_finalize(read);
+  result[result.size() / 2] ^= 0x20;
+
+  sqlite3_stmt* write = nullptr;
+  sqlite3_prepare_v2(db, "UPDATE layer_results SET result = ? WHERE rowid = ?", -1, &write,
+                     nullptr);
+  sqlite3_bind_blob(write, 1, result.data(), static_cast<int>(result.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(write, 2, rowid);
+  EXPECT_EQ(sqlite3_step(write), SQLITE_DONE);
+  sqlite3_finalize(write);
+  sqlite3_close(db);
+}
+
+int LayerCount(const std::string& report) {
+  return static_cast<int>(nlohmann::json::parse(report)["layers"].size());
+}
+
+// Real images of every format and layer compression, from the corpus, the
+// fixtures and other projects' test data.
+std::vector<std::string> Images() {
+  std::string corpus = CorpusDir();
+  std::vector<std::string> images = {
+      corpus + "/corpus/leaky-app.oci",
+      corpus + "/corpus/leaky-app.docker.tar",
+      corpus + "/corpus/churn.zstd.oci.tar",
+      corpus + "/corpus/churn.docker25.tar",
+      corpus + "/corpus/clean-multistage.oci.tar",
+      corpus + "/public/dive/test-docker-image.tar",
+      corpus + "/public/dive/test-oci-estargz-image.tar",
+      corpus + "/public/go-containerregistry/whiteout_dir.tar",
+  };
+  if (!FixturesDir().empty())
+    for (const char* name : {"semantics.oci", "removed.docker.tar", "multi.zstd.oci.tar"})
+      images.push_back(FixturesDir() + "/" + name);
+  return images;
+}
+
+TEST(LayerCache, WarmReportsEqualColdOnRealImages) {
+  for (const std::string& image : Images()) {
+    SCOPED_TRACE(image);
+    std::string cache = TempDir();
+    CachedRun cold = Audit(cache, image);
+    ASSERT_EQ(cold.result.exit_code, 0) << cold.result.err;
+    int layers = LayerCount(cold.result.out);
+    EXPECT_EQ(cold.reused, 0);
+    EXPECT_EQ(cold.read, layers);
+
+    CachedRun warm = Audit(cache, image);
+    ASSERT_EQ(warm.result.exit_code, 0) << warm.result.err;
+    EXPECT_EQ(warm.reused, layers);
+    EXPECT_EQ(warm.read, 0);
+    EXPECT_EQ(warm.result.out, cold.result.out);
+    EXPECT_EQ(Uncached(image), cold.result.out);
+    fs::remove_all(cache);
+  }
+}
+
+TEST(LayerCache, FindingsFromFileContentsAreTheSameWarm) {
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  std::string cache = TempDir();
+  CachedRun cold = Audit(cache, image);
+  CachedRun warm = Audit(cache, image);
+  ASSERT_EQ(warm.reused, LayerCount(cold.result.out));
+  // The token in src/server.js is only found by reading the file.
+  nlohmann::json findings = nlohmann::json::parse(warm.result.out)["findings"];
+  bool content_finding = false;
+  for (const auto& finding : findings)
+    content_finding |= finding["path"].is_string() &&
+                       finding["path"].get<std::string>().find("server.js") != std::string::npos;
+  EXPECT_TRUE(content_finding) << findings.dump(1);
+  EXPECT_EQ(warm.result.out, cold.result.out);
+}
+
+TEST(LayerCache, OtherCommandsUseItToo) {
+  std::string image = CorpusDir() + "/corpus/churn.oci";
+  std::string cache = TempDir();
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"layers", "--format", "json"},
+        std::vector<std::string>{"history", "--read-layers", "--format", "json"}}) {
+    SCOPED_TRACE(command[0]);
+    CachedRun cold = Strata(command, cache, image);
+    ASSERT_EQ(cold.result.exit_code, 0) << cold.result.err;
+    CachedRun warm = Strata(command, cache, image);
+    EXPECT_EQ(warm.read, 0);
+    EXPECT_EQ(warm.result.out, cold.result.out);
+  }
+  std::string cold_ls = RunStrata({"ls", "-lR", "--no-cache", image}).out;
+  RunStrata({"ls", "-lR", "--cache-dir", cache, image});
+  EXPECT_EQ(RunStrata({"ls", "-lR", "--cache-dir", cache, image}).out, cold_ls);
+  EXPECT_FALSE(cold_ls.empty());
+  std::string cold_find = RunStrata({"find", "--no-cache", image, "-type", "f"}).out;
+  RunStrata({"find", "--cache-dir", cache, image, "-type", "f"});
+  EXPECT_EQ(RunStrata({"find", "--cache-dir", cache, image, "-type", "f"}).out, cold_find);
+  EXPECT_FALSE(cold_find.empty());
+  // layers and history scan nothing; ls and find keep the id databases.
+  EXPECT_EQ(Sql(cache, "SELECT count(DISTINCT scope) FROM layer_results"), "2");
+}
+
+TEST(LayerCache, SiblingImageReadsOnlyItsOwnLayers) {
+  std::string dir = TempDir();
+  std::vector<TarMember> base = {{"etc/", '5'}, {"etc/os-release", '0', "ID=test\n"}};
+  std::string a = WriteImage(dir + "/a", {base, {{"app/a.txt", '0', "a"}}});
+  std::string b = WriteImage(dir + "/b", {base, {{"app/b.txt", '0', "b"}}, {{"c", '0', "c"}}});
+  std::string cache = dir + "/cache";
+
+  ASSERT_EQ(Audit(cache, a).reused, 0);
+  CachedRun sibling = Audit(cache, b);
+  ASSERT_EQ(sibling.result.exit_code, 0) << sibling.result.err;
+  EXPECT_EQ(sibling.reused, 1);
+  EXPECT_EQ(sibling.read, 2);
+  EXPECT_EQ(sibling.result.out, Uncached(b));
+}
+
+TEST(LayerCache, ADifferentBlobOfTheSameLayerIsRead) {
+  // The same layers, uncompressed in a docker archive and gzip in an OCI
+  // layout: the gzip blobs were never verified, so they are read.
+  std::string cache = TempDir();
+  std::string archive = CorpusDir() + "/corpus/leaky-app.docker.tar";
+  std::string layout = CorpusDir() + "/corpus/leaky-app.oci";
+  Audit(cache, archive);
+  CachedRun oci = Audit(cache, layout);
+  EXPECT_EQ(oci.reused, 0);
+  EXPECT_EQ(oci.result.out, Uncached(layout));
+  EXPECT_EQ(Audit(cache, layout).read, 0);
+}
+
+TEST(LayerCache, ARuleConfigurationOfItsOwnIsCachedApart) {
+  std::string dir = TempDir();
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  WriteFile(dir + "/strata.yaml", "rules:\n  disable: [secret-generic-assignment]\n");
+  std::string cache = dir + "/cache";
+  CachedRun plain = Audit(cache, image);
+  CachedRun configured =
+      Strata({"audit", "--format", "json", "--config", dir + "/strata.yaml"}, cache, image);
+  ASSERT_EQ(configured.result.exit_code, 0) << configured.result.err;
+  EXPECT_EQ(configured.reused, 0);
+  CachedRun again =
+      Strata({"audit", "--format", "json", "--config", dir + "/strata.yaml"}, cache, image);
+  EXPECT_EQ(again.read, 0);
+  EXPECT_EQ(again.result.out, configured.result.out);
+  EXPECT_EQ(Audit(cache, image).result.out, plain.result.out);
+}
+
+TEST(LayerCache, LimitsApplyWarmAsCold) {
+  std::string image = CorpusDir() + "/corpus/churn.oci";
+  std::string cache = TempDir();
+  Audit(cache, image);
+  RunResult warm = RunStrata({"audit", "--cache-dir", cache, "--max-path-bytes", "50", image});
+  RunResult cold = RunStrata({"audit", "--no-cache", "--max-path-bytes", "50", image});
+  EXPECT_EQ(cold.exit_code, 2);
+  EXPECT_EQ(warm.exit_code, cold.exit_code);
+  EXPECT_EQ(warm.err, cold.err);
+}
+
+// ---------------------------------------------------------------------------
+// Damage, versions, concurrency.
+
+TEST(LayerCache, ADamagedRowIsRebuiltNotTrusted) {
+  std::string image = CorpusDir() + "/corpus/churn.oci";
+  std::string cache = TempDir();
+  CachedRun cold = Audit(cache, image);
+  int layers = LayerCount(cold.result.out);
+
+  // One flipped byte: the checksum catches it.
+  FlipAByte(cache);
+  CachedRun flipped = Audit(cache, image);
+  EXPECT_EQ(flipped.result.out, cold.result.out);
+  EXPECT_EQ(flipped.replaced, 1);
+  EXPECT_EQ(flipped.read, 1);
+  EXPECT_EQ(Audit(cache, image).reused, layers);
+}
+
+TEST(LayerCache, GarbageWithAValidChecksumIsRebuilt) {
+  std::string image = CorpusDir() + "/corpus/churn.oci";
+  std::string cache = TempDir();
+  CachedRun cold = Audit(cache, image);
+  std::string garbage = "this is not an encoded layer";
+  int64_t checksum = static_cast<int64_t>(XXH3_64bits(garbage.data(), garbage.size()));
+  Sql(cache, "UPDATE layer_results SET result = CAST('" + garbage +
+                 "' AS BLOB), checksum = " + std::to_string(checksum) + " WHERE rowid <= 3");
+  CachedRun warm = Audit(cache, image);
+  EXPECT_EQ(warm.result.out, cold.result.out);
+  EXPECT_EQ(warm.replaced, 3);
+}
+
+TEST(LayerCache, RowsOfAnotherVersionAreRebuilt) {
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  std::string cache = TempDir();
+  CachedRun cold = Audit(cache, image);
+  int layers = LayerCount(cold.result.out);
+  Sql(cache, "UPDATE layer_results SET version = version - 1");
+  CachedRun warm = Audit(cache, image);
+  EXPECT_EQ(warm.read, layers);
+  EXPECT_EQ(warm.replaced, layers);
+  EXPECT_EQ(warm.result.out, cold.result.out);
+  EXPECT_EQ(Sql(cache, "SELECT DISTINCT version FROM layer_results"),
+            std::to_string(kAnalysisVersion));
+}
+
+TEST(LayerCache, AnUnreadableDatabaseIsReplaced) {
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  std::string cache = TempDir();
+  std::string expected = Uncached(image);
+  int layers = LayerCount(expected);
+
+  WriteFile(Database(cache), std::string(10000, 'x'));
+  CachedRun first = Audit(cache, image);
+  ASSERT_EQ(first.result.exit_code, 0) << first.result.err;
+  EXPECT_EQ(first.result.out, expected);
+  EXPECT_EQ(Audit(cache, image).reused, layers);
+}
+
+TEST(LayerCache, DamagedPagesInsideTheDatabaseAreNotTrusted) {
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  std::string cache = TempDir();
+  CachedRun cold = Audit(cache, image);
+  std::string bytes = ReadFileText(Database(cache));
+  ASSERT_GT(bytes.size(), 8192u);
+  // Every page but the first (the header and schema) overwritten.
+  for (size_t i = 4096; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7);
+  WriteFile(Database(cache), bytes);
+
+  CachedRun damaged = Audit(cache, image);
+  ASSERT_EQ(damaged.result.exit_code, 0) << damaged.result.err;
+  EXPECT_EQ(damaged.result.out, cold.result.out);
+  CachedRun after = Audit(cache, image);
+  ASSERT_EQ(after.result.exit_code, 0) << after.result.err;
+  EXPECT_EQ(after.result.out, cold.result.out);
+}
+
+TEST(LayerCache, NoCacheTouchesNothing) {
+  std::string home = TempDir();
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  RunResult result =
+      RunStrata({"audit", "--no-cache", image}, "", "", {"XDG_CACHE_HOME=" + home + "/xdg"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_FALSE(fs::exists(home + "/xdg"));
+
+  // Without the flag, the cache goes where XDG says, else under HOME.
+  RunStrata({"audit", image}, "", "", {"XDG_CACHE_HOME=" + home + "/xdg"});
+  EXPECT_TRUE(fs::exists(home + "/xdg/strata/layers-v1.sqlite"));
+  RunStrata({"audit", image}, "", "", {"XDG_CACHE_HOME=", "HOME=" + home + "/home"});
+  EXPECT_TRUE(fs::exists(home + "/home/.cache/strata/layers-v1.sqlite"));
+
+  RunResult both = RunStrata({"audit", "--no-cache", "--cache-dir", home, image});
+  EXPECT_EQ(both.exit_code, 2);
+}
+
+TEST(LayerCache, AnUnusableDirectoryIsAWarningNotAFailure) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/file", "in the way");
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  RunResult result = RunStrata({"audit", "--format", "json", "--cache-dir", dir + "/file", image});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.err.find("strata: warning: cannot create the cache directory"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.out, Uncached(image));
+}
+
+TEST(LayerCache, ConcurrentRunsShareOneCache) {
+  std::string cache = TempDir();
+  std::string binary = getenv("STRATA_BINARY") ? getenv("STRATA_BINARY") : STRATA_BINARY;
+  std::vector<std::string> images = {CorpusDir() + "/corpus/churn.oci",
+                                     CorpusDir() + "/corpus/leaky-app.oci"};
+  // Six runs at once, three per image, all on a cache that does not exist yet.
+  std::string script, wait;
+  for (int i = 0; i < 6; ++i) {
+    script += fmt::format(
+        "XDG_CACHE_HOME=/nonexistent '{}' audit --format json --cache-dir '{}/cache' '{}' "
+        ">'{}/out{}' 2>'{}/err{}' & p{}=$!; ",
+        binary, cache, images[i % 2], cache, i, cache, i, i);
+    wait += fmt::format("wait $p{} || exit 1; ", i);
+  }
+  std::string output;
+  ASSERT_EQ(RunShell(script + wait, &output), 0) << output;
+
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(ReadFileText(fmt::format("{}/out{}", cache, i)), Uncached(images[i % 2])) << i;
+    EXPECT_EQ(ReadFileText(fmt::format("{}/err{}", cache, i)), "") << i;
+  }
+  cache += "/cache";
+  EXPECT_EQ(Sql(cache, "PRAGMA integrity_check"), "ok");
+  for (const std::string& image : images) EXPECT_EQ(Audit(cache, image).read, 0) << image;
+}
+
+}  // namespace
+}  // namespace strata
