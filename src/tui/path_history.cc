@@ -29,10 +29,11 @@ PathHistory::PathHistory(const Analysis& analysis) {
     }
 
     for (const Change& change : changes) {
-      NodeId id = Ensure(change.path, &index);
+      const std::string path(change.path);
+      NodeId id = Ensure(path, &index);
       PathEvent event{i, change.kind, nullptr, nullptr};
       if (change.kind != ChangeKind::kRemoved) {
-        const FileNode* now = merge.tree().Find(change.path);
+        const FileNode* now = merge.tree().Find(path);
         if (now != nullptr) {
           event.entry = now->entry;
           event.content = now->content;
