@@ -192,5 +192,34 @@ TEST(Regression, DiveCiSizesAsDiveReadsThem) {
       EXPECT_EQ(check["threshold"], "<= 20000000 (20 MB)");
 }
 
+// Found by a new user trying the limit flags: a size past 2^63 wrapped to
+// a negative limit that refused every image, and CLI11's own range check
+// printed DBL_MAX in full.
+TEST(Regression, LimitFlagsRefuseValuesTheyCannotHold) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"etc/hostname", '0', "x\n"}}});
+
+  RunResult huge = RunStrata({"layers", "--max-layer-bytes", "9223372036854775807", image});
+  EXPECT_EQ(huge.exit_code, 2);
+  EXPECT_EQ(huge.err,
+            "strata: error: --max-layer-bytes: \"9223372036854775807\" is too large: a size must "
+            "stay under 2^63 bytes\n");
+
+  RunResult zero = RunStrata({"layers", "--max-ratio", "0", image});
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_EQ(zero.err,
+            "strata: error: --max-ratio: \"0\" is not a whole number of at least 1 (see strata "
+            "--help)\n");
+
+  EXPECT_EQ(RunStrata({"layers", "--max-layer-bytes", "9000000000000000000", image}).exit_code, 0);
+}
+
+// Found by the same user: find took -q for the image.
+TEST(Regression, FindTakesTheShortQuietFlag) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"app/a.yml", '0', "x\n"}}});
+  RunResult result = RunStrata({"find", "-q", "--no-cache", image, "/app", "-name", "*.yml"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "/app/a.yml\n");
+}
+
 }  // namespace
 }  // namespace strata

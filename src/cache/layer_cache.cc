@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -150,7 +151,10 @@ void LayerCache::Prepare() {
 
 void LayerCache::Problem(const std::string& what) {
   if (IsDamage(sqlite3_errcode(db_))) damaged_database_ = true;
-  stats_.problems.push_back(fmt::format("layer cache {}: {}", path_, what));
+  // Every layer asks the same damaged database: say it once.
+  std::string problem = fmt::format("layer cache {}: {}", path_, what);
+  if (std::find(stats_.problems.begin(), stats_.problems.end(), problem) == stats_.problems.end())
+    stats_.problems.push_back(std::move(problem));
 }
 
 std::optional<LayerContents> LayerCache::Find(const std::string& diff_id, const std::string& scope,

@@ -171,7 +171,7 @@ int RunFind(const std::vector<std::string>& args) {
     if (at + 1 >= args.size()) Fail("{} needs a value", flag);
     return args[++at];
   };
-  for (; at < args.size() && args[at].starts_with("--"); ++at) {
+  for (; at < args.size() && (args[at].starts_with("--") || args[at] == "-q"); ++at) {
     const std::string& flag = args[at];
     if (flag == "--layer") {
       try {
@@ -186,7 +186,7 @@ int RunFind(const std::vector<std::string>& args) {
       print0 = true;
     } else if (flag == "--platform") {
       options.platform = value(flag);
-    } else if (flag == "--quiet") {
+    } else if (flag == "--quiet" || flag == "-q") {
       options.quiet = true;
     } else if (flag == "--save" || flag == "--ca-file") {
       (flag == "--save" ? options.source.save : options.source.ca_file) = value(flag);

@@ -16,6 +16,20 @@ ReadLimits LimitFlags::Resolve() const {
 
 namespace {
 
+// CLI::PositiveNumber prints its range as 0 to DBL_MAX in full; this says
+// what is meant.
+const CLI::Validator kAtLeastOne(
+    [](const std::string& text) -> std::string {
+      try {
+        size_t used = 0;
+        long long value = std::stoll(text, &used);
+        if (used == text.size() && value >= 1) return "";
+      } catch (...) {
+      }
+      return "\"" + text + "\" is not a whole number of at least 1";
+    },
+    "N");
+
 // A CLI11 check for a size like "16MiB": the error text, or "" when valid.
 std::string CheckSize(const std::string& text) {
   try {
@@ -31,10 +45,10 @@ std::string CheckSize(const std::string& text) {
 void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
   app->add_option("--max-entries", flags->limits.max_entries,
                   "Limit: entries in the image (default 10000000)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   app->add_option("--max-path-bytes", flags->limits.max_path_bytes,
                   "Limit: bytes of one path (default 4096)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   app->add_option("--max-layer-bytes", flags->max_layer_bytes,
                   "Limit: uncompressed bytes of one layer (default 64GiB)");
   app->add_option("--max-image-bytes", flags->max_image_bytes,
@@ -56,10 +70,10 @@ void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
            SetJsonLimits(json);
          },
          "Limit: nesting of a manifest, index or config (default 64)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   app->add_option("--max-ratio", flags->limits.max_ratio,
                   "Limit: expansion of a layer past 1 GiB (default 1000)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
 }
 
 }  // namespace strata

@@ -129,8 +129,13 @@ int64_t ParseSize(const std::string& text, const std::string& what) {
   static const std::pair<const char*, double> kUnits[] = {
       {"", 1},     {"B", 1},     {"kB", 1e3},     {"KB", 1e3},        {"MB", 1e6},
       {"GB", 1e9}, {"TB", 1e12}, {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
-  for (const auto& [name, factor] : kUnits)
-    if (unit == name && value >= 0) return static_cast<int64_t>(std::llround(value * factor));
+  for (const auto& [name, factor] : kUnits) {
+    if (unit != name || !(value >= 0)) continue;
+    // Past 2^63 the conversion to int64_t would wrap to a negative limit.
+    if (value * factor >= 9.2e18)
+      Fail("{}: \"{}\" is too large: a size must stay under 2^63 bytes", what, text);
+    return static_cast<int64_t>(std::llround(value * factor));
+  }
   Fail("{}: \"{}\" is not a size (like 512, 20kB, 1.5MB)", what, text);
 }
 

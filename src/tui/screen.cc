@@ -467,9 +467,9 @@ bool Screen::HandleKey(int key) {
     HandlePrompt(key);
     return true;
   }
-  if (help_) {
+  if (help_) {  // Any key, q included, only closes the help.
     help_ = false;
-    return key != 'q';
+    return true;
   }
   if (COLS < kMinColumns || LINES < kMinRows) return key != 'q';
 
