@@ -162,6 +162,8 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
   if (removed_in >= 0)
     Fail("/{} was removed in layer {} and no lower layer stores it", path, removed_in + 1);
   if (only_layer >= 0) Fail("/{}: layer {} does not store it", path, only_layer + 1);
+  // TODO: a link that resolves to a directory (even "/", from "../../")
+  // also ends here; say it is a directory, as ls shows it.
   Fail("/{}: no such file in the image", path);
 }
 

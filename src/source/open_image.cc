@@ -276,6 +276,8 @@ std::string HostPlatform() {
 
 ImageSource OpenImage(const std::string& spec_text, const OpenOptions& options) {
   Spec spec = ParseSpec(spec_text);
+  // TODO: a transport with nothing after it ("docker://") lands here too,
+  // and deserves a line naming the transport and the form it takes.
   if (spec.path.empty()) Fail("no image named: give a path, '-' or a transport:path");
   // A bare name that is no file is an image in the local Docker daemon,
   // never a registry's: nothing is fetched from a host the user did not name.

@@ -82,6 +82,9 @@ void AddExploreCommand(CLI::App* app, std::function<int()>* run) {
       ->check(CLI::Range(1, 256));
   sub->add_flag("-q,--quiet", options->quiet, "No progress display");
   AddLimitOptions(sub, &options->limits);
+  // TODO: explore takes neither the cache flags (--no-cache, --cache-dir)
+  // nor the source flags (--save, --ca-file, --insecure) the other
+  // commands take; given one, CLI11 names the image as the unexpected word.
   sub->callback([run, options] { *run = [options] { return RunExplore(*options); }; });
 }
 

@@ -24,6 +24,8 @@ std::string SaveImageFile(const ImageSource& source, const std::string& path, in
     file += (file.back() == '/' ? "" : "/") + std::string(BaseName(path));
 
   // O_EXCL with O_CREAT also refuses a symbolic link at |file|.
+  // TODO: keys and other secrets are saved 0644 like everything else;
+  // files a finding marks as secret should be saved 0600.
   int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) Fail("cannot create {}: {}", file, strerror(errno));
   try {

@@ -180,6 +180,8 @@ void Screen::Draw() {
 
 void Screen::DrawTooSmall() {
   std::string message =
+      // TODO: below about 40 columns this line is cut short and the size
+      // wanted is lost; wrap it instead.
       fmt::format("strata explore needs a window of at least {}x{}", kMinColumns, kMinRows);
   std::string size = fmt::format("(this one is {}x{}); enlarge it, or press q", COLS, LINES);
   int y = std::max(0, (LINES - 2) / 2);
