@@ -22,21 +22,6 @@
 namespace strata {
 namespace {
 
-class StringReader : public ByteReader {
- public:
-  explicit StringReader(const std::string& data) : data_(data) {}
-  size_t Read(void* buffer, size_t size) override {
-    size_t n = std::min(size, data_.size() - offset_);
-    memcpy(buffer, data_.data() + offset_, n);
-    offset_ += n;
-    return n;
-  }
-
- private:
-  const std::string& data_;
-  size_t offset_ = 0;
-};
-
 std::string FileName(int i) {
   return fmt::format("data/d{:02d}/s{:02d}/f{:05d}.txt", i % 97, i % 13, i);
 }
@@ -72,7 +57,7 @@ std::string MakeLayerTar(int files, int whiteouts) {
 }
 
 LayerContents ReadString(const std::string& tar) {
-  StringReader reader(tar);
+  ViewReader reader(tar);
   LayerReadOptions options;
   options.name = "bench layer";
   return ReadLayer(reader, options);
@@ -83,7 +68,7 @@ LayerContents ReadString(const std::string& tar) {
 void BM_TarHeaders(benchmark::State& state) {
   std::string tar = MakeLayerTar(static_cast<int>(state.range(0)), 0);
   for (auto _ : state) {
-    StringReader reader(tar);
+    ViewReader reader(tar);
     LayerCursor cursor(&reader, "bench layer");
     LayerEntry entry;
     int64_t count = 0;

@@ -8,13 +8,6 @@
 
 namespace strata::fuzz {
 
-size_t ViewReader::Read(void* buffer, size_t size) {
-  size_t n = std::min(size, data_.size() - offset_);
-  memcpy(buffer, data_.data() + offset_, n);
-  offset_ += n;
-  return n;
-}
-
 int64_t MemoryStore::Size(const std::string& name) const {
   auto it = files_.find(name);
   if (it == files_.end()) Fail("{} is missing", Describe(name));

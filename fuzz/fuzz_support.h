@@ -27,17 +27,6 @@
 
 namespace strata::fuzz {
 
-// A ByteReader over bytes it does not own.
-class ViewReader : public ByteReader {
- public:
-  explicit ViewReader(std::string_view data) : data_(data) {}
-  size_t Read(void* buffer, size_t size) override;
-
- private:
-  std::string_view data_;
-  size_t offset_ = 0;
-};
-
 // A Store whose files are strings; the test double of a directory store.
 class MemoryStore : public Store {
  public:

@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::unique_ptr<LayerContents>> layers;
   for (int i = 0; i < 2; ++i) {
     options.name = i == 0 ? "layer 1" : "layer 2";
-    fuzz::ViewReader reader(halves[i]);
+    ViewReader reader(halves[i]);
     try {
       layers.push_back(std::make_unique<LayerContents>(ReadLayer(reader, options)));
     } catch (const Error&) {

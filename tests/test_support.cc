@@ -38,21 +38,6 @@ std::string Quote(const std::string& arg) {
   return quoted + "'";
 }
 
-class StringReader : public ByteReader {
- public:
-  explicit StringReader(const std::string& data) : data_(data) {}
-  size_t Read(void* buffer, size_t size) override {
-    size_t n = std::min(size, data_.size() - offset_);
-    memcpy(buffer, data_.data() + offset_, n);
-    offset_ += n;
-    return n;
-  }
-
- private:
-  const std::string& data_;
-  size_t offset_ = 0;
-};
-
 }  // namespace
 
 std::string FixturesDir() { return Env("STRATA_FIXTURES"); }
@@ -143,7 +128,7 @@ std::string MakeTar(const std::vector<TarMember>& members, bool gnu) {
 }
 
 LayerContents ReadTar(const std::string& tar) {
-  StringReader reader(tar);
+  ViewReader reader(tar);
   LayerReadOptions options;
   options.name = "test layer";
   return ReadLayer(reader, options);

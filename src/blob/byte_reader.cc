@@ -4,12 +4,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "base/error.h"
 
 namespace strata {
+
+size_t ViewReader::Read(void* buffer, size_t size) {
+  size_t count = std::min(size, data_.size() - offset_);
+  memcpy(buffer, data_.data() + offset_, count);
+  offset_ += count;
+  return count;
+}
+
+namespace {
+
+class StringReader : public ByteReader {
+ public:
+  explicit StringReader(std::string data) : data_(std::move(data)), view_(data_) {}
+  size_t Read(void* buffer, size_t size) override { return view_.Read(buffer, size); }
+
+ private:
+  std::string data_;
+  ViewReader view_;  // Over data_, declared after it.
+};
+
+}  // namespace
+
+std::unique_ptr<ByteReader> OpenString(std::string data) {
+  return std::make_unique<StringReader>(std::move(data));
+}
 
 SharedFile::SharedFile(const std::string& path) : path_(path) {
   fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace strata {
 
@@ -21,6 +22,20 @@ class ByteReader {
   // or corrupt data). Not thread-safe: one reader belongs to one thread.
   virtual size_t Read(void* buffer, size_t size) = 0;
 };
+
+// Reads bytes already in memory; |data| must outlive the reader.
+class ViewReader : public ByteReader {
+ public:
+  explicit ViewReader(std::string_view data) : data_(data) {}
+  size_t Read(void* buffer, size_t size) override;
+
+ private:
+  std::string_view data_;
+  size_t offset_ = 0;
+};
+
+// A reader over |data|, which it keeps.
+std::unique_ptr<ByteReader> OpenString(std::string data);
 
 // An open file shared by the readers of its parts. Reads use pread, so
 // readers of different ranges may run on different threads at once.

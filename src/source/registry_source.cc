@@ -28,22 +28,6 @@ const char* const kAcceptManifests =
     "application/vnd.docker.distribution.manifest.list.v2+json, "
     "application/vnd.docker.distribution.manifest.v2+json";
 
-class StringReader : public ByteReader {
- public:
-  explicit StringReader(std::string data) : data_(std::move(data)) {}
-
-  size_t Read(void* buffer, size_t size) override {
-    size_t count = std::min(size, data_.size() - offset_);
-    memcpy(buffer, data_.data() + offset_, count);
-    offset_ += count;
-    return count;
-  }
-
- private:
-  std::string data_;
-  size_t offset_ = 0;
-};
-
 bool IsRepositoryName(const std::string& name) {
   if (name.empty() || name.front() == '/' || name.back() == '/') return false;
   for (char c : name)
@@ -80,7 +64,7 @@ class RegistryStore : public Store {
     Known blob;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (name == "index.json") return std::make_unique<StringReader>(index_json_);
+      if (name == "index.json") return OpenString(index_json_);
       auto it = known_.find(name);
       if (it == known_.end()) Fail("{} is missing", Describe(name));
       blob = it->second;
@@ -88,7 +72,7 @@ class RegistryStore : public Store {
     if (!blob.is_manifest) return client_->OpenBlob(blob.digest, blob.size);
     if (blob.content.empty())
       blob.content = FetchManifest(blob.digest, blob.digest, "manifest " + blob.digest);
-    return std::make_unique<StringReader>(blob.content);
+    return OpenString(std::move(blob.content));
   }
 
   std::vector<std::string> List() const override { return {"index.json"}; }
@@ -134,8 +118,8 @@ class RegistryStore : public Store {
   std::string FetchManifest(const std::string& ref, const std::string& digest,
                             const std::string& what) const {
     std::string body;
-    HttpResponse response =
-        client_->Read("manifests/" + ref, {kAcceptManifests}, CurrentJsonLimits().max_bytes, what, &body);
+    HttpResponse response = client_->Read("manifests/" + ref, {kAcceptManifests},
+                                          CurrentJsonLimits().max_bytes, what, &body);
     std::string sent = response.Header("Docker-Content-Digest");
     std::string actual = Sha256Of(body);
     if (!digest.empty() && digest != actual)
