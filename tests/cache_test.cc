@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include "cache/layer_cache.h"
 #include "cache/layer_codec.h"
@@ -132,8 +133,11 @@ struct CachedRun {
 };
 
 // strata ARGS... -v --cache-dir DIR IMAGE, with what -v says of the cache.
+// These tests are about layers: audit and ci are told not to reuse whole
+// results (the tests under "Whole results" below are about those).
 CachedRun Strata(std::vector<std::string> args, const std::string& cache,
                  const std::string& image) {
+  if (args[0] == "audit" || args[0] == "ci") args.push_back("--no-result-cache");
   args.insert(args.end(), {"-v", "--cache-dir", cache, image});
   CachedRun run{RunStrata(args)};
   std::smatch match;
@@ -475,6 +479,126 @@ TEST(LayerCache, ConcurrentRunsShareOneCache) {
   cache += "/cache";
   EXPECT_EQ(Sql(cache, "PRAGMA integrity_check"), "ok");
   for (const std::string& image : images) EXPECT_EQ(Audit(cache, image).read, 0) << image;
+}
+
+// ---------------------------------------------------------------------------
+// Whole results: the same command on the same image again.
+
+constexpr const char* kNoLayerRead = "no layer read";
+
+RunResult RunCached(std::vector<std::string> args, const std::string& cache) {
+  args.insert(args.begin() + 1, {"-v", "--cache-dir", cache});
+  return RunStrata(args);
+}
+
+TEST(ResultCache, TheSameCommandAgainReadsNoLayerAndPrintsTheSame) {
+  for (const std::string& image :
+       {CorpusDir() + "/corpus/leaky-app.oci", CorpusDir() + "/corpus/churn.docker.tar"}) {
+    SCOPED_TRACE(image);
+    std::string cache = TempDir();
+    // ci fails on leaky-app: the exit code and the warnings come back too.
+    std::vector<std::string> args = {"ci", "--format", "json", image};
+    RunResult cold = RunCached(args, cache);
+    EXPECT_EQ(cold.err.find(kNoLayerRead), std::string::npos) << cold.err;
+    RunResult warm = RunCached(args, cache);
+    EXPECT_NE(warm.err.find(kNoLayerRead), std::string::npos) << warm.err;
+    EXPECT_EQ(warm.out, cold.out);
+    EXPECT_EQ(warm.exit_code, cold.exit_code);
+    RunResult uncached = RunStrata({"ci", "--format", "json", "--no-cache", image});
+    EXPECT_EQ(warm.out, uncached.out);
+    EXPECT_EQ(warm.exit_code, uncached.exit_code);
+    EXPECT_EQ(RunStrata({"ci", "-q", "--format", "json", "--cache-dir", cache, image}).err, "");
+    // Warnings come back as they were given.
+    auto warnings = [](const std::string& err) {
+      std::string kept;
+      std::istringstream lines(err);
+      for (std::string line; std::getline(lines, line);)
+        if (line.starts_with("strata: warning:")) kept += line + "\n";
+      return kept;
+    };
+    EXPECT_EQ(warnings(warm.err), warnings(uncached.err));
+  }
+}
+
+TEST(ResultCache, AnythingElseIsAMiss) {
+  std::string dir = TempDir();
+  std::string cache = dir + "/cache";
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  ASSERT_EQ(RunCached({"audit", "--format", "json", image}, cache).exit_code, 0);
+
+  // Another format, another option, another image.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"audit", "--format", "sarif", image},
+        std::vector<std::string>{"audit", "--format", "json", "--top", "3", image},
+        std::vector<std::string>{"audit", "--format", "json",
+                                 CorpusDir() + "/corpus/leaky-app.docker.tar"}}) {
+    RunResult run = RunCached(args, cache);
+    EXPECT_EQ(run.err.find(kNoLayerRead), std::string::npos) << args[2] << ": " << run.err;
+  }
+
+  // The same command line with another configuration file's contents.
+  std::string config = dir + "/strata.yaml";
+  WriteFile(config, "rules:\n  disable: [secret-generic-assignment]\n");
+  std::vector<std::string> args = {"audit", "--format", "json", "--config", config, image};
+  RunResult first = RunCached(args, cache);
+  ASSERT_NE(RunCached(args, cache).err.find(kNoLayerRead), std::string::npos);
+  WriteFile(config, "rules:\n  disable: [secret-private-key]\n");
+  RunResult changed = RunCached(args, cache);
+  EXPECT_EQ(changed.err.find(kNoLayerRead), std::string::npos) << changed.err;
+  EXPECT_NE(changed.out, first.out);
+  EXPECT_EQ(changed.out,
+            RunStrata({"audit", "--format", "json", "--config", config, "--no-cache", image}).out);
+
+  // --no-result-cache reads the layers (from the layer cache).
+  RunResult layers = RunCached({"audit", "--format", "json", "--no-result-cache", image}, cache);
+  EXPECT_EQ(layers.err.find(kNoLayerRead), std::string::npos);
+  EXPECT_NE(layers.err.find("layers reused"), std::string::npos) << layers.err;
+}
+
+TEST(ResultCache, ADamagedResultIsNotTrusted) {
+  std::string cache = TempDir();
+  std::string image = CorpusDir() + "/corpus/churn.oci";
+  std::vector<std::string> args = {"audit", "--format", "json", image};
+  RunResult cold = RunCached(args, cache);
+  for (const std::string& damage :
+       {std::string("UPDATE image_results SET result = CAST('garbage' AS BLOB)"),
+        std::string("UPDATE image_results SET version = version + 1")}) {
+    SCOPED_TRACE(damage);
+    Sql(cache, damage);
+    RunResult warm = RunCached(args, cache);
+    EXPECT_EQ(warm.err.find(kNoLayerRead), std::string::npos) << warm.err;
+    EXPECT_EQ(warm.out, cold.out);
+    EXPECT_NE(RunCached(args, cache).err.find(kNoLayerRead), std::string::npos);
+  }
+  // Garbage with a valid checksum does not decode.
+  std::string garbage = "1 7 0\nnot a result";
+  int64_t checksum = static_cast<int64_t>(XXH3_64bits(garbage.data(), garbage.size()));
+  Sql(cache, "UPDATE image_results SET result = CAST('" + garbage +
+                 "' AS BLOB), checksum = " + std::to_string(checksum));
+  RunResult warm = RunCached(args, cache);
+  EXPECT_EQ(warm.err.find(kNoLayerRead), std::string::npos) << warm.err;
+  EXPECT_EQ(warm.out, cold.out);
+}
+
+TEST(ResultCache, SaveAlwaysWritesItsFile) {
+  std::string dir = TempDir();
+  std::string image = CorpusDir() + "/corpus/churn.oci";
+  for (int run = 0; run < 2; ++run) {
+    fs::remove(dir + "/saved.tar");
+    RunResult result =
+        RunCached({"audit", "--format", "json", "--save", dir + "/saved.tar", image}, dir + "/cache");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.err.find(kNoLayerRead), std::string::npos) << result.err;
+    EXPECT_TRUE(fs::exists(dir + "/saved.tar"));
+  }
+}
+
+TEST(ResultCache, OnlyTheNewestResultsAreKept) {
+  std::string cache = TempDir();
+  std::string image = CorpusDir() + "/corpus/churn.oci";
+  for (int top = 1; top <= kImageResultsKept + 3; ++top)
+    RunCached({"audit", "-q", "--top", std::to_string(top), image}, cache);
+  EXPECT_EQ(Sql(cache, "SELECT count(*) FROM image_results"), std::to_string(kImageResultsKept));
 }
 
 }  // namespace

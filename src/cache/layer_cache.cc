@@ -45,7 +45,17 @@ CREATE TABLE IF NOT EXISTS verified_blobs(
   size INTEGER NOT NULL,
   compression INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS verified_blobs_by_diff_id ON verified_blobs(diff_id, size);
+CREATE TABLE IF NOT EXISTS image_results(
+  key TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  checksum INTEGER NOT NULL,
+  result BLOB NOT NULL,
+  used_at INTEGER NOT NULL);
 )";
+
+// A whole result larger than this is not kept: replaying it would save
+// little next to writing it, and it would crowd the database.
+constexpr size_t kMaxImageResult = 64 << 20;
 
 bool IsDamage(int code) {
   code &= 0xff;
@@ -121,8 +131,8 @@ std::unique_ptr<LayerCache> LayerCache::Open(const std::string& dir) {
 LayerCache::LayerCache(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
 LayerCache::~LayerCache() {
-  for (sqlite3_stmt* statement :
-       {find_result_, find_blob_, find_blob_by_size_, insert_result_, insert_blob_})
+  for (sqlite3_stmt* statement : {find_result_, find_blob_, find_blob_by_size_, insert_result_,
+                                   insert_blob_, find_image_result_, insert_image_result_})
     sqlite3_finalize(statement);
   sqlite3_close(db_);
 }
@@ -147,6 +157,12 @@ void LayerCache::Prepare() {
       "INSERT OR REPLACE INTO verified_blobs(digest, diff_id, size, compression) "
       "VALUES (?, ?, ?, ?)",
       &insert_blob_);
+  prepare("SELECT version, checksum, result FROM image_results WHERE key = ?",
+          &find_image_result_);
+  prepare(
+      "INSERT OR REPLACE INTO image_results(key, version, checksum, result, used_at) "
+      "VALUES (?, ?, ?, ?, strftime('%s', 'now'))",
+      &insert_image_result_);
 }
 
 void LayerCache::Problem(const std::string& what) {
@@ -284,7 +300,8 @@ bool LayerCache::Write(const Pending& row) {
 // Replaces a database SQLite found damaged with an empty one.
 bool LayerCache::Rebuild() {
   for (sqlite3_stmt** statement :
-       {&find_result_, &find_blob_, &find_blob_by_size_, &insert_result_, &insert_blob_}) {
+       {&find_result_, &find_blob_, &find_blob_by_size_, &insert_result_, &insert_blob_,
+        &find_image_result_, &insert_image_result_}) {
     sqlite3_finalize(*statement);
     *statement = nullptr;
   }
@@ -328,6 +345,57 @@ void LayerCache::Commit() {
     stats_.stored += written;
   }
   pending_.clear();
+}
+
+std::optional<std::string> LayerCache::FindImageResult(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  sqlite3_reset(find_image_result_);
+  sqlite3_bind_text(find_image_result_, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  int code = sqlite3_step(find_image_result_);
+  std::optional<std::string> result;
+  if (code == SQLITE_ROW) {
+    int version = sqlite3_column_int(find_image_result_, 0);
+    int64_t checksum = sqlite3_column_int64(find_image_result_, 1);
+    const void* data = sqlite3_column_blob(find_image_result_, 2);
+    int size = sqlite3_column_bytes(find_image_result_, 2);
+    std::string bytes = data != nullptr ? std::string(static_cast<const char*>(data), size) : "";
+    if (version == kAnalysisVersion && Checksum(bytes) == checksum)
+      result = std::move(bytes);
+    else
+      ++stats_.damaged;
+  } else if (code != SQLITE_DONE) {
+    Problem(fmt::format("cannot read: {}", sqlite3_errmsg(db_)));
+  }
+  sqlite3_reset(find_image_result_);
+  return result;
+}
+
+void LayerCache::StoreImageResult(const std::string& key, const std::string& result) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (result.size() > kMaxImageResult) return;
+  if (damaged_database_ && !Rebuild()) return;
+
+  bool ok = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (ok) {
+    sqlite3_reset(insert_image_result_);
+    sqlite3_bind_text(insert_image_result_, 1, key.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_int(insert_image_result_, 2, kAnalysisVersion);
+    sqlite3_bind_int64(insert_image_result_, 3, Checksum(result));
+    sqlite3_bind_blob(insert_image_result_, 4, result.data(), static_cast<int>(result.size()),
+                      SQLITE_STATIC);
+    ok = sqlite3_step(insert_image_result_) == SQLITE_DONE;
+    sqlite3_reset(insert_image_result_);
+  }
+  std::string prune = fmt::format(
+      "DELETE FROM image_results WHERE key NOT IN "
+      "(SELECT key FROM image_results ORDER BY used_at DESC, rowid DESC LIMIT {})",
+      kImageResultsKept);
+  if (ok) ok = sqlite3_exec(db_, prune.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (ok) ok = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (!ok) {
+    Problem(fmt::format("cannot write: {}", sqlite3_errmsg(db_)));
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
 }
 
 }  // namespace strata

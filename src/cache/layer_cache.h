@@ -35,12 +35,17 @@ namespace strata {
 // other version are ignored and replaced.
 inline constexpr int kAnalysisVersion = 1;
 
+// Whole results kept (FindImageResult): enough for the images one works
+// with in a week, few enough that the database stays small.
+inline constexpr int kImageResultsKept = 64;
+
 // What one audit did with the cache, for -v and the tests.
 struct LayerCacheStats {
   std::atomic<int> hits{0};           // Layers taken from the cache.
   std::atomic<int> misses{0};         // Layers read from their blobs.
   std::atomic<int> damaged{0};        // Rows found unusable (checksum, decoding, version).
   std::atomic<int> stored{0};         // Results written.
+  bool image_result_reused = false;   // A whole earlier result was used (FindImageResult).
   std::vector<std::string> problems;  // Why the cache could not be used, if so.
 };
 
@@ -79,6 +84,17 @@ class LayerCache {
   // the cache is an optimisation, never a reason to fail an audit.
   void Commit();
 
+  // Whole results of earlier commands, by a key that names everything a
+  // result depends on (see cli/result_memo.h): a second identical audit of
+  // an image reads and merges no layer at all. nullopt when there is no
+  // usable row; a damaged one is a miss, as for layers.
+  std::optional<std::string> FindImageResult(const std::string& key);
+
+  // Stores |result| under |key| at once, in its own transaction, and drops
+  // the oldest rows beyond the newest kImageResultsKept.
+  // Failures are recorded in stats().problems.
+  void StoreImageResult(const std::string& key, const std::string& result);
+
   const LayerCacheStats& stats() const { return stats_; }
   const std::string& path() const { return path_; }
 
@@ -104,6 +120,8 @@ class LayerCache {
   sqlite3_stmt* find_blob_by_size_ = nullptr;
   sqlite3_stmt* insert_result_ = nullptr;
   sqlite3_stmt* insert_blob_ = nullptr;
+  sqlite3_stmt* find_image_result_ = nullptr;
+  sqlite3_stmt* insert_image_result_ = nullptr;
   std::vector<Pending> pending_;
   bool damaged_database_ = false;  // SQLite said so; Commit starts afresh.
   LayerCacheStats stats_;

@@ -29,6 +29,12 @@ void AddCacheOptions(CLI::App* app, CacheFlags* flags) {
       ->excludes(dir);
 }
 
+void AddResultCacheOption(CLI::App* app, CacheFlags* flags) {
+  app->add_flag("--no-result-cache", flags->no_results,
+                "Analyse the image again even when this exact command ran on it before (the "
+                "layer cache still applies)");
+}
+
 void ReportCache(const LayerCache& cache, bool verbose, bool quiet) {
   const LayerCacheStats& stats = cache.stats();
   if (!quiet)

@@ -13,6 +13,7 @@ namespace strata {
 struct CacheFlags {
   std::string dir;        // --cache-dir; "" means DefaultCacheDir().
   bool disabled = false;  // --no-cache: neither read nor written.
+  bool no_results = false;  // --no-result-cache: layers only, no whole results.
 
   // The cache the flags name, or null when it is disabled, no directory is
   // known, or it cannot be opened; a cache is never a reason to fail, so
@@ -21,6 +22,9 @@ struct CacheFlags {
 };
 
 void AddCacheOptions(CLI::App* app, CacheFlags* flags);
+
+// --no-result-cache, for the commands whose whole result is kept (audit, ci).
+void AddResultCacheOption(CLI::App* app, CacheFlags* flags);
 
 // After an analysis: warns of what went wrong with |cache| (unless
 // |quiet|) and, when |verbose|, says how many layers it supplied.

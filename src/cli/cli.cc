@@ -20,6 +20,7 @@
 #include "cli/file_commands.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
+#include "cli/result_memo.h"
 #include "cli/source_options.h"
 #include "model/analysis.h"
 #include "model/image_config.h"
@@ -58,6 +59,7 @@ struct Options {
   LimitFlags limits;
   SourceFlags source;  // --save, --ca-file, --insecure.
   CacheFlags cache;
+  std::vector<std::string> args;  // The command line after "strata", for the result cache.
 };
 
 // What a command works on: the analysed image and, for commands that
@@ -109,21 +111,30 @@ std::vector<std::string> BaseDiffIds(const Options& options) {
       .diff_ids;
 }
 
-void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded* loaded) {
-  bool scans = evaluates_rules && !options.no_rules;
-  if (evaluates_rules) {
-    loaded->config = LoadRuleConfig(options.config);
-    loaded->policy = LoadPolicy(options.config, options.dive_ci, options.policy);
-    if (!options.base.empty()) loaded->config.base_diff_ids = BaseDiffIds(options);
-  }
-  // Every command gets a scanner: history and layers print build steps,
-  // and secrets in them are redacted too.
-  loaded->scanner = MakeContentScanner(loaded->config);
+// What a command reads before any image: the configuration, the policy,
+// the --base image's diff_ids.
+void LoadSettings(const Options& options, bool evaluates_rules, Loaded* loaded) {
+  if (!evaluates_rules) return;
+  loaded->config = LoadRuleConfig(options.config);
+  loaded->policy = LoadPolicy(options.config, options.dive_ci, options.policy);
+  if (!options.base.empty()) loaded->config.base_diff_ids = BaseDiffIds(options);
+}
 
+ImageSource OpenSource(const Options& options) {
   OpenOptions open;
   open.platform = options.platform;
   options.source.Apply(&open);
-  ImageSource source = OpenImage(options.image, open);
+  return OpenImage(options.image, open);
+}
+
+// Reads and merges the layers of |source| (those |cache| lacks), then
+// evaluates the rules and the policy.
+void Load(const Options& options, bool evaluates_rules, bool config_only, ImageSource source,
+          LayerCache* cache, Loaded* loaded) {
+  bool scans = evaluates_rules && !options.no_rules;
+  // Every command gets a scanner: history and layers print build steps,
+  // and secrets in them are redacted too.
+  loaded->scanner = MakeContentScanner(loaded->config);
 
   std::atomic<int64_t> bytes_read{0};
   AnalyzeOptions analyze;
@@ -133,13 +144,11 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded
   analyze.limits = options.limits.Resolve();
   // history needs the config only, unless sizes of contents were asked for.
   analyze.config_only = config_only;
-  std::unique_ptr<LayerCache> cache = config_only ? nullptr : options.cache.Open(options.quiet);
-  analyze.cache = cache.get();
+  analyze.cache = cache;
   {
     Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
     loaded->analysis = Analyze(std::move(source), analyze);
   }
-  if (cache) ReportCache(*cache, options.verbose, options.quiet);
   for (const std::string& rule : options.policy.skip) {
     bool known = false;
     for (const RuleInfo& info : AllRules(loaded->config)) known |= info.id == rule;
@@ -154,6 +163,25 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, Loaded
   if (evaluates_rules)
     loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
   RedactImageConfig(*loaded->scanner, &loaded->analysis, loaded->rules ? &*loaded->rules : nullptr);
+}
+
+// The result cache's key for this command, or "" when its result is not
+// kept: only audit and ci keep theirs, never with --save (which must
+// write its file), --no-cache or --no-result-cache.
+std::string MemoKeyFor(const Command& command, const Options& options, const Loaded& loaded,
+                       const ImageSource& source, const LayerCache* cache) {
+  if (cache == nullptr || !command.evaluates_rules || options.cache.no_results ||
+      !options.source.save.empty())
+    return "";
+  MemoInputs inputs;
+  inputs.args = options.args;
+  inputs.source = &source;
+  // Every file the configuration and policy loaders may read.
+  inputs.files = {options.config.empty() ? ".strata.yaml" : options.config,
+                  options.dive_ci.empty() ? ".dive-ci" : options.dive_ci};
+  inputs.base_diff_ids = loaded.config.base_diff_ids;
+  inputs.today = TodayUtc();
+  return ResultKey(inputs);
 }
 
 int CheckLayerIndex(const Analysis& analysis, const Options& options) {
@@ -258,6 +286,7 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   AddSourceOptions(app, &options->source);
   AddCacheOptions(app, &options->cache);
   if (command.evaluates_rules) {
+    AddResultCacheOption(app, &options->cache);
     app->add_option("--config", options->config,
                     "Configuration (default: ./.strata.yaml when present)");
     app->add_option("--base", options->base,
@@ -352,13 +381,41 @@ void WriteReport(const std::string& text, const std::string& file) {
   if (!out) Fail("cannot write {}: {}", file, strerror(errno));
 }
 
+void WriteReports(const std::vector<std::pair<std::string, std::string>>& outputs,
+                  const std::vector<std::string>& texts, const std::vector<std::string>& warnings,
+                  const Options& options) {
+  if (!options.quiet)
+    for (const std::string& warning : warnings) Warn(warning);
+  for (size_t i = 0; i < outputs.size(); ++i) WriteReport(texts[i], outputs[i].second);
+}
+
 int RunCommand(const Command& command, Options options) {
   if (std::string(command.name) == "ci") options.ci = true;
   std::vector<std::pair<std::string, std::string>> outputs = Outputs(command, options);
+  bool config_only = std::string(command.name) == "history" && !options.read_layers;
 
   Loaded loaded;
-  Load(options, command.evaluates_rules,
-       std::string(command.name) == "history" && !options.read_layers, &loaded);
+  LoadSettings(options, command.evaluates_rules, &loaded);
+  ImageSource source = OpenSource(options);
+  std::unique_ptr<LayerCache> cache = config_only ? nullptr : options.cache.Open(options.quiet);
+
+  std::string memo_key = MemoKeyFor(command, options, loaded, source, cache.get());
+  std::optional<MemoResult> memo;
+  if (!memo_key.empty())
+    if (std::optional<std::string> bytes = cache->FindImageResult(memo_key))
+      memo = DecodeMemo(*bytes, outputs.size());
+  if (memo) {
+    if (options.verbose)
+      fmt::print(stderr,
+                 "strata: {} layers ({}) from {}: the result of the same command on this image, "
+                 "from the cache {}; no layer read\n",
+                 source.layers.size(), source.format, source.input, cache->path());
+    ReportCache(*cache, false, options.quiet);
+    WriteReports(outputs, memo->reports, memo->warnings, options);
+    return memo->exit_code;
+  }
+
+  Load(options, command.evaluates_rules, config_only, std::move(source), cache.get(), &loaded);
   const Analysis& analysis = loaded.analysis;
   if (options.verbose) {
     fmt::print(stderr, "strata: read {} layers ({}) from {}\n", analysis.layers.size(),
@@ -372,12 +429,14 @@ int RunCommand(const Command& command, Options options) {
   std::vector<std::string> texts;
   for (const auto& [format, file] : outputs)
     texts.push_back(command.render(loaded, options, format));
-  if (!options.quiet)
-    for (const std::string& warning : analysis.warnings) Warn(warning);
-  for (size_t i = 0; i < outputs.size(); ++i) WriteReport(texts[i], outputs[i].second);
+  int exit_code =
+      options.ci && loaded.verdict && !loaded.verdict->passed ? kExitPolicyFailed : kExitOk;
+  if (!memo_key.empty())
+    cache->StoreImageResult(memo_key, EncodeMemo({exit_code, texts, analysis.warnings}));
+  if (cache) ReportCache(*cache, options.verbose, options.quiet);
 
-  if (options.ci && loaded.verdict && !loaded.verdict->passed) return kExitPolicyFailed;
-  return kExitOk;
+  WriteReports(outputs, texts, analysis.warnings, options);
+  return exit_code;
 }
 
 // CLI11's message, or a better one for an unknown command.
@@ -453,6 +512,7 @@ int RunCli(int argc, char** argv) {
     return kExitError;
   }
 
+  options.args.assign(argv + 1, argv + argc);
   try {
     if (file_command) return file_command();
     if (list_rules) {
