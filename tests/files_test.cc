@@ -173,7 +173,7 @@ TEST(Cat, RemovedFileIsReadFromTheLayerThatStoresIt) {
   RunResult result = RunStrata({"cat", "--layer", "6", image, "/app/.env"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out,
-            ReadFileText(std::string(STRATA_SOURCE_DIR) + "/../shared/images/src/leaky-app/.env"));
+            ReadFileText(CorpusDir() + "/src/leaky-app/.env"));
 }
 
 TEST(Cat, FilesEqualWhatUmociUnpacked) {

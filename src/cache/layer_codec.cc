@@ -221,7 +221,7 @@ bool DecodeEntries(Reader* in, std::vector<LayerEntry>* entries) {
     entry.path += in->Bytes();
     previous_path = entry.path;
 
-    if (flags & kHasLink) entry.link = in->Bytes();
+    if (flags & kHasLink) entry.link = std::string(in->Bytes());
     if (flags & kHasXattrs) {
       size_t xattrs = in->Count();
       for (size_t x = 0; x < xattrs && in->ok(); ++x) {

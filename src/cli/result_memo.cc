@@ -73,8 +73,8 @@ std::string ResultKey(const MemoInputs& inputs) {
 // "<exit code> <reports> <warnings>\n", then each string as "<length>\n"
 // and its bytes: reports are kept byte for byte, whatever they hold.
 std::string EncodeMemo(const MemoResult& result) {
-  std::string bytes = fmt::format("{} {} {}\n", result.exit_code, result.reports.size(),
-                                  result.warnings.size());
+  std::string bytes =
+      fmt::format("{} {} {}\n", result.exit_code, result.reports.size(), result.warnings.size());
   for (const auto* list : {&result.reports, &result.warnings})
     for (const std::string& text : *list) bytes += fmt::format("{}\n", text.size()) + text;
   return bytes;

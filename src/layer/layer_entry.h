@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/sparse.h"
+
 namespace strata {
 
 enum class EntryKind : uint8_t {
@@ -34,15 +36,16 @@ const char* EntryKindName(EntryKind kind);
 // The one-letter type ls(1) shows: '-', 'd', 'l', 'h', 'c', 'b', 'p', 's'.
 char EntryKindLetter(EntryKind kind);
 
-// TODO: memory. 136 bytes plus the path's heap block; |link| and |xattrs|
-// are empty for nearly every entry and could move to a side table, and
-// paths could be interned (a directory prefix once per layer).
+// 96 bytes plus the path's heap block when it is longer than 15 bytes.
+// TODO: memory. Paths could be interned (a directory prefix once per
+// layer) and the device numbers join |link| in a side table: about 64
+// bytes an entry.
 struct LayerEntry {
   std::string path;
-  std::string link;  // Symlink target as stored, or hard link target path.
+  SparseText link;  // Symlink target as stored, or hard link target path.
   // Extended attributes from PAX SCHILY.xattr.* records (file capabilities
   // live here: security.capability), as name and raw value.
-  std::vector<std::pair<std::string, std::string>> xattrs;
+  SparseList<std::pair<std::string, std::string>> xattrs;
   int64_t size = 0;  // Content bytes; 0 for everything but regular files.
   int64_t mtime = 0;
   uint64_t content_hash = 0;  // XXH3 of the content, regular files only.

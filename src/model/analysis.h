@@ -41,9 +41,9 @@ struct Layer {
 // A stored file version that never reaches the final filesystem.
 struct WasteItem {
   const LayerEntry* entry;
-  std::string path;
-  int layer;     // Layer that stored it.
-  int by_layer;  // Layer that removed or overwrote it.
+  std::string_view path;  // The entry's own path.
+  int layer;              // Layer that stored it.
+  int by_layer;           // Layer that removed or overwrote it.
   int64_t size;
   bool removed;  // True: the path was deleted (recoverable from the layer).
 };

@@ -1,5 +1,7 @@
 #include "model/dive_metrics.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cmath>
 #include <string_view>
@@ -49,21 +51,32 @@ void DiveMetricsBuilder::AddLayer(int index, const LayerContents& layer, const L
   for (const LayerEntry* leaf : Leaves(layer)) {
     int64_t size =
         leaf->kind == EntryKind::kWhiteout ? merge.StoredBytesBeneath(leaf->path) : leaf->size;
-    PathData& data = paths_[leaf->path];
-    data.cumulative += size;
-    if (data.minimum < 0 || size < data.minimum) data.minimum = size;
-    ++data.seen;
+    XXH128_hash_t hash = XXH3_128bits(leaf->path.data(), leaf->path.size());
+    leaves_.push_back({hash.high64, hash.low64, size});
   }
 }
 
-DiveMetrics DiveMetricsBuilder::Finish() const {
+DiveMetrics DiveMetricsBuilder::Finish() {
+  // Leaves of one path are neighbours once sorted by hash.
+  std::sort(leaves_.begin(), leaves_.end(), [](const Leaf& a, const Leaf& b) {
+    return a.high != b.high ? a.high < b.high : a.low < b.low;
+  });
+
   DiveMetrics metrics;
   int64_t minimum_total = 0;
   int64_t cumulative_total = 0;
-  for (const auto& [path, data] : paths_) {
-    minimum_total += data.minimum;
-    cumulative_total += data.cumulative;
-    if (data.seen > 1) metrics.wasted_bytes += data.cumulative;
+  for (size_t begin = 0, end; begin < leaves_.size(); begin = end) {
+    int64_t cumulative = 0;
+    int64_t minimum = leaves_[begin].size;
+    for (end = begin; end < leaves_.size() && leaves_[end].high == leaves_[begin].high &&
+                      leaves_[end].low == leaves_[begin].low;
+         ++end) {
+      cumulative += leaves_[end].size;
+      minimum = std::min(minimum, leaves_[end].size);
+    }
+    minimum_total += minimum;
+    cumulative_total += cumulative;
+    if (end - begin > 1) metrics.wasted_bytes += cumulative;
   }
 
   metrics.efficiency = cumulative_total == 0 ? 1.0

@@ -1,8 +1,18 @@
 #include "model/file_tree.h"
 
-#include <vector>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
 
 namespace strata {
+
+namespace {
+
+constexpr size_t kNodesPerBlock = 4096;
+constexpr size_t kNameBlock = 64 * 1024;
+
+}  // namespace
 
 EntryKind FileNode::kind() const {
   if (entry == nullptr) return EntryKind::kDirectory;
@@ -25,26 +35,139 @@ uint32_t FileNode::gid() const {
   return entry != nullptr ? entry->gid : 0;
 }
 
-FileTree::FileTree() : root_(std::make_unique<FileNode>()) {}
+std::vector<const FileNode*> FileNode::Children() const {
+  std::vector<const FileNode*> children;
+  for (const FileNode* child = first_child_; child != nullptr; child = child->next_sibling_)
+    children.push_back(child);
+  std::sort(children.begin(), children.end(),
+            [](const FileNode* a, const FileNode* b) { return a->name < b->name; });
+  return children;
+}
+
+std::vector<FileNode*> FileNode::Children() {
+  std::vector<FileNode*> children;
+  for (FileNode* child = first_child_; child != nullptr; child = child->next_sibling_)
+    children.push_back(child);
+  std::sort(children.begin(), children.end(),
+            [](const FileNode* a, const FileNode* b) { return a->name < b->name; });
+  return children;
+}
+
+FileTree::FileTree() : slots_(1024, nullptr) { root_ = NewNode(nullptr, ""); }
+
+FileTree::~FileTree() = default;
+FileTree::FileTree(FileTree&&) noexcept = default;
+FileTree& FileTree::operator=(FileTree&&) noexcept = default;
+
+std::string_view FileTree::KeepName(std::string_view name) {
+  if (name.empty()) return {};
+  if (name.size() > name_left_) {
+    // A name longer than a block gets a block of its own.
+    size_t size = std::max(kNameBlock, name.size());
+    name_blocks_.push_back(std::make_unique<char[]>(size));
+    name_next_ = name_blocks_.back().get();
+    name_left_ = size;
+  }
+  char* kept = name_next_;
+  std::memcpy(kept, name.data(), name.size());
+  name_next_ += name.size();
+  name_left_ -= name.size();
+  return {kept, name.size()};
+}
+
+FileNode* FileTree::NewNode(FileNode* parent, std::string_view name) {
+  FileNode* node;
+  if (free_nodes_ != nullptr) {
+    node = free_nodes_;
+    free_nodes_ = node->next_sibling_;
+  } else {
+    if (node_blocks_.empty() || used_in_block_ == kNodesPerBlock) {
+      node_blocks_.push_back(std::make_unique<FileNode[]>(kNodesPerBlock));
+      used_in_block_ = 0;
+    }
+    node = &node_blocks_.back()[used_in_block_++];
+  }
+  *node = FileNode();
+  node->name = KeepName(name);
+  node->parent = parent;
+  if (parent != nullptr) {
+    node->next_sibling_ = parent->first_child_;
+    if (parent->first_child_ != nullptr) parent->first_child_->previous_sibling_ = node;
+    parent->first_child_ = node;
+    Insert(node);
+  }
+  ++count_;
+  return node;
+}
+
+size_t FileTree::SlotOf(const FileNode* parent, std::string_view name) const {
+  uint64_t seed = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(parent));
+  return XXH3_64bits_withSeed(name.data(), name.size(), seed) & (slots_.size() - 1);
+}
+
+void FileTree::Insert(FileNode* node) {
+  if ((count_ + 1) * 10 > slots_.size() * 7) Grow();
+  size_t slot = SlotOf(node->parent, node->name);
+  while (slots_[slot] != nullptr) slot = (slot + 1) & (slots_.size() - 1);
+  slots_[slot] = node;
+}
+
+void FileTree::Grow() {
+  std::vector<FileNode*> old(slots_.size() * 2, nullptr);
+  old.swap(slots_);
+  for (FileNode* node : old) {
+    if (node == nullptr) continue;
+    size_t slot = SlotOf(node->parent, node->name);
+    while (slots_[slot] != nullptr) slot = (slot + 1) & (slots_.size() - 1);
+    slots_[slot] = node;
+  }
+}
+
+void FileTree::Erase(const FileNode* node) {
+  size_t mask = slots_.size() - 1;
+  size_t slot = SlotOf(node->parent, node->name);
+  while (slots_[slot] != node) slot = (slot + 1) & mask;
+  slots_[slot] = nullptr;
+
+  // Shift back the rest of the run: every node must stay reachable from
+  // its home slot without crossing an empty one.
+  for (size_t next = (slot + 1) & mask; slots_[next] != nullptr; next = (next + 1) & mask) {
+    size_t home = SlotOf(slots_[next]->parent, slots_[next]->name);
+    // Move it when the hole lies between its home and where it is.
+    bool hole_in_run = slot <= next ? (home <= slot || home > next) : (home <= slot && home > next);
+    if (hole_in_run) {
+      slots_[slot] = slots_[next];
+      slots_[next] = nullptr;
+      slot = next;
+    }
+  }
+}
+
+const FileNode* FileTree::Child(const FileNode* dir, std::string_view name) const {
+  size_t mask = slots_.size() - 1;
+  for (size_t slot = SlotOf(dir, name); slots_[slot] != nullptr; slot = (slot + 1) & mask) {
+    const FileNode* node = slots_[slot];
+    if (node->parent == dir && node->name == name) return node;
+  }
+  return nullptr;
+}
 
 FileNode* FileTree::Find(std::string_view path) {
-  FileNode* node = root_.get();
+  return const_cast<FileNode*>(static_cast<const FileTree*>(this)->Find(path));
+}
+
+const FileNode* FileTree::Find(std::string_view path) const {
+  const FileNode* node = root_;
   while (!path.empty() && node != nullptr) {
     size_t slash = path.find('/');
-    std::string_view name = path.substr(0, slash);
-    auto it = node->children.find(name);
-    node = it == node->children.end() ? nullptr : it->second.get();
+    node = Child(node, path.substr(0, slash));
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
   }
   return node;
 }
 
-const FileNode* FileTree::Find(std::string_view path) const {
-  return const_cast<FileTree*>(this)->Find(path);
-}
-
 FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileNode*)>& on_drop) {
-  FileNode* node = root_.get();
+  FileNode* node = root_;
   while (!path.empty()) {
     size_t slash = path.find('/');
     std::string_view name = path.substr(0, slash);
@@ -60,37 +183,65 @@ FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileN
       node->layer = -1;
     }
 
-    auto it = node->children.find(name);
-    if (it == node->children.end()) {
-      auto child = std::make_unique<FileNode>();
-      child->name = std::string(name);
-      child->parent = node;
-      it = node->children.emplace(child->name, std::move(child)).first;
-    }
-    node = it->second.get();
+    FileNode* child = const_cast<FileNode*>(Child(node, name));
+    node = child != nullptr ? child : NewNode(node, name);
   }
   return node;
 }
 
-std::unique_ptr<FileNode> FileTree::Remove(std::string_view path) {
+void FileTree::Unlink(FileNode* node) {
+  FileNode* parent = node->parent;
+  if (node->previous_sibling_ != nullptr)
+    node->previous_sibling_->next_sibling_ = node->next_sibling_;
+  else
+    parent->first_child_ = node->next_sibling_;
+  if (node->next_sibling_ != nullptr)
+    node->next_sibling_->previous_sibling_ = node->previous_sibling_;
+}
+
+// Frees |node| and everything beneath it; |node| must be unlinked already.
+// Iterative: a hostile layer may nest directories thousands deep.
+void FileTree::FreeSubtree(FileNode* node) {
+  std::vector<FileNode*> stack = {node};
+  while (!stack.empty()) {
+    FileNode* current = stack.back();
+    stack.pop_back();
+    for (FileNode* child = current->first_child_; child != nullptr; child = child->next_sibling_)
+      stack.push_back(child);
+    Erase(current);
+    --count_;
+    // Its name stays in the name blocks: names are small, and a block
+    // holds names of nodes still alive.
+    current->next_sibling_ = free_nodes_;
+    free_nodes_ = current;
+  }
+}
+
+void FileTree::Remove(std::string_view path) {
   FileNode* node = Find(path);
-  if (node == nullptr || node->parent == nullptr) return nullptr;
-  auto& siblings = node->parent->children;
-  auto it = siblings.find(node->name);
-  std::unique_ptr<FileNode> detached = std::move(it->second);
-  siblings.erase(it);
-  detached->parent = nullptr;
-  return detached;
+  if (node == nullptr || node->parent == nullptr) return;
+  Unlink(node);
+  FreeSubtree(node);
+}
+
+void FileTree::RemoveChildren(FileNode* dir) {
+  FileNode* child = dir->first_child_;
+  dir->first_child_ = nullptr;
+  while (child != nullptr) {
+    FileNode* next = child->next_sibling_;
+    FreeSubtree(child);
+    child = next;
+  }
 }
 
 std::string FileTree::PathOf(const FileNode* node) {
-  std::vector<const std::string*> names;
+  std::vector<std::string_view> names;
   for (; node != nullptr && node->parent != nullptr; node = node->parent)
-    names.push_back(&node->name);
+    names.push_back(node->name);
   std::string path;
   for (auto it = names.rbegin(); it != names.rend(); ++it) {
     if (!path.empty()) path += '/';
-    path += **it;
+    path += *it;
   }
   return path;
 }
@@ -98,8 +249,11 @@ std::string FileTree::PathOf(const FileNode* node) {
 void FileTree::Walk(const FileNode* node, const std::string& path,
                     const std::function<void(const FileNode*, const std::string&)>& visit) {
   visit(node, path);
-  for (const auto& [name, child] : node->children)
-    Walk(child.get(), path.empty() ? name : path + "/" + name, visit);
+  for (const FileNode* child : node->Children()) {
+    std::string child_path =
+        path.empty() ? std::string(child->name) : path + "/" + std::string(child->name);
+    Walk(child, child_path, visit);
+  }
 }
 
 }  // namespace strata

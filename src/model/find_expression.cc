@@ -668,7 +668,7 @@ class Evaluator {
   }
 
   static bool IsEmpty(const FileNode* node) {
-    if (node->is_directory()) return node->children.empty();
+    if (node->is_directory()) return !node->has_children();
     return node->kind() == EntryKind::kFile && node->size() == 0;
   }
 
@@ -688,8 +688,8 @@ class Walker {
     if (!node->is_directory()) return;
     if (expression_.max_depth >= 0 && depth >= expression_.max_depth) return;
     std::string prefix = path.ends_with("/") ? path : path + "/";
-    for (const auto& [child_name, child] : node->children)
-      Visit(child.get(), prefix + child_name, child_name, depth + 1);
+    for (const FileNode* child : node->Children())
+      Visit(child, prefix + std::string(child->name), child->name, depth + 1);
   }
 
  private:

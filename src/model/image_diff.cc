@@ -90,19 +90,20 @@ class TreeComparer {
   explicit TreeComparer(ImageDiff* diff) : diff_(diff) {}
 
   void CompareChildren(const FileNode* a, const FileNode* b, const std::string& path) {
-    static const std::map<std::string, std::unique_ptr<FileNode>, std::less<>> kNone;
-    const auto& children_a = a != nullptr && a->is_directory() ? a->children : kNone;
-    const auto& children_b = b != nullptr && b->is_directory() ? b->children : kNone;
+    std::vector<const FileNode*> none;
+    std::vector<const FileNode*> children_a =
+        a != nullptr && a->is_directory() ? a->Children() : none;
+    std::vector<const FileNode*> children_b =
+        b != nullptr && b->is_directory() ? b->Children() : none;
     auto it_a = children_a.begin();
     auto it_b = children_b.begin();
     while (it_a != children_a.end() || it_b != children_b.end()) {
       bool take_a =
-          it_b == children_b.end() || (it_a != children_a.end() && it_a->first <= it_b->first);
+          it_b == children_b.end() || (it_a != children_a.end() && (*it_a)->name <= (*it_b)->name);
       bool take_b =
-          it_a == children_a.end() || (it_b != children_b.end() && it_b->first <= it_a->first);
-      const std::string& name = take_a ? it_a->first : it_b->first;
-      Compare(take_a ? it_a->second.get() : nullptr, take_b ? it_b->second.get() : nullptr,
-              path + "/" + name);
+          it_a == children_a.end() || (it_b != children_b.end() && (*it_b)->name <= (*it_a)->name);
+      std::string_view name = take_a ? (*it_a)->name : (*it_b)->name;
+      Compare(take_a ? *it_a : nullptr, take_b ? *it_b : nullptr, path + "/" + std::string(name));
       if (take_a) ++it_a;
       if (take_b) ++it_b;
     }
@@ -153,8 +154,11 @@ void SortFiles(ImageDiff* diff) {
 // counted once, as Analysis::final_bytes counts it.
 void SumDirectories(const FileTree& tree, bool side_a,
                     std::map<std::string, DirectoryDelta>* directories) {
-  for (const auto& [name, child] : tree.root()->children)
-    if (child->is_directory()) (*directories)["/" + name].path = "/" + name;
+  for (const FileNode* child : tree.root()->Children())
+    if (child->is_directory()) {
+      std::string path = "/" + std::string(child->name);
+      (*directories)[path].path = path;
+    }
 
   std::unordered_set<const LayerEntry*> counted;
   FileTree::Walk(tree.root(), "", [&](const FileNode* node, const std::string& path) {

@@ -36,9 +36,8 @@ class PathResolver {
     if (!node->is_directory()) return nullptr;
     if (name == ".") return node;
     if (name == "..") return node->parent != nullptr ? node->parent : node;  // "/.." is "/".
-    auto it = node->children.find(name);
-    if (it == node->children.end()) return nullptr;
-    const FileNode* child = it->second.get();
+    const FileNode* child = tree_.Child(node, name);
+    if (child == nullptr) return nullptr;
     if (!follow || child->kind() != EntryKind::kSymlink) return child;
     if (child->entry->link.empty()) return nullptr;  // The kernel's ENOENT.
     if (++hops_ > kMaxLinkHops)

@@ -153,12 +153,13 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
     } else if (entry.kind == EntryKind::kOpaque) {
       FileNode* dir = tree_.Find(entry.path);
       if (dir == nullptr || !dir->is_directory()) continue;
-      for (const auto& [name, child] : dir->children) {
+      for (const FileNode* child : dir->Children()) {
+        std::string name(child->name);
         std::string path = entry.path.empty() ? name : entry.path + "/" + name;
-        if (!stored.count(path)) record_removal(child.get(), KeepPath(path));
-        DropSubtree(child.get(), index, !stored.count(path));
+        if (!stored.count(path)) record_removal(child, KeepPath(path));
+        DropSubtree(child, index, !stored.count(path));
       }
-      dir->children.clear();
+      tree_.RemoveChildren(dir);
     }
   }
 }
@@ -197,13 +198,13 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
   DropNode(node, index, entry.kind == EntryKind::kDirectory);
   if (!keeps_children) {
     // A directory replaced by a file takes its children with it.
-    for (const auto& [name, child] : node->children) {
-      SubtreeSize size = Measure(child.get());
-      changes->push_back({KeepPath(entry.path + "/" + name), ChangeKind::kRemoved, child->kind(),
-                          size.bytes, size.bytes, size.files});
-      DropSubtree(child.get(), index, true);
+    for (const FileNode* child : node->Children()) {
+      SubtreeSize size = Measure(child);
+      changes->push_back({KeepPath(entry.path + "/" + std::string(child->name)),
+                          ChangeKind::kRemoved, child->kind(), size.bytes, size.bytes, size.files});
+      DropSubtree(child, index, true);
     }
-    node->children.clear();
+    tree_.RemoveChildren(node);
   }
 
   node->entry = &entry;

@@ -66,7 +66,7 @@ json LayerJson(const Analysis& analysis, const Layer& layer) {
 }
 
 json WasteItemJson(const WasteItem& item) {
-  return {{"path", "/" + item.path},
+  return {{"path", "/" + std::string(item.path)},
           {"layer", item.layer + 1},
           {"by_layer", item.by_layer + 1},
           {"bytes", item.size},

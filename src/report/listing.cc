@@ -45,15 +45,17 @@ void ListDirectory(const FileNode* dir, const std::string& path, const LsOptions
                    const std::map<uint32_t, std::string>& users,
                    const std::map<uint32_t, std::string>& groups, bool header, std::string* out) {
   if (header) *out += Printable(path.empty() ? "/" : "/" + path) + ":\n";
-  for (const auto& [name, child] : dir->children)
-    if (options.all || !name.starts_with("."))
-      *out += Line(child.get(), name, options, users, groups);
+  std::vector<const FileNode*> children = dir->Children();
+  for (const FileNode* child : children)
+    if (options.all || !child->name.starts_with("."))
+      *out += Line(child, std::string(child->name), options, users, groups);
   if (!options.recursive) return;
-  for (const auto& [name, child] : dir->children) {
+  for (const FileNode* child : children) {
+    std::string name(child->name);
     if (!child->is_directory() || (!options.all && name.starts_with("."))) continue;
     *out += "\n";
-    ListDirectory(child.get(), path.empty() ? name : path + "/" + name, options, users, groups,
-                  true, out);
+    ListDirectory(child, path.empty() ? name : path + "/" + name, options, users, groups, true,
+                  out);
   }
 }
 

@@ -100,7 +100,7 @@ void AppendWasteList(const Analysis& analysis, const Style& style, const std::st
         fmt::format("{} in {}", item.removed ? "removed" : "replaced", item.by_layer + 1);
     *out += fmt::format("  {:>8}  {:>5}  {}  {}\n", HumanBytes(item.size), item.layer + 1,
                         PadRight(item.removed ? style.Red(fate) : fate, 12),
-                        Truncate(Printable("/" + item.path), path_width));
+                        Truncate(Printable("/" + std::string(item.path)), path_width));
   }
   if (total > top)
     *out +=

@@ -183,7 +183,8 @@ void CheckBuildTools(const CheckContext& context, std::vector<Finding>* findings
   for (const char* dir : kBinDirs) {
     const FileNode* bin = tree.Find(dir);
     if (bin == nullptr || !bin->is_directory()) continue;
-    for (const auto& [name, node] : bin->children) {
+    for (const FileNode* node : bin->Children()) {
+      std::string name(node->name);
       const Tool* tool = ToolFor(name);
       if (tool == nullptr || covered.count(tool->name) || node->is_directory()) continue;
       std::string path = std::string(dir) + "/" + name;

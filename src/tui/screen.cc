@@ -301,7 +301,7 @@ void Screen::DrawWaste(int top, int rows, int x, int width) {
     const WasteItem& item = waste[index];
     std::string text =
         fmt::format("{:>9}  layer {:>3} {} in {:>3}  /{}", HumanBytes(item.size), item.layer + 1,
-                    item.removed ? "removed" : "replaced", item.by_layer + 1, Printable(item.path));
+                    item.removed ? "removed" : "replaced", item.by_layer + 1, Printable(std::string(item.path)));
     Put(top + 1 + row, x, width, text, index == cursor.cursor ? A_REVERSE : A_NORMAL);
   }
 }
