@@ -24,7 +24,8 @@ namespace strata {
 struct PipelineShape {
   // Buffers in the ring and the size of each. Four of 1 MiB: the layer
   // reader asks for 1 MiB at a time (libarchive's block), and four let
-  // either side run a few blocks ahead of the other. Not tuned further.
+  // either side run a few blocks ahead of the other; eight measured no
+  // faster (1.22 s against 1.20 s on the reference image of layer_cursor.cc).
   size_t buffers = 4;
   size_t buffer_size = size_t{1} << 20;
   // Bytes read in the caller's thread before the producer thread starts, so
