@@ -1,6 +1,8 @@
 // A ByteReader that hashes and counts the bytes passing through it.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,12 +23,15 @@ class DigestReader : public ByteReader {
   // The digest of every byte read so far; call once, after the end.
   std::string Finish() { return hasher_.Finish(); }
 
-  int64_t bytes() const { return bytes_; }
+  // The bytes read so far. Unlike the rest, may be called from another
+  // thread while one reads (a layer's expansion ratio is checked on the
+  // parsing thread while a PipelinedReader reads the blob).
+  int64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
 
  private:
   ByteReader* inner_;  // Not owned.
   Sha256 hasher_;
-  int64_t bytes_ = 0;
+  std::atomic<int64_t> bytes_{0};
 };
 
 }  // namespace strata

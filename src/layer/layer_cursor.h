@@ -3,6 +3,8 @@
 // the entries decoded (paths cleaned, whiteouts recognised). ReadLayer, the
 // file commands (cat, export) and anything else that reads a layer go
 // through here, so every reader sees the same entries in the same order.
+// A big layer is read ahead and decompressed on threads the cursor starts
+// and joins itself (blob/pipelined_reader.h); its caller sees one thread.
 #pragma once
 
 #include <atomic>
@@ -62,6 +64,7 @@ class LayerCursor {
   std::atomic<int64_t>* image_bytes_;
   int64_t counted_ = 0;  // Of tar_.bytes(), already added to *image_bytes_.
   DigestReader raw_;
+  std::unique_ptr<ByteReader> hashed_;  // raw_, read ahead on a thread.
   Compression compression_ = Compression::kNone;
   std::unique_ptr<ByteReader> plain_;
   DigestReader tar_;
