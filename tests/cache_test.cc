@@ -15,6 +15,7 @@
 
 #include "cache/layer_cache.h"
 #include "cache/layer_codec.h"
+#include "cli/result_memo.h"
 #include "test_support.h"
 
 namespace strata {
@@ -599,6 +600,60 @@ TEST(ResultCache, OnlyTheNewestResultsAreKept) {
   for (int top = 1; top <= kImageResultsKept + 3; ++top)
     RunCached({"audit", "-q", "--top", std::to_string(top), image}, cache);
   EXPECT_EQ(Sql(cache, "SELECT count(*) FROM image_results"), std::to_string(kImageResultsKept));
+}
+
+TEST(ResultCache, ARowMovedUnderAnotherKeyIsNotTrusted) {
+  std::string cache = TempDir();
+  std::string leaky = CorpusDir() + "/corpus/leaky-app.oci";
+  std::string clean = CorpusDir() + "/corpus/clean-multistage.oci";
+  RunCached({"audit", "--format", "json", leaky}, cache);
+  RunResult cold = RunCached({"audit", "--format", "json", clean}, cache);
+  // clean's row gets leaky's bytes and checksum.
+  Sql(cache,
+      "UPDATE image_results SET (result, checksum) = (SELECT result, checksum FROM image_results "
+      "WHERE rowid = (SELECT min(rowid) FROM image_results)) "
+      "WHERE rowid = (SELECT max(rowid) FROM image_results)");
+  RunResult warm = RunCached({"audit", "--format", "json", clean}, cache);
+  EXPECT_EQ(warm.err.find(kNoLayerRead), std::string::npos) << warm.err;
+  EXPECT_EQ(warm.out, cold.out);
+}
+
+TEST(ResultCache, SettingsReadFromAPipeAreNeverKept) {
+  std::string cache = TempDir();
+  std::string binary = getenv("STRATA_BINARY") ? getenv("STRATA_BINARY") : STRATA_BINARY;
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  // The same command line, a policy that passes, then one that fails.
+  auto run = [&](double wasted) {
+    std::string command = fmt::format(
+        "bash -c \"NO_COLOR=1 '{}' ci --no-rules -v --cache-dir '{}' '{}' --dive-ci "
+        "<(printf 'rules:\\n  lowestEfficiency: 0.5\\n  highestUserWastedPercent: {}\\n')\"",
+        binary, cache, image, wasted);
+    std::string output;
+    int code = RunShell(command, &output);
+    EXPECT_EQ(output.find(kNoLayerRead), std::string::npos) << output;
+    return code;
+  };
+  EXPECT_EQ(run(0.9), 0);
+  EXPECT_EQ(run(0.1), 1);
+}
+
+TEST(ResultCache, TheKeyNamesTheManifest) {
+  ImageSource source;
+  source.input = "image";
+  source.config_json = "{}";
+  source.manifest_json = R"({"annotations":{"a":"1"}})";
+  MemoInputs inputs;
+  inputs.args = {"audit", "image"};
+  inputs.source = &source;
+  inputs.today = "2026-12-04";
+  std::string key = ResultKey(inputs);
+  ASSERT_FALSE(key.empty());
+  EXPECT_EQ(ResultKey(inputs), key);
+  source.manifest_json = R"({"annotations":{"a":"2"}})";
+  EXPECT_NE(ResultKey(inputs), key);
+  source.manifest_json = R"({"annotations":{"a":"1"}})";
+  source.manifest_digest = "sha256:other";
+  EXPECT_NE(ResultKey(inputs), key);
 }
 
 }  // namespace

@@ -359,7 +359,7 @@ std::optional<std::string> LayerCache::FindImageResult(const std::string& key) {
     const void* data = sqlite3_column_blob(find_image_result_, 2);
     int size = sqlite3_column_bytes(find_image_result_, 2);
     std::string bytes = data != nullptr ? std::string(static_cast<const char*>(data), size) : "";
-    if (version == kAnalysisVersion && Checksum(bytes) == checksum)
+    if (version == kAnalysisVersion && Checksum(key + '\n' + bytes) == checksum)
       result = std::move(bytes);
     else
       ++stats_.damaged;
@@ -380,7 +380,9 @@ void LayerCache::StoreImageResult(const std::string& key, const std::string& res
     sqlite3_reset(insert_image_result_);
     sqlite3_bind_text(insert_image_result_, 1, key.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_int(insert_image_result_, 2, kAnalysisVersion);
-    sqlite3_bind_int64(insert_image_result_, 3, Checksum(result));
+    // The checksum covers the key too: a row moved under another key is
+    // not that key's result.
+    sqlite3_bind_int64(insert_image_result_, 3, Checksum(key + '\n' + result));
     sqlite3_bind_blob(insert_image_result_, 4, result.data(), static_cast<int>(result.size()),
                       SQLITE_STATIC);
     ok = sqlite3_step(insert_image_result_) == SQLITE_DONE;

@@ -28,10 +28,15 @@ std::string BinaryIdentity() {
                      binary.st_mtim.tv_sec, binary.st_mtim.tv_nsec);
 }
 
-// A file's bytes for the key, "absent" when it cannot be read.
+// A file's bytes for the key, "absent" when there is none; "" when the
+// file is not a regular one (a pipe, /dev/stdin): its bytes cannot be read
+// again, so no result can be kept for it.
 std::string FileForKey(const std::string& path) {
+  struct stat file;
+  if (stat(path.c_str(), &file) != 0) return "absent";
+  if (!S_ISREG(file.st_mode)) return "";
   std::ifstream in(path, std::ios::binary);
-  if (!in) return "absent";
+  if (!in) return "";
   std::ostringstream bytes;
   bytes << in.rdbuf();
   return Sha256Of(bytes.str());
@@ -57,12 +62,18 @@ std::string ResultKey(const MemoInputs& inputs) {
   add("input", source.input);
   add("format", source.format);
   add("reference", source.reference);
+  add("manifest", source.manifest_digest);
+  add("manifest bytes", Sha256Of(source.manifest_json));
   add("config", Sha256Of(source.config_json));
   for (const LayerBlob& blob : source.layers)
     add("layer", fmt::format("{} {} {}", blob.digest, blob.size, blob.media_type));
   for (const std::string& warning : source.warnings) add("source warning", warning);
 
-  for (const std::string& file : inputs.files) add(file, FileForKey(file));
+  for (const std::string& file : inputs.files) {
+    std::string bytes = FileForKey(file);
+    if (bytes.empty()) return "";
+    add(file, bytes);
+  }
   for (const std::string& diff_id : inputs.base_diff_ids) add("base", diff_id);
   add("today", inputs.today);
   Style style = StyleFor(STDOUT_FILENO);

@@ -28,8 +28,9 @@ struct MemoInputs {
   std::string today;
 };
 
-// The key for |inputs|, or "" when this binary cannot be identified (then
-// nothing is kept).
+// The key for |inputs|, or "" when nothing may be kept: this binary
+// cannot be identified, or a settings file is not a regular file (a pipe
+// read once cannot be hashed again).
 std::string ResultKey(const MemoInputs& inputs);
 
 // What a command printed: its reports (one per output, in order), the

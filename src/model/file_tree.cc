@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/error.h"
+
 namespace strata {
+
+static_assert(sizeof(uintptr_t) == 8, "the file tree keeps hash bits in 64-bit slots");
 
 namespace {
 
@@ -53,7 +57,7 @@ std::vector<FileNode*> FileNode::Children() {
   return children;
 }
 
-FileTree::FileTree() : slots_(1024, nullptr) { root_ = NewNode(nullptr, ""); }
+FileTree::FileTree() : slots_(1024, 0) { root_ = NewNode(nullptr, ""); }
 
 FileTree::~FileTree() = default;
 FileTree::FileTree(FileTree&&) noexcept = default;
@@ -84,6 +88,11 @@ FileNode* FileTree::NewNode(FileNode* parent, std::string_view name) {
     if (node_blocks_.empty() || used_in_block_ == kNodesPerBlock) {
       node_blocks_.push_back(std::make_unique<FileNode[]>(kNodesPerBlock));
       used_in_block_ = 0;
+      // Linux hands user space addresses under 2^47 unless a program asks
+      // for more; the slots need the bits above 2^48 free.
+      uintptr_t end = reinterpret_cast<uintptr_t>(node_blocks_.back().get() + kNodesPerBlock);
+      if ((end & kTagBits) != 0)
+        Fail("the file tree's memory lies above 2^48, which it cannot use");
     }
     node = &node_blocks_.back()[used_in_block_++];
   }
@@ -100,44 +109,49 @@ FileNode* FileTree::NewNode(FileNode* parent, std::string_view name) {
   return node;
 }
 
-size_t FileTree::SlotOf(const FileNode* parent, std::string_view name) const {
+uint64_t FileTree::HashOf(const FileNode* parent, std::string_view name) {
   uint64_t seed = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(parent));
-  return XXH3_64bits_withSeed(name.data(), name.size(), seed) & (slots_.size() - 1);
+  return XXH3_64bits_withSeed(name.data(), name.size(), seed);
 }
 
 void FileTree::Insert(FileNode* node) {
   if ((count_ + 1) * 10 > slots_.size() * 7) Grow();
-  size_t slot = SlotOf(node->parent, node->name);
-  while (slots_[slot] != nullptr) slot = (slot + 1) & (slots_.size() - 1);
-  slots_[slot] = node;
+  size_t mask = slots_.size() - 1;
+  uint64_t hash = HashOf(node->parent, node->name);
+  size_t slot = hash & mask;
+  while (slots_[slot] != 0) slot = (slot + 1) & mask;
+  slots_[slot] = SlotValue(node, hash);
 }
 
 void FileTree::Grow() {
-  std::vector<FileNode*> old(slots_.size() * 2, nullptr);
+  std::vector<uint64_t> old(slots_.size() * 2, 0);
   old.swap(slots_);
-  for (FileNode* node : old) {
-    if (node == nullptr) continue;
-    size_t slot = SlotOf(node->parent, node->name);
-    while (slots_[slot] != nullptr) slot = (slot + 1) & (slots_.size() - 1);
-    slots_[slot] = node;
+  size_t mask = slots_.size() - 1;
+  for (uint64_t value : old) {
+    if (value == 0) continue;
+    FileNode* node = NodeIn(value);
+    size_t slot = HashOf(node->parent, node->name) & mask;
+    while (slots_[slot] != 0) slot = (slot + 1) & mask;
+    slots_[slot] = value;
   }
 }
 
 void FileTree::Erase(const FileNode* node) {
   size_t mask = slots_.size() - 1;
-  size_t slot = SlotOf(node->parent, node->name);
-  while (slots_[slot] != node) slot = (slot + 1) & mask;
-  slots_[slot] = nullptr;
+  size_t slot = HashOf(node->parent, node->name) & mask;
+  while (NodeIn(slots_[slot]) != node) slot = (slot + 1) & mask;
+  slots_[slot] = 0;
 
   // Shift back the rest of the run: every node must stay reachable from
   // its home slot without crossing an empty one.
-  for (size_t next = (slot + 1) & mask; slots_[next] != nullptr; next = (next + 1) & mask) {
-    size_t home = SlotOf(slots_[next]->parent, slots_[next]->name);
+  for (size_t next = (slot + 1) & mask; slots_[next] != 0; next = (next + 1) & mask) {
+    const FileNode* moved = NodeIn(slots_[next]);
+    size_t home = HashOf(moved->parent, moved->name) & mask;
     // Move it when the hole lies between its home and where it is.
     bool hole_in_run = slot <= next ? (home <= slot || home > next) : (home <= slot && home > next);
     if (hole_in_run) {
       slots_[slot] = slots_[next];
-      slots_[next] = nullptr;
+      slots_[next] = 0;
       slot = next;
     }
   }
@@ -145,15 +159,46 @@ void FileTree::Erase(const FileNode* node) {
 
 const FileNode* FileTree::Child(const FileNode* dir, std::string_view name) const {
   size_t mask = slots_.size() - 1;
-  for (size_t slot = SlotOf(dir, name); slots_[slot] != nullptr; slot = (slot + 1) & mask) {
-    const FileNode* node = slots_[slot];
+  uint64_t hash = HashOf(dir, name);
+  uint64_t tag = hash & kTagBits;
+  for (size_t slot = hash & mask; slots_[slot] != 0; slot = (slot + 1) & mask) {
+    if ((slots_[slot] & kTagBits) != tag) continue;
+    const FileNode* node = NodeIn(slots_[slot]);
     if (node->parent == dir && node->name == name) return node;
   }
   return nullptr;
 }
 
+FileNode* FileTree::StartOf(std::string_view* path) {
+  if (remembered_dir_ == nullptr || path->size() <= remembered_path_.size() ||
+      (*path)[remembered_path_.size()] != '/' || !path->starts_with(remembered_path_))
+    return root_;
+  path->remove_prefix(remembered_path_.size() + 1);
+  return remembered_dir_;
+}
+
+void FileTree::Remember(FileNode* dir, std::string_view full_path) {
+  std::string_view dir_path = DirName(full_path);
+  if (dir_path.empty()) {
+    remembered_dir_ = nullptr;
+    return;
+  }
+  remembered_dir_ = dir;
+  remembered_path_.assign(dir_path);
+}
+
 FileNode* FileTree::Find(std::string_view path) {
-  return const_cast<FileNode*>(static_cast<const FileTree*>(this)->Find(path));
+  std::string_view full = path;
+  FileNode* node = StartOf(&path);
+  FileNode* parent = nullptr;
+  while (!path.empty() && node != nullptr) {
+    size_t slash = path.find('/');
+    parent = node;
+    node = const_cast<FileNode*>(Child(node, path.substr(0, slash)));
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+  }
+  if (node != nullptr && parent != nullptr) Remember(parent, full);
+  return node;
 }
 
 const FileNode* FileTree::Find(std::string_view path) const {
@@ -167,7 +212,9 @@ const FileNode* FileTree::Find(std::string_view path) const {
 }
 
 FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileNode*)>& on_drop) {
-  FileNode* node = root_;
+  std::string_view full = path;
+  FileNode* node = StartOf(&path);
+  FileNode* parent = nullptr;
   while (!path.empty()) {
     size_t slash = path.find('/');
     std::string_view name = path.substr(0, slash);
@@ -184,8 +231,10 @@ FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileN
     }
 
     FileNode* child = const_cast<FileNode*>(Child(node, name));
+    parent = node;
     node = child != nullptr ? child : NewNode(node, name);
   }
+  if (parent != nullptr) Remember(parent, full);
   return node;
 }
 
@@ -202,6 +251,7 @@ void FileTree::Unlink(FileNode* node) {
 // Frees |node| and everything beneath it; |node| must be unlinked already.
 // Iterative: a hostile layer may nest directories thousands deep.
 void FileTree::FreeSubtree(FileNode* node) {
+  remembered_dir_ = nullptr;
   std::vector<FileNode*> stack = {node};
   while (!stack.empty()) {
     FileNode* current = stack.back();
@@ -225,6 +275,7 @@ void FileTree::Remove(std::string_view path) {
 }
 
 void FileTree::RemoveChildren(FileNode* dir) {
+  remembered_dir_ = nullptr;
   FileNode* child = dir->first_child_;
   dir->first_child_ = nullptr;
   while (child != nullptr) {
@@ -246,13 +297,22 @@ std::string FileTree::PathOf(const FileNode* node) {
   return path;
 }
 
+// Iterative: a layer may nest directories as deep as --max-path-bytes
+// lets it, deeper than the stack.
 void FileTree::Walk(const FileNode* node, const std::string& path,
                     const std::function<void(const FileNode*, const std::string&)>& visit) {
-  visit(node, path);
-  for (const FileNode* child : node->Children()) {
-    std::string child_path =
-        path.empty() ? std::string(child->name) : path + "/" + std::string(child->name);
-    Walk(child, child_path, visit);
+  std::vector<std::pair<const FileNode*, std::string>> stack;
+  stack.emplace_back(node, path);
+  while (!stack.empty()) {
+    auto [current, current_path] = std::move(stack.back());
+    stack.pop_back();
+    visit(current, current_path);
+    std::vector<const FileNode*> children = current->Children();
+    // Pushed last first, so that they come off the stack in name order.
+    for (auto it = children.rbegin(); it != children.rend(); ++it) {
+      std::string name((*it)->name);
+      stack.emplace_back(*it, current_path.empty() ? name : current_path + "/" + name);
+    }
   }
 }
 

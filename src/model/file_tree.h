@@ -72,7 +72,10 @@ class FileTree {
   FileNode* root() { return root_; }
   const FileNode* root() const { return root_; }
 
-  // The node at |path| (cleaned, "" is the root), or null.
+  // The node at |path| (cleaned, "" is the root), or null. The non-const
+  // one starts from the directory the last non-const lookup ended in when
+  // |path| is beneath it; the const one keeps no state, so that readers
+  // on several threads may share a tree.
   FileNode* Find(std::string_view path);
   const FileNode* Find(std::string_view path) const;
 
@@ -108,9 +111,25 @@ class FileTree {
   void Unlink(FileNode* node);
   std::string_view KeepName(std::string_view name);
 
+  // Where a non-const lookup of |*path| starts: the remembered directory
+  // when |*path| is beneath it (the rest left in |*path|), else the root.
+  FileNode* StartOf(std::string_view* path);
+  void Remember(FileNode* dir, std::string_view full_path);
+
   // The hash table: open addressing, linear probing, no tombstones
   // (removal shifts the rest of a run back).
-  size_t SlotOf(const FileNode* parent, std::string_view name) const;
+  // A node's slot is its hash's low bits. A slot holds the node's address
+  // in its low 48 bits (all x86-64 and AArch64 user space uses) and 16
+  // bits of the hash above them, so that a probe passes other nodes
+  // without reading them: each read is a cache miss.
+  static uint64_t HashOf(const FileNode* parent, std::string_view name);
+  static uint64_t SlotValue(const FileNode* node, uint64_t hash) {
+    return reinterpret_cast<uintptr_t>(node) | (hash & kTagBits);
+  }
+  static FileNode* NodeIn(uint64_t slot) {
+    return reinterpret_cast<FileNode*>(static_cast<uintptr_t>(slot & ~kTagBits));
+  }
+  static constexpr uint64_t kTagBits = 0xffffULL << 48;
   void Insert(FileNode* node);
   void Erase(const FileNode* node);
   void Grow();
@@ -122,7 +141,14 @@ class FileTree {
   size_t name_left_ = 0;
   char* name_next_ = nullptr;
 
-  std::vector<FileNode*> slots_;
+  // A layer stores a directory's entries together, so the next path is
+  // usually beneath the last one's directory: walking down from there
+  // saves a hash lookup per component (a third of the merge's time on an
+  // image of 120 layers). Forgotten whenever a node is freed.
+  FileNode* remembered_dir_ = nullptr;
+  std::string remembered_path_;
+
+  std::vector<uint64_t> slots_;  // 0: empty.
   size_t count_ = 0;
   FileNode* root_ = nullptr;
 };
