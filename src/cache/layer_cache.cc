@@ -6,9 +6,11 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 #include "base/error.h"
 #include "blob/sha256.h"
@@ -28,9 +30,18 @@ constexpr const char* kDatabaseName = "layers-v1.sqlite";
 // short transaction per audit; a minute covers a slow disk with margin.
 constexpr int kBusyTimeoutMs = 60'000;
 
-constexpr const char* kSchema = R"(
+// The journal mode cannot change inside a transaction; the tables are
+// made in one that takes the write lock first (BEGIN IMMEDIATE). Without
+// it, runs starting together on a new cache each began reading the schema
+// and then needed to write it: SQLite refuses such an upgrade at once
+// ("database is locked"), without waiting, to avoid a deadlock.
+constexpr const char* kJournal = R"(
 PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
+)";
+
+constexpr const char* kSchema = R"(
+BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS layer_results(
   diff_id TEXT NOT NULL,
   scope TEXT NOT NULL,
@@ -51,6 +62,7 @@ CREATE TABLE IF NOT EXISTS image_results(
   checksum INTEGER NOT NULL,
   result BLOB NOT NULL,
   used_at INTEGER NOT NULL);
+COMMIT;
 )";
 
 // A whole result larger than this is not kept: replaying it would save
@@ -78,9 +90,19 @@ int OpenDatabase(const std::string& path, sqlite3** db, std::string* message) {
       path.c_str(), db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (code == SQLITE_OK) {
     sqlite3_busy_timeout(*db, kBusyTimeoutMs);
-    code = sqlite3_exec(*db, kSchema, nullptr, nullptr, nullptr);
+    // Switching a new database to WAL can meet another run doing the same
+    // and fail at once; try again for a while.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      code = sqlite3_exec(*db, kJournal, nullptr, nullptr, nullptr);
+      if ((code & 0xff) != SQLITE_BUSY && (code & 0xff) != SQLITE_LOCKED) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
-  if (code != SQLITE_OK) *message = *db != nullptr ? sqlite3_errmsg(*db) : sqlite3_errstr(code);
+  if (code == SQLITE_OK) code = sqlite3_exec(*db, kSchema, nullptr, nullptr, nullptr);
+  if (code != SQLITE_OK) {
+    *message = *db != nullptr ? sqlite3_errmsg(*db) : sqlite3_errstr(code);
+    if (*db != nullptr) sqlite3_exec(*db, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
   return code;
 }
 
@@ -132,7 +154,7 @@ LayerCache::LayerCache(sqlite3* db, std::string path) : db_(db), path_(std::move
 
 LayerCache::~LayerCache() {
   for (sqlite3_stmt* statement : {find_result_, find_blob_, find_blob_by_size_, insert_result_,
-                                   insert_blob_, find_image_result_, insert_image_result_})
+                                  insert_blob_, find_image_result_, insert_image_result_})
     sqlite3_finalize(statement);
   sqlite3_close(db_);
 }
@@ -157,8 +179,7 @@ void LayerCache::Prepare() {
       "INSERT OR REPLACE INTO verified_blobs(digest, diff_id, size, compression) "
       "VALUES (?, ?, ?, ?)",
       &insert_blob_);
-  prepare("SELECT version, checksum, result FROM image_results WHERE key = ?",
-          &find_image_result_);
+  prepare("SELECT version, checksum, result FROM image_results WHERE key = ?", &find_image_result_);
   prepare(
       "INSERT OR REPLACE INTO image_results(key, version, checksum, result, used_at) "
       "VALUES (?, ?, ?, ?, strftime('%s', 'now'))",
@@ -299,9 +320,8 @@ bool LayerCache::Write(const Pending& row) {
 
 // Replaces a database SQLite found damaged with an empty one.
 bool LayerCache::Rebuild() {
-  for (sqlite3_stmt** statement :
-       {&find_result_, &find_blob_, &find_blob_by_size_, &insert_result_, &insert_blob_,
-        &find_image_result_, &insert_image_result_}) {
+  for (sqlite3_stmt** statement : {&find_result_, &find_blob_, &find_blob_by_size_, &insert_result_,
+                                   &insert_blob_, &find_image_result_, &insert_image_result_}) {
     sqlite3_finalize(*statement);
     *statement = nullptr;
   }
