@@ -3,8 +3,6 @@
 #include "layer/layer_reader.h"
 
 #include <gtest/gtest.h>
-#include <isa-l/igzip_lib.h>
-#include <zstd.h>
 
 #include "base/error.h"
 #include "blob/sha256.h"
@@ -13,32 +11,11 @@
 namespace strata {
 namespace {
 
+using testing::Gzip;
 using testing::MakeTar;
 using testing::ReadTar;
 using testing::TarMember;
-
-std::string Gzip(const std::string& data) {
-  std::string out(data.size() + 1024 + data.size() / 2, '\0');
-  isal_zstream stream;
-  isal_deflate_init(&stream);
-  stream.gzip_flag = IGZIP_GZIP;
-  stream.end_of_stream = 1;
-  stream.flush = NO_FLUSH;
-  stream.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uint32_t>(data.size());
-  stream.next_out = reinterpret_cast<uint8_t*>(out.data());
-  stream.avail_out = static_cast<uint32_t>(out.size());
-  EXPECT_EQ(isal_deflate_stateless(&stream), COMP_OK);
-  out.resize(stream.total_out);
-  return out;
-}
-
-std::string Zstd(const std::string& data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  size_t size = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
-  out.resize(size);
-  return out;
-}
+using testing::Zstd;
 
 const LayerEntry* FindEntry(const LayerContents& layer, const std::string& path) {
   for (const LayerEntry& entry : layer.entries)

@@ -4,8 +4,6 @@
 #include "blob/pipelined_reader.h"
 
 #include <gtest/gtest.h>
-#include <isa-l/igzip_lib.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,8 +21,10 @@
 namespace strata {
 namespace {
 
+using testing::Gzip;
 using testing::MakeTar;
 using testing::TarMember;
+using testing::Zstd;
 
 // Bytes that compress (words) but not to nothing (a varying mix of them).
 std::string SampleBytes(size_t size, uint32_t seed) {
@@ -40,28 +40,6 @@ std::string SampleBytes(size_t size, uint32_t seed) {
     if (state % 7 == 0) out += static_cast<char>(state >> 24);
   }
   out.resize(size);
-  return out;
-}
-
-std::string Gzip(const std::string& data) {
-  std::string out(data.size() + data.size() / 2 + 1024, '\0');
-  isal_zstream stream;
-  isal_deflate_init(&stream);
-  stream.gzip_flag = IGZIP_GZIP;
-  stream.end_of_stream = 1;
-  stream.flush = NO_FLUSH;
-  stream.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uint32_t>(data.size());
-  stream.next_out = reinterpret_cast<uint8_t*>(out.data());
-  stream.avail_out = static_cast<uint32_t>(out.size());
-  EXPECT_EQ(isal_deflate_stateless(&stream), COMP_OK);
-  out.resize(stream.total_out);
-  return out;
-}
-
-std::string Zstd(const std::string& data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  out.resize(ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 1));
   return out;
 }
 

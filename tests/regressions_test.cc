@@ -221,5 +221,18 @@ TEST(Regression, FindTakesTheShortQuietFlag) {
   EXPECT_EQ(result.out, "/app/a.yml\n");
 }
 
+// Found by a new user: 40,000 nested directories, then an opaque marker
+// over the top one, overflowed the stack of the merge's recursive walk.
+TEST(Regression, NestingDeeperThanTheStackIsMerged) {
+  std::string deep;
+  for (int i = 0; i < 40000; ++i) deep += "a/";
+  std::string image = WriteImage(TempDir() + "/deep",
+                                 {{{deep + "leaf.txt", '0', "x"}}, {{"a/.wh..wh..opq", '0', ""}}});
+  RunResult result =
+      RunStrata({"layers", "--format", "json", "--no-cache", "--max-path-bytes", "100000", image});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("leaf.txt"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace strata

@@ -4,10 +4,13 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <isa-l/igzip_lib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
+#include <zstd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -75,6 +78,28 @@ RunResult RunStrata(const std::vector<std::string>& args, const std::string& std
   result.err = ReadFileText(dir + "/err");
   fs::remove_all(dir);
   return result;
+}
+
+std::string Gzip(const std::string& data) {
+  std::string out(data.size() + data.size() / 2 + 1024, '\0');
+  isal_zstream stream;
+  isal_deflate_init(&stream);
+  stream.gzip_flag = IGZIP_GZIP;
+  stream.end_of_stream = 1;
+  stream.flush = NO_FLUSH;
+  stream.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uint32_t>(data.size());
+  stream.next_out = reinterpret_cast<uint8_t*>(out.data());
+  stream.avail_out = static_cast<uint32_t>(out.size());
+  EXPECT_EQ(isal_deflate_stateless(&stream), COMP_OK);
+  out.resize(stream.total_out);
+  return out;
+}
+
+std::string Zstd(const std::string& data) {
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  out.resize(ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3));
+  return out;
 }
 
 std::string MakeTar(const std::vector<TarMember>& members, bool gnu) {

@@ -54,6 +54,11 @@ struct TarMember {
 // Writes |members| as a tar stream (PAX format unless |gnu|).
 std::string MakeTar(const std::vector<TarMember>& members, bool gnu = false);
 
+// |data| compressed as a gzip member (ISA-L) or a zstd frame, as layer
+// blobs are.
+std::string Gzip(const std::string& data);
+std::string Zstd(const std::string& data);
+
 // Reads |tar| as a layer.
 LayerContents ReadTar(const std::string& tar);
 

@@ -50,10 +50,8 @@ std::vector<const FileNode*> FileNode::Children() const {
 
 std::vector<FileNode*> FileNode::Children() {
   std::vector<FileNode*> children;
-  for (FileNode* child = first_child_; child != nullptr; child = child->next_sibling_)
-    children.push_back(child);
-  std::sort(children.begin(), children.end(),
-            [](const FileNode* a, const FileNode* b) { return a->name < b->name; });
+  for (const FileNode* child : static_cast<const FileNode*>(this)->Children())
+    children.push_back(const_cast<FileNode*>(child));
   return children;
 }
 
