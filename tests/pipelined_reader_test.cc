@@ -295,5 +295,24 @@ TEST(PipelinedReader, CursorGivenUpMidwayJoinsItsThreads) {
   }
 }
 
+// `--threads 1` (LayerReadOptions::pipelined false): a big compressed layer
+// is read on the caller's thread alone; by default its blob is read on
+// another.
+TEST(PipelinedReader, UnpipelinedLayerStaysOnTheCallersThread) {
+  std::string gz = Gzip(BigTar(24));
+  for (bool pipelined : {false, true}) {
+    ChoppyReader blob(gz);
+    LayerReadOptions options;
+    options.name = "test layer";
+    options.pipelined = pipelined;
+    LayerContents layer = ReadLayer(blob, options);
+    EXPECT_EQ(layer.entries.size(), 26u);
+
+    std::set<std::thread::id> threads = blob.threads();
+    bool only_caller = threads == std::set<std::thread::id>{std::this_thread::get_id()};
+    EXPECT_EQ(only_caller, !pipelined) << "pipelined " << pipelined;
+  }
+}
+
 }  // namespace
 }  // namespace strata

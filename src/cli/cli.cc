@@ -276,7 +276,9 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   app->add_option(
       "--platform", options->platform,
       "Platform to pick from a multi-platform index, os/arch[/variant] (default: this host's)");
-  app->add_option("--threads", options->threads, "Layers read at once (default: one per core)")
+  app->add_option(
+         "--threads", options->threads,
+         "Layers read at once; 1 also reads each layer on one thread (default: one per core)")
       ->check(CLI::Range(1, 256));
   app->add_option("--top", options->top, "Rows in each list of the table output")
       ->check(CLI::Range(1, 1000000));

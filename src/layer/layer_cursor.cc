@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "base/error.h"
 #include "blob/pipelined_reader.h"
@@ -113,10 +114,18 @@ LayerEntry MakeEntry(struct archive_entry* raw) {
 // is compressed (see LayerCursor's constructor); uncompressed tars have no
 // inflate to move away.
 std::unique_ptr<ByteReader> OpenPlain(ByteReader* raw, const std::string& name,
-                                      Compression* detected) {
+                                      const PipelineShape& shape, Compression* detected) {
   std::unique_ptr<ByteReader> plain = OpenDecompressed(raw, name, detected);
   if (*detected == Compression::kNone) return plain;
-  return std::make_unique<PipelinedReader>(std::move(plain));
+  return std::make_unique<PipelinedReader>(std::move(plain), shape);
+}
+
+// The ring of a layer's reading threads; with |pipelined| false the
+// producer never starts, so the whole layer is read on the caller's thread.
+PipelineShape ShapeOf(bool pipelined) {
+  PipelineShape shape;
+  if (!pipelined) shape.inline_bytes = std::numeric_limits<int64_t>::max();
+  return shape;
 }
 
 // libarchive's message for the last failure, or a stand-in: it may have
@@ -173,19 +182,18 @@ struct LayerCursor::Client {
 // thread took 1.85 s. Layers under 8 MiB stay on the caller's thread
 // (PipelineShape).
 //
-// TODO: --threads bounds the layers read at once, not these threads, so
-// `--threads 1` still uses three for a big layer; pass it down when a
-// user needs strata held to one core.
+// `--threads 1` turns these threads off (|pipelined|): a user who holds
+// strata to one core gets one.
 // TODO: each ring copies its bytes once more (about 5% of the work);
 // handing libarchive the ring's buffer in place would save that.
 LayerCursor::LayerCursor(ByteReader* blob, std::string name, ReadLimits limits,
-                         std::atomic<int64_t>* image_bytes)
+                         std::atomic<int64_t>* image_bytes, bool pipelined)
     : name_(std::move(name)),
       limits_(limits),
       image_bytes_(image_bytes),
       raw_(blob),
-      hashed_(std::make_unique<PipelinedReader>(&raw_)),
-      plain_(OpenPlain(hashed_.get(), name_, &compression_)),
+      hashed_(std::make_unique<PipelinedReader>(&raw_, ShapeOf(pipelined))),
+      plain_(OpenPlain(hashed_.get(), name_, ShapeOf(pipelined), &compression_)),
       tar_(plain_.get()),
       client_(std::make_unique<Client>()) {
   client_->tar = &tar_;

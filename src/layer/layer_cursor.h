@@ -28,10 +28,11 @@ class LayerCursor {
   // Starts reading |blob| (not owned; it must outlive the cursor). |name|
   // names the layer in messages. |image_bytes|, when not null, is shared by
   // the cursors over one image's layers: the uncompressed bytes they have
-  // read together, held to limits.max_image_bytes. Throws Error when the
-  // decompressed bytes are not a tar stream.
+  // read together, held to limits.max_image_bytes. |pipelined| false keeps
+  // all the reading on the caller's thread, however big the layer. Throws
+  // Error when the decompressed bytes are not a tar stream.
   LayerCursor(ByteReader* blob, std::string name, ReadLimits limits = ReadLimits(),
-              std::atomic<int64_t>* image_bytes = nullptr);
+              std::atomic<int64_t>* image_bytes = nullptr, bool pipelined = true);
   ~LayerCursor();
   LayerCursor(const LayerCursor&) = delete;
   LayerCursor& operator=(const LayerCursor&) = delete;

@@ -73,7 +73,8 @@ void ReadFile(LayerCursor& cursor, const ContentInspector* inspector, LayerConte
 
 LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
   CountingReader counted(&blob, options.bytes_read);
-  LayerCursor cursor(&counted, options.name, options.limits, options.image_bytes);
+  LayerCursor cursor(&counted, options.name, options.limits, options.image_bytes,
+                     options.pipelined);
 
   LayerContents layer;
   LayerEntry entry;

@@ -48,6 +48,10 @@ struct LayerReadOptions {
   // between the reading threads and held to limits.max_image_bytes; may be
   // null.
   std::atomic<int64_t>* image_bytes = nullptr;
+
+  // False reads the layer on the calling thread alone; true lets a big
+  // layer use two more (see LayerCursor).
+  bool pipelined = true;
 };
 
 // Reads the whole of |blob|. Throws Error naming the layer when the bytes

@@ -34,6 +34,7 @@ LayerContents ReadAndVerify(int index, const LayerBlob& blob, const std::string&
   options.bytes_read = analyze.bytes_read;
   options.inspector = analyze.inspector;
   options.limits = analyze.limits;
+  options.pipelined = analyze.threads != 1;
   std::unique_ptr<ByteReader> reader = blob.open();
   LayerContents contents = ReadLayer(*reader, options);
 

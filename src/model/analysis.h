@@ -83,7 +83,9 @@ struct Analysis {
 };
 
 struct AnalyzeOptions {
-  int threads = 0;  // 0: one per core.
+  // Layers read at once; 0: one per core. 1 also keeps each layer on one
+  // thread (a big layer otherwise uses three).
+  int threads = 0;
   // Raw bytes read so far, summed over layers; for a progress display.
   std::atomic<int64_t>* bytes_read = nullptr;
   // Sees file contents as layers are read (the content rules); may be null.
