@@ -4,7 +4,7 @@ namespace strata {
 
 size_t DigestReader::Read(void* buffer, size_t size) {
   size_t got = inner_->Read(buffer, size);
-  hasher_.Update(buffer, got);
+  if (hash_) hasher_.Update(buffer, got);
   bytes_.fetch_add(static_cast<int64_t>(got), std::memory_order_relaxed);
   return got;
 }

@@ -13,14 +13,17 @@ namespace strata {
 
 class DigestReader : public ByteReader {
  public:
-  explicit DigestReader(ByteReader* inner) : inner_(inner) {}
+  // With |hash| false it only counts: for a stream whose digest another
+  // DigestReader already takes over the same bytes.
+  explicit DigestReader(ByteReader* inner, bool hash = true) : inner_(inner), hash_(hash) {}
 
   size_t Read(void* buffer, size_t size) override;
 
   // Reads and hashes whatever is left, so the digest covers the whole stream.
   void Drain();
 
-  // The digest of every byte read so far; call once, after the end.
+  // The digest of every byte read so far; call once, after the end, and
+  // only when hashing.
   std::string Finish() { return hasher_.Finish(); }
 
   // The bytes read so far. Unlike the rest, may be called from another
@@ -30,6 +33,7 @@ class DigestReader : public ByteReader {
 
  private:
   ByteReader* inner_;  // Not owned.
+  bool hash_;
   Sha256 hasher_;
   std::atomic<int64_t> bytes_{0};
 };

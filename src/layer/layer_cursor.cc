@@ -194,7 +194,10 @@ LayerCursor::LayerCursor(ByteReader* blob, std::string name, ReadLimits limits,
       raw_(blob),
       hashed_(std::make_unique<PipelinedReader>(&raw_, ShapeOf(pipelined))),
       plain_(OpenPlain(hashed_.get(), name_, ShapeOf(pipelined), &compression_)),
-      tar_(plain_.get()),
+      // An uncompressed layer's tar is its blob, byte for byte: its
+      // diff_id is the blob's digest, and hashing it twice cost a third
+      // of a docker archive's audit.
+      tar_(plain_.get(), compression_ != Compression::kNone),
       client_(std::make_unique<Client>()) {
   client_->tar = &tar_;
   client_->cursor = this;
@@ -296,8 +299,8 @@ void LayerCursor::Finish() {
   // And what trails the compressed stream, which raw_ hashes on its way.
   while (hashed_->Read(buffer.get(), kTarBuffer) > 0) {
   }
-  diff_id_ = tar_.Finish();
   blob_digest_ = raw_.Finish();
+  diff_id_ = compression_ == Compression::kNone ? blob_digest_ : tar_.Finish();
 }
 
 }  // namespace strata
