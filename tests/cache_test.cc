@@ -483,7 +483,7 @@ TEST(LayerCache, ConcurrentRunsShareOneCache) {
 }
 
 // ---------------------------------------------------------------------------
-// Whole results: the same command on the same image again.
+// The size cap.
 
 constexpr const char* kNoLayerRead = "no layer read";
 
@@ -491,6 +491,53 @@ RunResult RunCached(std::vector<std::string> args, const std::string& cache) {
   args.insert(args.begin() + 1, {"-v", "--cache-dir", cache});
   return RunStrata(args);
 }
+
+// Three images of one layer each, the layers alike in size: with room for
+// two, the one used least recently goes, and a layer used again counts as
+// recent.
+TEST(LayerCache, TheLeastRecentlyUsedGoPastTheSizeCap) {
+  std::string dir = TempDir();
+  std::string cache = dir + "/cache";
+  std::vector<std::string> images;
+  for (char name : std::string("abc"))
+    images.push_back(WriteImage(dir + "/" + name,
+                                {{{std::string("app/") + name, '0', std::string(4000, name)}}}));
+  ASSERT_EQ(Audit(cache, images[0]).read, 1);
+  int64_t row = std::stoll(Sql(cache, "SELECT max(length(result)) FROM layer_results"));
+  std::string cap = std::to_string(row * 5 / 2);
+  auto audit = [&](int image) {
+    return Strata({"audit", "--format", "json", "--cache-max-size", cap}, cache, images[image]);
+  };
+
+  ASSERT_EQ(audit(1).read, 1);
+  ASSERT_EQ(audit(0).reused, 1);  // a is now more recent than b.
+  CachedRun third = audit(2);
+  EXPECT_NE(third.result.err.find("1 least recently used results dropped"), std::string::npos)
+      << third.result.err;
+  EXPECT_EQ(Sql(cache, "SELECT count(*) FROM layer_results"), "2");
+  EXPECT_EQ(Sql(cache, "SELECT count(*) FROM verified_blobs"), "2");
+  EXPECT_EQ(audit(0).reused, 1);
+  EXPECT_EQ(audit(2).reused, 1);
+  CachedRun dropped = audit(1);
+  EXPECT_EQ(dropped.read, 1);
+  EXPECT_EQ(dropped.result.out, Uncached(images[1]));
+}
+
+TEST(LayerCache, ACapOfNothingKeepsNothing) {
+  std::string cache = TempDir();
+  std::string image = CorpusDir() + "/corpus/churn.oci";
+  std::vector<std::string> args = {"audit", "--format", "json", "--cache-max-size", "0", image};
+  RunCached(args, cache);
+  RunResult again = RunCached(args, cache);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.err.find(kNoLayerRead), std::string::npos) << again.err;
+  EXPECT_EQ(again.out, Uncached(image));
+  EXPECT_EQ(Sql(cache, "SELECT count(*) FROM layer_results"), "0");
+  EXPECT_EQ(Sql(cache, "SELECT count(*) FROM image_results"), "0");
+}
+
+// ---------------------------------------------------------------------------
+// Whole results: the same command on the same image again.
 
 TEST(ResultCache, TheSameCommandAgainReadsNoLayerAndPrintsTheSame) {
   for (const std::string& image :
@@ -586,8 +633,8 @@ TEST(ResultCache, SaveAlwaysWritesItsFile) {
   std::string image = CorpusDir() + "/corpus/churn.oci";
   for (int run = 0; run < 2; ++run) {
     fs::remove(dir + "/saved.tar");
-    RunResult result =
-        RunCached({"audit", "--format", "json", "--save", dir + "/saved.tar", image}, dir + "/cache");
+    RunResult result = RunCached({"audit", "--format", "json", "--save", dir + "/saved.tar", image},
+                                 dir + "/cache");
     ASSERT_EQ(result.exit_code, 0) << result.err;
     EXPECT_EQ(result.err.find(kNoLayerRead), std::string::npos) << result.err;
     EXPECT_TRUE(fs::exists(dir + "/saved.tar"));

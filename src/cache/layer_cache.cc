@@ -65,6 +65,11 @@ CREATE TABLE IF NOT EXISTS image_results(
 COMMIT;
 )";
 
+// Now, in milliseconds since 1970, as SQL: when a row was stored or last
+// used. (Rows stored by earlier versions hold seconds, so they look the
+// oldest, which they are.)
+constexpr const char* kNow = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+
 // A whole result larger than this is not kept: replaying it would save
 // little next to writing it, and it would crowd the database.
 constexpr size_t kMaxImageResult = 64 << 20;
@@ -125,7 +130,7 @@ std::string DefaultCacheDir() {
   return "";
 }
 
-std::unique_ptr<LayerCache> LayerCache::Open(const std::string& dir) {
+std::unique_ptr<LayerCache> LayerCache::Open(const std::string& dir, int64_t max_bytes) {
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) Fail("cannot create the cache directory {}: {}", dir, error.message());
@@ -145,12 +150,13 @@ std::unique_ptr<LayerCache> LayerCache::Open(const std::string& dir) {
     sqlite3_close(db);
     Fail("cannot open the layer cache {}: {}", path, message);
   }
-  std::unique_ptr<LayerCache> cache(new LayerCache(db, path));
+  std::unique_ptr<LayerCache> cache(new LayerCache(db, path, max_bytes));
   cache->Prepare();
   return cache;
 }
 
-LayerCache::LayerCache(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+LayerCache::LayerCache(sqlite3* db, std::string path, int64_t max_bytes)
+    : db_(db), path_(std::move(path)), max_bytes_(max_bytes) {}
 
 LayerCache::~LayerCache() {
   for (sqlite3_stmt* statement : {find_result_, find_blob_, find_blob_by_size_, insert_result_,
@@ -160,8 +166,8 @@ LayerCache::~LayerCache() {
 }
 
 void LayerCache::Prepare() {
-  auto prepare = [this](const char* sql, sqlite3_stmt** statement) {
-    if (sqlite3_prepare_v2(db_, sql, -1, statement, nullptr) != SQLITE_OK)
+  auto prepare = [this](const std::string& sql, sqlite3_stmt** statement) {
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, statement, nullptr) != SQLITE_OK)
       Fail("cannot use the layer cache {}: {}", path_, sqlite3_errmsg(db_));
   };
   prepare("SELECT version, checksum, result FROM layer_results WHERE diff_id = ? AND scope = ?",
@@ -171,19 +177,19 @@ void LayerCache::Prepare() {
       "SELECT digest, compression FROM verified_blobs WHERE diff_id = ? AND size = ? "
       "ORDER BY digest = diff_id DESC LIMIT 1",
       &find_blob_by_size_);
-  prepare(
-      "INSERT OR REPLACE INTO layer_results(diff_id, scope, version, checksum, result, "
-      "stored_at) VALUES (?, ?, ?, ?, ?, strftime('%s', 'now'))",
-      &insert_result_);
+  prepare(fmt::format("INSERT OR REPLACE INTO layer_results(diff_id, scope, version, checksum, "
+                      "result, stored_at) VALUES (?, ?, ?, ?, ?, {})",
+                      kNow),
+          &insert_result_);
   prepare(
       "INSERT OR REPLACE INTO verified_blobs(digest, diff_id, size, compression) "
       "VALUES (?, ?, ?, ?)",
       &insert_blob_);
   prepare("SELECT version, checksum, result FROM image_results WHERE key = ?", &find_image_result_);
-  prepare(
-      "INSERT OR REPLACE INTO image_results(key, version, checksum, result, used_at) "
-      "VALUES (?, ?, ?, ?, strftime('%s', 'now'))",
-      &insert_image_result_);
+  prepare(fmt::format("INSERT OR REPLACE INTO image_results(key, version, checksum, result, "
+                      "used_at) VALUES (?, ?, ?, ?, {})",
+                      kNow),
+          &insert_image_result_);
 }
 
 void LayerCache::Problem(const std::string& what) {
@@ -239,6 +245,8 @@ std::optional<LayerContents> LayerCache::Find(const std::string& diff_id, const 
   layer->blob_size = stored_as.blob_size;
   layer->compression = stored_as.compression;
   ++stats_.hits;
+  std::lock_guard<std::mutex> lock(mutex_);
+  used_.emplace_back(diff_id, scope);
   return layer;
 }
 
@@ -343,9 +351,64 @@ bool LayerCache::Rebuild() {
   return true;
 }
 
+// Runs |update| ("{}" standing for now) on the row its parameters |key|
+// name, to mark it used now. A row another run dropped meanwhile is simply
+// not there; a failure costs only the mark.
+void LayerCache::Touch(const char* update, const std::vector<std::string>& key) {
+  sqlite3_stmt* statement = nullptr;
+  std::string sql = fmt::format(fmt::runtime(update), kNow);
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) return;
+  for (size_t i = 0; i < key.size(); ++i)
+    sqlite3_bind_text(statement, static_cast<int>(i + 1), key[i].c_str(), -1, SQLITE_STATIC);
+  sqlite3_step(statement);
+  sqlite3_finalize(statement);
+}
+
+// Drops the least recently used rows, layers' and whole results alike,
+// until the results left take at most max_bytes_, then the blobs no
+// layer's result needs any more. Inside the caller's transaction.
+bool LayerCache::Evict() {
+  // SQLite reads a blob's length from the row's header, not its pages.
+  const char* by_recency =
+      "SELECT 0, rowid, length(result), stored_at FROM layer_results UNION ALL "
+      "SELECT 1, rowid, length(result), used_at FROM image_results ORDER BY 4 DESC, 2 DESC";
+  sqlite3_stmt* rows = nullptr;
+  if (sqlite3_prepare_v2(db_, by_recency, -1, &rows, nullptr) != SQLITE_OK) return false;
+  // Strictly by recency: once one row does not fit, every older one goes
+  // too, even one small enough to fit.
+  std::vector<int64_t> drop[2];
+  int64_t kept = 0;
+  bool full = false;
+  int code;
+  while ((code = sqlite3_step(rows)) == SQLITE_ROW) {
+    int64_t bytes = sqlite3_column_int64(rows, 2);
+    full = full || kept + bytes > max_bytes_;
+    if (full)
+      drop[sqlite3_column_int(rows, 0)].push_back(sqlite3_column_int64(rows, 1));
+    else
+      kept += bytes;
+  }
+  sqlite3_finalize(rows);
+  if (code != SQLITE_DONE) return false;
+  if (drop[0].empty() && drop[1].empty()) return true;
+
+  const char* table[2] = {"layer_results", "image_results"};
+  for (int t = 0; t < 2; ++t) {
+    for (int64_t rowid : drop[t]) {
+      std::string sql = fmt::format("DELETE FROM {} WHERE rowid = {}", table[t], rowid);
+      if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return false;
+    }
+  }
+  stats_.evicted += static_cast<int>(drop[0].size() + drop[1].size());
+  return sqlite3_exec(db_,
+                      "DELETE FROM verified_blobs WHERE diff_id NOT IN "
+                      "(SELECT diff_id FROM layer_results)",
+                      nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
 void LayerCache::Commit() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (pending_.empty()) return;
+  if (pending_.empty() && used_.empty()) return;
   if (damaged_database_ && !Rebuild()) return;
 
   // Results larger than SQLite's blob limit are left out, not truncated.
@@ -357,6 +420,11 @@ void LayerCache::Commit() {
     ok = Write(pending_[i]);
     written += ok;
   }
+  if (ok)
+    for (const auto& [diff_id, scope] : used_)
+      Touch("UPDATE layer_results SET stored_at = {} WHERE diff_id = ? AND scope = ?",
+            {diff_id, scope});
+  if (ok) ok = Evict();
   if (ok) ok = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
   if (!ok) {
     Problem(fmt::format("cannot write: {}", sqlite3_errmsg(db_)));
@@ -365,6 +433,7 @@ void LayerCache::Commit() {
     stats_.stored += written;
   }
   pending_.clear();
+  used_.clear();
 }
 
 std::optional<std::string> LayerCache::FindImageResult(const std::string& key) {
@@ -387,6 +456,8 @@ std::optional<std::string> LayerCache::FindImageResult(const std::string& key) {
     Problem(fmt::format("cannot read: {}", sqlite3_errmsg(db_)));
   }
   sqlite3_reset(find_image_result_);
+  // Kept the longest when used the most.
+  if (result) Touch("UPDATE image_results SET used_at = {} WHERE key = ?", {key});
   return result;
 }
 
@@ -413,6 +484,7 @@ void LayerCache::StoreImageResult(const std::string& key, const std::string& res
       "(SELECT key FROM image_results ORDER BY used_at DESC, rowid DESC LIMIT {})",
       kImageResultsKept);
   if (ok) ok = sqlite3_exec(db_, prune.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (ok) ok = Evict();
   if (ok) ok = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
   if (!ok) {
     Problem(fmt::format("cannot write: {}", sqlite3_errmsg(db_)));

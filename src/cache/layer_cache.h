@@ -39,12 +39,19 @@ inline constexpr int kAnalysisVersion = 1;
 // with in a week, few enough that the database stays small.
 inline constexpr int kImageResultsKept = 64;
 
+// The bytes of stored results (layers' and whole ones together) a cache
+// keeps by default; the least recently used go first past it. A layer's
+// result takes about a dozen bytes an entry, so this holds some 150
+// million entries: thousands of images.
+inline constexpr int64_t kDefaultCacheBytes = int64_t{2} << 30;
+
 // What one audit did with the cache, for -v and the tests.
 struct LayerCacheStats {
   std::atomic<int> hits{0};           // Layers taken from the cache.
   std::atomic<int> misses{0};         // Layers read from their blobs.
   std::atomic<int> damaged{0};        // Rows found unusable (checksum, decoding, version).
   std::atomic<int> stored{0};         // Results written.
+  int evicted = 0;                    // Rows dropped to stay under the size cap.
   bool image_result_reused = false;   // A whole earlier result was used (FindImageResult).
   std::vector<std::string> problems;  // Why the cache could not be used, if so.
 };
@@ -63,8 +70,11 @@ class LayerCache {
  public:
   // Opens the cache in |dir|, creating the directory (mode 0700) and the
   // database as needed. A database file SQLite cannot read is deleted and
-  // made anew. Throws Error naming the path when that fails.
-  static std::unique_ptr<LayerCache> Open(const std::string& dir);
+  // made anew. Each write then keeps the stored results under |max_bytes|
+  // (the least recently used are dropped). Throws Error naming the path
+  // when that fails.
+  static std::unique_ptr<LayerCache> Open(const std::string& dir,
+                                          int64_t max_bytes = kDefaultCacheBytes);
   ~LayerCache();
   LayerCache(const LayerCache&) = delete;
   LayerCache& operator=(const LayerCache&) = delete;
@@ -79,9 +89,11 @@ class LayerCache {
   // written by Commit. Thread-safe; the encoding runs outside the lock.
   void Add(const std::string& scope, const LayerContents& layer);
 
-  // Writes everything Add collected, in one transaction. Failures (a disk
-  // full, a lock held past the timeout) are recorded in stats().problems;
-  // the cache is an optimisation, never a reason to fail an audit.
+  // Writes everything Add collected, marks the rows Find used as used now,
+  // and drops the least recently used rows past the size cap, in one
+  // transaction. Failures (a disk full, a lock held past the timeout) are
+  // recorded in stats().problems; the cache is an optimisation, never a
+  // reason to fail an audit.
   void Commit();
 
   // Whole results of earlier commands, by a key that names everything a
@@ -91,7 +103,8 @@ class LayerCache {
   std::optional<std::string> FindImageResult(const std::string& key);
 
   // Stores |result| under |key| at once, in its own transaction, and drops
-  // the oldest rows beyond the newest kImageResultsKept.
+  // the oldest rows beyond the newest kImageResultsKept and any past the
+  // size cap.
   // Failures are recorded in stats().problems.
   void StoreImageResult(const std::string& key, const std::string& result);
 
@@ -105,8 +118,10 @@ class LayerCache {
     int compression = 0;
   };
 
-  LayerCache(sqlite3* db, std::string path);
+  LayerCache(sqlite3* db, std::string path, int64_t max_bytes);
   void Prepare();
+  bool Evict();
+  void Touch(const char* update, const std::vector<std::string>& key);
   bool BlobKnown(const std::string& diff_id, const LayerBlob& blob, LayerContents* layer);
   bool Write(const Pending& row);
   bool Rebuild();
@@ -123,6 +138,8 @@ class LayerCache {
   sqlite3_stmt* find_image_result_ = nullptr;
   sqlite3_stmt* insert_image_result_ = nullptr;
   std::vector<Pending> pending_;
+  std::vector<std::pair<std::string, std::string>> used_;  // (diff_id, scope) Find returned.
+  int64_t max_bytes_;
   bool damaged_database_ = false;  // SQLite said so; Commit starts afresh.
   LayerCacheStats stats_;
 };

@@ -3,7 +3,9 @@
 #include <fmt/core.h>
 
 #include "base/error.h"
+#include "cli/limit_options.h"
 #include "report/style.h"
+#include "rules/rule_config.h"
 
 namespace strata {
 
@@ -11,8 +13,10 @@ std::unique_ptr<LayerCache> CacheFlags::Open(bool quiet) const {
   if (disabled) return nullptr;
   std::string where = dir.empty() ? DefaultCacheDir() : dir;
   if (where.empty()) return nullptr;  // No HOME: nowhere that is the user's.
+  int64_t max_bytes =
+      max_size.empty() ? kDefaultCacheBytes : ParseSize(max_size, "--cache-max-size");
   try {
-    return LayerCache::Open(where);
+    return LayerCache::Open(where, max_bytes);
   } catch (const Error& error) {
     if (!quiet)
       fmt::print(stderr, "strata: warning: {}; reading every layer\n", Printable(error.what()));
@@ -24,9 +28,15 @@ void AddCacheOptions(CLI::App* app, CacheFlags* flags) {
   CLI::Option* dir = app->add_option("--cache-dir", flags->dir,
                                      "Layer cache directory (default: $XDG_CACHE_HOME/strata or "
                                      "~/.cache/strata)");
+  CLI::Option* max_size =
+      app->add_option("--cache-max-size", flags->max_size,
+                      "Bytes of results the layer cache keeps; the least recently used go "
+                      "first (default 2GiB)")
+          ->check(SizeValidator());
   app->add_flag("--no-cache", flags->disabled,
                 "Read every layer; neither use nor update the layer cache")
-      ->excludes(dir);
+      ->excludes(dir)
+      ->excludes(max_size);
 }
 
 void AddResultCacheOption(CLI::App* app, CacheFlags* flags) {
@@ -44,6 +54,9 @@ void ReportCache(const LayerCache& cache, bool verbose, bool quiet) {
   fmt::print(stderr, "strata: layer cache {}: {} layers reused, {} read, {} stored", cache.path(),
              stats.hits.load(), stats.misses.load(), stats.stored.load());
   if (stats.damaged > 0) fmt::print(stderr, ", {} unusable rows replaced", stats.damaged.load());
+  if (stats.evicted > 0)
+    fmt::print(stderr, ", {} least recently used results dropped (--cache-max-size)",
+               stats.evicted);
   fmt::print(stderr, "\n");
 }
 

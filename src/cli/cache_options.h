@@ -1,4 +1,4 @@
-// The --cache-dir and --no-cache flags of the commands that analyse an
+// The --cache-dir, --cache-max-size and --no-cache flags of the commands that analyse an
 // image, and what they print about the layer cache (see doc/cache.md).
 #pragma once
 
@@ -11,9 +11,10 @@
 namespace strata {
 
 struct CacheFlags {
-  std::string dir;        // --cache-dir; "" means DefaultCacheDir().
-  bool disabled = false;  // --no-cache: neither read nor written.
+  std::string dir;          // --cache-dir; "" means DefaultCacheDir().
+  bool disabled = false;    // --no-cache: neither read nor written.
   bool no_results = false;  // --no-result-cache: layers only, no whole results.
+  std::string max_size;     // --cache-max-size; "" means kDefaultCacheBytes.
 
   // The cache the flags name, or null when it is disabled, no directory is
   // known, or it cannot be opened; a cache is never a reason to fail, so

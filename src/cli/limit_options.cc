@@ -30,17 +30,22 @@ const CLI::Validator kAtLeastOne(
     },
     "N");
 
-// A CLI11 check for a size like "16MiB": the error text, or "" when valid.
-std::string CheckSize(const std::string& text) {
-  try {
-    ParseSize(text, "the size");
-    return "";
-  } catch (const Error& error) {
-    return error.what();
-  }
-}
-
 }  // namespace
+
+CLI::Validator SizeValidator() {
+  // CLI11 puts the flag's name before the message; ParseSize's own
+  // prefix would name it twice.
+  auto check = [](const std::string& text) -> std::string {
+    try {
+      ParseSize(text, "");
+      return "";
+    } catch (const Error& error) {
+      std::string message = error.what();
+      return message.starts_with(": ") ? message.substr(2) : message;
+    }
+  };
+  return CLI::Validator(check, "SIZE");
+}
 
 void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
   app->add_option("--max-entries", flags->limits.max_entries,
@@ -50,9 +55,11 @@ void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
                   "Limit: bytes of one path (default 4096)")
       ->check(kAtLeastOne);
   app->add_option("--max-layer-bytes", flags->max_layer_bytes,
-                  "Limit: uncompressed bytes of one layer (default 64GiB)");
+                  "Limit: uncompressed bytes of one layer (default 64GiB)")
+      ->check(SizeValidator());
   app->add_option("--max-image-bytes", flags->max_image_bytes,
-                  "Limit: uncompressed bytes of all layers together (default 256GiB)");
+                  "Limit: uncompressed bytes of all layers together (default 256GiB)")
+      ->check(SizeValidator());
   app->add_option_function<std::string>(
          "--max-json-bytes",
          [](const std::string& text) {
@@ -61,7 +68,7 @@ void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
            SetJsonLimits(json);
          },
          "Limit: bytes of a manifest, index or config (default 16MiB)")
-      ->check(CLI::Validator(CheckSize, "SIZE"));
+      ->check(SizeValidator());
   app->add_option_function<int>(
          "--max-json-depth",
          [](int depth) {

@@ -19,6 +19,9 @@ struct LimitFlags {
   ReadLimits Resolve() const;
 };
 
+// A CLI11 check for a size like "16MiB", for any flag that takes one.
+CLI::Validator SizeValidator();
+
 // Adds the --max-* flags to |app|. The JSON limits (--max-json-bytes,
 // --max-json-depth) are put in force (SetJsonLimits) as they are parsed,
 // since images are opened before anything else reads |flags|.
