@@ -16,6 +16,7 @@ using json = nlohmann::json;
 using testing::CorpusDir;
 using testing::ReadFileText;
 using testing::RunResult;
+using testing::RunShell;
 using testing::RunStrata;
 using testing::TempDir;
 using testing::WriteFile;
@@ -121,6 +122,30 @@ TEST(Cli, LayersOfOneLayer) {
 
   ExpectOneErrorLine(RunStrata({"layers", "--layer", "99", CorpusImage("leaky-app.oci")}),
                      "--layer 99 is out of range: the image has 8 layers");
+}
+
+// Stopped while it waits for an image on standard input (a FIFO opened
+// for reading and writing, so the read blocks and no writer lingers): one
+// line says so, and the signal still ends it (the shell's status is 128 +
+// the signal). It runs in the foreground, where SIGINT is not ignored.
+TEST(Cli, AStopSignalEndsItWithOneLine) {
+  std::string binary = getenv("STRATA_BINARY") ? getenv("STRATA_BINARY") : STRATA_BINARY;
+  std::string dir = TempDir();
+  for (auto [name, line, status] : {std::tuple{"INT", "strata: interrupted\n", 130},
+                                    std::tuple{"TERM", "strata: terminated\n", 143}}) {
+    std::string output;
+    int exit = RunShell("rm -f '" + dir + "/in'; mkfifo '" + dir + "/in'; exec 3<>'" + dir +
+                            "/in'; bash -c '(sleep 0.5; kill -" + name +
+                            " $$) & exec \"$0\" audit - <&3 2>\"$1\"' '" + binary + "' '" + dir +
+                            "/err'; echo $?",
+                        &output);
+    EXPECT_EQ(exit, 0) << output;
+    // The shell may say "Terminated" first.
+    EXPECT_TRUE(output.ends_with("\n" + std::to_string(status) + "\n") ||
+                output == std::to_string(status) + "\n")
+        << name << ": " << output;
+    EXPECT_EQ(ReadFileText(dir + "/err"), line) << name;
+  }
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
