@@ -202,7 +202,7 @@ TEST(Regression, LimitFlagsRefuseValuesTheyCannotHold) {
   EXPECT_EQ(huge.exit_code, 2);
   EXPECT_EQ(huge.err,
             "strata: error: --max-layer-bytes: \"9223372036854775807\" is too large: a size must "
-            "stay under 2^63 bytes\n");
+            "stay under 2^63 bytes (see strata --help)\n");
 
   RunResult zero = RunStrata({"layers", "--max-ratio", "0", image});
   EXPECT_EQ(zero.exit_code, 2);
