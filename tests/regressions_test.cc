@@ -221,6 +221,28 @@ TEST(Regression, FindTakesTheShortQuietFlag) {
   EXPECT_EQ(result.out, "/app/a.yml\n");
 }
 
+// Found by a new user: find took an option it did not know (-v) for the
+// image name, and so asked the Docker daemon for it; and it refused the
+// limit and cache flags the other commands take.
+TEST(Regression, FindRefusesUnknownOptionsAndTakesTheCommonOnes) {
+  std::string image =
+      WriteImage(TempDir() + "/image", {{{"app/", '5'}, {"app/a.yml", '0', "x\n"}}});
+  RunResult unknown = RunStrata({"find", "-v", image, "-name", "*.yml"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err,
+            "strata: error: find: unknown option -v (strata's options come before IMAGE; see "
+            "strata find --help)\n");
+
+  RunResult limited = RunStrata({"find", "--max-entries", "1", "--no-cache", image});
+  EXPECT_EQ(limited.exit_code, 2);
+  EXPECT_NE(limited.err.find("raise --max-entries"), std::string::npos) << limited.err;
+
+  RunResult capped = RunStrata({"find", "--cache-dir", TempDir(), "--cache-max-size", "1MiB", "-q",
+                                image, "-name", "*.yml"});
+  EXPECT_EQ(capped.exit_code, 0) << capped.err;
+  EXPECT_EQ(capped.out, "/app/a.yml\n");
+}
+
 // Found by a new user: 40,000 nested directories, then an opaque marker
 // over the top one, overflowed the stack of the merge's recursive walk.
 TEST(Regression, NestingDeeperThanTheStackIsMerged) {

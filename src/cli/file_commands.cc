@@ -158,58 +158,55 @@ int RunExport(const FileOptions& options) {
   return 0;
 }
 
-// strata find IMAGE [PATH] [TESTS...]: its own argument parser, since the
-// tests look like options (-name, -type) and must reach the find parser
-// untouched. strata's own options come before IMAGE.
+// find's own options, the ones before IMAGE. find parses its arguments
+// itself (RunFind), since the tests after IMAGE look like options (-name,
+// -type) and must reach the find parser untouched; --help lists these.
+void AddFindOptions(CLI::App* app, FileOptions* options, bool* removed, bool* print0) {
+  app->add_option("--layer", options->layer, "Only what layer N stored (1 is the base)");
+  app->add_flag("--removed", *removed,
+                "The files a later layer removed but an earlier one still stores");
+  app->add_flag("--print0", *print0, "Separate paths with NUL bytes");
+  app->add_option("--platform", options->platform,
+                  "Platform to pick from a multi-platform index, os/arch[/variant]");
+  app->add_flag("-q,--quiet", options->quiet, "No progress display");
+  AddSourceOptions(app, &options->source, true);
+  AddCacheOptions(app, &options->cache);
+  AddLimitOptions(app, &options->limits);
+}
+
 }  // namespace
 
 int RunFind(const std::vector<std::string>& args) {
   FileOptions options;
   bool removed = false, print0 = false;
-  size_t at = 0;
-  auto value = [&](const std::string& flag) {
-    if (at + 1 >= args.size()) Fail("{} needs a value", flag);
-    return args[++at];
-  };
-  for (; at < args.size() && (args[at].starts_with("--") || args[at] == "-q"); ++at) {
-    const std::string& flag = args[at];
-    if (flag == "--layer") {
-      try {
-        options.layer = std::stoi(value(flag));
-      } catch (const std::logic_error&) {
-        Fail("--layer needs a layer number");
-      }
-      if (options.layer < 1) Fail("--layer {} is out of range: layers count from 1", options.layer);
-    } else if (flag == "--removed") {
-      removed = true;
-    } else if (flag == "--print0") {
-      print0 = true;
-    } else if (flag == "--platform") {
-      options.platform = value(flag);
-    } else if (flag == "--quiet" || flag == "-q") {
-      options.quiet = true;
-    } else if (flag == "--save" || flag == "--ca-file") {
-      (flag == "--save" ? options.source.save : options.source.ca_file) = value(flag);
-    } else if (flag == "--insecure") {
-      options.source.insecure = true;
-    } else if (flag == "--no-cache") {
-      options.cache.disabled = true;
-    } else if (flag == "--cache-dir") {
-      options.cache.dir = value(flag);
-    } else {
-      Fail(
-          "find: unknown option {} (strata's options come before IMAGE: --layer N, --removed, "
-          "--print0, --platform, --save FILE, --ca-file FILE, --insecure, --no-cache, "
-          "--cache-dir DIR)",
-          flag);
-    }
+
+  // CLI11 takes the options up to the first word it does not know, IMAGE,
+  // and leaves the rest (prefix_command); it wants them in reverse order.
+  CLI::App parser{"", "strata find"};
+  parser.prefix_command();
+  AddFindOptions(&parser, &options, &removed, &print0);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    parser.parse(reversed);
+  } catch (const CLI::ParseError& error) {
+    Fail("find: {} (see strata find --help)", error.what());
   }
-  if (at >= args.size()) Fail("find needs an IMAGE");
-  options.image = args[at++];
+  std::vector<std::string> rest = parser.remaining();
+  // Never take a mistyped option for an image name (it would be looked
+  // up in the Docker daemon).
+  if (!rest.empty() && rest[0].starts_with("-") && rest[0] != "-")
+    Fail("find: unknown option {} (strata's options come before IMAGE; see strata find --help)",
+         rest[0]);
+  if (rest.empty()) Fail("find needs an IMAGE");
+  if (parser.count("--layer") > 0 && options.layer < 1)
+    Fail("--layer {} is out of range: layers count from 1", options.layer);
+
+  size_t at = 0;
+  options.image = rest[at++];
   std::string start = "/";
-  if (at < args.size() && !args[at].starts_with("-") && args[at] != "(" && args[at] != "!")
-    start = args[at++];
-  std::vector<std::string> tests(args.begin() + static_cast<long>(at), args.end());
+  if (at < rest.size() && !rest[at].starts_with("-") && rest[at] != "(" && rest[at] != "!")
+    start = rest[at++];
+  std::vector<std::string> tests(rest.begin() + static_cast<long>(at), rest.end());
   auto print0_action = std::find(tests.begin(), tests.end(), "-print0");
   if (print0_action != tests.end()) {
     print0 = true;
@@ -335,11 +332,14 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
   diff->callback([run] { *run = [] { return RunDiff(diff_options); }; });
 
   // find parses its own arguments (see RunFind); this entry is for --help.
-  app->add_subcommand(
-         "find",
-         "Find files in the image like find(1): strata find IMAGE [PATH] [-name …] [-type …] …")
-      ->allow_extras()
-      ->prefix_command();
+  static FileOptions find_options;
+  static bool removed = false, print0 = false;
+  CLI::App* find = app->add_subcommand(
+      "find",
+      "Find files in the image like find(1): strata find [OPTIONS] IMAGE [PATH] [-name …] "
+      "[-type …] …");
+  find->allow_extras()->prefix_command();
+  AddFindOptions(find, &find_options, &removed, &print0);
 
   CLI::App* ls =
       app->add_subcommand("ls", "List a directory of the image (as of --layer N), like ls");
