@@ -243,6 +243,47 @@ TEST(Regression, FindRefusesUnknownOptionsAndTakesTheCommonOnes) {
   EXPECT_EQ(capped.out, "/app/a.yml\n");
 }
 
+// Found by a new user: --save named the image being read, and the image
+// was replaced by the archive; a link was replaced by a file.
+TEST(Regression, SaveNeverReplacesTheImageItReads) {
+  std::string dir = TempDir();
+  std::string image = dir + "/image.tar";
+  fs::copy_file(testing::CorpusDir() + "/corpus/churn.docker.tar", image);
+  std::string before = ReadFileText(image);
+
+  RunResult over = RunStrata({"audit", "-q", "--no-cache", "--save", image, image});
+  EXPECT_EQ(over.exit_code, 2);
+  EXPECT_EQ(over.err,
+            "strata: error: refusing to --save over the image being read (" + image + ")\n");
+  EXPECT_EQ(ReadFileText(image), before);
+
+  fs::create_symlink(image, dir + "/link.tar");
+  RunResult link = RunStrata({"audit", "-q", "--no-cache", "--save", dir + "/link.tar", image});
+  EXPECT_EQ(link.exit_code, 2);
+  EXPECT_NE(link.err.find("exists and is not a regular file"), std::string::npos) << link.err;
+  EXPECT_TRUE(fs::is_symlink(dir + "/link.tar"));
+
+  std::string layout = testing::CorpusDir() + "/corpus/churn.oci";
+  fs::copy(layout, dir + "/layout", fs::copy_options::recursive);
+  RunResult inside =
+      RunStrata({"audit", "-q", "--no-cache", "--save", dir + "/layout/x.tar", dir + "/layout"});
+  EXPECT_EQ(inside.exit_code, 2);
+  EXPECT_NE(inside.err.find("refusing to --save inside the image being read"), std::string::npos)
+      << inside.err;
+  EXPECT_FALSE(fs::exists(dir + "/layout/x.tar"));
+
+  RunResult fresh = RunStrata({"audit", "-q", "--no-cache", "--save", dir + "/new.tar", image});
+  EXPECT_EQ(fresh.exit_code, 0) << fresh.err;
+  EXPECT_TRUE(fs::is_regular_file(dir + "/new.tar"));
+}
+
+// Found by a new user: a transport with nothing after it.
+TEST(Regression, ATransportAloneIsNamed) {
+  RunResult result = RunStrata({"audit", "docker://"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "strata: error: \"docker://\" names no image after its transport\n");
+}
+
 // Found by a new user: 40,000 nested directories, then an opaque marker
 // over the top one, overflowed the stack of the merge's recursive walk.
 TEST(Regression, NestingDeeperThanTheStackIsMerged) {

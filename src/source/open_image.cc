@@ -262,6 +262,29 @@ ImageSource OpenStored(const Spec& spec, const OpenOptions& options) {
   }
 }
 
+// Refuses a --save target that would destroy what it should keep: the
+// image being read (renamed over, it is gone), a file inside an OCI layout
+// being read, or anything but a regular file (a link, a directory). An
+// existing regular file is replaced, as `docker save -o` does.
+void CheckSaveTarget(const std::string& save, const std::string& image) {
+  struct stat target;
+  bool exists = lstat(save.c_str(), &target) == 0;
+  if (exists && !S_ISREG(target.st_mode))
+    Fail("--save {}: it exists and is not a regular file; give a new file name", save);
+
+  std::error_code error;
+  fs::path input = fs::weakly_canonical(image, error);
+  fs::path output = fs::weakly_canonical(save, error);
+  if (error || input.empty()) return;
+  struct stat read;
+  if (stat(input.c_str(), &read) != 0) return;
+  if (exists && read.st_dev == target.st_dev && read.st_ino == target.st_ino)
+    Fail("refusing to --save over the image being read ({})", save);
+  std::string inside = input.string() + "/";
+  if (S_ISDIR(read.st_mode) && output.string().starts_with(inside))
+    Fail("refusing to --save inside the image being read ({})", save);
+}
+
 }  // namespace
 
 std::string HostPlatform() {
@@ -276,9 +299,10 @@ std::string HostPlatform() {
 
 ImageSource OpenImage(const std::string& spec_text, const OpenOptions& options) {
   Spec spec = ParseSpec(spec_text);
-  // TODO: a transport with nothing after it ("docker://") lands here too,
-  // and deserves a line naming the transport and the form it takes.
+  if (spec.path.empty() && spec.transport != Transport::kAuto)
+    Fail("\"{}\" names no image after its transport", spec_text);
   if (spec.path.empty()) Fail("no image named: give a path, '-' or a transport:path");
+  if (!options.save.empty() && spec.path != "-") CheckSaveTarget(options.save, spec.path);
   // A bare name that is no file is an image in the local Docker daemon,
   // never a registry's: nothing is fetched from a host the user did not name.
   bool bare_name = spec.transport == Transport::kAuto && spec.path != "-" && !Exists(spec.path) &&
