@@ -380,6 +380,20 @@ TEST(RuleConfig, MistakesAreClearErrors) {
   EXPECT_EQ(ParseSize("1.5kB", "x"), 1500);
   EXPECT_EQ(ParseSize("2MiB", "x"), 2097152);
   EXPECT_THROW(ParseSize("lots", "x"), Error);
+  // Any case; one space allowed; nothing strtod alone would take.
+  EXPECT_EQ(ParseSize("10kib", "x"), 10240);
+  EXPECT_EQ(ParseSize("3 gb", "x"), 3000000000);
+  EXPECT_EQ(ParseSize("7b", "x"), 7);
+  for (const char* bad : {"0x10", "1e6", "+5", "5.", "-1", "", "1  MB", "2GiBs"})
+    EXPECT_THROW(ParseSize(bad, "x"), Error) << bad;
+  try {
+    ParseSize("2G", "--max-layer-bytes");
+    ADD_FAILURE() << "a bare G was taken";
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(),
+                 "--max-layer-bytes: \"2G\" could mean either unit: write 2GB (powers of 1000) "
+                 "or 2GiB (of 1024)");
+  }
 }
 
 TEST_F(RulesTest, HostileEntriesFireAndStandardLayersDoNot) {

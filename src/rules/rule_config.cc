@@ -2,9 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <regex>
 
 #include "base/error.h"
 #include "rules/catalog.h"
@@ -117,26 +119,42 @@ void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig*
 }  // namespace
 
 int64_t ParseSize(const std::string& text, const std::string& what) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    Fail("{}: \"{}\" is not a size (like 512, 20kB, 1.5MB)", what, text);
-  }
-  std::string unit = text.substr(used);
-  while (unit.starts_with(" ")) unit.erase(0, 1);
-  static const std::pair<const char*, double> kUnits[] = {
-      {"", 1},     {"B", 1},     {"kB", 1e3},     {"KB", 1e3},        {"MB", 1e6},
-      {"GB", 1e9}, {"TB", 1e12}, {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+  // Digits, an optional fraction, an optional unit: nothing else that
+  // strtod would take (hex, exponents, signs, "5.").
+  static const std::regex kSize(R"(([0-9]+(\.[0-9]+)?) ?([A-Za-z]*))");
+  std::smatch match;
+  if (!std::regex_match(text, match, kSize))
+    Fail("{}: \"{}\" is not a size (like 512, 20kB, 1.5MB, 2GiB)", what, text);
+  double value = std::stod(match[1]);
+  std::string unit = match[3];
+  std::transform(unit.begin(), unit.end(), unit.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+
+  // Units in any case: kB is 1000 bytes, KiB 1024. A bare k, M or G means
+  // either, depending on the tool: asked, not guessed.
+  static const std::pair<const char*, double> kUnits[] = {{"", 1},
+                                                          {"b", 1},
+                                                          {"kb", 1e3},
+                                                          {"mb", 1e6},
+                                                          {"gb", 1e9},
+                                                          {"tb", 1e12},
+                                                          {"kib", 1024.0},
+                                                          {"mib", 1048576.0},
+                                                          {"gib", 1073741824.0},
+                                                          {"tib", 1099511627776.0}};
   for (const auto& [name, factor] : kUnits) {
-    if (unit != name || !(value >= 0)) continue;
+    if (unit != name) continue;
     // Past 2^63 the conversion to int64_t would wrap to a negative limit.
     if (value * factor >= 9.2e18)
       Fail("{}: \"{}\" is too large: a size must stay under 2^63 bytes", what, text);
     return static_cast<int64_t>(std::llround(value * factor));
   }
-  Fail("{}: \"{}\" is not a size (like 512, 20kB, 1.5MB)", what, text);
+  if (unit == "k" || unit == "m" || unit == "g" || unit == "t") {
+    std::string number = match[1], prefix(1, static_cast<char>(std::toupper(unit[0])));
+    Fail("{}: \"{}\" could mean either unit: write {}{}B (powers of 1000) or {}{}iB (of 1024)",
+         what, text, number, unit == "k" ? "k" : prefix, number, prefix);
+  }
+  Fail("{}: \"{}\" is not a size (like 512, 20kB, 1.5MB, 2GiB)", what, text);
 }
 
 RuleConfig LoadRuleConfig(const std::string& path) {
