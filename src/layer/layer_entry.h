@@ -36,12 +36,15 @@ const char* EntryKindName(EntryKind kind);
 // The one-letter type ls(1) shows: '-', 'd', 'l', 'h', 'c', 'b', 'p', 's'.
 char EntryKindLetter(EntryKind kind);
 
-// 96 bytes plus the path's heap block when it is longer than 15 bytes.
+// 80 bytes. The path's bytes are not the entry's: they live in whatever
+// made it, a LayerContents' arena (layer/layer_reader.h) or, while a
+// LayerCursor yields it, the cursor until its next entry. A copy of an
+// entry shares them: keep it no longer than their owner.
 // TODO: memory. Paths could be interned (a directory prefix once per
 // layer) and the device numbers join |link| in a side table: about 64
 // bytes an entry.
 struct LayerEntry {
-  std::string path;
+  std::string_view path;
   SparseText link;  // Symlink target as stored, or hard link target path.
   // Extended attributes from PAX SCHILY.xattr.* records (file capabilities
   // live here: security.capability), as name and raw value.

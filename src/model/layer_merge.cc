@@ -155,7 +155,7 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
       if (dir == nullptr || !dir->is_directory()) continue;
       for (const FileNode* child : dir->Children()) {
         std::string name(child->name);
-        std::string path = entry.path.empty() ? name : entry.path + "/" + name;
+        std::string path = entry.path.empty() ? name : fmt::format("{}/{}", entry.path, name);
         if (!stored.count(path)) record_removal(child, KeepPath(path));
         DropSubtree(child, index, !stored.count(path));
       }
@@ -200,7 +200,7 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
     // A directory replaced by a file takes its children with it.
     for (const FileNode* child : node->Children()) {
       SubtreeSize size = Measure(child);
-      changes->push_back({KeepPath(entry.path + "/" + std::string(child->name)),
+      changes->push_back({KeepPath(fmt::format("{}/{}", entry.path, child->name)),
                           ChangeKind::kRemoved, child->kind(), size.bytes, size.bytes, size.files});
       DropSubtree(child, index, true);
     }
@@ -226,7 +226,7 @@ void LayerMerge::DropSubtree(const FileNode* node, int by_layer, bool removed) {
                  [&](const FileNode* n, const std::string&) { DropNode(n, by_layer, removed); });
 }
 
-int64_t LayerMerge::StoredBytesBeneath(const std::string& path) const {
+int64_t LayerMerge::StoredBytesBeneath(std::string_view path) const {
   const FileNode* node = tree_.Find(path);
   if (node == nullptr || !node->is_directory()) return 0;
   int64_t bytes = 0;

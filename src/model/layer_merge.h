@@ -66,7 +66,7 @@ class LayerMerge {
   // The bytes of the regular files beneath |path| in the current tree, as
   // their tar headers give them (hard links count 0): dive's measure for a
   // whiteout of a directory. 0 when |path| is absent or not a directory.
-  int64_t StoredBytesBeneath(const std::string& path) const;
+  int64_t StoredBytesBeneath(std::string_view path) const;
 
  private:
   void ApplyWhiteouts(int index, const LayerContents& layer, std::vector<Change>* changes);
