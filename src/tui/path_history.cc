@@ -29,7 +29,7 @@ PathHistory::PathHistory(const Analysis& analysis) {
     }
 
     for (const Change& change : changes) {
-      const std::string path(change.path);
+      const std::string path(change.path());
       NodeId id = Ensure(path, &index);
       PathEvent event{i, change.kind, nullptr, nullptr};
       if (change.kind != ChangeKind::kRemoved) {
