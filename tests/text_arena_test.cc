@@ -1,14 +1,17 @@
-// Where entry paths live: the arena that holds them, a LayerContents that
-// moves with its arena, and the cursor's path that lasts one entry.
+// Where entry paths and node names live: the arena that holds them, a
+// LayerContents that moves with its arena, the cursor's path that lasts one
+// entry, and tree nodes named with the bytes of the layers' paths.
 #include "base/text_arena.h"
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "layer/layer_cursor.h"
 #include "layer/layer_reader.h"
+#include "model/layer_merge.h"
 #include "test_support.h"
 
 namespace strata {
@@ -107,6 +110,53 @@ TEST(LayerCursorPaths, StreamedPathLastsUntilTheNextEntry) {
                       "a-directory-with-a-long-name",
                       "a-directory-with-a-long-name/kept-file-with-long-name",
                   }));
+}
+
+// A node's name is copied unless its path outlives the tree.
+TEST(FileTreeNames, CopiedUnlessThePathIsKept) {
+  FileTree tree;
+  {
+    std::string path = "opt/a-directory-with-a-long-name/and-a-file-with-a-long-name";
+    tree.Ensure(path, [](FileNode*) {});
+    path.assign(path.size(), '?');
+  }
+  const FileNode* copied =
+      tree.Find("opt/a-directory-with-a-long-name/and-a-file-with-a-long-name");
+  ASSERT_NE(copied, nullptr);
+  EXPECT_EQ(copied->name(), "and-a-file-with-a-long-name");
+  EXPECT_EQ(copied->parent->name(), "a-directory-with-a-long-name");
+
+  TextArena kept;
+  std::string_view path = kept.Keep("opt/another-directory/another-file");
+  FileNode* node = tree.Ensure(
+      path, [](FileNode*) {}, FileTree::PathLife::kKept);
+  EXPECT_EQ(node->name(), "another-file");
+  EXPECT_EQ(node->name().data(), path.data() + path.rfind('/') + 1);
+  EXPECT_EQ(node->parent->name().data(), path.data() + 4);
+  EXPECT_EQ(node->parent->parent, copied->parent->parent);  // "opt" was there already.
+}
+
+// The merge names nodes with the bytes of the layers' paths; they stay
+// right after the layers move and after nodes are removed and made again.
+TEST(FileTreeNames, MergedNodesReadTheLayersPaths) {
+  std::vector<std::unique_ptr<LayerContents>> layers;
+  layers.push_back(std::make_unique<LayerContents>(ReadTar(ManyFilesTar(2000))));
+  layers.push_back(std::make_unique<LayerContents>(
+      ReadTar(MakeTar({{"srv/data/.wh.file-with-a-long-name-7", '0'},
+                       {"srv/.wh..wh..opq", '0'},
+                       {"srv/data/file-with-a-long-name-7", '0', "again"}}))));
+  LayerMerge merge;
+  std::vector<Change> changes;
+  std::vector<std::string> warnings;
+  for (int i = 0; i < 2; ++i) merge.Apply(i, *layers[i], &changes, &warnings);
+  std::vector<std::unique_ptr<LayerContents>> moved = std::move(layers);
+
+  const FileNode* node = merge.tree().Find("srv/data/file-with-a-long-name-7");
+  ASSERT_NE(node, nullptr);
+  EXPECT_EQ(node->name(), "file-with-a-long-name-7");
+  EXPECT_EQ(node->layer, 1);
+  EXPECT_EQ(merge.tree().Find("srv/data/file-with-a-long-name-8"), nullptr);
+  EXPECT_EQ(FileTree::PathOf(node), "srv/data/file-with-a-long-name-7");
 }
 
 }  // namespace

@@ -178,7 +178,7 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
       FileNode* dir = tree_.Find(entry.path);
       if (dir == nullptr || !dir->is_directory()) continue;
       for (const FileNode* child : dir->Children()) {
-        std::string name(child->name);
+        std::string name(child->name());
         std::string path = entry.path.empty() ? name : fmt::format("{}/{}", entry.path, name);
         if (!stored.count(path)) record_removal(child, KeepPath(path));
         DropSubtree(child, index, !stored.count(path));
@@ -199,8 +199,9 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
     return;
   }
 
-  FileNode* node =
-      tree_.Ensure(entry.path, [this, index](FileNode* lost) { DropNode(lost, index, true); });
+  FileNode* node = tree_.Ensure(
+      entry.path, [this, index](FileNode* lost) { DropNode(lost, index, true); },
+      FileTree::PathLife::kKept);  // The layers outlive the tree.
 
   // Resolve a hard link before the node changes: it may name itself.
   const LayerEntry* content = nullptr;
@@ -224,7 +225,7 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
     // A directory replaced by a file takes its children with it.
     for (const FileNode* child : node->Children()) {
       SubtreeSize size = Measure(child);
-      changes->push_back(Change::Removed(KeepPath(fmt::format("{}/{}", entry.path, child->name)),
+      changes->push_back(Change::Removed(KeepPath(fmt::format("{}/{}", entry.path, child->name())),
                                          child->kind(), size.bytes, size.files));
       DropSubtree(child, index, true);
     }

@@ -80,6 +80,8 @@ class LayerMerge {
   // Applies layer |index| (layers must come in order 0, 1, 2, …). Appends
   // to |changes| what the layer did, largest-first ordering left to the
   // caller, and to |warnings| what looked wrong (dangling hard links).
+  // |layer| must outlive the merge: the tree points at its entries and
+  // names its nodes with their paths' bytes.
   void Apply(int index, const LayerContents& layer, std::vector<Change>* changes,
              std::vector<std::string>* warnings);
 
