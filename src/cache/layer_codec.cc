@@ -166,7 +166,7 @@ void EncodeEntries(const std::vector<LayerEntry>& entries, Writer* out) {
   std::string_view previous_path;
   int64_t previous_mtime = 0;
   for (const LayerEntry& entry : entries) {
-    bool device = entry.device_major != 0 || entry.device_minor != 0;
+    bool device = entry.device_major() != 0 || entry.device_minor() != 0;
     uint8_t flags = static_cast<uint8_t>(entry.kind) | (entry.path_escaped ? kEscaped : 0) |
                     (entry.link.empty() ? 0 : kHasLink) | (entry.xattrs.empty() ? 0 : kHasXattrs) |
                     (device ? kHasDevice : 0);
@@ -194,8 +194,8 @@ void EncodeEntries(const std::vector<LayerEntry>& entries, Writer* out) {
     out->Varint(entry.uid);
     out->Varint(entry.gid);
     if (device) {
-      out->Varint(entry.device_major);
-      out->Varint(entry.device_minor);
+      out->Varint(entry.device_major());
+      out->Varint(entry.device_minor());
     }
   }
 }
@@ -238,8 +238,8 @@ bool DecodeEntries(Reader* in, LayerContents* layer) {
     entry.uid = in->U32();
     entry.gid = in->U32();
     if (flags & kHasDevice) {
-      entry.device_major = in->U32();
-      entry.device_minor = in->U32();
+      uint32_t major = in->U32();
+      entry.set_device(major, in->U32());
     }
   }
   return in->ok();

@@ -224,8 +224,8 @@ void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, E
         break;
       case EntryKind::kCharDevice:
       case EntryKind::kBlockDevice:
-        sink->Device(path, entry.kind == EntryKind::kBlockDevice, entry.device_major,
-                     entry.device_minor, MetaOf(entry));
+        sink->Device(path, entry.kind == EntryKind::kBlockDevice, entry.device_major(),
+                     entry.device_minor(), MetaOf(entry));
         break;
       case EntryKind::kHardlink:
         if (written.count(entry.link))
@@ -318,8 +318,8 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
           break;
         case EntryKind::kCharDevice:
         case EntryKind::kBlockDevice:
-          sink->Device(path, entry.kind == EntryKind::kBlockDevice, entry.device_major,
-                       entry.device_minor, MetaOf(node));
+          sink->Device(path, entry.kind == EntryKind::kBlockDevice, entry.device_major(),
+                       entry.device_minor(), MetaOf(node));
           break;
         default:
           break;

@@ -108,8 +108,8 @@ LayerEntry MakeEntry(struct archive_entry* raw, std::string* path) {
     if (target == nullptr) target = archive_entry_symlink_utf8(raw);
     entry.link = target != nullptr ? target : "";
   } else if (entry.kind == EntryKind::kCharDevice || entry.kind == EntryKind::kBlockDevice) {
-    entry.device_major = static_cast<uint32_t>(archive_entry_rdevmajor(raw));
-    entry.device_minor = static_cast<uint32_t>(archive_entry_rdevminor(raw));
+    entry.set_device(static_cast<uint32_t>(archive_entry_rdevmajor(raw)),
+                     static_cast<uint32_t>(archive_entry_rdevminor(raw)));
   }
   return entry;
 }

@@ -36,7 +36,8 @@ class LayerCursor {
   LayerCursor(const LayerCursor&) = delete;
   LayerCursor& operator=(const LayerCursor&) = delete;
 
-  // Moves to the next entry and fills |*entry| (its content_hash is left 0).
+  // Moves to the next entry and fills |*entry| (a file's content_hash is
+  // left 0).
   // Returns false after the last. Throws Error on corrupt data. The
   // entry's path is the cursor's: it lasts until the next call or the
   // cursor's end (LayerContents::Add keeps one for longer).

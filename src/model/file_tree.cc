@@ -10,6 +10,7 @@
 namespace strata {
 
 static_assert(sizeof(uintptr_t) == 8, "the file tree keeps hash bits in 64-bit slots");
+static_assert(sizeof(FileNode) == 64, "a node per path: keep it small");
 
 namespace {
 

@@ -75,8 +75,8 @@ uint32_t Differences(const FileNode* a, const FileNode* b) {
   }
   if (kind == EntryKind::kSymlink && a->entry->link != b->entry->link) differences |= kDiffLink;
   if ((kind == EntryKind::kCharDevice || kind == EntryKind::kBlockDevice) &&
-      (a->entry->device_major != b->entry->device_major ||
-       a->entry->device_minor != b->entry->device_minor))
+      (a->entry->device_major() != b->entry->device_major() ||
+       a->entry->device_minor() != b->entry->device_minor()))
     differences |= kDiffDevice;
   if (kind != EntryKind::kSymlink && a->mode() != b->mode()) differences |= kDiffMode;
   if (a->uid() != b->uid() || a->gid() != b->gid()) differences |= kDiffOwner;

@@ -98,8 +98,8 @@ bool Classify(const Before& before, const FileNode* after, ChangeKind* kind) {
                    old_content->content_hash == new_content->content_hash;
   } else if (same_content && before.entry != nullptr && after->entry != nullptr) {
     same_content = before.entry->link == after->entry->link &&
-                   before.entry->device_major == after->entry->device_major &&
-                   before.entry->device_minor == after->entry->device_minor;
+                   before.entry->device_major() == after->entry->device_major() &&
+                   before.entry->device_minor() == after->entry->device_minor();
   }
 
   if (!same_content)
