@@ -75,11 +75,40 @@ void ExpectSameEntries(const LayerContents& a, const LayerContents& b) {
     EXPECT_EQ(x.mode, y.mode);
     EXPECT_EQ(x.uid, y.uid);
     EXPECT_EQ(x.gid, y.gid);
-    EXPECT_EQ(x.device_major, y.device_major);
-    EXPECT_EQ(x.device_minor, y.device_minor);
+    EXPECT_EQ(x.device_major(), y.device_major());
+    EXPECT_EQ(x.device_minor(), y.device_minor());
     EXPECT_EQ(x.kind, y.kind);
     EXPECT_EQ(x.path_escaped, y.path_escaped);
   }
+}
+
+// A device keeps its numbers where a file keeps its content hash: both
+// come back, and neither reads as the other.
+TEST(LayerCodec, DeviceNumbersAndFileHashesRoundTrip) {
+  LayerContents layer = SampleLayer();
+  LayerEntry device;
+  device.path = "dev/sda-with-a-long-enough-name";
+  device.kind = EntryKind::kBlockDevice;
+  device.set_device(0xfffffff0, 7);
+  layer.Add(device);
+  device.kind = EntryKind::kCharDevice;
+  device.set_device(1, 0);
+  layer.Add(device);
+  EXPECT_EQ(layer.entries.back().device_major(), 1u);
+  EXPECT_EQ(layer.entries.back().device_minor(), 0u);
+
+  std::optional<LayerContents> back = DecodeLayerResult(EncodeLayerResult(layer), layer.diff_id);
+  ASSERT_TRUE(back);
+  ExpectSameEntries(layer, *back);
+  const LayerEntry& block = back->entries[back->entries.size() - 2];
+  EXPECT_EQ(block.path, "dev/sda-with-a-long-enough-name");
+  EXPECT_EQ(block.device_major(), 0xfffffff0u);
+  EXPECT_EQ(block.device_minor(), 7u);
+  const LayerEntry& passwd = back->entries[1];
+  ASSERT_EQ(passwd.kind, EntryKind::kFile);
+  EXPECT_NE(passwd.content_hash, 0u);
+  EXPECT_EQ(passwd.device_major(), 0u);
+  EXPECT_EQ(passwd.device_minor(), 0u);
 }
 
 TEST(LayerCodec, RoundTripKeepsEveryField) {

@@ -101,10 +101,10 @@ void ExpectMarksFollowTheChanges(const Analysis& analysis, const std::string& na
                   : change.kind == ChangeKind::kRemoved  ? Mark::kRemoved
                   : change.kind == ChangeKind::kRestored ? Mark::kUnchanged
                                                          : Mark::kModified;
-      const std::string path(change.path);
+      const std::string path(change.path());
       ASSERT_TRUE(shown.count(path)) << name << " layer " << layer.index + 1 << " " << path;
       EXPECT_EQ(MarkName(shown[path].first), std::string(MarkName(want)))
-          << name << " layer " << layer.index + 1 << " " << change.path;
+          << name << " layer " << layer.index + 1 << " " << change.path();
     }
   }
 }

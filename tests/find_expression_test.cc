@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "base/text_arena.h"
 #include "model/image_path.h"
 #include "test_support.h"
 
@@ -119,7 +120,7 @@ class MemoryTree {
  public:
   LayerEntry& Add(const std::string& path, EntryKind kind, int64_t mtime, int64_t size = 0) {
     LayerEntry& entry = entries_.emplace_back();
-    entry.path = path;
+    entry.path = paths_.Keep(path);
     entry.kind = kind;
     entry.mtime = mtime;
     entry.size = size;
@@ -136,6 +137,7 @@ class MemoryTree {
  private:
   FileTree tree_;
   std::deque<LayerEntry> entries_;
+  TextArena paths_;  // The entries' paths.
 };
 
 TEST(FindParse, PrecedenceIsFinds) {

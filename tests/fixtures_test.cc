@@ -24,7 +24,7 @@ std::string Fixture(const std::string& name) {
 
 const Change* FindChange(const Layer& layer, const std::string& path) {
   for (const Change& change : layer.changes)
-    if (change.path == path) return &change;
+    if (change.path() == path) return &change;
   return nullptr;
 }
 
@@ -80,7 +80,7 @@ TEST(Fixtures, RemovedFilesAreWasteAndDiveMissesTheRemovedTree) {
   Analysis analysis = AnalyzePath(Fixture("removed.oci.tar"));
   const Layer& cleanup = analysis.layers.back();
   EXPECT_EQ(KindOf(cleanup, "r/big-zero.bin"), ChangeKind::kRemoved);
-  EXPECT_EQ(FindChange(cleanup, "r/tree")->files, 64);
+  EXPECT_EQ(FindChange(cleanup, "r/tree")->files(), 64);
   EXPECT_EQ(FindChange(cleanup, "r/tree")->size, 64 * 4096);
 
   EXPECT_EQ(analysis.recoverable_files, 2 + 64);

@@ -29,7 +29,7 @@ class MergeTest : public ::testing::Test {
 
   const Change* ChangeOf(int layer, const std::string& path) {
     for (const Change& change : changes_[layer])
-      if (change.path == path) return &change;
+      if (change.path() == path) return &change;
     return nullptr;
   }
 
@@ -90,6 +90,29 @@ TEST_F(MergeTest, WhiteoutAppliesToLowerLayersOnlyNotToItsOwnEntries) {
   ASSERT_NE(Find("x"), nullptr);
   EXPECT_EQ(Find("x")->size(), 5);
   EXPECT_EQ(ChangeOf(1, "x")->kind, ChangeKind::kModified);
+}
+
+// A change is packed into 32 bytes: a removal keeps its file count where a
+// stored path keeps its previous size.
+TEST_F(MergeTest, ChangesKeepPreviousSizesAndRemovedFileCounts) {
+  Apply({{"d/", '5'}, {"d/a", '0', "aaa"}, {"d/b", '0', "bbbbb"}, {"f", '0', "old"}});
+  Apply({{".wh.d", '0'}, {"f", '0', "longer"}, {"g", '0', "new"}});
+
+  const Change* removal = ChangeOf(1, "d");
+  ASSERT_NE(removal, nullptr);
+  EXPECT_EQ(removal->kind, ChangeKind::kRemoved);
+  EXPECT_EQ(removal->type, EntryKind::kDirectory);
+  EXPECT_EQ(removal->size, 8);
+  EXPECT_EQ(removal->previous_size(), 8);
+  EXPECT_EQ(removal->files(), 2);
+
+  const Change* modified = ChangeOf(1, "f");
+  ASSERT_NE(modified, nullptr);
+  EXPECT_EQ(modified->kind, ChangeKind::kModified);
+  EXPECT_EQ(modified->size, 6);
+  EXPECT_EQ(modified->previous_size(), 3);
+  EXPECT_EQ(modified->files(), 1);
+  EXPECT_EQ(ChangeOf(1, "g")->previous_size(), 0);
 }
 
 TEST_F(MergeTest, FileReplacedByDirectoryAndBack) {

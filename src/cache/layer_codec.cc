@@ -166,7 +166,7 @@ void EncodeEntries(const std::vector<LayerEntry>& entries, Writer* out) {
   std::string_view previous_path;
   int64_t previous_mtime = 0;
   for (const LayerEntry& entry : entries) {
-    bool device = entry.device_major != 0 || entry.device_minor != 0;
+    bool device = entry.device_major() != 0 || entry.device_minor() != 0;
     uint8_t flags = static_cast<uint8_t>(entry.kind) | (entry.path_escaped ? kEscaped : 0) |
                     (entry.link.empty() ? 0 : kHasLink) | (entry.xattrs.empty() ? 0 : kHasXattrs) |
                     (device ? kHasDevice : 0);
@@ -194,21 +194,22 @@ void EncodeEntries(const std::vector<LayerEntry>& entries, Writer* out) {
     out->Varint(entry.uid);
     out->Varint(entry.gid);
     if (device) {
-      out->Varint(entry.device_major);
-      out->Varint(entry.device_minor);
+      out->Varint(entry.device_major());
+      out->Varint(entry.device_minor());
     }
   }
 }
 
-bool DecodeEntries(Reader* in, std::vector<LayerEntry>* entries) {
+bool DecodeEntries(Reader* in, LayerContents* layer) {
   // Flags, shared length, suffix length, size, mtime, mode, uid, gid.
   constexpr size_t kMinEntryBytes = 8;
   size_t count = in->Count(kMinEntryBytes);
-  entries->reserve(count);
-  std::string previous_path;
+  layer->entries.reserve(count);
+  std::string_view previous_path;  // Kept in layer->paths.
+  std::string path;
   int64_t previous_mtime = 0;
   for (size_t i = 0; i < count && in->ok(); ++i) {
-    LayerEntry& entry = entries->emplace_back();
+    LayerEntry& entry = layer->entries.emplace_back();
     uint8_t flags = in->Byte();
     if ((flags & kKindMask) > kLastKind) return false;
     entry.kind = static_cast<EntryKind>(flags & kKindMask);
@@ -216,9 +217,9 @@ bool DecodeEntries(Reader* in, std::vector<LayerEntry>* entries) {
 
     size_t shared = static_cast<size_t>(in->Varint());
     if (shared > previous_path.size()) return false;
-    entry.path.reserve(shared + 16);
-    entry.path.assign(previous_path, 0, shared);
-    entry.path += in->Bytes();
+    path.assign(previous_path.substr(0, shared));
+    path += in->Bytes();
+    entry.path = layer->paths.Keep(path);
     previous_path = entry.path;
 
     if (flags & kHasLink) entry.link = std::string(in->Bytes());
@@ -237,8 +238,8 @@ bool DecodeEntries(Reader* in, std::vector<LayerEntry>* entries) {
     entry.uid = in->U32();
     entry.gid = in->U32();
     if (flags & kHasDevice) {
-      entry.device_major = in->U32();
-      entry.device_minor = in->U32();
+      uint32_t major = in->U32();
+      entry.set_device(major, in->U32());
     }
   }
   return in->ok();
@@ -326,8 +327,7 @@ std::optional<LayerContents> DecodeLayerResult(std::string_view bytes, const std
   LayerContents layer;
   layer.diff_id = diff_id;
   layer.tar_size = in.Signed();
-  if (!DecodeEntries(&in, &layer.entries) || !DecodeScan(&in, &layer) || !in.done())
-    return std::nullopt;
+  if (!DecodeEntries(&in, &layer) || !DecodeScan(&in, &layer) || !in.done()) return std::nullopt;
   return layer;
 }
 

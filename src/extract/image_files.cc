@@ -21,23 +21,26 @@ std::string LayerName(const ImageSource& source, int layer) {
                      digest.empty() ? "" : " (" + digest.substr(0, 19) + ")");
 }
 
-bool IsAncestor(const std::string& ancestor, const std::string& path) {
+bool IsAncestor(std::string_view ancestor, std::string_view path) {
   return ancestor.empty() || (path.size() > ancestor.size() && path.starts_with(ancestor) &&
                               path[ancestor.size()] == '/');
 }
 
 // Resolves a symbolic link |target| found at |link_path| into an image path.
-std::string ResolveLink(const std::string& link_path, const std::string& target) {
+std::string ResolveLink(std::string_view link_path, std::string_view target) {
   bool escaped = false;
   if (target.starts_with("/")) return CleanLayerPath(target, &escaped);
-  std::string dir(DirName(link_path));
-  return CleanLayerPath(dir.empty() ? target : dir + "/" + target, &escaped);
+  std::string_view dir = DirName(link_path);
+  return CleanLayerPath(dir.empty() ? std::string(target) : fmt::format("{}/{}", dir, target),
+                        &escaped);
 }
 
 // What one layer says about a path.
 struct Sighting {
   enum Kind { kNothing, kEntry, kRemoved, kRedirected, kBlocked } kind = kNothing;
-  LayerEntry entry;        // kEntry: the entry at the path.
+  // kEntry: the entry at the path. Its path is left empty: it was the
+  // cursor's, gone with it, and is the path asked for anyway.
+  LayerEntry entry;
   std::string redirected;  // kRedirected: the path through a symlinked parent.
   bool streamed = false;   // The file's bytes went to the sink already.
   int64_t bytes = 0;
@@ -63,6 +66,7 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
     if (entry.path == path) {
       sighting.kind = Sighting::kEntry;
       sighting.entry = entry;
+      sighting.entry.path = {};
       if (entry.kind == EntryKind::kFile && sink != nullptr) {
         cursor.ReadContent([&](const char* data, size_t size) {
           (*sink)(data, size);
@@ -137,7 +141,7 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
         case EntryKind::kSymlink:
           if (only_layer >= 0)
             Fail("/{}: is a symbolic link to {} in layer {}", path, entry.link, layer + 1);
-          path = ResolveLink(entry.path, entry.link);
+          path = ResolveLink(path, entry.link);
           restarted = true;
           break;
         case EntryKind::kHardlink:
@@ -194,45 +198,46 @@ void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, E
   LayerEntry entry;
   while (cursor.Next(&entry)) {
     if (entry.path.empty()) continue;
+    const std::string path(entry.path);
     if (entry.path_escaped) {
-      sink->Note("/" + entry.path + " (stored with a path outside the root; not written)");
+      sink->Note("/" + path + " (stored with a path outside the root; not written)");
       continue;
     }
     switch (entry.kind) {
       case EntryKind::kWhiteout:
-        sink->Whiteout(entry.path, false);
+        sink->Whiteout(path, false);
         break;
       case EntryKind::kOpaque:
-        sink->Whiteout(entry.path, true);
+        sink->Whiteout(path, true);
         break;
       case EntryKind::kDirectory:
-        sink->Directory(entry.path, MetaOf(entry));
+        sink->Directory(path, MetaOf(entry));
         break;
       case EntryKind::kFile:
-        sink->File(entry.path, MetaOf(entry), entry.size, FromCursor(cursor));
+        sink->File(path, MetaOf(entry), entry.size, FromCursor(cursor));
         break;
       case EntryKind::kSymlink:
-        sink->Symlink(entry.path, entry.link, MetaOf(entry));
+        sink->Symlink(path, entry.link, MetaOf(entry));
         break;
       case EntryKind::kFifo:
-        sink->Fifo(entry.path, MetaOf(entry));
+        sink->Fifo(path, MetaOf(entry));
         break;
       case EntryKind::kCharDevice:
       case EntryKind::kBlockDevice:
-        sink->Device(entry.path, entry.kind == EntryKind::kBlockDevice, entry.device_major,
-                     entry.device_minor, MetaOf(entry));
+        sink->Device(path, entry.kind == EntryKind::kBlockDevice, entry.device_major(),
+                     entry.device_minor(), MetaOf(entry));
         break;
       case EntryKind::kHardlink:
         if (written.count(entry.link))
-          sink->Hardlink(entry.path, entry.link, MetaOf(entry));
+          sink->Hardlink(path, entry.link, MetaOf(entry));
         else
-          sink->Note("/" + entry.path + " (hard link to /" + entry.link +
+          sink->Note("/" + path + " (hard link to /" + entry.link +
                      " in a lower layer; not written)");
         break;
       case EntryKind::kSocket:
         break;
     }
-    if (entry.kind == EntryKind::kFile) written.insert(entry.path);
+    if (entry.kind == EntryKind::kFile) written.insert(path);
   }
 }
 
@@ -284,7 +289,7 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
   std::unordered_map<const LayerEntry*, std::string> written;
   for (size_t layer = 0; layer < analysis.layers.size(); ++layer) {
     if (by_layer[layer].empty()) continue;
-    std::unordered_map<std::string, const FileNode*> wanted;
+    std::unordered_map<std::string_view, const FileNode*> wanted;
     for (const FileNode* node : by_layer[layer]) wanted[node->entry->path] = node;
 
     std::unique_ptr<ByteReader> reader = analysis.layers[layer].blob.open();
@@ -299,21 +304,22 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
         continue;
       const FileNode* node = it->second;
       wanted.erase(it);
+      const std::string path(entry.path);
       switch (entry.kind) {
         case EntryKind::kFile:
-          sink->File(entry.path, MetaOf(node), entry.size, FromCursor(cursor));
-          written[node->entry] = entry.path;
+          sink->File(path, MetaOf(node), entry.size, FromCursor(cursor));
+          written[node->entry] = path;
           break;
         case EntryKind::kSymlink:
-          sink->Symlink(entry.path, entry.link, MetaOf(node));
+          sink->Symlink(path, entry.link, MetaOf(node));
           break;
         case EntryKind::kFifo:
-          sink->Fifo(entry.path, MetaOf(node));
+          sink->Fifo(path, MetaOf(node));
           break;
         case EntryKind::kCharDevice:
         case EntryKind::kBlockDevice:
-          sink->Device(entry.path, entry.kind == EntryKind::kBlockDevice, entry.device_major,
-                       entry.device_minor, MetaOf(node));
+          sink->Device(path, entry.kind == EntryKind::kBlockDevice, entry.device_major(),
+                       entry.device_minor(), MetaOf(node));
           break;
         default:
           break;

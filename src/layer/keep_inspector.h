@@ -12,7 +12,7 @@ namespace strata {
 
 class KeepInspector : public ContentInspector {
  public:
-  explicit KeepInspector(std::set<std::string> paths) : paths_(std::move(paths)) {}
+  explicit KeepInspector(const std::set<std::string>& paths) : paths_(paths.begin(), paths.end()) {}
 
   size_t max_bytes() const override { return 1 << 20; }
   bool inspects_binaries() const override { return false; }
@@ -27,7 +27,7 @@ class KeepInspector : public ContentInspector {
   }
 
  private:
-  std::set<std::string> paths_;
+  std::set<std::string, std::less<>> paths_;
 };
 
 }  // namespace strata

@@ -46,13 +46,14 @@ const char* PathOf(struct archive_entry* entry) {
   return path != nullptr ? path : archive_entry_pathname_utf8(entry);
 }
 
-// Decodes whiteout names. Returns false for AUFS bookkeeping names
-// (".wh..wh.plnk", ".wh..wh.aufs"), which carry no meaning for the image.
-bool DecodeWhiteout(LayerEntry* entry) {
+// Decodes whiteout names; a new path goes to |*path|, which |entry|'s
+// path views. Returns false for AUFS bookkeeping names (".wh..wh.plnk",
+// ".wh..wh.aufs"), which carry no meaning for the image.
+bool DecodeWhiteout(LayerEntry* entry, std::string* path) {
   std::string_view base = BaseName(entry->path);
   if (!base.starts_with(kWhiteoutPrefix)) return true;
 
-  std::string dir(DirName(entry->path));
+  std::string_view dir = DirName(entry->path);
   if (base == kOpaqueName) {
     entry->kind = EntryKind::kOpaque;
     entry->path = dir;
@@ -60,18 +61,22 @@ bool DecodeWhiteout(LayerEntry* entry) {
   }
   if (base.substr(kWhiteoutPrefix.size()).starts_with(kWhiteoutPrefix)) return false;
 
-  std::string removed(base.substr(kWhiteoutPrefix.size()));
+  std::string_view removed = base.substr(kWhiteoutPrefix.size());
+  std::string decoded = dir.empty() ? std::string(removed) : fmt::format("{}/{}", dir, removed);
+  *path = std::move(decoded);
   entry->kind = EntryKind::kWhiteout;
-  entry->path = dir.empty() ? removed : dir + "/" + removed;
+  entry->path = *path;
   entry->size = 0;
   return true;
 }
 
-LayerEntry MakeEntry(struct archive_entry* raw) {
+// The entry |raw| describes, its path cleaned into |*path|.
+LayerEntry MakeEntry(struct archive_entry* raw, std::string* path) {
   LayerEntry entry;
-  const char* path = PathOf(raw);
-  if (path == nullptr) Fail("a tar entry has no readable name");
-  entry.path = CleanLayerPath(path, &entry.path_escaped);
+  const char* name = PathOf(raw);
+  if (name == nullptr) Fail("a tar entry has no readable name");
+  *path = CleanLayerPath(name, &entry.path_escaped);
+  entry.path = *path;
   entry.kind = KindOf(raw);
   entry.mode = archive_entry_perm(raw) & 07777;
   entry.uid = static_cast<uint32_t>(archive_entry_uid(raw));
@@ -104,8 +109,8 @@ LayerEntry MakeEntry(struct archive_entry* raw) {
     if (target == nullptr) target = archive_entry_symlink_utf8(raw);
     entry.link = target != nullptr ? target : "";
   } else if (entry.kind == EntryKind::kCharDevice || entry.kind == EntryKind::kBlockDevice) {
-    entry.device_major = static_cast<uint32_t>(archive_entry_rdevmajor(raw));
-    entry.device_minor = static_cast<uint32_t>(archive_entry_rdevminor(raw));
+    entry.set_device(static_cast<uint32_t>(archive_entry_rdevmajor(raw)),
+                     static_cast<uint32_t>(archive_entry_rdevminor(raw)));
   }
   return entry;
 }
@@ -274,9 +279,8 @@ bool LayerCursor::Next(LayerEntry* entry) {
     if (raw_path != nullptr && static_cast<int64_t>(strlen(raw_path)) > limits_.max_path_bytes)
       Fail("{}: an entry's path is longer than {} bytes; raise --max-path-bytes to read it", name_,
            limits_.max_path_bytes);
-    *entry = MakeEntry(raw_entry);
-    current_path_ = entry->path;
-    if (DecodeWhiteout(entry)) return true;
+    *entry = MakeEntry(raw_entry, &current_path_);
+    if (DecodeWhiteout(entry, &current_path_)) return true;
   }
 }
 

@@ -37,8 +37,11 @@ class LayerCursor {
   LayerCursor(const LayerCursor&) = delete;
   LayerCursor& operator=(const LayerCursor&) = delete;
 
-  // Moves to the next entry and fills |*entry| (its content_hash is left 0).
-  // Returns false after the last. Throws Error on corrupt data.
+  // Moves to the next entry and fills |*entry| (a file's content_hash is
+  // left 0).
+  // Returns false after the last. Throws Error on corrupt data. The
+  // entry's path is the cursor's: it lasts until the next call or the
+  // cursor's end (LayerContents::Add keeps one for longer).
   bool Next(LayerEntry* entry);
 
   // Hands the current entry's content to |sink| block by block; call at
@@ -72,7 +75,7 @@ class LayerCursor {
   struct Client;
   std::unique_ptr<Client> client_;
   struct archive* archive_ = nullptr;
-  std::string current_path_;
+  std::string current_path_;  // The bytes of the current entry's path.
   std::string diff_id_;
   std::string blob_digest_;
 };

@@ -2,6 +2,8 @@
 
 namespace strata {
 
+static_assert(sizeof(LayerEntry) == 72, "an entry per stored path: keep it small");
+
 const char* EntryKindName(EntryKind kind) {
   switch (kind) {
     case EntryKind::kFile:

@@ -36,26 +36,42 @@ const char* EntryKindName(EntryKind kind);
 // The one-letter type ls(1) shows: '-', 'd', 'l', 'h', 'c', 'b', 'p', 's'.
 char EntryKindLetter(EntryKind kind);
 
-// 96 bytes plus the path's heap block when it is longer than 15 bytes.
+// 72 bytes. The path's bytes are not the entry's: they live in whatever
+// made it, a LayerContents' arena (layer/layer_reader.h) or, while a
+// LayerCursor yields it, the cursor until its next entry. A copy of an
+// entry shares them: keep it no longer than their owner.
 // TODO: memory. Paths could be interned (a directory prefix once per
-// layer) and the device numbers join |link| in a side table: about 64
-// bytes an entry.
+// layer), and |link| and |xattrs| share one side pointer: about 64 bytes
+// an entry, and fewer path bytes.
 struct LayerEntry {
-  std::string path;
+  std::string_view path;
   SparseText link;  // Symlink target as stored, or hard link target path.
   // Extended attributes from PAX SCHILY.xattr.* records (file capabilities
   // live here: security.capability), as name and raw value.
   SparseList<std::pair<std::string, std::string>> xattrs;
   int64_t size = 0;  // Content bytes; 0 for everything but regular files.
   int64_t mtime = 0;
-  uint64_t content_hash = 0;  // XXH3 of the content, regular files only.
-  uint32_t mode = 0;          // Permission bits with setuid/setgid/sticky.
+  // XXH3 of the content, regular files only. A device has no content: its
+  // numbers live here instead (device_major(), set_device()).
+  uint64_t content_hash = 0;
+  uint32_t mode = 0;  // Permission bits with setuid/setgid/sticky.
   uint32_t uid = 0;
   uint32_t gid = 0;
-  uint32_t device_major = 0;
-  uint32_t device_minor = 0;
   EntryKind kind = EntryKind::kFile;
   bool path_escaped = false;  // The stored name had ".." or an absolute path.
+
+  bool is_device() const {
+    return kind == EntryKind::kCharDevice || kind == EntryKind::kBlockDevice;
+  }
+  // A device's numbers; 0 for anything else.
+  uint32_t device_major() const {
+    return is_device() ? static_cast<uint32_t>(content_hash >> 32) : 0;
+  }
+  uint32_t device_minor() const { return is_device() ? static_cast<uint32_t>(content_hash) : 0; }
+  // Sets the numbers of a device (|kind| set first); ignored for anything else.
+  void set_device(uint32_t major, uint32_t minor) {
+    if (is_device()) content_hash = (uint64_t{major} << 32) | minor;
+  }
 
   bool is_whiteout() const { return kind == EntryKind::kWhiteout || kind == EntryKind::kOpaque; }
 };

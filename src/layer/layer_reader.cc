@@ -71,6 +71,11 @@ void ReadFile(LayerCursor& cursor, const ContentInspector* inspector, LayerConte
 
 }  // namespace
 
+LayerEntry& LayerContents::Add(LayerEntry entry) {
+  entry.path = paths.Keep(entry.path);
+  return entries.emplace_back(std::move(entry));
+}
+
 LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
   CountingReader counted(&blob, options.bytes_read);
   LayerCursor cursor(&counted, options.name, options.limits, options.image_bytes,
@@ -82,7 +87,8 @@ LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
     if (static_cast<int64_t>(layer.entries.size()) >= options.limits.max_entries)
       Fail("{} has more than {} entries; raise --max-entries to read it", options.name,
            options.limits.max_entries);
-    layer.entries.push_back(std::move(entry));
+    // The cursor's path lasts until its next entry; the layer's lasts.
+    layer.Add(std::move(entry));
     if (layer.entries.back().kind == EntryKind::kFile) ReadFile(cursor, options.inspector, &layer);
   }
 

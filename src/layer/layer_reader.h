@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text_arena.h"
 #include "blob/byte_reader.h"
 #include "blob/decompress.h"
 #include "layer/content_inspector.h"
@@ -16,9 +17,11 @@
 
 namespace strata {
 
-// What one layer holds, as read from its blob.
+// What one layer holds, as read from its blob. Move-only: the entries'
+// paths point into |paths|, whose blocks move with it.
 struct LayerContents {
   std::vector<LayerEntry> entries;  // In tar order.
+  TextArena paths;                  // The bytes of every entry's path.
   std::string blob_digest;          // sha256 of the stored (maybe compressed) bytes.
   std::string diff_id;              // sha256 of the uncompressed tar stream.
   int64_t blob_size = 0;
@@ -29,6 +32,10 @@ struct LayerContents {
   // index.
   std::vector<std::pair<size_t, std::string>> kept;
   std::vector<std::string> warnings;
+
+  // Appends |entry| with its path copied into |paths|, so that it no
+  // longer needs whatever held the path before; returns the one kept.
+  LayerEntry& Add(LayerEntry entry);
 };
 
 struct LayerReadOptions {

@@ -25,10 +25,10 @@ std::vector<const LayerEntry*> Leaves(const LayerContents& layer) {
   // between "P" and "P/", like "P-x"), so look ahead past those.
   std::vector<const LayerEntry*> leaves;
   for (size_t i = 0; i < entries.size(); ++i) {
-    std::string prefix = entries[i]->path + "/";
+    std::string prefix = std::string(entries[i]->path) + "/";
     bool has_child = false;
     for (size_t j = i + 1; j < entries.size(); ++j) {
-      const std::string& other = entries[j]->path;
+      std::string_view other = entries[j]->path;
       if (other.starts_with(prefix)) {
         has_child = true;
         break;

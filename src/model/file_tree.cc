@@ -10,11 +10,11 @@
 namespace strata {
 
 static_assert(sizeof(uintptr_t) == 8, "the file tree keeps hash bits in 64-bit slots");
+static_assert(sizeof(FileNode) == 64, "a node per path: keep it small");
 
 namespace {
 
 constexpr size_t kNodesPerBlock = 4096;
-constexpr size_t kNameBlock = 64 * 1024;
 
 }  // namespace
 
@@ -44,7 +44,7 @@ std::vector<const FileNode*> FileNode::Children() const {
   for (const FileNode* child = first_child_; child != nullptr; child = child->next_sibling_)
     children.push_back(child);
   std::sort(children.begin(), children.end(),
-            [](const FileNode* a, const FileNode* b) { return a->name < b->name; });
+            [](const FileNode* a, const FileNode* b) { return a->name() < b->name(); });
   return children;
 }
 
@@ -55,29 +55,13 @@ std::vector<FileNode*> FileNode::Children() {
   return children;
 }
 
-FileTree::FileTree() : slots_(1024, 0) { root_ = NewNode(nullptr, ""); }
+FileTree::FileTree() : slots_(1024, 0) { root_ = NewNode(nullptr, "", PathLife::kCopy); }
 
 FileTree::~FileTree() = default;
 FileTree::FileTree(FileTree&&) noexcept = default;
 FileTree& FileTree::operator=(FileTree&&) noexcept = default;
 
-std::string_view FileTree::KeepName(std::string_view name) {
-  if (name.empty()) return {};
-  if (name.size() > name_left_) {
-    // A name longer than a block gets a block of its own.
-    size_t size = std::max(kNameBlock, name.size());
-    name_blocks_.push_back(std::make_unique<char[]>(size));
-    name_next_ = name_blocks_.back().get();
-    name_left_ = size;
-  }
-  char* kept = name_next_;
-  std::memcpy(kept, name.data(), name.size());
-  name_next_ += name.size();
-  name_left_ -= name.size();
-  return {kept, name.size()};
-}
-
-FileNode* FileTree::NewNode(FileNode* parent, std::string_view name) {
+FileNode* FileTree::NewNode(FileNode* parent, std::string_view name, PathLife life) {
   FileNode* node;
   if (free_nodes_ != nullptr) {
     node = free_nodes_;
@@ -95,7 +79,11 @@ FileNode* FileTree::NewNode(FileNode* parent, std::string_view name) {
     node = &node_blocks_.back()[used_in_block_++];
   }
   *node = FileNode();
-  node->name = KeepName(name);
+  // Paths are held to --max-path-bytes long before; this is the backstop.
+  if (name.size() > UINT32_MAX) Fail("a path component of {} bytes is too long", name.size());
+  if (life == PathLife::kCopy) name = names_.Keep(name);
+  node->name_data_ = name.data();
+  node->name_size_ = static_cast<uint32_t>(name.size());
   node->parent = parent;
   if (parent != nullptr) {
     node->next_sibling_ = parent->first_child_;
@@ -115,7 +103,7 @@ uint64_t FileTree::HashOf(const FileNode* parent, std::string_view name) {
 void FileTree::Insert(FileNode* node) {
   if ((count_ + 1) * 10 > slots_.size() * 7) Grow();
   size_t mask = slots_.size() - 1;
-  uint64_t hash = HashOf(node->parent, node->name);
+  uint64_t hash = HashOf(node->parent, node->name());
   size_t slot = hash & mask;
   while (slots_[slot] != 0) slot = (slot + 1) & mask;
   slots_[slot] = SlotValue(node, hash);
@@ -128,7 +116,7 @@ void FileTree::Grow() {
   for (uint64_t value : old) {
     if (value == 0) continue;
     FileNode* node = NodeIn(value);
-    size_t slot = HashOf(node->parent, node->name) & mask;
+    size_t slot = HashOf(node->parent, node->name()) & mask;
     while (slots_[slot] != 0) slot = (slot + 1) & mask;
     slots_[slot] = value;
   }
@@ -136,7 +124,7 @@ void FileTree::Grow() {
 
 void FileTree::Erase(const FileNode* node) {
   size_t mask = slots_.size() - 1;
-  size_t slot = HashOf(node->parent, node->name) & mask;
+  size_t slot = HashOf(node->parent, node->name()) & mask;
   while (NodeIn(slots_[slot]) != node) slot = (slot + 1) & mask;
   slots_[slot] = 0;
 
@@ -144,7 +132,7 @@ void FileTree::Erase(const FileNode* node) {
   // its home slot without crossing an empty one.
   for (size_t next = (slot + 1) & mask; slots_[next] != 0; next = (next + 1) & mask) {
     const FileNode* moved = NodeIn(slots_[next]);
-    size_t home = HashOf(moved->parent, moved->name) & mask;
+    size_t home = HashOf(moved->parent, moved->name()) & mask;
     // Move it when the hole lies between its home and where it is.
     bool hole_in_run = slot <= next ? (home <= slot || home > next) : (home <= slot && home > next);
     if (hole_in_run) {
@@ -162,7 +150,7 @@ const FileNode* FileTree::Child(const FileNode* dir, std::string_view name) cons
   for (size_t slot = hash & mask; slots_[slot] != 0; slot = (slot + 1) & mask) {
     if ((slots_[slot] & kTagBits) != tag) continue;
     const FileNode* node = NodeIn(slots_[slot]);
-    if (node->parent == dir && node->name == name) return node;
+    if (node->parent == dir && node->name() == name) return node;
   }
   return nullptr;
 }
@@ -209,7 +197,8 @@ const FileNode* FileTree::Find(std::string_view path) const {
   return node;
 }
 
-FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileNode*)>& on_drop) {
+FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileNode*)>& on_drop,
+                           PathLife life) {
   std::string_view full = path;
   FileNode* node = StartOf(&path);
   FileNode* parent = nullptr;
@@ -230,7 +219,7 @@ FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileN
 
     FileNode* child = const_cast<FileNode*>(Child(node, name));
     parent = node;
-    node = child != nullptr ? child : NewNode(node, name);
+    node = child != nullptr ? child : NewNode(node, name, life);
   }
   if (parent != nullptr) Remember(parent, full);
   return node;
@@ -258,7 +247,7 @@ void FileTree::FreeSubtree(FileNode* node) {
       stack.push_back(child);
     Erase(current);
     --count_;
-    // Its name stays in the name blocks: names are small, and a block
+    // A copied name stays in the arena: names are small, and a block
     // holds names of nodes still alive.
     current->next_sibling_ = free_nodes_;
     free_nodes_ = current;
@@ -286,7 +275,7 @@ void FileTree::RemoveChildren(FileNode* dir) {
 std::string FileTree::PathOf(const FileNode* node) {
   std::vector<std::string_view> names;
   for (; node != nullptr && node->parent != nullptr; node = node->parent)
-    names.push_back(node->name);
+    names.push_back(node->name());
   std::string path;
   for (auto it = names.rbegin(); it != names.rend(); ++it) {
     if (!path.empty()) path += '/';
@@ -308,7 +297,7 @@ void FileTree::Walk(const FileNode* node, const std::string& path,
     std::vector<const FileNode*> children = current->Children();
     // Pushed last first, so that they come off the stack in name order.
     for (auto it = children.rbegin(); it != children.rend(); ++it) {
-      std::string name((*it)->name);
+      std::string name((*it)->name());
       stack.emplace_back(*it, current_path.empty() ? name : current_path + "/" + name);
     }
   }

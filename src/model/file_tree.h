@@ -11,15 +11,19 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text_arena.h"
 #include "layer/layer_entry.h"
 
 namespace strata {
 
-// A node is 72 bytes, from blocks the tree owns; its name is kept once, in
-// the tree's name blocks, and found through the tree's one hash table of
-// (parent, name). A std::map per directory cost about 170 bytes a node.
+// A node is 64 bytes, from blocks the tree owns, found through the tree's
+// one hash table of (parent, name). Its name is a view: of the path of the
+// entry that made it when the merge says that path outlives the tree (the
+// layers do), else of a copy in the tree's name arena. A std::map per
+// directory cost about 170 bytes a node.
 struct FileNode {
-  std::string_view name;
+  std::string_view name() const { return {name_data_, name_size_}; }
+
   FileNode* parent = nullptr;
 
   // The entry that made this node; null for the root and for directories
@@ -32,6 +36,13 @@ struct FileNode {
 
   int layer = -1;  // Index of the layer that stored |entry|.
 
+ private:
+  friend class FileTree;
+  // Here, beside |layer|, so that the two fill 8 bytes.
+  uint32_t name_size_ = 0;
+  const char* name_data_ = nullptr;
+
+ public:
   // The node's type as it appears on disk: hard links are regular files.
   EntryKind kind() const;
   bool is_directory() const { return kind() == EntryKind::kDirectory; }
@@ -54,7 +65,6 @@ struct FileNode {
   std::vector<FileNode*> Children();
 
  private:
-  friend class FileTree;
   FileNode* first_child_ = nullptr;
   FileNode* next_sibling_ = nullptr;
   FileNode* previous_sibling_ = nullptr;
@@ -82,11 +92,18 @@ class FileTree {
   // The child |name| of |dir|, or null.
   const FileNode* Child(const FileNode* dir, std::string_view name) const;
 
+  // How long the bytes of a path given to Ensure last.
+  enum class PathLife {
+    kCopy,  // Not beyond the call: new nodes' names are copied in.
+    kKept,  // Longer than the tree (a layer's entry): names point into it.
+  };
+
   // The node at |path|, creating implied directories on the way; the node
   // itself is returned as it was (or new and empty) for the caller to fill.
   // A parent that is not a directory becomes an implied directory, after
   // |on_drop| is told about the entry it loses.
-  FileNode* Ensure(std::string_view path, const std::function<void(FileNode*)>& on_drop);
+  FileNode* Ensure(std::string_view path, const std::function<void(FileNode*)>& on_drop,
+                   PathLife life = PathLife::kCopy);
 
   // Removes the node at |path| and everything beneath it (the root stays).
   void Remove(std::string_view path);
@@ -106,10 +123,10 @@ class FileTree {
                    const std::function<void(const FileNode*, const std::string&)>& visit);
 
  private:
-  FileNode* NewNode(FileNode* parent, std::string_view name);
+  // |name| is copied into |names_| unless |life| says it lasts.
+  FileNode* NewNode(FileNode* parent, std::string_view name, PathLife life);
   void FreeSubtree(FileNode* node);
   void Unlink(FileNode* node);
-  std::string_view KeepName(std::string_view name);
 
   // Where a non-const lookup of |*path| starts: the remembered directory
   // when |*path| is beneath it (the rest left in |*path|), else the root.
@@ -137,9 +154,7 @@ class FileTree {
   std::vector<std::unique_ptr<FileNode[]>> node_blocks_;
   size_t used_in_block_ = 0;
   FileNode* free_nodes_ = nullptr;  // Removed nodes, chained by next_sibling_.
-  std::vector<std::unique_ptr<char[]>> name_blocks_;
-  size_t name_left_ = 0;
-  char* name_next_ = nullptr;
+  TextArena names_;                 // Names no entry's path holds for as long.
 
   // A layer stores a directory's entries together, so the next path is
   // usually beneath the last one's directory: walking down from there

@@ -689,7 +689,7 @@ class Walker {
     if (expression_.max_depth >= 0 && depth >= expression_.max_depth) return;
     std::string prefix = path.ends_with("/") ? path : path + "/";
     for (const FileNode* child : node->Children())
-      Visit(child, prefix + std::string(child->name), child->name, depth + 1);
+      Visit(child, prefix + std::string(child->name()), child->name(), depth + 1);
   }
 
  private:

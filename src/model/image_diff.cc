@@ -75,8 +75,8 @@ uint32_t Differences(const FileNode* a, const FileNode* b) {
   }
   if (kind == EntryKind::kSymlink && a->entry->link != b->entry->link) differences |= kDiffLink;
   if ((kind == EntryKind::kCharDevice || kind == EntryKind::kBlockDevice) &&
-      (a->entry->device_major != b->entry->device_major ||
-       a->entry->device_minor != b->entry->device_minor))
+      (a->entry->device_major() != b->entry->device_major() ||
+       a->entry->device_minor() != b->entry->device_minor()))
     differences |= kDiffDevice;
   if (kind != EntryKind::kSymlink && a->mode() != b->mode()) differences |= kDiffMode;
   if (a->uid() != b->uid() || a->gid() != b->gid()) differences |= kDiffOwner;
@@ -98,11 +98,11 @@ class TreeComparer {
     auto it_a = children_a.begin();
     auto it_b = children_b.begin();
     while (it_a != children_a.end() || it_b != children_b.end()) {
-      bool take_a =
-          it_b == children_b.end() || (it_a != children_a.end() && (*it_a)->name <= (*it_b)->name);
-      bool take_b =
-          it_a == children_a.end() || (it_b != children_b.end() && (*it_b)->name <= (*it_a)->name);
-      std::string_view name = take_a ? (*it_a)->name : (*it_b)->name;
+      bool take_a = it_b == children_b.end() ||
+                    (it_a != children_a.end() && (*it_a)->name() <= (*it_b)->name());
+      bool take_b = it_a == children_a.end() ||
+                    (it_b != children_b.end() && (*it_b)->name() <= (*it_a)->name());
+      std::string_view name = take_a ? (*it_a)->name() : (*it_b)->name();
       Compare(take_a ? *it_a : nullptr, take_b ? *it_b : nullptr, path + "/" + std::string(name));
       if (take_a) ++it_a;
       if (take_b) ++it_b;
@@ -156,7 +156,7 @@ void SumDirectories(const FileTree& tree, bool side_a,
                     std::map<std::string, DirectoryDelta>* directories) {
   for (const FileNode* child : tree.root()->Children())
     if (child->is_directory()) {
-      std::string path = "/" + std::string(child->name);
+      std::string path = "/" + std::string(child->name());
       (*directories)[path].path = path;
     }
 

@@ -2,8 +2,11 @@
 
 #include <fmt/core.h>
 
+#include <cstdint>
 #include <string_view>
 #include <unordered_set>
+
+#include "base/error.h"
 
 namespace strata {
 
@@ -21,6 +24,29 @@ const char* ChangeKindName(ChangeKind kind) {
       return "removed";
   }
   return "?";
+}
+
+static_assert(sizeof(Change) == 32, "a change per entry: keep it small");
+
+Change::Change(std::string_view path, ChangeKind kind, EntryKind type, int64_t size,
+               int64_t previous_or_files)
+    : kind(kind),
+      type(type),
+      path_size_(static_cast<uint32_t>(path.size())),
+      path_data_(path.data()),
+      previous_or_files_(previous_or_files),
+      size(size) {
+  // Paths are held to --max-path-bytes long before; this is the backstop.
+  if (path.size() > UINT32_MAX) Fail("a path of {} bytes is too long to report", path.size());
+}
+
+Change Change::Stored(std::string_view path, ChangeKind kind, EntryKind type, int64_t size,
+                      int64_t previous_size) {
+  return Change(path, kind, type, size, previous_size);
+}
+
+Change Change::Removed(std::string_view path, EntryKind type, int64_t bytes, int files) {
+  return Change(path, ChangeKind::kRemoved, type, bytes, files);
 }
 
 namespace {
@@ -72,8 +98,8 @@ bool Classify(const Before& before, const FileNode* after, ChangeKind* kind) {
                    old_content->content_hash == new_content->content_hash;
   } else if (same_content && before.entry != nullptr && after->entry != nullptr) {
     same_content = before.entry->link == after->entry->link &&
-                   before.entry->device_major == after->entry->device_major &&
-                   before.entry->device_minor == after->entry->device_minor;
+                   before.entry->device_major() == after->entry->device_major() &&
+                   before.entry->device_minor() == after->entry->device_minor();
   }
 
   if (!same_content)
@@ -122,9 +148,8 @@ void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change
     const FileNode* after = tree_.Find(entry.path);
     ChangeKind kind;
     if (after == nullptr || !Classify(before[i], after, &kind)) continue;
-    Change change{entry.path, kind, entry.kind, entry.size, 0, 1};
-    if (before[i].content != nullptr) change.previous_size = before[i].content->size;
-    changes->push_back(std::move(change));
+    int64_t previous_size = before[i].content != nullptr ? before[i].content->size : 0;
+    changes->push_back(Change::Stored(entry.path, kind, entry.kind, entry.size, previous_size));
   }
 }
 
@@ -138,8 +163,7 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
   auto record_removal = [&](const FileNode* node, std::string_view path) {
     if (stored.count(path)) return;
     SubtreeSize size = Measure(node);
-    changes->push_back(
-        {path, ChangeKind::kRemoved, node->kind(), size.bytes, size.bytes, size.files});
+    changes->push_back(Change::Removed(path, node->kind(), size.bytes, size.files));
   };
 
   for (const LayerEntry& entry : layer.entries) {
@@ -154,8 +178,8 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
       FileNode* dir = tree_.Find(entry.path);
       if (dir == nullptr || !dir->is_directory()) continue;
       for (const FileNode* child : dir->Children()) {
-        std::string name(child->name);
-        std::string path = entry.path.empty() ? name : entry.path + "/" + name;
+        std::string name(child->name());
+        std::string path = entry.path.empty() ? name : fmt::format("{}/{}", entry.path, name);
         if (!stored.count(path)) record_removal(child, KeepPath(path));
         DropSubtree(child, index, !stored.count(path));
       }
@@ -175,8 +199,9 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
     return;
   }
 
-  FileNode* node =
-      tree_.Ensure(entry.path, [this, index](FileNode* lost) { DropNode(lost, index, true); });
+  FileNode* node = tree_.Ensure(
+      entry.path, [this, index](FileNode* lost) { DropNode(lost, index, true); },
+      FileTree::PathLife::kKept);  // The layers outlive the tree.
 
   // Resolve a hard link before the node changes: it may name itself.
   const LayerEntry* content = nullptr;
@@ -200,8 +225,8 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
     // A directory replaced by a file takes its children with it.
     for (const FileNode* child : node->Children()) {
       SubtreeSize size = Measure(child);
-      changes->push_back({KeepPath(entry.path + "/" + std::string(child->name)),
-                          ChangeKind::kRemoved, child->kind(), size.bytes, size.bytes, size.files});
+      changes->push_back(Change::Removed(KeepPath(fmt::format("{}/{}", entry.path, child->name())),
+                                         child->kind(), size.bytes, size.files));
       DropSubtree(child, index, true);
     }
     tree_.RemoveChildren(node);
@@ -226,7 +251,7 @@ void LayerMerge::DropSubtree(const FileNode* node, int by_layer, bool removed) {
                  [&](const FileNode* n, const std::string&) { DropNode(n, by_layer, removed); });
 }
 
-int64_t LayerMerge::StoredBytesBeneath(const std::string& path) const {
+int64_t LayerMerge::StoredBytesBeneath(std::string_view path) const {
   const FileNode* node = tree_.Find(path);
   if (node == nullptr || !node->is_directory()) return 0;
   int64_t bytes = 0;

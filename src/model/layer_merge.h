@@ -29,16 +29,42 @@ enum class ChangeKind : uint8_t {
 
 const char* ChangeKindName(ChangeKind kind);
 
+// 32 bytes: an image of a million entries makes a million changes. The
+// path is a pointer and a 32-bit length, and a removal's previous size
+// (always the bytes it hid, its size) gives its room to the file count.
 struct Change {
+  // What storing |path| did. |previous_size|: bytes the path had below
+  // (files: its content). |path| must outlive the change, as below.
+  static Change Stored(std::string_view path, ChangeKind kind, EntryKind type, int64_t size,
+                       int64_t previous_size);
+  // A removal of |path| (a whiteout, an opaque directory, a directory
+  // replaced by a file) that hid |bytes| in |files| regular files.
+  static Change Removed(std::string_view path, EntryKind type, int64_t bytes, int files);
+
   // Points into the layer's entry, or for the children of a removed or
   // replaced directory into the LayerMerge that made the change: a million
   // changes do not copy a million paths.
-  std::string_view path;
-  ChangeKind kind;
-  EntryKind type;             // The new entry's type; for removals the old one's.
-  int64_t size = 0;           // Bytes stored by this layer (removed: bytes it hid).
-  int64_t previous_size = 0;  // Bytes the path had below (files: its content).
-  int files = 1;              // For removals: how many files the subtree held.
+  std::string_view path() const { return {path_data_, path_size_}; }
+  int64_t previous_size() const { return kind == ChangeKind::kRemoved ? size : previous_or_files_; }
+  // For removals: how many files the subtree held; otherwise 1.
+  int files() const {
+    return kind == ChangeKind::kRemoved ? static_cast<int>(previous_or_files_) : 1;
+  }
+
+  ChangeKind kind = ChangeKind::kAdded;
+  EntryKind type = EntryKind::kFile;  // The new entry's type; for removals the old one's.
+
+ private:
+  Change(std::string_view path, ChangeKind kind, EntryKind type, int64_t size,
+         int64_t previous_or_files);
+
+  // Declared here, between the public fields, so that all fill 32 bytes.
+  uint32_t path_size_ = 0;
+  const char* path_data_ = nullptr;
+  int64_t previous_or_files_ = 0;  // previous_size(), or files() for removals.
+
+ public:
+  int64_t size = 0;  // Bytes stored by this layer (removed: bytes it hid).
 };
 
 // A stored file version that does not reach the final filesystem.
@@ -54,6 +80,8 @@ class LayerMerge {
   // Applies layer |index| (layers must come in order 0, 1, 2, …). Appends
   // to |changes| what the layer did, largest-first ordering left to the
   // caller, and to |warnings| what looked wrong (dangling hard links).
+  // |layer| must outlive the merge: the tree points at its entries and
+  // names its nodes with their paths' bytes.
   void Apply(int index, const LayerContents& layer, std::vector<Change>* changes,
              std::vector<std::string>* warnings);
 
@@ -66,7 +94,7 @@ class LayerMerge {
   // The bytes of the regular files beneath |path| in the current tree, as
   // their tar headers give them (hard links count 0): dive's measure for a
   // whiteout of a directory. 0 when |path| is absent or not a directory.
-  int64_t StoredBytesBeneath(const std::string& path) const;
+  int64_t StoredBytesBeneath(std::string_view path) const;
 
  private:
   void ApplyWhiteouts(int index, const LayerContents& layer, std::vector<Change>* changes);

@@ -236,12 +236,12 @@ json LayersJson(const Analysis& analysis, int only_layer) {
     json item = LayerJson(analysis, layer);
     json changes = json::array();
     for (const Change& change : layer.changes) {
-      changes.push_back({{"path", "/" + std::string(change.path)},
+      changes.push_back({{"path", "/" + std::string(change.path())},
                          {"change", ChangeKindName(change.kind)},
                          {"type", EntryKindName(change.type)},
                          {"bytes", change.size},
-                         {"previous_bytes", change.previous_size},
-                         {"files", change.files}});
+                         {"previous_bytes", change.previous_size()},
+                         {"files", change.files()}});
     }
     item["changes"] = changes;
     layers.push_back(item);

@@ -47,11 +47,11 @@ void ListDirectory(const FileNode* dir, const std::string& path, const LsOptions
   if (header) *out += Printable(path.empty() ? "/" : "/" + path) + ":\n";
   std::vector<const FileNode*> children = dir->Children();
   for (const FileNode* child : children)
-    if (options.all || !child->name.starts_with("."))
-      *out += Line(child, std::string(child->name), options, users, groups);
+    if (options.all || !child->name().starts_with("."))
+      *out += Line(child, std::string(child->name()), options, users, groups);
   if (!options.recursive) return;
   for (const FileNode* child : children) {
-    std::string name(child->name);
+    std::string name(child->name());
     if (!child->is_directory() || (!options.all && name.starts_with("."))) continue;
     *out += "\n";
     ListDirectory(child, path.empty() ? name : path + "/" + name, options, users, groups, true,

@@ -338,7 +338,7 @@ std::string LayersText(const Analysis& analysis, int only_layer, int limit, cons
       if (change.kind == ChangeKind::kRemoved) kind = style.Red(kind);
       if (change.kind == ChangeKind::kAdded) kind = style.Green(kind);
       std::string path =
-          "/" + std::string(change.path) + (change.type == EntryKind::kDirectory ? "/" : "");
+          "/" + std::string(change.path()) + (change.type == EntryKind::kDirectory ? "/" : "");
       out += fmt::format("    {}  {:>8}  {}\n", kind, HumanBytes(change.size),
                          Truncate(Printable(path), style.width - 26));
     }

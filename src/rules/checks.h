@@ -28,7 +28,7 @@ struct CheckContext {
 // A finding of rule |rule_id| about |path| in layer |layer| (-1: config),
 // with title, severity, step, route and base filled in.
 Finding MakeFinding(const CheckContext& context, const std::string& rule_id, int layer,
-                    const std::string& path);
+                    std::string_view path);
 
 // Records that a later layer removed or replaced |entry|, if one did.
 void AnnotateFate(const CheckContext& context, const LayerEntry* entry, Finding* finding);

@@ -9,7 +9,7 @@
 namespace strata {
 
 Finding MakeFinding(const CheckContext& context, const std::string& rule_id, int layer,
-                    const std::string& path) {
+                    std::string_view path) {
   Finding finding;
   finding.rule_id = rule_id;
   finding.path = path;

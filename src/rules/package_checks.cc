@@ -184,7 +184,7 @@ void CheckBuildTools(const CheckContext& context, std::vector<Finding>* findings
     const FileNode* bin = tree.Find(dir);
     if (bin == nullptr || !bin->is_directory()) continue;
     for (const FileNode* node : bin->Children()) {
-      std::string name(node->name);
+      std::string name(node->name());
       const Tool* tool = ToolFor(name);
       if (tool == nullptr || covered.count(tool->name) || node->is_directory()) continue;
       std::string path = std::string(dir) + "/" + name;

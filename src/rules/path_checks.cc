@@ -184,9 +184,10 @@ std::string EscapeDetail(const LayerEntry& entry) {
       return "a hard link whose stored target leaves the root; read as /" + entry.link;
     case EntryKind::kWhiteout:
     case EntryKind::kOpaque:
-      return "a whiteout stored with \"..\" or an absolute path; read as deleting /" + entry.path;
+      return "a whiteout stored with \"..\" or an absolute path; read as deleting /" +
+             std::string(entry.path);
     default:
-      return "stored with \"..\" or an absolute path; read as /" + entry.path;
+      return "stored with \"..\" or an absolute path; read as /" + std::string(entry.path);
   }
 }
 
@@ -261,9 +262,9 @@ void CheckVcs(const CheckContext& context, std::vector<Finding>* findings) {
       if (entry.is_whiteout()) continue;
       for (std::string_view marker : {".git", ".svn", ".hg"}) {
         std::string needle = "/" + std::string(marker);
-        size_t at = ("/" + entry.path + "/").find(needle + "/");
+        size_t at = ("/" + std::string(entry.path) + "/").find(needle + "/");
         if (at == std::string::npos) continue;
-        std::string root = entry.path.substr(0, at + marker.size());
+        std::string root(entry.path.substr(0, at + marker.size()));
         AddToGroup(context, entry, &groups[{layer.index, root}]);
         break;
       }
@@ -280,7 +281,7 @@ void CheckCaches(const CheckContext& context, std::vector<Finding>* findings) {
       // Try each ancestor directory of the file as the cache's root.
       for (size_t slash = entry.path.find('/'); slash != std::string::npos;
            slash = entry.path.find('/', slash + 1)) {
-        std::string root = entry.path.substr(0, slash);
+        std::string root(entry.path.substr(0, slash));
         if (!GlobMatch(cache.globs, root)) continue;
         Group& group = groups[{layer.index, root}];
         AddToGroup(context, entry, &group);
@@ -315,11 +316,12 @@ bool IsSourceFile(std::string_view base) {
 
 // The top two components of |path| ("src/app/x/y.c" → "src/app"): where a
 // source tree is reported.
-std::string TreeRoot(const std::string& path) {
+std::string TreeRoot(std::string_view path) {
   size_t first = path.find('/');
-  if (first == std::string::npos) return path;
+  if (first == std::string_view::npos) return std::string(path);
   size_t second = path.find('/', first + 1);
-  return second == std::string::npos ? path.substr(0, first) : path.substr(0, second);
+  return std::string(second == std::string_view::npos ? path.substr(0, first)
+                                                      : path.substr(0, second));
 }
 
 void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings) {

@@ -23,13 +23,13 @@ PathHistory::PathHistory(const Analysis& analysis) {
     // Cuts first: whiteouts and opaque markers of this layer.
     for (const LayerEntry& entry : contents.entries) {
       if (!entry.is_whiteout()) continue;
-      NodeId id = Ensure(entry.path, &index);
+      NodeId id = Ensure(std::string(entry.path), &index);
       std::vector<int>& cuts = nodes_[id].cuts;
       if (cuts.empty() || cuts.back() != i) cuts.push_back(i);
     }
 
     for (const Change& change : changes) {
-      const std::string path(change.path);
+      const std::string path(change.path());
       NodeId id = Ensure(path, &index);
       PathEvent event{i, change.kind, nullptr, nullptr};
       if (change.kind != ChangeKind::kRemoved) {
