@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "cache/layer_cache.h"
+#include "model/tree_visit.h"
 
 namespace strata {
 
@@ -179,7 +180,7 @@ void ComputeWaste(Analysis* analysis) {
   // Sorted vectors of pointers, not hash sets: 8 bytes an entry instead of
   // about 40, for a million entries.
   std::vector<const LayerEntry*> reachable;
-  FileTree::Walk(analysis->merge.tree().root(), "", [&](const FileNode* node, const std::string&) {
+  VisitSubtree(analysis->merge.tree().root(), [&](const FileNode* node) {
     if (node->content != nullptr) reachable.push_back(node->content);
   });
   std::sort(reachable.begin(), reachable.end());

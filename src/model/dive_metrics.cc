@@ -18,22 +18,24 @@ std::vector<const LayerEntry*> Leaves(const LayerContents& layer) {
   std::vector<const LayerEntry*> entries;
   for (const LayerEntry& entry : layer.entries)
     if (entry.kind != EntryKind::kOpaque && !entry.path.empty()) entries.push_back(&entry);
-  std::sort(entries.begin(), entries.end(),
-            [](const LayerEntry* a, const LayerEntry* b) { return a->path < b->path; });
+  std::sort(entries.begin(), entries.end(), [](const LayerEntry* a, const LayerEntry* b) {
+    return std::string_view(a->path) < std::string_view(b->path);
+  });
 
   // In sorted order, any path under P follows P (after siblings that sort
-  // between "P" and "P/", like "P-x"), so look ahead past those.
+  // between "P" and "P/", like "P-x"), so look ahead past those. Views,
+  // not strings: this runs on every entry.
   std::vector<const LayerEntry*> leaves;
   for (size_t i = 0; i < entries.size(); ++i) {
-    std::string prefix = entries[i]->path + "/";
+    std::string_view path = entries[i]->path;
     bool has_child = false;
     for (size_t j = i + 1; j < entries.size(); ++j) {
-      const std::string& other = entries[j]->path;
-      if (other.starts_with(prefix)) {
+      std::string_view other = entries[j]->path;
+      if (!other.starts_with(path)) break;
+      if (other.size() > path.size() && other[path.size()] == '/') {
         has_child = true;
         break;
       }
-      if (!other.starts_with(entries[i]->path)) break;
     }
     if (!has_child) leaves.push_back(entries[i]);
   }
