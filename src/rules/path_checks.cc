@@ -6,7 +6,6 @@
 
 #include <map>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "base/units.h"
 #include "rules/checks.h"
@@ -133,6 +132,16 @@ bool MayBeCache(std::string_view path) {
   return false;
 }
 
+// Where the first component of |path| that is exactly |name| starts, or
+// npos. Views, not strings: it runs on every entry of every layer.
+size_t FindComponent(std::string_view path, std::string_view name) {
+  for (size_t at = path.find(name); at != std::string_view::npos; at = path.find(name, at + 1)) {
+    size_t end = at + name.size();
+    if ((at == 0 || path[at - 1] == '/') && (end == path.size() || path[end] == '/')) return at;
+  }
+  return std::string_view::npos;
+}
+
 bool UnderSystemTree(std::string_view path) {
   return GlobMatch(
       "usr/**|lib/**|lib64/**|opt/**|**/node_modules/**|**/site-packages/**|**/dist-packages/**|"
@@ -202,10 +211,10 @@ bool CountsAsDuplicate(const LayerEntry& entry) {
 
 void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findings) {
   for (const Layer& layer : context.analysis.layers) {
-    // Every path stored so far in this layer, and how often a path that
-    // counts as a duplicate was stored.
-    std::unordered_set<std::string_view> stored;
+    // Every path stored so far in this layer, with how often it was stored
+    // as an entry that counts as a duplicate: one table, one lookup an entry.
     std::unordered_map<std::string_view, int> copies;
+    copies.reserve(layer.contents.entries.size());
     std::vector<const LayerEntry*> duplicated;
 
     for (const LayerEntry& entry : layer.contents.entries) {
@@ -218,15 +227,15 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
         findings->push_back(std::move(finding));
       }
 
-      if (entry.kind == EntryKind::kHardlink && !stored.contains(entry.link)) {
+      if (entry.kind == EntryKind::kHardlink && !copies.contains(entry.link)) {
         Finding finding = MakeFinding(context, "hardlink-outside-layer", layer.index, entry.path);
         finding.detail = "links to /" + entry.link + ", which this layer does not store before it";
         finding.fix = "rebuild the layer with a standard tool, which stores the target first";
         findings->push_back(std::move(finding));
       }
 
-      stored.insert(entry.path);
-      if (CountsAsDuplicate(entry) && ++copies[entry.path] == 2) duplicated.push_back(&entry);
+      int& count = copies[entry.path];
+      if (CountsAsDuplicate(entry) && ++count == 2) duplicated.push_back(&entry);
     }
 
     for (const LayerEntry* entry : duplicated) {
@@ -259,11 +268,11 @@ void CheckVcs(const CheckContext& context, std::vector<Finding>* findings) {
   for (const Layer& layer : context.analysis.layers) {
     for (const LayerEntry& entry : layer.contents.entries) {
       if (entry.is_whiteout()) continue;
+      std::string_view path = entry.path;
       for (std::string_view marker : {".git", ".svn", ".hg"}) {
-        std::string needle = "/" + std::string(marker);
-        size_t at = ("/" + entry.path + "/").find(needle + "/");
-        if (at == std::string::npos) continue;
-        std::string root = entry.path.substr(0, at + marker.size());
+        size_t at = FindComponent(path, marker);
+        if (at == std::string_view::npos) continue;
+        std::string root(path.substr(0, at + marker.size()));
         AddToGroup(context, entry, &groups[{layer.index, root}]);
         break;
       }
@@ -347,8 +356,9 @@ void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings)
                   base.find_first_not_of("0123456789", 5) == std::string_view::npos &&
                   base.size() > 5))
           what = "core dump";
-      } else if (entry.kind == EntryKind::kDirectory && !UnderSystemTree(entry.path) &&
-                 (base == "test" || base == "tests" || base == "__tests__" || base == "spec")) {
+      } else if (entry.kind == EntryKind::kDirectory &&
+                 (base == "test" || base == "tests" || base == "__tests__" || base == "spec") &&
+                 !UnderSystemTree(entry.path)) {
         what = "test folder";
       }
       if (what.empty()) continue;
