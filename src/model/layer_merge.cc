@@ -104,6 +104,27 @@ SubtreeSize Measure(const FileNode* node) {
   return size;
 }
 
+// The paths |layer| stores that its whiteouts name, or that lie directly
+// in a directory it marks opaque: the only ones ApplyWhiteouts asks about.
+// A set of every stored path cost a twelfth of the merge.
+std::unordered_set<std::string_view> StoredAgain(const LayerContents& layer) {
+  std::unordered_set<std::string_view> whiteouts, opaque_dirs, stored;
+  for (const LayerEntry& entry : layer.entries) {
+    if (entry.kind == EntryKind::kWhiteout) whiteouts.insert(entry.path);
+    if (entry.kind == EntryKind::kOpaque) opaque_dirs.insert(entry.path);
+  }
+  if (whiteouts.empty() && opaque_dirs.empty()) return stored;
+
+  for (const LayerEntry& entry : layer.entries) {
+    if (entry.is_whiteout()) continue;
+    std::string_view path = entry.path;
+    if (whiteouts.contains(path) ||
+        (!opaque_dirs.empty() && !path.empty() && opaque_dirs.contains(DirName(path))))
+      stored.insert(path);
+  }
+  return stored;
+}
+
 // The nodes |layer|'s whiteouts and opaque markers will free, sorted (a
 // few more when one removes what another does).
 std::vector<const FileNode*> HiddenBy(const FileTree& tree, const LayerContents& layer) {
@@ -168,9 +189,7 @@ void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change
 void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
                                 std::vector<Change>* changes) {
   // Paths this layer stores again are changes of the layer, not removals.
-  std::unordered_set<std::string_view> stored;
-  for (const LayerEntry& entry : layer.entries)
-    if (!entry.is_whiteout()) stored.insert(entry.path);
+  std::unordered_set<std::string_view> stored = StoredAgain(layer);
 
   auto record_removal = [&](const FileNode* node, std::string_view path) {
     if (stored.count(path)) return;
