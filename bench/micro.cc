@@ -1,6 +1,7 @@
 // Google Benchmark micro-benchmarks of the hot parts of an audit: tar
-// header parsing, path insertion into the tree, whiteout application and
-// content scanning. Built with -DSTRATA_BENCHMARKS=ON; bench/run runs them.
+// header parsing, path insertion into the tree, whiteout application, the
+// merge of a layer that rewrites part of the one below, and content
+// scanning. Built with -DSTRATA_BENCHMARKS=ON; bench/run runs them.
 // The inputs are made here, in memory, shaped like the scale image
 // (many small files in nested directories).
 #include <archive.h>
@@ -26,8 +27,9 @@ std::string FileName(int i) {
   return fmt::format("data/d{:02d}/s{:02d}/f{:05d}.txt", i % 97, i % 13, i);
 }
 
-// A PAX tar of |files| small files (|removed| of them as whiteouts).
-std::string MakeLayerTar(int files, int whiteouts) {
+// A PAX tar of |files| small files from number |first| on, then whiteouts
+// of the first |whiteouts| files.
+std::string MakeLayerTar(int files, int whiteouts, int first = 0) {
   struct archive* archive = archive_write_new();
   archive_write_set_format_pax_restricted(archive);
   std::vector<char> buffer(static_cast<size_t>(files + whiteouts) * 2048 + (1 << 20));
@@ -45,7 +47,7 @@ std::string MakeLayerTar(int files, int whiteouts) {
     archive_write_data(archive, data.data(), data.size());
     archive_entry_free(entry);
   };
-  for (int i = 0; i < files; ++i) add(FileName(i), content);
+  for (int i = first; i < first + files; ++i) add(FileName(i), content);
   for (int i = 0; i < whiteouts; ++i) {
     std::string name = FileName(i);
     size_t slash = name.rfind('/');
@@ -111,6 +113,28 @@ void BM_Whiteouts(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * (files / 2));
 }
 BENCHMARK(BM_Whiteouts)->Arg(10000);
+
+// A layer that stores again half the files of the layer below and as many
+// new ones, as a build step that rewrites part of a tree does: the merge
+// of the second, each entry looked up, placed and classified.
+void BM_MergeRewrite(benchmark::State& state) {
+  int files = static_cast<int>(state.range(0));
+  LayerContents lower = ReadString(MakeLayerTar(files, 0));
+  LayerContents upper = ReadString(MakeLayerTar(files, 0, files / 2));
+  for (auto _ : state) {
+    state.PauseTiming();
+    LayerMerge merge;
+    std::vector<Change> changes;
+    std::vector<std::string> warnings;
+    merge.Apply(0, lower, &changes, &warnings);
+    changes.clear();
+    state.ResumeTiming();
+    merge.Apply(1, upper, &changes, &warnings);
+    benchmark::DoNotOptimize(changes.data());
+  }
+  state.SetItemsProcessed(state.iterations() * files);
+}
+BENCHMARK(BM_MergeRewrite)->Arg(10000);
 
 // Every built-in secret pattern over a 64 KiB text file with one secret.
 void BM_ContentScan(benchmark::State& state) {

@@ -133,6 +133,51 @@ TEST_F(MergeTest, FileReplacedByDirectoryAndBack) {
   EXPECT_EQ(ChangeOf(2, "p/child")->kind, ChangeKind::kRemoved);
 }
 
+// The merge reuses the node it found before a layer for the layer's
+// entries; these layers free nodes in between, which it must notice.
+TEST_F(MergeTest, PathWhitedOutAndStoredAgainInOneLayerIsRestored) {
+  Apply({{"a/", '5'}, {"a/f1", '0', "one"}, {"a/f2", '0', "two"}});
+  // New paths first, so that they take the freed nodes' memory.
+  Apply({{"b/", '5'},
+         {"b/n1", '0', "x"},
+         {"b/n2", '0', "y"},
+         {".wh.a", '0'},
+         {"a/", '5'},
+         {"a/f1", '0', "one"}});
+
+  EXPECT_EQ(Find("a/f2"), nullptr);
+  ASSERT_NE(Find("a/f1"), nullptr);
+  EXPECT_EQ(Find("a/f1")->layer, 1);
+  EXPECT_EQ(Find("b/n2")->layer, 1);
+  EXPECT_EQ(ChangeOf(1, "a/f1")->kind, ChangeKind::kRestored);
+  EXPECT_EQ(ChangeOf(1, "b/n1")->kind, ChangeKind::kAdded);
+  bool f2_dropped = false;
+  for (const DroppedFile& dropped : merge_.dropped())
+    f2_dropped |= dropped.entry->path == "a/f2" && dropped.by_layer == 1;
+  EXPECT_TRUE(f2_dropped);
+}
+
+TEST_F(MergeTest, DirectoryReplacedByFileThenStoredBeneathInOneLayer) {
+  Apply({{"d/", '5'}, {"d/old", '0', "old"}, {"e/", '5'}, {"e/keep", '0', "k"}});
+  // "d" as a file frees d/old's node, which the merge found before the layer.
+  Apply({{"e/keep", '0', "k2"},
+         {"d", '0', "file"},
+         {"b/new", '0', "n"},
+         {"d/old", '0', "again"},
+         {"e/keep", '0', "k3"}});
+
+  ASSERT_NE(Find("d/old"), nullptr);
+  EXPECT_EQ(Find("d/old")->entry, &layers_[1]->entries[3]);
+  EXPECT_TRUE(Find("d")->is_directory());
+  EXPECT_EQ(Find("b/new")->entry, &layers_[1]->entries[2]);
+  // Both copies of e/keep classify against the layer below and the last.
+  EXPECT_EQ(Find("e/keep")->entry, &layers_[1]->entries[4]);
+  EXPECT_EQ(ChangeOf(1, "e/keep")->kind, ChangeKind::kModified);
+  int changes_of_old = 0;
+  for (const Change& change : changes_[1]) changes_of_old += change.path() == "d/old";
+  EXPECT_EQ(changes_of_old, 2);  // Removed with "d", then stored again.
+}
+
 TEST_F(MergeTest, DirectoryRestoredWithSameMetadataIsNoChange) {
   Apply({{"usr/", '5'}, {"usr/a", '0', "a"}});
   Apply({{"usr/", '5'}, {"usr/b", '0', "b"}});

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "cache/layer_cache.h"
+#include "model/tree_visit.h"
 
 namespace strata {
 
@@ -164,13 +165,31 @@ void Summarize(Layer* layer) {
   layer->changes.shrink_to_fit();
 }
 
+// dive's leaves need only the layers: they are found on a thread of their
+// own while the merge runs (each took a quarter of the merge's time).
 void MergeLayers(Analysis* analysis) {
   DiveMetricsBuilder dive;
-  for (Layer& layer : analysis->layers) {
-    dive.AddLayer(layer.index, layer.contents, analysis->merge);
-    analysis->merge.Apply(layer.index, layer.contents, &layer.changes, &analysis->warnings);
-    Summarize(&layer);
+  std::exception_ptr leaves_error;
+  std::thread leaves([&] {
+    try {
+      for (const Layer& layer : analysis->layers) dive.AddLeaves(layer.index, layer.contents);
+    } catch (...) {
+      leaves_error = std::current_exception();
+    }
+  });
+
+  try {
+    for (Layer& layer : analysis->layers) {
+      dive.NoteWhiteouts(layer.contents, analysis->merge);
+      analysis->merge.Apply(layer.index, layer.contents, &layer.changes, &analysis->warnings);
+      Summarize(&layer);
+    }
+  } catch (...) {
+    leaves.join();
+    throw;
   }
+  leaves.join();
+  if (leaves_error) std::rethrow_exception(leaves_error);
   analysis->dive = dive.Finish();
 }
 
@@ -180,7 +199,7 @@ void ComputeWaste(Analysis* analysis) {
   // Sorted vectors of pointers, not hash sets: 8 bytes an entry instead of
   // about 40, for a million entries.
   std::vector<const LayerEntry*> reachable;
-  FileTree::Walk(analysis->merge.tree().root(), "", [&](const FileNode* node, const std::string&) {
+  VisitSubtree(analysis->merge.tree().root(), [&](const FileNode* node) {
     if (node->content != nullptr) reachable.push_back(node->content);
   });
   std::sort(reachable.begin(), reachable.end());

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "layer/layer_reader.h"
@@ -24,10 +26,20 @@ struct DiveMetrics {
 
 class DiveMetricsBuilder {
  public:
-  // Adds layer |index|. Must be called before |merge| applies that layer:
-  // a whiteout of a directory counts what the layers below held there.
+  // Adds layer |index|: NoteWhiteouts then AddLeaves.
   void AddLayer(int index, const LayerContents& layer, const LayerMerge& merge);
 
+  // Notes what each whiteout of |layer| hides. Must be called before
+  // |merge| applies that layer: a whiteout of a directory counts what the
+  // layers below held there.
+  void NoteWhiteouts(const LayerContents& layer, const LayerMerge& merge);
+
+  // Adds layer |index|'s leaves, layers in order. Needs no merge, so it may
+  // run on another thread than NoteWhiteouts (sorting a layer's paths
+  // costs as much as merging it); never on two threads at once.
+  void AddLeaves(int index, const LayerContents& layer);
+
+  // The metrics, once every layer went through both calls above.
   DiveMetrics Finish();
 
  private:
@@ -39,9 +51,14 @@ class DiveMetricsBuilder {
     int64_t size;
   };
 
+  // Written by AddLeaves: a whiteout's leaf gets its size in Finish.
   std::vector<Leaf> leaves_;
+  std::vector<std::pair<size_t, const LayerEntry*>> whiteout_leaves_;
   int64_t image_size_ = 0;
   int64_t user_size_ = 0;
+
+  // Written by NoteWhiteouts: the stored bytes beneath each whiteout.
+  std::unordered_map<const LayerEntry*, int64_t> hidden_bytes_;
 };
 
 }  // namespace strata

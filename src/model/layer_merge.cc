@@ -2,11 +2,13 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <unordered_set>
 
 #include "base/error.h"
+#include "model/tree_visit.h"
 
 namespace strata {
 
@@ -118,7 +120,7 @@ struct SubtreeSize {
 
 SubtreeSize Measure(const FileNode* node) {
   SubtreeSize size;
-  FileTree::Walk(node, "", [&size](const FileNode* n, const std::string&) {
+  VisitSubtree(node, [&size](const FileNode* n) {
     if (n->kind() == EntryKind::kFile) {
       size.bytes += n->size();
       ++size.files;
@@ -127,25 +129,95 @@ SubtreeSize Measure(const FileNode* node) {
   return size;
 }
 
+// The paths |layer| stores that ApplyWhiteouts asks about: those its
+// whiteouts name, or that lie directly in a directory it marks opaque.
+// When the layer stores fewer paths than it has markers, simply all of its
+// paths: the smaller set, for the same answers (a set of every path of a
+// layer of files cost a twelfth of the merge).
+std::unordered_set<std::string_view> StoredAgain(const LayerContents& layer) {
+  std::unordered_set<std::string_view> whiteouts, opaque_dirs, stored;
+  size_t markers = 0;
+  for (const LayerEntry& entry : layer.entries) markers += entry.is_whiteout();
+  if (markers == 0) return stored;
+  if (markers * 2 > layer.entries.size()) {
+    for (const LayerEntry& entry : layer.entries)
+      if (!entry.is_whiteout()) stored.insert(entry.path);
+    return stored;
+  }
+
+  for (const LayerEntry& entry : layer.entries) {
+    if (entry.kind == EntryKind::kWhiteout) whiteouts.insert(entry.path);
+    if (entry.kind == EntryKind::kOpaque) opaque_dirs.insert(entry.path);
+  }
+  for (const LayerEntry& entry : layer.entries) {
+    if (entry.is_whiteout()) continue;
+    std::string_view path = entry.path;
+    if (whiteouts.contains(path) ||
+        (!opaque_dirs.empty() && !path.empty() && opaque_dirs.contains(DirName(path))))
+      stored.insert(path);
+  }
+  return stored;
+}
+
+// The nodes |layer|'s whiteouts and opaque markers will free, sorted (a
+// few more when one removes what another does).
+std::vector<const FileNode*> HiddenBy(const FileTree& tree, const LayerContents& layer) {
+  std::vector<const FileNode*> hidden;
+  for (const LayerEntry& entry : layer.entries) {
+    if (!entry.is_whiteout()) continue;
+    const FileNode* node = tree.Find(entry.path);
+    bool opaque = entry.kind == EntryKind::kOpaque;
+    // As ApplyWhiteouts: the root stays; an opaque marker keeps its directory.
+    if (node == nullptr || (opaque ? !node->is_directory() : node->parent == nullptr)) continue;
+    VisitSubtree(node, [&](const FileNode* n) {
+      if (n != node || !opaque) hidden.push_back(n);
+    });
+  }
+  std::sort(hidden.begin(), hidden.end());
+  return hidden;
+}
+
 }  // namespace
 
 void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change>* changes,
                        std::vector<std::string>* warnings) {
+  // TODO: an entry new to the tree still costs two walks (the Find here,
+  // then Ensure) and three hashes of its name; a FileTree call that
+  // creates from where a failed Find stopped would save one of each.
+  //
   // What each stored path was before this layer, for classifying later.
+  // The node found here is also where the entry goes and, at the end,
+  // what it became, for as long as no node is freed: one lookup an entry
+  // instead of three (lookups were most of the merge's time).
   const std::vector<LayerEntry>& entries = layer.entries;
+  std::vector<FileNode*> nodes(entries.size(), nullptr);
   std::vector<Before> before(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i)
-    if (!entries[i].is_whiteout()) before[i] = Capture(tree_.Find(entries[i].path));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].is_whiteout()) continue;
+    nodes[i] = tree_.Find(entries[i].path);
+    before[i] = Capture(nodes[i]);
+  }
 
+  bool found_any = std::any_of(nodes.begin(), nodes.end(), [](FileNode* n) { return n; });
+  std::vector<const FileNode*> hidden;
+  if (found_any) hidden = HiddenBy(tree_, layer);
   ApplyWhiteouts(index, layer, changes);
+  for (size_t i = 0; i < entries.size() && !hidden.empty(); ++i)
+    if (nodes[i] != nullptr && std::binary_search(hidden.begin(), hidden.end(), nodes[i]))
+      nodes[i] = nullptr;
 
-  for (const LayerEntry& entry : entries)
-    if (!entry.is_whiteout()) ApplyEntry(index, entry, changes, warnings);
+  // Nodes found before the last entry that freed nodes may be gone.
+  size_t valid_from = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].is_whiteout()) continue;
+    if (valid_from > 0) nodes[i] = nullptr;
+    if (ApplyEntry(index, entries[i], &nodes[i], changes, warnings)) valid_from = i + 1;
+  }
 
   for (size_t i = 0; i < entries.size(); ++i) {
     const LayerEntry& entry = entries[i];
     if (entry.is_whiteout() || entry.path.empty()) continue;
-    const FileNode* after = tree_.Find(entry.path);
+    const FileNode* after = i >= valid_from ? nodes[i] : tree_.Find(entry.path);
     ChangeKind kind;
     if (after == nullptr || !Classify(before[i], after, &kind)) continue;
     int64_t previous_size = before[i].content != nullptr ? before[i].content->size : 0;
@@ -156,9 +228,7 @@ void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change
 void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
                                 std::vector<Change>* changes) {
   // Paths this layer stores again are changes of the layer, not removals.
-  std::unordered_set<std::string_view> stored;
-  for (const LayerEntry& entry : layer.entries)
-    if (!entry.is_whiteout()) stored.insert(entry.path);
+  std::unordered_set<std::string_view> stored = StoredAgain(layer);
 
   auto record_removal = [&](const FileNode* node, std::string_view path) {
     if (stored.count(path)) return;
@@ -188,20 +258,24 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
   }
 }
 
-void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Change>* changes,
-                            std::vector<std::string>* warnings) {
+bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
+                            std::vector<Change>* changes, std::vector<std::string>* warnings) {
   if (entry.path.empty()) {
     // The root directory itself: only its metadata can change.
     if (entry.kind == EntryKind::kDirectory) {
       tree_.root()->entry = &entry;
       tree_.root()->layer = index;
     }
-    return;
+    return false;
   }
 
-  FileNode* node = tree_.Ensure(
-      entry.path, [this, index](FileNode* lost) { DropNode(lost, index, true); },
-      FileTree::PathLife::kKept);  // The layers outlive the tree.
+  // A node already there needs no Ensure: its parents are directories,
+  // since only a directory has children.
+  if (*at == nullptr)
+    *at = tree_.Ensure(
+        entry.path, [this, index](FileNode* lost) { DropNode(lost, index, true); },
+        FileTree::PathLife::kKept);  // The layers outlive the tree.
+  FileNode* node = *at;
 
   // Resolve a hard link before the node changes: it may name itself.
   const LayerEntry* content = nullptr;
@@ -218,6 +292,7 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
   }
 
   bool keeps_children = entry.kind == EntryKind::kDirectory && node->is_directory();
+  bool frees = !keeps_children && node->has_children();
   // A file replaced by a directory is gone from its path: removed, not
   // overwritten (its bytes are recoverable from its layer).
   DropNode(node, index, entry.kind == EntryKind::kDirectory);
@@ -235,6 +310,7 @@ void LayerMerge::ApplyEntry(int index, const LayerEntry& entry, std::vector<Chan
   node->entry = &entry;
   node->content = content;
   node->layer = index;
+  return frees;
 }
 
 std::string_view LayerMerge::KeepPath(std::string path) {
@@ -247,15 +323,14 @@ void LayerMerge::DropNode(const FileNode* node, int by_layer, bool removed) {
 }
 
 void LayerMerge::DropSubtree(const FileNode* node, int by_layer, bool removed) {
-  FileTree::Walk(node, "",
-                 [&](const FileNode* n, const std::string&) { DropNode(n, by_layer, removed); });
+  VisitSubtree(node, [&](const FileNode* n) { DropNode(n, by_layer, removed); });
 }
 
 int64_t LayerMerge::StoredBytesBeneath(std::string_view path) const {
   const FileNode* node = tree_.Find(path);
   if (node == nullptr || !node->is_directory()) return 0;
   int64_t bytes = 0;
-  FileTree::Walk(node, "", [&bytes](const FileNode* n, const std::string&) {
+  VisitSubtree(node, [&bytes](const FileNode* n) {
     if (n->entry != nullptr && n->entry->kind == EntryKind::kFile) bytes += n->entry->size;
   });
   return bytes;

@@ -98,7 +98,9 @@ class LayerMerge {
 
  private:
   void ApplyWhiteouts(int index, const LayerContents& layer, std::vector<Change>* changes);
-  void ApplyEntry(int index, const LayerEntry& entry, std::vector<Change>* changes,
+  // |*at| is the node at the entry's path when the caller knows it, else
+  // null and set here. Returns true when nodes were freed.
+  bool ApplyEntry(int index, const LayerEntry& entry, FileNode** at, std::vector<Change>* changes,
                   std::vector<std::string>* warnings);
   void DropSubtree(const FileNode* node, int by_layer, bool removed);
   void DropNode(const FileNode* node, int by_layer, bool removed);

@@ -1,7 +1,11 @@
 #include "rules/evaluate.h"
 
 #include <algorithm>
+#include <atomic>
 #include <ctime>
+#include <exception>
+#include <iterator>
+#include <thread>
 
 #include "rules/checks.h"
 #include "rules/glob.h"
@@ -76,6 +80,50 @@ const AcceptedFinding* AcceptedBy(const RuleConfig& config, const Finding& findi
   return nullptr;
 }
 
+using Check = void (*)(const CheckContext&, std::vector<Finding>*);
+
+// In the order their findings are listed (the final sort is stable).
+constexpr Check kChecks[] = {
+    CheckSecretPaths, CheckContentHits,   CheckCustomPaths,  CheckVcs,
+    CheckCaches,      CheckLeftovers,     CheckPermissions,  CheckBuildTools,
+    CheckConfig,      CheckCleanupLayers, CheckHostilePaths,
+};
+
+// Runs every check, on as many threads as there are cores (the checks only
+// read the model; FileTree's const lookups keep no state), and returns
+// their findings in kChecks' order. On an image of a million files the
+// checks took a third of a warm audit, one after another. Rethrows the
+// first check's error, in kChecks' order.
+std::vector<Finding> RunChecks(const CheckContext& context) {
+  constexpr size_t kCount = std::size(kChecks);
+  std::vector<std::vector<Finding>> found(kCount);
+  std::vector<std::exception_ptr> errors(kCount);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < kCount;) {
+      try {
+        kChecks[i](context, &found[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+
+  unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, unsigned{kCount});
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work);
+  work();
+  for (std::thread& worker : workers) worker.join();
+
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+  std::vector<Finding> findings;
+  for (std::vector<Finding>& part : found)
+    findings.insert(findings.end(), std::make_move_iterator(part.begin()),
+                    std::make_move_iterator(part.end()));
+  return findings;
+}
+
 }  // namespace
 
 RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
@@ -85,18 +133,7 @@ RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
                        AllRules(config), {}};
   for (const WasteItem& item : analysis.waste) context.dropped[item.entry] = &item;
 
-  std::vector<Finding> findings;
-  CheckSecretPaths(context, &findings);
-  CheckContentHits(context, &findings);
-  CheckCustomPaths(context, &findings);
-  CheckVcs(context, &findings);
-  CheckCaches(context, &findings);
-  CheckLeftovers(context, &findings);
-  CheckPermissions(context, &findings);
-  CheckBuildTools(context, &findings);
-  CheckConfig(context, &findings);
-  CheckCleanupLayers(context, &findings);
-  CheckHostilePaths(context, &findings);
+  std::vector<Finding> findings = RunChecks(context);
 
   RuleResults results;
   results.base = context.base;

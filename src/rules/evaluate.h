@@ -24,7 +24,8 @@ struct RuleResults {
 // during the layer pass, then to EvaluateRules.
 std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config);
 
-// |today| is "YYYY-MM-DD", for expiring accepted findings.
+// |today| is "YYYY-MM-DD", for expiring accepted findings. Runs the checks
+// on up to one thread per core; |analysis| must not change meanwhile.
 RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
                           const ContentScanner& scanner, const std::string& today);
 

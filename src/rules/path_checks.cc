@@ -6,7 +6,6 @@
 
 #include <map>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "base/units.h"
 #include "rules/checks.h"
@@ -126,11 +125,29 @@ const CacheKind kCaches[] = {
 };
 
 // Words one of kCaches' globs needs in the path: a cheap test before globs.
+// All but "pnpm" end in '/', so they are looked for only where the path has
+// one: one pass over the path instead of one search per word, on every
+// file of every layer.
 bool MayBeCache(std::string_view path) {
-  for (std::string_view word : {"apt/", "apk/", "dnf/", "yum/", ".cache/", ".npm/", "pnpm", ".m2/",
-                                ".gradle/", "pkg/mod/", "composer/", "cargo/"})
-    if (path.find(word) != std::string_view::npos) return true;
+  if (path.find("pnpm") != std::string_view::npos) return true;
+  for (size_t slash = path.find('/'); slash != std::string_view::npos;
+       slash = path.find('/', slash + 1)) {
+    std::string_view before = path.substr(0, slash + 1);
+    for (std::string_view word : {"apt/", "apk/", "dnf/", "yum/", ".cache/", ".npm/", ".m2/",
+                                  ".gradle/", "pkg/mod/", "composer/", "cargo/"})
+      if (before.ends_with(word)) return true;
+  }
   return false;
+}
+
+// Where the first component of |path| that is exactly |name| starts, or
+// npos. Views, not strings: it runs on every entry of every layer.
+size_t FindComponent(std::string_view path, std::string_view name) {
+  for (size_t at = path.find(name); at != std::string_view::npos; at = path.find(name, at + 1)) {
+    size_t end = at + name.size();
+    if ((at == 0 || path[at - 1] == '/') && (end == path.size() || path[end] == '/')) return at;
+  }
+  return std::string_view::npos;
 }
 
 bool UnderSystemTree(std::string_view path) {
@@ -203,10 +220,10 @@ bool CountsAsDuplicate(const LayerEntry& entry) {
 
 void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findings) {
   for (const Layer& layer : context.analysis.layers) {
-    // Every path stored so far in this layer, and how often a path that
-    // counts as a duplicate was stored.
-    std::unordered_set<std::string_view> stored;
+    // Every path stored so far in this layer, with how often it was stored
+    // as an entry that counts as a duplicate: one table, one lookup an entry.
     std::unordered_map<std::string_view, int> copies;
+    copies.reserve(layer.contents.entries.size());
     std::vector<const LayerEntry*> duplicated;
 
     for (const LayerEntry& entry : layer.contents.entries) {
@@ -219,15 +236,15 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
         findings->push_back(std::move(finding));
       }
 
-      if (entry.kind == EntryKind::kHardlink && !stored.contains(entry.link)) {
+      if (entry.kind == EntryKind::kHardlink && !copies.contains(entry.link)) {
         Finding finding = MakeFinding(context, "hardlink-outside-layer", layer.index, entry.path);
         finding.detail = "links to /" + entry.link + ", which this layer does not store before it";
         finding.fix = "rebuild the layer with a standard tool, which stores the target first";
         findings->push_back(std::move(finding));
       }
 
-      stored.insert(entry.path);
-      if (CountsAsDuplicate(entry) && ++copies[entry.path] == 2) duplicated.push_back(&entry);
+      int& count = copies[entry.path];
+      if (CountsAsDuplicate(entry) && ++count == 2) duplicated.push_back(&entry);
     }
 
     for (const LayerEntry* entry : duplicated) {
@@ -260,11 +277,11 @@ void CheckVcs(const CheckContext& context, std::vector<Finding>* findings) {
   for (const Layer& layer : context.analysis.layers) {
     for (const LayerEntry& entry : layer.contents.entries) {
       if (entry.is_whiteout()) continue;
+      std::string_view path = entry.path;
       for (std::string_view marker : {".git", ".svn", ".hg"}) {
-        std::string needle = "/" + std::string(marker);
-        size_t at = ("/" + std::string(entry.path) + "/").find(needle + "/");
-        if (at == std::string::npos) continue;
-        std::string root(entry.path.substr(0, at + marker.size()));
+        size_t at = FindComponent(path, marker);
+        if (at == std::string_view::npos) continue;
+        std::string root(path.substr(0, at + marker.size()));
         AddToGroup(context, entry, &groups[{layer.index, root}]);
         break;
       }
@@ -308,9 +325,14 @@ void CheckCaches(const CheckContext& context, std::vector<Finding>* findings) {
 constexpr int kMinSourceFiles = 5;
 
 bool IsSourceFile(std::string_view base) {
-  for (std::string_view extension :
+  // Each extension has one '.', its first character: the name's last '.'
+  // starts it, and something must come before.
+  size_t dot = base.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return false;
+  std::string_view extension = base.substr(dot);
+  for (std::string_view source :
        {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".go", ".rs", ".java", ".scala", ".kt"})
-    if (base.ends_with(extension) && base.size() > extension.size()) return true;
+    if (extension == source) return true;
   return false;
 }
 
@@ -349,8 +371,9 @@ void CheckLeftovers(const CheckContext& context, std::vector<Finding>* findings)
                   base.find_first_not_of("0123456789", 5) == std::string_view::npos &&
                   base.size() > 5))
           what = "core dump";
-      } else if (entry.kind == EntryKind::kDirectory && !UnderSystemTree(entry.path) &&
-                 (base == "test" || base == "tests" || base == "__tests__" || base == "spec")) {
+      } else if (entry.kind == EntryKind::kDirectory &&
+                 (base == "test" || base == "tests" || base == "__tests__" || base == "spec") &&
+                 !UnderSystemTree(entry.path)) {
         what = "test folder";
       }
       if (what.empty()) continue;
