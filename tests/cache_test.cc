@@ -522,9 +522,9 @@ RunResult RunCached(std::vector<std::string> args, const std::string& cache) {
 }
 
 // Three images of one layer each, the layers alike in size: with room for
-// two, the one used least recently goes, and a layer used again counts as
-// recent.
-TEST(LayerCache, TheLeastRecentlyUsedGoPastTheSizeCap) {
+// two, the one stored first goes when the third comes, even though it was
+// used since.
+TEST(LayerCache, TheOldestGoPastTheSizeCap) {
   std::string dir = TempDir();
   std::string cache = dir + "/cache";
   std::vector<std::string> images;
@@ -533,23 +533,24 @@ TEST(LayerCache, TheLeastRecentlyUsedGoPastTheSizeCap) {
                                 {{{std::string("app/") + name, '0', std::string(4000, name)}}}));
   ASSERT_EQ(Audit(cache, images[0]).read, 1);
   int64_t row = std::stoll(Sql(cache, "SELECT max(length(result)) FROM layer_results"));
+  // The cap counts results, not the database's pages: a few kB of them.
   std::string cap = std::to_string(row * 5 / 2);
   auto audit = [&](int image) {
     return Strata({"audit", "--format", "json", "--cache-max-size", cap}, cache, images[image]);
   };
 
   ASSERT_EQ(audit(1).read, 1);
-  ASSERT_EQ(audit(0).reused, 1);  // a is now more recent than b.
+  ASSERT_EQ(audit(0).reused, 1);
   CachedRun third = audit(2);
-  EXPECT_NE(third.result.err.find("1 least recently used results dropped"), std::string::npos)
+  EXPECT_NE(third.result.err.find("1 oldest results dropped"), std::string::npos)
       << third.result.err;
   EXPECT_EQ(Sql(cache, "SELECT count(*) FROM layer_results"), "2");
   EXPECT_EQ(Sql(cache, "SELECT count(*) FROM verified_blobs"), "2");
-  EXPECT_EQ(audit(0).reused, 1);
+  EXPECT_EQ(audit(1).reused, 1);
   EXPECT_EQ(audit(2).reused, 1);
-  CachedRun dropped = audit(1);
+  CachedRun dropped = audit(0);
   EXPECT_EQ(dropped.read, 1);
-  EXPECT_EQ(dropped.result.out, Uncached(images[1]));
+  EXPECT_EQ(dropped.result.out, Uncached(images[0]));
 }
 
 TEST(LayerCache, ACapOfNothingKeepsNothing) {

@@ -62,12 +62,14 @@ CREATE TABLE IF NOT EXISTS image_results(
   checksum INTEGER NOT NULL,
   result BLOB NOT NULL,
   used_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS layer_results_by_age ON layer_results(stored_at);
+CREATE INDEX IF NOT EXISTS image_results_by_age ON image_results(used_at);
 COMMIT;
 )";
 
-// Now, in milliseconds since 1970, as SQL: when a row was stored or last
-// used. (Rows stored by earlier versions hold seconds, so they look the
-// oldest, which they are.)
+// Now, in milliseconds since 1970, as SQL: when a row was stored. (Rows
+// stored by earlier versions hold seconds, so they look the oldest, which
+// they are.)
 constexpr const char* kNow = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 
 // A whole result larger than this is not kept: replaying it would save
@@ -245,8 +247,6 @@ std::optional<LayerContents> LayerCache::Find(const std::string& diff_id, const 
   layer->blob_size = stored_as.blob_size;
   layer->compression = stored_as.compression;
   ++stats_.hits;
-  std::lock_guard<std::mutex> lock(mutex_);
-  used_.emplace_back(diff_id, scope);
   return layer;
 }
 
@@ -351,55 +351,66 @@ bool LayerCache::Rebuild() {
   return true;
 }
 
-// Runs |update| ("{}" standing for now) on the row its parameters |key|
-// name, to mark it used now. A row another run dropped meanwhile is simply
-// not there; a failure costs only the mark.
-void LayerCache::Touch(const char* update, const std::vector<std::string>& key) {
+// The value of PRAGMA |name|, or -1.
+int64_t LayerCache::Pragma(const char* name) {
   sqlite3_stmt* statement = nullptr;
-  std::string sql = fmt::format(fmt::runtime(update), kNow);
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) return;
-  for (size_t i = 0; i < key.size(); ++i)
-    sqlite3_bind_text(statement, static_cast<int>(i + 1), key[i].c_str(), -1, SQLITE_STATIC);
-  sqlite3_step(statement);
+  std::string sql = fmt::format("PRAGMA {}", name);
+  int64_t value = -1;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+      sqlite3_step(statement) == SQLITE_ROW)
+    value = sqlite3_column_int64(statement, 0);
   sqlite3_finalize(statement);
+  return value;
 }
 
-// Drops the least recently used rows, layers' and whole results alike,
-// until the results left take at most max_bytes_, then the blobs no
-// layer's result needs any more. Inside the caller's transaction.
+// Drops the oldest rows, layers' and whole results alike, until the
+// results left take at most max_bytes_, then the blobs no layer's result
+// needs any more. Inside the caller's transaction.
+//
+// Oldest stored, not least recently used: marking a row used rewrote the
+// whole row (its result included), megabytes on every warm audit. A base
+// layer every image shares may so be dropped and read once more.
 bool LayerCache::Evict() {
-  // SQLite reads a blob's length from the row's header, not its pages.
-  const char* by_recency =
-      "SELECT 0, rowid, length(result), stored_at FROM layer_results UNION ALL "
-      "SELECT 1, rowid, length(result), used_at FROM image_results ORDER BY 4 DESC, 2 DESC";
-  sqlite3_stmt* rows = nullptr;
-  if (sqlite3_prepare_v2(db_, by_recency, -1, &rows, nullptr) != SQLITE_OK) return false;
-  // Strictly by recency: once one row does not fit, every older one goes
-  // too, even one small enough to fit.
-  std::vector<int64_t> drop[2];
-  int64_t kept = 0;
-  bool full = false;
-  int code;
-  while ((code = sqlite3_step(rows)) == SQLITE_ROW) {
-    int64_t bytes = sqlite3_column_int64(rows, 2);
-    full = full || kept + bytes > max_bytes_;
-    if (full)
-      drop[sqlite3_column_int(rows, 0)].push_back(sqlite3_column_int64(rows, 1));
-    else
-      kept += bytes;
-  }
-  sqlite3_finalize(rows);
-  if (code != SQLITE_DONE) return false;
-  if (drop[0].empty() && drop[1].empty()) return true;
+  // The pages in use bound the results' bytes: under the cap, no scan.
+  int64_t used = (Pragma("page_count") - Pragma("freelist_count")) * Pragma("page_size");
+  if (used >= 0 && used <= max_bytes_) return true;
 
-  const char* table[2] = {"layer_results", "image_results"};
-  for (int t = 0; t < 2; ++t) {
-    for (int64_t rowid : drop[t]) {
-      std::string sql = fmt::format("DELETE FROM {} WHERE rowid = {}", table[t], rowid);
-      if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return false;
-    }
+  // Newest first through the age indexes. A result's length comes from its
+  // row's header; a column stored after the result would read every page
+  // of it.
+  struct Row {
+    int table;
+    int64_t rowid, bytes, stored_at;
+  };
+  std::vector<Row> rows;
+  const char* by_age[2] = {
+      "SELECT rowid, length(result), stored_at FROM layer_results ORDER BY stored_at DESC",
+      "SELECT rowid, length(result), used_at FROM image_results ORDER BY used_at DESC"};
+  for (int table = 0; table < 2; ++table) {
+    sqlite3_stmt* query = nullptr;
+    if (sqlite3_prepare_v2(db_, by_age[table], -1, &query, nullptr) != SQLITE_OK) return false;
+    int code;
+    while ((code = sqlite3_step(query)) == SQLITE_ROW)
+      rows.push_back({table, sqlite3_column_int64(query, 0), sqlite3_column_int64(query, 1),
+                      sqlite3_column_int64(query, 2)});
+    sqlite3_finalize(query);
+    if (code != SQLITE_DONE) return false;
   }
-  stats_.evicted += static_cast<int>(drop[0].size() + drop[1].size());
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& a, const Row& b) { return a.stored_at > b.stored_at; });
+
+  // Strictly by age: once one row does not fit, every older one goes too.
+  int64_t kept = 0;
+  size_t keep = 0;
+  while (keep < rows.size() && kept + rows[keep].bytes <= max_bytes_) kept += rows[keep++].bytes;
+  if (keep == rows.size()) return true;
+  const char* table[2] = {"layer_results", "image_results"};
+  for (size_t i = keep; i < rows.size(); ++i) {
+    std::string sql =
+        fmt::format("DELETE FROM {} WHERE rowid = {}", table[rows[i].table], rows[i].rowid);
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return false;
+  }
+  stats_.evicted += static_cast<int>(rows.size() - keep);
   return sqlite3_exec(db_,
                       "DELETE FROM verified_blobs WHERE diff_id NOT IN "
                       "(SELECT diff_id FROM layer_results)",
@@ -408,7 +419,7 @@ bool LayerCache::Evict() {
 
 void LayerCache::Commit() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (pending_.empty() && used_.empty()) return;
+  if (pending_.empty()) return;
   if (damaged_database_ && !Rebuild()) return;
 
   // Results larger than SQLite's blob limit are left out, not truncated.
@@ -420,10 +431,6 @@ void LayerCache::Commit() {
     ok = Write(pending_[i]);
     written += ok;
   }
-  if (ok)
-    for (const auto& [diff_id, scope] : used_)
-      Touch("UPDATE layer_results SET stored_at = {} WHERE diff_id = ? AND scope = ?",
-            {diff_id, scope});
   if (ok) ok = Evict();
   if (ok) ok = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
   if (!ok) {
@@ -433,7 +440,6 @@ void LayerCache::Commit() {
     stats_.stored += written;
   }
   pending_.clear();
-  used_.clear();
 }
 
 std::optional<std::string> LayerCache::FindImageResult(const std::string& key) {
@@ -456,8 +462,6 @@ std::optional<std::string> LayerCache::FindImageResult(const std::string& key) {
     Problem(fmt::format("cannot read: {}", sqlite3_errmsg(db_)));
   }
   sqlite3_reset(find_image_result_);
-  // Kept the longest when used the most.
-  if (result) Touch("UPDATE image_results SET used_at = {} WHERE key = ?", {key});
   return result;
 }
 

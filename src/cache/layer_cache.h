@@ -40,7 +40,7 @@ inline constexpr int kAnalysisVersion = 1;
 inline constexpr int kImageResultsKept = 64;
 
 // The bytes of stored results (layers' and whole ones together) a cache
-// keeps by default; the least recently used go first past it. A layer's
+// keeps by default; the oldest go first past it. A layer's
 // result takes about a dozen bytes an entry, so this holds some 150
 // million entries: thousands of images.
 inline constexpr int64_t kDefaultCacheBytes = int64_t{2} << 30;
@@ -71,7 +71,7 @@ class LayerCache {
   // Opens the cache in |dir|, creating the directory (mode 0700) and the
   // database as needed. A database file SQLite cannot read is deleted and
   // made anew. Each write then keeps the stored results under |max_bytes|
-  // (the least recently used are dropped). Throws Error naming the path
+  // (the oldest are dropped). Throws Error naming the path
   // when that fails.
   static std::unique_ptr<LayerCache> Open(const std::string& dir,
                                           int64_t max_bytes = kDefaultCacheBytes);
@@ -89,9 +89,8 @@ class LayerCache {
   // written by Commit. Thread-safe; the encoding runs outside the lock.
   void Add(const std::string& scope, const LayerContents& layer);
 
-  // Writes everything Add collected, marks the rows Find used as used now,
-  // and drops the least recently used rows past the size cap, in one
-  // transaction. Failures (a disk full, a lock held past the timeout) are
+  // Writes everything Add collected and drops the oldest rows past the
+  // size cap, in one transaction. Failures (a disk full, a lock held past the timeout) are
   // recorded in stats().problems; the cache is an optimisation, never a
   // reason to fail an audit.
   void Commit();
@@ -121,7 +120,7 @@ class LayerCache {
   LayerCache(sqlite3* db, std::string path, int64_t max_bytes);
   void Prepare();
   bool Evict();
-  void Touch(const char* update, const std::vector<std::string>& key);
+  int64_t Pragma(const char* name);
   bool BlobKnown(const std::string& diff_id, const LayerBlob& blob, LayerContents* layer);
   bool Write(const Pending& row);
   bool Rebuild();
@@ -138,7 +137,6 @@ class LayerCache {
   sqlite3_stmt* find_image_result_ = nullptr;
   sqlite3_stmt* insert_image_result_ = nullptr;
   std::vector<Pending> pending_;
-  std::vector<std::pair<std::string, std::string>> used_;  // (diff_id, scope) Find returned.
   int64_t max_bytes_;
   bool damaged_database_ = false;  // SQLite said so; Commit starts afresh.
   LayerCacheStats stats_;

@@ -28,11 +28,10 @@ void AddCacheOptions(CLI::App* app, CacheFlags* flags) {
   CLI::Option* dir = app->add_option("--cache-dir", flags->dir,
                                      "Layer cache directory (default: $XDG_CACHE_HOME/strata or "
                                      "~/.cache/strata)");
-  CLI::Option* max_size =
-      app->add_option("--cache-max-size", flags->max_size,
-                      "Bytes of results the layer cache keeps; the least recently used go "
-                      "first (default 2GiB)")
-          ->check(SizeValidator());
+  CLI::Option* max_size = app->add_option("--cache-max-size", flags->max_size,
+                                          "Bytes of results the layer cache keeps; the oldest go "
+                                          "first (default 2GiB)")
+                              ->check(SizeValidator());
   app->add_flag("--no-cache", flags->disabled,
                 "Read every layer; neither use nor update the layer cache")
       ->excludes(dir)
@@ -55,8 +54,7 @@ void ReportCache(const LayerCache& cache, bool verbose, bool quiet) {
              stats.hits.load(), stats.misses.load(), stats.stored.load());
   if (stats.damaged > 0) fmt::print(stderr, ", {} unusable rows replaced", stats.damaged.load());
   if (stats.evicted > 0)
-    fmt::print(stderr, ", {} least recently used results dropped (--cache-max-size)",
-               stats.evicted);
+    fmt::print(stderr, ", {} oldest results dropped (--cache-max-size)", stats.evicted);
   fmt::print(stderr, "\n");
 }
 
