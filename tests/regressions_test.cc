@@ -62,6 +62,20 @@ TEST(Regression, SecretsInHistoryCmdAndEnvAreRedactedEverywhere) {
   }
 }
 
+// Found by a new user: a file named after a token (and holding it) had the
+// token in full in its finding's path, in every format.
+TEST(Regression, ASecretInAFileNameIsRedactedToo) {
+  std::string name = "secret/ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw.txt";
+  std::string image = WriteImage(
+      TempDir() + "/image", {{{name, '0', "token = ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw\n"}}});
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+    RunResult result = RunStrata({"audit", "--format", format, image});
+    ASSERT_EQ(result.exit_code, 0) << format << result.err;
+    EXPECT_NE(result.out.find("ghp_"), std::string::npos) << format;  // The finding is there.
+    EXPECT_EQ(result.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << format << result.out;
+  }
+}
+
 TEST(Regression, AcceptedFindingsStayVisibleInTableAndMarkdown) {
   std::string dir = TempDir();
   WriteFile(dir + "/.strata.yaml",

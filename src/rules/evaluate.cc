@@ -16,7 +16,9 @@ Finding MakeFinding(const CheckContext& context, const std::string& rule_id, int
                     std::string_view path) {
   Finding finding;
   finding.rule_id = rule_id;
-  finding.path = path;
+  // A file may be named after a secret (a token as its name): reports
+  // show paths, and no report shows a secret in full.
+  finding.path = context.scanner.RedactText(path);
   finding.layer = layer;
   for (const RuleInfo& rule : context.rules) {
     if (rule.id == rule_id) {
