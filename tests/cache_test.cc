@@ -511,6 +511,31 @@ TEST(LayerCache, ConcurrentRunsShareOneCache) {
   for (const std::string& image : images) EXPECT_EQ(Audit(cache, image).read, 0) << image;
 }
 
+// The content patterns, compiled once, are kept; a damaged copy, or bytes
+// vectorscan refuses behind a good checksum, are compiled again.
+TEST(LayerCache, CompiledPatternsAreKeptNotTrusted) {
+  std::string cache = TempDir();
+  std::string image = CorpusDir() + "/corpus/leaky-app.oci";
+  std::string cold = Uncached(image);
+  ASSERT_EQ(Audit(cache, image).result.out, cold);
+  ASSERT_EQ(Sql(cache, "SELECT count(*) FROM compiled_patterns"), "1");
+  std::string key = Sql(cache, "SELECT key FROM compiled_patterns");
+  std::string good = Sql(cache, "SELECT hex(bytes) FROM compiled_patterns");
+  EXPECT_EQ(Audit(cache, image).result.out, cold);
+
+  Sql(cache, "UPDATE compiled_patterns SET bytes = zeroblob(length(bytes))");
+  EXPECT_EQ(Audit(cache, image).result.out, cold);
+  EXPECT_EQ(Sql(cache, "SELECT hex(bytes) FROM compiled_patterns"), good);
+
+  std::string garbage = "not a database";
+  int64_t checksum = static_cast<int64_t>(
+      XXH3_64bits((key + "\n" + garbage).data(), key.size() + 1 + garbage.size()));
+  Sql(cache, fmt::format("UPDATE compiled_patterns SET bytes = CAST('{}' AS BLOB), checksum = {}",
+                         garbage, checksum));
+  EXPECT_EQ(Audit(cache, image).result.out, cold);
+  EXPECT_EQ(Sql(cache, "SELECT hex(bytes) FROM compiled_patterns"), good);
+}
+
 // ---------------------------------------------------------------------------
 // The size cap.
 

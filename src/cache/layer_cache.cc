@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS image_results(
   checksum INTEGER NOT NULL,
   result BLOB NOT NULL,
   used_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS compiled_patterns(
+  key TEXT PRIMARY KEY,
+  checksum INTEGER NOT NULL,
+  bytes BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS layer_results_by_age ON layer_results(stored_at);
 CREATE INDEX IF NOT EXISTS image_results_by_age ON image_results(used_at);
 COMMIT;
@@ -494,6 +498,49 @@ void LayerCache::StoreImageResult(const std::string& key, const std::string& res
     Problem(fmt::format("cannot write: {}", sqlite3_errmsg(db_)));
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
+}
+
+std::optional<std::string> LayerCache::FindCompiled(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  sqlite3_stmt* query = nullptr;
+  std::optional<std::string> bytes;
+  if (sqlite3_prepare_v2(db_, "SELECT checksum, bytes FROM compiled_patterns WHERE key = ?", -1,
+                         &query, nullptr) != SQLITE_OK)
+    return bytes;
+  sqlite3_bind_text(query, 1, key.c_str(), -1, SQLITE_STATIC);
+  if (sqlite3_step(query) == SQLITE_ROW) {
+    const void* data = sqlite3_column_blob(query, 1);
+    std::string found(data != nullptr ? static_cast<const char*>(data) : "",
+                      sqlite3_column_bytes(query, 1));
+    if (Checksum(key + '\n' + found) == sqlite3_column_int64(query, 0)) bytes = std::move(found);
+  }
+  sqlite3_finalize(query);
+  return bytes;
+}
+
+void LayerCache::StoreCompiled(const std::string& key, const std::string& bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (damaged_database_) return;
+  sqlite3_stmt* insert = nullptr;
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return;
+  bool ok = sqlite3_prepare_v2(db_,
+                               "INSERT OR REPLACE INTO compiled_patterns(key, checksum, bytes) "
+                               "VALUES (?, ?, ?)",
+                               -1, &insert, nullptr) == SQLITE_OK;
+  if (ok) {
+    sqlite3_bind_text(insert, 1, key.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(insert, 2, Checksum(key + '\n' + bytes));
+    sqlite3_bind_blob(insert, 3, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+    ok = sqlite3_step(insert) == SQLITE_DONE;
+  }
+  sqlite3_finalize(insert);
+  // Four: the built-in patterns and a few rule configurations of one's own.
+  if (ok)
+    ok = sqlite3_exec(db_,
+                      "DELETE FROM compiled_patterns WHERE rowid NOT IN "
+                      "(SELECT rowid FROM compiled_patterns ORDER BY rowid DESC LIMIT 4)",
+                      nullptr, nullptr, nullptr) == SQLITE_OK;
+  sqlite3_exec(db_, ok ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 }  // namespace strata

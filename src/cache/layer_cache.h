@@ -107,6 +107,13 @@ class LayerCache {
   // Failures are recorded in stats().problems.
   void StoreImageResult(const std::string& key, const std::string& result);
 
+  // Compiled content patterns (see rules/content_scanner.h): nullopt when
+  // none are kept under |key| or the row is damaged. Store keeps the
+  // newest few, at once, in their own transaction; failures only mean
+  // compiling again next time.
+  std::optional<std::string> FindCompiled(const std::string& key);
+  void StoreCompiled(const std::string& key, const std::string& bytes);
+
   const LayerCacheStats& stats() const { return stats_; }
   const std::string& path() const { return path_; }
 

@@ -134,7 +134,14 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, ImageS
   bool scans = evaluates_rules && !options.no_rules;
   // Every command gets a scanner: history and layers print build steps,
   // and secrets in them are redacted too.
-  loaded->scanner = MakeContentScanner(loaded->config);
+  CompiledPatternStore compiled;
+  if (cache != nullptr) {
+    compiled.find = [cache](const std::string& key) { return cache->FindCompiled(key); };
+    compiled.store = [cache](const std::string& key, const std::string& bytes) {
+      cache->StoreCompiled(key, bytes);
+    };
+  }
+  loaded->scanner = MakeContentScanner(loaded->config, compiled);
 
   std::atomic<int64_t> bytes_read{0};
   AnalyzeOptions analyze;

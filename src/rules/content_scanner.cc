@@ -4,10 +4,12 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
 #include "base/error.h"
+#include "blob/sha256.h"
 #include "rules/glob.h"
 #include "rules/secret_patterns.h"
 
@@ -82,7 +84,35 @@ std::vector<ContentPattern> ContentScanner::BuiltinPatterns() {
   return patterns;
 }
 
-ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits limits)
+namespace {
+
+// Names a compiled database: the vectorscan release, the CPU features it
+// compiles for, and every expression with its flags.
+std::string CompiledKey(const std::vector<const char*>& expressions,
+                        const std::vector<unsigned int>& flags) {
+  hs_platform_info_t platform{};
+  hs_populate_platform(&platform);
+  std::string text = fmt::format("vectorscan {}\nplatform {} {}\n", hs_version(), platform.tune,
+                                 platform.cpu_features);
+  for (size_t i = 0; i < expressions.size(); ++i)
+    text += fmt::format("{} {} {}\n", flags[i], strlen(expressions[i]), expressions[i]);
+  return Sha256Of(text);
+}
+
+}  // namespace
+
+bool ContentScanner::LoadCompiled(const CompiledPatternStore& store, const std::string& key) {
+  if (!store.find) return false;
+  std::optional<std::string> bytes = store.find(key);
+  if (!bytes) return false;
+  // vectorscan checks the bytes' own header and CRC before using them.
+  if (hs_deserialize_database(bytes->data(), bytes->size(), &database_) == HS_SUCCESS) return true;
+  database_ = nullptr;
+  return false;
+}
+
+ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits limits,
+                               const CompiledPatternStore& store)
     : patterns_(std::move(patterns)), limits_(limits) {
   std::vector<const char*> expressions;
   std::vector<unsigned int> flags;
@@ -101,11 +131,12 @@ ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits 
     ids.push_back(static_cast<unsigned int>(i));
   }
 
-  // TODO: the database is compiled again on every run: about 40% of a
-  // warm audit of a small image whose layers are all cached. Keeping it
-  // serialized (hs_serialize_database) beside the layer cache would save
-  // that; compiling it on a thread while the cache is read did not pay on
-  // a busy machine.
+  std::string key = CompiledKey(expressions, flags);
+  if (LoadCompiled(store, key)) {
+    if (hs_alloc_scratch(database_, &prototype_scratch_) != HS_SUCCESS)
+      Fail("cannot allocate vectorscan scratch space");
+    return;
+  }
   hs_compile_error_t* error = nullptr;
   if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
                        static_cast<unsigned int>(expressions.size()), HS_MODE_BLOCK, nullptr,
@@ -118,6 +149,13 @@ ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits 
   }
   if (hs_alloc_scratch(database_, &prototype_scratch_) != HS_SUCCESS)
     Fail("cannot allocate vectorscan scratch space");
+
+  char* bytes = nullptr;
+  size_t size = 0;
+  if (store.store && hs_serialize_database(database_, &bytes, &size) == HS_SUCCESS) {
+    store.store(key, std::string(bytes, size));
+    free(bytes);
+  }
 }
 
 ContentScanner::~ContentScanner() {

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -36,10 +38,22 @@ struct ScanLimits {
   bool scan_binaries = false;
 };
 
+// Where compiled pattern databases are kept between runs (the layer
+// cache): compiling the built-in patterns was 40% of a warm audit of a
+// small image. Either function may be empty.
+struct CompiledPatternStore {
+  // The bytes stored under |key|, or nullopt.
+  std::function<std::optional<std::string>(const std::string& key)> find;
+  std::function<void(const std::string& key, const std::string& bytes)> store;
+};
+
 class ContentScanner : public ContentInspector {
  public:
-  // Compiles |patterns|; throws Error naming a pattern that does not compile.
-  ContentScanner(std::vector<ContentPattern> patterns, ScanLimits limits);
+  // Compiles |patterns|, or takes them compiled from |store| when it holds
+  // them for this vectorscan and this CPU; throws Error naming a pattern
+  // that does not compile.
+  ContentScanner(std::vector<ContentPattern> patterns, ScanLimits limits,
+                 const CompiledPatternStore& store = {});
   ~ContentScanner() override;
 
   size_t max_bytes() const override;
@@ -63,6 +77,7 @@ class ContentScanner : public ContentInspector {
   static std::vector<ContentPattern> BuiltinPatterns();
 
  private:
+  bool LoadCompiled(const CompiledPatternStore& store, const std::string& key);
   void Scan(std::string_view path, size_t index, std::string_view content,
             std::vector<ContentHit>* hits) const;
 

@@ -48,14 +48,15 @@ void AnnotateFate(const CheckContext& context, const LayerEntry* entry, Finding*
   finding->overwritten = !it->second->removed;
 }
 
-std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config) {
+std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config,
+                                                   const CompiledPatternStore& store) {
   std::vector<ContentPattern> patterns = ContentScanner::BuiltinPatterns();
   for (const CustomRule& rule : config.custom)
     if (rule.path_glob.empty()) patterns.insert(patterns.begin(), rule.content);
   std::vector<ContentPattern> enabled;
   for (ContentPattern& pattern : patterns)
     if (!config.disabled.count(pattern.rule_id)) enabled.push_back(std::move(pattern));
-  return std::make_unique<ContentScanner>(std::move(enabled), config.limits);
+  return std::make_unique<ContentScanner>(std::move(enabled), config.limits, store);
 }
 
 std::string TodayUtc() {

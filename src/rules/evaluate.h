@@ -22,7 +22,8 @@ struct RuleResults {
 // The content scanner for |config|: built-in patterns plus custom ones.
 // Pass it to Analyze (AnalyzeOptions::inspector) so contents are scanned
 // during the layer pass, then to EvaluateRules.
-std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config);
+std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config,
+                                                   const CompiledPatternStore& store = {});
 
 // |today| is "YYYY-MM-DD", for expiring accepted findings. Runs the checks
 // on up to one thread per core; |analysis| must not change meanwhile.
