@@ -94,11 +94,9 @@ void BM_TreeInsert(benchmark::State& state) {
 }
 BENCHMARK(BM_TreeInsert)->Arg(10000);
 
-// A layer of whiteouts over a layer of files: the merge of the second.
-void BM_Whiteouts(benchmark::State& state) {
-  int files = static_cast<int>(state.range(0));
-  LayerContents lower = ReadString(MakeLayerTar(files, 0));
-  LayerContents upper = ReadString(MakeLayerTar(0, files / 2));
+// Times the merge of |upper| over |lower|, |items| entries each time.
+void TimeMergeOver(benchmark::State& state, const LayerContents& lower, const LayerContents& upper,
+                   int items) {
   for (auto _ : state) {
     state.PauseTiming();
     LayerMerge merge;
@@ -110,7 +108,15 @@ void BM_Whiteouts(benchmark::State& state) {
     merge.Apply(1, upper, &changes, &warnings);
     benchmark::DoNotOptimize(changes.data());
   }
-  state.SetItemsProcessed(state.iterations() * (files / 2));
+  state.SetItemsProcessed(state.iterations() * items);
+}
+
+// A layer of whiteouts over a layer of files: the merge of the second.
+void BM_Whiteouts(benchmark::State& state) {
+  int files = static_cast<int>(state.range(0));
+  LayerContents lower = ReadString(MakeLayerTar(files, 0));
+  LayerContents upper = ReadString(MakeLayerTar(0, files / 2));
+  TimeMergeOver(state, lower, upper, files / 2);
 }
 BENCHMARK(BM_Whiteouts)->Arg(10000);
 
@@ -121,18 +127,7 @@ void BM_MergeRewrite(benchmark::State& state) {
   int files = static_cast<int>(state.range(0));
   LayerContents lower = ReadString(MakeLayerTar(files, 0));
   LayerContents upper = ReadString(MakeLayerTar(files, 0, files / 2));
-  for (auto _ : state) {
-    state.PauseTiming();
-    LayerMerge merge;
-    std::vector<Change> changes;
-    std::vector<std::string> warnings;
-    merge.Apply(0, lower, &changes, &warnings);
-    changes.clear();
-    state.ResumeTiming();
-    merge.Apply(1, upper, &changes, &warnings);
-    benchmark::DoNotOptimize(changes.data());
-  }
-  state.SetItemsProcessed(state.iterations() * files);
+  TimeMergeOver(state, lower, upper, files);
 }
 BENCHMARK(BM_MergeRewrite)->Arg(10000);
 

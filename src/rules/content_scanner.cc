@@ -132,11 +132,22 @@ ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits 
   }
 
   std::string key = CompiledKey(expressions, flags);
-  if (LoadCompiled(store, key)) {
-    if (hs_alloc_scratch(database_, &prototype_scratch_) != HS_SUCCESS)
-      Fail("cannot allocate vectorscan scratch space");
-    return;
+  bool compiled = !LoadCompiled(store, key);
+  if (compiled) Compile(expressions, flags, ids);
+  if (hs_alloc_scratch(database_, &prototype_scratch_) != HS_SUCCESS)
+    Fail("cannot allocate vectorscan scratch space");
+
+  char* bytes = nullptr;
+  size_t size = 0;
+  if (compiled && store.store && hs_serialize_database(database_, &bytes, &size) == HS_SUCCESS) {
+    store.store(key, std::string(bytes, size));
+    free(bytes);
   }
+}
+
+void ContentScanner::Compile(const std::vector<const char*>& expressions,
+                             const std::vector<unsigned int>& flags,
+                             const std::vector<unsigned int>& ids) {
   hs_compile_error_t* error = nullptr;
   if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
                        static_cast<unsigned int>(expressions.size()), HS_MODE_BLOCK, nullptr,
@@ -146,15 +157,6 @@ ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits 
     hs_free_compile_error(error);
     Fail("content rule {}: vectorscan cannot compile its pattern: {}",
          which >= 0 ? patterns_[which].rule_id : "?", message);
-  }
-  if (hs_alloc_scratch(database_, &prototype_scratch_) != HS_SUCCESS)
-    Fail("cannot allocate vectorscan scratch space");
-
-  char* bytes = nullptr;
-  size_t size = 0;
-  if (store.store && hs_serialize_database(database_, &bytes, &size) == HS_SUCCESS) {
-    store.store(key, std::string(bytes, size));
-    free(bytes);
   }
 }
 

@@ -78,6 +78,8 @@ class ContentScanner : public ContentInspector {
 
  private:
   bool LoadCompiled(const CompiledPatternStore& store, const std::string& key);
+  void Compile(const std::vector<const char*>& expressions, const std::vector<unsigned int>& flags,
+               const std::vector<unsigned int>& ids);
   void Scan(std::string_view path, size_t index, std::string_view content,
             std::vector<ContentHit>* hits) const;
 
