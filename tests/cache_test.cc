@@ -67,8 +67,8 @@ void ExpectSameEntries(const LayerContents& a, const LayerContents& b) {
     const LayerEntry& y = b.entries[i];
     SCOPED_TRACE(x.path);
     EXPECT_EQ(x.path, y.path);
-    EXPECT_EQ(x.link, y.link);
-    EXPECT_EQ(x.xattrs, y.xattrs);
+    EXPECT_EQ(x.link(), y.link());
+    EXPECT_EQ(x.xattrs(), y.xattrs());
     EXPECT_EQ(x.size, y.size);
     EXPECT_EQ(x.mtime, y.mtime);
     EXPECT_EQ(x.content_hash, y.content_hash);

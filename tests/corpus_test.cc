@@ -43,7 +43,7 @@ std::string Fingerprint(const Analysis& analysis) {
       analysis.merge.tree().root(), "", [&text](const FileNode* node, const std::string& path) {
         text += fmt::format("{} {} {:o} {}:{} {} {}\n", path, EntryKindName(node->kind()),
                             node->mode(), node->uid(), node->gid(), node->size(),
-                            node->entry != nullptr ? node->entry->link : "");
+                            node->entry != nullptr ? node->entry->link() : "");
       });
   return text;
 }

@@ -399,8 +399,8 @@ TEST(FindLookup, ResolvesLinksOnTheWayButNotAtTheEnd) {
   MemoryTree memory;
   memory.Add("usr/bin", EntryKind::kDirectory, 10);
   memory.Add("usr/bin/env", EntryKind::kFile, 20);
-  memory.Add("bin", EntryKind::kSymlink, 30).link = "usr/bin";
-  memory.Add("usr/local/up", EntryKind::kSymlink, 40).link = "../../bin/env";
+  memory.Add("bin", EntryKind::kSymlink, 30).set_link("usr/bin");
+  memory.Add("usr/local/up", EntryKind::kSymlink, 40).set_link("../../bin/env");
   memory.Add("empty-link", EntryKind::kSymlink, 50);
   auto mtime_of = MtimeLookup(memory.tree());
   EXPECT_EQ(mtime_of("/bin/env"), 20);

@@ -55,7 +55,7 @@ TEST(Fixtures, SemanticsChangesAreClassified) {
   EXPECT_EQ(tree.Find("s/gone/old.txt"), nullptr);
   EXPECT_EQ(tree.Find("s/special/suid")->mode(), 04755u);
   EXPECT_EQ(tree.Find("s/special/fifo")->kind(), EntryKind::kFifo);
-  EXPECT_EQ(tree.Find("s/links/dangling")->entry->link, "/nonexistent/file");
+  EXPECT_EQ(tree.Find("s/links/dangling")->entry->link(), "/nonexistent/file");
 
   // The old children of the directory that became a file are waste.
   bool dropped_child = false;

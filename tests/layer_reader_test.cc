@@ -43,9 +43,9 @@ TEST(LayerReader, PlainTarEntriesAndDigests) {
   EXPECT_EQ(FindEntry(layer, "etc")->mode, 0755u);
   EXPECT_EQ(FindEntry(layer, "etc/passwd")->size, 26);
   EXPECT_EQ(FindEntry(layer, "bin/sh")->kind, EntryKind::kSymlink);
-  EXPECT_EQ(FindEntry(layer, "bin/sh")->link, "busybox");
+  EXPECT_EQ(FindEntry(layer, "bin/sh")->link(), "busybox");
   EXPECT_EQ(FindEntry(layer, "bin/ls")->kind, EntryKind::kHardlink);
-  EXPECT_EQ(FindEntry(layer, "bin/ls")->link, "etc/passwd");
+  EXPECT_EQ(FindEntry(layer, "bin/ls")->link(), "etc/passwd");
   EXPECT_EQ(FindEntry(layer, "run/fifo")->kind, EntryKind::kFifo);
 }
 
@@ -133,7 +133,7 @@ TEST(LayerReader, LongNamesInPaxAndGnuFormats) {
         ReadTar(MakeTar({{long_name, '0', "x"}, {"l", '2', "", std::string(200, 't')}}, gnu));
     ASSERT_EQ(layer.entries.size(), 2u) << "gnu=" << gnu;
     EXPECT_EQ(layer.entries[0].path, long_name);
-    EXPECT_EQ(layer.entries[1].link, std::string(200, 't'));
+    EXPECT_EQ(layer.entries[1].link(), std::string(200, 't'));
   }
 }
 
@@ -158,9 +158,9 @@ TEST(LayerReader, PaxExtendedAttributesAreKept) {
   ping.xattr_value = std::string("\x01\x00\x00\x02\x00\x20\x00\x00", 8);
   LayerContents layer = ReadTar(MakeTar({ping}));
   ASSERT_EQ(layer.entries.size(), 1u);
-  ASSERT_EQ(layer.entries[0].xattrs.size(), 1u);
-  EXPECT_EQ(layer.entries[0].xattrs[0].first, "security.capability");
-  EXPECT_EQ(layer.entries[0].xattrs[0].second, ping.xattr_value);
+  ASSERT_EQ(layer.entries[0].xattrs().size(), 1u);
+  EXPECT_EQ(layer.entries[0].xattrs()[0].first, "security.capability");
+  EXPECT_EQ(layer.entries[0].xattrs()[0].second, ping.xattr_value);
 }
 
 TEST(LayerReader, ContentHashTellsRewritesFromCopies) {

@@ -38,7 +38,7 @@ std::map<std::string, Seen> WalkTree(const Analysis& analysis) {
                           node->size(),
                           "",
                           0};
-                   if (node->kind() == EntryKind::kSymlink) s.link = node->entry->link;
+                   if (node->kind() == EntryKind::kSymlink) s.link = node->entry->link();
                    if (node->content != nullptr) s.hash = node->content->content_hash;
                    seen[path] = s;
                  });

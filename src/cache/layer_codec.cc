@@ -168,7 +168,7 @@ void EncodeEntries(const std::vector<LayerEntry>& entries, Writer* out) {
   for (const LayerEntry& entry : entries) {
     bool device = entry.device_major() != 0 || entry.device_minor() != 0;
     uint8_t flags = static_cast<uint8_t>(entry.kind) | (entry.path_escaped ? kEscaped : 0) |
-                    (entry.link.empty() ? 0 : kHasLink) | (entry.xattrs.empty() ? 0 : kHasXattrs) |
+                    (entry.link().empty() ? 0 : kHasLink) | (entry.xattrs().empty() ? 0 : kHasXattrs) |
                     (device ? kHasDevice : 0);
     out->Byte(flags);
 
@@ -177,10 +177,10 @@ void EncodeEntries(const std::vector<LayerEntry>& entries, Writer* out) {
     out->Bytes(std::string_view(entry.path).substr(shared));
     previous_path = entry.path;
 
-    if (!entry.link.empty()) out->Bytes(entry.link);
-    if (!entry.xattrs.empty()) {
-      out->Varint(entry.xattrs.size());
-      for (const auto& [name, value] : entry.xattrs) {
+    if (!entry.link().empty()) out->Bytes(entry.link());
+    if (!entry.xattrs().empty()) {
+      out->Varint(entry.xattrs().size());
+      for (const auto& [name, value] : entry.xattrs()) {
         out->Bytes(name);
         out->Bytes(value);
       }
@@ -222,12 +222,12 @@ bool DecodeEntries(Reader* in, LayerContents* layer) {
     entry.path = layer->paths.Keep(path);
     previous_path = entry.path;
 
-    if (flags & kHasLink) entry.link = std::string(in->Bytes());
+    if (flags & kHasLink) entry.set_link(std::string(in->Bytes()));
     if (flags & kHasXattrs) {
       size_t xattrs = in->Count();
       for (size_t x = 0; x < xattrs && in->ok(); ++x) {
         std::string name(in->Bytes());
-        entry.xattrs.emplace_back(std::move(name), std::string(in->Bytes()));
+        entry.mutable_xattrs().emplace_back(std::move(name), std::string(in->Bytes()));
       }
     }
     entry.size = in->Signed();

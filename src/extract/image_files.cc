@@ -79,7 +79,7 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
     if (IsAncestor(entry.path, path) && entry.kind == EntryKind::kSymlink &&
         sighting.kind != Sighting::kRemoved) {
       sighting.kind = Sighting::kRedirected;
-      sighting.redirected = ResolveLink(entry.path, entry.link) + path.substr(entry.path.size());
+      sighting.redirected = ResolveLink(entry.path, entry.link()) + path.substr(entry.path.size());
     } else if (IsAncestor(entry.path, path) && entry.kind != EntryKind::kDirectory &&
                sighting.kind == Sighting::kNothing) {
       // A file where a parent directory was: nothing beneath it exists any
@@ -140,13 +140,13 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
           Fail("/{}: is a directory (in {})", path, LayerName(source, layer));
         case EntryKind::kSymlink:
           if (only_layer >= 0)
-            Fail("/{}: is a symbolic link to {} in layer {}", path, entry.link, layer + 1);
-          path = ResolveLink(path, entry.link);
+            Fail("/{}: is a symbolic link to {} in layer {}", path, entry.link(), layer + 1);
+          path = ResolveLink(path, entry.link());
           restarted = true;
           break;
         case EntryKind::kHardlink:
           // The target is earlier in this layer or in a lower one.
-          path = entry.link;
+          path = entry.link();
           top = layer;
           bottom = 0;
           restarted = true;
@@ -217,7 +217,7 @@ void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, E
         sink->File(path, MetaOf(entry), entry.size, FromCursor(cursor));
         break;
       case EntryKind::kSymlink:
-        sink->Symlink(path, entry.link, MetaOf(entry));
+        sink->Symlink(path, entry.link(), MetaOf(entry));
         break;
       case EntryKind::kFifo:
         sink->Fifo(path, MetaOf(entry));
@@ -228,10 +228,10 @@ void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, E
                      entry.device_minor(), MetaOf(entry));
         break;
       case EntryKind::kHardlink:
-        if (written.count(entry.link))
-          sink->Hardlink(path, entry.link, MetaOf(entry));
+        if (written.count(entry.link()))
+          sink->Hardlink(path, entry.link(), MetaOf(entry));
         else
-          sink->Note("/" + path + " (hard link to /" + entry.link +
+          sink->Note("/" + path + " (hard link to /" + entry.link() +
                      " in a lower layer; not written)");
         break;
       case EntryKind::kSocket:
@@ -311,7 +311,7 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
           written[node->entry] = path;
           break;
         case EntryKind::kSymlink:
-          sink->Symlink(path, entry.link, MetaOf(node));
+          sink->Symlink(path, entry.link(), MetaOf(node));
           break;
         case EntryKind::kFifo:
           sink->Fifo(path, MetaOf(node));

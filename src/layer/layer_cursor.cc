@@ -92,22 +92,23 @@ LayerEntry MakeEntry(struct archive_entry* raw, std::string* path) {
     // (LIBARCHIVE.xattr and SCHILY.xattr); keep one of each name.
     while (archive_entry_xattr_next(raw, &name, &value, &size) == ARCHIVE_OK) {
       std::string text(static_cast<const char*>(value), size);
-      auto same = std::find_if(entry.xattrs.begin(), entry.xattrs.end(),
+      Xattrs& xattrs = entry.mutable_xattrs();
+      auto same = std::find_if(xattrs.begin(), xattrs.end(),
                                [name](const auto& xattr) { return xattr.first == name; });
-      if (same != entry.xattrs.end())
+      if (same != xattrs.end())
         same->second = std::move(text);
       else
-        entry.xattrs.emplace_back(name, std::move(text));
+        xattrs.emplace_back(name, std::move(text));
     }
   }
   if (entry.kind == EntryKind::kHardlink) {
     bool escaped = false;
-    entry.link = CleanLayerPath(archive_entry_hardlink(raw), &escaped);
+    entry.set_link(CleanLayerPath(archive_entry_hardlink(raw), &escaped));
     entry.path_escaped |= escaped;
   } else if (entry.kind == EntryKind::kSymlink) {
     const char* target = archive_entry_symlink(raw);
     if (target == nullptr) target = archive_entry_symlink_utf8(raw);
-    entry.link = target != nullptr ? target : "";
+    entry.set_link(target != nullptr ? target : "");
   } else if (entry.kind == EntryKind::kCharDevice || entry.kind == EntryKind::kBlockDevice) {
     entry.set_device(static_cast<uint32_t>(archive_entry_rdevmajor(raw)),
                      static_cast<uint32_t>(archive_entry_rdevminor(raw)));

@@ -2,7 +2,7 @@
 
 namespace strata {
 
-static_assert(sizeof(LayerEntry) == 72, "an entry per stored path: keep it small");
+static_assert(sizeof(LayerEntry) == 64, "an entry per stored path: keep it small");
 
 const char* EntryKindName(EntryKind kind) {
   switch (kind) {

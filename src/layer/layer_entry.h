@@ -36,19 +36,27 @@ const char* EntryKindName(EntryKind kind);
 // The one-letter type ls(1) shows: '-', 'd', 'l', 'h', 'c', 'b', 'p', 's'.
 char EntryKindLetter(EntryKind kind);
 
-// 72 bytes. The path's bytes are not the entry's: they live in whatever
+// Extended attributes from PAX SCHILY.xattr.* records (file capabilities
+// live here: security.capability), as name and raw value.
+using Xattrs = std::vector<std::pair<std::string, std::string>>;
+
+// What few entries have, kept apart so that the rest do without it.
+struct EntryExtras {
+  std::string link;
+  Xattrs xattrs;
+};
+
+// 64 bytes. The path's bytes are not the entry's: they live in whatever
 // made it, a LayerContents' arena (layer/layer_reader.h) or, while a
 // LayerCursor yields it, the cursor until its next entry. A copy of an
 // entry shares them: keep it no longer than their owner.
 // TODO: memory. Paths could be interned (a directory prefix once per
-// layer), and |link| and |xattrs| share one side pointer: about 64 bytes
-// an entry, and fewer path bytes.
+// layer): fewer path bytes.
 struct LayerEntry {
   std::string_view path;
-  SparseText link;  // Symlink target as stored, or hard link target path.
-  // Extended attributes from PAX SCHILY.xattr.* records (file capabilities
-  // live here: security.capability), as name and raw value.
-  SparseList<std::pair<std::string, std::string>> xattrs;
+  // The link target and xattrs behind one pointer, null unless the entry
+  // has either: read them through link() and xattrs().
+  Sparse<EntryExtras> extras;
   int64_t size = 0;  // Content bytes; 0 for everything but regular files.
   int64_t mtime = 0;
   // XXH3 of the content, regular files only. A device has no content: its
@@ -74,6 +82,14 @@ struct LayerEntry {
   }
 
   bool is_whiteout() const { return kind == EntryKind::kWhiteout || kind == EntryKind::kOpaque; }
+
+  // Symlink target as stored, or hard link target path; "" for the rest.
+  const std::string& link() const { return extras.get().link; }
+  void set_link(std::string link) {
+    if (!link.empty() || !extras.get().link.empty()) extras.mutable_get().link = std::move(link);
+  }
+  const Xattrs& xattrs() const { return extras.get().xattrs; }
+  Xattrs& mutable_xattrs() { return extras.mutable_get().xattrs; }
 };
 
 // Cleans a stored tar name as described above. Sets |*escaped| when the

@@ -73,7 +73,7 @@ uint32_t Differences(const FileNode* a, const FileNode* b) {
     if (ContentHash(a) != ContentHash(b) || (a->content == nullptr) != (b->content == nullptr))
       differences |= kDiffContent;
   }
-  if (kind == EntryKind::kSymlink && a->entry->link != b->entry->link) differences |= kDiffLink;
+  if (kind == EntryKind::kSymlink && a->entry->link() != b->entry->link()) differences |= kDiffLink;
   if ((kind == EntryKind::kCharDevice || kind == EntryKind::kBlockDevice) &&
       (a->entry->device_major() != b->entry->device_major() ||
        a->entry->device_minor() != b->entry->device_minor()))

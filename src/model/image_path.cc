@@ -39,11 +39,11 @@ class PathResolver {
     const FileNode* child = tree_.Child(node, name);
     if (child == nullptr) return nullptr;
     if (!follow || child->kind() != EntryKind::kSymlink) return child;
-    if (child->entry->link.empty()) return nullptr;  // The kernel's ENOENT.
+    if (child->entry->link().empty()) return nullptr;  // The kernel's ENOENT.
     if (++hops_ > kMaxLinkHops)
       Fail("{}: too many levels of symbolic links in the image", original_);
     // A relative target starts from the directory holding the link.
-    return Resolve(node, child->entry->link, true);
+    return Resolve(node, child->entry->link(), true);
   }
 
   const FileTree& tree_;

@@ -99,7 +99,7 @@ bool Classify(const Before& before, const FileNode* after, ChangeKind* kind) {
                    old_content->size == new_content->size &&
                    old_content->content_hash == new_content->content_hash;
   } else if (same_content && before.entry != nullptr && after->entry != nullptr) {
-    same_content = before.entry->link == after->entry->link &&
+    same_content = before.entry->link() == after->entry->link() &&
                    before.entry->device_major() == after->entry->device_major() &&
                    before.entry->device_minor() == after->entry->device_minor();
   }
@@ -282,12 +282,12 @@ bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
   if (entry.kind == EntryKind::kFile) {
     content = &entry;
   } else if (entry.kind == EntryKind::kHardlink) {
-    const FileNode* target = tree_.Find(entry.link);
+    const FileNode* target = tree_.Find(entry.link());
     if (target != nullptr && target->content != nullptr) {
       content = target->content;
     } else {
       warnings->push_back(fmt::format("layer {}: hard link /{} points to /{}, which is not a file",
-                                      index + 1, entry.path, entry.link));
+                                      index + 1, entry.path, entry.link()));
     }
   }
 

@@ -198,7 +198,7 @@ namespace {
 std::string EscapeDetail(const LayerEntry& entry) {
   switch (entry.kind) {
     case EntryKind::kHardlink:
-      return "a hard link whose stored target leaves the root; read as /" + entry.link;
+      return "a hard link whose stored target leaves the root; read as /" + entry.link();
     case EntryKind::kWhiteout:
     case EntryKind::kOpaque:
       return "a whiteout stored with \"..\" or an absolute path; read as deleting /" +
@@ -236,9 +236,9 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
         findings->push_back(std::move(finding));
       }
 
-      if (entry.kind == EntryKind::kHardlink && !copies.contains(entry.link)) {
+      if (entry.kind == EntryKind::kHardlink && !copies.contains(entry.link())) {
         Finding finding = MakeFinding(context, "hardlink-outside-layer", layer.index, entry.path);
-        finding.detail = "links to /" + entry.link + ", which this layer does not store before it";
+        finding.detail = "links to /" + entry.link() + ", which this layer does not store before it";
         finding.fix = "rebuild the layer with a standard tool, which stores the target first";
         findings->push_back(std::move(finding));
       }

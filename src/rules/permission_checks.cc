@@ -41,7 +41,7 @@ void CheckPermissions(const CheckContext& context, std::vector<Finding>* finding
           fmt::format("directory mode {:04o}, no sticky bit", mode), findings);
 
     const LayerEntry* holder = node->content != nullptr ? node->content : node->entry;
-    for (const auto& [name, value] : holder->xattrs)
+    for (const auto& [name, value] : holder->xattrs())
       if (name == "security.capability")
         Add(context, "file-capabilities", node, "security.capability is set", findings);
   });

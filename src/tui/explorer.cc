@@ -102,9 +102,9 @@ std::vector<std::string> Explorer::Details() {
     lines.push_back(fmt::format("type: {}, mode {} ({:04o}), owner {}:{}", EntryKindName(kind),
                                 ModeString(kind, inode->mode), inode->mode & 07777, inode->uid,
                                 inode->gid));
-    if (!entry->link.empty())
+    if (!entry->link().empty())
       lines.push_back((kind == EntryKind::kHardlink ? "hard link to /" : "link: -> ") +
-                      Printable(entry->link));
+                      Printable(entry->link()));
   }
   std::string size = HumanBytes(tree_.SizeOf(node));
   if (tree_.IsDirectory(node)) size += " beneath";
