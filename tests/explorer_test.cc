@@ -97,9 +97,9 @@ void ExpectMarksFollowTheChanges(const Analysis& analysis, const std::string& na
     tree.SetLayer(layer.index);
     std::map<std::string, std::pair<Mark, int64_t>> shown = Shown(&tree);
     for (const Change& change : layer.changes) {
-      Mark want = change.kind == ChangeKind::kAdded      ? Mark::kAdded
-                  : change.kind == ChangeKind::kRemoved  ? Mark::kRemoved
-                  : change.kind == ChangeKind::kRestored ? Mark::kUnchanged
+      Mark want = change.kind() == ChangeKind::kAdded      ? Mark::kAdded
+                  : change.kind() == ChangeKind::kRemoved  ? Mark::kRemoved
+                  : change.kind() == ChangeKind::kRestored ? Mark::kUnchanged
                                                          : Mark::kModified;
       const std::string path(change.path());
       ASSERT_TRUE(shown.count(path)) << name << " layer " << layer.index + 1 << " " << path;

@@ -31,7 +31,7 @@ const Change* FindChange(const Layer& layer, const std::string& path) {
 ChangeKind KindOf(const Layer& layer, const std::string& path) {
   const Change* change = FindChange(layer, path);
   EXPECT_NE(change, nullptr) << "layer " << layer.index + 1 << " has no change at " << path;
-  return change == nullptr ? ChangeKind::kRestored : change->kind;
+  return change == nullptr ? ChangeKind::kRestored : change->kind();
 }
 
 TEST(Fixtures, SemanticsChangesAreClassified) {
@@ -81,7 +81,7 @@ TEST(Fixtures, RemovedFilesAreWasteAndDiveMissesTheRemovedTree) {
   const Layer& cleanup = analysis.layers.back();
   EXPECT_EQ(KindOf(cleanup, "r/big-zero.bin"), ChangeKind::kRemoved);
   EXPECT_EQ(FindChange(cleanup, "r/tree")->files(), 64);
-  EXPECT_EQ(FindChange(cleanup, "r/tree")->size, 64 * 4096);
+  EXPECT_EQ(FindChange(cleanup, "r/tree")->size(), 64 * 4096);
 
   EXPECT_EQ(analysis.recoverable_files, 2 + 64);
   EXPECT_EQ(analysis.wasted_bytes, 2 * 1048576 + 1048576 + 64 * 4096);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/error.h"
 #include "model/dive_metrics.h"
 #include "test_support.h"
 
@@ -13,6 +14,38 @@ namespace {
 using testing::MakeTar;
 using testing::ReadTar;
 using testing::TarMember;
+
+// A change packs its path's length, its kinds and two 48-bit sizes into
+// 24 bytes: each comes back as given, at the edges of its room.
+TEST(ChangeTest, KeepsEveryFieldAtTheEdgesOfItsRoom) {
+  std::string path(200, 'p');
+  int64_t big = (int64_t{1} << 48) - 1;
+  Change stored = Change::Stored(path, ChangeKind::kMetadata, EntryKind::kOpaque, big, big - 7);
+  EXPECT_EQ(stored.path(), path);
+  EXPECT_EQ(stored.path().data(), path.data());
+  EXPECT_EQ(stored.kind(), ChangeKind::kMetadata);
+  EXPECT_EQ(stored.type(), EntryKind::kOpaque);
+  EXPECT_EQ(stored.size(), big);
+  EXPECT_EQ(stored.previous_size(), big - 7);
+  EXPECT_EQ(stored.files(), 1);
+
+  int64_t five_tib = int64_t{5} << 40;
+  Change removed = Change::Removed("", EntryKind::kDirectory, five_tib + 3, 70'000);
+  EXPECT_EQ(removed.path(), "");
+  EXPECT_EQ(removed.kind(), ChangeKind::kRemoved);
+  EXPECT_EQ(removed.type(), EntryKind::kDirectory);
+  EXPECT_EQ(removed.size(), five_tib + 3);
+  EXPECT_EQ(removed.previous_size(), five_tib + 3);
+  EXPECT_EQ(removed.files(), 70'000);
+}
+
+TEST(ChangeTest, RefusesWhatItCannotHold) {
+  EXPECT_THROW(Change::Stored("f", ChangeKind::kAdded, EntryKind::kFile, int64_t{1} << 48, 0),
+               Error);
+  EXPECT_THROW(Change::Stored("f", ChangeKind::kAdded, EntryKind::kFile, 1, -1), Error);
+  std::string long_path((size_t{1} << 24), 'x');
+  EXPECT_THROW(Change::Removed(long_path, EntryKind::kFile, 0, 0), Error);
+}
 
 // Applies the given layers in order, keeping them alive for the tree.
 class MergeTest : public ::testing::Test {
@@ -54,8 +87,8 @@ TEST_F(MergeTest, WhiteoutRemovesLowerFileAndCountsItAsRecoverableWaste) {
   ASSERT_NE(Find("etc"), nullptr);
   const Change* removal = ChangeOf(1, "etc/secret");
   ASSERT_NE(removal, nullptr);
-  EXPECT_EQ(removal->kind, ChangeKind::kRemoved);
-  EXPECT_EQ(removal->size, 7);
+  EXPECT_EQ(removal->kind(), ChangeKind::kRemoved);
+  EXPECT_EQ(removal->size(), 7);
   ASSERT_EQ(merge_.dropped().size(), 1u);
   EXPECT_TRUE(merge_.dropped()[0].removed);
   EXPECT_EQ(merge_.dropped()[0].layer, 0);
@@ -79,8 +112,8 @@ TEST_F(MergeTest, OpaqueDirectoryHidesLowerChildrenButKeepsItsOwn) {
   ASSERT_NE(Find("d/new"), nullptr);
   EXPECT_EQ(DroppedBytes(), 5);
   ASSERT_NE(ChangeOf(1, "d/sub"), nullptr);
-  EXPECT_EQ(ChangeOf(1, "d/sub")->size, 3);
-  EXPECT_EQ(ChangeOf(1, "d/new")->kind, ChangeKind::kAdded);
+  EXPECT_EQ(ChangeOf(1, "d/sub")->size(), 3);
+  EXPECT_EQ(ChangeOf(1, "d/new")->kind(), ChangeKind::kAdded);
 }
 
 TEST_F(MergeTest, WhiteoutAppliesToLowerLayersOnlyNotToItsOwnEntries) {
@@ -89,7 +122,7 @@ TEST_F(MergeTest, WhiteoutAppliesToLowerLayersOnlyNotToItsOwnEntries) {
   Apply({{"x", '0', "newer"}, {".wh.x", '0'}});
   ASSERT_NE(Find("x"), nullptr);
   EXPECT_EQ(Find("x")->size(), 5);
-  EXPECT_EQ(ChangeOf(1, "x")->kind, ChangeKind::kModified);
+  EXPECT_EQ(ChangeOf(1, "x")->kind(), ChangeKind::kModified);
 }
 
 // A change is packed into 32 bytes: a removal keeps its file count where a
@@ -100,16 +133,16 @@ TEST_F(MergeTest, ChangesKeepPreviousSizesAndRemovedFileCounts) {
 
   const Change* removal = ChangeOf(1, "d");
   ASSERT_NE(removal, nullptr);
-  EXPECT_EQ(removal->kind, ChangeKind::kRemoved);
-  EXPECT_EQ(removal->type, EntryKind::kDirectory);
-  EXPECT_EQ(removal->size, 8);
+  EXPECT_EQ(removal->kind(), ChangeKind::kRemoved);
+  EXPECT_EQ(removal->type(), EntryKind::kDirectory);
+  EXPECT_EQ(removal->size(), 8);
   EXPECT_EQ(removal->previous_size(), 8);
   EXPECT_EQ(removal->files(), 2);
 
   const Change* modified = ChangeOf(1, "f");
   ASSERT_NE(modified, nullptr);
-  EXPECT_EQ(modified->kind, ChangeKind::kModified);
-  EXPECT_EQ(modified->size, 6);
+  EXPECT_EQ(modified->kind(), ChangeKind::kModified);
+  EXPECT_EQ(modified->size(), 6);
   EXPECT_EQ(modified->previous_size(), 3);
   EXPECT_EQ(modified->files(), 1);
   EXPECT_EQ(ChangeOf(1, "g")->previous_size(), 0);
@@ -119,7 +152,7 @@ TEST_F(MergeTest, FileReplacedByDirectoryAndBack) {
   Apply({{"p", '0', "file-content"}});
   Apply({{"p/", '5'}, {"p/child", '0', "c"}});
   ASSERT_TRUE(Find("p")->is_directory());
-  EXPECT_EQ(ChangeOf(1, "p")->kind, ChangeKind::kModified);
+  EXPECT_EQ(ChangeOf(1, "p")->kind(), ChangeKind::kModified);
 
   Apply({{"p", '0', "again"}});
   EXPECT_EQ(Find("p")->kind(), EntryKind::kFile);
@@ -130,7 +163,7 @@ TEST_F(MergeTest, FileReplacedByDirectoryAndBack) {
   for (const DroppedFile& dropped : merge_.dropped())
     EXPECT_TRUE(dropped.removed) << dropped.entry->path;
   ASSERT_NE(ChangeOf(2, "p/child"), nullptr);
-  EXPECT_EQ(ChangeOf(2, "p/child")->kind, ChangeKind::kRemoved);
+  EXPECT_EQ(ChangeOf(2, "p/child")->kind(), ChangeKind::kRemoved);
 }
 
 // The merge reuses the node it found before a layer for the layer's
@@ -149,8 +182,8 @@ TEST_F(MergeTest, PathWhitedOutAndStoredAgainInOneLayerIsRestored) {
   ASSERT_NE(Find("a/f1"), nullptr);
   EXPECT_EQ(Find("a/f1")->layer, 1);
   EXPECT_EQ(Find("b/n2")->layer, 1);
-  EXPECT_EQ(ChangeOf(1, "a/f1")->kind, ChangeKind::kRestored);
-  EXPECT_EQ(ChangeOf(1, "b/n1")->kind, ChangeKind::kAdded);
+  EXPECT_EQ(ChangeOf(1, "a/f1")->kind(), ChangeKind::kRestored);
+  EXPECT_EQ(ChangeOf(1, "b/n1")->kind(), ChangeKind::kAdded);
   bool f2_dropped = false;
   for (const DroppedFile& dropped : merge_.dropped())
     f2_dropped |= dropped.entry->path == "a/f2" && dropped.by_layer == 1;
@@ -172,7 +205,7 @@ TEST_F(MergeTest, DirectoryReplacedByFileThenStoredBeneathInOneLayer) {
   EXPECT_EQ(Find("b/new")->entry, &layers_[1]->entries[2]);
   // Both copies of e/keep classify against the layer below and the last.
   EXPECT_EQ(Find("e/keep")->entry, &layers_[1]->entries[4]);
-  EXPECT_EQ(ChangeOf(1, "e/keep")->kind, ChangeKind::kModified);
+  EXPECT_EQ(ChangeOf(1, "e/keep")->kind(), ChangeKind::kModified);
   int changes_of_old = 0;
   for (const Change& change : changes_[1]) changes_of_old += change.path() == "d/old";
   EXPECT_EQ(changes_of_old, 2);  // Removed with "d", then stored again.
@@ -189,7 +222,7 @@ TEST_F(MergeTest, DirectoryRestoredWithSameMetadataIsNoChange) {
 TEST_F(MergeTest, ChmodOnlyIsMetadataChangeButStillWaste) {
   Apply({{"bin/tool", '0', "binary", "", 0644}});
   Apply({{"bin/tool", '0', "binary", "", 0755}});
-  EXPECT_EQ(ChangeOf(1, "bin/tool")->kind, ChangeKind::kMetadata);
+  EXPECT_EQ(ChangeOf(1, "bin/tool")->kind(), ChangeKind::kMetadata);
   EXPECT_EQ(Find("bin/tool")->mode(), 0755u);
   ASSERT_EQ(merge_.dropped().size(), 1u);
   EXPECT_FALSE(merge_.dropped()[0].removed);
@@ -198,8 +231,8 @@ TEST_F(MergeTest, ChmodOnlyIsMetadataChangeButStillWaste) {
 TEST_F(MergeTest, IdenticalCopyIsUnchangedAndRewriteIsModified) {
   Apply({{"f", '0', "same"}, {"g", '0', "one"}});
   Apply({{"f", '0', "same"}, {"g", '0', "two"}});
-  EXPECT_EQ(ChangeOf(1, "f")->kind, ChangeKind::kRestored);
-  EXPECT_EQ(ChangeOf(1, "g")->kind, ChangeKind::kModified);
+  EXPECT_EQ(ChangeOf(1, "f")->kind(), ChangeKind::kRestored);
+  EXPECT_EQ(ChangeOf(1, "g")->kind(), ChangeKind::kModified);
 }
 
 TEST_F(MergeTest, HardLinkSharesTargetContentAcrossLayers) {

@@ -136,32 +136,32 @@ void MatchHistory(Analysis* analysis) {
 void Summarize(Layer* layer) {
   LayerSummary& s = layer->summary;
   for (const Change& change : layer->changes) {
-    switch (change.kind) {
+    switch (change.kind()) {
       case ChangeKind::kAdded:
         ++s.added_files;
-        s.added_bytes += change.size;
+        s.added_bytes += change.size();
         break;
       case ChangeKind::kModified:
         ++s.modified_files;
-        s.modified_bytes += change.size;
+        s.modified_bytes += change.size();
         break;
       case ChangeKind::kMetadata:
         ++s.metadata_files;
-        s.metadata_bytes += change.size;
+        s.metadata_bytes += change.size();
         break;
       case ChangeKind::kRestored:
         ++s.restored_files;
-        s.restored_bytes += change.size;
+        s.restored_bytes += change.size();
         break;
       case ChangeKind::kRemoved:
         ++s.removed_paths;
-        s.removed_bytes += change.size;
+        s.removed_bytes += change.size();
         break;
     }
   }
   for (const LayerEntry& entry : layer->contents.entries) s.content_bytes += entry.size;
   std::stable_sort(layer->changes.begin(), layer->changes.end(),
-                   [](const Change& a, const Change& b) { return a.size > b.size; });
+                   [](const Change& a, const Change& b) { return a.size() > b.size(); });
   layer->changes.shrink_to_fit();
 }
 

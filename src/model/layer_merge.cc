@@ -28,18 +28,26 @@ const char* ChangeKindName(ChangeKind kind) {
   return "?";
 }
 
-static_assert(sizeof(Change) == 32, "a change per entry: keep it small");
+static_assert(sizeof(Change) == 24, "a change per entry: keep it small");
+static_assert(static_cast<int>(EntryKind::kOpaque) < 16 && static_cast<int>(ChangeKind::kRemoved) < 16,
+              "a change keeps each kind in 4 bits");
 
 Change::Change(std::string_view path, ChangeKind kind, EntryKind type, int64_t size,
-               int64_t previous_or_files)
-    : kind(kind),
-      type(type),
-      path_size_(static_cast<uint32_t>(path.size())),
-      path_data_(path.data()),
-      previous_or_files_(previous_or_files),
-      size(size) {
-  // Paths are held to --max-path-bytes long before; this is the backstop.
-  if (path.size() > UINT32_MAX) Fail("a path of {} bytes is too long to report", path.size());
+               int64_t other) {
+  // Paths are held to --max-path-bytes long before, and sizes to
+  // --max-image-bytes; these are the backstops.
+  if (path.size() > kPathSizeMask) Fail("a path of {} bytes is too long to report", path.size());
+  constexpr int64_t kLargest = (int64_t{1} << 48) - 1;
+  if (size < 0 || size > kLargest || other < 0 || other > kLargest)
+    Fail("/{}: a size of more than 256 TiB cannot be reported", path);
+
+  path_data_ = path.data();
+  path_and_kinds_ = static_cast<uint32_t>(path.size()) | static_cast<uint32_t>(kind) << 24 |
+                    static_cast<uint32_t>(type) << 28;
+  size_low_ = static_cast<uint32_t>(size);
+  size_high_ = static_cast<uint16_t>(size >> 32);
+  other_low_ = static_cast<uint32_t>(other);
+  other_high_ = static_cast<uint16_t>(other >> 32);
 }
 
 Change Change::Stored(std::string_view path, ChangeKind kind, EntryKind type, int64_t size,
@@ -47,7 +55,7 @@ Change Change::Stored(std::string_view path, ChangeKind kind, EntryKind type, in
   return Change(path, kind, type, size, previous_size);
 }
 
-Change Change::Removed(std::string_view path, EntryKind type, int64_t bytes, int files) {
+Change Change::Removed(std::string_view path, EntryKind type, int64_t bytes, int64_t files) {
   return Change(path, ChangeKind::kRemoved, type, bytes, files);
 }
 

@@ -29,42 +29,52 @@ enum class ChangeKind : uint8_t {
 
 const char* ChangeKindName(ChangeKind kind);
 
-// 32 bytes: an image of a million entries makes a million changes. The
-// path is a pointer and a 32-bit length, and a removal's previous size
-// (always the bytes it hid, its size) gives its room to the file count.
-struct Change {
+// 24 bytes: an image of a million entries makes a million changes. The
+// path is a pointer and a 24-bit length packed with the two kinds, and the
+// sizes are 48 bits each (256 TiB), which no layer within --max-image-bytes
+// comes near; a removal's previous size (always the bytes it hid, its
+// size) gives its room to the file count.
+class Change {
+ public:
   // What storing |path| did. |previous_size|: bytes the path had below
   // (files: its content). |path| must outlive the change, as below.
   static Change Stored(std::string_view path, ChangeKind kind, EntryKind type, int64_t size,
                        int64_t previous_size);
   // A removal of |path| (a whiteout, an opaque directory, a directory
   // replaced by a file) that hid |bytes| in |files| regular files.
-  static Change Removed(std::string_view path, EntryKind type, int64_t bytes, int files);
+  static Change Removed(std::string_view path, EntryKind type, int64_t bytes, int64_t files);
 
   // Points into the layer's entry, or for the children of a removed or
   // replaced directory into the LayerMerge that made the change: a million
   // changes do not copy a million paths.
-  std::string_view path() const { return {path_data_, path_size_}; }
-  int64_t previous_size() const { return kind == ChangeKind::kRemoved ? size : previous_or_files_; }
+  std::string_view path() const { return {path_data_, path_and_kinds_ & kPathSizeMask}; }
+  ChangeKind kind() const { return static_cast<ChangeKind>((path_and_kinds_ >> 24) & 0xf); }
+  // The new entry's type; for removals the old one's.
+  EntryKind type() const { return static_cast<EntryKind>(path_and_kinds_ >> 28); }
+  // Bytes stored by this layer (removed: bytes it hid).
+  int64_t size() const { return Join(size_low_, size_high_); }
+  int64_t previous_size() const {
+    return kind() == ChangeKind::kRemoved ? size() : Join(other_low_, other_high_);
+  }
   // For removals: how many files the subtree held; otherwise 1.
-  int files() const {
-    return kind == ChangeKind::kRemoved ? static_cast<int>(previous_or_files_) : 1;
+  int64_t files() const {
+    return kind() == ChangeKind::kRemoved ? Join(other_low_, other_high_) : 1;
   }
 
-  ChangeKind kind = ChangeKind::kAdded;
-  EntryKind type = EntryKind::kFile;  // The new entry's type; for removals the old one's.
-
  private:
-  Change(std::string_view path, ChangeKind kind, EntryKind type, int64_t size,
-         int64_t previous_or_files);
+  Change(std::string_view path, ChangeKind kind, EntryKind type, int64_t size, int64_t other);
 
-  // Declared here, between the public fields, so that all fill 32 bytes.
-  uint32_t path_size_ = 0;
+  static constexpr uint32_t kPathSizeMask = (1u << 24) - 1;
+  static int64_t Join(uint32_t low, uint16_t high) {
+    return static_cast<int64_t>((uint64_t{high} << 32) | low);
+  }
+
   const char* path_data_ = nullptr;
-  int64_t previous_or_files_ = 0;  // previous_size(), or files() for removals.
-
- public:
-  int64_t size = 0;  // Bytes stored by this layer (removed: bytes it hid).
+  uint32_t path_and_kinds_ = 0;  // Length in the low 24 bits, kind, then type.
+  uint32_t size_low_ = 0;
+  uint32_t other_low_ = 0;  // previous_size(), or files() for removals.
+  uint16_t size_high_ = 0;
+  uint16_t other_high_ = 0;
 };
 
 // A stored file version that does not reach the final filesystem.

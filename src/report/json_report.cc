@@ -237,9 +237,9 @@ json LayersJson(const Analysis& analysis, int only_layer) {
     json changes = json::array();
     for (const Change& change : layer.changes) {
       changes.push_back({{"path", "/" + std::string(change.path())},
-                         {"change", ChangeKindName(change.kind)},
-                         {"type", EntryKindName(change.type)},
-                         {"bytes", change.size},
+                         {"change", ChangeKindName(change.kind())},
+                         {"type", EntryKindName(change.type())},
+                         {"bytes", change.size()},
                          {"previous_bytes", change.previous_size()},
                          {"files", change.files()}});
     }

@@ -334,12 +334,12 @@ std::string LayersText(const Analysis& analysis, int only_layer, int limit, cons
     for (const Change& change : layer.changes) {
       if (limit > 0 && shown >= limit) break;
       ++shown;
-      std::string kind = PadRight(ChangeKindName(change.kind), 9);
-      if (change.kind == ChangeKind::kRemoved) kind = style.Red(kind);
-      if (change.kind == ChangeKind::kAdded) kind = style.Green(kind);
+      std::string kind = PadRight(ChangeKindName(change.kind()), 9);
+      if (change.kind() == ChangeKind::kRemoved) kind = style.Red(kind);
+      if (change.kind() == ChangeKind::kAdded) kind = style.Green(kind);
       std::string path =
-          "/" + std::string(change.path()) + (change.type == EntryKind::kDirectory ? "/" : "");
-      out += fmt::format("    {}  {:>8}  {}\n", kind, HumanBytes(change.size),
+          "/" + std::string(change.path()) + (change.type() == EntryKind::kDirectory ? "/" : "");
+      out += fmt::format("    {}  {:>8}  {}\n", kind, HumanBytes(change.size()),
                          Truncate(Printable(path), style.width - 26));
     }
     if (limit > 0 && static_cast<int>(layer.changes.size()) > limit)

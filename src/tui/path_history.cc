@@ -31,8 +31,8 @@ PathHistory::PathHistory(const Analysis& analysis) {
     for (const Change& change : changes) {
       const std::string path(change.path());
       NodeId id = Ensure(path, &index);
-      PathEvent event{i, change.kind, nullptr, nullptr};
-      if (change.kind != ChangeKind::kRemoved) {
+      PathEvent event{i, change.kind(), nullptr, nullptr};
+      if (change.kind() != ChangeKind::kRemoved) {
         const FileNode* now = merge.tree().Find(path);
         if (now != nullptr) {
           event.entry = now->entry;
