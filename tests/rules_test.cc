@@ -419,11 +419,39 @@ TEST_F(RulesTest, HostileEntriesFireAndStandardLayersDoNot) {
   EXPECT_EQ(Of("hardlink-outside-layer")[0].detail,
             "links to /etc/passwd, which this layer does not store before it");
 
+  EXPECT_TRUE(Of("path-through-symlink").empty());
+
   ASSERT_EQ(Of("hostile-path").size(), 2u);
   EXPECT_EQ(Of("hostile-path", "escaped").at(0).detail,
             "a whiteout stored with \"..\" or an absolute path; read as deleting /escaped");
   EXPECT_EQ(Of("hostile-path", "outside").at(0).detail,
             "stored with \"..\" or an absolute path; read as /outside");
+}
+
+// The classic escape: a link, then a path beneath it, in the same layer
+// or a later one. Each link replaced is named once, with where an unpacker
+// following it would write.
+TEST_F(RulesTest, PathsBeneathASymbolicLinkFire) {
+  Evaluate({{{"tmpdir", '2', "", "/tmp"}, {"rel", '2', "", "../../usr/lib"}},
+            {{"tmpdir/dropped", '0', "x\n"},
+             {"tmpdir/again", '0', "y\n"},
+             {"rel/sub/lib.so", '0', "z\n"},
+             {"same", '2', "", "/etc"},
+             {"same/cron.d/job", '0', "* * * * * root sh\n"}}});
+
+  std::vector<Finding> found = Of("path-through-symlink");
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(Of("path-through-symlink", "tmpdir/dropped").at(0).detail,
+            "stored beneath /tmpdir, a symbolic link to /tmp (layer 1): unpackers that follow it "
+            "write /tmp/dropped (on the host, unless they keep links inside the root); strata "
+            "shows /tmpdir as a directory from here on");
+  EXPECT_EQ(Of("path-through-symlink", "tmpdir/dropped").at(0).layer, 1);
+  EXPECT_EQ(Of("path-through-symlink", "tmpdir/dropped").at(0).severity, Severity::kHigh);
+  EXPECT_NE(
+      Of("path-through-symlink", "rel/sub/lib.so").at(0).detail.find("write /usr/lib/sub/lib.so "),
+      std::string::npos);
+  EXPECT_NE(Of("path-through-symlink", "same/cron.d/job").at(0).detail.find("(layer 2)"),
+            std::string::npos);
 }
 
 }  // namespace

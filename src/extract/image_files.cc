@@ -26,15 +26,6 @@ bool IsAncestor(std::string_view ancestor, std::string_view path) {
                               path[ancestor.size()] == '/');
 }
 
-// Resolves a symbolic link |target| found at |link_path| into an image path.
-std::string ResolveLink(std::string_view link_path, std::string_view target) {
-  bool escaped = false;
-  if (target.starts_with("/")) return CleanLayerPath(target, &escaped);
-  std::string_view dir = DirName(link_path);
-  return CleanLayerPath(dir.empty() ? std::string(target) : fmt::format("{}/{}", dir, target),
-                        &escaped);
-}
-
 // What one layer says about a path.
 struct Sighting {
   enum Kind { kNothing, kEntry, kRemoved, kRedirected, kBlocked } kind = kNothing;

@@ -81,6 +81,15 @@ std::string CleanLayerPath(std::string_view name, bool* escaped) {
   return clean;
 }
 
+std::string ResolveLink(std::string_view link_path, std::string_view target) {
+  bool escaped = false;
+  if (target.starts_with("/")) return CleanLayerPath(target, &escaped);
+  std::string_view dir = DirName(link_path);
+  std::string joined =
+      dir.empty() ? std::string(target) : std::string(dir) + "/" + std::string(target);
+  return CleanLayerPath(joined, &escaped);
+}
+
 std::string_view BaseName(std::string_view path) {
   size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);

@@ -96,6 +96,11 @@ struct LayerEntry {
 // name tried to leave the root.
 std::string CleanLayerPath(std::string_view name, bool* escaped);
 
+// Where a symbolic link at |link_path| with |target| points, as a cleaned
+// path: relative targets start from the link's directory, and nothing
+// climbs above the root. Links further on are not followed.
+std::string ResolveLink(std::string_view link_path, std::string_view target);
+
 // The last component of |path| ("" for the root).
 std::string_view BaseName(std::string_view path);
 

@@ -29,7 +29,8 @@ const char* ChangeKindName(ChangeKind kind) {
 }
 
 static_assert(sizeof(Change) == 24, "a change per entry: keep it small");
-static_assert(static_cast<int>(EntryKind::kOpaque) < 16 && static_cast<int>(ChangeKind::kRemoved) < 16,
+static_assert(static_cast<int>(EntryKind::kOpaque) < 16 &&
+                  static_cast<int>(ChangeKind::kRemoved) < 16,
               "a change keeps each kind in 4 bits");
 
 Change::Change(std::string_view path, ChangeKind kind, EntryKind type, int64_t size,
@@ -279,10 +280,14 @@ bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
 
   // A node already there needs no Ensure: its parents are directories,
   // since only a directory has children.
-  if (*at == nullptr)
-    *at = tree_.Ensure(
-        entry.path, [this, index](FileNode* lost) { DropNode(lost, index, true); },
-        FileTree::PathLife::kKept);  // The layers outlive the tree.
+  if (*at == nullptr) {
+    auto on_drop = [this, index, &entry](FileNode* lost) {
+      if (lost->entry != nullptr && lost->entry->kind == EntryKind::kSymlink)
+        link_parents_.push_back({&entry, index, lost->entry, lost->layer});
+      DropNode(lost, index, true);
+    };
+    *at = tree_.Ensure(entry.path, on_drop, FileTree::PathLife::kKept);  // Layers outlive it.
+  }
   FileNode* node = *at;
 
   // Resolve a hard link before the node changes: it may name itself.

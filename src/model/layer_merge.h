@@ -85,6 +85,17 @@ struct DroppedFile {
   bool removed;  // True: its path was removed; false: overwritten.
 };
 
+// An entry stored beneath a path the tree held as a symbolic link. The
+// merge reads the layer as the OCI spec does and makes the link a
+// directory; an unpacker that follows links writes the entry wherever the
+// link points instead. A tar made from a directory never holds one.
+struct LinkParent {
+  const LayerEntry* entry;  // The first entry stored beneath the link.
+  int layer;                // Its layer.
+  const LayerEntry* link;   // The symbolic link the directory replaced.
+  int link_layer;
+};
+
 class LayerMerge {
  public:
   // Applies layer |index| (layers must come in order 0, 1, 2, …). Appends
@@ -100,6 +111,9 @@ class LayerMerge {
   // Every file version dropped so far, in the order they were dropped.
   // Hard-link targets that stay reachable are removed by the caller.
   const std::vector<DroppedFile>& dropped() const { return dropped_; }
+
+  // Every symbolic link replaced by a directory so far, in order.
+  const std::vector<LinkParent>& link_parents() const { return link_parents_; }
 
   // The bytes of the regular files beneath |path| in the current tree, as
   // their tar headers give them (hard links count 0): dive's measure for a
@@ -120,6 +134,7 @@ class LayerMerge {
   FileTree tree_;
   std::deque<std::string> kept_paths_;  // Paths of changes no entry spells.
   std::vector<DroppedFile> dropped_;
+  std::vector<LinkParent> link_parents_;
 };
 
 }  // namespace strata

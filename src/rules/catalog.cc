@@ -118,6 +118,10 @@ const std::vector<Rule>& BuiltinRules() {
        "A hard link whose target is not stored earlier in the same layer: a tar made by a "
        "standard tool never holds one, and unpackers resolve it against whatever is already on "
        "disk."},
+      {"path-through-symlink", "hostile", S::kHigh, "Path stored beneath a symbolic link",
+       "An entry stored beneath a path that a lower entry made a symbolic link: a tar made "
+       "from a directory never holds one, and unpackers that follow the link write the entry "
+       "wherever it points, outside the image root if it points there."},
       {"cleanup-in-later-layer", "waste", S::kLow, "Cleanup in a separate layer",
        "A layer removes or overwrites what an earlier one added; the bytes stay in the image."},
   };

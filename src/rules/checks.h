@@ -43,6 +43,8 @@ void CheckPermissions(const CheckContext& context, std::vector<Finding>* finding
 void CheckConfig(const CheckContext& context, std::vector<Finding>* findings);
 void CheckBuildTools(const CheckContext& context, std::vector<Finding>* findings);
 void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findings);
+// Entries stored beneath a path a lower entry made a symbolic link.
+void CheckLinkParents(const CheckContext& context, std::vector<Finding>* findings);
 void CheckCleanupLayers(const CheckContext& context, std::vector<Finding>* findings);
 
 }  // namespace strata

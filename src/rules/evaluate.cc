@@ -89,7 +89,7 @@ using Check = void (*)(const CheckContext&, std::vector<Finding>*);
 constexpr Check kChecks[] = {
     CheckSecretPaths, CheckContentHits,   CheckCustomPaths,  CheckVcs,
     CheckCaches,      CheckLeftovers,     CheckPermissions,  CheckBuildTools,
-    CheckConfig,      CheckCleanupLayers, CheckHostilePaths,
+    CheckConfig,      CheckCleanupLayers, CheckHostilePaths, CheckLinkParents,
 };
 
 // Runs every check, on as many threads as there are cores (the checks only

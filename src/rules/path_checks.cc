@@ -238,7 +238,8 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
 
       if (entry.kind == EntryKind::kHardlink && !copies.contains(entry.link())) {
         Finding finding = MakeFinding(context, "hardlink-outside-layer", layer.index, entry.path);
-        finding.detail = "links to /" + entry.link() + ", which this layer does not store before it";
+        finding.detail =
+            "links to /" + entry.link() + ", which this layer does not store before it";
         finding.fix = "rebuild the layer with a standard tool, which stores the target first";
         findings->push_back(std::move(finding));
       }
@@ -254,6 +255,26 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
       finding.fix = "rebuild the layer with a standard tool, which stores each path once";
       findings->push_back(std::move(finding));
     }
+  }
+}
+
+void CheckLinkParents(const CheckContext& context, std::vector<Finding>* findings) {
+  for (const LinkParent& parent : context.analysis.merge.link_parents()) {
+    std::string_view link_path = parent.link->path;
+    std::string_view rest = std::string_view(parent.entry->path).substr(link_path.size());
+    std::string written = ResolveLink(link_path, parent.link->link()) + std::string(rest);
+    Finding finding =
+        MakeFinding(context, "path-through-symlink", parent.layer, parent.entry->path);
+    finding.detail = fmt::format(
+        "stored beneath /{}, a symbolic link to {} (layer {}): unpackers that follow it write "
+        "/{} (on the host, unless they keep links inside the root); strata shows /{} as a "
+        "directory from here on",
+        link_path, context.scanner.RedactText(parent.link->link()), parent.link_layer + 1,
+        context.scanner.RedactText(written), link_path);
+    finding.fix =
+        "rebuild the layer with a standard tool, which never stores a path beneath a symbolic "
+        "link; do not unpack this image with tools that follow such links";
+    findings->push_back(std::move(finding));
   }
 }
 
