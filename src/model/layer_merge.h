@@ -86,9 +86,12 @@ struct DroppedFile {
 };
 
 // An entry stored beneath a path the tree held as a symbolic link. The
-// merge reads the layer as the OCI spec does and makes the link a
-// directory; an unpacker that follows links writes the entry wherever the
-// link points instead. A tar made from a directory never holds one.
+// merge makes the link a directory; unpackers (umoci, Docker) follow the
+// link inside the root and write the entry where it points, and naive
+// ones follow it out of the root. A tar made from a directory never holds
+// one.
+// TODO: resolve such parents through the link as umoci does, so that ls,
+// cat and export show what an unpacked image holds.
 struct LinkParent {
   const LayerEntry* entry;  // The first entry stored beneath the link.
   int layer;                // Its layer.
