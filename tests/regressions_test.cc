@@ -311,5 +311,24 @@ TEST(Regression, NestingDeeperThanTheStackIsMerged) {
   EXPECT_NE(result.out.find("leaf.txt"), std::string::npos);
 }
 
+// A few entries nested deep imply many directories: --max-entries bounds
+// those too, not only the entries (a 212 kB image once took 770 MB).
+TEST(Regression, MaxEntriesCountsTheDirectoriesPathsImply) {
+  std::vector<TarMember> deep;
+  for (char top : {'a', 'b', 'c'}) {
+    std::string path(1, top);
+    for (int level = 0; level < 40; ++level) path += "/d";
+    deep.push_back({path + "/f", '0', "x\n"});
+  }
+  std::string image = WriteImage(TempDir() + "/image", {deep});
+
+  RunResult limited = RunStrata({"layers", "--no-cache", "--max-entries", "100", image});
+  EXPECT_EQ(limited.exit_code, 2) << limited.err;
+  EXPECT_EQ(limited.err,
+            "strata: error: layer 1: with the layers below, its paths make more than 100 files "
+            "and directories; raise --max-entries to read it\n");
+  EXPECT_EQ(RunStrata({"layers", "--no-cache", "--max-entries", "200", image}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace strata

@@ -304,6 +304,7 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
          options.limits.max_entries);
 
   MatchHistory(&analysis);
+  analysis.merge.set_max_nodes(options.limits.max_entries);
   MergeLayers(&analysis);
   ComputeWaste(&analysis);
 

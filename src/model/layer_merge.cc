@@ -287,6 +287,11 @@ bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
       DropNode(lost, index, true);
     };
     *at = tree_.Ensure(entry.path, on_drop, FileTree::PathLife::kKept);  // Layers outlive it.
+    if (static_cast<int64_t>(tree_.size()) > max_nodes_)
+      Fail(
+          "layer {}: with the layers below, its paths make more than {} files and directories; "
+          "raise --max-entries to read it",
+          index + 1, max_nodes_);
   }
   FileNode* node = *at;
 

@@ -111,6 +111,11 @@ class LayerMerge {
 
   const FileTree& tree() const { return tree_; }
 
+  // Applying a layer fails once the tree holds more than |max| nodes: a
+  // few thousand entries nested thousands deep imply millions of
+  // directories, which no count of entries bounds.
+  void set_max_nodes(int64_t max) { max_nodes_ = max; }
+
   // Every file version dropped so far, in the order they were dropped.
   // Hard-link targets that stay reachable are removed by the caller.
   const std::vector<DroppedFile>& dropped() const { return dropped_; }
@@ -138,6 +143,7 @@ class LayerMerge {
   std::deque<std::string> kept_paths_;  // Paths of changes no entry spells.
   std::vector<DroppedFile> dropped_;
   std::vector<LinkParent> link_parents_;
+  int64_t max_nodes_ = INT64_MAX;
 };
 
 }  // namespace strata
