@@ -57,6 +57,21 @@ TEST(Glob, Components) {
   EXPECT_FALSE(GlobMatch("b/*.c", "b/d/x.c"));
 }
 
+TEST(Glob, ErrorsSayWhatCanNeverMatch) {
+  for (const char* valid : {"**/*.sql", "a|b/*.c", "app/", "usr/share/**", "?x*"})
+    EXPECT_EQ(GlobError(valid), "") << valid;
+  EXPECT_EQ(GlobError(""), "it is empty");
+  EXPECT_EQ(GlobError("a||b"), "it has an empty pattern (before, after or between \"|\")");
+  EXPECT_EQ(GlobError("a|"), "it has an empty pattern (before, after or between \"|\")");
+  EXPECT_EQ(GlobError("a//b"), "it has an empty path component (\"//\")");
+  EXPECT_EQ(GlobError("**.sql"), "\"**\" must be a whole path component, like **/*.sql");
+  EXPECT_EQ(GlobError("x|a/**b/c"), "\"**\" must be a whole path component, like **/*.sql");
+  for (const char* shell : {"*.[ch]", "*.{c,h}", "a\\*"})
+    EXPECT_EQ(GlobError(shell),
+              "[...], {...} and \\ are not glob syntax here: only *, ** and ? are")
+        << shell;
+}
+
 TEST(SecretPatterns, EntropyAndPlaceholders) {
   EXPECT_LT(ShannonEntropy("aaaaaaaa"), 0.1);
   EXPECT_GT(ShannonEntropy("q8Vn3kLp0zR7wT2x"), 3.5);
