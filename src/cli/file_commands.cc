@@ -126,6 +126,10 @@ int RunCat(const FileOptions& options) {
 
 int RunExport(const FileOptions& options) {
   if (options.squash && options.layer != 0) Fail("--squash and --layer cannot be used together");
+  if (options.target.empty())
+    Fail(
+        "export needs a target: the directory name is empty (give a directory, or - for a tar "
+        "stream on standard output)");
   bool to_stdout = options.target == "-";
   if (to_stdout && isatty(STDOUT_FILENO))
     Fail("refusing to write a tar stream to a terminal; redirect it, or give a directory");
