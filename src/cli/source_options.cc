@@ -14,6 +14,7 @@ void SourceFlags::Apply(OpenOptions* open, bool with_save) const {
 
 CLI::Validator PlatformValidator() {
   auto check = [](const std::string& text) -> std::string {
+    if (text.empty()) return "";  // As if not given: the host's (scripts pass "$PLATFORM").
     size_t parts = 0;
     bool valid = true;
     for (size_t start = 0; start <= text.size(); ++parts) {
