@@ -295,6 +295,44 @@ TEST(Cli, PlatformOfASinglePlatformImageIsChecked) {
             0);
 }
 
+// Every command that takes --platform checks its spelling before any work.
+TEST(Cli, PlatformThatIsNoPlatformSaysTheFormExpected) {
+  std::string image = CorpusImage("clean-multistage.oci");
+  for (const char* platform :
+       {"garbage", "linux/", "/amd64", "linux//amd64", "a/b/c/d", "linux/amd 64"}) {
+    std::string message = std::string("--platform: \"") + platform +
+                          "\" is not a platform: expected os/arch[/variant], like linux/amd64 or "
+                          "linux/arm64/v8";
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"audit", "--platform", platform, image},
+          {"ls", "--platform", platform, image},
+          {"diff", "--platform", platform, image, image},
+          {"explore", "--platform", platform, image},
+          {"find", "--platform", platform, image}}) {
+      RunResult result = RunStrata(args);
+      ExpectOneErrorLine(result, message);
+    }
+  }
+  for (const char* platform : {"linux/amd64", "linux/arm64/v8", "linux/ARM_64.x-y/v8", ""}) {
+    RunResult result = RunStrata({"history", "--platform", platform, image});
+    EXPECT_EQ(result.err.find("is not a platform"), std::string::npos) << result.err;
+  }
+}
+
+TEST(Cli, ThreadsOutOfRangeNamesTheFlagAndTheRange) {
+  std::string image = CorpusImage("clean-multistage.oci");
+  for (const char* threads : {"abc", "-3", "0", "257", "99999999999", "1.5", "4x"}) {
+    for (const char* command : {"audit", "history", "layers", "explore"}) {
+      ExpectOneErrorLine(
+          RunStrata({command, "--threads", threads, image}),
+          std::string("--threads: \"") + threads + "\" is not a whole number from 1 to 256");
+    }
+  }
+  EXPECT_EQ(RunStrata({"layers", "--threads", "256", image}).exit_code, 0);
+  ExpectOneErrorLine(RunStrata({"audit", "--top", "many", image}),
+                     "--top: \"many\" is not a whole number from 1 to 1000000");
+}
+
 TEST(Cli, LimitsNameThemselvesAndTheirFlag) {
   ExpectOneErrorLine(RunStrata({"audit", "--max-entries", "100", CorpusImage("leaky-app.oci")}),
                      "has more than 100 entries; raise --max-entries to read it");
@@ -390,6 +428,49 @@ TEST(CliRules, ConfigFileIsReadAndMistakesAreOneLine) {
       RunStrata({"audit", "--config", dir + "/bad.yaml", CorpusImage("clean-multistage.oci")});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "strata: error: " + dir + "/bad.yaml: rules: unknown key \"disabel\"\n");
+}
+
+// A glob that can never match what was meant is refused with the file,
+// the key and the glob; a leading "/" in any "|" part is taken off.
+TEST(CliRules, BadGlobsInTheConfigAreRefused) {
+  std::string dir = TempDir();
+  std::string image = CorpusImage("clean-multistage.oci");
+  struct Case {
+    std::string yaml, message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"rules:\n  paths:\n    - id: ok\n      glob: \"**/*.sql\"\n    - id: dump\n"
+            "      glob: \"**.sql\"\n",
+            "rules.paths[1].glob: \"**.sql\" is not a valid glob: \"**\" must be a whole path "
+            "component, like **/*.sql"},
+           {"rules:\n  content:\n    - id: tok\n      regex: \"tok_[a-z]{8}\"\n"
+            "      paths: \"*.[ch]\"\n",
+            "rules.content[0].paths: \"*.[ch]\" is not a valid glob: [...], {...} and \\ are "
+            "not glob syntax here: only *, ** and ? are"},
+           {"accept:\n  - path: \"/app/x||/app/y\"\n    reason: r\n",
+            "accept[0].path: \"/app/x||/app/y\" is not a valid glob: it has an empty pattern "
+            "(before, after or between \"|\")"},
+           {"rules:\n  paths:\n    - id: none\n      glob: \"\"\n",
+            "rules.paths[0].glob: \"\" is not a valid glob: it is empty"},
+       }) {
+    WriteFile(dir + "/.strata.yaml", c.yaml);
+    for (std::vector<std::string> args : {std::vector<std::string>{"audit", image}, {"rules"}}) {
+      RunResult result = RunStrata(args, "", dir);
+      EXPECT_EQ(result.exit_code, 2) << c.yaml;
+      EXPECT_EQ(result.err, "strata: error: .strata.yaml: " + c.message + "\n") << c.yaml;
+    }
+  }
+
+  // "/etc/passwd|/hello" is read as etc/passwd|hello: both parts match.
+  WriteFile(dir + "/.strata.yaml",
+            "rules:\n  paths:\n    - id: two\n      glob: \"/etc/passwd|/hello\"\n");
+  RunResult result = RunStrata({"audit", "--format", "json", image}, "", dir);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  json report = json::parse(result.out);
+  std::set<std::string> found;
+  for (const json& finding : report["findings"])
+    if (finding["rule"] == "two") found.insert(finding["path"]);
+  EXPECT_EQ(found, (std::set<std::string>{"/etc/passwd", "/hello"}));
 }
 
 TEST(CliRules, BaseImageOptionMarksItsLayers) {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "test_support.h"
 
@@ -24,6 +25,7 @@ using testing::Seen;
 using testing::TarMember;
 using testing::TempDir;
 using testing::WalkDisk;
+using testing::WriteFile;
 using testing::WriteImage;
 
 #define REQUIRE_FIXTURES() \
@@ -153,6 +155,57 @@ TEST(Export, HostileLayerCannotWriteOutsideTheTarget) {
   EXPECT_FALSE(fs::exists(outside + "/owned"));
 }
 
+TEST(Export, AnEmptyTargetNameIsRefused) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"a", '0', "x"}}});
+  fs::create_directories(dir + "/cwd");
+  RunResult result = RunStrata({"export", image, ""}, "", dir + "/cwd");
+  ExpectOneErrorLine(result, "export needs a target: the directory name is empty");
+  EXPECT_TRUE(fs::is_empty(dir + "/cwd"));
+}
+
+// A link (or file) already in the target that export refuses is found
+// before anything is written: the target is left as it was.
+TEST(Export, ARefusalLeavesTheTargetAsItWas) {
+  std::string dir = TempDir();
+  fs::create_directories(dir + "/outside");
+  std::string image = WriteImage(dir + "/image", {{{"a/b/c", '5'},
+                                                   {"a/b/c/f", '0', "x"},
+                                                   {"etc", '5'},
+                                                   {"etc/conf", '0', "y"},
+                                                   {"z", '0', "z"}},
+                                                  {{"etc/more", '0', "m"}}});
+  std::string target = dir + "/out";
+  fs::create_directories(target);
+  fs::create_symlink(dir + "/outside", target + "/etc");
+  std::map<std::string, Seen> before = WalkDisk(target);
+
+  // The final filesystem wants a directory where the link is.
+  ExpectOneErrorLine(RunStrata({"export", image, target}),
+                     target + "/etc exists; pass --overwrite to replace it");
+  ExpectSameTree(before, WalkDisk(target), "squash");
+  // A layer's file beneath the link (the layer stores no /etc to put there).
+  ExpectOneErrorLine(RunStrata({"export", "--overwrite", "--layer", "2", image, target}),
+                     "refusing to write /etc/more: /etc is not a directory");
+  ExpectSameTree(before, WalkDisk(target), "--layer 2");
+  // A file already there, without --overwrite.
+  fs::remove(target + "/etc");
+  WriteFile(target + "/z", "old");
+  before = WalkDisk(target);
+  ExpectOneErrorLine(RunStrata({"export", image, target}),
+                     target + "/z exists; pass --overwrite to replace it");
+  ExpectSameTree(before, WalkDisk(target), "file in the way");
+  EXPECT_TRUE(fs::is_empty(dir + "/outside"));
+
+  // --overwrite replaces the link by a directory, and writes beneath it.
+  fs::create_symlink(dir + "/outside", target + "/etc");
+  RunResult replaced = RunStrata({"export", "--overwrite", image, target});
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_EQ(ReadFileText(target + "/etc/conf"), "y");
+  EXPECT_EQ(ReadFileText(target + "/z"), "z");
+  EXPECT_TRUE(fs::is_empty(dir + "/outside"));
+}
+
 TEST(Export, PathsWithDotDotAreNotWrittenOutside) {
   std::string dir = TempDir();
   std::string image =
@@ -207,6 +260,66 @@ TEST(Cat, ClearErrors) {
                      "--layer 9 is out of range");
   ExpectOneErrorLine(RunStrata({"cat", "--layer", "2", image, "/app/.env"}),
                      "layer 2 does not store it");
+}
+
+// Links that lead to a directory, the root included, say so as cat of the
+// directory itself does; paths through them resolve.
+TEST(Cat, LinksToDirectoriesAndTheRoot) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"a", '5'},
+                                                   {"a/f", '0', "hi\n"},
+                                                   {"implied/x/f", '0', "deep\n"},
+                                                   {"up", '2', "", "../../"},
+                                                   {"root", '2', "", "/"},
+                                                   {"a/parent", '2', "", ".."},
+                                                   {"to-implied", '2', "", "implied/x"}},
+                                                  {{"b", '0', "b"}}});
+  for (const char* link : {"/up", "/root", "/a/parent", "/up/"})
+    ExpectOneErrorLine(RunStrata({"cat", image, link}),
+                       std::string(link).substr(0, std::string(link).find_last_not_of('/') + 1) +
+                           ": is a directory (a symbolic link to /)");
+  ExpectOneErrorLine(RunStrata({"cat", image, "/implied"}), "/implied: is a directory (in layer 1");
+  ExpectOneErrorLine(RunStrata({"cat", image, "/to-implied"}),
+                     "/implied/x: is a directory (in layer 1");
+  for (const char* path : {"/up/a/f", "/root/a/f", "/a/parent/a/f", "/a/parent/up/a/parent/a/f"}) {
+    RunResult result = RunStrata({"cat", image, path});
+    EXPECT_EQ(result.exit_code, 0) << path << ": " << result.err;
+    EXPECT_EQ(result.out, "hi\n") << path;
+  }
+  RunResult deep = RunStrata({"cat", image, "/root/to-implied/f"});
+  EXPECT_EQ(deep.out, "deep\n") << deep.err;
+}
+
+// Owners and groups are named alike: by the image's /etc/passwd and
+// /etc/group, numbers for ids they do not name (or when the file is absent).
+TEST(Ls, OwnerAndGroupAreNamedAlike) {
+  std::string dir = TempDir();
+  std::vector<TarMember> files = {
+      {"data/named", '0', "x", "", 0644, 1000, "", "", 50},
+      {"data/unnamed", '0', "x", "", 0644, 1001, "", "", 51},
+  };
+  std::vector<TarMember> databases = files;
+  databases.push_back(
+      {"etc/passwd", '0', "root:x:0:0::/root:/bin/sh\napp:x:1000:50::/app:/bin/sh\n"});
+  databases.push_back({"etc/group", '0', "root:x:0:\nstaff:x:50:\n"});
+  auto owners = [](const std::string& listing) {
+    std::vector<std::string> columns;
+    std::istringstream lines(listing);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::string mode, user, group;
+      words >> mode >> user >> group;
+      columns.push_back(user + " " + group);
+    }
+    return columns;
+  };
+
+  RunResult named = RunStrata({"ls", "-l", WriteImage(dir + "/named", {databases}), "/data"});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(owners(named.out), (std::vector<std::string>{"app staff", "1001 51"})) << named.out;
+  RunResult bare = RunStrata({"ls", "-l", WriteImage(dir + "/bare", {files}), "/data"});
+  ASSERT_EQ(bare.exit_code, 0) << bare.err;
+  EXPECT_EQ(owners(bare.out), (std::vector<std::string>{"1000 50", "1001 51"})) << bare.out;
 }
 
 TEST(Ls, ListsLikeLsOnTheUnpackedTree) {

@@ -57,6 +57,21 @@ TEST(Glob, Components) {
   EXPECT_FALSE(GlobMatch("b/*.c", "b/d/x.c"));
 }
 
+TEST(Glob, ErrorsSayWhatCanNeverMatch) {
+  for (const char* valid : {"**/*.sql", "a|b/*.c", "app/", "usr/share/**", "?x*"})
+    EXPECT_EQ(GlobError(valid), "") << valid;
+  EXPECT_EQ(GlobError(""), "it is empty");
+  EXPECT_EQ(GlobError("a||b"), "it has an empty pattern (before, after or between \"|\")");
+  EXPECT_EQ(GlobError("a|"), "it has an empty pattern (before, after or between \"|\")");
+  EXPECT_EQ(GlobError("a//b"), "it has an empty path component (\"//\")");
+  EXPECT_EQ(GlobError("**.sql"), "\"**\" must be a whole path component, like **/*.sql");
+  EXPECT_EQ(GlobError("x|a/**b/c"), "\"**\" must be a whole path component, like **/*.sql");
+  for (const char* shell : {"*.[ch]", "*.{c,h}", "a\\*"})
+    EXPECT_EQ(GlobError(shell),
+              "[...], {...} and \\ are not glob syntax here: only *, ** and ? are")
+        << shell;
+}
+
 TEST(SecretPatterns, EntropyAndPlaceholders) {
   EXPECT_LT(ShannonEntropy("aaaaaaaa"), 0.1);
   EXPECT_GT(ShannonEntropy("q8Vn3kLp0zR7wT2x"), 3.5);
@@ -437,10 +452,14 @@ TEST_F(RulesTest, PathsBeneathASymbolicLinkFire) {
              {"tmpdir/again", '0', "y\n"},
              {"rel/sub/lib.so", '0', "z\n"},
              {"same", '2', "", "/etc"},
+             {"root", '2', "", "/"},
+             {"root/etc/profile", '0', "echo\n"},
              {"same/cron.d/job", '0', "* * * * * root sh\n"}}});
 
   std::vector<Finding> found = Of("path-through-symlink");
-  ASSERT_EQ(found.size(), 3u);
+  ASSERT_EQ(found.size(), 4u);
+  EXPECT_NE(Of("path-through-symlink", "root/etc/profile").at(0).detail.find("write /etc/profile "),
+            std::string::npos);
   EXPECT_EQ(Of("path-through-symlink", "tmpdir/dropped").at(0).detail,
             "stored beneath /tmpdir, a symbolic link to /tmp (layer 1): unpackers that follow it "
             "write /tmp/dropped (on the host, unless they keep links inside the root); strata "

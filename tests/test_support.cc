@@ -119,6 +119,7 @@ std::string MakeTar(const std::vector<TarMember>& members, bool gnu) {
     archive_entry_set_pathname(entry, member.path.c_str());
     archive_entry_set_perm(entry, member.mode);
     archive_entry_set_uid(entry, member.uid);
+    archive_entry_set_gid(entry, member.gid);
     archive_entry_set_mtime(entry, 1700000000, 0);
     switch (member.type) {
       case '5':

@@ -49,6 +49,7 @@ struct TarMember {
   uint32_t uid = 0;
   std::string xattr_name;  // One extended attribute, when not empty.
   std::string xattr_value;
+  uint32_t gid = 0;
 };
 
 // Writes |members| as a tar stream (PAX format unless |gnu|).

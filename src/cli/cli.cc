@@ -281,14 +281,15 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   app->add_option("-o,--output", options->output,
                   "Write the report to FILE instead of standard output");
   app->add_option(
-      "--platform", options->platform,
-      "Platform to pick from a multi-platform index, os/arch[/variant] (default: this host's)");
+         "--platform", options->platform,
+         "Platform to pick from a multi-platform index, os/arch[/variant] (default: this host's)")
+      ->check(PlatformValidator());
   app->add_option(
          "--threads", options->threads,
          "Layers read at once; 1 also reads each layer on one thread (default: one per core)")
-      ->check(CLI::Range(1, 256));
+      ->check(WholeNumberValidator(1, kMaxThreads));
   app->add_option("--top", options->top, "Rows in each list of the table output")
-      ->check(CLI::Range(1, 1000000));
+      ->check(WholeNumberValidator(1, 1000000));
   app->add_flag("-q,--quiet", options->quiet, "No progress display and no warnings");
   app->add_flag("-v,--verbose", options->verbose, "Say more about what is read");
   AddLimitOptions(app, &options->limits);
@@ -516,8 +517,9 @@ int RunCli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& version) {
     return app.exit(version);
   } catch (const CLI::ParseError& error) {
+    // The message may quote a word of the command line: escaped, one line.
     fmt::print(stderr, "strata: error: {} (see strata --help)\n",
-               UsageMessage(app, argc, argv, error.what()));
+               Printable(UsageMessage(app, argc, argv, error.what())));
     return kExitError;
   }
 

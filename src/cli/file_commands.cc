@@ -126,6 +126,10 @@ int RunCat(const FileOptions& options) {
 
 int RunExport(const FileOptions& options) {
   if (options.squash && options.layer != 0) Fail("--squash and --layer cannot be used together");
+  if (options.target.empty())
+    Fail(
+        "export needs a target: the directory name is empty (give a directory, or - for a tar "
+        "stream on standard output)");
   bool to_stdout = options.target == "-";
   if (to_stdout && isatty(STDOUT_FILENO))
     Fail("refusing to write a tar stream to a terminal; redirect it, or give a directory");
@@ -167,7 +171,8 @@ void AddFindOptions(CLI::App* app, FileOptions* options, bool* removed, bool* pr
                 "The files a later layer removed but an earlier one still stores");
   app->add_flag("--print0", *print0, "Separate paths with NUL bytes");
   app->add_option("--platform", options->platform,
-                  "Platform to pick from a multi-platform index, os/arch[/variant]");
+                  "Platform to pick from a multi-platform index, os/arch[/variant]")
+      ->check(PlatformValidator());
   app->add_flag("-q,--quiet", options->quiet, "No progress display");
   AddSourceOptions(app, &options->source, true);
   AddCacheOptions(app, &options->cache);
@@ -302,7 +307,9 @@ int RunDiff(const DiffOptions& options) {
 
 void AddCommon(CLI::App* sub, FileOptions* options) {
   sub->add_option("IMAGE", options->image, "Image (any spelling strata audit takes)")->required();
-  sub->add_option("--platform", options->platform, "Platform to pick from a multi-platform index");
+  sub->add_option("--platform", options->platform,
+                  "Platform to pick from a multi-platform index, os/arch[/variant]")
+      ->check(PlatformValidator());
   sub->add_option("--layer", options->layer, "Layer number (1 is the base)")
       ->check(CLI::Range(1, 1 << 30));
   sub->add_flag("-q,--quiet", options->quiet, "No progress display and no summary");
@@ -323,9 +330,10 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
   diff->add_option("--format", diff_options.format, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}));
   diff->add_option("--top", diff_options.top, "Rows per list in the table")
-      ->check(CLI::Range(1, 1000000));
+      ->check(WholeNumberValidator(1, 1000000));
   diff->add_option("--platform", diff_options.platform,
-                   "Platform to pick from multi-platform indexes");
+                   "Platform to pick from multi-platform indexes, os/arch[/variant]")
+      ->check(PlatformValidator());
   diff->add_flag("-q,--quiet", diff_options.quiet, "No progress display");
   AddSourceOptions(diff, &diff_options.source, false);
   AddCacheOptions(diff, &diff_options.cache);

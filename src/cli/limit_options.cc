@@ -1,5 +1,7 @@
 #include "cli/limit_options.h"
 
+#include <fmt/core.h>
+
 #include "base/error.h"
 #include "rules/rule_config.h"
 
@@ -31,6 +33,19 @@ const CLI::Validator kAtLeastOne(
     "N");
 
 }  // namespace
+
+CLI::Validator WholeNumberValidator(long long min, long long max) {
+  auto check = [min, max](const std::string& text) -> std::string {
+    try {
+      size_t used = 0;
+      long long value = std::stoll(text, &used);
+      if (used == text.size() && value >= min && value <= max) return "";
+    } catch (...) {
+    }
+    return fmt::format("\"{}\" is not a whole number from {} to {}", text, min, max);
+  };
+  return CLI::Validator(check, fmt::format("{}-{}", min, max));
+}
 
 CLI::Validator SizeValidator() {
   // CLI11 puts the flag's name before the message; ParseSize's own

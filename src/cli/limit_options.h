@@ -10,6 +10,10 @@
 
 namespace strata {
 
+// --threads takes at most this many layers at once: a sanity bound on a
+// typing mistake, not a tuned value.
+constexpr int kMaxThreads = 256;
+
 struct LimitFlags {
   ReadLimits limits;
   std::string max_layer_bytes;  // Sizes like "64GiB"; "" keeps the default.
@@ -21,6 +25,10 @@ struct LimitFlags {
 
 // A CLI11 check for a size like "16MiB", for any flag that takes one.
 CLI::Validator SizeValidator();
+
+// A CLI11 check for a whole number from |min| to |max|; its message names
+// the range (CLI11's own says "Value abc not in range" even for words).
+CLI::Validator WholeNumberValidator(long long min, long long max);
 
 // Adds the --max-* flags to |app|. The JSON limits (--max-json-bytes,
 // --max-json-depth) are put in force (SetJsonLimits) as they are parsed,

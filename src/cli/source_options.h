@@ -20,6 +20,10 @@ struct SourceFlags {
   void Apply(OpenOptions* open, bool with_save = true) const;
 };
 
+// A CLI11 check for --platform: os/arch[/variant], each part a word of
+// letters, digits, '.', '_' or '-' ("linux/amd64", "linux/arm64/v8").
+CLI::Validator PlatformValidator();
+
 // Registers the flags on |app|; |with_save| = false leaves --save out.
 void AddSourceOptions(CLI::App* app, SourceFlags* flags, bool with_save = true);
 

@@ -20,9 +20,18 @@ struct FileMeta {
 // Called with a writer; calls the writer with the file's bytes in order.
 using ContentFiller = std::function<void(const std::function<void(const char*, size_t)>&)>;
 
+// Calls its argument with every path an export will create (an image path
+// without a leading "/") and whether it is a directory, parents first.
+using PlannedPaths = std::function<void(const std::function<void(const std::string&, bool)>&)>;
+
 class ExportSink {
  public:
   virtual ~ExportSink() = default;
+  // Called once, before anything is written, with every path the export
+  // will create: what the sink would refuse while writing because of what
+  // is already there, it refuses here (throws Error), so that such a
+  // refusal leaves nothing behind. The default accepts everything.
+  virtual void Prepare(const PlannedPaths&) {}
   // Paths are image paths without a leading "/".
   virtual void Directory(const std::string& path, const FileMeta& meta) = 0;
   virtual void File(const std::string& path, const FileMeta& meta, int64_t size,

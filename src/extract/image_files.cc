@@ -26,6 +26,11 @@ bool IsAncestor(std::string_view ancestor, std::string_view path) {
                               path[ancestor.size()] == '/');
 }
 
+// |resolved| (an image path, "" for the root) joined with |rest| ("/…").
+std::string JoinRest(const std::string& resolved, std::string_view rest) {
+  return resolved.empty() ? std::string(rest.substr(1)) : resolved + std::string(rest);
+}
+
 // What one layer says about a path.
 struct Sighting {
   enum Kind { kNothing, kEntry, kRemoved, kRedirected, kBlocked } kind = kNothing;
@@ -38,14 +43,17 @@ struct Sighting {
 };
 
 // Scans |layer| for |path|. A regular file found is streamed straight to
-// |sink| (when given) and the scan stops there.
+// |sink| (when given) and the scan stops there. An entry beneath |path|
+// makes it a directory of this layer even when no entry names it.
 Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path,
                    const std::function<void(const char*, size_t)>* sink, const ReadLimits& limits) {
   std::unique_ptr<ByteReader> blob = source.layers[layer].open();
   LayerCursor cursor(blob.get(), LayerName(source, layer), limits);
   Sighting sighting;
+  bool implied_directory = false;
   LayerEntry entry;
   while (cursor.Next(&entry)) {
+    implied_directory |= IsAncestor(path, entry.path);
     if (entry.is_whiteout()) {
       // Whiteouts speak of lower layers; an entry of this same layer wins.
       bool hits = entry.kind == EntryKind::kWhiteout
@@ -70,7 +78,8 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
     if (IsAncestor(entry.path, path) && entry.kind == EntryKind::kSymlink &&
         sighting.kind != Sighting::kRemoved) {
       sighting.kind = Sighting::kRedirected;
-      sighting.redirected = ResolveLink(entry.path, entry.link()) + path.substr(entry.path.size());
+      sighting.redirected = JoinRest(ResolveLink(entry.path, entry.link()),
+                                     std::string_view(path).substr(entry.path.size()));
     } else if (IsAncestor(entry.path, path) && entry.kind != EntryKind::kDirectory &&
                sighting.kind == Sighting::kNothing) {
       // A file where a parent directory was: nothing beneath it exists any
@@ -78,6 +87,13 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
       sighting.kind = Sighting::kBlocked;
       sighting.redirected = entry.path;
     }
+  }
+  // Entries of this layer beneath it outweigh its whiteout (which speaks of
+  // lower layers), as a stored directory entry would.
+  if (implied_directory &&
+      (sighting.kind == Sighting::kNothing || sighting.kind == Sighting::kRemoved)) {
+    sighting.kind = Sighting::kEntry;
+    sighting.entry.kind = EntryKind::kDirectory;
   }
   return sighting;
 }
@@ -132,6 +148,8 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
         case EntryKind::kSymlink:
           if (only_layer >= 0)
             Fail("/{}: is a symbolic link to {} in layer {}", path, entry.link(), layer + 1);
+          if (ResolveLink(path, entry.link()).empty())
+            Fail("/{}: is a directory (a symbolic link to /)", path);
           path = ResolveLink(path, entry.link());
           restarted = true;
           break;
@@ -157,8 +175,6 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
   if (removed_in >= 0)
     Fail("/{} was removed in layer {} and no lower layer stores it", path, removed_in + 1);
   if (only_layer >= 0) Fail("/{}: layer {} does not store it", path, only_layer + 1);
-  // TODO: a link that resolves to a directory (even "/", from "../../")
-  // also ends here; say it is a directory, as ls shows it.
   Fail("/{}: no such file in the image", path);
 }
 
@@ -337,6 +353,49 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
   }
 }
 
+// The paths WriteLayer creates, in its order.
+void PlanLayer(const Analysis& analysis, int layer,
+               const std::function<void(const std::string&, bool)>& visit) {
+  std::set<std::string_view> files;
+  for (const LayerEntry& entry : analysis.layers[layer].contents.entries) {
+    if (entry.path.empty() || entry.path_escaped) continue;
+    switch (entry.kind) {
+      case EntryKind::kDirectory:
+        visit(std::string(entry.path), true);
+        break;
+      case EntryKind::kFile:
+        files.insert(entry.path);
+        [[fallthrough]];
+      case EntryKind::kSymlink:
+      case EntryKind::kFifo:
+        visit(std::string(entry.path), false);
+        break;
+      case EntryKind::kHardlink:
+        if (files.count(entry.link())) visit(std::string(entry.path), false);
+        break;
+      default:
+        break;  // Whiteouts, devices and sockets are not created.
+    }
+  }
+}
+
+// The paths WriteSquashed creates: directories first, as it writes them,
+// then the rest (walking the tree twice rather than keeping every path).
+void PlanSquashed(const Analysis& analysis,
+                  const std::function<void(const std::string&, bool)>& visit) {
+  const FileNode* root = analysis.merge.tree().root();
+  FileTree::Walk(root, "", [&](const FileNode* node, const std::string& path) {
+    if (!path.empty() && node->is_directory()) visit(path, true);
+  });
+  FileTree::Walk(root, "", [&](const FileNode* node, const std::string& path) {
+    if (node->is_directory() || node->entry == nullptr) return;
+    EntryKind kind = node->entry->kind;
+    if (kind == EntryKind::kFile || kind == EntryKind::kSymlink || kind == EntryKind::kFifo ||
+        (kind == EntryKind::kHardlink && node->content != nullptr))
+      visit(path, false);
+  });
+}
+
 }  // namespace
 
 void ExportImage(const Analysis& analysis, const ExportOptions& options, ExportSink* sink) {
@@ -344,6 +403,12 @@ void ExportImage(const Analysis& analysis, const ExportOptions& options, ExportS
   if (options.layer >= count)
     Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer + 1, count,
          count);
+  sink->Prepare([&](const std::function<void(const std::string&, bool)>& visit) {
+    if (options.layer >= 0)
+      PlanLayer(analysis, options.layer, visit);
+    else
+      PlanSquashed(analysis, visit);
+  });
   if (options.layer >= 0)
     WriteLayer(analysis, options.layer, options.limits, sink);
   else

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "base/error.h"
 
@@ -35,6 +36,11 @@ class Fd {
   ~Fd() {
     if (fd_ >= 0) close(fd_);
   }
+  Fd(const Fd&) = delete;
+  Fd& operator=(Fd&& other) noexcept {
+    std::swap(fd_, other.fd_);
+    return *this;
+  }
   int get() const { return fd_; }
 
  private:
@@ -51,11 +57,56 @@ uint32_t ModeBits(const FileMeta& meta, const WriteOptions& options) {
 
 SafeWriter::SafeWriter(const std::string& root, WriteOptions options)
     : root_(root), options_(options) {
-  std::error_code error;
-  std::filesystem::create_directories(root, error);
-  if (error) Fail("cannot create {}: {}", root, error.message());
+  if (root.empty()) Fail("the target directory's name is empty");
   root_fd_ = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd_ < 0) Fail("cannot open {}: {}", root, strerror(errno));
+  if (root_fd_ < 0 && errno != ENOENT) Fail("cannot open {}: {}", root, strerror(errno));
+}
+
+int SafeWriter::Root() {
+  if (root_fd_ >= 0) return root_fd_;
+  std::error_code error;
+  std::filesystem::create_directories(root_, error);
+  if (error) Fail("cannot create {}: {}", root_, error.message());
+  root_fd_ = open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd_ < 0) Fail("cannot open {}: {}", root_, strerror(errno));
+  return root_fd_;
+}
+
+void SafeWriter::Prepare(const PlannedPaths& plan) {
+  if (root_fd_ < 0) return;  // A target made now holds nothing in the way.
+  std::set<std::string> replaced;
+  plan([&](const std::string& path, bool directory) { CheckPlanned(path, directory, &replaced); });
+}
+
+// Mirrors what OpenParent and MakeRoom will find, reading only: lstat each
+// parent (a missing one ends the check: all beneath it is new), then the
+// path itself.
+void SafeWriter::CheckPlanned(const std::string& path, bool directory,
+                              std::set<std::string>* replaced) {
+  std::vector<std::string> parts = Components(path);
+  Fd parent(dup(root_fd_));
+  std::string walked;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    walked += (walked.empty() ? "" : "/") + parts[i];
+    struct stat info;
+    if (replaced->count(walked) ||
+        fstatat(parent.get(), parts[i].c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0)
+      return;
+    if (!S_ISDIR(info.st_mode))
+      Fail("refusing to write /{}: /{} is not a directory (a symbolic link or a file)", path,
+           walked);
+    int next =
+        openat(parent.get(), parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) return;  // Writing will say why.
+    parent = Fd(next);
+  }
+  struct stat info;
+  if (fstatat(parent.get(), parts.back().c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) return;
+  if (directory && S_ISDIR(info.st_mode)) return;
+  if (!options_.overwrite) Fail("{}/{} exists; pass --overwrite to replace it", root_, path);
+  if (S_ISDIR(info.st_mode))
+    Fail("{}/{} is a directory; refusing to replace it with a file", root_, path);
+  if (directory) replaced->insert(path);
 }
 
 SafeWriter::~SafeWriter() {
@@ -65,7 +116,7 @@ SafeWriter::~SafeWriter() {
 int SafeWriter::OpenParent(const std::string& path, std::string* name) {
   std::vector<std::string> parts = Components(path);
   *name = parts.back();
-  int fd = dup(root_fd_);
+  int fd = dup(Root());
   std::string walked;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     walked += (walked.empty() ? "" : "/") + parts[i];
@@ -185,6 +236,7 @@ void SafeWriter::Device(const std::string& path, bool, uint32_t, uint32_t, const
 }
 
 void SafeWriter::Finish() {
+  Root();  // An export of nothing still leaves its (empty) target.
   // Deepest first, so a parent's time is set after its children change it.
   for (auto it = directories_.rbegin(); it != directories_.rend(); ++it) {
     std::string name;

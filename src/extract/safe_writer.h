@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,11 +24,19 @@ struct WriteOptions {
 
 class SafeWriter : public ExportSink {
  public:
-  // Opens (creating if needed) the directory |root|. Throws Error.
+  // Writes into the directory |root|, opened now when it exists, else
+  // created (with its missing parents) by the first write or by Finish.
+  // Throws Error when |root| is empty or cannot be opened.
   SafeWriter(const std::string& root, WriteOptions options);
   ~SafeWriter() override;
   SafeWriter(const SafeWriter&) = delete;
   SafeWriter& operator=(const SafeWriter&) = delete;
+
+  // Refuses (throws Error) any planned path that an existing link, file or
+  // directory in the target would make writing refuse: a parent that is not
+  // a directory, and without --overwrite anything in the way. Nothing is
+  // created. A target that does not exist yet is not looked at.
+  void Prepare(const PlannedPaths& plan) override;
 
   // |path| is an image path without leading "/" (already cleaned). Each
   // call throws Error naming the path when it cannot be written safely.
@@ -60,6 +69,11 @@ class SafeWriter : public ExportSink {
   // Opens the directory holding |path|, creating missing ones; returns its
   // fd and sets |*name| to the last component.
   int OpenParent(const std::string& path, std::string* name);
+  // The target directory's fd, creating the directory on first use.
+  int Root();
+  // Prepare's check of one path; |replaced| holds the planned directories
+  // that replace a link or file (--overwrite): nothing exists beneath them.
+  void CheckPlanned(const std::string& path, bool directory, std::set<std::string>* replaced);
   void MakeRoom(int parent, const std::string& name, const std::string& path, bool for_directory);
   void ApplyOwner(int parent, const std::string& name, const FileMeta& meta, bool symlink);
 

@@ -65,4 +65,23 @@ bool GlobMatch(std::string_view glob, std::string_view path) {
   }
 }
 
+std::string GlobError(std::string_view glob) {
+  if (glob.empty()) return "it is empty";
+  while (true) {
+    size_t bar = glob.find('|');
+    std::string_view part = glob.substr(0, bar);
+    if (part.empty()) return "it has an empty pattern (before, after or between \"|\")";
+    if (part.find_first_of("[]{}\\") != std::string_view::npos)
+      return "[...], {...} and \\ are not glob syntax here: only *, ** and ? are";
+    for (std::string_view rest = part; !rest.empty();) {
+      std::string_view name = Head(rest, &rest);
+      if (name.empty()) return "it has an empty path component (\"//\")";
+      if (name != "**" && name.find("**") != std::string_view::npos)
+        return "\"**\" must be a whole path component, like **/*.sql";
+    }
+    if (bar == std::string_view::npos) return "";
+    glob = glob.substr(bar + 1);
+  }
+}
+
 }  // namespace strata

@@ -262,7 +262,8 @@ void CheckLinkParents(const CheckContext& context, std::vector<Finding>* finding
   for (const LinkParent& parent : context.analysis.merge.link_parents()) {
     std::string_view link_path = parent.link->path;
     std::string_view rest = std::string_view(parent.entry->path).substr(link_path.size());
-    std::string written = ResolveLink(link_path, parent.link->link()) + std::string(rest);
+    std::string target = ResolveLink(link_path, parent.link->link());
+    std::string written = target.empty() ? std::string(rest.substr(1)) : target + std::string(rest);
     Finding finding =
         MakeFinding(context, "path-through-symlink", parent.layer, parent.entry->path);
     finding.detail = fmt::format(

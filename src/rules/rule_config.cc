@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "rules/catalog.h"
+#include "rules/glob.h"
 
 namespace strata {
 
@@ -42,6 +43,21 @@ Severity SeverityOf(const std::string& text, const std::string& where) {
   return severity;
 }
 
+// |text| as a glob of layer paths: each "|" part without its leading "/"
+// (as users write paths). Throws Error naming |key| when it is invalid.
+std::string ReadGlob(const std::string& text, const std::string& key) {
+  std::string glob;
+  for (size_t start = 0; start <= text.size();) {
+    size_t bar = std::min(text.find('|', start), text.size());
+    size_t first = std::min(text.find_first_not_of('/', start), bar);
+    glob += (start == 0 ? "" : "|") + text.substr(first, bar - first);
+    start = bar + 1;
+  }
+  std::string error = GlobError(glob);
+  if (!error.empty()) Fail("{}: \"{}\" is not a valid glob: {}", key, text, error);
+  return glob;
+}
+
 void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* config) {
   CheckKeys(rules, {"disable", "severity", "paths", "content"}, file + ": rules");
   if (rules["disable"]) {
@@ -54,8 +70,10 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
     if (!rules[custom_list]) continue;
     if (!rules[custom_list].IsSequence()) Fail("{}: rules.{} must be a list", file, custom_list);
     bool content = std::string(custom_list) == "content";
+    int index = 0;
     for (const auto& item : rules[custom_list]) {
       std::string where = fmt::format("{}: rules.{}", file, custom_list);
+      std::string key = fmt::format("{}[{}]", where, index++);
       if (content)
         CheckKeys(item, {"id", "title", "severity", "regex", "caseless", "min_entropy", "paths"},
                   where);
@@ -72,10 +90,10 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
         rule.content.regex = Text(item, "regex", where, true);
         rule.content.caseless = item["caseless"] && item["caseless"].as<bool>();
         rule.content.min_entropy = item["min_entropy"] ? item["min_entropy"].as<double>() : 0;
-        rule.content.path_filter = Text(item, "paths", where, false);
+        std::string paths = Text(item, "paths", where, false);
+        if (!paths.empty()) rule.content.path_filter = ReadGlob(paths, key + ".paths");
       } else {
-        rule.path_glob = Text(item, "glob", where, true);
-        while (rule.path_glob.starts_with("/")) rule.path_glob.erase(0, 1);
+        rule.path_glob = ReadGlob(Text(item, "glob", where, true), key + ".glob");
       }
       if (FindRule(rule.id) != nullptr)
         Fail("{}: \"{}\" is a built-in rule id; choose another", where, rule.id);
@@ -99,8 +117,10 @@ bool IsDate(const std::string& text) {
 
 void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig* config) {
   if (!accept.IsSequence()) Fail("{}: accept must be a list", file);
+  int index = 0;
   for (const auto& item : accept) {
     std::string where = file + ": accept";
+    std::string key = fmt::format("{}[{}].path", where, index++);
     CheckKeys(item, {"rule", "path", "reason", "expires"}, where);
     AcceptedFinding accepted;
     accepted.rule = Text(item, "rule", where, false);
@@ -111,7 +131,7 @@ void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig*
       Fail("{}: an entry needs a rule, a path or both", where);
     if (!accepted.expires.empty() && !IsDate(accepted.expires))
       Fail("{}: expires \"{}\" is not a date like 2027-01-31", where, accepted.expires);
-    while (accepted.path.starts_with("/")) accepted.path.erase(0, 1);
+    if (!accepted.path.empty()) accepted.path = ReadGlob(accepted.path, key);
     config->accepted.push_back(accepted);
   }
 }

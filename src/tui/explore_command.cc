@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
+#include "cli/source_options.h"
 #include "model/analysis.h"
 #include "report/style.h"
 #include "rules/evaluate.h"
@@ -74,12 +75,13 @@ void AddExploreCommand(CLI::App* app, std::function<int()>* run) {
                   "docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF]")
       ->required();
   sub->add_option(
-      "--platform", options->platform,
-      "Platform to pick from a multi-platform index, os/arch[/variant] (default: this host's)");
+         "--platform", options->platform,
+         "Platform to pick from a multi-platform index, os/arch[/variant] (default: this host's)")
+      ->check(PlatformValidator());
   sub->add_option("--config", options->config,
                   "Configuration (default: ./.strata.yaml when present)");
   sub->add_option("--threads", options->threads, "Layers read at once (default: one per core)")
-      ->check(CLI::Range(1, 256));
+      ->check(WholeNumberValidator(1, kMaxThreads));
   sub->add_flag("-q,--quiet", options->quiet, "No progress display");
   AddLimitOptions(sub, &options->limits);
   // TODO: explore takes neither the cache flags (--no-cache, --cache-dir)
