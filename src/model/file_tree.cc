@@ -39,13 +39,33 @@ uint32_t FileNode::gid() const {
   return entry != nullptr ? entry->gid : 0;
 }
 
+namespace {
+
+bool NameBefore(const FileNode* a, const FileNode* b) { return a->name() < b->name(); }
+
+}  // namespace
+
 std::vector<const FileNode*> FileNode::Children() const {
   std::vector<const FileNode*> children;
   for (const FileNode* child = first_child_; child != nullptr; child = child->next_sibling_)
     children.push_back(child);
-  std::sort(children.begin(), children.end(),
-            [](const FileNode* a, const FileNode* b) { return a->name() < b->name(); });
+  if (children_unordered_) std::sort(children.begin(), children.end(), NameBefore);
   return children;
+}
+
+void FileNode::PushChildrenReversed(std::vector<const FileNode*>* stack) const {
+  if (first_child_ == nullptr) return;
+  if (!children_unordered_) {
+    for (const FileNode* child = first_child_->previous_sibling_;; child = child->previous_sibling_) {
+      stack->push_back(child);
+      if (child == first_child_) return;
+    }
+  }
+  size_t begin = stack->size();
+  for (const FileNode* child = first_child_; child != nullptr; child = child->next_sibling_)
+    stack->push_back(child);
+  std::sort(stack->begin() + static_cast<ptrdiff_t>(begin), stack->end(),
+            [](const FileNode* a, const FileNode* b) { return NameBefore(b, a); });
 }
 
 std::vector<FileNode*> FileNode::Children() {
@@ -80,15 +100,13 @@ FileNode* FileTree::NewNode(FileNode* parent, std::string_view name, PathLife li
   }
   *node = FileNode();
   // Paths are held to --max-path-bytes long before; this is the backstop.
-  if (name.size() > UINT32_MAX) Fail("a path component of {} bytes is too long", name.size());
+  if (name.size() > INT32_MAX) Fail("a path component of {} bytes is too long", name.size());
   if (life == PathLife::kCopy) name = names_.Keep(name);
   node->name_data_ = name.data();
   node->name_size_ = static_cast<uint32_t>(name.size());
   node->parent = parent;
   if (parent != nullptr) {
-    node->next_sibling_ = parent->first_child_;
-    if (parent->first_child_ != nullptr) parent->first_child_->previous_sibling_ = node;
-    parent->first_child_ = node;
+    Append(parent, node);
     Insert(node);
   }
   ++count_;
@@ -225,14 +243,34 @@ FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileN
   return node;
 }
 
+void FileTree::Append(FileNode* parent, FileNode* node) {
+  FileNode* first = parent->first_child_;
+  if (first == nullptr) {
+    parent->first_child_ = node;
+    node->previous_sibling_ = node;
+    return;
+  }
+  FileNode* last = first->previous_sibling_;
+  last->next_sibling_ = node;
+  node->previous_sibling_ = last;
+  first->previous_sibling_ = node;
+  if (!parent->children_unordered_ && !NameBefore(last, node)) parent->children_unordered_ = 1;
+}
+
 void FileTree::Unlink(FileNode* node) {
   FileNode* parent = node->parent;
-  if (node->previous_sibling_ != nullptr)
-    node->previous_sibling_->next_sibling_ = node->next_sibling_;
+  FileNode* first = parent->first_child_;
+  FileNode* next = node->next_sibling_;
+  if (node == first)
+    parent->first_child_ = next;
   else
-    parent->first_child_ = node->next_sibling_;
-  if (node->next_sibling_ != nullptr)
-    node->next_sibling_->previous_sibling_ = node->previous_sibling_;
+    node->previous_sibling_->next_sibling_ = next;
+  // The last child's successor is the first child's back link.
+  if (next != nullptr)
+    next->previous_sibling_ = node->previous_sibling_;
+  else if (node != first)
+    first->previous_sibling_ = node->previous_sibling_;
+  if (parent->first_child_ == nullptr) parent->children_unordered_ = 0;
 }
 
 // Frees |node| and everything beneath it; |node| must be unlinked already.
@@ -265,6 +303,7 @@ void FileTree::RemoveChildren(FileNode* dir) {
   remembered_dir_ = nullptr;
   FileNode* child = dir->first_child_;
   dir->first_child_ = nullptr;
+  dir->children_unordered_ = 0;
   while (child != nullptr) {
     FileNode* next = child->next_sibling_;
     FreeSubtree(child);

@@ -39,7 +39,10 @@ struct FileNode {
  private:
   friend class FileTree;
   // Here, beside |layer|, so that the two fill 8 bytes.
-  uint32_t name_size_ = 0;
+  uint32_t name_size_ : 31 = 0;
+  // Set once a child came that sorts before the last one; cleared when the
+  // directory empties.
+  uint32_t children_unordered_ : 1 = 0;
   const char* name_data_ = nullptr;
 
  public:
@@ -58,15 +61,22 @@ struct FileNode {
 
   bool has_children() const { return first_child_ != nullptr; }
 
-  // The children in name order (byte order), sorted on each call: the
-  // tree keeps them unordered, so that adding one costs the same in any
-  // directory whatever order a layer stores them in.
+  // The children in name order (byte order). The tree keeps them in the
+  // order they came, and notes whether that is name order (layers mostly
+  // store a directory's entries sorted): only when it is not are they
+  // sorted, on each call. Adding a child costs the same in any directory.
   std::vector<const FileNode*> Children() const;
   std::vector<FileNode*> Children();
+
+  // Appends the children to |stack| in reverse name order, so that popping
+  // them gives name order: a depth-first walk's step, without a vector a
+  // directory.
+  void PushChildrenReversed(std::vector<const FileNode*>* stack) const;
 
  private:
   FileNode* first_child_ = nullptr;
   FileNode* next_sibling_ = nullptr;
+  // The first child's is the last child, so that appending costs one step.
   FileNode* previous_sibling_ = nullptr;
 };
 
@@ -126,6 +136,9 @@ class FileTree {
   // |name| is copied into |names_| unless |life| says it lasts.
   FileNode* NewNode(FileNode* parent, std::string_view name, PathLife life);
   void FreeSubtree(FileNode* node);
+  // Makes |node| the last child of |parent|, noting when that breaks name
+  // order.
+  static void Append(FileNode* parent, FileNode* node);
   void Unlink(FileNode* node);
 
   // Where a non-const lookup of |*path| starts: the remembered directory
