@@ -51,6 +51,8 @@ class DiveMetricsBuilder {
     int64_t size;
   };
 
+  static void SortByHash(std::vector<Leaf>* leaves);
+
   // Written by AddLeaves: a whiteout's leaf gets its size in Finish.
   std::vector<Leaf> leaves_;
   std::vector<std::pair<size_t, const LayerEntry*>> whiteout_leaves_;
