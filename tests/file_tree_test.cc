@@ -106,5 +106,40 @@ TEST(FileTreeTest, ChildrenStayInNameOrderThroughRandomAddsAndRemovals) {
   EXPECT_EQ(walk.size(), want.size() + 2);
 }
 
+// The non-const lookups start from where the last one ended or one of its
+// parents; they must find what the stateless const lookup finds, however
+// paths alternate (cousins, prefixes of names, parents of the last path).
+TEST(FileTreeTest, LookupsFromTheLastDirectoryFindWhatLookupsFromTheRootFind) {
+  std::mt19937 random(3);
+  const char* names[] = {"a", "ab", "a-", "b", "bb", "c"};
+  auto random_path = [&] {
+    std::string path = names[random() % 6];
+    for (int depth = static_cast<int>(random() % 5); depth > 0; --depth)
+      path += std::string("/") + names[random() % 6];
+    return path;
+  };
+
+  FileTree tree;
+  const FileTree& stateless = tree;
+  for (int step = 0; step < 20000; ++step) {
+    std::string path = random_path();
+    switch (random() % 4) {
+      case 0:
+      case 1: {
+        FileNode* node = tree.Ensure(path, NoDrop);
+        ASSERT_EQ(FileTree::PathOf(node), path) << "step " << step;
+        ASSERT_EQ(node, stateless.Find(path));
+        break;
+      }
+      case 2:
+        ASSERT_EQ(tree.Find(path), stateless.Find(path)) << path << " at step " << step;
+        break;
+      case 3:
+        if (random() % 8 == 0) tree.Remove(path);
+        break;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace strata

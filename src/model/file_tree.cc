@@ -75,13 +75,14 @@ std::vector<FileNode*> FileNode::Children() {
   return children;
 }
 
-FileTree::FileTree() : slots_(1024, 0) { root_ = NewNode(nullptr, "", PathLife::kCopy); }
+FileTree::FileTree() : slots_(1024, 0) { root_ = NewNode(nullptr, "", PathLife::kCopy, 0); }
 
 FileTree::~FileTree() = default;
 FileTree::FileTree(FileTree&&) noexcept = default;
 FileTree& FileTree::operator=(FileTree&&) noexcept = default;
 
-FileNode* FileTree::NewNode(FileNode* parent, std::string_view name, PathLife life) {
+FileNode* FileTree::NewNode(FileNode* parent, std::string_view name, PathLife life,
+                            uint64_t hash) {
   FileNode* node;
   if (free_nodes_ != nullptr) {
     node = free_nodes_;
@@ -107,7 +108,7 @@ FileNode* FileTree::NewNode(FileNode* parent, std::string_view name, PathLife li
   node->parent = parent;
   if (parent != nullptr) {
     Append(parent, node);
-    Insert(node);
+    Insert(node, hash);
   }
   ++count_;
   return node;
@@ -118,10 +119,9 @@ uint64_t FileTree::HashOf(const FileNode* parent, std::string_view name) {
   return XXH3_64bits_withSeed(name.data(), name.size(), seed);
 }
 
-void FileTree::Insert(FileNode* node) {
+void FileTree::Insert(FileNode* node, uint64_t hash) {
   if ((count_ + 1) * 10 > slots_.size() * 7) Grow();
   size_t mask = slots_.size() - 1;
-  uint64_t hash = HashOf(node->parent, node->name());
   size_t slot = hash & mask;
   while (slots_[slot] != 0) slot = (slot + 1) & mask;
   slots_[slot] = SlotValue(node, hash);
@@ -162,8 +162,11 @@ void FileTree::Erase(const FileNode* node) {
 }
 
 const FileNode* FileTree::Child(const FileNode* dir, std::string_view name) const {
+  return Child(dir, name, HashOf(dir, name));
+}
+
+const FileNode* FileTree::Child(const FileNode* dir, std::string_view name, uint64_t hash) const {
   size_t mask = slots_.size() - 1;
-  uint64_t hash = HashOf(dir, name);
   uint64_t tag = hash & kTagBits;
   for (size_t slot = hash & mask; slots_[slot] != 0; slot = (slot + 1) & mask) {
     if ((slots_[slot] & kTagBits) != tag) continue;
@@ -174,11 +177,26 @@ const FileNode* FileTree::Child(const FileNode* dir, std::string_view name) cons
 }
 
 FileNode* FileTree::StartOf(std::string_view* path) {
-  if (remembered_dir_ == nullptr || path->size() <= remembered_path_.size() ||
-      (*path)[remembered_path_.size()] != '/' || !path->starts_with(remembered_path_))
-    return root_;
-  path->remove_prefix(remembered_path_.size() + 1);
-  return remembered_dir_;
+  if (remembered_dir_ == nullptr) return root_;
+  std::string_view known = remembered_path_;
+  size_t same = std::mismatch(known.begin(), known.end(), path->begin(), path->end()).first -
+                known.begin();
+  if (same == known.size() && same < path->size() && (*path)[same] == '/') {
+    path->remove_prefix(same + 1);
+    return remembered_dir_;
+  }
+
+  // Else the deepest directory both paths are beneath: up from the
+  // remembered one by the components |known| has past it. Layers often
+  // go from one directory to its cousin (a/b/c, then a/b/d).
+  if (same == 0) return root_;
+  size_t slash = known.rfind('/', std::min(same, known.size()) - 1);
+  if (slash == std::string_view::npos) return root_;
+  FileNode* dir = remembered_dir_;
+  for (size_t at = slash; at != std::string_view::npos; at = known.find('/', at + 1))
+    dir = dir->parent;
+  path->remove_prefix(slash + 1);
+  return dir;
 }
 
 void FileTree::Remember(FileNode* dir, std::string_view full_path) {
@@ -235,9 +253,11 @@ FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileN
       node->layer = -1;
     }
 
-    FileNode* child = const_cast<FileNode*>(Child(node, name));
+    // One hash for the lookup and, when the name is new, the insertion.
+    uint64_t hash = HashOf(node, name);
+    FileNode* child = const_cast<FileNode*>(Child(node, name, hash));
     parent = node;
-    node = child != nullptr ? child : NewNode(node, name, life);
+    node = child != nullptr ? child : NewNode(node, name, life, hash);
   }
   if (parent != nullptr) Remember(parent, full);
   return node;
