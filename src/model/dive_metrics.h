@@ -39,7 +39,8 @@ class DiveMetricsBuilder {
   // costs as much as merging it); never on two threads at once.
   void AddLeaves(int index, const LayerContents& layer);
 
-  // The metrics, once every layer went through both calls above.
+  // The metrics, once every layer went through both calls above. Sorts on
+  // two threads, this one and one it starts.
   DiveMetrics Finish();
 
  private:
@@ -51,6 +52,7 @@ class DiveMetricsBuilder {
     int64_t size;
   };
 
+  // Sorts |leaves| by hash, on two threads.
   static void SortByHash(std::vector<Leaf>* leaves);
 
   // Written by AddLeaves: a whiteout's leaf gets its size in Finish.
