@@ -42,8 +42,7 @@ TEST(FileTreeTest, ChildrenComeInNameOrderWhateverOrderTheyWereAdded) {
   tree.Ensure("d/a", NoDrop);  // Before the last one: the directory is out of order.
   tree.Ensure("d/d", NoDrop);
   EXPECT_EQ(ChildNames(tree, "d"), (std::vector<std::string>{"a", "b", "c", "d", "e"}));
-  EXPECT_EQ(Visited(tree),
-            (std::vector<std::string>{"", "d", "d/a", "d/b", "d/c", "d/d", "d/e"}));
+  EXPECT_EQ(Visited(tree), (std::vector<std::string>{"", "d", "d/a", "d/b", "d/c", "d/d", "d/e"}));
 }
 
 TEST(FileTreeTest, RemovingTheLastChildKeepsAppendingInOrder) {
@@ -76,8 +75,7 @@ TEST(FileTreeTest, NamesCompareAsBytes) {
   FileTree tree;
   // "a-x" sorts between "a" and "a/…"; 0xc3 after every ASCII byte.
   for (const char* path : {"a", "a-x", "\xc3\xa9", "B", "a0"}) tree.Ensure(path, NoDrop);
-  EXPECT_EQ(ChildNames(tree, ""),
-            (std::vector<std::string>{"B", "a", "a-x", "a0", "\xc3\xa9"}));
+  EXPECT_EQ(ChildNames(tree, ""), (std::vector<std::string>{"B", "a", "a-x", "a0", "\xc3\xa9"}));
 }
 
 // Random adds and removals, checked against a set after every step.
@@ -98,7 +96,8 @@ TEST(FileTreeTest, ChildrenStayInNameOrderThroughRandomAddsAndRemovals) {
     }
     if (step % 97 != 0) continue;
     const FileNode* dir = tree.Find("d");
-    std::vector<std::string> got = dir != nullptr ? NamesOf(dir->Children()) : std::vector<std::string>();
+    std::vector<std::string> got =
+        dir != nullptr ? NamesOf(dir->Children()) : std::vector<std::string>();
     ASSERT_EQ(got, std::vector<std::string>(want.begin(), want.end())) << "step " << step;
   }
   std::vector<std::string> walk = Visited(tree);

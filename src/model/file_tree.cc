@@ -56,7 +56,8 @@ std::vector<const FileNode*> FileNode::Children() const {
 void FileNode::PushChildrenReversed(std::vector<const FileNode*>* stack) const {
   if (first_child_ == nullptr) return;
   if (!children_unordered_) {
-    for (const FileNode* child = first_child_->previous_sibling_;; child = child->previous_sibling_) {
+    for (const FileNode* child = first_child_->previous_sibling_;;
+         child = child->previous_sibling_) {
       stack->push_back(child);
       if (child == first_child_) return;
     }
@@ -81,8 +82,7 @@ FileTree::~FileTree() = default;
 FileTree::FileTree(FileTree&&) noexcept = default;
 FileTree& FileTree::operator=(FileTree&&) noexcept = default;
 
-FileNode* FileTree::NewNode(FileNode* parent, std::string_view name, PathLife life,
-                            uint64_t hash) {
+FileNode* FileTree::NewNode(FileNode* parent, std::string_view name, PathLife life, uint64_t hash) {
   FileNode* node;
   if (free_nodes_ != nullptr) {
     node = free_nodes_;
@@ -179,8 +179,8 @@ const FileNode* FileTree::Child(const FileNode* dir, std::string_view name, uint
 FileNode* FileTree::StartOf(std::string_view* path) {
   if (remembered_dir_ == nullptr) return root_;
   std::string_view known = remembered_path_;
-  size_t same = std::mismatch(known.begin(), known.end(), path->begin(), path->end()).first -
-                known.begin();
+  size_t same =
+      std::mismatch(known.begin(), known.end(), path->begin(), path->end()).first - known.begin();
   if (same == known.size() && same < path->size() && (*path)[same] == '/') {
     path->remove_prefix(same + 1);
     return remembered_dir_;

@@ -132,9 +132,9 @@ const CacheKind kCaches[] = {
 // two thirds of the rules' time on an image of a million files.
 bool MayBeCache(std::string_view path) {
   using namespace std::string_view_literals;  // Lengths known when compiled, not strlen'd.
-  static constexpr std::string_view kWords[] = {
-      "apt"sv,     "apk"sv,     ".npm"sv,   ".m2"sv, ".gradle"sv, "pkg/mod"sv, "dnf"sv,
-      "composer"sv, "cargo"sv, ".cache"sv, "yum"sv};
+  static constexpr std::string_view kWords[] = {"apt"sv,     "apk"sv,     ".npm"sv, ".m2"sv,
+                                                ".gradle"sv, "pkg/mod"sv, "dnf"sv,  "composer"sv,
+                                                "cargo"sv,   ".cache"sv,  "yum"sv};
   if (path.find("pnpm"sv) != std::string_view::npos) return true;
   for (size_t slash = path.find('/'); slash != std::string_view::npos;
        slash = path.find('/', slash + 1)) {
