@@ -39,7 +39,8 @@ class DiveMetricsBuilder {
   // costs as much as merging it); never on two threads at once.
   void AddLeaves(int index, const LayerContents& layer);
 
-  // The metrics, once every layer went through both calls above.
+  // The metrics, once every layer went through both calls above. Sorts on
+  // two threads, this one and one it starts.
   DiveMetrics Finish();
 
  private:
@@ -50,6 +51,9 @@ class DiveMetricsBuilder {
     uint64_t high, low;  // XXH3-128 of the path.
     int64_t size;
   };
+
+  // Sorts |leaves| by hash, on two threads.
+  static void SortByHash(std::vector<Leaf>* leaves);
 
   // Written by AddLeaves: a whiteout's leaf gets its size in Finish.
   std::vector<Leaf> leaves_;

@@ -39,13 +39,34 @@ uint32_t FileNode::gid() const {
   return entry != nullptr ? entry->gid : 0;
 }
 
+namespace {
+
+bool NameBefore(const FileNode* a, const FileNode* b) { return a->name() < b->name(); }
+
+}  // namespace
+
 std::vector<const FileNode*> FileNode::Children() const {
   std::vector<const FileNode*> children;
   for (const FileNode* child = first_child_; child != nullptr; child = child->next_sibling_)
     children.push_back(child);
-  std::sort(children.begin(), children.end(),
-            [](const FileNode* a, const FileNode* b) { return a->name() < b->name(); });
+  if (children_unordered_) std::sort(children.begin(), children.end(), NameBefore);
   return children;
+}
+
+void FileNode::PushChildrenReversed(std::vector<const FileNode*>* stack) const {
+  if (first_child_ == nullptr) return;
+  if (!children_unordered_) {
+    for (const FileNode* child = first_child_->previous_sibling_;;
+         child = child->previous_sibling_) {
+      stack->push_back(child);
+      if (child == first_child_) return;
+    }
+  }
+  size_t begin = stack->size();
+  for (const FileNode* child = first_child_; child != nullptr; child = child->next_sibling_)
+    stack->push_back(child);
+  std::sort(stack->begin() + static_cast<ptrdiff_t>(begin), stack->end(),
+            [](const FileNode* a, const FileNode* b) { return NameBefore(b, a); });
 }
 
 std::vector<FileNode*> FileNode::Children() {
@@ -55,13 +76,13 @@ std::vector<FileNode*> FileNode::Children() {
   return children;
 }
 
-FileTree::FileTree() : slots_(1024, 0) { root_ = NewNode(nullptr, "", PathLife::kCopy); }
+FileTree::FileTree() : slots_(1024, 0) { root_ = NewNode(nullptr, "", PathLife::kCopy, 0); }
 
 FileTree::~FileTree() = default;
 FileTree::FileTree(FileTree&&) noexcept = default;
 FileTree& FileTree::operator=(FileTree&&) noexcept = default;
 
-FileNode* FileTree::NewNode(FileNode* parent, std::string_view name, PathLife life) {
+FileNode* FileTree::NewNode(FileNode* parent, std::string_view name, PathLife life, uint64_t hash) {
   FileNode* node;
   if (free_nodes_ != nullptr) {
     node = free_nodes_;
@@ -80,16 +101,14 @@ FileNode* FileTree::NewNode(FileNode* parent, std::string_view name, PathLife li
   }
   *node = FileNode();
   // Paths are held to --max-path-bytes long before; this is the backstop.
-  if (name.size() > UINT32_MAX) Fail("a path component of {} bytes is too long", name.size());
+  if (name.size() > INT32_MAX) Fail("a path component of {} bytes is too long", name.size());
   if (life == PathLife::kCopy) name = names_.Keep(name);
   node->name_data_ = name.data();
   node->name_size_ = static_cast<uint32_t>(name.size());
   node->parent = parent;
   if (parent != nullptr) {
-    node->next_sibling_ = parent->first_child_;
-    if (parent->first_child_ != nullptr) parent->first_child_->previous_sibling_ = node;
-    parent->first_child_ = node;
-    Insert(node);
+    Append(parent, node);
+    Insert(node, hash);
   }
   ++count_;
   return node;
@@ -100,10 +119,9 @@ uint64_t FileTree::HashOf(const FileNode* parent, std::string_view name) {
   return XXH3_64bits_withSeed(name.data(), name.size(), seed);
 }
 
-void FileTree::Insert(FileNode* node) {
+void FileTree::Insert(FileNode* node, uint64_t hash) {
   if ((count_ + 1) * 10 > slots_.size() * 7) Grow();
   size_t mask = slots_.size() - 1;
-  uint64_t hash = HashOf(node->parent, node->name());
   size_t slot = hash & mask;
   while (slots_[slot] != 0) slot = (slot + 1) & mask;
   slots_[slot] = SlotValue(node, hash);
@@ -144,8 +162,11 @@ void FileTree::Erase(const FileNode* node) {
 }
 
 const FileNode* FileTree::Child(const FileNode* dir, std::string_view name) const {
+  return Child(dir, name, HashOf(dir, name));
+}
+
+const FileNode* FileTree::Child(const FileNode* dir, std::string_view name, uint64_t hash) const {
   size_t mask = slots_.size() - 1;
-  uint64_t hash = HashOf(dir, name);
   uint64_t tag = hash & kTagBits;
   for (size_t slot = hash & mask; slots_[slot] != 0; slot = (slot + 1) & mask) {
     if ((slots_[slot] & kTagBits) != tag) continue;
@@ -156,11 +177,26 @@ const FileNode* FileTree::Child(const FileNode* dir, std::string_view name) cons
 }
 
 FileNode* FileTree::StartOf(std::string_view* path) {
-  if (remembered_dir_ == nullptr || path->size() <= remembered_path_.size() ||
-      (*path)[remembered_path_.size()] != '/' || !path->starts_with(remembered_path_))
-    return root_;
-  path->remove_prefix(remembered_path_.size() + 1);
-  return remembered_dir_;
+  if (remembered_dir_ == nullptr) return root_;
+  std::string_view known = remembered_path_;
+  size_t same =
+      std::mismatch(known.begin(), known.end(), path->begin(), path->end()).first - known.begin();
+  if (same == known.size() && same < path->size() && (*path)[same] == '/') {
+    path->remove_prefix(same + 1);
+    return remembered_dir_;
+  }
+
+  // Else the deepest directory both paths are beneath: up from the
+  // remembered one by the components |known| has past it. Layers often
+  // go from one directory to its cousin (a/b/c, then a/b/d).
+  if (same == 0) return root_;
+  size_t slash = known.rfind('/', std::min(same, known.size()) - 1);
+  if (slash == std::string_view::npos) return root_;
+  FileNode* dir = remembered_dir_;
+  for (size_t at = slash; at != std::string_view::npos; at = known.find('/', at + 1))
+    dir = dir->parent;
+  path->remove_prefix(slash + 1);
+  return dir;
 }
 
 void FileTree::Remember(FileNode* dir, std::string_view full_path) {
@@ -217,22 +253,44 @@ FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileN
       node->layer = -1;
     }
 
-    FileNode* child = const_cast<FileNode*>(Child(node, name));
+    // One hash for the lookup and, when the name is new, the insertion.
+    uint64_t hash = HashOf(node, name);
+    FileNode* child = const_cast<FileNode*>(Child(node, name, hash));
     parent = node;
-    node = child != nullptr ? child : NewNode(node, name, life);
+    node = child != nullptr ? child : NewNode(node, name, life, hash);
   }
   if (parent != nullptr) Remember(parent, full);
   return node;
 }
 
+void FileTree::Append(FileNode* parent, FileNode* node) {
+  FileNode* first = parent->first_child_;
+  if (first == nullptr) {
+    parent->first_child_ = node;
+    node->previous_sibling_ = node;
+    return;
+  }
+  FileNode* last = first->previous_sibling_;
+  last->next_sibling_ = node;
+  node->previous_sibling_ = last;
+  first->previous_sibling_ = node;
+  if (!parent->children_unordered_ && !NameBefore(last, node)) parent->children_unordered_ = 1;
+}
+
 void FileTree::Unlink(FileNode* node) {
   FileNode* parent = node->parent;
-  if (node->previous_sibling_ != nullptr)
-    node->previous_sibling_->next_sibling_ = node->next_sibling_;
+  FileNode* first = parent->first_child_;
+  FileNode* next = node->next_sibling_;
+  if (node == first)
+    parent->first_child_ = next;
   else
-    parent->first_child_ = node->next_sibling_;
-  if (node->next_sibling_ != nullptr)
-    node->next_sibling_->previous_sibling_ = node->previous_sibling_;
+    node->previous_sibling_->next_sibling_ = next;
+  // The last child's successor is the first child's back link.
+  if (next != nullptr)
+    next->previous_sibling_ = node->previous_sibling_;
+  else if (node != first)
+    first->previous_sibling_ = node->previous_sibling_;
+  if (parent->first_child_ == nullptr) parent->children_unordered_ = 0;
 }
 
 // Frees |node| and everything beneath it; |node| must be unlinked already.
@@ -265,6 +323,7 @@ void FileTree::RemoveChildren(FileNode* dir) {
   remembered_dir_ = nullptr;
   FileNode* child = dir->first_child_;
   dir->first_child_ = nullptr;
+  dir->children_unordered_ = 0;
   while (child != nullptr) {
     FileNode* next = child->next_sibling_;
     FreeSubtree(child);

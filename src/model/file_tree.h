@@ -39,7 +39,10 @@ struct FileNode {
  private:
   friend class FileTree;
   // Here, beside |layer|, so that the two fill 8 bytes.
-  uint32_t name_size_ = 0;
+  uint32_t name_size_ : 31 = 0;
+  // Set once a child came that sorts before the last one; cleared when the
+  // directory empties.
+  uint32_t children_unordered_ : 1 = 0;
   const char* name_data_ = nullptr;
 
  public:
@@ -58,15 +61,22 @@ struct FileNode {
 
   bool has_children() const { return first_child_ != nullptr; }
 
-  // The children in name order (byte order), sorted on each call: the
-  // tree keeps them unordered, so that adding one costs the same in any
-  // directory whatever order a layer stores them in.
+  // The children in name order (byte order). The tree keeps them in the
+  // order they came, and notes whether that is name order (layers mostly
+  // store a directory's entries sorted): only when it is not are they
+  // sorted, on each call. Adding a child costs the same in any directory.
   std::vector<const FileNode*> Children() const;
   std::vector<FileNode*> Children();
+
+  // Appends the children to |stack| in reverse name order, so that popping
+  // them gives name order: a depth-first walk's step, without a vector a
+  // directory.
+  void PushChildrenReversed(std::vector<const FileNode*>* stack) const;
 
  private:
   FileNode* first_child_ = nullptr;
   FileNode* next_sibling_ = nullptr;
+  // The first child's is the last child, so that appending costs one step.
   FileNode* previous_sibling_ = nullptr;
 };
 
@@ -83,9 +93,9 @@ class FileTree {
   const FileNode* root() const { return root_; }
 
   // The node at |path| (cleaned, "" is the root), or null. The non-const
-  // one starts from the directory the last non-const lookup ended in when
-  // |path| is beneath it; the const one keeps no state, so that readers
-  // on several threads may share a tree.
+  // one starts from the directory the last non-const lookup ended in, or
+  // the deepest of its parents that |path| is beneath; the const one keeps
+  // no state, so that readers on several threads may share a tree.
   FileNode* Find(std::string_view path);
   const FileNode* Find(std::string_view path) const;
 
@@ -123,13 +133,19 @@ class FileTree {
                    const std::function<void(const FileNode*, const std::string&)>& visit);
 
  private:
-  // |name| is copied into |names_| unless |life| says it lasts.
-  FileNode* NewNode(FileNode* parent, std::string_view name, PathLife life);
+  // |name| is copied into |names_| unless |life| says it lasts. |hash| is
+  // HashOf(parent, name); unused for the root.
+  FileNode* NewNode(FileNode* parent, std::string_view name, PathLife life, uint64_t hash);
+  const FileNode* Child(const FileNode* dir, std::string_view name, uint64_t hash) const;
   void FreeSubtree(FileNode* node);
+  // Makes |node| the last child of |parent|, noting when that breaks name
+  // order.
+  static void Append(FileNode* parent, FileNode* node);
   void Unlink(FileNode* node);
 
-  // Where a non-const lookup of |*path| starts: the remembered directory
-  // when |*path| is beneath it (the rest left in |*path|), else the root.
+  // Where a non-const lookup of |*path| starts: the deepest of the
+  // remembered directory and its parents that |*path| is beneath (the
+  // rest left in |*path|), else the root.
   FileNode* StartOf(std::string_view* path);
   void Remember(FileNode* dir, std::string_view full_path);
 
@@ -147,7 +163,7 @@ class FileTree {
     return reinterpret_cast<FileNode*>(static_cast<uintptr_t>(slot & ~kTagBits));
   }
   static constexpr uint64_t kTagBits = 0xffffULL << 48;
-  void Insert(FileNode* node);
+  void Insert(FileNode* node, uint64_t hash);
   void Erase(const FileNode* node);
   void Grow();
 
@@ -157,9 +173,10 @@ class FileTree {
   TextArena names_;                 // Names no entry's path holds for as long.
 
   // A layer stores a directory's entries together, so the next path is
-  // usually beneath the last one's directory: walking down from there
-  // saves a hash lookup per component (a third of the merge's time on an
-  // image of 120 layers). Forgotten whenever a node is freed.
+  // usually beneath the last one's directory or one of its parents:
+  // walking down from there saves a hash lookup per component (a third of
+  // the merge's time on an image of 120 layers). Forgotten whenever a
+  // node is freed.
   FileNode* remembered_dir_ = nullptr;
   std::string remembered_path_;
 

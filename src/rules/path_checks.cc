@@ -127,15 +127,21 @@ const CacheKind kCaches[] = {
 // Words one of kCaches' globs needs in the path: a cheap test before globs.
 // All but "pnpm" end in '/', so they are looked for only where the path has
 // one: one pass over the path instead of one search per word, on every
-// file of every layer.
+// file of every layer. A word is compared only when the character before
+// the slash is its last one: comparing all eleven at every slash was
+// two thirds of the rules' time on an image of a million files.
 bool MayBeCache(std::string_view path) {
-  if (path.find("pnpm") != std::string_view::npos) return true;
+  using namespace std::string_view_literals;  // Lengths known when compiled, not strlen'd.
+  static constexpr std::string_view kWords[] = {"apt"sv,     "apk"sv,     ".npm"sv, ".m2"sv,
+                                                ".gradle"sv, "pkg/mod"sv, "dnf"sv,  "composer"sv,
+                                                "cargo"sv,   ".cache"sv,  "yum"sv};
+  if (path.find("pnpm"sv) != std::string_view::npos) return true;
   for (size_t slash = path.find('/'); slash != std::string_view::npos;
        slash = path.find('/', slash + 1)) {
-    std::string_view before = path.substr(0, slash + 1);
-    for (std::string_view word : {"apt/", "apk/", "dnf/", "yum/", ".cache/", ".npm/", ".m2/",
-                                  ".gradle/", "pkg/mod/", "composer/", "cargo/"})
-      if (before.ends_with(word)) return true;
+    if (slash == 0) continue;
+    std::string_view before = path.substr(0, slash);
+    for (std::string_view word : kWords)
+      if (word.back() == before.back() && before.ends_with(word)) return true;
   }
   return false;
 }
