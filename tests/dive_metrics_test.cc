@@ -105,5 +105,23 @@ TEST(DiveMetricsTest, ManyLayersOfRandomPathsMatchDivesRule) {
   EXPECT_EQ(built.user_size, want.user_size);
 }
 
+// A leaf keeps sizes under 2 GiB in 32 bits and larger ones aside: both
+// come back whole, mixed in one path's group.
+TEST(DiveMetricsTest, SizesOfTwoGibibytesAndMoreCountWhole) {
+  const int64_t big = (int64_t{5} << 30) + 3;
+  const int64_t edge = (int64_t{1} << 31) - 1;
+  std::vector<LayerContents> layers(3);
+  layers[0].Add(Entry("model.bin", EntryKind::kFile, big));
+  layers[0].Add(Entry("edge.bin", EntryKind::kFile, edge));
+  layers[1].Add(Entry("model.bin", EntryKind::kFile, 10));
+  layers[1].Add(Entry("edge.bin", EntryKind::kFile, edge + 1));
+  layers[2].Add(Entry("model.bin", EntryKind::kFile, big + 1));
+  DiveMetrics built = Built(layers);
+  DiveMetrics want = Reference(layers);
+  EXPECT_EQ(built.wasted_bytes, big + 10 + big + 1 + edge + edge + 1);
+  EXPECT_EQ(built.wasted_bytes, want.wasted_bytes);
+  EXPECT_DOUBLE_EQ(built.efficiency, want.efficiency);
+}
+
 }  // namespace
 }  // namespace strata

@@ -106,6 +106,12 @@ void DiveMetricsBuilder::SortByHash(std::vector<Leaf>* leaves) {
   upper.join();
 }
 
+uint32_t DiveMetricsBuilder::PackSize(int64_t size) {
+  if (size < kLargeSize) return static_cast<uint32_t>(size);
+  large_sizes_.push_back(size);
+  return kLargeSize | static_cast<uint32_t>(large_sizes_.size() - 1);
+}
+
 void DiveMetricsBuilder::AddLayer(int index, const LayerContents& layer, const LayerMerge& merge) {
   NoteWhiteouts(layer, merge);
   AddLeaves(index, layer);
@@ -128,12 +134,13 @@ void DiveMetricsBuilder::AddLeaves(int index, const LayerContents& layer) {
   for (const LayerEntry* leaf : Leaves(layer)) {
     if (leaf->kind == EntryKind::kWhiteout) whiteout_leaves_.emplace_back(leaves_.size(), leaf);
     XXH128_hash_t hash = XXH3_128bits(leaf->path.data(), leaf->path.size());
-    leaves_.push_back({hash.high64, hash.low64, leaf->size});
+    leaves_.push_back({hash.high64, static_cast<uint32_t>(hash.low64), PackSize(leaf->size)});
   }
 }
 
 DiveMetrics DiveMetricsBuilder::Finish() {
-  for (const auto& [at, whiteout] : whiteout_leaves_) leaves_[at].size = hidden_bytes_.at(whiteout);
+  for (const auto& [at, whiteout] : whiteout_leaves_)
+    leaves_[at].size = PackSize(hidden_bytes_.at(whiteout));
 
   // Leaves of one path are neighbours once sorted by hash.
   SortByHash(&leaves_);
@@ -143,12 +150,12 @@ DiveMetrics DiveMetricsBuilder::Finish() {
   int64_t cumulative_total = 0;
   for (size_t begin = 0, end; begin < leaves_.size(); begin = end) {
     int64_t cumulative = 0;
-    int64_t minimum = leaves_[begin].size;
+    int64_t minimum = SizeOf(leaves_[begin]);
     for (end = begin; end < leaves_.size() && leaves_[end].high == leaves_[begin].high &&
                       leaves_[end].low == leaves_[begin].low;
          ++end) {
-      cumulative += leaves_[end].size;
-      minimum = std::min(minimum, leaves_[end].size);
+      cumulative += SizeOf(leaves_[end]);
+      minimum = std::min(minimum, SizeOf(leaves_[end]));
     }
     minimum_total += minimum;
     cumulative_total += cumulative;
