@@ -31,13 +31,13 @@ constexpr size_t kInputChunk = 256 * 1024;
 // Holds the first bytes read while sniffing the magic, then the rest.
 class Prefetch {
  public:
-  explicit Prefetch(ByteReader* raw) : raw_(raw), buffer_(kInputChunk) {}
+  explicit Prefetch(ByteReader* raw) : raw_(raw) {}
 
   // Fills the buffer with at least |want| bytes unless the stream ends first.
   void Fill(size_t want) {
     while (end_ - begin_ < want) {
       if (begin_ > 0) Compact();
-      size_t got = raw_->Read(buffer_.data() + end_, buffer_.size() - end_);
+      size_t got = raw_->Read(buffer_.get() + end_, kInputChunk - end_);
       if (got == 0) break;
       end_ += got;
     }
@@ -47,23 +47,25 @@ class Prefetch {
   bool Refill() {
     if (begin_ < end_) return true;
     begin_ = end_ = 0;
-    end_ = raw_->Read(buffer_.data(), buffer_.size());
+    end_ = raw_->Read(buffer_.get(), kInputChunk);
     return end_ > 0;
   }
 
-  uint8_t* data() { return buffer_.data() + begin_; }
+  uint8_t* data() { return buffer_.get() + begin_; }
   size_t size() const { return end_ - begin_; }
   void Consume(size_t n) { begin_ += n; }
 
  private:
   void Compact() {
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
 
   ByteReader* raw_;
-  std::vector<uint8_t> buffer_;
+  // Left unwritten until read into: a layer of a few kilobytes touches
+  // (and, when the block is mapped, faults in) only the pages it fills.
+  std::unique_ptr<uint8_t[]> buffer_ = std::make_unique_for_overwrite<uint8_t[]>(kInputChunk);
   size_t begin_ = 0;
   size_t end_ = 0;
 };

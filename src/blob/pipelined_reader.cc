@@ -43,7 +43,7 @@ size_t PipelinedReader::Read(void* buffer, size_t size) {
 
 void PipelinedReader::Start() {
   ring_.resize(shape_.buffers);
-  for (Buffer& buffer : ring_) buffer.data = std::make_unique<char[]>(shape_.buffer_size);
+  for (Buffer& buffer : ring_) buffer.data = std::make_unique_for_overwrite<char[]>(shape_.buffer_size);
   try {
     producer_ = std::thread(&PipelinedReader::Produce, this);
     started_ = true;

@@ -47,7 +47,10 @@ void HandleStopSignals(int argc, char** argv) {
 // then shrinks it, and the merge's tree takes 256 KiB blocks: with the
 // threshold held at 256 KiB those blocks are mapped and unmapped, so
 // memory freed is given back. Measured on an image of 1.48 million
-// entries: peak RSS from 341 to 311 MB, the same wall time.
+// entries: peak RSS from 341 to 311 MB, the same wall time. The price is
+// a page fault for each page a fresh block touches: buffers are left
+// unwritten until read into (400 small layers: 0.31 s, from 0.45 s when
+// each zero-filled 1 MiB; 0.28 s with glibc's default).
 void KeepLargeBlocksMapped() {
 #ifdef __GLIBC__
   mallopt(M_MMAP_THRESHOLD, 256 << 10);

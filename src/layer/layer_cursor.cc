@@ -18,7 +18,8 @@ constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueName = ".wh..wh..opq";
 
 // 1 MiB: libarchive hands out pointers into this buffer, so most file
-// contents reach their reader without a copy.
+// contents reach their reader without a copy. Allocated unwritten: a small
+// layer touches only the pages its bytes fill.
 constexpr size_t kTarBuffer = 1 << 20;
 
 EntryKind KindOf(struct archive_entry* entry) {
@@ -147,7 +148,7 @@ const char* ArchiveError(struct archive* archive) {
 struct LayerCursor::Client {
   DigestReader* tar;
   LayerCursor* cursor;
-  std::unique_ptr<char[]> buffer = std::make_unique<char[]>(kTarBuffer);
+  std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kTarBuffer);
   std::string error;  // An Error thrown below libarchive, rethrown above it.
 
   static la_ssize_t Read(struct archive*, void* data, const void** block) {
@@ -299,7 +300,7 @@ void LayerCursor::ReadContent(const std::function<void(const char* data, size_t 
 
 void LayerCursor::Finish() {
   // What follows the end marker counts against the limits too.
-  std::unique_ptr<char[]> buffer = std::make_unique<char[]>(kTarBuffer);
+  std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kTarBuffer);
   while (tar_.Read(buffer.get(), kTarBuffer) > 0) CheckExpansion();
   // And what trails the compressed stream, which raw_ hashes on its way.
   while (hashed_->Read(buffer.get(), kTarBuffer) > 0) {

@@ -8,7 +8,8 @@
 namespace strata {
 
 struct ReadLimits {
-  // Entries in one image. A million small files take about 250 MB of
+  // Entries in one image, and the files and directories their paths
+  // imply (the merge's tree). A million small files take about 220 MB of
   // memory in strata's model; ten million is beyond any real image.
   int64_t max_entries = 10'000'000;
   // Bytes of one stored path: Linux's PATH_MAX.
