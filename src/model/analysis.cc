@@ -167,8 +167,10 @@ void Summarize(Layer* layer) {
 
 // dive's leaves need only the layers: they are found on a thread of their
 // own while the merge runs (each took a quarter of the merge's time).
-void MergeLayers(Analysis* analysis) {
+void MergeLayers(Analysis* analysis, int64_t max_nodes) {
+  analysis->merge.set_max_nodes(max_nodes);
   DiveMetricsBuilder dive;
+  dive.set_max_paths(max_nodes);
   size_t entries = 0;
   for (const Layer& layer : analysis->layers) entries += layer.contents.entries.size();
   dive.Reserve(entries);
@@ -307,8 +309,7 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
          options.limits.max_entries);
 
   MatchHistory(&analysis);
-  analysis.merge.set_max_nodes(options.limits.max_entries);
-  MergeLayers(&analysis);
+  MergeLayers(&analysis, options.limits.max_entries);
   ComputeWaste(&analysis);
 
   // A blob that several layers share is stored once.

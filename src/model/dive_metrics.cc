@@ -1,5 +1,6 @@
 #include "model/dive_metrics.h"
 
+#include <fmt/core.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -7,6 +8,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "base/error.h"
 
 namespace strata {
 
@@ -33,6 +36,7 @@ class PathSet {
   }
 
   bool Contains(std::string_view path) const { return slots_[SlotOf(path)].used; }
+  size_t size() const { return count_; }
 
  private:
   struct Slot {
@@ -65,7 +69,7 @@ class PathSet {
 // the same layer stores nothing. Opaque markers are not visited (dive keeps
 // no node for them). In the layer's order: Finish groups leaves by path,
 // so their order does not show.
-std::vector<const LayerEntry*> Leaves(const LayerContents& layer) {
+std::vector<const LayerEntry*> Leaves(int index, const LayerContents& layer, int64_t max_paths) {
   auto visited = [](const LayerEntry& entry) {
     return entry.kind != EntryKind::kOpaque && !entry.path.empty();
   };
@@ -81,6 +85,13 @@ std::vector<const LayerEntry*> Leaves(const LayerContents& layer) {
     for (size_t slash = path.rfind('/'); slash != std::string_view::npos && slash > 0;
          slash = path.rfind('/', slash - 1))
       if (!parents.Insert(path.substr(0, slash))) break;
+    // A few thousand entries nested thousands deep imply millions of
+    // directories: stop where the merge would.
+    if (static_cast<int64_t>(parents.size()) > max_paths)
+      Fail(
+          "layer {}: its paths make more than {} files and directories; raise --max-entries to "
+          "read it",
+          index + 1, max_paths);
   }
 
   std::vector<const LayerEntry*> leaves;
@@ -131,7 +142,7 @@ void DiveMetricsBuilder::AddLeaves(int index, const LayerContents& layer) {
   image_size_ += layer_size;
   if (index > 0) user_size_ += layer_size;
 
-  for (const LayerEntry* leaf : Leaves(layer)) {
+  for (const LayerEntry* leaf : Leaves(index, layer, max_paths_)) {
     if (leaf->kind == EntryKind::kWhiteout) whiteout_leaves_.emplace_back(leaves_.size(), leaf);
     XXH128_hash_t hash = XXH3_128bits(leaf->path.data(), leaf->path.size());
     leaves_.push_back({hash.high64, static_cast<uint32_t>(hash.low64), PackSize(leaf->size)});

@@ -44,6 +44,10 @@ class DiveMetricsBuilder {
   // the merge's peak memory.
   void Reserve(size_t entries) { leaves_.reserve(entries); }
 
+  // AddLeaves fails once a layer's paths imply more than |max| directories
+  // (the merge's limit on its tree, --max-entries).
+  void set_max_paths(int64_t max) { max_paths_ = max; }
+
   // The metrics, once every layer went through both calls above. Sorts on
   // two threads, this one and one it starts.
   DiveMetrics Finish();
@@ -74,6 +78,7 @@ class DiveMetricsBuilder {
   std::vector<Leaf> leaves_;
   std::vector<int64_t> large_sizes_;  // Sizes of 2 GiB and more.
   std::vector<std::pair<size_t, const LayerEntry*>> whiteout_leaves_;
+  int64_t max_paths_ = INT64_MAX;
   int64_t image_size_ = 0;
   int64_t user_size_ = 0;
 

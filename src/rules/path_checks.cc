@@ -276,8 +276,9 @@ void CheckLinkParents(const CheckContext& context, std::vector<Finding>* finding
         "stored beneath /{}, a symbolic link to {} (layer {}): unpackers that follow it write "
         "/{} (on the host, unless they keep links inside the root); strata shows /{} as a "
         "directory from here on",
-        link_path, context.scanner.RedactText(parent.link->link()), parent.link_layer + 1,
-        context.scanner.RedactText(written), link_path);
+        context.scanner.RedactText(link_path), context.scanner.RedactText(parent.link->link()),
+        parent.link_layer + 1, context.scanner.RedactText(written),
+        context.scanner.RedactText(link_path));
     finding.fix =
         "rebuild the layer with a standard tool, which never stores a path beneath a symbolic "
         "link; do not unpack this image with tools that follow such links";
