@@ -286,6 +286,19 @@ TEST(Cli, ReportsNeverOverwriteTheImage) {
   EXPECT_EQ(ReadFileText(copy), before);
 }
 
+// Found by a new user: -o into an OCI layout being read replaced its
+// index.json, and the image could not be read again.
+TEST(Cli, ReportsNeverGoInsideALayoutBeingRead) {
+  std::string layout = CopyLayout("clean-multistage.oci");
+  std::string before = ReadFileText(layout + "/index.json");
+  ExpectOneErrorLine(RunStrata({"audit", "-o", layout + "/index.json", layout}),
+                     "refusing to write the table report inside the image being read");
+  ExpectOneErrorLine(RunStrata({"audit", "--format", "json=" + layout + "/new.json", layout}),
+                     "refusing to write the json report inside the image being read");
+  EXPECT_EQ(ReadFileText(layout + "/index.json"), before);
+  EXPECT_FALSE(fs::exists(layout + "/new.json"));
+}
+
 TEST(Cli, PlatformOfASinglePlatformImageIsChecked) {
   ExpectOneErrorLine(
       RunStrata({"audit", "--platform", "linux/arm64", CorpusImage("clean-multistage.oci")}),
