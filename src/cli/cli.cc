@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -33,8 +32,6 @@
 #include "rules/evaluate.h"
 #include "rules/rule_config.h"
 #include "tui/explore_command.h"
-
-namespace fs = std::filesystem;
 
 namespace strata {
 
@@ -372,15 +369,12 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
   // directory being read (its index.json is a file like any other).
   struct stat input;
   if (stat(options.image.c_str(), &input) == 0) {
-    std::error_code error;
-    std::string inside = fs::weakly_canonical(options.image, error).string() + "/";
     for (const auto& [name, file] : outputs) {
       struct stat output;
       if (!file.empty() && stat(file.c_str(), &output) == 0 && output.st_dev == input.st_dev &&
           output.st_ino == input.st_ino)
         Fail("refusing to write the {} report over the image itself ({})", name, file);
-      std::string target = fs::weakly_canonical(file, error).string();
-      if (!file.empty() && S_ISDIR(input.st_mode) && !error && target.starts_with(inside))
+      if (!file.empty() && InsideImageDirectory(file, options.image))
         Fail("refusing to write the {} report inside the image being read ({})", name, file);
     }
   }

@@ -66,4 +66,8 @@ ImageSource OpenImage(const std::string& spec, const OpenOptions& options);
 // The host's platform as "os/arch[/variant]", in OCI spelling.
 std::string HostPlatform();
 
+// True when |path| (existing or not) lies inside |image| and |image| is a
+// directory (an OCI layout): writing there would change the image read.
+bool InsideImageDirectory(const std::string& path, const std::string& image);
+
 }  // namespace strata

@@ -274,18 +274,24 @@ void CheckSaveTarget(const std::string& save, const std::string& image) {
 
   std::error_code error;
   fs::path input = fs::weakly_canonical(image, error);
-  fs::path output = fs::weakly_canonical(save, error);
   if (error || input.empty()) return;
   struct stat read;
   if (stat(input.c_str(), &read) != 0) return;
   if (exists && read.st_dev == target.st_dev && read.st_ino == target.st_ino)
     Fail("refusing to --save over the image being read ({})", save);
-  std::string inside = input.string() + "/";
-  if (S_ISDIR(read.st_mode) && output.string().starts_with(inside))
+  if (InsideImageDirectory(save, image))
     Fail("refusing to --save inside the image being read ({})", save);
 }
 
 }  // namespace
+
+bool InsideImageDirectory(const std::string& path, const std::string& image) {
+  std::error_code error;
+  if (!fs::is_directory(image, error)) return false;
+  std::string inside = fs::weakly_canonical(image, error).string() + "/";
+  std::string target = fs::weakly_canonical(path, error).string();
+  return !error && target.starts_with(inside);
+}
 
 std::string HostPlatform() {
   struct utsname name;
