@@ -127,8 +127,16 @@ void FileTree::Insert(FileNode* node, uint64_t hash) {
   slots_[slot] = SlotValue(node, hash);
 }
 
-void FileTree::Grow() {
-  std::vector<uint64_t> old(slots_.size() * 2, 0);
+void FileTree::Reserve(size_t nodes) {
+  size_t size = slots_.size();
+  while (nodes * 10 > size * 7) size *= 2;
+  if (size > slots_.size()) Rehash(size);
+}
+
+void FileTree::Grow() { Rehash(slots_.size() * 2); }
+
+void FileTree::Rehash(size_t size) {
+  std::vector<uint64_t> old(size, 0);
   old.swap(slots_);
   size_t mask = slots_.size() - 1;
   for (uint64_t value : old) {

@@ -111,6 +111,10 @@ class LayerMerge {
 
   const FileTree& tree() const { return tree_; }
 
+  // Makes room for |nodes| paths, for a caller that knows how many entries
+  // are coming.
+  void Reserve(size_t nodes) { tree_.Reserve(nodes); }
+
   // Applying a layer fails once the tree holds more than |max| nodes: a
   // few thousand entries nested thousands deep imply millions of
   // directories, which no count of entries bounds.
