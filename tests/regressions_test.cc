@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using testing::ReadFileText;
 using testing::RunResult;
+using testing::RunShell;
 using testing::RunStrata;
+using testing::StrataBinary;
 using testing::TarMember;
 using testing::TempDir;
 using testing::WriteFile;
@@ -328,6 +330,31 @@ TEST(Regression, MaxEntriesCountsTheDirectoriesPathsImply) {
             "strata: error: layer 1: with the layers below, its paths make more than 100 files "
             "and directories; raise --max-entries to read it\n");
   EXPECT_EQ(RunStrata({"layers", "--no-cache", "--max-entries", "200", image}).exit_code, 0);
+}
+
+// ls -R, find and diff walked one stack frame a level: nesting a layer
+// allows crashed them where the merge no longer did. A small stack (256 kB)
+// stands in for deeper nesting, whose listing would be quadratic in size.
+// diff took no --max-path-bytes at all.
+TEST(Regression, ListingsOfNestingDeeperThanTheStackDoNotCrash) {
+  std::string deep;
+  for (int i = 0; i < 3000; ++i) deep += "a/";
+  std::string dir = TempDir();
+  std::string a = WriteImage(dir + "/a", {{{deep + "leaf.txt", '0', "x"}}});
+  std::string b = WriteImage(dir + "/b", {{{deep + "leaf.txt", '0', "changed"}}});
+  auto run = [](const std::string& command, const std::string& args, std::string* out) {
+    return RunShell("ulimit -s 256 && " + StrataBinary() + " " + command +
+                        " --no-cache --max-path-bytes 8000 " + args,
+                    out);
+  };
+
+  std::string listing, found, diff;
+  EXPECT_EQ(run("ls -R", a + " /", &listing), 0) << listing.substr(0, 500);
+  EXPECT_NE(listing.find("leaf.txt"), std::string::npos);
+  EXPECT_EQ(run("find", a + " / -name leaf.txt", &found), 0) << found.substr(0, 500);
+  EXPECT_EQ(found, "/" + deep + "leaf.txt\n");
+  EXPECT_EQ(run("diff --format json", a + " " + b, &diff), 0) << diff.substr(0, 500);
+  EXPECT_NE(diff.find("leaf.txt"), std::string::npos) << diff.substr(0, 2000);
 }
 
 }  // namespace

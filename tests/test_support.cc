@@ -58,10 +58,14 @@ int RunShell(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::string StrataBinary() {
+  std::string binary = Env("STRATA_BINARY");
+  return binary.empty() ? STRATA_BINARY : binary;
+}
+
 RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file,
                     const std::string& cwd, const std::vector<std::string>& env) {
-  std::string binary = Env("STRATA_BINARY");
-  if (binary.empty()) binary = STRATA_BINARY;
+  std::string binary = StrataBinary();
   std::string dir = TempDir();
   std::string settings = "NO_COLOR=1 XDG_CACHE_HOME=" + Quote(dir + "/cache");
   for (const std::string& setting : env) settings += " " + Quote(setting);

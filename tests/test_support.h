@@ -36,6 +36,9 @@ struct RunResult {
 RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file = "",
                     const std::string& cwd = "", const std::vector<std::string>& env = {});
 
+// The strata binary under test ($STRATA_BINARY, else the one built).
+std::string StrataBinary();
+
 // Runs a shell command; returns its exit code, and its output in |*output|.
 int RunShell(const std::string& command, std::string* output);
 

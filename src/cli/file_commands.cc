@@ -266,12 +266,14 @@ struct DiffOptions {
   bool quiet = false;
   SourceFlags source;  // --ca-file and --insecure, for both images.
   CacheFlags cache;
+  LimitFlags limits;  // For both images.
 };
 
 int RunDiff(const DiffOptions& options) {
   RuleConfig config;
   std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
   std::unique_ptr<LayerCache> cache = options.cache.Open(options.quiet);
+  ReadLimits limits = options.limits.Resolve();
   auto load = [&](const std::string& image, Analysis* analysis, RuleResults* rules) {
     OpenOptions open;
     open.platform = options.platform;
@@ -282,6 +284,7 @@ int RunDiff(const DiffOptions& options) {
     analyze.bytes_read = &bytes_read;
     analyze.inspector = scanner.get();
     analyze.cache = cache.get();
+    analyze.limits = limits;
     {
       Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
       *analysis = Analyze(std::move(source), analyze);
@@ -337,6 +340,7 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
   diff->add_flag("-q,--quiet", diff_options.quiet, "No progress display");
   AddSourceOptions(diff, &diff_options.source, false);
   AddCacheOptions(diff, &diff_options.cache);
+  AddLimitOptions(diff, &diff_options.limits);
   diff->callback([run] { *run = [] { return RunDiff(diff_options); }; });
 
   // find parses its own arguments (see RunFind); this entry is for --help.

@@ -682,17 +682,46 @@ class Walker {
          std::vector<FindEntry>* found)
       : expression_(expression), evaluator_(evaluator), found_(found) {}
 
-  void Visit(const FileNode* node, const std::string& path, std::string_view name, int depth) {
-    if (depth >= expression_.min_depth && Matches({node, path, name}))
-      found_->push_back({path, node, depth});
-    if (!node->is_directory()) return;
-    if (expression_.max_depth >= 0 && depth >= expression_.max_depth) return;
-    std::string prefix = path.ends_with("/") ? path : path + "/";
-    for (const FileNode* child : node->Children())
-      Visit(child, prefix + std::string(child->name()), child->name(), depth + 1);
+  // Visits |start| and everything beneath it, parents first, children in
+  // name order. Iterative: a layer may nest directories deeper than the
+  // stack. Each open directory keeps its children and the next to visit.
+  void Walk(const FileNode* start, const std::string& start_path) {
+    std::vector<OpenDirectory> open;
+    if (Visit(start, start_path, BaseNameOf(start_path), 0))
+      open.push_back(Opened(start, start_path));
+
+    while (!open.empty()) {
+      OpenDirectory& dir = open.back();
+      if (dir.next == dir.children.size()) {
+        open.pop_back();
+        continue;
+      }
+      const FileNode* child = dir.children[dir.next++];
+      std::string path = dir.prefix + std::string(child->name());
+      int depth = static_cast<int>(open.size());
+      if (Visit(child, path, child->name(), depth)) open.push_back(Opened(child, path));
+    }
   }
 
  private:
+  // Tests |node|; true when the walk goes on beneath it.
+  bool Visit(const FileNode* node, const std::string& path, std::string_view name, int depth) {
+    if (depth >= expression_.min_depth && Matches({node, path, name}))
+      found_->push_back({path, node, depth});
+    if (!node->is_directory()) return false;
+    return expression_.max_depth < 0 || depth < expression_.max_depth;
+  }
+
+  struct OpenDirectory {
+    std::string prefix;  // The directory's path with a slash.
+    std::vector<const FileNode*> children;
+    size_t next = 0;
+  };
+
+  static OpenDirectory Opened(const FileNode* dir, const std::string& path) {
+    return {path.ends_with("/") ? path : path + "/", dir->Children(), 0};
+  }
+
   // A default-constructed expression (no root) matches everything.
   bool Matches(const Candidate& candidate) const {
     return expression_.root == nullptr || evaluator_.Matches(*expression_.root, candidate);
@@ -721,7 +750,7 @@ std::vector<FindEntry> RunFind(const FileTree& tree, const std::string& start,
 
   Evaluator evaluator(expression, context);
   std::vector<FindEntry> found;
-  Walker(expression, evaluator, &found).Visit(node, path, BaseNameOf(path), 0);
+  Walker(expression, evaluator, &found).Walk(node, path);
   return found;
 }
 

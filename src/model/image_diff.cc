@@ -84,32 +84,57 @@ uint32_t Differences(const FileNode* a, const FileNode* b) {
 }
 
 // Walks both trees at once, each directory's children merged in name
-// order; a path missing on one side is passed as null.
+// order; a path missing on one side is passed as null. Iterative: a layer
+// may nest directories deeper than the stack.
 class TreeComparer {
  public:
   explicit TreeComparer(ImageDiff* diff) : diff_(diff) {}
 
+  // Compares everything beneath |a| and |b| (the roots: "" for |path|).
   void CompareChildren(const FileNode* a, const FileNode* b, const std::string& path) {
-    std::vector<const FileNode*> none;
-    std::vector<const FileNode*> children_a =
-        a != nullptr && a->is_directory() ? a->Children() : none;
-    std::vector<const FileNode*> children_b =
-        b != nullptr && b->is_directory() ? b->Children() : none;
-    auto it_a = children_a.begin();
-    auto it_b = children_b.begin();
-    while (it_a != children_a.end() || it_b != children_b.end()) {
-      bool take_a = it_b == children_b.end() ||
-                    (it_a != children_a.end() && (*it_a)->name() <= (*it_b)->name());
-      bool take_b = it_a == children_a.end() ||
-                    (it_b != children_b.end() && (*it_b)->name() <= (*it_a)->name());
-      std::string_view name = take_a ? (*it_a)->name() : (*it_b)->name();
-      Compare(take_a ? *it_a : nullptr, take_b ? *it_b : nullptr, path + "/" + std::string(name));
-      if (take_a) ++it_a;
-      if (take_b) ++it_b;
+    std::vector<Pair> open = {Opened(a, b, path)};
+    while (!open.empty()) {
+      Pair& dir = open.back();
+      bool more_a = dir.next_a < dir.children_a.size();
+      bool more_b = dir.next_b < dir.children_b.size();
+      if (!more_a && !more_b) {
+        open.pop_back();
+        continue;
+      }
+
+      const FileNode* child_a = more_a ? dir.children_a[dir.next_a] : nullptr;
+      const FileNode* child_b = more_b ? dir.children_b[dir.next_b] : nullptr;
+      bool take_a = !more_b || (more_a && child_a->name() <= child_b->name());
+      bool take_b = !more_a || (more_b && child_b->name() <= child_a->name());
+      std::string child_path =
+          dir.path + "/" + std::string(take_a ? child_a->name() : child_b->name());
+      if (take_a) ++dir.next_a;
+      if (take_b) ++dir.next_b;
+
+      // |dir| may move when |open| grows.
+      Compare(take_a ? child_a : nullptr, take_b ? child_b : nullptr, child_path);
+      Pair beneath = Opened(take_a ? child_a : nullptr, take_b ? child_b : nullptr, child_path);
+      if (!beneath.children_a.empty() || !beneath.children_b.empty())
+        open.push_back(std::move(beneath));
     }
   }
 
  private:
+  // A directory on either side, and how far the walk through it has got.
+  struct Pair {
+    std::string path;
+    std::vector<const FileNode*> children_a, children_b;
+    size_t next_a = 0, next_b = 0;
+  };
+
+  static Pair Opened(const FileNode* a, const FileNode* b, const std::string& path) {
+    Pair pair;
+    pair.path = path;
+    if (a != nullptr && a->is_directory()) pair.children_a = a->Children();
+    if (b != nullptr && b->is_directory()) pair.children_b = b->Children();
+    return pair;
+  }
+
   void Compare(const FileNode* a, const FileNode* b, const std::string& path) {
     FileDiff file;
     file.path = path;
@@ -130,7 +155,6 @@ class TreeComparer {
     } else if ((file.differences = Differences(a, b)) != 0) {
       diff_->changed.push_back(file);
     }
-    CompareChildren(a, b, path);
   }
 
   ImageDiff* diff_;

@@ -41,21 +41,30 @@ std::string Line(const FileNode* node, const std::string& name, const LsOptions&
   return line + "\n";
 }
 
-void ListDirectory(const FileNode* dir, const std::string& path, const LsOptions& options,
-                   const std::map<uint32_t, std::string>& users,
-                   const std::map<uint32_t, std::string>& groups, bool header, std::string* out) {
-  if (header) *out += Printable(path.empty() ? "/" : "/" + path) + ":\n";
-  std::vector<const FileNode*> children = dir->Children();
-  for (const FileNode* child : children)
-    if (options.all || !child->name().starts_with("."))
-      *out += Line(child, std::string(child->name()), options, users, groups);
-  if (!options.recursive) return;
-  for (const FileNode* child : children) {
-    std::string name(child->name());
-    if (!child->is_directory() || (!options.all && name.starts_with("."))) continue;
-    *out += "\n";
-    ListDirectory(child, path.empty() ? name : path + "/" + name, options, users, groups, true,
-                  out);
+// Lists |top| and, with -R, every directory beneath it, each after its
+// parent's listing and before its parent's next sibling, as ls -R does.
+// Iterative: a layer may nest directories deeper than the stack.
+void ListDirectories(const FileNode* top, const std::string& top_path, const LsOptions& options,
+                     const std::map<uint32_t, std::string>& users,
+                     const std::map<uint32_t, std::string>& groups, std::string* out) {
+  std::vector<std::pair<const FileNode*, std::string>> stack = {{top, top_path}};
+  while (!stack.empty()) {
+    auto [dir, path] = std::move(stack.back());
+    stack.pop_back();
+    if (dir != top) *out += "\n";
+    if (options.recursive) *out += Printable(path.empty() ? "/" : "/" + path) + ":\n";
+
+    std::vector<const FileNode*> children = dir->Children();
+    for (const FileNode* child : children)
+      if (options.all || !child->name().starts_with("."))
+        *out += Line(child, std::string(child->name()), options, users, groups);
+
+    if (!options.recursive) continue;
+    for (auto it = children.rbegin(); it != children.rend(); ++it) {
+      std::string name((*it)->name());
+      if (!(*it)->is_directory() || (!options.all && name.starts_with("."))) continue;
+      stack.emplace_back(*it, path.empty() ? name : path + "/" + name);
+    }
   }
 }
 
@@ -70,7 +79,7 @@ std::string LsText(const FileTree& tree, const std::string& raw_path, const LsOp
   if (node == nullptr) Fail("/{}: no such file or directory in the image", path);
   std::string out;
   if (!node->is_directory()) return Line(node, "/" + path, options, users, groups);
-  ListDirectory(node, path, options, users, groups, options.recursive, &out);
+  ListDirectories(node, path, options, users, groups, &out);
   return out;
 }
 
