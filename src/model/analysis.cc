@@ -204,16 +204,27 @@ void MergeLayers(Analysis* analysis, int64_t max_nodes) {
 // Turns the merge's dropped file versions into waste, leaving out any whose
 // bytes still reach the final filesystem through a hard link.
 void ComputeWaste(Analysis* analysis) {
-  // Sorted vectors of pointers, not hash sets: 8 bytes an entry instead of
-  // about 40, for a million entries.
-  std::vector<const LayerEntry*> reachable;
-  VisitSubtree(analysis->merge.tree().root(), [&](const FileNode* node) {
-    if (node->content != nullptr) reachable.push_back(node->content);
+  // A file at its own path counts once; the content of a hard link counts
+  // unless its file is at its own path too. Only hard links can keep a
+  // dropped version reachable: a dropped entry is at no path. Collecting
+  // and sorting every node's content instead took a tenth of a warm audit
+  // of a million files.
+  const FileTree& tree = analysis->merge.tree();
+  std::vector<const LayerEntry*> linked;
+  VisitSubtreeUnordered(tree.root(), [&](const FileNode* node) {
+    if (node->content == nullptr) return;
+    if (node->content != node->entry) {
+      linked.push_back(node->content);
+      return;
+    }
+    ++analysis->final_files;
+    analysis->final_bytes += node->content->size;
   });
-  std::sort(reachable.begin(), reachable.end());
-  reachable.erase(std::unique(reachable.begin(), reachable.end()), reachable.end());
-  // Hard links share one content: each counts once.
-  for (const LayerEntry* content : reachable) {
+  std::sort(linked.begin(), linked.end());
+  linked.erase(std::unique(linked.begin(), linked.end()), linked.end());
+  for (const LayerEntry* content : linked) {
+    const FileNode* own = tree.Find(content->path);
+    if (own != nullptr && own->entry == content) continue;
     ++analysis->final_files;
     analysis->final_bytes += content->size;
   }
@@ -230,7 +241,7 @@ void ComputeWaste(Analysis* analysis) {
 
   for (size_t i = 0; i < dropped.size(); ++i) {
     const DroppedFile& file = dropped[i];
-    if (!counted[i] || std::binary_search(reachable.begin(), reachable.end(), file.entry)) continue;
+    if (!counted[i] || std::binary_search(linked.begin(), linked.end(), file.entry)) continue;
     WasteItem item{file.entry,    file.entry->path, file.layer,
                    file.by_layer, file.entry->size, file.removed};
     analysis->wasted_bytes += item.size;

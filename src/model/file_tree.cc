@@ -69,6 +69,11 @@ void FileNode::PushChildrenReversed(std::vector<const FileNode*>* stack) const {
             [](const FileNode* a, const FileNode* b) { return NameBefore(b, a); });
 }
 
+void FileNode::PushChildren(std::vector<const FileNode*>* stack) const {
+  for (const FileNode* child = first_child_; child != nullptr; child = child->next_sibling_)
+    stack->push_back(child);
+}
+
 std::vector<FileNode*> FileNode::Children() {
   std::vector<FileNode*> children;
   for (const FileNode* child : static_cast<const FileNode*>(this)->Children())

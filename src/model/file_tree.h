@@ -72,6 +72,8 @@ struct FileNode {
   // them gives name order: a depth-first walk's step, without a vector a
   // directory.
   void PushChildrenReversed(std::vector<const FileNode*>* stack) const;
+  // Appends the children in the order they came, unsorted.
+  void PushChildren(std::vector<const FileNode*>* stack) const;
 
  private:
   FileNode* first_child_ = nullptr;

@@ -13,9 +13,6 @@ namespace strata {
 // Calls |visit|(node) for |node| and every node beneath it in the order
 // FileTree::Walk uses: parents first, children in name order. Iterative,
 // since a layer may nest directories deeper than the stack.
-// TODO: walks whose order never shows (sums, sets) still pay for sorting
-// the directories a layer filled out of name order; they would need a
-// variant that takes children as they are, and their callers to use it.
 template <typename Visit>
 void VisitSubtree(const FileNode* node, Visit&& visit) {
   std::vector<const FileNode*> stack = {node};
@@ -24,6 +21,22 @@ void VisitSubtree(const FileNode* node, Visit&& visit) {
     stack.pop_back();
     visit(current);
     current->PushChildrenReversed(&stack);
+  }
+}
+
+// The same nodes in no particular order, for walks whose order never
+// shows (sums, sets): directories a layer filled out of name order are
+// not sorted.
+// TODO: the walks of the merge (Measure, DropSubtree) still take name
+// order; DropSubtree's order shows in the order of equal-sized waste.
+template <typename Visit>
+void VisitSubtreeUnordered(const FileNode* node, Visit&& visit) {
+  std::vector<const FileNode*> stack = {node};
+  while (!stack.empty()) {
+    const FileNode* current = stack.back();
+    stack.pop_back();
+    visit(current);
+    current->PushChildren(&stack);
   }
 }
 
