@@ -17,6 +17,8 @@
 namespace strata {
 namespace {
 
+namespace fs = std::filesystem;
+using testing::AnalyzePath;
 using testing::FixturesDir;
 using testing::ReadFileText;
 using testing::RunResult;
@@ -24,6 +26,7 @@ using testing::RunShell;
 using testing::RunStrata;
 using testing::TarMember;
 using testing::TempDir;
+using testing::WriteFile;
 using testing::WriteImage;
 
 #define REQUIRE_FIXTURES() \
@@ -137,7 +140,7 @@ TEST(ExploreTmux, WalkThroughAnImage) {
   REQUIRE_TMUX();
   std::string dir = TempDir();
   TmuxWindow window;
-  window.Start({"explore", FixturesDir() + "/removed.oci"}, 120, 40);
+  window.Start({"explore", "--no-cache", FixturesDir() + "/removed.oci"}, 120, 40);
 
   // Open: the layers, the first layer's files, the key line.
   window.WaitForAll(
@@ -224,7 +227,7 @@ TEST(ExploreTmux, HostileNamesStayOnTheirRow) {
                                {long_name, '0', "z"},
                                {"caf\xc3\xa9.txt", '0', "w"}}});
   TmuxWindow window;
-  window.Start({"explore", dir + "/image"}, 100, 20);
+  window.Start({"explore", "--no-cache", dir + "/image"}, 100, 20);
   std::string screen = window.WaitForAll(
       {"Files as of layer 1", "bad\\xff\\xfe.txt", "esc\\x1b[31mred.txt", "café.txt", "nnnn…"});
   for (size_t start = 0, end; start < screen.size(); start = end + 1) {
@@ -237,6 +240,31 @@ TEST(ExploreTmux, HostileNamesStayOnTheirRow) {
   }
   window.Keys({"q"});
   window.WaitFor("strata exited 0");
+}
+
+// explore reads the layer cache audit fills: with every layer cached, the
+// blobs are not read at all (here they are spoilt, so a read would fail).
+TEST(ExploreTmux, UsesTheLayersAuditCached) {
+  REQUIRE_FIXTURES();
+  REQUIRE_TMUX();
+  std::string dir = TempDir();
+  fs::copy(FixturesDir() + "/removed.oci", dir + "/image", fs::copy_options::recursive);
+  ASSERT_EQ(RunStrata({"audit", "--cache-dir", dir + "/cache", dir + "/image"}).exit_code, 0);
+  Analysis analysis = AnalyzePath(dir + "/image");
+  for (const Layer& layer : analysis.layers) {
+    std::string blob = dir + "/image/blobs/sha256/" + layer.blob.digest.substr(7);
+    WriteFile(blob, std::string(fs::file_size(blob), 'x'));
+  }
+
+  TmuxWindow cached;
+  cached.Start({"explore", "--cache-dir", dir + "/cache", dir + "/image"}, 120, 40);
+  cached.WaitForAll({"Files as of layer 1", "Layers (4)"});
+  cached.Keys({"q"});
+  cached.WaitFor("strata exited 0");
+
+  TmuxWindow uncached;
+  uncached.Start({"explore", "--no-cache", dir + "/image"}, 120, 40);
+  uncached.WaitForAll({"strata: error: layer 1", "strata exited 2"});
 }
 
 TEST(Explore, NeedsATerminal) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "cli/cache_options.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
 #include "cli/source_options.h"
@@ -28,6 +29,8 @@ struct ExploreOptions {
   int threads = 0;
   bool quiet = false;
   LimitFlags limits;
+  SourceFlags source;
+  CacheFlags cache;
 };
 
 int RunExplore(const ExploreOptions& options) {
@@ -41,7 +44,11 @@ int RunExplore(const ExploreOptions& options) {
   std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
   OpenOptions open;
   open.platform = options.platform;
+  options.source.Apply(&open);
   ImageSource source = OpenImage(options.image, open);
+  // The same layer results audit keeps: an image just audited opens at
+  // once.
+  std::unique_ptr<LayerCache> cache = options.cache.Open(options.quiet);
 
   std::atomic<int64_t> bytes_read{0};
   AnalyzeOptions analyze;
@@ -49,11 +56,13 @@ int RunExplore(const ExploreOptions& options) {
   analyze.bytes_read = &bytes_read;
   analyze.inspector = scanner.get();
   analyze.limits = options.limits.Resolve();
+  analyze.cache = cache.get();
   Analysis analysis;
   {
     Progress progress(&bytes_read, KnownBlobBytes(source), !options.quiet);
     analysis = Analyze(std::move(source), analyze);
   }
+  if (cache) ReportCache(*cache, false, options.quiet);
   RuleResults rules = EvaluateRules(analysis, config, *scanner, TodayUtc());
   RedactImageConfig(*scanner, &analysis, &rules);
 
@@ -84,9 +93,8 @@ void AddExploreCommand(CLI::App* app, std::function<int()>* run) {
       ->check(WholeNumberValidator(1, kMaxThreads));
   sub->add_flag("-q,--quiet", options->quiet, "No progress display");
   AddLimitOptions(sub, &options->limits);
-  // TODO: explore takes neither the cache flags (--no-cache, --cache-dir)
-  // nor the source flags (--save, --ca-file, --insecure) the other
-  // commands take; given one, CLI11 names the image as the unexpected word.
+  AddSourceOptions(sub, &options->source);
+  AddCacheOptions(sub, &options->cache);
   sub->callback([run, options] { *run = [options] { return RunExplore(*options); }; });
 }
 
