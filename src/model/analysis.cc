@@ -211,7 +211,7 @@ void ComputeWaste(Analysis* analysis) {
   // of a million files.
   const FileTree& tree = analysis->merge.tree();
   std::vector<const LayerEntry*> linked;
-  VisitSubtreeUnordered(tree.root(), [&](const FileNode* node) {
+  auto count = [&](const FileNode* node) {
     if (node->content == nullptr) return;
     if (node->content != node->entry) {
       linked.push_back(node->content);
@@ -219,7 +219,8 @@ void ComputeWaste(Analysis* analysis) {
     }
     ++analysis->final_files;
     analysis->final_bytes += node->content->size;
-  });
+  };
+  VisitSubtree(tree.root(), count, ChildOrder::kAsStored);
   std::sort(linked.begin(), linked.end());
   linked.erase(std::unique(linked.begin(), linked.end()), linked.end());
   for (const LayerEntry* content : linked) {

@@ -129,12 +129,13 @@ struct SubtreeSize {
 
 SubtreeSize Measure(const FileNode* node) {
   SubtreeSize size;
-  VisitSubtree(node, [&size](const FileNode* n) {
+  auto add = [&size](const FileNode* n) {
     if (n->kind() == EntryKind::kFile) {
       size.bytes += n->size();
       ++size.files;
     }
-  });
+  };
+  VisitSubtree(node, add, ChildOrder::kAsStored);
   return size;
 }
 
@@ -178,9 +179,10 @@ std::vector<const FileNode*> HiddenBy(const FileTree& tree, const LayerContents&
     bool opaque = entry.kind == EntryKind::kOpaque;
     // As ApplyWhiteouts: the root stays; an opaque marker keeps its directory.
     if (node == nullptr || (opaque ? !node->is_directory() : node->parent == nullptr)) continue;
-    VisitSubtree(node, [&](const FileNode* n) {
+    auto hide = [&](const FileNode* n) {
       if (n != node || !opaque) hidden.push_back(n);
-    });
+    };
+    VisitSubtree(node, hide, ChildOrder::kAsStored);
   }
   std::sort(hidden.begin(), hidden.end());
   return hidden;
@@ -348,9 +350,10 @@ int64_t LayerMerge::StoredBytesBeneath(std::string_view path) const {
   const FileNode* node = tree_.Find(path);
   if (node == nullptr || !node->is_directory()) return 0;
   int64_t bytes = 0;
-  VisitSubtree(node, [&bytes](const FileNode* n) {
+  auto add = [&bytes](const FileNode* n) {
     if (n->entry != nullptr && n->entry->kind == EntryKind::kFile) bytes += n->entry->size;
-  });
+  };
+  VisitSubtree(node, add, ChildOrder::kAsStored);
   return bytes;
 }
 

@@ -10,33 +10,28 @@
 
 namespace strata {
 
-// Calls |visit|(node) for |node| and every node beneath it in the order
-// FileTree::Walk uses: parents first, children in name order. Iterative,
-// since a layer may nest directories deeper than the stack.
-template <typename Visit>
-void VisitSubtree(const FileNode* node, Visit&& visit) {
-  std::vector<const FileNode*> stack = {node};
-  while (!stack.empty()) {
-    const FileNode* current = stack.back();
-    stack.pop_back();
-    visit(current);
-    current->PushChildrenReversed(&stack);
-  }
-}
+enum class ChildOrder {
+  kByName,   // As FileTree::Walk: parents first, children in name order.
+  kAsStored  // Parents first, children as they came: for walks whose order
+             // never shows (sums, sets), which then sort no directory a
+             // layer filled out of name order.
+};
 
-// The same nodes in no particular order, for walks whose order never
-// shows (sums, sets): directories a layer filled out of name order are
-// not sorted.
-// TODO: the walks of the merge (Measure, DropSubtree) still take name
-// order; DropSubtree's order shows in the order of equal-sized waste.
+// Calls |visit|(node) for |node| and every node beneath it. Iterative,
+// since a layer may nest directories deeper than the stack.
+// TODO: LayerMerge's DropSubtree still takes name order: its order shows
+// in the order of equal-sized waste.
 template <typename Visit>
-void VisitSubtreeUnordered(const FileNode* node, Visit&& visit) {
+void VisitSubtree(const FileNode* node, Visit&& visit, ChildOrder order = ChildOrder::kByName) {
   std::vector<const FileNode*> stack = {node};
   while (!stack.empty()) {
     const FileNode* current = stack.back();
     stack.pop_back();
     visit(current);
-    current->PushChildren(&stack);
+    if (order == ChildOrder::kByName)
+      current->PushChildrenReversed(&stack);
+    else
+      current->PushChildren(&stack);
   }
 }
 
