@@ -14,6 +14,7 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using testing::ReadFileText;
 using testing::RunResult;
+using testing::RunShell;
 using testing::RunStrata;
 using testing::TarMember;
 using testing::TempDir;
@@ -328,6 +329,59 @@ TEST(Regression, MaxEntriesCountsTheDirectoriesPathsImply) {
             "strata: error: layer 1: with the layers below, its paths make more than 100 files "
             "and directories; raise --max-entries to read it\n");
   EXPECT_EQ(RunStrata({"layers", "--no-cache", "--max-entries", "200", image}).exit_code, 0);
+}
+
+// Found by a new user: `audit -` and `audit /dev/zero` buffered a stream
+// with no limit of their own, until the disk of TMPDIR was full. Every run
+// here is held to 64 MiB of file at most (`ulimit -f`), so a buffer with no
+// limit fails the test instead of filling the disk.
+TEST(Regression, AStreamIsBufferedOnlyAsFarAsAnImageWithinTheLimitsReaches) {
+  std::string dir = TempDir();
+  std::string tmp = dir + "/tmp";
+  fs::create_directories(tmp);
+  auto strata = [&tmp](const std::string& args) {
+    return "(ulimit -f 65536 && TMPDIR='" + tmp + "' " + testing::StrataCommand() +
+           " audit -q --no-cache " + args + ")";
+  };
+  // 1 MiB of layers, 16 documents of 64 KiB and 4 MiB of tar headers.
+  std::string limits = "--max-image-bytes 1MiB --max-json-bytes 64KiB ";
+  std::string line =
+      " is larger than 6291456 bytes, the most an image within --max-image-bytes takes with its "
+      "manifests and configs; raise --max-image-bytes to read it\n";
+
+  std::string out;
+  EXPECT_EQ(RunShell("head -c 8388608 /dev/zero | " + strata(limits + "-"), &out), 2);
+  EXPECT_EQ(out, "strata: error: standard input" + line);
+  EXPECT_EQ(RunShell(strata(limits + "/dev/zero"), &out), 2);
+  EXPECT_EQ(out, "strata: error: /dev/zero" + line);
+  EXPECT_TRUE(fs::is_empty(tmp));
+
+  // A real image streamed in is read at the default limits.
+  std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
+  EXPECT_EQ(RunShell("cat '" + image + "' | " + strata("- >/dev/null"), &out), 0) << out;
+}
+
+// The same user: a TMPDIR that is missing or full gave a line that did
+// not say what to do about it.
+TEST(Regression, ABufferThatCannotBeWrittenSaysWhereAndWhatToDo) {
+  std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
+  std::string dir = TempDir();
+  std::string out;
+  EXPECT_EQ(RunShell("TMPDIR='" + dir + "/missing' " + testing::StrataCommand() +
+                         " audit -q --no-cache - <'" + image + "'",
+                     &out),
+            2);
+  EXPECT_EQ(out, "strata: error: cannot buffer standard input: cannot create a file in " + dir +
+                     "/missing: No such file or directory; set TMPDIR to a writable directory\n");
+
+  // A full disk, as a file size limit (its signal ignored) shows it.
+  EXPECT_EQ(RunShell("trap '' XFSZ; ulimit -f 1024 && TMPDIR='" + dir + "' " +
+                         testing::StrataCommand() + " audit -q --no-cache - <'" + image + "'",
+                     &out),
+            2);
+  EXPECT_EQ(out, "strata: error: cannot buffer standard input in " + dir +
+                     ": File too large; set TMPDIR to a directory with room for it\n");
+  EXPECT_TRUE(fs::is_empty(dir));
 }
 
 }  // namespace

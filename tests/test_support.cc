@@ -58,15 +58,18 @@ int RunShell(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::string StrataCommand() {
+  std::string binary = Env("STRATA_BINARY");
+  return Quote(binary.empty() ? STRATA_BINARY : binary);
+}
+
 RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file,
                     const std::string& cwd, const std::vector<std::string>& env) {
-  std::string binary = Env("STRATA_BINARY");
-  if (binary.empty()) binary = STRATA_BINARY;
   std::string dir = TempDir();
   std::string settings = "NO_COLOR=1 XDG_CACHE_HOME=" + Quote(dir + "/cache");
   for (const std::string& setting : env) settings += " " + Quote(setting);
   std::string command =
-      (cwd.empty() ? "" : "cd " + Quote(cwd) + " && ") + "env " + settings + " " + Quote(binary);
+      (cwd.empty() ? "" : "cd " + Quote(cwd) + " && ") + "env " + settings + " " + StrataCommand();
   for (const std::string& arg : args) command += " " + Quote(arg);
   command += " <" + Quote(stdin_file.empty() ? "/dev/null" : stdin_file);
   command += " >" + Quote(dir + "/out") + " 2>" + Quote(dir + "/err");

@@ -106,6 +106,7 @@ std::vector<std::string> BaseDiffIds(const Options& options) {
   OpenOptions open;
   open.platform = options.platform;
   options.source.Apply(&open, false);
+  open.max_image_bytes = options.limits.Resolve().max_image_bytes;
   ImageSource base = OpenImage(options.base, open);
   return ParseImageConfig(base.config_json, "the config of the base image " + options.base)
       .diff_ids;
@@ -124,6 +125,7 @@ ImageSource OpenSource(const Options& options) {
   OpenOptions open;
   open.platform = options.platform;
   options.source.Apply(&open);
+  open.max_image_bytes = options.limits.Resolve().max_image_bytes;
   return OpenImage(options.image, open);
 }
 

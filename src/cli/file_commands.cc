@@ -52,6 +52,7 @@ ImageSource Open(const FileOptions& options) {
   OpenOptions open;
   open.platform = options.platform;
   options.source.Apply(&open);
+  open.max_image_bytes = options.limits.Resolve().max_image_bytes;
   return OpenImage(options.image, open);
 }
 

@@ -41,6 +41,7 @@ int RunExplore(const ExploreOptions& options) {
   std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
   OpenOptions open;
   open.platform = options.platform;
+  open.max_image_bytes = options.limits.Resolve().max_image_bytes;
   ImageSource source = OpenImage(options.image, open);
 
   std::atomic<int64_t> bytes_read{0};
