@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "test_support.h"
 
@@ -382,6 +383,41 @@ TEST(Regression, ABufferThatCannotBeWrittenSaysWhereAndWhatToDo) {
   EXPECT_EQ(out, "strata: error: cannot buffer standard input in " + dir +
                      ": File too large; set TMPDIR to a directory with room for it\n");
   EXPECT_TRUE(fs::is_empty(dir));
+}
+
+// Found by a new user: of several reports, those written before one that
+// could not be (its directory missing) stayed on disk.
+TEST(Regression, ReportsAreWrittenAllOrNone) {
+  std::string dir = TempDir();
+  std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
+  auto listing = [&dir] {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename());
+    return names;
+  };
+  WriteFile(dir + "/old.sarif", "old\n");
+
+  RunResult failed = RunStrata({"audit", "-q", "--format", "json=" + dir + "/new.json", "--format",
+                                "sarif=" + dir + "/old.sarif", "--format",
+                                "junit=" + dir + "/missing/r.xml", "--format", "table", image});
+  EXPECT_EQ(failed.exit_code, 2);
+  EXPECT_EQ(failed.err, "strata: error: cannot write " + dir +
+                            "/missing/r.xml: No such file or directory; no report was written\n");
+  EXPECT_EQ(failed.out, "");
+  EXPECT_EQ(listing(), std::set<std::string>{"old.sarif"});
+  EXPECT_EQ(ReadFileText(dir + "/old.sarif"), "old\n");
+
+  // Written, a report replaces its file whole; a link to one stays a link
+  // and a device is written to.
+  fs::create_symlink("old.sarif", dir + "/link.sarif");
+  RunResult written =
+      RunStrata({"audit", "-q", "--format", "json=" + dir + "/new.json", "--format",
+                 "sarif=" + dir + "/link.sarif", "--format", "table=/dev/null", image});
+  EXPECT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_EQ(listing(), (std::set<std::string>{"link.sarif", "new.json", "old.sarif"}));
+  EXPECT_TRUE(fs::is_symlink(dir + "/link.sarif"));
+  EXPECT_EQ(json::parse(ReadFileText(dir + "/old.sarif"))["version"], "2.1.0");
+  EXPECT_EQ(json::parse(ReadFileText(dir + "/new.json"))["schema"], "strata.audit/v1");
 }
 
 }  // namespace

@@ -5,10 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +17,7 @@
 #include "cli/file_commands.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
+#include "cli/report_files.h"
 #include "cli/result_memo.h"
 #include "cli/source_options.h"
 #include "model/analysis.h"
@@ -383,25 +381,16 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
   return outputs;
 }
 
-void WriteReport(const std::string& text, const std::string& file) {
-  if (file.empty()) {
-    fwrite(text.data(), 1, text.size(), stdout);
-    if (fflush(stdout) != 0 || ferror(stdout))
-      Fail("cannot write the report to standard output: {}", strerror(errno));
-    return;
-  }
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) Fail("cannot write {}: {}", file, strerror(errno));
-}
-
+// All or none of the reports (see report_files.h): a report that cannot
+// be written leaves no other one half done or written beside it.
 void WriteReports(const std::vector<std::pair<std::string, std::string>>& outputs,
                   const std::vector<std::string>& texts, const std::vector<std::string>& warnings,
                   const Options& options) {
   if (!options.quiet)
     for (const std::string& warning : warnings) Warn(warning);
-  for (size_t i = 0; i < outputs.size(); ++i) WriteReport(texts[i], outputs[i].second);
+  std::vector<ReportOutput> reports;
+  for (size_t i = 0; i < outputs.size(); ++i) reports.push_back({outputs[i].second, texts[i]});
+  WriteReportFiles(reports);
 }
 
 int RunCommand(const Command& command, Options options) {
@@ -533,9 +522,8 @@ int RunCli(int argc, char** argv) {
     if (file_command) return file_command();
     if (list_rules) {
       RuleConfig config = LoadRuleConfig(options.config);
-      WriteReport(rules_format == "json" ? DumpJson(RulesJson(config))
-                                         : RulesText(config, StyleFor(STDOUT_FILENO)),
-                  "");
+      WriteReportFiles({{"", rules_format == "json" ? DumpJson(RulesJson(config))
+                                                    : RulesText(config, StyleFor(STDOUT_FILENO))}});
       return kExitOk;
     }
     return RunCommand(*chosen, options);
