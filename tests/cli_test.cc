@@ -465,6 +465,13 @@ TEST(CliRules, BadGlobsInTheConfigAreRefused) {
             "(before, after or between \"|\")"},
            {"rules:\n  paths:\n    - id: none\n      glob: \"\"\n",
             "rules.paths[0].glob: \"\" is not a valid glob: it is empty"},
+           {"rules:\n  paths:\n    - id: builds\n      glob: \"build/**/\"\n",
+            "rules.paths[0].glob: \"build/**/\" is not a valid glob: it ends in \"/\" (strata's "
+            "globs match files and directories alike): write \"build/**\""},
+           {"accept:\n  - path: \"/app/.git/\"\n    reason: r\n",
+            "accept[0].path: \"/app/.git/\" is not a valid glob: it ends in \"/\" (strata's "
+            "globs match files and directories alike): write \"app/.git\" for app/.git itself or "
+            "\"app/.git/**\" for what it holds"},
        }) {
     WriteFile(dir + "/.strata.yaml", c.yaml);
     for (std::vector<std::string> args : {std::vector<std::string>{"audit", image}, {"rules"}}) {
