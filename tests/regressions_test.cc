@@ -420,5 +420,45 @@ TEST(Regression, ReportsAreWrittenAllOrNone) {
   EXPECT_EQ(json::parse(ReadFileText(dir + "/new.json"))["schema"], "strata.audit/v1");
 }
 
+// Found by a new user: --max-entries 99999999999999999999 said "not a
+// whole number". Every numeric flag says a number past its range is too
+// large, and what the most is.
+TEST(Regression, AHugeNumberIsTooLargeNotNoNumber) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"etc/hostname", '0', "x\n"}}});
+  const std::string huge = "99999999999999999999";
+  struct Case {
+    std::vector<std::string> args;
+    std::string most;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"layers", "--max-entries"}, "9223372036854775807"},
+           {{"layers", "--max-path-bytes"}, "9223372036854775807"},
+           {{"layers", "--max-ratio"}, "9223372036854775807"},
+           {{"layers", "--max-json-depth"}, "2147483647"},
+           {{"audit", "--threads"}, "256"},
+           {{"audit", "--top"}, "1000000"},
+           {{"layers", "--layer"}, "1073741824"},
+           {{"ls", "--layer"}, "1073741824"},
+       }) {
+    std::vector<std::string> args = c.args;
+    args.insert(args.end(), {huge, image});
+    RunResult result = RunStrata(args);
+    EXPECT_EQ(result.exit_code, 2) << c.args[1];
+    EXPECT_EQ(result.err, "strata: error: " + c.args[1] + ": \"" + huge +
+                              "\" is too large: the most is " + c.most + " (see strata --help)\n");
+  }
+  RunResult find = RunStrata({"find", "--layer", huge, image});
+  EXPECT_EQ(find.err, "strata: error: find: --layer: \"" + huge +
+                          "\" is too large: the most is 1073741824 (see strata find --help)\n");
+  RunResult depth = RunStrata({"layers", "--max-json-depth", "3000000000", image});
+  EXPECT_EQ(depth.err,
+            "strata: error: --max-json-depth: \"3000000000\" is too large: the most is "
+            "2147483647 (see strata --help)\n");
+
+  EXPECT_EQ(
+      RunStrata({"layers", "--no-cache", "--max-entries", "9223372036854775807", image}).exit_code,
+      0);
+}
+
 }  // namespace
 }  // namespace strata

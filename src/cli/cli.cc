@@ -324,7 +324,7 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
                   "Read every layer: content sizes instead of stored sizes, and digests checked");
   if (command.has_layer_option) {
     app->add_option("--layer", options->layer, "Only this layer (1 is the base)")
-        ->check(CLI::Range(1, 1 << 30));
+        ->check(WholeNumberValidator(1, kMaxLayer));
     app->add_flag("--all", options->all, "List every change, not only the largest");
   }
 }
