@@ -460,5 +460,29 @@ TEST(Regression, AHugeNumberIsTooLargeNotNoNumber) {
       0);
 }
 
+// Found by a new user: a 320 kB image of 12,000 entries, each 2,000
+// directories deep, took 24 s and 2 GB at the default limits before
+// --max-entries stopped it at ten million tree nodes. Directories that
+// paths imply but no entry stores are now bounded by the entries read.
+TEST(Regression, DeepPathsStopAtTheDirectoriesTheyImply) {
+  // 200 entries, each 600 directories deep beneath its own: 120,000
+  // implied directories, more than 100,000 and 8 for each entry.
+  std::vector<TarMember> deep;
+  std::string chain;
+  for (int level = 0; level < 599; ++level) chain += "d/";
+  for (int i = 0; i < 200; ++i) deep.push_back({"t" + std::to_string(i) + "/" + chain + "f", '0'});
+  std::string image = WriteImage(TempDir() + "/image", {deep});
+
+  RunResult stopped = RunStrata({"audit", "--no-cache", image});
+  EXPECT_EQ(stopped.exit_code, 2) << stopped.err;
+  EXPECT_EQ(stopped.err,
+            "strata: error: layer 1: with the layers below, its paths imply more than 101600 "
+            "directories that no entry stores; raise --max-implied-dirs to read it\n");
+  EXPECT_EQ(stopped.out, "");
+
+  RunResult raised = RunStrata({"layers", "--no-cache", "--max-implied-dirs", "120000", image});
+  EXPECT_EQ(raised.exit_code, 0) << raised.err;
+}
+
 }  // namespace
 }  // namespace strata

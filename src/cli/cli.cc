@@ -424,6 +424,14 @@ int RunCommand(const Command& command, Options options) {
   if (options.verbose) {
     fmt::print(stderr, "strata: read {} layers ({}) from {}\n", analysis.layers.size(),
                analysis.source.format, analysis.source.input);
+    int64_t entries = 0;
+    for (const Layer& layer : analysis.layers)
+      entries += static_cast<int64_t>(layer.contents.entries.size());
+    fmt::print(stderr,
+               "strata: {} {}; their paths imply {} directories that no entry stores (at most "
+               "{}: --max-implied-dirs)\n",
+               entries, entries == 1 ? "entry" : "entries", analysis.merge.implied_directories(),
+               options.limits.Resolve().ImpliedDirsFor(entries));
     if (!loaded.config.source.empty())
       fmt::print(stderr, "strata: configuration from {}\n", loaded.config.source);
     if (loaded.policy) fmt::print(stderr, "strata: policy from {}\n", loaded.policy->source);

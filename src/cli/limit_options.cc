@@ -82,6 +82,10 @@ void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
   app->add_option("--max-entries", flags->limits.max_entries,
                   "Limit: entries in the image (default 10000000)")
       ->check(AtLeastOneValidator(INT64_MAX));
+  app->add_option("--max-implied-dirs", flags->limits.max_implied_dirs,
+                  "Limit: directories that paths imply but no entry stores, beyond 8 per entry "
+                  "(default 100000)")
+      ->check(WholeNumberValidator(0, INT64_MAX).description("N"));
   app->add_option("--max-path-bytes", flags->limits.max_path_bytes,
                   "Limit: bytes of one path (default 4096)")
       ->check(AtLeastOneValidator(INT64_MAX));
