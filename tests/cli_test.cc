@@ -334,13 +334,16 @@ TEST(Cli, PlatformThatIsNoPlatformSaysTheFormExpected) {
 
 TEST(Cli, ThreadsOutOfRangeNamesTheFlagAndTheRange) {
   std::string image = CorpusImage("clean-multistage.oci");
-  for (const char* threads : {"abc", "-3", "0", "257", "99999999999", "1.5", "4x"}) {
+  for (const char* threads : {"abc", "-3", "0", "1.5", "4x", "-99999999999999999999"}) {
     for (const char* command : {"audit", "history", "layers", "explore"}) {
       ExpectOneErrorLine(
           RunStrata({command, "--threads", threads, image}),
           std::string("--threads: \"") + threads + "\" is not a whole number from 1 to 256");
     }
   }
+  for (const char* threads : {"257", "99999999999", "99999999999999999999"})
+    ExpectOneErrorLine(RunStrata({"audit", "--threads", threads, image}),
+                       std::string("--threads: \"") + threads + "\" is too large: the most is 256");
   EXPECT_EQ(RunStrata({"layers", "--threads", "256", image}).exit_code, 0);
   ExpectOneErrorLine(RunStrata({"audit", "--top", "many", image}),
                      "--top: \"many\" is not a whole number from 1 to 1000000");
@@ -465,6 +468,13 @@ TEST(CliRules, BadGlobsInTheConfigAreRefused) {
             "(before, after or between \"|\")"},
            {"rules:\n  paths:\n    - id: none\n      glob: \"\"\n",
             "rules.paths[0].glob: \"\" is not a valid glob: it is empty"},
+           {"rules:\n  paths:\n    - id: builds\n      glob: \"build/**/\"\n",
+            "rules.paths[0].glob: \"build/**/\" is not a valid glob: it ends in \"/\" (strata's "
+            "globs match files and directories alike): write \"build/**\""},
+           {"accept:\n  - path: \"/app/.git/\"\n    reason: r\n",
+            "accept[0].path: \"/app/.git/\" is not a valid glob: it ends in \"/\" (strata's "
+            "globs match files and directories alike): write \"app/.git\" for app/.git itself or "
+            "\"app/.git/**\" for what it holds"},
        }) {
     WriteFile(dir + "/.strata.yaml", c.yaml);
     for (std::vector<std::string> args : {std::vector<std::string>{"audit", image}, {"rules"}}) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+
 namespace strata {
 namespace {
 
@@ -61,6 +63,28 @@ DiveMetrics Built(const std::vector<LayerContents>& layers) {
   DiveMetricsBuilder builder;
   for (size_t i = 0; i < layers.size(); ++i) builder.AddLeaves(static_cast<int>(i), layers[i]);
   return builder.Finish();
+}
+
+// dive's count of a layer's directories stops where the merge would: past
+// the directories the layer stores and |max_implied| more.
+TEST(DiveMetricsTest, ALayerImplyingTooManyDirectoriesIsRefused) {
+  LayerContents layer;
+  layer.Add(Entry("a", EntryKind::kDirectory, 0));
+  layer.Add(Entry("a/b/c/d/f", EntryKind::kFile, 1));
+  DiveMetricsBuilder fits;
+  fits.set_max_implied(3);  // a/b, a/b/c and a/b/c/d; a is stored.
+  fits.AddLeaves(0, layer);
+
+  DiveMetricsBuilder builder;
+  builder.set_max_implied(2);
+  try {
+    builder.AddLeaves(0, layer);
+    ADD_FAILURE() << "three implied directories passed a limit of two";
+  } catch (const Error& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "layer 1: its paths imply more than 2 directories that it does not store; raise "
+              "--max-implied-dirs to read it");
+  }
 }
 
 TEST(DiveMetricsTest, NamesBetweenAPathAndItsChildrenDoNotHideThem) {

@@ -206,6 +206,63 @@ TEST(Export, ARefusalLeavesTheTargetAsItWas) {
   EXPECT_TRUE(fs::is_empty(dir + "/outside"));
 }
 
+// Found by a new user: a directory where the image has a file was refused
+// with "pass --overwrite to replace it", and --overwrite then refused it
+// too. What --overwrite does, case by case, as doc/cli.md says it.
+TEST(Export, OverwriteReplacesWhatIsInTheWayButNeverADirectory) {
+  std::string dir = TempDir();
+  fs::create_directories(dir + "/outside");
+  // app is stored; etc is only implied by etc/passwd.
+  std::string image = WriteImage(
+      dir + "/image", {{{"app", '5'}, {"app/x", '0', "new"}, {"etc/passwd", '0', "root"}}});
+  std::string target = dir + "/out";
+
+  // A directory where the image has a file: never replaced, and nobody is
+  // told that --overwrite would.
+  fs::create_directories(target + "/app/x");
+  std::map<std::string, Seen> before = WalkDisk(target);
+  for (std::vector<std::string> args : {std::vector<std::string>{"export", image, target},
+                                        {"export", "--overwrite", image, target}}) {
+    ExpectOneErrorLine(RunStrata(args), target +
+                                            "/app/x is a directory where the image has none; "
+                                            "remove it first (not even --overwrite replaces a "
+                                            "directory)");
+    ExpectSameTree(before, WalkDisk(target), "directory in the way");
+  }
+
+  // Files in the way are replaced; what the image does not have stays.
+  fs::remove_all(target);
+  WriteFile(target + "/app/x", "old");
+  WriteFile(target + "/app/keep", "mine");
+  ExpectOneErrorLine(RunStrata({"export", image, target}),
+                     target + "/app/x exists; pass --overwrite to replace it");
+  ASSERT_EQ(RunStrata({"export", "--overwrite", image, target}).exit_code, 0);
+  EXPECT_EQ(ReadFileText(target + "/app/x"), "new");
+  EXPECT_EQ(ReadFileText(target + "/app/keep"), "mine");
+
+  // A link or a file where the export writes a directory is replaced by
+  // it (the link removed, not followed), whether the image stores the
+  // directory (app) or only implies it (etc)...
+  fs::remove_all(target);
+  fs::create_directories(target);
+  fs::create_symlink(dir + "/outside", target + "/app");
+  WriteFile(target + "/etc", "a file");
+  ASSERT_EQ(RunStrata({"export", "--overwrite", image, target}).exit_code, 0);
+  EXPECT_TRUE(fs::is_directory(fs::symlink_status(target + "/app")));
+  EXPECT_EQ(ReadFileText(target + "/etc/passwd"), "root");
+  EXPECT_TRUE(fs::is_empty(dir + "/outside"));
+
+  // ...but a layer's export writes only the directories the layer stores:
+  // beneath a link or file it does not replace, it refuses.
+  fs::remove_all(target);
+  fs::create_directories(target);
+  WriteFile(target + "/etc", "a file");
+  before = WalkDisk(target);
+  ExpectOneErrorLine(RunStrata({"export", "--overwrite", "--layer", "1", image, target}),
+                     "refusing to write /etc/passwd: /etc is not a directory");
+  ExpectSameTree(before, WalkDisk(target), "--layer 1");
+}
+
 TEST(Export, PathsWithDotDotAreNotWrittenOutside) {
   std::string dir = TempDir();
   std::string image =
@@ -225,8 +282,7 @@ TEST(Cat, RemovedFileIsReadFromTheLayerThatStoresIt) {
       "/app/.env was removed in layer 8; layer 6 still stores it: read it with --layer 6");
   RunResult result = RunStrata({"cat", "--layer", "6", image, "/app/.env"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(result.out,
-            ReadFileText(CorpusDir() + "/src/leaky-app/.env"));
+  EXPECT_EQ(result.out, ReadFileText(CorpusDir() + "/src/leaky-app/.env"));
 }
 
 TEST(Cat, FilesEqualWhatUmociUnpacked) {

@@ -262,6 +262,24 @@ TEST_F(MergeTest, ImpliedParentDirectoriesAreCreated) {
   EXPECT_EQ(Find("a")->mode(), 0755u);
 }
 
+// Directories made because a path implied them are counted, and bounded:
+// a directory stored later, or by an earlier layer, is not implied again.
+TEST_F(MergeTest, ImpliedDirectoriesAreCountedAndBounded) {
+  merge_.set_max_implied(4);
+  Apply({{"a/b/c/file", '0', "x"}, {"a/b/d/", '5'}});
+  EXPECT_EQ(merge_.implied_directories(), 3);  // a, a/b, a/b/c.
+  Apply({{"a/b/c/other", '0', "y"}, {"e/f", '0', "z"}});
+  EXPECT_EQ(merge_.implied_directories(), 4);  // And e.
+  try {
+    Apply({{"g/h", '0', "w"}});
+    ADD_FAILURE() << "a fifth implied directory was merged";
+  } catch (const Error& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "layer 3: with the layers below, its paths imply more than 4 directories that no "
+              "entry stores; raise --max-implied-dirs to read it");
+  }
+}
+
 // The case ../DIVE-METRICS.md describes: a directory filled in one layer and
 // removed in the next, never seen as a leaf itself. dive sees one occurrence
 // of each path and reports no waste; strata counts the stored bytes.

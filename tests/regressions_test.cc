@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "test_support.h"
 
@@ -355,6 +356,158 @@ TEST(Regression, ListingsOfNestingDeeperThanTheStackDoNotCrash) {
   EXPECT_EQ(found, "/" + deep + "leaf.txt\n");
   EXPECT_EQ(run("diff --format json", a + " " + b, &diff), 0) << diff.substr(0, 500);
   EXPECT_NE(diff.find("leaf.txt"), std::string::npos) << diff.substr(0, 2000);
+}
+
+// Found by a new user: `audit -` and `audit /dev/zero` buffered a stream
+// with no limit of their own, until the disk of TMPDIR was full. Every run
+// here is held to 64 MiB of file at most (`ulimit -f`), so a buffer with no
+// limit fails the test instead of filling the disk.
+TEST(Regression, AStreamIsBufferedOnlyAsFarAsAnImageWithinTheLimitsReaches) {
+  std::string dir = TempDir();
+  std::string tmp = dir + "/tmp";
+  fs::create_directories(tmp);
+  auto strata = [&tmp](const std::string& args) {
+    return "(ulimit -f 65536 && TMPDIR='" + tmp + "' " + testing::StrataCommand() +
+           " audit -q --no-cache " + args + ")";
+  };
+  // 1 MiB of layers, 16 documents of 64 KiB and 4 MiB of tar headers.
+  std::string limits = "--max-image-bytes 1MiB --max-json-bytes 64KiB ";
+  std::string line =
+      " is larger than 6291456 bytes, the most an image within --max-image-bytes takes with its "
+      "manifests and configs; raise --max-image-bytes to read it\n";
+
+  std::string out;
+  EXPECT_EQ(RunShell("head -c 8388608 /dev/zero | " + strata(limits + "-"), &out), 2);
+  EXPECT_EQ(out, "strata: error: standard input" + line);
+  EXPECT_EQ(RunShell(strata(limits + "/dev/zero"), &out), 2);
+  EXPECT_EQ(out, "strata: error: /dev/zero" + line);
+  EXPECT_TRUE(fs::is_empty(tmp));
+
+  // A real image streamed in is read at the default limits.
+  std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
+  EXPECT_EQ(RunShell("cat '" + image + "' | " + strata("- >/dev/null"), &out), 0) << out;
+}
+
+// The same user: a TMPDIR that is missing or full gave a line that did
+// not say what to do about it.
+TEST(Regression, ABufferThatCannotBeWrittenSaysWhereAndWhatToDo) {
+  std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
+  std::string dir = TempDir();
+  std::string out;
+  EXPECT_EQ(RunShell("TMPDIR='" + dir + "/missing' " + testing::StrataCommand() +
+                         " audit -q --no-cache - <'" + image + "'",
+                     &out),
+            2);
+  EXPECT_EQ(out, "strata: error: cannot buffer standard input: cannot create a file in " + dir +
+                     "/missing: No such file or directory; set TMPDIR to a writable directory\n");
+
+  // A full disk, as a file size limit (its signal ignored) shows it.
+  EXPECT_EQ(RunShell("trap '' XFSZ; ulimit -f 1024 && TMPDIR='" + dir + "' " +
+                         testing::StrataCommand() + " audit -q --no-cache - <'" + image + "'",
+                     &out),
+            2);
+  EXPECT_EQ(out, "strata: error: cannot buffer standard input in " + dir +
+                     ": File too large; set TMPDIR to a directory with room for it\n");
+  EXPECT_TRUE(fs::is_empty(dir));
+}
+
+// Found by a new user: of several reports, those written before one that
+// could not be (its directory missing) stayed on disk.
+TEST(Regression, ReportsAreWrittenAllOrNone) {
+  std::string dir = TempDir();
+  std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
+  auto listing = [&dir] {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename());
+    return names;
+  };
+  WriteFile(dir + "/old.sarif", "old\n");
+
+  RunResult failed = RunStrata({"audit", "-q", "--format", "json=" + dir + "/new.json", "--format",
+                                "sarif=" + dir + "/old.sarif", "--format",
+                                "junit=" + dir + "/missing/r.xml", "--format", "table", image});
+  EXPECT_EQ(failed.exit_code, 2);
+  EXPECT_EQ(failed.err, "strata: error: cannot write " + dir +
+                            "/missing/r.xml: No such file or directory; no report was written\n");
+  EXPECT_EQ(failed.out, "");
+  EXPECT_EQ(listing(), std::set<std::string>{"old.sarif"});
+  EXPECT_EQ(ReadFileText(dir + "/old.sarif"), "old\n");
+
+  // Written, a report replaces its file whole; a link to one stays a link
+  // and a device is written to.
+  fs::create_symlink("old.sarif", dir + "/link.sarif");
+  RunResult written =
+      RunStrata({"audit", "-q", "--format", "json=" + dir + "/new.json", "--format",
+                 "sarif=" + dir + "/link.sarif", "--format", "table=/dev/null", image});
+  EXPECT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_EQ(listing(), (std::set<std::string>{"link.sarif", "new.json", "old.sarif"}));
+  EXPECT_TRUE(fs::is_symlink(dir + "/link.sarif"));
+  EXPECT_EQ(json::parse(ReadFileText(dir + "/old.sarif"))["version"], "2.1.0");
+  EXPECT_EQ(json::parse(ReadFileText(dir + "/new.json"))["schema"], "strata.audit/v1");
+}
+
+// Found by a new user: --max-entries 99999999999999999999 said "not a
+// whole number". Every numeric flag says a number past its range is too
+// large, and what the most is.
+TEST(Regression, AHugeNumberIsTooLargeNotNoNumber) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"etc/hostname", '0', "x\n"}}});
+  const std::string huge = "99999999999999999999";
+  struct Case {
+    std::vector<std::string> args;
+    std::string most;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"layers", "--max-entries"}, "9223372036854775807"},
+           {{"layers", "--max-path-bytes"}, "9223372036854775807"},
+           {{"layers", "--max-ratio"}, "9223372036854775807"},
+           {{"layers", "--max-json-depth"}, "2147483647"},
+           {{"audit", "--threads"}, "256"},
+           {{"audit", "--top"}, "1000000"},
+           {{"layers", "--layer"}, "1073741824"},
+           {{"ls", "--layer"}, "1073741824"},
+       }) {
+    std::vector<std::string> args = c.args;
+    args.insert(args.end(), {huge, image});
+    RunResult result = RunStrata(args);
+    EXPECT_EQ(result.exit_code, 2) << c.args[1];
+    EXPECT_EQ(result.err, "strata: error: " + c.args[1] + ": \"" + huge +
+                              "\" is too large: the most is " + c.most + " (see strata --help)\n");
+  }
+  RunResult find = RunStrata({"find", "--layer", huge, image});
+  EXPECT_EQ(find.err, "strata: error: find: --layer: \"" + huge +
+                          "\" is too large: the most is 1073741824 (see strata find --help)\n");
+  RunResult depth = RunStrata({"layers", "--max-json-depth", "3000000000", image});
+  EXPECT_EQ(depth.err,
+            "strata: error: --max-json-depth: \"3000000000\" is too large: the most is "
+            "2147483647 (see strata --help)\n");
+
+  EXPECT_EQ(
+      RunStrata({"layers", "--no-cache", "--max-entries", "9223372036854775807", image}).exit_code,
+      0);
+}
+
+// Found by a new user: a 320 kB image of 12,000 entries, each 2,000
+// directories deep, took 24 s and 2 GB at the default limits before
+// --max-entries stopped it at ten million tree nodes. Directories that
+// paths imply but no entry stores are now bounded by the entries read.
+TEST(Regression, DeepPathsStopAtTheDirectoriesTheyImply) {
+  // 200 entries, each 600 directories deep beneath its own: 120,000
+  // implied directories, more than 100,000 and 8 for each entry.
+  std::vector<TarMember> deep;
+  std::string chain;
+  for (int level = 0; level < 599; ++level) chain += "d/";
+  for (int i = 0; i < 200; ++i) deep.push_back({"t" + std::to_string(i) + "/" + chain + "f", '0'});
+  std::string image = WriteImage(TempDir() + "/image", {deep});
+
+  RunResult stopped = RunStrata({"audit", "--no-cache", image});
+  EXPECT_EQ(stopped.exit_code, 2) << stopped.err;
+  EXPECT_EQ(stopped.err,
+            "strata: error: layer 1: with the layers below, its paths imply more than 101600 "
+            "directories that no entry stores; raise --max-implied-dirs to read it\n");
+  EXPECT_EQ(stopped.out, "");
+
+  RunResult raised = RunStrata({"layers", "--no-cache", "--max-implied-dirs", "120000", image});
+  EXPECT_EQ(raised.exit_code, 0) << raised.err;
 }
 
 }  // namespace

@@ -58,13 +58,19 @@ TEST(Glob, Components) {
 }
 
 TEST(Glob, ErrorsSayWhatCanNeverMatch) {
-  for (const char* valid : {"**/*.sql", "a|b/*.c", "app/", "usr/share/**", "?x*"})
+  for (const char* valid : {"**/*.sql", "a|b/*.c", "app", "usr/share/**", "?x*"})
     EXPECT_EQ(GlobError(valid), "") << valid;
   EXPECT_EQ(GlobError(""), "it is empty");
   EXPECT_EQ(GlobError("a||b"), "it has an empty pattern (before, after or between \"|\")");
   EXPECT_EQ(GlobError("a|"), "it has an empty pattern (before, after or between \"|\")");
   EXPECT_EQ(GlobError("a//b"), "it has an empty path component (\"//\")");
   EXPECT_EQ(GlobError("**.sql"), "\"**\" must be a whole path component, like **/*.sql");
+  // A trailing "/" means directories only elsewhere; strata cannot match it.
+  std::string slash = "it ends in \"/\" (strata's globs match files and directories alike): ";
+  EXPECT_EQ(GlobError("build/**/"), slash + "write \"build/**\"");
+  EXPECT_EQ(GlobError("x|**/"), slash + "write \"**\"");
+  EXPECT_EQ(GlobError("app/.git//"),
+            slash + "write \"app/.git\" for app/.git itself or \"app/.git/**\" for what it holds");
   EXPECT_EQ(GlobError("x|a/**b/c"), "\"**\" must be a whole path component, like **/*.sql");
   for (const char* shell : {"*.[ch]", "*.{c,h}", "a\\*"})
     EXPECT_EQ(GlobError(shell),

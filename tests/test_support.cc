@@ -63,14 +63,15 @@ std::string StrataBinary() {
   return binary.empty() ? STRATA_BINARY : binary;
 }
 
+std::string StrataCommand() { return Quote(StrataBinary()); }
+
 RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file,
                     const std::string& cwd, const std::vector<std::string>& env) {
-  std::string binary = StrataBinary();
   std::string dir = TempDir();
   std::string settings = "NO_COLOR=1 XDG_CACHE_HOME=" + Quote(dir + "/cache");
   for (const std::string& setting : env) settings += " " + Quote(setting);
   std::string command =
-      (cwd.empty() ? "" : "cd " + Quote(cwd) + " && ") + "env " + settings + " " + Quote(binary);
+      (cwd.empty() ? "" : "cd " + Quote(cwd) + " && ") + "env " + settings + " " + StrataCommand();
   for (const std::string& arg : args) command += " " + Quote(arg);
   command += " <" + Quote(stdin_file.empty() ? "/dev/null" : stdin_file);
   command += " >" + Quote(dir + "/out") + " 2>" + Quote(dir + "/err");

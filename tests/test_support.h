@@ -21,6 +21,10 @@ std::string FixturesDir();
 // source tree, where CI keeps it.
 std::string CorpusDir();
 
+// The strata binary under test (STRATA_BINARY, else the one built here),
+// quoted for a shell command line.
+std::string StrataCommand();
+
 struct RunResult {
   int exit_code = -1;
   std::string out;

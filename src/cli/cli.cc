@@ -5,10 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +17,7 @@
 #include "cli/file_commands.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
+#include "cli/report_files.h"
 #include "cli/result_memo.h"
 #include "cli/source_options.h"
 #include "model/analysis.h"
@@ -106,6 +104,7 @@ std::vector<std::string> BaseDiffIds(const Options& options) {
   OpenOptions open;
   open.platform = options.platform;
   options.source.Apply(&open, false);
+  open.max_image_bytes = options.limits.Resolve().max_image_bytes;
   ImageSource base = OpenImage(options.base, open);
   return ParseImageConfig(base.config_json, "the config of the base image " + options.base)
       .diff_ids;
@@ -124,6 +123,7 @@ ImageSource OpenSource(const Options& options) {
   OpenOptions open;
   open.platform = options.platform;
   options.source.Apply(&open);
+  open.max_image_bytes = options.limits.Resolve().max_image_bytes;
   return OpenImage(options.image, open);
 }
 
@@ -324,7 +324,7 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
                   "Read every layer: content sizes instead of stored sizes, and digests checked");
   if (command.has_layer_option) {
     app->add_option("--layer", options->layer, "Only this layer (1 is the base)")
-        ->check(CLI::Range(1, 1 << 30));
+        ->check(WholeNumberValidator(1, kMaxLayer));
     app->add_flag("--all", options->all, "List every change, not only the largest");
   }
 }
@@ -381,25 +381,16 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
   return outputs;
 }
 
-void WriteReport(const std::string& text, const std::string& file) {
-  if (file.empty()) {
-    fwrite(text.data(), 1, text.size(), stdout);
-    if (fflush(stdout) != 0 || ferror(stdout))
-      Fail("cannot write the report to standard output: {}", strerror(errno));
-    return;
-  }
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) Fail("cannot write {}: {}", file, strerror(errno));
-}
-
+// All or none of the reports (see report_files.h): a report that cannot
+// be written leaves no other one half done or written beside it.
 void WriteReports(const std::vector<std::pair<std::string, std::string>>& outputs,
                   const std::vector<std::string>& texts, const std::vector<std::string>& warnings,
                   const Options& options) {
   if (!options.quiet)
     for (const std::string& warning : warnings) Warn(warning);
-  for (size_t i = 0; i < outputs.size(); ++i) WriteReport(texts[i], outputs[i].second);
+  std::vector<ReportOutput> reports;
+  for (size_t i = 0; i < outputs.size(); ++i) reports.push_back({outputs[i].second, texts[i]});
+  WriteReportFiles(reports);
 }
 
 int RunCommand(const Command& command, Options options) {
@@ -433,6 +424,14 @@ int RunCommand(const Command& command, Options options) {
   if (options.verbose) {
     fmt::print(stderr, "strata: read {} layers ({}) from {}\n", analysis.layers.size(),
                analysis.source.format, analysis.source.input);
+    int64_t entries = 0;
+    for (const Layer& layer : analysis.layers)
+      entries += static_cast<int64_t>(layer.contents.entries.size());
+    fmt::print(stderr,
+               "strata: {} {}; their paths imply {} directories that no entry stores (at most "
+               "{}: --max-implied-dirs)\n",
+               entries, entries == 1 ? "entry" : "entries", analysis.merge.implied_directories(),
+               options.limits.Resolve().ImpliedDirsFor(entries));
     if (!loaded.config.source.empty())
       fmt::print(stderr, "strata: configuration from {}\n", loaded.config.source);
     if (loaded.policy) fmt::print(stderr, "strata: policy from {}\n", loaded.policy->source);
@@ -531,9 +530,8 @@ int RunCli(int argc, char** argv) {
     if (file_command) return file_command();
     if (list_rules) {
       RuleConfig config = LoadRuleConfig(options.config);
-      WriteReport(rules_format == "json" ? DumpJson(RulesJson(config))
-                                         : RulesText(config, StyleFor(STDOUT_FILENO)),
-                  "");
+      WriteReportFiles({{"", rules_format == "json" ? DumpJson(RulesJson(config))
+                                                    : RulesText(config, StyleFor(STDOUT_FILENO))}});
       return kExitOk;
     }
     return RunCommand(*chosen, options);

@@ -52,6 +52,7 @@ ImageSource Open(const FileOptions& options) {
   OpenOptions open;
   open.platform = options.platform;
   options.source.Apply(&open);
+  open.max_image_bytes = options.limits.Resolve().max_image_bytes;
   return OpenImage(options.image, open);
 }
 
@@ -166,7 +167,8 @@ int RunExport(const FileOptions& options) {
 // itself (RunFind), since the tests after IMAGE look like options (-name,
 // -type) and must reach the find parser untouched; --help lists these.
 void AddFindOptions(CLI::App* app, FileOptions* options, bool* removed, bool* print0) {
-  app->add_option("--layer", options->layer, "Only what layer N stored (1 is the base)");
+  app->add_option("--layer", options->layer, "Only what layer N stored (1 is the base)")
+      ->check(WholeNumberValidator(1, kMaxLayer));
   app->add_flag("--removed", *removed,
                 "The files a later layer removed but an earlier one still stores");
   app->add_flag("--print0", *print0, "Separate paths with NUL bytes");
@@ -203,8 +205,6 @@ int RunFind(const std::vector<std::string>& args) {
     Fail("find: unknown option {} (strata's options come before IMAGE; see strata find --help)",
          rest[0]);
   if (rest.empty()) Fail("find needs an IMAGE");
-  if (parser.count("--layer") > 0 && options.layer < 1)
-    Fail("--layer {} is out of range: layers count from 1", options.layer);
 
   size_t at = 0;
   options.image = rest[at++];
@@ -277,6 +277,7 @@ int RunDiff(const DiffOptions& options) {
   auto load = [&](const std::string& image, Analysis* analysis, RuleResults* rules) {
     OpenOptions open;
     open.platform = options.platform;
+    open.max_image_bytes = limits.max_image_bytes;
     options.source.Apply(&open, false);
     ImageSource source = OpenImage(image, open);
     std::atomic<int64_t> bytes_read{0};
@@ -314,7 +315,7 @@ void AddCommon(CLI::App* sub, FileOptions* options) {
                   "Platform to pick from a multi-platform index, os/arch[/variant]")
       ->check(PlatformValidator());
   sub->add_option("--layer", options->layer, "Layer number (1 is the base)")
-      ->check(CLI::Range(1, 1 << 30));
+      ->check(WholeNumberValidator(1, kMaxLayer));
   sub->add_flag("-q,--quiet", options->quiet, "No progress display and no summary");
   AddLimitOptions(sub, &options->limits);
   AddSourceOptions(sub, &options->source);

@@ -2,6 +2,10 @@
 
 #include <fmt/core.h>
 
+#include <climits>
+#include <cstdint>
+#include <stdexcept>
+
 #include "base/error.h"
 #include "rules/rule_config.h"
 
@@ -18,31 +22,43 @@ ReadLimits LimitFlags::Resolve() const {
 
 namespace {
 
+// Why |text| is not a whole number from |min| to |max|, or "". A number
+// past |max|, even one past what 64 bits hold, is "too large" with the
+// most there is (not "not a whole number", which it is); anything else
+// gets |expected|, the range as the flag's users think of it.
+std::string WholeNumberError(const std::string& text, long long min, long long max,
+                             const std::string& expected) {
+  std::string too_large = fmt::format("\"{}\" is too large: the most is {}", text, max);
+  try {
+    size_t used = 0;
+    long long value = std::stoll(text, &used);
+    if (used != text.size() || value < min) return expected;
+    return value > max ? too_large : "";
+  } catch (const std::out_of_range&) {
+    size_t sign = text.find_first_not_of(" \t");
+    bool negative = sign != std::string::npos && text[sign] == '-';
+    bool digits = text.find_first_not_of("0123456789", sign + 1) == std::string::npos;
+    return negative || !digits ? expected : too_large;
+  } catch (...) {
+    return expected;
+  }
+}
+
 // CLI::PositiveNumber prints its range as 0 to DBL_MAX in full; this says
-// what is meant.
-const CLI::Validator kAtLeastOne(
-    [](const std::string& text) -> std::string {
-      try {
-        size_t used = 0;
-        long long value = std::stoll(text, &used);
-        if (used == text.size() && value >= 1) return "";
-      } catch (...) {
-      }
-      return "\"" + text + "\" is not a whole number of at least 1";
-    },
-    "N");
+// what is meant. |max| is the most the flag's variable holds.
+CLI::Validator AtLeastOneValidator(long long max) {
+  auto check = [max](const std::string& text) {
+    return WholeNumberError(text, 1, max, "\"" + text + "\" is not a whole number of at least 1");
+  };
+  return CLI::Validator(check, "N");
+}
 
 }  // namespace
 
 CLI::Validator WholeNumberValidator(long long min, long long max) {
-  auto check = [min, max](const std::string& text) -> std::string {
-    try {
-      size_t used = 0;
-      long long value = std::stoll(text, &used);
-      if (used == text.size() && value >= min && value <= max) return "";
-    } catch (...) {
-    }
-    return fmt::format("\"{}\" is not a whole number from {} to {}", text, min, max);
+  auto check = [min, max](const std::string& text) {
+    return WholeNumberError(
+        text, min, max, fmt::format("\"{}\" is not a whole number from {} to {}", text, min, max));
   };
   return CLI::Validator(check, fmt::format("{}-{}", min, max));
 }
@@ -65,10 +81,14 @@ CLI::Validator SizeValidator() {
 void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
   app->add_option("--max-entries", flags->limits.max_entries,
                   "Limit: entries in the image (default 10000000)")
-      ->check(kAtLeastOne);
+      ->check(AtLeastOneValidator(INT64_MAX));
+  app->add_option("--max-implied-dirs", flags->limits.max_implied_dirs,
+                  "Limit: directories that paths imply but no entry stores, beyond 8 per entry "
+                  "(default 100000)")
+      ->check(WholeNumberValidator(0, INT64_MAX).description("N"));
   app->add_option("--max-path-bytes", flags->limits.max_path_bytes,
                   "Limit: bytes of one path (default 4096)")
-      ->check(kAtLeastOne);
+      ->check(AtLeastOneValidator(INT64_MAX));
   app->add_option("--max-layer-bytes", flags->max_layer_bytes,
                   "Limit: uncompressed bytes of one layer (default 64GiB)")
       ->check(SizeValidator());
@@ -92,10 +112,10 @@ void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
            SetJsonLimits(json);
          },
          "Limit: nesting of a manifest, index or config (default 64)")
-      ->check(kAtLeastOne);
+      ->check(AtLeastOneValidator(INT_MAX));
   app->add_option("--max-ratio", flags->limits.max_ratio,
                   "Limit: expansion of a layer past 1 GiB (default 1000)")
-      ->check(kAtLeastOne);
+      ->check(AtLeastOneValidator(INT64_MAX));
 }
 
 }  // namespace strata

@@ -14,6 +14,10 @@ namespace strata {
 // typing mistake, not a tuned value.
 constexpr int kMaxThreads = 256;
 
+// --layer N counts from 1; no image has more layers than this, and it
+// fits the int that holds it.
+constexpr int kMaxLayer = 1 << 30;
+
 struct LimitFlags {
   ReadLimits limits;
   std::string max_layer_bytes;  // Sizes like "64GiB"; "" keeps the default.
@@ -27,7 +31,8 @@ struct LimitFlags {
 CLI::Validator SizeValidator();
 
 // A CLI11 check for a whole number from |min| to |max|; its message names
-// the range (CLI11's own says "Value abc not in range" even for words).
+// the range (CLI11's own says "Value abc not in range" even for words), or
+// says a number past |max| is too large and what the most is.
 CLI::Validator WholeNumberValidator(long long min, long long max);
 
 // Adds the --max-* flags to |app|. The JSON limits (--max-json-bytes,

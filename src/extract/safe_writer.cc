@@ -103,10 +103,18 @@ void SafeWriter::CheckPlanned(const std::string& path, bool directory,
   struct stat info;
   if (fstatat(parent.get(), parts.back().c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) return;
   if (directory && S_ISDIR(info.st_mode)) return;
+  if (S_ISDIR(info.st_mode)) FailDirectoryInTheWay(path);
   if (!options_.overwrite) Fail("{}/{} exists; pass --overwrite to replace it", root_, path);
-  if (S_ISDIR(info.st_mode))
-    Fail("{}/{} is a directory; refusing to replace it with a file", root_, path);
   if (directory) replaced->insert(path);
+}
+
+// Asked first, so that nobody is told to pass --overwrite, which would
+// not help: removing a directory would remove all it holds.
+void SafeWriter::FailDirectoryInTheWay(const std::string& path) const {
+  Fail(
+      "{}/{} is a directory where the image has none; remove it first (not even --overwrite "
+      "replaces a directory)",
+      root_, path);
 }
 
 SafeWriter::~SafeWriter() {
@@ -147,9 +155,8 @@ void SafeWriter::MakeRoom(int parent, const std::string& name, const std::string
   struct stat info;
   if (fstatat(parent, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) return;
   if (for_directory && S_ISDIR(info.st_mode)) return;
+  if (S_ISDIR(info.st_mode)) FailDirectoryInTheWay(path);
   if (!options_.overwrite) Fail("{}/{} exists; pass --overwrite to replace it", root_, path);
-  if (S_ISDIR(info.st_mode))
-    Fail("{}/{} is a directory; refusing to replace it with a file", root_, path);
   if (unlinkat(parent, name.c_str(), 0) != 0)
     Fail("cannot replace {}/{}: {}", root_, path, strerror(errno));
 }

@@ -17,7 +17,9 @@
 namespace strata {
 
 struct WriteOptions {
-  bool overwrite = false;    // Replace files that exist (never a directory by a file).
+  // Replace a file, link or FIFO in the way (by a directory too, when one
+  // is written there); never a directory.
+  bool overwrite = false;
   bool keep_setuid = false;  // Keep setuid/setgid bits.
   bool same_owner = false;   // chown to the image's uid/gid (needs root).
 };
@@ -34,8 +36,10 @@ class SafeWriter : public ExportSink {
 
   // Refuses (throws Error) any planned path that an existing link, file or
   // directory in the target would make writing refuse: a parent that is not
-  // a directory, and without --overwrite anything in the way. Nothing is
-  // created. A target that does not exist yet is not looked at.
+  // a directory (unless, with --overwrite, a planned directory replaces
+  // it), a directory where a planned path is not one, and without
+  // --overwrite anything else in the way. Nothing is created. A target that
+  // does not exist yet is not looked at.
   void Prepare(const PlannedPaths& plan) override;
 
   // |path| is an image path without leading "/" (already cleaned). Each
@@ -75,6 +79,7 @@ class SafeWriter : public ExportSink {
   // that replace a link or file (--overwrite): nothing exists beneath them.
   void CheckPlanned(const std::string& path, bool directory, std::set<std::string>* replaced);
   void MakeRoom(int parent, const std::string& name, const std::string& path, bool for_directory);
+  [[noreturn]] void FailDirectoryInTheWay(const std::string& path) const;
   void ApplyOwner(int parent, const std::string& name, const FileMeta& meta, bool symlink);
 
   std::string root_;

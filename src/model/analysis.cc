@@ -167,16 +167,19 @@ void Summarize(Layer* layer) {
 
 // dive's leaves need only the layers: they are found on a thread of their
 // own while the merge runs (each took a quarter of the merge's time).
-void MergeLayers(Analysis* analysis, int64_t max_nodes) {
-  analysis->merge.set_max_nodes(max_nodes);
-  DiveMetricsBuilder dive;
-  dive.set_max_paths(max_nodes);
+void MergeLayers(Analysis* analysis, const ReadLimits& limits) {
   size_t entries = 0;
   for (const Layer& layer : analysis->layers) entries += layer.contents.entries.size();
+  int64_t max_implied = limits.ImpliedDirsFor(static_cast<int64_t>(entries));
+  analysis->merge.set_max_nodes(limits.max_entries);
+  analysis->merge.set_max_implied(max_implied);
+  DiveMetricsBuilder dive;
+  dive.set_max_paths(limits.max_entries);
+  dive.set_max_implied(max_implied);
   dive.Reserve(entries);
   // Layers that store the same paths again make fewer nodes than entries;
   // the table is 11 bytes an entry at most, beside the entry's own 64.
-  analysis->merge.Reserve(std::min<size_t>(entries, static_cast<size_t>(max_nodes)));
+  analysis->merge.Reserve(std::min<size_t>(entries, static_cast<size_t>(limits.max_entries)));
   std::exception_ptr leaves_error;
   std::thread leaves([&] {
     try {
@@ -324,7 +327,7 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
          options.limits.max_entries);
 
   MatchHistory(&analysis);
-  MergeLayers(&analysis, options.limits.max_entries);
+  MergeLayers(&analysis, options.limits);
   ComputeWaste(&analysis);
 
   // A blob that several layers share is stored once.

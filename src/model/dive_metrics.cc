@@ -69,10 +69,21 @@ class PathSet {
 // the same layer stores nothing. Opaque markers are not visited (dive keeps
 // no node for them). In the layer's order: Finish groups leaves by path,
 // so their order does not show.
-std::vector<const LayerEntry*> Leaves(int index, const LayerContents& layer, int64_t max_paths) {
+std::vector<const LayerEntry*> Leaves(int index, const LayerContents& layer, int64_t max_paths,
+                                      int64_t max_implied) {
   auto visited = [](const LayerEntry& entry) {
     return entry.kind != EntryKind::kOpaque && !entry.path.empty();
   };
+  // Parents beyond the directories the layer stores are implied ones
+  // (or stored by a layer below): bounded as the merge bounds them.
+  int64_t stored_directories =
+      std::count_if(layer.entries.begin(), layer.entries.end(),
+                    [](const LayerEntry& entry) { return entry.kind == EntryKind::kDirectory; });
+  int64_t stored_and_implied = INT64_MAX;
+  if (__builtin_add_overflow(stored_directories, max_implied, &stored_and_implied))
+    stored_and_implied = INT64_MAX;
+  bool implied_first = stored_and_implied < max_paths;
+  int64_t max_parents = implied_first ? stored_and_implied : max_paths;
 
   // Every path that is some entry's path up to one of its slashes: the
   // entries with something beneath them. Sorting the paths instead cost
@@ -87,11 +98,17 @@ std::vector<const LayerEntry*> Leaves(int index, const LayerContents& layer, int
       if (!parents.Insert(path.substr(0, slash))) break;
     // A few thousand entries nested thousands deep imply millions of
     // directories: stop where the merge would.
-    if (static_cast<int64_t>(parents.size()) > max_paths)
+    if (static_cast<int64_t>(parents.size()) > max_parents) {
+      if (!implied_first)
+        Fail(
+            "layer {}: its paths make more than {} files and directories; raise --max-entries "
+            "to read it",
+            index + 1, max_paths);
       Fail(
-          "layer {}: its paths make more than {} files and directories; raise --max-entries to "
-          "read it",
-          index + 1, max_paths);
+          "layer {}: its paths imply more than {} directories that it does not store; raise "
+          "--max-implied-dirs to read it",
+          index + 1, max_implied);
+    }
   }
 
   std::vector<const LayerEntry*> leaves;
@@ -142,7 +159,7 @@ void DiveMetricsBuilder::AddLeaves(int index, const LayerContents& layer) {
   image_size_ += layer_size;
   if (index > 0) user_size_ += layer_size;
 
-  for (const LayerEntry* leaf : Leaves(index, layer, max_paths_)) {
+  for (const LayerEntry* leaf : Leaves(index, layer, max_paths_, max_implied_)) {
     if (leaf->kind == EntryKind::kWhiteout) whiteout_leaves_.emplace_back(leaves_.size(), leaf);
     XXH128_hash_t hash = XXH3_128bits(leaf->path.data(), leaf->path.size());
     leaves_.push_back({hash.high64, static_cast<uint32_t>(hash.low64), PackSize(leaf->size)});

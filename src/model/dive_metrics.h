@@ -48,6 +48,11 @@ class DiveMetricsBuilder {
   // (the merge's limit on its tree, --max-entries).
   void set_max_paths(int64_t max) { max_paths_ = max; }
 
+  // AddLeaves also fails once a layer's paths imply more than |max|
+  // directories that the layer does not store (the merge's limit,
+  // LayerMerge::set_max_implied, for one layer).
+  void set_max_implied(int64_t max) { max_implied_ = max; }
+
   // The metrics, once every layer went through both calls above. Sorts on
   // two threads, this one and one it starts.
   DiveMetrics Finish();
@@ -79,6 +84,7 @@ class DiveMetricsBuilder {
   std::vector<int64_t> large_sizes_;  // Sizes of 2 GiB and more.
   std::vector<std::pair<size_t, const LayerEntry*>> whiteout_leaves_;
   int64_t max_paths_ = INT64_MAX;
+  int64_t max_implied_ = INT64_MAX;
   int64_t image_size_ = 0;
   int64_t user_size_ = 0;
 

@@ -288,12 +288,20 @@ bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
         link_parents_.push_back({&entry, index, lost->entry, lost->layer});
       DropNode(lost, index, true);
     };
+    size_t nodes = tree_.size();
     *at = tree_.Ensure(entry.path, on_drop, FileTree::PathLife::kKept);  // Layers outlive it.
+    // Every node made but the entry's own is a directory its path implied.
+    if (tree_.size() > nodes + 1) implied_ += static_cast<int64_t>(tree_.size() - nodes - 1);
     if (static_cast<int64_t>(tree_.size()) > max_nodes_)
       Fail(
           "layer {}: with the layers below, its paths make more than {} files and directories; "
           "raise --max-entries to read it",
           index + 1, max_nodes_);
+    if (implied_ > max_implied_)
+      Fail(
+          "layer {}: with the layers below, its paths imply more than {} directories that no "
+          "entry stores; raise --max-implied-dirs to read it",
+          index + 1, max_implied_);
   }
   FileNode* node = *at;
 

@@ -120,6 +120,15 @@ class LayerMerge {
   // directories, which no count of entries bounds.
   void set_max_nodes(int64_t max) { max_nodes_ = max; }
 
+  // Applying a layer fails once the directories that paths implied, made
+  // before any entry stored them (a/b/f makes a and a/b), number more than
+  // |max| over all layers so far (ReadLimits::ImpliedDirsFor).
+  void set_max_implied(int64_t max) { max_implied_ = max; }
+
+  // The directories made so far because a path implied them before any
+  // entry stored them.
+  int64_t implied_directories() const { return implied_; }
+
   // Every file version dropped so far, in the order they were dropped.
   // Hard-link targets that stay reachable are removed by the caller.
   const std::vector<DroppedFile>& dropped() const { return dropped_; }
@@ -148,6 +157,8 @@ class LayerMerge {
   std::vector<DroppedFile> dropped_;
   std::vector<LinkParent> link_parents_;
   int64_t max_nodes_ = INT64_MAX;
+  int64_t max_implied_ = INT64_MAX;
+  int64_t implied_ = 0;
 };
 
 }  // namespace strata

@@ -54,6 +54,20 @@ bool MatchPath(std::string_view glob, std::string_view path) {
   return MatchComponent(part, name) && MatchPath(glob_rest, path_rest);
 }
 
+// Elsewhere a trailing "/" means "directories only" (gitignore, shell
+// globs): "build/**/" is every directory beneath build. Matching paths
+// alone, strata would read it as "build/**", files included, which is not
+// what was written: it is refused, with the glob to write instead.
+std::string TrailingSlashError(std::string_view part) {
+  std::string_view bare = part;
+  while (!bare.empty() && bare.back() == '/') bare.remove_suffix(1);
+  std::string why = "it ends in \"/\" (strata's globs match files and directories alike): ";
+  if (bare == "**" || bare.ends_with("/**")) return why + "write \"" + std::string(bare) + "\"";
+  std::string path(bare);
+  return why + "write \"" + path + "\" for " + path + " itself or \"" + path +
+         "/**\" for what it holds";
+}
+
 }  // namespace
 
 bool GlobMatch(std::string_view glob, std::string_view path) {
@@ -71,6 +85,8 @@ std::string GlobError(std::string_view glob) {
     size_t bar = glob.find('|');
     std::string_view part = glob.substr(0, bar);
     if (part.empty()) return "it has an empty pattern (before, after or between \"|\")";
+    if (part.back() == '/' && part.find_first_not_of('/') != std::string_view::npos)
+      return TrailingSlashError(part);
     if (part.find_first_of("[]{}\\") != std::string_view::npos)
       return "[...], {...} and \\ are not glob syntax here: only *, ** and ? are";
     for (std::string_view rest = part; !rest.empty();) {

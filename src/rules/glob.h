@@ -13,8 +13,9 @@ bool GlobMatch(std::string_view glob, std::string_view path);
 
 // Why |glob| can never match what its author meant, or "" when it is valid:
 // an empty glob or "|" part, an empty component ("a//b"), "**" joined to
-// other characters ("**.sql"), or the [...], {...} and \ of shell globs,
-// which this syntax does not have (they would match only themselves).
+// other characters ("**.sql"), a trailing "/" ("build/**/", which
+// elsewhere means directories only), or the [...], {...} and \ of shell
+// globs, which this syntax does not have (they would match only themselves).
 std::string GlobError(std::string_view glob);
 
 }  // namespace strata

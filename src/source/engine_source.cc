@@ -188,7 +188,8 @@ EngineEndpoint FindEngine(Engine engine) {
   return {path, "http://localhost", "unix://" + path};
 }
 
-ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::string& platform) {
+ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::string& platform,
+                            int64_t max_image_bytes) {
   EngineEndpoint endpoint = FindEngine(engine);
   CheckSocket(engine, endpoint);
   EngineClient client(engine, endpoint);
@@ -219,7 +220,7 @@ ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::s
   }
   std::shared_ptr<const SharedFile> file;
   try {
-    file = SpoolReader(*transfer, display);
+    file = SpoolReader(*transfer, display, StreamLimit(max_image_bytes));
   } catch (const TransferError& error) {
     Fail(
         "the export of {} from {} was cut off: {}; check that it is still running and run "

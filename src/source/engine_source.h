@@ -27,10 +27,11 @@ EngineEndpoint FindEngine(Engine engine);
 
 // Exports |name| (NAME[:TAG], NAME@DIGEST or an image ID) from the engine
 // and reads it. The export arrives as a stream and is spooled to an
-// unlinked temporary file (see spool.h). |platform| is asked for when the
-// engine's API (1.48 and later) supports it. Throws Error with one line
-// that says what to do when the engine is not running, refuses access, or
-// has no such image.
-ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::string& platform);
+// unlinked temporary file (see spool.h), up to StreamLimit(|max_image_bytes|).
+// |platform| is asked for when the engine's API (1.48 and later) supports
+// it. Throws Error with one line that says what to do when the engine is
+// not running, refuses access, or has no such image.
+ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::string& platform,
+                            int64_t max_image_bytes);
 
 }  // namespace strata

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "blob/byte_reader.h"
+#include "layer/limits.h"
 
 namespace strata {
 
@@ -51,6 +52,12 @@ struct OpenOptions {
   // When not empty, an OCI archive of the image is written here as it is
   // opened, and the layers are then read from it (see oci_archive_writer.h).
   std::string save;
+
+  // --max-image-bytes: an image arriving as a stream (standard input, a
+  // pipe, the Engine's export) is buffered only up to what an image within
+  // it can take (StreamLimit in spool.h); the layers are checked against
+  // it again as they are read.
+  int64_t max_image_bytes = ReadLimits().max_image_bytes;
 };
 
 // Opens the image named by |spec|: a path (auto-detected), "-" for standard

@@ -132,7 +132,7 @@ void CheckArchiveMagic(const SharedFile& file) {
     Fail("{} is zstd-compressed; strata reads uncompressed archives: unzstd it first", path);
 }
 
-std::shared_ptr<const Store> OpenStore(const std::string& path) {
+std::shared_ptr<const Store> OpenStore(const std::string& path, int64_t max_stream_bytes) {
   struct stat info;
   if (stat(path.c_str(), &info) != 0)
     Fail("{}: {}", path, errno == ENOENT ? "no such file or directory" : strerror(errno));
@@ -149,7 +149,7 @@ std::shared_ptr<const Store> OpenStore(const std::string& path) {
     // A pipe or FIFO (<(docker save app), /dev/stdin) cannot be read twice.
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) Fail("cannot open {}: {}", path, strerror(errno));
-    file = SpoolStream(fd, path);
+    file = SpoolStream(fd, path, max_stream_bytes);
     close(fd);
   } else {
     Fail("{} is neither a file nor a directory", path);
@@ -226,9 +226,9 @@ ImageSource OpenNamed(const Spec& spec, const OpenOptions& options) {
 ImageSource ReadNamed(const Spec& spec, const OpenOptions& options) {
   switch (spec.transport) {
     case Transport::kDockerDaemon:
-      return ReadEngineImage(Engine::kDocker, spec.path, options.platform);
+      return ReadEngineImage(Engine::kDocker, spec.path, options.platform, options.max_image_bytes);
     case Transport::kPodman:
-      return ReadEngineImage(Engine::kPodman, spec.path, options.platform);
+      return ReadEngineImage(Engine::kPodman, spec.path, options.platform, options.max_image_bytes);
     case Transport::kRegistry: {
       RegistryOptions registry;
       registry.ca_file = options.ca_file;
@@ -247,11 +247,12 @@ ImageSource OpenStored(const Spec& spec, const OpenOptions& options) {
       Fail(
           "standard input is a terminal; pipe an image into it (docker save IMAGE | strata audit "
           "-)");
-    std::shared_ptr<const SharedFile> file = SpoolStream(STDIN_FILENO, "standard input");
+    std::shared_ptr<const SharedFile> file =
+        SpoolStream(STDIN_FILENO, "standard input", StreamLimit(options.max_image_bytes));
     CheckArchiveMagic(*file);
     store = OpenTarStore(file);
   } else {
-    store = OpenStore(spec.path);
+    store = OpenStore(spec.path, StreamLimit(options.max_image_bytes));
   }
 
   try {

@@ -45,6 +45,7 @@ int RunExplore(const ExploreOptions& options) {
   OpenOptions open;
   open.platform = options.platform;
   options.source.Apply(&open);
+  open.max_image_bytes = options.limits.Resolve().max_image_bytes;
   ImageSource source = OpenImage(options.image, open);
   // The same layer results audit keeps: an image just audited opens at
   // once.

@@ -1,0 +1,179 @@
+#include "cli/report_files.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "base/error.h"
+
+namespace strata {
+
+namespace {
+
+// Holds SIGINT and SIGTERM back while it lives, so that a stop between
+// writing the temporary files and renaming them cannot leave them behind;
+// a signal that arrives meanwhile is delivered when it ends. Nothing held
+// may block: the reports are already rendered, and writing them to disk
+// takes milliseconds.
+class StopSignalsHeld {
+ public:
+  StopSignalsHeld() {
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stops, &before_);
+  }
+  ~StopSignalsHeld() { pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
+  StopSignalsHeld(const StopSignalsHeld&) = delete;
+  StopSignalsHeld& operator=(const StopSignalsHeld&) = delete;
+
+ private:
+  sigset_t before_;
+};
+
+// One report on its way to a file.
+struct Pending {
+  const ReportOutput* output = nullptr;
+  std::string target;  // What the temporary file replaces: the file, or where its link points.
+  std::string temp;    // The temporary file beside |target|, until renamed.
+  int fd = -1;         // A device or FIFO, opened first and written after the renames.
+};
+
+bool WriteAll(int fd, const std::string& text) {
+  for (size_t done = 0; done < text.size();) {
+    ssize_t put = write(fd, text.data() + done, text.size() - done);
+    if (put < 0 && errno == EINTR) continue;
+    if (put <= 0) return false;
+    done += static_cast<size_t>(put);
+  }
+  return true;
+}
+
+// The mode open(2) would give a new file.
+mode_t NewFileMode() {
+  mode_t mask = umask(0);
+  umask(mask);
+  return 0666 & ~mask;
+}
+
+// Opens |pending|'s file when it is a device or FIFO (which cannot be
+// replaced by a rename), else says where its temporary file goes. May
+// block on a FIFO without a reader, as writing to it would. Returns "" or
+// why the report cannot be written.
+std::string OpenTarget(Pending* pending) {
+  const std::string& file = pending->output->file;
+  pending->target = file;
+  struct stat info;
+  if (stat(file.c_str(), &info) != 0) return "";  // New, or a link to nothing: replaced.
+  if (S_ISDIR(info.st_mode)) return "it is a directory";
+  if (!S_ISREG(info.st_mode)) {
+    pending->fd = open(file.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    return pending->fd < 0 ? strerror(errno) : "";
+  }
+  // A link to a report is kept, as writing through it always did.
+  struct stat link;
+  char resolved[PATH_MAX];
+  if (lstat(file.c_str(), &link) == 0 && S_ISLNK(link.st_mode) &&
+      realpath(file.c_str(), resolved) != nullptr)
+    pending->target = resolved;
+  return "";
+}
+
+// Writes |pending|'s text to a new temporary file beside its target, with
+// the mode the target has (or a new file would get). Returns "" or why not.
+std::string Stage(Pending* pending) {
+  std::string temp = pending->target + ".strata-XXXXXX";
+  int fd = mkstemp(temp.data());
+  if (fd < 0) return strerror(errno);
+  pending->temp = temp;
+  struct stat existing;
+  mode_t mode =
+      stat(pending->target.c_str(), &existing) == 0 ? existing.st_mode & 07777 : NewFileMode();
+  bool written = fchmod(fd, mode) == 0 && WriteAll(fd, pending->output->text);
+  int error = errno;
+  if (close(fd) != 0 && written) {
+    written = false;
+    error = errno;
+  }
+  return written ? "" : strerror(error);
+}
+
+// Removes every temporary file and closes every device still open.
+void Discard(std::vector<Pending>* pending) {
+  for (Pending& p : *pending) {
+    if (!p.temp.empty()) unlink(p.temp.c_str());
+    p.temp.clear();
+    if (p.fd >= 0) close(p.fd);
+    p.fd = -1;
+  }
+}
+
+void FailAfterDiscarding(std::vector<Pending>* pending, const Pending& failed,
+                         const std::string& why) {
+  Discard(pending);
+  Fail("cannot write {}: {}; no report was written", failed.output->file, why);
+}
+
+}  // namespace
+
+void WriteReportFiles(const std::vector<ReportOutput>& outputs) {
+  std::vector<Pending> pending;
+  const ReportOutput* to_stdout = nullptr;
+  for (const ReportOutput& output : outputs) {
+    if (output.file.empty())
+      to_stdout = &output;
+    else
+      pending.push_back(Pending{&output, output.file, "", -1});
+  }
+
+  for (Pending& p : pending) {
+    std::string error = OpenTarget(&p);
+    if (!error.empty()) FailAfterDiscarding(&pending, p, error);
+  }
+
+  {
+    StopSignalsHeld held;
+    for (Pending& p : pending) {
+      if (p.fd >= 0) continue;
+      std::string error = Stage(&p);
+      if (!error.empty()) FailAfterDiscarding(&pending, p, error);
+    }
+    for (Pending& p : pending) {
+      if (p.temp.empty()) continue;
+      if (rename(p.temp.c_str(), p.target.c_str()) != 0) {
+        int error = errno;
+        Discard(&pending);
+        Fail("cannot write {}: {}", p.output->file, strerror(error));
+      }
+      p.temp.clear();
+    }
+  }
+
+  for (Pending& p : pending) {
+    if (p.fd < 0) continue;
+    bool written = WriteAll(p.fd, p.output->text);
+    int error = errno;
+    if (!written) {
+      Discard(&pending);
+      Fail("cannot write {}: {}", p.output->file, strerror(error));
+    }
+    close(p.fd);
+    p.fd = -1;
+  }
+
+  if (to_stdout != nullptr) {
+    fwrite(to_stdout->text.data(), 1, to_stdout->text.size(), stdout);
+    if (fflush(stdout) != 0 || ferror(stdout))
+      Fail("cannot write the report to standard output: {}", strerror(errno));
+  }
+}
+
+}  // namespace strata
