@@ -473,5 +473,31 @@ TEST_F(RulesTest, PathsBeneathASymbolicLinkFire) {
             std::string::npos);
 }
 
+// A chain of links is followed to its end, as the kernel follows it with
+// the image's root as "/" (umoci writes l1/f to /etc/sub/f: see
+// umoci_test.cc), ".." after a link included; a loop is named as one.
+TEST_F(RulesTest, PathsBeneathAChainOfLinksLandWhereTheChainEnds) {
+  Evaluate({{{"etc/sub", '5', "", "", 0755},
+             {"l1", '2', "", "/l2"},
+             {"l2", '2', "", "etc/sub"},
+             {"up", '2', "", "l2/../y"},
+             {"a", '2', "", "b"},
+             {"b", '2', "", "a"}},
+            {{"l1/f", '0', "x\n"}, {"up/g", '0', "y\n"}, {"a/f", '0', "z\n"}}});
+
+  ASSERT_EQ(Of("path-through-symlink").size(), 3u);
+  EXPECT_EQ(Of("path-through-symlink", "l1/f").at(0).detail,
+            "stored beneath /l1, a symbolic link to /l2 (layer 1), and on through 1 more link: "
+            "unpackers that follow them write /etc/sub/f (on the host, unless they keep links "
+            "inside the root); strata shows /l1 as a directory from here on");
+  EXPECT_NE(Of("path-through-symlink", "up/g").at(0).detail.find("write /etc/y/g "),
+            std::string::npos);
+  EXPECT_EQ(Of("path-through-symlink", "a/f").at(0).detail,
+            "stored beneath /a, a symbolic link to b (layer 1), which leads on through more than "
+            "40 links (a loop, or a chain longer than Linux follows): unpackers that follow it "
+            "fail there, or write where a longer chain ends; strata shows /a as a directory from "
+            "here on");
+}
+
 }  // namespace
 }  // namespace strata

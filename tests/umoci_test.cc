@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "test_support.h"
 
@@ -24,6 +25,7 @@ using testing::FixturesDir;
 
 using testing::Describe;
 using testing::Seen;
+using testing::TarMember;
 using testing::WalkDisk;
 
 std::map<std::string, Seen> WalkTree(const Analysis& analysis) {
@@ -109,6 +111,54 @@ TEST(Umoci, CorpusMatchesUmociUnpack) {
     ExpectSameTree(WalkDisk(work + "/bundle/rootfs"), WalkTree(AnalyzePath(layout)), name);
     fs::remove_all(work);
   }
+}
+
+bool HaveUmoci() {
+  // Under `make test` umoci is installed, so what needs it cannot be skipped there.
+  return !FixturesDir().empty() || system("command -v umoci >/dev/null") == 0;
+}
+
+// Writes an image of |layers| in |work|/layout and unpacks it with umoci
+// to |work|/bundle/rootfs. Returns umoci's exit code; its output goes to
+// |*output|.
+int UmociUnpack(const std::string& work, const std::vector<std::vector<TarMember>>& layers,
+                std::string* output) {
+  std::string layout = testing::WriteImage(work + "/layout", layers);
+  // umoci names the image by its reference.
+  nlohmann::json index = nlohmann::json::parse(testing::ReadFileText(layout + "/index.json"));
+  index["manifests"][0]["annotations"] = {{"org.opencontainers.image.ref.name", "test"}};
+  testing::WriteFile(layout + "/index.json", index.dump());
+  return testing::RunShell(
+      fmt::format("umoci unpack --rootless --image '{}:test' '{}/bundle' 2>&1", layout, work),
+      output);
+}
+
+// Where strata says an entry stored beneath a chain of links lands is
+// where umoci writes it.
+TEST(Umoci, LandingThroughAChainOfLinksIsWhereUmociWrites) {
+  if (!HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
+  std::vector<std::vector<TarMember>> layers = {{{"etc/sub", '5', "", "", 0755},
+                                                 {"l1", '2', "", "/l2"},
+                                                 {"l2", '2', "", "etc/sub"},
+                                                 {"up", '2', "", "l2/../y"}},
+                                                {{"l1/f", '0', "x\n"}, {"up/g", '0', "y\n"}}};
+  std::string work = testing::TempDir();
+  std::string output;
+  ASSERT_EQ(UmociUnpack(work, layers, &output), 0) << output;
+  std::map<std::string, Seen> unpacked = WalkDisk(work + "/bundle/rootfs");
+
+  Analysis analysis = AnalyzePath(work + "/layout");
+  const std::vector<LinkParent>& parents = analysis.merge.link_parents();
+  ASSERT_EQ(parents.size(), 2u);
+  for (const LinkParent& parent : parents) {
+    EXPECT_EQ(parent.landing.outcome, Landing::kLands) << parent.entry->path;
+    ASSERT_TRUE(unpacked.count(parent.landing.path)) << parent.landing.path;
+    EXPECT_EQ(unpacked[parent.landing.path].type, '-') << parent.landing.path;
+  }
+  EXPECT_EQ(parents[0].landing.path, "etc/sub/f");
+  EXPECT_EQ(parents[1].landing.path, "etc/y/g");
+  EXPECT_EQ(unpacked["l1"].type, 'l');
+  fs::remove_all(work);
 }
 
 }  // namespace

@@ -8,12 +8,11 @@
 
 #include "base/error.h"
 #include "layer/layer_cursor.h"
+#include "model/image_path.h"
 
 namespace strata {
 
 namespace {
-
-constexpr int kMaxLinkHops = 40;  // As Linux allows for symbolic links.
 
 std::string LayerName(const ImageSource& source, int layer) {
   const std::string& digest = source.layers[layer].digest;

@@ -282,8 +282,10 @@ bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
   // since only a directory has children.
   if (*at == nullptr) {
     auto on_drop = [this, index, &entry](FileNode* lost) {
+      // The tree is still as it was: the landing follows the whole chain.
       if (lost->entry != nullptr && lost->entry->kind == EntryKind::kSymlink)
-        link_parents_.push_back({&entry, index, lost->entry, lost->layer});
+        link_parents_.push_back(
+            {&entry, index, lost->entry, lost->layer, LandingOf(tree_, entry.path, false)});
       DropNode(lost, index, true);
     };
     *at = tree_.Ensure(entry.path, on_drop, FileTree::PathLife::kKept);  // Layers outlive it.

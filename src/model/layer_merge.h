@@ -16,6 +16,7 @@
 
 #include "layer/layer_reader.h"
 #include "model/file_tree.h"
+#include "model/image_path.h"
 
 namespace strata {
 
@@ -91,12 +92,17 @@ struct DroppedFile {
 // ones follow it out of the root. A tar made from a directory never holds
 // one.
 // TODO: resolve such parents through the link as umoci does, so that ls,
-// cat and export show what an unpacked image holds.
+// cat and export show what an unpacked image holds (and so that a later
+// landing through the same link is not computed against the directory
+// strata made of it).
 struct LinkParent {
   const LayerEntry* entry;  // The first entry stored beneath the link.
   int layer;                // Its layer.
   const LayerEntry* link;   // The symbolic link the directory replaced.
   int link_layer;
+  // Where the entry lands, through every link on its way, as the tree
+  // stood just before it.
+  Landing landing;
 };
 
 class LayerMerge {

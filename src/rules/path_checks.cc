@@ -264,21 +264,51 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
   }
 }
 
+namespace {
+
+// "a symbolic link to TARGET (layer N)", then what unpackers that follow
+// it (and the links it leads to) do with an entry stored beneath it.
+std::string LinkText(const CheckContext& context, const LinkParent& parent) {
+  const std::string& target = parent.link->link();
+  std::string link = target.empty() ? "a symbolic link with an empty target"
+                                    : "a symbolic link to " + context.scanner.RedactText(target);
+  link += fmt::format(" (layer {})", parent.link_layer + 1);
+
+  const Landing& landing = parent.landing;
+  std::string more = landing.links > 1
+                         ? fmt::format(", and on through {}", Count(landing.links - 1, "more link"))
+                         : "";
+  switch (landing.outcome) {
+    case Landing::kLands:
+      return fmt::format(
+          "{}{}: unpackers that follow {} write /{} (on the host, unless they keep links inside "
+          "the root)",
+          link, more, landing.links > 1 ? "them" : "it", context.scanner.RedactText(landing.path));
+    case Landing::kTooManyLinks:
+      return fmt::format(
+          "{}, which leads on through more than {} links (a loop, or a chain longer than Linux "
+          "follows): unpackers that follow it fail there, or write where a longer chain ends",
+          link, kMaxLinkHops);
+    case Landing::kEmptyLink:
+      break;
+  }
+  if (target.empty()) return link + ": it leads nowhere; unpackers cannot make or follow it";
+  return fmt::format(
+      "{}{}, to /{}, a symbolic link with an empty target: it leads nowhere; unpackers cannot "
+      "make or follow it",
+      link, more, context.scanner.RedactText(landing.path));
+}
+
+}  // namespace
+
 void CheckLinkParents(const CheckContext& context, std::vector<Finding>* findings) {
   for (const LinkParent& parent : context.analysis.merge.link_parents()) {
-    std::string_view link_path = parent.link->path;
-    std::string_view rest = std::string_view(parent.entry->path).substr(link_path.size());
-    std::string target = ResolveLink(link_path, parent.link->link());
-    std::string written = target.empty() ? std::string(rest.substr(1)) : target + std::string(rest);
+    std::string link_path = context.scanner.RedactText(parent.link->path);
     Finding finding =
         MakeFinding(context, "path-through-symlink", parent.layer, parent.entry->path);
-    finding.detail = fmt::format(
-        "stored beneath /{}, a symbolic link to {} (layer {}): unpackers that follow it write "
-        "/{} (on the host, unless they keep links inside the root); strata shows /{} as a "
-        "directory from here on",
-        context.scanner.RedactText(link_path), context.scanner.RedactText(parent.link->link()),
-        parent.link_layer + 1, context.scanner.RedactText(written),
-        context.scanner.RedactText(link_path));
+    finding.detail =
+        fmt::format("stored beneath /{}, {}; strata shows /{} as a directory from here on",
+                    link_path, LinkText(context, parent), link_path);
     finding.fix =
         "rebuild the layer with a standard tool, which never stores a path beneath a symbolic "
         "link; do not unpack this image with tools that follow such links";
