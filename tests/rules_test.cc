@@ -499,5 +499,36 @@ TEST_F(RulesTest, PathsBeneathAChainOfLinksLandWhereTheChainEnds) {
             "here on");
 }
 
+// Whiteouts and opaque markers beneath a link: an unpacker that follows
+// the link deletes where it leads (umoci does: see umoci_test.cc). One
+// finding per link and layer; a whiteout of a real path gets none.
+TEST_F(RulesTest, MarkersBeneathASymbolicLinkFire) {
+  Evaluate({{{"tmp", '5', "", "", 0755},
+             {"tmp/x", '0', "x\n"},
+             {"tmp/y", '0', "y\n"},
+             {"o", '5', "", "", 0755},
+             {"o/a", '0', "a\n"},
+             {"gone", '0', "g\n"},
+             {"e", '2', "", "/tmp"},
+             {"p", '2', "", "o"}},
+            {{"e/.wh.x", '0'}, {"e/.wh.y", '0'}, {"p/.wh..wh..opq", '0'}, {".wh.gone", '0'}}});
+
+  ASSERT_EQ(Of("path-through-symlink").size(), 2u);
+  EXPECT_EQ(Of("path-through-symlink", "e/x").at(0).detail,
+            "a whiteout stored beneath /e, a symbolic link to /tmp (layer 1): unpackers that "
+            "follow it delete /tmp/x (on the host, unless they keep links inside the root); the "
+            "layer has 1 more marker beneath /e; strata removes nothing through it");
+  EXPECT_EQ(Of("path-through-symlink", "e/x").at(0).layer, 1);
+  EXPECT_EQ(Of("path-through-symlink", "p").at(0).detail,
+            "an opaque marker for /p, a symbolic link to o (layer 1): unpackers that follow it "
+            "empty /o (on the host, unless they keep links inside the root); strata removes "
+            "nothing through it");
+  // The tree keeps what the link leads to, and the link.
+  EXPECT_NE(analysis_.merge.tree().Find("tmp/x"), nullptr);
+  EXPECT_NE(analysis_.merge.tree().Find("o/a"), nullptr);
+  EXPECT_EQ(analysis_.merge.tree().Find("e")->kind(), EntryKind::kSymlink);
+  EXPECT_EQ(analysis_.merge.tree().Find("gone"), nullptr);
+}
+
 }  // namespace
 }  // namespace strata

@@ -161,5 +161,37 @@ TEST(Umoci, LandingThroughAChainOfLinksIsWhereUmociWrites) {
   fs::remove_all(work);
 }
 
+// A whiteout beneath a link makes umoci delete where the link leads, and
+// an opaque marker naming a link empties its target: what the finding
+// says.
+TEST(Umoci, MarkersBeneathALinkDeleteWhereUmociDeletes) {
+  if (!HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
+  std::vector<std::vector<TarMember>> layers = {{{"tmp", '5', "", "", 0755},
+                                                 {"tmp/x", '0', "x\n"},
+                                                 {"tmp/keep", '0', "k\n"},
+                                                 {"o", '5', "", "", 0755},
+                                                 {"o/a", '0', "a\n"},
+                                                 {"e", '2', "", "/tmp"},
+                                                 {"p", '2', "", "o"}},
+                                                {{"e/.wh.x", '0'}, {"p/.wh..wh..opq", '0'}}};
+  std::string work = testing::TempDir();
+  std::string output;
+  ASSERT_EQ(UmociUnpack(work, layers, &output), 0) << output;
+  std::map<std::string, Seen> unpacked = WalkDisk(work + "/bundle/rootfs");
+  EXPECT_FALSE(unpacked.count("tmp/x"));
+  EXPECT_TRUE(unpacked.count("tmp/keep"));
+  EXPECT_EQ(unpacked["o"].type, 'd');
+  EXPECT_FALSE(unpacked.count("o/a"));
+  EXPECT_EQ(unpacked["e"].type, 'l');
+  EXPECT_EQ(unpacked["p"].type, 'l');
+
+  Analysis analysis = AnalyzePath(work + "/layout");
+  const std::vector<LinkParent>& parents = analysis.merge.link_parents();
+  ASSERT_EQ(parents.size(), 2u);
+  EXPECT_EQ(parents[0].landing.path, "tmp/x");
+  EXPECT_EQ(parents[1].landing.path, "o");
+  fs::remove_all(work);
+}
+
 }  // namespace
 }  // namespace strata

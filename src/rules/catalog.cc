@@ -121,7 +121,8 @@ const std::vector<Rule>& BuiltinRules() {
       {"path-through-symlink", "hostile", S::kHigh, "Path stored beneath a symbolic link",
        "An entry stored beneath a path that a lower entry made a symbolic link: a tar made "
        "from a directory never holds one, and unpackers that follow the link write the entry "
-       "wherever it points, outside the image root if it points there."},
+       "wherever it points, outside the image root if it points there. A whiteout or opaque "
+       "marker beneath such a link makes them delete there."},
       {"cleanup-in-later-layer", "waste", S::kLow, "Cleanup in a separate layer",
        "A layer removes or overwrites what an earlier one added; the bytes stay in the image."},
   };

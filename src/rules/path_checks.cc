@@ -267,8 +267,9 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
 namespace {
 
 // "a symbolic link to TARGET (layer N)", then what unpackers that follow
-// it (and the links it leads to) do with an entry stored beneath it.
-std::string LinkText(const CheckContext& context, const LinkParent& parent) {
+// it (and the links it leads to) do beneath it: |verb| ("write", "delete",
+// "empty") where the chain lands.
+std::string LinkText(const CheckContext& context, const LinkParent& parent, const char* verb) {
   const std::string& target = parent.link->link();
   std::string link = target.empty() ? "a symbolic link with an empty target"
                                     : "a symbolic link to " + context.scanner.RedactText(target);
@@ -281,14 +282,15 @@ std::string LinkText(const CheckContext& context, const LinkParent& parent) {
   switch (landing.outcome) {
     case Landing::kLands:
       return fmt::format(
-          "{}{}: unpackers that follow {} write /{} (on the host, unless they keep links inside "
+          "{}{}: unpackers that follow {} {} /{} (on the host, unless they keep links inside "
           "the root)",
-          link, more, landing.links > 1 ? "them" : "it", context.scanner.RedactText(landing.path));
+          link, more, landing.links > 1 ? "them" : "it", verb,
+          context.scanner.RedactText(landing.path));
     case Landing::kTooManyLinks:
       return fmt::format(
           "{}, which leads on through more than {} links (a loop, or a chain longer than Linux "
-          "follows): unpackers that follow it fail there, or write where a longer chain ends",
-          link, kMaxLinkHops);
+          "follows): unpackers that follow it fail there, or {} where a longer chain ends",
+          link, kMaxLinkHops, verb);
     case Landing::kEmptyLink:
       break;
   }
@@ -299,6 +301,21 @@ std::string LinkText(const CheckContext& context, const LinkParent& parent) {
       link, more, context.scanner.RedactText(landing.path));
 }
 
+// The detail of a whiteout or opaque marker stored beneath a link (or,
+// for an opaque marker, naming one).
+std::string MarkerDetail(const CheckContext& context, const LinkParent& parent) {
+  std::string link_path = context.scanner.RedactText(parent.link->path);
+  bool opaque = parent.entry->kind == EntryKind::kOpaque;
+  std::string detail =
+      fmt::format("{} {} /{}, {}", opaque ? "an opaque marker" : "a whiteout",
+                  opaque && parent.entry->path == parent.link->path ? "for" : "stored beneath",
+                  link_path, LinkText(context, parent, opaque ? "empty" : "delete"));
+  if (parent.more_markers > 0)
+    detail += fmt::format("; the layer has {} beneath /{}",
+                          Count(parent.more_markers, "more marker"), link_path);
+  return detail + "; strata removes nothing through it";
+}
+
 }  // namespace
 
 void CheckLinkParents(const CheckContext& context, std::vector<Finding>* findings) {
@@ -306,9 +323,12 @@ void CheckLinkParents(const CheckContext& context, std::vector<Finding>* finding
     std::string link_path = context.scanner.RedactText(parent.link->path);
     Finding finding =
         MakeFinding(context, "path-through-symlink", parent.layer, parent.entry->path);
-    finding.detail =
-        fmt::format("stored beneath /{}, {}; strata shows /{} as a directory from here on",
-                    link_path, LinkText(context, parent), link_path);
+    if (parent.entry->is_whiteout())
+      finding.detail = MarkerDetail(context, parent);
+    else
+      finding.detail =
+          fmt::format("stored beneath /{}, {}; strata shows /{} as a directory from here on",
+                      link_path, LinkText(context, parent, "write"), link_path);
     finding.fix =
         "rebuild the layer with a standard tool, which never stores a path beneath a symbolic "
         "link; do not unpack this image with tools that follow such links";
