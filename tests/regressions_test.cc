@@ -14,6 +14,7 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using testing::ReadFileText;
 using testing::RunResult;
+using testing::RunShell;
 using testing::RunStrata;
 using testing::TarMember;
 using testing::TempDir;
@@ -328,6 +329,62 @@ TEST(Regression, MaxEntriesCountsTheDirectoriesPathsImply) {
             "strata: error: layer 1: with the layers below, its paths make more than 100 files "
             "and directories; raise --max-entries to read it\n");
   EXPECT_EQ(RunStrata({"layers", "--no-cache", "--max-entries", "200", image}).exit_code, 0);
+}
+
+// Found by a new user: a symbolic link with an empty target (which no
+// filesystem holds: umoci's unpack fails on it) was read as a link to its
+// own directory. cat of it said "is a directory", a path beneath it was
+// looked for in that directory, export to a directory stopped half-way,
+// and the audit said nothing.
+TEST(Regression, ASymbolicLinkWithAnEmptyTargetLeadsNowhere) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"etc/passwd", '0', "root\n"},
+                                                   {"empty", '2', "", ""},
+                                                   {"etc/e2", '2', "", ""},
+                                                   {"c", '2', "", "etc/e2"}},
+                                                  {{"c/g", '0', "y\n"}}});
+
+  RunResult cat = RunStrata({"cat", "-q", image, "etc/e2"});
+  EXPECT_EQ(cat.exit_code, 2);
+  EXPECT_EQ(cat.err,
+            "strata: error: /etc/e2: is a symbolic link with an empty target in layer 1, which "
+            "leads nowhere\n");
+  cat = RunStrata({"cat", "-q", image, "empty/x"});
+  EXPECT_EQ(cat.err,
+            "strata: error: /empty/x: no such file in the image (/empty is a symbolic link with "
+            "an empty target since layer 1)\n");
+
+  RunResult ls = RunStrata({"ls", "-q", "-l", image, "/"});
+  EXPECT_NE(ls.out.find(" empty -> ''\n"), std::string::npos) << ls.out;
+
+  RunResult exported = RunStrata({"export", dir + "/image", dir + "/out"});
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.err.find("strata: skipped /empty (a symbolic link with an empty target; "
+                              "not written)\n"),
+            std::string::npos)
+      << exported.err;
+  EXPECT_TRUE(fs::exists(dir + "/out/etc/passwd"));
+  EXPECT_FALSE(fs::is_symlink(dir + "/out/empty"));
+  ASSERT_EQ(RunShell(std::string(STRATA_BINARY) + " export -q '" + image + "' - > '" + dir +
+                         "/out.tar' && tar -tf '" + dir + "/out.tar' | sort | tr '\\n' ' '",
+                     &ls.out),
+            0);
+  EXPECT_EQ(ls.out, "c/ c/g etc/ etc/passwd ");
+
+  RunResult audit = RunStrata({"audit", "--format", "json", image});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  std::vector<std::string> empty_links;
+  std::string through;
+  json report = json::parse(audit.out);
+  for (const json& finding : report["findings"]) {
+    if (finding["rule"] == "empty-symlink-target") empty_links.push_back(finding["path"]);
+    if (finding["rule"] == "path-through-symlink") through = finding["detail"];
+  }
+  EXPECT_EQ(empty_links, (std::vector<std::string>{"/empty", "/etc/e2"}));
+  EXPECT_EQ(through,
+            "stored beneath /c, a symbolic link to etc/e2 (layer 1), and on to /etc/e2, a "
+            "symbolic link with an empty target, which leads nowhere: unpackers cannot make or "
+            "follow it; strata shows /c as a directory from here on");
 }
 
 }  // namespace

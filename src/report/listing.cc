@@ -37,7 +37,9 @@ std::string Line(const FileNode* node, const std::string& name, const LsOptions&
   std::string line =
       fmt::format("{} {:>8} {:>8} {:>10} {} {}", ModeString(node->kind(), node->mode()),
                   Name(users, node->uid()), Name(groups, node->gid()), node->size(), when, shown);
-  if (node->kind() == EntryKind::kSymlink) line += " -> " + Printable(node->entry->link());
+  // An empty target (which no filesystem holds) shown as the shell writes an empty word.
+  if (node->kind() == EntryKind::kSymlink)
+    line += " -> " + (node->entry->link().empty() ? "''" : Printable(node->entry->link()));
   return line + "\n";
 }
 

@@ -118,6 +118,9 @@ const std::vector<Rule>& BuiltinRules() {
        "A hard link whose target is not stored earlier in the same layer: a tar made by a "
        "standard tool never holds one, and unpackers resolve it against whatever is already on "
        "disk."},
+      {"empty-symlink-target", "hostile", S::kMedium, "Symbolic link with an empty target",
+       "A symbolic link whose target is empty: the kernel refuses to make one, so unpackers "
+       "that write the layer to disk (umoci) fail on it, and the image cannot be unpacked."},
       {"path-through-symlink", "hostile", S::kHigh, "Path stored beneath a symbolic link",
        "An entry stored beneath a path that a lower entry made a symbolic link: a tar made "
        "from a directory never holds one, and unpackers that follow the link write the entry "

@@ -242,6 +242,15 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
         findings->push_back(std::move(finding));
       }
 
+      if (entry.kind == EntryKind::kSymlink && entry.link().empty()) {
+        Finding finding = MakeFinding(context, "empty-symlink-target", layer.index, entry.path);
+        finding.detail =
+            "a symbolic link with an empty target: no filesystem holds one, so unpackers that "
+            "make it on disk fail here (umoci's unpack stops)";
+        finding.fix = "rebuild the layer with a standard tool: a link on disk always has a target";
+        findings->push_back(std::move(finding));
+      }
+
       if (entry.kind == EntryKind::kHardlink && !copies.contains(entry.link())) {
         Finding finding = MakeFinding(context, "hardlink-outside-layer", layer.index, entry.path);
         finding.detail =
@@ -294,10 +303,11 @@ std::string LinkText(const CheckContext& context, const LinkParent& parent, cons
     case Landing::kEmptyLink:
       break;
   }
-  if (target.empty()) return link + ": it leads nowhere; unpackers cannot make or follow it";
+  // The kernel refuses to make such a link, and fails to follow one.
+  if (target.empty()) return link + ", which leads nowhere: unpackers cannot make or follow it";
   return fmt::format(
-      "{}{}, to /{}, a symbolic link with an empty target: it leads nowhere; unpackers cannot "
-      "make or follow it",
+      "{}{}, and on to /{}, a symbolic link with an empty target, which leads nowhere: "
+      "unpackers cannot make or follow it",
       link, more, context.scanner.RedactText(landing.path));
 }
 
