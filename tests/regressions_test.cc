@@ -387,5 +387,52 @@ TEST(Regression, ASymbolicLinkWithAnEmptyTargetLeadsNowhere) {
             "follow it; strata shows /c as a directory from here on");
 }
 
+// Found by a new user: `ls IMAGE link/`, with link -> /, listed the link
+// itself, and `ls IMAGE link/etc` found nothing, where a shell on the
+// unpacked image lists / and /etc; `cat IMAGE file/` wrote the file. The
+// shell here runs ls on umoci's unpack, through a link to "." (a link to
+// "/" would lead it to the host's root); strata must list the image's
+// link to "/" the same way.
+TEST(Regression, LsAndCatFollowLinksAsAShellDoes) {
+  if (!testing::HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
+  std::string work = TempDir();
+  std::string output;
+  ASSERT_EQ(testing::UmociUnpack(work,
+                                 {{{"etc", '5', "", "", 0755},
+                                   {"etc/passwd", '0', "root:x:0:0::/root:/bin/sh\n"},
+                                   {"etc/sub", '5', "", "", 0755},
+                                   {"etc/sub/f", '0', "f\n"},
+                                   {"dot", '2', "", "."},
+                                   {"root", '2', "", "/"},
+                                   {"rel", '2', "", "dot/etc"}}},
+                                 &output),
+            0)
+      << output;
+  std::string image = work + "/layout";
+
+  for (std::string path : {"dot/", "dot", "dot/etc", "dot/etc/", "dot/./etc/sub", "rel", "rel/"}) {
+    std::string theirs;
+    ASSERT_EQ(RunShell("cd '" + work + "/bundle/rootfs' && ls '" + path + "'", &theirs), 0);
+    RunResult ours = RunStrata({"ls", "-q", image, path});
+    EXPECT_EQ(ours.exit_code, 0) << path << ": " << ours.err;
+    EXPECT_EQ(ours.out, theirs) << path;
+    if (!path.starts_with("dot")) continue;
+    std::string through_root = "root" + path.substr(3);
+    EXPECT_EQ(RunStrata({"ls", "-q", image, through_root}).out, theirs) << through_root;
+  }
+  EXPECT_NE(RunStrata({"ls", "-q", "-l", image, "root"}).out.find(" /root -> /\n"),
+            std::string::npos);
+  EXPECT_EQ(RunStrata({"ls", "-q", image, "root/etc/passwd"}).out, "/root/etc/passwd\n");
+  EXPECT_EQ(RunStrata({"cat", "-q", image, "root/etc/passwd"}).out, "root:x:0:0::/root:/bin/sh\n");
+
+  RunResult ls = RunStrata({"ls", "-q", image, "root/etc/passwd/"});
+  EXPECT_EQ(ls.exit_code, 2);
+  EXPECT_EQ(ls.err, "strata: error: /root/etc/passwd/: not a directory in the image\n");
+  RunResult cat = RunStrata({"cat", "-q", image, "etc/passwd/"});
+  EXPECT_EQ(cat.exit_code, 2);
+  EXPECT_EQ(cat.out, "");
+  EXPECT_EQ(cat.err, "strata: error: /etc/passwd/: not a directory\n");
+}
+
 }  // namespace
 }  // namespace strata

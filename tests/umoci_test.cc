@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "test_support.h"
 
@@ -24,8 +23,10 @@ using testing::AnalyzePath;
 using testing::FixturesDir;
 
 using testing::Describe;
+using testing::HaveUmoci;
 using testing::Seen;
 using testing::TarMember;
+using testing::UmociUnpack;
 using testing::WalkDisk;
 
 std::map<std::string, Seen> WalkTree(const Analysis& analysis) {
@@ -111,26 +112,6 @@ TEST(Umoci, CorpusMatchesUmociUnpack) {
     ExpectSameTree(WalkDisk(work + "/bundle/rootfs"), WalkTree(AnalyzePath(layout)), name);
     fs::remove_all(work);
   }
-}
-
-bool HaveUmoci() {
-  // Under `make test` umoci is installed, so what needs it cannot be skipped there.
-  return !FixturesDir().empty() || system("command -v umoci >/dev/null") == 0;
-}
-
-// Writes an image of |layers| in |work|/layout and unpacks it with umoci
-// to |work|/bundle/rootfs. Returns umoci's exit code; its output goes to
-// |*output|.
-int UmociUnpack(const std::string& work, const std::vector<std::vector<TarMember>>& layers,
-                std::string* output) {
-  std::string layout = testing::WriteImage(work + "/layout", layers);
-  // umoci names the image by its reference.
-  nlohmann::json index = nlohmann::json::parse(testing::ReadFileText(layout + "/index.json"));
-  index["manifests"][0]["annotations"] = {{"org.opencontainers.image.ref.name", "test"}};
-  testing::WriteFile(layout + "/index.json", index.dump());
-  return testing::RunShell(
-      fmt::format("umoci unpack --rootless --image '{}:test' '{}/bundle' 2>&1", layout, work),
-      output);
 }
 
 // Where strata says an entry stored beneath a chain of links lands is

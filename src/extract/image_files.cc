@@ -114,6 +114,9 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
   bool escaped = false;
   std::string path = CleanLayerPath(raw_path, &escaped);
   if (path.empty()) Fail("/: is a directory");
+  // "file/" names a directory, as the shell's cat says: no bytes are
+  // written for it.
+  bool wants_directory = raw_path.ends_with("/");
 
   int top = only_layer >= 0 ? only_layer : count - 1;
   int bottom = only_layer >= 0 ? only_layer : 0;
@@ -123,7 +126,8 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
   for (; hop < kMaxLinkHops; ++hop) {
     bool restarted = false;
     for (int layer = top; layer >= bottom && !restarted; --layer) {
-      Sighting sighting = ScanLayer(source, layer, path, removed_in < 0 ? &sink : nullptr, limits);
+      Sighting sighting = ScanLayer(source, layer, path,
+                                    removed_in < 0 && !wants_directory ? &sink : nullptr, limits);
       if (sighting.kind == Sighting::kNothing) continue;
       if (sighting.kind == Sighting::kBlocked && removed_in < 0 && only_layer < 0)
         Fail("/{}: no such file in the image (/{} is {} since layer {})", path, sighting.redirected,
@@ -148,6 +152,8 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
              removed_in + 1, layer + 1, layer + 1);
       switch (entry.kind) {
         case EntryKind::kFile:
+          if (wants_directory)
+            Fail("{}: not a directory", raw_path.starts_with("/") ? raw_path : "/" + raw_path);
           return {layer, path, sighting.bytes};
         case EntryKind::kDirectory:
           Fail("/{}: is a directory (in {})", path, LayerName(source, layer));
