@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "test_support.h"
 
@@ -67,6 +69,8 @@ TEST(Regression, SecretsInHistoryCmdAndEnvAreRedactedEverywhere) {
 // token in full in its finding's path, in every format.
 TEST(Regression, ASecretInAFileNameIsRedactedToo) {
   std::string name = "secret/ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw.txt";
+  // libarchive writes a directory's name with a trailing "/": ".." and
+  // "./.." are files here.
   std::string image = WriteImage(
       TempDir() + "/image", {{{name, '0', "token = ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw\n"}}});
   for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
@@ -432,6 +436,56 @@ TEST(Regression, LsAndCatFollowLinksAsAShellDoes) {
   EXPECT_EQ(cat.exit_code, 2);
   EXPECT_EQ(cat.out, "");
   EXPECT_EQ(cat.err, "strata: error: /etc/passwd/: not a directory\n");
+}
+
+// Found by a new user: the hostile-path finding of an entry stored as
+// ".." (or "../", "./..") showed an empty path in the table and null in
+// JSON, as if it were about the config. Every format now shows the name as
+// stored, quoted when it has a space or a quote; JSON keeps "path" the
+// absolute path strata reads ("/" here) and adds "stored_path".
+TEST(Regression, AFindingOfAnEntryStoredAsDotDotShowsTheStoredName) {
+  // libarchive writes a directory's name with a trailing "/": ".." and
+  // "./.." are files here.
+  std::string image =
+      WriteImage(TempDir() + "/image",
+                 {{{"..", '0', "a"}, {"./..", '0', "b"}, {"../", '5'}, {"../x y", '0', "x"}}});
+
+  RunResult table = RunStrata({"audit", "-q", image});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  for (const char* shown : {"hostile-path  ..  stored", "hostile-path  ./..  stored",
+                            "hostile-path  ../  stored", "hostile-path  \"../x y\"  stored"})
+    EXPECT_NE(table.out.find(shown), std::string::npos) << shown << "\n" << table.out;
+
+  RunResult json_report = RunStrata({"audit", "-q", "--format", "json", image});
+  json report = json::parse(json_report.out);
+  std::vector<std::string> paths, stored;
+  for (const json& finding : report["findings"]) {
+    if (finding["rule"] != "hostile-path") continue;
+    paths.push_back(finding["path"]);
+    stored.push_back(finding["stored_path"]);
+  }
+  EXPECT_EQ(paths, (std::vector<std::string>{"/", "/", "/", "/x y"}));
+  EXPECT_EQ(stored, (std::vector<std::string>{"..", "./..", "../", "../x y"}));
+
+  std::map<std::string, std::vector<std::string>> expected = {
+      {"markdown", {"| .. stored", "| ./.. stored", "| ../ stored", "| \"../x y\" stored"}},
+      {"junit", {"name=\"..\"", "name=\"./..\"", "name=\"../\"", "name=\"&quot;../x y&quot;\""}},
+      {"sarif", {"root: .. (", "root: ./.. (", "root: ../ (", "root: \\\"../x y\\\" ("}}};
+  for (const auto& [format, shown] : expected) {
+    RunResult result = RunStrata({"audit", "-q", "--format", format, image});
+    ASSERT_EQ(result.exit_code, 0) << format << result.err;
+    for (const std::string& text : shown)
+      EXPECT_NE(result.out.find(text), std::string::npos) << format << ": " << text;
+    if (format != "sarif") continue;
+    // ".." and "./.." are read as the same path: code scanning must not
+    // take them for one finding.
+    std::set<std::string> fingerprints;
+    json sarif = json::parse(result.out);
+    for (const json& item : sarif["runs"][0]["results"])
+      if (item["ruleId"] == "hostile-path")
+        fingerprints.insert(item["partialFingerprints"]["strataFinding/v1"].get<std::string>());
+    EXPECT_EQ(fingerprints.size(), 4u);
+  }
 }
 
 }  // namespace

@@ -29,6 +29,11 @@ bool ParseSeverity(std::string_view name, Severity* severity) {
   return false;
 }
 
+std::string ShownPath(const Finding& finding) {
+  if (!finding.stored_name.empty()) return finding.stored_name;
+  return finding.has_path ? "/" + finding.path : "";
+}
+
 const char* RouteName(Route route) {
   switch (route) {
     case Route::kBase:

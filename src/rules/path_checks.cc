@@ -235,6 +235,7 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
     for (const LayerEntry& entry : layer.contents.entries) {
       if (entry.path_escaped) {
         Finding finding = MakeFinding(context, "hostile-path", layer.index, entry.path);
+        finding.stored_name = context.scanner.RedactText(layer.contents.StoredName(entry));
         finding.detail = EscapeDetail(entry);
         finding.fix =
             "rebuild the layer with a standard tool; do not unpack this image with tools that "
