@@ -131,6 +131,11 @@ TEST(LayerCodec, RoundTripKeepsEveryField) {
   EXPECT_EQ(back->hits[0].excerpt, layer.hits[0].excerpt);
   EXPECT_EQ(back->kept, layer.kept);
   EXPECT_EQ(back->warnings, layer.warnings);
+  // "../outside" keeps its name as stored, for the hostile-path finding.
+  ASSERT_EQ(layer.stored_names.size(), 1u);
+  EXPECT_EQ(layer.stored_names[0].second, "../outside");
+  EXPECT_EQ(back->stored_names, layer.stored_names);
+  EXPECT_EQ(back->StoredName(back->entries[layer.stored_names[0].first]), "../outside");
 }
 
 TEST(LayerCodec, RealLayersRoundTrip) {

@@ -151,10 +151,16 @@ TEST(Ci, SeveralReportsFromOneRun) {
 TEST(Ci, SarifValidatesAgainstTheSchemaAndGithubRules) {
   if (SarifTools().empty()) GTEST_SKIP() << "STRATA_SARIF_TOOLS is not set; run `make test`";
   std::string dir = TempDir();
-  for (const char* image :
-       {"corpus/leaky-app.oci", "corpus/clean-multistage.docker.tar", "corpus/churn.oci.tar"}) {
-    std::string sarif = dir + "/" + std::string(image).substr(7) + ".sarif";
-    RunResult result = RunStrata({"audit", "--format", "sarif", "-o", sarif, Corpus(image)});
+  // Entries stored as "..", "./..", with a space and with quotes: their
+  // findings point at where strata reads them, and say the names as stored.
+  std::string hostile = testing::WriteImage(
+      dir + "/hostile.oci",
+      {{{"..", '5'}, {"./..", '5'}, {"../x y", '0', "x"}, {"../\"q\"\\", '0', "q"}}});
+  for (std::string image :
+       {Corpus("corpus/leaky-app.oci"), Corpus("corpus/clean-multistage.docker.tar"),
+        Corpus("corpus/churn.oci.tar"), hostile}) {
+    std::string sarif = dir + "/" + image.substr(image.rfind('/') + 1) + ".sarif";
+    RunResult result = RunStrata({"audit", "--format", "sarif", "-o", sarif, image});
     ASSERT_EQ(result.exit_code, 0) << result.err;
 
     std::string output;

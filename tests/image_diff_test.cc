@@ -179,6 +179,7 @@ TEST_F(ImageDiffTest, FindingsNewAndGone) {
     Finding f;
     f.rule_id = rule;
     f.path = path;
+    f.has_path = !path.empty();
     f.detail = detail;
     return f;
   };

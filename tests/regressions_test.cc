@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -69,6 +70,8 @@ TEST(Regression, SecretsInHistoryCmdAndEnvAreRedactedEverywhere) {
 // token in full in its finding's path, in every format.
 TEST(Regression, ASecretInAFileNameIsRedactedToo) {
   std::string name = "secret/ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw.txt";
+  // libarchive writes a directory's name with a trailing "/": ".." and
+  // "./.." are files here.
   std::string image = WriteImage(
       TempDir() + "/image", {{{name, '0', "token = ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw\n"}}});
   for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
@@ -508,6 +511,159 @@ TEST(Regression, DeepPathsStopAtTheDirectoriesTheyImply) {
 
   RunResult raised = RunStrata({"layers", "--no-cache", "--max-implied-dirs", "120000", image});
   EXPECT_EQ(raised.exit_code, 0) << raised.err;
+}
+
+// Found by a new user: a symbolic link with an empty target (which no
+// filesystem holds: umoci's unpack fails on it) was read as a link to its
+// own directory. cat of it said "is a directory", a path beneath it was
+// looked for in that directory, export to a directory stopped half-way,
+// and the audit said nothing.
+TEST(Regression, ASymbolicLinkWithAnEmptyTargetLeadsNowhere) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"etc/passwd", '0', "root\n"},
+                                                   {"empty", '2', "", ""},
+                                                   {"etc/e2", '2', "", ""},
+                                                   {"c", '2', "", "etc/e2"}},
+                                                  {{"c/g", '0', "y\n"}}});
+
+  RunResult cat = RunStrata({"cat", "-q", image, "etc/e2"});
+  EXPECT_EQ(cat.exit_code, 2);
+  EXPECT_EQ(cat.err,
+            "strata: error: /etc/e2: is a symbolic link with an empty target in layer 1, which "
+            "leads nowhere\n");
+  cat = RunStrata({"cat", "-q", image, "empty/x"});
+  EXPECT_EQ(cat.err,
+            "strata: error: /empty/x: no such file in the image (/empty is a symbolic link with "
+            "an empty target since layer 1)\n");
+
+  RunResult ls = RunStrata({"ls", "-q", "-l", image, "/"});
+  EXPECT_NE(ls.out.find(" empty -> ''\n"), std::string::npos) << ls.out;
+
+  RunResult exported = RunStrata({"export", dir + "/image", dir + "/out"});
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.err.find("strata: skipped /empty (a symbolic link with an empty target; "
+                              "not written)\n"),
+            std::string::npos)
+      << exported.err;
+  EXPECT_TRUE(fs::exists(dir + "/out/etc/passwd"));
+  EXPECT_FALSE(fs::is_symlink(dir + "/out/empty"));
+  ASSERT_EQ(RunShell(std::string(STRATA_BINARY) + " export -q '" + image + "' - > '" + dir +
+                         "/out.tar' && tar -tf '" + dir + "/out.tar' | sort | tr '\\n' ' '",
+                     &ls.out),
+            0);
+  EXPECT_EQ(ls.out, "c/ c/g etc/ etc/passwd ");
+
+  RunResult audit = RunStrata({"audit", "--format", "json", image});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  std::vector<std::string> empty_links;
+  std::string through;
+  json report = json::parse(audit.out);
+  for (const json& finding : report["findings"]) {
+    if (finding["rule"] == "empty-symlink-target") empty_links.push_back(finding["path"]);
+    if (finding["rule"] == "path-through-symlink") through = finding["detail"];
+  }
+  EXPECT_EQ(empty_links, (std::vector<std::string>{"/empty", "/etc/e2"}));
+  EXPECT_EQ(through,
+            "stored beneath /c, a symbolic link to etc/e2 (layer 1), and on to /etc/e2, a "
+            "symbolic link with an empty target, which leads nowhere: unpackers cannot make or "
+            "follow it; strata shows /c as a directory from here on");
+}
+
+// Found by a new user: `ls IMAGE link/`, with link -> /, listed the link
+// itself, and `ls IMAGE link/etc` found nothing, where a shell on the
+// unpacked image lists / and /etc; `cat IMAGE file/` wrote the file. The
+// shell here runs ls on umoci's unpack, through a link to "." (a link to
+// "/" would lead it to the host's root); strata must list the image's
+// link to "/" the same way.
+TEST(Regression, LsAndCatFollowLinksAsAShellDoes) {
+  if (!testing::HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
+  std::string work = TempDir();
+  std::string output;
+  ASSERT_EQ(testing::UmociUnpack(work,
+                                 {{{"etc", '5', "", "", 0755},
+                                   {"etc/passwd", '0', "root:x:0:0::/root:/bin/sh\n"},
+                                   {"etc/sub", '5', "", "", 0755},
+                                   {"etc/sub/f", '0', "f\n"},
+                                   {"dot", '2', "", "."},
+                                   {"root", '2', "", "/"},
+                                   {"rel", '2', "", "dot/etc"}}},
+                                 &output),
+            0)
+      << output;
+  std::string image = work + "/layout";
+
+  for (std::string path : {"dot/", "dot", "dot/etc", "dot/etc/", "dot/./etc/sub", "rel", "rel/"}) {
+    std::string theirs;
+    ASSERT_EQ(RunShell("cd '" + work + "/bundle/rootfs' && ls '" + path + "'", &theirs), 0);
+    RunResult ours = RunStrata({"ls", "-q", image, path});
+    EXPECT_EQ(ours.exit_code, 0) << path << ": " << ours.err;
+    EXPECT_EQ(ours.out, theirs) << path;
+    if (!path.starts_with("dot")) continue;
+    std::string through_root = "root" + path.substr(3);
+    EXPECT_EQ(RunStrata({"ls", "-q", image, through_root}).out, theirs) << through_root;
+  }
+  EXPECT_NE(RunStrata({"ls", "-q", "-l", image, "root"}).out.find(" /root -> /\n"),
+            std::string::npos);
+  EXPECT_EQ(RunStrata({"ls", "-q", image, "root/etc/passwd"}).out, "/root/etc/passwd\n");
+  EXPECT_EQ(RunStrata({"cat", "-q", image, "root/etc/passwd"}).out, "root:x:0:0::/root:/bin/sh\n");
+
+  RunResult ls = RunStrata({"ls", "-q", image, "root/etc/passwd/"});
+  EXPECT_EQ(ls.exit_code, 2);
+  EXPECT_EQ(ls.err, "strata: error: /root/etc/passwd/: not a directory in the image\n");
+  RunResult cat = RunStrata({"cat", "-q", image, "etc/passwd/"});
+  EXPECT_EQ(cat.exit_code, 2);
+  EXPECT_EQ(cat.out, "");
+  EXPECT_EQ(cat.err, "strata: error: /etc/passwd/: not a directory\n");
+}
+
+// Found by a new user: the hostile-path finding of an entry stored as
+// ".." (or "../", "./..") showed an empty path in the table and null in
+// JSON, as if it were about the config. Every format now shows the name as
+// stored, quoted when it has a space or a quote; JSON keeps "path" the
+// absolute path strata reads ("/" here) and adds "stored_path".
+TEST(Regression, AFindingOfAnEntryStoredAsDotDotShowsTheStoredName) {
+  // libarchive writes a directory's name with a trailing "/": ".." and
+  // "./.." are files here.
+  std::string image =
+      WriteImage(TempDir() + "/image",
+                 {{{"..", '0', "a"}, {"./..", '0', "b"}, {"../", '5'}, {"../x y", '0', "x"}}});
+
+  RunResult table = RunStrata({"audit", "-q", image});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  for (const char* shown : {"hostile-path  ..  stored", "hostile-path  ./..  stored",
+                            "hostile-path  ../  stored", "hostile-path  \"../x y\"  stored"})
+    EXPECT_NE(table.out.find(shown), std::string::npos) << shown << "\n" << table.out;
+
+  RunResult json_report = RunStrata({"audit", "-q", "--format", "json", image});
+  json report = json::parse(json_report.out);
+  std::vector<std::string> paths, stored;
+  for (const json& finding : report["findings"]) {
+    if (finding["rule"] != "hostile-path") continue;
+    paths.push_back(finding["path"]);
+    stored.push_back(finding["stored_path"]);
+  }
+  EXPECT_EQ(paths, (std::vector<std::string>{"/", "/", "/", "/x y"}));
+  EXPECT_EQ(stored, (std::vector<std::string>{"..", "./..", "../", "../x y"}));
+
+  std::map<std::string, std::vector<std::string>> expected = {
+      {"markdown", {"| .. stored", "| ./.. stored", "| ../ stored", "| \"../x y\" stored"}},
+      {"junit", {"name=\"..\"", "name=\"./..\"", "name=\"../\"", "name=\"&quot;../x y&quot;\""}},
+      {"sarif", {"root: .. (", "root: ./.. (", "root: ../ (", "root: \\\"../x y\\\" ("}}};
+  for (const auto& [format, shown] : expected) {
+    RunResult result = RunStrata({"audit", "-q", "--format", format, image});
+    ASSERT_EQ(result.exit_code, 0) << format << result.err;
+    for (const std::string& text : shown)
+      EXPECT_NE(result.out.find(text), std::string::npos) << format << ": " << text;
+    if (format != "sarif") continue;
+    // ".." and "./.." are read as the same path: code scanning must not
+    // take them for one finding.
+    std::set<std::string> fingerprints;
+    json sarif = json::parse(result.out);
+    for (const json& item : sarif["runs"][0]["results"])
+      if (item["ruleId"] == "hostile-path")
+        fingerprints.insert(item["partialFingerprints"]["strataFinding/v1"].get<std::string>());
+    EXPECT_EQ(fingerprints.size(), 4u);
+  }
 }
 
 }  // namespace

@@ -479,5 +479,62 @@ TEST_F(RulesTest, PathsBeneathASymbolicLinkFire) {
             std::string::npos);
 }
 
+// A chain of links is followed to its end, as the kernel follows it with
+// the image's root as "/" (umoci writes l1/f to /etc/sub/f: see
+// umoci_test.cc), ".." after a link included; a loop is named as one.
+TEST_F(RulesTest, PathsBeneathAChainOfLinksLandWhereTheChainEnds) {
+  Evaluate({{{"etc/sub", '5', "", "", 0755},
+             {"l1", '2', "", "/l2"},
+             {"l2", '2', "", "etc/sub"},
+             {"up", '2', "", "l2/../y"},
+             {"a", '2', "", "b"},
+             {"b", '2', "", "a"}},
+            {{"l1/f", '0', "x\n"}, {"up/g", '0', "y\n"}, {"a/f", '0', "z\n"}}});
+
+  ASSERT_EQ(Of("path-through-symlink").size(), 3u);
+  EXPECT_EQ(Of("path-through-symlink", "l1/f").at(0).detail,
+            "stored beneath /l1, a symbolic link to /l2 (layer 1), and on through 1 more link: "
+            "unpackers that follow them write /etc/sub/f (on the host, unless they keep links "
+            "inside the root); strata shows /l1 as a directory from here on");
+  EXPECT_NE(Of("path-through-symlink", "up/g").at(0).detail.find("write /etc/y/g "),
+            std::string::npos);
+  EXPECT_EQ(Of("path-through-symlink", "a/f").at(0).detail,
+            "stored beneath /a, a symbolic link to b (layer 1), which leads on through more than "
+            "40 links (a loop, or a chain longer than Linux follows): unpackers that follow it "
+            "fail there, or write where a longer chain ends; strata shows /a as a directory from "
+            "here on");
+}
+
+// Whiteouts and opaque markers beneath a link: an unpacker that follows
+// the link deletes where it leads (umoci does: see umoci_test.cc). One
+// finding per link and layer; a whiteout of a real path gets none.
+TEST_F(RulesTest, MarkersBeneathASymbolicLinkFire) {
+  Evaluate({{{"tmp", '5', "", "", 0755},
+             {"tmp/x", '0', "x\n"},
+             {"tmp/y", '0', "y\n"},
+             {"o", '5', "", "", 0755},
+             {"o/a", '0', "a\n"},
+             {"gone", '0', "g\n"},
+             {"e", '2', "", "/tmp"},
+             {"p", '2', "", "o"}},
+            {{"e/.wh.x", '0'}, {"e/.wh.y", '0'}, {"p/.wh..wh..opq", '0'}, {".wh.gone", '0'}}});
+
+  ASSERT_EQ(Of("path-through-symlink").size(), 2u);
+  EXPECT_EQ(Of("path-through-symlink", "e/x").at(0).detail,
+            "a whiteout stored beneath /e, a symbolic link to /tmp (layer 1): unpackers that "
+            "follow it delete /tmp/x (on the host, unless they keep links inside the root); the "
+            "layer has 1 more marker beneath /e; strata removes nothing through it");
+  EXPECT_EQ(Of("path-through-symlink", "e/x").at(0).layer, 1);
+  EXPECT_EQ(Of("path-through-symlink", "p").at(0).detail,
+            "an opaque marker for /p, a symbolic link to o (layer 1): unpackers that follow it "
+            "empty /o (on the host, unless they keep links inside the root); strata removes "
+            "nothing through it");
+  // The tree keeps what the link leads to, and the link.
+  EXPECT_NE(analysis_.merge.tree().Find("tmp/x"), nullptr);
+  EXPECT_NE(analysis_.merge.tree().Find("o/a"), nullptr);
+  EXPECT_EQ(analysis_.merge.tree().Find("e")->kind(), EntryKind::kSymlink);
+  EXPECT_EQ(analysis_.merge.tree().Find("gone"), nullptr);
+}
+
 }  // namespace
 }  // namespace strata

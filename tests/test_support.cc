@@ -206,6 +206,19 @@ std::string WriteImage(const std::string& dir, const std::vector<std::vector<Tar
   return dir;
 }
 
+bool HaveUmoci() { return !FixturesDir().empty() || system("command -v umoci >/dev/null") == 0; }
+
+int UmociUnpack(const std::string& work, const std::vector<std::vector<TarMember>>& layers,
+                std::string* output) {
+  std::string layout = WriteImage(work + "/layout", layers);
+  nlohmann::json index = nlohmann::json::parse(ReadFileText(layout + "/index.json"));
+  index["manifests"][0]["annotations"] = {{"org.opencontainers.image.ref.name", "test"}};
+  WriteFile(layout + "/index.json", index.dump());
+  return RunShell(
+      fmt::format("umoci unpack --rootless --image '{}:test' '{}/bundle' 2>&1", layout, work),
+      output);
+}
+
 Analysis AnalyzePath(const std::string& path) {
   AnalyzeOptions options;
   options.threads = 2;

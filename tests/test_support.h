@@ -77,6 +77,17 @@ LayerContents ReadTar(const std::string& tar);
 std::string WriteImage(const std::string& dir, const std::vector<std::vector<TarMember>>& layers,
                        const std::string& config_json = "{}");
 
+// Whether umoci, the oracle for layer semantics, can be run: always under
+// `make test` (STRATA_FIXTURES set), so what needs it is never skipped there.
+bool HaveUmoci();
+
+// Writes an image of |layers| in |work|/layout (WriteImage, with the
+// reference "test" umoci names it by) and unpacks it with `umoci unpack
+// --rootless` to |work|/bundle/rootfs. Returns umoci's exit code; its
+// output goes to |*output|.
+int UmociUnpack(const std::string& work, const std::vector<std::vector<TarMember>>& layers,
+                std::string* output);
+
 // Analyses a whole image from |path| (any supported spelling).
 Analysis AnalyzePath(const std::string& path);
 

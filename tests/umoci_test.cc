@@ -23,7 +23,10 @@ using testing::AnalyzePath;
 using testing::FixturesDir;
 
 using testing::Describe;
+using testing::HaveUmoci;
 using testing::Seen;
+using testing::TarMember;
+using testing::UmociUnpack;
 using testing::WalkDisk;
 
 std::map<std::string, Seen> WalkTree(const Analysis& analysis) {
@@ -109,6 +112,66 @@ TEST(Umoci, CorpusMatchesUmociUnpack) {
     ExpectSameTree(WalkDisk(work + "/bundle/rootfs"), WalkTree(AnalyzePath(layout)), name);
     fs::remove_all(work);
   }
+}
+
+// Where strata says an entry stored beneath a chain of links lands is
+// where umoci writes it.
+TEST(Umoci, LandingThroughAChainOfLinksIsWhereUmociWrites) {
+  if (!HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
+  std::vector<std::vector<TarMember>> layers = {{{"etc/sub", '5', "", "", 0755},
+                                                 {"l1", '2', "", "/l2"},
+                                                 {"l2", '2', "", "etc/sub"},
+                                                 {"up", '2', "", "l2/../y"}},
+                                                {{"l1/f", '0', "x\n"}, {"up/g", '0', "y\n"}}};
+  std::string work = testing::TempDir();
+  std::string output;
+  ASSERT_EQ(UmociUnpack(work, layers, &output), 0) << output;
+  std::map<std::string, Seen> unpacked = WalkDisk(work + "/bundle/rootfs");
+
+  Analysis analysis = AnalyzePath(work + "/layout");
+  const std::vector<LinkParent>& parents = analysis.merge.link_parents();
+  ASSERT_EQ(parents.size(), 2u);
+  for (const LinkParent& parent : parents) {
+    EXPECT_EQ(parent.landing.outcome, Landing::kLands) << parent.entry->path;
+    ASSERT_TRUE(unpacked.count(parent.landing.path)) << parent.landing.path;
+    EXPECT_EQ(unpacked[parent.landing.path].type, '-') << parent.landing.path;
+  }
+  EXPECT_EQ(parents[0].landing.path, "etc/sub/f");
+  EXPECT_EQ(parents[1].landing.path, "etc/y/g");
+  EXPECT_EQ(unpacked["l1"].type, 'l');
+  fs::remove_all(work);
+}
+
+// A whiteout beneath a link makes umoci delete where the link leads, and
+// an opaque marker naming a link empties its target: what the finding
+// says.
+TEST(Umoci, MarkersBeneathALinkDeleteWhereUmociDeletes) {
+  if (!HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
+  std::vector<std::vector<TarMember>> layers = {{{"tmp", '5', "", "", 0755},
+                                                 {"tmp/x", '0', "x\n"},
+                                                 {"tmp/keep", '0', "k\n"},
+                                                 {"o", '5', "", "", 0755},
+                                                 {"o/a", '0', "a\n"},
+                                                 {"e", '2', "", "/tmp"},
+                                                 {"p", '2', "", "o"}},
+                                                {{"e/.wh.x", '0'}, {"p/.wh..wh..opq", '0'}}};
+  std::string work = testing::TempDir();
+  std::string output;
+  ASSERT_EQ(UmociUnpack(work, layers, &output), 0) << output;
+  std::map<std::string, Seen> unpacked = WalkDisk(work + "/bundle/rootfs");
+  EXPECT_FALSE(unpacked.count("tmp/x"));
+  EXPECT_TRUE(unpacked.count("tmp/keep"));
+  EXPECT_EQ(unpacked["o"].type, 'd');
+  EXPECT_FALSE(unpacked.count("o/a"));
+  EXPECT_EQ(unpacked["e"].type, 'l');
+  EXPECT_EQ(unpacked["p"].type, 'l');
+
+  Analysis analysis = AnalyzePath(work + "/layout");
+  const std::vector<LinkParent>& parents = analysis.merge.link_parents();
+  ASSERT_EQ(parents.size(), 2u);
+  EXPECT_EQ(parents[0].landing.path, "tmp/x");
+  EXPECT_EQ(parents[1].landing.path, "o");
+  fs::remove_all(work);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ namespace strata {
 // what the layer reader records per entry, what the content scanner finds
 // or redacts, the built-in secret patterns' code, the codec. Rows of any
 // other version are ignored and replaced.
-inline constexpr int kAnalysisVersion = 1;
+inline constexpr int kAnalysisVersion = 2;  // 2: names stored outside the root kept.
 
 // Whole results kept (FindImageResult): enough for the images one works
 // with in a week, few enough that the database stays small.

@@ -168,8 +168,8 @@ void EncodeEntries(const std::vector<LayerEntry>& entries, Writer* out) {
   for (const LayerEntry& entry : entries) {
     bool device = entry.device_major() != 0 || entry.device_minor() != 0;
     uint8_t flags = static_cast<uint8_t>(entry.kind) | (entry.path_escaped ? kEscaped : 0) |
-                    (entry.link().empty() ? 0 : kHasLink) | (entry.xattrs().empty() ? 0 : kHasXattrs) |
-                    (device ? kHasDevice : 0);
+                    (entry.link().empty() ? 0 : kHasLink) |
+                    (entry.xattrs().empty() ? 0 : kHasXattrs) | (device ? kHasDevice : 0);
     out->Byte(flags);
 
     size_t shared = SharedPrefix(previous_path, entry.path);
@@ -245,6 +245,28 @@ bool DecodeEntries(Reader* in, LayerContents* layer) {
   return in->ok();
 }
 
+void EncodeStoredNames(const LayerContents& layer, Writer* out) {
+  out->Varint(layer.stored_names.size());
+  for (const auto& [index, name] : layer.stored_names) {
+    out->Varint(index);
+    out->Bytes(name);
+  }
+}
+
+// Each name belongs to an entry whose path escaped, in entry order, as
+// LayerContents::StoredName needs them.
+bool DecodeStoredNames(Reader* in, LayerContents* layer) {
+  size_t names = in->Count();
+  for (size_t i = 0; i < names && in->ok(); ++i) {
+    size_t index = static_cast<size_t>(in->Varint());
+    if (index >= layer->entries.size() || !layer->entries[index].path_escaped ||
+        (!layer->stored_names.empty() && index <= layer->stored_names.back().first))
+      return false;
+    layer->stored_names.emplace_back(index, std::string(in->Bytes()));
+  }
+  return in->ok();
+}
+
 void EncodeScan(const LayerContents& layer, Writer* out) {
   out->Varint(layer.hits.size());
   for (const ContentHit& hit : layer.hits) {
@@ -312,6 +334,7 @@ std::string EncodeLayerResult(const LayerContents& layer) {
   out.Bytes(layer.diff_id);
   out.Signed(layer.tar_size);
   EncodeEntries(layer.entries, &out);
+  EncodeStoredNames(layer, &out);
   EncodeScan(layer, &out);
   return Compress(out.out());
 }
@@ -327,7 +350,9 @@ std::optional<LayerContents> DecodeLayerResult(std::string_view bytes, const std
   LayerContents layer;
   layer.diff_id = diff_id;
   layer.tar_size = in.Signed();
-  if (!DecodeEntries(&in, &layer) || !DecodeScan(&in, &layer) || !in.done()) return std::nullopt;
+  if (!DecodeEntries(&in, &layer) || !DecodeStoredNames(&in, &layer) || !DecodeScan(&in, &layer) ||
+      !in.done())
+    return std::nullopt;
   return layer;
 }
 

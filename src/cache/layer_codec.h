@@ -19,7 +19,7 @@
 namespace strata {
 
 // Bumped whenever the encoding below changes.
-inline constexpr int kLayerCodecFormat = 1;
+inline constexpr int kLayerCodecFormat = 2;  // 2: names stored outside the root.
 
 // Encodes |layer|'s stored-bytes-independent parts. Thread-safe.
 std::string EncodeLayerResult(const LayerContents& layer);

@@ -8,12 +8,11 @@
 
 #include "base/error.h"
 #include "layer/layer_cursor.h"
+#include "model/image_path.h"
 
 namespace strata {
 
 namespace {
-
-constexpr int kMaxLinkHops = 40;  // As Linux allows for symbolic links.
 
 std::string LayerName(const ImageSource& source, int layer) {
   const std::string& digest = source.layers[layer].digest;
@@ -37,8 +36,11 @@ struct Sighting {
   // kEntry: the entry at the path. Its path is left empty: it was the
   // cursor's, gone with it, and is the path asked for anyway.
   LayerEntry entry;
-  std::string redirected;  // kRedirected: the path through a symlinked parent.
-  bool streamed = false;   // The file's bytes went to the sink already.
+  // kRedirected: the path through a symlinked parent. kBlocked: the
+  // parent that is not a directory, or a link that leads nowhere.
+  std::string redirected;
+  bool empty_link = false;  // kBlocked: that parent is a link with an empty target.
+  bool streamed = false;    // The file's bytes went to the sink already.
   int64_t bytes = 0;
 };
 
@@ -77,9 +79,12 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
     }
     if (IsAncestor(entry.path, path) && entry.kind == EntryKind::kSymlink &&
         sighting.kind != Sighting::kRemoved) {
-      sighting.kind = Sighting::kRedirected;
-      sighting.redirected = JoinRest(ResolveLink(entry.path, entry.link()),
-                                     std::string_view(path).substr(entry.path.size()));
+      std::optional<std::string> target = ResolveLink(entry.path, entry.link());
+      sighting.kind = target ? Sighting::kRedirected : Sighting::kBlocked;
+      sighting.redirected =
+          target ? JoinRest(*target, std::string_view(path).substr(entry.path.size()))
+                 : std::string(entry.path);
+      sighting.empty_link = !target;
     } else if (IsAncestor(entry.path, path) && entry.kind != EntryKind::kDirectory &&
                sighting.kind == Sighting::kNothing) {
       // A file where a parent directory was: nothing beneath it exists any
@@ -109,6 +114,9 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
   bool escaped = false;
   std::string path = CleanLayerPath(raw_path, &escaped);
   if (path.empty()) Fail("/: is a directory");
+  // "file/" names a directory, as the shell's cat says: no bytes are
+  // written for it.
+  bool wants_directory = raw_path.ends_with("/");
 
   int top = only_layer >= 0 ? only_layer : count - 1;
   int bottom = only_layer >= 0 ? only_layer : 0;
@@ -118,11 +126,13 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
   for (; hop < kMaxLinkHops; ++hop) {
     bool restarted = false;
     for (int layer = top; layer >= bottom && !restarted; --layer) {
-      Sighting sighting = ScanLayer(source, layer, path, removed_in < 0 ? &sink : nullptr, limits);
+      Sighting sighting = ScanLayer(source, layer, path,
+                                    removed_in < 0 && !wants_directory ? &sink : nullptr, limits);
       if (sighting.kind == Sighting::kNothing) continue;
       if (sighting.kind == Sighting::kBlocked && removed_in < 0 && only_layer < 0)
-        Fail("/{}: no such file in the image (/{} is not a directory since layer {})", path,
-             sighting.redirected, layer + 1);
+        Fail("/{}: no such file in the image (/{} is {} since layer {})", path, sighting.redirected,
+             sighting.empty_link ? "a symbolic link with an empty target" : "not a directory",
+             layer + 1);
       if (sighting.kind == Sighting::kBlocked) continue;
 
       if (sighting.kind == Sighting::kRemoved) {
@@ -142,17 +152,23 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
              removed_in + 1, layer + 1, layer + 1);
       switch (entry.kind) {
         case EntryKind::kFile:
+          if (wants_directory)
+            Fail("{}: not a directory", raw_path.starts_with("/") ? raw_path : "/" + raw_path);
           return {layer, path, sighting.bytes};
         case EntryKind::kDirectory:
           Fail("/{}: is a directory (in {})", path, LayerName(source, layer));
-        case EntryKind::kSymlink:
+        case EntryKind::kSymlink: {
+          std::optional<std::string> target = ResolveLink(path, entry.link());
+          if (!target)
+            Fail("/{}: is a symbolic link with an empty target in layer {}, which leads nowhere",
+                 path, layer + 1);
           if (only_layer >= 0)
             Fail("/{}: is a symbolic link to {} in layer {}", path, entry.link(), layer + 1);
-          if (ResolveLink(path, entry.link()).empty())
-            Fail("/{}: is a directory (a symbolic link to /)", path);
-          path = ResolveLink(path, entry.link());
+          if (target->empty()) Fail("/{}: is a directory (a symbolic link to /)", path);
+          path = *target;
           restarted = true;
           break;
+        }
         case EntryKind::kHardlink:
           // The target is earlier in this layer or in a lower one.
           path = entry.link();
@@ -197,6 +213,22 @@ ContentFiller FromCursor(LayerCursor& cursor) {
   };
 }
 
+// A link with an empty target is left out, with a note: symlink(2)
+// refuses to make one, so no directory can hold it, and a tar stream
+// holding one cannot be unpacked either.
+void WriteSymlink(const std::string& path, const std::string& target, const FileMeta& meta,
+                  ExportSink* sink) {
+  if (target.empty())
+    sink->Note("/" + path + " (a symbolic link with an empty target; not written)");
+  else
+    sink->Symlink(path, target, meta);
+}
+
+// Whether WriteSymlink writes anything for |entry|.
+bool Writable(const LayerEntry& entry) {
+  return entry.kind != EntryKind::kSymlink || !entry.link().empty();
+}
+
 void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, ExportSink* sink) {
   const LayerBlob& blob = analysis.layers[layer].blob;
   std::unique_ptr<ByteReader> reader = blob.open();
@@ -224,7 +256,7 @@ void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, E
         sink->File(path, MetaOf(entry), entry.size, FromCursor(cursor));
         break;
       case EntryKind::kSymlink:
-        sink->Symlink(path, entry.link(), MetaOf(entry));
+        WriteSymlink(path, entry.link(), MetaOf(entry), sink);
         break;
       case EntryKind::kFifo:
         sink->Fifo(path, MetaOf(entry));
@@ -318,7 +350,7 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
           written[node->entry] = path;
           break;
         case EntryKind::kSymlink:
-          sink->Symlink(path, entry.link(), MetaOf(node));
+          WriteSymlink(path, entry.link(), MetaOf(node), sink);
           break;
         case EntryKind::kFifo:
           sink->Fifo(path, MetaOf(node));
@@ -368,7 +400,7 @@ void PlanLayer(const Analysis& analysis, int layer,
         [[fallthrough]];
       case EntryKind::kSymlink:
       case EntryKind::kFifo:
-        visit(std::string(entry.path), false);
+        if (Writable(entry)) visit(std::string(entry.path), false);
         break;
       case EntryKind::kHardlink:
         if (files.count(entry.link())) visit(std::string(entry.path), false);
@@ -390,8 +422,8 @@ void PlanSquashed(const Analysis& analysis,
   FileTree::Walk(root, "", [&](const FileNode* node, const std::string& path) {
     if (node->is_directory() || node->entry == nullptr) return;
     EntryKind kind = node->entry->kind;
-    if (kind == EntryKind::kFile || kind == EntryKind::kSymlink || kind == EntryKind::kFifo ||
-        (kind == EntryKind::kHardlink && node->content != nullptr))
+    if (kind == EntryKind::kFile || (kind == EntryKind::kSymlink && Writable(*node->entry)) ||
+        kind == EntryKind::kFifo || (kind == EntryKind::kHardlink && node->content != nullptr))
       visit(path, false);
   });
 }

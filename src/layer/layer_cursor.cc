@@ -282,6 +282,10 @@ bool LayerCursor::Next(LayerEntry* entry) {
       Fail("{}: an entry's path is longer than {} bytes; raise --max-path-bytes to read it", name_,
            limits_.max_path_bytes);
     *entry = MakeEntry(raw_entry, &current_path_);
+    // Escaped may mean a hard link's target only: the name is checked again.
+    bool name_escaped = false;
+    if (entry->path_escaped) CleanLayerPath(raw_path, &name_escaped);
+    stored_name_.assign(name_escaped ? raw_path : "");
     if (DecodeWhiteout(entry, &current_path_)) return true;
   }
 }

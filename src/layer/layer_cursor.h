@@ -44,6 +44,11 @@ class LayerCursor {
   // cursor's end (LayerContents::Add keeps one for longer).
   bool Next(LayerEntry* entry);
 
+  // The current entry's name as the layer stores it, when that name leaves
+  // the root (an absolute path, ".." above the root): what the cleaned
+  // path no longer shows. "" for every other entry.
+  const std::string& stored_name() const { return stored_name_; }
+
   // Hands the current entry's content to |sink| block by block; call at
   // most once per entry, before Next. Entries whose content is not read are
   // skipped (still hashed) by Next.
@@ -76,6 +81,7 @@ class LayerCursor {
   std::unique_ptr<Client> client_;
   struct archive* archive_ = nullptr;
   std::string current_path_;  // The bytes of the current entry's path.
+  std::string stored_name_;
   std::string diff_id_;
   std::string blob_digest_;
 };

@@ -81,7 +81,8 @@ std::string CleanLayerPath(std::string_view name, bool* escaped) {
   return clean;
 }
 
-std::string ResolveLink(std::string_view link_path, std::string_view target) {
+std::optional<std::string> ResolveLink(std::string_view link_path, std::string_view target) {
+  if (target.empty()) return std::nullopt;  // Not the link's directory: nowhere.
   bool escaped = false;
   if (target.starts_with("/")) return CleanLayerPath(target, &escaped);
   std::string_view dir = DirName(link_path);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -98,8 +99,10 @@ std::string CleanLayerPath(std::string_view name, bool* escaped);
 
 // Where a symbolic link at |link_path| with |target| points, as a cleaned
 // path: relative targets start from the link's directory, and nothing
-// climbs above the root. Links further on are not followed.
-std::string ResolveLink(std::string_view link_path, std::string_view target);
+// climbs above the root. Links further on are not followed. nullopt for
+// an empty target, which points nowhere: the kernel refuses to make such
+// a link, and fails to follow one (ENOENT).
+std::optional<std::string> ResolveLink(std::string_view link_path, std::string_view target);
 
 // The last component of |path| ("" for the root).
 std::string_view BaseName(std::string_view path);

@@ -76,6 +76,14 @@ LayerEntry& LayerContents::Add(LayerEntry entry) {
   return entries.emplace_back(std::move(entry));
 }
 
+std::string_view LayerContents::StoredName(const LayerEntry& entry) const {
+  size_t index = static_cast<size_t>(&entry - entries.data());
+  auto at = std::lower_bound(stored_names.begin(), stored_names.end(), index,
+                             [](const auto& named, size_t i) { return named.first < i; });
+  return at != stored_names.end() && at->first == index ? std::string_view(at->second)
+                                                        : std::string_view();
+}
+
 LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
   CountingReader counted(&blob, options.bytes_read);
   LayerCursor cursor(&counted, options.name, options.limits, options.image_bytes,
@@ -89,6 +97,8 @@ LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
            options.limits.max_entries);
     // The cursor's path lasts until its next entry; the layer's lasts.
     layer.Add(std::move(entry));
+    if (!cursor.stored_name().empty())
+      layer.stored_names.emplace_back(layer.entries.size() - 1, cursor.stored_name());
     if (layer.entries.back().kind == EntryKind::kFile) ReadFile(cursor, options.inspector, &layer);
   }
 

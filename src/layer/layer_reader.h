@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/text_arena.h"
@@ -31,11 +32,18 @@ struct LayerContents {
   // Files the inspector asked to keep whole (package databases), by entry
   // index.
   std::vector<std::pair<size_t, std::string>> kept;
+  // Names that leave the root (LayerCursor::stored_name), by entry index,
+  // in entry order: a hostile layer's, so few.
+  std::vector<std::pair<size_t, std::string>> stored_names;
   std::vector<std::string> warnings;
 
   // Appends |entry| with its path copied into |paths|, so that it no
   // longer needs whatever held the path before; returns the one kept.
   LayerEntry& Add(LayerEntry entry);
+
+  // The stored name of |entry| (one of |entries|) when it left the root,
+  // else "".
+  std::string_view StoredName(const LayerEntry& entry) const;
 };
 
 struct LayerReadOptions {

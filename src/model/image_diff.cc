@@ -209,10 +209,12 @@ std::vector<DirectoryDelta> CompareDirectories(const FileTree& a, const FileTree
   return directories;
 }
 
-// Findings are the same when rule, path and detail are: the layer that
-// holds them may differ between two builds of one Dockerfile.
+// Findings are the same when rule, path (and stored name) and detail are:
+// the layer that holds them may differ between two builds of one
+// Dockerfile.
 std::string FindingKey(const Finding& finding) {
-  return finding.rule_id + '\x1f' + finding.path + '\x1f' + finding.detail;
+  return finding.rule_id + '\x1f' + finding.path + '\x1f' + finding.stored_name + '\x1f' +
+         finding.detail;
 }
 
 void CompareFindings(const RuleResults& a, const RuleResults& b, ImageDiff* diff) {

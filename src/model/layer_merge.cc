@@ -247,17 +247,23 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
     changes->push_back(Change::Removed(path, node->kind(), size.bytes, size.files));
   };
 
+  std::unordered_map<const FileNode*, size_t> links_noted;
   for (const LayerEntry& entry : layer.entries) {
     if (entry.kind == EntryKind::kWhiteout) {
       FileNode* node = tree_.Find(entry.path);
-      // A whiteout of a path no lower layer has is harmless.
+      // A whiteout of a path no lower layer has is harmless, unless a
+      // link on its way leads an unpacker elsewhere.
+      if (node == nullptr) NoteMarkerBeneathLink(index, entry, &links_noted);
       if (node == nullptr || node->parent == nullptr) continue;
       record_removal(node, entry.path);
       DropSubtree(node, index, !stored.count(entry.path));
       tree_.Remove(entry.path);
     } else if (entry.kind == EntryKind::kOpaque) {
       FileNode* dir = tree_.Find(entry.path);
-      if (dir == nullptr || !dir->is_directory()) continue;
+      if (dir == nullptr || !dir->is_directory()) {
+        NoteMarkerBeneathLink(index, entry, &links_noted);
+        continue;
+      }
       for (const FileNode* child : dir->Children()) {
         std::string name(child->name());
         std::string path = entry.path.empty() ? name : fmt::format("{}/{}", entry.path, name);
@@ -267,6 +273,30 @@ void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
       tree_.RemoveChildren(dir);
     }
   }
+}
+
+void LayerMerge::NoteMarkerBeneathLink(int index, const LayerEntry& marker,
+                                       std::unordered_map<const FileNode*, size_t>* first) {
+  // The directory an unpacker resolves: a whiteout's parent, an opaque
+  // marker's own directory. Only directories have children, so the walk
+  // ends at the first name that is not one.
+  bool opaque = marker.kind == EntryKind::kOpaque;
+  std::string_view dir = opaque ? std::string_view(marker.path) : DirName(marker.path);
+  const FileNode* node = tree_.root();
+  while (!dir.empty() && node != nullptr && node->is_directory()) {
+    size_t slash = dir.find('/');
+    node = tree_.Child(node, dir.substr(0, slash));
+    dir = slash == std::string_view::npos ? std::string_view() : dir.substr(slash + 1);
+  }
+  if (node == nullptr || node->kind() != EntryKind::kSymlink) return;
+
+  auto [noted, is_new] = first->emplace(node, link_parents_.size());
+  if (!is_new) {
+    ++link_parents_[noted->second].more_markers;
+    return;
+  }
+  link_parents_.push_back(
+      {&marker, index, node->entry, node->layer, LandingOf(tree_, marker.path, opaque)});
 }
 
 bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
@@ -284,8 +314,10 @@ bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
   // since only a directory has children.
   if (*at == nullptr) {
     auto on_drop = [this, index, &entry](FileNode* lost) {
+      // The tree is still as it was: the landing follows the whole chain.
       if (lost->entry != nullptr && lost->entry->kind == EntryKind::kSymlink)
-        link_parents_.push_back({&entry, index, lost->entry, lost->layer});
+        link_parents_.push_back(
+            {&entry, index, lost->entry, lost->layer, LandingOf(tree_, entry.path, false)});
       DropNode(lost, index, true);
     };
     size_t nodes = tree_.size();

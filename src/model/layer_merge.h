@@ -12,10 +12,12 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "layer/layer_reader.h"
 #include "model/file_tree.h"
+#include "model/image_path.h"
 
 namespace strata {
 
@@ -90,13 +92,29 @@ struct DroppedFile {
 // link inside the root and write the entry where it points, and naive
 // ones follow it out of the root. A tar made from a directory never holds
 // one.
+//
+// A whiteout or opaque marker stored beneath a link (or, for an opaque
+// marker, naming one) is one too: umoci follows the link and deletes
+// where it leads (checked), naive unpackers delete on the host. The merge
+// leaves the link as it is and removes nothing through it.
 // TODO: resolve such parents through the link as umoci does, so that ls,
-// cat and export show what an unpacked image holds.
+// cat and export show what an unpacked image holds (and so that a later
+// landing through the same link is not computed against the directory
+// strata made of it).
+// TODO: markers are checked against the layers below only (the merge
+// applies them first), not against a link their own layer stores before
+// them, which umoci, reading in tar order, would follow.
 struct LinkParent {
-  const LayerEntry* entry;  // The first entry stored beneath the link.
+  const LayerEntry* entry;  // The first entry (or marker) stored beneath the link.
   int layer;                // Its layer.
-  const LayerEntry* link;   // The symbolic link the directory replaced.
+  const LayerEntry* link;   // The first symbolic link on its path.
   int link_layer;
+  // Where the entry lands (for a whiteout, what it deletes; for an opaque
+  // marker, the directory it empties), through every link on its way, as
+  // the tree stood just before it.
+  Landing landing;
+  // Markers: how many more of the layer's markers lie beneath the same link.
+  int64_t more_markers = 0;
 };
 
 class LayerMerge {
@@ -133,7 +151,8 @@ class LayerMerge {
   // Hard-link targets that stay reachable are removed by the caller.
   const std::vector<DroppedFile>& dropped() const { return dropped_; }
 
-  // Every symbolic link replaced by a directory so far, in order.
+  // Every symbolic link replaced by a directory so far, and every link
+  // that a layer's markers lie beneath (once per layer), in order.
   const std::vector<LinkParent>& link_parents() const { return link_parents_; }
 
   // The bytes of the regular files beneath |path| in the current tree, as
@@ -143,6 +162,11 @@ class LayerMerge {
 
  private:
   void ApplyWhiteouts(int index, const LayerContents& layer, std::vector<Change>* changes);
+  // Records |marker| (a whiteout or opaque marker the tree has no node
+  // for) when a symbolic link lies on its way; |first| maps each link
+  // already recorded for this layer to its record.
+  void NoteMarkerBeneathLink(int index, const LayerEntry& marker,
+                             std::unordered_map<const FileNode*, size_t>* first);
   // |*at| is the node at the entry's path when the caller knows it, else
   // null and set here. Returns true when nodes were freed.
   bool ApplyEntry(int index, const LayerEntry& entry, FileNode** at, std::vector<Change>* changes,

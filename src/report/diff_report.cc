@@ -151,12 +151,12 @@ void AppendFindingRows(const char* label, const std::vector<Finding>& findings, 
                        int top, std::string* out) {
   for (size_t i = 0; i < findings.size() && i < static_cast<size_t>(top); ++i) {
     const Finding& finding = findings[i];
-    std::string what = finding.path.empty() ? finding.detail : "/" + finding.path;
-    if (!finding.path.empty() && !finding.detail.empty()) what += "  " + finding.detail;
+    std::string what = finding.has_path ? PathText(finding) : Printable(finding.detail);
+    if (finding.has_path && !finding.detail.empty()) what += "  " + Printable(finding.detail);
     int width = std::max(20, style.width - 20 - static_cast<int>(finding.rule_id.size()));
     *out += fmt::format("  {}  {}  {}  {}\n", PadRight(label, 4),
                         PadRight(SeverityName(finding.severity), 8), finding.rule_id,
-                        Truncate(Printable(what), width));
+                        Truncate(what, width));
   }
   if (findings.size() > static_cast<size_t>(top))
     *out += style.Dim(fmt::format("  … and {} more {} (--top N, or --format json)",
@@ -235,7 +235,8 @@ json FindingsJson(const std::vector<Finding>& findings) {
         {{"rule", finding.rule_id},
          {"severity", SeverityName(finding.severity)},
          {"title", finding.title},
-         {"path", finding.path.empty() ? json(nullptr) : json("/" + finding.path)},
+         {"path", finding.has_path ? json("/" + finding.path) : json(nullptr)},
+         {"stored_path", finding.stored_name.empty() ? json(nullptr) : json(finding.stored_name)},
          {"detail", finding.detail},
          {"layer", finding.layer < 0 ? json(nullptr) : json(finding.layer + 1)},
          {"base_image", finding.base},

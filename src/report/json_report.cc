@@ -82,7 +82,8 @@ json FindingJson(const Analysis& analysis, const Finding& finding) {
       {"rule", finding.rule_id},
       {"severity", SeverityName(finding.severity)},
       {"title", finding.title},
-      {"path", finding.path.empty() ? json(nullptr) : json("/" + finding.path)},
+      {"path", finding.has_path ? json("/" + finding.path) : json(nullptr)},
+      {"stored_path", finding.stored_name.empty() ? json(nullptr) : json(finding.stored_name)},
       {"detail", finding.detail},
       {"layer", finding.layer < 0 ? json(nullptr) : json(finding.layer + 1)},
       {"layer_digest", finding.layer < 0
@@ -98,7 +99,7 @@ json FindingJson(const Analysis& analysis, const Finding& finding) {
       finding.removed_by < 0 || finding.overwritten ? json(nullptr) : json(finding.removed_by + 1);
   item["replaced_in_layer"] =
       finding.removed_by < 0 || !finding.overwritten ? json(nullptr) : json(finding.removed_by + 1);
-  item["still_stored"] = finding.layer >= 0 && !finding.path.empty();
+  item["still_stored"] = finding.layer >= 0 && finding.has_path;
   item["accepted"] = finding.accepted.empty() ? json(nullptr) : json(finding.accepted);
   return item;
 }
@@ -116,7 +117,7 @@ json VerdictJson(const Policy& policy, const Verdict& verdict) {
   json failing = json::array();
   for (const Finding* finding : verdict.failing)
     failing.push_back({{"rule", finding->rule_id},
-                       {"path", finding->path.empty() ? json(nullptr) : json("/" + finding->path)},
+                       {"path", finding->has_path ? json("/" + finding->path) : json(nullptr)},
                        {"severity", SeverityName(finding->severity)}});
   return {{"passed", verdict.passed},
           {"source", policy.source},

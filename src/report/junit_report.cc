@@ -47,7 +47,7 @@ std::string Xml(const std::string& text) {
 
 std::string FindingText(const Analysis& analysis, const Finding& finding) {
   std::string text = fmt::format("{} ({})\n", finding.title, SeverityName(finding.severity));
-  if (!finding.path.empty()) text += "path: /" + finding.path + "\n";
+  if (finding.has_path) text += "path: " + PathText(finding) + "\n";
   if (!finding.detail.empty()) text += "detail: " + finding.detail + "\n";
   if (finding.layer >= 0) {
     text += fmt::format("layer: {} {}\n", finding.layer + 1,
@@ -91,7 +91,7 @@ std::string JunitReport(const CiReportInput& input) {
   std::string finding_cases;
   int finding_failures = 0, finding_skipped = 0;
   for (const Finding& finding : input.rules.findings) {
-    std::string name = finding.path.empty() ? finding.detail : "/" + finding.path;
+    std::string name = finding.has_path ? PathText(finding) : finding.detail;
     finding_cases +=
         fmt::format("    <testcase classname=\"strata.findings.{}\" name=\"{}\" time=\"0\">\n",
                     Xml(finding.rule_id), Xml(name));

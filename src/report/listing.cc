@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "base/units.h"
+#include "model/image_path.h"
 #include "report/style.h"
 
 namespace strata {
@@ -37,7 +38,9 @@ std::string Line(const FileNode* node, const std::string& name, const LsOptions&
   std::string line =
       fmt::format("{} {:>8} {:>8} {:>10} {} {}", ModeString(node->kind(), node->mode()),
                   Name(users, node->uid()), Name(groups, node->gid()), node->size(), when, shown);
-  if (node->kind() == EntryKind::kSymlink) line += " -> " + Printable(node->entry->link());
+  // An empty target (which no filesystem holds) shown as the shell writes an empty word.
+  if (node->kind() == EntryKind::kSymlink)
+    line += " -> " + (node->entry->link().empty() ? "''" : Printable(node->entry->link()));
   return line + "\n";
 }
 
@@ -68,15 +71,45 @@ void ListDirectories(const FileNode* top, const std::string& top_path, const LsO
   }
 }
 
+// The node ls lists for |asked| (absolute), as ls(1) finds it on the
+// unpacked image: links on the way are followed, and the last one too
+// when the path ends in "/", or (as GNU ls does without -l) when it
+// leads to a directory. Throws Error, in ls's words, when nothing is there.
+const FileNode* ResolveArgument(const FileTree& tree, const std::string& asked,
+                                const LsOptions& options) {
+  const FileNode* node = ResolvePath(tree, asked, false);
+  if (node != nullptr && node->kind() == EntryKind::kSymlink && !options.long_format) {
+    // A dangling link is listed itself; a loop is an error (ELOOP), as in ls.
+    const FileNode* target = ResolvePath(tree, asked, true);
+    if (target != nullptr && target->is_directory()) node = target;
+  }
+  if (node != nullptr) return node;
+
+  Landing landing = LandingOf(tree, asked, true);
+  if (landing.outcome == Landing::kEmptyLink)
+    Fail(
+        "{}: no such file or directory in the image (/{} is a symbolic link with an empty "
+        "target)",
+        Printable(asked), Printable(landing.path));
+  // The first name on the way that is not there, or not a directory, says which.
+  for (size_t slash = asked.find('/', 1); slash != std::string::npos;
+       slash = asked.find('/', slash + 1)) {
+    const FileNode* parent = ResolvePath(tree, asked.substr(0, slash), true);
+    if (parent == nullptr) break;
+    if (!parent->is_directory()) Fail("{}: not a directory in the image", Printable(asked));
+  }
+  Fail("{}: no such file or directory in the image", Printable(asked));
+}
+
 }  // namespace
 
 std::string LsText(const FileTree& tree, const std::string& raw_path, const LsOptions& options,
                    const std::map<uint32_t, std::string>& users,
                    const std::map<uint32_t, std::string>& groups) {
+  std::string asked = raw_path.starts_with("/") ? raw_path : "/" + raw_path;
+  const FileNode* node = ResolveArgument(tree, asked, options);
   bool escaped = false;
-  std::string path = CleanLayerPath(raw_path, &escaped);
-  const FileNode* node = tree.Find(path);
-  if (node == nullptr) Fail("/{}: no such file or directory in the image", path);
+  std::string path = CleanLayerPath(raw_path, &escaped);  // As shown: the path asked for.
   std::string out;
   if (!node->is_directory()) return Line(node, "/" + path, options, users, groups);
   ListDirectories(node, path, options, users, groups, &out);

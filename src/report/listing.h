@@ -15,9 +15,12 @@ struct LsOptions {
   bool all = false;          // -a: names starting with "."
 };
 
-// Lists |path| (a directory's children, or the file itself) of |tree|.
-// |users| and |groups| name uids and gids in the long form (numbers when
-// absent). Throws Error when |path| does not exist.
+// Lists |path| (a directory's children, or the file itself) of |tree|,
+// found as ls(1) finds its argument on the unpacked image: symbolic links
+// on the way are followed inside the image, the last one too when |path|
+// ends in "/" or, without -l, when it leads to a directory. |users| and
+// |groups| name uids and gids in the long form (numbers when absent).
+// Throws Error when nothing is there, or on a loop of links.
 std::string LsText(const FileTree& tree, const std::string& path, const LsOptions& options,
                    const std::map<uint32_t, std::string>& users,
                    const std::map<uint32_t, std::string>& groups);

@@ -61,7 +61,7 @@ std::string MarkdownReport(const CiReportInput& input) {
     if (!finding.accepted.empty()) continue;
     if (rows++ >= kMaxFindingRows) break;
     std::string where =
-        finding.path.empty() ? finding.detail : "/" + finding.path + " " + finding.detail;
+        finding.has_path ? PathText(finding) + " " + finding.detail : finding.detail;
     std::string layer = finding.layer < 0
                             ? "config"
                             : fmt::format("{}{}", finding.layer + 1, finding.base ? " (base)" : "");
@@ -79,7 +79,7 @@ std::string MarkdownReport(const CiReportInput& input) {
   for (const Finding& finding : input.rules.findings)
     if (!finding.accepted.empty())
       accepted += fmt::format("| `{}` | {} | {} |\n", finding.rule_id,
-                              Cell(finding.path.empty() ? finding.detail : "/" + finding.path),
+                              Cell(finding.has_path ? PathText(finding) : finding.detail),
                               Cell(finding.accepted));
   if (!accepted.empty())
     md += "\n**Accepted:**\n\n| rule | where | reason |\n| --- | --- | --- |\n" + accepted;

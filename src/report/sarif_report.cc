@@ -6,6 +6,7 @@
 #include "blob/sha256.h"
 #include "report/ci_reports.h"
 #include "report/json_report.h"
+#include "report/style.h"
 
 namespace strata {
 
@@ -68,7 +69,7 @@ int LineOf(const Finding& finding) {
 
 std::string MessageOf(const Analysis& analysis, const Finding& finding) {
   std::string text = finding.title;
-  if (!finding.path.empty()) text += ": /" + finding.path;
+  if (finding.has_path) text += ": " + PathText(finding);
   if (!finding.detail.empty()) text += " (" + finding.detail + ")";
   if (finding.layer >= 0) {
     text += fmt::format(". Layer {} ({})", finding.layer + 1,
@@ -139,14 +140,21 @@ std::string SarifReport(const CiReportInput& input) {
   json results = json::array();
   for (const Finding& finding : input.rules.findings) {
     // Findings in the image's files point at the file (relative to the
-    // image root); config findings at the image itself.
-    std::string uri = finding.path.empty() ? "image-config" : UriPath(finding.path);
+    // image root; a name stored outside the root, where strata reads it);
+    // config findings at the image itself.
+    std::string uri = !finding.has_path      ? "image-config"
+                      : finding.path.empty() ? "."
+                                             : UriPath(finding.path);
     json location = {{"physicalLocation",
                       {{"artifactLocation", {{"uri", uri}, {"uriBaseId", "IMAGE_ROOT"}}},
                        {"region", {{"startLine", LineOf(finding)}}}}},
                      {"message", {{"text", image}}}};
+    // Names stored as ".." and "./.." are read as the same path: their
+    // stored names tell them apart (and leave every other fingerprint as it was).
+    std::string path =
+        finding.stored_name.empty() ? finding.path : finding.path + "\n" + finding.stored_name;
     std::string fingerprint =
-        Sha256Of(finding.rule_id + "\n" + finding.path + "\n" + finding.detail + "\n" +
+        Sha256Of(finding.rule_id + "\n" + path + "\n" + finding.detail + "\n" +
                  (finding.layer >= 0 ? analysis.layers[finding.layer].diff_id : "config"));
     json result = {
         {"ruleId", finding.rule_id},

@@ -89,6 +89,22 @@ std::string PadLeft(const std::string& text, int width) {
   return columns >= width ? text : std::string(width - columns, ' ') + text;
 }
 
+std::string QuotedName(const std::string& name) {
+  bool plain = Printable(name) == name && name.find_first_of(" \"\\") == std::string::npos;
+  if (plain) return name;
+  std::string quoted;
+  for (char c : name) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return '"' + Printable(quoted) + '"';
+}
+
+std::string PathText(const Finding& finding) {
+  if (!finding.stored_name.empty()) return QuotedName(finding.stored_name);
+  return Printable(ShownPath(finding));
+}
+
 std::string Printable(const std::string& text) {
   std::string out;
   for (size_t i = 0; i < text.size();) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "rules/finding.h"
+
 namespace strata {
 
 struct Style {
@@ -42,5 +44,15 @@ std::string PadLeft(const std::string& text, int width);
 // Replaces control characters and invalid UTF-8 with escapes, so a hostile
 // file name cannot move the cursor or change colours.
 std::string Printable(const std::string& text);
+
+// |name| as a layer stores it, for text reports: Printable, and in double
+// quotes (with '"' and '\\' escaped) when a reader could misread it
+// otherwise: it has a space, a quote, a backslash or a byte Printable
+// escapes.
+std::string QuotedName(const std::string& name);
+
+// A finding's path as the text reports show it (ShownPath): "/etc/x"
+// escaped, a stored name quoted as needed (QuotedName); "" for none.
+std::string PathText(const Finding& finding);
 
 }  // namespace strata

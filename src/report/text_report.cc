@@ -159,8 +159,7 @@ std::string Whereabouts(const Finding& finding) {
 }
 
 void AppendFinding(const Finding& finding, const Style& style, std::string* out) {
-  std::string what =
-      finding.path.empty() ? finding.detail : "/" + finding.path + "  " + finding.detail;
+  std::string what = finding.has_path ? PathText(finding) + "  " + finding.detail : finding.detail;
   *out += fmt::format(
       "  {}  {}  {}\n", SeverityLabel(finding.severity, style), finding.rule_id,
       Truncate(Printable(what),
@@ -221,7 +220,7 @@ void AppendFindings(const RuleResults& rules, const Style& style, int top, std::
             fmt::format("  {} (from the accept list; they fail no build)", accepted) + "\n";
     for (const Finding& finding : rules.findings) {
       if (finding.accepted.empty()) continue;
-      std::string what = finding.path.empty() ? finding.detail : "/" + finding.path;
+      std::string what = finding.has_path ? PathText(finding) : finding.detail;
       *out += fmt::format(
           "  {}  {}  {}\n", PadRight(SeverityName(finding.severity), 8), finding.rule_id,
           Truncate(Printable(what + " — " + finding.accepted),
@@ -251,7 +250,7 @@ std::string VerdictText(const Policy& policy, const Verdict& verdict, const Styl
   }
   for (const Finding* finding : verdict.failing)
     out += fmt::format("  {} {} {}\n", style.Red("✗"), finding->rule_id,
-                       Printable(finding->path.empty() ? finding->detail : "/" + finding->path));
+                       finding->has_path ? PathText(*finding) : Printable(finding->detail));
   out += verdict.passed ? style.Green("Result: PASS") + "\n" : style.Red("Result: FAIL") + "\n";
   return out;
 }

@@ -29,6 +29,11 @@ bool ParseSeverity(std::string_view name, Severity* severity) {
   return false;
 }
 
+std::string ShownPath(const Finding& finding) {
+  if (!finding.stored_name.empty()) return finding.stored_name;
+  return finding.has_path ? "/" + finding.path : "";
+}
+
 const char* RouteName(Route route) {
   switch (route) {
     case Route::kBase:
@@ -118,10 +123,14 @@ const std::vector<Rule>& BuiltinRules() {
        "A hard link whose target is not stored earlier in the same layer: a tar made by a "
        "standard tool never holds one, and unpackers resolve it against whatever is already on "
        "disk."},
+      {"empty-symlink-target", "hostile", S::kMedium, "Symbolic link with an empty target",
+       "A symbolic link whose target is empty: the kernel refuses to make one, so unpackers "
+       "that write the layer to disk (umoci) fail on it, and the image cannot be unpacked."},
       {"path-through-symlink", "hostile", S::kHigh, "Path stored beneath a symbolic link",
        "An entry stored beneath a path that a lower entry made a symbolic link: a tar made "
        "from a directory never holds one, and unpackers that follow the link write the entry "
-       "wherever it points, outside the image root if it points there."},
+       "wherever it points, outside the image root if it points there. A whiteout or opaque "
+       "marker beneath such a link makes them delete there."},
       {"cleanup-in-later-layer", "waste", S::kLow, "Cleanup in a separate layer",
        "A layer removes or overwrites what an earlier one added; the bytes stay in the image."},
   };

@@ -3,6 +3,7 @@
 // Internal to rules/; the entry point is EvaluateRules (evaluate.h).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,9 +27,10 @@ struct CheckContext {
 };
 
 // A finding of rule |rule_id| about |path| in layer |layer| (-1: config),
-// with title, severity, step, route and base filled in.
+// with title, severity, step, route and base filled in. |path| nullopt:
+// the finding names no path (the config, a package database).
 Finding MakeFinding(const CheckContext& context, const std::string& rule_id, int layer,
-                    std::string_view path);
+                    std::optional<std::string_view> path);
 
 // Records that a later layer removed or replaced |entry|, if one did.
 void AnnotateFate(const CheckContext& context, const LayerEntry* entry, Finding* finding);

@@ -59,7 +59,7 @@ void CheckPair(const CheckContext& context, const char* rule, int layer, const s
   std::vector<ContentHit> hits = context.scanner.ScanText(value);
   if (!hits.empty()) {
     for (const ContentHit& hit : hits) {
-      Finding finding = MakeFinding(context, rule, layer, "");
+      Finding finding = MakeFinding(context, rule, layer, std::nullopt);
       finding.route = Route::kConfig;
       finding.detail = fmt::format("{} {}: {} ({})", where, name, hit.excerpt, hit.rule_id);
       finding.fix = FixFor(finding);
@@ -68,7 +68,7 @@ void CheckPair(const CheckContext& context, const char* rule, int layer, const s
     return;
   }
   if (!NameSaysSecret(name) || !ValueLooksReal(value)) return;
-  Finding finding = MakeFinding(context, rule, layer, "");
+  Finding finding = MakeFinding(context, rule, layer, std::nullopt);
   finding.route = Route::kConfig;
   finding.detail = fmt::format("{} {}={}", where, name, Redact(value));
   finding.fix = FixFor(finding);
@@ -165,7 +165,7 @@ void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
     for (const ContentHit& hit : context.scanner.ScanText(step.created_by)) {
       if (hit.rule_id == "secret-generic-assignment" && !BuildArgs(step.created_by).empty())
         continue;
-      Finding finding = MakeFinding(context, hit.rule_id, layer, "");
+      Finding finding = MakeFinding(context, hit.rule_id, layer, std::nullopt);
       finding.history_index = static_cast<int>(i);
       finding.created_by = step.created_by;
       finding.route = Route::kConfig;
@@ -177,13 +177,13 @@ void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
 
   std::string user = config.user.substr(0, config.user.find(':'));
   if (user.empty() || user == "root" || user == "0") {
-    Finding finding = MakeFinding(context, "runs-as-root", -1, "");
+    Finding finding = MakeFinding(context, "runs-as-root", -1, std::nullopt);
     finding.detail = user.empty() ? "no USER is set" : "USER " + config.user;
     finding.fix = FixFor(finding);
     findings->push_back(std::move(finding));
   }
   if (!config.has_healthcheck) {
-    Finding finding = MakeFinding(context, "no-healthcheck", -1, "");
+    Finding finding = MakeFinding(context, "no-healthcheck", -1, std::nullopt);
     finding.detail = "no HEALTHCHECK";
     finding.fix = FixFor(finding);
     findings->push_back(std::move(finding));

@@ -13,12 +13,13 @@
 namespace strata {
 
 Finding MakeFinding(const CheckContext& context, const std::string& rule_id, int layer,
-                    std::string_view path) {
+                    std::optional<std::string_view> path) {
   Finding finding;
   finding.rule_id = rule_id;
   // A file may be named after a secret (a token as its name): reports
   // show paths, and no report shows a secret in full.
-  finding.path = context.scanner.RedactText(path);
+  if (path) finding.path = context.scanner.RedactText(*path);
+  finding.has_path = path.has_value();
   finding.layer = layer;
   for (const RuleInfo& rule : context.rules) {
     if (rule.id == rule_id) {

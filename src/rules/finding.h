@@ -30,8 +30,13 @@ const char* RouteName(Route route);
 struct Finding {
   std::string rule_id;
   Severity severity = Severity::kInfo;
-  std::string title;   // The rule's title.
-  std::string path;    // The file or directory, without leading "/"; "" for config findings.
+  std::string title;      // The rule's title.
+  std::string path;       // The file or directory, without leading "/" ("" is the root).
+  bool has_path = false;  // False for findings of the config and of package databases.
+  // The entry's name as its layer stores it, when that name leaves the
+  // root (hostile-path: "..", "../x", "/etc/x"): reports show it rather
+  // than /|path|, which is only where strata reads it. Redacted.
+  std::string stored_name;
   std::string detail;  // What exactly, redacted: "line 3: ghp_… (40 characters)".
   int layer = -1;      // 0-based layer that stores it; -1 for the config.
   int history_index = -1;
@@ -45,5 +50,10 @@ struct Finding {
   std::string fix;
   std::string accepted;  // The reason, when an accepted-findings entry covers it.
 };
+
+// How reports name a finding's path: its stored name when it has one,
+// else "/" + path; "" when it has no path. Raw bytes, for the caller to
+// escape.
+std::string ShownPath(const Finding& finding);
 
 }  // namespace strata

@@ -170,7 +170,7 @@ void CheckBuildTools(const CheckContext& context, std::vector<Finding>* findings
       list += (list.empty() ? "" : ", ") + package->name + " " + package->version;
       layer = std::min(layer, installed_in[package->name]);
     }
-    Finding finding = MakeFinding(context, "build-tool", layer, "");
+    Finding finding = MakeFinding(context, "build-tool", layer, std::nullopt);
     finding.severity = std::max(finding.severity, tool->severity);
     finding.detail = fmt::format("{}: package{} {}", name, packages.size() > 1 ? "s" : "", list);
     finding.fix = FixFor(finding);

@@ -235,10 +235,20 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
     for (const LayerEntry& entry : layer.contents.entries) {
       if (entry.path_escaped) {
         Finding finding = MakeFinding(context, "hostile-path", layer.index, entry.path);
+        finding.stored_name = context.scanner.RedactText(layer.contents.StoredName(entry));
         finding.detail = EscapeDetail(entry);
         finding.fix =
             "rebuild the layer with a standard tool; do not unpack this image with tools that "
             "follow such paths";
+        findings->push_back(std::move(finding));
+      }
+
+      if (entry.kind == EntryKind::kSymlink && entry.link().empty()) {
+        Finding finding = MakeFinding(context, "empty-symlink-target", layer.index, entry.path);
+        finding.detail =
+            "a symbolic link with an empty target: no filesystem holds one, so unpackers that "
+            "make it on disk fail here (umoci's unpack stops)";
+        finding.fix = "rebuild the layer with a standard tool: a link on disk always has a target";
         findings->push_back(std::move(finding));
       }
 
@@ -264,21 +274,72 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
   }
 }
 
+namespace {
+
+// "a symbolic link to TARGET (layer N)", then what unpackers that follow
+// it (and the links it leads to) do beneath it: |verb| ("write", "delete",
+// "empty") where the chain lands.
+std::string LinkText(const CheckContext& context, const LinkParent& parent, const char* verb) {
+  const std::string& target = parent.link->link();
+  std::string link = target.empty() ? "a symbolic link with an empty target"
+                                    : "a symbolic link to " + context.scanner.RedactText(target);
+  link += fmt::format(" (layer {})", parent.link_layer + 1);
+
+  const Landing& landing = parent.landing;
+  std::string more = landing.links > 1
+                         ? fmt::format(", and on through {}", Count(landing.links - 1, "more link"))
+                         : "";
+  switch (landing.outcome) {
+    case Landing::kLands:
+      return fmt::format(
+          "{}{}: unpackers that follow {} {} /{} (on the host, unless they keep links inside "
+          "the root)",
+          link, more, landing.links > 1 ? "them" : "it", verb,
+          context.scanner.RedactText(landing.path));
+    case Landing::kTooManyLinks:
+      return fmt::format(
+          "{}, which leads on through more than {} links (a loop, or a chain longer than Linux "
+          "follows): unpackers that follow it fail there, or {} where a longer chain ends",
+          link, kMaxLinkHops, verb);
+    case Landing::kEmptyLink:
+      break;
+  }
+  // The kernel refuses to make such a link, and fails to follow one.
+  if (target.empty()) return link + ", which leads nowhere: unpackers cannot make or follow it";
+  return fmt::format(
+      "{}{}, and on to /{}, a symbolic link with an empty target, which leads nowhere: "
+      "unpackers cannot make or follow it",
+      link, more, context.scanner.RedactText(landing.path));
+}
+
+// The detail of a whiteout or opaque marker stored beneath a link (or,
+// for an opaque marker, naming one).
+std::string MarkerDetail(const CheckContext& context, const LinkParent& parent) {
+  std::string link_path = context.scanner.RedactText(parent.link->path);
+  bool opaque = parent.entry->kind == EntryKind::kOpaque;
+  std::string detail =
+      fmt::format("{} {} /{}, {}", opaque ? "an opaque marker" : "a whiteout",
+                  opaque && parent.entry->path == parent.link->path ? "for" : "stored beneath",
+                  link_path, LinkText(context, parent, opaque ? "empty" : "delete"));
+  if (parent.more_markers > 0)
+    detail += fmt::format("; the layer has {} beneath /{}",
+                          Count(parent.more_markers, "more marker"), link_path);
+  return detail + "; strata removes nothing through it";
+}
+
+}  // namespace
+
 void CheckLinkParents(const CheckContext& context, std::vector<Finding>* findings) {
   for (const LinkParent& parent : context.analysis.merge.link_parents()) {
-    std::string_view link_path = parent.link->path;
-    std::string_view rest = std::string_view(parent.entry->path).substr(link_path.size());
-    std::string target = ResolveLink(link_path, parent.link->link());
-    std::string written = target.empty() ? std::string(rest.substr(1)) : target + std::string(rest);
+    std::string link_path = context.scanner.RedactText(parent.link->path);
     Finding finding =
         MakeFinding(context, "path-through-symlink", parent.layer, parent.entry->path);
-    finding.detail = fmt::format(
-        "stored beneath /{}, a symbolic link to {} (layer {}): unpackers that follow it write "
-        "/{} (on the host, unless they keep links inside the root); strata shows /{} as a "
-        "directory from here on",
-        context.scanner.RedactText(link_path), context.scanner.RedactText(parent.link->link()),
-        parent.link_layer + 1, context.scanner.RedactText(written),
-        context.scanner.RedactText(link_path));
+    if (parent.entry->is_whiteout())
+      finding.detail = MarkerDetail(context, parent);
+    else
+      finding.detail =
+          fmt::format("stored beneath /{}, {}; strata shows /{} as a directory from here on",
+                      link_path, LinkText(context, parent, "write"), link_path);
     finding.fix =
         "rebuild the layer with a standard tool, which never stores a path beneath a symbolic "
         "link; do not unpack this image with tools that follow such links";

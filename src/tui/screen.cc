@@ -319,10 +319,9 @@ void Screen::DrawFindings(int top, int rows, int x, int width) {
     if (index >= findings.size()) break;
     const Finding& finding = findings[index];
     std::string where = finding.layer < 0 ? "config" : fmt::format("layer {}", finding.layer + 1);
-    std::string text =
-        fmt::format("{:<8} {:<9} {}  {}{}", SeverityName(finding.severity), where, finding.rule_id,
-                    finding.path.empty() ? "" : "/" + Printable(finding.path),
-                    finding.detail.empty() ? "" : "  " + Printable(finding.detail));
+    std::string text = fmt::format("{:<8} {:<9} {}  {}{}", SeverityName(finding.severity), where,
+                                   finding.rule_id, PathText(finding),
+                                   finding.detail.empty() ? "" : "  " + Printable(finding.detail));
     Put(top + 1 + row, x, width, text, index == cursor.cursor ? A_REVERSE : A_NORMAL);
   }
 }
