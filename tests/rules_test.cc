@@ -88,6 +88,34 @@ TEST(SecretPatterns, EntropyAndPlaceholders) {
   EXPECT_EQ(Redact("ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw"), "ghp_…(40 characters)");
 }
 
+// Found by a new user: a value was cut at '#' (and one holding '$' taken
+// for code), so strong passwords went unreported or were reported short.
+TEST(SecretPatterns, ValuesHoldingHashOrDollarAreReadWhole) {
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(RuleConfig());
+  auto excerpts = [&](const std::string& text) {
+    std::vector<std::string> found;
+    for (const ContentHit& hit : scanner->ScanText(text))
+      if (hit.rule_id == "secret-generic-assignment") found.push_back(hit.excerpt);
+    return found;
+  };
+  using Excerpts = std::vector<std::string>;
+
+  EXPECT_EQ(excerpts("password = 'Xk9#mQ2vL7pR4zT'\n"), Excerpts{"Xk9…(15 characters)"});
+  EXPECT_EQ(excerpts("password = 'Xk9mQ2$vL7pR4zT'\n"), Excerpts{"Xk9…(15 characters)"});
+  EXPECT_EQ(excerpts("DB_PASSWORD=Xk9#mQ2vL7pR4zT\n"), Excerpts{"Xk9…(15 characters)"});
+  EXPECT_EQ(excerpts("DB_PASSWORD=Xk9mQ2$vL7pR4zT\n"), Excerpts{"Xk9…(15 characters)"});
+  EXPECT_EQ(excerpts("password: 'P@ss#2024!xyz'\n"), Excerpts{"P@…(13 characters)"});
+  EXPECT_EQ(excerpts("SECRET_KEY = 'django-insecure-k9#m$q2vl7pr4zt8w'\n"),
+            Excerpts{"djan…(33 characters)"});
+
+  // A comment after a value, references and code stay out of the value.
+  EXPECT_EQ(excerpts("PASSWORD=Tr0ub4dor-x9 # rotated monthly\n"),
+            Excerpts{"Tr…(12 characters)"});
+  EXPECT_TRUE(excerpts("password=$DB_PASSWORD_FROM_ENV\n").empty());
+  EXPECT_TRUE(excerpts("token=${API_TOKEN_VALUE}\n").empty());
+  EXPECT_TRUE(excerpts("password = $this->config->password\n").empty());
+}
+
 TEST_F(RulesTest, EnvFileFiresButExamplesDoNot) {
   Evaluate({{{"app/.env", '0', "A=1\n"},
              {"app/.env.production", '0', "A=1\n"},

@@ -55,9 +55,12 @@ const std::vector<SecretPattern>& BuiltinSecretPatterns() {
        false, 0, nullptr},
       {"secret-url-password",
        R"re([a-z][a-z0-9+.-]*://[^:/\s@"']+:([^@\s/"']{6,})@[a-zA-Z0-9.-])re", false, 2.5, nullptr},
-      // The generic assignment: a keyword, then a value random enough.
+      // The generic assignment: a keyword, then a value random enough. The
+      // value ends at a space or quote, not at '#': strong passwords hold
+      // one, and a comment after an unquoted value (.env, YAML, shell)
+      // needs a space before it.
       {"secret-generic-assignment",
-       R"re((?:password|passwd|secret|token|api_?key|apikey|access_?key|client_?secret|auth_?token)[a-z0-9_.-]{0,20}["']?\s*[:=]\s*["']?([^\s"'`#;,<>()\[\]{}]{8,}))re",
+       R"re((?:password|passwd|secret|token|api_?key|apikey|access_?key|client_?secret|auth_?token)[a-z0-9_.-]{0,20}["']?\s*[:=]\s*["']?([^\s"'`;,<>()\[\]{}]{8,}))re",
        true, 3.0, nullptr},
   };
   return patterns;
@@ -120,7 +123,9 @@ bool LooksLikePlaceholder(std::string_view value) {
 }
 
 bool LooksLikeCode(std::string_view value) {
-  for (std::string_view marker : {"::", "->", "=>", "();", "$", "@{", ".get(", "self."})
+  // Not "$" alone: strong passwords hold one; a value that starts with it,
+  // "${" or "$(" is a reference (LooksLikePlaceholder).
+  for (std::string_view marker : {"::", "->", "=>", "();", "@{", ".get(", "self."})
     if (value.find(marker) != std::string_view::npos) return true;
 
   // An identifier or a chain of them (req.body.password, config.apiKey,
