@@ -422,16 +422,23 @@ int RunCommand(const Command& command, Options options) {
   Load(options, command.evaluates_rules, config_only, std::move(source), cache.get(), &loaded);
   const Analysis& analysis = loaded.analysis;
   if (options.verbose) {
-    fmt::print(stderr, "strata: read {} layers ({}) from {}\n", analysis.layers.size(),
-               analysis.source.format, analysis.source.input);
+    if (analysis.config_only)
+      fmt::print(stderr, "strata: {} layers ({}) in {}, from the manifest; none read\n",
+                 analysis.layers.size(), analysis.source.format, analysis.source.input);
+    else
+      fmt::print(stderr, "strata: read {} layers ({}) from {}\n", analysis.layers.size(),
+                 analysis.source.format, analysis.source.input);
     int64_t entries = 0;
     for (const Layer& layer : analysis.layers)
       entries += static_cast<int64_t>(layer.contents.entries.size());
-    fmt::print(stderr,
-               "strata: {} {}; their paths imply {} directories that no entry stores (at most "
-               "{}: --max-implied-dirs)\n",
-               entries, entries == 1 ? "entry" : "entries", analysis.merge.implied_directories(),
-               options.limits.Resolve().ImpliedDirsFor(entries));
+    // history reads no layer unless --read-layers: no entries to speak of.
+    if (!analysis.config_only)
+      fmt::print(stderr,
+                 "strata: {} {}; their paths imply {} directories that no entry stores (at most "
+                 "{}: --max-implied-dirs)\n",
+                 entries, entries == 1 ? "entry" : "entries",
+                 analysis.merge.implied_directories(),
+                 options.limits.Resolve().ImpliedDirsFor(entries));
     if (!loaded.config.source.empty())
       fmt::print(stderr, "strata: configuration from {}\n", loaded.config.source);
     if (loaded.policy) fmt::print(stderr, "strata: policy from {}\n", loaded.policy->source);

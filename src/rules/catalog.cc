@@ -68,7 +68,7 @@ const std::vector<Rule>& BuiltinRules() {
       // Secrets by content.
       {"secret-private-key", "secret", S::kCritical, "Private key in a file",
        "A PEM or OpenSSH private key block."},
-      {"secret-aws-access-key", "secret", S::kCritical, "AWS access key",
+      {"secret-aws-access-key", "secret", S::kCritical, "AWS access key or secret key",
        "An AWS access key id (AKIA…, ASIA…) or secret access key."},
       {"secret-github-token", "secret", S::kCritical, "GitHub token",
        "A GitHub personal, OAuth, app or fine-grained token."},
