@@ -666,5 +666,42 @@ TEST(Regression, AFindingOfAnEntryStoredAsDotDotShowsTheStoredName) {
   }
 }
 
+// Found by a new user: export wrote a root filesystem into the layout it
+// read, and --overwrite replaced the layout's own index.json.
+TEST(Regression, ExportNeverWritesIntoTheImageItReads) {
+  std::string dir = TempDir();
+  std::string layout = dir + "/my.oci";
+  fs::copy(testing::CorpusDir() + "/corpus/churn.oci", layout, fs::copy_options::recursive);
+  std::string index = ReadFileText(layout + "/index.json");
+  for (const std::string& target : {layout + "/rootfs", layout, layout + "/blobs"}) {
+    RunResult result = RunStrata({"export", "-q", "--overwrite", layout, target});
+    EXPECT_EQ(result.exit_code, 2) << target;
+    EXPECT_EQ(result.err,
+              "strata: error: refusing to export inside the image being read (" + target + ")\n");
+  }
+  RunResult transport = RunStrata({"export", "-q", "oci:" + layout, layout + "/rootfs"});
+  EXPECT_NE(transport.err.find("refusing to export inside"), std::string::npos) << transport.err;
+  EXPECT_FALSE(fs::exists(layout + "/rootfs"));
+  EXPECT_EQ(ReadFileText(layout + "/index.json"), index);
+
+  // An image that stores /my.oci/index.json, exported into the directory
+  // that holds the layout it is read from.
+  std::string evil = dir + "/evil.oci";
+  WriteImage(evil, {{{"evil.oci/", '5'}, {"evil.oci/index.json", '0', "{}"}}});
+  std::string evil_index = ReadFileText(evil + "/index.json");
+  RunResult holder = RunStrata({"export", "-q", "--overwrite", evil, dir});
+  EXPECT_EQ(holder.exit_code, 2) << holder.err;
+  EXPECT_NE(holder.err.find("refusing to write /evil.oci"), std::string::npos) << holder.err;
+  EXPECT_EQ(ReadFileText(evil + "/index.json"), evil_index);
+
+  // A tar stream writes nothing beside the layout.
+  std::string output;
+  EXPECT_EQ(RunShell("cd '" + dir + "' && '" + StrataBinary() + "' export -q my.oci - > my.oci.tar",
+                     &output),
+            0)
+      << output;
+  EXPECT_TRUE(fs::exists(dir + "/my.oci.tar"));
+}
+
 }  // namespace
 }  // namespace strata

@@ -75,7 +75,19 @@ int SafeWriter::Root() {
 void SafeWriter::Prepare(const PlannedPaths& plan) {
   if (root_fd_ < 0) return;  // A target made now holds nothing in the way.
   std::set<std::string> replaced;
-  plan([&](const std::string& path, bool directory) { CheckPlanned(path, directory, &replaced); });
+  plan([&](const std::string& path, bool directory) {
+    CheckImageInside(path);
+    CheckPlanned(path, directory, &replaced);
+  });
+}
+
+// The image's own paths may reach the layout being read when the target
+// holds it: /img.oci/index.json would replace the index read.
+void SafeWriter::CheckImageInside(const std::string& path) const {
+  const std::string& image = options_.image_inside;
+  if (image.empty()) return;
+  if (path == image || path.starts_with(image + "/"))
+    Fail("refusing to write /{}: it is inside the image being read ({}/{})", path, root_, image);
 }
 
 // Mirrors what OpenParent and MakeRoom will find, reading only: lstat each
