@@ -703,5 +703,28 @@ TEST(Regression, ExportNeverWritesIntoTheImageItReads) {
   EXPECT_TRUE(fs::exists(dir + "/my.oci.tar"));
 }
 
+// Found by a new user: a name over NAME_MAX failed halfway, after other
+// entries were written, with the whole 300-byte path in the error.
+TEST(Regression, ExportRefusesANameLongerThanADirectoryHoldsBeforeWriting) {
+  std::string dir = TempDir();
+  std::string name(300, 'a');
+  std::string image =
+      WriteImage(dir + "/longname.oci", {{{"app/", '5'}, {"app/first", '0', "x"},
+                                          {"app/" + name, '0', "y"}}});
+  RunResult result = RunStrata({"export", "-q", image, dir + "/out"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "strata: error: cannot export /app/" + std::string(40, 'a') +
+                            "… (a name of 300 bytes): a directory holds names of up to 255 bytes; "
+                            "export as a tar stream (-) instead\n");
+  EXPECT_FALSE(fs::exists(dir + "/out"));
+
+  std::string output;
+  EXPECT_EQ(RunShell("'" + StrataBinary() + "' export -q '" + image + "' - > '" + dir + "/x.tar'",
+                     &output),
+            0)
+      << output;
+  EXPECT_NE(ReadFileText(dir + "/x.tar").find(name), std::string::npos);
+}
+
 }  // namespace
 }  // namespace strata

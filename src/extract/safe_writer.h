@@ -83,6 +83,8 @@ class SafeWriter : public ExportSink {
   void CheckPlanned(const std::string& path, bool directory, std::set<std::string>* replaced);
   // Refuses |path| when it is, or lies beneath, WriteOptions::image_inside.
   void CheckImageInside(const std::string& path) const;
+  // Refuses |path| when one of its names is longer than NAME_MAX.
+  void CheckNameLengths(const std::string& path) const;
   void MakeRoom(int parent, const std::string& name, const std::string& path, bool for_directory);
   [[noreturn]] void FailDirectoryInTheWay(const std::string& path) const;
   void ApplyOwner(int parent, const std::string& name, const FileMeta& meta, bool symlink);
