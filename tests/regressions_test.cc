@@ -726,5 +726,23 @@ TEST(Regression, ExportRefusesANameLongerThanADirectoryHoldsBeforeWriting) {
   EXPECT_NE(ReadFileText(dir + "/x.tar").find(name), std::string::npos);
 }
 
+// Found by a new user: ls said "no such file" where cat said which layer
+// removed the file and which still stores it.
+TEST(Regression, LsSaysWhereARemovedFileIsStillStored) {
+  std::string image = WriteImage(
+      TempDir() + "/image", {{{"app/", '5'}, {"app/.env", '0', "A=1\n"}},
+                             {{"app/x", '0', "x"}},
+                             {{"app/.wh..env", '0', ""}}});
+  std::string said = "strata: error: /app/.env was removed in layer 3; layer 1 still stores it: "
+                     "read it with --layer 1\n";
+  RunResult cat = RunStrata({"cat", image, "/app/.env"});
+  EXPECT_EQ(cat.err, said);
+  RunResult ls = RunStrata({"ls", "-q", "--no-cache", image, "/app/.env"});
+  EXPECT_EQ(ls.exit_code, 2);
+  EXPECT_EQ(ls.err, said);
+  RunResult missing = RunStrata({"ls", "-q", "--no-cache", image, "/app/none"});
+  EXPECT_EQ(missing.err, "strata: error: /app/none: no such file or directory in the image\n");
+}
+
 }  // namespace
 }  // namespace strata

@@ -96,6 +96,18 @@ void Write(const std::string& text) {
   if (fflush(stdout) != 0) Fail("cannot write to standard output");
 }
 
+// A path missing from the final filesystem that a later layer removed is
+// said as cat says it: where it went and which layer still stores it.
+void FailIfRemoved(const Analysis& analysis, const std::string& asked) {
+  bool escaped = false;
+  std::string path = CleanLayerPath(asked, &escaped);
+  const WasteItem* latest = nullptr;
+  for (const WasteItem& item : analysis.waste)
+    if (item.removed && item.path == path && (latest == nullptr || item.layer > latest->layer))
+      latest = &item;
+  if (latest != nullptr) FailRemoved(path, latest->by_layer, latest->layer);
+}
+
 int RunLs(const FileOptions& options) {
   Analysis analysis = AnalyzeImage(options, true);
   int layer = CheckLayer(analysis, options.layer);
@@ -106,7 +118,12 @@ int RunLs(const FileOptions& options) {
     LayerMerge merge = MergeThrough(analysis, layer);
     Write(LsText(merge.tree(), options.path, ls, users, groups));
   } else {
-    Write(LsText(analysis.merge.tree(), options.path, ls, users, groups));
+    try {
+      Write(LsText(analysis.merge.tree(), options.path, ls, users, groups));
+    } catch (const Error&) {
+      FailIfRemoved(analysis, options.path);
+      throw;
+    }
   }
   return 0;
 }
