@@ -744,5 +744,25 @@ TEST(Regression, LsSaysWhereARemovedFileIsStillStored) {
   EXPECT_EQ(missing.err, "strata: error: /app/none: no such file or directory in the image\n");
 }
 
+// Found by a new user: --top capped the files and findings but not the
+// layers only in A or only in B.
+TEST(Regression, DiffTopCapsTheLayerRowsToo) {
+  std::string corpus = testing::CorpusDir() + "/corpus/";
+  RunResult result = RunStrata(
+      {"diff", "-q", "--no-cache", "--top", "3", corpus + "churn.oci", corpus + "leaky-app.oci"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  int a_rows = 0, b_rows = 0;
+  for (size_t at = result.out.find("\n  A  "); at != std::string::npos;
+       at = result.out.find("\n  A  ", at + 1))
+    ++a_rows;
+  for (size_t at = result.out.find("\n  B  "); at != std::string::npos;
+       at = result.out.find("\n  B  ", at + 1))
+    ++b_rows;
+  EXPECT_EQ(a_rows, 3) << result.out;  // 38 layers only in churn.
+  EXPECT_EQ(b_rows, 3) << result.out;  // 7 only in leaky-app.
+  EXPECT_NE(result.out.find("  … and 35 more only in A (--top N"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("  … and 4 more only in B (--top N"), std::string::npos) << result.out;
+}
+
 }  // namespace
 }  // namespace strata
