@@ -666,5 +666,103 @@ TEST(Regression, AFindingOfAnEntryStoredAsDotDotShowsTheStoredName) {
   }
 }
 
+// Found by a new user: export wrote a root filesystem into the layout it
+// read, and --overwrite replaced the layout's own index.json.
+TEST(Regression, ExportNeverWritesIntoTheImageItReads) {
+  std::string dir = TempDir();
+  std::string layout = dir + "/my.oci";
+  fs::copy(testing::CorpusDir() + "/corpus/churn.oci", layout, fs::copy_options::recursive);
+  std::string index = ReadFileText(layout + "/index.json");
+  for (const std::string& target : {layout + "/rootfs", layout, layout + "/blobs"}) {
+    RunResult result = RunStrata({"export", "-q", "--overwrite", layout, target});
+    EXPECT_EQ(result.exit_code, 2) << target;
+    EXPECT_EQ(result.err,
+              "strata: error: refusing to export inside the image being read (" + target + ")\n");
+  }
+  RunResult transport = RunStrata({"export", "-q", "oci:" + layout, layout + "/rootfs"});
+  EXPECT_NE(transport.err.find("refusing to export inside"), std::string::npos) << transport.err;
+  EXPECT_FALSE(fs::exists(layout + "/rootfs"));
+  EXPECT_EQ(ReadFileText(layout + "/index.json"), index);
+
+  // An image that stores /my.oci/index.json, exported into the directory
+  // that holds the layout it is read from.
+  std::string evil = dir + "/evil.oci";
+  WriteImage(evil, {{{"evil.oci/", '5'}, {"evil.oci/index.json", '0', "{}"}}});
+  std::string evil_index = ReadFileText(evil + "/index.json");
+  RunResult holder = RunStrata({"export", "-q", "--overwrite", evil, dir});
+  EXPECT_EQ(holder.exit_code, 2) << holder.err;
+  EXPECT_NE(holder.err.find("refusing to write /evil.oci"), std::string::npos) << holder.err;
+  EXPECT_EQ(ReadFileText(evil + "/index.json"), evil_index);
+
+  // A tar stream writes nothing beside the layout.
+  std::string output;
+  EXPECT_EQ(RunShell("cd '" + dir + "' && '" + StrataBinary() + "' export -q my.oci - > my.oci.tar",
+                     &output),
+            0)
+      << output;
+  EXPECT_TRUE(fs::exists(dir + "/my.oci.tar"));
+}
+
+// Found by a new user: a name over NAME_MAX failed halfway, after other
+// entries were written, with the whole 300-byte path in the error.
+TEST(Regression, ExportRefusesANameLongerThanADirectoryHoldsBeforeWriting) {
+  std::string dir = TempDir();
+  std::string name(300, 'a');
+  std::string image =
+      WriteImage(dir + "/longname.oci", {{{"app/", '5'}, {"app/first", '0', "x"},
+                                          {"app/" + name, '0', "y"}}});
+  RunResult result = RunStrata({"export", "-q", image, dir + "/out"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "strata: error: cannot export /app/" + std::string(40, 'a') +
+                            "… (a name of 300 bytes): a directory holds names of up to 255 bytes; "
+                            "export as a tar stream (-) instead\n");
+  EXPECT_FALSE(fs::exists(dir + "/out"));
+
+  std::string output;
+  EXPECT_EQ(RunShell("'" + StrataBinary() + "' export -q '" + image + "' - > '" + dir + "/x.tar'",
+                     &output),
+            0)
+      << output;
+  EXPECT_NE(ReadFileText(dir + "/x.tar").find(name), std::string::npos);
+}
+
+// Found by a new user: ls said "no such file" where cat said which layer
+// removed the file and which still stores it.
+TEST(Regression, LsSaysWhereARemovedFileIsStillStored) {
+  std::string image = WriteImage(
+      TempDir() + "/image", {{{"app/", '5'}, {"app/.env", '0', "A=1\n"}},
+                             {{"app/x", '0', "x"}},
+                             {{"app/.wh..env", '0', ""}}});
+  std::string said = "strata: error: /app/.env was removed in layer 3; layer 1 still stores it: "
+                     "read it with --layer 1\n";
+  RunResult cat = RunStrata({"cat", image, "/app/.env"});
+  EXPECT_EQ(cat.err, said);
+  RunResult ls = RunStrata({"ls", "-q", "--no-cache", image, "/app/.env"});
+  EXPECT_EQ(ls.exit_code, 2);
+  EXPECT_EQ(ls.err, said);
+  RunResult missing = RunStrata({"ls", "-q", "--no-cache", image, "/app/none"});
+  EXPECT_EQ(missing.err, "strata: error: /app/none: no such file or directory in the image\n");
+}
+
+// Found by a new user: --top capped the files and findings but not the
+// layers only in A or only in B.
+TEST(Regression, DiffTopCapsTheLayerRowsToo) {
+  std::string corpus = testing::CorpusDir() + "/corpus/";
+  RunResult result = RunStrata(
+      {"diff", "-q", "--no-cache", "--top", "3", corpus + "churn.oci", corpus + "leaky-app.oci"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  int a_rows = 0, b_rows = 0;
+  for (size_t at = result.out.find("\n  A  "); at != std::string::npos;
+       at = result.out.find("\n  A  ", at + 1))
+    ++a_rows;
+  for (size_t at = result.out.find("\n  B  "); at != std::string::npos;
+       at = result.out.find("\n  B  ", at + 1))
+    ++b_rows;
+  EXPECT_EQ(a_rows, 3) << result.out;  // 38 layers only in churn.
+  EXPECT_EQ(b_rows, 3) << result.out;  // 7 only in leaky-app.
+  EXPECT_NE(result.out.find("  … and 35 more only in A (--top N"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("  … and 4 more only in B (--top N"), std::string::npos) << result.out;
+}
+
 }  // namespace
 }  // namespace strata

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 #include "base/error.h"
 #include "cli/cache_options.h"
@@ -15,6 +16,7 @@
 #include "extract/image_files.h"
 #include "extract/safe_writer.h"
 #include "extract/tar_sink.h"
+#include "source/image_source.h"
 #include "layer/keep_inspector.h"
 #include "model/analysis.h"
 #include "model/find_expression.h"
@@ -94,6 +96,18 @@ void Write(const std::string& text) {
   if (fflush(stdout) != 0) Fail("cannot write to standard output");
 }
 
+// A path missing from the final filesystem that a later layer removed is
+// said as cat says it: where it went and which layer still stores it.
+void FailIfRemoved(const Analysis& analysis, const std::string& asked) {
+  bool escaped = false;
+  std::string path = CleanLayerPath(asked, &escaped);
+  const WasteItem* latest = nullptr;
+  for (const WasteItem& item : analysis.waste)
+    if (item.removed && item.path == path && (latest == nullptr || item.layer > latest->layer))
+      latest = &item;
+  if (latest != nullptr) FailRemoved(path, latest->by_layer, latest->layer);
+}
+
 int RunLs(const FileOptions& options) {
   Analysis analysis = AnalyzeImage(options, true);
   int layer = CheckLayer(analysis, options.layer);
@@ -104,7 +118,12 @@ int RunLs(const FileOptions& options) {
     LayerMerge merge = MergeThrough(analysis, layer);
     Write(LsText(merge.tree(), options.path, ls, users, groups));
   } else {
-    Write(LsText(analysis.merge.tree(), options.path, ls, users, groups));
+    try {
+      Write(LsText(analysis.merge.tree(), options.path, ls, users, groups));
+    } catch (const Error&) {
+      FailIfRemoved(analysis, options.path);
+      throw;
+    }
   }
   return 0;
 }
@@ -125,6 +144,26 @@ int RunCat(const FileOptions& options) {
   return 0;
 }
 
+// Refuses a target directory that is the OCI layout being read or lies
+// inside it: the export would change the image while reading it (its
+// index.json is a file like any other). Returns where the layout lies
+// beneath the target, as an image path, when the target holds it: the
+// writer refuses to write there (see WriteOptions::image_inside).
+std::string CheckExportTarget(const FileOptions& options) {
+  namespace fs = std::filesystem;
+  std::string layout = ImageDirectory(options.image);
+  if (layout.empty()) return "";
+  std::error_code error;
+  fs::path image = fs::weakly_canonical(layout, error);
+  fs::path target = fs::weakly_canonical(options.target, error);
+  if (error) return "";
+  if (target == image || InsideImageDirectory(options.target, layout))
+    Fail("refusing to export inside the image being read ({})", options.target);
+  std::string beneath = image.lexically_relative(target).string();
+  if (beneath.empty() || beneath == "." || beneath.starts_with("..")) return "";
+  return beneath;
+}
+
 int RunExport(const FileOptions& options) {
   if (options.squash && options.layer != 0) Fail("--squash and --layer cannot be used together");
   if (options.target.empty())
@@ -134,6 +173,7 @@ int RunExport(const FileOptions& options) {
   bool to_stdout = options.target == "-";
   if (to_stdout && isatty(STDOUT_FILENO))
     Fail("refusing to write a tar stream to a terminal; redirect it, or give a directory");
+  std::string image_inside = to_stdout ? "" : CheckExportTarget(options);
 
   // Export reads the layers again for their contents: the tree it writes
   // comes from the same bytes, never from the cache.
@@ -148,6 +188,7 @@ int RunExport(const FileOptions& options) {
   } else {
     WriteOptions write;
     write.overwrite = options.overwrite;
+    write.image_inside = image_inside;
     write.keep_setuid = options.keep_setuid;
     write.same_owner = geteuid() == 0 && !options.no_same_owner;
     sink = std::make_unique<SafeWriter>(options.target, write);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "base/error.h"
+#include "report/style.h"
 #include "layer/layer_cursor.h"
 #include "model/image_path.h"
 
@@ -105,6 +106,11 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
 
 }  // namespace
 
+void FailRemoved(const std::string& path, int removed_in, int stored_in) {
+  Fail("/{} was removed in layer {}; layer {} still stores it: read it with --layer {}",
+       Printable(path), removed_in + 1, stored_in + 1, stored_in + 1);
+}
+
 CatResult CatFile(const ImageSource& source, const std::string& raw_path, int only_layer,
                   const std::function<void(const char*, size_t)>& sink, const ReadLimits& limits) {
   int count = static_cast<int>(source.layers.size());
@@ -148,8 +154,7 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
 
       const LayerEntry& entry = sighting.entry;
       if (removed_in >= 0)
-        Fail("/{} was removed in layer {}; layer {} still stores it: read it with --layer {}", path,
-             removed_in + 1, layer + 1, layer + 1);
+        FailRemoved(path, removed_in, layer);
       switch (entry.kind) {
         case EntryKind::kFile:
           if (wants_directory)

@@ -26,6 +26,11 @@ struct CatResult {
 // checked. Follows symbolic links in the image (at most 40) and hard links.
 // Throws Error with one line: no such file, a directory, removed (and where
 // it is still stored), a bad layer number.
+// Throws the Error cat and ls give for /|path| (an image path without a
+// leading "/"), removed by layer |removed_in| and still stored by layer
+// |stored_in| (both 0-based).
+[[noreturn]] void FailRemoved(const std::string& path, int removed_in, int stored_in);
+
 CatResult CatFile(const ImageSource& source, const std::string& path, int layer,
                   const std::function<void(const char*, size_t)>& sink,
                   const ReadLimits& limits = ReadLimits());

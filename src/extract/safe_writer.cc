@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <utility>
 
 #include "base/error.h"
+#include "report/style.h"
 
 namespace strata {
 
@@ -73,9 +75,35 @@ int SafeWriter::Root() {
 }
 
 void SafeWriter::Prepare(const PlannedPaths& plan) {
-  if (root_fd_ < 0) return;  // A target made now holds nothing in the way.
   std::set<std::string> replaced;
-  plan([&](const std::string& path, bool directory) { CheckPlanned(path, directory, &replaced); });
+  plan([&](const std::string& path, bool directory) {
+    CheckImageInside(path);
+    CheckNameLengths(path);
+    // A target made now holds nothing in the way.
+    if (root_fd_ >= 0) CheckPlanned(path, directory, &replaced);
+  });
+}
+
+// The image's own paths may reach the layout being read when the target
+// holds it: /img.oci/index.json would replace the index read.
+void SafeWriter::CheckImageInside(const std::string& path) const {
+  const std::string& image = options_.image_inside;
+  if (image.empty()) return;
+  if (path == image || path.starts_with(image + "/"))
+    Fail("refusing to write /{}: it is inside the image being read ({}/{})", path, root_, image);
+}
+
+// No filesystem holds a name longer than NAME_MAX bytes; a tar stream can.
+// Said once, shortened: such a name is often a long run of one byte.
+void SafeWriter::CheckNameLengths(const std::string& path) const {
+  for (const std::string& name : Components(path)) {
+    if (name.size() <= NAME_MAX) continue;
+    Fail(
+        "cannot export /{}{}… (a name of {} bytes): a directory holds names of up to {} "
+        "bytes; export as a tar stream (-) instead",
+        Printable(path.substr(0, path.find(name))), Printable(name.substr(0, 40)), name.size(),
+        NAME_MAX);
+  }
 }
 
 // Mirrors what OpenParent and MakeRoom will find, reading only: lstat each

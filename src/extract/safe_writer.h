@@ -22,6 +22,9 @@ struct WriteOptions {
   bool overwrite = false;
   bool keep_setuid = false;  // Keep setuid/setgid bits.
   bool same_owner = false;   // chown to the image's uid/gid (needs root).
+  // Where the image being read lies beneath the target (a path relative to
+  // it), or "": Prepare refuses to write anything there.
+  std::string image_inside;
 };
 
 class SafeWriter : public ExportSink {
@@ -78,6 +81,10 @@ class SafeWriter : public ExportSink {
   // Prepare's check of one path; |replaced| holds the planned directories
   // that replace a link or file (--overwrite): nothing exists beneath them.
   void CheckPlanned(const std::string& path, bool directory, std::set<std::string>* replaced);
+  // Refuses |path| when it is, or lies beneath, WriteOptions::image_inside.
+  void CheckImageInside(const std::string& path) const;
+  // Refuses |path| when one of its names is longer than NAME_MAX.
+  void CheckNameLengths(const std::string& path) const;
   void MakeRoom(int parent, const std::string& name, const std::string& path, bool for_directory);
   [[noreturn]] void FailDirectoryInTheWay(const std::string& path) const;
   void ApplyOwner(int parent, const std::string& name, const FileMeta& meta, bool symlink);

@@ -55,23 +55,28 @@ std::string SharedText(const LayerComparison& layers) {
 }
 
 void AppendLayerRows(const char* side, const std::vector<DiffLayer>& layers, const Style& style,
-                     std::string* out) {
+                     int top, std::string* out) {
   int step_width = std::max(20, style.width - 24);
-  for (const DiffLayer& layer : layers) {
+  for (size_t i = 0; i < layers.size() && i < static_cast<size_t>(top); ++i) {
+    const DiffLayer& layer = layers[i];
     std::string step = layer.step.empty() ? "(no history)" : layer.step;
     *out += fmt::format("  {}  {:>3}  {:>8}  {}\n", side, layer.index + 1,
                         HumanBytes(layer.content_bytes), Truncate(Printable(step), step_width));
   }
+  if (layers.size() > static_cast<size_t>(top))
+    *out += style.Dim(fmt::format("  … and {} more only in {} (--top N, or --format json)",
+                                  layers.size() - top, side)) +
+            "\n";
 }
 
-void AppendLayers(const LayerComparison& layers, const Style& style, std::string* out) {
+void AppendLayers(const LayerComparison& layers, const Style& style, int top, std::string* out) {
   *out += "\n" + style.Bold("Layers") +
           fmt::format("  {} · {} only in A · {} only in B\n", SharedText(layers),
                       layers.only_a.size(), layers.only_b.size());
   if (layers.only_a.empty() && layers.only_b.empty()) return;
   *out += style.Dim("       #      SIZE  STEP") + "\n";
-  AppendLayerRows("A", layers.only_a, style, out);
-  AppendLayerRows("B", layers.only_b, style, out);
+  AppendLayerRows("A", layers.only_a, style, top, out);
+  AppendLayerRows("B", layers.only_b, style, top, out);
 }
 
 void AppendDirectories(const std::vector<DirectoryDelta>& directories, const Style& style, int top,
@@ -255,7 +260,7 @@ int64_t SumOf(const std::vector<FileDiff>& files, int64_t FileDiff::*size) {
 std::string DiffText(const ImageDiff& diff, const Style& style, const DiffTextOptions& options) {
   std::string out;
   AppendHeader(diff, style, &out);
-  AppendLayers(diff.layers, style, &out);
+  AppendLayers(diff.layers, style, options.top, &out);
   AppendDirectories(diff.directories, style, options.top, &out);
   AppendFiles(diff, style, options.top, &out);
   if (diff.findings_compared) AppendFindings(diff, style, options.top, &out);

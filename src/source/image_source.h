@@ -77,4 +77,8 @@ std::string HostPlatform();
 // directory (an OCI layout): writing there would change the image read.
 bool InsideImageDirectory(const std::string& path, const std::string& image);
 
+// The directory (an OCI layout) that the image named by |spec| is read
+// from ("DIR" or "oci:DIR[:REF]"), or "" when the image is no directory.
+std::string ImageDirectory(const std::string& spec);
+
 }  // namespace strata

@@ -294,6 +294,13 @@ bool InsideImageDirectory(const std::string& path, const std::string& image) {
   return !error && target.starts_with(inside);
 }
 
+std::string ImageDirectory(const std::string& spec_text) {
+  Spec spec = ParseSpec(spec_text);
+  if (spec.transport != Transport::kAuto && spec.transport != Transport::kOciLayout) return "";
+  std::error_code error;
+  return fs::is_directory(spec.path, error) ? spec.path : "";
+}
+
 std::string HostPlatform() {
   struct utsname name;
   std::string machine = uname(&name) == 0 ? name.machine : "x86_64";
