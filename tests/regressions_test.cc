@@ -764,5 +764,116 @@ TEST(Regression, DiffTopCapsTheLayerRowsToo) {
   EXPECT_NE(result.out.find("  … and 4 more only in B (--top N"), std::string::npos) << result.out;
 }
 
+// Found by a new user: two spellings of one file ("same.json",
+// "./same.json", -o against FORMAT=FILE, a link) were both written, the
+// second report replacing the first.
+TEST(Regression, TwoSpellingsOfOneReportFileAreRefused) {
+  std::string dir = TempDir();
+  std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
+  fs::create_symlink("target.json", dir + "/link.json");
+  WriteFile(dir + "/old.json", "old\n");
+  fs::create_hard_link(dir + "/old.json", dir + "/hard.json");
+  std::vector<std::vector<std::string>> cases = {
+      {"--format", "json=same.json", "--format", "sarif=./same.json"},
+      {"--format", "json", "-o", "same.json", "--format", "sarif=" + dir + "/same.json"},
+      {"--format", "json=sub/../same.json", "--format", "sarif=same.json"},
+      {"--format", "json=link.json", "--format", "sarif=target.json"},
+      {"--format", "json=old.json", "--format", "sarif=hard.json"},
+  };
+  for (std::vector<std::string> args : cases) {
+    args.insert(args.begin(), "audit");
+    args.push_back(image);
+    RunResult result = RunStrata(args, "", dir);
+    EXPECT_EQ(result.exit_code, 2) << args[3] << " " << args[5];
+    EXPECT_NE(result.err.find("reports would both be written to"), std::string::npos)
+        << result.err;
+  }
+  EXPECT_FALSE(fs::exists(dir + "/same.json"));
+  EXPECT_FALSE(fs::exists(dir + "/target.json"));
+  EXPECT_EQ(ReadFileText(dir + "/old.json"), "old\n");
+
+  RunResult apart = RunStrata(
+      {"audit", "-q", "--format", "json=a.json", "--format", "sarif=b.json", image}, "", dir);
+  EXPECT_EQ(apart.exit_code, 0) << apart.err;
+}
+
+// Found by a new user: a link to a report not yet written was replaced by
+// the report; it is kept, and the report created where it points.
+TEST(Regression, ALinkToAReportNotYetWrittenIsKept) {
+  std::string dir = TempDir();
+  std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
+  fs::create_directory(dir + "/reports");
+  fs::create_symlink("nonexist.json", dir + "/reports/dangling.json");
+  RunResult result = RunStrata({"audit", "-q", "--format", "json", "-o",
+                                dir + "/reports/dangling.json", image});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(fs::is_symlink(dir + "/reports/dangling.json"));
+  EXPECT_EQ(json::parse(ReadFileText(dir + "/reports/nonexist.json"))["schema"],
+            "strata.audit/v1");
+
+  fs::create_symlink("loop.json", dir + "/loop.json");
+  RunResult loop = RunStrata({"audit", "-q", "-o", dir + "/loop.json", image});
+  EXPECT_EQ(loop.exit_code, 2);
+  EXPECT_NE(loop.err.find("Too many levels of symbolic links"), std::string::npos) << loop.err;
+  EXPECT_TRUE(fs::is_symlink(dir + "/loop.json"));
+}
+
+// Found by a new user: -o '' wrote the report to standard output, while
+// --format json= was refused.
+TEST(Regression, AnEmptyOutputFileIsRefused) {
+  std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
+  RunResult result = RunStrata({"audit", "-o", "", image});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.out, "");
+  EXPECT_NE(result.err.find("-o needs a file name"), std::string::npos) << result.err;
+}
+
+// Found by a new user: a directory as the configuration (or .dive-ci) was
+// "internal error: basic_filebuf::underflow ...".
+TEST(Regression, ADirectoryAsConfigurationIsSaidPlainly) {
+  std::string dir = TempDir();
+  std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
+  fs::create_directory(dir + "/settings");
+  const std::string said =
+      "strata: error: cannot read the configuration file " + dir + "/settings: it is a directory\n";
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"audit", "--config", dir + "/settings", image},
+        std::vector<std::string>{"audit", "--ci", "--dive-ci", dir + "/settings", image},
+        std::vector<std::string>{"rules", "--config", dir + "/settings"}}) {
+    RunResult result = RunStrata(args);
+    EXPECT_EQ(result.exit_code, 2) << args[1];
+    EXPECT_EQ(result.err, said);
+  }
+  // .strata.yaml found in the working directory is read the same way.
+  fs::create_directory(dir + "/.strata.yaml");
+  RunResult implicit = RunStrata({"audit", image}, "", dir);
+  EXPECT_EQ(implicit.err,
+            "strata: error: cannot read the configuration file .strata.yaml: it is a directory\n");
+}
+
+// Found by a new user: `strata rules -q` was "argument was not expected".
+TEST(Regression, RulesAcceptsQuiet) {
+  RunResult quiet = RunStrata({"rules", "-q"});
+  RunResult plain = RunStrata({"rules"});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.out, plain.out);
+  EXPECT_EQ(quiet.err, "");
+}
+
+// Found by a new user: -v said "1 layers reused".
+TEST(Regression, CacheCountsAreSingularForOne) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"etc/hostname", '0', "x\n"}}});
+  std::string cache = TempDir() + "/cache";
+  std::vector<std::string> args = {"audit",       "-v",    "--cache-dir", cache,
+                                   "--no-result-cache", "-o", "/dev/null",   image};
+  RunResult first = RunStrata(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find(": 0 layers reused, 1 read, 1 stored"), std::string::npos) << first.err;
+  RunResult second = RunStrata(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find(": 1 layer reused, 0 read, 0 stored"), std::string::npos)
+      << second.err;
+}
+
 }  // namespace
 }  // namespace strata

@@ -50,11 +50,16 @@ void ReportCache(const LayerCache& cache, bool verbose, bool quiet) {
     for (const std::string& problem : stats.problems)
       fmt::print(stderr, "strata: warning: {}\n", Printable(problem));
   if (!verbose) return;
-  fmt::print(stderr, "strata: layer cache {}: {} layers reused, {} read, {} stored", cache.path(),
-             stats.hits.load(), stats.misses.load(), stats.stored.load());
-  if (stats.damaged > 0) fmt::print(stderr, ", {} unusable rows replaced", stats.damaged.load());
-  if (stats.evicted > 0)
-    fmt::print(stderr, ", {} oldest results dropped (--cache-max-size)", stats.evicted);
+  int64_t reused = stats.hits.load();
+  fmt::print(stderr, "strata: layer cache {}: {} {} reused, {} read, {} stored", cache.path(),
+             reused, reused == 1 ? "layer" : "layers", stats.misses.load(), stats.stored.load());
+  int64_t damaged = stats.damaged.load();
+  if (damaged > 0)
+    fmt::print(stderr, ", {} unusable {} replaced", damaged, damaged == 1 ? "row" : "rows");
+  int64_t evicted = stats.evicted;
+  if (evicted > 0)
+    fmt::print(stderr, ", {} oldest {} dropped (--cache-max-size)", evicted,
+               evicted == 1 ? "result" : "results");
   fmt::print(stderr, "\n");
 }
 

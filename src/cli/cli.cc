@@ -279,7 +279,13 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
       "--format", options->formats,
       "Output format: " + names + "; FORMAT=FILE writes that format to FILE (repeatable)");
   app->add_option("-o,--output", options->output,
-                  "Write the report to FILE instead of standard output");
+                  "Write the report to FILE instead of standard output ('-' is standard output)")
+      ->check(CLI::Validator(
+          [](std::string& file) {
+            return file.empty() ? std::string("-o needs a file name ('-' is standard output)")
+                                : std::string();
+          },
+          ""));
   app->add_option(
          "--platform", options->platform,
          "Platform to pick from a multi-platform index, os/arch[/variant] (default: this host's)")
@@ -361,9 +367,10 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
     Fail("-o {} has no report to take: every --format names its own file", options.output);
   for (size_t i = 0; i < outputs.size(); ++i)
     for (size_t j = i + 1; j < outputs.size(); ++j)
-      if (!outputs[i].second.empty() && outputs[i].second == outputs[j].second)
-        Fail("the {} and {} reports would both be written to {}", outputs[i].first,
-             outputs[j].first, outputs[i].second);
+      if (!outputs[i].second.empty() && SameReportFile(outputs[i].second, outputs[j].second))
+        Fail("the {} and {} reports would both be written to {}{}", outputs[i].first,
+             outputs[j].first, outputs[i].second,
+             outputs[i].second == outputs[j].second ? "" : " (as " + outputs[j].second + ")");
 
   // Never write a report over the image being read, nor into a layout
   // directory being read (its index.json is a file like any other).
@@ -511,6 +518,9 @@ int RunCli(int argc, char** argv) {
                     "Configuration (default: ./.strata.yaml when present)");
   rules->add_option("--format", rules_format, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}));
+  // Accepted as by every command, though listing rules has nothing to hush.
+  bool rules_quiet = false;
+  rules->add_flag("-q,--quiet", rules_quiet, "Accepted; the list has no progress or warnings");
   rules->callback([&list_rules] { list_rules = true; });
 
   std::function<int()> file_command;

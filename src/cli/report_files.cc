@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "base/error.h"
 
@@ -64,26 +64,41 @@ mode_t NewFileMode() {
   return 0666 & ~mask;
 }
 
+// Where writing to |file| lands: |file| itself, or the end of the chain
+// of symbolic links it starts, each resolved against its own directory.
+// The end need not exist (a link to a report not yet written). A chain
+// too long to be a real one (a loop) ends where it was cut off, which
+// then cannot be opened (ELOOP).
+std::string FollowLinks(const std::string& file) {
+  namespace fs = std::filesystem;
+  fs::path at = file;
+  for (int hops = 0; hops < 40; ++hops) {
+    std::error_code error;
+    if (!fs::is_symlink(fs::symlink_status(at, error))) break;
+    fs::path to = fs::read_symlink(at, error);
+    if (error) break;
+    at = to.is_absolute() ? to : at.parent_path() / to;
+  }
+  return at.string();
+}
+
 // Opens |pending|'s file when it is a device or FIFO (which cannot be
 // replaced by a rename), else says where its temporary file goes. May
 // block on a FIFO without a reader, as writing to it would. Returns "" or
 // why the report cannot be written.
 std::string OpenTarget(Pending* pending) {
   const std::string& file = pending->output->file;
-  pending->target = file;
+  // A link to a report is kept, as writing through it always did: the
+  // report replaces what it points at, or is created there.
+  pending->target = FollowLinks(file);
   struct stat info;
-  if (stat(file.c_str(), &info) != 0) return "";  // New, or a link to nothing: replaced.
+  if (stat(file.c_str(), &info) != 0)  // New, or a link to nothing yet.
+    return errno == ELOOP ? strerror(errno) : "";
   if (S_ISDIR(info.st_mode)) return "it is a directory";
   if (!S_ISREG(info.st_mode)) {
     pending->fd = open(file.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
     return pending->fd < 0 ? strerror(errno) : "";
   }
-  // A link to a report is kept, as writing through it always did.
-  struct stat link;
-  char resolved[PATH_MAX];
-  if (lstat(file.c_str(), &link) == 0 && S_ISLNK(link.st_mode) &&
-      realpath(file.c_str(), resolved) != nullptr)
-    pending->target = resolved;
   return "";
 }
 
@@ -123,6 +138,29 @@ void FailAfterDiscarding(std::vector<Pending>* pending, const Pending& failed,
 }
 
 }  // namespace
+
+bool SameReportFile(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  if (a.empty() || b.empty()) return false;
+  struct stat info_a, info_b;
+  bool exists_a = stat(a.c_str(), &info_a) == 0, exists_b = stat(b.c_str(), &info_b) == 0;
+  // Existing files: one file under any name, hard links included. Devices
+  // and FIFOs are written in turn, not replaced: two names for one (as
+  // /dev/stdout and /dev/stderr can be) each get their report.
+  if (exists_a && exists_b)
+    return S_ISREG(info_a.st_mode) && S_ISREG(info_b.st_mode) &&
+           info_a.st_dev == info_b.st_dev && info_a.st_ino == info_b.st_ino;
+  if (exists_a || exists_b) return false;
+  // New ones (or links to new ones): the same path once links, "./" and
+  // ".." are resolved.
+  // Made absolute first: weakly_canonical leaves a relative path none of
+  // whose parts exist as it was.
+  namespace fs = std::filesystem;
+  std::error_code error_a, error_b;
+  fs::path path_a = fs::weakly_canonical(fs::absolute(FollowLinks(a), error_a), error_a);
+  fs::path path_b = fs::weakly_canonical(fs::absolute(FollowLinks(b), error_b), error_b);
+  return !error_a && !error_b && path_a == path_b;
+}
 
 void WriteReportFiles(const std::vector<ReportOutput>& outputs) {
   std::vector<Pending> pending;

@@ -26,4 +26,11 @@ struct ReportOutput {
 // temporary files exist. Call from the main thread only.
 void WriteReportFiles(const std::vector<ReportOutput>& outputs);
 
+// Whether reports written to the files |a| and |b| would land in one file:
+// the same file under two spellings ("same.json", "./same.json"), through
+// a symbolic link (to an existing file or one not yet written), or a hard
+// link. "" (standard output) is only the same as "". Two names for one
+// device or FIFO are not: each report is written to it in turn.
+bool SameReportFile(const std::string& a, const std::string& b);
+
 }  // namespace strata

@@ -20,15 +20,7 @@ bool Exists(const std::string& path) {
   return std::filesystem::exists(path, error);
 }
 
-YAML::Node LoadYaml(const std::string& file) {
-  try {
-    return YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    Fail("cannot read the configuration file {}", file);
-  } catch (const YAML::Exception& error) {
-    Fail("{} is not valid YAML: {}", file, error.what());
-  }
-}
+YAML::Node LoadYaml(const std::string& file) { return LoadSettingsFile(file); }
 
 std::string Scalar(const YAML::Node& node, const std::string& where) {
   if (!node.IsScalar()) Fail("{} must be a single value", where);

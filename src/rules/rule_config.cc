@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <ios>
 #include <regex>
 
 #include "base/error.h"
@@ -177,6 +178,23 @@ int64_t ParseSize(const std::string& text, const std::string& what) {
   Fail("{}: \"{}\" is not a size (like 512, 20kB, 1.5MB, 2GiB)", what, text);
 }
 
+YAML::Node LoadSettingsFile(const std::string& file) {
+  // A directory opens as a stream and fails on the first read, with a
+  // message about stream buffers: say what is wrong instead.
+  std::error_code error;
+  if (std::filesystem::is_directory(file, error))
+    Fail("cannot read the configuration file {}: it is a directory", file);
+  try {
+    return YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    Fail("cannot read the configuration file {}", file);
+  } catch (const YAML::Exception& error) {
+    Fail("{} is not valid YAML: {}", file, error.what());
+  } catch (const std::ios_base::failure&) {
+    Fail("cannot read the configuration file {}", file);
+  }
+}
+
 RuleConfig LoadRuleConfig(const std::string& path) {
   RuleConfig config;
   std::string file = path;
@@ -187,14 +205,7 @@ RuleConfig LoadRuleConfig(const std::string& path) {
   }
   config.source = file;
 
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    Fail("cannot read the configuration file {}", file);
-  } catch (const YAML::Exception& error) {
-    Fail("{} is not valid YAML: {}", file, error.what());
-  }
+  YAML::Node root = LoadSettingsFile(file);
   if (root.IsNull()) return config;
 
   try {

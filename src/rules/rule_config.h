@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "rules/content_scanner.h"
 #include "rules/finding.h"
 
@@ -43,6 +45,10 @@ struct RuleConfig {
 // for anything it cannot understand (unknown keys included, so a typo is
 // never silently ignored).
 RuleConfig LoadRuleConfig(const std::string& path);
+
+// Reads a settings file (.strata.yaml, a .dive-ci) as YAML. Throws Error
+// naming |file| when it cannot be read (a directory, missing) or parsed.
+YAML::Node LoadSettingsFile(const std::string& file);
 
 // Parses sizes like "512", "20kB", "1.5MB", "2MiB" into bytes; throws Error.
 int64_t ParseSize(const std::string& text, const std::string& what);
