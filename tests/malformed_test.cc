@@ -335,6 +335,8 @@ Outcome RunBounded(const std::string& command, const std::vector<std::string>& a
 #else
   line += "ulimit -v " + std::to_string(kMemoryLimitKiB) + " && ";
 #endif
+  // A cache of its own, as RunStrata gives: never the user's.
+  line += "XDG_CACHE_HOME=" + Quote(dir + "/cache") + " ";
   line += "TMPDIR=" + Quote(dir + "/tmp") + " NO_COLOR=1 timeout " +
           std::to_string(kTimeLimitSeconds) + " " + Quote(binary) + " " + command;
   for (const std::string& arg : args) line += " " + Quote(arg);
