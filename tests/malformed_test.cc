@@ -323,7 +323,7 @@ std::string Snapshot(const std::string& dir) {
 }
 
 Outcome RunBounded(const std::string& command, const std::vector<std::string>& args) {
-  std::string binary = getenv("STRATA_BINARY") ? getenv("STRATA_BINARY") : STRATA_BINARY;
+  std::string binary = testing::StrataBinary();
   std::string dir = TempDir();
   fs::create_directories(dir + "/cwd");
   fs::create_directories(dir + "/tmp");

@@ -19,6 +19,7 @@ using testing::RunResult;
 using testing::RunShell;
 using testing::RunStrata;
 using testing::StrataBinary;
+using testing::StrataCommand;
 using testing::TarMember;
 using testing::TempDir;
 using testing::WriteFile;
@@ -370,7 +371,7 @@ TEST(Regression, AStreamIsBufferedOnlyAsFarAsAnImageWithinTheLimitsReaches) {
   std::string tmp = dir + "/tmp";
   fs::create_directories(tmp);
   auto strata = [&tmp](const std::string& args) {
-    return "(ulimit -f 65536 && TMPDIR='" + tmp + "' " + testing::StrataCommand() +
+    return "(ulimit -f 65536 && TMPDIR='" + tmp + "' " + StrataCommand() +
            " audit -q --no-cache " + args + ")";
   };
   // 1 MiB of layers, 16 documents of 64 KiB and 4 MiB of tar headers.
@@ -397,7 +398,7 @@ TEST(Regression, ABufferThatCannotBeWrittenSaysWhereAndWhatToDo) {
   std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
   std::string dir = TempDir();
   std::string out;
-  EXPECT_EQ(RunShell("TMPDIR='" + dir + "/missing' " + testing::StrataCommand() +
+  EXPECT_EQ(RunShell("TMPDIR='" + dir + "/missing' " + StrataCommand() +
                          " audit -q --no-cache - <'" + image + "'",
                      &out),
             2);
@@ -406,7 +407,7 @@ TEST(Regression, ABufferThatCannotBeWrittenSaysWhereAndWhatToDo) {
 
   // A full disk, as a file size limit (its signal ignored) shows it.
   EXPECT_EQ(RunShell("trap '' XFSZ; ulimit -f 1024 && TMPDIR='" + dir + "' " +
-                         testing::StrataCommand() + " audit -q --no-cache - <'" + image + "'",
+                         StrataCommand() + " audit -q --no-cache - <'" + image + "'",
                      &out),
             2);
   EXPECT_EQ(out, "strata: error: cannot buffer standard input in " + dir +
@@ -696,7 +697,7 @@ TEST(Regression, ExportNeverWritesIntoTheImageItReads) {
 
   // A tar stream writes nothing beside the layout.
   std::string output;
-  EXPECT_EQ(RunShell("cd '" + dir + "' && '" + StrataBinary() + "' export -q my.oci - > my.oci.tar",
+  EXPECT_EQ(RunShell("cd '" + dir + "' && " + StrataCommand() + " export -q my.oci - > my.oci.tar",
                      &output),
             0)
       << output;
@@ -719,7 +720,7 @@ TEST(Regression, ExportRefusesANameLongerThanADirectoryHoldsBeforeWriting) {
   EXPECT_FALSE(fs::exists(dir + "/out"));
 
   std::string output;
-  EXPECT_EQ(RunShell("'" + StrataBinary() + "' export -q '" + image + "' - > '" + dir + "/x.tar'",
+  EXPECT_EQ(RunShell(StrataCommand() + " export -q '" + image + "' - > '" + dir + "/x.tar'",
                      &output),
             0)
       << output;
