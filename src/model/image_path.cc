@@ -51,6 +51,9 @@ class PathResolver {
 
 // The walk behind LandingOf: components resolved so far, and the node they
 // name while the tree has one.
+// TODO: PathResolver above walks the same way but stops at the first name
+// the tree lacks; ResolvePath could be this walk plus a check that the
+// landing is a node (its errors, ELOOP and a non-directory parent, kept).
 class Lander {
  public:
   explicit Lander(const FileTree& tree) : tree_(tree), at_(tree.root()) {}
