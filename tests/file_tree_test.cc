@@ -105,9 +105,11 @@ TEST(FileTreeTest, ChildrenStayInNameOrderThroughRandomAddsAndRemovals) {
   EXPECT_EQ(walk.size(), want.size() + 2);
 }
 
-// The non-const lookups start from where the last one ended or one of its
-// parents; they must find what the stateless const lookup finds, however
-// paths alternate (cousins, prefixes of names, parents of the last path).
+// The non-const lookups start from where the last one ended, one of its
+// parents, or a directory a lookup ended in lately; they must find what
+// the stateless const lookup finds, however paths alternate (cousins,
+// prefixes of names, parents of the last path) and directories are
+// removed, made again or replaced by files.
 TEST(FileTreeTest, LookupsFromTheLastDirectoryFindWhatLookupsFromTheRootFind) {
   std::mt19937 random(3);
   const char* names[] = {"a", "ab", "a-", "b", "bb", "c"};
@@ -118,11 +120,18 @@ TEST(FileTreeTest, LookupsFromTheLastDirectoryFindWhatLookupsFromTheRootFind) {
     return path;
   };
 
+  // As the merge does when a layer stores a file where a directory was.
+  LayerEntry file;
+  file.kind = EntryKind::kFile;
   FileTree tree;
   const FileTree& stateless = tree;
-  for (int step = 0; step < 20000; ++step) {
+  auto make_file = [&](FileNode* node) {
+    tree.RemoveChildren(node);
+    node->entry = &file;
+  };
+  for (int step = 0; step < 40000; ++step) {
     std::string path = random_path();
-    switch (random() % 4) {
+    switch (random() % 5) {
       case 0:
       case 1: {
         FileNode* node = tree.Ensure(path, NoDrop);
@@ -135,6 +144,10 @@ TEST(FileTreeTest, LookupsFromTheLastDirectoryFindWhatLookupsFromTheRootFind) {
         break;
       case 3:
         if (random() % 8 == 0) tree.Remove(path);
+        break;
+      case 4:
+        if (FileNode* node = tree.Find(path); node != nullptr && random() % 8 == 0)
+          make_file(node);
         break;
     }
   }

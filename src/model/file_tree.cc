@@ -81,7 +81,7 @@ std::vector<FileNode*> FileNode::Children() {
   return children;
 }
 
-FileTree::FileTree() : slots_(1024, 0) { root_ = NewNode(nullptr, "", PathLife::kCopy, 0); }
+FileTree::FileTree() : slots_(1024) { root_ = NewNode(nullptr, "", PathLife::kCopy, 0); }
 
 FileTree::~FileTree() = default;
 FileTree::FileTree(FileTree&&) noexcept = default;
@@ -141,8 +141,8 @@ void FileTree::Reserve(size_t nodes) {
 void FileTree::Grow() { Rehash(slots_.size() * 2); }
 
 void FileTree::Rehash(size_t size) {
-  std::vector<uint64_t> old(size, 0);
-  old.swap(slots_);
+  ZeroedArray<uint64_t> old(size);
+  std::swap(old, slots_);
   size_t mask = slots_.size() - 1;
   for (uint64_t value : old) {
     if (value == 0) continue;
@@ -190,19 +190,30 @@ const FileNode* FileTree::Child(const FileNode* dir, std::string_view name, uint
 }
 
 FileNode* FileTree::StartOf(std::string_view* path) {
-  if (remembered_dir_ == nullptr) return root_;
-  std::string_view known = remembered_path_;
+  pending_recent_ = kRecentDirs;
+  std::string_view known = remembered_dir_ != nullptr ? remembered_path_ : std::string_view();
   size_t same =
       std::mismatch(known.begin(), known.end(), path->begin(), path->end()).first - known.begin();
-  if (same == known.size() && same < path->size() && (*path)[same] == '/') {
+  if (remembered_dir_ != nullptr && same == known.size() && same < path->size() &&
+      (*path)[same] == '/' && remembered_dir_->is_directory()) {
     path->remove_prefix(same + 1);
     return remembered_dir_;
+  }
+
+  std::string_view dir_path = DirName(*path);
+  if (!dir_path.empty()) {
+    size_t slot;
+    if (FileNode* dir = RecentDirAt(dir_path, &slot)) {
+      path->remove_prefix(dir_path.size() + 1);
+      return dir;
+    }
+    pending_recent_ = slot;
   }
 
   // Else the deepest directory both paths are beneath: up from the
   // remembered one by the components |known| has past it. Layers often
   // go from one directory to its cousin (a/b/c, then a/b/d).
-  if (same == 0) return root_;
+  if (remembered_dir_ == nullptr || same == 0) return root_;
   size_t slash = known.rfind('/', std::min(same, known.size()) - 1);
   if (slash == std::string_view::npos) return root_;
   FileNode* dir = remembered_dir_;
@@ -210,6 +221,42 @@ FileNode* FileTree::StartOf(std::string_view* path) {
     dir = dir->parent;
   path->remove_prefix(slash + 1);
   return dir;
+}
+
+FileNode* FileTree::RecentDirAt(std::string_view dir_path, size_t* slot) {
+  if (recent_dirs_ == nullptr) recent_dirs_ = std::make_unique<RecentDir[]>(kRecentDirs);
+  *slot = XXH3_64bits(dir_path.data(), dir_path.size()) & (kRecentDirs - 1);
+  const RecentDir& recent = recent_dirs_[*slot];
+  if (recent.generation != generation_ || !recent.node->is_directory()) return nullptr;
+
+  // The node's names from the last up must spell |dir_path| to the root.
+  std::string_view rest = dir_path;
+  for (const FileNode* node = recent.node; node != root_; node = node->parent) {
+    std::string_view name = node->name();
+    if (rest.size() < name.size() || rest.substr(rest.size() - name.size()) != name)
+      return nullptr;
+    rest.remove_suffix(name.size());
+    if (node->parent == root_) break;
+    if (rest.empty() || rest.back() != '/') return nullptr;
+    rest.remove_suffix(1);
+  }
+  return rest.empty() ? recent.node : nullptr;
+}
+
+void FileTree::Prefetch(std::string_view path) {
+  std::string_view dir_path = DirName(path);
+  FileNode* dir = nullptr;
+  size_t slot;
+  if (dir_path.empty())
+    dir = root_;
+  else if (remembered_dir_ != nullptr && remembered_path_ == dir_path)
+    dir = remembered_dir_;
+  else if (recent_dirs_ != nullptr)
+    dir = RecentDirAt(dir_path, &slot);
+  if (dir == nullptr) return;
+
+  std::string_view name = dir_path.empty() ? path : path.substr(dir_path.size() + 1);
+  __builtin_prefetch(&slots_[HashOf(dir, name) & (slots_.size() - 1)]);
 }
 
 void FileTree::Remember(FileNode* dir, std::string_view full_path) {
@@ -220,6 +267,14 @@ void FileTree::Remember(FileNode* dir, std::string_view full_path) {
   }
   remembered_dir_ = dir;
   remembered_path_.assign(dir_path);
+  if (pending_recent_ < kRecentDirs) recent_dirs_[pending_recent_] = {dir, generation_};
+  pending_recent_ = kRecentDirs;
+}
+
+void FileTree::Forget() {
+  remembered_dir_ = nullptr;
+  pending_recent_ = kRecentDirs;
+  ++generation_;
 }
 
 FileNode* FileTree::Find(std::string_view path) {
@@ -232,7 +287,9 @@ FileNode* FileTree::Find(std::string_view path) {
     node = const_cast<FileNode*>(Child(node, path.substr(0, slash)));
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
   }
-  if (node != nullptr && parent != nullptr) Remember(parent, full);
+  // A path missing only its last component ends in its directory too.
+  if (parent != nullptr && (node != nullptr || (path.empty() && parent->is_directory())))
+    Remember(parent, full);
   return node;
 }
 
@@ -309,7 +366,7 @@ void FileTree::Unlink(FileNode* node) {
 // Frees |node| and everything beneath it; |node| must be unlinked already.
 // Iterative: a hostile layer may nest directories thousands deep.
 void FileTree::FreeSubtree(FileNode* node) {
-  remembered_dir_ = nullptr;
+  Forget();
   std::vector<FileNode*> stack = {node};
   while (!stack.empty()) {
     FileNode* current = stack.back();
@@ -333,7 +390,12 @@ void FileTree::Remove(std::string_view path) {
 }
 
 void FileTree::RemoveChildren(FileNode* dir) {
-  remembered_dir_ = nullptr;
+  // Nothing freed, nothing to forget: every entry new to the tree comes
+  // here (its node is born empty), and forgetting at each made the
+  // remembered directories useless. A node that stops being a directory
+  // is not trusted as one anyway (StartOf, RecentDirAt).
+  if (dir->first_child_ == nullptr) return;
+  Forget();
   FileNode* child = dir->first_child_;
   dir->first_child_ = nullptr;
   dir->children_unordered_ = 0;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/text_arena.h"
+#include "base/zeroed_array.h"
 #include "layer/layer_entry.h"
 
 namespace strata {
@@ -104,6 +105,12 @@ class FileTree {
   // The child |name| of |dir|, or null.
   const FileNode* Child(const FileNode* dir, std::string_view name) const;
 
+  // Asks the processor to fetch where a lookup of |path| will look, when
+  // its directory is one the tree remembers; does nothing else. A merge
+  // calls it a few entries ahead: each lookup of a path new to a table of
+  // millions misses the cache, and misses fetched together overlap.
+  void Prefetch(std::string_view path);
+
   // How long the bytes of a path given to Ensure last.
   enum class PathLife {
     kCopy,  // Not beyond the call: new nodes' names are copied in.
@@ -155,6 +162,9 @@ class FileTree {
   // rest left in |*path|), else the root.
   FileNode* StartOf(std::string_view* path);
   void Remember(FileNode* dir, std::string_view full_path);
+  // Makes every remembered directory unknown: called before any node is
+  // freed (its memory may come back as another node).
+  void Forget();
 
   // The hash table: open addressing, linear probing, no tombstones
   // (removal shifts the rest of a run back).
@@ -188,7 +198,24 @@ class FileTree {
   FileNode* remembered_dir_ = nullptr;
   std::string remembered_path_;
 
-  std::vector<uint64_t> slots_;  // 0: empty.
+  // Directories lookups ended in lately, by a hash of their paths: layers
+  // written by programs that spread files over directories in turn (one
+  // file in each of a thousand directories, then again) leave the one
+  // remembered directory behind at every entry, and each lookup walked
+  // down from the root, a hash lookup per component. A slot is trusted
+  // only while |generation| is the tree's and the node's names, read
+  // upwards, spell the path: a hash alone could be made to collide.
+  struct RecentDir {
+    FileNode* node = nullptr;
+    uint64_t generation = 0;
+  };
+  static constexpr size_t kRecentDirs = 4096;
+  FileNode* RecentDirAt(std::string_view dir_path, size_t* slot);
+  std::unique_ptr<RecentDir[]> recent_dirs_;
+  uint64_t generation_ = 1;
+  size_t pending_recent_ = kRecentDirs;  // The slot StartOf missed, for Remember.
+
+  ZeroedArray<uint64_t> slots_;  // 0: empty.
   size_t count_ = 0;
   FileNode* root_ = nullptr;
 };

@@ -62,6 +62,9 @@ Change Change::Removed(std::string_view path, EntryKind type, int64_t bytes, int
 
 namespace {
 
+// How many entries ahead the merge has the tree fetch where it will look.
+constexpr size_t kPrefetchAhead = 8;
+
 // What a path was before the layer, captured before the layer changes it.
 struct Before {
   bool existed = false;
@@ -204,6 +207,7 @@ void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change
   std::vector<FileNode*> nodes(entries.size(), nullptr);
   std::vector<Before> before(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
+    if (i + kPrefetchAhead < entries.size()) tree_.Prefetch(entries[i + kPrefetchAhead].path);
     if (entries[i].is_whiteout()) continue;
     nodes[i] = tree_.Find(entries[i].path);
     before[i] = Capture(nodes[i]);
@@ -222,6 +226,8 @@ void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change
   for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].is_whiteout()) continue;
     if (valid_from > 0) nodes[i] = nullptr;
+    if (i + kPrefetchAhead < entries.size() && nodes[i + kPrefetchAhead] == nullptr)
+      tree_.Prefetch(entries[i + kPrefetchAhead].path);
     if (ApplyEntry(index, entries[i], &nodes[i], changes, warnings)) valid_from = i + 1;
   }
 
