@@ -121,8 +121,9 @@ LayerEntry MakeEntry(struct archive_entry* raw, std::string* path) {
 // is compressed (see LayerCursor's constructor); uncompressed tars have no
 // inflate to move away.
 std::unique_ptr<ByteReader> OpenPlain(ByteReader* raw, const std::string& name,
-                                      const PipelineShape& shape, Compression* detected) {
-  std::unique_ptr<ByteReader> plain = OpenDecompressed(raw, name, detected);
+                                      const PipelineShape& shape, Compression* detected,
+                                      std::function<BlobCheck()> check_blob) {
+  std::unique_ptr<ByteReader> plain = OpenDecompressed(raw, name, detected, std::move(check_blob));
   if (*detected == Compression::kNone) return plain;
   return std::make_unique<PipelinedReader>(std::move(plain), shape);
 }
@@ -193,14 +194,16 @@ struct LayerCursor::Client {
 // strata to one core gets one.
 // TODO: each ring copies its bytes once more (about 5% of the work);
 // handing libarchive the ring's buffer in place would save that.
-LayerCursor::LayerCursor(ByteReader* blob, std::string name, ReadLimits limits,
-                         std::atomic<int64_t>* image_bytes, bool pipelined)
+LayerCursor::LayerCursor(ByteReader* blob, std::string name, std::string blob_digest,
+                         ReadLimits limits, std::atomic<int64_t>* image_bytes, bool pipelined)
     : name_(std::move(name)),
+      expected_blob_digest_(std::move(blob_digest)),
       limits_(limits),
       image_bytes_(image_bytes),
       raw_(blob),
       hashed_(std::make_unique<PipelinedReader>(&raw_, ShapeOf(pipelined))),
-      plain_(OpenPlain(hashed_.get(), name_, ShapeOf(pipelined), &compression_)),
+      plain_(OpenPlain(hashed_.get(), name_, ShapeOf(pipelined), &compression_,
+                       [this] { return CheckBlob(); })),
       // An uncompressed layer's tar is its blob, byte for byte: its
       // diff_id is the blob's digest, and hashing it twice cost a third
       // of a docker archive's audit.
@@ -254,6 +257,15 @@ void LayerCursor::CheckExpansion() {
         "{} expands to more than {} times its stored size (a decompression bomb?); raise "
         "--max-ratio to read it",
         name_, limits_.max_ratio);
+}
+
+// Called by the decompressor once hashed_ has returned its end: raw_ has
+// seen the last byte, on whichever thread read it, and the ring's lock
+// orders those reads before this one.
+BlobCheck LayerCursor::CheckBlob() {
+  if (expected_blob_digest_.empty()) return BlobCheck::kNoDigest;
+  return raw_.Finish() == expected_blob_digest_ ? BlobCheck::kMatchesDigest
+                                                : BlobCheck::kDiffersFromDigest;
 }
 
 void LayerCursor::FailArchive(const std::string& what) {

@@ -26,13 +26,17 @@ namespace strata {
 class LayerCursor {
  public:
   // Starts reading |blob| (not owned; it must outlive the cursor). |name|
-  // names the layer in messages. |image_bytes|, when not null, is shared by
+  // names the layer in messages. |blob_digest| is the digest the image
+  // names for the blob, "" when it names none: compressed data that ends
+  // early is called truncated when the bytes still hash to it, corrupt
+  // when not (see BlobCheck). |image_bytes|, when not null, is shared by
   // the cursors over one image's layers: the uncompressed bytes they have
   // read together, held to limits.max_image_bytes. |pipelined| false keeps
   // all the reading on the caller's thread, however big the layer. Throws
   // Error when the decompressed bytes are not a tar stream.
-  LayerCursor(ByteReader* blob, std::string name, ReadLimits limits = ReadLimits(),
-              std::atomic<int64_t>* image_bytes = nullptr, bool pipelined = true);
+  LayerCursor(ByteReader* blob, std::string name, std::string blob_digest = "",
+              ReadLimits limits = ReadLimits(), std::atomic<int64_t>* image_bytes = nullptr,
+              bool pipelined = true);
   ~LayerCursor();
   LayerCursor(const LayerCursor&) = delete;
   LayerCursor& operator=(const LayerCursor&) = delete;
@@ -67,8 +71,10 @@ class LayerCursor {
  private:
   [[noreturn]] void FailArchive(const std::string& what);
   void CheckExpansion();
+  BlobCheck CheckBlob();
 
   std::string name_;
+  std::string expected_blob_digest_;
   ReadLimits limits_;
   std::atomic<int64_t>* image_bytes_;
   int64_t counted_ = 0;  // Of tar_.bytes(), already added to *image_bytes_.

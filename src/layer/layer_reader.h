@@ -50,6 +50,11 @@ struct LayerReadOptions {
   // Names the layer in messages: "layer 3 (sha256:ab12…)".
   std::string name;
 
+  // The digest the image names for the blob, "" when it names none. Not
+  // checked here (the caller compares), but it tells a truncated compressed
+  // stream from a corrupt one (see LayerCursor).
+  std::string blob_digest;
+
   // Counts raw bytes read, for progress displays; may be null. Updated from
   // the reading thread with relaxed atomics.
   std::atomic<int64_t>* bytes_read = nullptr;
