@@ -264,6 +264,48 @@ TEST(Regression, FindRefusesUnknownOptionsAndTakesTheCommonOnes) {
   EXPECT_EQ(capped.out, "/app/a.yml\n");
 }
 
+// Found by a new user: `find IMAGE --cache-dir X` said only "unknown test
+// '--cache-dir'"; after IMAGE every word is the path or a test, so find's
+// options given there now say where they go.
+TEST(Regression, FindOptionsAfterTheImageSayWhereTheyGo) {
+  std::string image =
+      WriteImage(TempDir() + "/image", {{{"app/", '5'}, {"app/a.yml", '0', "x\n"}}});
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{"--cache-dir", "X"},
+       "unknown test '--cache-dir': find's options go before IMAGE (strata find --cache-dir X "
+       "IMAGE ...)"},
+      {{"-name", "*.yml", "--layer", "1"},
+       "unknown test '--layer': find's options go before IMAGE (strata find --layer 1 IMAGE ...)"},
+      {{"--layer=1"},
+       "unknown test '--layer=1': find's options go before IMAGE (strata find --layer=1 IMAGE "
+       "...)"},
+      {{"--no-cache", "-name", "*.yml"},
+       "unknown test '--no-cache': find's options go before IMAGE (strata find --no-cache IMAGE "
+       "...)"},
+      {{"-q"}, "unknown test '-q': find's options go before IMAGE (strata find -q IMAGE ...)"},
+      {{"--format", "json"},
+       "unknown test '--format': strata find has no option --format; its options go before "
+       "IMAGE (see strata find --help)"},
+      {{"--cahce-dir", "X"},
+       "unknown test '--cahce-dir': strata find has no option --cahce-dir (did you mean "
+       "--cache-dir?); its options go before IMAGE (see strata find --help)"},
+      {{"--help"}, "unknown test '--help': for help, run strata find --help"},
+      {{"-nmae", "x"}, "unknown test '-nmae'; did you mean -name?"},
+  };
+  for (const auto& [after, message] : cases) {
+    std::vector<std::string> args = {"find", image, "/app"};
+    args.insert(args.end(), after.begin(), after.end());
+    RunResult result = RunStrata(args);
+    EXPECT_EQ(result.exit_code, 2) << after[0];
+    EXPECT_EQ(result.err, "strata: error: " + message + "\n");
+  }
+
+  // An option's name as a test's argument is only a name.
+  RunResult named = RunStrata({"find", "--no-cache", image, "-name", "--cache-dir"});
+  EXPECT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(named.out, "");
+}
+
 // Found by a new user: --save named the image being read, and the image
 // was replaced by the archive; a link was replaced by a file.
 TEST(Regression, SaveNeverReplacesTheImageItReads) {
