@@ -340,6 +340,44 @@ TEST(Regression, SaveNeverReplacesTheImageItReads) {
   EXPECT_TRUE(fs::is_regular_file(dir + "/new.tar"));
 }
 
+// Found by a new user: a saved archive was mode 0600 (mkstemp's) where a
+// report written beside it was 0644, and replacing an existing file went
+// unsaid. Both now get the mode the shell's `>` would give, and an
+// existing file is replaced keeping its mode, as a report's is.
+TEST(Regression, SavedArchiveGetsTheModeOfAReport) {
+  std::string dir = TempDir();
+  std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
+  auto mode = [](const std::string& path) {
+    struct stat info;
+    EXPECT_EQ(stat(path.c_str(), &info), 0) << path;
+    return info.st_mode & 07777;
+  };
+  for (const char* mask : {"022", "027"}) {
+    std::string saved = dir + "/saved-" + mask + ".tar", report = dir + "/report-" + mask;
+    std::string output;
+    EXPECT_EQ(RunShell("umask " + std::string(mask) + " && XDG_CACHE_HOME='" + dir + "/cache' " +
+                           StrataCommand() + " audit -q --no-cache --save '" + saved + "' -o '" +
+                           report + "' '" + image + "'",
+                       &output),
+              0)
+        << output;
+    EXPECT_EQ(mode(saved), mode(report)) << "umask " << mask;
+    EXPECT_EQ(mode(saved), std::string(mask) == "022" ? 0644u : 0640u) << "umask " << mask;
+  }
+
+  std::string existing = dir + "/existing.tar";
+  WriteFile(existing, "an older file");
+  ASSERT_EQ(chmod(existing.c_str(), 0604), 0);
+  RunResult over = RunStrata({"audit", "-q", "--no-cache", "--save", existing, image});
+  EXPECT_EQ(over.exit_code, 0) << over.err;
+  EXPECT_NE(ReadFileText(existing), "an older file");
+  EXPECT_EQ(mode(existing), 0604u);
+  EXPECT_EQ(RunStrata({"history", "-q", existing}).exit_code, 0) << "the archive reads back";
+
+  RunResult help = RunStrata({"audit", "--help"});
+  EXPECT_NE(help.out.find("an existing FILE is replaced"), std::string::npos) << help.out;
+}
+
 // Found by a new user: a transport with nothing after it.
 TEST(Regression, ATransportAloneIsNamed) {
   RunResult result = RunStrata({"audit", "docker://"});
