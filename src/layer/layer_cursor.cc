@@ -47,8 +47,9 @@ const char* PathOf(struct archive_entry* entry) {
   return path != nullptr ? path : archive_entry_pathname_utf8(entry);
 }
 
-// Decodes whiteout names; a new path goes to |*path|, which |entry|'s
-// path views. Returns false for AUFS bookkeeping names (".wh..wh.plnk",
+// Decodes whiteout names, from the last component only as umoci and
+// containerd read them; a new path goes to |*path|, which |entry|'s path
+// views. Returns false for AUFS bookkeeping names (".wh..wh.plnk",
 // ".wh..wh.aufs"), which carry no meaning for the image.
 bool DecodeWhiteout(LayerEntry* entry, std::string* path) {
   std::string_view base = BaseName(entry->path);
@@ -62,8 +63,12 @@ bool DecodeWhiteout(LayerEntry* entry, std::string* path) {
   }
   if (base.substr(kWhiteoutPrefix.size()).starts_with(kWhiteoutPrefix)) return false;
 
+  // A bare ".wh." names no file: unpackers join the empty name to its
+  // directory, and so remove the directory itself (umoci 0.4.7 then fails).
   std::string_view removed = base.substr(kWhiteoutPrefix.size());
-  std::string decoded = dir.empty() ? std::string(removed) : fmt::format("{}/{}", dir, removed);
+  std::string decoded = removed.empty() ? std::string(dir)
+                        : dir.empty()   ? std::string(removed)
+                                        : fmt::format("{}/{}", dir, removed);
   *path = std::move(decoded);
   entry->kind = EntryKind::kWhiteout;
   entry->path = *path;
@@ -297,7 +302,10 @@ bool LayerCursor::Next(LayerEntry* entry) {
     // Escaped may mean a hard link's target only: the name is checked again.
     bool name_escaped = false;
     if (entry->path_escaped) CleanLayerPath(raw_path, &name_escaped);
-    stored_name_.assign(name_escaped ? raw_path : "");
+    // A bare ".wh." decodes to a whiteout of its directory: only the name
+    // as stored tells the two apart.
+    bool bare_whiteout = BaseName(entry->path) == kWhiteoutPrefix;
+    stored_name_.assign(name_escaped || bare_whiteout ? raw_path : "");
     if (DecodeWhiteout(entry, &current_path_)) return true;
   }
 }

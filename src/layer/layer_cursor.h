@@ -49,8 +49,9 @@ class LayerCursor {
   bool Next(LayerEntry* entry);
 
   // The current entry's name as the layer stores it, when that name leaves
-  // the root (an absolute path, ".." above the root): what the cleaned
-  // path no longer shows. "" for every other entry.
+  // the root (an absolute path, ".." above the root) or is a bare ".wh."
+  // (read as a whiteout of its own directory): what the decoded path no
+  // longer shows. "" for every other entry.
   const std::string& stored_name() const { return stored_name_; }
 
   // Hands the current entry's content to |sink| block by block; call at

@@ -32,8 +32,9 @@ struct LayerContents {
   // Files the inspector asked to keep whole (package databases), by entry
   // index.
   std::vector<std::pair<size_t, std::string>> kept;
-  // Names that leave the root (LayerCursor::stored_name), by entry index,
-  // in entry order: a hostile layer's, so few.
+  // Names that leave the root, and bare ".wh." whiteouts
+  // (LayerCursor::stored_name), by entry index, in entry order: a hostile
+  // layer's, so few.
   std::vector<std::pair<size_t, std::string>> stored_names;
   std::vector<std::string> warnings;
 
@@ -41,8 +42,8 @@ struct LayerContents {
   // longer needs whatever held the path before; returns the one kept.
   LayerEntry& Add(LayerEntry entry);
 
-  // The stored name of |entry| (one of |entries|) when it left the root,
-  // else "".
+  // The stored name of |entry| (one of |entries|) when it left the root
+  // or was a bare ".wh.", else "".
   std::string_view StoredName(const LayerEntry& entry) const;
 };
 
