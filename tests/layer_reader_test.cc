@@ -125,6 +125,22 @@ TEST(LayerReader, WhiteoutsAreDecoded) {
   EXPECT_EQ(layer.entries[2].path, "top");
 }
 
+// A bare ".wh." removes its own directory (unpackers join the empty name
+// to it); its stored name is kept, since the decoded whiteout looks like
+// any other whiteout of that directory.
+TEST(LayerReader, BareWhiteoutNamesItsOwnDirectory) {
+  LayerContents layer = ReadTar(MakeTar({{"a/b/.wh.", '0'}, {"a/.wh.b", '0'}, {".wh.", '0'}}));
+  ASSERT_EQ(layer.entries.size(), 3u);
+  EXPECT_EQ(layer.entries[0].kind, EntryKind::kWhiteout);
+  EXPECT_EQ(layer.entries[0].path, "a/b");
+  EXPECT_EQ(layer.StoredName(layer.entries[0]), "a/b/.wh.");
+  EXPECT_EQ(layer.entries[1].path, "a/b");
+  EXPECT_EQ(layer.StoredName(layer.entries[1]), "");
+  EXPECT_EQ(layer.entries[2].kind, EntryKind::kWhiteout);
+  EXPECT_EQ(layer.entries[2].path, "");
+  EXPECT_EQ(layer.StoredName(layer.entries[2]), ".wh.");
+}
+
 TEST(LayerReader, LongNamesInPaxAndGnuFormats) {
   std::string long_dir(150, 'd');
   std::string long_name = long_dir + "/" + std::string(250, 'n');

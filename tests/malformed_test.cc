@@ -847,6 +847,51 @@ const std::vector<Case>& OciCases() {
   return cases;
 }
 
+// |compressed| with one byte flipped (xor 0xff): the first of |offsets|
+// whose flip |tester| ("gzip -t", "zstd -t") reports with |says|, its words
+// for a stream that ends early. A flip there leaves the decoder reading on
+// past the last byte: the reference tool itself cannot tell the corrupt
+// stream from a cut one.
+std::string FlipPastTheEnd(const std::string& compressed, const std::vector<size_t>& offsets,
+                           const std::string& tester, const std::string& says) {
+  std::string dir = TempDir();
+  for (size_t offset : offsets) {
+    std::string flipped = compressed;
+    flipped[offset] = static_cast<char>(flipped[offset] ^ 0xff);
+    WriteFile(dir + "/flipped", flipped);
+    std::string output;
+    testing::RunShell(tester + " '" + dir + "/flipped' 2>&1", &output);
+    if (output.find(says) != std::string::npos) return flipped;
+  }
+  ADD_FAILURE() << "no flipped byte makes `" << tester << "` say " << says;
+  return compressed;
+}
+
+// The offsets from |first| to |last| inclusive, in that order.
+std::vector<size_t> Offsets(size_t first, size_t last) {
+  std::vector<size_t> offsets;
+  for (size_t at = first;; first <= last ? ++at : --at) {
+    offsets.push_back(at);
+    if (at == last) return offsets;
+  }
+}
+
+// A tar of a few files, as a layer with something to compress.
+std::string TextLayer() {
+  std::string numbers;
+  for (int i = 1; i <= 2000; ++i) numbers += std::to_string(i) + "\n";
+  return MakeTar({{"etc/hostname", '0', "strata\n"}, {"usr/share/numbers", '0', numbers}});
+}
+
+// An OCI layout of one layer made from |blob|, whose stored bytes are then
+// replaced by |stored| (as long): what a bad disk or copy leaves behind.
+Built StoredAs(const std::string& dir, const std::string& blob, const std::string& tar,
+               const std::string& stored) {
+  Built built = OciImage(dir, {{blob}, {Digest(tar)}});
+  WriteFile(built.vars["image"] + "/blobs/sha256/" + Hex(built.vars["layer1"]), stored);
+  return built;
+}
+
 constexpr int64_t kChunk = 64 << 20;
 constexpr int kChunks = 16;  // 1 GiB.
 
@@ -896,7 +941,57 @@ const std::vector<Case>& LayerCases() {
          for (size_t i = 20; i < 60; ++i) gz[i] = static_cast<char>(gz[i] ^ 0x55);
          return OneLayer(d, gz);
        },
-       "layer 1 ({short1}): corrupt gzip data (ISA-L status -1)"},
+       "layer 1 ({short1}): corrupt gzip data (invalid block, ISA-L status -1)"},
+      // A flip near the end of the deflate data (the final block's codes)
+      // can leave it running on past the trailer.
+      {"gzip layer with a flipped byte read past its end",
+       [](const std::string& d) {
+         std::string gz = Compress(TextLayer(), "gzip -n -c");
+         std::string flipped =
+             FlipPastTheEnd(gz, Offsets(gz.size() - 9, 10), "gzip -t", "unexpected end of file");
+         return StoredAs(d, gz, TextLayer(), flipped);
+       },
+       "layer 1 ({short1}): corrupt gzip data: decoding runs past the blob's end, and the blob "
+       "does not hash to its digest"},
+      {"zstd layer with a flipped byte read past its end",
+       [](const std::string& d) {
+         std::string zst = Compress(TextLayer(), "zstd -q -c");
+         std::string flipped =
+             FlipPastTheEnd(zst, Offsets(4, zst.size() - 1), "zstd -t", "premature end");
+         return StoredAs(d, zst, TextLayer(), flipped);
+       },
+       "layer 1 ({short1}): corrupt zstd data: decoding runs past the blob's end, and the blob "
+       "does not hash to its digest"},
+      {"zstd layer with a flipped byte in the middle",
+       [](const std::string& d) {
+         std::string zst = Compress(TextLayer(), "zstd -q -c");
+         std::string flipped = zst;
+         flipped[zst.size() / 2] = static_cast<char>(flipped[zst.size() / 2] ^ 0xff);
+         return StoredAs(d, zst, TextLayer(), flipped);
+       },
+       "layer 1 ({short1}): corrupt zstd data (Restored data doesn't match checksum)"},
+      {"gzip layer with a flipped byte in the middle",
+       [](const std::string& d) {
+         std::string gz = Compress(TextLayer(), "gzip -n -c");
+         std::string flipped = gz;
+         flipped[gz.size() / 2] = static_cast<char>(flipped[gz.size() / 2] ^ 0xff);
+         return StoredAs(d, gz, TextLayer(), flipped);
+       },
+       "layer 1 ({short1}): corrupt gzip data (invalid back-reference, ISA-L status -3)"},
+      // A legacy archive names its layer "<id>/layer.tar", no digest.
+      {"truncated gzip layer in a legacy archive",
+       [](const std::string& d) {
+         std::string gz = Compress(Layer(), "gzip -c");
+         return DockerImage(
+             d, {{},
+                 {Digest(Layer())},
+                 R"([{"Config":"blobs/sha256/{confighex}","Layers":["0123/layer.tar"]}])",
+                 "",
+                 {{"0123/layer.tar", '0', gz.substr(0, gz.size() / 2)}}});
+       },
+       "layer 1 (" + Short(Digest(Layer())) +
+           "): gzip stream ends early: truncated or corrupt (the image names no digest to tell "
+           "which)"},
       {"truncated zstd layer",
        [](const std::string& d) {
          std::string zst =

@@ -239,7 +239,9 @@ TEST(PipelinedReader, LayerDecompressionErrorsKeepTheirMessage) {
         try {
           ReadBlob(truncated);
         } catch (const Error& error) {
-          EXPECT_STREQ(error.what(), "test layer: gzip stream is truncated");
+          EXPECT_STREQ(error.what(),
+                       "test layer: gzip stream ends early: truncated or corrupt (the image names "
+                       "no digest to tell which)");
           throw;
         }
       },
@@ -279,6 +281,44 @@ TEST(PipelinedReader, LayerLimitStopsTheProducer) {
                  "read it");
   }
   EXPECT_LT(bytes_read.load(), static_cast<int64_t>(gz.size()) / 2);
+}
+
+// The message of reading |blob| as a layer the image names by |digest|.
+std::string ReadError(const std::string& blob, const std::string& digest) {
+  ViewReader reader(blob);
+  LayerReadOptions options;
+  options.name = "test layer";
+  options.blob_digest = digest;
+  try {
+    ReadLayer(reader, options);
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+// A big layer decompressed on its own thread that ends early: truncated
+// when the blob still hashes to the digest the image names (it was cut
+// before), corrupt when not (a flipped bit made the decoder read on), and
+// either when the image names none. Past 8 MiB the blob is hashed on
+// another thread than the one that asks for its digest.
+TEST(PipelinedReader, EarlyEndIsTruncatedOnlyWhenTheBlobMatchesItsDigest) {
+  std::string tar = BigTar(64);
+  for (const auto& [format, whole] : {std::pair{"gzip", Gzip(tar)}, {"zstd", Zstd(tar)}}) {
+    SCOPED_TRACE(format);
+    std::string cut = whole.substr(0, whole.size() - 4096);
+    ASSERT_GT(cut.size(), size_t{8} << 20) << "the blob must be hashed on a thread";
+    EXPECT_EQ(ReadError(cut, Sha256Of(cut)),
+              fmt::format("test layer: {} stream is truncated", format));
+    EXPECT_EQ(ReadError(cut, Sha256Of(whole)),
+              fmt::format("test layer: corrupt {} data: decoding runs past the blob's end, and "
+                          "the blob does not hash to its digest",
+                          format));
+    EXPECT_EQ(ReadError(cut, ""),
+              fmt::format("test layer: {} stream ends early: truncated or corrupt (the image "
+                          "names no digest to tell which)",
+                          format));
+  }
 }
 
 // A cursor given up after a few entries (the file commands stop at the

@@ -264,6 +264,48 @@ TEST(Regression, FindRefusesUnknownOptionsAndTakesTheCommonOnes) {
   EXPECT_EQ(capped.out, "/app/a.yml\n");
 }
 
+// Found by a new user: `find IMAGE --cache-dir X` said only "unknown test
+// '--cache-dir'"; after IMAGE every word is the path or a test, so find's
+// options given there now say where they go.
+TEST(Regression, FindOptionsAfterTheImageSayWhereTheyGo) {
+  std::string image =
+      WriteImage(TempDir() + "/image", {{{"app/", '5'}, {"app/a.yml", '0', "x\n"}}});
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{"--cache-dir", "X"},
+       "unknown test '--cache-dir': find's options go before IMAGE (strata find --cache-dir X "
+       "IMAGE ...)"},
+      {{"-name", "*.yml", "--layer", "1"},
+       "unknown test '--layer': find's options go before IMAGE (strata find --layer 1 IMAGE ...)"},
+      {{"--layer=1"},
+       "unknown test '--layer=1': find's options go before IMAGE (strata find --layer=1 IMAGE "
+       "...)"},
+      {{"--no-cache", "-name", "*.yml"},
+       "unknown test '--no-cache': find's options go before IMAGE (strata find --no-cache IMAGE "
+       "...)"},
+      {{"-q"}, "unknown test '-q': find's options go before IMAGE (strata find -q IMAGE ...)"},
+      {{"--format", "json"},
+       "unknown test '--format': strata find has no option --format; its options go before "
+       "IMAGE (see strata find --help)"},
+      {{"--cahce-dir", "X"},
+       "unknown test '--cahce-dir': strata find has no option --cahce-dir (did you mean "
+       "--cache-dir?); its options go before IMAGE (see strata find --help)"},
+      {{"--help"}, "unknown test '--help': for help, run strata find --help"},
+      {{"-nmae", "x"}, "unknown test '-nmae'; did you mean -name?"},
+  };
+  for (const auto& [after, message] : cases) {
+    std::vector<std::string> args = {"find", image, "/app"};
+    args.insert(args.end(), after.begin(), after.end());
+    RunResult result = RunStrata(args);
+    EXPECT_EQ(result.exit_code, 2) << after[0];
+    EXPECT_EQ(result.err, "strata: error: " + message + "\n");
+  }
+
+  // An option's name as a test's argument is only a name.
+  RunResult named = RunStrata({"find", "--no-cache", image, "-name", "--cache-dir"});
+  EXPECT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(named.out, "");
+}
+
 // Found by a new user: --save named the image being read, and the image
 // was replaced by the archive; a link was replaced by a file.
 TEST(Regression, SaveNeverReplacesTheImageItReads) {
@@ -296,6 +338,44 @@ TEST(Regression, SaveNeverReplacesTheImageItReads) {
   RunResult fresh = RunStrata({"audit", "-q", "--no-cache", "--save", dir + "/new.tar", image});
   EXPECT_EQ(fresh.exit_code, 0) << fresh.err;
   EXPECT_TRUE(fs::is_regular_file(dir + "/new.tar"));
+}
+
+// Found by a new user: a saved archive was mode 0600 (mkstemp's) where a
+// report written beside it was 0644, and replacing an existing file went
+// unsaid. Both now get the mode the shell's `>` would give, and an
+// existing file is replaced keeping its mode, as a report's is.
+TEST(Regression, SavedArchiveGetsTheModeOfAReport) {
+  std::string dir = TempDir();
+  std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
+  auto mode = [](const std::string& path) {
+    struct stat info;
+    EXPECT_EQ(stat(path.c_str(), &info), 0) << path;
+    return info.st_mode & 07777;
+  };
+  for (const char* mask : {"022", "027"}) {
+    std::string saved = dir + "/saved-" + mask + ".tar", report = dir + "/report-" + mask;
+    std::string output;
+    EXPECT_EQ(RunShell("umask " + std::string(mask) + " && XDG_CACHE_HOME='" + dir + "/cache' " +
+                           StrataCommand() + " audit -q --no-cache --save '" + saved + "' -o '" +
+                           report + "' '" + image + "'",
+                       &output),
+              0)
+        << output;
+    EXPECT_EQ(mode(saved), mode(report)) << "umask " << mask;
+    EXPECT_EQ(mode(saved), std::string(mask) == "022" ? 0644u : 0640u) << "umask " << mask;
+  }
+
+  std::string existing = dir + "/existing.tar";
+  WriteFile(existing, "an older file");
+  ASSERT_EQ(chmod(existing.c_str(), 0604), 0);
+  RunResult over = RunStrata({"audit", "-q", "--no-cache", "--save", existing, image});
+  EXPECT_EQ(over.exit_code, 0) << over.err;
+  EXPECT_NE(ReadFileText(existing), "an older file");
+  EXPECT_EQ(mode(existing), 0604u);
+  EXPECT_EQ(RunStrata({"history", "-q", existing}).exit_code, 0) << "the archive reads back";
+
+  RunResult help = RunStrata({"audit", "--help"});
+  EXPECT_NE(help.out.find("an existing FILE is replaced"), std::string::npos) << help.out;
 }
 
 // Found by a new user: a transport with nothing after it.

@@ -477,6 +477,75 @@ TEST_F(RulesTest, HostileEntriesFireAndStandardLayersDoNot) {
             "stored with \"..\" or an absolute path; read as /outside");
 }
 
+// Found by a new user: whiteout names are read from the last component
+// only (as umoci does; see umoci_test.cc), so a directory named .wh.sub
+// holds what is stored beneath it, a bare .wh. removes its own directory
+// and an opaque marker at the root hides every lower layer. The merge
+// keeps those semantics; odd-whiteout names each case.
+TEST_F(RulesTest, OddWhiteoutsFireAndOrdinaryOnesDoNot) {
+  Evaluate({{{"etc/", '5'},
+             {"etc/sub/", '5'},
+             {"etc/sub/a", '0', "a\n"},
+             {"var/", '5'},
+             {"var/lib/", '5'},
+             {"var/lib/x", '0', "x\n"},
+             {"top", '0', "t\n"}},
+            {{"etc/.wh.sub/", '5'},
+             {"etc/.wh.sub/f", '0', "f\n"},
+             {"etc/.wh.sub/g", '0', "g\n"},
+             {"opt/.wh.cfg/deep/h", '0', "h\n"},
+             {"var/lib/.wh.", '0'},
+             {"etc/.wh.keep", '0'},
+             {"etc/.wh..wh..opq", '0'}},
+            {{".wh..wh..opq", '0'}, {".wh.", '0'}, {"new", '0', "n\n"}}});
+
+  std::vector<Finding> found = Of("odd-whiteout");
+  ASSERT_EQ(found.size(), 5u);
+  for (const Finding& finding : found) EXPECT_EQ(finding.severity, Severity::kMedium);
+
+  EXPECT_EQ(found[0].path, "etc/.wh.sub");
+  EXPECT_EQ(found[0].layer, 1);
+  EXPECT_EQ(found[0].detail,
+            "2 entries stored beneath a directory named .wh.sub, a whiteout's name: unpackers "
+            "read whiteouts from the last component only, so they write them beneath "
+            "/etc/.wh.sub, as strata shows, while the name itself deletes /etc/sub");
+  EXPECT_EQ(found[1].path, "opt/.wh.cfg");
+  EXPECT_EQ(found[1].detail,
+            "1 entry stored beneath a directory named .wh.cfg, a whiteout's name: unpackers "
+            "read whiteouts from the last component only, so they write it beneath "
+            "/opt/.wh.cfg, as strata shows");
+
+  EXPECT_EQ(found[2].path, "var/lib");
+  EXPECT_EQ(found[2].stored_name, "var/lib/.wh.");
+  EXPECT_EQ(found[2].detail,
+            "a whiteout named only .wh.: unpackers join the empty name to its directory and "
+            "remove /var/lib itself (umoci 0.4.7 then fails to unpack the layer), as strata does");
+
+  EXPECT_EQ(found[3].path, "");
+  EXPECT_EQ(found[3].layer, 2);
+  EXPECT_EQ(found[3].detail,
+            "an opaque marker at the root: unpackers empty every lower layer, so the image holds "
+            "only what layer 3 and later ones store, as strata shows");
+  EXPECT_EQ(found[4].stored_name, ".wh.");
+  EXPECT_EQ(found[4].detail,
+            "a whiteout named only .wh. at the root: unpackers join the empty name to the root "
+            "and remove the whole filesystem (umoci 0.4.7 then fails to unpack the layer); "
+            "strata keeps the root");
+
+  // What the merge made of it, as umoci's unpack would (save the failing .wh.).
+  const FileTree& tree = analysis_.merge.tree();
+  EXPECT_NE(tree.Find("new"), nullptr);
+  EXPECT_EQ(tree.Find("etc"), nullptr) << "hidden by the opaque marker at the root";
+
+  // Ordinary whiteouts and opaque markers name nothing.
+  Evaluate({{{"etc/", '5'}, {"etc/a", '0', "a\n"}, {"etc/b", '0', "b\n"}},
+            {{"etc/.wh.a", '0'}, {"etc/.wh..wh..opq", '0'}, {"etc/c", '0', "c\n"}},
+            {{".wh..wh..opq", '0'}}});
+  EXPECT_EQ(Of("odd-whiteout").size(), 1u) << "only the root's opaque marker";
+  Evaluate({{{".wh..wh..opq", '0'}, {"etc/a", '0', "a\n"}}});
+  EXPECT_TRUE(Of("odd-whiteout").empty()) << "the first layer's hides nothing";
+}
+
 // The classic escape: a link, then a path beneath it, in the same layer
 // or a later one. Each link replaced is named once, with where an unpacker
 // following it would write.

@@ -174,5 +174,60 @@ TEST(Umoci, MarkersBeneathALinkDeleteWhereUmociDeletes) {
   fs::remove_all(work);
 }
 
+// Whiteout names are read from the last component only, as umoci reads
+// them: a directory named .wh.sub is a whiteout of sub, while what is
+// stored beneath it is written beneath it; a root-level opaque marker
+// empties every lower layer. strata's tree is umoci's.
+TEST(Umoci, OddWhiteoutsMergeAsUmociUnpacks) {
+  if (!HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
+  std::vector<TarMember> lower = {{"etc", '5', "", "", 0755},
+                                  {"etc/sub", '5', "", "", 0755},
+                                  {"etc/sub/a", '0', "a\n"},
+                                  {"etc/keep", '0', "k\n"},
+                                  {"top", '0', "t\n"}};
+  const std::pair<const char*, std::vector<TarMember>> uppers[] = {
+      {"a directory named .wh.sub",
+       {{"etc/.wh.sub", '5', "", "", 0755}, {"etc/.wh.sub/f", '0', "f\n"}}},
+      {"files beneath .wh.sub alone", {{"etc/.wh.sub/f", '0', "f\n"}}},
+      {"an opaque marker at the root", {{".wh..wh..opq", '0'}, {"new", '0', "n\n"}}},
+  };
+  for (const auto& [what, upper] : uppers) {
+    std::string work = testing::TempDir();
+    std::string output;
+    ASSERT_EQ(UmociUnpack(work, {lower, upper}, &output), 0) << what << "\n" << output;
+    ExpectSameTree(WalkDisk(work + "/bundle/rootfs"), WalkTree(AnalyzePath(work + "/layout")),
+                   what);
+    fs::remove_all(work);
+  }
+}
+
+// A bare .wh. joins an empty name to its directory: umoci 0.4.7 removes the
+// directory itself, then fails to restore that directory's metadata, and
+// leaves no tree. strata removes the directory and goes on.
+TEST(Umoci, BareWhiteoutRemovesItsOwnDirectory) {
+  if (!HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
+  std::vector<std::vector<TarMember>> layers = {{{"etc", '5', "", "", 0755},
+                                                 {"etc/sub", '5', "", "", 0755},
+                                                 {"etc/sub/a", '0', "a\n"},
+                                                 {"etc/keep", '0', "k\n"}},
+                                                {{"etc/sub/.wh.", '0'}, {"late", '0', "l\n"}}};
+  std::string work = testing::TempDir();
+  std::string output;
+  if (UmociUnpack(work, layers, &output) == 0)
+    ExpectSameTree(WalkDisk(work + "/bundle/rootfs"), WalkTree(AnalyzePath(work + "/layout")),
+                   "bare .wh.");
+  else
+    EXPECT_NE(output.find("rootfs/etc/sub: no such file or directory"), std::string::npos)
+        << "umoci failed on something else than the directory it removed:\n"
+        << output;
+
+  std::map<std::string, Seen> tree = WalkTree(AnalyzePath(work + "/layout"));
+  EXPECT_FALSE(tree.count("etc/sub"));
+  EXPECT_FALSE(tree.count("etc/sub/a"));
+  EXPECT_TRUE(tree.count("etc/keep"));
+  EXPECT_TRUE(tree.count("late"));
+  fs::remove_all(work);
+}
+
 }  // namespace
 }  // namespace strata

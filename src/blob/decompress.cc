@@ -70,6 +70,46 @@ class Prefetch {
   size_t end_ = 0;
 };
 
+// Fails for compressed bytes that end inside a gzip member or zstd frame
+// (see BlobCheck): truncated when the blob is the one the image names,
+// corrupt when its bytes changed, and either when nothing tells.
+[[noreturn]] void FailEarlyEnd(const std::string& name, Compression compression,
+                               const std::function<BlobCheck()>& check_blob) {
+  const char* format = CompressionName(compression);
+  switch (check_blob ? check_blob() : BlobCheck::kNoDigest) {
+    case BlobCheck::kMatchesDigest:
+      Fail("{}: {} stream is truncated", name, format);
+    case BlobCheck::kDiffersFromDigest:
+      Fail(
+          "{}: corrupt {} data: decoding runs past the blob's end, and the blob does not hash "
+          "to its digest",
+          name, format);
+    case BlobCheck::kNoDigest:
+      break;
+  }
+  Fail("{}: {} stream ends early: truncated or corrupt (the image names no digest to tell which)",
+       name, format);
+}
+
+// ISA-L's inflate errors in words (igzip_lib.h).
+const char* InflateErrorName(int status) {
+  switch (status) {
+    case ISAL_INVALID_BLOCK:
+      return "invalid block";
+    case ISAL_INVALID_SYMBOL:
+      return "invalid symbol";
+    case ISAL_INVALID_LOOKBACK:
+      return "invalid back-reference";
+    case ISAL_INVALID_WRAPPER:
+      return "invalid gzip header";
+    case ISAL_UNSUPPORTED_METHOD:
+      return "unsupported compression method";
+    case ISAL_INCORRECT_CHECKSUM:
+      return "checksum mismatch";
+  }
+  return "inflate error";
+}
+
 class PlainReader : public ByteReader {
  public:
   explicit PlainReader(std::unique_ptr<Prefetch> input) : input_(std::move(input)) {}
@@ -88,8 +128,9 @@ class PlainReader : public ByteReader {
 
 class GzipReader : public ByteReader {
  public:
-  GzipReader(std::unique_ptr<Prefetch> input, std::string name)
-      : input_(std::move(input)), name_(std::move(name)) {
+  GzipReader(std::unique_ptr<Prefetch> input, std::string name,
+             std::function<BlobCheck()> check_blob)
+      : input_(std::move(input)), name_(std::move(name)), check_blob_(std::move(check_blob)) {
     StartMember();
   }
 
@@ -100,7 +141,7 @@ class GzipReader : public ByteReader {
       if (state_.avail_in == 0) {
         input_->Consume(consumed_);
         consumed_ = 0;
-        if (!input_->Refill()) Fail("{}: gzip stream is truncated", name_);
+        if (!input_->Refill()) FailEarlyEnd(name_, Compression::kGzip, check_blob_);
         state_.next_in = input_->data();
         state_.avail_in = static_cast<uint32_t>(input_->size());
       }
@@ -109,7 +150,9 @@ class GzipReader : public ByteReader {
       state_.next_out = static_cast<uint8_t*>(buffer);
       state_.avail_out = static_cast<uint32_t>(std::min<size_t>(size, UINT32_MAX));
       int status = isal_inflate(&state_);
-      if (status < 0) Fail("{}: corrupt gzip data (ISA-L status {})", name_, status);
+      if (status < 0)
+        Fail("{}: corrupt gzip data ({}, ISA-L status {})", name_, InflateErrorName(status),
+             status);
       consumed_ += before_in - state_.avail_in;
 
       size_t produced = size - state_.avail_out;
@@ -143,6 +186,7 @@ class GzipReader : public ByteReader {
 
   std::unique_ptr<Prefetch> input_;
   std::string name_;
+  std::function<BlobCheck()> check_blob_;
   inflate_state state_;
   size_t consumed_ = 0;  // Bytes of input_->data() that ISA-L has used.
   bool done_ = false;
@@ -150,8 +194,12 @@ class GzipReader : public ByteReader {
 
 class ZstdReader : public ByteReader {
  public:
-  ZstdReader(std::unique_ptr<Prefetch> input, std::string name)
-      : input_(std::move(input)), name_(std::move(name)), context_(ZSTD_createDCtx()) {
+  ZstdReader(std::unique_ptr<Prefetch> input, std::string name,
+             std::function<BlobCheck()> check_blob)
+      : input_(std::move(input)),
+        name_(std::move(name)),
+        check_blob_(std::move(check_blob)),
+        context_(ZSTD_createDCtx()) {
     if (context_ == nullptr) Fail("{}: cannot start zstd decompression", name_);
   }
   ~ZstdReader() override { ZSTD_freeDCtx(context_); }
@@ -160,7 +208,7 @@ class ZstdReader : public ByteReader {
     ZSTD_outBuffer out = {buffer, size, 0};
     while (out.pos == 0) {
       if (input_->size() == 0 && !input_->Refill()) {
-        if (frame_open_) Fail("{}: zstd stream is truncated", name_);
+        if (frame_open_) FailEarlyEnd(name_, Compression::kZstd, check_blob_);
         return 0;
       }
       ZSTD_inBuffer in = {input_->data(), input_->size(), 0};
@@ -176,6 +224,7 @@ class ZstdReader : public ByteReader {
  private:
   std::unique_ptr<Prefetch> input_;
   std::string name_;
+  std::function<BlobCheck()> check_blob_;
   ZSTD_DCtx* context_;
   bool frame_open_ = false;
 };
@@ -183,7 +232,8 @@ class ZstdReader : public ByteReader {
 }  // namespace
 
 std::unique_ptr<ByteReader> OpenDecompressed(ByteReader* raw, const std::string& name,
-                                             Compression* detected) {
+                                             Compression* detected,
+                                             std::function<BlobCheck()> check_blob) {
   auto input = std::make_unique<Prefetch>(raw);
   input->Fill(4);
   const uint8_t* magic = input->data();
@@ -191,11 +241,11 @@ std::unique_ptr<ByteReader> OpenDecompressed(ByteReader* raw, const std::string&
 
   if (have >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
     *detected = Compression::kGzip;
-    return std::make_unique<GzipReader>(std::move(input), name);
+    return std::make_unique<GzipReader>(std::move(input), name, std::move(check_blob));
   }
   if (have >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
     *detected = Compression::kZstd;
-    return std::make_unique<ZstdReader>(std::move(input), name);
+    return std::make_unique<ZstdReader>(std::move(input), name, std::move(check_blob));
   }
   if (have >= 4 && magic[0] == 0xfd && magic[1] == '7' && magic[2] == 'z' && magic[3] == 'X')
     Fail("{} is xz-compressed; OCI layers are gzip, zstd or uncompressed", name);

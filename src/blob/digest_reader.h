@@ -22,9 +22,12 @@ class DigestReader : public ByteReader {
   // Reads and hashes whatever is left, so the digest covers the whole stream.
   void Drain();
 
-  // The digest of every byte read so far; call once, after the end, and
-  // only when hashing.
-  std::string Finish() { return hasher_.Finish(); }
+  // The digest of every byte read so far; call after the end, and only
+  // when hashing. Later calls return the same digest.
+  const std::string& Finish() {
+    if (digest_.empty()) digest_ = hasher_.Finish();
+    return digest_;
+  }
 
   // The bytes read so far. Unlike the rest, may be called from another
   // thread while one reads (a layer's expansion ratio is checked on the
@@ -35,6 +38,7 @@ class DigestReader : public ByteReader {
   ByteReader* inner_;  // Not owned.
   bool hash_;
   Sha256 hasher_;
+  std::string digest_;  // Set by the first Finish.
   std::atomic<int64_t> bytes_{0};
 };
 

@@ -33,7 +33,9 @@ namespace strata {
 // what the layer reader records per entry, what the content scanner finds
 // or redacts, the built-in secret patterns' code, the codec. Rows of any
 // other version are ignored and replaced.
-inline constexpr int kAnalysisVersion = 2;  // 2: names stored outside the root kept.
+// 2: names stored outside the root kept. 3: a bare ".wh." is a whiteout of
+// its own directory, its stored name kept.
+inline constexpr int kAnalysisVersion = 3;
 
 // Whole results kept (FindImageResult): enough for the images one works
 // with in a week, few enough that the database stays small.

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "base/edit_distance.h"
 #include "base/error.h"
 #include "cli/cache_options.h"
 #include "cli/limit_options.h"
@@ -222,6 +223,52 @@ void AddFindOptions(CLI::App* app, FileOptions* options, bool* removed, bool* pr
   AddLimitOptions(app, &options->limits);
 }
 
+// find's long option nearest |name|, at most two edits away; "" if none.
+std::string NearestLongOption(const CLI::App& parser, const std::string& name) {
+  std::string closest;
+  size_t best = 3;
+  for (const CLI::Option* option : parser.get_options()) {
+    for (const std::string& long_name : option->get_lnames()) {
+      size_t distance = EditDistance(name, "--" + long_name);
+      if (distance < best) {
+        best = distance;
+        closest = "--" + long_name;
+      }
+    }
+  }
+  return closest;
+}
+
+// The message for |tests|[at], which names no test, when it is an option:
+// find's own given after IMAGE, where every word is the path or a test
+// (CLI11 stops reading options at IMAGE), or a word with two dashes, which
+// no test has. Else |message|, the parser's.
+std::string ExplainUnknownTest(const CLI::App& parser, const std::vector<std::string>& tests,
+                               size_t at, const std::string& message) {
+  const std::string& word = tests[at];
+  size_t equals = word.find('=');
+  std::string name = word.substr(0, equals);
+  const CLI::Option* option = parser.get_option_no_throw(name);
+  if (option != nullptr && option == parser.get_help_ptr())
+    return fmt::format("unknown test '{}': for help, run strata find --help", word);
+  if (option != nullptr) {
+    std::string usage = word;
+    if (equals == std::string::npos && option->get_items_expected_max() > 0) {
+      bool has_value = at + 1 < tests.size() && !tests[at + 1].starts_with("-");
+      usage += " " + (has_value ? tests[at + 1] : std::string("X"));
+    }
+    return fmt::format(
+        "unknown test '{}': find's options go before IMAGE (strata find {} IMAGE ...)", word,
+        usage);
+  }
+  if (!name.starts_with("--")) return message;
+  std::string nearest = NearestLongOption(parser, name);
+  return fmt::format(
+      "unknown test '{}': strata find has no option {}{}; its options go before IMAGE (see "
+      "strata find --help)",
+      word, name, nearest.empty() ? "" : " (did you mean " + nearest + "?)");
+}
+
 }  // namespace
 
 int RunFind(const std::vector<std::string>& args) {
@@ -258,7 +305,12 @@ int RunFind(const std::vector<std::string>& args) {
     print0 = true;
     tests.erase(print0_action);
   }
-  FindExpression expression = ParseFindExpression(tests);
+  FindExpression expression;
+  try {
+    expression = ParseFindExpression(tests);
+  } catch (const UnknownTestError& error) {
+    throw Error(ExplainUnknownTest(parser, tests, error.position(), error.what()));
+  }
 
   Analysis analysis = AnalyzeImage(options, true);
   int layer = CheckLayer(analysis, options.layer);

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "base/file_mode.h"
 
 namespace strata {
 
@@ -55,13 +56,6 @@ bool WriteAll(int fd, const std::string& text) {
     done += static_cast<size_t>(put);
   }
   return true;
-}
-
-// The mode open(2) would give a new file.
-mode_t NewFileMode() {
-  mode_t mask = umask(0);
-  umask(mask);
-  return 0666 & ~mask;
 }
 
 // Where writing to |file| lands: |file| itself, or the end of the chain
@@ -109,10 +103,8 @@ std::string Stage(Pending* pending) {
   int fd = mkstemp(temp.data());
   if (fd < 0) return strerror(errno);
   pending->temp = temp;
-  struct stat existing;
-  mode_t mode =
-      stat(pending->target.c_str(), &existing) == 0 ? existing.st_mode & 07777 : NewFileMode();
-  bool written = fchmod(fd, mode) == 0 && WriteAll(fd, pending->output->text);
+  bool written =
+      fchmod(fd, ReplacingFileMode(pending->target)) == 0 && WriteAll(fd, pending->output->text);
   int error = errno;
   if (close(fd) != 0 && written) {
     written = false;

@@ -35,7 +35,8 @@ CLI::Validator PlatformValidator() {
 void AddSourceOptions(CLI::App* app, SourceFlags* flags, bool with_save) {
   if (with_save)
     app->add_option("--save", flags->save,
-                    "Also write the image as an OCI archive to FILE, to read it offline later");
+                    "Also write the image as an OCI archive to FILE, to read it offline later "
+                    "(an existing FILE is replaced, as with -o)");
   app->add_option("--ca-file", flags->ca_file,
                   "Registries: trust this CA bundle (PEM) instead of the system's");
   app->add_flag("--insecure", flags->insecure, "Registries: speak plain HTTP instead of HTTPS");

@@ -51,7 +51,7 @@ struct Sighting {
 Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path,
                    const std::function<void(const char*, size_t)>* sink, const ReadLimits& limits) {
   std::unique_ptr<ByteReader> blob = source.layers[layer].open();
-  LayerCursor cursor(blob.get(), LayerName(source, layer), limits);
+  LayerCursor cursor(blob.get(), LayerName(source, layer), source.layers[layer].digest, limits);
   Sighting sighting;
   bool implied_directory = false;
   LayerEntry entry;
@@ -237,7 +237,7 @@ bool Writable(const LayerEntry& entry) {
 void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, ExportSink* sink) {
   const LayerBlob& blob = analysis.layers[layer].blob;
   std::unique_ptr<ByteReader> reader = blob.open();
-  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), limits);
+  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
   std::set<std::string> written;
   LayerEntry entry;
   while (cursor.Next(&entry)) {
@@ -294,8 +294,9 @@ void WriteStoredContent(const Analysis& analysis, int layer, const LayerEntry* w
                         ExportSink* sink) {
   const std::vector<LayerEntry>& entries = analysis.layers[layer].contents.entries;
   size_t target = static_cast<size_t>(wanted - entries.data());
-  std::unique_ptr<ByteReader> reader = analysis.layers[layer].blob.open();
-  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), limits);
+  const LayerBlob& blob = analysis.layers[layer].blob;
+  std::unique_ptr<ByteReader> reader = blob.open();
+  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
   LayerEntry entry;
   for (size_t index = 0; cursor.Next(&entry); ++index) {
     if (index != target) continue;
@@ -336,8 +337,9 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
     std::unordered_map<std::string_view, const FileNode*> wanted;
     for (const FileNode* node : by_layer[layer]) wanted[node->entry->path] = node;
 
-    std::unique_ptr<ByteReader> reader = analysis.layers[layer].blob.open();
-    LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), limits);
+    const LayerBlob& blob = analysis.layers[layer].blob;
+    std::unique_ptr<ByteReader> reader = blob.open();
+    LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
     LayerEntry entry;
     for (size_t index = 0; cursor.Next(&entry) && !wanted.empty(); ++index) {
       auto it = wanted.find(entry.path);

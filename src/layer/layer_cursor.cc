@@ -47,8 +47,9 @@ const char* PathOf(struct archive_entry* entry) {
   return path != nullptr ? path : archive_entry_pathname_utf8(entry);
 }
 
-// Decodes whiteout names; a new path goes to |*path|, which |entry|'s
-// path views. Returns false for AUFS bookkeeping names (".wh..wh.plnk",
+// Decodes whiteout names, from the last component only as umoci and
+// containerd read them; a new path goes to |*path|, which |entry|'s path
+// views. Returns false for AUFS bookkeeping names (".wh..wh.plnk",
 // ".wh..wh.aufs"), which carry no meaning for the image.
 bool DecodeWhiteout(LayerEntry* entry, std::string* path) {
   std::string_view base = BaseName(entry->path);
@@ -62,8 +63,12 @@ bool DecodeWhiteout(LayerEntry* entry, std::string* path) {
   }
   if (base.substr(kWhiteoutPrefix.size()).starts_with(kWhiteoutPrefix)) return false;
 
+  // A bare ".wh." names no file: unpackers join the empty name to its
+  // directory, and so remove the directory itself (umoci 0.4.7 then fails).
   std::string_view removed = base.substr(kWhiteoutPrefix.size());
-  std::string decoded = dir.empty() ? std::string(removed) : fmt::format("{}/{}", dir, removed);
+  std::string decoded = removed.empty() ? std::string(dir)
+                        : dir.empty()   ? std::string(removed)
+                                        : fmt::format("{}/{}", dir, removed);
   *path = std::move(decoded);
   entry->kind = EntryKind::kWhiteout;
   entry->path = *path;
@@ -121,8 +126,9 @@ LayerEntry MakeEntry(struct archive_entry* raw, std::string* path) {
 // is compressed (see LayerCursor's constructor); uncompressed tars have no
 // inflate to move away.
 std::unique_ptr<ByteReader> OpenPlain(ByteReader* raw, const std::string& name,
-                                      const PipelineShape& shape, Compression* detected) {
-  std::unique_ptr<ByteReader> plain = OpenDecompressed(raw, name, detected);
+                                      const PipelineShape& shape, Compression* detected,
+                                      std::function<BlobCheck()> check_blob) {
+  std::unique_ptr<ByteReader> plain = OpenDecompressed(raw, name, detected, std::move(check_blob));
   if (*detected == Compression::kNone) return plain;
   return std::make_unique<PipelinedReader>(std::move(plain), shape);
 }
@@ -193,14 +199,16 @@ struct LayerCursor::Client {
 // strata to one core gets one.
 // TODO: each ring copies its bytes once more (about 5% of the work);
 // handing libarchive the ring's buffer in place would save that.
-LayerCursor::LayerCursor(ByteReader* blob, std::string name, ReadLimits limits,
-                         std::atomic<int64_t>* image_bytes, bool pipelined)
+LayerCursor::LayerCursor(ByteReader* blob, std::string name, std::string blob_digest,
+                         ReadLimits limits, std::atomic<int64_t>* image_bytes, bool pipelined)
     : name_(std::move(name)),
+      expected_blob_digest_(std::move(blob_digest)),
       limits_(limits),
       image_bytes_(image_bytes),
       raw_(blob),
       hashed_(std::make_unique<PipelinedReader>(&raw_, ShapeOf(pipelined))),
-      plain_(OpenPlain(hashed_.get(), name_, ShapeOf(pipelined), &compression_)),
+      plain_(OpenPlain(hashed_.get(), name_, ShapeOf(pipelined), &compression_,
+                       [this] { return CheckBlob(); })),
       // An uncompressed layer's tar is its blob, byte for byte: its
       // diff_id is the blob's digest, and hashing it twice cost a third
       // of a docker archive's audit.
@@ -256,6 +264,15 @@ void LayerCursor::CheckExpansion() {
         name_, limits_.max_ratio);
 }
 
+// Called by the decompressor once hashed_ has returned its end: raw_ has
+// seen the last byte, on whichever thread read it, and the ring's lock
+// orders those reads before this one.
+BlobCheck LayerCursor::CheckBlob() {
+  if (expected_blob_digest_.empty()) return BlobCheck::kNoDigest;
+  return raw_.Finish() == expected_blob_digest_ ? BlobCheck::kMatchesDigest
+                                                : BlobCheck::kDiffersFromDigest;
+}
+
 void LayerCursor::FailArchive(const std::string& what) {
   if (!client_->error.empty()) throw Error(client_->error);
   // libarchive fails some headers (a truncated GNU long name) without a
@@ -285,7 +302,10 @@ bool LayerCursor::Next(LayerEntry* entry) {
     // Escaped may mean a hard link's target only: the name is checked again.
     bool name_escaped = false;
     if (entry->path_escaped) CleanLayerPath(raw_path, &name_escaped);
-    stored_name_.assign(name_escaped ? raw_path : "");
+    // A bare ".wh." decodes to a whiteout of its directory: only the name
+    // as stored tells the two apart.
+    bool bare_whiteout = BaseName(entry->path) == kWhiteoutPrefix;
+    stored_name_.assign(name_escaped || bare_whiteout ? raw_path : "");
     if (DecodeWhiteout(entry, &current_path_)) return true;
   }
 }

@@ -26,13 +26,17 @@ namespace strata {
 class LayerCursor {
  public:
   // Starts reading |blob| (not owned; it must outlive the cursor). |name|
-  // names the layer in messages. |image_bytes|, when not null, is shared by
+  // names the layer in messages. |blob_digest| is the digest the image
+  // names for the blob, "" when it names none: compressed data that ends
+  // early is called truncated when the bytes still hash to it, corrupt
+  // when not (see BlobCheck). |image_bytes|, when not null, is shared by
   // the cursors over one image's layers: the uncompressed bytes they have
   // read together, held to limits.max_image_bytes. |pipelined| false keeps
   // all the reading on the caller's thread, however big the layer. Throws
   // Error when the decompressed bytes are not a tar stream.
-  LayerCursor(ByteReader* blob, std::string name, ReadLimits limits = ReadLimits(),
-              std::atomic<int64_t>* image_bytes = nullptr, bool pipelined = true);
+  LayerCursor(ByteReader* blob, std::string name, std::string blob_digest = "",
+              ReadLimits limits = ReadLimits(), std::atomic<int64_t>* image_bytes = nullptr,
+              bool pipelined = true);
   ~LayerCursor();
   LayerCursor(const LayerCursor&) = delete;
   LayerCursor& operator=(const LayerCursor&) = delete;
@@ -45,8 +49,9 @@ class LayerCursor {
   bool Next(LayerEntry* entry);
 
   // The current entry's name as the layer stores it, when that name leaves
-  // the root (an absolute path, ".." above the root): what the cleaned
-  // path no longer shows. "" for every other entry.
+  // the root (an absolute path, ".." above the root) or is a bare ".wh."
+  // (read as a whiteout of its own directory): what the decoded path no
+  // longer shows. "" for every other entry.
   const std::string& stored_name() const { return stored_name_; }
 
   // Hands the current entry's content to |sink| block by block; call at
@@ -67,8 +72,10 @@ class LayerCursor {
  private:
   [[noreturn]] void FailArchive(const std::string& what);
   void CheckExpansion();
+  BlobCheck CheckBlob();
 
   std::string name_;
+  std::string expected_blob_digest_;
   ReadLimits limits_;
   std::atomic<int64_t>* image_bytes_;
   int64_t counted_ = 0;  // Of tar_.bytes(), already added to *image_bytes_.

@@ -86,8 +86,8 @@ std::string_view LayerContents::StoredName(const LayerEntry& entry) const {
 
 LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
   CountingReader counted(&blob, options.bytes_read);
-  LayerCursor cursor(&counted, options.name, options.limits, options.image_bytes,
-                     options.pipelined);
+  LayerCursor cursor(&counted, options.name, options.blob_digest, options.limits,
+                     options.image_bytes, options.pipelined);
 
   LayerContents layer;
   LayerEntry entry;

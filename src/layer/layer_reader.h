@@ -32,8 +32,9 @@ struct LayerContents {
   // Files the inspector asked to keep whole (package databases), by entry
   // index.
   std::vector<std::pair<size_t, std::string>> kept;
-  // Names that leave the root (LayerCursor::stored_name), by entry index,
-  // in entry order: a hostile layer's, so few.
+  // Names that leave the root, and bare ".wh." whiteouts
+  // (LayerCursor::stored_name), by entry index, in entry order: a hostile
+  // layer's, so few.
   std::vector<std::pair<size_t, std::string>> stored_names;
   std::vector<std::string> warnings;
 
@@ -41,14 +42,19 @@ struct LayerContents {
   // longer needs whatever held the path before; returns the one kept.
   LayerEntry& Add(LayerEntry entry);
 
-  // The stored name of |entry| (one of |entries|) when it left the root,
-  // else "".
+  // The stored name of |entry| (one of |entries|) when it left the root
+  // or was a bare ".wh.", else "".
   std::string_view StoredName(const LayerEntry& entry) const;
 };
 
 struct LayerReadOptions {
   // Names the layer in messages: "layer 3 (sha256:ab12…)".
   std::string name;
+
+  // The digest the image names for the blob, "" when it names none. Not
+  // checked here (the caller compares), but it tells a truncated compressed
+  // stream from a corrupt one (see LayerCursor).
+  std::string blob_digest;
 
   // Counts raw bytes read, for progress displays; may be null. Updated from
   // the reading thread with relaxed atomics.

@@ -32,6 +32,7 @@ LayerContents ReadAndVerify(int index, const LayerBlob& blob, const std::string&
   LayerReadOptions options;
   options.image_bytes = image_bytes;
   options.name = LayerName(index, blob, diff_id);
+  options.blob_digest = blob.digest;
   options.bytes_read = analyze.bytes_read;
   options.inspector = analyze.inspector;
   options.limits = analyze.limits;

@@ -318,7 +318,8 @@ constexpr std::string_view kActions[] = {"-print",   "-print0", "-printf", "-fpr
                                          "-fprintf", "-ls",     "-fls",    "-exec",   "-execdir",
                                          "-ok",      "-okdir",  "-delete", "-prune",  "-quit"};
 
-[[noreturn]] void FailUnknownTest(const std::string& token) {
+// |token| is argument |position|, where a test belongs.
+[[noreturn]] void FailUnknownTest(const std::string& token, size_t position) {
   if (std::find(std::begin(kActions), std::end(kActions), token) != std::end(kActions))
     Fail("{} is an action; strata find has none, it prints every matching path", token);
   if (token.empty() || token[0] != '-')
@@ -332,8 +333,9 @@ constexpr std::string_view kActions[] = {"-print",   "-print0", "-printf", "-fpr
       closest = spec.name;
     }
   }
-  if (closest.empty()) Fail("unknown test '{}'", token);
-  Fail("unknown test '{}'; did you mean {}?", token, closest);
+  if (closest.empty()) throw UnknownTestError(fmt::format("unknown test '{}'", token), position);
+  throw UnknownTestError(fmt::format("unknown test '{}'; did you mean {}?", token, closest),
+                         position);
 }
 
 // Recursive descent over find's grammar, loosest first:
@@ -433,7 +435,7 @@ class Parser {
     const TestSpec* spec = nullptr;
     for (const TestSpec& candidate : kTests)
       if (candidate.name == token) spec = &candidate;
-    if (spec == nullptr) FailUnknownTest(token);
+    if (spec == nullptr) FailUnknownTest(token, pos_ - 1);
 
     std::unique_ptr<FindNode> node = MakeTest(spec->test, token);
     if (spec->argument == Argument::kOne) {

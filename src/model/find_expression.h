@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "model/file_tree.h"
 
 namespace strata {
@@ -52,10 +53,23 @@ struct FindExpression {
   int min_depth = 0;                     // -mindepth N.
 };
 
+// Thrown by ParseFindExpression for a word where a test belongs that names
+// no test, action or path: the argument at |position| of its list. A caller
+// whose own options may land there (given after IMAGE) can say so.
+class UnknownTestError : public Error {
+ public:
+  UnknownTestError(const std::string& what, size_t position) : Error(what), position_(position) {}
+  size_t position() const { return position_; }
+
+ private:
+  size_t position_;
+};
+
 // Parses find's tests and operators (everything after the start path).
 // An empty |args| matches everything, as in find. Throws Error with one
-// line naming the argument at fault: an unknown test, a missing argument,
-// unbalanced parentheses, a bad -size, -perm, -type or number.
+// line naming the argument at fault: an unknown test (UnknownTestError), a
+// missing argument, unbalanced parentheses, a bad -size, -perm, -type or
+// number.
 FindExpression ParseFindExpression(const std::vector<std::string>& args);
 
 // The expression with every operator written out and every nested

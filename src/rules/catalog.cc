@@ -131,6 +131,11 @@ const std::vector<Rule>& BuiltinRules() {
        "from a directory never holds one, and unpackers that follow the link write the entry "
        "wherever it points, outside the image root if it points there. A whiteout or opaque "
        "marker beneath such a link makes them delete there."},
+      {"odd-whiteout", "hostile", S::kMedium, "Whiteout name read unlike it looks",
+       "A whiteout name where unpackers, which read whiteouts from a name's last component "
+       "only, do something a reader does not expect: a directory named .wh.NAME with entries "
+       "stored beneath it (they are written), a bare .wh. (it removes its own directory; at "
+       "the root, everything), or an opaque marker at the root (it hides every lower layer)."},
       {"cleanup-in-later-layer", "waste", S::kLow, "Cleanup in a separate layer",
        "A layer removes or overwrites what an earlier one added; the bytes stay in the image."},
   };

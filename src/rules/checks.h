@@ -45,6 +45,9 @@ void CheckPermissions(const CheckContext& context, std::vector<Finding>* finding
 void CheckConfig(const CheckContext& context, std::vector<Finding>* findings);
 void CheckBuildTools(const CheckContext& context, std::vector<Finding>* findings);
 void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findings);
+// Whiteout names unpackers read unlike they look: a directory named
+// .wh.NAME with entries beneath, a bare .wh., an opaque marker at the root.
+void CheckOddWhiteouts(const CheckContext& context, std::vector<Finding>* findings);
 // Entries stored beneath a path a lower entry made a symbolic link.
 void CheckLinkParents(const CheckContext& context, std::vector<Finding>* findings);
 void CheckCleanupLayers(const CheckContext& context, std::vector<Finding>* findings);

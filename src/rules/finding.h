@@ -34,8 +34,9 @@ struct Finding {
   std::string path;       // The file or directory, without leading "/" ("" is the root).
   bool has_path = false;  // False for findings of the config and of package databases.
   // The entry's name as its layer stores it, when that name leaves the
-  // root (hostile-path: "..", "../x", "/etc/x"): reports show it rather
-  // than /|path|, which is only where strata reads it. Redacted.
+  // root (hostile-path: "..", "../x", "/etc/x") or is a bare whiteout
+  // (odd-whiteout: "etc/.wh."): reports show it rather than /|path|, which
+  // is only where strata reads it. Redacted.
   std::string stored_name;
   std::string detail;  // What exactly, redacted: "line 3: ghp_… (40 characters)".
   int layer = -1;      // 0-based layer that stores it; -1 for the config.

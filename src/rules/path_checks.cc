@@ -276,6 +276,114 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
 
 namespace {
 
+constexpr std::string_view kWhiteoutPrefix = ".wh.";
+
+// The outermost directory in |entry|'s path named like a whiteout
+// (".wh.NAME"), "" when none. Every component but the last counts; an
+// opaque marker's path is its directory, so its last counts too.
+std::string_view WhiteoutNamedDirectory(const LayerEntry& entry) {
+  std::string_view path = entry.path;
+  size_t end = entry.kind == EntryKind::kOpaque ? path.size() : DirName(path).size();
+  for (size_t start = 0; start < end;) {
+    size_t slash = std::min(path.find('/', start), end);
+    if (path.substr(start, slash - start).starts_with(kWhiteoutPrefix))
+      return path.substr(0, slash);
+    start = slash + 1;
+  }
+  return {};
+}
+
+// Whether |stored|, an entry's name as its layer stores it, is a bare
+// ".wh." (the layer reader keeps such names: see LayerCursor).
+bool IsBareWhiteout(std::string_view stored) {
+  while (stored.size() > 1 && stored.ends_with('/')) stored.remove_suffix(1);
+  return BaseName(stored) == kWhiteoutPrefix;
+}
+
+// One finding per directory named like a whiteout that |layer| stores
+// entries beneath, with how many.
+void CheckWhiteoutNamedDirectories(const CheckContext& context, const Layer& layer,
+                                   std::vector<Finding>* findings) {
+  std::vector<std::string_view> directories;  // In the order first met.
+  std::unordered_map<std::string_view, int> beneath;
+  for (const LayerEntry& entry : layer.contents.entries) {
+    std::string_view directory = WhiteoutNamedDirectory(entry);
+    if (directory.empty()) continue;
+    if (beneath[directory]++ == 0) directories.push_back(directory);
+  }
+  if (directories.empty()) return;
+
+  std::unordered_map<std::string_view, bool> deleted;
+  for (const LayerEntry& entry : layer.contents.entries)
+    if (entry.kind == EntryKind::kWhiteout) deleted[entry.path] = true;
+
+  for (std::string_view directory : directories) {
+    int count = beneath[directory];
+    std::string_view name = BaseName(directory);
+    std::string_view parent = DirName(directory);
+    std::string named = std::string(parent) + (parent.empty() ? "" : "/") +
+                        std::string(name.substr(kWhiteoutPrefix.size()));
+    std::string shown = context.scanner.RedactText(std::string(directory));
+    Finding finding = MakeFinding(context, "odd-whiteout", layer.index, directory);
+    finding.detail = fmt::format(
+        "{} stored beneath a directory named {}, a whiteout's name: unpackers read whiteouts "
+        "from the last component only, so they write {} beneath /{}, as strata shows",
+        count == 1 ? "1 entry" : fmt::format("{} entries", count),
+        context.scanner.RedactText(std::string(name)), count == 1 ? "it" : "them", shown);
+    if (deleted.contains(named))
+      finding.detail += ", while the name itself deletes /" + context.scanner.RedactText(named);
+    finding.fix =
+        "rename the directory: a name that starts with .wh. is a whiteout to every unpacker";
+    findings->push_back(std::move(finding));
+  }
+}
+
+// What a bare ".wh." |entry| (a whiteout of its own directory) does.
+std::string BareWhiteoutDetail(const CheckContext& context, const LayerEntry& entry) {
+  if (entry.path.empty())
+    return "a whiteout named only .wh. at the root: unpackers join the empty name to the "
+           "root and remove the whole filesystem (umoci 0.4.7 then fails to unpack the layer); "
+           "strata keeps the root";
+  return fmt::format(
+      "a whiteout named only .wh.: unpackers join the empty name to its directory and remove "
+      "/{} itself (umoci 0.4.7 then fails to unpack the layer), as strata does",
+      context.scanner.RedactText(std::string(entry.path)));
+}
+
+}  // namespace
+
+void CheckOddWhiteouts(const CheckContext& context, std::vector<Finding>* findings) {
+  for (const Layer& layer : context.analysis.layers) {
+    CheckWhiteoutNamedDirectories(context, layer, findings);
+
+    for (const LayerEntry& entry : layer.contents.entries) {
+      std::string_view stored = layer.contents.StoredName(entry);
+      if (entry.kind == EntryKind::kWhiteout && IsBareWhiteout(stored)) {
+        Finding finding = MakeFinding(context, "odd-whiteout", layer.index, entry.path);
+        finding.stored_name = context.scanner.RedactText(std::string(stored));
+        finding.detail = BareWhiteoutDetail(context, entry);
+        finding.fix =
+            "rebuild the layer with a standard tool, which stores one whiteout per removed path";
+        findings->push_back(std::move(finding));
+      }
+      // In the first layer it empties nothing.
+      if (entry.kind == EntryKind::kOpaque && entry.path.empty() && layer.index > 0) {
+        Finding finding = MakeFinding(context, "odd-whiteout", layer.index, entry.path);
+        finding.detail = fmt::format(
+            "an opaque marker at the root: unpackers empty every lower layer, so the image "
+            "holds only what layer {} and later ones store, as strata shows",
+            layer.index + 1);
+        finding.fix =
+            "build from scratch (FROM scratch) rather than hide every lower layer, or rebuild "
+            "the layer with a standard tool";
+        findings->push_back(std::move(finding));
+      }
+    }
+  }
+}
+
+namespace {
+
 // "a symbolic link to TARGET (layer N)", then what unpackers that follow
 // it (and the links it leads to) do beneath it: |verb| ("write", "delete",
 // "empty") where the chain lands.

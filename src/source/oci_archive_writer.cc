@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/file_mode.h"
 #include "blob/sha256.h"
 #include "source/store.h"
 
@@ -174,6 +176,9 @@ ImageSource SaveOciArchive(ImageSource source, const std::string& path) {
   int fd = mkstemp(temp.data());
   if (fd < 0) Fail("cannot create {} for --save: {}", temp, strerror(errno));
   try {
+    // mkstemp makes the file 0600; the archive gets a report's mode.
+    if (fchmod(fd, ReplacingFileMode(path)) != 0)
+      Fail("cannot write {}: {}", path, strerror(errno));
     ArchiveWriter writer(fd, path);
     WriteImage(source, writer);
     writer.Close();

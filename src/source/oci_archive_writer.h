@@ -22,7 +22,9 @@ namespace strata {
 // byte for byte when the source had one, so digests stay the same; for
 // archives without one (docker save) an OCI manifest is written. Every blob
 // is checked against its digest as it is copied. The file appears only when
-// complete (written beside |path|, then renamed). Throws Error.
+// complete (written beside |path|, then renamed), with a report's mode
+// (ReplacingFileMode): an existing file at |path| is replaced and its mode
+// kept. Throws Error.
 ImageSource SaveOciArchive(ImageSource source, const std::string& path);
 
 }  // namespace strata
