@@ -357,10 +357,11 @@ void CheckOddWhiteouts(const CheckContext& context, std::vector<Finding>* findin
     CheckWhiteoutNamedDirectories(context, layer, findings);
 
     for (const LayerEntry& entry : layer.contents.entries) {
-      std::string_view stored = layer.contents.StoredName(entry);
-      if (entry.kind == EntryKind::kWhiteout && IsBareWhiteout(stored)) {
+      if (entry.kind == EntryKind::kWhiteout &&
+          IsBareWhiteout(layer.contents.StoredName(entry))) {
         Finding finding = MakeFinding(context, "odd-whiteout", layer.index, entry.path);
-        finding.stored_name = context.scanner.RedactText(std::string(stored));
+        finding.stored_name =
+            context.scanner.RedactText(std::string(layer.contents.StoredName(entry)));
         finding.detail = BareWhiteoutDetail(context, entry);
         finding.fix =
             "rebuild the layer with a standard tool, which stores one whiteout per removed path";
