@@ -55,7 +55,8 @@ std::string MakeTar(const std::vector<std::pair<std::string, std::string>>& file
 // of the first |whiteouts| files.
 std::string MakeLayerTar(int files, int whiteouts, int first = 0) {
   std::vector<std::pair<std::string, std::string>> entries;
-  for (int i = first; i < first + files; ++i) entries.emplace_back(FileName(i), std::string(200, 'x'));
+  for (int i = first; i < first + files; ++i)
+    entries.emplace_back(FileName(i), std::string(200, 'x'));
   for (int i = 0; i < whiteouts; ++i) {
     std::string name = FileName(i);
     size_t slash = name.rfind('/');

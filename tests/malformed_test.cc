@@ -889,6 +889,7 @@ Built StoredAs(const std::string& dir, const std::string& blob, const std::strin
                const std::string& stored) {
   Built built = OciImage(dir, {{blob}, {Digest(tar)}});
   WriteFile(built.vars["image"] + "/blobs/sha256/" + Hex(built.vars["layer1"]), stored);
+  built.vars["stored1"] = Digest(stored);
   return built;
 }
 
@@ -951,8 +952,8 @@ const std::vector<Case>& LayerCases() {
              FlipPastTheEnd(gz, Offsets(gz.size() - 9, 10), "gzip -t", "unexpected end of file");
          return StoredAs(d, gz, TextLayer(), flipped);
        },
-       "layer 1 ({short1}): corrupt gzip data: decoding runs past the blob's end, and the blob "
-       "does not hash to its digest"},
+       "layer 1 ({short1}): blob digest mismatch: the manifest says {layer1}, the bytes hash to "
+       "{stored1} (read as they are, corrupt gzip data: decoding runs past the blob's end)"},
       {"zstd layer with a flipped byte read past its end",
        [](const std::string& d) {
          std::string zst = Compress(TextLayer(), "zstd -q -c");
@@ -960,8 +961,8 @@ const std::vector<Case>& LayerCases() {
              FlipPastTheEnd(zst, Offsets(4, zst.size() - 1), "zstd -t", "premature end");
          return StoredAs(d, zst, TextLayer(), flipped);
        },
-       "layer 1 ({short1}): corrupt zstd data: decoding runs past the blob's end, and the blob "
-       "does not hash to its digest"},
+       "layer 1 ({short1}): blob digest mismatch: the manifest says {layer1}, the bytes hash to "
+       "{stored1} (read as they are, corrupt zstd data: decoding runs past the blob's end)"},
       {"zstd layer with a flipped byte in the middle",
        [](const std::string& d) {
          std::string zst = Compress(TextLayer(), "zstd -q -c");
@@ -969,7 +970,8 @@ const std::vector<Case>& LayerCases() {
          flipped[zst.size() / 2] = static_cast<char>(flipped[zst.size() / 2] ^ 0xff);
          return StoredAs(d, zst, TextLayer(), flipped);
        },
-       "layer 1 ({short1}): corrupt zstd data (Restored data doesn't match checksum)"},
+       "layer 1 ({short1}): blob digest mismatch: the manifest says {layer1}, the bytes hash to "
+       "{stored1} (read as they are, corrupt zstd data (Restored data doesn't match checksum))"},
       {"gzip layer with a flipped byte in the middle",
        [](const std::string& d) {
          std::string gz = Compress(TextLayer(), "gzip -n -c");
@@ -977,7 +979,27 @@ const std::vector<Case>& LayerCases() {
          flipped[gz.size() / 2] = static_cast<char>(flipped[gz.size() / 2] ^ 0xff);
          return StoredAs(d, gz, TextLayer(), flipped);
        },
-       "layer 1 ({short1}): corrupt gzip data (invalid back-reference, ISA-L status -3)"},
+       "layer 1 ({short1}): blob digest mismatch: the manifest says {layer1}, the bytes hash to "
+       "{stored1} (read as they are, corrupt gzip data (invalid back-reference, ISA-L status "
+       "-3))"},
+      // Found by a new user: a flipped byte read as a malformed image, in
+      // words that depended on where it fell.
+      {"plain layer with a flipped header byte",
+       [](const std::string& d) {
+         std::string flipped = TextLayer();
+         flipped[100] = static_cast<char>(flipped[100] ^ 0xff);  // The first header's mode.
+         return StoredAs(d, TextLayer(), TextLayer(), flipped);
+       },
+       "layer 1 ({short1}): blob digest mismatch: the manifest says {layer1}, the bytes hash to "
+       "{stored1} (read as they are, it is not a tar stream: Unrecognized archive format)"},
+      {"plain layer with a flipped byte in a later header",
+       [](const std::string& d) {
+         std::string flipped = TextLayer();
+         flipped[512 + 512 + 100] = static_cast<char>(flipped[512 + 512 + 100] ^ 0xff);
+         return StoredAs(d, TextLayer(), TextLayer(), flipped);
+       },
+       "layer 1 ({short1}): blob digest mismatch: the manifest says {layer1}, the bytes hash to "
+       "{stored1} (read as they are, corrupt tar stream: Damaged tar archive)"},
       // A legacy archive names its layer "<id>/layer.tar", no digest.
       {"truncated gzip layer in a legacy archive",
        [](const std::string& d) {

@@ -311,9 +311,10 @@ TEST(PipelinedReader, EarlyEndIsTruncatedOnlyWhenTheBlobMatchesItsDigest) {
     EXPECT_EQ(ReadError(cut, Sha256Of(cut)),
               fmt::format("test layer: {} stream is truncated", format));
     EXPECT_EQ(ReadError(cut, Sha256Of(whole)),
-              fmt::format("test layer: corrupt {} data: decoding runs past the blob's end, and "
-                          "the blob does not hash to its digest",
-                          format));
+              fmt::format("test layer: blob digest mismatch: the manifest says {}, the bytes "
+                          "hash to {} (read as they are, corrupt {} data: decoding runs past "
+                          "the blob's end)",
+                          Sha256Of(whole), Sha256Of(cut), format));
     EXPECT_EQ(ReadError(cut, ""),
               fmt::format("test layer: {} stream ends early: truncated or corrupt (the image "
                           "names no digest to tell which)",

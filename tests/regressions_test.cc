@@ -650,6 +650,27 @@ TEST(Regression, ASymbolicLinkWithAnEmptyTargetLeadsNowhere) {
             "follow it; strata shows /c as a directory from here on");
 }
 
+// Found by a new user: a layer that removes a directory and stores a link
+// in its place (`.wh.c`, then `c -> t`) made `cat IMAGE c/x` say the file
+// was removed, where `ls` and an unpacked image find /t/x through the
+// link: the layer's own link outweighs its whiteout, whatever their order.
+TEST(Regression, CatFollowsALinkThatReplacedARemovedDirectory) {
+  std::string dir = TempDir();
+  for (bool whiteout_first : {true, false}) {
+    std::vector<TarMember> upper = {{".wh.c", '0', ""}, {"c", '2', "", "t"}};
+    if (!whiteout_first) std::swap(upper[0], upper[1]);
+    std::string image =
+        WriteImage(dir + (whiteout_first ? "/first" : "/second"),
+                   {{{"t/x", '0', "from t\n"}, {"c/x", '0', "old c/x\n"}}, upper});
+
+    RunResult cat = RunStrata({"cat", "-q", image, "c/x"});
+    EXPECT_EQ(cat.exit_code, 0) << cat.err;
+    EXPECT_EQ(cat.out, "from t\n");
+    cat = RunStrata({"cat", "-q", "--layer", "1", image, "c/x"});
+    EXPECT_EQ(cat.out, "old c/x\n");
+  }
+}
+
 // Found by a new user: `ls IMAGE link/`, with link -> /, listed the link
 // itself, and `ls IMAGE link/etc` found nothing, where a shell on the
 // unpacked image lists / and /etc; `cat IMAGE file/` wrote the file. The

@@ -518,8 +518,9 @@ TEST_F(RulesTest, OddWhiteoutsFireAndOrdinaryOnesDoNot) {
   EXPECT_EQ(found[2].path, "var/lib");
   EXPECT_EQ(found[2].stored_name, "var/lib/.wh.");
   EXPECT_EQ(found[2].detail,
-            "a whiteout named only .wh.: unpackers join the empty name to its directory and "
-            "remove /var/lib itself (umoci 0.4.7 then fails to unpack the layer), as strata does");
+            "a whiteout named .wh.: unpackers join the empty name to its directory and remove "
+            "/var/lib, the directory itself (umoci 0.4.7 then fails to unpack the layer), as "
+            "strata does");
 
   EXPECT_EQ(found[3].path, "");
   EXPECT_EQ(found[3].layer, 2);
@@ -528,9 +529,9 @@ TEST_F(RulesTest, OddWhiteoutsFireAndOrdinaryOnesDoNot) {
             "only what layer 3 and later ones store, as strata shows");
   EXPECT_EQ(found[4].stored_name, ".wh.");
   EXPECT_EQ(found[4].detail,
-            "a whiteout named only .wh. at the root: unpackers join the empty name to the root "
-            "and remove the whole filesystem (umoci 0.4.7 then fails to unpack the layer); "
-            "strata keeps the root");
+            "a whiteout named .wh.: unpackers join the empty name to its directory, which "
+            "leads to the root, and remove the whole filesystem (umoci 0.4.7 then fails to "
+            "unpack the layer); strata keeps the root");
 
   // What the merge made of it, as umoci's unpack would (save the failing .wh.).
   const FileTree& tree = analysis_.merge.tree();
@@ -544,6 +545,35 @@ TEST_F(RulesTest, OddWhiteoutsFireAndOrdinaryOnesDoNot) {
   EXPECT_EQ(Of("odd-whiteout").size(), 1u) << "only the root's opaque marker";
   Evaluate({{{".wh..wh..opq", '0'}, {"etc/a", '0', "a\n"}}});
   EXPECT_TRUE(Of("odd-whiteout").empty()) << "the first layer's hides nothing";
+}
+
+// Found by a new user: ".wh.." and ".wh..." were read as whiteouts of
+// files named "." and "..", which no tree holds, and so did nothing;
+// unpackers join the name to the directory and remove it, or its parent.
+TEST_F(RulesTest, WhiteoutsOfDotAndDotDotRemoveTheDirectoryOrItsParent) {
+  Evaluate({{{"a/b/c", '0', "c\n"}, {"d/e/f", '0', "f\n"}, {"g/h", '0', "h\n"}},
+            {{"a/b/.wh..", '0'}, {"d/e/.wh...", '0'}, {"g/.wh...", '0'}}});
+
+  std::vector<Finding> found = Of("odd-whiteout");
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].path, "a/b");
+  EXPECT_EQ(found[0].stored_name, "a/b/.wh..");
+  EXPECT_EQ(found[0].detail,
+            "a whiteout named .wh..: unpackers join '.' to its directory and remove /a/b, the "
+            "directory itself (umoci 0.4.7 then fails to unpack the layer), as strata does");
+  EXPECT_EQ(found[1].path, "d");
+  EXPECT_EQ(found[1].stored_name, "d/e/.wh...");
+  EXPECT_EQ(found[1].detail,
+            "a whiteout named .wh...: unpackers join '..' to its directory and remove /d, its "
+            "parent (umoci 0.4.7 then fails to unpack the layer), as strata does");
+  EXPECT_EQ(found[2].path, "");
+  EXPECT_EQ(found[2].stored_name, "g/.wh...");
+
+  const FileTree& tree = analysis_.merge.tree();
+  EXPECT_EQ(tree.Find("a/b"), nullptr);
+  EXPECT_NE(tree.Find("a"), nullptr);
+  EXPECT_EQ(tree.Find("d"), nullptr);
+  EXPECT_NE(tree.Find("g/h"), nullptr) << "a whiteout of the root removes nothing";
 }
 
 // The classic escape: a link, then a path beneath it, in the same layer

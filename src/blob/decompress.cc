@@ -80,10 +80,8 @@ class Prefetch {
     case BlobCheck::kMatchesDigest:
       Fail("{}: {} stream is truncated", name, format);
     case BlobCheck::kDiffersFromDigest:
-      Fail(
-          "{}: corrupt {} data: decoding runs past the blob's end, and the blob does not hash "
-          "to its digest",
-          name, format);
+      // The layer cursor adds the digests (LayerCursor::FailNamingTheBlob).
+      Fail("{}: corrupt {} data: decoding runs past the blob's end", name, format);
     case BlobCheck::kNoDigest:
       break;
   }

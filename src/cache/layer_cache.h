@@ -34,8 +34,9 @@ namespace strata {
 // or redacts, the built-in secret patterns' code, the codec. Rows of any
 // other version are ignored and replaced.
 // 2: names stored outside the root kept. 3: a bare ".wh." is a whiteout of
-// its own directory, its stored name kept.
-inline constexpr int kAnalysisVersion = 3;
+// its own directory, its stored name kept. 4: so are ".wh.." and, of its
+// parent, ".wh...".
+inline constexpr int kAnalysisVersion = 4;
 
 // Whole results kept (FindImageResult): enough for the images one works
 // with in a week, few enough that the database stays small.

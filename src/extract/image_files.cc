@@ -78,8 +78,9 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
       }
       return sighting;
     }
-    if (IsAncestor(entry.path, path) && entry.kind == EntryKind::kSymlink &&
-        sighting.kind != Sighting::kRemoved) {
+    // A link of this layer on the way outweighs its whiteouts too, before
+    // or after it in the tar: they removed what was there below.
+    if (IsAncestor(entry.path, path) && entry.kind == EntryKind::kSymlink) {
       std::optional<std::string> target = ResolveLink(entry.path, entry.link());
       sighting.kind = target ? Sighting::kRedirected : Sighting::kBlocked;
       sighting.redirected =

@@ -63,12 +63,14 @@ bool DecodeWhiteout(LayerEntry* entry, std::string* path) {
   }
   if (base.substr(kWhiteoutPrefix.size()).starts_with(kWhiteoutPrefix)) return false;
 
-  // A bare ".wh." names no file: unpackers join the empty name to its
-  // directory, and so remove the directory itself (umoci 0.4.7 then fails).
+  // ".wh.", ".wh.." and ".wh..." name no file: unpackers join "", "." or
+  // ".." to the directory, and so remove it or its parent (umoci 0.4.7
+  // then fails).
   std::string_view removed = base.substr(kWhiteoutPrefix.size());
-  std::string decoded = removed.empty() ? std::string(dir)
-                        : dir.empty()   ? std::string(removed)
-                                        : fmt::format("{}/{}", dir, removed);
+  std::optional<std::string_view> self = SelfWhiteoutTarget(base, dir);
+  std::string decoded = self        ? std::string(*self)
+                        : dir.empty() ? std::string(removed)
+                                      : fmt::format("{}/{}", dir, removed);
   *path = std::move(decoded);
   entry->kind = EntryKind::kWhiteout;
   entry->path = *path;
@@ -160,6 +162,7 @@ struct LayerCursor::Client {
   static la_ssize_t Read(struct archive*, void* data, const void** block) {
     auto* client = static_cast<Client*>(data);
     *block = client->buffer.get();
+    if (client->cursor->failed_) return -1;
     try {
       la_ssize_t got = static_cast<la_ssize_t>(client->tar->Read(client->buffer.get(), kTarBuffer));
       client->cursor->CheckExpansion();
@@ -234,7 +237,7 @@ LayerCursor::LayerCursor(ByteReader* blob, std::string name, std::string blob_di
             : fmt::format("{} is not a tar stream{}: {}", name_, after, ArchiveError(archive_));
     archive_read_free(archive_);
     archive_ = nullptr;
-    throw Error(message);
+    FailNamingTheBlob(Error(message));
   }
 }
 
@@ -273,6 +276,36 @@ BlobCheck LayerCursor::CheckBlob() {
                                                 : BlobCheck::kDiffersFromDigest;
 }
 
+void LayerCursor::FailNamingTheBlob(const Error& error) {
+  if (expected_blob_digest_.empty() || failed_) throw error;
+  failed_ = true;
+  std::string actual;
+  try {
+    // The inflate's thread may be reading hashed_: it is joined here, and
+    // nothing reads through plain_ again.
+    plain_.reset();
+    std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kTarBuffer);
+    while (hashed_->Read(buffer.get(), kTarBuffer) > 0) {
+    }
+    actual = raw_.Finish();
+  } catch (const Error&) {
+    throw error;  // The blob itself cannot be read to its end: the first word stands.
+  }
+  if (actual == expected_blob_digest_) throw error;
+
+  // "layer 1: corrupt tar stream: …" and "layer 1 is not a tar stream"
+  // become "corrupt tar stream: …" and "it is not a tar stream".
+  std::string detail = error.what();
+  if (detail.starts_with(name_ + ": "))
+    detail.erase(0, name_.size() + 2);
+  else if (detail.starts_with(name_ + " "))
+    detail.replace(0, name_.size(), "it");
+  Fail(
+      "{}: blob digest mismatch: the manifest says {}, the bytes hash to {} (read as they are, "
+      "{})",
+      name_, expected_blob_digest_, actual, detail);
+}
+
 void LayerCursor::FailArchive(const std::string& what) {
   if (!client_->error.empty()) throw Error(client_->error);
   // libarchive fails some headers (a truncated GNU long name) without a
@@ -284,6 +317,14 @@ void LayerCursor::FailArchive(const std::string& what) {
 }
 
 bool LayerCursor::Next(LayerEntry* entry) {
+  try {
+    return NextEntry(entry);
+  } catch (const Error& error) {
+    FailNamingTheBlob(error);
+  }
+}
+
+bool LayerCursor::NextEntry(LayerEntry* entry) {
   while (true) {
     struct archive_entry* raw_entry;
     int status = archive_read_next_header(archive_, &raw_entry);
@@ -302,9 +343,9 @@ bool LayerCursor::Next(LayerEntry* entry) {
     // Escaped may mean a hard link's target only: the name is checked again.
     bool name_escaped = false;
     if (entry->path_escaped) CleanLayerPath(raw_path, &name_escaped);
-    // A bare ".wh." decodes to a whiteout of its directory: only the name
-    // as stored tells the two apart.
-    bool bare_whiteout = BaseName(entry->path) == kWhiteoutPrefix;
+    // A bare ".wh." (or ".wh..", ".wh...") decodes to a whiteout of its
+    // directory or parent: only the name as stored tells them apart.
+    bool bare_whiteout = SelfWhiteoutTarget(BaseName(entry->path), "").has_value();
     stored_name_.assign(name_escaped || bare_whiteout ? raw_path : "");
     if (DecodeWhiteout(entry, &current_path_)) return true;
   }
@@ -315,9 +356,14 @@ void LayerCursor::ReadContent(const std::function<void(const char* data, size_t 
   size_t size;
   la_int64_t offset;
   while (true) {
-    int status = archive_read_data_block(archive_, &block, &size, &offset);
-    if (status == ARCHIVE_EOF) return;
-    if (status < ARCHIVE_WARN) FailArchive("cannot read the content of " + current_path_);
+    // The sink's own errors (a full disk) need no look at the blob.
+    try {
+      int status = archive_read_data_block(archive_, &block, &size, &offset);
+      if (status == ARCHIVE_EOF) return;
+      if (status < ARCHIVE_WARN) FailArchive("cannot read the content of " + current_path_);
+    } catch (const Error& error) {
+      FailNamingTheBlob(error);
+    }
     sink(static_cast<const char*>(block), size);
   }
 }
@@ -325,7 +371,11 @@ void LayerCursor::ReadContent(const std::function<void(const char* data, size_t 
 void LayerCursor::Finish() {
   // What follows the end marker counts against the limits too.
   std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kTarBuffer);
-  while (tar_.Read(buffer.get(), kTarBuffer) > 0) CheckExpansion();
+  try {
+    while (tar_.Read(buffer.get(), kTarBuffer) > 0) CheckExpansion();
+  } catch (const Error& error) {
+    FailNamingTheBlob(error);
+  }
   // And what trails the compressed stream, which raw_ hashes on its way.
   while (hashed_->Read(buffer.get(), kTarBuffer) > 0) {
   }

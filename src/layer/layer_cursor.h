@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "base/error.h"
 #include "blob/byte_reader.h"
 #include "blob/decompress.h"
 #include "blob/digest_reader.h"
@@ -71,11 +72,20 @@ class LayerCursor {
 
  private:
   [[noreturn]] void FailArchive(const std::string& what);
+  // Rethrows |error|; but when the image names a digest for the blob and
+  // its bytes, read to the end, hash to something else, says that instead,
+  // with what reading found as the detail. A byte changed on disk or on
+  // the way shows first as corrupt compressed data, a damaged tar or no
+  // tar at all, depending on where it fell; only the digest tells a
+  // corrupt blob from an image built wrong.
+  [[noreturn]] void FailNamingTheBlob(const Error& error);
+  bool NextEntry(LayerEntry* entry);  // Next, errors as they come.
   void CheckExpansion();
   BlobCheck CheckBlob();
 
   std::string name_;
   std::string expected_blob_digest_;
+  bool failed_ = false;  // Set by FailNamingTheBlob: nothing reads on.
   ReadLimits limits_;
   std::atomic<int64_t>* image_bytes_;
   int64_t counted_ = 0;  // Of tar_.bytes(), already added to *image_bytes_.

@@ -101,4 +101,10 @@ std::string_view DirName(std::string_view path) {
   return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
 }
 
+std::optional<std::string_view> SelfWhiteoutTarget(std::string_view base, std::string_view dir) {
+  if (base == ".wh." || base == ".wh..") return dir;
+  if (base == ".wh...") return DirName(dir);
+  return std::nullopt;
+}
+
 }  // namespace strata

@@ -107,6 +107,12 @@ std::optional<std::string> ResolveLink(std::string_view link_path, std::string_v
 // The last component of |path| ("" for the root).
 std::string_view BaseName(std::string_view path);
 
+// What a whiteout named |base| (".wh." and a name) takes away when the
+// name is "", "." or "..": unpackers join it to the whiteout's directory
+// |dir|, so it removes that directory itself, or its parent. nullopt for
+// every other name, which removes the file it names.
+std::optional<std::string_view> SelfWhiteoutTarget(std::string_view base, std::string_view dir);
+
 // Everything before the last component ("" for a top-level name).
 std::string_view DirName(std::string_view path);
 

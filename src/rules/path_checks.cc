@@ -294,10 +294,11 @@ std::string_view WhiteoutNamedDirectory(const LayerEntry& entry) {
 }
 
 // Whether |stored|, an entry's name as its layer stores it, is a bare
-// ".wh." (the layer reader keeps such names: see LayerCursor).
+// ".wh." or ".wh..", ".wh..." (the layer reader keeps such names: see
+// LayerCursor).
 bool IsBareWhiteout(std::string_view stored) {
   while (stored.size() > 1 && stored.ends_with('/')) stored.remove_suffix(1);
-  return BaseName(stored) == kWhiteoutPrefix;
+  return SelfWhiteoutTarget(BaseName(stored), "").has_value();
 }
 
 // One finding per directory named like a whiteout that |layer| stores
@@ -338,16 +339,23 @@ void CheckWhiteoutNamedDirectories(const CheckContext& context, const Layer& lay
   }
 }
 
-// What a bare ".wh." |entry| (a whiteout of its own directory) does.
-std::string BareWhiteoutDetail(const CheckContext& context, const LayerEntry& entry) {
+// What a bare ".wh." |entry| (or ".wh..", ".wh...": a whiteout of its own
+// directory or its parent), stored as |stored|, does.
+std::string BareWhiteoutDetail(const CheckContext& context, const LayerEntry& entry,
+                               std::string_view stored) {
+  std::string_view name = BaseName(stored);
+  std::string joined = name == ".wh..." ? "'..'" : name == ".wh.." ? "'.'" : "the empty name";
   if (entry.path.empty())
-    return "a whiteout named only .wh. at the root: unpackers join the empty name to the "
-           "root and remove the whole filesystem (umoci 0.4.7 then fails to unpack the layer); "
-           "strata keeps the root";
+    return fmt::format(
+        "a whiteout named {}: unpackers join {} to its directory, which leads to the root, "
+        "and remove the whole filesystem (umoci 0.4.7 then fails to unpack the layer); strata "
+        "keeps the root",
+        name, joined);
   return fmt::format(
-      "a whiteout named only .wh.: unpackers join the empty name to its directory and remove "
-      "/{} itself (umoci 0.4.7 then fails to unpack the layer), as strata does",
-      context.scanner.RedactText(std::string(entry.path)));
+      "a whiteout named {}: unpackers join {} to its directory and remove /{}, {} (umoci "
+      "0.4.7 then fails to unpack the layer), as strata does",
+      name, joined, context.scanner.RedactText(std::string(entry.path)),
+      name == ".wh..." ? "its parent" : "the directory itself");
 }
 
 }  // namespace
@@ -362,7 +370,7 @@ void CheckOddWhiteouts(const CheckContext& context, std::vector<Finding>* findin
         Finding finding = MakeFinding(context, "odd-whiteout", layer.index, entry.path);
         finding.stored_name =
             context.scanner.RedactText(std::string(layer.contents.StoredName(entry)));
-        finding.detail = BareWhiteoutDetail(context, entry);
+        finding.detail = BareWhiteoutDetail(context, entry, layer.contents.StoredName(entry));
         finding.fix =
             "rebuild the layer with a standard tool, which stores one whiteout per removed path";
         findings->push_back(std::move(finding));
