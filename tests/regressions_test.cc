@@ -251,8 +251,8 @@ TEST(Regression, FindRefusesUnknownOptionsAndTakesTheCommonOnes) {
   RunResult unknown = RunStrata({"find", "-v", image, "-name", "*.yml"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_EQ(unknown.err,
-            "strata: error: find: unknown option -v (strata's options come before IMAGE; see "
-            "strata find --help)\n");
+            "strata: error: find: unknown option -v (strata find --help lists the options find "
+            "takes)\n");
 
   RunResult limited = RunStrata({"find", "--max-entries", "1", "--no-cache", image});
   EXPECT_EQ(limited.exit_code, 2);
@@ -648,6 +648,18 @@ TEST(Regression, ASymbolicLinkWithAnEmptyTargetLeadsNowhere) {
             "stored beneath /c, a symbolic link to etc/e2 (layer 1), and on to /etc/e2, a "
             "symbolic link with an empty target, which leads nowhere: unpackers cannot make or "
             "follow it; strata shows /c as a directory from here on");
+}
+
+// Found by a new user: a finding in a layer whose history step is neither
+// RUN nor COPY was placed at "layer 1 ?" in the table.
+TEST(Regression, AnUnknownBuildStepLeavesNoQuestionMark) {
+  std::string image =
+      WriteImage(TempDir() + "/image", {{{"app/", '5'}, {"app/.env", '0', "DEBUG=1\n"}}},
+                 R"({"history": [{"created_by": "made by hand"}]})");
+  RunResult audit = RunStrata({"audit", "--no-cache", image});
+  ASSERT_NE(audit.out.find("/app/.env"), std::string::npos) << audit.out;
+  EXPECT_EQ(audit.out.find("layer 1 ?"), std::string::npos) << audit.out;
+  EXPECT_NE(audit.out.find("layer 1"), std::string::npos) << audit.out;
 }
 
 // Found by a new user: a layer that removes a directory and stores a link

@@ -427,6 +427,10 @@ TEST(RuleConfig, MistakesAreClearErrors) {
   EXPECT_THROW(LoadRuleConfig(dir + "/missing.yaml"), Error);
   EXPECT_EQ(ParseSize("20MB", "x"), 20000000);
   EXPECT_EQ(ParseSize("1.5kB", "x"), 1500);
+  // Found by a new user: 1.5 was taken as 2 bytes.
+  EXPECT_THROW(ParseSize("1.5", "x"), Error);
+  EXPECT_THROW(ParseSize("1.0005kB", "x"), Error);
+  EXPECT_EQ(ParseSize("1.0", "x"), 1);
   EXPECT_EQ(ParseSize("2MiB", "x"), 2097152);
   EXPECT_THROW(ParseSize("lots", "x"), Error);
   // Any case; one space allowed; nothing strtod alone would take.

@@ -290,8 +290,7 @@ int RunFind(const std::vector<std::string>& args) {
   // Never take a mistyped option for an image name (it would be looked
   // up in the Docker daemon).
   if (!rest.empty() && rest[0].starts_with("-") && rest[0] != "-")
-    Fail("find: unknown option {} (strata's options come before IMAGE; see strata find --help)",
-         rest[0]);
+    Fail("find: unknown option {} (strata find --help lists the options find takes)", rest[0]);
   if (rest.empty()) Fail("find needs an IMAGE");
 
   size_t at = 0;

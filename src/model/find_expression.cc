@@ -132,7 +132,7 @@ void ParseSize(const std::string& argument, FindNode* node) {
     }
   }
   std::optional<FindNumber> number = ReadFindNumber(text);
-  if (!number) Fail("-size: invalid size '{}' (N, +N or -N, then c, k, M or G)", argument);
+  if (!number) Fail("-size: invalid size '{}' (N, +N or -N, then b, c, w, k, M or G)", argument);
   node->number = *number;
 }
 

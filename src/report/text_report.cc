@@ -126,6 +126,8 @@ std::string SeverityLabel(Severity severity, const Style& style) {
   }
 }
 
+// How the layer's content got in, "" when its history step does not say
+// (a step neither RUN nor COPY, or none).
 std::string RouteLabel(Route route) {
   switch (route) {
     case Route::kCopy:
@@ -139,14 +141,16 @@ std::string RouteLabel(Route route) {
     case Route::kUnknown:
       break;
   }
-  return "?";
+  return "";
 }
 
 // Where the finding is: "layer 6 COPY, removed in layer 8 (still stored)".
 std::string Whereabouts(const Finding& finding) {
   std::string text = finding.layer < 0
                          ? "image config"
-                         : fmt::format("layer {} {}", finding.layer + 1, RouteLabel(finding.route));
+                         : fmt::format("layer {}", finding.layer + 1);
+  if (finding.layer >= 0 && !RouteLabel(finding.route).empty())
+    text += " " + RouteLabel(finding.route);
   if (finding.route == Route::kConfig && finding.layer >= 0)
     text = fmt::format("layer {} build step", finding.layer + 1);
   if (finding.removed_by >= 0) {

@@ -168,6 +168,9 @@ int64_t ParseSize(const std::string& text, const std::string& what) {
     // Past 2^63 the conversion to int64_t would wrap to a negative limit.
     if (value * factor >= 9.2e18)
       Fail("{}: \"{}\" is too large: a size must stay under 2^63 bytes", what, text);
+    // 1.5 was taken as 2 bytes; 1.5kB is a whole 1,500.
+    if (std::abs(value * factor - std::round(value * factor)) > 1e-6)
+      Fail("{}: \"{}\" is not a whole number of bytes", what, text);
     return static_cast<int64_t>(std::llround(value * factor));
   }
   if (unit == "k" || unit == "m" || unit == "g" || unit == "t") {
