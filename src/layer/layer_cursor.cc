@@ -14,7 +14,6 @@ namespace strata {
 
 namespace {
 
-constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueName = ".wh..wh..opq";
 
 // 1 MiB: libarchive hands out pointers into this buffer, so most file
@@ -276,6 +275,13 @@ BlobCheck LayerCursor::CheckBlob() {
                                                 : BlobCheck::kDiffersFromDigest;
 }
 
+const std::string& LayerCursor::ReadBlobToEnd() {
+  std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kTarBuffer);
+  while (hashed_->Read(buffer.get(), kTarBuffer) > 0) {
+  }
+  return raw_.Finish();
+}
+
 void LayerCursor::FailNamingTheBlob(const Error& error) {
   if (expected_blob_digest_.empty() || failed_) throw error;
   failed_ = true;
@@ -284,10 +290,7 @@ void LayerCursor::FailNamingTheBlob(const Error& error) {
     // The inflate's thread may be reading hashed_: it is joined here, and
     // nothing reads through plain_ again.
     plain_.reset();
-    std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kTarBuffer);
-    while (hashed_->Read(buffer.get(), kTarBuffer) > 0) {
-    }
-    actual = raw_.Finish();
+    actual = ReadBlobToEnd();
   } catch (const Error&) {
     throw error;  // The blob itself cannot be read to its end: the first word stands.
   }
@@ -377,9 +380,7 @@ void LayerCursor::Finish() {
     FailNamingTheBlob(error);
   }
   // And what trails the compressed stream, which raw_ hashes on its way.
-  while (hashed_->Read(buffer.get(), kTarBuffer) > 0) {
-  }
-  blob_digest_ = raw_.Finish();
+  blob_digest_ = ReadBlobToEnd();
   diff_id_ = compression_ == Compression::kNone ? blob_digest_ : tar_.Finish();
 }
 

@@ -80,6 +80,9 @@ class LayerCursor {
   // corrupt blob from an image built wrong.
   [[noreturn]] void FailNamingTheBlob(const Error& error);
   bool NextEntry(LayerEntry* entry);  // Next, errors as they come.
+  // Reads what is left of the blob (raw_ hashes it on its way) and
+  // returns its digest.
+  const std::string& ReadBlobToEnd();
   void CheckExpansion();
   BlobCheck CheckBlob();
 

@@ -107,6 +107,9 @@ std::optional<std::string> ResolveLink(std::string_view link_path, std::string_v
 // The last component of |path| ("" for the root).
 std::string_view BaseName(std::string_view path);
 
+// How a whiteout's name starts (the OCI image spec's prefix).
+inline constexpr std::string_view kWhiteoutPrefix = ".wh.";
+
 // What a whiteout named |base| (".wh." and a name) takes away when the
 // name is "", "." or "..": unpackers join it to the whiteout's directory
 // |dir|, so it removes that directory itself, or its parent. nullopt for

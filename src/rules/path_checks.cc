@@ -276,7 +276,6 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
 
 namespace {
 
-constexpr std::string_view kWhiteoutPrefix = ".wh.";
 
 // The outermost directory in |entry|'s path named like a whiteout
 // (".wh.NAME"), "" when none. Every component but the last counts; an
