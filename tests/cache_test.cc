@@ -4,6 +4,7 @@
 // test uses its own temporary cache directory.
 #include <fmt/core.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <xxhash.h>
 
@@ -336,6 +337,31 @@ TEST(LayerCache, SiblingImageReadsOnlyItsOwnLayers) {
   EXPECT_EQ(sibling.reused, 1);
   EXPECT_EQ(sibling.read, 2);
   EXPECT_EQ(sibling.result.out, Uncached(b));
+}
+
+// Found by a new user: --cache-dir set any directory it was given to
+// 0700 (/tmp, a shared 1777 directory). Only a directory strata makes is
+// made the user's alone; the database always is.
+TEST(LayerCache, ADirectoryThatWasThereKeepsItsMode) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"a", '0', "a"}}});
+  auto mode_of = [](const std::string& path) {
+    struct stat st {};
+    stat(path.c_str(), &st);
+    return st.st_mode & 07777;
+  };
+
+  std::string shared = dir + "/shared";
+  std::filesystem::create_directory(shared);
+  chmod(shared.c_str(), 01777);
+  ASSERT_EQ(Audit(shared, image).result.exit_code, 0);
+  EXPECT_EQ(mode_of(shared), 01777u);
+  EXPECT_EQ(mode_of(Database(shared)), 0600u);
+
+  std::string made = dir + "/made/here";
+  ASSERT_EQ(Audit(made, image).result.exit_code, 0);
+  EXPECT_EQ(mode_of(made), 0700u);
+  EXPECT_EQ(mode_of(Database(made)), 0600u);
 }
 
 TEST(LayerCache, ADifferentBlobOfTheSameLayerIsRead) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "source/http_client.h"
 #include "source_servers.h"
 #include "test_support.h"
 
@@ -73,6 +74,7 @@ class Registry {
   }
 
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
   const std::string& dir() const { return dir_; }
   std::string url(const std::string& repo) const { return "docker://" + host() + "/" + repo; }
 
@@ -344,6 +346,106 @@ std::vector<std::string> BlobRequests(const std::string& log) {
   for (std::string line; std::getline(lines, line);)
     if (line.find("/blobs/") != std::string::npos) blobs.push_back(line);
   return blobs;
+}
+
+// tests/servers/mock_proxy.py in front of the server on |upstream_port|.
+class MockProxy {
+ public:
+  explicit MockProxy(int upstream_port) : dir_(TempDir()), port_(FreePort()) {
+    server_.Start({"python3", Server("mock_proxy.py"), std::to_string(port_), log(),
+                   std::to_string(upstream_port)},
+                  dir_ + "/server.log");
+    EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(port_); }));
+  }
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string log() const { return dir_ + "/requests.log"; }
+  // The request lines it got, one a line.
+  std::string Requests() const {
+    return std::filesystem::exists(log()) ? ReadFileText(log()) : "";
+  }
+
+ private:
+  std::string dir_;
+  int port_;
+  Process server_;
+};
+
+// Registries are reached through the proxy the environment names, as
+// docker reaches them: the proxy is asked for the registry by name (no
+// resolver here knows registry.test), and the image is the same.
+TEST(RegistrySource, GoesThroughTheProxyTheEnvironmentNames) {
+  REQUIRE_FIXTURES();
+  Registry registry(Login::kNone, false);
+  registry.Push(MultiLayout(), "fx/multi:1");
+  MockProxy proxy(registry.port());
+  ScopedEnv http_proxy("HTTP_PROXY", "http://" + proxy.address());
+
+  ExpectSameAsArchive("docker://registry.test:5000/fx/multi:1", {"--insecure"});
+  EXPECT_NE(proxy.Requests().find("GET http://registry.test:5000/v2/ HTTP/1.1"), std::string::npos)
+      << proxy.Requests();
+
+  // Loopback addresses are reached directly.
+  std::string before = proxy.Requests();
+  EXPECT_EQ(Json("history", registry.url("fx/multi:1"), {"--insecure"}),
+            Json("history", MultiArchive()));
+  EXPECT_EQ(proxy.Requests(), before);
+}
+
+TEST(RegistrySource, AProxyThatRefusesGivesOneLineWithoutItsPassword) {
+  REQUIRE_FIXTURES();
+  MockProxy proxy(FreePort());
+  ScopedEnv https_proxy("HTTPS_PROXY", "http://user:proxy-pass@" + proxy.address());
+
+  RunResult refused = RunStrata({"history", "docker://registry.test/fx/multi:1"});
+  ExpectOneLineError(refused, "with HTTPS_PROXY set to http://" + proxy.address() +
+                                  "): check HTTPS_PROXY, HTTP_PROXY and NO_PROXY");
+  EXPECT_EQ(refused.err.find("proxy-pass"), std::string::npos) << refused.err;
+  EXPECT_NE(proxy.Requests().find("CONNECT registry.test:443"), std::string::npos)
+      << proxy.Requests();
+
+  // Found by a new user: curl's own message quoted a URL it could not
+  // parse whole, password included.
+  for (const char* bad :
+       {"http://alice:PwLEAK1@127.0.0.1:99999", "http://alice:PwLEAK1@127.0.0.1:abc",
+        "ftp://alice:PwLEAK1@127.0.0.1:21", " http://alice:Pw@LEAK1@127.0.0.1:1 "}) {
+    ScopedEnv unparsable("HTTPS_PROXY", bad);
+    RunResult failed = RunStrata({"history", "docker://registry.test/fx/multi:1"});
+    EXPECT_EQ(failed.exit_code, 2) << failed.err;
+    EXPECT_EQ(failed.err.find("LEAK1"), std::string::npos) << failed.err;
+    EXPECT_EQ(failed.err.find("alice"), std::string::npos) << failed.err;
+  }
+}
+
+TEST(ProxyFromEnvironment, ReadsTheVariablesDockerReads) {
+  ScopedEnv https("HTTPS_PROXY", "http://secure.example:3128");
+  ScopedEnv http("HTTP_PROXY", "http://plain.example:3128");
+  ScopedEnv lower("http_proxy", "http://lower.example:3128");
+  ScopedEnv no_proxy("NO_PROXY", ".corp.example,10.0.0.0/8");
+
+  ProxySettings secure = ProxyFromEnvironment("https://registry.example/v2/");
+  EXPECT_EQ(secure.proxy, "http://secure.example:3128");
+  EXPECT_EQ(secure.variable, "HTTPS_PROXY");
+  EXPECT_EQ(secure.no_proxy, "localhost,127.0.0.0/8,::1,.corp.example,10.0.0.0/8");
+  // Upper case wins, as in docker.
+  EXPECT_EQ(ProxyFromEnvironment("http://registry.example/v2/").proxy,
+            "http://plain.example:3128");
+
+  {
+    // docker's forms too: "*.domain", a port, an IPv6 address.
+    ScopedEnv forms("NO_PROXY", " *.test , registry.test:5443,[::1]:80,fe80::1,,");
+    EXPECT_EQ(ProxyFromEnvironment("https://registry.example/v2/").no_proxy,
+              "localhost,127.0.0.0/8,::1,.test,registry.test,::1,fe80::1");
+  }
+  ScopedEnv everything("NO_PROXY", "*");
+  EXPECT_EQ(ProxyFromEnvironment("https://registry.example/v2/").no_proxy, "*");
+
+  EXPECT_EQ(ProxyForDisplay("http://user:pw@proxy.example:3128/"), "http://proxy.example:3128/");
+  EXPECT_EQ(ProxyForDisplay("proxy.example:3128"), "proxy.example:3128");
+  // Everything before the last '@': a password may hold '@' or '/'.
+  EXPECT_EQ(ProxyForDisplay("http://u:p@ss@proxy.example:3128"), "http://proxy.example:3128");
+  EXPECT_EQ(ProxyForDisplay("http://u:pa/ss@proxy.example"), "http://proxy.example");
+  EXPECT_EQ(ProxyForDisplay("u:pw@proxy.example:3128"), "proxy.example:3128");
 }
 
 TEST(RegistrySource, HistoryFetchesOnlyTheManifestAndConfig) {

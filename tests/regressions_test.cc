@@ -83,6 +83,35 @@ TEST(Regression, ASecretInAFileNameIsRedactedToo) {
   }
 }
 
+// Found by a new user: a custom content rule as loose as [a-z0-9]{3}
+// redacted every path the reports show (/app/.env as /…(3 characters)/.…),
+// so its accepted findings no longer matched their paths either. Paths
+// hide only tokens used as names now.
+TEST(Regression, ALooseCustomPatternLeavesPathsReadable) {
+  std::string dir = TempDir();
+  std::string token = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
+  std::string image = WriteImage(
+      dir + "/image",
+      {{{"app/.env", '0', "DEBUG=1\n"}, {"keys/" + token, '0', "token = " + token + "\n"}}});
+  WriteFile(dir + "/.strata.yaml",
+            "rules:\n  content:\n    - {id: loose, regex: \"[a-z0-9]{3}\", severity: low}\n"
+            "accept:\n  - {rule: secret-env-file, path: /app/.env, reason: \"no secret\"}\n");
+  RunResult result = RunStrata({"audit", "--format", "json", image}, "", dir);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::set<std::string> paths;
+  bool env_accepted = false;
+  json report = json::parse(result.out);  // Outlives the loop over its member.
+  for (const json& finding : report["findings"]) {
+    if (finding["path"].is_string()) paths.insert(finding["path"].get<std::string>());
+    if (finding["rule"] == "secret-env-file")
+      env_accepted = finding.contains("accepted") && !finding["accepted"].is_null();
+  }
+  EXPECT_TRUE(paths.count("/app/.env")) << result.out;
+  EXPECT_TRUE(env_accepted) << result.out;
+  EXPECT_TRUE(paths.count("/keys/ghp_…(40 characters)")) << result.out;
+  EXPECT_EQ(result.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << result.out;
+}
+
 TEST(Regression, AcceptedFindingsStayVisibleInTableAndMarkdown) {
   std::string dir = TempDir();
   WriteFile(dir + "/.strata.yaml",
@@ -223,13 +252,13 @@ TEST(Regression, LimitFlagsRefuseValuesTheyCannotHold) {
   EXPECT_EQ(huge.exit_code, 2);
   EXPECT_EQ(huge.err,
             "strata: error: --max-layer-bytes: \"9223372036854775807\" is too large: a size must "
-            "stay under 2^63 bytes (see strata --help)\n");
+            "stay under 2^63 bytes (see strata layers --help)\n");
 
   RunResult zero = RunStrata({"layers", "--max-ratio", "0", image});
   EXPECT_EQ(zero.exit_code, 2);
   EXPECT_EQ(zero.err,
             "strata: error: --max-ratio: \"0\" is not a whole number of at least 1 (see strata "
-            "--help)\n");
+            "layers --help)\n");
 
   EXPECT_EQ(RunStrata({"layers", "--max-layer-bytes", "9000000000000000000", image}).exit_code, 0);
 }
@@ -250,9 +279,7 @@ TEST(Regression, FindRefusesUnknownOptionsAndTakesTheCommonOnes) {
       WriteImage(TempDir() + "/image", {{{"app/", '5'}, {"app/a.yml", '0', "x\n"}}});
   RunResult unknown = RunStrata({"find", "-v", image, "-name", "*.yml"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_EQ(unknown.err,
-            "strata: error: find: unknown option -v (strata find --help lists the options find "
-            "takes)\n");
+  EXPECT_EQ(unknown.err, "strata: error: strata find has no option -v; see strata find --help\n");
 
   RunResult limited = RunStrata({"find", "--max-entries", "1", "--no-cache", image});
   EXPECT_EQ(limited.exit_code, 2);
@@ -307,7 +334,7 @@ TEST(Regression, FindOptionsAfterTheImageSayWhereTheyGo) {
 }
 
 // Found by a new user: --save named the image being read, and the image
-// was replaced by the archive; a link was replaced by a file.
+// was replaced by the archive; a link to it was replaced by a file.
 TEST(Regression, SaveNeverReplacesTheImageItReads) {
   std::string dir = TempDir();
   std::string image = dir + "/image.tar";
@@ -323,8 +350,10 @@ TEST(Regression, SaveNeverReplacesTheImageItReads) {
   fs::create_symlink(image, dir + "/link.tar");
   RunResult link = RunStrata({"audit", "-q", "--no-cache", "--save", dir + "/link.tar", image});
   EXPECT_EQ(link.exit_code, 2);
-  EXPECT_NE(link.err.find("exists and is not a regular file"), std::string::npos) << link.err;
+  EXPECT_EQ(link.err,
+            "strata: error: refusing to --save over the image being read (" + dir + "/link.tar)\n");
   EXPECT_TRUE(fs::is_symlink(dir + "/link.tar"));
+  EXPECT_EQ(ReadFileText(image), before);
 
   std::string layout = testing::CorpusDir() + "/corpus/churn.oci";
   fs::copy(layout, dir + "/layout", fs::copy_options::recursive);
@@ -338,6 +367,53 @@ TEST(Regression, SaveNeverReplacesTheImageItReads) {
   RunResult fresh = RunStrata({"audit", "-q", "--no-cache", "--save", dir + "/new.tar", image});
   EXPECT_EQ(fresh.exit_code, 0) << fresh.err;
   EXPECT_TRUE(fs::is_regular_file(dir + "/new.tar"));
+}
+
+// Found by a new user: --save refused a symbolic link at FILE ("exists
+// and is not a regular file") where -o writes through one. Both now keep
+// the link and replace what it points at, or create it there; what cannot
+// hold the archive is refused in one line.
+TEST(Regression, SaveWritesThroughALinkAsReportsDo) {
+  std::string dir = TempDir();
+  std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
+  fs::create_directory(dir + "/archives");
+
+  WriteFile(dir + "/archives/old.tar", "an older file");
+  fs::create_symlink("archives/old.tar", dir + "/to-old.tar");
+  fs::create_symlink("archives/new.tar", dir + "/to-new.tar");
+  for (const char* link : {"to-old.tar", "to-new.tar"}) {
+    RunResult saved = RunStrata({"audit", "-q", "--no-cache", "--save", dir + "/" + link, image});
+    EXPECT_EQ(saved.exit_code, 0) << link << ": " << saved.err;
+    EXPECT_TRUE(fs::is_symlink(dir + "/" + link)) << link;
+  }
+  for (const char* archive : {"old.tar", "new.tar"}) {
+    std::string path = dir + "/archives/" + archive;
+    EXPECT_NE(ReadFileText(path), "an older file") << archive;
+    EXPECT_EQ(RunStrata({"history", "-q", path}).exit_code, 0) << archive << " reads back";
+  }
+  std::set<std::string> left;
+  for (const auto& entry : fs::directory_iterator(dir)) left.insert(entry.path().filename());
+  for (const auto& entry : fs::directory_iterator(dir + "/archives"))
+    left.insert("archives/" + entry.path().filename().string());
+  EXPECT_EQ(left, (std::set<std::string>{"archives", "archives/new.tar", "archives/old.tar",
+                                         "to-new.tar", "to-old.tar"}));
+
+  // -o writes to a FIFO; an archive that is read back cannot go there.
+  ASSERT_EQ(mkfifo((dir + "/fifo").c_str(), 0600), 0);
+  fs::create_symlink("archives", dir + "/to-dir");
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {dir + "/archives", "it is a directory; give a file name"},
+      {dir + "/to-dir", "it is a directory; give a file name"},
+      {dir + "/fifo", "it is a device or FIFO, which cannot hold the archive; give a file name"},
+  };
+  for (const auto& [target, why] : refused) {
+    for (const std::string& input : {image, std::string("-")}) {
+      RunResult result = RunStrata({"audit", "-q", "--no-cache", "--save", target, input}, image);
+      EXPECT_EQ(result.exit_code, 2) << target << " " << input;
+      EXPECT_EQ(result.err, "strata: error: --save " + target + ": " + why + "\n") << input;
+    }
+  }
+  EXPECT_TRUE(fs::is_fifo(dir + "/fifo"));
 }
 
 // Found by a new user: a saved archive was mode 0600 (mkstemp's) where a
@@ -376,6 +452,81 @@ TEST(Regression, SavedArchiveGetsTheModeOfAReport) {
 
   RunResult help = RunStrata({"audit", "--help"});
   EXPECT_NE(help.out.find("an existing FILE is replaced"), std::string::npos) << help.out;
+}
+
+// Found by a new user: `diff - -` said "standard input is empty" of the
+// second image, which was only read already. Two images from standard
+// input are refused before either is read, for diff and for --base alike.
+TEST(Regression, StandardInputNamedTwiceIsRefusedAsSuch) {
+  std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
+  const std::string why =
+      " both read standard input, which holds one image and can be read only once; save one of "
+      "them to a file first\n";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"diff", "-", "-"}, "IMAGE_A and IMAGE_B"},
+      {{"diff", "docker-archive:-", "-"}, "IMAGE_A and IMAGE_B"},
+      {{"diff", "-", "docker-archive:-:corpus/churn:1"}, "IMAGE_A and IMAGE_B"},
+      {{"audit", "--base", "-", "-"}, "--base and IMAGE"},
+      {{"ci", "--base", "-", "-"}, "--base and IMAGE"},
+  };
+  for (const auto& [args, both] : cases) {
+    RunResult result = RunStrata(args, image);
+    EXPECT_EQ(result.exit_code, 2) << args[0] << " " << args[1];
+    EXPECT_EQ(result.err, "strata: error: " + both + why) << args[0] << " " << args[1];
+    EXPECT_EQ(result.out, "");
+  }
+
+  // One image from standard input is fine.
+  RunResult one = RunStrata({"diff", "-q", "-", image}, image);
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  RunResult base = RunStrata({"audit", "-q", "--base", image, "-"}, image);
+  EXPECT_EQ(base.exit_code, 0) << base.err;
+}
+
+// Found by a new user: an option a command does not take got CLI11's
+// "The following arguments were not expected: / --threads", the words in
+// reverse (the commands parse their arguments reversed) and a pointer to
+// `strata --help`. The unknown options are named in the order given, with
+// the nearest option the command has, and the command's own help.
+TEST(Regression, AnUnknownOptionIsNamedWithTheCommandsOwnHelp) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"etc/hostname", '0', "x\n"}}});
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"ls", "--threads", "1", image, "/"},
+       "strata ls has no option --threads; see strata ls --help"},
+      {{"cat", "--bogus", "3", image, "P"},
+       "strata cat has no option --bogus; see strata cat --help"},
+      {{"cat", "--bogus", image}, "strata cat has no option --bogus; see strata cat --help"},
+      {{"cat", "--layr", "1", image, "/etc/hostname"},
+       "strata cat has no option --layr (did you mean --layer?); see strata cat --help"},
+      {{"ls", "--threads=1", "-Z", image, "/", "--bogus"},
+       "strata ls has no options --threads, -Z and --bogus; see strata ls --help"},
+      {{"export", image, TempDir() + "/out", "--keep-suid"},
+       "strata export has no option --keep-suid (did you mean --keep-setuid?); see strata "
+       "export --help"},
+      {{"audit", "--bogus", image}, "strata audit has no option --bogus; see strata audit --help"},
+      {{"diff", image, "--bogus", image},
+       "strata diff has no option --bogus; see strata diff --help"},
+      {{"rules", "--bogus"}, "strata rules has no option --bogus; see strata rules --help"},
+      {{"find", "--cahce-dir", "X", image},
+       "strata find has no option --cahce-dir (did you mean --cache-dir?); see strata find "
+       "--help"},
+      // Words left over, in the order given; after "--" none is an option.
+      {{"ls", image, "/", "extra", "more"},
+       "strata ls: unexpected arguments 'extra' and 'more'; see strata ls --help"},
+      {{"ls", image, "/", "--", "-x"}, "strata ls: unexpected argument '-x'; see strata ls --help"},
+      // Any other usage error points to the command's own help too.
+      {{"cat", image}, "PATH is required (see strata cat --help)"},
+  };
+  for (const auto& [args, message] : cases) {
+    RunResult result = RunStrata(args);
+    EXPECT_EQ(result.exit_code, 2) << args[0] << " " << args[1];
+    EXPECT_EQ(result.err, "strata: error: " + message + "\n");
+    EXPECT_EQ(result.out, "");
+  }
+  // An unknown command is still named as such.
+  EXPECT_EQ(RunStrata({"lss", image}).err,
+            "strata: error: unknown command \"lss\"; did you mean ls? (commands: audit, ci, "
+            "history, layers, rules, diff, find, ls, cat, export, explore) (see strata --help)\n");
 }
 
 // Found by a new user: a transport with nothing after it.
@@ -555,7 +706,8 @@ TEST(Regression, AHugeNumberIsTooLargeNotNoNumber) {
     RunResult result = RunStrata(args);
     EXPECT_EQ(result.exit_code, 2) << c.args[1];
     EXPECT_EQ(result.err, "strata: error: " + c.args[1] + ": \"" + huge +
-                              "\" is too large: the most is " + c.most + " (see strata --help)\n");
+                              "\" is too large: the most is " + c.most + " (see strata " +
+                              c.args[0] + " --help)\n");
   }
   RunResult find = RunStrata({"find", "--layer", huge, image});
   EXPECT_EQ(find.err, "strata: error: find: --layer: \"" + huge +
@@ -563,7 +715,7 @@ TEST(Regression, AHugeNumberIsTooLargeNotNoNumber) {
   RunResult depth = RunStrata({"layers", "--max-json-depth", "3000000000", image});
   EXPECT_EQ(depth.err,
             "strata: error: --max-json-depth: \"3000000000\" is too large: the most is "
-            "2147483647 (see strata --help)\n");
+            "2147483647 (see strata layers --help)\n");
 
   EXPECT_EQ(
       RunStrata({"layers", "--no-cache", "--max-entries", "9223372036854775807", image}).exit_code,
@@ -592,6 +744,24 @@ TEST(Regression, DeepPathsStopAtTheDirectoriesTheyImply) {
 
   RunResult raised = RunStrata({"layers", "--no-cache", "--max-implied-dirs", "120000", image});
   EXPECT_EQ(raised.exit_code, 0) << raised.err;
+}
+
+// Found by a new user: a file named after a token was hidden in the
+// findings but printed whole in the waste lists ("Largest waste",
+// "Removed files still stored", JSON "waste" and "recoverable").
+TEST(Regression, WasteListsHideAFileNamedAfterAToken) {
+  const std::string token = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+  std::string image = WriteImage(TempDir() + "/image",
+                                 {{{"keys/", '5'}, {"keys/" + token, '0', std::string(200000, 'x')}},
+                                  {{"keys/.wh." + token, '0'}}});
+  for (const char* format : {"table", "json", "markdown", "sarif", "junit"}) {
+    RunResult audit = RunStrata({"audit", "--no-cache", "--format", format, image});
+    EXPECT_EQ(audit.exit_code, 0) << audit.err;
+    EXPECT_EQ(audit.out.find(token), std::string::npos) << format << "\n" << audit.out;
+    EXPECT_NE(audit.out.find("ghp_"), std::string::npos) << format;
+  }
+  RunResult text = RunStrata({"audit", "--no-cache", image});
+  EXPECT_NE(text.out.find("/keys/ghp_…(40 characters)"), std::string::npos) << text.out;
 }
 
 // Found by a new user: a symbolic link with an empty target (which no

@@ -88,6 +88,42 @@ TEST(SecretPatterns, EntropyAndPlaceholders) {
   EXPECT_EQ(Redact("ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw"), "ghp_…(40 characters)");
 }
 
+// Found by a new user: a custom pattern as loose as [a-z0-9]{3} turned
+// /app/.env into /…(3 characters)/.…. Paths are redacted a component at a
+// time, and only for a match of kMinPathSecret characters or more, so a
+// token used as a file name is still hidden; other text is as before.
+TEST(SecretPatterns, PathsHideTokensNotWordsALoosePatternMatches) {
+  RuleConfig config;
+  for (const auto& [id, regex] : {std::pair<const char*, const char*>{"loose", "[a-z0-9]{3}"},
+                                  {"corp-token", "corp_[a-z0-9]{12}"},
+                                  {"across", "app/[a-z]+"}}) {
+    CustomRule rule;
+    rule.id = id;
+    rule.content.rule_id = id;
+    rule.content.regex = regex;
+    config.custom.push_back(rule);
+  }
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
+  const std::string token = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
+
+  EXPECT_EQ(scanner->RedactPath("app/.env"), "app/.env");
+  EXPECT_EQ(scanner->RedactPath("usr/local/bin/app"), "usr/local/bin/app");
+  // A token as a whole name or part of one, by a built-in or a custom
+  // pattern: the loose pattern's short matches inside it do not shield it.
+  EXPECT_EQ(scanner->RedactPath("secret/" + token), "secret/ghp_…(40 characters)");
+  EXPECT_EQ(scanner->RedactPath("secret/" + token + ".txt"), "secret/ghp_…(40 characters).txt");
+  EXPECT_EQ(scanner->RedactPath("keys/corp_0123456789ab/id"), "keys/cor…(17 characters)/id");
+  // A match across a '/' is no file name.
+  EXPECT_EQ(scanner->RedactPath("app/configuration"), "app/configuration");
+  EXPECT_EQ(scanner->RedactPath("/" + token + "/"), "/ghp_…(40 characters)/");
+  EXPECT_EQ(scanner->RedactPath(""), "");
+
+  // Other text (a build step, an ENV value) is redacted by every match.
+  // Patterns come in the configuration's order, after the built-in ones.
+  EXPECT_EQ(scanner->RedactText("RUN cd /app/srv"), "RUN cd /…(3 characters)/…(3 characters)");
+  EXPECT_EQ(scanner->RedactText("RUN cd /srv"), "RUN cd /…(3 characters)");
+}
+
 // Found by a new user: a value was cut at '#' (and one holding '$' taken
 // for code), so strong passwords went unreported or were reported short.
 TEST(SecretPatterns, ValuesHoldingHashOrDollarAreReadWhole) {
@@ -339,6 +375,37 @@ TEST_F(RulesTest, Permissions) {
   EXPECT_EQ(Of("world-writable").size(), 2u);
   EXPECT_TRUE(Of("world-writable", "tmp").empty());
   EXPECT_EQ(Of("file-capabilities", "usr/bin/ping").size(), 1u);
+}
+
+// Findings on the final filesystem come in the order of a walk by name
+// (parents first, then component by component), whatever order the
+// layer stored them in, and not in the order of the paths as strings.
+TEST_F(RulesTest, PermissionFindingsComeInNameOrder) {
+  Evaluate({{{"d/b", '0', "x", "", 0666},
+             {"d/a", '0', "x", "", 0666},
+             {"d-c", '0', "x", "", 0666},
+             {"c", '0', "x", "", 0666}}});
+  std::vector<std::string> paths;
+  for (const Finding& finding : Of("world-writable")) paths.push_back(finding.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"c", "d/a", "d/b", "d-c"}));
+}
+
+// Found by a new user: a loose custom content rule that matched the text
+// of a built-in one took the finding, at its own (low) severity, and a
+// ci gate on critical findings passed.
+TEST_F(RulesTest, ACustomContentRuleLeavesBuiltInFindingsAlone) {
+  CustomRule loose;
+  loose.id = loose.content.rule_id = "long-words";
+  loose.severity = Severity::kLow;
+  loose.content.regex = "[A-Za-z0-9]{30,}";
+  config_.custom.push_back(loose);
+  Evaluate({{{"app/server.js", '0',
+              "const token = 'ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw';\n"
+              "const other = 'Zq8wXv7ub6Ytc5Rsd4Qe3Pf2Og1Nh0MiLjKk';\n"}}});
+  ASSERT_EQ(Of("secret-github-token", "app/server.js").size(), 1u);
+  EXPECT_EQ(Of("secret-github-token", "app/server.js")[0].severity, Severity::kCritical);
+  // What no built-in rule finds is the custom rule's.
+  EXPECT_EQ(Of("long-words", "app/server.js").size(), 1u);
 }
 
 TEST_F(RulesTest, RootAndHealthcheck) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/buffer_pool.h"
 #include "base/error.h"
 
 namespace strata {
@@ -37,7 +38,7 @@ class Prefetch {
   void Fill(size_t want) {
     while (end_ - begin_ < want) {
       if (begin_ > 0) Compact();
-      size_t got = raw_->Read(buffer_.get() + end_, kInputChunk - end_);
+      size_t got = raw_->Read(bytes() + end_, kInputChunk - end_);
       if (got == 0) break;
       end_ += got;
     }
@@ -47,25 +48,27 @@ class Prefetch {
   bool Refill() {
     if (begin_ < end_) return true;
     begin_ = end_ = 0;
-    end_ = raw_->Read(buffer_.get(), kInputChunk);
+    end_ = raw_->Read(bytes(), kInputChunk);
     return end_ > 0;
   }
 
-  uint8_t* data() { return buffer_.get() + begin_; }
+  uint8_t* data() { return bytes() + begin_; }
   size_t size() const { return end_ - begin_; }
   void Consume(size_t n) { begin_ += n; }
 
  private:
   void Compact() {
-    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+    std::memmove(bytes(), bytes() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
 
+  uint8_t* bytes() { return reinterpret_cast<uint8_t*>(buffer_.get()); }
+
   ByteReader* raw_;
-  // Left unwritten until read into: a layer of a few kilobytes touches
-  // (and, when the block is mapped, faults in) only the pages it fills.
-  std::unique_ptr<uint8_t[]> buffer_ = std::make_unique_for_overwrite<uint8_t[]>(kInputChunk);
+  // Left unwritten until read into, and from the pool: a fresh one for
+  // each layer was faulted in again as it filled.
+  PooledBuffer buffer_{kInputChunk};
   size_t begin_ = 0;
   size_t end_ = 0;
 };

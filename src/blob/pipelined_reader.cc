@@ -42,8 +42,8 @@ size_t PipelinedReader::Read(void* buffer, size_t size) {
 }
 
 void PipelinedReader::Start() {
-  ring_.resize(shape_.buffers);
-  for (Buffer& buffer : ring_) buffer.data = std::make_unique_for_overwrite<char[]>(shape_.buffer_size);
+  ring_.reserve(shape_.buffers);
+  for (size_t i = 0; i < shape_.buffers; ++i) ring_.push_back({PooledBuffer(shape_.buffer_size)});
   try {
     producer_ = std::thread(&PipelinedReader::Produce, this);
     started_ = true;

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/buffer_pool.h"
 #include "blob/byte_reader.h"
 
 namespace strata {
@@ -63,7 +64,7 @@ class PipelinedReader : public ByteReader {
 
  private:
   struct Buffer {
-    std::unique_ptr<char[]> data;
+    PooledBuffer data;
     size_t size = 0;  // Bytes filled by the producer.
   };
 

@@ -137,10 +137,14 @@ std::string DefaultCacheDir() {
 }
 
 std::unique_ptr<LayerCache> LayerCache::Open(const std::string& dir, int64_t max_bytes) {
+  // Rows hold redacted findings and kept files (/etc/passwd and the
+  // like): a directory made here is the user's alone, and so is the
+  // database. A directory that was there keeps its mode: --cache-dir /tmp
+  // must not lock everyone else out of it.
   std::error_code error;
-  fs::create_directories(dir, error);
+  bool made = fs::create_directories(dir, error);
   if (error) Fail("cannot create the cache directory {}: {}", dir, error.message());
-  chmod(dir.c_str(), 0700);  // Rows hold redacted findings and kept files.
+  if (made) chmod(dir.c_str(), 0700);
 
   std::string path = (fs::path(dir) / kDatabaseName).string();
   sqlite3* db = nullptr;
@@ -156,6 +160,8 @@ std::unique_ptr<LayerCache> LayerCache::Open(const std::string& dir, int64_t max
     sqlite3_close(db);
     Fail("cannot open the layer cache {}: {}", path, message);
   }
+  // SQLite gives its -wal and -shm files the database's mode.
+  chmod(path.c_str(), 0600);
   std::unique_ptr<LayerCache> cache(new LayerCache(db, path, max_bytes));
   cache->Prepare();
   return cache;

@@ -20,6 +20,7 @@
 #include "cli/report_files.h"
 #include "cli/result_memo.h"
 #include "cli/source_options.h"
+#include "cli/usage.h"
 #include "model/analysis.h"
 #include "model/image_config.h"
 #include "policy/policy.h"
@@ -116,7 +117,9 @@ void LoadSettings(const Options& options, bool evaluates_rules, Loaded* loaded) 
   if (!evaluates_rules) return;
   loaded->config = LoadRuleConfig(options.config);
   loaded->policy = LoadPolicy(options.config, options.dive_ci, options.policy);
-  if (!options.base.empty()) loaded->config.base_diff_ids = BaseDiffIds(options);
+  if (options.base.empty()) return;
+  CheckOneReadOfStandardInput(options.base, options.image, "--base and IMAGE");
+  loaded->config.base_diff_ids = BaseDiffIds(options);
 }
 
 ImageSource OpenSource(const Options& options) {
@@ -170,6 +173,7 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, ImageS
   if (evaluates_rules)
     loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
   RedactImageConfig(*loaded->scanner, &loaded->analysis, loaded->rules ? &*loaded->rules : nullptr);
+  RedactWastePaths(*loaded->scanner, &loaded->analysis);
 }
 
 // The result cache's key for this command, or "" when its result is not
@@ -465,8 +469,13 @@ int RunCommand(const Command& command, Options options) {
   return exit_code;
 }
 
-// CLI11's message, or a better one for an unknown command.
-std::string UsageMessage(const CLI::App& app, int argc, char** argv, const std::string& message) {
+// The message for |error|: the command's own (usage.h) once a command
+// was named, a better one for an unknown command, else CLI11's.
+std::string UsageMessage(const CLI::App& app, int argc, char** argv, const CLI::ParseError& error) {
+  auto parsed = app.get_subcommands();
+  if (!parsed.empty())
+    return CommandUsageMessage(*parsed.front(), "strata " + parsed.front()->get_name(), error);
+  std::string message = std::string(error.what()) + " (see strata --help)";
   if (argc < 2 || argv[1][0] == '-') return message;
   std::string word = argv[1];
   std::string names, closest;
@@ -482,7 +491,7 @@ std::string UsageMessage(const CLI::App& app, int argc, char** argv, const std::
   }
   std::string text = "unknown command \"" + Printable(word) + "\"";
   if (!closest.empty()) text += "; did you mean " + closest + "?";
-  return text + " (commands: " + names + ")";
+  return text + " (commands: " + names + ") (see strata --help)";
 }
 
 }  // namespace
@@ -537,8 +546,7 @@ int RunCli(int argc, char** argv) {
     return app.exit(version);
   } catch (const CLI::ParseError& error) {
     // The message may quote a word of the command line: escaped, one line.
-    fmt::print(stderr, "strata: error: {} (see strata --help)\n",
-               Printable(UsageMessage(app, argc, argv, error.what())));
+    fmt::print(stderr, "strata: error: {}\n", Printable(UsageMessage(app, argc, argv, error)));
     return kExitError;
   }
 

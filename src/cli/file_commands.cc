@@ -8,16 +8,15 @@
 #include <ctime>
 #include <filesystem>
 
-#include "base/edit_distance.h"
 #include "base/error.h"
 #include "cli/cache_options.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
 #include "cli/source_options.h"
+#include "cli/usage.h"
 #include "extract/image_files.h"
 #include "extract/safe_writer.h"
 #include "extract/tar_sink.h"
-#include "source/image_source.h"
 #include "layer/keep_inspector.h"
 #include "model/analysis.h"
 #include "model/find_expression.h"
@@ -27,6 +26,7 @@
 #include "report/listing.h"
 #include "report/style.h"
 #include "rules/evaluate.h"
+#include "source/image_source.h"
 
 namespace strata {
 
@@ -104,7 +104,8 @@ void FailIfRemoved(const Analysis& analysis, const std::string& asked) {
   std::string path = CleanLayerPath(asked, &escaped);
   const WasteItem* latest = nullptr;
   for (const WasteItem& item : analysis.waste)
-    if (item.removed && item.path == path && (latest == nullptr || item.layer > latest->layer))
+    if (item.removed && item.entry->path == path &&
+        (latest == nullptr || item.layer > latest->layer))
       latest = &item;
   if (latest != nullptr) FailRemoved(path, latest->by_layer, latest->layer);
 }
@@ -223,22 +224,6 @@ void AddFindOptions(CLI::App* app, FileOptions* options, bool* removed, bool* pr
   AddLimitOptions(app, &options->limits);
 }
 
-// find's long option nearest |name|, at most two edits away; "" if none.
-std::string NearestLongOption(const CLI::App& parser, const std::string& name) {
-  std::string closest;
-  size_t best = 3;
-  for (const CLI::Option* option : parser.get_options()) {
-    for (const std::string& long_name : option->get_lnames()) {
-      size_t distance = EditDistance(name, "--" + long_name);
-      if (distance < best) {
-        best = distance;
-        closest = "--" + long_name;
-      }
-    }
-  }
-  return closest;
-}
-
 // The message for |tests|[at], which names no test, when it is an option:
 // find's own given after IMAGE, where every word is the path or a test
 // (CLI11 stops reading options at IMAGE), or a word with two dashes, which
@@ -290,7 +275,7 @@ int RunFind(const std::vector<std::string>& args) {
   // Never take a mistyped option for an image name (it would be looked
   // up in the Docker daemon).
   if (!rest.empty() && rest[0].starts_with("-") && rest[0] != "-")
-    Fail("find: unknown option {} (strata find --help lists the options find takes)", rest[0]);
+    Fail("{}", UnknownOptionsMessage(parser, "strata find", {rest[0]}));
   if (rest.empty()) Fail("find needs an IMAGE");
 
   size_t at = 0;
@@ -362,6 +347,7 @@ struct DiffOptions {
 };
 
 int RunDiff(const DiffOptions& options) {
+  CheckOneReadOfStandardInput(options.image_a, options.image_b, "IMAGE_A and IMAGE_B");
   RuleConfig config;
   std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
   std::unique_ptr<LayerCache> cache = options.cache.Open(options.quiet);
@@ -471,7 +457,8 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
   exp->add_flag("--squash", options.squash, "The flattened final filesystem (the default)");
   exp->add_flag("--overwrite", options.overwrite, "Replace files that already exist in DIR");
   exp->add_flag("--keep-setuid", options.keep_setuid,
-                "Keep setuid and setgid bits (dropped by default)");
+                "Keep setuid and setgid bits in DIR (dropped by default; a tar stream keeps "
+                "every mode as stored)");
   exp->add_flag("--no-same-owner", options.no_same_owner,
                 "Do not set owners (set by default when run as root)");
   exp->callback([run] { *run = [] { return RunExport(options); }; });

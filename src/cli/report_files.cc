@@ -7,12 +7,11 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include "base/error.h"
-#include "base/file_mode.h"
+#include "base/output_file.h"
 
 namespace strata {
 
@@ -58,24 +57,6 @@ bool WriteAll(int fd, const std::string& text) {
   return true;
 }
 
-// Where writing to |file| lands: |file| itself, or the end of the chain
-// of symbolic links it starts, each resolved against its own directory.
-// The end need not exist (a link to a report not yet written). A chain
-// too long to be a real one (a loop) ends where it was cut off, which
-// then cannot be opened (ELOOP).
-std::string FollowLinks(const std::string& file) {
-  namespace fs = std::filesystem;
-  fs::path at = file;
-  for (int hops = 0; hops < 40; ++hops) {
-    std::error_code error;
-    if (!fs::is_symlink(fs::symlink_status(at, error))) break;
-    fs::path to = fs::read_symlink(at, error);
-    if (error) break;
-    at = to.is_absolute() ? to : at.parent_path() / to;
-  }
-  return at.string();
-}
-
 // Opens |pending|'s file when it is a device or FIFO (which cannot be
 // replaced by a rename), else says where its temporary file goes. May
 // block on a FIFO without a reader, as writing to it would. Returns "" or
@@ -84,27 +65,29 @@ std::string OpenTarget(Pending* pending) {
   const std::string& file = pending->output->file;
   // A link to a report is kept, as writing through it always did: the
   // report replaces what it points at, or is created there.
-  pending->target = FollowLinks(file);
-  struct stat info;
-  if (stat(file.c_str(), &info) != 0)  // New, or a link to nothing yet.
-    return errno == ELOOP ? strerror(errno) : "";
-  if (S_ISDIR(info.st_mode)) return "it is a directory";
-  if (!S_ISREG(info.st_mode)) {
-    pending->fd = open(file.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
-    return pending->fd < 0 ? strerror(errno) : "";
+  OutputTarget target = LookAtOutput(file);
+  pending->target = target.path;
+  switch (target.kind) {
+    case OutputTarget::kNew:
+    case OutputTarget::kRegular:
+      return "";
+    case OutputTarget::kDirectory:
+      return "it is a directory";
+    case OutputTarget::kUnusable:
+      return target.why;
+    case OutputTarget::kSpecial:
+      break;
   }
-  return "";
+  pending->fd = open(file.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  return pending->fd < 0 ? strerror(errno) : "";
 }
 
 // Writes |pending|'s text to a new temporary file beside its target, with
 // the mode the target has (or a new file would get). Returns "" or why not.
 std::string Stage(Pending* pending) {
-  std::string temp = pending->target + ".strata-XXXXXX";
-  int fd = mkstemp(temp.data());
+  int fd = CreateTempBeside(pending->target, &pending->temp);
   if (fd < 0) return strerror(errno);
-  pending->temp = temp;
-  bool written =
-      fchmod(fd, ReplacingFileMode(pending->target)) == 0 && WriteAll(fd, pending->output->text);
+  bool written = WriteAll(fd, pending->output->text);
   int error = errno;
   if (close(fd) != 0 && written) {
     written = false;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "base/buffer_pool.h"
 #include "base/error.h"
 #include "blob/pipelined_reader.h"
 
@@ -155,7 +156,7 @@ const char* ArchiveError(struct archive* archive) {
 struct LayerCursor::Client {
   DigestReader* tar;
   LayerCursor* cursor;
-  std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kTarBuffer);
+  PooledBuffer buffer{kTarBuffer};
   std::string error;  // An Error thrown below libarchive, rethrown above it.
 
   static la_ssize_t Read(struct archive*, void* data, const void** block) {
@@ -276,7 +277,7 @@ BlobCheck LayerCursor::CheckBlob() {
 }
 
 const std::string& LayerCursor::ReadBlobToEnd() {
-  std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kTarBuffer);
+  PooledBuffer buffer(kTarBuffer);
   while (hashed_->Read(buffer.get(), kTarBuffer) > 0) {
   }
   return raw_.Finish();
@@ -373,7 +374,7 @@ void LayerCursor::ReadContent(const std::function<void(const char* data, size_t 
 
 void LayerCursor::Finish() {
   // What follows the end marker counts against the limits too.
-  std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(kTarBuffer);
+  PooledBuffer buffer(kTarBuffer);
   try {
     while (tar_.Read(buffer.get(), kTarBuffer) > 0) CheckExpansion();
   } catch (const Error& error) {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "base/buffer_pool.h"
 #include "base/error.h"
 #include "cache/layer_cache.h"
 #include "model/tree_visit.h"
@@ -109,6 +110,7 @@ void ReadLayers(Analysis* analysis, int threads, const AnalyzeOptions& options) 
   for (int t = 1; t < count; ++t) workers.emplace_back(work);
   work();
   for (std::thread& worker : workers) worker.join();
+  ReleasePooledBuffers();
   // Layers read before another failed are still worth keeping.
   if (!scope.empty()) options.cache->Commit();
 

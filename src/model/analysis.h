@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -41,7 +42,9 @@ struct Layer {
 // A stored file version that never reaches the final filesystem.
 struct WasteItem {
   const LayerEntry* entry;
-  std::string_view path;  // The entry's own path.
+  // The entry's own path; once RedactWastePaths ran, as the reports show
+  // it (redacted where it names a secret). entry->path is the path itself.
+  std::string_view path;
   int layer;              // Layer that stored it.
   int by_layer;           // Layer that removed or overwrote it.
   int64_t size;
@@ -64,6 +67,10 @@ struct Analysis {
   LayerMerge merge;  // Holds the final filesystem: merge.tree().
 
   std::vector<WasteItem> waste;  // Largest first.
+  // Paths as the reports show them where that differs from the entries'
+  // own (a file named after a token, redacted); WasteItem::path may point
+  // here.
+  std::deque<std::string> shown_paths;
   int64_t wasted_bytes = 0;
   int64_t recoverable_bytes = 0;  // The part of waste whose paths were removed.
   int recoverable_files = 0;

@@ -203,7 +203,8 @@ std::vector<ContentHit> ContentScanner::ScanText(std::string_view text) const {
 }
 
 std::vector<ContentScanner::Span> ContentScanner::FindSecrets(std::string_view path,
-                                                              std::string_view content) const {
+                                                              std::string_view content,
+                                                              size_t min_length) const {
   std::vector<Span> spans;
   std::vector<Match> matches;
   hs_scratch* scratch = ScratchFor(database_, prototype_scratch_);
@@ -248,6 +249,7 @@ std::vector<ContentScanner::Span> ContentScanner::FindSecrets(std::string_view p
       int group = found.size() > 1 && found[1].matched ? 1 : 0;
       std::string secret = found[group].str();
       size_t begin = window_offset + static_cast<size_t>(found.position(group));
+      if (secret.size() < min_length) continue;
       if (overlaps(begin, begin + secret.size())) continue;
       if (pattern.min_entropy > 0 && ShannonEntropy(secret) < pattern.min_entropy) continue;
       if (group == 1 && LooksLikePlaceholder(secret)) continue;
@@ -276,7 +278,67 @@ void ContentScanner::Scan(std::string_view path, size_t index, std::string_view 
 }
 
 std::string ContentScanner::RedactText(std::string_view text) const {
-  std::vector<Span> spans = FindSecrets("", text);
+  return RedactSecrets(text, 0);
+}
+
+std::string ContentScanner::RedactPath(std::string_view path) const {
+  std::string redacted;
+  redacted.reserve(path.size());
+  for (size_t begin = 0;;) {
+    size_t slash = path.find('/', begin);
+    redacted += RedactSecrets(path.substr(begin, slash - begin), kMinPathSecret);
+    if (slash == std::string_view::npos) break;
+    redacted += '/';
+    begin = slash + 1;
+  }
+  return redacted;
+}
+
+std::vector<bool> ContentScanner::MayMatch(const std::vector<std::string_view>& texts) const {
+  // Texts are scanned in batches, one after another, each ended by a
+  // newline; a match is its text's when it ends within it (every end of
+  // every match is reported, so one that runs on from an earlier text also
+  // ends in that text when the earlier text matches on its own).
+  constexpr size_t kBatchBytes = size_t{64} << 20;
+  struct Batch {
+    std::string joined;
+    std::vector<size_t> ends;  // Of each text, its newline included.
+    size_t first = 0;          // Index of its first text in |texts|.
+    std::vector<bool>* matched;
+  };
+  auto on_match = [](unsigned int, unsigned long long, unsigned long long to, unsigned int,
+                     void* context) {
+    auto* batch = static_cast<Batch*>(context);
+    auto it = std::lower_bound(batch->ends.begin(), batch->ends.end(), to);
+    if (it != batch->ends.end()) (*batch->matched)[batch->first + (it - batch->ends.begin())] = true;
+    return 0;
+  };
+
+  std::vector<bool> matched(texts.size(), false);
+  hs_scratch* scratch = ScratchFor(database_, prototype_scratch_);
+  Batch batch{"", {}, 0, &matched};
+  auto scan = [&] {
+    if (!batch.joined.empty())
+      hs_scan(database_, batch.joined.data(), static_cast<unsigned int>(batch.joined.size()), 0,
+              scratch, on_match, &batch);
+    batch.joined.clear();
+    batch.ends.clear();
+  };
+  for (size_t i = 0; i < texts.size(); ++i) {
+    // A text longer than a batch is no path; it is scanned alone.
+    if (!batch.joined.empty() && batch.joined.size() + texts[i].size() >= kBatchBytes) scan();
+    if (batch.ends.empty()) batch.first = i;
+    batch.joined.append(texts[i]);
+    batch.joined += '\n';
+    batch.ends.push_back(batch.joined.size());
+  }
+  scan();
+  return matched;
+}
+
+std::string ContentScanner::RedactSecrets(std::string_view text, size_t min_length) const {
+  if (text.empty()) return "";
+  std::vector<Span> spans = FindSecrets("", text, min_length);
   std::sort(spans.begin(), spans.end(),
             [](const Span& a, const Span& b) { return a.begin > b.begin; });
   std::string redacted(text);

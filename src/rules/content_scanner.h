@@ -73,6 +73,25 @@ class ContentScanner : public ContentInspector {
   // (history steps, CMD) so that no format shows a secret in full.
   std::string RedactText(std::string_view text) const;
 
+  // |path| (an image path, a link target) with every secret a pattern
+  // confirms in one of its components replaced by its redacted form: a
+  // file may be named after a token. Narrower than RedactText, so that a
+  // loose custom pattern (`[a-z0-9]{3}`) leaves /app/.env as it is: each
+  // component is scanned on its own (a name cannot hold a '/', so neither
+  // can a token used as one), and a match shorter than kMinPathSecret
+  // characters is a word, not a credential, and is kept.
+  std::string RedactPath(std::string_view path) const;
+
+  // For each of |texts|, whether some pattern matches in it: what
+  // RedactPath may change. One scan of them all, joined, rather than a
+  // scan (and its setup) for each of the 200,000 paths of a waste list.
+  std::vector<bool> MayMatch(const std::vector<std::string_view>& texts) const;
+
+  // The shortest secret RedactPath hides: the shortest a built-in pattern
+  // confirms within one component (the generic assignment's value, 8), so
+  // that built-in patterns hide in paths what they did over whole paths.
+  static constexpr size_t kMinPathSecret = 8;
+
   // The built-in patterns as ContentPatterns.
   static std::vector<ContentPattern> BuiltinPatterns();
 
@@ -89,7 +108,13 @@ class ContentScanner : public ContentInspector {
     int line;
     size_t pattern;
   };
-  std::vector<Span> FindSecrets(std::string_view path, std::string_view content) const;
+  // The secrets of |content| (the file at |path|, "" for other text) that
+  // are |min_length| characters or longer; a shorter match is not one,
+  // and leaves the text it covers to the other patterns.
+  std::vector<Span> FindSecrets(std::string_view path, std::string_view content,
+                                size_t min_length = 0) const;
+  // |text| with the secrets FindSecrets finds in it redacted.
+  std::string RedactSecrets(std::string_view text, size_t min_length) const;
 
   std::vector<ContentPattern> patterns_;
   std::vector<std::regex> regexes_;

@@ -18,7 +18,7 @@ Finding MakeFinding(const CheckContext& context, const std::string& rule_id, int
   finding.rule_id = rule_id;
   // A file may be named after a secret (a token as its name): reports
   // show paths, and no report shows a secret in full.
-  if (path) finding.path = context.scanner.RedactText(*path);
+  if (path) finding.path = context.scanner.RedactPath(*path);
   finding.has_path = path.has_value();
   finding.layer = layer;
   for (const RuleInfo& rule : context.rules) {
@@ -51,9 +51,12 @@ void AnnotateFate(const CheckContext& context, const LayerEntry* entry, Finding*
 
 std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config,
                                                    const CompiledPatternStore& store) {
+  // Built-in patterns first: of patterns that match the same text, the
+  // first one reports it, and a loose custom rule (`[a-z0-9]{3}`, low)
+  // must not take a private key or a GitHub token from its critical rule.
   std::vector<ContentPattern> patterns = ContentScanner::BuiltinPatterns();
   for (const CustomRule& rule : config.custom)
-    if (rule.path_glob.empty()) patterns.insert(patterns.begin(), rule.content);
+    if (rule.path_glob.empty()) patterns.push_back(rule.content);
   std::vector<ContentPattern> enabled;
   for (ContentPattern& pattern : patterns)
     if (!config.disabled.count(pattern.rule_id)) enabled.push_back(std::move(pattern));

@@ -235,7 +235,7 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
     for (const LayerEntry& entry : layer.contents.entries) {
       if (entry.path_escaped) {
         Finding finding = MakeFinding(context, "hostile-path", layer.index, entry.path);
-        finding.stored_name = context.scanner.RedactText(layer.contents.StoredName(entry));
+        finding.stored_name = context.scanner.RedactPath(layer.contents.StoredName(entry));
         finding.detail = EscapeDetail(entry);
         finding.fix =
             "rebuild the layer with a standard tool; do not unpack this image with tools that "
@@ -323,15 +323,15 @@ void CheckWhiteoutNamedDirectories(const CheckContext& context, const Layer& lay
     std::string_view parent = DirName(directory);
     std::string named = std::string(parent) + (parent.empty() ? "" : "/") +
                         std::string(name.substr(kWhiteoutPrefix.size()));
-    std::string shown = context.scanner.RedactText(std::string(directory));
+    std::string shown = context.scanner.RedactPath(std::string(directory));
     Finding finding = MakeFinding(context, "odd-whiteout", layer.index, directory);
     finding.detail = fmt::format(
         "{} stored beneath a directory named {}, a whiteout's name: unpackers read whiteouts "
         "from the last component only, so they write {} beneath /{}, as strata shows",
         count == 1 ? "1 entry" : fmt::format("{} entries", count),
-        context.scanner.RedactText(std::string(name)), count == 1 ? "it" : "them", shown);
+        context.scanner.RedactPath(std::string(name)), count == 1 ? "it" : "them", shown);
     if (deleted.contains(named))
-      finding.detail += ", while the name itself deletes /" + context.scanner.RedactText(named);
+      finding.detail += ", while the name itself deletes /" + context.scanner.RedactPath(named);
     finding.fix =
         "rename the directory: a name that starts with .wh. is a whiteout to every unpacker";
     findings->push_back(std::move(finding));
@@ -353,7 +353,7 @@ std::string BareWhiteoutDetail(const CheckContext& context, const LayerEntry& en
   return fmt::format(
       "a whiteout named {}: unpackers join {} to its directory and remove /{}, {} (umoci "
       "0.4.7 then fails to unpack the layer), as strata does",
-      name, joined, context.scanner.RedactText(std::string(entry.path)),
+      name, joined, context.scanner.RedactPath(std::string(entry.path)),
       name == ".wh..." ? "its parent" : "the directory itself");
 }
 
@@ -368,7 +368,7 @@ void CheckOddWhiteouts(const CheckContext& context, std::vector<Finding>* findin
           IsBareWhiteout(layer.contents.StoredName(entry))) {
         Finding finding = MakeFinding(context, "odd-whiteout", layer.index, entry.path);
         finding.stored_name =
-            context.scanner.RedactText(std::string(layer.contents.StoredName(entry)));
+            context.scanner.RedactPath(std::string(layer.contents.StoredName(entry)));
         finding.detail = BareWhiteoutDetail(context, entry, layer.contents.StoredName(entry));
         finding.fix =
             "rebuild the layer with a standard tool, which stores one whiteout per removed path";
@@ -398,7 +398,7 @@ namespace {
 std::string LinkText(const CheckContext& context, const LinkParent& parent, const char* verb) {
   const std::string& target = parent.link->link();
   std::string link = target.empty() ? "a symbolic link with an empty target"
-                                    : "a symbolic link to " + context.scanner.RedactText(target);
+                                    : "a symbolic link to " + context.scanner.RedactPath(target);
   link += fmt::format(" (layer {})", parent.link_layer + 1);
 
   const Landing& landing = parent.landing;
@@ -411,7 +411,7 @@ std::string LinkText(const CheckContext& context, const LinkParent& parent, cons
           "{}{}: unpackers that follow {} {} /{} (on the host, unless they keep links inside "
           "the root)",
           link, more, landing.links > 1 ? "them" : "it", verb,
-          context.scanner.RedactText(landing.path));
+          context.scanner.RedactPath(landing.path));
     case Landing::kTooManyLinks:
       return fmt::format(
           "{}, which leads on through more than {} links (a loop, or a chain longer than Linux "
@@ -425,13 +425,13 @@ std::string LinkText(const CheckContext& context, const LinkParent& parent, cons
   return fmt::format(
       "{}{}, and on to /{}, a symbolic link with an empty target, which leads nowhere: "
       "unpackers cannot make or follow it",
-      link, more, context.scanner.RedactText(landing.path));
+      link, more, context.scanner.RedactPath(landing.path));
 }
 
 // The detail of a whiteout or opaque marker stored beneath a link (or,
 // for an opaque marker, naming one).
 std::string MarkerDetail(const CheckContext& context, const LinkParent& parent) {
-  std::string link_path = context.scanner.RedactText(parent.link->path);
+  std::string link_path = context.scanner.RedactPath(parent.link->path);
   bool opaque = parent.entry->kind == EntryKind::kOpaque;
   std::string detail =
       fmt::format("{} {} /{}, {}", opaque ? "an opaque marker" : "a whiteout",
@@ -447,7 +447,7 @@ std::string MarkerDetail(const CheckContext& context, const LinkParent& parent) 
 
 void CheckLinkParents(const CheckContext& context, std::vector<Finding>* findings) {
   for (const LinkParent& parent : context.analysis.merge.link_parents()) {
-    std::string link_path = context.scanner.RedactText(parent.link->path);
+    std::string link_path = context.scanner.RedactPath(parent.link->path);
     Finding finding =
         MakeFinding(context, "path-through-symlink", parent.layer, parent.entry->path);
     if (parent.entry->is_whiteout())

@@ -3,8 +3,12 @@
 #include <curl/curl.h>
 #include <strings.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
+#include <string_view>
 
 namespace strata {
 
@@ -26,8 +30,10 @@ TransferError::Kind KindOf(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
       return TransferError::Kind::kConnect;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_PROXY:
+      return TransferError::Kind::kProxy;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CERTPROBLEM:
@@ -47,7 +53,69 @@ TransferError::Kind KindOf(CURLcode code) {
   }
 }
 
+// The first of |names| set to something in the environment, or "", and
+// in |*which| (when not null) its name.
+std::string FirstSet(std::initializer_list<const char*> names, std::string* which = nullptr) {
+  for (const char* name : names) {
+    if (const char* value = getenv(name); value != nullptr && *value != '\0') {
+      if (which != nullptr) *which = name;
+      return value;
+    }
+  }
+  return "";
+}
+
+// A NO_PROXY entry as curl reads one. docker's also allows "*.corp.example"
+// (the subdomains, as ".corp.example") and a port ("host:5000"), which
+// curl would take for part of the name: the port is dropped, so the host
+// is reached directly on every port.
+std::string ForCurl(std::string_view entry) {
+  while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+  while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
+  if (entry.starts_with("*.")) entry.remove_prefix(1);
+  size_t colon = entry.rfind(':');
+  bool bracketed = entry.starts_with('[');
+  // A port follows the last ':' of a name or of "[v6]", never of a bare
+  // IPv6 address (which has several).
+  if (colon != std::string_view::npos &&
+      (bracketed ? colon > 0 && entry[colon - 1] == ']' : entry.find(':') == colon))
+    entry = entry.substr(0, colon);
+  if (bracketed && entry.ends_with(']')) entry = entry.substr(1, entry.size() - 2);
+  return std::string(entry);
+}
+
 }  // namespace
+
+ProxySettings ProxyFromEnvironment(const std::string& url) {
+  // Upper case first, as docker has it; curl's own reading of the
+  // environment skips HTTP_PROXY in upper case (a CGI program's request
+  // header could set it), which a command-line tool need not fear.
+  ProxySettings settings;
+  settings.proxy = url.starts_with("https://")
+                       ? FirstSet({"HTTPS_PROXY", "https_proxy"}, &settings.variable)
+                       : FirstSet({"HTTP_PROXY", "http_proxy"}, &settings.variable);
+  std::string no_proxy = FirstSet({"NO_PROXY", "no_proxy"});
+  if (no_proxy == "*") {
+    settings.no_proxy = "*";
+    return settings;
+  }
+  settings.no_proxy = "localhost,127.0.0.0/8,::1";
+  for (size_t start = 0; start <= no_proxy.size();) {
+    size_t comma = std::min(no_proxy.find(',', start), no_proxy.size());
+    std::string entry = ForCurl(std::string_view(no_proxy).substr(start, comma - start));
+    if (!entry.empty()) settings.no_proxy += "," + entry;
+    start = comma + 1;
+  }
+  return settings;
+}
+
+std::string ProxyForDisplay(const std::string& proxy) {
+  size_t at = proxy.rfind('@');
+  if (at == std::string::npos) return proxy;
+  size_t scheme = proxy.find("://");
+  size_t start = scheme == std::string::npos || scheme > at ? 0 : scheme + 3;
+  return proxy.substr(0, start) + proxy.substr(at + 1);
+}
 
 struct HttpTransfer::State {
   CURL* easy = nullptr;
@@ -55,6 +123,7 @@ struct HttpTransfer::State {
   curl_slist* headers = nullptr;
   char error[CURL_ERROR_SIZE] = {};
   std::string url;
+  ProxySettings proxy;  // proxy.proxy "": none.
 
   HttpResponse response;
   bool new_header_block = true;
@@ -120,8 +189,25 @@ struct HttpTransfer::State {
 
   void ThrowIfFailed() {
     if (result == CURLE_OK) return;
-    std::string detail = error[0] ? error : curl_easy_strerror(result);
-    throw TransferError(KindOf(result), detail);
+    // curl's own words may quote the proxy's URL whole, password and
+    // all ("Unsupported proxy syntax in '…'"): with a login in it, only
+    // the code's general text is shown.
+    bool login = proxy.proxy.find('@') != std::string::npos;
+    std::string detail = error[0] && !login ? error : curl_easy_strerror(result);
+    TransferError::Kind kind = KindOf(result);
+    if (!proxy.proxy.empty()) {
+      // Through a proxy, curl connects to nothing else; a tunnel it
+      // refused reads as a cut connection otherwise.
+      long tunnel = 0;
+      curl_easy_getinfo(easy, CURLINFO_HTTP_CONNECTCODE, &tunnel);
+      if (kind == TransferError::Kind::kConnect || tunnel >= 300)
+        kind = TransferError::Kind::kProxy;
+      // Said of every failure, since curl's words do not always tell the
+      // proxy from the server behind it (nor, with NO_PROXY, whether it
+      // went through the proxy at all).
+      detail += ", with " + proxy.variable + " set to " + ProxyForDisplay(proxy.proxy);
+    }
+    throw TransferError(kind, detail);
   }
 };
 
@@ -146,10 +232,15 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
   curl_easy_setopt(s.easy, CURLOPT_USERAGENT, "strata/" STRATA_VERSION);
-  // No proxy from the environment: the Engine socket and the registries a
-  // user names are reached directly.
-  // TODO: honour HTTPS_PROXY/NO_PROXY for registries, as docker does.
-  curl_easy_setopt(s.easy, CURLOPT_NOPROXY, "*");
+  // Settings given to curl, never read by it from the environment: the
+  // Engine's socket is reached directly whatever the environment says.
+  if (options.proxy_from_environment && options.unix_socket.empty()) {
+    s.proxy = ProxyFromEnvironment(request.url);
+    curl_easy_setopt(s.easy, CURLOPT_PROXY, s.proxy.proxy.c_str());
+    curl_easy_setopt(s.easy, CURLOPT_NOPROXY, s.proxy.no_proxy.c_str());
+  } else {
+    curl_easy_setopt(s.easy, CURLOPT_PROXY, "");
+  }
   if (!options.unix_socket.empty())
     curl_easy_setopt(s.easy, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket.c_str());
   if (!options.ca_file.empty()) curl_easy_setopt(s.easy, CURLOPT_CAINFO, options.ca_file.c_str());

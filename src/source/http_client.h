@@ -22,7 +22,9 @@ namespace strata {
 // The sources turn it into a line that says what to do.
 class TransferError : public Error {
  public:
-  enum class Kind { kConnect, kTls, kInterrupted, kTimeout, kOther };
+  // kProxy: the proxy the environment names could not be reached, or
+  // would not reach the server.
+  enum class Kind { kConnect, kTls, kInterrupted, kTimeout, kProxy, kOther };
   TransferError(Kind kind, const std::string& what) : Error(what), kind_(kind) {}
   Kind kind() const { return kind_; }
 
@@ -33,7 +35,26 @@ class TransferError : public Error {
 struct HttpOptions {
   std::string unix_socket;  // Connect through this socket instead of TCP.
   std::string ca_file;      // Trust this CA bundle instead of the system's.
+  // Go through the proxy the environment names (ProxyFromEnvironment);
+  // otherwise, and always over a Unix socket, connect directly.
+  bool proxy_from_environment = false;
 };
+
+// The proxy settings the environment gives for a request to |url|, read
+// as docker reads them: HTTPS_PROXY (or https_proxy) for https URLs,
+// HTTP_PROXY (or http_proxy) for http ones, and NO_PROXY (or no_proxy):
+// hosts, domains and addresses reached directly. Loopback addresses and
+// localhost are always reached directly.
+struct ProxySettings {
+  std::string proxy;     // "" for none.
+  std::string variable;  // The variable it came from: "HTTPS_PROXY", ….
+  std::string no_proxy;  // In curl's syntax (CURLOPT_NOPROXY).
+};
+ProxySettings ProxyFromEnvironment(const std::string& url);
+
+// |proxy| as an error may show it: without a user name or password
+// (everything before its last '@', which a password may hold too).
+std::string ProxyForDisplay(const std::string& proxy);
 
 struct HttpRequest {
   std::string url;

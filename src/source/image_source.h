@@ -70,6 +70,16 @@ struct OpenOptions {
 // daemon not running, unauthorized, ...).
 ImageSource OpenImage(const std::string& spec, const OpenOptions& options);
 
+// Whether the image named by |spec| is read from standard input ("-",
+// "docker-archive:-:REF", ...), which holds one image and can be read once.
+bool ReadsStandardInput(const std::string& spec);
+
+// Refuses two images that both read standard input: throws Error saying
+// so, |both| naming them ("IMAGE_A and IMAGE_B"). Call before reading
+// either, so that no image is read for nothing.
+void CheckOneReadOfStandardInput(const std::string& spec_a, const std::string& spec_b,
+                                 const std::string& both);
+
 // The host's platform as "os/arch[/variant]", in OCI spelling.
 std::string HostPlatform();
 

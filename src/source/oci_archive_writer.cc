@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
-#include "base/file_mode.h"
+#include "base/output_file.h"
 #include "blob/sha256.h"
 #include "source/store.h"
 
@@ -172,20 +172,20 @@ void WriteImage(const ImageSource& source, ArchiveWriter& writer) {
 }  // namespace
 
 ImageSource SaveOciArchive(ImageSource source, const std::string& path) {
-  std::string temp = path + ".strata-XXXXXX";
-  int fd = mkstemp(temp.data());
-  if (fd < 0) Fail("cannot create {} for --save: {}", temp, strerror(errno));
+  // A symbolic link at |path| is kept: the archive replaces what it points at.
+  std::string target = FollowLinks(path);
+  std::string temp;
+  int fd = CreateTempBeside(target, &temp);
+  if (fd < 0) Fail("cannot create {}.strata-XXXXXX for --save: {}", target, strerror(errno));
   try {
-    // mkstemp makes the file 0600; the archive gets a report's mode.
-    if (fchmod(fd, ReplacingFileMode(path)) != 0)
-      Fail("cannot write {}: {}", path, strerror(errno));
     ArchiveWriter writer(fd, path);
     WriteImage(source, writer);
     writer.Close();
     if (fsync(fd) != 0) Fail("cannot write {}: {}", path, strerror(errno));
     close(fd);
     fd = -1;
-    if (rename(temp.c_str(), path.c_str()) != 0) Fail("cannot write {}: {}", path, strerror(errno));
+    if (rename(temp.c_str(), target.c_str()) != 0)
+      Fail("cannot write {}: {}", path, strerror(errno));
   } catch (...) {
     if (fd >= 0) close(fd);
     unlink(temp.c_str());

@@ -24,7 +24,8 @@ namespace strata {
 // is checked against its digest as it is copied. The file appears only when
 // complete (written beside |path|, then renamed), with a report's mode
 // (ReplacingFileMode): an existing file at |path| is replaced and its mode
-// kept. Throws Error.
+// kept; a symbolic link there is kept and written through, as for a report
+// (output_file.h). Throws Error.
 ImageSource SaveOciArchive(ImageSource source, const std::string& path);
 
 }  // namespace strata

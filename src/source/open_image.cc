@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/output_file.h"
 #include "base/untrusted_json.h"
 #include "blob/sha256.h"
 #include "source/engine_source.h"
@@ -41,6 +42,12 @@ struct Spec {
   std::string path;
   std::string ref;
 };
+
+// Engines and registries: their images are named, not stored in a file.
+bool IsNamedTransport(Transport transport) {
+  return transport == Transport::kDockerDaemon || transport == Transport::kPodman ||
+         transport == Transport::kRegistry;
+}
 
 bool Exists(const std::string& path) {
   std::error_code error;
@@ -263,22 +270,33 @@ ImageSource OpenStored(const Spec& spec, const OpenOptions& options) {
   }
 }
 
-// Refuses a --save target that would destroy what it should keep: the
-// image being read (renamed over, it is gone), a file inside an OCI layout
-// being read, or anything but a regular file (a link, a directory). An
-// existing regular file is replaced, as `docker save -o` does.
+// Refuses a --save target that cannot take the archive or would destroy
+// what it should keep. The archive is renamed over FILE, or over what a
+// symbolic link there points at (the link is kept, as for -o), and read
+// back: a directory, a device or a FIFO cannot take it. Nor may it replace
+// the image being read (renamed over, it is gone) or a file inside an OCI
+// layout being read. An existing regular file is replaced, as `docker
+// save -o` does. |image| is "" for standard input.
 void CheckSaveTarget(const std::string& save, const std::string& image) {
-  struct stat target;
-  bool exists = lstat(save.c_str(), &target) == 0;
-  if (exists && !S_ISREG(target.st_mode))
-    Fail("--save {}: it exists and is not a regular file; give a new file name", save);
+  OutputTarget target = LookAtOutput(save);
+  switch (target.kind) {
+    case OutputTarget::kNew:
+    case OutputTarget::kRegular:
+      break;
+    case OutputTarget::kDirectory:
+      Fail("--save {}: it is a directory; give a file name", save);
+    case OutputTarget::kSpecial:
+      Fail("--save {}: it is a device or FIFO, which cannot hold the archive; give a file name",
+           save);
+    case OutputTarget::kUnusable:
+      Fail("--save {}: {}", save, target.why);
+  }
+  if (image.empty()) return;  // Standard input: nothing on disk to keep.
 
-  std::error_code error;
-  fs::path input = fs::weakly_canonical(image, error);
-  if (error || input.empty()) return;
-  struct stat read;
-  if (stat(input.c_str(), &read) != 0) return;
-  if (exists && read.st_dev == target.st_dev && read.st_ino == target.st_ino)
+  struct stat read, existing;
+  if (target.kind == OutputTarget::kRegular && stat(image.c_str(), &read) == 0 &&
+      stat(save.c_str(), &existing) == 0 && read.st_dev == existing.st_dev &&
+      read.st_ino == existing.st_ino)
     Fail("refusing to --save over the image being read ({})", save);
   if (InsideImageDirectory(save, image))
     Fail("refusing to --save inside the image being read ({})", save);
@@ -301,6 +319,21 @@ std::string ImageDirectory(const std::string& spec_text) {
   return fs::is_directory(spec.path, error) ? spec.path : "";
 }
 
+bool ReadsStandardInput(const std::string& spec_text) {
+  Spec spec = ParseSpec(spec_text);
+  // Engines and registries name images; "-" there is a name, not a file.
+  return spec.path == "-" && !IsNamedTransport(spec.transport);
+}
+
+void CheckOneReadOfStandardInput(const std::string& spec_a, const std::string& spec_b,
+                                 const std::string& both) {
+  if (ReadsStandardInput(spec_a) && ReadsStandardInput(spec_b))
+    Fail(
+        "{} both read standard input, which holds one image and can be read only once; save one "
+        "of them to a file first",
+        both);
+}
+
 std::string HostPlatform() {
   struct utsname name;
   std::string machine = uname(&name) == 0 ? name.machine : "x86_64";
@@ -316,15 +349,14 @@ ImageSource OpenImage(const std::string& spec_text, const OpenOptions& options) 
   if (spec.path.empty() && spec.transport != Transport::kAuto)
     Fail("\"{}\" names no image after its transport", spec_text);
   if (spec.path.empty()) Fail("no image named: give a path, '-' or a transport:path");
-  if (!options.save.empty() && spec.path != "-") CheckSaveTarget(options.save, spec.path);
+  if (!options.save.empty()) CheckSaveTarget(options.save, spec.path == "-" ? "" : spec.path);
   // A bare name that is no file is an image in the local Docker daemon,
   // never a registry's: nothing is fetched from a host the user did not name.
   bool bare_name = spec.transport == Transport::kAuto && spec.path != "-" && !Exists(spec.path) &&
                    LooksLikeImageName(spec.path);
   if (bare_name) spec.transport = Transport::kDockerDaemon;
 
-  bool named = spec.transport == Transport::kDockerDaemon || spec.transport == Transport::kPodman ||
-               spec.transport == Transport::kRegistry;
+  bool named = IsNamedTransport(spec.transport);
   ImageSource source;
   if (bare_name && spec.path.find_first_of(":@") == std::string::npos) {
     // "app" may be a mistyped file as well as an image: say both.

@@ -106,6 +106,7 @@ RegistryClient::RegistryClient(std::string host, std::string repository,
   std::string api_host = host_ == "docker.io" ? "registry-1.docker.io" : host_;
   base_url_ = (options_.insecure ? "http://" : "https://") + api_host;
   http_.ca_file = options_.ca_file;
+  http_.proxy_from_environment = true;
   credentials_ = FindCredentials(host_);
 
   // The version check: it says whether and how to log in.
@@ -279,6 +280,9 @@ void RegistryClient::FailTransfer(const TransferError& error, const std::string&
           host_, error.what());
     case TransferError::Kind::kConnect:
       Fail("cannot connect to registry {} ({}): check the address and that it is running", host_,
+           error.what());
+    case TransferError::Kind::kProxy:
+      Fail("cannot reach registry {} ({}): check HTTPS_PROXY, HTTP_PROXY and NO_PROXY", host_,
            error.what());
     case TransferError::Kind::kInterrupted:
     case TransferError::Kind::kTimeout:

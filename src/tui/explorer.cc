@@ -73,7 +73,7 @@ bool Explorer::Jump(int layer, const std::string& path) {
 bool Explorer::OpenSelected() {
   if (view_ == ExplorerView::kWaste && !waste().empty()) {
     const WasteItem& item = waste()[waste_cursor_.cursor];
-    return Jump(item.layer, std::string(item.path));
+    return Jump(item.layer, std::string(item.entry->path));
   }
   if (view_ == ExplorerView::kFindings && !findings_.empty()) {
     const Finding& finding = findings_[findings_cursor_.cursor];

@@ -1,0 +1,67 @@
+#include "base/output_file.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "base/file_mode.h"
+
+namespace strata {
+
+std::string FollowLinks(const std::string& file) {
+  namespace fs = std::filesystem;
+  fs::path at = file;
+  // Linux follows at most 40 links in a path (MAXSYMLINKS).
+  for (int hops = 0; hops < 40; ++hops) {
+    std::error_code error;
+    if (!fs::is_symlink(fs::symlink_status(at, error))) break;
+    fs::path to = fs::read_symlink(at, error);
+    if (error) break;
+    at = to.is_absolute() ? to : at.parent_path() / to;
+  }
+  return at.string();
+}
+
+OutputTarget LookAtOutput(const std::string& file) {
+  OutputTarget target;
+  target.path = FollowLinks(file);
+  struct stat info;
+  if (stat(file.c_str(), &info) != 0) {
+    // New, or a link to nothing yet; other errors (a missing directory,
+    // no permission) show when the temporary file is created.
+    if (errno == ELOOP) {
+      target.kind = OutputTarget::kUnusable;
+      target.why = strerror(errno);
+    }
+    return target;
+  }
+  if (S_ISDIR(info.st_mode))
+    target.kind = OutputTarget::kDirectory;
+  else if (S_ISREG(info.st_mode))
+    target.kind = OutputTarget::kRegular;
+  else
+    target.kind = OutputTarget::kSpecial;
+  return target;
+}
+
+int CreateTempBeside(const std::string& target, std::string* temp) {
+  std::string name = target + ".strata-XXXXXX";
+  int fd = mkstemp(name.data());
+  if (fd < 0) return -1;
+  // mkstemp makes the file 0600; the file gets a report's mode.
+  if (fchmod(fd, ReplacingFileMode(target)) != 0) {
+    int error = errno;
+    close(fd);
+    unlink(name.c_str());
+    errno = error;
+    return -1;
+  }
+  *temp = name;
+  return fd;
+}
+
+}  // namespace strata

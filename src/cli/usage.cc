@@ -1,0 +1,78 @@
+#include "cli/usage.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "base/edit_distance.h"
+
+namespace strata {
+
+namespace {
+
+// "a", "a and b", "a, b and c".
+std::string JoinAsList(const std::vector<std::string>& items) {
+  std::string text;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) text += i + 1 == items.size() ? " and " : ", ";
+    text += items[i];
+  }
+  return text;
+}
+
+// Whether |word| is spelled as an option: "-" alone is standard input.
+bool LooksLikeOption(const std::string& word) { return word.size() > 1 && word[0] == '-'; }
+
+}  // namespace
+
+std::string NearestLongOption(const CLI::App& command, const std::string& name) {
+  std::string closest;
+  size_t best = 3;
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& long_name : option->get_lnames()) {
+      size_t distance = EditDistance(name, "--" + long_name);
+      if (distance < best) {
+        best = distance;
+        closest = "--" + long_name;
+      }
+    }
+  }
+  return closest;
+}
+
+std::string UnknownOptionsMessage(const CLI::App& command, const std::string& name,
+                                  const std::vector<std::string>& words) {
+  std::vector<std::string> unknown;
+  for (const std::string& word : words) {
+    if (word == "--") break;  // What follows is no option, however spelled.
+    if (!LooksLikeOption(word)) continue;
+    std::string option = word.substr(0, word.find('='));
+    if (command.get_option_no_throw(option) != nullptr) continue;
+    std::string nearest = option.starts_with("--") ? NearestLongOption(command, option) : "";
+    unknown.push_back(option + (nearest.empty() ? "" : " (did you mean " + nearest + "?)"));
+  }
+  if (unknown.empty()) return "";
+  return fmt::format("{} has no option{} {}; see {} --help", name, unknown.size() > 1 ? "s" : "",
+                     JoinAsList(unknown), name);
+}
+
+std::string CommandUsageMessage(const CLI::App& command, const std::string& name,
+                                const CLI::ParseError& error) {
+  // CLI11 keeps the words it could not place in the order given. Those
+  // after a "--" that came when the command's arguments were all taken
+  // are left with its parent, and are no options.
+  std::vector<std::string> left = command.remaining();
+  std::string unknown = UnknownOptionsMessage(command, name, left);
+  if (!unknown.empty()) return unknown;
+  std::erase(left, "--");  // Said by the user to end the options; no argument.
+  if (command.get_parent() != nullptr)
+    for (const std::string& word : command.get_parent()->remaining()) left.push_back(word);
+  if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr && !left.empty()) {
+    for (std::string& word : left) word = "'" + word + "'";
+    return fmt::format("{}: unexpected argument{} {}; see {} --help", name,
+                       left.size() > 1 ? "s" : "", JoinAsList(left), name);
+  }
+  return fmt::format("{} (see {} --help)", error.what(), name);
+}
+
+}  // namespace strata

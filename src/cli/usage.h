@@ -1,0 +1,34 @@
+// Usage errors of a command's own line: options it does not take and
+// words left over, named in the order given and pointing to the command's
+// own help (`strata ls --help`), where CLI11's message lists them in
+// reverse (the commands parse their arguments reversed) and points to
+// `strata --help`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+// |command|'s long option nearest |name| ("--layr": "--layer"), at most
+// two edits away; "" if none.
+std::string NearestLongOption(const CLI::App& command, const std::string& name);
+
+// One line naming the words of |words| that look like options |command|
+// does not take (`--threads`, `--threads=1`, `-Z`), in the order given,
+// each with the nearest option it has, and pointing to `|name| --help`
+// (|name| as the user types it: "strata ls"). "" when none of |words| is
+// such an option.
+std::string UnknownOptionsMessage(const CLI::App& command, const std::string& name,
+                                  const std::vector<std::string>& words);
+
+// The message for |error|, which CLI11 threw while parsing |command|
+// (|name|: "strata ls"): its unknown options when it was given any (a
+// value given to one may have been taken for IMAGE, so they come first),
+// else the words left over, else CLI11's message; each pointing to
+// `|name| --help`.
+std::string CommandUsageMessage(const CLI::App& command, const std::string& name,
+                                const CLI::ParseError& error);
+
+}  // namespace strata
