@@ -322,6 +322,37 @@ TEST(Explorer, FindingsJumpAndShowInDetails) {
       << all;
 }
 
+// A file named after a token shows redacted on the screen: its name in
+// the tree (Shown), its path and link target in the details, with the
+// findings about it, which show paths redacted too.
+TEST(Explorer, ATokenUsedAsANameIsShownRedacted) {
+  std::string token = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
+  std::string image = testing::WriteImage(
+      TempDir() + "/image",
+      {{{"keys/" + token, '0', "token = " + token + "\n"}, {"link", '2', "", "keys/" + token}}});
+  RuleConfig config;
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
+  AnalyzeOptions options;
+  options.inspector = scanner.get();
+  Analysis analysis = Analyze(OpenImage(image, OpenOptions()), options);
+  RuleResults rules = EvaluateRules(analysis, config, *scanner, "2026-01-01");
+  Explorer explorer(analysis, rules.findings);
+  explorer.set_shown([&scanner](std::string_view text) { return scanner->RedactPath(text); });
+
+  EXPECT_EQ(explorer.Shown(token), "ghp_…(40 characters)");
+  ASSERT_TRUE(explorer.tree().Select("keys/" + token));
+  std::string all;
+  for (const std::string& line : explorer.Details()) all += line + "\n";
+  EXPECT_EQ(all.find("R7kq2VwX9mN4bT8c"), std::string::npos) << all;
+  EXPECT_NE(all.find("/keys/ghp_…(40 characters)\n"), std::string::npos) << all;
+  EXPECT_NE(all.find("finding: "), std::string::npos) << all;
+
+  ASSERT_TRUE(explorer.tree().Select("link"));
+  all.clear();
+  for (const std::string& line : explorer.Details()) all += line + "\n";
+  EXPECT_NE(all.find("link: -> keys/ghp_…(40 characters)"), std::string::npos) << all;
+}
+
 TEST(FileSaver, SavesTheVersionALayerStores) {
   REQUIRE_FIXTURES();
   Analysis analysis = Fixture("semantics");

@@ -83,6 +83,43 @@ TEST(Regression, ASecretInAFileNameIsRedactedToo) {
   }
 }
 
+// Found by a new user: a file named after a token was redacted in the
+// audit's findings and waste lists, but shown whole by every command that
+// lists paths: layers (text and JSON), diff, ls (names, link targets, -R
+// headings), find and find --removed.
+TEST(Regression, ATokenUsedAsANameIsRedactedInEveryListing) {
+  std::string dir = TempDir();
+  std::string token = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
+  std::string first = "keys/" + token + ".txt";
+  std::vector<TarMember> base = {{first, '0', "x\n"},
+                                          {"link", '2', "", first},
+                                          {token + "/", '5'},
+                                          {token + "/a", '0', "y\n"}};
+  std::string a = WriteImage(dir + "/a", {base});
+  std::string b = WriteImage(dir + "/b", {base, {{"keys/.wh." + token + ".txt", '0'}}});
+
+  std::vector<std::vector<std::string>> commands = {
+      {"layers", b},
+      {"layers", "--format", "json", b},
+      {"diff", a, b},
+      {"diff", "--format", "json", a, b},
+      {"ls", "-l", a, "/"},
+      {"ls", "-R", a, "/"},
+      {"ls", a, "/keys"},
+      {"find", a},
+      {"find", "--removed", b},
+      {"find", a, "-print0"},
+  };
+  for (const std::vector<std::string>& command : commands) {
+    RunResult result = RunStrata(command);
+    std::string shown = command[0] + " " + command[1];
+    ASSERT_EQ(result.exit_code, 0) << shown << result.err;
+    EXPECT_EQ(result.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << shown << result.out;
+    // The entry is listed, redacted, not left out.
+    EXPECT_NE(result.out.find("ghp_…(40 characters)"), std::string::npos) << shown << result.out;
+  }
+}
+
 // Found by a new user: a custom content rule as loose as [a-z0-9]{3}
 // redacted every path the reports show (/app/.env as /…(3 characters)/.…),
 // so its accepted findings no longer matched their paths either. Paths

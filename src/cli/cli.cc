@@ -30,6 +30,7 @@
 #include "report/text_report.h"
 #include "rules/evaluate.h"
 #include "rules/rule_config.h"
+#include "rules/shown_paths.h"
 #include "tui/explore_command.h"
 
 namespace strata {
@@ -431,6 +432,13 @@ int RunCommand(const Command& command, Options options) {
   }
 
   Load(options, command.evaluates_rules, config_only, std::move(source), cache.get(), &loaded);
+  if (std::string(command.name) == "layers") {
+    // Only the changes some report shows: JSON shows them all.
+    bool every_change = options.all;
+    for (const auto& [format, file] : outputs) every_change |= format == "json";
+    RedactChangePaths(*loaded.scanner, CheckLayerIndex(loaded.analysis, options),
+                      every_change ? 0 : options.top, &loaded.analysis);
+  }
   const Analysis& analysis = loaded.analysis;
   if (options.verbose) {
     if (analysis.config_only)

@@ -26,6 +26,7 @@
 #include "report/listing.h"
 #include "report/style.h"
 #include "rules/evaluate.h"
+#include "rules/shown_paths.h"
 #include "source/image_source.h"
 
 namespace strata {
@@ -110,10 +111,16 @@ void FailIfRemoved(const Analysis& analysis, const std::string& asked) {
   if (latest != nullptr) FailRemoved(path, latest->by_layer, latest->layer);
 }
 
+// Says which names spell a secret, for listings: the built-in patterns
+// (ls and find read no configuration).
+std::unique_ptr<ContentScanner> NameScanner() { return MakeContentScanner(RuleConfig()); }
+
 int RunLs(const FileOptions& options) {
   Analysis analysis = AnalyzeImage(options, true);
   int layer = CheckLayer(analysis, options.layer);
-  LsOptions ls{options.long_format, options.recursive, options.all};
+  std::unique_ptr<ContentScanner> scanner = NameScanner();
+  LsOptions ls{options.long_format, options.recursive, options.all,
+               [&scanner](std::string_view name) { return scanner->RedactPath(name); }};
   std::map<uint32_t, std::string> users = ParseIdNames(KeptContent(analysis, "etc/passwd"));
   std::map<uint32_t, std::string> groups = ParseIdNames(KeptContent(analysis, "etc/group"));
   if (layer >= 0) {
@@ -324,11 +331,21 @@ int RunFind(const std::vector<std::string>& args) {
   }
   context.mtime_of = MtimeLookup(analysis.merge.tree());
 
-  std::string out;
-  for (const FindEntry& found : RunFind(*tree, start, expression, context)) {
+  std::vector<FindEntry> found = RunFind(*tree, start, expression, context);
+  std::vector<std::string_view> paths;
+  paths.reserve(found.size());
+  for (const FindEntry& entry : found)
     // A selection's implied parent directories are not part of it.
-    if (tree == &selection && found.node->entry == nullptr) continue;
-    out += print0 ? found.path : Printable(found.path);
+    if (tree != &selection || entry.node->entry != nullptr) paths.push_back(entry.path);
+
+  // A name that spells a secret is shown redacted, -print0 too: no output
+  // shows a secret in full.
+  std::unique_ptr<ContentScanner> scanner = NameScanner();
+  std::vector<bool> may_name_a_secret = scanner->MayMatch(paths);
+  std::string out;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    std::string path = may_name_a_secret[i] ? scanner->RedactPath(paths[i]) : std::string(paths[i]);
+    out += print0 ? path : Printable(path);
     out += print0 ? '\0' : '\n';
   }
   Write(out);
@@ -377,6 +394,7 @@ int RunDiff(const DiffOptions& options) {
   load(options.image_b, &b, &rules_b);
   if (cache) ReportCache(*cache, false, options.quiet);
   ImageDiff diff = DiffImages(a, b, &rules_a, &rules_b);
+  RedactDiffPaths(*scanner, &diff);
   if (options.format == "json") {
     Write(DumpJson(DiffJson(diff)));
   } else {

@@ -51,6 +51,12 @@ Change::Change(std::string_view path, ChangeKind kind, EntryKind type, int64_t s
   other_high_ = static_cast<uint16_t>(other >> 32);
 }
 
+void Change::set_path(std::string_view path) {
+  if (path.size() > kPathSizeMask) Fail("a path of {} bytes is too long to report", path.size());
+  path_data_ = path.data();
+  path_and_kinds_ = (path_and_kinds_ & ~kPathSizeMask) | static_cast<uint32_t>(path.size());
+}
+
 Change Change::Stored(std::string_view path, ChangeKind kind, EntryKind type, int64_t size,
                       int64_t previous_size) {
   return Change(path, kind, type, size, previous_size);

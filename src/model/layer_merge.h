@@ -53,6 +53,10 @@ class Change {
   ChangeKind kind() const { return static_cast<ChangeKind>((path_and_kinds_ >> 24) & 0xf); }
   // The new entry's type; for removals the old one's.
   EntryKind type() const { return static_cast<EntryKind>(path_and_kinds_ >> 28); }
+  // Points the change at |path| instead, as outputs show it (a name that
+  // spells a secret, redacted); |path| must outlive the change.
+  void set_path(std::string_view path);
+
   // Bytes stored by this layer (removed: bytes it hid).
   int64_t size() const { return Join(size_low_, size_high_); }
   int64_t previous_size() const {

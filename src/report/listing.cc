@@ -28,10 +28,14 @@ std::string Name(const std::map<uint32_t, std::string>& names, uint32_t id) {
   return it != names.end() ? it->second : std::to_string(id);
 }
 
+std::string Shown(std::string_view text, const LsOptions& options) {
+  return Printable(options.shown ? options.shown(text) : std::string(text));
+}
+
 std::string Line(const FileNode* node, const std::string& name, const LsOptions& options,
                  const std::map<uint32_t, std::string>& users,
                  const std::map<uint32_t, std::string>& groups) {
-  std::string shown = Printable(name);
+  std::string shown = Shown(name, options);
   if (!options.long_format) return shown + "\n";
   std::string when = node->entry != nullptr ? IsoTime(node->entry->mtime) : "";
   when = when.size() >= 16 ? when.substr(0, 10) + " " + when.substr(11, 5) : std::string(16, ' ');
@@ -40,7 +44,7 @@ std::string Line(const FileNode* node, const std::string& name, const LsOptions&
                   Name(users, node->uid()), Name(groups, node->gid()), node->size(), when, shown);
   // An empty target (which no filesystem holds) shown as the shell writes an empty word.
   if (node->kind() == EntryKind::kSymlink)
-    line += " -> " + (node->entry->link().empty() ? "''" : Printable(node->entry->link()));
+    line += " -> " + (node->entry->link().empty() ? "''" : Shown(node->entry->link(), options));
   return line + "\n";
 }
 
@@ -55,7 +59,7 @@ void ListDirectories(const FileNode* top, const std::string& top_path, const LsO
     auto [dir, path] = std::move(stack.back());
     stack.pop_back();
     if (dir != top) *out += "\n";
-    if (options.recursive) *out += Printable(path.empty() ? "/" : "/" + path) + ":\n";
+    if (options.recursive) *out += Shown(path.empty() ? "/" : "/" + path, options) + ":\n";
 
     std::vector<const FileNode*> children = dir->Children();
     for (const FileNode* child : children)

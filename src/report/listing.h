@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "model/file_tree.h"
 
@@ -13,6 +15,9 @@ struct LsOptions {
   bool long_format = false;  // -l
   bool recursive = false;    // -R
   bool all = false;          // -a: names starting with "."
+  // How a name or link target is shown: a file may be named after a
+  // secret, and listings show it redacted. As stored when empty.
+  std::function<std::string(std::string_view)> shown;
 };
 
 // Lists |path| (a directory's children, or the file itself) of |tree|,

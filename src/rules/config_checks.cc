@@ -142,19 +142,6 @@ void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleRe
       finding.created_by = config.history[finding.history_index].created_by;
 }
 
-void RedactWastePaths(const ContentScanner& scanner, Analysis* analysis) {
-  std::vector<std::string_view> paths;
-  paths.reserve(analysis->waste.size());
-  for (const WasteItem& item : analysis->waste) paths.push_back(item.path);
-  std::vector<bool> may_name_a_secret = scanner.MayMatch(paths);
-
-  for (size_t i = 0; i < paths.size(); ++i) {
-    if (!may_name_a_secret[i]) continue;
-    std::string shown = scanner.RedactPath(paths[i]);
-    if (shown != paths[i]) analysis->waste[i].path = analysis->shown_paths.emplace_back(shown);
-  }
-}
-
 void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
   const ImageConfig& config = context.analysis.config;
 

@@ -37,14 +37,6 @@ RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
 // the values); then the findings' copies of history steps are redacted too.
 void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleResults* results);
 
-// Points each waste item whose path names a secret (a file named after a
-// token) at that path as findings show it (ContentScanner::RedactPath),
-// kept in |analysis|: the waste lists of every report show no more of it.
-// TODO: the layers' changes (`layers`, `diff`), `ls`, `find` and explore
-// still show such a name as stored; redacting a million changes' paths
-// costs a scan of them all on every run.
-void RedactWastePaths(const ContentScanner& scanner, Analysis* analysis);
-
 // Today's date in UTC as "YYYY-MM-DD".
 std::string TodayUtc();
 

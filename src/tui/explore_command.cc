@@ -15,6 +15,7 @@
 #include "report/style.h"
 #include "rules/evaluate.h"
 #include "rules/rule_config.h"
+#include "rules/shown_paths.h"
 #include "tui/explorer.h"
 #include "tui/screen.h"
 
@@ -66,10 +67,12 @@ int RunExplore(const ExploreOptions& options) {
   if (cache) ReportCache(*cache, false, options.quiet);
   RuleResults rules = EvaluateRules(analysis, config, *scanner, TodayUtc());
   RedactImageConfig(*scanner, &analysis, &rules);
+  RedactWastePaths(*scanner, &analysis);
 
   // TODO: building the path history costs a second merge of every layer
   // (about as long as Analyze's own); it could be recorded by Analyze.
   Explorer explorer(analysis, std::move(rules.findings));
+  explorer.set_shown([&scanner](std::string_view text) { return scanner->RedactPath(text); });
   RunExplorerScreen(&explorer, analysis.source, Printable(options.image), analyze.limits);
   return 0;
 }

@@ -82,12 +82,16 @@ bool Explorer::OpenSelected() {
   return false;
 }
 
+std::string Explorer::Shown(std::string_view text) const {
+  return Printable(shown_ ? shown_(text) : std::string(text));
+}
+
 std::vector<std::string> Explorer::Details() {
   std::vector<std::string> lines;
   NodeId node;
   if (!tree_.CursorNode(&node)) return lines;
   std::string path = history_.PathOf(node);
-  lines.push_back("/" + Printable(path));
+  lines.push_back("/" + Shown(path));
 
   const PathEvent* shown = tree_.Shown(node);
   const LayerEntry* entry = shown != nullptr ? shown->entry : nullptr;
@@ -104,7 +108,7 @@ std::vector<std::string> Explorer::Details() {
                                 inode->gid));
     if (!entry->link().empty())
       lines.push_back((kind == EntryKind::kHardlink ? "hard link to /" : "link: -> ") +
-                      Printable(entry->link()));
+                      Shown(entry->link()));
   }
   std::string size = HumanBytes(tree_.SizeOf(node));
   if (tree_.IsDirectory(node)) size += " beneath";
@@ -118,8 +122,10 @@ std::vector<std::string> Explorer::Details() {
         fmt::format("{}{} {}", touched.empty() ? "" : ", ", event.layer + 1, EventVerb(event.kind));
   if (!touched.empty()) lines.push_back("layers: " + touched);
 
+  // Findings show paths as the screen does.
+  std::string shown_path = shown_ ? shown_(path) : path;
   for (const Finding& finding : findings_)
-    if (finding.path == path)
+    if (finding.path == shown_path)
       lines.push_back(fmt::format("finding: [{}] {}: {}", SeverityName(finding.severity),
                                   finding.rule_id, Printable(finding.detail)));
   return lines;

@@ -5,7 +5,9 @@
 // directly. Single-threaded: the UI thread owns it.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/analysis.h"
@@ -61,6 +63,12 @@ class Explorer {
   // Jumps to the waste item or finding under the list's cursor.
   bool OpenSelected();
 
+  // How names, paths and link targets from the image are shown: a file
+  // may be named after a secret, and the screen shows it redacted, made
+  // printable. As stored (printable) until set.
+  void set_shown(std::function<std::string(std::string_view)> shown) { shown_ = std::move(shown); }
+  std::string Shown(std::string_view text) const;
+
   // Lines describing the entry under the tree cursor (empty when none):
   // path, type, mode, owner, size, link target, the layers that touched
   // it, and findings about it. Names from the image are made printable.
@@ -78,6 +86,7 @@ class Explorer {
   ListCursor layer_cursor_, waste_cursor_, findings_cursor_;
   ExplorerView view_ = ExplorerView::kTree;
   ExplorerFocus focus_ = ExplorerFocus::kLayers;
+  std::function<std::string(std::string_view)> shown_;
 };
 
 }  // namespace strata

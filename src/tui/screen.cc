@@ -273,11 +273,11 @@ void Screen::DrawTree(int top, int rows, int x, int width) {
     // Deep trees keep at least half the width for the name.
     int indent = std::min(shown[index].depth * 2, name_width / 2);
     std::string fold = tree.IsDirectory(node) ? (tree.expanded(node) ? "v " : "> ") : "  ";
-    std::string name = Printable(history.node(node).name);
+    std::string name = explorer_.Shown(history.node(node).name);
     const PathEvent* event = tree.Shown(node);
     if (event != nullptr && event->entry != nullptr && !event->entry->link().empty())
       name += (event->entry->kind == EntryKind::kSymlink ? " -> " : " => /") +
-              Printable(event->entry->link());
+              explorer_.Shown(event->entry->link());
     std::string text = std::string(1, MarkLetter(mark)) + " " + std::string(indent, ' ') + fold;
     attr_t attr = MarkAttr(mark, colour_);
     if (index == cursor.cursor) attr = focused ? A_REVERSE : A_REVERSE | A_DIM;

@@ -1,0 +1,38 @@
+// Paths as strata's outputs show them. A file may be named after a secret
+// (a token used as its name), and no output shows a secret in full: the
+// paths that reports and listings print pass through
+// ContentScanner::RedactPath first. Each function here scans all of its
+// paths together (ContentScanner::MayMatch) and redacts only those that
+// may match, so a million paths cost one scan, not a million.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/analysis.h"
+#include "model/image_diff.h"
+#include "rules/content_scanner.h"
+
+namespace strata {
+
+// For each of |paths|, the form outputs show: the path itself, or with the
+// secrets its components spell redacted.
+std::vector<std::string> ShownPaths(const ContentScanner& scanner,
+                                    const std::vector<std::string_view>& paths);
+
+// Points each waste item whose path names a secret at its redacted form,
+// kept in |analysis|: the waste lists of every report show no more of it.
+void RedactWastePaths(const ContentScanner& scanner, Analysis* analysis);
+
+// The same for the layers' changes (`layers`): of layer |only_layer|
+// (every layer when -1), the first |limit| of each (all when 0), the ones
+// a report of them shows. The merge's tree is left as stored.
+void RedactChangePaths(const ContentScanner& scanner, int only_layer, int limit,
+                       Analysis* analysis);
+
+// The paths of every added, removed and changed file and top-level
+// directory of |diff|, redacted in place.
+void RedactDiffPaths(const ContentScanner& scanner, ImageDiff* diff);
+
+}  // namespace strata
