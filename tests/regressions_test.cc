@@ -566,6 +566,29 @@ TEST(Regression, AnUnknownOptionIsNamedWithTheCommandsOwnHelp) {
             "history, layers, rules, diff, find, ls, cat, export, explore) (see strata --help)\n");
 }
 
+// Found by a new user: `strata -v audit IMAGE` was told audit did not
+// expect -v, which it takes; the option only came before the command.
+TEST(Regression, AnOptionBeforeTheCommandIsToldWhereItGoes) {
+  std::string image = testing::FixturesDir() + "/removed.oci";
+  RunResult result = RunStrata({"-v", "audit", image});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "strata: error: -v goes after the command: strata audit -v … (see strata audit "
+            "--help)\n");
+  EXPECT_EQ(result.out, "");
+
+  // With no command at all, CLI11's "A subcommand is required" said less.
+  result = RunStrata({"--bogus"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err.find("strata: error: strata has no option --bogus; give a command first "
+                            "(audit, ci, history,"),
+            0u)
+      << result.err;
+  result = RunStrata({});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err.find("strata: error: strata needs a command: audit, ci,"), 0u) << result.err;
+}
+
 // Found by a new user: a transport with nothing after it.
 TEST(Regression, ATransportAloneIsNamed) {
   RunResult result = RunStrata({"audit", "docker://"});

@@ -481,16 +481,33 @@ int RunCommand(const Command& command, Options options) {
 // was named, a better one for an unknown command, else CLI11's.
 std::string UsageMessage(const CLI::App& app, int argc, char** argv, const CLI::ParseError& error) {
   auto parsed = app.get_subcommands();
-  if (!parsed.empty())
-    return CommandUsageMessage(*parsed.front(), "strata " + parsed.front()->get_name(), error);
+  if (!parsed.empty()) {
+    std::string command = "strata " + parsed.front()->get_name();
+    // strata takes no option before its command (but --help and
+    // --version, which never get here): say where one goes rather than
+    // that the command did not expect it.
+    std::string first = argc >= 2 ? argv[1] : "";
+    if (first.size() > 1 && first[0] == '-' && first != "--")
+      return fmt::format("{} goes after the command: {} {} … (see {} --help)", first, command,
+                         first, command);
+    return CommandUsageMessage(*parsed.front(), command, error);
+  }
   std::string message = std::string(error.what()) + " (see strata --help)";
-  if (argc < 2 || argv[1][0] == '-') return message;
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  // No command given, or an option before any: CLI11 would say "A
+  // subcommand is required".
+  if (argc < 2) return "strata needs a command: " + names + " (see strata --help)";
+  if (argv[1][0] == '-')
+    return fmt::format("strata has no option {}; give a command first ({}), then its options "
+                       "(see strata --help)",
+                       Printable(argv[1]), names);
   std::string word = argv[1];
-  std::string names, closest;
+  std::string closest;
   size_t best = 3;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
     if (sub->get_name() == word) return message;
-    names += (names.empty() ? "" : ", ") + sub->get_name();
     size_t distance = EditDistance(word, sub->get_name());
     if (distance < best) {
       best = distance;
