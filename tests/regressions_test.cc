@@ -566,6 +566,40 @@ TEST(Regression, AnUnknownOptionIsNamedWithTheCommandsOwnHelp) {
             "history, layers, rules, diff, find, ls, cat, export, explore) (see strata --help)\n");
 }
 
+// Found by a new user: `export --layer N -` left out an opaque marker at
+// the layer's root, and `export --layer N DIR` stopped half written at an
+// entry stored beneath a link the same layer stores.
+TEST(Regression, ALayerExportKeepsARootOpaqueMarkerAndSkipsWhatALinkBlocks) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(
+      dir + "/image", {{{"a", '0', "x"}},
+                       {{".wh..wh..opq", '0'},
+                        {"d/", '5'},
+                        {"d/one", '0', "1"},
+                        {"l", '2', "", "d"},
+                        {"l/f", '0', "through the link"},
+                        {"z", '0', "after"}}});
+  RunResult tar = RunStrata({"export", "-q", "--layer", "2", image, "-"});
+  ASSERT_EQ(tar.exit_code, 0) << tar.err;
+  std::set<std::string> names;
+  for (const LayerEntry& entry : testing::ReadTar(tar.out).entries)
+    names.insert(entry.kind == EntryKind::kOpaque ? std::string(entry.path) + "<opaque>"
+                                                  : std::string(entry.path));
+  EXPECT_TRUE(names.count("<opaque>")) << tar.out.size();
+  EXPECT_TRUE(names.count("z"));
+  EXPECT_FALSE(names.count("l/f"));
+
+  RunResult out = RunStrata({"export", "--layer", "2", image, dir + "/out"});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_EQ(ReadFileText(dir + "/out/z"), "after");
+  EXPECT_EQ(ReadFileText(dir + "/out/d/one"), "1");
+  EXPECT_FALSE(fs::exists(dir + "/out/d/f"));
+  EXPECT_NE(out.err.find("skipped /l/f (stored beneath /l, which this layer stores as a symlink; "
+                         "not written)"),
+            std::string::npos)
+      << out.err;
+}
+
 // Found by a new user: `strata -v audit IMAGE` was told audit did not
 // expect -v, which it takes; the option only came before the command.
 TEST(Regression, AnOptionBeforeTheCommandIsToldWhereItGoes) {

@@ -235,17 +235,52 @@ bool Writable(const LayerEntry& entry) {
   return entry.kind != EntryKind::kSymlink || !entry.link().empty();
 }
 
+// The paths |layer| stores as something other than a directory, with
+// what it stores there. An entry the layer stores beneath one of them (a
+// hostile or hand-made layer: no tar of a directory holds one) cannot be
+// written where it says: a directory would follow the link or fail on the
+// file, and a tar stream would hand the same trap to whoever unpacks it.
+std::map<std::string_view, EntryKind> NonDirectories(const Analysis& analysis, int layer) {
+  std::map<std::string_view, EntryKind> found;
+  for (const LayerEntry& entry : analysis.layers[layer].contents.entries)
+    if (!entry.path.empty() && !entry.is_whiteout() && entry.kind != EntryKind::kDirectory)
+      found.emplace(entry.path, entry.kind);
+  return found;
+}
+
+// The nearest parent of |path| in |non_directories|, or an end iterator.
+std::map<std::string_view, EntryKind>::const_iterator BlockingParent(
+    std::string_view path, const std::map<std::string_view, EntryKind>& non_directories) {
+  if (non_directories.empty()) return non_directories.end();
+  for (size_t slash = path.rfind('/'); slash != std::string_view::npos && slash > 0;
+       slash = path.rfind('/', slash - 1)) {
+    auto it = non_directories.find(path.substr(0, slash));
+    if (it != non_directories.end()) return it;
+  }
+  return non_directories.end();
+}
+
 void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, ExportSink* sink) {
   const LayerBlob& blob = analysis.layers[layer].blob;
   std::unique_ptr<ByteReader> reader = blob.open();
   LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
+  std::map<std::string_view, EntryKind> non_directories = NonDirectories(analysis, layer);
   std::set<std::string> written;
   LayerEntry entry;
   while (cursor.Next(&entry)) {
+    // An opaque marker at the root empties the whole filesystem below.
+    if (entry.path.empty() && entry.kind == EntryKind::kOpaque) sink->Whiteout("", true);
     if (entry.path.empty()) continue;
     const std::string path(entry.path);
     if (entry.path_escaped) {
       sink->Note("/" + path + " (stored with a path outside the root; not written)");
+      continue;
+    }
+    auto parent = BlockingParent(path, non_directories);
+    if (parent != non_directories.end()) {
+      sink->Note(fmt::format("/{} (stored beneath /{}, which this layer stores as a {}; not "
+                             "written)",
+                             path, parent->first, EntryKindName(parent->second)));
       continue;
     }
     switch (entry.kind) {
@@ -396,9 +431,11 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
 // The paths WriteLayer creates, in its order.
 void PlanLayer(const Analysis& analysis, int layer,
                const std::function<void(const std::string&, bool)>& visit) {
+  std::map<std::string_view, EntryKind> non_directories = NonDirectories(analysis, layer);
   std::set<std::string_view> files;
   for (const LayerEntry& entry : analysis.layers[layer].contents.entries) {
     if (entry.path.empty() || entry.path_escaped) continue;
+    if (BlockingParent(entry.path, non_directories) != non_directories.end()) continue;
     switch (entry.kind) {
       case EntryKind::kDirectory:
         visit(std::string(entry.path), true);

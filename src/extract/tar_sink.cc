@@ -82,7 +82,10 @@ void TarSink::Whiteout(const std::string& path, bool opaque) {
   meta.mode = 0;  // As docker and buildkit write whiteouts.
   std::string dir = path.find('/') == std::string::npos ? "" : path.substr(0, path.rfind('/') + 1);
   std::string name = path.substr(dir.size());
-  Header(opaque ? path + "/.wh..wh..opq" : dir + ".wh." + name, AE_IFREG, meta, 0, "", false);
+  if (opaque)
+    Header(path.empty() ? ".wh..wh..opq" : path + "/.wh..wh..opq", AE_IFREG, meta, 0, "", false);
+  else
+    Header(dir + ".wh." + name, AE_IFREG, meta, 0, "", false);
 }
 
 void TarSink::Finish() {
