@@ -600,6 +600,26 @@ TEST(Regression, ALayerExportKeepsARootOpaqueMarkerAndSkipsWhatALinkBlocks) {
       << out.err;
 }
 
+// Found by a new user: CLI11's own words for an option given twice or
+// without its value ("At Most 1 required but received 2", "1 required
+// TEXT missing").
+TEST(Regression, AnOptionsCountOfValuesIsSaidPlainly) {
+  std::string image = testing::FixturesDir() + "/removed.oci";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"layers", "--layer", "1", "--layer", "2", image},
+       "--layer is given 2 times; it takes one value (see strata layers --help)"},
+      {{"audit", "--top", "1", "--top", "2", "--top", "3", image},
+       "--top is given 3 times; it takes one value (see strata audit --help)"},
+      {{"ls", "--layer"}, "--layer needs a value (see strata ls --help)"},
+      {{"audit", "--cache-dir"}, "--cache-dir needs a value (see strata audit --help)"},
+  };
+  for (const auto& [args, message] : cases) {
+    RunResult result = RunStrata(args);
+    EXPECT_EQ(result.exit_code, 2) << args[0] << " " << args[1];
+    EXPECT_EQ(result.err, "strata: error: " + message + "\n");
+  }
+}
+
 // Found by a new user: `strata -v audit IMAGE` was told audit did not
 // expect -v, which it takes; the option only came before the command.
 TEST(Regression, AnOptionBeforeTheCommandIsToldWhereItGoes) {

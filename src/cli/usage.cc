@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "base/edit_distance.h"
 
@@ -56,6 +57,20 @@ std::string UnknownOptionsMessage(const CLI::App& command, const std::string& na
                      JoinAsList(unknown), name);
 }
 
+std::string CountMessage(const std::string& what) {
+  // CLI11 says "--top: At Most 1 required but received 2" and "--layer: 1
+  // required INT:1-1073741824 missing": the option, then its own terms.
+  size_t colon = what.find(": ");
+  if (colon == std::string::npos || !what.starts_with("-")) return "";
+  std::string option = what.substr(0, colon);
+  std::string_view rest = std::string_view(what).substr(colon + 2);
+  if (rest.ends_with(" missing")) return option + " needs a value";
+  if (rest.starts_with("At Most 1 required but received "))
+    return fmt::format("{} is given {} times; it takes one value", option,
+                       rest.substr(rest.rfind(' ') + 1));
+  return "";
+}
+
 std::string CommandUsageMessage(const CLI::App& command, const std::string& name,
                                 const CLI::ParseError& error) {
   // CLI11 keeps the words it could not place in the order given. Those
@@ -71,6 +86,10 @@ std::string CommandUsageMessage(const CLI::App& command, const std::string& name
     for (std::string& word : left) word = "'" + word + "'";
     return fmt::format("{}: unexpected argument{} {}; see {} --help", name,
                        left.size() > 1 ? "s" : "", JoinAsList(left), name);
+  }
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
+    std::string counted = CountMessage(error.what());
+    if (!counted.empty()) return fmt::format("{} (see {} --help)", counted, name);
   }
   return fmt::format("{} (see {} --help)", error.what(), name);
 }

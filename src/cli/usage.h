@@ -23,6 +23,11 @@ std::string NearestLongOption(const CLI::App& command, const std::string& name);
 std::string UnknownOptionsMessage(const CLI::App& command, const std::string& name,
                                   const std::vector<std::string>& words);
 
+// CLI11's message for an option given the wrong count of values, said
+// plainly ("--top needs a value", "--top is given 2 times; it takes one
+// value"); "" when |what| is not one it knows.
+std::string CountMessage(const std::string& what);
+
 // The message for |error|, which CLI11 threw while parsing |command|
 // (|name|: "strata ls"): its unknown options when it was given any (a
 // value given to one may have been taken for IMAGE, so they come first),
