@@ -100,7 +100,7 @@ void ExpectMarksFollowTheChanges(const Analysis& analysis, const std::string& na
       Mark want = change.kind() == ChangeKind::kAdded      ? Mark::kAdded
                   : change.kind() == ChangeKind::kRemoved  ? Mark::kRemoved
                   : change.kind() == ChangeKind::kRestored ? Mark::kUnchanged
-                                                         : Mark::kModified;
+                                                           : Mark::kModified;
       const std::string path(change.path());
       ASSERT_TRUE(shown.count(path)) << name << " layer " << layer.index + 1 << " " << path;
       EXPECT_EQ(MarkName(shown[path].first), std::string(MarkName(want)))

@@ -147,6 +147,22 @@ TEST(Regression, ALooseCustomPatternLeavesPathsReadable) {
   EXPECT_TRUE(env_accepted) << result.out;
   EXPECT_TRUE(paths.count("/keys/ghp_…(40 characters)")) << result.out;
   EXPECT_EQ(result.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << result.out;
+
+  // An accepted finding names such a file by its real name, or as shown.
+  for (const std::string& glob : {"/keys/" + token, std::string("/keys/ghp_*")}) {
+    WriteFile(dir + "/.strata.yaml", "accept:\n  - {rule: secret-github-token, path: \"" + glob +
+                                         "\", reason: \"test key\"}\n");
+    result = RunStrata({"audit", "--format", "json", image}, "", dir);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    bool accepted = false;
+    report = json::parse(result.out);
+    for (const json& finding : report["findings"])
+      if (finding["path"] == "/keys/ghp_…(40 characters)" &&
+          finding["rule"] == "secret-github-token")
+        accepted = finding.contains("accepted") && finding["accepted"] == "test key";
+    EXPECT_TRUE(accepted) << glob << result.out;
+    EXPECT_EQ(result.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << result.out;
+  }
 }
 
 TEST(Regression, AcceptedFindingsStayVisibleInTableAndMarkdown) {

@@ -455,8 +455,7 @@ int RunCommand(const Command& command, Options options) {
       fmt::print(stderr,
                  "strata: {} {}; their paths imply {} directories that no entry stores (at most "
                  "{}: --max-implied-dirs)\n",
-                 entries, entries == 1 ? "entry" : "entries",
-                 analysis.merge.implied_directories(),
+                 entries, entries == 1 ? "entry" : "entries", analysis.merge.implied_directories(),
                  options.limits.Resolve().ImpliedDirsFor(entries));
     if (!loaded.config.source.empty())
       fmt::print(stderr, "strata: configuration from {}\n", loaded.config.source);
@@ -500,9 +499,10 @@ std::string UsageMessage(const CLI::App& app, int argc, char** argv, const CLI::
   // subcommand is required".
   if (argc < 2) return "strata needs a command: " + names + " (see strata --help)";
   if (argv[1][0] == '-')
-    return fmt::format("strata has no option {}; give a command first ({}), then its options "
-                       "(see strata --help)",
-                       Printable(argv[1]), names);
+    return fmt::format(
+        "strata has no option {}; give a command first ({}), then its options "
+        "(see strata --help)",
+        Printable(argv[1]), names);
   std::string word = argv[1];
   std::string closest;
   size_t best = 3;

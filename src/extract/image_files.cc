@@ -7,9 +7,9 @@
 #include <unordered_map>
 
 #include "base/error.h"
-#include "report/style.h"
 #include "layer/layer_cursor.h"
 #include "model/image_path.h"
+#include "report/style.h"
 
 namespace strata {
 
@@ -154,8 +154,7 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
       }
 
       const LayerEntry& entry = sighting.entry;
-      if (removed_in >= 0)
-        FailRemoved(path, removed_in, layer);
+      if (removed_in >= 0) FailRemoved(path, removed_in, layer);
       switch (entry.kind) {
         case EntryKind::kFile:
           if (wants_directory)
@@ -278,9 +277,10 @@ void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, E
     }
     auto parent = BlockingParent(path, non_directories);
     if (parent != non_directories.end()) {
-      sink->Note(fmt::format("/{} (stored beneath /{}, which this layer stores as a {}; not "
-                             "written)",
-                             path, parent->first, EntryKindName(parent->second)));
+      sink->Note(
+          fmt::format("/{} (stored beneath /{}, which this layer stores as a {}; not "
+                      "written)",
+                      path, parent->first, EntryKindName(parent->second)));
       continue;
     }
     switch (entry.kind) {

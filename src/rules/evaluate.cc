@@ -18,7 +18,10 @@ Finding MakeFinding(const CheckContext& context, const std::string& rule_id, int
   finding.rule_id = rule_id;
   // A file may be named after a secret (a token as its name): reports
   // show paths, and no report shows a secret in full.
-  if (path) finding.path = context.scanner.RedactPath(*path);
+  if (path) {
+    finding.path = context.scanner.RedactPath(*path);
+    if (finding.path != *path) finding.unredacted_path = *path;
+  }
   finding.has_path = path.has_value();
   finding.layer = layer;
   for (const RuleInfo& rule : context.rules) {
@@ -81,7 +84,9 @@ const AcceptedFinding* AcceptedBy(const RuleConfig& config, const Finding& findi
   for (const AcceptedFinding& accepted : config.accepted) {
     if (!accepted.expires.empty() && accepted.expires < today) continue;
     if (!accepted.rule.empty() && accepted.rule != finding.rule_id) continue;
-    if (!accepted.path.empty() && !GlobMatch(accepted.path, finding.path)) continue;
+    if (!accepted.path.empty() && !GlobMatch(accepted.path, finding.path) &&
+        (finding.unredacted_path.empty() || !GlobMatch(accepted.path, finding.unredacted_path)))
+      continue;
     return &accepted;
   }
   return nullptr;

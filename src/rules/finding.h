@@ -33,6 +33,9 @@ struct Finding {
   std::string title;      // The rule's title.
   std::string path;       // The file or directory, without leading "/" ("" is the root).
   bool has_path = false;  // False for findings of the config and of package databases.
+  // |path| as stored, when redacting a name that spells a secret changed
+  // it: accepted findings' globs match either form. No report shows it.
+  std::string unredacted_path;
   // The entry's name as its layer stores it, when that name leaves the
   // root (hostile-path: "..", "../x", "/etc/x") or is a bare whiteout
   // (odd-whiteout: "etc/.wh."): reports show it rather than /|path|, which

@@ -299,9 +299,9 @@ void Screen::DrawWaste(int top, int rows, int x, int width) {
     size_t index = cursor.scroll + static_cast<size_t>(row);
     if (index >= waste.size()) break;
     const WasteItem& item = waste[index];
-    std::string text =
-        fmt::format("{:>9}  layer {:>3} {} in {:>3}  /{}", HumanBytes(item.size), item.layer + 1,
-                    item.removed ? "removed" : "replaced", item.by_layer + 1, Printable(std::string(item.path)));
+    std::string text = fmt::format("{:>9}  layer {:>3} {} in {:>3}  /{}", HumanBytes(item.size),
+                                   item.layer + 1, item.removed ? "removed" : "replaced",
+                                   item.by_layer + 1, Printable(std::string(item.path)));
     Put(top + 1 + row, x, width, text, index == cursor.cursor ? A_REVERSE : A_NORMAL);
   }
 }
