@@ -408,6 +408,42 @@ TEST_F(RulesTest, ACustomContentRuleLeavesBuiltInFindingsAlone) {
   EXPECT_EQ(Of("long-words", "app/server.js").size(), 1u);
 }
 
+// Found by a new user: a custom pattern was confirmed with std::regex,
+// which backtracks: `(a*)*$` on a file of "aaa…b" ran without end. It
+// also reported its first group rather than its match ("(ab)+c": "ab"),
+// and a one-character group hid the finding ("(a)+!": nothing). Custom
+// patterns are vectorscan's alone now, reporting the whole match.
+TEST_F(RulesTest, ACustomContentRuleReportsItsWholeMatchWithoutBacktracking) {
+  for (const auto& [id, regex] : {std::pair<const char*, const char*>{"grouped", "(ab)+c"},
+                                  {"one-char-group", "(a)+!"},
+                                  {"nested", "(a+)+$"}}) {
+    CustomRule rule;
+    rule.id = rule.content.rule_id = id;
+    rule.severity = Severity::kLow;
+    rule.content.regex = regex;
+    config_.custom.push_back(rule);
+  }
+  Evaluate({{{"f.txt", '0', std::string(40, 'a') + "b\n"}, {"g.txt", '0', "xx ababc aaa!\n"}}});
+  ASSERT_EQ(Of("grouped", "g.txt").size(), 1u);
+  EXPECT_EQ(Of("grouped", "g.txt")[0].detail, "line 1: a…(5 characters)");  // ababc
+  ASSERT_EQ(Of("one-char-group", "g.txt").size(), 1u);
+  EXPECT_EQ(Of("one-char-group", "g.txt")[0].detail, "line 1: …(4 characters)");
+  EXPECT_TRUE(Of("nested", "f.txt").empty());
+
+  // A pattern that matches empty text has no start to report: refused
+  // when the configuration is read, naming the rule.
+  std::string dir = testing::TempDir();
+  testing::WriteFile(dir + "/c.yaml",
+                     "rules:\n  content:\n    - {id: empty, regex: \"(a*)*$\", severity: low}\n");
+  try {
+    LoadRuleConfig(dir + "/c.yaml");
+    ADD_FAILURE() << "a pattern that matches empty text was accepted";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("content rule empty:"), std::string::npos)
+        << error.what();
+  }
+}
+
 TEST_F(RulesTest, RootAndHealthcheck) {
   Evaluate({{{"a", '0', "x"}}}, R"({"config": {"User": "root"}})");
   EXPECT_EQ(Of("runs-as-root").size(), 1u);

@@ -30,13 +30,14 @@ constexpr size_t kBinarySniffBytes = 8000;
 
 struct Match {
   unsigned int pattern;
+  unsigned long long begin;  // Whole-match patterns only (SOM); else 0.
   unsigned long long end;
 };
 
-int OnMatch(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
+int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
             void* context) {
   auto* matches = static_cast<std::vector<Match>*>(context);
-  matches->push_back({id, to});
+  matches->push_back({id, from, to});
   return matches->size() >= kMaxMatchesPerFile * 4 ? 1 : 0;
 }
 
@@ -119,15 +120,19 @@ ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits 
   std::vector<unsigned int> ids;
   for (size_t i = 0; i < patterns_.size(); ++i) {
     const ContentPattern& p = patterns_[i];
-    try {
-      auto syntax =
-          std::regex::ECMAScript | (p.caseless ? std::regex::icase : std::regex::ECMAScript);
-      regexes_.emplace_back(p.regex, syntax);
-    } catch (const std::regex_error& error) {
-      Fail("content rule {}: the pattern does not compile: {}", p.rule_id, error.what());
+    regexes_.emplace_back();
+    if (!p.whole_match) {
+      try {
+        auto syntax =
+            std::regex::ECMAScript | (p.caseless ? std::regex::icase : std::regex::ECMAScript);
+        regexes_.back() = std::regex(p.regex, syntax);
+      } catch (const std::regex_error& error) {
+        Fail("content rule {}: the pattern does not compile: {}", p.rule_id, error.what());
+      }
     }
     expressions.push_back(p.regex.c_str());
-    flags.push_back(p.caseless ? HS_FLAG_CASELESS : 0);
+    flags.push_back((p.caseless ? HS_FLAG_CASELESS : 0) |
+                    (p.whole_match ? HS_FLAG_SOM_LEFTMOST : 0));
     ids.push_back(static_cast<unsigned int>(i));
   }
 
@@ -179,8 +184,9 @@ std::string ContentScanner::CacheKey() const {
   std::string key = fmt::format("scan {} {} {}", limits_.max_scan_bytes, limits_.max_kept_bytes,
                                 limits_.scan_binaries);
   for (const ContentPattern& p : patterns_)
-    key += fmt::format("\n{}:{} {}:{} {}:{} {} {}", p.rule_id.size(), p.rule_id, p.regex.size(),
-                       p.regex, p.path_filter.size(), p.path_filter, p.caseless, p.min_entropy);
+    key += fmt::format("\n{}:{} {}:{} {}:{} {} {} {}", p.rule_id.size(), p.rule_id,
+                       p.regex.size(), p.regex, p.path_filter.size(), p.path_filter, p.caseless,
+                       p.min_entropy, p.whole_match);
   return key;
 }
 
@@ -233,6 +239,16 @@ std::vector<ContentScanner::Span> ContentScanner::FindSecrets(std::string_view p
 
     int line_number = 0;
     std::string_view line = LineAround(content, static_cast<size_t>(match.end - 1), &line_number);
+
+    if (pattern.whole_match) {
+      size_t begin = static_cast<size_t>(match.begin);
+      std::string_view secret = content.substr(begin, static_cast<size_t>(match.end) - begin);
+      if (secret.size() < min_length || overlaps(begin, begin + secret.size())) continue;
+      if (pattern.min_entropy > 0 && ShannonEntropy(secret) < pattern.min_entropy) continue;
+      spans.push_back({begin, begin + secret.size(), line_number, match.pattern});
+      if (spans.size() >= kMaxMatchesPerFile) return spans;
+      continue;
+    }
 
     // std::regex recurses once per character it matches: hand it a window
     // around the match, never a whole (possibly megabyte-long) line.

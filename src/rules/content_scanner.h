@@ -1,7 +1,7 @@
 // Runs every content pattern over a file in one vectorscan pass, then
-// confirms each match on its line with the pattern's std::regex (to pull
-// out the secret, check its entropy and rule out placeholders), and keeps
-// only a redacted excerpt. Implements the layer reader's ContentInspector,
+// confirms each match of a built-in pattern on its line with the
+// pattern's std::regex (to pull out the secret, check its entropy and
+// rule out placeholders), and keeps only a redacted excerpt. Implements the layer reader's ContentInspector,
 // so the scan happens inside the one pass over each layer.
 #pragma once
 
@@ -26,6 +26,12 @@ struct ContentPattern {
   bool caseless = false;
   double min_entropy = 0;
   std::string path_filter;  // Globs; "" for any file.
+  // Custom rules: the secret is the whole match, found by vectorscan alone
+  // (which reports where it starts). Built-in patterns are confirmed with
+  // std::regex to pull out a group and rule out placeholders; a pattern
+  // from a configuration is not, since std::regex backtracks, and text an
+  // image holds could make it run without end (`(a*)*$` on "aaa…b").
+  bool whole_match = false;
 };
 
 struct ScanLimits {
@@ -117,7 +123,7 @@ class ContentScanner : public ContentInspector {
   std::string RedactSecrets(std::string_view text, size_t min_length) const;
 
   std::vector<ContentPattern> patterns_;
-  std::vector<std::regex> regexes_;
+  std::vector<std::regex> regexes_;  // Empty for whole-match patterns.
   ScanLimits limits_;
   hs_database* database_ = nullptr;
   hs_scratch* prototype_scratch_ = nullptr;

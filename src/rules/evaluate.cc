@@ -58,8 +58,11 @@ std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config,
   // first one reports it, and a loose custom rule (`[a-z0-9]{3}`, low)
   // must not take a private key or a GitHub token from its critical rule.
   std::vector<ContentPattern> patterns = ContentScanner::BuiltinPatterns();
-  for (const CustomRule& rule : config.custom)
-    if (rule.path_glob.empty()) patterns.push_back(rule.content);
+  for (const CustomRule& rule : config.custom) {
+    if (!rule.path_glob.empty()) continue;
+    patterns.push_back(rule.content);
+    patterns.back().whole_match = true;  // Never std::regex on an image's text.
+  }
   std::vector<ContentPattern> enabled;
   for (ContentPattern& pattern : patterns)
     if (!config.disabled.count(pattern.rule_id)) enabled.push_back(std::move(pattern));

@@ -89,6 +89,7 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
       if (content) {
         rule.content.rule_id = rule.id;
         rule.content.regex = Text(item, "regex", where, true);
+        rule.content.whole_match = true;
         rule.content.caseless = item["caseless"] && item["caseless"].as<bool>();
         rule.content.min_entropy = item["min_entropy"] ? item["min_entropy"].as<double>() : 0;
         std::string paths = Text(item, "paths", where, false);
