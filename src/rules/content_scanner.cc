@@ -184,9 +184,9 @@ std::string ContentScanner::CacheKey() const {
   std::string key = fmt::format("scan {} {} {}", limits_.max_scan_bytes, limits_.max_kept_bytes,
                                 limits_.scan_binaries);
   for (const ContentPattern& p : patterns_)
-    key += fmt::format("\n{}:{} {}:{} {}:{} {} {} {}", p.rule_id.size(), p.rule_id,
-                       p.regex.size(), p.regex, p.path_filter.size(), p.path_filter, p.caseless,
-                       p.min_entropy, p.whole_match);
+    key += fmt::format("\n{}:{} {}:{} {}:{} {} {} {}", p.rule_id.size(), p.rule_id, p.regex.size(),
+                       p.regex, p.path_filter.size(), p.path_filter, p.caseless, p.min_entropy,
+                       p.whole_match);
   return key;
 }
 
@@ -326,7 +326,8 @@ std::vector<bool> ContentScanner::MayMatch(const std::vector<std::string_view>& 
                      void* context) {
     auto* batch = static_cast<Batch*>(context);
     auto it = std::lower_bound(batch->ends.begin(), batch->ends.end(), to);
-    if (it != batch->ends.end()) (*batch->matched)[batch->first + (it - batch->ends.begin())] = true;
+    if (it != batch->ends.end())
+      (*batch->matched)[batch->first + (it - batch->ends.begin())] = true;
     return 0;
   };
 

@@ -1,8 +1,9 @@
 // Runs every content pattern over a file in one vectorscan pass, then
 // confirms each match of a built-in pattern on its line with the
 // pattern's std::regex (to pull out the secret, check its entropy and
-// rule out placeholders), and keeps only a redacted excerpt. Implements the layer reader's ContentInspector,
-// so the scan happens inside the one pass over each layer.
+// rule out placeholders), and keeps only a redacted excerpt. Implements
+// the layer reader's ContentInspector, so the scan happens inside the one
+// pass over each layer.
 #pragma once
 
 #include <cstddef>
