@@ -536,6 +536,31 @@ TEST(Regression, ATransportAloneIsNamed) {
   EXPECT_EQ(result.err, "strata: error: \"docker://\" names no image after its transport\n");
 }
 
+// Found by a new user: a registry reference holding a login was taken
+// whole, the password shown in errors and reports. It is refused, on
+// one line that names neither the user nor the password.
+TEST(Regression, ALoginInARegistryReferenceIsRefused) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"docker://alice:PwLEAK1@127.0.0.1:1/team/app:1", "127.0.0.1:1/team/app:1"},
+      {"docker://alice@127.0.0.1:1/team/app", "127.0.0.1:1/team/app"},
+  };
+  for (const auto& [reference, shown] : cases) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"history", "--insecure", reference},
+          std::vector<std::string>{"audit", "--insecure", "--base", reference,
+                                   testing::CorpusDir() + "/corpus/churn.docker.tar"}}) {
+      RunResult result = RunStrata(args);
+      EXPECT_EQ(result.exit_code, 2) << reference;
+      EXPECT_EQ(result.err,
+                "strata: error: docker://" + shown +
+                    ": a login in the reference (USER:PASSWORD@) is refused, as it would show in "
+                    "reports and process lists; log in with docker login 127.0.0.1:1 (strata "
+                    "reads ~/.docker/config.json)\n");
+      EXPECT_EQ(result.out, "");
+    }
+  }
+}
+
 // Found by a new user: 40,000 nested directories, then an opaque marker
 // over the top one, overflowed the stack of the merge's recursive walk.
 TEST(Regression, NestingDeeperThanTheStackIsMerged) {
