@@ -483,6 +483,48 @@ TEST(Regression, StandardInputNamedTwiceIsRefusedAsSuch) {
   EXPECT_EQ(base.exit_code, 0) << base.err;
 }
 
+// Found by a new user: other names for standard input (/dev/stdin,
+// /dev/fd/0) passed that check, and the second image found the pipe
+// drained. A name for the stream descriptor 0 reads is caught as "-" is;
+// a regular file on standard input is read again by name, so it may be.
+TEST(Regression, OtherNamesForStandardInputAreCaughtToo) {
+  std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
+  std::string dir = TempDir();
+  auto piped = [&](const std::vector<std::string>& args) {
+    std::string command =
+        "cat '" + image + "' | XDG_CACHE_HOME='" + dir + "/cache' " + StrataCommand();
+    for (const std::string& arg : args) command += " '" + arg + "'";
+    RunResult result;
+    std::string output;
+    result.exit_code = RunShell(command + " 2>'" + dir + "/err'", &output);
+    result.err = ReadFileText(dir + "/err");
+    return result;
+  };
+  const std::string why =
+      " both read standard input, which holds one image and can be read only once; save one of "
+      "them to a file first\n";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"diff", "-", "/dev/stdin"}, "IMAGE_A and IMAGE_B"},
+      {{"diff", "/dev/fd/0", "-"}, "IMAGE_A and IMAGE_B"},
+      {{"diff", "/proc/self/fd/0", "/dev/stdin"}, "IMAGE_A and IMAGE_B"},
+      {{"diff", "docker-archive:/dev/stdin", "-"}, "IMAGE_A and IMAGE_B"},
+      {{"audit", "--base", "/dev/stdin", "-"}, "--base and IMAGE"},
+      {{"ci", "--base", "-", "/dev/fd/0"}, "--base and IMAGE"},
+  };
+  for (const auto& [args, both] : cases) {
+    RunResult result = piped(args);
+    EXPECT_EQ(result.exit_code, 2) << args[1] << " " << args[2];
+    EXPECT_EQ(result.err, "strata: error: " + both + why) << args[1] << " " << args[2];
+  }
+
+  // Once through the pipe is fine, and so is a file on standard input
+  // under two names.
+  RunResult once = piped({"diff", "-q", "/dev/stdin", image});
+  EXPECT_EQ(once.exit_code, 0) << once.err;
+  RunResult file = RunStrata({"diff", "-q", "/dev/stdin", "-"}, image);
+  EXPECT_EQ(file.exit_code, 0) << file.err;
+}
+
 // Found by a new user: an option a command does not take got CLI11's
 // "The following arguments were not expected: / --threads", the words in
 // reverse (the commands parse their arguments reversed) and a pointer to
