@@ -1226,5 +1226,24 @@ TEST(Regression, CacheCountsAreSingularForOne) {
       << second.err;
 }
 
+// Found by a new user: `find -- IMAGE` printed "strata: error: " and
+// nothing more. "--" ends find's options, as it ends any command's.
+TEST(Regression, FindTakesADoubleDashBeforeTheImage) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"etc/hostname", '0', "x\n"}}});
+  RunResult plain = RunStrata({"find", "-q", image, "-name", "hostname"});
+  RunResult ended = RunStrata({"find", "-q", "--", image, "-name", "hostname"});
+  EXPECT_EQ(ended.exit_code, 0) << ended.err;
+  EXPECT_EQ(ended.out, "/etc/hostname\n");
+  EXPECT_EQ(ended.out, plain.out);
+  EXPECT_EQ(RunStrata({"find", "--", image}).out, RunStrata({"find", image}).out);
+
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"find", "--"},
+                                               std::vector<std::string>{"find", "-q", "--"}}) {
+    RunResult nothing = RunStrata(args);
+    EXPECT_EQ(nothing.exit_code, 2);
+    EXPECT_EQ(nothing.err, "strata: error: find needs an IMAGE (see strata find --help)\n");
+  }
+}
+
 }  // namespace
 }  // namespace strata

@@ -272,11 +272,15 @@ int RunFind(const std::vector<std::string>& args) {
     Fail("find: {} (see strata find --help)", error.what());
   }
   std::vector<std::string> rest = parser.remaining();
+  // "--" ends find's options, as it ends any command's: IMAGE follows,
+  // however it is spelled.
+  bool options_ended = !rest.empty() && rest[0] == "--";
+  if (options_ended) rest.erase(rest.begin());
+  if (rest.empty()) Fail("find needs an IMAGE (see strata find --help)");
   // Never take a mistyped option for an image name (it would be looked
   // up in the Docker daemon).
-  if (!rest.empty() && rest[0].starts_with("-") && rest[0] != "-")
+  if (!options_ended && rest[0].starts_with("-") && rest[0] != "-")
     Fail("{}", UnknownOptionsMessage(parser, "strata find", {rest[0]}));
-  if (rest.empty()) Fail("find needs an IMAGE");
 
   size_t at = 0;
   options.image = rest[at++];
