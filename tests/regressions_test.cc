@@ -1245,5 +1245,41 @@ TEST(Regression, FindTakesADoubleDashBeforeTheImage) {
   }
 }
 
+// Found by a new user: -v said "read 1 layers" of layers the cache
+// held, and export said "wrote 1 entries". Counts agree with their nouns,
+// and -v says how many layers were read and how many the cache held.
+TEST(Regression, CountsAgreeAndVerboseSaysWhatTheCacheHeld) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"hostname", '0', "x\n"}}});
+  std::vector<std::string> args = {"audit",       "-v",   "--cache-dir", dir + "/cache",
+                                   "--no-result-cache", "-o", "/dev/null", image};
+  RunResult first = RunStrata(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("strata: read 1 layer (oci-layout) from " + image + "\n"),
+            std::string::npos)
+      << first.err;
+  EXPECT_NE(first.err.find("strata: 1 entry; the paths imply 0 directories that no entry stores"),
+            std::string::npos)
+      << first.err;
+  RunResult second = RunStrata(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("strata: 1 layer (oci-layout) in " + image +
+                            ": 0 read, 1 from the layer cache\n"),
+            std::string::npos)
+      << second.err;
+  EXPECT_EQ(second.err.find("read 1 layer"), std::string::npos) << second.err;
+
+  RunResult exported = RunStrata({"export", "-q", image, dir + "/out"});
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  RunResult told = RunStrata({"export", image, dir + "/again"});
+  EXPECT_EQ(told.exit_code, 0) << told.err;
+  EXPECT_EQ(told.err, "strata: wrote 1 entry to " + dir + "/again\n");
+
+  RunResult range = RunStrata({"ls", "--layer", "2", image, "/"});
+  EXPECT_EQ(range.exit_code, 2);
+  EXPECT_EQ(range.err,
+            "strata: error: --layer 2 is out of range: the image has 1 layer (1 to 1)\n");
+}
+
 }  // namespace
 }  // namespace strata

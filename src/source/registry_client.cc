@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/units.h"
 #include "base/untrusted_json.h"
 
 namespace strata {
@@ -70,9 +71,9 @@ class BlobReader : public ByteReader {
 
   std::string CutShort(const std::string& detail) const {
     return fmt::format(
-        "the transfer of blob {} from {} was interrupted after {} bytes ({}); check the network "
-        "and run strata again",
-        Short(digest_), client_->host(), offset_, detail);
+        "the transfer of blob {} from {} was interrupted after {} ({}); check the network and "
+        "run strata again",
+        Short(digest_), client_->host(), Count(offset_, "byte"), detail);
   }
 
   // A registry (or the storage it redirects to) that ignores Range sends
