@@ -348,6 +348,64 @@ std::vector<std::string> BlobRequests(const std::string& log) {
   return blobs;
 }
 
+// Found by a new user: stopped while --save was writing, strata left its
+// temporary FILE.strata-XXXXXX beside FILE. The blob stalls half-way, so
+// the archive is being written when the signal comes; it must go with
+// the process, which still ends by the signal.
+TEST(RegistrySource, AStoppedSaveLeavesNoTemporaryFile) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("stall");
+  for (int signal : {SIGTERM, SIGINT}) {
+    std::string dir = TempDir(), logs = TempDir();
+    std::string binary = StrataBinary(), save = dir + "/saved.tar";
+    std::vector<std::string> argv = {binary,       "audit",  "-q", "--no-cache",
+                                     "--insecure", "--save", save, registry.url()};
+    std::vector<char*> args;
+    for (std::string& arg : argv) args.push_back(arg.data());
+    args.push_back(nullptr);
+    // Started with both signals at their defaults, as from a shell's
+    // foreground (a test runner may have them ignored).
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, (logs + "/err").c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    size_t requested = BlobRequests(registry.log()).size();
+    pid_t pid = -1;
+    ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, &attributes, args.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+
+    auto left = [&dir] {
+      std::vector<std::string> names;
+      for (const auto& entry : std::filesystem::directory_iterator(dir))
+        names.push_back(entry.path().filename());
+      return names;
+    };
+    bool writing = WaitUntil([&] {
+      std::vector<std::string> names = left();
+      return names.size() == 1 && names[0].starts_with("saved.tar.strata-");
+    });
+    EXPECT_TRUE(writing) << ReadFileText(logs + "/err");
+    // The config and a layer blob were asked for: the copy has begun.
+    EXPECT_TRUE(WaitUntil([&] { return BlobRequests(registry.log()).size() >= requested + 2; }));
+    kill(pid, signal);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << status;
+    EXPECT_EQ(left(), std::vector<std::string>{}) << strsignal(signal);
+    EXPECT_EQ(ReadFileText(logs + "/err"),
+              signal == SIGINT ? "strata: interrupted\n" : "strata: terminated\n");
+  }
+}
+
 // tests/servers/mock_proxy.py in front of the server on |upstream_port|.
 class MockProxy {
  public:

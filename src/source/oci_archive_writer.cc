@@ -179,6 +179,9 @@ ImageSource SaveOciArchive(ImageSource source, const std::string& path) {
   std::string temp;
   int fd = CreateTempBeside(target, &temp);
   if (fd < 0) Fail("cannot create {}.strata-XXXXXX for --save: {}", target, strerror(errno));
+  // Writing it takes as long as reading every blob: a stop meanwhile
+  // removes it too.
+  RemovedOnStop removed_on_stop(temp);
   try {
     ArchiveWriter writer(fd, path);
     WriteImage(source, writer);
