@@ -406,12 +406,14 @@ TEST(RegistrySource, AStoppedSaveLeavesNoTemporaryFile) {
   }
 }
 
-// tests/servers/mock_proxy.py in front of the server on |upstream_port|.
+// tests/servers/mock_proxy.py in front of the server on |upstream_port|,
+// answering as |mode| says ("relay" or one of its own answers).
 class MockProxy {
  public:
-  explicit MockProxy(int upstream_port) : dir_(TempDir()), port_(FreePort()) {
+  explicit MockProxy(int upstream_port, const std::string& mode = "relay")
+      : dir_(TempDir()), port_(FreePort()) {
     server_.Start({"python3", Server("mock_proxy.py"), std::to_string(port_), log(),
-                   std::to_string(upstream_port)},
+                   std::to_string(upstream_port), mode},
                   dir_ + "/server.log");
     EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(port_); }));
   }
@@ -456,8 +458,9 @@ TEST(RegistrySource, AProxyThatRefusesGivesOneLineWithoutItsPassword) {
   ScopedEnv https_proxy("HTTPS_PROXY", "http://user:proxy-pass@" + proxy.address());
 
   RunResult refused = RunStrata({"history", "docker://registry.test/fx/multi:1"});
-  ExpectOneLineError(refused, "with HTTPS_PROXY set to http://" + proxy.address() +
-                                  "): check HTTPS_PROXY, HTTP_PROXY and NO_PROXY");
+  ExpectOneLineError(refused, "the proxy in HTTPS_PROXY (http://" + proxy.address() +
+                                  ") answered HTTP 403 instead of reaching registry "
+                                  "registry.test: check HTTPS_PROXY, HTTP_PROXY and NO_PROXY");
   EXPECT_EQ(refused.err.find("proxy-pass"), std::string::npos) << refused.err;
   EXPECT_NE(proxy.Requests().find("CONNECT registry.test:443"), std::string::npos)
       << proxy.Requests();
@@ -473,6 +476,57 @@ TEST(RegistrySource, AProxyThatRefusesGivesOneLineWithoutItsPassword) {
     EXPECT_EQ(failed.err.find("LEAK1"), std::string::npos) << failed.err;
     EXPECT_EQ(failed.err.find("alice"), std::string::npos) << failed.err;
   }
+}
+
+// Found by a new user: a proxy's own answers to plain HTTP (407, 503)
+// were reported as the registry's. A 407 is always the proxy's, and so
+// is a refused tunnel (CONNECT); a 5xx it relays may be either's, and
+// the line names both. No password is shown.
+TEST(RegistrySource, AProxysOwnAnswerIsNamedAsTheProxys) {
+  const std::string plain = "docker://registry.test:5000/fx/multi:1";
+  const std::string secure = "docker://registry.test/fx/multi:1";
+  auto expect = [](const RunResult& result, const std::string& line) {
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_EQ(result.err, "strata: error: " + line + "\n");
+    EXPECT_EQ(result.err.find("PwLEAK1"), std::string::npos);
+    EXPECT_EQ(result.err.find("alice"), std::string::npos);
+  };
+  {
+    MockProxy proxy(FreePort(), "login");
+    std::string shown = "http://" + proxy.address();
+    for (const char* variable : {"HTTP_PROXY", "HTTPS_PROXY"}) {
+      bool tunnel = std::string(variable) == "HTTPS_PROXY";
+      std::string registry = tunnel ? "registry.test" : "registry.test:5000";
+      std::vector<std::string> args = {"history", tunnel ? secure : plain};
+      if (!tunnel) args.push_back("--insecure");
+      {
+        ScopedEnv set(variable, shown);
+        expect(RunStrata(args), "the proxy in " + std::string(variable) + " (" + shown +
+                                    ") wants a login (HTTP 407) to reach registry " + registry +
+                                    ": give it in " + variable +
+                                    " (http://USER:PASSWORD@HOST:PORT)");
+      }
+      ScopedEnv set(variable, "http://alice:PwLEAK1@" + proxy.address());
+      expect(RunStrata(args), "the proxy in " + std::string(variable) + " (" + shown +
+                                  ") refused the login " + variable +
+                                  " gives it (HTTP 407) to reach registry " + registry +
+                                  ": check the user name and password there");
+    }
+  }
+  MockProxy proxy(FreePort(), "unavailable");
+  std::string shown = "http://" + proxy.address();
+  {
+    ScopedEnv set("HTTPS_PROXY", "http://alice:PwLEAK1@" + proxy.address());
+    expect(RunStrata({"history", secure}),
+           "the proxy in HTTPS_PROXY (" + shown +
+               ") answered HTTP 502 instead of reaching registry registry.test: check "
+               "HTTPS_PROXY, HTTP_PROXY and NO_PROXY");
+  }
+  ScopedEnv set("HTTP_PROXY", "http://alice:PwLEAK1@" + proxy.address());
+  expect(RunStrata({"history", "--insecure", plain}),
+         "registry registry.test:5000 (through the proxy in HTTP_PROXY, " + shown +
+             ") keeps failing (HTTP 503) after 5 tries for image "
+             "registry.test:5000/fx/multi:1: try again later");
 }
 
 TEST(ProxyFromEnvironment, ReadsTheVariablesDockerReads) {
