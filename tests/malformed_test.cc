@@ -588,7 +588,7 @@ const std::vector<Case>& DockerManifestCases() {
        [](const std::string& d) {
          return DockerImage(d, {{Layer()}, {Digest(Layer()), Digest("x")}});
        },
-       "the image config lists 2 diff_ids but the manifest lists 1 layers"},
+       "the image config lists 2 diff_ids but the manifest lists 1 layer"},
       {"config is not JSON",
        [](const std::string& d) {
          return DockerImage(d, {{}, {}, "", "{\"rootfs\":"});
@@ -1168,7 +1168,7 @@ const std::vector<Case>& ContentCases() {
                                c["history"].push_back({{"created_by", "RUN more"}});
                              }});
        },
-       "the history has 2 steps that made layers but the image has 1 layers; build steps may be "
+       "the history has 2 steps that made layers but the image has 1 layer; build steps may be "
        "shown against the "
        "wrong layers",
        "history", true},

@@ -348,12 +348,72 @@ std::vector<std::string> BlobRequests(const std::string& log) {
   return blobs;
 }
 
-// tests/servers/mock_proxy.py in front of the server on |upstream_port|.
+// Found by a new user: stopped while --save was writing, strata left its
+// temporary FILE.strata-XXXXXX beside FILE. The blob stalls half-way, so
+// the archive is being written when the signal comes; it must go with
+// the process, which still ends by the signal.
+TEST(RegistrySource, AStoppedSaveLeavesNoTemporaryFile) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("stall");
+  for (int signal : {SIGTERM, SIGINT}) {
+    std::string dir = TempDir(), logs = TempDir();
+    std::string binary = StrataBinary(), save = dir + "/saved.tar";
+    std::vector<std::string> argv = {binary,       "audit",  "-q", "--no-cache",
+                                     "--insecure", "--save", save, registry.url()};
+    std::vector<char*> args;
+    for (std::string& arg : argv) args.push_back(arg.data());
+    args.push_back(nullptr);
+    // Started with both signals at their defaults, as from a shell's
+    // foreground (a test runner may have them ignored).
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, (logs + "/err").c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    size_t requested = BlobRequests(registry.log()).size();
+    pid_t pid = -1;
+    ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, &attributes, args.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+
+    auto left = [&dir] {
+      std::vector<std::string> names;
+      for (const auto& entry : std::filesystem::directory_iterator(dir))
+        names.push_back(entry.path().filename());
+      return names;
+    };
+    bool writing = WaitUntil([&] {
+      std::vector<std::string> names = left();
+      return names.size() == 1 && names[0].starts_with("saved.tar.strata-");
+    });
+    EXPECT_TRUE(writing) << ReadFileText(logs + "/err");
+    // The config and a layer blob were asked for: the copy has begun.
+    EXPECT_TRUE(WaitUntil([&] { return BlobRequests(registry.log()).size() >= requested + 2; }));
+    kill(pid, signal);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << status;
+    EXPECT_EQ(left(), std::vector<std::string>{}) << strsignal(signal);
+    EXPECT_EQ(ReadFileText(logs + "/err"),
+              signal == SIGINT ? "strata: interrupted\n" : "strata: terminated\n");
+  }
+}
+
+// tests/servers/mock_proxy.py in front of the server on |upstream_port|,
+// answering as |mode| says ("relay" or one of its own answers).
 class MockProxy {
  public:
-  explicit MockProxy(int upstream_port) : dir_(TempDir()), port_(FreePort()) {
+  explicit MockProxy(int upstream_port, const std::string& mode = "relay")
+      : dir_(TempDir()), port_(FreePort()) {
     server_.Start({"python3", Server("mock_proxy.py"), std::to_string(port_), log(),
-                   std::to_string(upstream_port)},
+                   std::to_string(upstream_port), mode},
                   dir_ + "/server.log");
     EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(port_); }));
   }
@@ -398,8 +458,9 @@ TEST(RegistrySource, AProxyThatRefusesGivesOneLineWithoutItsPassword) {
   ScopedEnv https_proxy("HTTPS_PROXY", "http://user:proxy-pass@" + proxy.address());
 
   RunResult refused = RunStrata({"history", "docker://registry.test/fx/multi:1"});
-  ExpectOneLineError(refused, "with HTTPS_PROXY set to http://" + proxy.address() +
-                                  "): check HTTPS_PROXY, HTTP_PROXY and NO_PROXY");
+  ExpectOneLineError(refused, "the proxy in HTTPS_PROXY (http://" + proxy.address() +
+                                  ") answered HTTP 403 instead of reaching registry "
+                                  "registry.test: check HTTPS_PROXY, HTTP_PROXY and NO_PROXY");
   EXPECT_EQ(refused.err.find("proxy-pass"), std::string::npos) << refused.err;
   EXPECT_NE(proxy.Requests().find("CONNECT registry.test:443"), std::string::npos)
       << proxy.Requests();
@@ -415,6 +476,57 @@ TEST(RegistrySource, AProxyThatRefusesGivesOneLineWithoutItsPassword) {
     EXPECT_EQ(failed.err.find("LEAK1"), std::string::npos) << failed.err;
     EXPECT_EQ(failed.err.find("alice"), std::string::npos) << failed.err;
   }
+}
+
+// Found by a new user: a proxy's own answers to plain HTTP (407, 503)
+// were reported as the registry's. A 407 is always the proxy's, and so
+// is a refused tunnel (CONNECT); a 5xx it relays may be either's, and
+// the line names both. No password is shown.
+TEST(RegistrySource, AProxysOwnAnswerIsNamedAsTheProxys) {
+  const std::string plain = "docker://registry.test:5000/fx/multi:1";
+  const std::string secure = "docker://registry.test/fx/multi:1";
+  auto expect = [](const RunResult& result, const std::string& line) {
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_EQ(result.err, "strata: error: " + line + "\n");
+    EXPECT_EQ(result.err.find("PwLEAK1"), std::string::npos);
+    EXPECT_EQ(result.err.find("alice"), std::string::npos);
+  };
+  {
+    MockProxy proxy(FreePort(), "login");
+    std::string shown = "http://" + proxy.address();
+    for (const char* variable : {"HTTP_PROXY", "HTTPS_PROXY"}) {
+      bool tunnel = std::string(variable) == "HTTPS_PROXY";
+      std::string registry = tunnel ? "registry.test" : "registry.test:5000";
+      std::vector<std::string> args = {"history", tunnel ? secure : plain};
+      if (!tunnel) args.push_back("--insecure");
+      {
+        ScopedEnv set(variable, shown);
+        expect(RunStrata(args), "the proxy in " + std::string(variable) + " (" + shown +
+                                    ") wants a login (HTTP 407) to reach registry " + registry +
+                                    ": give it in " + variable +
+                                    " (http://USER:PASSWORD@HOST:PORT)");
+      }
+      ScopedEnv set(variable, "http://alice:PwLEAK1@" + proxy.address());
+      expect(RunStrata(args), "the proxy in " + std::string(variable) + " (" + shown +
+                                  ") refused the login " + variable +
+                                  " gives it (HTTP 407) to reach registry " + registry +
+                                  ": check the user name and password there");
+    }
+  }
+  MockProxy proxy(FreePort(), "unavailable");
+  std::string shown = "http://" + proxy.address();
+  {
+    ScopedEnv set("HTTPS_PROXY", "http://alice:PwLEAK1@" + proxy.address());
+    expect(RunStrata({"history", secure}),
+           "the proxy in HTTPS_PROXY (" + shown +
+               ") answered HTTP 502 instead of reaching registry registry.test: check "
+               "HTTPS_PROXY, HTTP_PROXY and NO_PROXY");
+  }
+  ScopedEnv set("HTTP_PROXY", "http://alice:PwLEAK1@" + proxy.address());
+  expect(RunStrata({"history", "--insecure", plain}),
+         "registry registry.test:5000 (through the proxy in HTTP_PROXY, " + shown +
+             ") keeps failing (HTTP 503) after 5 tries for image "
+             "registry.test:5000/fx/multi:1: try again later");
 }
 
 TEST(ProxyFromEnvironment, ReadsTheVariablesDockerReads) {

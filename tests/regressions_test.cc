@@ -536,6 +536,48 @@ TEST(Regression, StandardInputNamedTwiceIsRefusedAsSuch) {
   EXPECT_EQ(base.exit_code, 0) << base.err;
 }
 
+// Found by a new user: other names for standard input (/dev/stdin,
+// /dev/fd/0) passed that check, and the second image found the pipe
+// drained. A name for the stream descriptor 0 reads is caught as "-" is;
+// a regular file on standard input is read again by name, so it may be.
+TEST(Regression, OtherNamesForStandardInputAreCaughtToo) {
+  std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
+  std::string dir = TempDir();
+  auto piped = [&](const std::vector<std::string>& args) {
+    std::string command =
+        "cat '" + image + "' | XDG_CACHE_HOME='" + dir + "/cache' " + StrataCommand();
+    for (const std::string& arg : args) command += " '" + arg + "'";
+    RunResult result;
+    std::string output;
+    result.exit_code = RunShell(command + " 2>'" + dir + "/err'", &output);
+    result.err = ReadFileText(dir + "/err");
+    return result;
+  };
+  const std::string why =
+      " both read standard input, which holds one image and can be read only once; save one of "
+      "them to a file first\n";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"diff", "-", "/dev/stdin"}, "IMAGE_A and IMAGE_B"},
+      {{"diff", "/dev/fd/0", "-"}, "IMAGE_A and IMAGE_B"},
+      {{"diff", "/proc/self/fd/0", "/dev/stdin"}, "IMAGE_A and IMAGE_B"},
+      {{"diff", "docker-archive:/dev/stdin", "-"}, "IMAGE_A and IMAGE_B"},
+      {{"audit", "--base", "/dev/stdin", "-"}, "--base and IMAGE"},
+      {{"ci", "--base", "-", "/dev/fd/0"}, "--base and IMAGE"},
+  };
+  for (const auto& [args, both] : cases) {
+    RunResult result = piped(args);
+    EXPECT_EQ(result.exit_code, 2) << args[1] << " " << args[2];
+    EXPECT_EQ(result.err, "strata: error: " + both + why) << args[1] << " " << args[2];
+  }
+
+  // Once through the pipe is fine, and so is a file on standard input
+  // under two names.
+  RunResult once = piped({"diff", "-q", "/dev/stdin", image});
+  EXPECT_EQ(once.exit_code, 0) << once.err;
+  RunResult file = RunStrata({"diff", "-q", "/dev/stdin", "-"}, image);
+  EXPECT_EQ(file.exit_code, 0) << file.err;
+}
+
 // Found by a new user: an option a command does not take got CLI11's
 // "The following arguments were not expected: / --threads", the words in
 // reverse (the commands parse their arguments reversed) and a pointer to
@@ -664,6 +706,31 @@ TEST(Regression, ATransportAloneIsNamed) {
   RunResult result = RunStrata({"audit", "docker://"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "strata: error: \"docker://\" names no image after its transport\n");
+}
+
+// Found by a new user: a registry reference holding a login was taken
+// whole, the password shown in errors and reports. It is refused, on
+// one line that names neither the user nor the password.
+TEST(Regression, ALoginInARegistryReferenceIsRefused) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"docker://alice:PwLEAK1@127.0.0.1:1/team/app:1", "127.0.0.1:1/team/app:1"},
+      {"docker://alice@127.0.0.1:1/team/app", "127.0.0.1:1/team/app"},
+  };
+  for (const auto& [reference, shown] : cases) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"history", "--insecure", reference},
+          std::vector<std::string>{"audit", "--insecure", "--base", reference,
+                                   testing::CorpusDir() + "/corpus/churn.docker.tar"}}) {
+      RunResult result = RunStrata(args);
+      EXPECT_EQ(result.exit_code, 2) << reference;
+      EXPECT_EQ(result.err,
+                "strata: error: docker://" + shown +
+                    ": a login in the reference (USER:PASSWORD@) is refused, as it would show in "
+                    "reports and process lists; log in with docker login 127.0.0.1:1 (strata "
+                    "reads ~/.docker/config.json)\n");
+      EXPECT_EQ(result.out, "");
+    }
+  }
 }
 
 // Found by a new user: 40,000 nested directories, then an opaque marker
@@ -1287,6 +1354,61 @@ TEST(Regression, CacheCountsAreSingularForOne) {
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(second.err.find(": 1 layer reused, 0 read, 0 stored"), std::string::npos)
       << second.err;
+}
+
+// Found by a new user: `find -- IMAGE` printed "strata: error: " and
+// nothing more. "--" ends find's options, as it ends any command's.
+TEST(Regression, FindTakesADoubleDashBeforeTheImage) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"etc/hostname", '0', "x\n"}}});
+  RunResult plain = RunStrata({"find", "-q", image, "-name", "hostname"});
+  RunResult ended = RunStrata({"find", "-q", "--", image, "-name", "hostname"});
+  EXPECT_EQ(ended.exit_code, 0) << ended.err;
+  EXPECT_EQ(ended.out, "/etc/hostname\n");
+  EXPECT_EQ(ended.out, plain.out);
+  EXPECT_EQ(RunStrata({"find", "--", image}).out, RunStrata({"find", image}).out);
+
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"find", "--"},
+                                               std::vector<std::string>{"find", "-q", "--"}}) {
+    RunResult nothing = RunStrata(args);
+    EXPECT_EQ(nothing.exit_code, 2);
+    EXPECT_EQ(nothing.err, "strata: error: find needs an IMAGE (see strata find --help)\n");
+  }
+}
+
+// Found by a new user: -v said "read 1 layers" of layers the cache
+// held, and export said "wrote 1 entries". Counts agree with their nouns,
+// and -v says how many layers were read and how many the cache held.
+TEST(Regression, CountsAgreeAndVerboseSaysWhatTheCacheHeld) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"hostname", '0', "x\n"}}});
+  std::vector<std::string> args = {"audit",       "-v",   "--cache-dir", dir + "/cache",
+                                   "--no-result-cache", "-o", "/dev/null", image};
+  RunResult first = RunStrata(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("strata: read 1 layer (oci-layout) from " + image + "\n"),
+            std::string::npos)
+      << first.err;
+  EXPECT_NE(first.err.find("strata: 1 entry; the paths imply 0 directories that no entry stores"),
+            std::string::npos)
+      << first.err;
+  RunResult second = RunStrata(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("strata: 1 layer (oci-layout) in " + image +
+                            ": 0 read, 1 from the layer cache\n"),
+            std::string::npos)
+      << second.err;
+  EXPECT_EQ(second.err.find("read 1 layer"), std::string::npos) << second.err;
+
+  RunResult exported = RunStrata({"export", "-q", image, dir + "/out"});
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  RunResult told = RunStrata({"export", image, dir + "/again"});
+  EXPECT_EQ(told.exit_code, 0) << told.err;
+  EXPECT_EQ(told.err, "strata: wrote 1 entry to " + dir + "/again\n");
+
+  RunResult range = RunStrata({"ls", "--layer", "2", image, "/"});
+  EXPECT_EQ(range.exit_code, 2);
+  EXPECT_EQ(range.err,
+            "strata: error: --layer 2 is out of range: the image has 1 layer (1 to 1)\n");
 }
 
 }  // namespace

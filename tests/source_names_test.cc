@@ -36,6 +36,38 @@ TEST(RegistryReference, NoDefaultRegistryAndNoBadNames) {
   EXPECT_THROW(ParseRegistryReference("localhost/app@sha256:abc"), Error);
 }
 
+// Found by a new user: "docker://user:pass@host/repo" was accepted, the
+// login taken for part of the host, and echoed in reports and errors.
+TEST(RegistryReference, ALoginInTheReferenceIsRefusedWithoutShowingIt) {
+  for (const char* text : {"alice:PwLEAK1@registry.example/team/app:1",
+                           "alice@registry.example/team/app", "alice:Pw@LEAK1@registry.example/app",
+                           "alice:Pw/LEAK1@registry.example/app", "alice:PwLEAK1@registry.example",
+                           "alice@localhost:5000/app@sha256:0123456789abcdef"
+                           "0123456789abcdef0123456789abcdef0123456789abcdef"}) {
+    try {
+      ParseRegistryReference(text);
+      ADD_FAILURE() << text << " was accepted";
+    } catch (const Error& error) {
+      std::string what = error.what();
+      EXPECT_NE(what.find("a login in the reference"), std::string::npos) << what;
+      EXPECT_EQ(what.find("LEAK1"), std::string::npos) << what;
+      EXPECT_EQ(what.find("alice"), std::string::npos) << what;
+    }
+  }
+  // '@' before a digest is no login, with or without a registry host.
+  std::string digest = "sha256:" + std::string(64, 'a');
+  EXPECT_EQ(ParseRegistryReference("registry.example/app@" + digest).digest, digest);
+  const std::vector<std::string> not_logins = {"alpine@" + digest, "registry.example/app@latest"};
+  for (const std::string& text : not_logins) {
+    try {
+      ParseRegistryReference(text);
+      ADD_FAILURE() << text << " was accepted";
+    } catch (const Error& error) {
+      EXPECT_EQ(std::string(error.what()).find("a login"), std::string::npos) << error.what();
+    }
+  }
+}
+
 TEST(Challenge, BearerWithQuotedParameters) {
   Challenge challenge =
       ParseChallenge(R"(Bearer realm="https://auth.example/token",service="registry.example",)"

@@ -1,8 +1,10 @@
 #include "base/output_file.h"
 
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +13,24 @@
 #include "base/file_mode.h"
 
 namespace strata {
+
+namespace {
+
+// The files RemovedOnStop guards, where a signal handler can read them:
+// buffers fixed in size and place, each published by a lock-free flag
+// once its path is whole. One --save archive is written at a time.
+constexpr int kGuardedTemps = 4;
+
+struct GuardedTemp {
+  std::atomic<bool> taken{false};  // Claimed by a guard.
+  std::atomic<bool> ready{false};  // |path| is whole: the handler may use it.
+  char path[PATH_MAX];
+};
+static_assert(std::atomic<bool>::is_always_lock_free, "a signal handler reads the flags");
+
+GuardedTemp guarded_temps[kGuardedTemps];
+
+}  // namespace
 
 std::string FollowLinks(const std::string& file) {
   namespace fs = std::filesystem;
@@ -62,6 +82,30 @@ int CreateTempBeside(const std::string& target, std::string* temp) {
   }
   *temp = name;
   return fd;
+}
+
+RemovedOnStop::RemovedOnStop(const std::string& path) {
+  // Longer, and mkstemp could not have made it.
+  if (path.size() >= PATH_MAX) return;
+  for (int i = 0; i < kGuardedTemps; ++i) {
+    bool free = false;
+    if (!guarded_temps[i].taken.compare_exchange_strong(free, true)) continue;
+    memcpy(guarded_temps[i].path, path.c_str(), path.size() + 1);
+    guarded_temps[i].ready.store(true);
+    slot_ = i;
+    return;
+  }
+}
+
+RemovedOnStop::~RemovedOnStop() {
+  if (slot_ < 0) return;
+  guarded_temps[slot_].ready.store(false);
+  guarded_temps[slot_].taken.store(false);
+}
+
+void RemoveTempFilesOnStop() {
+  for (GuardedTemp& temp : guarded_temps)
+    if (temp.ready.load()) unlink(temp.path);
 }
 
 }  // namespace strata

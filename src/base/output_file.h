@@ -41,4 +41,25 @@ OutputTarget LookAtOutput(const std::string& file);
 // its name, or returns -1 with errno set and |temp| untouched.
 int CreateTempBeside(const std::string& target, std::string* temp);
 
+// While one lives, a stop signal (SIGINT, SIGTERM) that ends the process
+// removes |path|: a temporary file written for long, as a --save archive
+// is, while the image is read. (Reports are written in milliseconds, with
+// the signals held back instead.) Guards may live on any thread; a few
+// at once are kept (kGuardedTemps), more are not guarded.
+class RemovedOnStop {
+ public:
+  explicit RemovedOnStop(const std::string& path);
+  ~RemovedOnStop();
+  RemovedOnStop(const RemovedOnStop&) = delete;
+  RemovedOnStop& operator=(const RemovedOnStop&) = delete;
+
+ private:
+  int slot_ = -1;
+};
+
+// Removes every file a RemovedOnStop guards now. For the handler of a
+// stop signal: async-signal-safe (it reads fixed buffers and calls
+// unlink only).
+void RemoveTempFilesOnStop();
+
 }  // namespace strata

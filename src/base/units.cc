@@ -21,8 +21,10 @@ std::string HumanBytes(int64_t bytes) {
   return fmt::format("{}{:.0f} {}", sign, value, kUnits[unit]);
 }
 
-std::string Count(int64_t count, const std::string& noun) {
-  return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+std::string Count(int64_t count, const std::string& noun) { return Count(count, noun, noun + "s"); }
+
+std::string Count(int64_t count, const std::string& one, const std::string& many) {
+  return fmt::format("{} {}", count, count == 1 ? one : many);
 }
 
 std::string IsoTime(int64_t seconds) {

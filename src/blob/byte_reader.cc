@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "base/units.h"
 
 namespace strata {
 
@@ -77,7 +78,7 @@ class FileRangeReader : public ByteReader {
     if (static_cast<int64_t>(size) > left_) size = static_cast<size_t>(left_);
 
     size_t got = file_->ReadAt(offset_, buffer, size);
-    if (got == 0) Fail("{} is truncated: {} bytes missing", name_, left_);
+    if (got == 0) Fail("{} is truncated: {} missing", name_, Count(left_, "byte"));
 
     offset_ += static_cast<int64_t>(got);
     left_ -= static_cast<int64_t>(got);

@@ -13,6 +13,7 @@
 
 #include "base/edit_distance.h"
 #include "base/error.h"
+#include "base/units.h"
 #include "cli/cache_options.h"
 #include "cli/file_commands.h"
 #include "cli/limit_options.h"
@@ -200,8 +201,8 @@ int CheckLayerIndex(const Analysis& analysis, const Options& options) {
   if (options.layer == 0) return -1;
   int count = static_cast<int>(analysis.layers.size());
   if (options.layer < 1 || options.layer > count)
-    Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer, count,
-         count);
+    Fail("--layer {} is out of range: the image has {} (1 to {})", options.layer,
+         Count(count, "layer"), count);
   return options.layer - 1;
 }
 
@@ -423,9 +424,10 @@ int RunCommand(const Command& command, Options options) {
   if (memo) {
     if (options.verbose)
       fmt::print(stderr,
-                 "strata: {} layers ({}) from {}: the result of the same command on this image, "
-                 "from the cache {}; no layer read\n",
-                 source.layers.size(), source.format, source.input, cache->path());
+                 "strata: {} ({}) from {}: the result of the same command on this image, from "
+                 "the cache {}; no layer read\n",
+                 Count(static_cast<int64_t>(source.layers.size()), "layer"), source.format,
+                 source.input, cache->path());
     ReportCache(*cache, false, options.quiet);
     WriteReports(outputs, memo->reports, memo->warnings, options);
     return memo->exit_code;
@@ -441,21 +443,28 @@ int RunCommand(const Command& command, Options options) {
   }
   const Analysis& analysis = loaded.analysis;
   if (options.verbose) {
+    int64_t layers = static_cast<int64_t>(analysis.layers.size());
+    int64_t cached = cache ? cache->stats().hits.load() : 0;
     if (analysis.config_only)
-      fmt::print(stderr, "strata: {} layers ({}) in {}, from the manifest; none read\n",
-                 analysis.layers.size(), analysis.source.format, analysis.source.input);
-    else
-      fmt::print(stderr, "strata: read {} layers ({}) from {}\n", analysis.layers.size(),
+      fmt::print(stderr, "strata: {} ({}) in {}, from the manifest; none read\n",
+                 Count(layers, "layer"), analysis.source.format, analysis.source.input);
+    else if (cached == 0)
+      fmt::print(stderr, "strata: read {} ({}) from {}\n", Count(layers, "layer"),
                  analysis.source.format, analysis.source.input);
+    else
+      fmt::print(stderr, "strata: {} ({}) in {}: {} read, {} from the layer cache\n",
+                 Count(layers, "layer"), analysis.source.format, analysis.source.input,
+                 layers - cached, cached);
     int64_t entries = 0;
     for (const Layer& layer : analysis.layers)
       entries += static_cast<int64_t>(layer.contents.entries.size());
     // history reads no layer unless --read-layers: no entries to speak of.
     if (!analysis.config_only)
       fmt::print(stderr,
-                 "strata: {} {}; their paths imply {} directories that no entry stores (at most "
-                 "{}: --max-implied-dirs)\n",
-                 entries, entries == 1 ? "entry" : "entries", analysis.merge.implied_directories(),
+                 "strata: {}; the paths imply {} that no entry stores (at most {}: "
+                 "--max-implied-dirs)\n",
+                 Count(entries, "entry", "entries"),
+                 Count(analysis.merge.implied_directories(), "directory", "directories"),
                  options.limits.Resolve().ImpliedDirsFor(entries));
     if (!loaded.config.source.empty())
       fmt::print(stderr, "strata: configuration from {}\n", loaded.config.source);

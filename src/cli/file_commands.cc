@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "base/units.h"
 #include "cli/cache_options.h"
 #include "cli/limit_options.h"
 #include "cli/progress.h"
@@ -89,7 +90,8 @@ Analysis AnalyzeImage(const FileOptions& options, bool use_cache) {
 int CheckLayer(const Analysis& analysis, int layer) {
   int count = static_cast<int>(analysis.layers.size());
   if (layer < 0 || layer > count)
-    Fail("--layer {} is out of range: the image has {} layers (1 to {})", layer, count, count);
+    Fail("--layer {} is out of range: the image has {} (1 to {})", layer, Count(count, "layer"),
+         count);
   return layer - 1;
 }
 
@@ -141,8 +143,8 @@ int RunCat(const FileOptions& options) {
   ImageSource source = Open(options);
   int count = static_cast<int>(source.layers.size());
   if (options.layer < 0 || options.layer > count)
-    Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer, count,
-         count);
+    Fail("--layer {} is out of range: the image has {} (1 to {})", options.layer,
+         Count(count, "layer"), count);
   CatFile(
       source, options.path, options.layer - 1,
       [](const char* data, size_t size) {
@@ -205,7 +207,7 @@ int RunExport(const FileOptions& options) {
   ExportImage(analysis, export_options, sink.get());
 
   if (!options.quiet) {
-    fmt::print(stderr, "strata: wrote {} entries{}\n", sink->written(),
+    fmt::print(stderr, "strata: wrote {}{}\n", Count(sink->written(), "entry", "entries"),
                to_stdout ? "" : " to " + options.target);
     for (const std::string& skipped : sink->skipped())
       fmt::print(stderr, "strata: skipped {}\n", Printable(skipped));
@@ -279,11 +281,15 @@ int RunFind(const std::vector<std::string>& args) {
     Fail("find: {} (see strata find --help)", error.what());
   }
   std::vector<std::string> rest = parser.remaining();
+  // "--" ends find's options, as it ends any command's: IMAGE follows,
+  // however it is spelled.
+  bool options_ended = !rest.empty() && rest[0] == "--";
+  if (options_ended) rest.erase(rest.begin());
+  if (rest.empty()) Fail("find needs an IMAGE (see strata find --help)");
   // Never take a mistyped option for an image name (it would be looked
   // up in the Docker daemon).
-  if (!rest.empty() && rest[0].starts_with("-") && rest[0] != "-")
+  if (!options_ended && rest[0].starts_with("-") && rest[0] != "-")
     Fail("{}", UnknownOptionsMessage(parser, "strata find", {rest[0]}));
-  if (rest.empty()) Fail("find needs an IMAGE");
 
   size_t at = 0;
   options.image = rest[at++];

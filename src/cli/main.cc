@@ -7,6 +7,7 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "base/output_file.h"
 #include "cli/cli.h"
 
 namespace {
@@ -14,13 +15,15 @@ namespace {
 bool stderr_is_terminal = false;
 
 // Ctrl-C or a kill: one line says why strata stopped (after clearing a
-// progress line), then the signal ends the process as it would have, so
-// the shell sees it (status 130 for Ctrl-C). Only async-signal-safe calls.
-// The cache needs nothing more: it commits in one transaction.
+// progress line), a --save archive being written is removed, then the
+// signal ends the process as it would have, so the shell sees it (status
+// 130 for Ctrl-C). Only async-signal-safe calls. The cache needs nothing
+// more: it commits in one transaction.
 void OnStopSignal(int signal) {
   const char* line = signal == SIGINT ? "strata: interrupted\n" : "strata: terminated\n";
   if (stderr_is_terminal) (void)!write(STDERR_FILENO, "\r\033[K", 4);
   (void)!write(STDERR_FILENO, line, strlen(line));
+  strata::RemoveTempFilesOnStop();
   std::signal(signal, SIG_DFL);
   raise(signal);
 }

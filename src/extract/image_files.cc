@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "base/error.h"
+#include "base/units.h"
 #include "layer/layer_cursor.h"
 #include "model/image_path.h"
 #include "report/style.h"
@@ -116,8 +117,8 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
                   const std::function<void(const char*, size_t)>& sink, const ReadLimits& limits) {
   int count = static_cast<int>(source.layers.size());
   if (only_layer >= count)
-    Fail("--layer {} is out of range: the image has {} layers (1 to {})", only_layer + 1, count,
-         count);
+    Fail("--layer {} is out of range: the image has {} (1 to {})", only_layer + 1,
+         Count(count, "layer"), count);
   bool escaped = false;
   std::string path = CleanLayerPath(raw_path, &escaped);
   if (path.empty()) Fail("/: is a directory");
@@ -478,8 +479,8 @@ void PlanSquashed(const Analysis& analysis,
 void ExportImage(const Analysis& analysis, const ExportOptions& options, ExportSink* sink) {
   int count = static_cast<int>(analysis.layers.size());
   if (options.layer >= count)
-    Fail("--layer {} is out of range: the image has {} layers (1 to {})", options.layer + 1, count,
-         count);
+    Fail("--layer {} is out of range: the image has {} (1 to {})", options.layer + 1,
+         Count(count, "layer"), count);
   sink->Prepare([&](const std::function<void(const std::string&, bool)>& visit) {
     if (options.layer >= 0)
       PlanLayer(analysis, options.layer, visit);

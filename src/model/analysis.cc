@@ -11,6 +11,7 @@
 
 #include "base/buffer_pool.h"
 #include "base/error.h"
+#include "base/units.h"
 #include "cache/layer_cache.h"
 #include "model/tree_visit.h"
 
@@ -129,9 +130,10 @@ void MatchHistory(Analysis* analysis) {
 
   if (!history.empty() && steps.size() != analysis->layers.size())
     analysis->warnings.push_back(fmt::format(
-        "the history has {} steps that made layers but the image has {} layers; build steps "
-        "may be shown against the wrong layers",
-        steps.size(), analysis->layers.size()));
+        "the history has {} that made {} but the image has {}; build steps may be shown against "
+        "the wrong layers",
+        Count(static_cast<int64_t>(steps.size()), "step"), steps.size() == 1 ? "a layer" : "layers",
+        Count(static_cast<int64_t>(analysis->layers.size()), "layer")));
   for (size_t i = 0; i < analysis->layers.size() && i < steps.size(); ++i)
     analysis->layers[i].history_index = steps[i];
 }
@@ -307,8 +309,9 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
 
   const std::vector<std::string>& diff_ids = analysis.config.diff_ids;
   if (diff_ids.size() != analysis.source.layers.size())
-    Fail("the image config lists {} diff_ids but the manifest lists {} layers", diff_ids.size(),
-         analysis.source.layers.size());
+    Fail("the image config lists {} but the manifest lists {}",
+         Count(static_cast<int64_t>(diff_ids.size()), "diff_id"),
+         Count(static_cast<int64_t>(analysis.source.layers.size()), "layer"));
   for (size_t i = 0; i < diff_ids.size(); ++i) {
     Layer layer;
     layer.index = static_cast<int>(i);

@@ -38,10 +38,10 @@ std::string MarkdownReport(const CiReportInput& input) {
   std::string md =
       fmt::format("### strata: {} — `{}`\n\n",
                   input.verdict.passed ? "✅ policy passed" : "❌ policy failed", Cell(image));
-  md += fmt::format("{} layers, {} stored; {} wasted ({} recoverable); policy from {}.\n\n",
-                    analysis.layers.size(), HumanBytes(analysis.blob_bytes),
-                    HumanBytes(analysis.wasted_bytes), HumanBytes(analysis.recoverable_bytes),
-                    Cell(input.policy.source));
+  md += fmt::format("{}, {} stored; {} wasted ({} recoverable); policy from {}.\n\n",
+                    Count(static_cast<int64_t>(analysis.layers.size()), "layer"),
+                    HumanBytes(analysis.blob_bytes), HumanBytes(analysis.wasted_bytes),
+                    HumanBytes(analysis.recoverable_bytes), Cell(input.policy.source));
 
   md += "| check | result | measured | threshold |\n| --- | --- | --- | --- |\n";
   for (const PolicyCheck& check : input.verdict.checks)

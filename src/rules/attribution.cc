@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "base/units.h"
 #include "model/image_config.h"
 #include "rules/catalog.h"
 
@@ -42,7 +43,9 @@ BaseLayers DetectBaseLayers(const Analysis& analysis,
            analysis.layers[base.count].diff_id == base_diff_ids[base.count])
       ++base.count;
     base.reason =
-        fmt::format("the first {} layers match the base image given with --base", base.count);
+        base.count == 1
+            ? "the first layer matches the base image given with --base"
+            : fmt::format("the first {} layers match the base image given with --base", base.count);
     return base;
   }
 
@@ -62,8 +65,10 @@ BaseLayers DetectBaseLayers(const Analysis& analysis,
   }
   if (best_gap >= kBaseGapSeconds) {
     base.count = best_split;
+    std::string layers =
+        best_split == 1 ? "layer 1 was" : fmt::format("layers 1–{} were", best_split);
     base.reason =
-        fmt::format("layers 1–{} were built {} hours before the rest", best_split, best_gap / 3600);
+        fmt::format("{} built {} before the rest", layers, Count(best_gap / 3600, "hour"));
     return base;
   }
 

@@ -109,6 +109,12 @@ ProxySettings ProxyFromEnvironment(const std::string& url) {
   return settings;
 }
 
+ProxyAnswerError::ProxyAnswerError(long status, ProxyInUse proxy)
+    : TransferError(Kind::kProxy, "the proxy in " + proxy.variable + " (" + proxy.shown +
+                                      ") answered HTTP " + std::to_string(status)),
+      status_(status),
+      proxy_(std::move(proxy)) {}
+
 std::string ProxyForDisplay(const std::string& proxy) {
   size_t at = proxy.rfind('@');
   if (at == std::string::npos) return proxy;
@@ -131,6 +137,7 @@ struct HttpTransfer::State {
   size_t offset = 0;
   bool body_started = false;
   bool done = false;
+  bool relayed = false;  // The last request went to the proxy, to relay.
   CURLcode result = CURLE_OK;
 
   // Here rather than in ~HttpTransfer, which a constructor that throws
@@ -171,6 +178,24 @@ struct HttpTransfer::State {
     return size * count;
   }
 
+  // Tells from each request curl sends whether the proxy relays it: one
+  // in absolute form ("GET http://host/path") is sent to a proxy, one in
+  // origin form ("GET /path") to the server, directly or through a tunnel
+  // (which its CONNECT request opened).
+  static int OnDebug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+    if (type != CURLINFO_HEADER_OUT) return 0;
+    std::string_view request(data, size);
+    if (request.starts_with("CONNECT ")) return 0;
+    std::string_view target = request.substr(std::min(request.find(' '), request.size()));
+    static_cast<State*>(user)->relayed = target.starts_with(" http://");
+    return 0;
+  }
+
+  ProxyInUse Proxy() const {
+    return {proxy.variable, ProxyForDisplay(proxy.proxy),
+            proxy.proxy.find('@') != std::string::npos};
+  }
+
   // Moves the transfer on; waits up to a second for the socket.
   void Pump() {
     int running = 0;
@@ -200,8 +225,8 @@ struct HttpTransfer::State {
       // refused reads as a cut connection otherwise.
       long tunnel = 0;
       curl_easy_getinfo(easy, CURLINFO_HTTP_CONNECTCODE, &tunnel);
-      if (kind == TransferError::Kind::kConnect || tunnel >= 300)
-        kind = TransferError::Kind::kProxy;
+      if (tunnel >= 300) throw ProxyAnswerError(tunnel, Proxy());
+      if (kind == TransferError::Kind::kConnect) kind = TransferError::Kind::kProxy;
       // Said of every failure, since curl's words do not always tell the
       // proxy from the server behind it (nor, with NO_PROXY, whether it
       // went through the proxy at all).
@@ -238,6 +263,13 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
     s.proxy = ProxyFromEnvironment(request.url);
     curl_easy_setopt(s.easy, CURLOPT_PROXY, s.proxy.proxy.c_str());
     curl_easy_setopt(s.easy, CURLOPT_NOPROXY, s.proxy.no_proxy.c_str());
+    // curl says nothing of whether NO_PROXY sent a request past the proxy:
+    // its requests as sent do (OnDebug).
+    if (!s.proxy.proxy.empty()) {
+      curl_easy_setopt(s.easy, CURLOPT_DEBUGFUNCTION, &State::OnDebug);
+      curl_easy_setopt(s.easy, CURLOPT_DEBUGDATA, &s);
+      curl_easy_setopt(s.easy, CURLOPT_VERBOSE, 1L);
+    }
   } else {
     curl_easy_setopt(s.easy, CURLOPT_PROXY, "");
   }
@@ -263,6 +295,11 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   char* effective = nullptr;
   curl_easy_getinfo(s.easy, CURLINFO_EFFECTIVE_URL, &effective);
   s.response.url = effective ? effective : request.url;
+  if (s.relayed) {
+    s.response.relayed_by = s.Proxy();
+    // Only a proxy asks for a login of its own.
+    if (s.response.status == 407) throw ProxyAnswerError(407, s.response.relayed_by);
+  }
 }
 
 HttpTransfer::~HttpTransfer() = default;

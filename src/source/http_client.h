@@ -56,6 +56,29 @@ ProxySettings ProxyFromEnvironment(const std::string& url);
 // (everything before its last '@', which a password may hold too).
 std::string ProxyForDisplay(const std::string& proxy);
 
+// A proxy a request went through, as an error may name it.
+struct ProxyInUse {
+  std::string variable;    // "HTTPS_PROXY", …; "" for none.
+  std::string shown;       // Its URL without the login (ProxyForDisplay).
+  bool has_login = false;  // Its URL holds a user name, and maybe a password.
+  bool empty() const { return variable.empty(); }
+};
+
+// The proxy answered in the server's stead, and said so: it refused the
+// tunnel to an HTTPS server (CONNECT answered other than 2xx), or it
+// answered 407 Proxy Authentication Required to a request it was to
+// relay, which only a proxy sends. Its kind is kProxy.
+class ProxyAnswerError : public TransferError {
+ public:
+  ProxyAnswerError(long status, ProxyInUse proxy);
+  long status() const { return status_; }
+  const ProxyInUse& proxy() const { return proxy_; }
+
+ private:
+  long status_;
+  ProxyInUse proxy_;
+};
+
 struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;  // "Name: value".
@@ -66,6 +89,11 @@ struct HttpResponse {
   long status = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // Of the final response.
   std::string url;                                           // After redirects.
+  // The proxy that relayed the final request (plain HTTP through
+  // HTTP_PROXY), whose own answer (a 502 when it cannot reach the server)
+  // cannot be told from the server's; empty when it went directly or
+  // through a tunnel, where every answer is the server's.
+  ProxyInUse relayed_by;
 
   // The value of the header |name| (any case), "" when absent.
   std::string Header(const std::string& name) const;
@@ -73,7 +101,8 @@ struct HttpResponse {
 
 // One request in flight. The constructor sends it and waits for the status
 // and headers; Read then returns the body as it arrives. Throws
-// TransferError when the server cannot be reached or the body is cut short.
+// TransferError when the server cannot be reached or the body is cut short,
+// ProxyAnswerError when the proxy answered in its stead.
 // One transfer belongs to one thread; several may run at once.
 class HttpTransfer : public ByteReader {
  public:

@@ -71,7 +71,9 @@ struct OpenOptions {
 ImageSource OpenImage(const std::string& spec, const OpenOptions& options);
 
 // Whether the image named by |spec| is read from standard input ("-",
-// "docker-archive:-:REF", ...), which holds one image and can be read once.
+// "docker-archive:-:REF", ...), which holds one image and can be read once:
+// by "-" or by a path to the pipe, FIFO or device descriptor 0 reads
+// ("/dev/stdin", "/dev/fd/0", ...), however spelled.
 bool ReadsStandardInput(const std::string& spec);
 
 // Refuses two images that both read standard input: throws Error saying

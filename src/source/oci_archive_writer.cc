@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "base/output_file.h"
+#include "base/units.h"
 #include "blob/sha256.h"
 #include "source/store.h"
 
@@ -121,7 +122,8 @@ json CopyLayer(const LayerBlob& blob, ArchiveWriter& writer) {
     copied += static_cast<int64_t>(got);
   }
   std::string actual = hasher.Finish();
-  if (copied != size) Fail("layer {} ended after {} of {} bytes", blob.location, copied, size);
+  if (copied != size)
+    Fail("layer {} ended after {} of {}", blob.location, copied, Count(size, "byte"));
   if (actual != digest)
     Fail("layer {} does not match its digest: expected {}, got {}", blob.location, digest, actual);
   return json{{"mediaType", media_type}, {"digest", digest}, {"size", size}};
@@ -177,6 +179,9 @@ ImageSource SaveOciArchive(ImageSource source, const std::string& path) {
   std::string temp;
   int fd = CreateTempBeside(target, &temp);
   if (fd < 0) Fail("cannot create {}.strata-XXXXXX for --save: {}", target, strerror(errno));
+  // Writing it takes as long as reading every blob: a stop meanwhile
+  // removes it too.
+  RemovedOnStop removed_on_stop(temp);
   try {
     ArchiveWriter writer(fd, path);
     WriteImage(source, writer);

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/units.h"
 #include "base/untrusted_json.h"
 #include "blob/sha256.h"
 #include "source/formats.h"
@@ -217,7 +218,7 @@ class OciReader {
       Fail("the descriptor of {} has an invalid size {}", what, size.dump());
     int64_t actual = store_->Size(name);
     if (size.get<int64_t>() != actual)
-      Fail("{} is {} bytes but its descriptor says {}", what, actual, size.get<int64_t>());
+      Fail("{} is {} but its descriptor says {}", what, Count(actual, "byte"), size.get<int64_t>());
   }
 
   std::string ReadBlobText(const json& descriptor, const char* what) {

@@ -322,7 +322,18 @@ std::string ImageDirectory(const std::string& spec_text) {
 bool ReadsStandardInput(const std::string& spec_text) {
   Spec spec = ParseSpec(spec_text);
   // Engines and registries name images; "-" there is a name, not a file.
-  return spec.path == "-" && !IsNamedTransport(spec.transport);
+  if (IsNamedTransport(spec.transport)) return false;
+  if (spec.path == "-") return true;
+
+  // Another name for it (/dev/stdin, /dev/fd/0, /proc/self/fd/0, the
+  // FIFO it was opened from): the same file as descriptor 0. Only a
+  // stream is read once; a regular file (`< image.tar`) opened again by
+  // name is read from its start.
+  struct stat input, named;
+  if (fstat(STDIN_FILENO, &input) != 0 || S_ISREG(input.st_mode) || S_ISDIR(input.st_mode))
+    return false;
+  return stat(spec.path.c_str(), &named) == 0 && named.st_dev == input.st_dev &&
+         named.st_ino == input.st_ino;
 }
 
 void CheckOneReadOfStandardInput(const std::string& spec_a, const std::string& spec_b,

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/units.h"
 #include "base/untrusted_json.h"
 
 namespace strata {
@@ -70,9 +71,9 @@ class BlobReader : public ByteReader {
 
   std::string CutShort(const std::string& detail) const {
     return fmt::format(
-        "the transfer of blob {} from {} was interrupted after {} bytes ({}); check the network "
-        "and run strata again",
-        Short(digest_), client_->host(), offset_, detail);
+        "the transfer of blob {} from {} was interrupted after {} ({}); check the network and "
+        "run strata again",
+        Short(digest_), client_->host(), Count(offset_, "byte"), detail);
   }
 
   // A registry (or the storage it redirects to) that ignores Range sends
@@ -180,6 +181,13 @@ std::unique_ptr<HttpTransfer> RegistryClient::Send(const std::string& url,
       continue;
     }
 
+    // A proxy that relays plain HTTP may answer in the registry's stead
+    // (403 for a host it blocks, 502 or 503 when it cannot reach it), and
+    // nothing tells its answers from the registry's: both are named.
+    std::string registry = host_;
+    if (!response.relayed_by.empty())
+      registry += fmt::format(" (through the proxy in {}, {})", response.relayed_by.variable,
+                              response.relayed_by.shown);
     switch (response.status) {
       case 401:
         if (credentials_.empty())
@@ -187,22 +195,22 @@ std::unique_ptr<HttpTransfer> RegistryClient::Send(const std::string& url,
         Fail("registry {} refused {} with the credentials from {}: log in again (docker login {})",
              host_, what, credentials_.from, host_);
       case 403:
-        Fail("registry {} denies access to {} of {}: ask for pull access to {}", host_, what,
+        Fail("registry {} denies access to {} of {}: ask for pull access to {}", registry, what,
              repository_, repository_);
       case 404:
-        Fail("registry {} has no {}: check the repository and tag", host_, what);
+        Fail("registry {} has no {}: check the repository and tag", registry, what);
       case 429:
         Fail(
             "registry {} is rate-limiting requests (HTTP 429) after {} tries: wait and run "
             "again, or log in (docker login {}) for a higher limit",
-            host_, kMaxAttempts, host_);
+            registry, kMaxAttempts, host_);
       default:
         break;
     }
     if (IsRetryable(response.status))
-      Fail("registry {} keeps failing (HTTP {}) after {} tries for {}: try again later", host_,
+      Fail("registry {} keeps failing (HTTP {}) after {} tries for {}: try again later", registry,
            response.status, kMaxAttempts, what);
-    Fail("registry {} answered HTTP {} for {}{}", host_, response.status, what,
+    Fail("registry {} answered HTTP {} for {}{}", registry, response.status, what,
          options_.insecure && response.status == 400 ? " (does it speak HTTPS? drop --insecure)"
                                                      : "");
   }
@@ -272,6 +280,7 @@ std::string RegistryClient::FetchToken(const Challenge& challenge, const std::st
 }
 
 void RegistryClient::FailTransfer(const TransferError& error, const std::string& what) const {
+  if (const auto* answer = dynamic_cast<const ProxyAnswerError*>(&error)) FailProxyAnswer(*answer);
   switch (error.kind()) {
     case TransferError::Kind::kTls:
       Fail(
@@ -294,6 +303,25 @@ void RegistryClient::FailTransfer(const TransferError& error, const std::string&
       break;
   }
   Fail("cannot fetch {} from registry {}: {}", what, host_, error.what());
+}
+
+void RegistryClient::FailProxyAnswer(const ProxyAnswerError& answer) const {
+  const ProxyInUse& proxy = answer.proxy();
+  std::string which = fmt::format("the proxy in {} ({})", proxy.variable, proxy.shown);
+  if (answer.status() == 407 && !proxy.has_login)
+    Fail(
+        "{} wants a login (HTTP 407) to reach registry {}: give it in {} "
+        "(http://USER:PASSWORD@HOST:PORT)",
+        which, host_, proxy.variable);
+  if (answer.status() == 407)
+    Fail(
+        "{} refused the login {} gives it (HTTP 407) to reach registry {}: check the user name "
+        "and password there",
+        which, proxy.variable, host_);
+  Fail(
+      "{} answered HTTP {} instead of reaching registry {}: check HTTPS_PROXY, HTTP_PROXY and "
+      "NO_PROXY",
+      which, answer.status(), host_);
 }
 
 }  // namespace strata

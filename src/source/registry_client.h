@@ -54,6 +54,7 @@ class RegistryClient {
   void Authenticate(const HttpResponse& response, const std::string& what) const;
   std::string FetchToken(const Challenge& challenge, const std::string& what) const;
   [[noreturn]] void FailTransfer(const TransferError& error, const std::string& what) const;
+  [[noreturn]] void FailProxyAnswer(const ProxyAnswerError& answer) const;
 
   std::string host_;
   std::string repository_;

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "base/error.h"
 #include "base/untrusted_json.h"
@@ -35,6 +36,33 @@ bool IsRepositoryName(const std::string& name) {
           c == '.' || c == '_' || c == '-' || c == '/'))
       return false;
   return name.find("//") == std::string::npos;
+}
+
+// "sha256:…" and other "ALGORITHM:HEX" digests (OCI's grammar, hex of at
+// least 32 digits): told apart from "user@host:5000".
+bool LooksLikeDigest(std::string_view text) {
+  size_t colon = text.find(':');
+  if (colon == 0 || colon == std::string_view::npos || text.size() - colon - 1 < 32) return false;
+  for (char c : text.substr(0, colon))
+    if (!islower(static_cast<unsigned char>(c)) && !isdigit(static_cast<unsigned char>(c)) &&
+        !std::strchr("+._-", c))
+      return false;
+  return text.find_first_not_of("0123456789abcdefABCDEF", colon + 1) == std::string_view::npos;
+}
+
+// Where a login ("USER[:PASSWORD]@") ends in |text|, what follows
+// "docker://": just past its last '@', or 0 when there is none. Else '@'
+// only separates a digest, which never holds a '/' and follows the
+// repository; a password may hold '@' and '/' too.
+size_t LoginEnd(const std::string& text) {
+  size_t end = 0;
+  for (size_t at = text.find('@'); at != std::string::npos; at = text.find('@', at + 1)) {
+    bool slash_after = text.find('/', at) != std::string::npos;
+    bool slash_before = text.substr(0, at).find('/') != std::string::npos;
+    if (slash_after || (!slash_before && !LooksLikeDigest(std::string_view(text).substr(at + 1))))
+      end = at + 1;
+  }
+  return end;
 }
 
 class RegistryStore : public Store {
@@ -173,6 +201,16 @@ std::string RegistryReference::ToString() const {
 }
 
 RegistryReference ParseRegistryReference(const std::string& text) {
+  if (size_t login = LoginEnd(text); login > 0) {
+    // Shown without the login: never a password on the terminal or in logs.
+    std::string rest = text.substr(login);
+    std::string host = rest.substr(0, rest.find('/'));
+    Fail(
+        "docker://{}: a login in the reference (USER:PASSWORD@) is refused, as it would show in "
+        "reports and process lists; log in with docker login {} (strata reads "
+        "~/.docker/config.json)",
+        rest, host.empty() ? "HOST" : host);
+  }
   RegistryReference reference;
   size_t slash = text.find('/');
   std::string host = text.substr(0, slash);

@@ -23,7 +23,9 @@ struct RegistryReference {
 };
 
 // Parses what follows "docker://". The registry host is required: strata
-// picks no default registry. Throws Error saying what is wrong.
+// picks no default registry. A login in it ("user:password@host/repo") is
+// refused: logins come from the docker config (registry_auth.h). Throws
+// Error saying what is wrong, never with the login in it.
 RegistryReference ParseRegistryReference(const std::string& text);
 
 // Opens the image; see the file comment. |platform| picks from an index as

@@ -253,7 +253,8 @@ void Screen::DrawTree(int top, int rows, int x, int width) {
   const std::vector<TreeRow>& shown = tree.rows();
   bool focused = explorer_.focus() == ExplorerFocus::kTree;
   Put(top, x, width,
-      fmt::format("Files as of layer {} ({} rows)", explorer_.layer() + 1, shown.size()),
+      fmt::format("Files as of layer {} ({})", explorer_.layer() + 1,
+                  Count(static_cast<int64_t>(shown.size()), "row")),
       focused ? A_BOLD | A_UNDERLINE : A_BOLD);
   if (shown.empty()) {
     Put(top + 1, x, width,
@@ -292,7 +293,9 @@ void Screen::DrawWaste(int top, int rows, int x, int width) {
   ListCursor& cursor = explorer_.waste_cursor();
   cursor.height = static_cast<size_t>(std::max(1, rows - 1));
   cursor.Fit(waste.size());
-  Put(top, x, width, fmt::format("Waste ({} files); enter shows one in its layer", waste.size()),
+  Put(top, x, width,
+      fmt::format("Waste ({}); enter shows one in its layer",
+                  Count(static_cast<int64_t>(waste.size()), "file")),
       A_BOLD | A_UNDERLINE);
   if (waste.empty()) Put(top + 1, x, width, "(no wasted bytes)");
   for (int row = 0; row + 1 < rows; ++row) {

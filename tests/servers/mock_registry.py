@@ -11,10 +11,13 @@ LOG, and misbehaves as MODE says:
   rate-limit   answers 429 (Retry-After: 0) to every manifest or blob
   flaky        answers 429, then 503, to each manifest or blob, then behaves
   interrupt    sends half of each layer blob, then closes the connection
+  stall        sends half of each layer blob, then nothing more for ten
+               minutes, the connection kept open
 """
 import json
 import os
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, LAYOUT, LOG, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -75,12 +78,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_blob(self, digest):
         data = open(blob_path(digest), "rb").read()
-        if MODE == "interrupt" and len(data) > 4096:
+        if MODE in ("interrupt", "stall") and len(data) > 4096:
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
+            if MODE == "stall":
+                time.sleep(600)
             self.close_connection = True
             return
         self.send(200, data, [("Content-Type", "application/octet-stream")])
