@@ -678,6 +678,25 @@ TEST(Regression, AnOptionsCountOfValuesIsSaidPlainly) {
   }
 }
 
+// Found by a new user: a file named with U+202E (right-to-left override)
+// before "gpj.env" showed as "vne.jpg" in ls, find and the table: only
+// control bytes were escaped.
+TEST(Regression, BidirectionalControlsInNamesAreEscaped) {
+  std::string name = "\u202egpj.env";
+  std::string image = WriteImage(TempDir() + "/image", {{{"app/" + name, '0', "A=1\n"}}});
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"ls", image, "/app"}, {"find", image, "/app"}, {"layers", image}}) {
+    RunResult result = RunStrata(command);
+    ASSERT_EQ(result.exit_code, 0) << command[0] << result.err;
+    EXPECT_EQ(result.out.find("\u202e"), std::string::npos) << command[0] << result.out;
+    EXPECT_NE(result.out.find("\\u{202e}gpj.env"), std::string::npos) << command[0] << result.out;
+  }
+  // A C1 control (U+009B, which some terminals take as an escape) too.
+  RunResult result = RunStrata(
+      {"ls", WriteImage(TempDir() + "/image", {{{"a\u009b2Jb", '0', "x"}}}), "/"});
+  EXPECT_EQ(result.out, "a\\u{009b}2Jb\n");
+}
+
 // Found by a new user: `strata -v audit IMAGE` was told audit did not
 // expect -v, which it takes; the option only came before the command.
 TEST(Regression, AnOptionBeforeTheCommandIsToldWhereItGoes) {

@@ -21,6 +21,23 @@ size_t SequenceLength(const std::string& s, size_t i) {
   return length;
 }
 
+// The code point of the valid sequence of |length| bytes at |s[i]|.
+char32_t CodePoint(const std::string& s, size_t i, size_t length) {
+  static constexpr unsigned char kLeadBits[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+  char32_t point = static_cast<unsigned char>(s[i]) & kLeadBits[length];
+  for (size_t k = 1; k < length; ++k)
+    point = (point << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+  return point;
+}
+
+// Characters that change how the rest of a line reads without showing
+// themselves: C1 controls, and the bidirectional formatting characters,
+// with which a file named "\u{202e}gpj.env" shows as "vne.jpg".
+bool Invisible(char32_t c) {
+  return (c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f ||
+         (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
 int Columns(const std::string& text) {
   int columns = 0;
   for (size_t i = 0; i < text.size();) {
@@ -116,6 +133,9 @@ std::string Printable(const std::string& text) {
     } else if (length == 1 && (c < 0x20 || c == 0x7f)) {
       out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : fmt::format("\\x{:02x}", c);
       ++i;
+    } else if (length > 1 && Invisible(CodePoint(text, i, length))) {
+      out += fmt::format("\\u{{{:04x}}}", static_cast<uint32_t>(CodePoint(text, i, length)));
+      i += length;
     } else {
       out.append(text, i, length);
       i += length;

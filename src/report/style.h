@@ -41,8 +41,9 @@ std::vector<std::string> WrapWords(const std::string& text, int width);
 std::string PadRight(const std::string& text, int width);
 std::string PadLeft(const std::string& text, int width);
 
-// Replaces control characters and invalid UTF-8 with escapes, so a hostile
-// file name cannot move the cursor or change colours.
+// Replaces control characters, invalid UTF-8 and the bidirectional
+// formatting characters with escapes ("\x1b", "\u{202e}"), so a hostile
+// file name cannot move the cursor, change colours or read backwards.
 std::string Printable(const std::string& text);
 
 // |name| as a layer stores it, for text reports: Printable, and in double
