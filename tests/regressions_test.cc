@@ -697,6 +697,22 @@ TEST(Regression, BidirectionalControlsInNamesAreEscaped) {
   EXPECT_EQ(result.out, "a\\u{009b}2Jb\n");
 }
 
+// Found by a new user: a path in the Markdown report rendered as Markdown:
+// "a_b*[x](http:/evil.invalid)" became emphasis and a link in a
+// pull-request comment, and '&' started an entity.
+TEST(Regression, MarkdownShowsImageNamesAsWritten) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(
+      dir + "/im`age", {{{"app/a|b`c*d_e[x](http:/evil.invalid)&amp;~/.env", '0', "A=1\n"}}});
+  RunResult result = RunStrata({"ci", "--format", "markdown", image});
+  ASSERT_EQ(result.exit_code, 1) << result.err;  // secret-env-file is high.
+  EXPECT_NE(result.out.find("/app/a\\|b\\`c\\*d\\_e\\[x\\](http:/evil.invalid)&amp;amp;\\~/.env"),
+            std::string::npos)
+      << result.out;
+  // The image's name, in a code span fenced past its backtick.
+  EXPECT_NE(result.out.find("``" + dir + "/im`age``"), std::string::npos) << result.out;
+}
+
 // Found by a new user: `strata -v audit IMAGE` was told audit did not
 // expect -v, which it takes; the option only came before the command.
 TEST(Regression, AnOptionBeforeTheCommandIsToldWhereItGoes) {

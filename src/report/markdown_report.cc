@@ -1,5 +1,8 @@
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <string_view>
+
 #include "base/units.h"
 #include "report/ci_reports.h"
 #include "report/style.h"
@@ -8,22 +11,43 @@ namespace strata {
 
 namespace {
 
-// Markdown table cells: no pipes or newlines, no raw HTML.
+// Text for a Markdown table cell, shown as written: names come from the
+// image, and a file named "a_b*[x](https://…)" must not render as
+// emphasis or a link in a pull-request comment. Pipes would end the cell,
+// '<' and '&' start HTML; the rest of what makes Markdown inline (code,
+// emphasis, strikethrough, links and images) is escaped with a backslash.
 std::string Cell(const std::string& text) {
   std::string out;
   for (char c : Printable(text)) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '<')
+    if (c == '<')
       out += "&lt;";
     else if (c == '>')
       out += "&gt;";
-    else if (c == '`')
-      out += "'";
+    else if (c == '&')
+      out += "&amp;";
+    else if (std::string_view("|\\`*_~[]!").find(c) != std::string_view::npos)
+      out += std::string("\\") + c;
     else
       out += c;
   }
   return out;
+}
+
+// |text| as a code span: backslashes and entities mean nothing inside
+// one, so it is fenced with more backticks than any run it holds; only
+// pipes are escaped, which GitHub's tables take before the span.
+std::string Code(const std::string& text) {
+  std::string shown;
+  size_t run = 0, longest = 0;
+  for (char c : Printable(text)) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+    shown += c == '|' ? std::string("\\|") : std::string(1, c);
+  }
+  std::string fence(longest + 1, '`');
+  // A span that starts or ends with a backtick needs a space between.
+  std::string pad = !shown.empty() && (shown.front() == '`' || shown.back() == '`') ? " " : "";
+  return fence + pad + shown + pad + fence;
 }
 
 // At most this many findings: a pull-request comment, not the full report.
@@ -36,8 +60,8 @@ std::string MarkdownReport(const CiReportInput& input) {
   std::string image =
       analysis.source.reference.empty() ? analysis.source.input : analysis.source.reference;
   std::string md =
-      fmt::format("### strata: {} — `{}`\n\n",
-                  input.verdict.passed ? "✅ policy passed" : "❌ policy failed", Cell(image));
+      fmt::format("### strata: {} — {}\n\n",
+                  input.verdict.passed ? "✅ policy passed" : "❌ policy failed", Code(image));
   md += fmt::format("{}, {} stored; {} wasted ({} recoverable); policy from {}.\n\n",
                     Count(static_cast<int64_t>(analysis.layers.size()), "layer"),
                     HumanBytes(analysis.blob_bytes), HumanBytes(analysis.wasted_bytes),
