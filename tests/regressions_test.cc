@@ -713,6 +713,19 @@ TEST(Regression, MarkdownShowsImageNamesAsWritten) {
   EXPECT_NE(result.out.find("``" + dir + "/im`age``"), std::string::npos) << result.out;
 }
 
+// Found by a new user: ls -l showed a link with the mode its tar header
+// stored and size 0, where Linux (and strata find) show 0777 and the
+// target's length.
+TEST(Regression, LsShowsALinkAsLinuxDoes) {
+  std::string image =
+      WriteImage(TempDir() + "/image", {{{"t", '0', "x"}, {"soft", '2', "", "/nonexistent", 0644}}});
+  RunResult result = RunStrata({"ls", "-l", image, "/soft"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(result.out.starts_with("lrwxrwxrwx ")) << result.out;
+  EXPECT_NE(result.out.find(" 12 "), std::string::npos) << result.out;
+  EXPECT_EQ(RunStrata({"find", image, "-type", "l", "-size", "12c"}).out, "/soft\n");
+}
+
 // Found by a new user: `strata -v audit IMAGE` was told audit did not
 // expect -v, which it takes; the option only came before the command.
 TEST(Regression, AnOptionBeforeTheCommandIsToldWhereItGoes) {

@@ -39,9 +39,14 @@ std::string Line(const FileNode* node, const std::string& name, const LsOptions&
   if (!options.long_format) return shown + "\n";
   std::string when = node->entry != nullptr ? IsoTime(node->entry->mtime) : "";
   when = when.size() >= 16 ? when.substr(0, 10) + " " + when.substr(11, 5) : std::string(16, ' ');
+  // A symbolic link shows as Linux shows one, whatever mode its tar
+  // header stored: 0777, and the length of its target (as find does).
+  bool link = node->kind() == EntryKind::kSymlink;
+  uint32_t mode = link ? 0777 : node->mode();
+  int64_t size = link ? static_cast<int64_t>(node->entry->link().size()) : node->size();
   std::string line =
-      fmt::format("{} {:>8} {:>8} {:>10} {} {}", ModeString(node->kind(), node->mode()),
-                  Name(users, node->uid()), Name(groups, node->gid()), node->size(), when, shown);
+      fmt::format("{} {:>8} {:>8} {:>10} {} {}", ModeString(node->kind(), mode),
+                  Name(users, node->uid()), Name(groups, node->gid()), size, when, shown);
   // An empty target (which no filesystem holds) shown as the shell writes an empty word.
   if (node->kind() == EntryKind::kSymlink)
     line += " -> " + (node->entry->link().empty() ? "''" : Shown(node->entry->link(), options));
