@@ -1,26 +1,33 @@
 #include "rules/shown_paths.h"
 
+#include <functional>
+
 namespace strata {
 
-std::vector<std::string> ShownPaths(const ContentScanner& scanner,
-                                    const std::vector<std::string_view>& paths) {
+namespace {
+
+// Calls |redacted| with the index and redacted form of each of |paths|
+// that spells a secret. Copies nothing else: a waste list or a layer's
+// changes may hold a million paths.
+void ForEachRedacted(const ContentScanner& scanner, const std::vector<std::string_view>& paths,
+                     const std::function<void(size_t, std::string)>& redacted) {
   std::vector<bool> may_name_a_secret = scanner.MayMatch(paths);
-  std::vector<std::string> shown;
-  shown.reserve(paths.size());
-  for (size_t i = 0; i < paths.size(); ++i)
-    shown.push_back(may_name_a_secret[i] ? scanner.RedactPath(paths[i]) : std::string(paths[i]));
-  return shown;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (!may_name_a_secret[i]) continue;
+    std::string shown = scanner.RedactPath(paths[i]);
+    if (shown != paths[i]) redacted(i, std::move(shown));
+  }
 }
+
+}  // namespace
 
 void RedactWastePaths(const ContentScanner& scanner, Analysis* analysis) {
   std::vector<std::string_view> paths;
   paths.reserve(analysis->waste.size());
   for (const WasteItem& item : analysis->waste) paths.push_back(item.path);
-  std::vector<std::string> shown = ShownPaths(scanner, paths);
-
-  for (size_t i = 0; i < paths.size(); ++i)
-    if (shown[i] != paths[i])
-      analysis->waste[i].path = analysis->shown_paths.emplace_back(std::move(shown[i]));
+  ForEachRedacted(scanner, paths, [analysis](size_t i, std::string path) {
+    analysis->waste[i].path = analysis->shown_paths.emplace_back(std::move(path));
+  });
 }
 
 void RedactChangePaths(const ContentScanner& scanner, int only_layer, int limit,
@@ -35,11 +42,9 @@ void RedactChangePaths(const ContentScanner& scanner, int only_layer, int limit,
   std::vector<std::string_view> paths;
   paths.reserve(changes.size());
   for (const Change* change : changes) paths.push_back(change->path());
-  std::vector<std::string> shown = ShownPaths(scanner, paths);
-
-  for (size_t i = 0; i < changes.size(); ++i)
-    if (shown[i] != paths[i])
-      changes[i]->set_path(analysis->shown_paths.emplace_back(std::move(shown[i])));
+  ForEachRedacted(scanner, paths, [&changes, analysis](size_t i, std::string path) {
+    changes[i]->set_path(analysis->shown_paths.emplace_back(std::move(path)));
+  });
 }
 
 void RedactDiffPaths(const ContentScanner& scanner, ImageDiff* diff) {
@@ -50,9 +55,12 @@ void RedactDiffPaths(const ContentScanner& scanner, ImageDiff* diff) {
   std::vector<std::string_view> paths;
   paths.reserve(targets.size());
   for (const std::string* path : targets) paths.push_back(*path);
-  std::vector<std::string> shown = ShownPaths(scanner, paths);
-
-  for (size_t i = 0; i < targets.size(); ++i) *targets[i] = std::move(shown[i]);
+  // The views point into the strings: collect, then assign.
+  std::vector<std::pair<size_t, std::string>> redacted;
+  ForEachRedacted(scanner, paths, [&redacted](size_t i, std::string path) {
+    redacted.emplace_back(i, std::move(path));
+  });
+  for (auto& [i, path] : redacted) *targets[i] = std::move(path);
 }
 
 }  // namespace strata

@@ -16,11 +16,6 @@
 
 namespace strata {
 
-// For each of |paths|, the form outputs show: the path itself, or with the
-// secrets its components spell redacted.
-std::vector<std::string> ShownPaths(const ContentScanner& scanner,
-                                    const std::vector<std::string_view>& paths);
-
 // Points each waste item whose path names a secret at its redacted form,
 // kept in |analysis|: the waste lists of every report show no more of it.
 void RedactWastePaths(const ContentScanner& scanner, Analysis* analysis);
