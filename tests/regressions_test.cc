@@ -67,6 +67,80 @@ TEST(Regression, SecretsInHistoryCmdAndEnvAreRedactedEverywhere) {
   }
 }
 
+// Found by a new user: passwords typed into a RUN step (export PASSWORD=…,
+// mysql -p…, curl -u user:…) matched no token pattern, so history, audit
+// in every format, layers and diff showed them in full, and no finding
+// named them.
+TEST(Regression, PasswordsTypedIntoBuildStepsAreRedactedEverywhere) {
+  std::string dir = TempDir();
+  const std::vector<std::string> passwords = {"hunter2hunter2hunter2", "K8jHq2LmNx7Vb4Zt",
+                                              "Pw7Kd9Lq2Xz5Mv8N"};
+  const std::vector<std::string> ordinary = {
+      "/bin/sh -c apt-get update && apt-get install -y postgresql-client",
+      "/bin/sh -c #(nop)  EXPOSE 8080",
+      "/bin/sh -c docker run -d -p 8080:80 nginx && PASSWORD_FILE=/run/secrets/db ./start"};
+  std::string typed =
+      "/bin/sh -c export PASSWORD=hunter2hunter2hunter2 && "
+      "mysql -uroot -pK8jHq2LmNx7Vb4Zt -e 'CREATE DATABASE app' && "
+      "curl -fsSL -u admin:Pw7Kd9Lq2Xz5Mv8N https://repo.example/x";
+  auto step = [](const std::string& created_by, bool empty = false) {
+    return json{{"created_by", created_by}, {"empty_layer", empty}};
+  };
+  json config = {
+      {"config", {{"User", "1"}, {"Cmd", {"/bin/sh", "-c", "mysql -pK8jHq2LmNx7Vb4Zt app"}}}},
+      {"history",
+       {step("/bin/sh -c #(nop) ADD file:a in / "), step(typed), step(ordinary[0]),
+        step(ordinary[1], true), step(ordinary[2])}}};
+  std::vector<std::vector<TarMember>> layers = {{{"etc/os-release", '0', "ID=test\n"}},
+                                                {{"app/a", '0', "a\n"}},
+                                                {{"usr/bin/psql", '0', "b\n"}},
+                                                {{"app/c", '0', "c\n"}}};
+  std::string image = WriteImage(dir + "/image", layers, config.dump());
+  std::string base = WriteImage(dir + "/base", {layers[0]},
+                                R"({"config": {"User": "1"}, "history": [{"created_by": "x"}]})");
+  auto shows_none = [&](const RunResult& result, const std::string& shown) {
+    for (const std::string& password : passwords)
+      EXPECT_EQ(result.out.find(password.substr(3)), std::string::npos) << shown << result.out;
+    // The step is there, redacted, not left out.
+    EXPECT_NE(result.out.find("K8j…(16 characters)"), std::string::npos) << shown << result.out;
+  };
+
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+    RunResult result = RunStrata({"audit", "--format", format, image});
+    ASSERT_EQ(result.exit_code, 0) << format << result.err;
+    shows_none(result, format);
+  }
+  std::vector<std::vector<std::string>> commands = {
+      {"history", image},    {"history", "--format", "json", image},
+      {"layers", image},     {"layers", "--format", "json", image},
+      {"diff", base, image}, {"diff", "--format", "json", base, image}};
+  for (const std::vector<std::string>& command : commands) {
+    RunResult result = RunStrata(command);
+    std::string shown = command[0] + " " + command[1];
+    ASSERT_EQ(result.exit_code, 0) << shown << result.err;
+    shows_none(result, shown);
+  }
+
+  // One finding for each password, naming only its redacted form; the
+  // ordinary steps as they were, with no finding.
+  json report = json::parse(RunStrata({"audit", "--format", "json", image}).out);
+  std::vector<std::string> details;
+  for (const json& finding : report["findings"]) {
+    if (finding["rule"] == "secret-in-build-step") details.push_back(finding["detail"]);
+    EXPECT_TRUE(finding["history_index"].is_null() || finding["history_index"] == 1)
+        << finding.dump();
+  }
+  EXPECT_EQ(details,
+            (std::vector<std::string>{"history step 2, PASSWORD=hunt…(21 characters)",
+                                      "history step 2, mysql -pK8j…(16 characters)",
+                                      "history step 2, curl -u admin:Pw7…(16 characters)"}));
+  json steps = json::parse(RunStrata({"history", "--format", "json", image}).out);
+  std::vector<std::string> created_by;
+  for (const json& item : steps["history"]) created_by.push_back(item["created_by"]);
+  ASSERT_EQ(created_by.size(), 5u) << steps.dump();
+  EXPECT_EQ(std::vector<std::string>(created_by.begin() + 2, created_by.end()), ordinary);
+}
+
 // Found by a new user: a file named after a token (and holding it) had the
 // token in full in its finding's path, in every format.
 TEST(Regression, ASecretInAFileNameIsRedactedToo) {

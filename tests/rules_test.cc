@@ -279,6 +279,65 @@ TEST_F(RulesTest, SecretsInTheConfig) {
   EXPECT_EQ(args[0].detail.find("Zk3qP9vR2mX7tL4w"), std::string::npos);
 }
 
+TEST_F(RulesTest, PasswordsTypedIntoBuildSteps) {
+  Evaluate({{{"a", '0', "x"}}, {{"b", '0', "y"}}, {{"c", '0', "z"}}},
+           R"({"config": {"User": "1000", "Env": ["DB_PASSWORD=hunter2hunter2"]},
+          "history": [
+            {"created_by": "/bin/sh -c export PASSWORD=hunter2hunter2hunter2 && mysql -uroot -pK8jHq2LmNx7Vb4Zt -e 'select 1' && curl -u admin:Pw7Kd9Lq2Xz5Mv8N https://repo.example/x"},
+            {"created_by": "/bin/sh -c apt-get install -y postgresql-client && docker run -p 8080:80 x && PASSWORD_FILE=/run/secrets/db ./start"},
+            {"created_by": "/bin/sh -c #(nop)  EXPOSE 8080", "empty_layer": true},
+            {"created_by": "/bin/sh -c #(nop)  ENV DB_PASSWORD=hunter2hunter2", "empty_layer": true},
+            {"created_by": "ARG NPM_TOKEN=Zk3qP9vR2mX7tL4w", "empty_layer": true},
+            {"created_by": "RUN /bin/sh -c GITHUB_TOKEN=ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw git fetch # buildkit"},
+            {"created_by": "/bin/sh -c #(nop)  ENV API_TOKEN=Zk3qP9vR2mX7tL4w", "empty_layer": true}]})");
+
+  std::vector<Finding> typed = Of("secret-in-build-step");
+  ASSERT_EQ(typed.size(), 3u);
+  std::vector<std::string> details;
+  for (const Finding& finding : typed) {
+    EXPECT_EQ(finding.layer, 0);
+    EXPECT_EQ(finding.history_index, 0);
+    EXPECT_EQ(finding.route, Route::kRun);
+    EXPECT_NE(finding.fix.find("--mount=type=secret"), std::string::npos) << finding.fix;
+    details.push_back(finding.detail);
+  }
+  EXPECT_EQ(details,
+            (std::vector<std::string>{"history step 1, PASSWORD=hunt…(21 characters)",
+                                      "history step 1, mysql -pK8j…(16 characters)",
+                                      "history step 1, curl -u admin:Pw7…(16 characters)"}));
+
+  // The ordinary step gives none; the ENV step's value is the ENV rule's,
+  // once while the config holds it and for the step when a later ENV
+  // replaced it; the ARG step's is the build-arg rule's; a known token is
+  // its own rule's, once, and not a generic assignment besides.
+  std::vector<Finding> env = Of("secret-in-env");
+  ASSERT_EQ(env.size(), 2u);
+  EXPECT_EQ(env[0].detail, "ENV DB_PASSWORD=hu…(14 characters)");
+  EXPECT_EQ(env[1].detail, "history step 7, API_TOKEN=Zk3…(16 characters)");
+  EXPECT_EQ(env[1].route, Route::kConfig);
+  std::vector<Finding> args = Of("secret-in-build-arg");
+  ASSERT_EQ(args.size(), 1u);
+  EXPECT_EQ(args[0].detail, "history step 5, NPM_TOKEN=Zk3…(16 characters)");
+  ASSERT_EQ(Of("secret-github-token").size(), 1u);
+  EXPECT_EQ(Of("secret-github-token")[0].history_index, 5);
+  EXPECT_TRUE(Of("secret-generic-assignment").empty());
+  for (const Finding& finding : results_.findings)
+    EXPECT_NE(finding.history_index, 1) << finding.rule_id << " " << finding.detail;
+}
+
+TEST_F(RulesTest, BuildKitBuildArgumentsAreFoundOnce) {
+  Evaluate({{{"a", '0', "x"}}},
+           R"({"config": {"User": "1000"},
+               "history": [{"created_by": "RUN |1 NPM_TOKEN=Zk3qP9vR2mX7tL4w /bin/sh -c npm ci && export API_TOKEN=Qx7pL2vN9mK4tR8w # buildkit"}]})");
+  std::vector<Finding> args = Of("secret-in-build-arg");
+  ASSERT_EQ(args.size(), 1u);
+  EXPECT_EQ(args[0].detail, "history step 1, build arg NPM_TOKEN=Zk3…(16 characters)");
+  std::vector<Finding> typed = Of("secret-in-build-step");
+  ASSERT_EQ(typed.size(), 1u);
+  EXPECT_EQ(typed[0].detail, "history step 1, API_TOKEN=Qx7…(16 characters)");
+  EXPECT_TRUE(Of("secret-generic-assignment").empty());
+}
+
 TEST_F(RulesTest, VersionControlDirectoriesOncePerRepository) {
   Evaluate({{{"app/.git/", '5'},
              {"app/.git/HEAD", '0', "ref: x\n"},

@@ -93,6 +93,9 @@ const std::vector<Rule>& BuiltinRules() {
       {"secret-in-label", "secret", S::kHigh, "Secret in a LABEL", "A LABEL holding a credential."},
       {"secret-in-build-arg", "secret", S::kHigh, "Secret in a build argument",
        "A build argument recorded in the history (ARG values are stored in every image)."},
+      {"secret-in-build-step", "secret", S::kHigh, "Secret in a build step",
+       "A password typed into a RUN step's command line (NAME=value whose name says secret, "
+       "mysql -p…, --password …, curl -u user:…, sshpass -p …): the history stores every command."},
       // Everything else.
       {"vcs-directory", "vcs", S::kMedium, "Version control directory",
        "A .git, .svn or .hg directory: the project's history, often with secrets in it."},

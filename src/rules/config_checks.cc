@@ -1,57 +1,20 @@
 // Rules on the image config: secrets in ENV, LABEL and recorded build
-// arguments (and any known token in a history step), the user it runs as,
-// and its health check.
+// arguments, passwords typed into a history step and any known token in
+// one, the user it runs as, and its health check.
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <cctype>
-#include <regex>
 
 #include "model/image_config.h"
+#include "rules/catalog.h"
 #include "rules/checks.h"
 #include "rules/evaluate.h"
 #include "rules/secret_patterns.h"
+#include "rules/step_secrets.h"
 
 namespace strata {
 
 namespace {
-
-std::string Upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
-}
-
-// Names that say "secret", minus the well-known ones that hold public
-// values: GPG key fingerprints of official images, checksums, paths to a
-// secret (the *_FILE convention), versions, hosts and user names.
-bool NameSaysSecret(const std::string& name) {
-  std::string upper = Upper(name);
-  static const char* const kPublic[] = {
-      "GPG_KEY",   "_FINGERPRINT", "_KEY_ID",   "_PUBLIC_KEY", "_KEYRING", "_KEYSERVER",
-      "_FILE",     "_PATH",        "_DIR",      "_VERSION",    "_SHA256",  "_SHA512",
-      "_SHA1",     "_MD5",         "_CHECKSUM", "_HOST",       "_PORT",    "_USER",
-      "_USERNAME", "_URL",         "_ENABLED",  "_LENGTH",     "_SIZE",    "_TTL"};
-  for (const char* suffix : kPublic)
-    if (upper.ends_with(suffix) || upper == std::string(suffix).substr(1)) return false;
-  static const char* const kSecret[] = {"PASSWORD",   "PASSWD", "SECRET",     "TOKEN",
-                                        "API_KEY",    "APIKEY", "ACCESS_KEY", "PRIVATE_KEY",
-                                        "CREDENTIAL", "AUTH"};
-  for (const char* word : kSecret)
-    if (upper.find(word) != std::string::npos) return true;
-  // "SIGNING_KEY", "deploy.key", but not "MONKEY".
-  return upper == "KEY" || upper.ends_with("_KEY") || upper.ends_with(".KEY") ||
-         upper.ends_with("-KEY");
-}
-
-bool ValueLooksReal(const std::string& value) {
-  if (value.size() < 6 || LooksLikePlaceholder(value)) return false;
-  std::string lower = value;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower != "true" && lower != "false" &&
-         lower.find_first_not_of("0123456789.") != std::string::npos;
-}
 
 // Checks one NAME=value pair of the config; |where| says where it is.
 void CheckPair(const CheckContext& context, const char* rule, int layer, const std::string& name,
@@ -75,31 +38,78 @@ void CheckPair(const CheckContext& context, const char* rule, int layer, const s
   findings->push_back(std::move(finding));
 }
 
-// The build arguments a history step recorded: "|2 A=1 B=2 /bin/sh -c …".
-std::vector<std::pair<std::string, std::string>> BuildArgs(const std::string& created_by) {
-  std::vector<std::pair<std::string, std::string>> args;
-  static const std::regex kPrefix(R"(^\|(\d+) )");
-  std::smatch match;
-  if (!std::regex_search(created_by, match, kPrefix)) return args;
-  int count = std::stoi(match[1]);
-  size_t at = match.length(0);
-  for (int i = 0; i < count && at < created_by.size(); ++i) {
-    size_t end = created_by.find(' ', at);
-    if (end == std::string::npos) end = created_by.size();
-    std::string pair = created_by.substr(at, end - at);
-    size_t equals = pair.find('=');
-    if (equals != std::string::npos)
-      args.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
-    at = end + 1;
-  }
-  return args;
-}
-
 // The layer made by history step |step|, or -1 for an empty-layer step.
 int LayerOfStep(const Analysis& analysis, int step) {
   for (const Layer& layer : analysis.layers)
     if (layer.history_index == step) return layer.index;
   return -1;
+}
+
+// The rule for a password typed into a step that |instruction| made: the
+// value of an ENV, LABEL or ARG instruction is the ENV, LABEL or build-arg
+// rule's; in any other step (RUN), the build-step rule's.
+const char* RuleOfStep(const std::string& instruction) {
+  if (instruction.starts_with("ENV ")) return "secret-in-env";
+  if (instruction.starts_with("LABEL ")) return "secret-in-label";
+  if (instruction.starts_with("ARG ")) return "secret-in-build-arg";
+  return "secret-in-build-step";
+}
+
+// True when the config still holds NAME=VALUE that an ENV or LABEL
+// instruction set: CheckPair reports it from there.
+bool ConfigHolds(const ImageConfig& config, const std::string& instruction, const std::string& name,
+                 const std::string& value) {
+  if (instruction.starts_with("ENV "))
+    return std::find(config.env.begin(), config.env.end(), name + "=" + value) != config.env.end();
+  auto label = config.labels.find(name);
+  return instruction.starts_with("LABEL ") && label != config.labels.end() &&
+         label->second == value;
+}
+
+// True when a built-in pattern confirms |value| on its own (a GitHub
+// token): its own rule reports it, under its own severity.
+bool IsKnownToken(const ContentScanner& scanner, const std::string& value) {
+  for (const ContentHit& hit : scanner.ScanText(value))
+    if (FindRule(hit.rule_id) != nullptr) return true;
+  return false;
+}
+
+// Findings of typed passwords per step, as the content scanner confirms at
+// most 50 secrets per file: a step holding thousands is crafted, and one
+// finding per password would bury the report. All of them are redacted.
+constexpr size_t kMaxTypedFindingsPerStep = 50;
+
+// One finding for each password typed into history step |index|
+// (FindStepSecrets), except a known token, which the step's scan reports,
+// and an ENV or LABEL value the config still holds. Returns the passwords,
+// known tokens left out.
+std::vector<StepSecret> CheckTypedSecrets(const CheckContext& context, size_t index, int layer,
+                                          std::vector<Finding>* findings) {
+  const ImageConfig& config = context.analysis.config;
+  const HistoryStep& step = config.history[index];
+  std::string instruction = DescribeStep(step.created_by);
+  std::vector<StepSecret> typed = FindStepSecrets(step.created_by);
+  std::erase_if(typed, [&](const StepSecret& secret) {
+    return IsKnownToken(context.scanner,
+                        step.created_by.substr(secret.begin, secret.end - secret.begin));
+  });
+
+  size_t reported = 0;
+  for (const StepSecret& secret : typed) {
+    std::string value = step.created_by.substr(secret.begin, secret.end - secret.begin);
+    if (ConfigHolds(config, instruction, secret.name, value)) continue;
+    if (reported++ == kMaxTypedFindingsPerStep) break;
+    Finding finding = MakeFinding(context, RuleOfStep(instruction), layer, std::nullopt);
+    finding.history_index = static_cast<int>(index);
+    finding.created_by = step.created_by;
+    if (finding.route != Route::kBase)
+      finding.route = instruction.starts_with("RUN ") ? Route::kRun : Route::kConfig;
+    finding.detail =
+        fmt::format("history step {}, {}{}", index + 1, secret.passed_as, Redact(value));
+    finding.fix = FixFor(finding);
+    findings->push_back(std::move(finding));
+  }
+  return typed;
 }
 
 }  // namespace
@@ -118,16 +128,20 @@ void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleRe
     *pair = name + "=" + value;
   };
 
+  // TODO: the legacy builder records ENV A="x y" as ENV A=x y, so only x
+  // is hidden in that step; history comments are not redacted at all.
   for (HistoryStep& step : config.history) {
-    std::string text = step.created_by;
-    for (const auto& [name, value] : BuildArgs(step.created_by))
-      if (NameSaysSecret(name) && ValueLooksReal(value)) {
-        size_t at = text.find(name + "=" + value);
-        if (at != std::string::npos)
-          text.replace(at + name.size() + 1, value.size(), Redact(value));
-      }
-    step.created_by = scanner.RedactText(text);
+    // The passwords typed into it, and the build arguments CheckPair
+    // judges secret by their names.
+    std::vector<StepSecret> secrets = FindStepSecrets(step.created_by);
+    for (const BuildArg& arg : BuildArgs(step.created_by))
+      if (NameSaysSecret(arg.name) && ValueLooksReal(arg.value))
+        secrets.push_back(
+            {arg.value_begin, arg.value_begin + arg.value.size(), arg.name + "=", arg.name});
+    step.created_by = scanner.RedactText(RedactStepSecrets(step.created_by, std::move(secrets)));
   }
+  config.cmd = RedactArgvSecrets(std::move(config.cmd));
+  config.entrypoint = RedactArgvSecrets(std::move(config.entrypoint));
   for (std::string& item : config.cmd) item = scanner.RedactText(item);
   for (std::string& item : config.entrypoint) item = scanner.RedactText(item);
   for (std::string& variable : config.env) redact_pair(&variable);
@@ -158,13 +172,16 @@ void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
     const HistoryStep& step = config.history[i];
     int layer = LayerOfStep(context.analysis, static_cast<int>(i));
     std::string where = fmt::format("history step {}, build arg", i + 1);
-    for (const auto& [name, value] : BuildArgs(step.created_by))
-      CheckPair(context, "secret-in-build-arg", layer, name, value, where, findings);
+    for (const BuildArg& arg : BuildArgs(step.created_by))
+      CheckPair(context, "secret-in-build-arg", layer, arg.name, arg.value, where, findings);
+    std::vector<StepSecret> typed = CheckTypedSecrets(context, i, layer, findings);
 
-    // Known token formats anywhere in the step's command line.
-    for (const ContentHit& hit : context.scanner.ScanText(step.created_by)) {
-      if (hit.rule_id == "secret-generic-assignment" && !BuildArgs(step.created_by).empty())
-        continue;
+    // Known token formats anywhere in the step's command, with the
+    // passwords found above hidden (the generic assignment pattern would
+    // report them again) and the build arguments left to CheckPair.
+    std::string command = RedactStepSecrets(step.created_by, typed);
+    command.erase(0, CommandBegin(command));
+    for (const ContentHit& hit : context.scanner.ScanText(command)) {
       Finding finding = MakeFinding(context, hit.rule_id, layer, std::nullopt);
       finding.history_index = static_cast<int>(i);
       finding.created_by = step.created_by;

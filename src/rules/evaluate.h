@@ -32,8 +32,9 @@ RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
 
 // Replaces, in everything the reports print from the image config (history
 // steps, CMD, ENTRYPOINT, ENV, LABEL), every secret that |scanner|
-// confirms and every value of a build argument or variable whose name says
-// secret, by its redacted form. Call after EvaluateRules (which must see
+// confirms, every value of a build argument or variable whose name says
+// secret, and every password typed into a history step, CMD or ENTRYPOINT
+// (FindStepSecrets, RedactArgvSecrets), by its redacted form. Call after EvaluateRules (which must see
 // the values); then the findings' copies of history steps are redacted too.
 void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleResults* results);
 

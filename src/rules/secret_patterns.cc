@@ -152,6 +152,49 @@ bool IsSystemPath(std::string_view path) {
   return false;
 }
 
+namespace {
+
+// |name| in capitals, with '-' and '.' read as '_': "db.password" and
+// "api-key" are spelled as the DB_PASSWORD and API_KEY they stand for.
+std::string NormalName(std::string_view name) {
+  std::string normal(name);
+  for (char& c : normal)
+    c = c == '-' || c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return normal;
+}
+
+}  // namespace
+
+bool NameSaysSecret(std::string_view name) {
+  std::string normal = NormalName(name);
+  static const std::string_view kPublic[] = {
+      "GPG_KEY",   "_FINGERPRINT", "_KEY_ID",   "_PUBLIC_KEY", "_KEYRING", "_KEYSERVER",
+      "_FILE",     "_PATH",        "_DIR",      "_VERSION",    "_SHA256",  "_SHA512",
+      "_SHA1",     "_MD5",         "_CHECKSUM", "_HOST",       "_PORT",    "_USER",
+      "_USERNAME", "_URL",         "_ENABLED",  "_LENGTH",     "_SIZE",    "_TTL"};
+  for (std::string_view suffix : kPublic)
+    if (normal.ends_with(suffix) || normal == suffix.substr(1)) return false;
+  static const std::string_view kSecret[] = {"PASSWORD",   "PASSWD", "SECRET",     "TOKEN",
+                                             "API_KEY",    "APIKEY", "ACCESS_KEY", "PRIVATE_KEY",
+                                             "CREDENTIAL", "AUTH"};
+  for (std::string_view word : kSecret)
+    if (normal.find(word) != std::string::npos) return true;
+  // Variables that tools read a password from, whose names say so only to
+  // those who know the tool.
+  if (normal == "MYSQL_PWD" || normal == "SSHPASS") return true;
+  // "SIGNING_KEY", "deploy.key", but not "MONKEY".
+  return normal == "KEY" || normal.ends_with("_KEY");
+}
+
+bool ValueLooksReal(std::string_view value) {
+  if (value.size() < 6 || LooksLikePlaceholder(value)) return false;
+  std::string lower(value);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower != "true" && lower != "false" &&
+         lower.find_first_not_of("0123456789.") != std::string::npos;
+}
+
 std::string Redact(std::string_view secret) {
   size_t shown = std::min<size_t>(4, secret.size() / 5);
   std::string text(secret.substr(0, shown));

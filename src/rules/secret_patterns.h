@@ -39,6 +39,19 @@ bool LooksLikeCode(std::string_view value);
 // "password = …" that are not secrets.
 bool IsSystemPath(std::string_view path);
 
+// True for names of variables, labels, build arguments and options that
+// say their value is a secret (DB_PASSWORD, deploy.key, api-key,
+// MYSQL_PWD), but not for the well-known ones that hold public values:
+// GPG key fingerprints of official images, checksums, paths to a secret
+// (the *_FILE convention), versions, hosts and user names.
+bool NameSaysSecret(std::string_view name);
+
+// True when |value|, under a name that says secret, looks like a real
+// secret: 6 characters or more, not a placeholder or reference
+// (LooksLikePlaceholder), not a boolean or a number. The name is only a
+// hint (AUTH_MODE=basic), so the value has to confirm it.
+bool ValueLooksReal(std::string_view value);
+
 // "ghp_…(40 characters)": a few leading characters and the length; never
 // the secret.
 std::string Redact(std::string_view secret);

@@ -1,0 +1,648 @@
+#include "rules/step_secrets.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "rules/secret_patterns.h"
+
+namespace strata {
+
+namespace {
+
+// Reads the build arguments of |created_by| into |args|; returns where
+// they end (after "RUN " for BuildKit's steps without any).
+size_t ReadBuildArgs(std::string_view created_by, std::vector<BuildArg>* args) {
+  size_t at = created_by.starts_with("RUN ") ? 4 : 0;
+  if (at >= created_by.size() || created_by[at] != '|') return at;
+  size_t digits = created_by.find_first_not_of("0123456789", at + 1);
+  if (digits == at + 1 || digits == std::string_view::npos || created_by[digits] != ' ') return at;
+  // A count larger than the words there ends at the step's end; capped so
+  // that a crafted one cannot overflow.
+  size_t count =
+      std::stoul(std::string(created_by.substr(at + 1, std::min<size_t>(digits - at - 1, 6))));
+  at = digits + 1;
+  for (size_t i = 0; i < count && at < created_by.size(); ++i) {
+    size_t end = std::min(created_by.find(' ', at), created_by.size());
+    std::string_view pair = created_by.substr(at, end - at);
+    size_t equals = pair.find('=');
+    if (equals != std::string_view::npos)
+      args->push_back({std::string(pair.substr(0, equals)), std::string(pair.substr(equals + 1)),
+                       at + equals + 1});
+    at = std::min(end + 1, created_by.size());
+  }
+  return at;
+}
+
+}  // namespace
+
+std::vector<BuildArg> BuildArgs(std::string_view created_by) {
+  std::vector<BuildArg> args;
+  ReadBuildArgs(created_by, &args);
+  return args;
+}
+
+size_t CommandBegin(std::string_view created_by) {
+  std::vector<BuildArg> args;
+  size_t at = ReadBuildArgs(created_by, &args);
+  constexpr std::string_view kNop = "/bin/sh -c #(nop) ";
+  if (created_by.substr(at).starts_with(kNop)) {
+    at += kNop.size();
+    while (at < created_by.size() && created_by[at] == ' ') ++at;
+  }
+  return at;
+}
+
+namespace {
+
+// A word of a shell command line, an operator between two commands, or a
+// redirection.
+struct Word {
+  enum Kind { kText, kOperator, kRedirection };
+  Kind kind = kText;
+  std::string text;        // Quotes and escaping backslashes removed.
+  std::vector<size_t> at;  // Where each byte of |text| is in the step.
+  bool quoted = false;     // Some of |text| was in quotes.
+  // A redirection that names its target (">&2", "2>&1"); the others take
+  // the next word as theirs ("> /dev/null", "<<EOF").
+  bool names_target = false;
+};
+
+// Splits a command line into words the way sh does, near enough to tell a
+// command from its arguments and its arguments from each other: quotes,
+// backslashes, comments, the control operators ; & | ( ) ` and newline,
+// and redirections. Nothing is expanded. One word at a time, so that a
+// step of megabytes costs no more memory than its longest word.
+class WordSplitter {
+ public:
+  // |at|: where each byte of |text| is in the step; null when |text| is
+  // the step itself, from its byte |base| on. |exec_form|: |text| is an
+  // instruction's JSON array of words, ["mysqld", "--user=mysql"] (or
+  // ["mysqld" "--user=mysql"], as the legacy builder records it).
+  WordSplitter(std::string_view text, const size_t* at, size_t base, bool exec_form = false)
+      : text_(text), at_(at), base_(base), exec_form_(exec_form) {}
+
+  // The next word into |word|; false at the end of the text.
+  bool Next(Word* word) {
+    *word = Word();
+    bool started = false;
+    while (i_ < text_.size()) {
+      char c = text_[i_];
+      if (c == '\\' && Peek(1) == '\n') {  // A line continued.
+        i_ += 2;
+      } else if (c == ' ' || c == '\t' || c == '\r' ||
+                 (exec_form_ && (c == '[' || c == ']' || c == ','))) {
+        ++i_;
+        if (started) return true;
+      } else if (c == '#' && !started) {  // A comment, to the end of the line.
+        i_ = std::min(text_.find('\n', i_), text_.size());
+      } else if (c == '<' || c == '>' || (c == '&' && Peek(1) == '>')) {
+        // "2>file": the digits before are the descriptor it redirects.
+        bool descriptor = started && !word->quoted &&
+                          word->text.find_first_not_of("0123456789") == std::string::npos;
+        if (started && !descriptor) return true;
+        ReadRedirection(word);
+        return true;
+      } else if (c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '`' ||
+                 c == '\n') {
+        if (started) return true;
+        word->kind = Word::kOperator;
+        word->text = c;
+        ++i_;
+        return true;
+      } else {
+        started = true;
+        if (c == '\'') {
+          ReadSingleQuoted(word);
+        } else if (c == '"') {
+          ReadDoubleQuoted(word);
+        } else if (c == '\\' && i_ + 1 < text_.size()) {
+          Add(i_ + 1, word);
+          i_ += 2;
+        } else {
+          Add(i_++, word);
+        }
+      }
+    }
+    return started;
+  }
+
+ private:
+  char Peek(size_t ahead) const { return i_ + ahead < text_.size() ? text_[i_ + ahead] : '\0'; }
+
+  void Add(size_t i, Word* word) const {
+    word->text += text_[i];
+    word->at.push_back(at_ != nullptr ? at_[i] : base_ + i);
+  }
+
+  void ReadSingleQuoted(Word* word) {
+    word->quoted = true;
+    for (++i_; i_ < text_.size() && text_[i_] != '\''; ++i_) Add(i_, word);
+    ++i_;
+  }
+
+  // In double quotes a backslash escapes only " \ $ ` and newline.
+  void ReadDoubleQuoted(Word* word) {
+    word->quoted = true;
+    for (++i_; i_ < text_.size() && text_[i_] != '"'; ++i_) {
+      if (text_[i_] == '\\' && std::string_view("\"\\$`\n").find(Peek(1)) != std::string::npos) {
+        ++i_;  // The byte it escapes; an escaped newline joins two lines.
+        if (text_[i_] == '\n') continue;
+      }
+      Add(i_, word);
+    }
+    ++i_;
+  }
+
+  // "<", ">>", "<<", "<<<", ">|", "&>", ">&2", "2>&1", "<&-".
+  void ReadRedirection(Word* word) {
+    word->kind = Word::kRedirection;
+    while (i_ < text_.size() && std::string_view("<>&").find(text_[i_]) != std::string::npos)
+      word->text += text_[i_++];
+    if (word->text.ends_with('>') && Peek(0) == '|') word->text += text_[i_++];
+    if (!word->text.ends_with('&')) return;
+    while (i_ < text_.size() &&
+           (std::isdigit(static_cast<unsigned char>(text_[i_])) || text_[i_] == '-')) {
+      word->text += text_[i_++];
+      word->names_target = true;
+    }
+  }
+
+  std::string_view text_;
+  const size_t* at_;
+  size_t base_;
+  bool exec_form_;
+  size_t i_ = 0;
+};
+
+// The words of a command line, with the next one in view: an option takes
+// the word after it as its value.
+class WordStream {
+ public:
+  // The words of |text| (see WordSplitter).
+  WordStream(std::string_view text, const size_t* at, size_t base, bool exec_form = false)
+      : splitter_(WordSplitter(text, at, base, exec_form)) {
+    Advance();
+  }
+
+  // Words split already.
+  explicit WordStream(std::vector<Word> words) : words_(std::move(words)) { Advance(); }
+
+  // The next word, or null at the end.
+  const Word* Peek() const { return more_ ? &next_ : nullptr; }
+
+  // The next word; only when Peek() is not null.
+  Word Take() {
+    Word word = std::move(next_);
+    Advance();
+    return word;
+  }
+
+  // The next word as an option's value: none at the end, before an
+  // operator or a redirection, or, with |not_an_option|, before a word
+  // that starts with '-'.
+  std::optional<Word> TakeValue(bool not_an_option = false) {
+    if (!more_ || next_.kind != Word::kText) return std::nullopt;
+    if (not_an_option && next_.text.starts_with('-')) return std::nullopt;
+    return Take();
+  }
+
+ private:
+  void Advance() {
+    if (splitter_) {
+      more_ = splitter_->Next(&next_);
+    } else {
+      more_ = taken_ < words_.size();
+      if (more_) next_ = std::move(words_[taken_++]);
+    }
+  }
+
+  std::optional<WordSplitter> splitter_;
+  std::vector<Word> words_;
+  size_t taken_ = 0;
+  Word next_;
+  bool more_ = false;
+};
+
+// How a command takes a password on its command line.
+enum class PasswordForm {
+  kNone,
+  // mysql: -pVALUE, joined ("-p VALUE" asks for the password, and VALUE
+  // is the database); mysqladmin's "password NEW" sets one.
+  kJoinedToP,
+  kAfterP,     // sshpass: -p VALUE or -pVALUE.
+  kUserColon,  // curl: -u USER:PASSWORD, --user USER:PASSWORD.
+};
+
+// How the arguments of a command are read.
+struct CommandShape {
+  std::string_view name;  // Its file name; "mysql*": any name that starts so.
+  PasswordForm password = PasswordForm::kNone;
+  // Commands that run another one (sudo, env, sh -c): the command is the
+  // first word after their options and |operands| other words.
+  bool runs_command = false;
+  std::string_view options_with_value = "";  // Their options that take the next word.
+  int operands = 0;                          // gosu USER, timeout 10.
+  bool shell = false;                        // sh -c: the command comes after -c.
+};
+
+// TODO: passwords passed in other ways are still shown: on standard input
+// (echo 'root:…' | chpasswd), in SQL or script text (IDENTIFIED BY '…',
+// db.createUser({pwd: '…'})), in the words of tools not listed here
+// (docker login -p, htpasswd -b, openssl -passout pass:…, keytool
+// -storepass) and in a URL's query (?token=…).
+constexpr CommandShape kCommands[] = {
+    {.name = "mysql*", .password = PasswordForm::kJoinedToP},
+    {.name = "mariadb*", .password = PasswordForm::kJoinedToP},
+    {.name = "curl", .password = PasswordForm::kUserColon},
+    {.name = "sshpass",
+     .password = PasswordForm::kAfterP,
+     .runs_command = true,
+     .options_with_value = "-p -f -d -P"},
+    {.name = "sudo", .runs_command = true, .options_with_value = "-u -g -C -D -h -p -r -t -U -T"},
+    {.name = "env", .runs_command = true, .options_with_value = "-u -C -S"},
+    {.name = "exec", .runs_command = true, .options_with_value = "-a"},
+    {.name = "nice", .runs_command = true, .options_with_value = "-n"},
+    {.name = "xargs", .runs_command = true, .options_with_value = "-a -d -E -I -L -n -P -s"},
+    {.name = "nohup", .runs_command = true},
+    {.name = "command", .runs_command = true},
+    {.name = "time", .runs_command = true},
+    {.name = "timeout", .runs_command = true, .options_with_value = "-k -s", .operands = 1},
+    {.name = "gosu", .runs_command = true, .operands = 1},
+    {.name = "su-exec", .runs_command = true, .operands = 1},
+    {.name = "chroot", .runs_command = true, .operands = 1},
+    {.name = "sh", .runs_command = true, .options_with_value = "-o -O", .shell = true},
+    {.name = "bash", .runs_command = true, .options_with_value = "-o -O", .shell = true},
+    {.name = "ash", .runs_command = true, .options_with_value = "-o", .shell = true},
+    {.name = "dash", .runs_command = true, .options_with_value = "-o", .shell = true},
+    {.name = "zsh", .runs_command = true, .options_with_value = "-o", .shell = true},
+    {.name = "ksh", .runs_command = true, .options_with_value = "-o", .shell = true},
+};
+
+const CommandShape* ShapeOf(std::string_view name) {
+  for (const CommandShape& shape : kCommands) {
+    if (shape.name.ends_with('*') ? name.starts_with(shape.name.substr(0, shape.name.size() - 1))
+                                  : name == shape.name)
+      return &shape;
+  }
+  return nullptr;
+}
+
+// True when |list|, words one space apart, holds |word|.
+bool ListHas(std::string_view list, std::string_view word) {
+  while (!list.empty()) {
+    size_t space = std::min(list.find(' '), list.size());
+    if (list.substr(0, space) == word) return true;
+    list.remove_prefix(std::min(space + 1, list.size()));
+  }
+  return false;
+}
+
+// Words that sh reads as part of its grammar where a command would stand.
+bool IsReservedWord(std::string_view word) {
+  for (std::string_view reserved : {"if", "then", "else", "elif", "fi", "do", "done", "while",
+                                    "until", "for", "in", "case", "esac", "!", "{", "}"})
+    if (word == reserved) return true;
+  return false;
+}
+
+// A variable's name, or an option's: DB_PASSWORD, db.password, api-key.
+bool IsName(std::string_view name) {
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+// A shell assignment, which stands before a command (X=1 cmd) or alone.
+bool IsShellAssignment(std::string_view word) {
+  size_t equals = word.find('=');
+  if (equals == std::string_view::npos) return false;
+  std::string_view name = word.substr(0, equals);
+  return IsName(name) && name.find_first_of(".-") == std::string_view::npos;
+}
+
+// A value where only a password goes (mysql -pVALUE, curl -u USER:VALUE,
+// --password VALUE): any literal is one, however short or plain, since its
+// place says what it is. References and placeholders ($PW, ${PW},
+// $(cat /run/secrets/pw), <password>) are not.
+bool IsTypedPassword(std::string_view value) {
+  return !value.empty() && !LooksLikePlaceholder(value);
+}
+
+// An option's name in capitals, '-' read as '_': "http-password" is
+// HTTP_PASSWORD.
+std::string UpperName(std::string_view name) {
+  std::string upper(name);
+  for (char& c : upper)
+    c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return upper;
+}
+
+// The command that a word of a command line belongs to.
+struct Command {
+  std::string name;  // Its file name; "" while no word has named it.
+  const CommandShape* shape = nullptr;
+  bool reading_options = false;  // Of a command that runs another one.
+  int operands_left = 0;
+};
+
+// Reads command lines and notes the passwords typed into them.
+class CommandLineReader {
+ public:
+  explicit CommandLineReader(std::vector<StepSecret>* found) : found_(found) {}
+
+  void Read(WordStream words, int depth) {
+    Command command;
+    while (words.Peek() != nullptr) {
+      Word word = words.Take();
+      if (word.kind == Word::kOperator) {
+        command = Command();
+        continue;
+      }
+      if (word.kind == Word::kRedirection) {
+        if (!word.names_target) words.TakeValue();
+        continue;
+      }
+      // A command line in quotes: sh -c "…", su -c '…', "$(…)".
+      if (word.quoted && depth < kMaxDepth &&
+          word.text.find_first_of(" \t\n;&|(`") != std::string::npos)
+        Read(WordStream(word.text, word.at.data(), 0), depth + 1);
+
+      if (command.name.empty()) {
+        StartCommand(word, &command);
+      } else if (command.reading_options) {
+        ReadOwnOption(word, &words, &command);
+      } else {
+        ReadArgument(word, &words, command);
+      }
+    }
+  }
+
+ private:
+  // sh -c "su -c 'bash -c …'" is as deep as build steps go.
+  static constexpr int kMaxDepth = 3;
+
+  void Found(const Word& word, size_t begin, std::string passed_as, std::string name = "") {
+    found_->push_back({word.at[begin], word.at.back() + 1, std::move(passed_as), std::move(name)});
+  }
+
+  // |word| where a command stands: assignments before it, a reserved word,
+  // or the command itself.
+  void StartCommand(const Word& word, Command* command) {
+    if (IsShellAssignment(word.text)) {
+      ReadAssignment(word);
+      return;
+    }
+    if (IsReservedWord(word.text)) return;
+    // A whole command line in quotes ("mysql -p… < /x.sql" after sh -c)
+    // was read as one; as a command it is no tool this reader knows.
+    std::string_view path(word.text);
+    bool command_line = path.find_first_of(" \t\n") != std::string_view::npos;
+    path = path.substr(0, path.find_first_of(" \t\n"));
+    command->name = path.substr(path.rfind('/') + 1);
+    command->shape = command_line ? nullptr : ShapeOf(command->name);
+    command->reading_options = command->shape != nullptr && command->shape->runs_command;
+    command->operands_left = command->shape != nullptr ? command->shape->operands : 0;
+  }
+
+  // An option or operand of a command that runs another (sudo, sshpass, sh
+  // -c), or the command it runs.
+  void ReadOwnOption(const Word& word, WordStream* words, Command* command) {
+    const CommandShape& shape = *command->shape;
+    const std::string& text = word.text;
+    if (text == "--") {
+      *command = Command();
+    } else if (text.size() > 1 && text[0] == '-') {
+      if (shape.password == PasswordForm::kAfterP && ReadAfterP(word, words, *command)) return;
+      // "-c", "-ec", "-xc": the command line follows.
+      if (shape.shell && text[1] != '-' && text.find('c') != std::string::npos) {
+        *command = Command();
+        return;
+      }
+      if (ListHas(shape.options_with_value, text)) words->TakeValue();
+    } else if (command->operands_left > 0) {
+      --command->operands_left;
+    } else {
+      *command = Command();
+      StartCommand(word, command);
+    }
+  }
+
+  void ReadArgument(const Word& word, WordStream* words, const Command& command) {
+    PasswordForm form = command.shape != nullptr ? command.shape->password : PasswordForm::kNone;
+    if (form == PasswordForm::kJoinedToP && ReadJoinedToP(word, words, command)) return;
+    if (form == PasswordForm::kUserColon && ReadUserColon(word, words, command)) return;
+    if (ReadPasswordOption(word, words, command)) return;
+    ReadAssignment(word);
+  }
+
+  // mysql -pVALUE; mysqladmin password NEW.
+  bool ReadJoinedToP(const Word& word, WordStream* words, const Command& command) {
+    if (word.text.size() > 2 && word.text.starts_with("-p")) {
+      if (IsTypedPassword(std::string_view(word.text).substr(2)))
+        Found(word, 2, command.name + " -p");
+      return true;
+    }
+    if (word.text != "password" || command.name.find("admin") == std::string::npos) return false;
+    if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
+      Found(*value, 0, command.name + " password ");
+    return true;
+  }
+
+  // sshpass -p VALUE, -pVALUE.
+  bool ReadAfterP(const Word& word, WordStream* words, const Command& command) {
+    if (word.text == "-p") {
+      if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
+        Found(*value, 0, command.name + " -p ");
+      return true;
+    }
+    if (!word.text.starts_with("-p")) return false;
+    if (IsTypedPassword(std::string_view(word.text).substr(2)))
+      Found(word, 2, command.name + " -p");
+    return true;
+  }
+
+  // curl -u USER:PASSWORD, -uUSER:PASSWORD, --user[=]USER:PASSWORD, -fsSu
+  // USER:PASSWORD (switches, then -u), and -U/--proxy-user the same for a
+  // proxy: the part after the first ':' (a user name cannot hold one).
+  // Without a ':' curl asks for the password.
+  bool ReadUserColon(const Word& word, WordStream* words, const Command& command) {
+    const std::string& text = word.text;
+    bool switches = text.size() > 2 && text[0] == '-' &&
+                    std::all_of(text.begin() + 1, text.end(),
+                                [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+    for (std::string_view option : {"-u", "-U", "--user", "--proxy-user"}) {
+      std::optional<Word> value;
+      size_t begin = 0;
+      std::string shown(option);
+      if (text == option || (switches && option.size() == 2 && text.back() == option[1])) {
+        shown = text + ' ';
+        value = words->TakeValue();
+      } else if (option.size() == 2 && text.starts_with(option)) {
+        value = word;
+        begin = 2;
+      } else if (text.starts_with(std::string(option) + "=")) {
+        value = word;
+        begin = option.size() + 1;
+        shown += '=';
+      } else {
+        continue;
+      }
+      size_t colon = value ? value->text.find(':', begin) : std::string::npos;
+      if (colon != std::string::npos &&
+          IsTypedPassword(std::string_view(value->text).substr(colon + 1)))
+        Found(*value, colon + 1,
+              command.name + " " + shown + value->text.substr(begin, colon + 1 - begin));
+      return true;
+    }
+    return false;
+  }
+
+  // An option named for a password holds one, whatever the command:
+  // --password=VALUE, --db-password=VALUE, --passwd VALUE. The value is
+  // the next word only after --password and --passwd themselves, since
+  // --no-password and --ask-password are switches with other words after
+  // them. mysql reads "--password VALUE" as a prompt and a database named
+  // VALUE; it is hidden all the same: showing a password costs more than
+  // hiding a database's name.
+  bool ReadPasswordOption(const Word& word, WordStream* words, const Command& command) {
+    const std::string& text = word.text;
+    if (!text.starts_with("--")) return false;
+    size_t equals = text.find('=');
+    std::string name = UpperName(std::string_view(text).substr(2, equals - 2));
+    if (equals != std::string::npos) {
+      if (!name.ends_with("PASSWORD") && !name.ends_with("PASSWD")) return false;
+      if (IsTypedPassword(std::string_view(text).substr(equals + 1)))
+        Found(word, equals + 1, command.name + " " + text.substr(0, equals + 1));
+      return true;
+    }
+    if (name != "PASSWORD" && name != "PASSWD") return false;
+    if (std::optional<Word> value = words->TakeValue(true); value && IsTypedPassword(value->text))
+      Found(*value, 0, command.name + " " + text + " ");
+    return true;
+  }
+
+  // NAME=VALUE: a shell assignment (export DB_PASSWORD=…, DB_PASSWORD=…
+  // cmd), an argument (--build-arg DB_PASSWORD=…, -e DB_PASSWORD=…, --set
+  // db.password=…) or an option holding one (--build-arg=DB_PASSWORD=…,
+  // -Ddb.password=…). Here the name is only a hint, as in ENV, so the
+  // value must look real (ValueLooksReal): DB_PASSWORD_FILE=/run/secrets/db
+  // names a file, AUTH_TYPE=basic is no secret, DB_PASSWORD=$DB_PASSWORD
+  // is a reference.
+  void ReadAssignment(const Word& word) {
+    std::string_view text = word.text;
+    size_t begin = text.find_first_not_of('-');
+    bool option = begin > 0;
+    while (begin != std::string_view::npos) {
+      size_t equals = text.find('=', begin);
+      if (equals == std::string_view::npos) return;
+      std::string_view name = text.substr(begin, equals - begin);
+      if (!IsName(name)) return;
+      if (NameSaysSecret(name)) {
+        if (ValueLooksReal(text.substr(equals + 1)))
+          Found(word, equals + 1, std::string(text.substr(0, equals + 1)), std::string(name));
+        return;
+      }
+      // Only an option's value is read as an assignment in turn:
+      // --build-arg=NAME=VALUE, but not NAME=A_TOKEN=….
+      if (!option) return;
+      option = false;
+      begin = equals + 1;
+    }
+  }
+
+  std::vector<StepSecret>* found_;
+};
+
+// Where the JSON array of an exec-form instruction begins in |command|
+// (CMD ["mysqld"], ENTRYPOINT [...], or a RUN's array after CommandBegin
+// took "RUN "), or npos for a shell command line ("[ -f x ]" is one).
+size_t ExecFormBegin(std::string_view command) {
+  if (command.starts_with("[\"")) return 0;
+  for (std::string_view instruction : {"CMD ", "ENTRYPOINT ", "RUN ", "SHELL "}) {
+    if (!command.starts_with(instruction)) continue;
+    size_t bracket = command.find_first_not_of(' ', instruction.size());
+    return bracket != std::string_view::npos && command[bracket] == '[' ? bracket
+                                                                        : std::string_view::npos;
+  }
+  return std::string_view::npos;
+}
+
+// |found| in order, without overlaps. A quoted command line is read twice,
+// as a word and as a command line: of secrets that overlap, the first and
+// longest stays.
+std::vector<StepSecret> InOrder(std::vector<StepSecret> found) {
+  std::sort(found.begin(), found.end(), [](const StepSecret& a, const StepSecret& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
+  std::vector<StepSecret> kept;
+  for (StepSecret& secret : found)
+    if (kept.empty() || secret.begin >= kept.back().end) kept.push_back(std::move(secret));
+  return kept;
+}
+
+}  // namespace
+
+std::vector<StepSecret> FindStepSecrets(std::string_view created_by) {
+  std::vector<StepSecret> found;
+  CommandLineReader reader(&found);
+  size_t begin = CommandBegin(created_by);
+  size_t array = ExecFormBegin(created_by.substr(begin));
+  if (array == std::string_view::npos)
+    reader.Read(WordStream(created_by.substr(begin), nullptr, begin), 0);
+  else
+    reader.Read(WordStream(created_by.substr(begin + array), nullptr, begin + array, true), 0);
+  return InOrder(std::move(found));
+}
+
+std::vector<std::string> RedactArgvSecrets(std::vector<std::string> argv) {
+  // Each argument a word, at its place in the arguments joined by one
+  // byte: a secret's place tells its argument.
+  std::vector<Word> words;
+  std::vector<size_t> starts;
+  size_t at = 0;
+  for (const std::string& argument : argv) {
+    Word word;
+    word.text = argument;
+    for (size_t i = 0; i < argument.size(); ++i) word.at.push_back(at + i);
+    word.quoted = argument.find_first_of(" \t\n") != std::string::npos;
+    words.push_back(std::move(word));
+    starts.push_back(at);
+    at += argument.size() + 1;
+  }
+  std::vector<StepSecret> found;
+  CommandLineReader reader(&found);
+  reader.Read(WordStream(std::move(words)), 0);
+
+  std::vector<std::vector<StepSecret>> by_argument(argv.size());
+  for (StepSecret& secret : InOrder(std::move(found))) {
+    size_t index =
+        std::upper_bound(starts.begin(), starts.end(), secret.begin) - starts.begin() - 1;
+    secret.begin -= starts[index];
+    secret.end -= starts[index];
+    by_argument[index].push_back(std::move(secret));
+  }
+  for (size_t i = 0; i < argv.size(); ++i)
+    argv[i] = RedactStepSecrets(argv[i], std::move(by_argument[i]));
+  return argv;
+}
+
+std::string RedactStepSecrets(std::string_view created_by, std::vector<StepSecret> secrets) {
+  std::sort(secrets.begin(), secrets.end(),
+            [](const StepSecret& a, const StepSecret& b) { return a.begin < b.begin; });
+  std::string text;
+  size_t copied = 0;
+  for (const StepSecret& secret : secrets) {
+    if (secret.begin < copied || secret.begin >= secret.end || secret.end > created_by.size())
+      continue;
+    text += created_by.substr(copied, secret.begin - copied);
+    text += Redact(created_by.substr(secret.begin, secret.end - secret.begin));
+    copied = secret.end;
+  }
+  text += created_by.substr(copied);
+  return text;
+}
+
+}  // namespace strata

@@ -1,0 +1,159 @@
+// Passwords typed into history steps: each form found and hidden, and the
+// ordinary steps that look a little like them left as they are.
+#include "rules/step_secrets.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace strata {
+namespace {
+
+// |step| as reports show it once its typed passwords are hidden.
+std::string Shown(const std::string& step) {
+  return RedactStepSecrets(step, FindStepSecrets(step));
+}
+
+TEST(StepSecrets, EachFormIsHidden) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      // The three steps a new user found shown in full.
+      {"/bin/sh -c export PASSWORD=hunter2hunter2hunter2 && ./setup.sh",
+       "/bin/sh -c export PASSWORD=hunt…(21 characters) && ./setup.sh"},
+      {"/bin/sh -c mysql -uroot -pK8jHq2LmNx7Vb4Zt -e \"CREATE DATABASE app\"",
+       "/bin/sh -c mysql -uroot -pK8j…(16 characters) -e \"CREATE DATABASE app\""},
+      {"RUN /bin/sh -c curl -fsSL -u admin:Pw7Kd9Lq2Xz5Mv8N https://repo.example/x # buildkit",
+       "RUN /bin/sh -c curl -fsSL -u admin:Pw7…(16 characters) https://repo.example/x # buildkit"},
+      // Assignments: before a command, exported, quoted, as an argument
+      // or inside an option; the legacy builder's ENV.
+      {"/bin/sh -c DB_PASSWORD='hunter2 hunter2' ./migrate",
+       "/bin/sh -c DB_PASSWORD='hun…(15 characters)' ./migrate"},
+      {"/bin/sh -c docker build --build-arg NPM_TOKEN=Zk3qP9vR2mX7tL4w .",
+       "/bin/sh -c docker build --build-arg NPM_TOKEN=Zk3…(16 characters) ."},
+      {"/bin/sh -c docker build --build-arg=NPM_TOKEN=Zk3qP9vR2mX7tL4w .",
+       "/bin/sh -c docker build --build-arg=NPM_TOKEN=Zk3…(16 characters) ."},
+      {"/bin/sh -c mvn -Ddb.password=Zk3qP9vR2mX7tL4w package",
+       "/bin/sh -c mvn -Ddb.password=Zk3…(16 characters) package"},
+      {"/bin/sh -c sudo -u postgres env PGPASSWORD=hunter2hunter2 psql -c 'select 1'",
+       "/bin/sh -c sudo -u postgres env PGPASSWORD=hu…(14 characters) psql -c 'select 1'"},
+      {"/bin/sh -c MYSQL_PWD=K8jHq2LmNx7Vb4Zt mysql -uroot < /init.sql",
+       "/bin/sh -c MYSQL_PWD=K8j…(16 characters) mysql -uroot < /init.sql"},
+      {"/bin/sh -c #(nop)  ENV DB_PASSWORD=hunter2hunter2",
+       "/bin/sh -c #(nop)  ENV DB_PASSWORD=hu…(14 characters)"},
+      // mysql and its kin: -pVALUE, --password[=]VALUE, mysqladmin password.
+      {"/bin/sh -c mysqladmin -u root password 'N3wR00tPw'",
+       "/bin/sh -c mysqladmin -u root password 'N…(9 characters)'"},
+      {"/bin/sh -c mariadb --user=root --password=root -e 'select 1'",
+       "/bin/sh -c mariadb --user=root --password=…(4 characters) -e 'select 1'"},
+      {"/bin/sh -c mongosh --password K8jHq2LmNx7Vb4Zt --eval 1",
+       "/bin/sh -c mongosh --password K8j…(16 characters) --eval 1"},
+      {"/bin/sh -c wget --http-password=Pw7Kd9Lq2Xz5Mv8N https://repo.example/x",
+       "/bin/sh -c wget --http-password=Pw7…(16 characters) https://repo.example/x"},
+      // curl: only the password of USER:PASSWORD.
+      {"/bin/sh -c curl --user=admin:Pw7Kd9Lq2Xz5Mv8N https://x",
+       "/bin/sh -c curl --user=admin:Pw7…(16 characters) https://x"},
+      {"/bin/sh -c curl -uadmin:Pw7Kd9Lq2Xz5Mv8N https://x",
+       "/bin/sh -c curl -uadmin:Pw7…(16 characters) https://x"},
+      {"/bin/sh -c curl --proxy-user \"bob:s3cr3t\" https://x",
+       "/bin/sh -c curl --proxy-user \"bob:s…(6 characters)\" https://x"},
+      {"/bin/sh -c curl -fsSu admin:Pw7Kd9Lq2Xz5Mv8N https://x",
+       "/bin/sh -c curl -fsSu admin:Pw7…(16 characters) https://x"},
+      // sshpass -p; the -p of the ssh it runs is a port.
+      {"/bin/sh -c sshpass -p 'Qz8vLm3Kx9' ssh -p 2222 deploy@host true",
+       "/bin/sh -c sshpass -p 'Qz…(10 characters)' ssh -p 2222 deploy@host true"},
+      {"/bin/sh -c sshpass -pQz8vLm3Kx9 scp -P 2222 a host:",
+       "/bin/sh -c sshpass -pQz…(10 characters) scp -P 2222 a host:"},
+      // Commands in quotes, after wrappers and operators.
+      {"/bin/sh -c bash -c \"mysql -pK8jHq2LmNx7Vb4Zt app < /dump.sql\"",
+       "/bin/sh -c bash -c \"mysql -pK8j…(16 characters) app < /dump.sql\""},
+      {"/bin/bash -o pipefail -c set -e; cd /app && mysql -pK8jHq2LmNx7Vb4Zt app",
+       "/bin/bash -o pipefail -c set -e; cd /app && mysql -pK8j…(16 characters) app"},
+      {"/bin/sh -c su mysql -c 'mysqladmin -uroot -pK8jHq2LmNx7Vb4Zt ping' 2>&1 | tee log",
+       "/bin/sh -c su mysql -c 'mysqladmin -uroot -pK8j…(16 characters) ping' 2>&1 | tee log"},
+      // Exec-form instructions, as both builders record them.
+      {"/bin/sh -c #(nop)  CMD [\"/bin/sh\" \"-c\" \"mysql -pK8jHq2LmNx7Vb4Zt app\"]",
+       "/bin/sh -c #(nop)  CMD [\"/bin/sh\" \"-c\" \"mysql -pK8j…(16 characters) app\"]"},
+      {"ENTRYPOINT [\"sshpass\",\"-pQz8vLm3Kx9\",\"ssh\",\"h\"]",
+       "ENTRYPOINT [\"sshpass\",\"-pQz…(10 characters)\",\"ssh\",\"h\"]"},
+      // BuildKit's build arguments are left to their rule; the command after them is read.
+      {"RUN |1 HTTP_PROXY=http://proxy:3128 /bin/sh -c mysql -pK8jHq2LmNx7Vb4Zt # buildkit",
+       "RUN |1 HTTP_PROXY=http://proxy:3128 /bin/sh -c mysql -pK8j…(16 characters) # buildkit"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+}
+
+TEST(StepSecrets, OrdinaryStepsAreLeftAsTheyAre) {
+  for (const char* step : {
+           "/bin/sh -c apt-get update && apt-get install -y postgresql-client",
+           "/bin/sh -c #(nop)  EXPOSE 8080",
+           "EXPOSE map[8080/tcp:{}]",
+           "/bin/sh -c docker run -d -p 8080:80 nginx",
+           "/bin/sh -c mkdir -p /app && ssh -p 2222 host true",
+           "/bin/sh -c PASSWORD_FILE=/run/secrets/db ./start",
+           "/bin/sh -c #(nop)  ENV POSTGRES_PASSWORD_FILE=/run/secrets/db",
+           "/bin/sh -c export DB_PASSWORD=$DB_PASSWORD && ./start",
+           "/bin/sh -c mysql -uroot -p\"$MYSQL_ROOT_PASSWORD\" -e 'select 1'",
+           "/bin/sh -c mysql -uroot -p${MYSQL_ROOT_PASSWORD} app",
+           "/bin/sh -c mysql -uroot -p\"$(cat /run/secrets/db)\" app",
+           "/bin/sh -c mysql -uroot -p app",  // Asks for the password; app is the database.
+           "/bin/sh -c mysql -uroot -p",
+           "/bin/sh -c curl -u \"$REPO_USER:$REPO_PASSWORD\" https://x",
+           "/bin/sh -c curl -u admin https://x",  // Asks for the password.
+           "/bin/sh -c curl -fsSL https://x | sh -s -- -p /opt",
+           "/bin/sh -c psql --no-password postgres -c 'select 1'",
+           "/bin/sh -c docker login -u bot --password-stdin < /run/secrets/pw",
+           "/bin/sh -c sshpass -f /run/secrets/pw ssh host true",
+           "/bin/sh -c AUTH_TYPE=basic TOKEN_TTL=3600 "
+           "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D "
+           "./run",
+           "/bin/sh -c sed -i 's/^password=.*/password=/' /etc/app.conf",
+           "/bin/sh -c grep -q DB_PASSWORD= /etc/app.conf || echo missing",
+           "/bin/sh -c echo \"build token: $TOKEN\" > /dev/null",
+           "/bin/sh -c useradd -m -p '*' app",
+       })
+    EXPECT_EQ(Shown(step), step);
+}
+
+TEST(StepSecrets, CmdAndEntrypointArgumentsAreReadAsWords) {
+  EXPECT_EQ(RedactArgvSecrets({"mysqld", "--user=mysql", "--password=K8jHq2LmNx7Vb4Zt"}),
+            (std::vector<std::string>{"mysqld", "--user=mysql", "--password=K8j…(16 characters)"}));
+  EXPECT_EQ(
+      RedactArgvSecrets({"/bin/sh", "-c", "export PASSWORD=hunter2hunter2hunter2 && ./run"}),
+      (std::vector<std::string>{"/bin/sh", "-c", "export PASSWORD=hunt…(21 characters) && ./run"}));
+  std::vector<std::string> ordinary = {"nginx", "-g", "daemon off;", "-p", "/etc/nginx"};
+  EXPECT_EQ(RedactArgvSecrets(ordinary), ordinary);
+  EXPECT_TRUE(RedactArgvSecrets({}).empty());
+}
+
+TEST(StepSecrets, FindingsNameHowThePasswordWasPassed) {
+  std::vector<StepSecret> found = FindStepSecrets(
+      "/bin/sh -c export PASSWORD=hunter2hunter2hunter2 && mysql -uroot -pK8jHq2LmNx7Vb4Zt && "
+      "curl -u admin:Pw7Kd9Lq2Xz5Mv8N https://x && sshpass -p Qz8vLm3Kx9 ssh h");
+  ASSERT_EQ(found.size(), 4u);
+  EXPECT_EQ(found[0].passed_as, "PASSWORD=");
+  EXPECT_EQ(found[0].name, "PASSWORD");
+  EXPECT_EQ(found[1].passed_as, "mysql -p");
+  EXPECT_EQ(found[2].passed_as, "curl -u admin:");
+  EXPECT_EQ(found[3].passed_as, "sshpass -p ");
+  for (const StepSecret& secret : found)
+    EXPECT_TRUE(secret.name.empty() || secret.name == "PASSWORD");
+}
+
+TEST(StepSecrets, BuildArgumentsOfBothBuilders) {
+  for (const char* step : {"|2 NPM_TOKEN=Zk3qP9vR2mX7tL4w A=1 /bin/sh -c npm ci",
+                           "RUN |2 NPM_TOKEN=Zk3qP9vR2mX7tL4w A=1 /bin/sh -c npm ci # buildkit"}) {
+    std::string text = step;
+    std::vector<BuildArg> args = BuildArgs(text);
+    ASSERT_EQ(args.size(), 2u) << step;
+    EXPECT_EQ(args[0].name, "NPM_TOKEN");
+    EXPECT_EQ(text.substr(args[0].value_begin, args[0].value.size()), "Zk3qP9vR2mX7tL4w");
+    EXPECT_EQ(text.substr(CommandBegin(text)).substr(0, 14), "/bin/sh -c npm") << step;
+    EXPECT_TRUE(FindStepSecrets(text).empty()) << step;  // The build-arg rule's.
+  }
+  EXPECT_TRUE(BuildArgs("/bin/sh -c echo '|2 A=1'").empty());
+  EXPECT_TRUE(BuildArgs("|99999999999999999999 A=1").size() == 1);  // Not an overflow.
+}
+
+}  // namespace
+}  // namespace strata
