@@ -310,24 +310,31 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   if (command.evaluates_rules) {
     AddResultCacheOption(app, &options->cache);
     app->add_option("--config", options->config,
-                    "Configuration (default: ./.strata.yaml when present)");
+                    "Configuration (default: ./.strata.yaml when present)")
+        ->check(NotEmptyValidator("a file name"));
     app->add_option("--base", options->base,
-                    "The base image (any IMAGE spelling), to tell its layers apart");
+                    "The base image (any IMAGE spelling), to tell its layers apart")
+        ->check(NotEmptyValidator("an image"));
     app->add_flag("--no-rules", options->no_rules,
                   "Only sizes and waste: no findings, no content scan");
     if (std::string(command.name) == "audit")
       app->add_flag("--ci", options->ci,
                     "Evaluate the policy; exit 1 when it fails (see doc/ci.md)");
-    app->add_option("--dive-ci", options->dive_ci, "Read this dive .dive-ci file as the policy");
+    app->add_option("--dive-ci", options->dive_ci, "Read this dive .dive-ci file as the policy")
+        ->check(NotEmptyValidator("a file name"));
     app->add_option("--lowest-efficiency", options->policy.lowest_efficiency,
-                    "Policy: fail below this efficiency (0-1)");
+                    "Policy: fail below this efficiency (0-1)")
+        ->check(NotEmptyValidator("a fraction from 0 to 1"));
     app->add_option("--highest-wasted-bytes", options->policy.highest_wasted_bytes,
-                    "Policy: fail above this many wasted bytes (like 20MB, or disabled)");
+                    "Policy: fail above this many wasted bytes (like 20MB, or disabled)")
+        ->check(NotEmptyValidator("a size"));
     app->add_option("--highest-user-wasted-percent", options->policy.highest_user_wasted_percent,
-                    "Policy: fail above this fraction of wasted user bytes (0-1)");
+                    "Policy: fail above this fraction of wasted user bytes (0-1)")
+        ->check(NotEmptyValidator("a fraction from 0 to 1"));
     app->add_option(
         "--fail-on", options->policy.fail_on,
-        "Policy: fail on findings of this severity or above (info … critical, or none)");
+        "Policy: fail on findings of this severity or above (info … critical, or none)")
+        ->check(NotEmptyValidator("a severity"));
     app->add_option("--skip", options->policy.skip,
                     "Policy: findings of this rule never fail the build (repeatable)");
   }
@@ -558,7 +565,8 @@ int RunCli(int argc, char** argv) {
   CLI::App* rules =
       app.add_subcommand("rules", "List every rule with its id, severity and description");
   rules->add_option("--config", options.config,
-                    "Configuration (default: ./.strata.yaml when present)");
+                    "Configuration (default: ./.strata.yaml when present)")
+      ->check(NotEmptyValidator("a file name"));
   rules->add_option("--format", rules_format, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}));
   // Accepted as by every command, though listing rules has nothing to hush.
