@@ -83,5 +83,51 @@ TEST(Usage, ATypedValueOfTheConfigurationNamesItsKey) {
   EXPECT_EQ(good.exit_code, 0) << good.err;
 }
 
+// Two custom rules of one id, an empty reason, `min_entropy: -1` and
+// `rules:` given twice were all taken, exit code 0.
+TEST(Usage, ConfigurationMistakesThatWereTakenAreRefused) {
+  std::string dir = TempDir();
+  std::string image = Corpus("clean-multistage.oci");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"rules:\n  paths:\n    - {id: dump, glob: \"**/*.sql\"}\n"
+       "    - {id: dump, glob: \"**/*.bak\"}\n",
+       "rules.paths[1].id: \"dump\" is already the id of rules.paths[0]; give each rule its own"},
+      {"rules:\n  paths:\n    - {id: dump, glob: \"**/*.sql\"}\n"
+       "  content:\n    - {id: dump, regex: \"x\"}\n",
+       "rules.content[0].id: \"dump\" is already the id of rules.paths[0]; give each rule its own"},
+      {"rules:\n  paths:\n    - {id: build-tool, glob: \"**/*.sql\"}\n",
+       "rules.paths[0].id: \"build-tool\" is a built-in rule id; choose another"},
+      {"accept:\n  - {rule: build-tool, reason: \"\"}\n",
+       "accept[0].reason: it is empty; say why the finding is accepted"},
+      {"rules:\n  content:\n    - {id: corp, regex: \"x\", min_entropy: -1}\n",
+       "rules.content[0].min_entropy: -1 is out of range: bits per character run from 0 to 8"},
+      {"rules:\n  content:\n    - {id: corp, regex: \"x\", min_entropy: 9}\n",
+       "rules.content[0].min_entropy: 9 is out of range: bits per character run from 0 to 8"},
+      {"rules:\n  disable: [build-tool]\nlimits:\n  scan_binaries: true\n"
+       "rules:\n  disable: [runs-as-root]\n",
+       "\"rules\" is given twice (lines 1 and 5); give it once"},
+      {"policy:\n  fail_on: high\n  fail_on: none\n",
+       "policy: \"fail_on\" is given twice (lines 2 and 3); give it once"},
+      {"rules:\n  severity: {build-tool: high, build-tool: low}\n",
+       "rules.severity: \"build-tool\" is given twice (on line 2); give it once"},
+  };
+  for (const auto& [yaml, message] : cases) {
+    WriteFile(dir + "/bad.yaml", yaml);
+    RunResult result = RunStrata({"ci", "-q", "--config", dir + "/bad.yaml", image});
+    EXPECT_EQ(result.exit_code, 2) << yaml;
+    EXPECT_EQ(result.err, "strata: error: " + dir + "/bad.yaml: " + message + "\n") << yaml;
+  }
+  // A .dive-ci is held to the same.
+  WriteFile(dir + "/.dive-ci", "rules:\n  lowestEfficiency: 0.5\n  lowestEfficiency: 0.9\n");
+  ExpectUsageError(RunStrata({"ci", "-q", "--dive-ci", dir + "/.dive-ci", image}),
+                   dir + "/.dive-ci: rules: \"lowestEfficiency\" is given twice (lines 2 and 3); "
+                         "give it once");
+  // A title is optional: the id stands in for it.
+  WriteFile(dir + "/good.yaml", "rules:\n  paths:\n    - {id: any-file, glob: \"**\"}\n");
+  RunResult good = RunStrata({"audit", "-q", "--config", dir + "/good.yaml", image});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_NE(good.out.find("any-file"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace strata

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <ios>
+#include <map>
 #include <regex>
 
 #include "base/error.h"
@@ -66,6 +67,15 @@ double NumberAt(const YAML::Node& node, const std::string& key) {
   return value;
 }
 
+// A content rule's min_entropy: Shannon bits per byte, which no text
+// has below 0 or above 8 (a bound past 8 would let no match through).
+double MinEntropyAt(const YAML::Node& node, const std::string& key) {
+  double bits = NumberAt(node, key);
+  if (bits < 0 || bits > 8)
+    Fail("{}: {} is out of range: bits per character run from 0 to 8", key, node.Scalar());
+  return bits;
+}
+
 // The string |key| of the mapping |node| at |where|; "" when absent.
 std::string Text(const YAML::Node& node, const char* key, const std::string& where, bool required) {
   if (!node[key]) {
@@ -108,6 +118,7 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
   }
   if (rules["severity"] && !rules["severity"].IsMap())
     Fail("{}: rules.severity must map rule ids to severities", file);
+  std::map<std::string, std::string> ids;  // Custom rule id → where it was given.
   for (const auto& custom_list : {"paths", "content"}) {
     if (!rules[custom_list]) continue;
     if (!rules[custom_list].IsSequence()) Fail("{}: rules.{} must be a list", file, custom_list);
@@ -133,14 +144,20 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
         rule.content.whole_match = true;
         rule.content.caseless = item["caseless"] && BooleanAt(item["caseless"], key + ".caseless");
         if (item["min_entropy"])
-          rule.content.min_entropy = NumberAt(item["min_entropy"], key + ".min_entropy");
+          rule.content.min_entropy = MinEntropyAt(item["min_entropy"], key + ".min_entropy");
         std::string paths = Text(item, "paths", key, false);
         if (!paths.empty()) rule.content.path_filter = ReadGlob(paths, key + ".paths");
       } else {
         rule.path_glob = ReadGlob(Text(item, "glob", key, true), key + ".glob");
       }
       if (FindRule(rule.id) != nullptr)
-        Fail("{}: \"{}\" is a built-in rule id; choose another", where, rule.id);
+        Fail("{}.id: \"{}\" is a built-in rule id; choose another", key, rule.id);
+      // Two rules of one id would share their findings, accepted entries
+      // and severity, and `strata rules` would list the id twice.
+      auto [first, added] = ids.emplace(rule.id, key.substr(file.size() + 2));
+      if (!added)
+        Fail("{}.id: \"{}\" is already the id of {}; give each rule its own", key, rule.id,
+             first->second);
       config->custom.push_back(rule);
     }
   }
@@ -170,6 +187,8 @@ void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig*
     accepted.rule = Text(item, "rule", where, false);
     accepted.path = Text(item, "path", where, false);
     accepted.reason = Text(item, "reason", where, true);
+    if (accepted.reason.find_first_not_of(" \t") == std::string::npos)
+      Fail("{}.reason: it is empty; say why the finding is accepted", where);
     accepted.expires = Text(item, "expires", where, false);
     if (accepted.rule.empty() && accepted.path.empty())
       Fail("{}: an entry needs a rule, a path or both", where);
@@ -177,6 +196,34 @@ void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig*
       Fail("{}: expires \"{}\" is not a date like 2027-01-31", where, accepted.expires);
     if (!accepted.path.empty()) accepted.path = ReadGlob(accepted.path, key);
     config->accepted.push_back(accepted);
+  }
+}
+
+// Refuses a key that a mapping of |node| (at |path|: "rules.severity")
+// holds twice. yaml-cpp keeps both, and a lookup finds the first: the
+// second `rules:` of a file would be read by no one, in silence.
+void CheckNoKeyTwice(const YAML::Node& node, const std::string& file, const std::string& path) {
+  auto inner = [&path](const std::string& step) {
+    return path.empty() || step.starts_with("[") ? path + step : path + "." + step;
+  };
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i)
+      CheckNoKeyTwice(node[i], file, inner(fmt::format("[{}]", i)));
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, int> lines;  // Key → line of its first appearance, from 1.
+  for (const auto& item : node) {
+    if (!item.first.IsScalar()) continue;  // CheckKeys says a key must be a name.
+    std::string key = item.first.Scalar();
+    int line = item.first.Mark().line + 1;
+    auto [first, added] = lines.emplace(key, line);
+    if (!added)
+      Fail("{}: {}\"{}\" is given twice ({}); give it once", file,
+           path.empty() ? "" : path + ": ", key,
+           first->second == line ? fmt::format("on line {}", line)
+                                 : fmt::format("lines {} and {}", first->second, line));
+    CheckNoKeyTwice(item.second, file, inner(key));
   }
 }
 
@@ -231,7 +278,9 @@ YAML::Node LoadSettingsFile(const std::string& file) {
   if (std::filesystem::is_directory(file, error))
     Fail("cannot read the configuration file {}: it is a directory", file);
   try {
-    return YAML::LoadFile(file);
+    YAML::Node root = YAML::LoadFile(file);
+    CheckNoKeyTwice(root, file, "");
+    return root;
   } catch (const YAML::BadFile&) {
     Fail("cannot read the configuration file {}", file);
   } catch (const YAML::Exception& error) {
