@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@ namespace strata {
 namespace {
 
 namespace fs = std::filesystem;
+using json = nlohmann::json;
 using testing::RunResult;
 using testing::RunStrata;
 using testing::TempDir;
@@ -127,6 +129,44 @@ TEST(Usage, ConfigurationMistakesThatWereTakenAreRefused) {
   RunResult good = RunStrata({"audit", "-q", "--config", dir + "/good.yaml", image});
   EXPECT_EQ(good.exit_code, 0) << good.err;
   EXPECT_NE(good.out.find("any-file"), std::string::npos);
+}
+
+// `ci --no-rules` said "PASS findings 0 failing", and JUnit counted a
+// passing test, though no rule ran.
+TEST(Usage, NoRulesSkipsTheFindingsCheckInEveryFormat) {
+  std::string image = Corpus("clean-multistage.oci");
+  std::string dir = TempDir();
+  RunResult table = RunStrata({"ci", "-q", "--no-rules", image}, "", dir);
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("SKIP  findings                      not evaluated         no rule ran "
+                           "(--no-rules)\n"),
+            std::string::npos)
+      << table.out;
+
+  RunResult report = RunStrata({"ci", "-q", "--no-rules", "--format", "json=" + dir + "/r.json",
+                                "--format", "junit=" + dir + "/r.xml", "--format",
+                                "markdown=" + dir + "/r.md", "--format", "sarif=" + dir + "/r.sarif",
+                                image},
+                               "", dir);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  json checks = json::parse(testing::ReadFileText(dir + "/r.json"))["policy"]["checks"];
+  ASSERT_EQ(checks.back()["key"], "fail_on");
+  EXPECT_EQ(checks.back()["status"], "SKIP");
+  EXPECT_EQ(checks.back()["measured"], "not evaluated");
+  std::string junit = testing::ReadFileText(dir + "/r.xml");
+  EXPECT_NE(junit.find("<testcase classname=\"strata.policy\" name=\"findings\" time=\"0\">\n"
+                       "      <skipped message=\"findings: no rule ran (--no-rules)\"/>"),
+            std::string::npos)
+      << junit;
+  EXPECT_NE(testing::ReadFileText(dir + "/r.md").find("| findings | SKIP |"), std::string::npos);
+  json invocation = json::parse(testing::ReadFileText(dir + "/r.sarif"))["runs"][0]["invocations"][0];
+  EXPECT_EQ(invocation["properties"]["rules_evaluated"], false);
+  EXPECT_EQ(invocation["toolExecutionNotifications"][0]["level"], "note");
+
+  // With the rules, the check is made as before.
+  RunResult ruled = RunStrata({"ci", "-q", image}, "", dir);
+  EXPECT_NE(ruled.out.find("PASS  findings                      0 failing"), std::string::npos)
+      << ruled.out;
 }
 
 }  // namespace

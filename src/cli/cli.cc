@@ -171,6 +171,7 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, ImageS
     loaded->rules = EvaluateRules(loaded->analysis, loaded->config, *loaded->scanner, TodayUtc());
   } else if (evaluates_rules) {
     loaded->rules = RuleResults();  // --no-rules: the thresholds still apply.
+    loaded->rules->evaluated = false;
   }
   if (evaluates_rules)
     loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);

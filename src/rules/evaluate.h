@@ -17,6 +17,7 @@ namespace strata {
 struct RuleResults {
   std::vector<Finding> findings;  // Most severe first, then by layer.
   BaseLayers base;
+  bool evaluated = true;  // False when no rule ran (--no-rules): no findings to judge.
 };
 
 // The content scanner for |config|: built-in patterns plus custom ones.
