@@ -122,8 +122,9 @@ TEST(Usage, ConfigurationMistakesThatWereTakenAreRefused) {
   // A .dive-ci is held to the same.
   WriteFile(dir + "/.dive-ci", "rules:\n  lowestEfficiency: 0.5\n  lowestEfficiency: 0.9\n");
   ExpectUsageError(RunStrata({"ci", "-q", "--dive-ci", dir + "/.dive-ci", image}),
-                   dir + "/.dive-ci: rules: \"lowestEfficiency\" is given twice (lines 2 and 3); "
-                         "give it once");
+                   dir +
+                       "/.dive-ci: rules: \"lowestEfficiency\" is given twice (lines 2 and 3); "
+                       "give it once");
   // A title is optional: the id stands in for it.
   WriteFile(dir + "/good.yaml", "rules:\n  paths:\n    - {id: any-file, glob: \"**\"}\n");
   RunResult good = RunStrata({"audit", "-q", "--config", dir + "/good.yaml", image});
@@ -143,11 +144,11 @@ TEST(Usage, NoRulesSkipsTheFindingsCheckInEveryFormat) {
             std::string::npos)
       << table.out;
 
-  RunResult report = RunStrata({"ci", "-q", "--no-rules", "--format", "json=" + dir + "/r.json",
-                                "--format", "junit=" + dir + "/r.xml", "--format",
-                                "markdown=" + dir + "/r.md", "--format", "sarif=" + dir + "/r.sarif",
-                                image},
-                               "", dir);
+  RunResult report =
+      RunStrata({"ci", "-q", "--no-rules", "--format", "json=" + dir + "/r.json", "--format",
+                 "junit=" + dir + "/r.xml", "--format", "markdown=" + dir + "/r.md", "--format",
+                 "sarif=" + dir + "/r.sarif", image},
+                "", dir);
   ASSERT_EQ(report.exit_code, 0) << report.err;
   json checks = json::parse(testing::ReadFileText(dir + "/r.json"))["policy"]["checks"];
   ASSERT_EQ(checks.back()["key"], "fail_on");
@@ -159,7 +160,8 @@ TEST(Usage, NoRulesSkipsTheFindingsCheckInEveryFormat) {
             std::string::npos)
       << junit;
   EXPECT_NE(testing::ReadFileText(dir + "/r.md").find("| findings | SKIP |"), std::string::npos);
-  json invocation = json::parse(testing::ReadFileText(dir + "/r.sarif"))["runs"][0]["invocations"][0];
+  json invocation =
+      json::parse(testing::ReadFileText(dir + "/r.sarif"))["runs"][0]["invocations"][0];
   EXPECT_EQ(invocation["properties"]["rules_evaluated"], false);
   EXPECT_EQ(invocation["toolExecutionNotifications"][0]["level"], "note");
 

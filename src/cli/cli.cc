@@ -332,9 +332,8 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
     app->add_option("--highest-user-wasted-percent", options->policy.highest_user_wasted_percent,
                     "Policy: fail above this fraction of wasted user bytes (0-1)")
         ->check(NotEmptyValidator("a fraction from 0 to 1"));
-    app->add_option(
-        "--fail-on", options->policy.fail_on,
-        "Policy: fail on findings of this severity or above (info … critical, or none)")
+    app->add_option("--fail-on", options->policy.fail_on,
+                    "Policy: fail on findings of this severity or above (info … critical, or none)")
         ->check(NotEmptyValidator("a severity"));
     app->add_option("--skip", options->policy.skip,
                     "Policy: findings of this rule never fail the build (repeatable)");
@@ -565,8 +564,9 @@ int RunCli(int argc, char** argv) {
   std::string rules_format = "table";
   CLI::App* rules =
       app.add_subcommand("rules", "List every rule with its id, severity and description");
-  rules->add_option("--config", options.config,
-                    "Configuration (default: ./.strata.yaml when present)")
+  rules
+      ->add_option("--config", options.config,
+                   "Configuration (default: ./.strata.yaml when present)")
       ->check(NotEmptyValidator("a file name"));
   rules->add_option("--format", rules_format, "Output format: table or json")
       ->check(CLI::IsMember({"table", "json"}));

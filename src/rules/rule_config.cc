@@ -137,7 +137,8 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
       rule.title = Text(item, "title", key, false);
       if (rule.title.empty()) rule.title = rule.id;
       std::string severity = Text(item, "severity", key, false);
-      rule.severity = severity.empty() ? Severity::kMedium : SeverityOf(severity, key + ".severity");
+      rule.severity =
+          severity.empty() ? Severity::kMedium : SeverityOf(severity, key + ".severity");
       if (content) {
         rule.content.rule_id = rule.id;
         rule.content.regex = Text(item, "regex", key, true);
@@ -219,8 +220,8 @@ void CheckNoKeyTwice(const YAML::Node& node, const std::string& file, const std:
     int line = item.first.Mark().line + 1;
     auto [first, added] = lines.emplace(key, line);
     if (!added)
-      Fail("{}: {}\"{}\" is given twice ({}); give it once", file,
-           path.empty() ? "" : path + ": ", key,
+      Fail("{}: {}\"{}\" is given twice ({}); give it once", file, path.empty() ? "" : path + ": ",
+           key,
            first->second == line ? fmt::format("on line {}", line)
                                  : fmt::format("lines {} and {}", first->second, line));
     CheckNoKeyTwice(item.second, file, inner(key));
@@ -319,8 +320,8 @@ RuleConfig LoadRuleConfig(const std::string& path) {
       CheckKeys(limits, {"max_scan_bytes", "scan_binaries"}, file + ": limits");
       std::string key = file + ": limits.max_scan_bytes";
       if (limits["max_scan_bytes"])
-        config.limits.max_scan_bytes = static_cast<size_t>(
-            ParseSize(ScalarAt(limits["max_scan_bytes"], key, "a size"), key));
+        config.limits.max_scan_bytes =
+            static_cast<size_t>(ParseSize(ScalarAt(limits["max_scan_bytes"], key, "a size"), key));
       if (limits["scan_binaries"])
         config.limits.scan_binaries =
             BooleanAt(limits["scan_binaries"], file + ": limits.scan_binaries");
