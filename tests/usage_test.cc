@@ -171,5 +171,43 @@ TEST(Usage, NoRulesSkipsTheFindingsCheckInEveryFormat) {
       << ruled.out;
 }
 
+// A custom content rule's finding printed an empty "fix:" line, where a
+// custom path rule's had a fix.
+TEST(Usage, ACustomContentRuleHasAFixInEveryFormat) {
+  std::string dir = TempDir();
+  std::string image =
+      testing::WriteImage(dir + "/image", {{{"app/main.conf", '0', "ticket = CORP-4711\n"}}},
+                          R"({"config": {"User": "1"}})");
+  WriteFile(dir + "/c.yaml",
+            "rules:\n  content:\n    - {id: corp-ticket, regex: \"CORP-[0-9]{4}\"}\n");
+  const std::string fix =
+      "remove the matched text from the image, or accept the finding in .strata.yaml";
+
+  RunResult table = RunStrata({"audit", "-q", "--config", dir + "/c.yaml", image});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_EQ(table.out.find("fix: \n"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("fix: " + fix), std::string::npos) << table.out;
+
+  RunResult report = RunStrata({"audit", "-q", "--config", dir + "/c.yaml", "--format", "json",
+                                "--format", "sarif=" + dir + "/r.sarif", image});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  int found = 0;
+  json audit = json::parse(report.out);
+  for (const json& finding : audit["findings"]) {
+    if (finding["rule"] != "corp-ticket") continue;
+    EXPECT_EQ(finding["fix"], fix) << finding.dump();
+    ++found;
+  }
+  EXPECT_EQ(found, 1);  // In ENV, the match is secret-in-env's, with its own fix.
+  json sarif = json::parse(testing::ReadFileText(dir + "/r.sarif"));
+  found = 0;
+  for (const json& result : sarif["runs"][0]["results"]) {
+    if (result["ruleId"] != "corp-ticket") continue;
+    EXPECT_EQ(result["properties"]["fix"], fix);
+    ++found;
+  }
+  EXPECT_EQ(found, 1);
+}
+
 }  // namespace
 }  // namespace strata
