@@ -2,6 +2,7 @@
 // configuration and messages. One test each, named after what went wrong.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -207,6 +208,45 @@ TEST(Usage, ACustomContentRuleHasAFixInEveryFormat) {
     ++found;
   }
   EXPECT_EQ(found, 1);
+}
+
+// An accepted finding whose expiry date had passed stopped accepting in
+// silence, and its finding counted again.
+TEST(Usage, AnExpiredAcceptedFindingIsWarnedOf) {
+  std::string dir = TempDir();
+  std::string image = Corpus("leaky-app.oci");
+  WriteFile(dir + "/a.yaml",
+            "accept:\n"
+            "  - {rule: vcs-directory, path: /app/.git, reason: version, expires: 2020-01-31}\n"
+            "  - {path: /app/.env|/nowhere, reason: old, expires: 2021-02-03}\n"
+            "  - {rule: runs-as-root, reason: later, expires: 2999-12-31}\n"
+            "  - {rule: setuid-file, reason: nothing matches, expires: 2020-01-31}\n");
+  const std::string git =
+      "the accepted finding (rule vcs-directory, path /app/.git) in " + dir +
+      "/a.yaml expires 2020-01-31, which has passed: 1 finding it matches counts again";
+  const std::string env = "the accepted finding (path /app/.env|/nowhere) in " + dir +
+                          "/a.yaml expires 2021-02-03, which has passed: ";
+
+  RunResult table = RunStrata({"audit", "--config", dir + "/a.yaml", image});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.err.find("strata: warning: " + git + "\n"), std::string::npos) << table.err;
+  EXPECT_NE(table.err.find("strata: warning: " + env), std::string::npos) << table.err;
+  EXPECT_EQ(table.err.find("2999-12-31"), std::string::npos) << table.err;
+  EXPECT_EQ(table.err.find("setuid-file"), std::string::npos) << table.err;
+  EXPECT_NE(table.out.find("  " + git + "\n"), std::string::npos) << table.out;
+
+  RunResult report =
+      RunStrata({"audit", "-q", "--format", "json", "--config", dir + "/a.yaml", image});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(report.err, "");  // -q: no warnings on standard error, as ever.
+  json audit = json::parse(report.out);
+  EXPECT_NE(std::find(audit["warnings"].begin(), audit["warnings"].end(), git),
+            audit["warnings"].end())
+      << audit["warnings"].dump();
+  for (const json& finding : audit["findings"]) {
+    if (finding["rule"] == "vcs-directory") EXPECT_TRUE(finding["accepted"].is_null());
+    if (finding["rule"] == "runs-as-root") EXPECT_EQ(finding["accepted"], "later");
+  }
 }
 
 }  // namespace

@@ -169,6 +169,9 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, ImageS
   }
   if (scans) {
     loaded->rules = EvaluateRules(loaded->analysis, loaded->config, *loaded->scanner, TodayUtc());
+    // With the image's own warnings: on standard error and in the reports.
+    for (const std::string& warning : loaded->rules->warnings)
+      loaded->analysis.warnings.push_back(warning);
   } else if (evaluates_rules) {
     loaded->rules = RuleResults();  // --no-rules: the thresholds still apply.
     loaded->rules->evaluated = false;
