@@ -249,5 +249,52 @@ TEST(Usage, AnExpiredAcceptedFindingIsWarnedOf) {
   }
 }
 
+// Messages that named too little or said it unlike the rest.
+TEST(Usage, MessagesSayWhyAndNameWhatIsMeant) {
+  std::string dir = TempDir();
+  std::string image = Corpus("clean-multistage.oci");
+  // A file that cannot be read says why.
+  ExpectUsageError(
+      RunStrata({"audit", "--config", dir + "/none.yaml", image}),
+      "cannot read the configuration file " + dir + "/none.yaml: No such file or directory");
+  ExpectUsageError(
+      RunStrata({"ci", "--dive-ci", dir + "/none", image}),
+      "cannot read the configuration file " + dir + "/none: No such file or directory");
+  // Every command names its formats alike.
+  ExpectUsageError(RunStrata({"rules", "--format", "sarif"}),
+                   "rules has no format \"sarif\" (it has table, json)");
+  ExpectUsageError(RunStrata({"diff", "--format", "sarif", image, image}),
+                   "diff has no format \"sarif\" (it has table, json)");
+  ExpectUsageError(RunStrata({"history", "--format", "sarif", image}),
+                   "history has no format \"sarif\" (it has table, json)");
+  // A missing path is named apart from the reference after it.
+  ExpectUsageError(RunStrata({"audit", "oci:" + dir + "/nonexist:ref"}),
+                   dir + "/nonexist: no such file or directory (reading oci:" + dir +
+                       "/nonexist:ref as " + dir + "/nonexist and the image \"ref\" in it)");
+  ExpectUsageError(RunStrata({"audit", "oci:" + dir + "/nonexist"}),
+                   dir + "/nonexist: no such file or directory");
+
+  // A layer blob that is a directory is not "missing".
+  std::string layout = testing::WriteImage(dir + "/layout", {{{"a", '0', "x"}}});
+  json index = json::parse(testing::ReadFileText(layout + "/index.json"));
+  std::string blobs = layout + "/blobs/sha256/";
+  json manifest = json::parse(
+      testing::ReadFileText(blobs + index["manifests"][0]["digest"].get<std::string>().substr(7)));
+  std::string layer =
+      "blobs/sha256/" + manifest["layers"][0]["digest"].get<std::string>().substr(7);
+  fs::remove(layout + "/" + layer);
+  fs::create_directory(layout + "/" + layer);
+  ExpectUsageError(RunStrata({"audit", layout}),
+                   "layer blob " + layer + " in " + layout + " is a directory, not a file");
+  std::string output;
+  ASSERT_EQ(testing::RunShell("cd '" + layout + "' && tar -cf ../layout.tar .", &output), 0)
+      << output;
+  ExpectUsageError(RunStrata({"audit", dir + "/layout.tar"}),
+                   "layer blob " + layer + " in " + dir + "/layout.tar is a directory, not a file");
+  fs::remove(layout + "/" + layer);
+  ExpectUsageError(RunStrata({"audit", layout}),
+                   "layer blob " + layer + " in " + layout + " is missing");
+}
+
 }  // namespace
 }  // namespace strata

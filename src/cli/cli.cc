@@ -365,11 +365,7 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
     std::string name = spec.substr(0, equals);
     std::string file = equals == std::string::npos ? options.output : spec.substr(equals + 1);
     if (file == "-") file.clear();  // "-" is standard output.
-    if (std::find(command.formats.begin(), command.formats.end(), name) == command.formats.end()) {
-      std::string names;
-      for (const std::string& f : command.formats) names += (names.empty() ? "" : ", ") + f;
-      Fail("{} has no format \"{}\" (it has {})", command.name, name, names);
-    }
+    CheckFormat(command.name, name, command.formats);
     if (equals != std::string::npos && spec.substr(equals + 1).empty())
       Fail("--format {}= needs a file name", name);
     if (file.empty()) ++to_stdout;
@@ -571,8 +567,7 @@ int RunCli(int argc, char** argv) {
       ->add_option("--config", options.config,
                    "Configuration (default: ./.strata.yaml when present)")
       ->check(NotEmptyValidator("a file name"));
-  rules->add_option("--format", rules_format, "Output format: table or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  rules->add_option("--format", rules_format, "Output format: table or json");
   // Accepted as by every command, though listing rules has nothing to hush.
   bool rules_quiet = false;
   rules->add_flag("-q,--quiet", rules_quiet, "Accepted; the list has no progress or warnings");
@@ -600,6 +595,7 @@ int RunCli(int argc, char** argv) {
   try {
     if (file_command) return file_command();
     if (list_rules) {
+      CheckFormat("rules", rules_format, {"table", "json"});
       RuleConfig config = LoadRuleConfig(options.config);
       WriteReportFiles({{"", rules_format == "json" ? DumpJson(RulesJson(config))
                                                     : RulesText(config, StyleFor(STDOUT_FILENO))}});

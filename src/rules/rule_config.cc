@@ -1,11 +1,14 @@
 #include "rules/rule_config.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <ios>
 #include <map>
@@ -228,6 +231,16 @@ void CheckNoKeyTwice(const YAML::Node& node, const std::string& file, const std:
   }
 }
 
+// Why |file| cannot be opened ("No such file or directory"): yaml-cpp's
+// BadFile does not say, and errno after a stream's failure is not sure
+// to be the open's.
+std::string WhyUnreadable(const std::string& file) {
+  int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return strerror(errno);
+  close(fd);
+  return "it could not be read";
+}
+
 }  // namespace
 
 int64_t ParseSize(const std::string& text, const std::string& what) {
@@ -283,11 +296,11 @@ YAML::Node LoadSettingsFile(const std::string& file) {
     CheckNoKeyTwice(root, file, "");
     return root;
   } catch (const YAML::BadFile&) {
-    Fail("cannot read the configuration file {}", file);
+    Fail("cannot read the configuration file {}: {}", file, WhyUnreadable(file));
   } catch (const YAML::Exception& error) {
     Fail("{} is not valid YAML: {}", file, error.what());
   } catch (const std::ios_base::failure&) {
-    Fail("cannot read the configuration file {}", file);
+    Fail("cannot read the configuration file {}: {}", file, WhyUnreadable(file));
   }
 }
 

@@ -166,7 +166,8 @@ ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::str
     if (!layer.is_string())
       Fail("{} is invalid: a layer name is not a string", store->Describe("manifest.json"));
     if (!store->Has(layer.get<std::string>()))
-      Fail("layer {} is missing", store->Describe(layer.get<std::string>()));
+      Fail("layer {} {}", store->Describe(layer.get<std::string>()),
+           store->Absence(layer.get<std::string>()));
     source.layers.push_back(MakeLayerBlob(store, layer.get<std::string>(), sources));
   }
   source.keep_alive = store;
