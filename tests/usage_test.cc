@@ -296,5 +296,19 @@ TEST(Usage, MessagesSayWhyAndNameWhatIsMeant) {
                    "layer blob " + layer + " in " + layout + " is missing");
 }
 
+// `-q -v` let -v win in silence.
+TEST(Usage, QuietAndVerboseTogetherAreRefused) {
+  std::string image = Corpus("clean-multistage.oci");
+  ExpectUsageError(RunStrata({"audit", "-q", "-v", image}),
+                   "--quiet excludes --verbose (see strata audit --help)");
+  ExpectUsageError(RunStrata({"history", "--verbose", "--quiet", image}),
+                   "--quiet excludes --verbose (see strata history --help)");
+  ExpectUsageError(RunStrata({"ci", "-qv", image}),
+                   "--quiet excludes --verbose (see strata ci --help)");
+  RunResult verbose = RunStrata({"layers", "-v", image});
+  EXPECT_EQ(verbose.exit_code, 0) << verbose.err;
+  EXPECT_NE(verbose.err.find("strata: "), std::string::npos);
+}
+
 }  // namespace
 }  // namespace strata

@@ -306,8 +306,11 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
       ->check(WholeNumberValidator(1, kMaxThreads));
   app->add_option("--top", options->top, "Rows in each list of the table output")
       ->check(WholeNumberValidator(1, 1000000));
-  app->add_flag("-q,--quiet", options->quiet, "No progress display and no warnings");
-  app->add_flag("-v,--verbose", options->verbose, "Say more about what is read");
+  CLI::Option* quiet =
+      app->add_flag("-q,--quiet", options->quiet, "No progress display and no warnings");
+  // Saying less and saying more at once has no meaning; refused, as
+  // --no-cache with --cache-dir is, rather than letting one win.
+  app->add_flag("-v,--verbose", options->verbose, "Say more about what is read")->excludes(quiet);
   AddLimitOptions(app, &options->limits);
   AddSourceOptions(app, &options->source);
   AddCacheOptions(app, &options->cache);
