@@ -310,5 +310,27 @@ TEST(Usage, QuietAndVerboseTogetherAreRefused) {
   EXPECT_NE(verbose.err.find("strata: "), std::string::npos);
 }
 
+// `strata audit --version` was refused, though the docs list --version
+// among the common options.
+TEST(Usage, EveryCommandTakesVersion) {
+  RunResult top = RunStrata({"--version"});
+  ASSERT_EQ(top.exit_code, 0);
+  ASSERT_EQ(top.out.rfind("strata ", 0), 0u) << top.out;
+  for (const char* command : {"audit", "ci", "rules", "history", "layers", "ls", "cat", "export",
+                              "find", "diff", "explore"}) {
+    RunResult result = RunStrata({command, "--version"});
+    EXPECT_EQ(result.exit_code, 0) << command << ": " << result.err;
+    EXPECT_EQ(result.out, top.out) << command;
+    EXPECT_EQ(result.err, "") << command;
+  }
+  // With the rest of a command line too: nothing is read.
+  RunResult audit = RunStrata({"audit", "--version", "/nonexistent"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_EQ(audit.out, top.out);
+  RunResult find = RunStrata({"find", "-q", "--version"});
+  EXPECT_EQ(find.exit_code, 0) << find.err;
+  EXPECT_EQ(find.out, top.out);
+}
+
 }  // namespace
 }  // namespace strata

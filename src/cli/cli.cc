@@ -541,7 +541,7 @@ std::string UsageMessage(const CLI::App& app, int argc, char** argv, const CLI::
 
 int RunCli(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "find" &&
-      !(argc == 3 && std::string(argv[2]) == "--help")) {
+      !(argc == 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "--version"))) {
     try {
       return RunFind(std::vector<std::string>(argv + 2, argv + argc));
     } catch (const Error& error) {
@@ -551,7 +551,7 @@ int RunCli(int argc, char** argv) {
   }
 
   CLI::App app{"strata: open container images and show what is really inside them", "strata"};
-  app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
+  app.set_version_flag("--version", kVersionText);
   app.require_subcommand(1);
 
   Options options;
@@ -579,6 +579,9 @@ int RunCli(int argc, char** argv) {
   std::function<int()> file_command;
   AddFileCommands(&app, &file_command);
   AddExploreCommand(&app, &file_command);
+  // --version is a common option: every command prints what strata does.
+  for (CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+    command->set_version_flag("--version", kVersionText);
 
   try {
     app.parse(argc, argv);

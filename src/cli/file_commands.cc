@@ -273,10 +273,14 @@ int RunFind(const std::vector<std::string>& args) {
   // and leaves the rest (prefix_command); it wants them in reverse order.
   CLI::App parser{"", "strata find"};
   parser.prefix_command();
+  parser.set_version_flag("--version", kVersionText);
   AddFindOptions(&parser, &options, &removed, &print0);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     parser.parse(reversed);
+  } catch (const CLI::CallForVersion& version) {
+    fmt::print("{}\n", version.what());
+    return 0;
   } catch (const CLI::ParseError& error) {
     Fail("find: {} (see strata find --help)", error.what());
   }
