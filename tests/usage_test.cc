@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "blob/sha256.h"
 #include "test_support.h"
 
 namespace strata {
@@ -330,6 +331,34 @@ TEST(Usage, EveryCommandTakesVersion) {
   RunResult find = RunStrata({"find", "-q", "--version"});
   EXPECT_EQ(find.exit_code, 0) << find.err;
   EXPECT_EQ(find.out, top.out);
+}
+
+// docker-archive:FILE:@1 showed "(@1)" as the image's reference, where
+// the tag it resolved to belongs.
+TEST(Usage, AnArchiveIndexShowsTheTagItFound) {
+  std::string dir = TempDir();
+  std::string layer = testing::MakeTar({{"a", '0', "x"}});
+  json config = {{"architecture", "amd64"},
+                 {"os", "linux"},
+                 {"rootfs", {{"type", "layers"}, {"diff_ids", {Sha256Of(layer)}}}},
+                 {"history", {{{"created_by", "build"}}}}};
+  json manifest = {{{"Config", "c.json"}, {"RepoTags", {"app:1"}}, {"Layers", {"l.tar"}}},
+                   {{"Config", "c.json"}, {"RepoTags", nullptr}, {"Layers", {"l.tar"}}}};
+  WriteFile(dir + "/two.tar", testing::MakeTar({{"manifest.json", '0', manifest.dump()},
+                                                {"c.json", '0', config.dump()},
+                                                {"l.tar", '0', layer}}));
+  std::string archive = "docker-archive:" + dir + "/two.tar";
+  auto reference = [](const RunResult& result) {
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return json::parse(result.out)["image"]["reference"];
+  };
+  EXPECT_EQ(reference(RunStrata({"audit", "-q", "--format", "json", archive + ":@0"})), "app:1");
+  EXPECT_EQ(reference(RunStrata({"audit", "-q", "--format", "json", archive + ":@1"})), "");
+  EXPECT_EQ(reference(RunStrata({"audit", "-q", "--format", "json", archive + ":app:1"})), "app:1");
+  RunResult table = RunStrata({"audit", "-q", archive + ":@0"});
+  EXPECT_EQ(table.out.rfind("Image   " + archive + ":@0 (app:1)\n", 0), 0u) << table.out;
+  table = RunStrata({"audit", "-q", archive + ":@1"});
+  EXPECT_EQ(table.out.rfind("Image   " + archive + ":@1\n", 0), 0u) << table.out;
 }
 
 }  // namespace
