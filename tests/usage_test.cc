@@ -114,6 +114,10 @@ TEST(Usage, ConfigurationMistakesThatWereTakenAreRefused) {
        "policy: \"fail_on\" is given twice (lines 2 and 3); give it once"},
       {"rules:\n  severity: {build-tool: high, build-tool: low}\n",
        "rules.severity: \"build-tool\" is given twice (on line 2); give it once"},
+      // An alias that leads back into its own node is walked once.
+      {"rules: &a\n  disable: *a\n", "rules.disable must be a list of rule ids"},
+      {"rules:\n  content:\n    - &r {id: a, regex: \"x\"}\n    - *r\n",
+       "rules.content[1].id: \"a\" is already the id of rules.content[0]; give each rule its own"},
   };
   for (const auto& [yaml, message] : cases) {
     WriteFile(dir + "/bad.yaml", yaml);

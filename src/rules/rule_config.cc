@@ -205,17 +205,24 @@ void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig*
 
 // Refuses a key that a mapping of |node| (at |path|: "rules.severity")
 // holds twice. yaml-cpp keeps both, and a lookup finds the first: the
-// second `rules:` of a file would be read by no one, in silence.
-void CheckNoKeyTwice(const YAML::Node& node, const std::string& file, const std::string& path) {
+// second `rules:` of a file would be read by no one, in silence. Each
+// list and mapping is walked once, recorded in |seen|: an alias may lead
+// back into the node that holds it (`x: &a [*a]`).
+void CheckNoKeyTwice(const YAML::Node& node, const std::string& file, const std::string& path,
+                     std::vector<YAML::Node>* seen) {
+  if (!node.IsSequence() && !node.IsMap()) return;
+  for (const YAML::Node& walked : *seen)
+    if (walked.is(node)) return;
+  seen->push_back(node);
+
   auto inner = [&path](const std::string& step) {
     return path.empty() || step.starts_with("[") ? path + step : path + "." + step;
   };
   if (node.IsSequence()) {
     for (size_t i = 0; i < node.size(); ++i)
-      CheckNoKeyTwice(node[i], file, inner(fmt::format("[{}]", i)));
+      CheckNoKeyTwice(node[i], file, inner(fmt::format("[{}]", i)), seen);
     return;
   }
-  if (!node.IsMap()) return;
   std::map<std::string, int> lines;  // Key → line of its first appearance, from 1.
   for (const auto& item : node) {
     if (!item.first.IsScalar()) continue;  // CheckKeys says a key must be a name.
@@ -227,7 +234,7 @@ void CheckNoKeyTwice(const YAML::Node& node, const std::string& file, const std:
            key,
            first->second == line ? fmt::format("on line {}", line)
                                  : fmt::format("lines {} and {}", first->second, line));
-    CheckNoKeyTwice(item.second, file, inner(key));
+    CheckNoKeyTwice(item.second, file, inner(key), seen);
   }
 }
 
@@ -293,7 +300,8 @@ YAML::Node LoadSettingsFile(const std::string& file) {
     Fail("cannot read the configuration file {}: it is a directory", file);
   try {
     YAML::Node root = YAML::LoadFile(file);
-    CheckNoKeyTwice(root, file, "");
+    std::vector<YAML::Node> seen;
+    CheckNoKeyTwice(root, file, "", &seen);
     return root;
   } catch (const YAML::BadFile&) {
     Fail("cannot read the configuration file {}: {}", file, WhyUnreadable(file));
