@@ -4,8 +4,8 @@
 // test uses its own temporary cache directory.
 #include <fmt/core.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #include <climits>
@@ -731,7 +731,7 @@ TEST(ResultCache, OnlyTheNewestResultsAreKept) {
   std::string cache = TempDir();
   std::string image = CorpusDir() + "/corpus/churn.oci";
   for (int top = 1; top <= kImageResultsKept + 3; ++top)
-    RunCached({"audit", "-q", "--top", std::to_string(top), image}, cache);
+    RunCached({"audit", "--top", std::to_string(top), image}, cache);  // -v: no -q.
   EXPECT_EQ(Sql(cache, "SELECT count(*) FROM image_results"), std::to_string(kImageResultsKept));
 }
 

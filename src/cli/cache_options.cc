@@ -27,7 +27,8 @@ std::unique_ptr<LayerCache> CacheFlags::Open(bool quiet) const {
 void AddCacheOptions(CLI::App* app, CacheFlags* flags) {
   CLI::Option* dir = app->add_option("--cache-dir", flags->dir,
                                      "Layer cache directory (default: $XDG_CACHE_HOME/strata or "
-                                     "~/.cache/strata)");
+                                     "~/.cache/strata)")
+                         ->check(NotEmptyValidator("a directory"));
   CLI::Option* max_size = app->add_option("--cache-max-size", flags->max_size,
                                           "Bytes of results the layer cache keeps; the oldest go "
                                           "first (default 2GiB)")

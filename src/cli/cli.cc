@@ -169,8 +169,12 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, ImageS
   }
   if (scans) {
     loaded->rules = EvaluateRules(loaded->analysis, loaded->config, *loaded->scanner, TodayUtc());
+    // With the image's own warnings: on standard error and in the reports.
+    for (const std::string& warning : loaded->rules->warnings)
+      loaded->analysis.warnings.push_back(warning);
   } else if (evaluates_rules) {
     loaded->rules = RuleResults();  // --no-rules: the thresholds still apply.
+    loaded->rules->evaluated = false;
   }
   if (evaluates_rules)
     loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
@@ -302,32 +306,41 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
       ->check(WholeNumberValidator(1, kMaxThreads));
   app->add_option("--top", options->top, "Rows in each list of the table output")
       ->check(WholeNumberValidator(1, 1000000));
-  app->add_flag("-q,--quiet", options->quiet, "No progress display and no warnings");
-  app->add_flag("-v,--verbose", options->verbose, "Say more about what is read");
+  CLI::Option* quiet =
+      app->add_flag("-q,--quiet", options->quiet, "No progress display and no warnings");
+  // Saying less and saying more at once has no meaning; refused, as
+  // --no-cache with --cache-dir is, rather than letting one win.
+  app->add_flag("-v,--verbose", options->verbose, "Say more about what is read")->excludes(quiet);
   AddLimitOptions(app, &options->limits);
   AddSourceOptions(app, &options->source);
   AddCacheOptions(app, &options->cache);
   if (command.evaluates_rules) {
     AddResultCacheOption(app, &options->cache);
     app->add_option("--config", options->config,
-                    "Configuration (default: ./.strata.yaml when present)");
+                    "Configuration (default: ./.strata.yaml when present)")
+        ->check(NotEmptyValidator("a file name"));
     app->add_option("--base", options->base,
-                    "The base image (any IMAGE spelling), to tell its layers apart");
+                    "The base image (any IMAGE spelling), to tell its layers apart")
+        ->check(NotEmptyValidator("an image"));
     app->add_flag("--no-rules", options->no_rules,
                   "Only sizes and waste: no findings, no content scan");
     if (std::string(command.name) == "audit")
       app->add_flag("--ci", options->ci,
                     "Evaluate the policy; exit 1 when it fails (see doc/ci.md)");
-    app->add_option("--dive-ci", options->dive_ci, "Read this dive .dive-ci file as the policy");
+    app->add_option("--dive-ci", options->dive_ci, "Read this dive .dive-ci file as the policy")
+        ->check(NotEmptyValidator("a file name"));
     app->add_option("--lowest-efficiency", options->policy.lowest_efficiency,
-                    "Policy: fail below this efficiency (0-1)");
+                    "Policy: fail below this efficiency (0-1)")
+        ->check(NotEmptyValidator("a fraction from 0 to 1"));
     app->add_option("--highest-wasted-bytes", options->policy.highest_wasted_bytes,
-                    "Policy: fail above this many wasted bytes (like 20MB, or disabled)");
+                    "Policy: fail above this many wasted bytes (like 20MB, or disabled)")
+        ->check(NotEmptyValidator("a size"));
     app->add_option("--highest-user-wasted-percent", options->policy.highest_user_wasted_percent,
-                    "Policy: fail above this fraction of wasted user bytes (0-1)");
-    app->add_option(
-        "--fail-on", options->policy.fail_on,
-        "Policy: fail on findings of this severity or above (info … critical, or none)");
+                    "Policy: fail above this fraction of wasted user bytes (0-1)")
+        ->check(NotEmptyValidator("a fraction from 0 to 1"));
+    app->add_option("--fail-on", options->policy.fail_on,
+                    "Policy: fail on findings of this severity or above (info … critical, or none)")
+        ->check(NotEmptyValidator("a severity"));
     app->add_option("--skip", options->policy.skip,
                     "Policy: findings of this rule never fail the build (repeatable)");
   }
@@ -355,11 +368,7 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
     std::string name = spec.substr(0, equals);
     std::string file = equals == std::string::npos ? options.output : spec.substr(equals + 1);
     if (file == "-") file.clear();  // "-" is standard output.
-    if (std::find(command.formats.begin(), command.formats.end(), name) == command.formats.end()) {
-      std::string names;
-      for (const std::string& f : command.formats) names += (names.empty() ? "" : ", ") + f;
-      Fail("{} has no format \"{}\" (it has {})", command.name, name, names);
-    }
+    CheckFormat(command.name, name, command.formats);
     if (equals != std::string::npos && spec.substr(equals + 1).empty())
       Fail("--format {}= needs a file name", name);
     if (file.empty()) ++to_stdout;
@@ -532,7 +541,7 @@ std::string UsageMessage(const CLI::App& app, int argc, char** argv, const CLI::
 
 int RunCli(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "find" &&
-      !(argc == 3 && std::string(argv[2]) == "--help")) {
+      !(argc == 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "--version"))) {
     try {
       return RunFind(std::vector<std::string>(argv + 2, argv + argc));
     } catch (const Error& error) {
@@ -542,7 +551,7 @@ int RunCli(int argc, char** argv) {
   }
 
   CLI::App app{"strata: open container images and show what is really inside them", "strata"};
-  app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
+  app.set_version_flag("--version", kVersionText);
   app.require_subcommand(1);
 
   Options options;
@@ -557,10 +566,11 @@ int RunCli(int argc, char** argv) {
   std::string rules_format = "table";
   CLI::App* rules =
       app.add_subcommand("rules", "List every rule with its id, severity and description");
-  rules->add_option("--config", options.config,
-                    "Configuration (default: ./.strata.yaml when present)");
-  rules->add_option("--format", rules_format, "Output format: table or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  rules
+      ->add_option("--config", options.config,
+                   "Configuration (default: ./.strata.yaml when present)")
+      ->check(NotEmptyValidator("a file name"));
+  rules->add_option("--format", rules_format, "Output format: table or json");
   // Accepted as by every command, though listing rules has nothing to hush.
   bool rules_quiet = false;
   rules->add_flag("-q,--quiet", rules_quiet, "Accepted; the list has no progress or warnings");
@@ -569,6 +579,9 @@ int RunCli(int argc, char** argv) {
   std::function<int()> file_command;
   AddFileCommands(&app, &file_command);
   AddExploreCommand(&app, &file_command);
+  // --version is a common option: every command prints what strata does.
+  for (CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+    command->set_version_flag("--version", kVersionText);
 
   try {
     app.parse(argc, argv);
@@ -588,6 +601,7 @@ int RunCli(int argc, char** argv) {
   try {
     if (file_command) return file_command();
     if (list_rules) {
+      CheckFormat("rules", rules_format, {"table", "json"});
       RuleConfig config = LoadRuleConfig(options.config);
       WriteReportFiles({{"", rules_format == "json" ? DumpJson(RulesJson(config))
                                                     : RulesText(config, StyleFor(STDOUT_FILENO))}});

@@ -273,10 +273,14 @@ int RunFind(const std::vector<std::string>& args) {
   // and leaves the rest (prefix_command); it wants them in reverse order.
   CLI::App parser{"", "strata find"};
   parser.prefix_command();
+  parser.set_version_flag("--version", kVersionText);
   AddFindOptions(&parser, &options, &removed, &print0);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     parser.parse(reversed);
+  } catch (const CLI::CallForVersion& version) {
+    fmt::print("{}\n", version.what());
+    return 0;
   } catch (const CLI::ParseError& error) {
     Fail("find: {} (see strata find --help)", error.what());
   }
@@ -370,6 +374,7 @@ struct DiffOptions {
 };
 
 int RunDiff(const DiffOptions& options) {
+  CheckFormat("diff", options.format, {"table", "json"});
   CheckOneReadOfStandardInput(options.image_a, options.image_b, "IMAGE_A and IMAGE_B");
   RuleConfig config;
   std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
@@ -433,8 +438,7 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
       "diff", "What changed between two images: layers, files, sizes, findings");
   diff->add_option("IMAGE_A", diff_options.image_a, "The image before")->required();
   diff->add_option("IMAGE_B", diff_options.image_b, "The image after")->required();
-  diff->add_option("--format", diff_options.format, "Output format: table or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  diff->add_option("--format", diff_options.format, "Output format: table or json");
   diff->add_option("--top", diff_options.top, "Rows per list in the table")
       ->check(WholeNumberValidator(1, 1000000));
   diff->add_option("--platform", diff_options.platform,

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace strata {
 
@@ -16,5 +18,8 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run);
 // `strata find ARGS...` (everything after "find"): parsed by hand, since
 // find's tests look like options. Returns the exit code; throws Error.
 int RunFind(const std::vector<std::string>& args);
+
+// What --version prints, for strata and each of its commands.
+inline const std::string kVersionText = std::string("strata ") + STRATA_VERSION;
 
 }  // namespace strata

@@ -78,6 +78,13 @@ CLI::Validator SizeValidator() {
   return CLI::Validator(check, "SIZE");
 }
 
+CLI::Validator NotEmptyValidator(const std::string& what) {
+  auto check = [what](const std::string& text) {
+    return text.empty() ? "needs " + what + ", not an empty value" : std::string();
+  };
+  return CLI::Validator(check, "");
+}
+
 void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
   app->add_option("--max-entries", flags->limits.max_entries,
                   "Limit: entries in the image (default 10000000)")

@@ -35,6 +35,11 @@ CLI::Validator SizeValidator();
 // says a number past |max| is too large and what the most is.
 CLI::Validator WholeNumberValidator(long long min, long long max);
 
+// A CLI11 check that refuses an empty value, saying the option needs
+// |what| ("a file name"): a script's unset variable must not quietly
+// mean the option's default (the user's own cache, ./.strata.yaml).
+CLI::Validator NotEmptyValidator(const std::string& what);
+
 // Adds the --max-* flags to |app|. The JSON limits (--max-json-bytes,
 // --max-json-depth) are put in force (SetJsonLimits) as they are parsed,
 // since images are opened before anything else reads |flags|.

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "cli/limit_options.h"
+
 namespace strata {
 
 void SourceFlags::Apply(OpenOptions* open, bool with_save) const {
@@ -36,9 +38,11 @@ void AddSourceOptions(CLI::App* app, SourceFlags* flags, bool with_save) {
   if (with_save)
     app->add_option("--save", flags->save,
                     "Also write the image as an OCI archive to FILE, to read it offline later "
-                    "(an existing FILE is replaced, as with -o)");
+                    "(an existing FILE is replaced, as with -o)")
+        ->check(NotEmptyValidator("a file name"));
   app->add_option("--ca-file", flags->ca_file,
-                  "Registries: trust this CA bundle (PEM) instead of the system's");
+                  "Registries: trust this CA bundle (PEM) instead of the system's")
+      ->check(NotEmptyValidator("a file name"));
   app->add_flag("--insecure", flags->insecure, "Registries: speak plain HTTP instead of HTTPS");
 }
 

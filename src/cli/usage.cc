@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "base/edit_distance.h"
+#include "base/error.h"
 
 namespace strata {
 
@@ -69,6 +70,14 @@ std::string CountMessage(const std::string& what) {
     return fmt::format("{} is given {} times; it takes one value", option,
                        rest.substr(rest.rfind(' ') + 1));
   return "";
+}
+
+void CheckFormat(const std::string& command, const std::string& format,
+                 const std::vector<std::string>& formats) {
+  if (std::find(formats.begin(), formats.end(), format) != formats.end()) return;
+  std::string names;
+  for (const std::string& name : formats) names += (names.empty() ? "" : ", ") + name;
+  Fail("{} has no format \"{}\" (it has {})", command, format, names);
 }
 
 std::string CommandUsageMessage(const CLI::App& command, const std::string& name,

@@ -28,6 +28,12 @@ std::string UnknownOptionsMessage(const CLI::App& command, const std::string& na
 // value"); "" when |what| is not one it knows.
 std::string CountMessage(const std::string& what);
 
+// Throws Error unless |format| is one of |formats|, naming them all in
+// the words every command uses: `rules has no format "sarif" (it has
+// table, json)`. |command| is the command's name ("rules").
+void CheckFormat(const std::string& command, const std::string& format,
+                 const std::vector<std::string>& formats);
+
 // The message for |error|, which CLI11 threw while parsing |command|
 // (|name|: "strata ls"): its unknown options when it was given any (a
 // value given to one may have been taken for IMAGE, so they come first),

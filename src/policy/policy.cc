@@ -298,7 +298,11 @@ Verdict EvaluatePolicy(const Analysis& analysis, const RuleResults& rules, const
            "disabled",
            "strata",
            ""};
-  if (policy.fail_on) {
+  if (!rules.evaluated) {
+    // No rule ran: "0 failing" would pass a check that was never made.
+    check.measured = "not evaluated";
+    check.threshold = "no rule ran (--no-rules)";
+  } else if (policy.fail_on) {
     check.threshold = fmt::format("none at or above {}", SeverityName(*policy.fail_on));
     check.status = verdict.failing.empty() ? CheckStatus::kPass : CheckStatus::kFail;
   }

@@ -80,8 +80,9 @@ std::string JunitReport(const CiReportInput& input) {
                                   Xml(message), Xml(message));
     } else if (check.status == CheckStatus::kSkip) {
       ++policy_skipped;
-      policy_cases +=
-          fmt::format("      <skipped message=\"{}\"/>\n", Xml(check.name + " is disabled"));
+      std::string why = check.threshold == "disabled" ? check.name + " is disabled"
+                                                      : check.name + ": " + check.threshold;
+      policy_cases += fmt::format("      <skipped message=\"{}\"/>\n", Xml(why));
     } else {
       policy_cases += fmt::format("      <system-out>{}</system-out>\n", Xml(message));
     }

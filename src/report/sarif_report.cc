@@ -172,6 +172,16 @@ std::string SarifReport(const CiReportInput& input) {
     results.push_back(result);
   }
 
+  json invocation = {{"executionSuccessful", true},
+                     {"properties",
+                      {{"image", image},
+                       {"policy_passed", input.verdict.passed},
+                       {"rules_evaluated", input.rules.evaluated}}}};
+  // No results because no rule ran, not because none matched.
+  if (!input.rules.evaluated)
+    invocation["toolExecutionNotifications"] = json::array(
+        {{{"level", "note"},
+          {"message", {{"text", "no rule ran (--no-rules): findings were not evaluated"}}}}});
   json run = {{"tool",
                {{"driver",
                  {{"name", "strata"},
@@ -182,10 +192,7 @@ std::string SarifReport(const CiReportInput& input) {
                {{"IMAGE_ROOT",
                  {{"uri", "file:///"},
                   {"description", {{"text", "The root of the image's filesystem"}}}}}}},
-              {"invocations",
-               json::array({{{"executionSuccessful", true},
-                             {"properties",
-                              {{"image", image}, {"policy_passed", input.verdict.passed}}}}})},
+              {"invocations", json::array({invocation})},
               {"automationDetails", {{"id", "strata/" + image + "/"}}},
               {"results", results}};
   json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},

@@ -165,6 +165,10 @@ std::string FixFor(const Finding& finding, const std::string& extra) {
   std::string slimmer =
       "comes from the base image: choose a slimmer one (distroless, -slim) or a newer one";
 
+  // A custom rule of .strata.yaml: strata knows what it matched, not why
+  // it matters, so its fix says only where the choice lies.
+  if (rule == nullptr && extra.empty())
+    return "remove the matched text from the image, or accept the finding in .strata.yaml";
   if (category == "secret") return SecretFix(finding);
   if (category == "vcs") {
     if (finding.route == Route::kCopy)

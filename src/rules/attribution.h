@@ -33,6 +33,7 @@ std::string CopyDestination(const Analysis& analysis, int history_index);
 
 // The fix for |finding|, from its rule and route. |extra| carries a
 // rule-specific hint (the cache's own cleanup command, the cleanup step).
+// A custom content rule's fix is a plain one: remove the text, or accept it.
 std::string FixFor(const Finding& finding, const std::string& extra = "");
 
 }  // namespace strata

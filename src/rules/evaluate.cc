@@ -1,12 +1,16 @@
 #include "rules/evaluate.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <exception>
 #include <iterator>
+#include <map>
 #include <thread>
 
+#include "base/units.h"
 #include "rules/checks.h"
 #include "rules/glob.h"
 
@@ -80,19 +84,52 @@ std::string TodayUtc() {
 
 namespace {
 
+bool Expired(const AcceptedFinding& accepted, const std::string& today) {
+  return !accepted.expires.empty() && accepted.expires < today;
+}
+
+// Whether |accepted|'s rule and path match |finding|, expired or not.
+bool Matches(const AcceptedFinding& accepted, const Finding& finding) {
+  if (!accepted.rule.empty() && accepted.rule != finding.rule_id) return false;
+  return accepted.path.empty() || GlobMatch(accepted.path, finding.path) ||
+         (!finding.unredacted_path.empty() && GlobMatch(accepted.path, finding.unredacted_path));
+}
+
 // The accepted-findings entry that covers |finding|, or null. Expired
 // entries cover nothing.
 const AcceptedFinding* AcceptedBy(const RuleConfig& config, const Finding& finding,
                                   const std::string& today) {
-  for (const AcceptedFinding& accepted : config.accepted) {
-    if (!accepted.expires.empty() && accepted.expires < today) continue;
-    if (!accepted.rule.empty() && accepted.rule != finding.rule_id) continue;
-    if (!accepted.path.empty() && !GlobMatch(accepted.path, finding.path) &&
-        (finding.unredacted_path.empty() || !GlobMatch(accepted.path, finding.unredacted_path)))
-      continue;
-    return &accepted;
-  }
+  for (const AcceptedFinding& accepted : config.accepted)
+    if (!Expired(accepted, today) && Matches(accepted, finding)) return &accepted;
   return nullptr;
+}
+
+// The first expired entry that would cover |finding|, or null.
+const AcceptedFinding* LapsedFor(const RuleConfig& config, const Finding& finding,
+                                 const std::string& today) {
+  for (const AcceptedFinding& accepted : config.accepted)
+    if (Expired(accepted, today) && Matches(accepted, finding)) return &accepted;
+  return nullptr;
+}
+
+// "the accepted finding (rule vcs-directory, path /app/.git) in
+// .strata.yaml expires 2026-01-31, which has passed: 2 findings it
+// matches count again".
+std::string LapsedWarning(const RuleConfig& config, const AcceptedFinding& accepted, int findings) {
+  std::string what;
+  if (!accepted.rule.empty()) what = "rule " + accepted.rule;
+  if (!accepted.path.empty()) {
+    // Globs are kept without their leading "/"; users write them with one.
+    std::string path = "/" + accepted.path;
+    for (size_t bar = path.find('|'); bar != std::string::npos; bar = path.find('|', bar + 2))
+      path.insert(bar + 1, "/");
+    what += (what.empty() ? "" : ", ") + std::string("path ") + path;
+  }
+  return fmt::format(
+      "the accepted finding ({}) in {} expires {}, which has passed: {} it "
+      "matches {} again",
+      what, config.source, accepted.expires, Count(findings, "finding"),
+      findings == 1 ? "counts" : "count");
 }
 
 using Check = void (*)(const CheckContext&, std::vector<Finding>*);
@@ -152,14 +189,20 @@ RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
 
   RuleResults results;
   results.base = context.base;
+  std::map<const AcceptedFinding*, int> lapsed;  // Expired entries → findings they match.
   for (Finding& finding : findings) {
     if (config.disabled.count(finding.rule_id)) continue;
     auto severity = config.severities.find(finding.rule_id);
     if (severity != config.severities.end()) finding.severity = severity->second;
     if (const AcceptedFinding* accepted = AcceptedBy(config, finding, today))
       finding.accepted = accepted->reason;
+    else if (const AcceptedFinding* expired = LapsedFor(config, finding, today))
+      ++lapsed[expired];
     results.findings.push_back(std::move(finding));
   }
+  for (const AcceptedFinding& accepted : config.accepted)
+    if (lapsed.count(&accepted))
+      results.warnings.push_back(LapsedWarning(config, accepted, lapsed[&accepted]));
 
   std::stable_sort(results.findings.begin(), results.findings.end(),
                    [](const Finding& a, const Finding& b) {

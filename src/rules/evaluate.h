@@ -17,6 +17,10 @@ namespace strata {
 struct RuleResults {
   std::vector<Finding> findings;  // Most severe first, then by layer.
   BaseLayers base;
+  bool evaluated = true;  // False when no rule ran (--no-rules): no findings to judge.
+  // An accepted finding whose date passed and that would still accept
+  // some: its findings count again, which the user should hear of.
+  std::vector<std::string> warnings;
 };
 
 // The content scanner for |config|: built-in patterns plus custom ones.
@@ -25,7 +29,8 @@ struct RuleResults {
 std::unique_ptr<ContentScanner> MakeContentScanner(const RuleConfig& config,
                                                    const CompiledPatternStore& store = {});
 
-// |today| is "YYYY-MM-DD", for expiring accepted findings. Runs the checks
+// |today| is "YYYY-MM-DD", for expiring accepted findings; each expired
+// entry that matches a finding gets a warning in the results. Runs the checks
 // on up to one thread per core; |analysis| must not change meanwhile.
 RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
                           const ContentScanner& scanner, const std::string& today);

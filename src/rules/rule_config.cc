@@ -1,12 +1,17 @@
 #include "rules/rule_config.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <ios>
+#include <map>
 #include <regex>
 
 #include "base/error.h"
@@ -17,24 +22,70 @@ namespace strata {
 
 namespace {
 
+std::string ScalarAt(const YAML::Node& node, const std::string& key, const char* expected);
+
 void CheckKeys(const YAML::Node& node, std::initializer_list<const char*> known,
                const std::string& where) {
   if (!node.IsMap()) Fail("{} must be a mapping", where);
   for (const auto& item : node) {
-    std::string key = item.first.as<std::string>();
+    std::string key = ScalarAt(item.first, where, "a key");
     bool ok = false;
     for (const char* k : known) ok |= key == k;
     if (!ok) Fail("{}: unknown key \"{}\"", where, key);
   }
 }
 
+// How |node| reads in a message: a value in quotes, else what it is.
+std::string Shown(const YAML::Node& node) {
+  if (node.IsScalar()) return "\"" + node.Scalar() + "\"";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a mapping";
+  return "an empty value";
+}
+
+// The single value |node|, which the file holds at |key| ("f.yaml:
+// rules.disable[2]"); anything else is an error saying it is not
+// |expected|. yaml-cpp's own "bad conversion" names neither.
+std::string ScalarAt(const YAML::Node& node, const std::string& key, const char* expected) {
+  if (!node.IsScalar()) Fail("{}: {} is not {}", key, Shown(node), expected);
+  return node.Scalar();
+}
+
+// true or false (YAML's spellings: yes, no, on, off too) at |key|.
+bool BooleanAt(const YAML::Node& node, const std::string& key) {
+  bool value = false;
+  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value))
+    Fail("{}: {} is not true or false", key, Shown(node));
+  return value;
+}
+
+// A finite number at |key| ("0.5", "3", "1e-2").
+double NumberAt(const YAML::Node& node, const std::string& key) {
+  std::string text = ScalarAt(node, key, "a number");
+  double value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
+      !std::isfinite(value))
+    Fail("{}: \"{}\" is not a number", key, text);
+  return value;
+}
+
+// A content rule's min_entropy: Shannon bits per byte, which no text
+// has below 0 or above 8 (a bound past 8 would let no match through).
+double MinEntropyAt(const YAML::Node& node, const std::string& key) {
+  double bits = NumberAt(node, key);
+  if (bits < 0 || bits > 8)
+    Fail("{}: {} is out of range: bits per character run from 0 to 8", key, node.Scalar());
+  return bits;
+}
+
+// The string |key| of the mapping |node| at |where|; "" when absent.
 std::string Text(const YAML::Node& node, const char* key, const std::string& where, bool required) {
   if (!node[key]) {
     if (required) Fail("{}: \"{}\" is required", where, key);
     return "";
   }
-  if (!node[key].IsScalar()) Fail("{}: \"{}\" must be a string", where, key);
-  return node[key].as<std::string>();
+  return ScalarAt(node[key], where + "." + key, "a string");
 }
 
 Severity SeverityOf(const std::string& text, const std::string& where) {
@@ -63,10 +114,14 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
   CheckKeys(rules, {"disable", "severity", "paths", "content"}, file + ": rules");
   if (rules["disable"]) {
     if (!rules["disable"].IsSequence()) Fail("{}: rules.disable must be a list of rule ids", file);
-    for (const auto& id : rules["disable"]) config->disabled.insert(id.as<std::string>());
+    int index = 0;
+    for (const auto& id : rules["disable"])
+      config->disabled.insert(
+          ScalarAt(id, fmt::format("{}: rules.disable[{}]", file, index++), "a rule id"));
   }
   if (rules["severity"] && !rules["severity"].IsMap())
     Fail("{}: rules.severity must map rule ids to severities", file);
+  std::map<std::string, std::string> ids;  // Custom rule id → where it was given.
   for (const auto& custom_list : {"paths", "content"}) {
     if (!rules[custom_list]) continue;
     if (!rules[custom_list].IsSequence()) Fail("{}: rules.{} must be a list", file, custom_list);
@@ -77,28 +132,36 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
       std::string key = fmt::format("{}[{}]", where, index++);
       if (content)
         CheckKeys(item, {"id", "title", "severity", "regex", "caseless", "min_entropy", "paths"},
-                  where);
+                  key);
       else
-        CheckKeys(item, {"id", "title", "severity", "glob"}, where);
+        CheckKeys(item, {"id", "title", "severity", "glob"}, key);
       CustomRule rule;
-      rule.id = Text(item, "id", where, true);
-      rule.title = Text(item, "title", where, false);
+      rule.id = Text(item, "id", key, true);
+      rule.title = Text(item, "title", key, false);
       if (rule.title.empty()) rule.title = rule.id;
-      std::string severity = Text(item, "severity", where, false);
-      rule.severity = severity.empty() ? Severity::kMedium : SeverityOf(severity, where);
+      std::string severity = Text(item, "severity", key, false);
+      rule.severity =
+          severity.empty() ? Severity::kMedium : SeverityOf(severity, key + ".severity");
       if (content) {
         rule.content.rule_id = rule.id;
-        rule.content.regex = Text(item, "regex", where, true);
+        rule.content.regex = Text(item, "regex", key, true);
         rule.content.whole_match = true;
-        rule.content.caseless = item["caseless"] && item["caseless"].as<bool>();
-        rule.content.min_entropy = item["min_entropy"] ? item["min_entropy"].as<double>() : 0;
-        std::string paths = Text(item, "paths", where, false);
+        rule.content.caseless = item["caseless"] && BooleanAt(item["caseless"], key + ".caseless");
+        if (item["min_entropy"])
+          rule.content.min_entropy = MinEntropyAt(item["min_entropy"], key + ".min_entropy");
+        std::string paths = Text(item, "paths", key, false);
         if (!paths.empty()) rule.content.path_filter = ReadGlob(paths, key + ".paths");
       } else {
-        rule.path_glob = ReadGlob(Text(item, "glob", where, true), key + ".glob");
+        rule.path_glob = ReadGlob(Text(item, "glob", key, true), key + ".glob");
       }
       if (FindRule(rule.id) != nullptr)
-        Fail("{}: \"{}\" is a built-in rule id; choose another", where, rule.id);
+        Fail("{}.id: \"{}\" is a built-in rule id; choose another", key, rule.id);
+      // Two rules of one id would share their findings, accepted entries
+      // and severity, and `strata rules` would list the id twice.
+      auto [first, added] = ids.emplace(rule.id, key.substr(file.size() + 2));
+      if (!added)
+        Fail("{}.id: \"{}\" is already the id of {}; give each rule its own", key, rule.id,
+             first->second);
       config->custom.push_back(rule);
     }
   }
@@ -121,13 +184,15 @@ void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig*
   if (!accept.IsSequence()) Fail("{}: accept must be a list", file);
   int index = 0;
   for (const auto& item : accept) {
-    std::string where = file + ": accept";
-    std::string key = fmt::format("{}[{}].path", where, index++);
+    std::string where = fmt::format("{}: accept[{}]", file, index++);
+    std::string key = where + ".path";
     CheckKeys(item, {"rule", "path", "reason", "expires"}, where);
     AcceptedFinding accepted;
     accepted.rule = Text(item, "rule", where, false);
     accepted.path = Text(item, "path", where, false);
     accepted.reason = Text(item, "reason", where, true);
+    if (accepted.reason.find_first_not_of(" \t") == std::string::npos)
+      Fail("{}.reason: it is empty; say why the finding is accepted", where);
     accepted.expires = Text(item, "expires", where, false);
     if (accepted.rule.empty() && accepted.path.empty())
       Fail("{}: an entry needs a rule, a path or both", where);
@@ -136,6 +201,51 @@ void ReadAccepted(const YAML::Node& accept, const std::string& file, RuleConfig*
     if (!accepted.path.empty()) accepted.path = ReadGlob(accepted.path, key);
     config->accepted.push_back(accepted);
   }
+}
+
+// Refuses a key that a mapping of |node| (at |path|: "rules.severity")
+// holds twice. yaml-cpp keeps both, and a lookup finds the first: the
+// second `rules:` of a file would be read by no one, in silence. Each
+// list and mapping is walked once, recorded in |seen|: an alias may lead
+// back into the node that holds it (`x: &a [*a]`).
+void CheckNoKeyTwice(const YAML::Node& node, const std::string& file, const std::string& path,
+                     std::vector<YAML::Node>* seen) {
+  if (!node.IsSequence() && !node.IsMap()) return;
+  for (const YAML::Node& walked : *seen)
+    if (walked.is(node)) return;
+  seen->push_back(node);
+
+  auto inner = [&path](const std::string& step) {
+    return path.empty() || step.starts_with("[") ? path + step : path + "." + step;
+  };
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i)
+      CheckNoKeyTwice(node[i], file, inner(fmt::format("[{}]", i)), seen);
+    return;
+  }
+  std::map<std::string, int> lines;  // Key → line of its first appearance, from 1.
+  for (const auto& item : node) {
+    if (!item.first.IsScalar()) continue;  // CheckKeys says a key must be a name.
+    std::string key = item.first.Scalar();
+    int line = item.first.Mark().line + 1;
+    auto [first, added] = lines.emplace(key, line);
+    if (!added)
+      Fail("{}: {}\"{}\" is given twice ({}); give it once", file, path.empty() ? "" : path + ": ",
+           key,
+           first->second == line ? fmt::format("on line {}", line)
+                                 : fmt::format("lines {} and {}", first->second, line));
+    CheckNoKeyTwice(item.second, file, inner(key), seen);
+  }
+}
+
+// Why |file| cannot be opened ("No such file or directory"): yaml-cpp's
+// BadFile does not say, and errno after a stream's failure is not sure
+// to be the open's.
+std::string WhyUnreadable(const std::string& file) {
+  int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return strerror(errno);
+  close(fd);
+  return "it could not be read";
 }
 
 }  // namespace
@@ -189,13 +299,16 @@ YAML::Node LoadSettingsFile(const std::string& file) {
   if (std::filesystem::is_directory(file, error))
     Fail("cannot read the configuration file {}: it is a directory", file);
   try {
-    return YAML::LoadFile(file);
+    YAML::Node root = YAML::LoadFile(file);
+    std::vector<YAML::Node> seen;
+    CheckNoKeyTwice(root, file, "", &seen);
+    return root;
   } catch (const YAML::BadFile&) {
-    Fail("cannot read the configuration file {}", file);
+    Fail("cannot read the configuration file {}: {}", file, WhyUnreadable(file));
   } catch (const YAML::Exception& error) {
     Fail("{} is not valid YAML: {}", file, error.what());
   } catch (const std::ios_base::failure&) {
-    Fail("cannot read the configuration file {}", file);
+    Fail("cannot read the configuration file {}: {}", file, WhyUnreadable(file));
   }
 }
 
@@ -217,17 +330,22 @@ RuleConfig LoadRuleConfig(const std::string& path) {
     CheckKeys(root, {"rules", "limits", "accept", "policy"}, file);
     if (root["rules"]) ReadRules(root["rules"], file, &config);
     if (root["rules"] && root["rules"]["severity"]) {
-      for (const auto& item : root["rules"]["severity"])
-        config.severities[item.first.as<std::string>()] =
-            SeverityOf(item.second.as<std::string>(), file + ": rules.severity");
+      for (const auto& item : root["rules"]["severity"]) {
+        std::string id = ScalarAt(item.first, file + ": rules.severity", "a rule id");
+        std::string key = file + ": rules.severity." + id;
+        config.severities[id] = SeverityOf(ScalarAt(item.second, key, "a severity"), key);
+      }
     }
     if (root["limits"]) {
       const YAML::Node& limits = root["limits"];
       CheckKeys(limits, {"max_scan_bytes", "scan_binaries"}, file + ": limits");
+      std::string key = file + ": limits.max_scan_bytes";
       if (limits["max_scan_bytes"])
-        config.limits.max_scan_bytes = static_cast<size_t>(ParseSize(
-            limits["max_scan_bytes"].as<std::string>(), file + ": limits.max_scan_bytes"));
-      if (limits["scan_binaries"]) config.limits.scan_binaries = limits["scan_binaries"].as<bool>();
+        config.limits.max_scan_bytes =
+            static_cast<size_t>(ParseSize(ScalarAt(limits["max_scan_bytes"], key, "a size"), key));
+      if (limits["scan_binaries"])
+        config.limits.scan_binaries =
+            BooleanAt(limits["scan_binaries"], file + ": limits.scan_binaries");
     }
     if (root["accept"]) ReadAccepted(root["accept"], file, &config);
   } catch (const YAML::Exception& error) {
@@ -249,11 +367,15 @@ RuleConfig LoadRuleConfig(const std::string& path) {
   for (const AcceptedFinding& accepted : config.accepted)
     if (!accepted.rule.empty() && !known(accepted.rule))
       Fail("{}: accept names an unknown rule \"{}\" (see strata rules)", file, accepted.rule);
-  if (root["policy"] && root["policy"]["skip"] && root["policy"]["skip"].IsSequence())
-    for (const auto& id : root["policy"]["skip"])
-      if (!known(id.as<std::string>()))
-        Fail("{}: policy.skip names an unknown rule \"{}\" (see strata rules)", file,
-             id.as<std::string>());
+  if (root["policy"].IsMap() && root["policy"]["skip"].IsSequence()) {
+    int index = 0;
+    for (const auto& item : root["policy"]["skip"]) {
+      std::string id =
+          ScalarAt(item, fmt::format("{}: policy.skip[{}]", file, index++), "a rule id");
+      if (!known(id))
+        Fail("{}: policy.skip names an unknown rule \"{}\" (see strata rules)", file, id);
+    }
+  }
 
   // Compile the custom content rules now, so a bad one is named with its file.
   for (const CustomRule& rule : config.custom) {

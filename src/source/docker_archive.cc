@@ -69,10 +69,15 @@ std::string DescribeChoice(const json& image, size_t index) {
   return "@" + std::to_string(index);
 }
 
-bool Matches(const json& image, size_t index, const std::string& ref) {
-  if (ref == "@" + std::to_string(index)) return true;
+bool MatchesTag(const json& image, const std::string& ref) {
   for (const std::string& tag : TagsOf(image))
     if (tag == ref || NormalizeTag(tag) == NormalizeTag(ref)) return true;
+  return false;
+}
+
+bool Matches(const json& image, size_t index, const std::string& ref) {
+  if (ref == "@" + std::to_string(index)) return true;
+  if (MatchesTag(image, ref)) return true;
 
   std::string config = image.value("Config", "");
   std::string digest = DigestFromName(config);
@@ -149,8 +154,11 @@ ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::str
 
   ImageSource source;
   source.format = store->Has("oci-layout") ? "docker-archive (Engine 25+)" : "docker-archive";
+  // The tag the image goes by: the one asked for, else its first. "@1" or
+  // an ID prefix says where the image was found, not what it is called.
   std::vector<std::string> tags = TagsOf(image);
-  source.reference = !ref.empty() ? ref : (tags.empty() ? "" : tags.front());
+  source.reference =
+      !ref.empty() && MatchesTag(image, ref) ? ref : (tags.empty() ? "" : tags.front());
 
   std::string config_name = StringField(image, "Config", *store);
   source.config_json = ReadMetadata(*store, config_name);
@@ -166,7 +174,8 @@ ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::str
     if (!layer.is_string())
       Fail("{} is invalid: a layer name is not a string", store->Describe("manifest.json"));
     if (!store->Has(layer.get<std::string>()))
-      Fail("layer {} is missing", store->Describe(layer.get<std::string>()));
+      Fail("layer {} {}", store->Describe(layer.get<std::string>()),
+           store->Absence(layer.get<std::string>()));
     source.layers.push_back(MakeLayerBlob(store, layer.get<std::string>(), sources));
   }
   source.keep_alive = store;

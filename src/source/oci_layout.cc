@@ -75,8 +75,7 @@ class OciReader {
       : store_(std::move(store)), ref_(std::move(ref)), platform_(std::move(platform)) {}
 
   ImageSource Read() {
-    json index =
-        ParseJson(ReadMetadata(*store_, "index.json"), store_->Describe("index.json"));
+    json index = ParseJson(ReadMetadata(*store_, "index.json"), store_->Describe("index.json"));
     json descriptor = ChooseByRef(index);
     return ReadDescriptor(descriptor, 0);
   }
@@ -150,7 +149,7 @@ class OciReader {
     std::string digest = descriptor.value("digest", "");
     std::string name = BlobName(digest);
     std::string what = store_->Describe(name);
-    if (!store_->Has(name)) Fail("blob {} is missing", what);
+    if (!store_->Has(name)) Fail("blob {} {}", what, store_->Absence(name));
     CheckSize(descriptor, name, what);
     std::string text = ReadMetadata(*store_, name);
     CheckDigest(text, digest, what);
@@ -224,7 +223,8 @@ class OciReader {
   std::string ReadBlobText(const json& descriptor, const char* what) {
     std::string digest = descriptor.value("digest", "");
     std::string name = BlobName(digest);
-    if (!store_->Has(name)) Fail("{} blob {} is missing", what, store_->Describe(name));
+    if (!store_->Has(name))
+      Fail("{} blob {} {}", what, store_->Describe(name), store_->Absence(name));
     CheckSize(descriptor, name, std::string(what) + " blob " + store_->Describe(name));
     std::string text = ReadMetadata(*store_, name);
     CheckDigest(text, digest, std::string(what) + " " + store_->Describe(name));
@@ -239,7 +239,7 @@ class OciReader {
     blob.media_type = descriptor.value("mediaType", "");
     std::string name = BlobName(blob.digest);
     blob.location = store_->Describe(name);
-    if (!store_->Has(name)) Fail("layer blob {} is missing", blob.location);
+    if (!store_->Has(name)) Fail("layer blob {} {}", blob.location, store_->Absence(name));
     CheckSize(descriptor, name, "layer blob " + blob.location);
     blob.size = store_->Size(name);
     auto store = store_;

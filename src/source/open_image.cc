@@ -56,6 +56,8 @@ bool Exists(const std::string& path) {
 
 // Splits "PATH[:REF]". The path may itself hold colons, so the longest
 // prefix that exists on disk is the path and the rest is the reference.
+// When none exists, the path ends at the first colon, as skopeo reads it,
+// so that the error names the missing path and not "PATH:REF".
 Spec SplitPathAndRef(Transport transport, const std::string& rest) {
   if (rest.starts_with("-:")) return {transport, "-", rest.substr(2)};
   if (Exists(rest) || rest.find(':') == std::string::npos) return {transport, rest, ""};
@@ -64,7 +66,9 @@ Spec SplitPathAndRef(Transport transport, const std::string& rest) {
     if (Exists(rest.substr(0, colon)))
       return {transport, rest.substr(0, colon), rest.substr(colon + 1)};
   }
-  return {transport, rest, ""};
+  size_t first = rest.find(':');
+  if (first == 0) return {transport, rest, ""};
+  return {transport, rest.substr(0, first), rest.substr(first + 1)};
 }
 
 Spec ParseSpec(const std::string& text) {
@@ -376,6 +380,10 @@ ImageSource OpenImage(const std::string& spec_text, const OpenOptions& options) 
     } catch (const Error& error) {
       Fail("{}: no such file or directory; as an image: {}", spec.path, error.what());
     }
+  } else if (!named && !spec.ref.empty() && spec.path != "-" && !Exists(spec.path)) {
+    // Say how the spelling was split: the path may have held the colon.
+    Fail("{}: no such file or directory (reading {} as {} and the image \"{}\" in it)", spec.path,
+         spec_text, spec.path, spec.ref);
   } else {
     source = named ? OpenNamed(spec, options) : OpenStored(spec, options);
   }

@@ -22,6 +22,8 @@ std::string ReadMetadata(const Store& store, const std::string& name) {
   return store.Read(name, CurrentJsonLimits().max_bytes);
 }
 
+std::string Store::Absence(const std::string&) const { return "is missing"; }
+
 std::string Store::Describe(const std::string& name) const {
   return fmt::format("{} in {}", name, path());
 }
@@ -50,15 +52,23 @@ class DirectoryStore : public Store {
     return fs::is_regular_file(Resolve(name), error);
   }
 
+  std::string Absence(const std::string& name) const override {
+    std::error_code error;
+    fs::file_status status = fs::status(Resolve(name), error);
+    if (!fs::exists(status)) return "is missing";
+    return fs::is_directory(status) ? "is a directory, not a file" : "is not a regular file";
+  }
+
   int64_t Size(const std::string& name) const override {
     std::error_code error;
+    if (!Has(name)) Fail("{} {}", Describe(name), Absence(name));
     auto size = fs::file_size(Resolve(name), error);
     if (error) Fail("{} is missing", Describe(name));
     return static_cast<int64_t>(size);
   }
 
   std::unique_ptr<ByteReader> Open(const std::string& name) const override {
-    if (!Has(name)) Fail("{} is missing", Describe(name));
+    if (!Has(name)) Fail("{} {}", Describe(name), Absence(name));
     auto file = std::make_shared<const SharedFile>(Resolve(name));
     int64_t size = file->size();
     return OpenFileRange(std::move(file), 0, size, Describe(name));
@@ -93,6 +103,7 @@ struct Member {
   int64_t size = 0;
   std::string link;  // Target member of a symbolic or hard link.
   bool regular = true;
+  bool directory = false;
 };
 
 class TarStore : public Store {
@@ -109,15 +120,21 @@ class TarStore : public Store {
 
   bool Has(const std::string& name) const override { return Find(name) != nullptr; }
 
+  std::string Absence(const std::string& name) const override {
+    const Member* member = Find(name, true);
+    if (member == nullptr) return "is missing";
+    return member->directory ? "is a directory, not a file" : "is not a regular file";
+  }
+
   int64_t Size(const std::string& name) const override {
     const Member* member = Find(name);
-    if (member == nullptr) Fail("{} is missing", Describe(name));
+    if (member == nullptr) Fail("{} {}", Describe(name), Absence(name));
     return member->size;
   }
 
   std::unique_ptr<ByteReader> Open(const std::string& name) const override {
     const Member* member = Find(name);
-    if (member == nullptr) Fail("{} is missing", Describe(name));
+    if (member == nullptr) Fail("{} {}", Describe(name), Absence(name));
     if (member->offset + member->size > file_->size())
       Fail("{} is truncated: the archive ends inside it", Describe(name));
     return OpenFileRange(file_, member->offset, member->size, Describe(name));
@@ -127,13 +144,14 @@ class TarStore : public Store {
 
  private:
   // Follows links between members (docker writes a repeated layer as a
-  // symlink to the first copy), at most a few hops, never a loop.
-  const Member* Find(const std::string& name) const {
+  // symlink to the first copy), at most a few hops, never a loop. Only a
+  // regular file is found, unless |any_kind|.
+  const Member* Find(const std::string& name, bool any_kind = false) const {
     std::string current = CleanMemberName(name);
     for (int hop = 0; hop < 8; ++hop) {
       auto it = members_.find(current);
       if (it == members_.end()) return nullptr;
-      if (it->second.link.empty()) return it->second.regular ? &it->second : nullptr;
+      if (it->second.link.empty()) return it->second.regular || any_kind ? &it->second : nullptr;
       current = it->second.link;
     }
     return nullptr;
@@ -220,6 +238,7 @@ std::unique_ptr<Store> OpenTarStore(std::shared_ptr<const SharedFile> file) {
       member.link = ResolveMemberLink(name, archive_entry_symlink(entry));
     } else {
       member.regular = archive_entry_filetype(entry) == AE_IFREG;
+      member.directory = archive_entry_filetype(entry) == AE_IFDIR;
     }
     if (member.regular && member.link.empty()) order.push_back(name);
     members[name] = member;

@@ -26,6 +26,11 @@ class Store {
   // True when a regular file named |name| exists (links are followed).
   virtual bool Has(const std::string& name) const = 0;
 
+  // What is wrong with |name| when Has(name) is false, for messages:
+  // "is missing", or "is a directory, not a file" (or "is not a regular
+  // file") when something else has its name.
+  virtual std::string Absence(const std::string& name) const;
+
   // Size in bytes of |name|; throws Error when it is missing.
   virtual int64_t Size(const std::string& name) const = 0;
 

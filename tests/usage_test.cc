@@ -1,0 +1,369 @@
+// Defects a new user's trial found in how strata is used: options,
+// configuration and messages. One test each, named after what went wrong.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "blob/sha256.h"
+#include "test_support.h"
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using testing::RunResult;
+using testing::RunStrata;
+using testing::TempDir;
+using testing::WriteFile;
+
+std::string Corpus(const std::string& name) { return testing::CorpusDir() + "/corpus/" + name; }
+
+void ExpectUsageError(const RunResult& result, const std::string& line) {
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err, "strata: error: " + line + "\n");
+}
+
+// `--cache-dir ''` used the home cache and `--save ''` saved nothing, in
+// silence: a script's unset variable must not mean the default.
+TEST(Usage, AnEmptyValueIsRefusedNotTakenForTheDefault) {
+  std::string dir = TempDir();
+  std::string image = Corpus("clean-multistage.oci");
+  ExpectUsageError(RunStrata({"audit", "--cache-dir", "", image}, "", dir),
+                   "--cache-dir: needs a directory, not an empty value (see strata audit --help)");
+  ExpectUsageError(RunStrata({"audit", "--save", "", image}, "", dir),
+                   "--save: needs a file name, not an empty value (see strata audit --help)");
+  ExpectUsageError(RunStrata({"ls", "--save", "", image, "/"}, "", dir),
+                   "--save: needs a file name, not an empty value (see strata ls --help)");
+  // The other options naming a file or a setting say the same.
+  for (const char* option : {"--config", "--dive-ci", "--base", "--ca-file", "--fail-on",
+                             "--lowest-efficiency", "--highest-wasted-bytes"}) {
+    RunResult result = RunStrata({"ci", option, "", image}, "", dir);
+    EXPECT_EQ(result.exit_code, 2) << option << result.err;
+    EXPECT_NE(result.err.find(std::string(option) + ": needs "), std::string::npos) << result.err;
+  }
+  ExpectUsageError(RunStrata({"rules", "--config", ""}, "", dir),
+                   "--config: needs a file name, not an empty value (see strata rules --help)");
+  EXPECT_TRUE(fs::is_empty(dir));
+}
+
+// `min_entropy: abc` said "yaml-cpp: error at line 1, column 68: bad
+// conversion", and so did `scan_binaries: maybe`: neither the key nor
+// what it takes.
+TEST(Usage, ATypedValueOfTheConfigurationNamesItsKey) {
+  std::string dir = TempDir();
+  std::string image = Corpus("clean-multistage.oci");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"rules:\n  content:\n    - {id: corp, regex: \"corp_[a-z]{8}\", min_entropy: abc}\n",
+       "rules.content[0].min_entropy: \"abc\" is not a number"},
+      {"rules:\n  content:\n    - {id: corp, regex: \"x\", caseless: 3}\n",
+       "rules.content[0].caseless: \"3\" is not true or false"},
+      {"rules:\n  content:\n    - {id: corp, regex: [x]}\n",
+       "rules.content[0].regex: a list is not a string"},
+      {"limits:\n  scan_binaries: maybe\n", "limits.scan_binaries: \"maybe\" is not true or false"},
+      {"limits:\n  max_scan_bytes: [1MB]\n", "limits.max_scan_bytes: a list is not a size"},
+      {"rules:\n  disable: [[build-tool]]\n", "rules.disable[0]: a list is not a rule id"},
+      {"rules:\n  severity: {build-tool: [high]}\n",
+       "rules.severity.build-tool: a list is not a severity"},
+      {"policy:\n  skip: [{rule: build-tool}]\n", "policy.skip[0]: a mapping is not a rule id"},
+      {"policy: 3\n", "policy must be a mapping"},
+  };
+  for (const auto& [yaml, message] : cases) {
+    WriteFile(dir + "/bad.yaml", yaml);
+    RunResult result = RunStrata({"ci", "-q", "--config", dir + "/bad.yaml", image});
+    EXPECT_EQ(result.exit_code, 2) << yaml;
+    EXPECT_EQ(result.err, "strata: error: " + dir + "/bad.yaml: " + message + "\n") << yaml;
+  }
+  // YAML's spellings of true and false are still taken.
+  WriteFile(dir + "/good.yaml",
+            "rules:\n  content:\n    - {id: corp, regex: \"x\", caseless: yes, min_entropy: 1e-1}\n"
+            "limits:\n  scan_binaries: off\n");
+  RunResult good = RunStrata({"audit", "-q", "--config", dir + "/good.yaml", image});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+}
+
+// Two custom rules of one id, an empty reason, `min_entropy: -1` and
+// `rules:` given twice were all taken, exit code 0.
+TEST(Usage, ConfigurationMistakesThatWereTakenAreRefused) {
+  std::string dir = TempDir();
+  std::string image = Corpus("clean-multistage.oci");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"rules:\n  paths:\n    - {id: dump, glob: \"**/*.sql\"}\n"
+       "    - {id: dump, glob: \"**/*.bak\"}\n",
+       "rules.paths[1].id: \"dump\" is already the id of rules.paths[0]; give each rule its own"},
+      {"rules:\n  paths:\n    - {id: dump, glob: \"**/*.sql\"}\n"
+       "  content:\n    - {id: dump, regex: \"x\"}\n",
+       "rules.content[0].id: \"dump\" is already the id of rules.paths[0]; give each rule its own"},
+      {"rules:\n  paths:\n    - {id: build-tool, glob: \"**/*.sql\"}\n",
+       "rules.paths[0].id: \"build-tool\" is a built-in rule id; choose another"},
+      {"accept:\n  - {rule: build-tool, reason: \"\"}\n",
+       "accept[0].reason: it is empty; say why the finding is accepted"},
+      {"rules:\n  content:\n    - {id: corp, regex: \"x\", min_entropy: -1}\n",
+       "rules.content[0].min_entropy: -1 is out of range: bits per character run from 0 to 8"},
+      {"rules:\n  content:\n    - {id: corp, regex: \"x\", min_entropy: 9}\n",
+       "rules.content[0].min_entropy: 9 is out of range: bits per character run from 0 to 8"},
+      {"rules:\n  disable: [build-tool]\nlimits:\n  scan_binaries: true\n"
+       "rules:\n  disable: [runs-as-root]\n",
+       "\"rules\" is given twice (lines 1 and 5); give it once"},
+      {"policy:\n  fail_on: high\n  fail_on: none\n",
+       "policy: \"fail_on\" is given twice (lines 2 and 3); give it once"},
+      {"rules:\n  severity: {build-tool: high, build-tool: low}\n",
+       "rules.severity: \"build-tool\" is given twice (on line 2); give it once"},
+      // An alias that leads back into its own node is walked once.
+      {"rules: &a\n  disable: *a\n", "rules.disable must be a list of rule ids"},
+      {"rules:\n  content:\n    - &r {id: a, regex: \"x\"}\n    - *r\n",
+       "rules.content[1].id: \"a\" is already the id of rules.content[0]; give each rule its own"},
+  };
+  for (const auto& [yaml, message] : cases) {
+    WriteFile(dir + "/bad.yaml", yaml);
+    RunResult result = RunStrata({"ci", "-q", "--config", dir + "/bad.yaml", image});
+    EXPECT_EQ(result.exit_code, 2) << yaml;
+    EXPECT_EQ(result.err, "strata: error: " + dir + "/bad.yaml: " + message + "\n") << yaml;
+  }
+  // A .dive-ci is held to the same.
+  WriteFile(dir + "/.dive-ci", "rules:\n  lowestEfficiency: 0.5\n  lowestEfficiency: 0.9\n");
+  ExpectUsageError(RunStrata({"ci", "-q", "--dive-ci", dir + "/.dive-ci", image}),
+                   dir +
+                       "/.dive-ci: rules: \"lowestEfficiency\" is given twice (lines 2 and 3); "
+                       "give it once");
+  // A title is optional: the id stands in for it.
+  WriteFile(dir + "/good.yaml", "rules:\n  paths:\n    - {id: any-file, glob: \"**\"}\n");
+  RunResult good = RunStrata({"audit", "-q", "--config", dir + "/good.yaml", image});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_NE(good.out.find("any-file"), std::string::npos);
+}
+
+// `ci --no-rules` said "PASS findings 0 failing", and JUnit counted a
+// passing test, though no rule ran.
+TEST(Usage, NoRulesSkipsTheFindingsCheckInEveryFormat) {
+  std::string image = Corpus("clean-multistage.oci");
+  std::string dir = TempDir();
+  RunResult table = RunStrata({"ci", "-q", "--no-rules", image}, "", dir);
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("SKIP  findings                      not evaluated         no rule ran "
+                           "(--no-rules)\n"),
+            std::string::npos)
+      << table.out;
+
+  RunResult report =
+      RunStrata({"ci", "-q", "--no-rules", "--format", "json=" + dir + "/r.json", "--format",
+                 "junit=" + dir + "/r.xml", "--format", "markdown=" + dir + "/r.md", "--format",
+                 "sarif=" + dir + "/r.sarif", image},
+                "", dir);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  json checks = json::parse(testing::ReadFileText(dir + "/r.json"))["policy"]["checks"];
+  ASSERT_EQ(checks.back()["key"], "fail_on");
+  EXPECT_EQ(checks.back()["status"], "SKIP");
+  EXPECT_EQ(checks.back()["measured"], "not evaluated");
+  std::string junit = testing::ReadFileText(dir + "/r.xml");
+  EXPECT_NE(junit.find("<testcase classname=\"strata.policy\" name=\"findings\" time=\"0\">\n"
+                       "      <skipped message=\"findings: no rule ran (--no-rules)\"/>"),
+            std::string::npos)
+      << junit;
+  EXPECT_NE(testing::ReadFileText(dir + "/r.md").find("| findings | SKIP |"), std::string::npos);
+  json invocation =
+      json::parse(testing::ReadFileText(dir + "/r.sarif"))["runs"][0]["invocations"][0];
+  EXPECT_EQ(invocation["properties"]["rules_evaluated"], false);
+  EXPECT_EQ(invocation["toolExecutionNotifications"][0]["level"], "note");
+
+  // With the rules, the check is made as before.
+  RunResult ruled = RunStrata({"ci", "-q", image}, "", dir);
+  EXPECT_NE(ruled.out.find("PASS  findings                      0 failing"), std::string::npos)
+      << ruled.out;
+}
+
+// A custom content rule's finding printed an empty "fix:" line, where a
+// custom path rule's had a fix.
+TEST(Usage, ACustomContentRuleHasAFixInEveryFormat) {
+  std::string dir = TempDir();
+  std::string image =
+      testing::WriteImage(dir + "/image", {{{"app/main.conf", '0', "ticket = CORP-4711\n"}}},
+                          R"({"config": {"User": "1"}})");
+  WriteFile(dir + "/c.yaml",
+            "rules:\n  content:\n    - {id: corp-ticket, regex: \"CORP-[0-9]{4}\"}\n");
+  const std::string fix =
+      "remove the matched text from the image, or accept the finding in .strata.yaml";
+
+  RunResult table = RunStrata({"audit", "-q", "--config", dir + "/c.yaml", image});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_EQ(table.out.find("fix: \n"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("fix: " + fix), std::string::npos) << table.out;
+
+  RunResult report = RunStrata({"audit", "-q", "--config", dir + "/c.yaml", "--format", "json",
+                                "--format", "sarif=" + dir + "/r.sarif", image});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  int found = 0;
+  json audit = json::parse(report.out);
+  for (const json& finding : audit["findings"]) {
+    if (finding["rule"] != "corp-ticket") continue;
+    EXPECT_EQ(finding["fix"], fix) << finding.dump();
+    ++found;
+  }
+  EXPECT_EQ(found, 1);  // In ENV, the match is secret-in-env's, with its own fix.
+  json sarif = json::parse(testing::ReadFileText(dir + "/r.sarif"));
+  found = 0;
+  for (const json& result : sarif["runs"][0]["results"]) {
+    if (result["ruleId"] != "corp-ticket") continue;
+    EXPECT_EQ(result["properties"]["fix"], fix);
+    ++found;
+  }
+  EXPECT_EQ(found, 1);
+}
+
+// An accepted finding whose expiry date had passed stopped accepting in
+// silence, and its finding counted again.
+TEST(Usage, AnExpiredAcceptedFindingIsWarnedOf) {
+  std::string dir = TempDir();
+  std::string image = Corpus("leaky-app.oci");
+  WriteFile(dir + "/a.yaml",
+            "accept:\n"
+            "  - {rule: vcs-directory, path: /app/.git, reason: version, expires: 2020-01-31}\n"
+            "  - {path: /app/.env|/nowhere, reason: old, expires: 2021-02-03}\n"
+            "  - {rule: runs-as-root, reason: later, expires: 2999-12-31}\n"
+            "  - {rule: setuid-file, reason: nothing matches, expires: 2020-01-31}\n");
+  const std::string git =
+      "the accepted finding (rule vcs-directory, path /app/.git) in " + dir +
+      "/a.yaml expires 2020-01-31, which has passed: 1 finding it matches counts again";
+  const std::string env = "the accepted finding (path /app/.env|/nowhere) in " + dir +
+                          "/a.yaml expires 2021-02-03, which has passed: ";
+
+  RunResult table = RunStrata({"audit", "--config", dir + "/a.yaml", image});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.err.find("strata: warning: " + git + "\n"), std::string::npos) << table.err;
+  EXPECT_NE(table.err.find("strata: warning: " + env), std::string::npos) << table.err;
+  EXPECT_EQ(table.err.find("2999-12-31"), std::string::npos) << table.err;
+  EXPECT_EQ(table.err.find("setuid-file"), std::string::npos) << table.err;
+  EXPECT_NE(table.out.find("  " + git + "\n"), std::string::npos) << table.out;
+
+  RunResult report =
+      RunStrata({"audit", "-q", "--format", "json", "--config", dir + "/a.yaml", image});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(report.err, "");  // -q: no warnings on standard error, as ever.
+  json audit = json::parse(report.out);
+  EXPECT_NE(std::find(audit["warnings"].begin(), audit["warnings"].end(), git),
+            audit["warnings"].end())
+      << audit["warnings"].dump();
+  for (const json& finding : audit["findings"]) {
+    if (finding["rule"] == "vcs-directory") EXPECT_TRUE(finding["accepted"].is_null());
+    if (finding["rule"] == "runs-as-root") EXPECT_EQ(finding["accepted"], "later");
+  }
+}
+
+// Messages that named too little or said it unlike the rest.
+TEST(Usage, MessagesSayWhyAndNameWhatIsMeant) {
+  std::string dir = TempDir();
+  std::string image = Corpus("clean-multistage.oci");
+  // A file that cannot be read says why.
+  ExpectUsageError(
+      RunStrata({"audit", "--config", dir + "/none.yaml", image}),
+      "cannot read the configuration file " + dir + "/none.yaml: No such file or directory");
+  ExpectUsageError(
+      RunStrata({"ci", "--dive-ci", dir + "/none", image}),
+      "cannot read the configuration file " + dir + "/none: No such file or directory");
+  // Every command names its formats alike.
+  ExpectUsageError(RunStrata({"rules", "--format", "sarif"}),
+                   "rules has no format \"sarif\" (it has table, json)");
+  ExpectUsageError(RunStrata({"diff", "--format", "sarif", image, image}),
+                   "diff has no format \"sarif\" (it has table, json)");
+  ExpectUsageError(RunStrata({"history", "--format", "sarif", image}),
+                   "history has no format \"sarif\" (it has table, json)");
+  // A missing path is named apart from the reference after it.
+  ExpectUsageError(RunStrata({"audit", "oci:" + dir + "/nonexist:ref"}),
+                   dir + "/nonexist: no such file or directory (reading oci:" + dir +
+                       "/nonexist:ref as " + dir + "/nonexist and the image \"ref\" in it)");
+  ExpectUsageError(RunStrata({"audit", "oci:" + dir + "/nonexist"}),
+                   dir + "/nonexist: no such file or directory");
+
+  // A layer blob that is a directory is not "missing".
+  std::string layout = testing::WriteImage(dir + "/layout", {{{"a", '0', "x"}}});
+  json index = json::parse(testing::ReadFileText(layout + "/index.json"));
+  std::string blobs = layout + "/blobs/sha256/";
+  json manifest = json::parse(
+      testing::ReadFileText(blobs + index["manifests"][0]["digest"].get<std::string>().substr(7)));
+  std::string layer =
+      "blobs/sha256/" + manifest["layers"][0]["digest"].get<std::string>().substr(7);
+  fs::remove(layout + "/" + layer);
+  fs::create_directory(layout + "/" + layer);
+  ExpectUsageError(RunStrata({"audit", layout}),
+                   "layer blob " + layer + " in " + layout + " is a directory, not a file");
+  std::string output;
+  ASSERT_EQ(testing::RunShell("cd '" + layout + "' && tar -cf ../layout.tar .", &output), 0)
+      << output;
+  ExpectUsageError(RunStrata({"audit", dir + "/layout.tar"}),
+                   "layer blob " + layer + " in " + dir + "/layout.tar is a directory, not a file");
+  fs::remove(layout + "/" + layer);
+  ExpectUsageError(RunStrata({"audit", layout}),
+                   "layer blob " + layer + " in " + layout + " is missing");
+}
+
+// `-q -v` let -v win in silence.
+TEST(Usage, QuietAndVerboseTogetherAreRefused) {
+  std::string image = Corpus("clean-multistage.oci");
+  ExpectUsageError(RunStrata({"audit", "-q", "-v", image}),
+                   "--quiet excludes --verbose (see strata audit --help)");
+  ExpectUsageError(RunStrata({"history", "--verbose", "--quiet", image}),
+                   "--quiet excludes --verbose (see strata history --help)");
+  ExpectUsageError(RunStrata({"ci", "-qv", image}),
+                   "--quiet excludes --verbose (see strata ci --help)");
+  RunResult verbose = RunStrata({"layers", "-v", image});
+  EXPECT_EQ(verbose.exit_code, 0) << verbose.err;
+  EXPECT_NE(verbose.err.find("strata: "), std::string::npos);
+}
+
+// `strata audit --version` was refused, though the docs list --version
+// among the common options.
+TEST(Usage, EveryCommandTakesVersion) {
+  RunResult top = RunStrata({"--version"});
+  ASSERT_EQ(top.exit_code, 0);
+  ASSERT_EQ(top.out.rfind("strata ", 0), 0u) << top.out;
+  for (const char* command : {"audit", "ci", "rules", "history", "layers", "ls", "cat", "export",
+                              "find", "diff", "explore"}) {
+    RunResult result = RunStrata({command, "--version"});
+    EXPECT_EQ(result.exit_code, 0) << command << ": " << result.err;
+    EXPECT_EQ(result.out, top.out) << command;
+    EXPECT_EQ(result.err, "") << command;
+  }
+  // With the rest of a command line too: nothing is read.
+  RunResult audit = RunStrata({"audit", "--version", "/nonexistent"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_EQ(audit.out, top.out);
+  RunResult find = RunStrata({"find", "-q", "--version"});
+  EXPECT_EQ(find.exit_code, 0) << find.err;
+  EXPECT_EQ(find.out, top.out);
+}
+
+// docker-archive:FILE:@1 showed "(@1)" as the image's reference, where
+// the tag it resolved to belongs.
+TEST(Usage, AnArchiveIndexShowsTheTagItFound) {
+  std::string dir = TempDir();
+  std::string layer = testing::MakeTar({{"a", '0', "x"}});
+  json config = {{"architecture", "amd64"},
+                 {"os", "linux"},
+                 {"rootfs", {{"type", "layers"}, {"diff_ids", {Sha256Of(layer)}}}},
+                 {"history", {{{"created_by", "build"}}}}};
+  json manifest = {{{"Config", "c.json"}, {"RepoTags", {"app:1"}}, {"Layers", {"l.tar"}}},
+                   {{"Config", "c.json"}, {"RepoTags", nullptr}, {"Layers", {"l.tar"}}}};
+  WriteFile(dir + "/two.tar", testing::MakeTar({{"manifest.json", '0', manifest.dump()},
+                                                {"c.json", '0', config.dump()},
+                                                {"l.tar", '0', layer}}));
+  std::string archive = "docker-archive:" + dir + "/two.tar";
+  auto reference = [](const RunResult& result) {
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return json::parse(result.out)["image"]["reference"];
+  };
+  EXPECT_EQ(reference(RunStrata({"audit", "-q", "--format", "json", archive + ":@0"})), "app:1");
+  EXPECT_EQ(reference(RunStrata({"audit", "-q", "--format", "json", archive + ":@1"})), "");
+  EXPECT_EQ(reference(RunStrata({"audit", "-q", "--format", "json", archive + ":app:1"})), "app:1");
+  RunResult table = RunStrata({"audit", "-q", archive + ":@0"});
+  EXPECT_EQ(table.out.rfind("Image   " + archive + ":@0 (app:1)\n", 0), 0u) << table.out;
+  table = RunStrata({"audit", "-q", archive + ":@1"});
+  EXPECT_EQ(table.out.rfind("Image   " + archive + ":@1\n", 0), 0u) << table.out;
+}
+
+}  // namespace
+}  // namespace strata
