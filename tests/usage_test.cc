@@ -165,7 +165,10 @@ TEST(Usage, NoRulesSkipsTheFindingsCheckInEveryFormat) {
                        "      <skipped message=\"findings: no rule ran (--no-rules)\"/>"),
             std::string::npos)
       << junit;
-  EXPECT_NE(testing::ReadFileText(dir + "/r.md").find("| findings | SKIP |"), std::string::npos);
+  std::string markdown = testing::ReadFileText(dir + "/r.md");
+  EXPECT_NE(markdown.find("| findings | SKIP |"), std::string::npos);
+  EXPECT_NE(markdown.find("**Findings:** not evaluated (--no-rules)"), std::string::npos)
+      << markdown;
   json invocation =
       json::parse(testing::ReadFileText(dir + "/r.sarif"))["runs"][0]["invocations"][0];
   EXPECT_EQ(invocation["properties"]["rules_evaluated"], false);

@@ -75,6 +75,7 @@ std::string MarkdownReport(const CiReportInput& input) {
   int counts[5] = {};
   for (const Finding& finding : input.rules.findings)
     if (finding.accepted.empty()) ++counts[static_cast<int>(finding.severity)];
+  if (!input.rules.evaluated) return md + "\n**Findings:** not evaluated (--no-rules)\n";
   md += fmt::format("\n**Findings:** {} critical, {} high, {} medium, {} low, {} info\n\n",
                     counts[4], counts[3], counts[2], counts[1], counts[0]);
   if (input.rules.findings.empty()) return md;
