@@ -193,7 +193,7 @@ struct LayerCursor::Client {
 //   the 340 MB layer alone  1.76 s      1.18  1.03
 //   build-tools.docker.tar  1.15 s      -     0.82  (uncompressed)
 //   many-layers.oci         0.46 s      0.48  0.46  (400 small layers)
-// Five such sessions gave build-tools.oci 1.20 to 1.39 s against igzip's
+// Five such runs gave build-tools.oci 1.20 to 1.39 s against igzip's
 // 1.01 to 1.05 s (1.2 to 1.4 times; the machine is shared), where one
 // thread took 1.85 s. Layers under 8 MiB stay on the caller's thread
 // (PipelineShape).
