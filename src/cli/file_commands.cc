@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 
 #include "base/error.h"
 #include "base/units.h"
@@ -350,11 +351,13 @@ int RunFind(const std::vector<std::string>& args) {
 
   // A name that spells a secret is shown redacted, -print0 too: no output
   // shows a secret in full.
-  std::unique_ptr<ContentScanner> scanner = NameScanner();
-  std::vector<bool> may_name_a_secret = scanner->MayMatch(paths);
+  std::map<size_t, std::string> redacted;
+  ForEachRedacted(*NameScanner(), paths,
+                  [&redacted](size_t i, std::string path) { redacted[i] = std::move(path); });
   std::string out;
   for (size_t i = 0; i < paths.size(); ++i) {
-    std::string path = may_name_a_secret[i] ? scanner->RedactPath(paths[i]) : std::string(paths[i]);
+    auto shown = redacted.find(i);
+    std::string path = shown != redacted.end() ? shown->second : std::string(paths[i]);
     out += print0 ? path : Printable(path);
     out += print0 ? '\0' : '\n';
   }

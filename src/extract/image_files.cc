@@ -260,11 +260,12 @@ std::map<std::string_view, EntryKind>::const_iterator BlockingParent(
   return non_directories.end();
 }
 
-void WriteLayer(const Analysis& analysis, int layer, const ReadLimits& limits, ExportSink* sink) {
+void WriteLayer(const Analysis& analysis, int layer,
+                const std::map<std::string_view, EntryKind>& non_directories,
+                const ReadLimits& limits, ExportSink* sink) {
   const LayerBlob& blob = analysis.layers[layer].blob;
   std::unique_ptr<ByteReader> reader = blob.open();
   LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
-  std::map<std::string_view, EntryKind> non_directories = NonDirectories(analysis, layer);
   std::set<std::string> written;
   LayerEntry entry;
   while (cursor.Next(&entry)) {
@@ -431,8 +432,8 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
 
 // The paths WriteLayer creates, in its order.
 void PlanLayer(const Analysis& analysis, int layer,
+               const std::map<std::string_view, EntryKind>& non_directories,
                const std::function<void(const std::string&, bool)>& visit) {
-  std::map<std::string_view, EntryKind> non_directories = NonDirectories(analysis, layer);
   std::set<std::string_view> files;
   for (const LayerEntry& entry : analysis.layers[layer].contents.entries) {
     if (entry.path.empty() || entry.path_escaped) continue;
@@ -481,14 +482,17 @@ void ExportImage(const Analysis& analysis, const ExportOptions& options, ExportS
   if (options.layer >= count)
     Fail("--layer {} is out of range: the image has {} (1 to {})", options.layer + 1,
          Count(count, "layer"), count);
+  // One layer's own links and files, for the plan and the writing alike.
+  std::map<std::string_view, EntryKind> non_directories;
+  if (options.layer >= 0) non_directories = NonDirectories(analysis, options.layer);
   sink->Prepare([&](const std::function<void(const std::string&, bool)>& visit) {
     if (options.layer >= 0)
-      PlanLayer(analysis, options.layer, visit);
+      PlanLayer(analysis, options.layer, non_directories, visit);
     else
       PlanSquashed(analysis, visit);
   });
   if (options.layer >= 0)
-    WriteLayer(analysis, options.layer, options.limits, sink);
+    WriteLayer(analysis, options.layer, non_directories, options.limits, sink);
   else
     WriteSquashed(analysis, options.limits, sink);
   sink->Finish();

@@ -4,11 +4,6 @@
 
 namespace strata {
 
-namespace {
-
-// Calls |redacted| with the index and redacted form of each of |paths|
-// that spells a secret. Copies nothing else: a waste list or a layer's
-// changes may hold a million paths.
 void ForEachRedacted(const ContentScanner& scanner, const std::vector<std::string_view>& paths,
                      const std::function<void(size_t, std::string)>& redacted) {
   std::vector<bool> may_name_a_secret = scanner.MayMatch(paths);
@@ -18,8 +13,6 @@ void ForEachRedacted(const ContentScanner& scanner, const std::vector<std::strin
     if (shown != paths[i]) redacted(i, std::move(shown));
   }
 }
-
-}  // namespace
 
 void RedactWastePaths(const ContentScanner& scanner, Analysis* analysis) {
   std::vector<std::string_view> paths;

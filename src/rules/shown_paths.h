@@ -6,6 +6,7 @@
 // may match, so a million paths cost one scan, not a million.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,12 @@
 #include "rules/content_scanner.h"
 
 namespace strata {
+
+// Calls |redacted| with the index and redacted form of each of |paths|
+// that spells a secret. Copies nothing else: a waste list or a layer's
+// changes may hold a million paths.
+void ForEachRedacted(const ContentScanner& scanner, const std::vector<std::string_view>& paths,
+                     const std::function<void(size_t, std::string)>& redacted);
 
 // Points each waste item whose path names a secret at its redacted form,
 // kept in |analysis|: the waste lists of every report show no more of it.
