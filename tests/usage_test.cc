@@ -52,6 +52,36 @@ TEST(Usage, AnEmptyValueIsRefusedNotTakenForTheDefault) {
   EXPECT_TRUE(fs::is_empty(dir));
 }
 
+// `--cache-dir=$DIR` with DIR unset gives "--cache-dir=", which CLI11
+// read as --cache-dir taking the next word, IMAGE: "IMAGE is required".
+// It is the empty value, refused as `--cache-dir ''` is; a word that only
+// looks like one, as another option's value or a find test's, stays whole.
+TEST(Usage, AnEmptyValueAfterEqualsIsAnEmptyValue) {
+  std::string dir = TempDir();
+  std::string image = Corpus("clean-multistage.oci");
+  ExpectUsageError(RunStrata({"audit", "--cache-dir=", image}, "", dir),
+                   "--cache-dir: needs a directory, not an empty value (see strata audit --help)");
+  ExpectUsageError(RunStrata({"ls", "--save=", image, "/"}, "", dir),
+                   "--save: needs a file name, not an empty value (see strata ls --help)");
+  ExpectUsageError(
+      RunStrata({"find", "--cache-dir=", image, "-name", "x"}, "", dir),
+      "find: --cache-dir: needs a directory, not an empty value (see strata find --help)");
+  EXPECT_TRUE(fs::is_empty(dir));
+
+  // --platform '' is the default platform; so is --platform=.
+  RunResult platform = RunStrata({"layers", "--no-cache", "--platform=", image}, "", dir);
+  EXPECT_EQ(platform.exit_code, 0) << platform.err;
+  EXPECT_EQ(platform.out, RunStrata({"layers", "--no-cache", image}, "", dir).out);
+
+  RunResult report = RunStrata({"audit", "--no-cache", "-q", "-o", "--odd=", image}, "", dir);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_TRUE(fs::is_regular_file(dir + "/--odd="));
+  RunResult found =
+      RunStrata({"find", "--no-cache", image, "-name", "--cache-dir="}, "", dir);
+  EXPECT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_EQ(found.out, "");
+}
+
 // `min_entropy: abc` said "yaml-cpp: error at line 1, column 68: bad
 // conversion", and so did `scan_binaries: maybe`: neither the key nor
 // what it takes.

@@ -583,6 +583,19 @@ int RunCli(int argc, char** argv) {
   for (CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
     command->set_version_flag("--version", kVersionText);
 
+  // The command's words as CLI11 should read them (see SplitEmptyValues).
+  std::vector<std::string> words(argv, argv + argc);
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (argc >= 2 && sub->get_name() == words[1]) {
+      std::vector<std::string> split =
+          SplitEmptyValues(*sub, {words.begin() + 2, words.end()}, false);
+      words.resize(2);
+      words.insert(words.end(), split.begin(), split.end());
+    }
+  std::vector<char*> word_pointers;
+  for (std::string& word : words) word_pointers.push_back(word.data());
+  argc = static_cast<int>(word_pointers.size());
+  argv = word_pointers.data();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

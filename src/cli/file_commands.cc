@@ -276,7 +276,8 @@ int RunFind(const std::vector<std::string>& args) {
   parser.prefix_command();
   parser.set_version_flag("--version", kVersionText);
   AddFindOptions(&parser, &options, &removed, &print0);
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  std::vector<std::string> words = SplitEmptyValues(parser, args, true);
+  std::vector<std::string> reversed(words.rbegin(), words.rend());
   try {
     parser.parse(reversed);
   } catch (const CLI::CallForVersion& version) {

@@ -58,6 +58,36 @@ std::string UnknownOptionsMessage(const CLI::App& command, const std::string& na
                      JoinAsList(unknown), name);
 }
 
+std::vector<std::string> SplitEmptyValues(const CLI::App& command,
+                                          std::vector<std::string> words, bool options_first) {
+  auto takes_value = [&command](const std::string& name) {
+    const CLI::Option* option = command.get_option_no_throw(name);
+    return option != nullptr && option->get_items_expected_min() > 0;
+  };
+
+  std::vector<std::string> split;
+  for (size_t i = 0; i < words.size(); ++i) {
+    std::string& word = words[i];
+    bool option = word.starts_with("-") && word != "-";
+    if (word == "--" || (options_first && !option)) {
+      split.insert(split.end(), std::make_move_iterator(words.begin() + static_cast<long>(i)),
+                   std::make_move_iterator(words.end()));
+      break;
+    }
+    std::string name = word.substr(0, word.size() - 1);
+    if (word.size() > 3 && word.starts_with("--") && word.back() == '=' && takes_value(name)) {
+      split.push_back(std::move(name));
+      split.emplace_back();
+      continue;
+    }
+    // "--top 5", "-o --odd=": the next word is this option's value.
+    bool value_follows = option && word.find('=') == std::string::npos && takes_value(word);
+    split.push_back(std::move(word));
+    if (value_follows && i + 1 < words.size()) split.push_back(std::move(words[++i]));
+  }
+  return split;
+}
+
 std::string CountMessage(const std::string& what) {
   // CLI11 says "--top: At Most 1 required but received 2" and "--layer: 1
   // required INT:1-1073741824 missing": the option, then its own terms.

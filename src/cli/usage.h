@@ -23,6 +23,16 @@ std::string NearestLongOption(const CLI::App& command, const std::string& name);
 std::string UnknownOptionsMessage(const CLI::App& command, const std::string& name,
                                   const std::vector<std::string>& words);
 
+// CLI11 reads "--name=" (an empty value after "=", as "--cache-dir=$DIR"
+// gives with DIR unset) as "--name" alone and takes the next word for its
+// value, often IMAGE. |words| (a command's, after its name) with each such
+// word naming an option of |command| that takes a value made "--name" and
+// "", so the option refuses the empty value (or, for --platform, reads it
+// as the default) as it does "--name ''". Words after "--", and after the
+// first operand when |options_first| (find's tests follow IMAGE), are kept.
+std::vector<std::string> SplitEmptyValues(const CLI::App& command,
+                                          std::vector<std::string> words, bool options_first);
+
 // CLI11's message for an option given the wrong count of values, said
 // plainly ("--top needs a value", "--top is given 2 times; it takes one
 // value"); "" when |what| is not one it knows.
