@@ -267,6 +267,25 @@ TEST(ExploreTmux, UsesTheLayersAuditCached) {
   uncached.WaitForAll({"strata: error: layer ", "is not a tar stream", "strata exited 2"});
 }
 
+// An accepted finding whose date had passed counted again in silence:
+// audit warns of it, explore said nothing.
+TEST(ExploreTmux, SaysAnAcceptedFindingExpired) {
+  REQUIRE_TMUX();
+  std::string dir = TempDir();
+  WriteImage(dir + "/image", {{{"app/.git/config", '0', "[core]\n"}}});
+  WriteFile(dir + "/a.yaml",
+            "accept:\n"
+            "  - {rule: vcs-directory, path: /app/.git, reason: old, expires: 2020-01-31}\n");
+  const std::string warning = "the accepted finding (rule vcs-directory, path /app/.git) in " +
+                              dir + "/a.yaml expires 2020-01-31, which has passed";
+
+  TmuxWindow window;
+  window.Start({"explore", "--no-cache", "--config", dir + "/a.yaml", dir + "/image"}, 400, 30);
+  window.WaitForAll({"Files as of layer 1", "warning: " + warning});
+  window.Keys({"q"});
+  window.WaitForAll({"strata: warning: " + warning, "strata exited 0"});
+}
+
 TEST(Explore, NeedsATerminal) {
   REQUIRE_FIXTURES();
   RunResult result = RunStrata({"explore", FixturesDir() + "/multi.oci"});

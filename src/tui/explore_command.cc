@@ -1,10 +1,12 @@
 #include "tui/explore_command.h"
 
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "cli/cache_options.h"
@@ -65,9 +67,19 @@ int RunExplore(const ExploreOptions& options) {
     analysis = Analyze(std::move(source), analyze);
   }
   if (cache) ReportCache(*cache, false, options.quiet);
-  // TODO: an expired accepted finding (rules.warnings) goes unsaid here,
-  // where audit warns of it: the screen has no place for warnings yet.
   RuleResults rules = EvaluateRules(analysis, config, *scanner, TodayUtc());
+  // What audit prints as warnings (an expired accepted finding, a history
+  // that does not match the layers): the first on the status line, where
+  // it is seen at once, and all of them on standard error on the way out,
+  // where the screen no longer hides them.
+  std::vector<std::string> warnings = analysis.warnings;
+  warnings.insert(warnings.end(), rules.warnings.begin(), rules.warnings.end());
+  std::string notice;
+  if (!warnings.empty())
+    notice = "warning: " + Printable(warnings.front()) +
+             (warnings.size() > 1
+                  ? fmt::format(" (and {} more, printed on exit)", warnings.size() - 1)
+                  : "");
   RedactImageConfig(*scanner, &analysis, &rules);
   RedactWastePaths(*scanner, &analysis);
 
@@ -75,7 +87,11 @@ int RunExplore(const ExploreOptions& options) {
   // (about as long as Analyze's own); it could be recorded by Analyze.
   Explorer explorer(analysis, std::move(rules.findings));
   explorer.set_shown([&scanner](std::string_view text) { return scanner->RedactPath(text); });
-  RunExplorerScreen(&explorer, analysis.source, Printable(options.image), analyze.limits);
+  RunExplorerScreen(&explorer, analysis.source, Printable(options.image), analyze.limits,
+                    notice);
+  if (!options.quiet)
+    for (const std::string& warning : warnings)
+      fmt::print(stderr, "strata: warning: {}\n", Printable(warning));
   return 0;
 }
 

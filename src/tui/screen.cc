@@ -46,8 +46,8 @@ const char* const kKeys[] = {
 class Screen {
  public:
   Screen(Explorer* explorer, const ImageSource& source, const std::string& title,
-         const ReadLimits& limits)
-      : explorer_(*explorer), source_(source), title_(title), limits_(limits) {}
+         const ReadLimits& limits, const std::string& notice)
+      : explorer_(*explorer), source_(source), title_(title), limits_(limits), status_(notice) {}
 
   void Run();
 
@@ -659,8 +659,8 @@ void Screen::Run() {
 }  // namespace
 
 void RunExplorerScreen(Explorer* explorer, const ImageSource& source, const std::string& title,
-                       const ReadLimits& limits) {
-  Screen screen(explorer, source, title, limits);
+                       const ReadLimits& limits, const std::string& notice) {
+  Screen screen(explorer, source, title, limits, notice);
   try {
     screen.Run();
   } catch (...) {

@@ -17,8 +17,9 @@ constexpr int kMinColumns = 60;
 constexpr int kMinRows = 14;
 
 // Takes over the terminal (stdin and stdout must be one) until the person
-// quits. |title| names the image; |source| serves saves.
+// quits. |title| names the image; |source| serves saves. |notice|, already
+// printable, fills the status line until something else is said there.
 void RunExplorerScreen(Explorer* explorer, const ImageSource& source, const std::string& title,
-                       const ReadLimits& limits);
+                       const ReadLimits& limits, const std::string& notice = "");
 
 }  // namespace strata
