@@ -578,9 +578,10 @@ RunResult RunCached(std::vector<std::string> args, const std::string& cache) {
 }
 
 // Three images of one layer each, the layers alike in size: with room for
-// two, the one stored first goes when the third comes, even though it was
-// used since.
-TEST(LayerCache, TheOldestGoPastTheSizeCap) {
+// two, the one used longest ago goes when the third comes. The first one
+// stored, used since, stays: a base layer every image shares was dropped
+// in its turn when eviction went by the time a row was stored.
+TEST(LayerCache, TheLeastRecentlyUsedGoPastTheSizeCap) {
   std::string dir = TempDir();
   std::string cache = dir + "/cache";
   std::vector<std::string> images;
@@ -598,15 +599,19 @@ TEST(LayerCache, TheOldestGoPastTheSizeCap) {
   ASSERT_EQ(audit(1).read, 1);
   ASSERT_EQ(audit(0).reused, 1);
   CachedRun third = audit(2);
-  EXPECT_NE(third.result.err.find("1 oldest result dropped"), std::string::npos)
+  EXPECT_NE(third.result.err.find("1 least recently used result dropped"), std::string::npos)
       << third.result.err;
   EXPECT_EQ(Sql(cache, "SELECT count(*) FROM layer_results"), "2");
   EXPECT_EQ(Sql(cache, "SELECT count(*) FROM verified_blobs"), "2");
-  EXPECT_EQ(audit(1).reused, 1);
+  EXPECT_EQ(Sql(cache, "SELECT count(*) FROM layer_uses"), "1");
+  EXPECT_EQ(audit(0).reused, 1);
   EXPECT_EQ(audit(2).reused, 1);
-  CachedRun dropped = audit(0);
+  CachedRun dropped = audit(1);
   EXPECT_EQ(dropped.read, 1);
-  EXPECT_EQ(dropped.result.out, Uncached(images[0]));
+  EXPECT_EQ(dropped.result.out, Uncached(images[1]));
+  // Reading b again dropped a, now the one used longest ago.
+  EXPECT_EQ(audit(2).reused, 1);
+  EXPECT_EQ(audit(0).read, 1);
 }
 
 TEST(LayerCache, ACapOfNothingKeepsNothing) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <system_error>
 #include <thread>
 
@@ -66,6 +67,11 @@ CREATE TABLE IF NOT EXISTS compiled_patterns(
   key TEXT PRIMARY KEY,
   checksum INTEGER NOT NULL,
   bytes BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS layer_uses(
+  diff_id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  used_at INTEGER NOT NULL,
+  PRIMARY KEY (diff_id, scope)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS layer_results_by_age ON layer_results(stored_at);
 CREATE INDEX IF NOT EXISTS image_results_by_age ON image_results(used_at);
 COMMIT;
@@ -87,6 +93,12 @@ bool IsDamage(int code) {
 
 int64_t Checksum(std::string_view bytes) {
   return static_cast<int64_t>(XXH3_64bits(bytes.data(), bytes.size()));
+}
+
+// Column |column| of |query|'s row as text; "" for NULL.
+std::string ColumnText(sqlite3_stmt* query, int column) {
+  const unsigned char* text = sqlite3_column_text(query, column);
+  return text != nullptr ? reinterpret_cast<const char*>(text) : "";
 }
 
 void RemoveDatabase(const std::string& path) {
@@ -253,6 +265,10 @@ std::optional<LayerContents> LayerCache::Find(const std::string& diff_id, const 
     ++stats_.misses;
     return std::nullopt;
   }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    used_.push_back({diff_id, scope});
+  }
   layer->blob_digest = std::move(stored_as.blob_digest);
   layer->blob_size = stored_as.blob_size;
   layer->compression = stored_as.compression;
@@ -373,13 +389,14 @@ int64_t LayerCache::Pragma(const char* name) {
   return value;
 }
 
-// Drops the oldest rows, layers' and whole results alike, until the
-// results left take at most max_bytes_, then the blobs no layer's result
-// needs any more. Inside the caller's transaction.
+// Drops the least recently used rows, layers' and whole results alike,
+// until the results left take at most max_bytes_, then the blobs no
+// layer's result needs any more. Inside the caller's transaction.
 //
-// Oldest stored, not least recently used: marking a row used rewrote the
-// whole row (its result included), megabytes on every warm audit. A base
-// layer every image shares may so be dropped and read once more.
+// A layer's last use is kept in a table of its own (layer_uses): marking
+// the row itself rewrote its whole result, megabytes on every warm audit.
+// A whole result is used only by the same command again, and its rows are
+// few: its time is when it was stored.
 bool LayerCache::Evict() {
   // The pages in use bound the results' bytes: under the cap, no scan.
   int64_t used = (Pragma("page_count") - Pragma("freelist_count")) * Pragma("page_size");
@@ -388,28 +405,49 @@ bool LayerCache::Evict() {
   // Newest first through the age indexes. A result's length comes from its
   // row's header; a column stored after the result would read every page
   // of it.
+  // (The key columns come before the result, so they are read cheaply too.)
+  std::map<std::pair<std::string, std::string>, int64_t> last_use;
+  {
+    sqlite3_stmt* query = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT diff_id, scope, used_at FROM layer_uses", -1, &query,
+                           nullptr) != SQLITE_OK)
+      return false;
+    int code;
+    while ((code = sqlite3_step(query)) == SQLITE_ROW)
+      last_use[{ColumnText(query, 0), ColumnText(query, 1)}] = sqlite3_column_int64(query, 2);
+    sqlite3_finalize(query);
+    if (code != SQLITE_DONE) return false;
+  }
   struct Row {
     int table;
-    int64_t rowid, bytes, stored_at;
+    int64_t rowid, bytes, used_at;
   };
   std::vector<Row> rows;
   const char* by_age[2] = {
-      "SELECT rowid, length(result), stored_at FROM layer_results ORDER BY stored_at DESC",
+      "SELECT rowid, length(result), stored_at, diff_id, scope FROM layer_results "
+      "ORDER BY stored_at DESC",
       "SELECT rowid, length(result), used_at FROM image_results ORDER BY used_at DESC"};
   for (int table = 0; table < 2; ++table) {
     sqlite3_stmt* query = nullptr;
     if (sqlite3_prepare_v2(db_, by_age[table], -1, &query, nullptr) != SQLITE_OK) return false;
     int code;
-    while ((code = sqlite3_step(query)) == SQLITE_ROW)
-      rows.push_back({table, sqlite3_column_int64(query, 0), sqlite3_column_int64(query, 1),
-                      sqlite3_column_int64(query, 2)});
+    while ((code = sqlite3_step(query)) == SQLITE_ROW) {
+      Row row{table, sqlite3_column_int64(query, 0), sqlite3_column_int64(query, 1),
+              sqlite3_column_int64(query, 2)};
+      if (table == 0) {
+        auto used = last_use.find({ColumnText(query, 3), ColumnText(query, 4)});
+        if (used != last_use.end()) row.used_at = std::max(row.used_at, used->second);
+      }
+      rows.push_back(row);
+    }
     sqlite3_finalize(query);
     if (code != SQLITE_DONE) return false;
   }
   std::stable_sort(rows.begin(), rows.end(),
-                   [](const Row& a, const Row& b) { return a.stored_at > b.stored_at; });
+                   [](const Row& a, const Row& b) { return a.used_at > b.used_at; });
 
-  // Strictly by age: once one row does not fit, every older one goes too.
+  // Strictly by last use: once one row does not fit, every one used
+  // before it goes too.
   int64_t kept = 0;
   size_t keep = 0;
   while (keep < rows.size() && kept + rows[keep].bytes <= max_bytes_) kept += rows[keep++].bytes;
@@ -423,14 +461,47 @@ bool LayerCache::Evict() {
   stats_.evicted += static_cast<int>(rows.size() - keep);
   return sqlite3_exec(db_,
                       "DELETE FROM verified_blobs WHERE diff_id NOT IN "
-                      "(SELECT diff_id FROM layer_results)",
+                      "(SELECT diff_id FROM layer_results);"
+                      "DELETE FROM layer_uses WHERE NOT EXISTS (SELECT 1 FROM layer_results r "
+                      "WHERE r.diff_id = layer_uses.diff_id AND r.scope = layer_uses.scope)",
                       nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+// Records that this run used the layers it took from the cache, so that
+// eviction keeps them. Inside the caller's transaction.
+bool LayerCache::MarkUsed() {
+  if (used_.empty()) return true;
+  sqlite3_stmt* mark = nullptr;
+  std::string sql = fmt::format(
+      "INSERT OR REPLACE INTO layer_uses(diff_id, scope, used_at) VALUES (?, ?, {})", kNow);
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &mark, nullptr) != SQLITE_OK) return false;
+  bool ok = true;
+  for (size_t i = 0; ok && i < used_.size(); ++i) {
+    sqlite3_bind_text(mark, 1, used_[i].first.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(mark, 2, used_[i].second.c_str(), -1, SQLITE_STATIC);
+    ok = sqlite3_step(mark) == SQLITE_DONE;
+    sqlite3_reset(mark);
+  }
+  sqlite3_finalize(mark);
+  used_.clear();
+  return ok;
 }
 
 void LayerCache::Commit() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (pending_.empty()) return;
+  if (pending_.empty() && used_.empty()) return;
   if (damaged_database_ && !Rebuild()) return;
+
+  // A run that only used rows still records so, in a short transaction
+  // of its own; if that fails (a cache it may read but not write), the
+  // marks are lost and nothing else: no warning.
+  if (pending_.empty()) {
+    bool ok = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK &&
+              MarkUsed() && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+    if (!ok) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    used_.clear();
+    return;
+  }
 
   // Results larger than SQLite's blob limit are left out, not truncated.
   int limit = sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, -1);
@@ -441,6 +512,7 @@ void LayerCache::Commit() {
     ok = Write(pending_[i]);
     written += ok;
   }
+  if (ok) ok = MarkUsed();
   if (ok) ok = Evict();
   if (ok) ok = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
   if (!ok) {
@@ -450,6 +522,7 @@ void LayerCache::Commit() {
     stats_.stored += written;
   }
   pending_.clear();
+  used_.clear();
 }
 
 std::optional<std::string> LayerCache::FindImageResult(const std::string& key) {

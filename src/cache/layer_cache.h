@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "layer/content_inspector.h"
@@ -43,7 +44,7 @@ inline constexpr int kAnalysisVersion = 4;
 inline constexpr int kImageResultsKept = 64;
 
 // The bytes of stored results (layers' and whole ones together) a cache
-// keeps by default; the oldest go first past it. A layer's
+// keeps by default; the least recently used go first past it. A layer's
 // result takes about a dozen bytes an entry, so this holds some 150
 // million entries: thousands of images.
 inline constexpr int64_t kDefaultCacheBytes = int64_t{2} << 30;
@@ -74,7 +75,7 @@ class LayerCache {
   // Opens the cache in |dir|, creating the directory (mode 0700) and the
   // database as needed. A database file SQLite cannot read is deleted and
   // made anew. Each write then keeps the stored results under |max_bytes|
-  // (the oldest are dropped). Throws Error naming the path
+  // (the least recently used are dropped). Throws Error naming the path
   // when that fails.
   static std::unique_ptr<LayerCache> Open(const std::string& dir,
                                           int64_t max_bytes = kDefaultCacheBytes);
@@ -92,8 +93,9 @@ class LayerCache {
   // written by Commit. Thread-safe; the encoding runs outside the lock.
   void Add(const std::string& scope, const LayerContents& layer);
 
-  // Writes everything Add collected and drops the oldest rows past the
-  // size cap, in one transaction. Failures (a disk full, a lock held past the timeout) are
+  // Writes everything Add collected, records which rows Find returned, and
+  // drops the least recently used rows past the size cap, in one
+  // transaction. Failures (a disk full, a lock held past the timeout) are
   // recorded in stats().problems; the cache is an optimisation, never a
   // reason to fail an audit.
   void Commit();
@@ -130,6 +132,7 @@ class LayerCache {
   LayerCache(sqlite3* db, std::string path, int64_t max_bytes);
   void Prepare();
   bool Evict();
+  bool MarkUsed();
   int64_t Pragma(const char* name);
   bool BlobKnown(const std::string& diff_id, const LayerBlob& blob, LayerContents* layer);
   bool Write(const Pending& row);
@@ -138,7 +141,7 @@ class LayerCache {
 
   sqlite3* db_;
   std::string path_;
-  std::mutex mutex_;  // Guards db_, the statements and pending_.
+  std::mutex mutex_;  // Guards db_, the statements, pending_ and used_.
   sqlite3_stmt* find_result_ = nullptr;
   sqlite3_stmt* find_blob_ = nullptr;
   sqlite3_stmt* find_blob_by_size_ = nullptr;
@@ -147,6 +150,8 @@ class LayerCache {
   sqlite3_stmt* find_image_result_ = nullptr;
   sqlite3_stmt* insert_image_result_ = nullptr;
   std::vector<Pending> pending_;
+  // (diff_id, scope) of the rows Find returned, for MarkUsed.
+  std::vector<std::pair<std::string, std::string>> used_;
   int64_t max_bytes_;
   bool damaged_database_ = false;  // SQLite said so; Commit starts afresh.
   LayerCacheStats stats_;

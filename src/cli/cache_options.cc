@@ -30,8 +30,8 @@ void AddCacheOptions(CLI::App* app, CacheFlags* flags) {
                                      "~/.cache/strata)")
                          ->check(NotEmptyValidator("a directory"));
   CLI::Option* max_size = app->add_option("--cache-max-size", flags->max_size,
-                                          "Bytes of results the layer cache keeps; the oldest go "
-                                          "first (default 2GiB)")
+                                          "Bytes of results the layer cache keeps; the least "
+                                          "recently used go first (default 2GiB)")
                               ->check(SizeValidator());
   app->add_flag("--no-cache", flags->disabled,
                 "Read every layer; neither use nor update the layer cache")
@@ -59,7 +59,7 @@ void ReportCache(const LayerCache& cache, bool verbose, bool quiet) {
     fmt::print(stderr, ", {} unusable {} replaced", damaged, damaged == 1 ? "row" : "rows");
   int64_t evicted = stats.evicted;
   if (evicted > 0)
-    fmt::print(stderr, ", {} oldest {} dropped (--cache-max-size)", evicted,
+    fmt::print(stderr, ", {} least recently used {} dropped (--cache-max-size)", evicted,
                evicted == 1 ? "result" : "results");
   fmt::print(stderr, "\n");
 }
