@@ -83,6 +83,51 @@ TEST(StepSecrets, EachFormIsHidden) {
   for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
 }
 
+// Forms a trial found still shown: passwords on standard input, in SQL
+// text, in the words of tools with a form of their own, in a URL's query.
+TEST(StepSecrets, InputSqlToolsAndQueriesAreHidden) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"/bin/sh -c echo 'root:Qz8vLm3Kx9' | chpasswd",
+       "/bin/sh -c echo 'root:Qz…(10 characters)' | chpasswd"},
+      {"/bin/sh -c echo \"app:Qz8vLm3Kx9\" | sudo chpasswd && echo done",
+       "/bin/sh -c echo \"app:Qz…(10 characters)\" | sudo chpasswd && echo done"},
+      {"/bin/sh -c printf 'a:Qz8vLm3Kx9\\nb:Pw7Kd9Lq2X\\n' | chpasswd",
+       "/bin/sh -c printf 'a:Qz…(10 characters)\\nb:Pw…(10 characters)\\n' | chpasswd"},
+      {"/bin/sh -c chpasswd <<< 'root:Qz8vLm3Kx9'",
+       "/bin/sh -c chpasswd <<< 'root:Qz…(10 characters)'"},
+      {"/bin/sh -c echo -e 'Qz8vLm3Kx9\\nQz8vLm3Kx9' | passwd root",
+       "/bin/sh -c echo -e 'Qz…(10 characters)\\nQz…(10 characters)' | passwd root"},
+      {"/bin/sh -c echo Zk3qP9vR2mX7tL4w | docker login -u bot --password-stdin registry.example",
+       "/bin/sh -c echo Zk3…(16 characters) | docker login -u bot --password-stdin "
+       "registry.example"},
+      {"/bin/sh -c psql -c \"CREATE USER app WITH PASSWORD 'K8jHq2LmNx7Vb4Zt'\"",
+       "/bin/sh -c psql -c \"CREATE USER app WITH PASSWORD 'K8j…(16 characters)'\""},
+      {"/bin/sh -c mysql -e \"CREATE USER 'app'@'%' IDENTIFIED BY 'K8jHq2LmNx7Vb4Zt';\"",
+       "/bin/sh -c mysql -e \"CREATE USER 'app'@'%' IDENTIFIED BY 'K8j…(16 characters)';\""},
+      {"/bin/sh -c mysql -e \"SET PASSWORD FOR root = PASSWORD('K8jHq2LmNx7Vb4Zt')\"",
+       "/bin/sh -c mysql -e \"SET PASSWORD FOR root = PASSWORD('K8j…(16 characters)')\""},
+      {"/bin/sh -c mongosh --eval 'db.createUser({user: \"app\", pwd: \"K8jHq2LmNx7Vb4Zt\"})'",
+       "/bin/sh -c mongosh --eval 'db.createUser({user: \"app\", pwd: \"K8j…(16 characters)\"})'"},
+      {"/bin/sh -c docker login -u bot -p Zk3qP9vR2mX7tL4w registry.example",
+       "/bin/sh -c docker login -u bot -p Zk3…(16 characters) registry.example"},
+      {"/bin/sh -c helm registry login -u bot -pZk3qP9vR2mX7tL4w r.example",
+       "/bin/sh -c helm registry login -u bot -pZk3…(16 characters) r.example"},
+      {"/bin/sh -c htpasswd -cb /etc/nginx/.htpasswd admin Qz8vLm3Kx9",
+       "/bin/sh -c htpasswd -cb /etc/nginx/.htpasswd admin Qz…(10 characters)"},
+      {"/bin/sh -c htpasswd -nbB admin Qz8vLm3Kx9 > /etc/htpasswd",
+       "/bin/sh -c htpasswd -nbB admin Qz…(10 characters) > /etc/htpasswd"},
+      {"/bin/sh -c openssl pkcs12 -export -in c.pem -out c.p12 -passout pass:Qz8vLm3Kx9",
+       "/bin/sh -c openssl pkcs12 -export -in c.pem -out c.p12 -passout pass:Qz…(10 characters)"},
+      {"/bin/sh -c openssl enc -aes-256-cbc -k Qz8vLm3Kx9 -in a -out b",
+       "/bin/sh -c openssl enc -aes-256-cbc -k Qz…(10 characters) -in a -out b"},
+      {"/bin/sh -c keytool -importcert -keystore k.jks -storepass Qz8vLm3Kx9 -noprompt",
+       "/bin/sh -c keytool -importcert -keystore k.jks -storepass Qz…(10 characters) -noprompt"},
+      {"/bin/sh -c curl -o x.tgz 'https://dl.example/x.tgz?access_token=Zk3qP9vR2mX7tL4w&v=2'",
+       "/bin/sh -c curl -o x.tgz 'https://dl.example/x.tgz?access_token=Zk3…(16 characters)&v=2'"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+}
+
 TEST(StepSecrets, OrdinaryStepsAreLeftAsTheyAre) {
   for (const char* step : {
            "/bin/sh -c apt-get update && apt-get install -y postgresql-client",
@@ -111,6 +156,20 @@ TEST(StepSecrets, OrdinaryStepsAreLeftAsTheyAre) {
            "/bin/sh -c grep -q DB_PASSWORD= /etc/app.conf || echo missing",
            "/bin/sh -c echo \"build token: $TOKEN\" > /dev/null",
            "/bin/sh -c useradd -m -p '*' app",
+           // Input, SQL and tools that name where the password is.
+           "/bin/sh -c echo \"$PW\" | docker login -u bot --password-stdin",
+           "/bin/sh -c echo \"root:$ROOT_PW\" | chpasswd",
+           "/bin/sh -c echo hello | tee /x && passwd -l root",
+           "/bin/sh -c echo 'root:x' > /tmp/a; chpasswd < /run/secrets/pw",
+           "/bin/sh -c psql -c \"ALTER USER app PASSWORD NULL\"",
+           "/bin/sh -c psql -c \"ALTER USER app WITH PASSWORD :'pw'\"",
+           "/bin/sh -c grep -q PASSWORD_HASH /etc/app.conf",
+           "/bin/sh -c docker run -d -p 8080:80 -e X=1 nginx",
+           "/bin/sh -c htpasswd -c /etc/htpasswd admin",
+           "/bin/sh -c openssl pkcs12 -export -passout env:P12_PW -out c.p12",
+           "/bin/sh -c openssl rand -hex 16 > /key",
+           "/bin/sh -c keytool -list -keystore k.jks -storepass:env KS_PW",
+           "/bin/sh -c curl -fsSL 'https://dl.example/x.tgz?version=2&arch=amd64' | tar xz",
        })
     EXPECT_EQ(Shown(step), step);
 }
@@ -138,6 +197,14 @@ TEST(StepSecrets, FindingsNameHowThePasswordWasPassed) {
   EXPECT_EQ(found[3].passed_as, "sshpass -p ");
   for (const StepSecret& secret : found)
     EXPECT_TRUE(secret.name.empty() || secret.name == "PASSWORD");
+
+  found = FindStepSecrets(
+      "/bin/sh -c echo 'root:Qz8vLm3Kx9' | chpasswd && mysql -e \"CREATE USER a IDENTIFIED BY "
+      "'K8jHq2LmNx7Vb4Zt'\" && curl 'https://u:K8jHq2LmNx@x.example/?token=Zk3qP9vR2mX7tL4w'");
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].passed_as, "input of chpasswd: ");
+  EXPECT_EQ(found[1].passed_as, "IDENTIFIED BY '");
+  EXPECT_EQ(found[2].passed_as, "?token=");  // Not the URL: it may hold a password too.
 }
 
 TEST(StepSecrets, BuildArgumentsOfBothBuilders) {

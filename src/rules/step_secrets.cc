@@ -232,6 +232,12 @@ enum class PasswordForm {
   kJoinedToP,
   kAfterP,     // sshpass: -p VALUE or -pVALUE.
   kUserColon,  // curl: -u USER:PASSWORD, --user USER:PASSWORD.
+  // docker login -p VALUE (podman, buildah, skopeo, helm registry too):
+  // -p is a password only after "login"; docker run -p is a port.
+  kLoginP,
+  kLastOperand,  // htpasswd -b FILE USER VALUE, htpasswd -nb USER VALUE.
+  kPassPrefix,   // openssl -passin pass:VALUE, -passout, -pass; enc -k VALUE.
+  kPassOption,   // keytool -storepass VALUE, -keypass, -srcstorepass …
 };
 
 // How the arguments of a command are read.
@@ -246,12 +252,19 @@ struct CommandShape {
   bool shell = false;                        // sh -c: the command comes after -c.
 };
 
-// TODO: passwords passed in other ways are still shown: on standard input
-// (echo 'root:…' | chpasswd), in SQL or script text (IDENTIFIED BY '…',
-// db.createUser({pwd: '…'})), in the words of tools not listed here
-// (docker login -p, htpasswd -b, openssl -passout pass:…, keytool
-// -storepass) and in a URL's query (?token=…).
+// TODO: passwords passed in other ways are still shown: in a here-document
+// (chpasswd <<EOF), in a script a step runs, and in the words of tools not
+// listed here.
 constexpr CommandShape kCommands[] = {
+    {.name = "docker", .password = PasswordForm::kLoginP},
+    {.name = "podman", .password = PasswordForm::kLoginP},
+    {.name = "buildah", .password = PasswordForm::kLoginP},
+    {.name = "skopeo", .password = PasswordForm::kLoginP},
+    {.name = "nerdctl", .password = PasswordForm::kLoginP},
+    {.name = "helm", .password = PasswordForm::kLoginP},
+    {.name = "htpasswd", .password = PasswordForm::kLastOperand},
+    {.name = "openssl", .password = PasswordForm::kPassPrefix},
+    {.name = "keytool", .password = PasswordForm::kPassOption},
     {.name = "mysql*", .password = PasswordForm::kJoinedToP},
     {.name = "mariadb*", .password = PasswordForm::kJoinedToP},
     {.name = "curl", .password = PasswordForm::kUserColon},
@@ -346,7 +359,59 @@ struct Command {
   const CommandShape* shape = nullptr;
   bool reading_options = false;  // Of a command that runs another one.
   int operands_left = 0;
+  bool login = false;              // kLoginP: "login" was among its words.
+  bool batch = false;              // kLastOperand: htpasswd -b.
+  std::optional<Word> last_operand;  // kLastOperand: the last so far.
+  int operands = 0;                // kLastOperand: how many so far.
+  bool no_file = false;            // kLastOperand: htpasswd -n.
 };
+
+// Commands that read passwords from their standard input, one a line:
+// chpasswd reads USER:PASSWORD lines, passwd the new password (twice).
+bool ReadsPasswordLines(std::string_view name) { return name == "passwd"; }
+bool ReadsUserPasswordLines(std::string_view name) {
+  return name == "chpasswd" || name == "chgpasswd";
+}
+
+// The lines of a word echo or printf writes: split at newlines and at the
+// "\n" escapes they turn into newlines. [begin, end) of each in |word|.
+std::vector<std::pair<size_t, size_t>> Lines(const Word& word) {
+  std::vector<std::pair<size_t, size_t>> lines;
+  const std::string& text = word.text;
+  size_t begin = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    bool newline = i < text.size() && text[i] == '\n';
+    bool escape = i + 1 < text.size() && text[i] == '\\' && text[i + 1] == 'n';
+    if (i < text.size() && !newline && !escape) continue;
+    if (i > begin) lines.push_back({begin, i});
+    if (escape) ++i;
+    begin = i + 1;
+  }
+  return lines;
+}
+
+// Where a quoted literal that |text| holds at |at| (after spaces) ends,
+// and its first byte; nullopt when no quote opens there.
+std::optional<std::pair<size_t, size_t>> QuotedAt(std::string_view text, size_t at) {
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+  if (at >= text.size() || (text[at] != '\'' && text[at] != '"')) return std::nullopt;
+  size_t close = text.find(text[at], at + 1);
+  if (close == std::string_view::npos) return std::nullopt;
+  return std::make_pair(at + 1, close);
+}
+
+// True when |text| holds |word| at |at|, whatever the case, not inside a
+// longer name.
+bool KeywordAt(std::string_view text, size_t at, std::string_view word) {
+  if (at + word.size() > text.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(text[at + i])) != word[i]) return false;
+  auto name_byte = [&text](size_t i) {
+    return i < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_');
+  };
+  return !(at > 0 && name_byte(at - 1)) && !name_byte(at + word.size());
+}
 
 // Reads command lines and notes the passwords typed into them.
 class CommandLineReader {
@@ -358,24 +423,35 @@ class CommandLineReader {
     while (words.Peek() != nullptr) {
       Word word = words.Take();
       if (word.kind == Word::kOperator) {
+        // What echo or printf wrote is the next command's input through a
+        // pipe, and no command's after anything else.
+        stdin_.clear();
+        if (word.text == "|") stdin_ = std::move(echoed_);
+        echoed_.clear();
         command = Command();
         continue;
       }
       if (word.kind == Word::kRedirection) {
-        if (!word.names_target) words.TakeValue();
+        std::optional<Word> target;
+        if (!word.names_target) target = words.TakeValue();
+        if (word.text == "<<<" && target) {  // A here-string: the input.
+          stdin_ = {std::move(*target)};
+          ReadInput(command);
+        }
         continue;
       }
       // A command line in quotes: sh -c "…", su -c '…', "$(…)".
       if (word.quoted && depth < kMaxDepth &&
           word.text.find_first_of(" \t\n;&|(`") != std::string::npos)
         Read(WordStream(word.text, word.at.data(), 0), depth + 1);
+      ReadSqlText(word);
 
       if (command.name.empty()) {
         StartCommand(word, &command);
       } else if (command.reading_options) {
         ReadOwnOption(word, &words, &command);
       } else {
-        ReadArgument(word, &words, command);
+        ReadArgument(word, &words, &command);
       }
     }
   }
@@ -386,6 +462,90 @@ class CommandLineReader {
 
   void Found(const Word& word, size_t begin, std::string passed_as, std::string name = "") {
     found_->push_back({word.at[begin], word.at.back() + 1, std::move(passed_as), std::move(name)});
+  }
+
+  // The bytes [begin, end) of |word|.
+  void FoundRange(const Word& word, size_t begin, size_t end, std::string passed_as) {
+    if (begin >= end || end > word.at.size()) return;
+    found_->push_back({word.at[begin], word.at[end - 1] + 1, std::move(passed_as), ""});
+  }
+
+  // The input echo or printf piped into |command|, when it reads passwords
+  // there: chpasswd's USER:PASSWORD lines, passwd's lines.
+  void ReadInput(const Command& command) {
+    bool pairs = ReadsUserPasswordLines(command.name);
+    if (!pairs && !ReadsPasswordLines(command.name)) return;
+    ReadPipedPasswords(pairs, command.name);
+  }
+
+  // Each line of the piped words a password, or with |pairs| the part of
+  // it after the first ':'.
+  void ReadPipedPasswords(bool pairs, const std::string& reader) {
+    for (const Word& word : stdin_) {
+      for (auto [begin, end] : Lines(word)) {
+        if (pairs) {
+          size_t colon = word.text.find(':', begin);
+          if (colon == std::string::npos || colon >= end) continue;
+          begin = colon + 1;
+        }
+        if (IsTypedPassword(std::string_view(word.text).substr(begin, end - begin)))
+          FoundRange(word, begin, end, "input of " + reader + ": ");
+      }
+    }
+    stdin_.clear();
+  }
+
+  // Passwords in SQL or script text within a word: IDENTIFIED BY '…',
+  // PASSWORD '…' (CREATE USER … WITH PASSWORD, SET PASSWORD = …,
+  // PASSWORD('…')), and a MongoDB user's pwd: '…'. Only a quoted literal
+  // counts: PASSWORD $1 or a variable is a reference.
+  void ReadSqlText(const Word& word) {
+    std::string_view text = word.text;
+    if (text.size() < 6) return;
+    bool identified = false;
+    for (size_t at = 0; at < text.size(); ++at) {
+      std::optional<std::pair<size_t, size_t>> literal;
+      std::string prefix;
+      if (KeywordAt(text, at, "IDENTIFIED")) {
+        identified = true;
+      } else if (identified && KeywordAt(text, at, "BY")) {
+        literal = QuotedAt(text, at + 2);
+        prefix = "IDENTIFIED ";
+        identified = false;
+      } else if (KeywordAt(text, at, "PASSWORD")) {
+        size_t after = at + 8;
+        while (after < text.size() && (text[after] == ' ' || text[after] == '=')) ++after;
+        if (after < text.size() && text[after] == '(') ++after;
+        literal = QuotedAt(text, after);
+      } else if (KeywordAt(text, at, "PWD")) {
+        size_t after = at + 3;
+        if (after < text.size() && (text[after] == '"' || text[after] == '\'')) ++after;
+        while (after < text.size() && text[after] == ' ') ++after;
+        if (after < text.size() && text[after] == ':') literal = QuotedAt(text, after + 1);
+      }
+      if (literal && IsTypedPassword(text.substr(literal->first, literal->second - literal->first)))
+        FoundRange(word, literal->first, literal->second,
+                   prefix + std::string(text.substr(at, literal->first - at)));
+    }
+  }
+
+  // A URL whose query names a secret: https://api.example/x?access_token=….
+  void ReadUrlQuery(const Word& word) {
+    std::string_view text = word.text;
+    size_t scheme = text.find("://");
+    size_t query = text.find('?', scheme == std::string_view::npos ? text.size() : scheme);
+    if (query == std::string_view::npos) return;
+    for (size_t begin = query + 1; begin < text.size();) {
+      size_t end = std::min(text.find_first_of("&#", begin), text.size());
+      std::string_view pair = text.substr(begin, end - begin);
+      size_t equals = pair.find('=');
+      if (equals != std::string_view::npos && NameSaysSecret(pair.substr(0, equals)) &&
+          ValueLooksReal(pair.substr(equals + 1)))
+        FoundRange(word, begin + equals + 1, end,
+                   "?" + std::string(text.substr(begin, equals + 1)));
+      if (end < text.size() && text[end] == '#') break;
+      begin = end + 1;
+    }
   }
 
   // |word| where a command stands: assignments before it, a reserved word,
@@ -405,6 +565,7 @@ class CommandLineReader {
     command->shape = command_line ? nullptr : ShapeOf(command->name);
     command->reading_options = command->shape != nullptr && command->shape->runs_command;
     command->operands_left = command->shape != nullptr ? command->shape->operands : 0;
+    ReadInput(*command);
   }
 
   // An option or operand of a command that runs another (sudo, sshpass, sh
@@ -430,12 +591,85 @@ class CommandLineReader {
     }
   }
 
-  void ReadArgument(const Word& word, WordStream* words, const Command& command) {
-    PasswordForm form = command.shape != nullptr ? command.shape->password : PasswordForm::kNone;
-    if (form == PasswordForm::kJoinedToP && ReadJoinedToP(word, words, command)) return;
-    if (form == PasswordForm::kUserColon && ReadUserColon(word, words, command)) return;
-    if (ReadPasswordOption(word, words, command)) return;
+  void ReadArgument(const Word& word, WordStream* words, Command* command) {
+    // echo's options are not what it writes; printf's format is.
+    if (command->name == "printf" || (command->name == "echo" && !word.text.starts_with('-')))
+      echoed_.push_back(word);
+    if (word.text == "--password-stdin") {
+      ReadPipedPasswords(false, command->name + " --password-stdin");
+      return;
+    }
+    PasswordForm form = command->shape != nullptr ? command->shape->password : PasswordForm::kNone;
+    if (form == PasswordForm::kJoinedToP && ReadJoinedToP(word, words, *command)) return;
+    if (form == PasswordForm::kUserColon && ReadUserColon(word, words, *command)) return;
+    if (form == PasswordForm::kLoginP && ReadLoginP(word, words, command)) return;
+    if (form == PasswordForm::kLastOperand && ReadBatchOperand(word, command)) return;
+    if (form == PasswordForm::kPassPrefix && ReadPassPrefix(word, words, *command)) return;
+    if (form == PasswordForm::kPassOption && ReadPassOption(word, words, *command)) return;
+    if (ReadPasswordOption(word, words, *command)) return;
+    ReadUrlQuery(word);
     ReadAssignment(word);
+  }
+
+  // docker login -p VALUE, -pVALUE (and --password, read as anywhere).
+  bool ReadLoginP(const Word& word, WordStream* words, Command* command) {
+    if (word.text == "login") {
+      command->login = true;
+      return true;
+    }
+    if (!command->login || !word.text.starts_with("-p") || word.text.starts_with("--"))
+      return false;
+    if (word.text == "-p") {
+      if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
+        Found(*value, 0, command->name + " login -p ");
+    } else if (IsTypedPassword(std::string_view(word.text).substr(2))) {
+      Found(word, 2, command->name + " login -p");
+    }
+    return true;
+  }
+
+  // htpasswd -b takes the password as its last operand: FILE USER VALUE,
+  // or USER VALUE with -n. Each operand may be the last; the one that is
+  // stays noted until the command ends.
+  bool ReadBatchOperand(const Word& word, Command* command) {
+    const std::string& text = word.text;
+    if (text.size() > 1 && text[0] == '-') {
+      command->batch = command->batch || text.find('b') != std::string::npos;
+      command->no_file = command->no_file || text.find('n') != std::string::npos;
+      return true;
+    }
+    ++command->operands;
+    if (command->batch && command->operands == (command->no_file ? 2 : 3) &&
+        IsTypedPassword(text))
+      Found(word, 0, command->name + " -b");
+    return true;
+  }
+
+  // openssl -passin pass:VALUE (-passout, -pass, -password); enc -k VALUE.
+  // env:VAR, file:PATH, fd:N and stdin name where the password is.
+  bool ReadPassPrefix(const Word& word, WordStream* words, const Command& command) {
+    const std::string& text = word.text;
+    if (text == "-k") {
+      if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
+        Found(*value, 0, command.name + " -k ");
+      return true;
+    }
+    if (!text.starts_with("-pass")) return false;
+    std::optional<Word> value = words->TakeValue();
+    if (value && value->text.starts_with("pass:") &&
+        IsTypedPassword(std::string_view(value->text).substr(5)))
+      Found(*value, 5, command.name + " " + text + " pass:");
+    return true;
+  }
+
+  // keytool -storepass VALUE, -keypass, -srcstorepass, -destkeypass …
+  bool ReadPassOption(const Word& word, WordStream* words, const Command& command) {
+    const std::string& text = word.text;
+    if (text.size() < 6 || text[0] != '-' || text[1] == '-' || !text.ends_with("pass"))
+      return false;
+    if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
+      Found(*value, 0, command.name + " " + text + " ");
+    return true;
   }
 
   // mysql -pVALUE; mysqladmin password NEW.
@@ -554,6 +788,10 @@ class CommandLineReader {
   }
 
   std::vector<StepSecret>* found_;
+  // The words echo or printf writes, and those a pipe hands to the next
+  // command as its input.
+  std::vector<Word> echoed_;
+  std::vector<Word> stdin_;
 };
 
 // Where the JSON array of an exec-form instruction begins in |command|
