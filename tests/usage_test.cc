@@ -210,6 +210,36 @@ TEST(Usage, NoRulesSkipsTheFindingsCheckInEveryFormat) {
       << ruled.out;
 }
 
+// A custom content pattern as loose as [a-z0-9]{3} turned "mkdir -p /app"
+// into "…(3 characters)ir -p /…(3 characters)" in every build step, in
+// silence: strata cannot tell which of its matches are secrets, but it can
+// say that it matches ordinary words.
+TEST(Usage, ACustomPatternThatMatchesOrdinaryTextIsWarnedOf) {
+  std::string dir = TempDir();
+  std::string image =
+      testing::WriteImage(dir + "/image", {{{"app/main.conf", '0', "ticket = CORP-4711\n"}}},
+                          R"({"config": {"User": "1"}})");
+  WriteFile(dir + "/c.yaml",
+            "rules:\n  content:\n"
+            "    - {id: loose, regex: \"[a-z0-9]{3}\"}\n"
+            "    - {id: corp-ticket, regex: \"CORP-[0-9]{4}\"}\n");
+  RunResult result = RunStrata({"audit", "--config", dir + "/c.yaml", image}, "", dir);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("strata: warning: custom content rule loose in " + dir +
+                            "/c.yaml matches ordinary text (in \"/bin/sh -c apt-get update"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("corp-ticket"), std::string::npos) << result.err;
+
+  // Disabled, it scans nothing, and is not warned of.
+  WriteFile(dir + "/d.yaml",
+            "rules:\n  disable: [loose]\n  content:\n"
+            "    - {id: loose, regex: \"[a-z0-9]{3}\"}\n");
+  RunResult disabled = RunStrata({"audit", "--config", dir + "/d.yaml", image}, "", dir);
+  ASSERT_EQ(disabled.exit_code, 0) << disabled.err;
+  EXPECT_EQ(disabled.err.find("warning"), std::string::npos) << disabled.err;
+}
+
 // A custom content rule's finding printed an empty "fix:" line, where a
 // custom path rule's had a fix.
 TEST(Usage, ACustomContentRuleHasAFixInEveryFormat) {

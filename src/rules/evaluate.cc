@@ -8,6 +8,7 @@
 #include <exception>
 #include <iterator>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "base/units.h"
@@ -176,6 +177,45 @@ std::vector<Finding> RunChecks(const CheckContext& context) {
   return findings;
 }
 
+// Build steps every image has. A custom content pattern that matches one
+// of them matches ordinary words, not secrets: it would report them, and
+// hide them in every step, CMD and ENV the reports show.
+constexpr const char* kOrdinaryText[] = {
+    "/bin/sh -c apt-get update && apt-get install -y --no-install-recommends curl "
+    "ca-certificates && rm -rf /var/lib/apt/lists/*",
+    "/bin/sh -c mkdir -p /app && cd /app",
+    "/bin/sh -c #(nop) WORKDIR /usr/src/app",
+    "/bin/sh -c #(nop) COPY file:package.json in ./",
+    "/bin/sh -c npm ci --omit=dev && npm cache clean --force",
+    "/bin/sh -c pip install --no-cache-dir -r requirements.txt",
+    "/bin/sh -c useradd -r -u 1001 -g app app",
+    "/bin/sh -c #(nop) CMD [\"python3\" \"app.py\"]",
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LANG=C.UTF-8",
+};
+
+// One warning for each custom content rule of |config| that matches
+// ordinary build steps, naming the first it matches.
+std::vector<std::string> LooseCustomPatternWarnings(const RuleConfig& config,
+                                                    const ContentScanner& scanner) {
+  std::set<std::string> custom;
+  for (const CustomRule& rule : config.custom)
+    if (!rule.content.regex.empty() && !config.disabled.count(rule.id)) custom.insert(rule.id);
+  if (custom.empty()) return {};
+
+  std::vector<std::string> warnings;
+  for (const char* text : kOrdinaryText) {
+    for (const ContentHit& hit : scanner.ScanText(text)) {
+      if (!custom.erase(hit.rule_id)) continue;
+      warnings.push_back(fmt::format(
+          "custom content rule {} in {} matches ordinary text (in \"{}\"): it reports and hides "
+          "such text in every build step, CMD and ENV; a narrower pattern finds only secrets",
+          hit.rule_id, config.source, text));
+    }
+  }
+  return warnings;
+}
+
 }  // namespace
 
 RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
@@ -203,6 +243,8 @@ RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
   for (const AcceptedFinding& accepted : config.accepted)
     if (lapsed.count(&accepted))
       results.warnings.push_back(LapsedWarning(config, accepted, lapsed[&accepted]));
+  for (std::string& warning : LooseCustomPatternWarnings(config, scanner))
+    results.warnings.push_back(std::move(warning));
 
   std::stable_sort(results.findings.begin(), results.findings.end(),
                    [](const Finding& a, const Finding& b) {
