@@ -30,21 +30,7 @@ std::string Server(const std::string& name) {
   return std::string(STRATA_SOURCE_DIR) + "/tests/servers/" + name;
 }
 
-// Sets an environment variable for this test and restores it after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    const char* old = getenv(name);
-    if (old) old_ = old, had_ = true;
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() { had_ ? setenv(name_, old_.c_str(), 1) : unsetenv(name_); }
-
- private:
-  const char* name_;
-  std::string old_;
-  bool had_ = false;
-};
+using testing::ScopedEnv;
 
 enum class Login { kNone, kBasic, kToken };
 
@@ -209,6 +195,16 @@ TEST(RegistrySource, BasicAuthWithDockerConfig) {
     ScopedEnv config("DOCKER_CONFIG", registry.DockerConfig("wrong"));
     ExpectOneLineError(RunStrata(Args({"history"}, Args(registry.Flags(), {image}))),
                        "log in again");
+  }
+  {
+    // A login made with skopeo (as podman and buildah make theirs): in
+    // auth.json, which $REGISTRY_AUTH_FILE names, not in the docker config.
+    std::string auth = TempDir() + "/auth.json";
+    MustRun("skopeo login --tls-verify=false --authfile " + auth + " -u " + kUser + " -p " +
+            kPassword + " " + registry.host() + " 2>&1");
+    ScopedEnv config("DOCKER_CONFIG", TempDir());
+    ScopedEnv chosen("REGISTRY_AUTH_FILE", auth);
+    ExpectSameAsArchive(image, registry.Flags());
   }
 }
 

@@ -101,5 +101,35 @@ TEST(Credentials, AuthsEntryByHostOrUrl) {
   unsetenv("DOCKER_CONFIG");
 }
 
+// Podman, skopeo and buildah keep their logins in auth.json, not in the
+// docker config: a user logged in with them only was asked for nothing.
+TEST(Credentials, PodmanAuthFilesAreRead) {
+  std::string dir = testing::TempDir();
+  std::string docker = dir + "/docker", runtime = dir + "/run", home = dir + "/home";
+  testing::WriteFile(docker + "/config.json",
+                     R"({"auths": {"docker.example": {"username": "d", "password": "dp"}}})");
+  testing::WriteFile(runtime + "/containers/auth.json",
+                     R"({"auths": {"session.example": {"auth": "czpzcA=="}}})");  // s:sp
+  testing::WriteFile(home + "/.config/containers/auth.json",
+                     R"({"auths": {"session.example": {"username": "h", "password": "old"},)"
+                     R"( "home.example/team": {"username": "h", "password": "hp"}}})");
+  testing::ScopedEnv docker_config("DOCKER_CONFIG", docker);
+  testing::ScopedEnv runtime_dir("XDG_RUNTIME_DIR", runtime);
+  testing::ScopedEnv home_dir("HOME", home);
+
+  EXPECT_EQ(FindCredentials("docker.example").password, "dp");
+  EXPECT_EQ(FindCredentials("session.example").password, "sp");  // The session's file first.
+  EXPECT_EQ(FindCredentials("session.example").from, runtime + "/containers/auth.json");
+  EXPECT_EQ(FindCredentials("home.example").password, "hp");  // A key may name a namespace.
+  EXPECT_TRUE(FindCredentials("none.example").empty());
+
+  // $REGISTRY_AUTH_FILE is the one file asked.
+  testing::WriteFile(dir + "/chosen.json",
+                     R"({"auths": {"chosen.example": {"username": "c", "password": "cp"}}})");
+  testing::ScopedEnv chosen("REGISTRY_AUTH_FILE", dir + "/chosen.json");
+  EXPECT_EQ(FindCredentials("chosen.example").password, "cp");
+  EXPECT_TRUE(FindCredentials("docker.example").empty());
+}
+
 }  // namespace
 }  // namespace strata

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,22 @@ struct RunResult {
 // never touch the user's cache.
 RunResult RunStrata(const std::vector<std::string>& args, const std::string& stdin_file = "",
                     const std::string& cwd = "", const std::vector<std::string>& env = {});
+
+// Sets an environment variable for this test and restores it after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    const char* old = getenv(name);
+    if (old) old_ = old, had_ = true;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { had_ ? setenv(name_, old_.c_str(), 1) : unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
 
 // The strata binary under test ($STRATA_BINARY, else the one built).
 std::string StrataBinary();

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "base/error.h"
 #include "base/untrusted_json.h"
@@ -131,12 +133,10 @@ Credentials FromAuthEntry(const json& entry, const std::string& display) {
   return {user, password, display};
 }
 
-}  // namespace
-
-// TODO: Podman's auth file ($REGISTRY_AUTH_FILE, auth.json) is not read.
-Credentials FindCredentials(const std::string& host) {
-  std::string display;
-  std::string path = ConfigPath(&display);
+// The login for |host| in one file of the docker config's format (Podman's
+// auth.json is one too); empty when the file is not there.
+Credentials FindInFile(const std::string& path, const std::string& display,
+                       const std::string& host) {
   std::ifstream file(path);
   if (!file) return {};
   std::stringstream text;
@@ -162,6 +162,40 @@ Credentials FindCredentials(const std::string& host) {
   if (store.is_string() && !store.get<std::string>().empty())
     return FromHelper(store.get<std::string>(), key);
   return {};
+}
+
+// Podman's, skopeo's and buildah's logins, where they keep them when
+// $REGISTRY_AUTH_FILE does not say: the session's file, then the user's.
+std::vector<std::pair<std::string, std::string>> PodmanAuthFiles() {
+  std::vector<std::pair<std::string, std::string>> files;
+  const char* runtime = getenv("XDG_RUNTIME_DIR");
+  if (runtime && *runtime) {
+    std::string path = std::string(runtime) + "/containers/auth.json";
+    files.push_back({path, path});
+  }
+  const char* home = getenv("HOME");
+  if (home && *home)
+    files.push_back({std::string(home) + "/.config/containers/auth.json",
+                     "~/.config/containers/auth.json"});
+  return files;
+}
+
+}  // namespace
+
+Credentials FindCredentials(const std::string& host) {
+  // A file named by $REGISTRY_AUTH_FILE is the only one asked: the user
+  // chose it over the others.
+  const char* chosen = getenv("REGISTRY_AUTH_FILE");
+  if (chosen && *chosen) return FindInFile(chosen, chosen, host);
+
+  std::string display;
+  std::string path = ConfigPath(&display);
+  Credentials found = FindInFile(path, display, host);
+  for (const auto& [podman, shown] : PodmanAuthFiles()) {
+    if (!found.empty()) break;
+    found = FindInFile(podman, shown, host);
+  }
+  return found;
 }
 
 Challenge ParseChallenge(const std::string& header) {

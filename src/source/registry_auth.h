@@ -1,6 +1,7 @@
 // Registry credentials and challenges: what a registry's WWW-Authenticate
 // header asks for, and where the user keeps a login for it (the
-// `docker login` file, ~/.docker/config.json, or $DOCKER_CONFIG/config.json).
+// `docker login` file, ~/.docker/config.json, or $DOCKER_CONFIG/config.json;
+// Podman's auth.json).
 #pragma once
 
 #include <map>
@@ -18,8 +19,11 @@ struct Credentials {
 
 // The login for |host| ("HOST[:PORT]"): a plain "auths" entry, or what the
 // credential helper named by "credHelpers" (or "credsStore") answers
-// through `docker-credential-NAME get`. Empty when there is none; throws
-// Error when the file or the helper's answer is malformed.
+// through `docker-credential-NAME get`, in the file $REGISTRY_AUTH_FILE
+// names, else in the docker config ($DOCKER_CONFIG/config.json or
+// ~/.docker/config.json), else in Podman's ($XDG_RUNTIME_DIR/containers/
+// auth.json, ~/.config/containers/auth.json). Empty when there is none;
+// throws Error when a file read or a helper's answer is malformed.
 Credentials FindCredentials(const std::string& host);
 
 // One WWW-Authenticate challenge: `Bearer realm="…",service="…"`.
