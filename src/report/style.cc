@@ -4,8 +4,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <clocale>
 #include <cstdlib>
 #include <cstring>
+#include <cwchar>
 
 namespace strata {
 
@@ -38,13 +40,35 @@ bool Invisible(char32_t c) {
          (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 }
 
+// The columns a terminal gives |c|: 2 for East Asian wide and full-width
+// characters (CJK, most emoji), 0 for combining marks, else 1. glibc's
+// tables (wcwidth) know which, read under C.UTF-8 whatever the process's
+// own locale is.
+int CodePointWidth(char32_t c) {
+  if (c < 0x300) return 1;  // Latin: no wide or combining character below.
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+  if (utf8 == locale_t{}) return 1;
+  locale_t previous = uselocale(utf8);
+  int width = wcwidth(static_cast<wchar_t>(c));
+  uselocale(previous);
+  return width < 0 ? 1 : width;
+}
+
+// The columns of the character at |text[i]| (an invalid byte: 1), and its
+// length in *|length|.
+int WidthAt(const std::string& text, size_t i, size_t* length) {
+  *length = SequenceLength(text, i);
+  if (*length == 0) {
+    *length = 1;
+    return 1;
+  }
+  return CodePointWidth(CodePoint(text, i, *length));
+}
+
 int Columns(const std::string& text) {
   int columns = 0;
-  for (size_t i = 0; i < text.size();) {
-    size_t length = SequenceLength(text, i);
-    i += length == 0 ? 1 : length;
-    ++columns;
-  }
+  size_t length = 0;
+  for (size_t i = 0; i < text.size(); i += length) columns += WidthAt(text, i, &length);
   return columns;
 }
 
@@ -67,11 +91,12 @@ std::string Truncate(const std::string& text, int width) {
   if (Columns(text) <= width) return text;
   std::string cut;
   int columns = 0;
-  for (size_t i = 0; i < text.size() && columns < width - 1; ++columns) {
-    size_t length = SequenceLength(text, i);
-    if (length == 0) length = 1;
+  size_t length = 0;
+  for (size_t i = 0; i < text.size(); i += length) {
+    int next = WidthAt(text, i, &length);
+    if (columns + next > width - 1) break;  // A wide character that does not fit stays out.
     cut.append(text, i, length);
-    i += length;
+    columns += next;
   }
   return cut + "…";
 }

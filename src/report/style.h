@@ -30,7 +30,8 @@ struct Style {
 Style StyleFor(int fd);
 
 // Cuts |text| to at most |width| display columns, ending in "…" when cut.
-// Counts UTF-8 code points, not bytes; invalid bytes count one each.
+// Counts columns as a terminal shows UTF-8: two for a wide (CJK)
+// character, none for a combining mark; an invalid byte counts one.
 std::string Truncate(const std::string& text, int width);
 
 // Splits |text| at spaces into lines of at most |width| columns; a word

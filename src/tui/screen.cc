@@ -93,8 +93,6 @@ class Screen {
   int left_width_ = 0, layers_top_ = 0, layers_rows_ = 0, list_top_ = 0, list_rows_ = 0;
 };
 
-// TODO: widths are counted in code points (Truncate, PadRight), so a
-// double-width character (CJK) takes two columns where one was planned.
 void Screen::Put(int y, int x, int width, const std::string& text, attr_t attr) {
   if (width <= 0) return;
   std::string cut = PadRight(Truncate(Text(text), width), width);
