@@ -503,6 +503,36 @@ TEST_F(RulesTest, ACustomContentRuleReportsItsWholeMatchWithoutBacktracking) {
   }
 }
 
+// Found by a new user: vectorscan reports a pattern at every end at which
+// it matches, and the first, shortest one was taken for the secret:
+// corp_[a-z0-9]+ hid "c…(6 characters)" of a 27-character token, and the
+// build step showed the rest of it.
+TEST_F(RulesTest, ACustomContentRuleHidesItsLongestMatch) {
+  for (const auto& [id, regex] : {std::pair<const char*, const char*>{"corp", "corp_[a-z0-9]+"},
+                                  {"digits", "[0-9]{4}"}}) {
+    CustomRule rule;
+    rule.id = rule.content.rule_id = id;
+    rule.severity = Severity::kLow;
+    rule.content.regex = regex;
+    config_.custom.push_back(rule);
+  }
+  Evaluate({{{"app/a.conf", '0', "key = corp_zyxwvu9876543210hidden\n"},
+             {"app/b.conf", '0', "id 123456789 x\n"}}});
+  ASSERT_EQ(Of("corp", "app/a.conf").size(), 1u);
+  EXPECT_EQ(Of("corp", "app/a.conf")[0].detail,
+            "line 1: " + Redact("corp_zyxwvu9876543210hidden"));
+  // Matches of a fixed length that overlap are one secret too.
+  ASSERT_EQ(Of("digits", "app/b.conf").size(), 1u);
+  EXPECT_EQ(Of("digits", "app/b.conf")[0].detail, "line 1: " + Redact("123456789"));
+
+  EXPECT_EQ(scanner_->RedactText("./deploy --key corp_abcdef1234567890secret --id 123456789"),
+            "./deploy --key " + Redact("corp_abcdef1234567890secret") + " --id " +
+                Redact("123456789"));
+  // A token far longer than the cap on matches a file may report.
+  std::string long_token = "corp_" + std::string(5000, 'x');
+  EXPECT_EQ(scanner_->RedactText("k " + long_token + " end"), "k " + Redact(long_token) + " end");
+}
+
 TEST_F(RulesTest, RootAndHealthcheck) {
   Evaluate({{{"a", '0', "x"}}}, R"({"config": {"User": "root"}})");
   EXPECT_EQ(Of("runs-as-root").size(), 1u);

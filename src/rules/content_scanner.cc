@@ -34,11 +34,47 @@ struct Match {
   unsigned long long end;
 };
 
+struct ScanState {
+  std::vector<Match> matches;
+  const std::vector<ContentPattern>* patterns;
+};
+
+// A whole-match pattern is reported at every end at which it matches:
+// corp_[a-z0-9]+ at "corp_x", "corp_xy", … up to the whole token. Each
+// report that overlaps the pattern's previous one extends it, so that the
+// secret is the longest match (and a long token cannot use up the cap on
+// matches before its end).
 int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
             void* context) {
-  auto* matches = static_cast<std::vector<Match>*>(context);
-  matches->push_back({id, from, to});
-  return matches->size() >= kMaxMatchesPerFile * 4 ? 1 : 0;
+  auto* state = static_cast<ScanState*>(context);
+  std::vector<Match>& matches = state->matches;
+  if ((*state->patterns)[id].whole_match && !matches.empty() && matches.back().pattern == id &&
+      from < matches.back().end) {
+    matches.back().begin = std::min(matches.back().begin, from);
+    matches.back().end = std::max(matches.back().end, to);
+    return 0;
+  }
+  matches.push_back({id, from, to});
+  return matches.size() >= kMaxMatchesPerFile * 4 ? 1 : 0;
+}
+
+// Joins the overlapping matches of each whole-match pattern that OnMatch
+// could not (another pattern's match came between), so that each secret
+// is one match, as long as they make together.
+void JoinOverlapping(const std::vector<ContentPattern>& patterns, std::vector<Match>* matches) {
+  std::sort(matches->begin(), matches->end(), [](const Match& a, const Match& b) {
+    return a.pattern != b.pattern ? a.pattern < b.pattern : a.begin < b.begin;
+  });
+  std::vector<Match> joined;
+  for (const Match& match : *matches) {
+    if (!joined.empty() && patterns[match.pattern].whole_match &&
+        joined.back().pattern == match.pattern && match.begin < joined.back().end) {
+      joined.back().end = std::max(joined.back().end, match.end);
+      continue;
+    }
+    joined.push_back(match);
+  }
+  *matches = std::move(joined);
 }
 
 // One scratch space per thread, cloned from the scanner's prototype.
@@ -212,11 +248,13 @@ std::vector<ContentScanner::Span> ContentScanner::FindSecrets(std::string_view p
                                                               std::string_view content,
                                                               size_t min_length) const {
   std::vector<Span> spans;
-  std::vector<Match> matches;
+  ScanState state{{}, &patterns_};
   hs_scratch* scratch = ScratchFor(database_, prototype_scratch_);
   hs_scan(database_, content.data(), static_cast<unsigned int>(content.size()), 0, scratch, OnMatch,
-          &matches);
+          &state);
+  std::vector<Match>& matches = state.matches;
   if (matches.empty()) return spans;
+  JoinOverlapping(patterns_, &matches);
 
   // Earlier patterns are the more specific: one secret per line, from the
   // first pattern that confirms it.
