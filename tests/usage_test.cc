@@ -240,6 +240,36 @@ TEST(Usage, ACustomPatternThatMatchesOrdinaryTextIsWarnedOf) {
   EXPECT_EQ(disabled.err.find("warning"), std::string::npos) << disabled.err;
 }
 
+// history and layers read no configuration, so a secret only a custom
+// content rule knows was hidden by audit and shown in full by them.
+TEST(Usage, EveryCommandHidesWhatACustomRuleMatchesInBuildSteps) {
+  std::string dir = TempDir();
+  std::string image = testing::WriteImage(
+      dir + "/image", {{{"etc/app.conf", '0', "x\n"}}},
+      R"({"config": {"User": "1"}, "history": [{"created_by": "/bin/sh -c ./deploy --key )"
+      R"(corp_abcdef1234567890secret"}]})");
+  std::string base = testing::WriteImage(dir + "/base", {{{"etc/other", '0', "y\n"}}});
+  WriteFile(dir + "/.strata.yaml",
+            "rules:\n  content:\n    - {id: corp-token, regex: \"corp_[a-z0-9]+\"}\n");
+  const std::string hidden = "corp…(27 characters)";
+  std::vector<std::vector<std::string>> commands = {
+      {"history", image}, {"history", "--format", "json", image},
+      {"layers", image},  {"layers", "--format", "json", image},
+      {"diff", base, image}, {"diff", "--format", "json", base, image},
+      {"audit", image}};
+  for (const std::vector<std::string>& command : commands) {
+    RunResult result = RunStrata(command, "", dir);  // ./.strata.yaml applies.
+    ASSERT_EQ(result.exit_code, 0) << command[0] << result.err;
+    EXPECT_EQ(result.out.find("abcdef1234567890"), std::string::npos) << command[0] << result.out;
+    EXPECT_NE(result.out.find(hidden), std::string::npos) << command[0] << result.out;
+  }
+  // --config names another file, as for audit.
+  fs::rename(dir + "/.strata.yaml", dir + "/c.yaml");
+  RunResult named = RunStrata({"history", "--config", dir + "/c.yaml", image});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_NE(named.out.find(hidden), std::string::npos) << named.out;
+}
+
 // A custom content rule's finding printed an empty "fix:" line, where a
 // custom path rule's had a fix.
 TEST(Usage, ACustomContentRuleHasAFixInEveryFormat) {

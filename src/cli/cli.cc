@@ -116,8 +116,10 @@ std::vector<std::string> BaseDiffIds(const Options& options) {
 // What a command reads before any image: the configuration, the policy,
 // the --base image's diff_ids.
 void LoadSettings(const Options& options, bool evaluates_rules, Loaded* loaded) {
-  if (!evaluates_rules) return;
+  // Every command reads the configuration: its custom content rules hide
+  // their matches in the build steps history and layers print, too.
   loaded->config = LoadRuleConfig(options.config);
+  if (!evaluates_rules) return;
   loaded->policy = LoadPolicy(options.config, options.dive_ci, options.policy);
   if (options.base.empty()) return;
   CheckOneReadOfStandardInput(options.base, options.image, "--base and IMAGE");
@@ -314,6 +316,11 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   AddLimitOptions(app, &options->limits);
   AddSourceOptions(app, &options->source);
   AddCacheOptions(app, &options->cache);
+  if (!command.evaluates_rules)
+    app->add_option("--config", options->config,
+                    "Configuration, for its custom content rules, which hide what they match in "
+                    "build steps (default: ./.strata.yaml when present)")
+        ->check(NotEmptyValidator("a file name"));
   if (command.evaluates_rules) {
     AddResultCacheOption(app, &options->cache);
     app->add_option("--config", options->config,

@@ -370,6 +370,7 @@ namespace {
 
 struct DiffOptions {
   std::string image_a, image_b, format = "table", platform;
+  std::string config;  // --config FILE; "" looks for ./.strata.yaml.
   int top = 10;
   bool quiet = false;
   SourceFlags source;  // --ca-file and --insecure, for both images.
@@ -380,7 +381,7 @@ struct DiffOptions {
 int RunDiff(const DiffOptions& options) {
   CheckFormat("diff", options.format, {"table", "json"});
   CheckOneReadOfStandardInput(options.image_a, options.image_b, "IMAGE_A and IMAGE_B");
-  RuleConfig config;
+  RuleConfig config = LoadRuleConfig(options.config);
   std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
   std::unique_ptr<LayerCache> cache = options.cache.Open(options.quiet);
   ReadLimits limits = options.limits.Resolve();
@@ -449,6 +450,10 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
                    "Platform to pick from multi-platform indexes, os/arch[/variant]")
       ->check(PlatformValidator());
   diff->add_flag("-q,--quiet", diff_options.quiet, "No progress display");
+  diff->add_option("--config", diff_options.config,
+                   "Configuration, for both images' findings (default: ./.strata.yaml when "
+                   "present)")
+      ->check(NotEmptyValidator("a file name"));
   AddSourceOptions(diff, &diff_options.source, false);
   AddCacheOptions(diff, &diff_options.cache);
   AddLimitOptions(diff, &diff_options.limits);
