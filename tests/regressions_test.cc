@@ -158,6 +158,29 @@ TEST(Regression, ASecretInAFileNameIsRedactedToo) {
         << format;
     EXPECT_EQ(result.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << format << result.out;
   }
+
+  // Found by the next new user: the path column was redacted, but a
+  // finding's detail, its name as stored and the merge's warnings named the
+  // same file in full ("links to /nothere/ghp_…", "read as /ghp_…").
+  std::string token = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
+  std::string hostile = WriteImage(TempDir() + "/hostile",
+                                   {{{"../" + token, '0', "x"},
+                                     {"h/" + token, '1', "", "nothere/" + token},
+                                     {"s/" + token, '2', "", "/tmp"}},
+                                    {{"s/" + token + "/x", '0', "y"}}});
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+    RunResult result = RunStrata({"audit", "--top", "100", "--format", format, hostile});
+    ASSERT_EQ(result.exit_code, 0) << format << result.err;
+    for (const std::string& rule : {"hardlink-outside-layer", "hostile-path", "path-through-symlink"})
+      EXPECT_NE(result.out.find(rule), std::string::npos) << format << rule << result.out;
+    EXPECT_EQ(result.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << format << result.out;
+    EXPECT_EQ(result.err.find("R7kq2VwX9mN4bT8c"), std::string::npos) << format << result.err;
+  }
+  RunResult warned = RunStrata({"layers", hostile});
+  ASSERT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_NE(warned.err.find("strata: warning: "), std::string::npos) << warned.err;
+  EXPECT_EQ(warned.err.find("R7kq2VwX9mN4bT8c"), std::string::npos) << warned.err;
+  EXPECT_EQ(warned.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << warned.out;
 }
 
 // Found by a new user: a file named after a token was redacted in the

@@ -182,6 +182,7 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, ImageS
     loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
   RedactImageConfig(*loaded->scanner, &loaded->analysis, loaded->rules ? &*loaded->rules : nullptr);
   RedactWastePaths(*loaded->scanner, &loaded->analysis);
+  RedactWarnings(*loaded->scanner, &loaded->analysis.warnings);
 }
 
 // The result cache's key for this command, or "" when its result is not

@@ -14,6 +14,7 @@
 #include "base/units.h"
 #include "rules/checks.h"
 #include "rules/glob.h"
+#include "rules/shown_paths.h"
 
 namespace strata {
 
@@ -226,6 +227,11 @@ RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
   for (const WasteItem& item : analysis.waste) context.dropped[item.entry] = &item;
 
   std::vector<Finding> findings = RunChecks(context);
+  // Details and stored names show paths too: as the path column shows them.
+  for (Finding& finding : findings) {
+    finding.detail = RedactPathsInText(scanner, finding.detail);
+    if (!finding.stored_name.empty()) finding.stored_name = scanner.RedactPath(finding.stored_name);
+  }
 
   RuleResults results;
   results.base = context.base;

@@ -1,5 +1,6 @@
 #include "rules/shown_paths.h"
 
+#include <algorithm>
 #include <functional>
 
 namespace strata {
@@ -54,6 +55,24 @@ void RedactDiffPaths(const ContentScanner& scanner, ImageDiff* diff) {
     redacted.emplace_back(i, std::move(path));
   });
   for (auto& [i, path] : redacted) *targets[i] = std::move(path);
+}
+
+std::string RedactPathsInText(const ContentScanner& scanner, std::string_view text) {
+  std::string shown;
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t end = std::min(text.find(' ', begin), text.size());
+    std::string_view word = text.substr(begin, end - begin);
+    shown += word.find('/') == std::string_view::npos ? std::string(word)
+                                                       : scanner.RedactPath(word);
+    if (end < text.size()) shown += ' ';
+    begin = end + 1;
+  }
+  return shown;
+}
+
+void RedactWarnings(const ContentScanner& scanner, std::vector<std::string>* warnings) {
+  for (std::string& warning : *warnings) warning = RedactPathsInText(scanner, warning);
 }
 
 }  // namespace strata

@@ -37,4 +37,12 @@ void RedactChangePaths(const ContentScanner& scanner, int only_layer, int limit,
 // directory of |diff|, redacted in place.
 void RedactDiffPaths(const ContentScanner& scanner, ImageDiff* diff);
 
+// |text| (a finding's detail, a warning) with each word that holds a '/'
+// read as a path and redacted as one: "hard link /h/ghp_… points to …".
+std::string RedactPathsInText(const ContentScanner& scanner, std::string_view text);
+
+// Each of |warnings| through RedactPathsInText: the merge names paths in
+// them as stored.
+void RedactWarnings(const ContentScanner& scanner, std::vector<std::string>* warnings);
+
 }  // namespace strata

@@ -74,6 +74,7 @@ int RunExplore(const ExploreOptions& options) {
   // where the screen no longer hides them.
   std::vector<std::string> warnings = analysis.warnings;
   warnings.insert(warnings.end(), rules.warnings.begin(), rules.warnings.end());
+  RedactWarnings(*scanner, &warnings);
   std::string notice;
   if (!warnings.empty())
     notice = "warning: " + Printable(warnings.front()) +
