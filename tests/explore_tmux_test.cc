@@ -267,6 +267,23 @@ TEST(ExploreTmux, UsesTheLayersAuditCached) {
   uncached.WaitForAll({"strata: error: layer ", "is not a tar stream", "strata exited 2"});
 }
 
+// The tree showed a file named after a token redacted, but the save
+// prompt offered its name in full on the status line.
+TEST(ExploreTmux, TheSavePromptOffersATokenNameRedacted) {
+  REQUIRE_TMUX();
+  std::string dir = TempDir();
+  std::string token = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
+  WriteImage(dir + "/image", {{{token, '0', "x"}}});
+  TmuxWindow window;
+  window.Start({"explore", "--no-cache", dir + "/image"}, 120, 30);
+  window.WaitForAll({"Files as of layer 1", "ghp_…(40 characters)"});
+  window.Keys({"Tab", "s"});
+  std::string screen = window.WaitFor("save to: ghp_…(40 characters)");
+  EXPECT_EQ(screen.find("R7kq2VwX9mN4bT8c"), std::string::npos) << screen;
+  window.Keys({"Escape", "q"});
+  window.WaitFor("strata exited 0");
+}
+
 // An accepted finding whose date had passed counted again in silence:
 // audit warns of it, explore said nothing.
 TEST(ExploreTmux, SaysAnAcceptedFindingExpired) {

@@ -352,7 +352,9 @@ void Screen::StartSave() {
     status_ = "only a file can be saved: put the tree cursor on one";
     return;
   }
-  StartPrompt(true, std::string(BaseName(save_target_.path)));
+  // The name as the tree shows it: one that spells a token is offered
+  // redacted, never typed out on the status line.
+  StartPrompt(true, explorer_.Shown(BaseName(save_target_.path)));
 }
 
 void Screen::HandlePrompt(int key) {
