@@ -40,17 +40,18 @@ struct ScanState {
 };
 
 // A whole-match pattern is reported at every end at which it matches:
-// corp_[a-z0-9]+ at "corp_x", "corp_xy", … up to the whole token. Each
-// report that overlaps the pattern's previous one extends it, so that the
-// secret is the longest match (and a long token cannot use up the cap on
-// matches before its end).
+// corp_[a-z0-9]+ at "corp_x", "corp_xy", … up to the whole token, each
+// from the same start. A report from the start of the pattern's previous
+// one extends it, so that the secret is the longest match (and a long
+// token cannot use up the cap on matches before its end). Matches from
+// other starts stay apart: [a-z0-9]{3} slides along a word three letters
+// at a time, and their union is no match of it.
 int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
             void* context) {
   auto* state = static_cast<ScanState*>(context);
   std::vector<Match>& matches = state->matches;
   if ((*state->patterns)[id].whole_match && !matches.empty() && matches.back().pattern == id &&
-      from < matches.back().end) {
-    matches.back().begin = std::min(matches.back().begin, from);
+      matches.back().begin == from) {
     matches.back().end = std::max(matches.back().end, to);
     return 0;
   }
@@ -58,17 +59,16 @@ int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
   return matches.size() >= kMaxMatchesPerFile * 4 ? 1 : 0;
 }
 
-// Joins the overlapping matches of each whole-match pattern that OnMatch
-// could not (another pattern's match came between), so that each secret
-// is one match, as long as they make together.
-void JoinOverlapping(const std::vector<ContentPattern>& patterns, std::vector<Match>* matches) {
+// Keeps, of the matches of each whole-match pattern from one start, the
+// longest, where OnMatch could not (another pattern's match came between).
+void KeepLongest(const std::vector<ContentPattern>& patterns, std::vector<Match>* matches) {
   std::sort(matches->begin(), matches->end(), [](const Match& a, const Match& b) {
     return a.pattern != b.pattern ? a.pattern < b.pattern : a.begin < b.begin;
   });
   std::vector<Match> joined;
   for (const Match& match : *matches) {
     if (!joined.empty() && patterns[match.pattern].whole_match &&
-        joined.back().pattern == match.pattern && match.begin < joined.back().end) {
+        joined.back().pattern == match.pattern && match.begin == joined.back().begin) {
       joined.back().end = std::max(joined.back().end, match.end);
       continue;
     }
@@ -254,7 +254,7 @@ std::vector<ContentScanner::Span> ContentScanner::FindSecrets(std::string_view p
           &state);
   std::vector<Match>& matches = state.matches;
   if (matches.empty()) return spans;
-  JoinOverlapping(patterns_, &matches);
+  KeepLongest(patterns_, &matches);
 
   // Earlier patterns are the more specific: one secret per line, from the
   // first pattern that confirms it.
