@@ -171,7 +171,8 @@ TEST(Regression, ASecretInAFileNameIsRedactedToo) {
   for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
     RunResult result = RunStrata({"audit", "--top", "100", "--format", format, hostile});
     ASSERT_EQ(result.exit_code, 0) << format << result.err;
-    for (const std::string& rule : {"hardlink-outside-layer", "hostile-path", "path-through-symlink"})
+    for (const std::string& rule :
+         {"hardlink-outside-layer", "hostile-path", "path-through-symlink"})
       EXPECT_NE(result.out.find(rule), std::string::npos) << format << rule << result.out;
     EXPECT_EQ(result.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << format << result.out;
     EXPECT_EQ(result.err.find("R7kq2VwX9mN4bT8c"), std::string::npos) << format << result.err;

@@ -107,7 +107,8 @@ TEST(StepSecrets, InputSqlToolsAndQueriesAreHidden) {
       {"/bin/sh -c mysql -e \"SET PASSWORD FOR root = PASSWORD('K8jHq2LmNx7Vb4Zt')\"",
        "/bin/sh -c mysql -e \"SET PASSWORD FOR root = PASSWORD('K8j…(16 characters)')\""},
       {"/bin/sh -c mongosh --eval 'db.createUser({user: \"app\", pwd: \"K8jHq2LmNx7Vb4Zt\"})'",
-       "/bin/sh -c mongosh --eval 'db.createUser({user: \"app\", pwd: \"K8j…(16 characters)\"})'"},
+       "/bin/sh -c mongosh --eval 'db.createUser({user: \"app\", "
+       "pwd: \"K8j…(16 characters)\"})'"},
       {"/bin/sh -c docker login -u bot -p Zk3qP9vR2mX7tL4w registry.example",
        "/bin/sh -c docker login -u bot -p Zk3…(16 characters) registry.example"},
       {"/bin/sh -c helm registry login -u bot -pZk3qP9vR2mX7tL4w r.example",
@@ -123,7 +124,8 @@ TEST(StepSecrets, InputSqlToolsAndQueriesAreHidden) {
       {"/bin/sh -c keytool -importcert -keystore k.jks -storepass Qz8vLm3Kx9 -noprompt",
        "/bin/sh -c keytool -importcert -keystore k.jks -storepass Qz…(10 characters) -noprompt"},
       {"/bin/sh -c curl -o x.tgz 'https://dl.example/x.tgz?access_token=Zk3qP9vR2mX7tL4w&v=2'",
-       "/bin/sh -c curl -o x.tgz 'https://dl.example/x.tgz?access_token=Zk3…(16 characters)&v=2'"},
+       "/bin/sh -c curl -o x.tgz "
+       "'https://dl.example/x.tgz?access_token=Zk3…(16 characters)&v=2'"},
   };
   for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
 }
