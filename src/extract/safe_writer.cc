@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "report/style.h"
 
 namespace strata {
@@ -31,23 +32,6 @@ std::vector<std::string> Components(const std::string& path) {
   if (parts.empty()) Fail("refusing to write the root directory itself");
   return parts;
 }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(Fd&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 uint32_t ModeBits(const FileMeta& meta, const WriteOptions& options) {
   uint32_t mode = meta.mode & 07777;
