@@ -1,5 +1,5 @@
 // Ctrl-C (SIGINT) and SIGTERM: strata says why it stopped, removes the
-// temporary files it is writing (RemovedOnStop), and then
+// temporary files and directories it is writing (RemovedOnStop), and then
 // lets the signal end the process as it would have, so the shell sees it
 // (status 130 for Ctrl-C).
 #pragma once
