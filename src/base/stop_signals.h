@@ -13,6 +13,16 @@ namespace strata {
 // first thing in main, before any thread starts.
 void HandleStopSignals();
 
+// For a full-screen view, whose library (ncurses) restores the terminal
+// in handlers of its own, and installs them only where it finds the
+// default action. Call LeaveStopSignalsToScreen just before the screen
+// starts (initscr) and ChainStopSignals just after: strata's handler then
+// sits in front of the screen's, removes the temporary files (printing
+// nothing over the screen) and hands the signal on to the handler it
+// found, which restores the terminal and ends the process its own way.
+void LeaveStopSignalsToScreen();
+void ChainStopSignals();
+
 // Holds SIGINT and SIGTERM back on the calling thread while it lives, so
 // that a stop between writing temporary files and renaming them cannot
 // leave them behind; a signal that arrives meanwhile is delivered when it

@@ -2,7 +2,6 @@
 #include <malloc.h>
 
 #include <clocale>
-#include <cstring>
 
 #include "base/stop_signals.h"
 #include "cli/cli.h"
@@ -33,8 +32,9 @@ int main(int argc, char** argv) {
   // Tar names are bytes; a UTF-8 locale lets libarchive hand PAX (UTF-8)
   // names through unchanged instead of failing to convert them.
   setlocale(LC_CTYPE, "C.UTF-8");
-  // explore is left to ncurses, which restores the terminal first.
-  if (argc < 2 || strcmp(argv[1], "explore") != 0) strata::HandleStopSignals();
+  // explore too: its --save archive is written before its screen starts,
+  // and the screen then puts strata's handler in front of ncurses'.
+  strata::HandleStopSignals();
   KeepLargeBlocksMapped();
   return strata::RunCli(argc, argv);
 }
