@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "source_servers.h"
 #include "test_support.h"
 
 namespace strata {
@@ -301,6 +302,57 @@ TEST(ExploreTmux, SaysAnAcceptedFindingExpired) {
   window.WaitForAll({"Files as of layer 1", "warning: " + warning});
   window.Keys({"q"});
   window.WaitForAll({"strata: warning: " + warning, "strata exited 0"});
+}
+
+// strata's stop handler now sits in front of ncurses' (to remove a save's
+// temporary file): Ctrl-C still reaches ncurses, which leaves the screen
+// and restores the terminal before the process ends.
+TEST(ExploreTmux, CtrlCStillRestoresTheTerminal) {
+  REQUIRE_FIXTURES();
+  REQUIRE_TMUX();
+  TmuxWindow window;
+  window.Start({"explore", "--no-cache", FixturesDir() + "/removed.oci"}, 120, 40);
+  window.WaitForAll({"Files as of layer 1", "Layers (4)"});
+  window.Keys({"C-c"});
+  window.WaitForAll({"strata exited 1"}, {"Layers (4)"});
+}
+
+// Found by a new user: a save stopped by Ctrl-C left its file behind,
+// half written. The base layer's blob is whole for the analysis and
+// stalls half-way through /bin/busybox when the save reads it again; Ctrl-C
+// then removes the save's temporary file, and ncurses still restores the
+// terminal.
+TEST(ExploreTmux, CtrlCDuringASaveLeavesNoFile) {
+  REQUIRE_FIXTURES();
+  REQUIRE_TMUX();
+  testing::MockRegistry registry("again-stall");
+  std::string dir = TempDir();
+  TmuxWindow window;
+  window.Start({"explore", "--no-cache", "--insecure", registry.url()}, 120, 40);
+  window.WaitForAll({"Files as of layer 1", "Layers ("});
+  window.Keys({"Tab", "/"});
+  window.WaitFor("\nfilter:");
+  window.Type("/bin/busybox");
+  window.Keys({"Enter"});
+  window.WaitForAll({"filter: bin/busybox", "> bin"});
+  window.Keys({"Right", "j"});
+  window.WaitFor("\n/bin/busybox ");
+  window.Keys({"s"});
+  window.WaitFor("save to: busybox");
+  window.Keys({"C-u"});
+  window.Type(dir + "/saved");
+  window.Keys({"Enter"});
+  auto writing = [&dir] {
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.path().filename().string().starts_with("saved.strata-") &&
+          fs::file_size(entry.path()) > 0)
+        return true;
+    return false;
+  };
+  EXPECT_TRUE(testing::WaitUntil(writing)) << window.Screen();
+  window.Keys({"C-c"});
+  window.WaitForAll({"strata exited 1"}, {"Layers ("});
+  EXPECT_TRUE(fs::is_empty(dir));
 }
 
 TEST(Explore, NeedsATerminal) {

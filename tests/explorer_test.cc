@@ -5,12 +5,20 @@
 #include "tui/explorer.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "base/error.h"
+#include "base/stop_signals.h"
+#include "blob/byte_reader.h"
 #include "rules/evaluate.h"
 #include "test_support.h"
 #include "tui/file_saver.h"
@@ -401,6 +409,82 @@ TEST(FileSaver, SavesTheVersionALayerStores) {
   while (!saver.TakeResult(&message)) std::this_thread::yield();
   EXPECT_TRUE(message.starts_with("saved /s/links/target.txt")) << message;
   EXPECT_EQ(ReadFileText(dir + "/t"), "link target\n");
+}
+
+// A layer blob that hands out |data| and then stalls until the process
+// ends, as a transfer that stops half-way.
+class StallingReader : public ByteReader {
+ public:
+  explicit StallingReader(std::string data) : data_(std::move(data)) {}
+  size_t Read(void* buffer, size_t size) override {
+    while (offset_ == data_.size()) pause();
+    size = std::min(size, data_.size() - offset_);
+    memcpy(buffer, data_.data() + offset_, size);
+    offset_ += size;
+    return size;
+  }
+
+ private:
+  std::string data_;
+  size_t offset_ = 0;
+};
+
+// Found by a new user: a save stopped by Ctrl-C or SIGTERM left its file
+// behind, half written, since explore left the signals to ncurses (whose
+// handler restores the terminal and exits). The screen now puts strata's
+// handler in front of ncurses': the file goes, and the screen's handler
+// (here a stand-in that exits 42) still runs. In a child process, stopped
+// while the layer stalls.
+TEST(FileSaver, AStoppedSaveLeavesNoFileAndTheScreenStillRestoresTheTerminal) {
+  std::string dir = TempDir();
+  Analysis analysis = testing::AnalyzePath(
+      testing::WriteImage(dir + "/image", {{{"big", '0', std::string(1 << 20, 'x')}}}));
+  std::string tar;
+  {
+    std::unique_ptr<ByteReader> reader = analysis.source.layers[0].open();
+    char buffer[65536];
+    while (size_t got = reader->Read(buffer, sizeof buffer)) tar.append(buffer, got);
+  }
+  ImageSource& source = analysis.source;
+  source.layers[0].open = [half = tar.substr(0, tar.size() / 2)] {
+    return std::make_unique<StallingReader>(half);
+  };
+  auto saved = [&dir] {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+      if (entry.path().filename() != "image" && std::filesystem::file_size(entry.path()) > 0)
+        names.push_back(entry.path().filename());
+    return names;
+  };
+
+  for (int signal : {SIGINT, SIGTERM}) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      struct sigaction screen {};
+      screen.sa_handler = [](int) { _exit(42); };
+      sigemptyset(&screen.sa_mask);
+      sigaction(SIGINT, &screen, nullptr);
+      sigaction(SIGTERM, &screen, nullptr);
+      ChainStopSignals();
+      try {
+        SaveImageFile(source, "big", 0, dir + "/saved", ReadLimits());
+      } catch (...) {
+      }
+      _exit(1);
+    }
+    bool writing = false;
+    for (int i = 0; i < 600 && !writing; ++i) {
+      writing = !saved().empty();
+      if (!writing) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(writing);
+    kill(pid, signal);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42) << status;
+    EXPECT_EQ(saved(), std::vector<std::string>{}) << strsignal(signal);
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -25,10 +26,6 @@ const char* const kPassword = "s3cret-pass";
 
 #define REQUIRE_FIXTURES() \
   if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
-
-std::string Server(const std::string& name) {
-  return std::string(STRATA_SOURCE_DIR) + "/tests/servers/" + name;
-}
 
 using testing::ScopedEnv;
 
@@ -289,24 +286,6 @@ TEST(RegistrySource, SaveKeepsAnOciArchiveThatWorksOffline) {
   EXPECT_EQ(inspected, layout);
 }
 
-class MockRegistry {
- public:
-  explicit MockRegistry(const std::string& mode) : dir_(TempDir()), port_(FreePort()) {
-    server_.Start({"python3", Server("mock_registry.py"), std::to_string(port_),
-                   FixturesDir() + "/multi.oci", log(), mode},
-                  dir_ + "/server.log");
-    EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(port_); }));
-  }
-
-  std::string url() const { return "docker://127.0.0.1:" + std::to_string(port_) + "/fx/m:1"; }
-  std::string log() const { return dir_ + "/requests.log"; }
-
- private:
-  std::string dir_;
-  int port_;
-  Process server_;
-};
-
 TEST(RegistrySource, FollowsRedirectsToBlobStorage) {
   REQUIRE_FIXTURES();
   MockRegistry registry("redirect");
@@ -344,62 +323,172 @@ std::vector<std::string> BlobRequests(const std::string& log) {
   return blobs;
 }
 
+// Starts the strata binary with |args| and standard error into |err|,
+// with both stop signals at their defaults, as from a shell's foreground
+// (a test runner may have them ignored). |terminal|, when not empty, is a
+// terminal's path, for standard input and output (explore wants one).
+// Returns its pid, or -1.
+pid_t StartStrata(const std::vector<std::string>& args, const std::string& err,
+                  const std::string& terminal = "") {
+  std::vector<std::string> argv = {StrataBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> pointers;
+  for (std::string& arg : argv) pointers.push_back(arg.data());
+  pointers.push_back(nullptr);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!terminal.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 0, terminal.c_str(), O_RDWR, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, terminal.c_str(), O_RDWR, 0);
+  }
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0].c_str(), &actions, &attributes, pointers.data(), environ) != 0)
+    pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  return pid;
+}
+
+// The names directly in |dir|.
+std::vector<std::string> NamesIn(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Every path of a tree on disk, described (WalkDisk).
+std::string Listing(const std::map<std::string, Seen>& tree) {
+  std::string listing;
+  for (const auto& [path, seen] : tree) listing += path + " " + Describe(seen) + "\n";
+  return listing;
+}
+
+// Sends |signal| to |pid| and expects it to end by it, having said so in
+// |err|.
+void StopBySignal(pid_t pid, int signal, const std::string& err) {
+  kill(pid, signal);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << status;
+  EXPECT_EQ(ReadFileText(err), signal == SIGINT ? "strata: interrupted\n" : "strata: terminated\n");
+}
+
 // Found by a new user: stopped while --save was writing, strata left its
 // temporary FILE.strata-XXXXXX beside FILE. The blob stalls half-way, so
 // the archive is being written when the signal comes; it must go with
-// the process, which still ends by the signal.
+// the process, which still ends by the signal. explore too, which left
+// the signals to ncurses (whose handlers are installed only once the
+// screen starts, after the archive is written).
 TEST(RegistrySource, AStoppedSaveLeavesNoTemporaryFile) {
   REQUIRE_FIXTURES();
   MockRegistry registry("stall");
-  for (int signal : {SIGTERM, SIGINT}) {
-    std::string dir = TempDir(), logs = TempDir();
-    std::string binary = StrataBinary(), save = dir + "/saved.tar";
-    std::vector<std::string> argv = {binary,       "audit",  "-q", "--no-cache",
-                                     "--insecure", "--save", save, registry.url()};
-    std::vector<char*> args;
-    for (std::string& arg : argv) args.push_back(arg.data());
-    args.push_back(nullptr);
-    // Started with both signals at their defaults, as from a shell's
-    // foreground (a test runner may have them ignored).
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGTERM);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, (logs + "/err").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    size_t requested = BlobRequests(registry.log()).size();
-    pid_t pid = -1;
-    ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, &attributes, args.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
+  for (const char* command : {"audit", "explore"})
+    for (int signal : {SIGTERM, SIGINT}) {
+      std::string dir = TempDir(), logs = TempDir();
+      std::string save = dir + "/saved.tar";
+      // explore wants a terminal on standard input and output.
+      std::string terminal;
+      int master = -1;
+      if (std::string(command) == "explore") {
+        master = posix_openpt(O_RDWR | O_NOCTTY);
+        ASSERT_GE(master, 0);
+        ASSERT_EQ(grantpt(master), 0);
+        ASSERT_EQ(unlockpt(master), 0);
+        terminal = ptsname(master);
+      }
+      size_t requested = BlobRequests(registry.log()).size();
+      pid_t pid =
+          StartStrata({command, "-q", "--no-cache", "--insecure", "--save", save, registry.url()},
+                      logs + "/err", terminal);
+      ASSERT_GT(pid, 0);
+      bool writing = WaitUntil([&] {
+        std::vector<std::string> names = NamesIn(dir);
+        return names.size() == 1 && names[0].starts_with("saved.tar.strata-");
+      });
+      EXPECT_TRUE(writing) << command << ": " << ReadFileText(logs + "/err");
+      // The config and a layer blob were asked for: the copy has begun.
+      EXPECT_TRUE(WaitUntil([&] { return BlobRequests(registry.log()).size() >= requested + 2; }));
+      StopBySignal(pid, signal, logs + "/err");
+      EXPECT_EQ(NamesIn(dir), std::vector<std::string>{}) << command << " " << strsignal(signal);
+      if (master >= 0) close(master);
+    }
+}
 
-    auto left = [&dir] {
-      std::vector<std::string> names;
-      for (const auto& entry : std::filesystem::directory_iterator(dir))
-        names.push_back(entry.path().filename());
-      return names;
-    };
-    bool writing = WaitUntil([&] {
-      std::vector<std::string> names = left();
-      return names.size() == 1 && names[0].starts_with("saved.tar.strata-");
-    });
-    EXPECT_TRUE(writing) << ReadFileText(logs + "/err");
-    // The config and a layer blob were asked for: the copy has begun.
-    EXPECT_TRUE(WaitUntil([&] { return BlobRequests(registry.log()).size() >= requested + 2; }));
-    kill(pid, signal);
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << status;
-    EXPECT_EQ(left(), std::vector<std::string>{}) << strsignal(signal);
-    EXPECT_EQ(ReadFileText(logs + "/err"),
-              signal == SIGINT ? "strata: interrupted\n" : "strata: terminated\n");
+// An export stopped while it writes: its files go with it, and an
+// existing target is left as it was. The base layer's blob is whole for
+// the analysis and stalls half-way when the export reads it again, after
+// its first files are written.
+TEST(RegistrySource, AStoppedExportLeavesTheTargetAsItWas) {
+  REQUIRE_FIXTURES();
+  for (bool existing : {false, true})
+    for (int signal : {SIGTERM, SIGINT}) {
+      MockRegistry registry("again-stall");  // Each run reads each blob twice.
+      std::string dir = TempDir(), logs = TempDir();
+      std::string target = dir + "/out";
+      if (existing) WriteFile(target + "/mine", "keep");
+      std::map<std::string, Seen> before = WalkDisk(target);
+      pid_t pid =
+          StartStrata({"export", "-q", "--insecure", registry.url(), target}, logs + "/err");
+      ASSERT_GT(pid, 0);
+      // out.strata-XXXXXX beside a new target; .strata-XXXXXX/tree in one.
+      auto written = [&] {
+        for (const std::string& name : NamesIn(existing ? target : dir)) {
+          std::string temp = (existing ? target : dir) + "/" + name;
+          if (name.find(".strata-") != std::string::npos &&
+              std::filesystem::exists(temp + (existing ? "/tree" : "") + "/etc/passwd"))
+            return true;
+        }
+        return false;
+      };
+      EXPECT_TRUE(WaitUntil(written)) << ReadFileText(logs + "/err");
+      StopBySignal(pid, signal, logs + "/err");
+      EXPECT_EQ(NamesIn(dir),
+                existing ? std::vector<std::string>{"out"} : std::vector<std::string>{});
+      EXPECT_EQ(Listing(WalkDisk(target)), Listing(before));
+    }
+}
+
+// A layer that reads differently when the export reads it again (a blob
+// replaced meanwhile): the export fails in one line and leaves nothing,
+// as a directory or as a tar stream into a file.
+TEST(RegistrySource, ALayerThatChangesUnderTheExportLeavesNothing) {
+  REQUIRE_FIXTURES();
+  for (const char* target : {"out", "existing", "-"}) {
+    MockRegistry registry("again-corrupt");
+    std::string dir = TempDir();
+    WriteFile(dir + "/existing/mine", "keep");
+    std::string output;
+    int code = RunShell("cd '" + dir + "' && " + StrataCommand() + " export -q --insecure " +
+                            registry.url() + " " + target + " > stdout",
+                        &output);
+    EXPECT_EQ(code, 2) << output;
+    EXPECT_TRUE(output.starts_with("strata: error: layer 1")) << output;
+    EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << output;
+    EXPECT_EQ(NamesIn(dir), (std::vector<std::string>{"existing", "stdout"})) << target;
+    EXPECT_EQ(NamesIn(dir + "/existing"), std::vector<std::string>{"mine"}) << target;
+    EXPECT_EQ(std::filesystem::file_size(dir + "/stdout"), 0u) << target;
   }
+
+  // Down a pipe the stream cannot be taken back; it ends without its end
+  // marker (rather than with the file being written padded with zeros),
+  // so tar reads a truncated archive, not a complete one.
+  MockRegistry registry("again-corrupt");
+  std::string output;
+  RunShell(StrataCommand() + " export -q --insecure " + registry.url() +
+               " - 2>/dev/null | tar tf - >/dev/null 2>&1; echo \"tar exit $?\"",
+           &output);
+  EXPECT_EQ(output, "tar exit 2\n");
 }
 
 // tests/servers/mock_proxy.py in front of the server on |upstream_port|,

@@ -1,7 +1,8 @@
 // Servers the source tests start for themselves, all on 127.0.0.1 or on a
 // Unix socket in a temporary directory: a real Docker Engine, a real
 // registry (Debian's docker-registry) with each kind of login, the token
-// service its token mode needs, and a mock registry that misbehaves.
+// service its token mode needs, and a mock registry that misbehaves (used
+// by the explore tests too).
 // Header-only, so the test list in CMakeLists.txt needs no new entry.
 #pragma once
 
@@ -110,6 +111,31 @@ class Process {
 
  private:
   pid_t pid_ = -1;
+};
+
+// A script of tests/servers.
+inline std::string Server(const std::string& name) {
+  return std::string(STRATA_SOURCE_DIR) + "/tests/servers/" + name;
+}
+
+// tests/servers/mock_registry.py serving the fixture multi.oci, and
+// misbehaving as |mode| says.
+class MockRegistry {
+ public:
+  explicit MockRegistry(const std::string& mode) : dir_(TempDir()), port_(FreePort()) {
+    server_.Start({"python3", Server("mock_registry.py"), std::to_string(port_),
+                   FixturesDir() + "/multi.oci", log(), mode},
+                  dir_ + "/server.log");
+    EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(port_); }));
+  }
+
+  std::string url() const { return "docker://127.0.0.1:" + std::to_string(port_) + "/fx/m:1"; }
+  std::string log() const { return dir_ + "/requests.log"; }
+
+ private:
+  std::string dir_;
+  int port_;
+  Process server_;
 };
 
 // Runs |command| and fails the test when it does not exit 0.

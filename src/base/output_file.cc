@@ -1,16 +1,19 @@
 #include "base/output_file.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include "base/file_mode.h"
+#include "base/remove_tree.h"
 
 namespace strata {
 
@@ -18,12 +21,14 @@ namespace {
 
 // The files RemovedOnStop guards, where a signal handler can read them:
 // buffers fixed in size and place, each published by a lock-free flag
-// once its path is whole. One --save archive is written at a time.
+// once its path is whole. One --save archive is written at a time, and
+// one export's directory.
 constexpr int kGuardedTemps = 4;
 
 struct GuardedTemp {
   std::atomic<bool> taken{false};  // Claimed by a guard.
   std::atomic<bool> ready{false};  // |path| is whole: the handler may use it.
+  std::atomic<bool> tree{false};   // |path| is a directory, removed with all it holds.
   char path[PATH_MAX];
 };
 static_assert(std::atomic<bool>::is_always_lock_free, "a signal handler reads the flags");
@@ -84,13 +89,25 @@ int CreateTempBeside(const std::string& target, std::string* temp) {
   return fd;
 }
 
-RemovedOnStop::RemovedOnStop(const std::string& path) {
+int RenameNoReplace(const std::string& from, const std::string& to) {
+  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return -1;
+  struct stat info;
+  if (lstat(to.c_str(), &info) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return rename(from.c_str(), to.c_str());
+}
+
+RemovedOnStop::RemovedOnStop(const std::string& path, bool whole_tree) {
   // Longer, and mkstemp could not have made it.
   if (path.size() >= PATH_MAX) return;
   for (int i = 0; i < kGuardedTemps; ++i) {
     bool free = false;
     if (!guarded_temps[i].taken.compare_exchange_strong(free, true)) continue;
     memcpy(guarded_temps[i].path, path.c_str(), path.size() + 1);
+    guarded_temps[i].tree.store(whole_tree);
     guarded_temps[i].ready.store(true);
     slot_ = i;
     return;
@@ -104,8 +121,13 @@ RemovedOnStop::~RemovedOnStop() {
 }
 
 void RemoveTempFilesOnStop() {
-  for (GuardedTemp& temp : guarded_temps)
-    if (temp.ready.load()) unlink(temp.path);
+  for (GuardedTemp& temp : guarded_temps) {
+    if (!temp.ready.load()) continue;
+    if (temp.tree.load())
+      RemoveTree(temp.path);
+    else
+      unlink(temp.path);
+  }
 }
 
 }  // namespace strata

@@ -41,14 +41,22 @@ OutputTarget LookAtOutput(const std::string& file);
 // its name, or returns -1 with errno set and |temp| untouched.
 int CreateTempBeside(const std::string& target, std::string* temp);
 
+// Renames |from| to |to| unless something is at |to| already (then fails
+// with EEXIST), as renameat2's RENAME_NOREPLACE does. Where a filesystem
+// lacks that flag, checks with lstat first and then renames, which a file
+// made at |to| in between would lose to. Returns 0, or -1 with errno set.
+int RenameNoReplace(const std::string& from, const std::string& to);
+
 // While one lives, a stop signal (SIGINT, SIGTERM) that ends the process
 // removes |path|: a temporary file written for long, as a --save archive
-// is, while the image is read. (Reports are written in milliseconds, with
-// the signals held back instead.) Guards may live on any thread; a few
-// at once are kept (kGuardedTemps), more are not guarded.
+// is, while the image is read; with |whole_tree|, the directory |path| and
+// everything in it (RemoveTree), as an export's temporary directory.
+// (Reports are written in milliseconds, with the signals held back
+// instead.) Guards may live on any thread; a few at once are kept
+// (kGuardedTemps), more are not guarded.
 class RemovedOnStop {
  public:
-  explicit RemovedOnStop(const std::string& path);
+  explicit RemovedOnStop(const std::string& path, bool whole_tree = false);
   ~RemovedOnStop();
   RemovedOnStop(const RemovedOnStop&) = delete;
   RemovedOnStop& operator=(const RemovedOnStop&) = delete;
@@ -57,9 +65,9 @@ class RemovedOnStop {
   int slot_ = -1;
 };
 
-// Removes every file a RemovedOnStop guards now. For the handler of a
-// stop signal: async-signal-safe (it reads fixed buffers and calls
-// unlink only).
+// Removes every file and tree a RemovedOnStop guards now. For the handler
+// of a stop signal: async-signal-safe (it reads fixed buffers and calls
+// unlink and RemoveTree only).
 void RemoveTempFilesOnStop();
 
 }  // namespace strata

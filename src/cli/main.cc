@@ -1,48 +1,12 @@
 // strata: open container images and show what is really inside them.
 #include <malloc.h>
-#include <unistd.h>
 
 #include <clocale>
-#include <csignal>
-#include <cstring>
-#include <initializer_list>
 
-#include "base/output_file.h"
+#include "base/stop_signals.h"
 #include "cli/cli.h"
 
 namespace {
-
-bool stderr_is_terminal = false;
-
-// Ctrl-C or a kill: one line says why strata stopped (after clearing a
-// progress line), a --save archive being written is removed, then the
-// signal ends the process as it would have, so the shell sees it (status
-// 130 for Ctrl-C). Only async-signal-safe calls. The cache needs nothing
-// more: it commits in one transaction.
-void OnStopSignal(int signal) {
-  const char* line = signal == SIGINT ? "strata: interrupted\n" : "strata: terminated\n";
-  if (stderr_is_terminal) (void)!write(STDERR_FILENO, "\r\033[K", 4);
-  (void)!write(STDERR_FILENO, line, strlen(line));
-  strata::RemoveTempFilesOnStop();
-  std::signal(signal, SIG_DFL);
-  raise(signal);
-}
-
-// A signal the shell had strata ignore (a background job, nohup) stays
-// ignored. explore is left to ncurses, which restores the terminal first.
-void HandleStopSignals(int argc, char** argv) {
-  if (argc >= 2 && strcmp(argv[1], "explore") == 0) return;
-  stderr_is_terminal = isatty(STDERR_FILENO);
-  for (int signal : {SIGINT, SIGTERM}) {
-    struct sigaction current {};
-    sigaction(signal, nullptr, &current);
-    if (current.sa_handler == SIG_IGN) continue;
-    struct sigaction handler {};
-    handler.sa_handler = OnStopSignal;
-    sigemptyset(&handler.sa_mask);
-    sigaction(signal, &handler, nullptr);
-  }
-}
 
 // glibc serves large blocks from its heap once the program has freed a
 // few (its threshold for mmap rises with each), and a heap keeps what is
@@ -68,7 +32,9 @@ int main(int argc, char** argv) {
   // Tar names are bytes; a UTF-8 locale lets libarchive hand PAX (UTF-8)
   // names through unchanged instead of failing to convert them.
   setlocale(LC_CTYPE, "C.UTF-8");
-  HandleStopSignals(argc, argv);
+  // explore too: its --save archive is written before its screen starts,
+  // and the screen then puts strata's handler in front of ncurses'.
+  strata::HandleStopSignals();
   KeepLargeBlocksMapped();
   return strata::RunCli(argc, argv);
 }

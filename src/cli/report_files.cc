@@ -1,7 +1,6 @@
 #include "cli/report_files.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,32 +11,11 @@
 
 #include "base/error.h"
 #include "base/output_file.h"
+#include "base/stop_signals.h"
 
 namespace strata {
 
 namespace {
-
-// Holds SIGINT and SIGTERM back while it lives, so that a stop between
-// writing the temporary files and renaming them cannot leave them behind;
-// a signal that arrives meanwhile is delivered when it ends. Nothing held
-// may block: the reports are already rendered, and writing them to disk
-// takes milliseconds.
-class StopSignalsHeld {
- public:
-  StopSignalsHeld() {
-    sigset_t stops;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stops, &before_);
-  }
-  ~StopSignalsHeld() { pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
-  StopSignalsHeld(const StopSignalsHeld&) = delete;
-  StopSignalsHeld& operator=(const StopSignalsHeld&) = delete;
-
- private:
-  sigset_t before_;
-};
 
 // One report on its way to a file.
 struct Pending {

@@ -230,6 +230,24 @@ void WriteSymlink(const std::string& path, const std::string& target, const File
     sink->Symlink(path, target, meta);
 }
 
+// Reads the rest of |layer| through |cursor| and checks both its digests,
+// as the analysis did. The export reads each blob again, and a blob that
+// changed since (a file replaced, a registry answering otherwise) must
+// fail the export, which then leaves nothing, rather than have its bytes
+// written unchecked.
+void CheckReadAgain(LayerCursor& cursor, const Layer& layer) {
+  cursor.Finish();
+  const std::string& digest = layer.blob.digest;
+  if (!digest.empty() && cursor.blob_digest() != digest)
+    Fail("layer {}: blob digest mismatch: the manifest says {}, the bytes read again hash to {}",
+         layer.index + 1, digest, cursor.blob_digest());
+  if (cursor.diff_id() != layer.diff_id)
+    Fail(
+        "layer {}: diff_id mismatch: the config says {}, the uncompressed tar read again hashes "
+        "to {}",
+        layer.index + 1, layer.diff_id, cursor.diff_id());
+}
+
 // Whether WriteSymlink writes anything for |entry|.
 bool Writable(const LayerEntry& entry) {
   return entry.kind != EntryKind::kSymlink || !entry.link().empty();
@@ -321,6 +339,7 @@ void WriteLayer(const Analysis& analysis, int layer,
     }
     if (entry.kind == EntryKind::kFile) written.insert(path);
   }
+  CheckReadAgain(cursor, analysis.layers[layer]);
 }
 
 // The final filesystem: directories first (from the tree, so implied ones
@@ -339,6 +358,7 @@ void WriteStoredContent(const Analysis& analysis, int layer, const LayerEntry* w
   for (size_t index = 0; cursor.Next(&entry); ++index) {
     if (index != target) continue;
     sink->File(path, meta, entry.size, FromCursor(cursor));
+    CheckReadAgain(cursor, analysis.layers[layer]);
     return;
   }
   Fail("layer {} changed while it was read: entry {} is gone", layer + 1, target);
@@ -409,6 +429,7 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
           break;
       }
     }
+    CheckReadAgain(cursor, analysis.layers[layer]);
   }
 
   for (const auto& [path, node] : links) {

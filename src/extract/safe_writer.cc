@@ -7,10 +7,9 @@
 #include <climits>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <utility>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "report/style.h"
 
 namespace strata {
@@ -32,47 +31,31 @@ std::vector<std::string> Components(const std::string& path) {
   return parts;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(Fd&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 uint32_t ModeBits(const FileMeta& meta, const WriteOptions& options) {
   uint32_t mode = meta.mode & 07777;
   if (!options.keep_setuid) mode &= ~06000u;
   return mode;
 }
 
+// The target directory opened, or -1 when nothing is there yet.
+int OpenTarget(const std::string& root) {
+  if (root.empty()) Fail("the target directory's name is empty");
+  int fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno != ENOENT) Fail("cannot open {}: {}", root, strerror(errno));
+  // A link to nothing is not a target that does not exist: the new
+  // directory renamed onto it would replace the link.
+  struct stat info;
+  if (fd < 0 && lstat(root.c_str(), &info) == 0)
+    Fail("cannot open {}: a symbolic link to nothing", root);
+  return fd;
+}
+
 }  // namespace
 
 SafeWriter::SafeWriter(const std::string& root, WriteOptions options)
-    : root_(root), options_(options) {
-  if (root.empty()) Fail("the target directory's name is empty");
-  root_fd_ = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd_ < 0 && errno != ENOENT) Fail("cannot open {}: {}", root, strerror(errno));
-}
+    : root_(root), target_fd_(OpenTarget(root)), options_(options), staged_(root, target_fd_) {}
 
-int SafeWriter::Root() {
-  if (root_fd_ >= 0) return root_fd_;
-  std::error_code error;
-  std::filesystem::create_directories(root_, error);
-  if (error) Fail("cannot create {}: {}", root_, error.message());
-  root_fd_ = open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd_ < 0) Fail("cannot open {}: {}", root_, strerror(errno));
-  return root_fd_;
-}
+int SafeWriter::Root() { return staged_.fd(); }
 
 void SafeWriter::Prepare(const PlannedPaths& plan) {
   std::set<std::string> replaced;
@@ -80,7 +63,7 @@ void SafeWriter::Prepare(const PlannedPaths& plan) {
     CheckImageInside(path);
     CheckNameLengths(path);
     // A target made now holds nothing in the way.
-    if (root_fd_ >= 0) CheckPlanned(path, directory, &replaced);
+    if (target_fd_ >= 0) CheckPlanned(path, directory, &replaced);
   });
 }
 
@@ -112,7 +95,7 @@ void SafeWriter::CheckNameLengths(const std::string& path) const {
 void SafeWriter::CheckPlanned(const std::string& path, bool directory,
                               std::set<std::string>* replaced) {
   std::vector<std::string> parts = Components(path);
-  Fd parent(dup(root_fd_));
+  Fd parent(dup(target_fd_));
   std::string walked;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     walked += (walked.empty() ? "" : "/") + parts[i];
@@ -146,7 +129,7 @@ void SafeWriter::FailDirectoryInTheWay(const std::string& path) const {
 }
 
 SafeWriter::~SafeWriter() {
-  if (root_fd_ >= 0) close(root_fd_);
+  if (target_fd_ >= 0) close(target_fd_);
 }
 
 int SafeWriter::OpenParent(const std::string& path, std::string* name) {
@@ -271,19 +254,26 @@ void SafeWriter::Device(const std::string& path, bool, uint32_t, uint32_t, const
 }
 
 void SafeWriter::Finish() {
-  Root();  // An export of nothing still leaves its (empty) target.
-  // Deepest first, so a parent's time is set after its children change it.
+  // A new target gets its modes while it still has its temporary name; an
+  // existing one once the entries are moved in, which needs them writable.
+  if (target_fd_ < 0) ApplyDirectoryModes(Root());
+  staged_.Publish(options_.overwrite);
+  if (target_fd_ >= 0) ApplyDirectoryModes(target_fd_);
+  directories_.clear();
+}
+
+// Deepest first, so a parent's time is set after its children change it.
+void SafeWriter::ApplyDirectoryModes(int base) {
   for (auto it = directories_.rbegin(); it != directories_.rend(); ++it) {
-    std::string name;
-    Fd parent(OpenParent(it->path, &name));
-    Fd dir(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    Fd dir(dup(base));
+    for (const std::string& name : Components(it->path))
+      dir = Fd(openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (dir.get() < 0) continue;
     if (options_.same_owner) fchown(dir.get(), it->meta.uid, it->meta.gid);
     fchmod(dir.get(), ModeBits(it->meta, options_));
     struct timespec times[2] = {{it->meta.mtime, 0}, {it->meta.mtime, 0}};
     futimens(dir.get(), times);
   }
-  directories_.clear();
 }
 
 }  // namespace strata

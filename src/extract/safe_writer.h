@@ -3,6 +3,9 @@
 // openat(O_NOFOLLOW), so a symlink in the image (or already in the target)
 // cannot redirect a write; device nodes are never created; setuid and
 // setgid bits are dropped unless asked; nothing is overwritten unless asked.
+// All or nothing: the files are written into a temporary directory and
+// reach the target only in Finish (StagedTarget), so a writer destroyed
+// before Finish returns, or a stop signal, leaves the target as it was.
 // Used by export, and by every command that writes image files to disk.
 #pragma once
 
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "extract/export_sink.h"
+#include "extract/staged_target.h"
 
 namespace strata {
 
@@ -30,8 +34,8 @@ struct WriteOptions {
 class SafeWriter : public ExportSink {
  public:
   // Writes into the directory |root|, opened now when it exists, else
-  // created (with its missing parents) by the first write or by Finish.
-  // Throws Error when |root| is empty or cannot be opened.
+  // created (with its missing parents) by Finish. Throws Error when |root|
+  // is empty or cannot be opened.
   SafeWriter(const std::string& root, WriteOptions options);
   ~SafeWriter() override;
   SafeWriter(const SafeWriter&) = delete;
@@ -66,7 +70,9 @@ class SafeWriter : public ExportSink {
               const FileMeta& meta) override;
 
   // Applies directory modes and times (kept open until now, so a read-only
-  // directory does not block writing into it). Call once at the end.
+  // directory does not block writing into it) and moves what was written
+  // into the target (StagedTarget::Publish). Call once at the end; throws
+  // Error, the target left as it was, when the files cannot be moved in.
   void Finish() override;
 
   int written() const override { return written_; }
@@ -76,8 +82,11 @@ class SafeWriter : public ExportSink {
   // Opens the directory holding |path|, creating missing ones; returns its
   // fd and sets |*name| to the last component.
   int OpenParent(const std::string& path, std::string* name);
-  // The target directory's fd, creating the directory on first use.
+  // The directory written into: the temporary one, made on first use.
   int Root();
+  // Sets the modes, owners and times of the directories written, beneath
+  // |base|.
+  void ApplyDirectoryModes(int base);
   // Prepare's check of one path; |replaced| holds the planned directories
   // that replace a link or file (--overwrite): nothing exists beneath them.
   void CheckPlanned(const std::string& path, bool directory, std::set<std::string>* replaced);
@@ -90,8 +99,9 @@ class SafeWriter : public ExportSink {
   void ApplyOwner(int parent, const std::string& name, const FileMeta& meta, bool symlink);
 
   std::string root_;
-  int root_fd_ = -1;
+  int target_fd_ = -1;  // The target when it existed before; else -1.
   WriteOptions options_;
+  StagedTarget staged_;
   struct PendingDirectory {
     std::string path;
     FileMeta meta;

@@ -2,20 +2,36 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/error.h"
 
 namespace strata {
 
-TarSink::TarSink(int fd) : archive_(archive_write_new()) {
+TarSink::TarSink(int fd) : archive_(archive_write_new()), fd_(fd) {
+  // The stream starts at the file's end when every write lands there
+  // (O_APPEND), or when the file is positioned there (`>` just truncated
+  // it). Anywhere else it writes over bytes that cutting back would lose.
+  struct stat info;
+  if (fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
+    int flags = fcntl(fd, F_GETFL);
+    if ((flags >= 0 && (flags & O_APPEND)) || lseek(fd, 0, SEEK_CUR) == info.st_size)
+      start_ = info.st_size;
+  }
   archive_write_set_format_pax_restricted(archive_);
   archive_write_set_bytes_in_last_block(archive_, 1);
   if (archive_write_open_fd(archive_, fd) != ARCHIVE_OK)
     Fail("cannot start the tar stream: {}", archive_error_string(archive_));
 }
 
-TarSink::~TarSink() { archive_write_free(archive_); }
+TarSink::~TarSink() {
+  // archive_write_free would close the stream with its end marker.
+  if (!finished_) archive_write_fail(archive_);
+  archive_write_free(archive_);
+  if (!finished_ && start_ >= 0) (void)!ftruncate(fd_, start_);
+}
 
 void TarSink::Header(const std::string& path, unsigned int type, const FileMeta& meta, int64_t size,
                      const std::string& link, bool hardlink, uint32_t major, uint32_t minor) {
@@ -91,6 +107,7 @@ void TarSink::Whiteout(const std::string& path, bool opaque) {
 void TarSink::Finish() {
   if (archive_write_close(archive_) != ARCHIVE_OK)
     Fail("cannot finish the tar stream: {}", archive_error_string(archive_));
+  finished_ = true;
 }
 
 }  // namespace strata

@@ -1,6 +1,15 @@
 // Writes exported files as a tar stream (PAX format) to a file descriptor:
 // `strata export IMAGE -` for piping into tar or docker import.
+//
+// A stream that fails half-way (a corrupt layer, a full disk) gets no end
+// marker, so whatever reads it sees a truncated archive, not a complete
+// one with files missing; and when the descriptor is a regular file the
+// stream started at the end of (`> out.tar`, `>> all.tar`), the file is
+// cut back to where it started. What went down a pipe cannot be taken
+// back.
 #pragma once
+
+#include <cstdint>
 
 #include "extract/export_sink.h"
 
@@ -12,6 +21,8 @@ class TarSink : public ExportSink {
  public:
   // Writes to |fd| (not closed). Throws Error when libarchive cannot start.
   explicit TarSink(int fd);
+  // Unless Finish succeeded: ends the stream without its end marker, and
+  // cuts a regular file back (see above).
   ~TarSink() override;
 
   void Directory(const std::string& path, const FileMeta& meta) override;
@@ -32,6 +43,9 @@ class TarSink : public ExportSink {
               const std::string& link, bool hardlink, uint32_t major = 0, uint32_t minor = 0);
 
   struct archive* archive_;
+  int fd_;
+  int64_t start_ = -1;  // Where a regular file is cut back to; -1: not one.
+  bool finished_ = false;
   int written_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "base/output_file.h"
 #include "base/units.h"
 #include "extract/image_files.h"
 #include "layer/layer_entry.h"
@@ -23,11 +24,15 @@ std::string SaveImageFile(const ImageSource& source, const std::string& path, in
   if (stat(file.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
     file += (file.back() == '/' ? "" : "/") + std::string(BaseName(path));
 
-  // O_EXCL with O_CREAT also refuses a symbolic link at |file|.
-  // TODO: keys and other secrets are saved 0644 like everything else;
-  // files a finding marks as secret should be saved 0600.
-  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  // The bytes go to FILE.strata-XXXXXX beside it, renamed to FILE when
+  // complete, so that a failed or stopped save (the screen chains strata's
+  // stop handler in front of ncurses') leaves no half-written file. A
+  // file or link already at FILE is refused, now and at the rename.
+  if (lstat(file.c_str(), &info) == 0) Fail("cannot create {}: {}", file, strerror(EEXIST));
+  std::string temp;
+  int fd = CreateTempBeside(file, &temp);
   if (fd < 0) Fail("cannot create {}: {}", file, strerror(errno));
+  RemovedOnStop removed_on_stop(temp);
   try {
     CatFile(
         source, path, layer,
@@ -41,14 +46,19 @@ std::string SaveImageFile(const ImageSource& source, const std::string& path, in
           }
         },
         limits);
+    // TODO: keys and other secrets are saved 0644 like everything else;
+    // files a finding marks as secret should be saved 0600.
+    // The temporary file has the mode a new file gets (0666 under the
+    // umask); a saved file is no more than 0644.
+    if (fstat(fd, &info) == 0) fchmod(fd, info.st_mode & 0644);
+    int closed = close(fd);
+    fd = -1;
+    if (closed != 0) Fail("cannot write {}: {}", file, strerror(errno));
+    if (RenameNoReplace(temp, file) != 0) Fail("cannot create {}: {}", file, strerror(errno));
   } catch (...) {
-    close(fd);
-    unlink(file.c_str());
+    if (fd >= 0) close(fd);
+    unlink(temp.c_str());
     throw;
-  }
-  if (close(fd) != 0) {
-    unlink(file.c_str());
-    Fail("cannot write {}: {}", file, strerror(errno));
   }
   return file;
 }

@@ -18,8 +18,10 @@ namespace strata {
 // new file |target|; when |target| is a directory, to a file there named
 // like the image's. Never replaces an existing file and never follows a
 // symbolic link at |target|; the file gets mode 0644 (no setuid from the
-// image). Removes a half-written file on failure. Returns the path written;
-// throws Error with one line naming what went wrong.
+// image). The file appears only when complete: it is written beside as
+// FILE.strata-XXXXXX and renamed, and that file is removed on failure and
+// by a stop signal (RemovedOnStop). Returns the path written; throws Error
+// with one line naming what went wrong.
 std::string SaveImageFile(const ImageSource& source, const std::string& path, int layer,
                           const std::string& target, const ReadLimits& limits);
 

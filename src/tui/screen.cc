@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/stop_signals.h"
 #include "base/units.h"
 #include "report/style.h"
 #include "tui/file_saver.h"
@@ -614,7 +615,11 @@ void Screen::HandleMouse() {
 void Screen::Run() {
   setlocale(LC_ALL, "");
   utf8_ = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+  // ncurses restores the terminal in its own SIGINT and SIGTERM handlers;
+  // strata's goes in front of them, to remove a save's temporary file.
+  LeaveStopSignalsToScreen();
   initscr();
+  ChainStopSignals();
   cbreak();
   noecho();
   keypad(stdscr, TRUE);

@@ -13,6 +13,10 @@ LOG, and misbehaves as MODE says:
   interrupt    sends half of each layer blob, then closes the connection
   stall        sends half of each layer blob, then nothing more for ten
                minutes, the connection kept open
+  again-corrupt sends each layer blob whole the first time it is asked
+               for; later, with a byte flipped three quarters in (as a
+               blob replaced between two reads of it)
+  again-stall  sends each layer blob whole the first time; later, as stall
 """
 import json
 import os
@@ -24,6 +28,7 @@ PORT, LAYOUT, LOG, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4
 INDEX = json.load(open(os.path.join(LAYOUT, "index.json")))
 TOP = INDEX["manifests"][0]
 failures = {}
+served = {}  # Times each blob was sent.
 
 
 def blob_path(digest):
@@ -78,13 +83,19 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_blob(self, digest):
         data = open(blob_path(digest), "rb").read()
-        if MODE in ("interrupt", "stall") and len(data) > 4096:
+        again = served.get(digest, 0) > 0
+        served[digest] = served.get(digest, 0) + 1
+        if MODE == "again-corrupt" and again and len(data) > 4096:
+            at = len(data) * 3 // 4
+            data = data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:]
+        if (MODE in ("interrupt", "stall") or (MODE == "again-stall" and again)) \
+                and len(data) > 4096:
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
-            if MODE == "stall":
+            if MODE in ("stall", "again-stall"):
                 time.sleep(600)
             self.close_connection = True
             return
