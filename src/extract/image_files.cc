@@ -278,6 +278,17 @@ std::map<std::string_view, EntryKind>::const_iterator BlockingParent(
   return non_directories.end();
 }
 
+// How many times |layer| stores each path as something other than a
+// directory, for the paths it stores so more than once: a tar that holds a
+// path twice means its last copy, as tar and every unpacker read it.
+std::map<std::string_view, int> StoredAgain(const Analysis& analysis, int layer) {
+  std::map<std::string_view, int> count;
+  for (const LayerEntry& entry : analysis.layers[layer].contents.entries)
+    if (!entry.path.empty() && entry.kind != EntryKind::kDirectory) ++count[entry.path];
+  std::erase_if(count, [](const auto& item) { return item.second < 2; });
+  return count;
+}
+
 void WriteLayer(const Analysis& analysis, int layer,
                 const std::map<std::string_view, EntryKind>& non_directories,
                 const ReadLimits& limits, ExportSink* sink) {
@@ -285,16 +296,18 @@ void WriteLayer(const Analysis& analysis, int layer,
   std::unique_ptr<ByteReader> reader = blob.open();
   LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
   std::set<std::string> written;
+  std::map<std::string_view, int> stored_again = StoredAgain(analysis, layer);
   LayerEntry entry;
   while (cursor.Next(&entry)) {
     // An opaque marker at the root empties the whole filesystem below.
     if (entry.path.empty() && entry.kind == EntryKind::kOpaque) sink->Whiteout("", true);
     if (entry.path.empty()) continue;
     const std::string path(entry.path);
-    if (entry.path_escaped) {
-      sink->Note("/" + path + " (stored with a path outside the root; not written)");
+    // Only the last copy of a path stored more than once is written.
+    if (auto again = stored_again.find(path);
+        again != stored_again.end() && entry.kind != EntryKind::kDirectory &&
+        --again->second > 0)
       continue;
-    }
     auto parent = BlockingParent(path, non_directories);
     if (parent != non_directories.end()) {
       sink->Note(
@@ -455,9 +468,11 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
 void PlanLayer(const Analysis& analysis, int layer,
                const std::map<std::string_view, EntryKind>& non_directories,
                const std::function<void(const std::string&, bool)>& visit) {
-  std::set<std::string_view> files;
+  std::set<std::string_view> files, planned;
   for (const LayerEntry& entry : analysis.layers[layer].contents.entries) {
-    if (entry.path.empty() || entry.path_escaped) continue;
+    if (entry.path.empty()) continue;
+    // A path stored twice is written once (WriteLayer), so planned once.
+    if (entry.kind != EntryKind::kDirectory && !planned.insert(entry.path).second) continue;
     if (BlockingParent(entry.path, non_directories) != non_directories.end()) continue;
     switch (entry.kind) {
       case EntryKind::kDirectory:
