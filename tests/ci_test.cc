@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -120,6 +121,128 @@ TEST(Ci, DiveCiFileIsEvaluatedOnDivesFigures) {
   EXPECT_NE(Policy(RunStrata({"ci", "--format", "json", image}, "", dir))["source"], ".dive-ci");
 }
 
+// The five reports of one run of |command| (audit, audit --ci or ci) on
+// |image|, by format, from a directory without configuration.
+struct Reports {
+  int exit_code = -1;
+  std::map<std::string, std::string> text;
+};
+
+Reports AllFormats(std::vector<std::string> command, const std::string& image) {
+  std::string dir = TempDir();
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"})
+    command.insert(command.end(), {"--format", std::string(format) + "=" + dir + "/" + format});
+  command.insert(command.end(), {"-q", image});
+  RunResult result = RunStrata(command, "", dir);
+  EXPECT_EQ(result.err, "");
+  Reports reports{result.exit_code, {}};
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"})
+    reports.text[format] = ReadFileText(dir + "/" + format);
+  return reports;
+}
+
+// The SARIF results that say they fail the build, and that say anything
+// about it at all.
+std::pair<int, int> FailsBuild(const json& sarif) {
+  int failing = 0, told = 0;
+  for (const json& result : sarif["runs"][0]["results"]) {
+    told += result["properties"].contains("fails_build");
+    failing += result["properties"].value("fails_build", false);
+  }
+  return {failing, told};
+}
+
+// Found by a new user: a plain audit of a leaky image exited 0 and its
+// table and JSON showed no policy, while its Markdown began "policy failed"
+// and its JUnit held policy failures. audit without --ci evaluates no
+// policy, and every format says so in its own way; none fails the build.
+TEST(Ci, AuditWithoutCiClaimsNoVerdictInAnyFormat) {
+  Reports audit = AllFormats({"audit"}, Corpus("corpus/leaky-app.docker.tar"));
+  EXPECT_EQ(audit.exit_code, 0);
+
+  EXPECT_NE(audit.text["table"].find("secret-github-token"), std::string::npos);
+  EXPECT_EQ(audit.text["table"].find("Result:"), std::string::npos) << audit.text["table"];
+  EXPECT_EQ(audit.text["table"].find("Policy"), std::string::npos);
+
+  json report = json::parse(audit.text["json"]);
+  EXPECT_FALSE(report.contains("policy"));
+  EXPECT_FALSE(report["findings"].empty());
+
+  json sarif = json::parse(audit.text["sarif"]);
+  const json& invocation = sarif["runs"][0]["invocations"][0];
+  EXPECT_EQ(invocation["properties"]["policy_evaluated"], false);
+  EXPECT_FALSE(invocation["properties"].contains("policy_passed"));
+  EXPECT_EQ(FailsBuild(sarif), std::make_pair(0, 0));
+  EXPECT_FALSE(sarif["runs"][0]["results"].empty());
+  EXPECT_EQ(invocation["toolExecutionNotifications"][0]["message"]["text"].get<std::string>().find(
+                "no policy evaluated"),
+            0u);
+
+  const std::string& junit = audit.text["junit"];
+  EXPECT_EQ(junit.find("<failure"), std::string::npos) << junit;
+  EXPECT_NE(junit.find("<testsuites name=\"strata\" tests=\""), std::string::npos);
+  EXPECT_NE(junit.find(" failures=\"0\""), std::string::npos);
+  EXPECT_NE(junit.find("<testcase classname=\"strata.policy\" name=\"policy\" time=\"0\">\n"
+                       "      <skipped message=\"no policy evaluated: audit without --ci"),
+            std::string::npos)
+      << junit;
+  EXPECT_EQ(junit.find("name=\"lowest efficiency\""), std::string::npos);
+  EXPECT_NE(junit.find("classname=\"strata.findings.secret-github-token\""), std::string::npos);
+
+  const std::string& markdown = audit.text["markdown"];
+  EXPECT_TRUE(markdown.starts_with("### strata: no policy evaluated — ")) << markdown;
+  EXPECT_NE(markdown.find("; no policy evaluated: audit without --ci fails no build"),
+            std::string::npos)
+      << markdown;
+  for (const char* claim : {"policy failed", "policy passed", "❌", "✅", "| check |"})
+    EXPECT_EQ(markdown.find(claim), std::string::npos) << claim << " in\n" << markdown;
+  EXPECT_NE(markdown.find("`secret-github-token`"), std::string::npos);
+}
+
+// ci and audit --ci evaluate the policy, and all five formats give the
+// same verdict: failed for the leaky image, passed for the clean one.
+TEST(Ci, CiGivesOneVerdictInEveryFormat) {
+  for (bool leaky : {true, false}) {
+    std::string image =
+        Corpus(leaky ? "corpus/leaky-app.docker.tar" : "corpus/clean-multistage.oci");
+    Reports ci = AllFormats({"ci"}, image);
+    Reports audit_ci = AllFormats({"audit", "--ci"}, image);
+    EXPECT_EQ(ci.exit_code, leaky ? 1 : 0) << image;
+    EXPECT_EQ(audit_ci.exit_code, ci.exit_code);
+    for (const auto& [format, text] : ci.text) EXPECT_EQ(audit_ci.text[format], text) << format;
+
+    EXPECT_NE(ci.text["table"].find(leaky ? "Result: FAIL" : "Result: PASS"), std::string::npos)
+        << ci.text["table"];
+    EXPECT_EQ(json::parse(ci.text["json"])["policy"]["passed"], !leaky);
+
+    json sarif = json::parse(ci.text["sarif"]);
+    const json& properties = sarif["runs"][0]["invocations"][0]["properties"];
+    EXPECT_EQ(properties["policy_evaluated"], true);
+    EXPECT_EQ(properties["policy_passed"], !leaky);
+    auto [failing, told] = FailsBuild(sarif);
+    EXPECT_EQ(told, static_cast<int>(sarif["runs"][0]["results"].size()));
+    EXPECT_EQ(failing > 0, leaky);
+    EXPECT_EQ(ci.text["sarif"].find("no policy evaluated"), std::string::npos);
+
+    const std::string& junit = ci.text["junit"];
+    EXPECT_NE(junit.find("name=\"lowest efficiency\""), std::string::npos);
+    EXPECT_EQ(junit.find("<failure type=\"policy\"") != std::string::npos, leaky) << junit;
+    EXPECT_EQ(junit.find("<failure type=\"critical\"") != std::string::npos, leaky);
+    EXPECT_EQ(junit.find("no policy evaluated"), std::string::npos);
+
+    const std::string& markdown = ci.text["markdown"];
+    EXPECT_TRUE(markdown.starts_with(leaky ? "### strata: ❌ policy failed — "
+                                           : "### strata: ✅ policy passed — "))
+        << markdown;
+    EXPECT_NE(markdown.find("; policy from defaults.\n"), std::string::npos) << markdown;
+    EXPECT_NE(
+        markdown.find(leaky ? "| lowest efficiency | FAIL |" : "| lowest efficiency | PASS |"),
+        std::string::npos)
+        << markdown;
+    EXPECT_EQ(markdown.find(" ❌ | `") != std::string::npos, leaky);
+  }
+}
+
 TEST(Ci, UnreadableImageExitsTwo) {
   RunResult result = RunStrata({"ci", "/nonexistent.tar"}, "", TempDir());
   EXPECT_EQ(result.exit_code, 2);
@@ -159,34 +282,36 @@ TEST(Ci, SarifValidatesAgainstTheSchemaAndGithubRules) {
   for (std::string image :
        {Corpus("corpus/leaky-app.oci"), Corpus("corpus/clean-multistage.docker.tar"),
         Corpus("corpus/churn.oci.tar"), hostile}) {
-    std::string sarif = dir + "/" + image.substr(image.rfind('/') + 1) + ".sarif";
-    RunResult result = RunStrata({"audit", "--format", "sarif", "-o", sarif, image});
-    ASSERT_EQ(result.exit_code, 0) << result.err;
+    for (const char* command : {"audit", "ci"}) {
+      std::string sarif = dir + "/" + command + "-" + image.substr(image.rfind('/') + 1) + ".sarif";
+      RunResult result = RunStrata({command, "--format", "sarif", "-o", sarif, image}, "", dir);
+      ASSERT_NE(result.exit_code, 2) << result.err;
 
-    std::string output;
-    int schema = RunShell(
-        "/usr/bin/python3 -c 'import json, sys, jsonschema\n"
-        "schema = json.load(open(sys.argv[1]))\n"
-        "errors = "
-        "list(jsonschema.validators.validator_for(schema)(schema).iter_errors(json.load(open(sys."
-        "argv[2]))))\n"
-        "[print(e.message) for e in errors]\nsys.exit(1 if errors else 0)' '" +
-            SarifTools() + "/sarif-2.1.0.json' '" + sarif + "'",
-        &output);
-    EXPECT_EQ(schema, 0) << image << ": " << output;
+      std::string output;
+      int schema = RunShell(
+          "/usr/bin/python3 -c 'import json, sys, jsonschema\n"
+          "schema = json.load(open(sys.argv[1]))\n"
+          "errors = "
+          "list(jsonschema.validators.validator_for(schema)(schema).iter_errors(json.load(open(sys."
+          "argv[2]))))\n"
+          "[print(e.message) for e in errors]\nsys.exit(1 if errors else 0)' '" +
+              SarifTools() + "/sarif-2.1.0.json' '" + sarif + "'",
+          &output);
+      EXPECT_EQ(schema, 0) << image << ": " << output;
 
-    RunShell("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 '" + SarifTools() +
-                 "/Sarif.Multitool' validate '" + sarif + "' --rule-kind 'Gh;Sarif' -o '" + sarif +
-                 ".log'",
-             &output);
-    EXPECT_EQ(output.find(": error "), std::string::npos) << image << ": " << output;
-    EXPECT_NE(output.find("Analysis completed successfully"), std::string::npos) << output;
+      RunShell("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 '" + SarifTools() +
+                   "/Sarif.Multitool' validate '" + sarif + "' --rule-kind 'Gh;Sarif' -o '" +
+                   sarif + ".log'",
+               &output);
+      EXPECT_EQ(output.find(": error "), std::string::npos) << image << ": " << output;
+      EXPECT_NE(output.find("Analysis completed successfully"), std::string::npos) << output;
 
-    json report = json::parse(ReadFileText(sarif));
-    for (const json& result_item : report["runs"][0]["results"]) {
-      EXPECT_FALSE(result_item["locations"].empty());
-      EXPECT_TRUE(result_item["partialFingerprints"].contains("strataFinding/v1"));
-      EXPECT_TRUE(result_item["properties"].contains("layer_digest"));
+      json report = json::parse(ReadFileText(sarif));
+      for (const json& result_item : report["runs"][0]["results"]) {
+        EXPECT_FALSE(result_item["locations"].empty());
+        EXPECT_TRUE(result_item["partialFingerprints"].contains("strataFinding/v1"));
+        EXPECT_TRUE(result_item["properties"].contains("layer_digest"));
+      }
     }
   }
 }
@@ -214,19 +339,22 @@ TEST(Ci, SarifValidatorCatchesABrokenReport) {
 TEST(Ci, JunitValidatesAgainstTheSchema) {
   std::string dir = TempDir();
   std::string schema = std::string(STRATA_SOURCE_DIR) + "/tests/schemas/junit.xsd";
-  for (const char* image :
-       {"corpus/leaky-app.oci", "corpus/clean-multistage.oci", "corpus/churn.docker.tar"}) {
-    std::string xml = dir + "/" + std::string(image).substr(7) + ".xml";
-    RunResult result = RunStrata({"audit", "--format", "junit=" + xml, Corpus(image)});
-    ASSERT_EQ(result.exit_code, 0) << result.err;
-    std::string output;
-    EXPECT_EQ(RunShell("xmllint --noout --schema '" + schema + "' '" + xml + "'", &output), 0)
-        << output;
-  }
-  std::string xml = ReadFileText(dir + "/leaky-app.oci.xml");
+  // Without a policy (audit) and with one (ci).
+  for (const char* command : {"audit", "ci"})
+    for (const char* image :
+         {"corpus/leaky-app.oci", "corpus/clean-multistage.oci", "corpus/churn.docker.tar"}) {
+      std::string xml = dir + "/" + command + "-" + std::string(image).substr(7) + ".xml";
+      RunResult result = RunStrata({command, "--format", "junit=" + xml, Corpus(image)}, "", dir);
+      ASSERT_NE(result.exit_code, 2) << result.err;
+      std::string output;
+      EXPECT_EQ(RunShell("xmllint --noout --schema '" + schema + "' '" + xml + "'", &output), 0)
+          << output;
+    }
+  std::string xml = ReadFileText(dir + "/ci-leaky-app.oci.xml");
   EXPECT_NE(xml.find("classname=\"strata.policy\" name=\"lowest efficiency\""), std::string::npos);
   EXPECT_NE(xml.find("<failure type=\"critical\""), std::string::npos);
   EXPECT_EQ(xml.find("R7kq2VwX9mN4"), std::string::npos);  // Redacted here too.
+  EXPECT_EQ(ReadFileText(dir + "/audit-leaky-app.oci.xml").find("R7kq2VwX9mN4"), std::string::npos);
 }
 
 }  // namespace

@@ -182,6 +182,60 @@ TEST(EngineSource, TcpDockerHost) {
   EXPECT_EQ(Json("audit", "docker-daemon:app:1"), Json("audit", archive));
 }
 
+// An Engine with API 1.48 (Engine 28) is asked for the platform wanted;
+// the mock refuses an export without it.
+TEST(EngineSource, PlatformQueryFromApi148) {
+  REQUIRE_FIXTURES();
+  std::string archive = FixturesDir() + "/multi.docker.tar";
+  MockEngine engine("unix", "app:1", archive, "platform");
+  ScopedEnv host("DOCKER_HOST", "unix://" + engine.socket());
+  RunResult result =
+      RunStrata({"audit", "--format", "json", "-q", "--platform", "linux/amd64", "app:1"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(WithoutSource(result.out), Json("audit", archive));
+  ExpectOneLineError(RunStrata({"history", "--platform", "linux/arm64", "app:1"}),
+                     "cannot export the image app:1: wrong platform");
+}
+
+// A new user's DOCKER_HOST named a registry's port: strata said the daemon
+// had no such image. What answers there is not an Engine, and the line
+// says so, naming DOCKER_HOST and what answered.
+TEST(EngineSource, DockerHostAtARegistryIsNotAnEngine) {
+  std::string dir = TempDir();
+  int port = FreePort();
+  WriteFile(dir + "/config.yml",
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
+            "storage:\n  filesystem:\n    rootdirectory: " +
+                dir + "/data\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port) + "\n");
+  Process registry({"docker-registry", "serve", dir + "/config.yml"}, dir + "/registry.log");
+  ASSERT_TRUE(WaitUntil([&] { return CanConnectTcp(port); }))
+      << ReadFileText(dir + "/registry.log");
+  std::string host = "tcp://127.0.0.1:" + std::to_string(port);
+  ScopedEnv docker_host("DOCKER_HOST", host);
+  RunResult result = RunStrata({"audit", "docker-daemon:app:1"});
+  ExpectOneLineError(result,
+                     "DOCKER_HOST=" + host + " is not a Docker Engine: a registry answered");
+  ExpectOneLineError(result, "(HTTP 404, Docker-Distribution-Api-Version: registry/2.0)");
+  EXPECT_EQ(result.err.find("has no image"), std::string::npos) << result.err;
+}
+
+// Any other HTTP server, here at CONTAINER_HOST: named by its Server header.
+TEST(EngineSource, ContainerHostAtAWebServerIsNotPodman) {
+  std::string dir = TempDir();
+  int port = FreePort();
+  Process server({"python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir,
+                  std::to_string(port)},
+                 TempDir() + "/server.log");
+  ASSERT_TRUE(WaitUntil([&] { return CanConnectTcp(port); }));
+  std::string host = "tcp://127.0.0.1:" + std::to_string(port);
+  ScopedEnv container_host("CONTAINER_HOST", host);
+  RunResult result = RunStrata({"history", "podman:app:1"});
+  ExpectOneLineError(result, "CONTAINER_HOST=" + host +
+                                 " is not a Podman service: an HTTP server answered GET /_ping "
+                                 "(HTTP 404, Server: SimpleHTTP/");
+  ExpectOneLineError(result, "set CONTAINER_HOST to the Podman service's socket or address");
+}
+
 // A real Podman: the fixture loaded into a store of the test's own, and
 // its API service on a socket of the test's own.
 TEST(EngineSource, PodmanService) {

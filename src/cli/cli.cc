@@ -64,7 +64,8 @@ struct Options {
 };
 
 // What a command works on: the analysed image and, for commands that
-// evaluate rules, the findings and the policy verdict.
+// evaluate rules, the findings and, under ci or audit --ci, the policy
+// verdict.
 struct Loaded {
   RuleConfig config;
   std::unique_ptr<ContentScanner> scanner;
@@ -135,7 +136,7 @@ ImageSource OpenSource(const Options& options) {
 }
 
 // Reads and merges the layers of |source| (those |cache| lacks), then
-// evaluates the rules and the policy.
+// evaluates the rules and, with --ci, the policy.
 void Load(const Options& options, bool evaluates_rules, bool config_only, ImageSource source,
           LayerCache* cache, Loaded* loaded) {
   bool scans = evaluates_rules && !options.no_rules;
@@ -178,7 +179,9 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, ImageS
     loaded->rules = RuleResults();  // --no-rules: the thresholds still apply.
     loaded->rules->evaluated = false;
   }
-  if (evaluates_rules)
+  // A plain audit evaluates no policy: every report shows its findings,
+  // none a verdict, and it exits 0 (doc/ci.md).
+  if (evaluates_rules && options.ci)
     loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
   RedactImageConfig(*loaded->scanner, &loaded->analysis, loaded->rules ? &*loaded->rules : nullptr);
   RedactWastePaths(*loaded->scanner, &loaded->analysis);
@@ -217,8 +220,7 @@ std::string RenderAudit(const Loaded& loaded, const Options& options, const std:
   const RuleResults* rules = loaded.rules && !options.no_rules ? &*loaded.rules : nullptr;
   if (format == "json") {
     nlohmann::json report = AuditJson(loaded.analysis, rules);
-    if (options.ci && loaded.verdict)
-      report["policy"] = VerdictJson(*loaded.policy, *loaded.verdict);
+    if (loaded.verdict) report["policy"] = VerdictJson(*loaded.policy, *loaded.verdict);
     return DumpJson(report);
   }
   if (format == "table") {
@@ -226,12 +228,15 @@ std::string RenderAudit(const Loaded& loaded, const Options& options, const std:
     text.top = options.top;
     Style style = StyleFor(options.output.empty() ? STDOUT_FILENO : -1);
     std::string out = AuditText(loaded.analysis, rules, style, text);
-    if (options.ci && loaded.verdict) out += VerdictText(*loaded.policy, *loaded.verdict, style);
+    if (loaded.verdict) out += VerdictText(*loaded.policy, *loaded.verdict, style);
     return out;
   }
 
-  CiReportInput input{loaded.analysis, *loaded.rules, loaded.config, *loaded.policy,
-                      *loaded.verdict};
+  CiReportInput input{loaded.analysis, *loaded.rules, loaded.config};
+  if (loaded.verdict) {
+    input.policy = &*loaded.policy;
+    input.verdict = &*loaded.verdict;
+  }
   if (format == "sarif") return SarifReport(input);
   if (format == "junit") return JunitReport(input);
   return MarkdownReport(input);
@@ -485,15 +490,14 @@ int RunCommand(const Command& command, Options options) {
                  options.limits.Resolve().ImpliedDirsFor(entries));
     if (!loaded.config.source.empty())
       fmt::print(stderr, "strata: configuration from {}\n", loaded.config.source);
-    if (loaded.policy) fmt::print(stderr, "strata: policy from {}\n", loaded.policy->source);
+    if (loaded.verdict) fmt::print(stderr, "strata: policy from {}\n", loaded.policy->source);
   }
 
   // Render everything first: a failure leaves no half-written reports.
   std::vector<std::string> texts;
   for (const auto& [format, file] : outputs)
     texts.push_back(command.render(loaded, options, format));
-  int exit_code =
-      options.ci && loaded.verdict && !loaded.verdict->passed ? kExitPolicyFailed : kExitOk;
+  int exit_code = loaded.verdict && !loaded.verdict->passed ? kExitPolicyFailed : kExitOk;
   if (!memo_key.empty())
     cache->StoreImageResult(memo_key, EncodeMemo({exit_code, texts, analysis.warnings}));
   if (cache) ReportCache(*cache, options.verbose, options.quiet);

@@ -60,6 +60,27 @@ std::string FindingText(const Analysis& analysis, const Finding& finding) {
   return text + "fix: " + finding.fix + "\n";
 }
 
+// The test case of one policy check; counts it in |failures| or |skipped|.
+std::string CheckCase(const PolicyCheck& check, int* failures, int* skipped) {
+  std::string text = fmt::format(
+      "    <testcase classname=\"strata.policy\" name=\"{}\" time=\"0\">\n", Xml(check.name));
+  std::string message = fmt::format("{} measured {} ({} figures), threshold {}", check.name,
+                                    check.measured, check.metrics, check.threshold);
+  if (check.status == CheckStatus::kFail) {
+    ++*failures;
+    text += fmt::format("      <failure type=\"policy\" message=\"{}\">{}</failure>\n",
+                        Xml(message), Xml(message));
+  } else if (check.status == CheckStatus::kSkip) {
+    ++*skipped;
+    std::string why = check.threshold == "disabled" ? check.name + " is disabled"
+                                                    : check.name + ": " + check.threshold;
+    text += fmt::format("      <skipped message=\"{}\"/>\n", Xml(why));
+  } else {
+    text += fmt::format("      <system-out>{}</system-out>\n", Xml(message));
+  }
+  return text + "    </testcase>\n";
+}
+
 }  // namespace
 
 std::string JunitReport(const CiReportInput& input) {
@@ -69,24 +90,19 @@ std::string JunitReport(const CiReportInput& input) {
 
   std::string policy_cases;
   int policy_failures = 0, policy_skipped = 0;
-  for (const PolicyCheck& check : input.verdict.checks) {
-    policy_cases += fmt::format(
-        "    <testcase classname=\"strata.policy\" name=\"{}\" time=\"0\">\n", Xml(check.name));
-    std::string message = fmt::format("{} measured {} ({} figures), threshold {}", check.name,
-                                      check.measured, check.metrics, check.threshold);
-    if (check.status == CheckStatus::kFail) {
-      ++policy_failures;
-      policy_cases += fmt::format("      <failure type=\"policy\" message=\"{}\">{}</failure>\n",
-                                  Xml(message), Xml(message));
-    } else if (check.status == CheckStatus::kSkip) {
-      ++policy_skipped;
-      std::string why = check.threshold == "disabled" ? check.name + " is disabled"
-                                                      : check.name + ": " + check.threshold;
-      policy_cases += fmt::format("      <skipped message=\"{}\"/>\n", Xml(why));
-    } else {
-      policy_cases += fmt::format("      <system-out>{}</system-out>\n", Xml(message));
-    }
-    policy_cases += "    </testcase>\n";
+  size_t policy_tests = 1;
+  if (input.verdict) {
+    policy_tests = input.verdict->checks.size();
+    for (const PolicyCheck& check : input.verdict->checks)
+      policy_cases += CheckCase(check, &policy_failures, &policy_skipped);
+  } else {
+    // A skipped case rather than none: a CI server's tests view shows it,
+    // so a run without failures is not read as an image that passed.
+    policy_skipped = 1;
+    policy_cases = fmt::format(
+        "    <testcase classname=\"strata.policy\" name=\"policy\" time=\"0\">\n"
+        "      <skipped message=\"{}\"/>\n    </testcase>\n",
+        Xml(kNoPolicyEvaluated));
   }
 
   std::string finding_cases;
@@ -101,7 +117,7 @@ std::string JunitReport(const CiReportInput& input) {
       ++finding_skipped;
       finding_cases +=
           fmt::format("      <skipped message=\"{}\"/>\n", Xml("accepted: " + finding.accepted));
-    } else if (FailsBuild(finding, input.policy)) {
+    } else if (FailsBuild(finding, input)) {
       ++finding_failures;
       finding_cases +=
           fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
@@ -112,7 +128,7 @@ std::string JunitReport(const CiReportInput& input) {
     finding_cases += "    </testcase>\n";
   }
 
-  size_t policy_tests = input.verdict.checks.size(), finding_tests = input.rules.findings.size();
+  size_t finding_tests = input.rules.findings.size();
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   xml += fmt::format(
       "<testsuites name=\"strata\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" "

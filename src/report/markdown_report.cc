@@ -59,18 +59,22 @@ std::string MarkdownReport(const CiReportInput& input) {
   const Analysis& analysis = input.analysis;
   std::string image =
       analysis.source.reference.empty() ? analysis.source.input : analysis.source.reference;
-  std::string md =
-      fmt::format("### strata: {} — {}\n\n",
-                  input.verdict.passed ? "✅ policy passed" : "❌ policy failed", Code(image));
-  md += fmt::format("{}, {} stored; {} wasted ({} recoverable); policy from {}.\n\n",
-                    Count(static_cast<int64_t>(analysis.layers.size()), "layer"),
-                    HumanBytes(analysis.blob_bytes), HumanBytes(analysis.wasted_bytes),
-                    HumanBytes(analysis.recoverable_bytes), Cell(input.policy.source));
+  const char* verdict = !input.verdict          ? "no policy evaluated"
+                        : input.verdict->passed ? "✅ policy passed"
+                                                : "❌ policy failed";
+  std::string md = fmt::format("### strata: {} — {}\n\n", verdict, Code(image));
+  md += fmt::format(
+      "{}, {} stored; {} wasted ({} recoverable); {}.\n",
+      Count(static_cast<int64_t>(analysis.layers.size()), "layer"), HumanBytes(analysis.blob_bytes),
+      HumanBytes(analysis.wasted_bytes), HumanBytes(analysis.recoverable_bytes),
+      input.policy ? "policy from " + Cell(input.policy->source) : std::string(kNoPolicyEvaluated));
 
-  md += "| check | result | measured | threshold |\n| --- | --- | --- | --- |\n";
-  for (const PolicyCheck& check : input.verdict.checks)
-    md += fmt::format("| {} | {} | {} ({}) | {} |\n", check.name, CheckStatusName(check.status),
-                      Cell(check.measured), check.metrics, Cell(check.threshold));
+  if (input.verdict) {
+    md += "\n| check | result | measured | threshold |\n| --- | --- | --- | --- |\n";
+    for (const PolicyCheck& check : input.verdict->checks)
+      md += fmt::format("| {} | {} | {} ({}) | {} |\n", check.name, CheckStatusName(check.status),
+                        Cell(check.measured), check.metrics, Cell(check.threshold));
+  }
 
   int counts[5] = {};
   for (const Finding& finding : input.rules.findings)
@@ -92,8 +96,8 @@ std::string MarkdownReport(const CiReportInput& input) {
                             : fmt::format("{}{}", finding.layer + 1, finding.base ? " (base)" : "");
     if (finding.removed_by >= 0) layer += fmt::format(", removed in {}", finding.removed_by + 1);
     md += fmt::format("| {}{} | `{}` | {} | {} | {} |\n", SeverityName(finding.severity),
-                      FailsBuild(finding, input.policy) ? " ❌" : "", finding.rule_id, Cell(where),
-                      layer, Cell(finding.fix));
+                      FailsBuild(finding, input) ? " ❌" : "", finding.rule_id, Cell(where), layer,
+                      Cell(finding.fix));
   }
   int total = 0;
   for (const Finding& finding : input.rules.findings) total += finding.accepted.empty() ? 1 : 0;

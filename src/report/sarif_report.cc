@@ -165,7 +165,7 @@ std::string SarifReport(const CiReportInput& input) {
         {"partialFingerprints", {{"strataFinding/v1", fingerprint.substr(7, 32)}}},
         {"properties", FindingJson(analysis, finding)}};
     result["properties"]["security-severity"] = SecuritySeverity(finding.severity);
-    result["properties"]["fails_build"] = FailsBuild(finding, input.policy);
+    if (input.policy) result["properties"]["fails_build"] = FailsBuild(finding, *input.policy);
     if (!finding.accepted.empty())
       result["suppressions"] =
           json::array({{{"kind", "external"}, {"justification", finding.accepted}}});
@@ -175,13 +175,18 @@ std::string SarifReport(const CiReportInput& input) {
   json invocation = {{"executionSuccessful", true},
                      {"properties",
                       {{"image", image},
-                       {"policy_passed", input.verdict.passed},
+                       {"policy_evaluated", input.verdict != nullptr},
                        {"rules_evaluated", input.rules.evaluated}}}};
+  if (input.verdict) invocation["properties"]["policy_passed"] = input.verdict->passed;
+  json notes = json::array();
   // No results because no rule ran, not because none matched.
   if (!input.rules.evaluated)
-    invocation["toolExecutionNotifications"] = json::array(
-        {{{"level", "note"},
-          {"message", {{"text", "no rule ran (--no-rules): findings were not evaluated"}}}}});
+    notes.push_back(
+        {{"level", "note"},
+         {"message", {{"text", "no rule ran (--no-rules): findings were not evaluated"}}}});
+  if (!input.verdict)
+    notes.push_back({{"level", "note"}, {"message", {{"text", kNoPolicyEvaluated}}}});
+  if (!notes.empty()) invocation["toolExecutionNotifications"] = notes;
   json run = {{"tool",
                {{"driver",
                  {{"name", "strata"},

@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
-#include "base/untrusted_json.h"
 #include "source/formats.h"
 #include "source/http_client.h"
 #include "source/spool.h"
@@ -26,8 +25,15 @@ using json = nlohmann::json;
 constexpr size_t kMaxReplyBytes = 4 << 20;
 
 // The API version from which the export takes a platform (Engine 28).
-// TODO: not exercised by a real Engine in the tests (theirs is 20.10).
+// TODO: not exercised by a real Engine in the tests (theirs is 20.10), only
+// by tests/servers/mock_engine.py.
 constexpr int kPlatformMajor = 1, kPlatformMinor = 48;
+
+// Enough of a /_ping body to tell an Engine's "OK" from a web page.
+constexpr size_t kPingBytes = 16;
+
+// A header a peer sent, as a message may quote it: untrusted, so short.
+constexpr size_t kMaxQuotedHeader = 80;
 
 const char* EngineName(Engine engine) {
   return engine == Engine::kDocker ? "the Docker daemon" : "Podman";
@@ -41,7 +47,7 @@ std::string Env(const char* name) {
 EngineEndpoint FromHost(const std::string& host, const char* variable) {
   if (host.starts_with("unix://")) {
     std::string path = host.substr(7);
-    return {path, "http://localhost", host};
+    return {path, "http://localhost", host, variable};
   }
   if (host.starts_with("tcp://")) {
     std::string address = host.substr(6);
@@ -53,7 +59,7 @@ EngineEndpoint FromHost(const std::string& host, const char* variable) {
           "{}={} asks for TLS with client certificates, which strata does not support yet; "
           "export the image with docker save instead",
           variable, host);
-    return {"", "http://" + address, host};
+    return {"", "http://" + address, host, variable};
   }
   Fail("{}={} is not supported: strata reaches the Engine through unix:// or tcp:// only", variable,
        host);
@@ -111,15 +117,28 @@ class EngineClient {
     });
   }
 
-  // "1.41" → {1, 41}; {0, 0} when the daemon does not say.
-  std::pair<int, int> ApiVersion() {
-    std::string body;
-    HttpResponse response = Get("/version", &body);
-    if (response.status != 200) return {0, 0};
-    json version = ParseUntrustedJson(body, "the version of " + std::string(EngineName(engine_)));
-    std::string text = version.is_object() ? version.value("ApiVersion", "") : "";
+  // Asks GET /_ping, which every Docker Engine and Podman service answer
+  // with their API version in an Api-Version header (an Engine older than
+  // API 1.25 with "OK" alone), and returns that version: "1.41" → {1, 41},
+  // {0, 0} when not said. Fails naming the endpoint and what answered when
+  // the peer is something else: a registry or a web server at the port
+  // DOCKER_HOST names would otherwise read as an Engine without the image.
+  std::pair<int, int> Ping() {
+    auto [response, body] = Call([&] {
+      HttpTransfer transfer(options_, {endpoint_.base_url + "/_ping", {}, false});
+      std::string start(kPingBytes, '\0');
+      size_t got = 0, n = 0;
+      while (got < start.size() && (n = transfer.Read(start.data() + got, start.size() - got)) > 0)
+        got += n;
+      start.resize(got);
+      return std::make_pair(transfer.response(), start);
+    });
+    std::string api_version = response.Header("Api-Version");
+    while (body.ends_with("\n") || body.ends_with("\r")) body.pop_back();
+    if (api_version.empty() && !(response.status == 200 && body == "OK")) NotAnEngine(response);
+
     int major = 0, minor = 0;
-    if (sscanf(text.c_str(), "%d.%d", &major, &minor) != 2) return {0, 0};
+    if (sscanf(api_version.c_str(), "%d.%d", &major, &minor) != 2) return {0, 0};
     return {major, minor};
   }
 
@@ -141,6 +160,28 @@ class EngineClient {
             EngineName(engine_), endpoint_.display, error.what());
       Fail("cannot talk to {} at {}: {}", EngineName(engine_), endpoint_.display, error.what());
     }
+  }
+
+  // The line for a peer whose /_ping |response| is not an Engine's: the
+  // address, as the user gave it, and what answered, by the headers that
+  // name it (a registry says so in every reply, a web server in Server).
+  [[noreturn]] void NotAnEngine(const HttpResponse& response) {
+    std::string registry = response.Header("Docker-Distribution-Api-Version");
+    std::string server = response.Header("Server");
+    std::string who = registry.empty() ? "an HTTP server" : "a registry";
+    std::string seen = !registry.empty() ? ", Docker-Distribution-Api-Version: " + registry
+                       : !server.empty() ? ", Server: " + server
+                                         : "";
+    if (seen.size() > kMaxQuotedHeader) seen = seen.substr(0, kMaxQuotedHeader) + "…";
+    const char* variable = engine_ == Engine::kDocker ? "DOCKER_HOST" : "CONTAINER_HOST";
+    std::string where = endpoint_.variable.empty() ? endpoint_.display
+                                                   : endpoint_.variable + "=" + endpoint_.display;
+    Fail(
+        "{} is not {}: {} answered GET /_ping (HTTP {}{}) without the Api-Version header an "
+        "Engine sends; set {} to {} socket or address",
+        where, engine_ == Engine::kDocker ? "a Docker Engine" : "a Podman service", who,
+        response.status, seen, variable,
+        engine_ == Engine::kDocker ? "the Engine's" : "the Podman service's");
   }
 
   Engine engine_;
@@ -174,7 +215,7 @@ EngineEndpoint FindEngine(Engine engine) {
   if (engine == Engine::kDocker) {
     std::string host = Env("DOCKER_HOST");
     if (!host.empty()) return FromHost(host, "DOCKER_HOST");
-    return {"/var/run/docker.sock", "http://localhost", "unix:///var/run/docker.sock"};
+    return {"/var/run/docker.sock", "http://localhost", "unix:///var/run/docker.sock", ""};
   }
 
   std::string host = Env("CONTAINER_HOST");
@@ -185,7 +226,7 @@ EngineEndpoint FindEngine(Engine engine) {
     if (runtime.empty()) runtime = "/run/user/" + std::to_string(geteuid());
     path = runtime + "/podman/podman.sock";
   }
-  return {path, "http://localhost", "unix://" + path};
+  return {path, "http://localhost", "unix://" + path, ""};
 }
 
 ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::string& platform,
@@ -194,6 +235,7 @@ ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::s
   CheckSocket(engine, endpoint);
   EngineClient client(engine, endpoint);
   std::string escaped = UrlEncode(name, "/:@");
+  auto [major, minor] = client.Ping();
 
   // Inspect first: a missing image is a clear 404 here, while the export
   // would fail only once its stream had begun.
@@ -206,7 +248,6 @@ ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::s
     Fail("{} cannot show the image {}: {}", EngineName(engine), name, Reason(body, inspect.status));
 
   std::string query;
-  auto [major, minor] = client.ApiVersion();
   if (!platform.empty() &&
       (major > kPlatformMajor || (major == kPlatformMajor && minor >= kPlatformMinor)))
     query = PlatformQuery(platform);

@@ -17,6 +17,7 @@ struct EngineEndpoint {
   std::string unix_socket;  // "" for TCP.
   std::string base_url;     // "http://localhost" on a socket, else "http://HOST:PORT".
   std::string display;      // "unix:///var/run/docker.sock", for messages.
+  std::string variable;     // "DOCKER_HOST" or "CONTAINER_HOST" when it named this, else "".
 };
 
 // The endpoint for |engine|: DOCKER_HOST (unix:// or tcp://) for Docker,
@@ -30,7 +31,8 @@ EngineEndpoint FindEngine(Engine engine);
 // unlinked temporary file (see spool.h), up to StreamLimit(|max_image_bytes|).
 // |platform| is asked for when the engine's API (1.48 and later) supports
 // it. Throws Error with one line that says what to do when the engine is
-// not running, refuses access, or has no such image.
+// not running, refuses access, has no such image, or when what answers is
+// not an Engine API at all (a registry or web server at that address).
 ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::string& platform,
                             int64_t max_image_bytes);
 

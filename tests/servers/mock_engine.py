@@ -4,37 +4,53 @@
     mock_engine.py ADDRESS NAME ARCHIVE MODE
 
 ADDRESS is unix:PATH or tcp:PORT (127.0.0.1). The image NAME exports as
-the bytes of ARCHIVE (a `docker save` tar of either layout). MODE `plain`
-behaves; `interrupt` sends half of the export and closes the connection.
+the bytes of ARCHIVE (a `docker save` tar of either layout). /_ping answers
+as dockerd 20.10 does: "OK" with its API version in an Api-Version header.
+MODE says how it behaves:
+  plain        as an Engine with API 1.41 (Engine 20.10)
+  interrupt    sends half of the export and closes the connection
+  platform     as an Engine with API 1.48 (Engine 28), whose export must be
+               asked for linux/amd64 through its platform query
 """
 import json
 import os
 import socketserver
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 ADDRESS, NAME, ARCHIVE, MODE = sys.argv[1:5]
+API_VERSION = "1.48" if MODE == "platform" else "1.41"
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def reply(self, status, body, length=None):
+    def reply(self, status, body, length=None, headers=()):
         self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body) if length is None else length))
         self.end_headers()
         self.wfile.write(body)
 
     def do_GET(self):
-        path = unquote(urlparse(self.path).path)
-        if path == "/version":
-            self.reply(200, json.dumps({"ApiVersion": "1.41"}).encode())
+        url = urlparse(self.path)
+        path = unquote(url.path)
+        if path == "/_ping":
+            self.reply(200, b"OK", headers=[("Api-Version", API_VERSION),
+                                            ("Docker-Experimental", "false"),
+                                            ("Ostype", "linux")])
         elif path.startswith("/images/") and path.endswith("/json"):
             found = path[len("/images/"):-len("/json")] == NAME
             self.reply(200 if found else 404,
                        b"{}" if found else b'{"message":"No such image"}')
         elif path == "/images/" + NAME + "/get":
+            platform = parse_qs(url.query).get("platform", ["{}"])[0]
+            if MODE == "platform" and json.loads(platform) != {"os": "linux",
+                                                               "architecture": "amd64"}:
+                self.reply(400, json.dumps({"message": "wrong platform " + platform}).encode())
+                return
             data = open(ARCHIVE, "rb").read()
             if MODE == "interrupt":
                 self.reply(200, data[: len(data) // 2], length=len(data))
