@@ -131,7 +131,8 @@ TEST(Regression, PasswordsTypedIntoBuildStepsAreRedactedEverywhere) {
         << finding.dump();
   }
   EXPECT_EQ(details,
-            (std::vector<std::string>{"history step 2, PASSWORD=hunt…(21 characters)",
+            (std::vector<std::string>{"CMD, mysql -pK8j…(16 characters)",
+                                      "history step 2, PASSWORD=hunt…(21 characters)",
                                       "history step 2, mysql -pK8j…(16 characters)",
                                       "history step 2, curl -u admin:Pw7…(16 characters)"}));
   json steps = json::parse(RunStrata({"history", "--format", "json", image}).out);
@@ -139,6 +140,87 @@ TEST(Regression, PasswordsTypedIntoBuildStepsAreRedactedEverywhere) {
   for (const json& item : steps["history"]) created_by.push_back(item["created_by"]);
   ASSERT_EQ(created_by.size(), 5u) << steps.dump();
   EXPECT_EQ(std::vector<std::string>(created_by.begin() + 2, created_by.end()), ordinary);
+}
+
+// Found by a second trial: redis-cli -a, an Authorization header, npm's
+// _authToken and openssl passwd in RUN steps were shown in full by
+// history, layers and audit; passwords typed into CMD and ENTRYPOINT were
+// hidden but no finding named them; and htpasswd's finding ran its name
+// into the password ("htpasswd -bHt…").
+TEST(Regression, RedisHeaderNpmOpensslAndCmdPasswordsAreRedactedAndReported) {
+  std::string dir = TempDir();
+  // Each password with its redacted form.
+  const std::vector<std::pair<std::string, std::string>> passwords = {
+      {"RedisPw445566", "Re…(13 characters)"},
+      {"BearerTokAbCdEf123456", "Bear…(21 characters)"},
+      {"NpmAuthTok55443322", "Npm…(18 characters)"},
+      {"OpensslPw7788", "Op…(13 characters)"},
+      {"HtpasswdPw5566", "Ht…(14 characters)"},
+      {"SecretCmdPw5544", "Sec…(15 characters)"},
+      {"EntryTok1234567890", "Ent…(18 characters)"}};
+  // One password a step, so that tables, which cut long steps short,
+  // still show each redacted form; the last step is ordinary.
+  std::vector<std::string> steps = {
+      "/bin/sh -c #(nop) ADD file:a in / ",
+      "/bin/sh -c redis-cli -a RedisPw445566 ping",
+      "/bin/sh -c curl -H 'Authorization: Bearer BearerTokAbCdEf123456' https://x/",
+      "/bin/sh -c npm config set //npm.example/:_authToken NpmAuthTok55443322",
+      "/bin/sh -c useradd -p $(openssl passwd -1 OpensslPw7788) app",
+      "/bin/sh -c htpasswd -b -c /etc/htp user HtpasswdPw5566",
+      "/bin/sh -c curl -H 'Authorization: Bearer $TOKEN' https://x/"};
+  json history = json::array();
+  std::vector<std::vector<TarMember>> layers;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    history.push_back({{"created_by", steps[i]}});
+    layers.push_back({{"f" + std::to_string(i), '0', "x\n"}});
+  }
+  json config = {{"config",
+                  {{"User", "1"},
+                   {"Entrypoint", {"/docker-entrypoint.sh", "--token=EntryTok1234567890"}},
+                   {"Cmd", {"app", "--password", "SecretCmdPw5544"}}}},
+                 {"history", history}};
+  std::string image = WriteImage(dir + "/image", layers, config.dump());
+  // |program|: the output shows the config's CMD and ENTRYPOINT.
+  auto shows_none = [&](const RunResult& result, const std::string& shown, bool program) {
+    for (const auto& [password, redacted] : passwords) {
+      EXPECT_EQ(result.out.find(password.substr(3)), std::string::npos) << shown << result.out;
+      bool in_program = password == "SecretCmdPw5544" || password == "EntryTok1234567890";
+      if (!in_program || program)
+        EXPECT_NE(result.out.find(redacted), std::string::npos) << shown << redacted << result.out;
+    }
+  };
+
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+    RunResult result = RunStrata({"audit", "--format", format, image});
+    ASSERT_EQ(result.exit_code, 0) << format << result.err;
+    shows_none(result, std::string("audit ") + format, true);
+  }
+  for (const char* command : {"history", "layers"}) {
+    for (const char* format : {"table", "json"}) {
+      RunResult result = RunStrata({command, "--format", format, image});
+      ASSERT_EQ(result.exit_code, 0) << command << format << result.err;
+      shows_none(result, std::string(command) + " " + format, false);
+      // The ordinary step as it was.
+      EXPECT_NE(result.out.find("Bearer $TOKEN"), std::string::npos) << command << result.out;
+    }
+  }
+
+  // One finding for each password, naming how it was passed and only its
+  // redacted form; none for the ordinary step.
+  json report = json::parse(RunStrata({"audit", "--format", "json", image}).out);
+  std::vector<std::string> details;
+  for (const json& finding : report["findings"]) {
+    if (finding["rule"] == "secret-in-build-step") details.push_back(finding["detail"]);
+    EXPECT_NE(finding["history_index"], 6) << finding.dump();
+  }
+  EXPECT_EQ(details, (std::vector<std::string>{
+                         "ENTRYPOINT, --token=Ent…(18 characters)",
+                         "CMD, app --password Sec…(15 characters)",
+                         "history step 2, redis-cli -a Re…(13 characters)",
+                         "history step 3, curl Authorization: Bearer Bear…(21 characters)",
+                         "history step 4, //npm.example/:_authToken Npm…(18 characters)",
+                         "history step 5, openssl passwd Op…(13 characters)",
+                         "history step 6, htpasswd -b … user Ht…(14 characters)"}));
 }
 
 // Found by a new user: a file named after a token (and holding it) had the

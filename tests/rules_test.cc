@@ -325,6 +325,64 @@ TEST_F(RulesTest, PasswordsTypedIntoBuildSteps) {
     EXPECT_NE(finding.history_index, 1) << finding.rule_id << " " << finding.detail;
 }
 
+// Found by a new user: passwords typed into CMD and ENTRYPOINT were hidden
+// in the config but no rule reported them.
+TEST_F(RulesTest, PasswordsTypedIntoCmdAndEntrypoint) {
+  Evaluate({{{"a", '0', "x"}}},
+           R"({"config": {"User": "1000",
+                          "Entrypoint": ["/app", "--token=EntryTok1234567890"],
+                          "Cmd": ["/bin/sh", "-c", "run --password SecretCmdPw5544"]},
+               "history": [
+                 {"created_by": "/bin/sh -c #(nop) ADD file:a in / "},
+                 {"created_by": "/bin/sh -c #(nop)  CMD [\"/bin/sh\" \"-c\" \"run --password OldCmdPw9876\"]", "empty_layer": true},
+                 {"created_by": "/bin/sh -c #(nop)  ENTRYPOINT [\"/app\" \"--token=EntryTok1234567890\"]", "empty_layer": true},
+                 {"created_by": "CMD [\"/bin/sh\", \"-c\", \"run --password SecretCmdPw5544\"]", "empty_layer": true}]})");
+  std::vector<Finding> typed = Of("secret-in-build-step");
+  std::vector<std::string> details;
+  for (const Finding& finding : typed) details.push_back(finding.detail);
+  // The config's are reported from there; the steps that set them are
+  // not reported again, while a CMD a later one replaced is.
+  EXPECT_EQ(details,
+            (std::vector<std::string>{"ENTRYPOINT, --token=Ent…(18 characters)",
+                                      "CMD, run --password Sec…(15 characters)",
+                                      "history step 2, run --password Ol…(12 characters)"}));
+  ASSERT_EQ(typed.size(), 3u);
+  for (const Finding& finding : typed) {
+    EXPECT_EQ(finding.route, Route::kConfig);
+    EXPECT_NE(finding.fix.find("CMD and ENTRYPOINT"), std::string::npos) << finding.fix;
+  }
+  EXPECT_EQ(typed[0].layer, -1);
+  EXPECT_EQ(typed[0].history_index, -1);
+  EXPECT_EQ(typed[2].history_index, 1);
+}
+
+// A known token in CMD or ENTRYPOINT is its own rule's, reported once:
+// from the config when no step recorded the instruction, from the step
+// otherwise.
+TEST_F(RulesTest, KnownTokensInCmdAreReportedOnce) {
+  const char* config = R"({"config": {"User": "1000",
+      "Entrypoint": ["app", "--token=ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw"],
+      "Cmd": ["--key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "--password", "K8jHq2LmNx7Vb4Zt"]},
+    "history": [{"created_by": "/bin/sh -c #(nop) ADD file:a in / "}%s]})";
+  std::string cmd_step =
+      R"(, {"created_by": "CMD [\"--key\", \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\", \"--password\", )"
+      R"(\"K8jHq2LmNx7Vb4Zt\"]", "empty_layer": true})";
+  for (bool recorded : {false, true}) {
+    std::string text = config;
+    text.replace(text.find("%s"), 2, recorded ? cmd_step : "");
+    Evaluate({{{"a", '0', "x"}}}, text);
+    ASSERT_EQ(Of("secret-stripe-key").size(), 1u) << recorded;
+    EXPECT_EQ(Of("secret-stripe-key")[0].detail,
+              recorded ? "history step 2: sk_l…(32 characters)" : "CMD: sk_l…(32 characters)");
+    ASSERT_EQ(Of("secret-github-token").size(), 1u) << recorded;
+    EXPECT_EQ(Of("secret-github-token")[0].detail, "ENTRYPOINT: ghp_…(40 characters)");
+    EXPECT_TRUE(Of("secret-generic-assignment").empty()) << recorded;
+    std::vector<Finding> typed = Of("secret-in-build-step");
+    ASSERT_EQ(typed.size(), 1u) << recorded;
+    EXPECT_EQ(typed[0].detail, "CMD, app --password K8j…(16 characters)");
+  }
+}
+
 TEST_F(RulesTest, BuildKitBuildArgumentsAreFoundOnce) {
   Evaluate({{{"a", '0', "x"}}},
            R"({"config": {"User": "1000"},

@@ -130,6 +130,65 @@ TEST(StepSecrets, InputSqlToolsAndQueriesAreHidden) {
   for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
 }
 
+// Forms a second trial found still shown: redis-cli's password, HTTP
+// headers that carry a credential, npm's auth settings, the operands of
+// openssl passwd (in $(…) too), and options named for a token.
+TEST(StepSecrets, RedisHeadersNpmAndOpensslPasswdAreHidden) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"/bin/sh -c redis-cli -h cache -a Qz8vLm3Kx9 ping",
+       "/bin/sh -c redis-cli -h cache -a Qz…(10 characters) ping"},
+      {"/bin/sh -c redis-cli --pass 'Qz8vLm3Kx9' --no-auth-warning ping",
+       "/bin/sh -c redis-cli --pass 'Qz…(10 characters)' --no-auth-warning ping"},
+      {"CMD [\"redis-server\", \"--requirepass\", \"Qz8vLm3Kx9\"]",
+       "CMD [\"redis-server\", \"--requirepass\", \"Qz…(10 characters)\"]"},
+      {"/bin/sh -c curl -fsSL -H 'Authorization: Bearer Zk3qP9vR2mX7tL4w' https://api.example/x",
+       "/bin/sh -c curl -fsSL -H 'Authorization: Bearer Zk3…(16 characters)' "
+       "https://api.example/x"},
+      {"/bin/sh -c curl -H \"Authorization: Basic YWRtaW46UXo4dkxtM0t4OQ==\" https://x",
+       "/bin/sh -c curl -H \"Authorization: Basic YWRt…(24 characters)\" https://x"},
+      {"/bin/sh -c curl -H 'authorization: token Zk3qP9vR2mX7tL4w' https://x",
+       "/bin/sh -c curl -H 'authorization: token Zk3…(16 characters)' https://x"},
+      {"/bin/sh -c curl -H 'Authorization: Zk3qP9vR2mX7tL4w' https://x",
+       "/bin/sh -c curl -H 'Authorization: Zk3…(16 characters)' https://x"},
+      {"/bin/sh -c wget --header=\"Authorization: Bearer Zk3qP9vR2mX7tL4w\" https://x",
+       "/bin/sh -c wget --header=\"Authorization: Bearer Zk3…(16 characters)\" https://x"},
+      {"/bin/sh -c curl -H 'X-Api-Key: Zk3qP9vR2mX7tL4w' https://x",
+       "/bin/sh -c curl -H 'X-Api-Key: Zk3…(16 characters)' https://x"},
+      {"/bin/sh -c curl --header 'PRIVATE-TOKEN: Zk3qP9vR2mX7tL4w' https://gitlab.example/api",
+       "/bin/sh -c curl --header 'PRIVATE-TOKEN: Zk3…(16 characters)' https://gitlab.example/api"},
+      {"/bin/sh -c git -c http.extraHeader=\"X-Auth-Token: Zk3qP9vR2mX7tL4w\" clone https://x/r",
+       "/bin/sh -c git -c http.extraHeader=\"X-Auth-Token: Zk3…(16 characters)\" clone "
+       "https://x/r"},
+      {"/bin/sh -c sh -c \"curl -H 'Authorization: Bearer Zk3qP9vR2mX7tL4w' https://x\"",
+       "/bin/sh -c sh -c \"curl -H 'Authorization: Bearer Zk3…(16 characters)' https://x\""},
+      {"/bin/sh -c npm config set //registry.npmjs.org/:_authToken Zk3qP9vR2mX7tL4w",
+       "/bin/sh -c npm config set //registry.npmjs.org/:_authToken Zk3…(16 characters)"},
+      {"/bin/sh -c npm config set //npm.example/:_authToken=Zk3qP9vR2mX7tL4w && npm ci",
+       "/bin/sh -c npm config set //npm.example/:_authToken=Zk3…(16 characters) && npm ci"},
+      {"/bin/sh -c npm set //npm.example/:_auth YWRtaW46UXo4dkxtM0t4OQ==",
+       "/bin/sh -c npm set //npm.example/:_auth YWRt…(24 characters)"},
+      {"/bin/sh -c echo '//npm.example/:_password=UXo4dkxtM0t4OQ==' >> ~/.npmrc",
+       "/bin/sh -c echo '//npm.example/:_password=UXo…(16 characters)' >> ~/.npmrc"},
+      {"/bin/sh -c yarn config set npmAuthToken Zk3qP9vR2mX7tL4w",
+       "/bin/sh -c yarn config set npmAuthToken Zk3…(16 characters)"},
+      {"/bin/sh -c useradd -m -p $(openssl passwd -1 Qz8vLm3Kx9) app",
+       "/bin/sh -c useradd -m -p $(openssl passwd -1 Qz…(10 characters)) app"},
+      {"/bin/sh -c useradd -p \"$(openssl passwd -6 -salt s4lt Qz8vLm3Kx9)\" app",
+       "/bin/sh -c useradd -p \"$(openssl passwd -6 -salt s4lt Qz…(10 characters))\" app"},
+      {"/bin/sh -c usermod -p `openssl passwd Qz8vLm3Kx9` app",
+       "/bin/sh -c usermod -p `openssl passwd Qz…(10 characters)` app"},
+      {"/bin/sh -c echo Qz8vLm3Kx9 | openssl passwd -apr1 -stdin > /etc/pw",
+       "/bin/sh -c echo Qz…(10 characters) | openssl passwd -apr1 -stdin > /etc/pw"},
+      // An option named for a token: joined as NAME=VALUE, or the next word.
+      {"/bin/sh -c ./deploy --token=Zk3qP9vR2mX7tL4w --api-key Pw7Kd9Lq2Xz5Mv8N",
+       "/bin/sh -c ./deploy --token=Zk3…(16 characters) --api-key Pw7…(16 characters)"},
+      {"/bin/sh -c kubeadm join h:6443 --token Zk3qP9vR2mX7tL4w --client-secret Pw7Kd9Lq2Xz5Mv8N",
+       "/bin/sh -c kubeadm join h:6443 --token Zk3…(16 characters) --client-secret Pw7…(16 "
+       "characters)"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+}
+
 TEST(StepSecrets, OrdinaryStepsAreLeftAsTheyAre) {
   for (const char* step : {
            "/bin/sh -c apt-get update && apt-get install -y postgresql-client",
@@ -172,6 +231,35 @@ TEST(StepSecrets, OrdinaryStepsAreLeftAsTheyAre) {
            "/bin/sh -c openssl rand -hex 16 > /key",
            "/bin/sh -c keytool -list -keystore k.jks -storepass:env KS_PW",
            "/bin/sh -c curl -fsSL 'https://dl.example/x.tgz?version=2&arch=amd64' | tar xz",
+           // redis-cli's switch, references, and -a of other tools.
+           "/bin/sh -c redis-cli --askpass -h cache ping",
+           "/bin/sh -c redis-cli -a \"$REDIS_PASSWORD\" ping",
+           "/bin/sh -c cp -a /src /dst && ls -a /dst && redis-cli -h cache ping",
+           // Headers that carry no credential, or a reference to one.
+           "/bin/sh -c curl -H 'Authorization: Bearer $TOKEN' https://x",
+           "/bin/sh -c curl -H \"Authorization: Bearer ${GITHUB_TOKEN}\" https://x",
+           "/bin/sh -c wget --header=\"Authorization: Bearer $(cat /run/secrets/t)\" https://x",
+           "/bin/sh -c curl -H 'Authorization: Bearer' https://x",
+           "/bin/sh -c curl -H 'Accept: application/json' -H 'Content-Type: text/plain' https://x",
+           "/bin/sh -c curl -H 'X-Request-Id: 0123456789abcdef' -H 'X-Api-Key: 1' https://x",
+           "/bin/sh -c echo 'token: enabled-for-all' > /etc/app.yml",
+           // npm settings that hold no credential, and references.
+           "/bin/sh -c npm config set registry https://npm.example/ && "
+           "npm config set //npm.example/:always-auth true && npm config set auth-type legacy",
+           "/bin/sh -c echo \"//npm.example/:_authToken=${NPM_TOKEN}\" > .npmrc",
+           "/bin/sh -c npm config get //npm.example/:_authToken",
+           "/bin/sh -c npm config set //npm.example/:_authToken \"$NPM_TOKEN\"",
+           // openssl passwd with the password elsewhere; other subcommands.
+           "/bin/sh -c openssl passwd -1 -stdin < /run/secrets/pw",
+           "/bin/sh -c useradd -p \"$(openssl passwd -6 \"$PW\")\" app",
+           "/bin/sh -c openssl req -new -key k.pem -passin env:PW -subj /CN=passwd -out r.csr",
+           // Options whose names say token, secret or key but hold none.
+           "/bin/sh -c ./server --token-ttl 3600 --key-file /etc/k.pem --token-ttl=3600 "
+           "--key-file=/etc/k.pem",
+           "/bin/sh -c gh auth login --with-token < /run/secrets/gh",
+           "/bin/sh -c docker build --secret id=npmrc,src=.npmrc .",
+           "/bin/sh -c ./run --ssh-key deploy_key --key client.pem --token --verbose",
+           "/bin/sh -c ./run --no-token install --api-key \"$API_KEY\" --auth-token 123456",
        })
     EXPECT_EQ(Shown(step), step);
 }
@@ -185,6 +273,41 @@ TEST(StepSecrets, CmdAndEntrypointArgumentsAreReadAsWords) {
   std::vector<std::string> ordinary = {"nginx", "-g", "daemon off;", "-p", "/etc/nginx"};
   EXPECT_EQ(RedactArgvSecrets(ordinary), ordinary);
   EXPECT_TRUE(RedactArgvSecrets({}).empty());
+}
+
+TEST(StepSecrets, EntrypointAndCmdAreReadAloneAndTogether) {
+  // CMD's words are ENTRYPOINT's arguments: --password is app's option.
+  std::vector<ArgvSecret> found = FindArgvSecrets({"app"}, {"--password", "SecretCmdPw5544"});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_TRUE(found[0].in_cmd);
+  EXPECT_EQ(found[0].argument, 1u);
+  EXPECT_EQ(found[0].secret.begin, 0u);
+  EXPECT_EQ(found[0].secret.end, 15u);
+  EXPECT_EQ(found[0].secret.passed_as, "app --password ");
+
+  // A CMD that names a command of its own names it, not the wrapper.
+  found = FindArgvSecrets({"docker-entrypoint.sh"}, {"app", "--password", "SecretCmdPw5544"});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].secret.passed_as, "app --password ");
+
+  // A CMD that names its own command is read alone too; found once.
+  found = FindArgvSecrets({"app", "--token=EntryTok1234567890"},
+                          {"mysql", "-pK8jHq2LmNx7Vb4Zt", "app"});
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_FALSE(found[0].in_cmd);
+  EXPECT_EQ(found[0].argument, 1u);
+  EXPECT_EQ(found[0].secret.passed_as, "--token=");
+  EXPECT_TRUE(found[1].in_cmd);
+  EXPECT_EQ(found[1].argument, 1u);
+  EXPECT_EQ(found[1].secret.passed_as, "mysql -p");
+  EXPECT_EQ(RedactArgvSecrets({"mysql", "-pK8jHq2LmNx7Vb4Zt", "app"}, found, true),
+            (std::vector<std::string>{"mysql", "-pK8j…(16 characters)", "app"}));
+  EXPECT_EQ(RedactArgvSecrets({"app", "--token=EntryTok1234567890"}, found, false),
+            (std::vector<std::string>{"app", "--token=Ent…(18 characters)"}));
+
+  EXPECT_TRUE(
+      FindArgvSecrets({"docker-entrypoint.sh"}, {"postgres", "-c", "max_connections=9"}).empty());
+  EXPECT_TRUE(FindArgvSecrets({"app", "--token-ttl=3600", "--key-file=/etc/k"}, {}).empty());
 }
 
 TEST(StepSecrets, FindingsNameHowThePasswordWasPassed) {
@@ -207,6 +330,36 @@ TEST(StepSecrets, FindingsNameHowThePasswordWasPassed) {
   EXPECT_EQ(found[0].passed_as, "input of chpasswd: ");
   EXPECT_EQ(found[1].passed_as, "IDENTIFIED BY '");
   EXPECT_EQ(found[2].passed_as, "?token=");  // Not the URL: it may hold a password too.
+
+  // Each form reads well as findings show it: "history step N, " then
+  // passed_as then the redacted password.
+  std::vector<std::pair<std::string, std::string>> forms = {
+      {"/bin/sh -c htpasswd -b -c /etc/htpasswd admin Qz8vLm3Kx9", "htpasswd -b … admin "},
+      {"/bin/sh -c htpasswd -nbB admin Qz8vLm3Kx9", "htpasswd -b … admin "},
+      {"/bin/sh -c echo Qz8vLm3Kx9 | docker login --password-stdin r",
+       "input of docker --password-stdin: "},
+      {"/bin/sh -c docker login -u bot -p Qz8vLm3Kx9 r", "docker login -p "},
+      {"/bin/sh -c openssl pkcs12 -export -passout pass:Qz8vLm3Kx9", "openssl -passout pass:"},
+      {"/bin/sh -c openssl enc -k Qz8vLm3Kx9", "openssl -k "},
+      {"/bin/sh -c keytool -list -storepass Qz8vLm3Kx9", "keytool -storepass "},
+      {"/bin/sh -c mysqladmin -uroot password Qz8vLm3Kx9", "mysqladmin password "},
+      {"/bin/sh -c psql -c \"ALTER USER a PASSWORD 'Qz8vLm3Kx9'\"", "PASSWORD '"},
+      {"/bin/sh -c redis-cli -a Qz8vLm3Kx9 ping", "redis-cli -a "},
+      {"/bin/sh -c curl -H 'Authorization: Bearer Qz8vLm3Kx9' https://x",
+       "curl Authorization: Bearer "},
+      {"/bin/sh -c wget --header='X-Api-Key: Qz8vLm3Kx9' https://x", "wget --header=X-Api-Key: "},
+      {"/bin/sh -c npm config set //registry.npmjs.org/:_authToken Qz8vLm3Kx9",
+       "//registry.npmjs.org/:_authToken "},
+      {"/bin/sh -c npm config set //r.example/:_authToken=Qz8vLm3Kx9", "//r.example/:_authToken="},
+      {"/bin/sh -c openssl passwd -1 Qz8vLm3Kx9", "openssl passwd "},
+      {"/bin/sh -c ./app --token Qz8vLm3Kx9", "app --token "},
+  };
+  for (const auto& [step, passed_as] : forms) {
+    found = FindStepSecrets(step);
+    ASSERT_EQ(found.size(), 1u) << step;
+    EXPECT_EQ(found[0].passed_as, passed_as) << step;
+    EXPECT_EQ(step.substr(found[0].begin, found[0].end - found[0].begin), "Qz8vLm3Kx9") << step;
+  }
 }
 
 TEST(StepSecrets, BuildArgumentsOfBothBuilders) {

@@ -147,9 +147,8 @@ std::string SecretFix(const Finding& finding) {
       return "comes from the base image: rebuild on a clean base and tell its maintainers; rotate "
              "it if it is yours";
     case Route::kConfig:
-      return "remove it from ENV, LABEL and ARG (all are stored in the image); pass it at run time "
-             "or "
-             "with RUN --mount=type=secret, and rotate it now";
+      return "remove it from ENV, LABEL, ARG, CMD and ENTRYPOINT (all are stored in the image); "
+             "pass it at run time or with RUN --mount=type=secret, and rotate it now";
     case Route::kUnknown:
       break;
   }

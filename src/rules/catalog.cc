@@ -94,8 +94,9 @@ const std::vector<Rule>& BuiltinRules() {
       {"secret-in-build-arg", "secret", S::kHigh, "Secret in a build argument",
        "A build argument recorded in the history (ARG values are stored in every image)."},
       {"secret-in-build-step", "secret", S::kHigh, "Secret in a build step",
-       "A password typed into a RUN step's command line (NAME=value whose name says secret, "
-       "mysql -p…, --password …, curl -u user:…, sshpass -p …): the history stores every command."},
+       "A password typed into a RUN step's command line, CMD or ENTRYPOINT (NAME=value whose "
+       "name says secret, mysql -p…, --password …, curl -u user:…, an Authorization header, "
+       "redis-cli -a …): the history and the config store every command."},
       // Everything else.
       {"vcs-directory", "vcs", S::kMedium, "Version control directory",
        "A .git, .svn or .hg directory: the project's history, often with secrets in it."},

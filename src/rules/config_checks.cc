@@ -1,6 +1,6 @@
 // Rules on the image config: secrets in ENV, LABEL and recorded build
-// arguments, passwords typed into a history step and any known token in
-// one, the user it runs as, and its health check.
+// arguments, passwords typed into a history step, CMD or ENTRYPOINT and
+// any known token in a step, the user it runs as, and its health check.
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -55,10 +55,24 @@ const char* RuleOfStep(const std::string& instruction) {
   return "secret-in-build-step";
 }
 
+// The value of a password typed into an argument of ENTRYPOINT or CMD.
+std::string ValueOf(const ImageConfig& config, const ArgvSecret& secret) {
+  const std::string& argument = (secret.in_cmd ? config.cmd : config.entrypoint)[secret.argument];
+  return argument.substr(secret.secret.begin, secret.secret.end - secret.secret.begin);
+}
+
 // True when the config still holds NAME=VALUE that an ENV or LABEL
-// instruction set: CheckPair reports it from there.
-bool ConfigHolds(const ImageConfig& config, const std::string& instruction, const std::string& name,
+// instruction set, or a password typed into CMD or ENTRYPOINT that such a
+// step set (|program|: FindArgvSecrets): CheckConfig reports it from there.
+bool ConfigHolds(const ImageConfig& config, const std::vector<ArgvSecret>& program,
+                 const std::string& instruction, const std::string& name,
                  const std::string& value) {
+  bool cmd = instruction.starts_with("CMD ");
+  if (cmd || instruction.starts_with("ENTRYPOINT ")) {
+    return std::any_of(program.begin(), program.end(), [&](const ArgvSecret& secret) {
+      return secret.in_cmd == cmd && ValueOf(config, secret) == value;
+    });
+  }
   if (instruction.starts_with("ENV "))
     return std::find(config.env.begin(), config.env.end(), name + "=" + value) != config.env.end();
   auto label = config.labels.find(name);
@@ -81,10 +95,12 @@ constexpr size_t kMaxTypedFindingsPerStep = 50;
 
 // One finding for each password typed into history step |index|
 // (FindStepSecrets), except a known token, which the step's scan reports,
-// and an ENV or LABEL value the config still holds. Returns the passwords,
-// known tokens left out.
-std::vector<StepSecret> CheckTypedSecrets(const CheckContext& context, size_t index, int layer,
-                                          std::vector<Finding>* findings) {
+// and an ENV, LABEL, CMD or ENTRYPOINT value the config still holds
+// (|program|: the passwords typed into the last two). Returns the
+// passwords, known tokens left out.
+std::vector<StepSecret> CheckTypedSecrets(const CheckContext& context,
+                                          const std::vector<ArgvSecret>& program, size_t index,
+                                          int layer, std::vector<Finding>* findings) {
   const ImageConfig& config = context.analysis.config;
   const HistoryStep& step = config.history[index];
   std::string instruction = DescribeStep(step.created_by);
@@ -97,7 +113,7 @@ std::vector<StepSecret> CheckTypedSecrets(const CheckContext& context, size_t in
   size_t reported = 0;
   for (const StepSecret& secret : typed) {
     std::string value = step.created_by.substr(secret.begin, secret.end - secret.begin);
-    if (ConfigHolds(config, instruction, secret.name, value)) continue;
+    if (ConfigHolds(config, program, instruction, secret.name, value)) continue;
     if (reported++ == kMaxTypedFindingsPerStep) break;
     Finding finding = MakeFinding(context, RuleOfStep(instruction), layer, std::nullopt);
     finding.history_index = static_cast<int>(index);
@@ -110,6 +126,52 @@ std::vector<StepSecret> CheckTypedSecrets(const CheckContext& context, size_t in
     findings->push_back(std::move(finding));
   }
   return typed;
+}
+
+// True when a step of the history recorded a CMD (|cmd|) or ENTRYPOINT
+// instruction.
+bool HistoryRecords(const ImageConfig& config, bool cmd) {
+  return std::any_of(config.history.begin(), config.history.end(), [cmd](const HistoryStep& step) {
+    return DescribeStep(step.created_by).starts_with(cmd ? "CMD " : "ENTRYPOINT ");
+  });
+}
+
+// One finding for each password typed into the config's ENTRYPOINT or
+// CMD (|program|: FindArgvSecrets), its detail naming the instruction:
+// "CMD, app --password Sec…(15 characters)". A known token there is its
+// own rule's, as in a step: reported from the config when no step of the
+// history recorded the instruction, and otherwise from that step's scan.
+// TODO: a tool that edits the config after the build (crane mutate) may
+// leave a CMD unlike the one its step recorded; a known token in that CMD
+// is hidden but not reported.
+void CheckProgramSecrets(const CheckContext& context, const std::vector<ArgvSecret>& program,
+                         std::vector<Finding>* findings) {
+  const ImageConfig& config = context.analysis.config;
+  std::vector<ArgvSecret> typed = program;
+  std::erase_if(typed, [&](const ArgvSecret& secret) {
+    return IsKnownToken(context.scanner, ValueOf(config, secret));
+  });
+  auto add = [&](const std::string& rule, std::string detail) {
+    Finding finding = MakeFinding(context, rule, -1, std::nullopt);
+    finding.route = Route::kConfig;
+    finding.detail = std::move(detail);
+    finding.fix = FixFor(finding);
+    findings->push_back(std::move(finding));
+  };
+  for (size_t i = 0; i < typed.size() && i < kMaxTypedFindingsPerStep; ++i)
+    add("secret-in-build-step",
+        fmt::format("{}, {}{}", typed[i].in_cmd ? "CMD" : "ENTRYPOINT", typed[i].secret.passed_as,
+                    Redact(ValueOf(config, typed[i]))));
+
+  // The passwords found above hidden, as for a step: the generic
+  // assignment pattern would report them again.
+  for (bool cmd : {false, true}) {
+    if (HistoryRecords(config, cmd)) continue;
+    const std::vector<std::string>& argv = cmd ? config.cmd : config.entrypoint;
+    for (const std::string& argument : RedactArgvSecrets(argv, typed, cmd))
+      for (const ContentHit& hit : context.scanner.ScanText(argument))
+        add(hit.rule_id, fmt::format("{}: {}", cmd ? "CMD" : "ENTRYPOINT", hit.excerpt));
+  }
 }
 
 }  // namespace
@@ -140,8 +202,9 @@ void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleRe
             {arg.value_begin, arg.value_begin + arg.value.size(), arg.name + "=", arg.name});
     step.created_by = scanner.RedactText(RedactStepSecrets(step.created_by, std::move(secrets)));
   }
-  config.cmd = RedactArgvSecrets(std::move(config.cmd));
-  config.entrypoint = RedactArgvSecrets(std::move(config.entrypoint));
+  std::vector<ArgvSecret> program = FindArgvSecrets(config.entrypoint, config.cmd);
+  config.cmd = RedactArgvSecrets(std::move(config.cmd), program, true);
+  config.entrypoint = RedactArgvSecrets(std::move(config.entrypoint), program, false);
   for (std::string& item : config.cmd) item = scanner.RedactText(item);
   for (std::string& item : config.entrypoint) item = scanner.RedactText(item);
   for (std::string& variable : config.env) redact_pair(&variable);
@@ -167,6 +230,8 @@ void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
   }
   for (const auto& [name, value] : config.labels)
     CheckPair(context, "secret-in-label", -1, name, value, "LABEL", findings);
+  std::vector<ArgvSecret> program = FindArgvSecrets(config.entrypoint, config.cmd);
+  CheckProgramSecrets(context, program, findings);
 
   for (size_t i = 0; i < config.history.size(); ++i) {
     const HistoryStep& step = config.history[i];
@@ -174,7 +239,7 @@ void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
     std::string where = fmt::format("history step {}, build arg", i + 1);
     for (const BuildArg& arg : BuildArgs(step.created_by))
       CheckPair(context, "secret-in-build-arg", layer, arg.name, arg.value, where, findings);
-    std::vector<StepSecret> typed = CheckTypedSecrets(context, i, layer, findings);
+    std::vector<StepSecret> typed = CheckTypedSecrets(context, program, i, layer, findings);
 
     // Known token formats anywhere in the step's command, with the
     // passwords found above hidden (the generic assignment pattern would

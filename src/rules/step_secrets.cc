@@ -236,8 +236,14 @@ enum class PasswordForm {
   // -p is a password only after "login"; docker run -p is a port.
   kLoginP,
   kLastOperand,  // htpasswd -b FILE USER VALUE, htpasswd -nb USER VALUE.
-  kPassPrefix,   // openssl -passin pass:VALUE, -passout, -pass; enc -k VALUE.
+  // openssl -passin pass:VALUE, -passout, -pass; enc -k VALUE; the
+  // operands of openssl passwd.
+  kPassPrefix,
   kPassOption,   // keytool -storepass VALUE, -keypass, -srcstorepass …
+  kOptionValue,  // redis-cli -a VALUE: each of |password_options| takes one.
+  // npm config set //registry.npmjs.org/:_authToken VALUE (npm set, pnpm's,
+  // yarn's); KEY=VALUE is read in any word (ReadNpmAuthAssignment).
+  kConfigSet,
 };
 
 // How the arguments of a command are read.
@@ -250,11 +256,13 @@ struct CommandShape {
   std::string_view options_with_value = "";  // Their options that take the next word.
   int operands = 0;                          // gosu USER, timeout 10.
   bool shell = false;                        // sh -c: the command comes after -c.
+  std::string_view password_options = "";    // kOptionValue: "-a --pass".
 };
 
 // TODO: passwords passed in other ways are still shown: in a here-document
-// (chpasswd <<EOF), in a script a step runs, and in the words of tools not
-// listed here.
+// (chpasswd <<EOF), in a script a step runs, in a file a step writes with
+// echo (requirepass in redis.conf), and in the words of tools not listed
+// here.
 constexpr CommandShape kCommands[] = {
     {.name = "docker", .password = PasswordForm::kLoginP},
     {.name = "podman", .password = PasswordForm::kLoginP},
@@ -265,6 +273,14 @@ constexpr CommandShape kCommands[] = {
     {.name = "htpasswd", .password = PasswordForm::kLastOperand},
     {.name = "openssl", .password = PasswordForm::kPassPrefix},
     {.name = "keytool", .password = PasswordForm::kPassOption},
+    // --askpass is a switch: redis-cli then reads the password from its input.
+    {.name = "redis-cli", .password = PasswordForm::kOptionValue, .password_options = "-a --pass"},
+    {.name = "redis-server",
+     .password = PasswordForm::kOptionValue,
+     .password_options = "--requirepass --masterauth"},
+    {.name = "npm", .password = PasswordForm::kConfigSet},
+    {.name = "pnpm", .password = PasswordForm::kConfigSet},
+    {.name = "yarn", .password = PasswordForm::kConfigSet},
     {.name = "mysql*", .password = PasswordForm::kJoinedToP},
     {.name = "mariadb*", .password = PasswordForm::kJoinedToP},
     {.name = "curl", .password = PasswordForm::kUserColon},
@@ -359,11 +375,13 @@ struct Command {
   const CommandShape* shape = nullptr;
   bool reading_options = false;  // Of a command that runs another one.
   int operands_left = 0;
-  bool login = false;              // kLoginP: "login" was among its words.
-  bool batch = false;              // kLastOperand: htpasswd -b.
-  std::optional<Word> last_operand;  // kLastOperand: the last so far.
-  int operands = 0;                // kLastOperand: how many so far.
-  bool no_file = false;            // kLastOperand: htpasswd -n.
+  bool login = false;        // kLoginP: "login" was among its words.
+  bool batch = false;        // kLastOperand: htpasswd -b.
+  std::string last_operand;  // kLastOperand: the one before, the user's name.
+  int operands = 0;          // kLastOperand, kPassPrefix: how many so far.
+  bool no_file = false;      // kLastOperand: htpasswd -n.
+  bool passwd = false;       // kPassPrefix: openssl passwd, whose operands are passwords.
+  bool setting = false;      // kConfigSet: "set" was among its words.
 };
 
 // Commands that read passwords from their standard input, one a line:
@@ -411,6 +429,36 @@ bool KeywordAt(std::string_view text, size_t at, std::string_view word) {
            (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_');
   };
   return !(at > 0 && name_byte(at - 1)) && !name_byte(at + word.size());
+}
+
+// True when |text| is |word| in any case.
+bool SameWord(std::string_view text, std::string_view word) {
+  return text.size() == word.size() &&
+         std::equal(text.begin(), text.end(), word.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+// The schemes of an Authorization header that a credential follows.
+bool IsAuthScheme(std::string_view word) {
+  for (std::string_view scheme : {"Basic", "Bearer", "Token", "Digest", "Negotiate", "NTLM"})
+    if (SameWord(word, scheme)) return true;
+  return false;
+}
+
+// A setting of npm's (and pnpm's) that holds a credential, alone or for a
+// registry: _authToken, //registry.npmjs.org/:_authToken, _auth,
+// _password; yarn's npmAuthToken and npmAuthIdent, alone or for a scope
+// (npmScopes.corp.npmAuthToken).
+bool IsNpmAuthKey(std::string_view key) {
+  for (std::string_view name : {"_authToken", "_auth", "_password"})
+    if (key == name || (key.ends_with(name) && key[key.size() - name.size() - 1] == ':'))
+      return true;
+  for (std::string_view name : {"npmAuthToken", "npmAuthIdent"})
+    if (key == name || (key.ends_with(name) && key[key.size() - name.size() - 1] == '.'))
+      return true;
+  return false;
 }
 
 // Reads command lines and notes the passwords typed into them.
@@ -604,9 +652,15 @@ class CommandLineReader {
     if (form == PasswordForm::kUserColon && ReadUserColon(word, words, *command)) return;
     if (form == PasswordForm::kLoginP && ReadLoginP(word, words, command)) return;
     if (form == PasswordForm::kLastOperand && ReadBatchOperand(word, command)) return;
+    if (form == PasswordForm::kPassPrefix && ReadOpensslPasswd(word, words, command)) return;
     if (form == PasswordForm::kPassPrefix && ReadPassPrefix(word, words, *command)) return;
     if (form == PasswordForm::kPassOption && ReadPassOption(word, words, *command)) return;
+    if (form == PasswordForm::kOptionValue && ReadNamedOption(word, words, *command)) return;
+    if (form == PasswordForm::kConfigSet && ReadConfigSet(word, words, command)) return;
     if (ReadPasswordOption(word, words, *command)) return;
+    if (ReadSecretOption(word, words, *command)) return;
+    if (ReadHeader(word, *command)) return;
+    ReadNpmAuthAssignment(word);
     ReadUrlQuery(word);
     ReadAssignment(word);
   }
@@ -629,8 +683,8 @@ class CommandLineReader {
   }
 
   // htpasswd -b takes the password as its last operand: FILE USER VALUE,
-  // or USER VALUE with -n. Each operand may be the last; the one that is
-  // stays noted until the command ends.
+  // or USER VALUE with -n. The finding names the user ("htpasswd -b …
+  // admin "), which stands just before it.
   bool ReadBatchOperand(const Word& word, Command* command) {
     const std::string& text = word.text;
     if (text.size() > 1 && text[0] == '-') {
@@ -641,7 +695,27 @@ class CommandLineReader {
     ++command->operands;
     if (command->batch && command->operands == (command->no_file ? 2 : 3) &&
         IsTypedPassword(text))
-      Found(word, 0, command->name + " -b");
+      Found(word, 0, command->name + " -b … " + command->last_operand + " ");
+    command->last_operand = text;
+    return true;
+  }
+
+  // openssl passwd [-1|-5|-6|-apr1|-salt SALT …] VALUE…: each operand is
+  // a password to hash, and with -stdin the lines piped to it are.
+  bool ReadOpensslPasswd(const Word& word, WordStream* words, Command* command) {
+    const std::string& text = word.text;
+    if (!command->passwd) {
+      bool operand = !text.starts_with('-');
+      if (operand && command->operands++ == 0 && text == "passwd") command->passwd = true;
+      return command->passwd;
+    }
+    if (text == "-stdin") {
+      ReadPipedPasswords(false, command->name + " passwd -stdin");
+    } else if (ListHas("-salt -in -rand -writerand -provider -provider-path -propquery", text)) {
+      words->TakeValue();
+    } else if (!text.starts_with('-') && IsTypedPassword(text)) {
+      Found(word, 0, command->name + " passwd ");
+    }
     return true;
   }
 
@@ -670,6 +744,123 @@ class CommandLineReader {
     if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
       Found(*value, 0, command.name + " " + text + " ");
     return true;
+  }
+
+  // redis-cli -a VALUE, --pass VALUE; redis-server --requirepass VALUE:
+  // the options of |password_options|, each followed by the password.
+  bool ReadNamedOption(const Word& word, WordStream* words, const Command& command) {
+    if (!ListHas(command.shape->password_options, word.text)) return false;
+    if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
+      Found(*value, 0, command.name + " " + word.text + " ");
+    return true;
+  }
+
+  // npm config set KEY VALUE (npm set, pnpm's and yarn's config set too)
+  // where KEY is an auth setting (IsNpmAuthKey). Other settings are left
+  // alone: their names do not say secret (//host/:username, auth-type).
+  bool ReadConfigSet(const Word& word, WordStream* words, Command* command) {
+    if (!command->setting) {
+      command->setting = word.text == "set";
+      return false;
+    }
+    if (!IsNpmAuthKey(word.text)) return false;
+    // Named by the key alone, as NAME=VALUE is: a registry's name is long.
+    if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
+      Found(*value, 0, word.text + " ");
+    return true;
+  }
+
+  // An option whose name says it holds a token, a secret or an API key,
+  // and the word after it: --token VALUE, --api-key VALUE, --client-secret
+  // VALUE. The name is only a hint, as in NAME=VALUE (--token=VALUE, which
+  // ReadAssignment reads), so the value must look real (ValueLooksReal)
+  // and not be an option. Names that are switches or name something else
+  // are not read so: --with-token (its value comes on the input),
+  // --no-token, --token-ttl, --key-file, --ssh-key and --key (paths), and
+  // docker build's --secret id=…,src=….
+  bool ReadSecretOption(const Word& word, WordStream* words, const Command& command) {
+    const std::string& text = word.text;
+    if (!text.starts_with("--") || text.find('=') != std::string::npos) return false;
+    std::string name = UpperName(std::string_view(text).substr(2));
+    if (!NameSaysSecret(name) || name == "SECRET") return false;
+    for (std::string_view switch_prefix : {"NO_", "WITH_", "USE_", "ASK_", "SKIP_"})
+      if (name.starts_with(switch_prefix)) return false;
+    bool holds = false;
+    for (std::string_view ending :
+         {"TOKEN", "SECRET", "API_KEY", "APIKEY", "ACCESS_KEY", "SECRET_KEY"})
+      holds = holds || name.ends_with(ending);
+    const Word* value = words->Peek();
+    if (!holds || value == nullptr || value->kind != Word::kText || value->text.starts_with('-') ||
+        !ValueLooksReal(value->text))
+      return false;
+    Found(words->Take(), 0, command.name + " " + text + " ");
+    return true;
+  }
+
+  // An HTTP header that carries a credential, as curl -H, wget --header=,
+  // git's http.extraHeader= and httpie take it: "Authorization: Bearer
+  // VALUE" (Basic, token, or no scheme), Proxy-Authorization, and headers
+  // whose names say secret (X-Api-Key, X-Auth-Token, Private-Token). The
+  // header is the word, or follows -H or the first '=' in it. An
+  // Authorization header's place says its value is a credential; another
+  // header's name is only a hint, so its value must look real.
+  bool ReadHeader(const Word& word, const Command& command) {
+    const std::string& text = word.text;
+    size_t equals = text.find('=');
+    for (size_t begin : {size_t{0}, text.starts_with("-H") ? size_t{2} : std::string::npos,
+                         equals == std::string::npos ? std::string::npos : equals + 1}) {
+      if (begin >= text.size()) continue;
+      size_t colon = text.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", begin);
+      if (colon == begin || colon == std::string::npos || text[colon] != ':') continue;
+      std::string name = UpperName(std::string_view(text).substr(begin, colon - begin));
+      bool authorization = name == "AUTHORIZATION" || name == "PROXY_AUTHORIZATION";
+      if (!authorization && (name.find('_') == std::string::npos || !NameSaysSecret(name)))
+        continue;
+      auto [value_begin, value_end] = HeaderCredential(text, colon + 1, authorization);
+      std::string_view value = std::string_view(text).substr(value_begin, value_end - value_begin);
+      if (authorization ? IsTypedPassword(value) : ValueLooksReal(value))
+        FoundRange(word, value_begin, value_end, command.name + " " + text.substr(0, value_begin));
+      return true;
+    }
+    return false;
+  }
+
+  // Where the credential of a header whose value begins at |at| in |text|
+  // is: the word after an Authorization header's scheme ("Bearer VALUE"),
+  // or its one word when it has no scheme; another header's first word.
+  static std::pair<size_t, size_t> HeaderCredential(std::string_view text, size_t at,
+                                                    bool authorization) {
+    auto word_at = [&text](size_t from) {
+      size_t begin = std::min(text.find_first_not_of(" \t", from), text.size());
+      return std::make_pair(begin, std::min(text.find_first_of(" \t\r\n", begin), text.size()));
+    };
+    std::pair<size_t, size_t> first = word_at(at);
+    if (!authorization) return first;
+    std::pair<size_t, size_t> second = word_at(first.second);
+    if (second.first < second.second) return second;
+    return IsAuthScheme(text.substr(first.first, first.second - first.first))
+               ? std::make_pair(first.second, first.second)
+               : first;
+  }
+
+  // //registry.npmjs.org/:_authToken=VALUE (and _auth, _password) in any
+  // word: npm config set KEY=VALUE, npm --KEY=VALUE, or a line echo
+  // writes to an .npmrc. The value ends at a space, a quote or a
+  // backslash ("\n" between lines printf writes).
+  void ReadNpmAuthAssignment(const Word& word) {
+    std::string_view text = word.text;
+    for (std::string_view key : {":_authToken=", ":_auth=", ":_password="}) {
+      for (size_t at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
+        size_t begin = at + key.size();
+        size_t end = std::min(text.find_first_of(" \t\r\n\\\"'", begin), text.size());
+        size_t key_begin = text.find_last_of(" \t\r\n\"'", at);
+        key_begin = key_begin == std::string_view::npos ? 0 : key_begin + 1;
+        if (text.substr(key_begin).starts_with("--")) key_begin += 2;
+        if (IsTypedPassword(text.substr(begin, end - begin)))
+          FoundRange(word, begin, end, std::string(text.substr(key_begin, begin - key_begin)));
+      }
+    }
   }
 
   // mysql -pVALUE; mysqladmin password NEW.
@@ -835,7 +1026,11 @@ std::vector<StepSecret> FindStepSecrets(std::string_view created_by) {
   return InOrder(std::move(found));
 }
 
-std::vector<std::string> RedactArgvSecrets(std::vector<std::string> argv) {
+namespace {
+
+// The passwords typed into |argv| read as one command's words, each with
+// its argument's index and its bytes in that argument.
+std::vector<ArgvSecret> ReadArgv(const std::vector<std::string>& argv) {
   // Each argument a word, at its place in the arguments joined by one
   // byte: a secret's place tells its argument.
   std::vector<Word> words;
@@ -854,17 +1049,75 @@ std::vector<std::string> RedactArgvSecrets(std::vector<std::string> argv) {
   CommandLineReader reader(&found);
   reader.Read(WordStream(std::move(words)), 0);
 
-  std::vector<std::vector<StepSecret>> by_argument(argv.size());
+  std::vector<ArgvSecret> secrets;
   for (StepSecret& secret : InOrder(std::move(found))) {
     size_t index =
         std::upper_bound(starts.begin(), starts.end(), secret.begin) - starts.begin() - 1;
     secret.begin -= starts[index];
     secret.end -= starts[index];
-    by_argument[index].push_back(std::move(secret));
+    secrets.push_back({false, index, std::move(secret)});
   }
+  return secrets;
+}
+
+}  // namespace
+
+std::vector<ArgvSecret> FindArgvSecrets(const std::vector<std::string>& entrypoint,
+                                        const std::vector<std::string>& cmd) {
+  std::vector<ArgvSecret> alone = ReadArgv(entrypoint);
+  for (ArgvSecret& secret : ReadArgv(cmd)) {
+    secret.in_cmd = true;
+    alone.push_back(std::move(secret));
+  }
+  if (entrypoint.empty() || cmd.empty()) return alone;
+  std::vector<std::string> program = entrypoint;
+  program.insert(program.end(), cmd.begin(), cmd.end());
+  std::vector<ArgvSecret> together = ReadArgv(program);
+  for (ArgvSecret& secret : together) {
+    secret.in_cmd = secret.argument >= entrypoint.size();
+    if (secret.in_cmd) secret.argument -= entrypoint.size();
+  }
+
+  // Found both ways, a password is named by the reading that fits the
+  // CMD: one that starts with an option is ENTRYPOINT's arguments (["app"]
+  // with ["--password", "…"]: "app --password "); another names a command
+  // of its own, which a wrapper runs (["docker-entrypoint.sh"] with ["app",
+  // "--password", "…"]: "app --password ", not "docker-entrypoint.sh …").
+  bool arguments = cmd.front().starts_with('-');
+  std::vector<ArgvSecret> found = std::move(arguments ? together : alone);
+  for (ArgvSecret& secret : arguments ? alone : together) found.push_back(std::move(secret));
+
+  // Of two that overlap, the first and longest stays.
+  std::stable_sort(found.begin(), found.end(), [](const ArgvSecret& a, const ArgvSecret& b) {
+    if (a.in_cmd != b.in_cmd) return !a.in_cmd;
+    if (a.argument != b.argument) return a.argument < b.argument;
+    if (a.secret.begin != b.secret.begin) return a.secret.begin < b.secret.begin;
+    return a.secret.end > b.secret.end;
+  });
+  std::vector<ArgvSecret> kept;
+  for (ArgvSecret& secret : found) {
+    if (!kept.empty() && kept.back().in_cmd == secret.in_cmd &&
+        kept.back().argument == secret.argument && secret.secret.begin < kept.back().secret.end)
+      continue;
+    kept.push_back(std::move(secret));
+  }
+  return kept;
+}
+
+std::vector<std::string> RedactArgvSecrets(std::vector<std::string> argv,
+                                           const std::vector<ArgvSecret>& secrets, bool cmd) {
+  std::vector<std::vector<StepSecret>> by_argument(argv.size());
+  for (const ArgvSecret& secret : secrets)
+    if (secret.in_cmd == cmd && secret.argument < argv.size())
+      by_argument[secret.argument].push_back(secret.secret);
   for (size_t i = 0; i < argv.size(); ++i)
-    argv[i] = RedactStepSecrets(argv[i], std::move(by_argument[i]));
+    if (!by_argument[i].empty()) argv[i] = RedactStepSecrets(argv[i], std::move(by_argument[i]));
   return argv;
+}
+
+std::vector<std::string> RedactArgvSecrets(std::vector<std::string> argv) {
+  std::vector<ArgvSecret> secrets = ReadArgv(argv);
+  return RedactArgvSecrets(std::move(argv), secrets, false);
 }
 
 std::string RedactStepSecrets(std::string_view created_by, std::vector<StepSecret> secrets) {

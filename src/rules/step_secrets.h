@@ -3,8 +3,10 @@
 // and the passwords typed into it, which their place on the command line
 // gives away rather than their shape: NAME=VALUE where NAME says secret,
 // mysql -pVALUE, --password VALUE, curl -u USER:PASSWORD, sshpass -p
-// VALUE. Known token formats anywhere in a step are the content patterns'
-// (ContentScanner::ScanText).
+// VALUE, redis-cli -a VALUE, an "Authorization: Bearer VALUE" header. The
+// same reading hides and reports those typed into an image's CMD and
+// ENTRYPOINT. Known token formats anywhere in a step are the content
+// patterns' (ContentScanner::ScanText).
 #pragma once
 
 #include <cstddef>
@@ -48,8 +50,28 @@ struct StepSecret {
 // instruction (CMD ["mysqld", "--password=…"]) is read as its words.
 std::vector<StepSecret> FindStepSecrets(std::string_view created_by);
 
-// |argv| (an image's CMD or ENTRYPOINT) with the passwords typed into it
-// replaced by their redacted form, read as FindStepSecrets reads a step.
+// A password typed into an argument of an image's ENTRYPOINT or CMD.
+struct ArgvSecret {
+  bool in_cmd = false;  // In CMD; otherwise in ENTRYPOINT.
+  size_t argument = 0;  // Its argument's index there.
+  StepSecret secret;    // Its begin and end are bytes of that argument.
+};
+
+// The passwords typed into an image's |entrypoint| and |cmd|, ENTRYPOINT's
+// first, each in order, none overlapping. Each is read alone, as
+// FindStepSecrets reads an exec-form step (CMD ["mysql", "-p…"]), and CMD
+// as ENTRYPOINT's arguments too, as they run (ENTRYPOINT ["app"] with CMD
+// ["--password", "…"]); passed_as names the command as read.
+std::vector<ArgvSecret> FindArgvSecrets(const std::vector<std::string>& entrypoint,
+                                        const std::vector<std::string>& cmd);
+
+// |argv|, an image's CMD (|cmd|) or ENTRYPOINT, with the passwords of
+// |secrets| (FindArgvSecrets) that are in it replaced by their redacted
+// form.
+std::vector<std::string> RedactArgvSecrets(std::vector<std::string> argv,
+                                           const std::vector<ArgvSecret>& secrets, bool cmd);
+
+// |argv| with the passwords typed into it, read alone, redacted.
 std::vector<std::string> RedactArgvSecrets(std::vector<std::string> argv);
 
 // |created_by| with the bytes of each of |secrets| (found in it, none
