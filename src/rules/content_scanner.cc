@@ -4,6 +4,8 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -77,25 +79,38 @@ void KeepLongest(const std::vector<ContentPattern>& patterns, std::vector<Match>
   *matches = std::move(joined);
 }
 
-// One scratch space per thread, cloned from the scanner's prototype.
+// One scratch space per thread, cloned from the scanner's prototype. It is
+// known by the scanner's serial number, never by its database's address:
+// a scanner made after another was freed may get the same address, and a
+// scratch space too small for its database made every scan fail, in
+// silence (seen as a test that lost a finding now and then).
 struct ThreadScratch {
-  const hs_database* database = nullptr;
+  uint64_t scanner = 0;
   hs_scratch* scratch = nullptr;
   ~ThreadScratch() {
     if (scratch != nullptr) hs_free_scratch(scratch);
   }
 };
 
-hs_scratch* ScratchFor(const hs_database* database, hs_scratch* prototype) {
+hs_scratch* ScratchFor(uint64_t scanner, hs_scratch* prototype) {
   thread_local ThreadScratch local;
-  if (local.database != database) {
+  if (local.scanner != scanner) {
     if (local.scratch != nullptr) hs_free_scratch(local.scratch);
     local.scratch = nullptr;
     if (hs_clone_scratch(prototype, &local.scratch) != HS_SUCCESS)
       Fail("cannot allocate vectorscan scratch space");
-    local.database = database;
+    local.scanner = scanner;
   }
   return local.scratch;
+}
+
+// Scanners in the order they were made, from 1: see ThreadScratch.
+std::atomic<uint64_t> scanners_made{0};
+
+// hs_scan's result: a match handler's stop is no error; anything else is.
+void CheckScan(hs_error_t result) {
+  if (result != HS_SUCCESS && result != HS_SCAN_TERMINATED)
+    Fail("vectorscan could not scan (error {})", static_cast<int>(result));
 }
 
 std::string_view LineAround(std::string_view content, size_t offset, int* line_number) {
@@ -150,7 +165,7 @@ bool ContentScanner::LoadCompiled(const CompiledPatternStore& store, const std::
 
 ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits limits,
                                const CompiledPatternStore& store)
-    : patterns_(std::move(patterns)), limits_(limits) {
+    : patterns_(std::move(patterns)), limits_(limits), serial_(++scanners_made) {
   std::vector<const char*> expressions;
   std::vector<unsigned int> flags;
   std::vector<unsigned int> ids;
@@ -249,9 +264,9 @@ std::vector<ContentScanner::Span> ContentScanner::FindSecrets(std::string_view p
                                                               size_t min_length) const {
   std::vector<Span> spans;
   ScanState state{{}, &patterns_};
-  hs_scratch* scratch = ScratchFor(database_, prototype_scratch_);
-  hs_scan(database_, content.data(), static_cast<unsigned int>(content.size()), 0, scratch, OnMatch,
-          &state);
+  hs_scratch* scratch = ScratchFor(serial_, prototype_scratch_);
+  CheckScan(hs_scan(database_, content.data(), static_cast<unsigned int>(content.size()), 0,
+                    scratch, OnMatch, &state));
   std::vector<Match>& matches = state.matches;
   if (matches.empty()) return spans;
   KeepLongest(patterns_, &matches);
@@ -370,12 +385,13 @@ std::vector<bool> ContentScanner::MayMatch(const std::vector<std::string_view>& 
   };
 
   std::vector<bool> matched(texts.size(), false);
-  hs_scratch* scratch = ScratchFor(database_, prototype_scratch_);
+  hs_scratch* scratch = ScratchFor(serial_, prototype_scratch_);
   Batch batch{"", {}, 0, &matched};
   auto scan = [&] {
     if (!batch.joined.empty())
-      hs_scan(database_, batch.joined.data(), static_cast<unsigned int>(batch.joined.size()), 0,
-              scratch, on_match, &batch);
+      CheckScan(hs_scan(database_, batch.joined.data(),
+                        static_cast<unsigned int>(batch.joined.size()), 0, scratch, on_match,
+                        &batch));
     batch.joined.clear();
     batch.ends.clear();
   };

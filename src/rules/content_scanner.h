@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -128,6 +129,7 @@ class ContentScanner : public ContentInspector {
   ScanLimits limits_;
   hs_database* database_ = nullptr;
   hs_scratch* prototype_scratch_ = nullptr;
+  uint64_t serial_ = 0;  // Which scanner this is, for threads' scratch spaces.
 };
 
 // True for the package databases the build-tool rule reads.
