@@ -264,6 +264,14 @@ TEST(Regression, ASecretInAFileNameIsRedactedToo) {
   EXPECT_NE(warned.err.find("strata: warning: "), std::string::npos) << warned.err;
   EXPECT_EQ(warned.err.find("R7kq2VwX9mN4bT8c"), std::string::npos) << warned.err;
   EXPECT_EQ(warned.out.find("R7kq2VwX9mN4bT8c"), std::string::npos) << warned.out;
+
+  // export writes the files by their names, but says what it skipped as
+  // every listing does.
+  RunResult exported = RunStrata({"export", "--layer", "1", hostile, TempDir() + "/out"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.err.find("strata: skipped /h/ghp_…(40 characters)"), std::string::npos)
+      << exported.err;
+  EXPECT_EQ(exported.err.find("R7kq2VwX9mN4bT8c"), std::string::npos) << exported.err;
 }
 
 // Found by a new user: a file named after a token was redacted in the

@@ -210,8 +210,12 @@ int RunExport(const FileOptions& options) {
   if (!options.quiet) {
     fmt::print(stderr, "strata: wrote {}{}\n", Count(sink->written(), "entry", "entries"),
                to_stdout ? "" : " to " + options.target);
+    // The files themselves are written by their names; the messages show
+    // a name that spells a token redacted, as every listing does.
+    std::unique_ptr<ContentScanner> scanner = NameScanner();
     for (const std::string& skipped : sink->skipped())
-      fmt::print(stderr, "strata: skipped {}\n", Printable(skipped));
+      fmt::print(stderr, "strata: skipped {}\n",
+                 Printable(RedactPathsInText(*scanner, skipped)));
   }
   return 0;
 }
