@@ -1352,6 +1352,39 @@ TEST(Regression, LsSaysWhereARemovedFileIsStillStored) {
   EXPECT_EQ(missing.err, "strata: error: /app/none: no such file or directory in the image\n");
 }
 
+// Found by a new user: with --layer N of the layer that removed the file,
+// cat said no lower layer stores it (it had not looked) and ls said "no
+// such file", where without --layer both said which layer stores it.
+TEST(Regression, LayerThatRemovedAFileSaysWhichLayerStillStoresIt) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"app/", '5'}, {"app/.env", '0', "A=1\n"}},
+                                                        {{"app/x", '0', "x"}},
+                                                        {{"app/.wh..env", '0', ""}},
+                                                        {{"app/y", '0', "y"}}});
+  std::string said =
+      "strata: error: /app/.env was removed in layer 3; layer 1 still stores it: "
+      "read it with --layer 1\n";
+  for (const char* command : {"cat", "ls"}) {
+    for (const char* layer : {"3", "4"}) {
+      RunResult result = RunStrata({command, "-q", "--layer", layer, image, "/app/.env"});
+      EXPECT_EQ(result.exit_code, 2) << command << " --layer " << layer;
+      // cat --layer 4 reads layer 4 alone, which neither stores nor removes it.
+      if (std::string(command) == "cat" && std::string(layer) == "4")
+        EXPECT_EQ(result.err, "strata: error: /app/.env: layer 4 does not store it\n");
+      else
+        EXPECT_EQ(result.err, said) << command << " --layer " << layer;
+    }
+  }
+  RunResult before = RunStrata({"ls", "-q", "--layer", "2", image, "/app/.env"});
+  EXPECT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_EQ(before.out, "/app/.env\n");
+
+  // A removal no layer below it stores is said so, as before.
+  std::string bare = WriteImage(
+      TempDir() + "/bare", {{{"app/", '5'}, {"app/x", '0', "x"}}, {{"app/.wh..env", '0', ""}}});
+  EXPECT_EQ(RunStrata({"cat", "--layer", "2", bare, "/app/.env"}).err,
+            "strata: error: /app/.env was removed in layer 2 and no lower layer stores it\n");
+}
+
 // Found by a new user: --top capped the files and findings but not the
 // layers only in A or only in B.
 TEST(Regression, DiffTopCapsTheLayerRowsToo) {
