@@ -615,6 +615,71 @@ const std::vector<Case>& DockerManifestCases() {
          return DockerImage(d, {{}, {}, "", "{\"rootfs\":{\"diff_ids\":[1]}}"});
        },
        "the image config has a diff_id that is not a string"},
+      {"architecture is a number",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", R"({"architecture":5,"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: architecture is a number, not a string"},
+      {"os is a list",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", R"({"os":["linux"],"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: os is a list, not a string"},
+      {"Env is a string",
+       [](const std::string& d) {
+         return DockerImage(d,
+                            {{}, {}, "", R"({"config":{"Env":"A=1"},"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config.Env is a string, not a list of strings"},
+      {"an Env entry is a number",
+       [](const std::string& d) {
+         return DockerImage(
+             d, {{}, {}, "", R"({"config":{"Env":["A=1",2]},"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config.Env[1] is a number, not a string"},
+      {"User is a number",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", R"({"config":{"User":7},"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config.User is a number, not a string"},
+      {"config is a list",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", R"({"config":[],"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config is a list, not an object"},
+      {"a label is a number",
+       [](const std::string& d) {
+         return DockerImage(
+             d, {{}, {}, "", R"({"config":{"Labels":{"v":1}},"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config.Labels[\"v\"] is a number, not a string"},
+      {"Healthcheck test is a number",
+       [](const std::string& d) {
+         return DockerImage(
+             d, {{}, {}, "", R"({"config":{"Healthcheck":{"Test":1}},"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config.Healthcheck.Test is a number, not a list of strings"},
+      {"created is not a time",
+       [](const std::string& d) {
+         return DockerImage(d,
+                            {{}, {}, "", R"({"created":"not-a-date","rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: created \"not-a-date\" is not an RFC 3339 time (like "
+       "2024-05-01T12:00:00Z)"},
+      {"a history entry is a string",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", R"({"history":["RUN x"],"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: history[0] is a string, not an object"},
+      {"empty_layer is a string",
+       [](const std::string& d) {
+         return DockerImage(d, {{},
+                                {},
+                                "",
+                                R"({"history":[{},{"empty_layer":"yes"}],)"
+                                R"("rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: history[1].empty_layer is a string, not true or false"},
       {"several images and no reference",
        [](const std::string& d) {
          return DockerImage(
