@@ -122,6 +122,7 @@ void LoadSettings(const Options& options, bool evaluates_rules, Loaded* loaded) 
   if (options.base.empty()) return;
   CheckOneReadOfStandardInput(options.base, options.image, "--base and IMAGE");
   loaded->config.base_diff_ids = BaseDiffIds(options);
+  loaded->config.base_image = options.base;
 }
 
 ImageSource OpenSource(const Options& options) {
