@@ -591,7 +591,7 @@ TEST(Regression, StandardInputNamedTwiceIsRefusedAsSuch) {
   std::string image = testing::CorpusDir() + "/corpus/churn.docker.tar";
   const std::string why =
       " both read standard input, which holds one image and can be read only once; save one of "
-      "them to a file first\n";
+      "them to a file first";
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"diff", "-", "-"}, "IMAGE_A and IMAGE_B"},
       {{"diff", "docker-archive:-", "-"}, "IMAGE_A and IMAGE_B"},
@@ -602,7 +602,8 @@ TEST(Regression, StandardInputNamedTwiceIsRefusedAsSuch) {
   for (const auto& [args, both] : cases) {
     RunResult result = RunStrata(args, image);
     EXPECT_EQ(result.exit_code, 2) << args[0] << " " << args[1];
-    EXPECT_EQ(result.err, "strata: error: " + both + why) << args[0] << " " << args[1];
+    EXPECT_EQ(result.err, "strata: error: " + both + why + " (see strata " + args[0] + " --help)\n")
+        << args[0] << " " << args[1];
     EXPECT_EQ(result.out, "");
   }
 
@@ -632,7 +633,7 @@ TEST(Regression, OtherNamesForStandardInputAreCaughtToo) {
   };
   const std::string why =
       " both read standard input, which holds one image and can be read only once; save one of "
-      "them to a file first\n";
+      "them to a file first";
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"diff", "-", "/dev/stdin"}, "IMAGE_A and IMAGE_B"},
       {{"diff", "/dev/fd/0", "-"}, "IMAGE_A and IMAGE_B"},
@@ -644,7 +645,8 @@ TEST(Regression, OtherNamesForStandardInputAreCaughtToo) {
   for (const auto& [args, both] : cases) {
     RunResult result = piped(args);
     EXPECT_EQ(result.exit_code, 2) << args[1] << " " << args[2];
-    EXPECT_EQ(result.err, "strata: error: " + both + why) << args[1] << " " << args[2];
+    EXPECT_EQ(result.err, "strata: error: " + both + why + " (see strata " + args[0] + " --help)\n")
+        << args[1] << " " << args[2];
   }
 
   // Once through the pipe is fine, and so is a file on standard input

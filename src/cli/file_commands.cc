@@ -178,9 +178,10 @@ std::string CheckExportTarget(const FileOptions& options) {
 }
 
 int RunExport(const FileOptions& options) {
-  if (options.squash && options.layer != 0) Fail("--squash and --layer cannot be used together");
+  if (options.squash && options.layer != 0)
+    FailUsage("--squash and --layer cannot be used together");
   if (options.target.empty())
-    Fail(
+    FailUsage(
         "export needs a target: the directory name is empty (give a directory, or - for a tar "
         "stream on standard output)");
   bool to_stdout = options.target == "-";

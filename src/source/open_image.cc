@@ -343,7 +343,7 @@ bool ReadsStandardInput(const std::string& spec_text) {
 void CheckOneReadOfStandardInput(const std::string& spec_a, const std::string& spec_b,
                                  const std::string& both) {
   if (ReadsStandardInput(spec_a) && ReadsStandardInput(spec_b))
-    Fail(
+    FailUsage(
         "{} both read standard input, which holds one image and can be read only once; save one "
         "of them to a file first",
         both);
