@@ -309,7 +309,9 @@ TEST(Regression, ConfigurationTyposAreErrors) {
   EXPECT_EQ(RunStrata({"ci", "--skip", "bogus-rule", image}).exit_code, 2);
   WriteFile(dir + "/d.yaml", "rules:\n  content:\n    - {id: bad, regex: \"(unclosed\"}\n");
   RunResult bad = RunStrata({"audit", "--config", dir + "/d.yaml", image});
-  EXPECT_NE(bad.err.find(dir + "/d.yaml: rules.content:"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find(dir + "/d.yaml: rules.content[0].regex: \"(unclosed\" does not compile: "),
+            std::string::npos)
+      << bad.err;
 }
 
 TEST(Regression, ReportTargetsAreChecked) {

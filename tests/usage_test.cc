@@ -165,6 +165,31 @@ TEST(Usage, EveryUsageErrorPointsToTheCommandsHelp) {
   EXPECT_NE(off.exit_code, 2) << off.err;
 }
 
+// A custom content pattern that matches empty text (`(a*)*$`) was refused
+// in vectorscan's words ("Start of match is not currently supported…"),
+// at "rules.content: content rule x" where every other mistake names its
+// key.
+TEST(Usage, AContentPatternTheScannerRefusesIsSaidPlainlyAtItsKey) {
+  std::string dir = TempDir();
+  std::string image = Corpus("clean-multistage.oci");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"rules:\n  content:\n    - {id: x, regex: \"(a*)*$\"}\n",
+       "rules.content[0].regex: \"(a*)*$\" matches empty text, so it has no start to report; make "
+       "it match at least one character"},
+      {"rules:\n  paths:\n    - {id: p, glob: \"*.sql\"}\n  content:\n    - {id: a, regex: "
+       "\"ok_[0-9]+\"}\n    - {id: b, regex: \"x?\"}\n",
+       "rules.content[1].regex: \"x?\" matches empty text, so it has no start to report; make it "
+       "match at least one character"},
+      {"rules:\n  content:\n    - {id: x, regex: \"a{1,70000}\"}\n",
+       "rules.content[0].regex: \"a{1,70000}\" does not compile: bounded repeat is too large"},
+  };
+  for (const auto& [yaml, message] : cases) {
+    WriteFile(dir + "/c.yaml", yaml);
+    ExpectUsageError(RunStrata({"audit", "-q", "--config", dir + "/c.yaml", image}),
+                     dir + "/c.yaml: " + message);
+  }
+}
+
 // Two custom rules of one id, an empty reason, `min_entropy: -1` and
 // `rules:` given twice were all taken, exit code 0.
 TEST(Usage, ConfigurationMistakesThatWereTakenAreRefused) {
