@@ -1049,6 +1049,14 @@ const std::vector<Case>& OciCases() {
        },
        "layer blob blobs/sha256/{layer1hex} in {image} is a symbolic link to /etc/passwd, outside "
        "the archive, not a file"},
+      {"layout without its oci-layout file",
+       [](const std::string& d) {
+         Built built = OciImage(d, {{Layer()}});
+         fs::remove(built.vars["image"] + "/oci-layout");
+         return built;
+       },
+       "{image} has no oci-layout file, which an OCI image layout must have; read as one anyway",
+       "audit", true},
   };
   return cases;
 }
