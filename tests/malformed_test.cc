@@ -829,13 +829,28 @@ const std::vector<Case>& OciCases() {
        [](const std::string& d) {
          return OciImage(d, {{}, {}, {}, {}, IndexOf({{"digest", "sha256:xyz"}})});
        },
-       "unsupported or invalid digest \"sha256:xyz\""},
+       "index.json in {image} names an unsupported or invalid digest \"sha256:xyz\""},
+      {"digest spelling a path",
+       [](const std::string& d) {
+         return OciImage(d, {{}, {}, {}, {}, IndexOf({{"digest", "sha256:../../../etc/passwd"}})});
+       },
+       "index.json in {image} names an unsupported or invalid digest "
+       "\"sha256:../../../etc/passwd\""},
+      {"layer digest spelling a path",
+       [](const std::string& d) {
+         return OciImage(d, {{Layer()}, {}, {}, [](json& m) {
+                               m["layers"][0]["digest"] = "sha256:../../index.json";
+                             }});
+       },
+       "blobs/sha256/{manifesthex} in {image} names an unsupported or invalid digest "
+       "\"sha256:../../index.json\""},
       {"other digest algorithm",
        [](const std::string& d) {
          return OciImage(
              d, {{}, {}, {}, {}, IndexOf({{"digest", "sha512:" + std::string(128, 'a')}})});
        },
-       "unsupported or invalid digest \"sha512:" + std::string(128, 'a') + "\""},
+       "index.json in {image} names an unsupported or invalid digest \"sha512:" +
+           std::string(128, 'a') + "\""},
       {"missing manifest blob",
        [](const std::string& d) {
          return OciImage(d,
@@ -971,7 +986,8 @@ const std::vector<Case>& OciCases() {
                                m["annotations"] = {{"pad", std::string(17 << 20, 'p')}};
                              }});
        },
-       "blobs/sha256/{manifesthex} in {image} is larger than 16777216 bytes; raise --max-json-bytes to read it"},
+       "blobs/sha256/{manifesthex} in {image} is larger than 16777216 bytes; raise "
+       "--max-json-bytes to read it"},
       {"no image for this platform",
        [](const std::string& d) {
          return OciImage(
