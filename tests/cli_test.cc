@@ -507,5 +507,35 @@ TEST(CliRules, BaseImageOptionMarksItsLayers) {
   EXPECT_NE(report["base_image"]["reason"].get<std::string>().find("--base"), std::string::npos);
 }
 
+// Found by a new user: --base of an image that shares no layer with the
+// one audited said "the first 0 layers match the base image given with
+// --base", in silence, and dropped the base found from the history.
+TEST(CliRules, BaseImageSharingNoLayerIsWarnedOfAndTheHistoryDecides) {
+  std::string image = CorpusImage("leaky-app.oci");
+  std::string base = CorpusImage("clean-multistage.oci");
+  RunResult plain = RunStrata({"audit", "-q", "--no-cache", "--format", "json", image});
+  RunResult based = RunStrata({"audit", "--no-cache", "--format", "json", "--base", base, image});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(based.exit_code, 0) << based.err;
+  json without = json::parse(plain.out)["base_image"];
+  json with = json::parse(based.out);
+  EXPECT_GT(without["layers"].get<int>(), 0);
+  EXPECT_EQ(with["base_image"]["layers"], without["layers"]);
+  EXPECT_EQ(with["base_image"]["reason"],
+            without["reason"].get<std::string>() + "; the --base image shares no layer with it");
+  std::string warning = "the --base image " + base +
+                        " shares no layer with the image (their first layers differ); the base "
+                        "layers were found as without --base: " +
+                        without["reason"].get<std::string>();
+  EXPECT_EQ(based.err, "strata: warning: " + warning + "\n");
+  EXPECT_EQ(with["warnings"], json::array({warning}));
+
+  // A base it does share layers with is no cause for a warning.
+  RunResult shared = RunStrata(
+      {"audit", "--no-cache", "--format", "json", "--base", CorpusImage("churn.oci"), image});
+  EXPECT_EQ(shared.err, "");
+  EXPECT_EQ(json::parse(shared.out)["warnings"], json::array());
+}
+
 }  // namespace
 }  // namespace strata

@@ -209,6 +209,14 @@ Built OciImage(const std::string& dir, const Oci& spec) {
   return built;
 }
 
+// Replaces the blob of |built|'s value |var| ("layer1") with a symbolic
+// link to |target|.
+void BlobToLink(const Built& built, const std::string& var, const std::string& target) {
+  std::string blob = built.vars.at("image") + "/blobs/sha256/" + Hex(built.vars.at(var));
+  fs::remove(blob);
+  fs::create_symlink(target, blob);
+}
+
 // A small valid layer.
 std::string Layer() { return MakeTar({{"etc/hostname", '0', "strata\n"}}); }
 
@@ -462,7 +470,7 @@ const std::vector<Case>& OuterArchiveCases() {
                                 "{\"rootfs\":{\"diff_ids\":[\"" + Digest("") + "\"]}}",
                                 {{"x.tar", '1', "", "y.tar"}, {"y.tar", '1', "", "x.tar"}}});
        },
-       "layer x.tar in {image} is missing"},
+       "layer x.tar in {image} is a link in a loop (or a chain of more than 8), not a file"},
       {"outer symlink to itself as a layer",
        [](const std::string& d) {
          return DockerImage(d, {{},
@@ -471,7 +479,74 @@ const std::vector<Case>& OuterArchiveCases() {
                                 "{\"rootfs\":{\"diff_ids\":[\"" + Digest("") + "\"]}}",
                                 {{"self.tar", '2', "", "self.tar"}}});
        },
-       "layer self.tar in {image} is missing"},
+       "layer self.tar in {image} is a link in a loop (or a chain of more than 8), not a file"},
+      {"manifest.json stored twice",
+       [](const std::string& d) {
+         // tar keeps both; an extractor takes the last, so which image is
+         // meant depends on the reader.
+         return DockerImage(d, {{}, {}, "", "", {{"manifest.json", '0', "[]"}}});
+       },
+       "{image} holds manifest.json twice; strata cannot tell which copy is meant"},
+      {"layer stored twice",
+       [](const std::string& d) {
+         return DockerImage(d, {{},
+                                {},
+                                R"([{"Config":"blobs/sha256/{confighex}","Layers":["l.tar"]}])",
+                                "{\"rootfs\":{\"diff_ids\":[\"" + Digest(Layer()) + "\"]}}",
+                                {{"l.tar", '0', Layer()}, {"l.tar", '0', Layer()}}});
+       },
+       "{image} holds l.tar twice; strata cannot tell which copy is meant"},
+      {"blob stored twice under its digest",
+       [](const std::string& d) {
+         // Two equal layers, each written as blobs/sha256/<digest>: the copy
+         // read is checked against the digest, so either is the one meant.
+         return DockerImage(d, {{Layer(), Layer()}});
+       },
+       "", "audit", true},
+      {"layer that is a symbolic link out of the archive",
+       [](const std::string& d) {
+         return DockerImage(d,
+                            {{},
+                             {},
+                             R"([{"Config":"blobs/sha256/{confighex}","Layers":["l/layer.tar"]}])",
+                             "{\"rootfs\":{\"diff_ids\":[\"" + Digest("") + "\"]}}",
+                             {{"l/layer.tar", '2', "", "/etc/passwd"}}});
+       },
+       "layer l/layer.tar in {image} is a symbolic link to /etc/passwd, outside the archive, not a "
+       "file"},
+      {"layer that is a symbolic link up out of the archive",
+       [](const std::string& d) {
+         return DockerImage(d,
+                            {{},
+                             {},
+                             R"([{"Config":"blobs/sha256/{confighex}","Layers":["l/layer.tar"]}])",
+                             "{\"rootfs\":{\"diff_ids\":[\"" + Digest("") + "\"]}}",
+                             {{"l/layer.tar", '2', "", "../../etc/passwd"}}});
+       },
+       "layer l/layer.tar in {image} is a symbolic link to ../../etc/passwd, outside the archive, "
+       "not a file"},
+      {"layer that is a symbolic link to no member",
+       [](const std::string& d) {
+         return DockerImage(d,
+                            {{},
+                             {},
+                             R"([{"Config":"blobs/sha256/{confighex}","Layers":["l/layer.tar"]}])",
+                             "{\"rootfs\":{\"diff_ids\":[\"" + Digest("") + "\"]}}",
+                             {{"l/layer.tar", '2', "", "../m/layer.tar"}}});
+       },
+       "layer l/layer.tar in {image} is a symbolic link to ../m/layer.tar, which the archive does "
+       "not hold"},
+      {"layer that is a symbolic link to another member",
+       [](const std::string& d) {
+         // As docker save writes a layer two images share.
+         return DockerImage(
+             d, {{},
+                 {},
+                 R"([{"Config":"blobs/sha256/{confighex}","Layers":["l/layer.tar"]}])",
+                 "{\"rootfs\":{\"diff_ids\":[\"" + Digest(Layer()) + "\"]}}",
+                 {{"m/layer.tar", '0', Layer()}, {"l/layer.tar", '2', "", "../m/layer.tar"}}});
+       },
+       "", "audit", true},
       {"member name escaping the directory",
        [](const std::string& d) {
          Docker spec{{}, {}, R"([{"Config":"../../etc/passwd","Layers":[]}])"};
@@ -615,6 +690,71 @@ const std::vector<Case>& DockerManifestCases() {
          return DockerImage(d, {{}, {}, "", "{\"rootfs\":{\"diff_ids\":[1]}}"});
        },
        "the image config has a diff_id that is not a string"},
+      {"architecture is a number",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", R"({"architecture":5,"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: architecture is a number, not a string"},
+      {"os is a list",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", R"({"os":["linux"],"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: os is a list, not a string"},
+      {"Env is a string",
+       [](const std::string& d) {
+         return DockerImage(d,
+                            {{}, {}, "", R"({"config":{"Env":"A=1"},"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config.Env is a string, not a list of strings"},
+      {"an Env entry is a number",
+       [](const std::string& d) {
+         return DockerImage(
+             d, {{}, {}, "", R"({"config":{"Env":["A=1",2]},"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config.Env[1] is a number, not a string"},
+      {"User is a number",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", R"({"config":{"User":7},"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config.User is a number, not a string"},
+      {"config is a list",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", R"({"config":[],"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config is a list, not an object"},
+      {"a label is a number",
+       [](const std::string& d) {
+         return DockerImage(
+             d, {{}, {}, "", R"({"config":{"Labels":{"v":1}},"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config.Labels[\"v\"] is a number, not a string"},
+      {"Healthcheck test is a number",
+       [](const std::string& d) {
+         return DockerImage(
+             d, {{}, {}, "", R"({"config":{"Healthcheck":{"Test":1}},"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: config.Healthcheck.Test is a number, not a list of strings"},
+      {"created is not a time",
+       [](const std::string& d) {
+         return DockerImage(d,
+                            {{}, {}, "", R"({"created":"not-a-date","rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: created \"not-a-date\" is not an RFC 3339 time (like "
+       "2024-05-01T12:00:00Z)"},
+      {"a history entry is a string",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", R"({"history":["RUN x"],"rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: history[0] is a string, not an object"},
+      {"empty_layer is a string",
+       [](const std::string& d) {
+         return DockerImage(d, {{},
+                                {},
+                                "",
+                                R"({"history":[{},{"empty_layer":"yes"}],)"
+                                R"("rootfs":{"diff_ids":[]}})"});
+       },
+       "the image config is invalid: history[1].empty_layer is a string, not true or false"},
       {"several images and no reference",
        [](const std::string& d) {
          return DockerImage(
@@ -689,13 +829,28 @@ const std::vector<Case>& OciCases() {
        [](const std::string& d) {
          return OciImage(d, {{}, {}, {}, {}, IndexOf({{"digest", "sha256:xyz"}})});
        },
-       "unsupported or invalid digest \"sha256:xyz\""},
+       "index.json in {image} names an unsupported or invalid digest \"sha256:xyz\""},
+      {"digest spelling a path",
+       [](const std::string& d) {
+         return OciImage(d, {{}, {}, {}, {}, IndexOf({{"digest", "sha256:../../../etc/passwd"}})});
+       },
+       "index.json in {image} names an unsupported or invalid digest "
+       "\"sha256:../../../etc/passwd\""},
+      {"layer digest spelling a path",
+       [](const std::string& d) {
+         return OciImage(d, {{Layer()}, {}, {}, [](json& m) {
+                               m["layers"][0]["digest"] = "sha256:../../index.json";
+                             }});
+       },
+       "blobs/sha256/{manifesthex} in {image} names an unsupported or invalid digest "
+       "\"sha256:../../index.json\""},
       {"other digest algorithm",
        [](const std::string& d) {
          return OciImage(
              d, {{}, {}, {}, {}, IndexOf({{"digest", "sha512:" + std::string(128, 'a')}})});
        },
-       "unsupported or invalid digest \"sha512:" + std::string(128, 'a') + "\""},
+       "index.json in {image} names an unsupported or invalid digest \"sha512:" +
+           std::string(128, 'a') + "\""},
       {"missing manifest blob",
        [](const std::string& d) {
          return OciImage(d,
@@ -831,7 +986,8 @@ const std::vector<Case>& OciCases() {
                                m["annotations"] = {{"pad", std::string(17 << 20, 'p')}};
                              }});
        },
-       "blobs/sha256/{manifesthex} in {image} is larger than 16777216 bytes; raise --max-json-bytes to read it"},
+       "blobs/sha256/{manifesthex} in {image} is larger than 16777216 bytes; raise "
+       "--max-json-bytes to read it"},
       {"no image for this platform",
        [](const std::string& d) {
          return OciImage(
@@ -843,6 +999,80 @@ const std::vector<Case>& OciCases() {
        },
        "{image} has no image for platform linux/amd64 (it has: linux/s390x, linux/riscv64); choose "
        "one with --platform"},
+      {"layer blob that is a symbolic link out of the layout",
+       [](const std::string& d) {
+         Built built = OciImage(d, {{Layer()}});
+         built.vars["outside"] = d + "/secret";
+         WriteFile(d + "/secret", Layer());
+         BlobToLink(built, "layer1", d + "/secret");
+         return built;
+       },
+       "layer blob blobs/sha256/{layer1hex} in {image} is a symbolic link to {outside}, outside "
+       "the image directory, not a file"},
+      {"layer blob that is a relative symbolic link up out of the layout",
+       [](const std::string& d) {
+         Built built = OciImage(d, {{Layer()}});
+         WriteFile(d + "/secret", Layer());
+         BlobToLink(built, "layer1", "../../../secret");
+         return built;
+       },
+       "layer blob blobs/sha256/{layer1hex} in {image} is a symbolic link to ../../../secret, "
+       "outside the image directory, not a file"},
+      {"layer blob that is a symbolic link to nothing",
+       [](const std::string& d) {
+         Built built = OciImage(d, {{Layer()}});
+         BlobToLink(built, "layer1", "gone");
+         return built;
+       },
+       "layer blob blobs/sha256/{layer1hex} in {image} is a symbolic link to gone, which leads to "
+       "no file"},
+      {"blobs directory that is a symbolic link out of the layout",
+       [](const std::string& d) {
+         Built built = OciImage(d, {{Layer()}});
+         fs::rename(built.vars["image"] + "/blobs", d + "/elsewhere");
+         fs::create_directory_symlink(d + "/elsewhere", built.vars["image"] + "/blobs");
+         built.vars["elsewhere"] = fs::canonical(d + "/elsewhere").string();
+         return built;
+       },
+       "blob blobs/sha256/{manifesthex} in {image} leads through a symbolic link to "
+       "{elsewhere}/sha256/{manifesthex}, outside the image directory"},
+      {"layer blob that is a symbolic link to a file of the layout",
+       [](const std::string& d) {
+         // One copy of a blob for two names, as a hand-made layout may hold.
+         Built built = OciImage(d, {{Layer()}});
+         WriteFile(built.vars["image"] + "/shared/layer", Layer());
+         BlobToLink(built, "layer1", "../../shared/layer");
+         return built;
+       },
+       "", "audit", true},
+      {"OCI archive whose layer blob is a symbolic link out of it",
+       [](const std::string& d) {
+         Built built = OciImage(d, {{Layer()}});
+         std::vector<TarMember> members;
+         std::string root = built.vars["image"];
+         for (const auto& entry : fs::recursive_directory_iterator(root)) {
+           if (!entry.is_regular_file()) continue;
+           std::string name = fs::relative(entry.path(), root).string();
+           if (name == "blobs/sha256/" + Hex(built.vars["layer1"]))
+             members.push_back({name, '2', "", "/etc/passwd"});
+           else
+             members.push_back({name, '0', ReadFileText(entry.path().string())});
+         }
+         Built archive = RawFile(d, MakeTar(members), "image.oci.tar");
+         archive.vars.insert(built.vars.begin(), built.vars.end());
+         archive.vars["image"] = archive.args[0];
+         return archive;
+       },
+       "layer blob blobs/sha256/{layer1hex} in {image} is a symbolic link to /etc/passwd, outside "
+       "the archive, not a file"},
+      {"layout without its oci-layout file",
+       [](const std::string& d) {
+         Built built = OciImage(d, {{Layer()}});
+         fs::remove(built.vars["image"] + "/oci-layout");
+         return built;
+       },
+       "{image} has no oci-layout file, which an OCI image layout must have; read as one anyway",
+       "audit", true},
   };
   return cases;
 }

@@ -36,6 +36,28 @@ TEST(RegistryReference, NoDefaultRegistryAndNoBadNames) {
   EXPECT_THROW(ParseRegistryReference("localhost/app@sha256:abc"), Error);
 }
 
+// Found by a new user: docker://127.0.0.1:99999/a:1 was taken, and curl
+// said "URL using bad/illegal format" once the fetch began.
+TEST(RegistryReference, APortOutsideOneTo65535IsRefusedNamingTheReference) {
+  const std::pair<const char*, const char*> refused[] = {
+      {"127.0.0.1:99999/a:1", "99999"}, {"127.0.0.1:0/a", "0"},
+      {"localhost:http/a", "http"},     {"registry.example:/a", ""},
+      {"[::1]:65536/a", "65536"},       {"127.0.0.1:000000005000/a", "000000005000"},
+      {"127.0.0.1:-1/a", "-1"}};
+  for (const auto& [text, port] : refused) {
+    try {
+      ParseRegistryReference(text);
+      ADD_FAILURE() << text << " was accepted";
+    } catch (const Error& error) {
+      EXPECT_EQ(std::string(error.what()), std::string("docker://") + text + ": the port \"" +
+                                               port + "\" is not a number from 1 to 65535");
+    }
+  }
+  for (const char* text :
+       {"127.0.0.1:1/a", "127.0.0.1:65535/a", "[::1]:5000/a", "[::1]/a", "localhost:05000/a"})
+    EXPECT_EQ(ParseRegistryReference(text).repository, "a") << text;
+}
+
 // Found by a new user: "docker://user:pass@host/repo" was accepted, the
 // login taken for part of the host, and echoed in reports and errors.
 TEST(RegistryReference, ALoginInTheReferenceIsRefusedWithoutShowingIt) {

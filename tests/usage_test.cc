@@ -117,6 +117,79 @@ TEST(Usage, ATypedValueOfTheConfigurationNamesItsKey) {
   EXPECT_EQ(good.exit_code, 0) << good.err;
 }
 
+// Found by a new user: `--lowest-efficiency 2` said what was wrong but not
+// where the command's help is, unlike the option parser's own errors; so
+// did --highest-wasted-bytes 20M and the usage errors found after parsing.
+TEST(Usage, EveryUsageErrorPointsToTheCommandsHelp) {
+  std::string dir = TempDir();
+  std::string image = Corpus("clean-multistage.oci");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"audit", "--lowest-efficiency", "2", image},
+       "--lowest-efficiency: \"2\" is not a fraction between 0 and 1 (see strata audit --help)"},
+      {{"ci", "--highest-wasted-bytes", "20M", image},
+       "--highest-wasted-bytes: \"20M\" could mean either unit: write 20MB (powers of 1000) or "
+       "20MiB (of 1024) (see strata ci --help)"},
+      {{"ci", "--highest-wasted-bytes", "lots", image},
+       "--highest-wasted-bytes: \"lots\" is not a size (like 512, 20kB, 1.5MB, 2GiB) (see strata "
+       "ci --help)"},
+      {{"ci", "--highest-user-wasted-percent=-1", image},
+       "--highest-user-wasted-percent: \"-1\" is not a fraction between 0 and 1 (see strata ci "
+       "--help)"},
+      {{"audit", "--fail-on", "urgent", image},
+       "--fail-on: \"urgent\" is not a severity (info, low, medium, high, critical, or none) (see "
+       "strata audit --help)"},
+      {{"audit", "--format", "json", "--format", "sarif", image},
+       "only one report can go to standard output; give the others as FORMAT=FILE (see strata "
+       "audit --help)"},
+      {{"audit", "--format", "json=", image},
+       "--format json= needs a file name (see strata audit --help)"},
+      {{"audit", "-o", dir + "/x", "--format", "json=" + dir + "/y", image},
+       "-o " + dir +
+           "/x has no report to take: every --format names its own file (see strata "
+           "audit --help)"},
+      {{"export", "--squash", "--layer", "1", image, dir + "/out"},
+       "--squash and --layer cannot be used together (see strata export --help)"},
+      {{"export", image, ""},
+       "export needs a target: the directory name is empty (give a directory, or - for a tar "
+       "stream on standard output) (see strata export --help)"},
+  };
+  for (const auto& [args, line] : cases) ExpectUsageError(RunStrata(args, "", dir), line);
+  // Policy flags are checked before anything is read: no image is opened.
+  ExpectUsageError(RunStrata({"ci", "--lowest-efficiency", "x", dir + "/none"}, "", dir),
+                   "--lowest-efficiency: \"x\" is not a fraction between 0 and 1 (see strata ci "
+                   "--help)");
+  // "disabled" is still a value every threshold takes.
+  RunResult off = RunStrata({"ci", "-q", "--lowest-efficiency", "disabled",
+                             "--highest-wasted-bytes", "off", "--fail-on", "none", image},
+                            "", dir);
+  EXPECT_NE(off.exit_code, 2) << off.err;
+}
+
+// A custom content pattern that matches empty text (`(a*)*$`) was refused
+// in vectorscan's words ("Start of match is not currently supported…"),
+// at "rules.content: content rule x" where every other mistake names its
+// key.
+TEST(Usage, AContentPatternTheScannerRefusesIsSaidPlainlyAtItsKey) {
+  std::string dir = TempDir();
+  std::string image = Corpus("clean-multistage.oci");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"rules:\n  content:\n    - {id: x, regex: \"(a*)*$\"}\n",
+       "rules.content[0].regex: \"(a*)*$\" matches empty text, so it has no start to report; make "
+       "it match at least one character"},
+      {"rules:\n  paths:\n    - {id: p, glob: \"*.sql\"}\n  content:\n    - {id: a, regex: "
+       "\"ok_[0-9]+\"}\n    - {id: b, regex: \"x?\"}\n",
+       "rules.content[1].regex: \"x?\" matches empty text, so it has no start to report; make it "
+       "match at least one character"},
+      {"rules:\n  content:\n    - {id: x, regex: \"a{1,70000}\"}\n",
+       "rules.content[0].regex: \"a{1,70000}\" does not compile: bounded repeat is too large"},
+  };
+  for (const auto& [yaml, message] : cases) {
+    WriteFile(dir + "/c.yaml", yaml);
+    ExpectUsageError(RunStrata({"audit", "-q", "--config", dir + "/c.yaml", image}),
+                     dir + "/c.yaml: " + message);
+  }
+}
+
 // Two custom rules of one id, an empty reason, `min_entropy: -1` and
 // `rules:` given twice were all taken, exit code 0.
 TEST(Usage, ConfigurationMistakesThatWereTakenAreRefused) {
@@ -360,11 +433,12 @@ TEST(Usage, MessagesSayWhyAndNameWhatIsMeant) {
       "cannot read the configuration file " + dir + "/none: No such file or directory");
   // Every command names its formats alike.
   ExpectUsageError(RunStrata({"rules", "--format", "sarif"}),
-                   "rules has no format \"sarif\" (it has table, json)");
+                   "rules has no format \"sarif\" (it has table, json) (see strata rules --help)");
   ExpectUsageError(RunStrata({"diff", "--format", "sarif", image, image}),
-                   "diff has no format \"sarif\" (it has table, json)");
-  ExpectUsageError(RunStrata({"history", "--format", "sarif", image}),
-                   "history has no format \"sarif\" (it has table, json)");
+                   "diff has no format \"sarif\" (it has table, json) (see strata diff --help)");
+  ExpectUsageError(
+      RunStrata({"history", "--format", "sarif", image}),
+      "history has no format \"sarif\" (it has table, json) (see strata history --help)");
   // A missing path is named apart from the reference after it.
   ExpectUsageError(RunStrata({"audit", "oci:" + dir + "/nonexist:ref"}),
                    dir + "/nonexist: no such file or directory (reading oci:" + dir +

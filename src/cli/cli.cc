@@ -99,6 +99,14 @@ struct Command {
   bool evaluates_rules;
 };
 
+// Checks a policy flag's value as it is parsed, so that a bad one is a
+// usage error like any other option's (naming the command's help), said
+// before any file is read.
+CLI::Validator PolicyValidator(const std::string& flag) {
+  return CLI::Validator([flag](const std::string& text) { return PolicyFlagProblem(flag, text); },
+                        "");
+}
+
 void Warn(const std::string& message) {
   fmt::print(stderr, "strata: warning: {}\n", Printable(message));
 }
@@ -125,6 +133,7 @@ void LoadSettings(const Options& options, bool evaluates_rules, Loaded* loaded) 
   if (options.base.empty()) return;
   CheckOneReadOfStandardInput(options.base, options.image, "--base and IMAGE");
   loaded->config.base_diff_ids = BaseDiffIds(options);
+  loaded->config.base_image = options.base;
 }
 
 ImageSource OpenSource(const Options& options) {
@@ -344,16 +353,20 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
         ->check(NotEmptyValidator("a file name"));
     app->add_option("--lowest-efficiency", options->policy.lowest_efficiency,
                     "Policy: fail below this efficiency (0-1)")
-        ->check(NotEmptyValidator("a fraction from 0 to 1"));
+        ->check(NotEmptyValidator("a fraction from 0 to 1"))
+        ->check(PolicyValidator("--lowest-efficiency"));
     app->add_option("--highest-wasted-bytes", options->policy.highest_wasted_bytes,
                     "Policy: fail above this many wasted bytes (like 20MB, or disabled)")
-        ->check(NotEmptyValidator("a size"));
+        ->check(NotEmptyValidator("a size"))
+        ->check(PolicyValidator("--highest-wasted-bytes"));
     app->add_option("--highest-user-wasted-percent", options->policy.highest_user_wasted_percent,
                     "Policy: fail above this fraction of wasted user bytes (0-1)")
-        ->check(NotEmptyValidator("a fraction from 0 to 1"));
+        ->check(NotEmptyValidator("a fraction from 0 to 1"))
+        ->check(PolicyValidator("--highest-user-wasted-percent"));
     app->add_option("--fail-on", options->policy.fail_on,
                     "Policy: fail on findings of this severity or above (info … critical, or none)")
-        ->check(NotEmptyValidator("a severity"));
+        ->check(NotEmptyValidator("a severity"))
+        ->check(PolicyValidator("--fail-on"));
     app->add_option("--skip", options->policy.skip,
                     "Policy: findings of this rule never fail the build (repeatable)");
   }
@@ -383,22 +396,22 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
     if (file == "-") file.clear();  // "-" is standard output.
     CheckFormat(command.name, name, command.formats);
     if (equals != std::string::npos && spec.substr(equals + 1).empty())
-      Fail("--format {}= needs a file name", name);
+      FailUsage("--format {}= needs a file name", name);
     if (file.empty()) ++to_stdout;
     outputs.emplace_back(name, file);
   }
   if (to_stdout > 1)
-    Fail("only one report can go to standard output; give the others as FORMAT=FILE");
+    FailUsage("only one report can go to standard output; give the others as FORMAT=FILE");
   if (!options.output.empty() && options.output != "-" &&
       std::none_of(specs.begin(), specs.end(),
                    [](const std::string& spec) { return spec.find('=') == std::string::npos; }))
-    Fail("-o {} has no report to take: every --format names its own file", options.output);
+    FailUsage("-o {} has no report to take: every --format names its own file", options.output);
   for (size_t i = 0; i < outputs.size(); ++i)
     for (size_t j = i + 1; j < outputs.size(); ++j)
       if (!outputs[i].second.empty() && SameReportFile(outputs[i].second, outputs[j].second))
-        Fail("the {} and {} reports would both be written to {}{}", outputs[i].first,
-             outputs[j].first, outputs[i].second,
-             outputs[i].second == outputs[j].second ? "" : " (as " + outputs[j].second + ")");
+        FailUsage("the {} and {} reports would both be written to {}{}", outputs[i].first,
+                  outputs[j].first, outputs[i].second,
+                  outputs[i].second == outputs[j].second ? "" : " (as " + outputs[j].second + ")");
 
   // Never write a report over the image being read, nor into a layout
   // directory being read (its index.json is a file like any other).
@@ -633,6 +646,12 @@ int RunCli(int argc, char** argv) {
       return kExitOk;
     }
     return RunCommand(*chosen, options);
+  } catch (const UsageError& error) {
+    std::string command = app.get_subcommands().empty()
+                              ? "strata"
+                              : "strata " + app.get_subcommands().front()->get_name();
+    fmt::print(stderr, "strata: error: {} (see {} --help)\n", Printable(error.what()), command);
+    return kExitError;
   } catch (const Error& error) {
     // Messages quote names from the image: escape them, one line always.
     fmt::print(stderr, "strata: error: {}\n", Printable(error.what()));

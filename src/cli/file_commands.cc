@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "base/error.h"
 #include "base/units.h"
@@ -101,14 +102,15 @@ void Write(const std::string& text) {
   if (fflush(stdout) != 0) Fail("cannot write to standard output");
 }
 
-// A path missing from the final filesystem that a later layer removed is
-// said as cat says it: where it went and which layer still stores it.
-void FailIfRemoved(const Analysis& analysis, const std::string& asked) {
+// A path missing from the filesystem as of layer |through| (0-based) that
+// a layer up to it removed is said as cat says it: where it went and
+// which layer still stores it.
+void FailIfRemoved(const Analysis& analysis, const std::string& asked, int through) {
   bool escaped = false;
   std::string path = CleanLayerPath(asked, &escaped);
   const WasteItem* latest = nullptr;
   for (const WasteItem& item : analysis.waste)
-    if (item.removed && item.entry->path == path &&
+    if (item.removed && item.by_layer <= through && item.entry->path == path &&
         (latest == nullptr || item.layer > latest->layer))
       latest = &item;
   if (latest != nullptr) FailRemoved(path, latest->by_layer, latest->layer);
@@ -126,16 +128,15 @@ int RunLs(const FileOptions& options) {
                [&scanner](std::string_view name) { return scanner->RedactPath(name); }};
   std::map<uint32_t, std::string> users = ParseIdNames(KeptContent(analysis, "etc/passwd"));
   std::map<uint32_t, std::string> groups = ParseIdNames(KeptContent(analysis, "etc/group"));
-  if (layer >= 0) {
-    LayerMerge merge = MergeThrough(analysis, layer);
-    Write(LsText(merge.tree(), options.path, ls, users, groups));
-  } else {
-    try {
-      Write(LsText(analysis.merge.tree(), options.path, ls, users, groups));
-    } catch (const Error&) {
-      FailIfRemoved(analysis, options.path);
-      throw;
-    }
+  std::optional<LayerMerge> through;
+  if (layer >= 0) through.emplace(MergeThrough(analysis, layer));
+  const FileTree& tree = through ? through->tree() : analysis.merge.tree();
+  try {
+    Write(LsText(tree, options.path, ls, users, groups));
+  } catch (const Error&) {
+    FailIfRemoved(analysis, options.path,
+                  layer >= 0 ? layer : static_cast<int>(analysis.layers.size()) - 1);
+    throw;
   }
   return 0;
 }
@@ -177,9 +178,10 @@ std::string CheckExportTarget(const FileOptions& options) {
 }
 
 int RunExport(const FileOptions& options) {
-  if (options.squash && options.layer != 0) Fail("--squash and --layer cannot be used together");
+  if (options.squash && options.layer != 0)
+    FailUsage("--squash and --layer cannot be used together");
   if (options.target.empty())
-    Fail(
+    FailUsage(
         "export needs a target: the directory name is empty (give a directory, or - for a tar "
         "stream on standard output)");
   bool to_stdout = options.target == "-";

@@ -107,7 +107,7 @@ void CheckFormat(const std::string& command, const std::string& format,
   if (std::find(formats.begin(), formats.end(), format) != formats.end()) return;
   std::string names;
   for (const std::string& name : formats) names += (names.empty() ? "" : ", ") + name;
-  Fail("{} has no format \"{}\" (it has {})", command, format, names);
+  FailUsage("{} has no format \"{}\" (it has {})", command, format, names);
 }
 
 std::string CommandUsageMessage(const CLI::App& command, const std::string& name,

@@ -38,7 +38,7 @@ std::vector<std::string> SplitEmptyValues(const CLI::App& command,
 // value"); "" when |what| is not one it knows.
 std::string CountMessage(const std::string& what);
 
-// Throws Error unless |format| is one of |formats|, naming them all in
+// Throws UsageError unless |format| is one of |formats|, naming them all in
 // the words every command uses: `rules has no format "sarif" (it has
 // table, json)`. |command| is the command's name ("rules").
 void CheckFormat(const std::string& command, const std::string& format,

@@ -145,7 +145,10 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
 
       if (sighting.kind == Sighting::kRemoved) {
         if (removed_in < 0) removed_in = layer;
-        continue;  // Look lower only to say where it is still stored.
+        // Look lower only to say where it is still stored: below --layer N
+        // too, which alone is read for the file itself.
+        bottom = 0;
+        continue;
       }
       if (sighting.kind == Sighting::kRedirected) {
         if (removed_in >= 0) continue;

@@ -11,7 +11,7 @@ namespace strata {
 
 struct HistoryStep {
   std::string created_by;  // As stored, e.g. "/bin/sh -c #(nop)  ENV A=b".
-  std::string created;     // RFC 3339 text as stored.
+  std::string created;     // RFC 3339 text as stored; "" when absent.
   std::string comment;
   std::string author;
   bool empty_layer = false;
@@ -35,8 +35,10 @@ struct ImageConfig {
   std::vector<HistoryStep> history;
 };
 
-// Parses config JSON. Throws Error naming |what| when it is not JSON or has
-// no rootfs.diff_ids list; unknown and missing optional fields are fine.
+// Parses config JSON. Throws Error naming |what| when it is not JSON, has
+// no rootfs.diff_ids list, or a field strata reads is of the wrong type
+// (naming the field) or a time that is not RFC 3339. Unknown fields are
+// fine, and so are missing optional ones: null counts as missing.
 ImageConfig ParseImageConfig(const std::string& json_text, const std::string& what);
 
 // The Dockerfile-like form of a history step: "RUN apt-get update",

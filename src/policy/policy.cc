@@ -181,6 +181,22 @@ std::string FractionText(double value) {
 
 }  // namespace
 
+std::string PolicyFlagProblem(const std::string& flag, const std::string& text) {
+  PolicyFlags flags;
+  if (flag == "--lowest-efficiency") flags.lowest_efficiency = text;
+  if (flag == "--highest-wasted-bytes") flags.highest_wasted_bytes = text;
+  if (flag == "--highest-user-wasted-percent") flags.highest_user_wasted_percent = text;
+  if (flag == "--fail-on") flags.fail_on = text;
+  Policy policy;
+  try {
+    ApplyFlags(flags, &policy);
+  } catch (const Error& error) {
+    std::string message = error.what();
+    return message.starts_with(flag + ": ") ? message.substr(flag.size() + 2) : message;
+  }
+  return "";
+}
+
 const char* CheckStatusName(CheckStatus status) {
   switch (status) {
     case CheckStatus::kPass:

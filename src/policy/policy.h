@@ -41,6 +41,14 @@ struct PolicyFlags {
 Policy LoadPolicy(const std::string& config_path, const std::string& dive_ci_path,
                   const PolicyFlags& flags);
 
+// What is wrong with |text| as the value of the policy flag |flag|
+// ("--lowest-efficiency", "--highest-wasted-bytes",
+// "--highest-user-wasted-percent" or "--fail-on"), as LoadPolicy would
+// say it without the flag's name: "\"2\" is not a fraction between 0 and
+// 1"; "" when it is a value the flag takes. For the option parser, which
+// names the flag and the command's help.
+std::string PolicyFlagProblem(const std::string& flag, const std::string& text);
+
 enum class CheckStatus { kPass, kFail, kSkip };
 
 const char* CheckStatusName(CheckStatus status);

@@ -32,23 +32,10 @@ bool IsRootfsImport(const HistoryStep* step) {
   return text.empty() || (text.starts_with("ADD file:") && text.ends_with(" in /"));
 }
 
-}  // namespace
-
-BaseLayers DetectBaseLayers(const Analysis& analysis,
-                            const std::vector<std::string>& base_diff_ids) {
+// The base image's layers by the history: those before the largest gap
+// in creation times, else a first layer that imports a root filesystem.
+BaseLayers GuessBaseLayers(const Analysis& analysis) {
   BaseLayers base;
-  if (!base_diff_ids.empty()) {
-    while (base.count < static_cast<int>(analysis.layers.size()) &&
-           base.count < static_cast<int>(base_diff_ids.size()) &&
-           analysis.layers[base.count].diff_id == base_diff_ids[base.count])
-      ++base.count;
-    base.reason =
-        base.count == 1
-            ? "the first layer matches the base image given with --base"
-            : fmt::format("the first {} layers match the base image given with --base", base.count);
-    return base;
-  }
-
   // The largest gap between consecutive layer-making steps.
   int64_t best_gap = 0;
   int best_split = 0;
@@ -79,6 +66,38 @@ BaseLayers DetectBaseLayers(const Analysis& analysis,
   } else {
     base.reason = "no base image layers recognised";
   }
+  return base;
+}
+
+}  // namespace
+
+BaseLayers DetectBaseLayers(const Analysis& analysis, const std::vector<std::string>& base_diff_ids,
+                            const std::string& base_name) {
+  if (base_diff_ids.empty()) return GuessBaseLayers(analysis);
+
+  BaseLayers base;
+  while (base.count < static_cast<int>(analysis.layers.size()) &&
+         base.count < static_cast<int>(base_diff_ids.size()) &&
+         analysis.layers[base.count].diff_id == base_diff_ids[base.count])
+    ++base.count;
+  if (base.count > 0 || analysis.layers.empty()) {
+    base.reason =
+        base.count == 1
+            ? "the first layer matches the base image given with --base"
+            : fmt::format("the first {} layers match the base image given with --base", base.count);
+    return base;
+  }
+
+  // Not built on that base (another image, or another version of it): a
+  // base of no layers would count the real base's findings as the
+  // application's, so the history decides, as without --base, and the
+  // warning says why.
+  base = GuessBaseLayers(analysis);
+  base.warning = fmt::format(
+      "the --base image {} shares no layer with the image (their first layers differ); the base "
+      "layers were found as without --base: {}",
+      base_name, base.reason);
+  base.reason += "; the --base image shares no layer with it";
   return base;
 }
 

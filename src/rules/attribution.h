@@ -11,17 +11,20 @@
 namespace strata {
 
 struct BaseLayers {
-  int count = 0;       // Layers [0, count) belong to the base image.
-  std::string reason;  // How that was decided, for the report.
+  int count = 0;        // Layers [0, count) belong to the base image.
+  std::string reason;   // How that was decided, for the report.
+  std::string warning;  // What the user should know of it ("" for nothing).
 };
 
-// With |base_diff_ids| (from --base), the base is the longest common prefix
-// of diff_ids. Without, a heuristic: the steps before the largest gap in
-// the history's creation times (a base is built long before the app),
-// else a first layer that is a root filesystem import ("ADD file:… in /"
-// or a step with no command).
-BaseLayers DetectBaseLayers(const Analysis& analysis,
-                            const std::vector<std::string>& base_diff_ids);
+// With |base_diff_ids| (from --base, the image named |base_name|), the base
+// is the longest common prefix of diff_ids. Without, a heuristic: the steps
+// before the largest gap in the history's creation times (a base is built
+// long before the app), else a first layer that is a root filesystem
+// import ("ADD file:… in /" or a step with no command). A --base image
+// that shares no first layer with the image falls back to the heuristic,
+// with a warning.
+BaseLayers DetectBaseLayers(const Analysis& analysis, const std::vector<std::string>& base_diff_ids,
+                            const std::string& base_name = "");
 
 // The route of layer |layer| (0-based); |base| says which layers are base.
 Route RouteOfLayer(const Analysis& analysis, int layer, const BaseLayers& base);

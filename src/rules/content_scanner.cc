@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <regex>
 #include <set>
 
 #include "base/error.h"
@@ -151,7 +153,50 @@ std::string CompiledKey(const std::vector<const char*>& expressions,
   return Sha256Of(text);
 }
 
+// vectorscan's compile error |message| in the words of PatternProblem.
+std::string PlainCompileError(std::string message) {
+  if (message.find("empty buffer") != std::string::npos)
+    // A custom rule reports where its match starts (HS_FLAG_SOM_LEFTMOST),
+    // and a match of nothing starts nowhere.
+    return "matches empty text, so it has no start to report; make it match at least one "
+           "character";
+  if (message == "Pattern can never match.") return "can never match anything";
+  if (message.starts_with("Pattern is too large") || message.starts_with("Pattern too large"))
+    return "is too large for the scanner (vectorscan); split it or bound its repeats";
+  if (message.ends_with(".")) message.pop_back();
+  if (!message.empty())
+    message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  return "does not compile: " + message;
+}
+
+unsigned int CompileFlags(const ContentPattern& pattern) {
+  return (pattern.caseless ? HS_FLAG_CASELESS : 0) |
+         (pattern.whole_match ? HS_FLAG_SOM_LEFTMOST : 0);
+}
+
 }  // namespace
+
+std::string PatternProblem(const ContentPattern& pattern) {
+  if (!pattern.whole_match) {
+    try {
+      auto syntax =
+          std::regex::ECMAScript | (pattern.caseless ? std::regex::icase : std::regex::ECMAScript);
+      std::regex(pattern.regex, syntax);
+    } catch (const std::regex_error& error) {
+      return std::string("does not compile: ") + error.what();
+    }
+  }
+  hs_database_t* database = nullptr;
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile(pattern.regex.c_str(), CompileFlags(pattern), HS_MODE_BLOCK, nullptr, &database,
+                 &error) == HS_SUCCESS) {
+    hs_free_database(database);
+    return "";
+  }
+  std::string message = error != nullptr && error->message ? error->message : "unknown error";
+  hs_free_compile_error(error);
+  return PlainCompileError(message);
+}
 
 bool ContentScanner::LoadCompiled(const CompiledPatternStore& store, const std::string& key) {
   if (!store.find) return false;
@@ -178,12 +223,11 @@ ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits 
             std::regex::ECMAScript | (p.caseless ? std::regex::icase : std::regex::ECMAScript);
         regexes_.back() = std::regex(p.regex, syntax);
       } catch (const std::regex_error& error) {
-        Fail("content rule {}: the pattern does not compile: {}", p.rule_id, error.what());
+        Fail("content rule {}: its pattern does not compile: {}", p.rule_id, error.what());
       }
     }
     expressions.push_back(p.regex.c_str());
-    flags.push_back((p.caseless ? HS_FLAG_CASELESS : 0) |
-                    (p.whole_match ? HS_FLAG_SOM_LEFTMOST : 0));
+    flags.push_back(CompileFlags(p));
     ids.push_back(static_cast<unsigned int>(i));
   }
 
@@ -211,8 +255,8 @@ void ContentScanner::Compile(const std::vector<const char*>& expressions,
     std::string message = error != nullptr && error->message ? error->message : "unknown error";
     int which = error != nullptr ? error->expression : -1;
     hs_free_compile_error(error);
-    Fail("content rule {}: vectorscan cannot compile its pattern: {}",
-         which >= 0 ? patterns_[which].rule_id : "?", message);
+    Fail("content rule {}: its pattern {}", which >= 0 ? patterns_[which].rule_id : "?",
+         PlainCompileError(message));
   }
 }
 

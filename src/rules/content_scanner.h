@@ -55,6 +55,11 @@ struct CompiledPatternStore {
   std::function<void(const std::string& key, const std::string& bytes)> store;
 };
 
+// What keeps |pattern| from being scanned for, said plainly after the
+// pattern ("matches empty text, so it has no start to report"), or "" when
+// it compiles. For configuration errors, which name the key.
+std::string PatternProblem(const ContentPattern& pattern);
+
 class ContentScanner : public ContentInspector {
  public:
   // Compiles |patterns|, or takes them compiled from |store| when it holds

@@ -221,9 +221,10 @@ std::vector<std::string> LooseCustomPatternWarnings(const RuleConfig& config,
 
 RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
                           const ContentScanner& scanner, const std::string& today) {
-  CheckContext context{analysis,         config,
-                       scanner,          DetectBaseLayers(analysis, config.base_diff_ids),
-                       AllRules(config), {}};
+  CheckContext context{
+      analysis,         config,
+      scanner,          DetectBaseLayers(analysis, config.base_diff_ids, config.base_image),
+      AllRules(config), {}};
   for (const WasteItem& item : analysis.waste) context.dropped[item.entry] = &item;
 
   std::vector<Finding> findings = RunChecks(context);
@@ -235,6 +236,7 @@ RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
 
   RuleResults results;
   results.base = context.base;
+  if (!context.base.warning.empty()) results.warnings.push_back(context.base.warning);
   std::map<const AcceptedFinding*, int> lapsed;  // Expired entries → findings they match.
   for (Finding& finding : findings) {
     if (config.disabled.count(finding.rule_id)) continue;

@@ -147,6 +147,9 @@ void ReadRules(const YAML::Node& rules, const std::string& file, RuleConfig* con
         rule.content.regex = Text(item, "regex", key, true);
         rule.content.whole_match = true;
         rule.content.caseless = item["caseless"] && BooleanAt(item["caseless"], key + ".caseless");
+        // Compiled now, so that a bad pattern is named with its key.
+        std::string problem = PatternProblem(rule.content);
+        if (!problem.empty()) Fail("{}.regex: \"{}\" {}", key, rule.content.regex, problem);
         if (item["min_entropy"])
           rule.content.min_entropy = MinEntropyAt(item["min_entropy"], key + ".min_entropy");
         std::string paths = Text(item, "paths", key, false);
@@ -377,16 +380,6 @@ RuleConfig LoadRuleConfig(const std::string& path) {
     }
   }
 
-  // Compile the custom content rules now, so a bad one is named with its file.
-  for (const CustomRule& rule : config.custom) {
-    if (rule.path_glob.empty()) {
-      try {
-        ContentScanner({rule.content}, config.limits);
-      } catch (const Error& error) {
-        Fail("{}: rules.content: {}", file, error.what());
-      }
-    }
-  }
   return config;
 }
 

@@ -38,6 +38,7 @@ struct RuleConfig {
   std::vector<AcceptedFinding> accepted;
   ScanLimits limits;
   std::vector<std::string> base_diff_ids;  // From --base.
+  std::string base_image;                  // The --base image as given, for messages.
 };
 
 // Reads |path|; when |path| is "", reads ./.strata.yaml if it exists and

@@ -76,7 +76,7 @@ ImageSource OpenImage(const std::string& spec, const OpenOptions& options);
 // ("/dev/stdin", "/dev/fd/0", ...), however spelled.
 bool ReadsStandardInput(const std::string& spec);
 
-// Refuses two images that both read standard input: throws Error saying
+// Refuses two images that both read standard input: throws UsageError saying
 // so, |both| naming them ("IMAGE_A and IMAGE_B"). Call before reading
 // either, so that no image is read for nothing.
 void CheckOneReadOfStandardInput(const std::string& spec_a, const std::string& spec_b,

@@ -28,8 +28,12 @@ bool IsManifest(const std::string& media_type) {
          media_type == "application/vnd.docker.distribution.manifest.v2+json";
 }
 
-std::string BlobName(const std::string& digest) {
-  if (!IsSha256Digest(digest)) Fail("unsupported or invalid digest \"{}\"", digest);
+// The blob |digest| names. |from| is the document that holds the
+// descriptor, for the message when the digest is not one strata reads (a
+// hostile one may spell a path: "sha256:../../etc/passwd").
+std::string BlobName(const std::string& digest, const std::string& from) {
+  if (!IsSha256Digest(digest))
+    Fail("{} names an unsupported or invalid digest \"{}\"", from, digest);
   return "blobs/sha256/" + digest.substr(7);
 }
 
@@ -75,9 +79,10 @@ class OciReader {
       : store_(std::move(store)), ref_(std::move(ref)), platform_(std::move(platform)) {}
 
   ImageSource Read() {
-    json index = ParseJson(ReadMetadata(*store_, "index.json"), store_->Describe("index.json"));
+    std::string what = store_->Describe("index.json");
+    json index = ParseJson(ReadMetadata(*store_, "index.json"), what);
     json descriptor = ChooseByRef(index);
-    return ReadDescriptor(descriptor, 0);
+    return ReadDescriptor(descriptor, 0, what);
   }
 
  private:
@@ -145,9 +150,10 @@ class OciReader {
     return text;
   }
 
-  json ReadBlobJson(const json& descriptor, std::string* digest_out) {
+  // |from|: the document that holds |descriptor|, for messages.
+  json ReadBlobJson(const json& descriptor, const std::string& from, std::string* digest_out) {
     std::string digest = descriptor.value("digest", "");
-    std::string name = BlobName(digest);
+    std::string name = BlobName(digest, from);
     std::string what = store_->Describe(name);
     if (!store_->Has(name)) Fail("blob {} {}", what, store_->Absence(name));
     CheckSize(descriptor, name, what);
@@ -158,25 +164,26 @@ class OciReader {
     return ParseJson(text, what);
   }
 
-  ImageSource ReadDescriptor(const json& descriptor, int depth) {
+  ImageSource ReadDescriptor(const json& descriptor, int depth, const std::string& from) {
     if (depth > kMaxIndexDepth)
       Fail("{}: image indexes nest more than {} deep (a loop?)", store_->path(), kMaxIndexDepth);
 
     std::string digest;
-    json document =
-        descriptor.contains("inline") ? descriptor["inline"] : ReadBlobJson(descriptor, &digest);
+    json document = descriptor.contains("inline") ? descriptor["inline"]
+                                                  : ReadBlobJson(descriptor, from, &digest);
+    // The document just read, for the descriptors it holds.
+    std::string what = digest.empty() ? from : store_->Describe(BlobName(digest, from));
     std::string media_type = document.value("mediaType", descriptor.value("mediaType", ""));
     if (IsIndex(media_type) || (media_type.empty() && document.contains("manifests")))
-      return ReadDescriptor(ChoosePlatform(document, digest), depth + 1);
+      return ReadDescriptor(ChoosePlatform(document, what), depth + 1, what);
     if (!IsManifest(media_type) && !(media_type.empty() && document.contains("layers")))
       Fail("{} has unsupported media type \"{}\"", digest.empty() ? store_->path() : digest,
            media_type);
-    return ReadManifest(document, digest, descriptor);
+    return ReadManifest(document, digest, descriptor, what);
   }
 
-  json ChoosePlatform(const json& index, const std::string& digest) {
-    std::string what =
-        digest.empty() ? store_->Describe("index.json") : store_->Describe(BlobName(digest));
+  // |what|: the index, for messages.
+  json ChoosePlatform(const json& index, const std::string& what) {
     std::string want = platform_.empty() ? HostPlatform() : platform_;
     std::string offered;
     for (const json& d : Descriptors(index, what)) {
@@ -189,8 +196,9 @@ class OciReader {
          want, offered.empty() ? "none" : offered);
   }
 
-  ImageSource ReadManifest(const json& manifest, const std::string& digest,
-                           const json& descriptor) {
+  // |what|: the manifest, for messages.
+  ImageSource ReadManifest(const json& manifest, const std::string& digest, const json& descriptor,
+                           const std::string& what) {
     ImageSource source;
     source.manifest_digest = digest;
     if (!digest.empty()) source.manifest_json = last_document_;
@@ -199,12 +207,12 @@ class OciReader {
 
     const json& config = manifest.value("config", json());
     if (!config.is_object()) Fail("manifest {} has no config", digest);
-    source.config_json = ReadBlobText(config, "config");
+    source.config_json = ReadBlobText(config, "config", what);
     source.config_digest = config.value("digest", "");
 
     const json& layers = manifest.value("layers", json());
     if (!layers.is_array()) Fail("manifest {} has no list of layers", digest);
-    for (const json& layer : layers) source.layers.push_back(MakeLayer(layer));
+    for (const json& layer : layers) source.layers.push_back(MakeLayer(layer, what));
     source.keep_alive = store_;
     return source;
   }
@@ -220,9 +228,9 @@ class OciReader {
       Fail("{} is {} but its descriptor says {}", what, Count(actual, "byte"), size.get<int64_t>());
   }
 
-  std::string ReadBlobText(const json& descriptor, const char* what) {
+  std::string ReadBlobText(const json& descriptor, const char* what, const std::string& from) {
     std::string digest = descriptor.value("digest", "");
-    std::string name = BlobName(digest);
+    std::string name = BlobName(digest, from);
     if (!store_->Has(name))
       Fail("{} blob {} {}", what, store_->Describe(name), store_->Absence(name));
     CheckSize(descriptor, name, std::string(what) + " blob " + store_->Describe(name));
@@ -231,13 +239,13 @@ class OciReader {
     return text;
   }
 
-  LayerBlob MakeLayer(const json& descriptor) {
+  LayerBlob MakeLayer(const json& descriptor, const std::string& from) {
     if (!descriptor.is_object() || !descriptor.value("digest", json()).is_string())
       Fail("a layer descriptor in {} has no digest", store_->path());
     LayerBlob blob;
     blob.digest = descriptor["digest"].get<std::string>();
     blob.media_type = descriptor.value("mediaType", "");
-    std::string name = BlobName(blob.digest);
+    std::string name = BlobName(blob.digest, from);
     blob.location = store_->Describe(name);
     if (!store_->Has(name)) Fail("layer blob {} {}", blob.location, store_->Absence(name));
     CheckSize(descriptor, name, "layer blob " + blob.location);

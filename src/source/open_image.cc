@@ -177,6 +177,19 @@ std::string Listing(const Store& store) {
   return names.empty() ? "nothing" : text;
 }
 
+// An OCI layout in a directory or archive. The spec requires its
+// oci-layout file, but a layout made by hand or copied without it is
+// otherwise whole: it is read, with a warning saying what is missing.
+ImageSource ReadStoredLayout(std::shared_ptr<const Store> store, const Spec& spec,
+                             const OpenOptions& options) {
+  ImageSource source = ReadOciLayout(store, spec.ref, options.platform);
+  if (!store->Has("oci-layout"))
+    source.warnings.push_back(fmt::format(
+        "{} has no oci-layout file, which an OCI image layout must have; read as one anyway",
+        store->path()));
+  return source;
+}
+
 ImageSource Detect(std::shared_ptr<const Store> store, const Spec& spec,
                    const OpenOptions& options) {
   switch (spec.transport) {
@@ -188,7 +201,7 @@ ImageSource Detect(std::shared_ptr<const Store> store, const Spec& spec,
     case Transport::kOciArchive:
       if (!store->Has("index.json"))
         Fail("{} is not an OCI image layout: it has no index.json", store->path());
-      return ReadOciLayout(store, spec.ref, options.platform);
+      return ReadStoredLayout(store, spec, options);
     default:
       break;
   }
@@ -196,7 +209,7 @@ ImageSource Detect(std::shared_ptr<const Store> store, const Spec& spec,
   // manifest.json first: Engine 25+ archives have both, and manifest.json
   // names the image `docker save` was asked for.
   if (store->Has("manifest.json")) return ReadDockerArchive(store, spec.ref);
-  if (store->Has("index.json")) return ReadOciLayout(store, spec.ref, options.platform);
+  if (store->Has("index.json")) return ReadStoredLayout(store, spec, options);
   if (store->Has("repositories"))
     Fail(
         "{} is a docker archive from before Engine 1.10 (no manifest.json); re-save it with a "
@@ -343,7 +356,7 @@ bool ReadsStandardInput(const std::string& spec_text) {
 void CheckOneReadOfStandardInput(const std::string& spec_a, const std::string& spec_b,
                                  const std::string& both) {
   if (ReadsStandardInput(spec_a) && ReadsStandardInput(spec_b))
-    Fail(
+    FailUsage(
         "{} both read standard input, which holds one image and can be read only once; save one "
         "of them to a file first",
         both);

@@ -200,6 +200,25 @@ std::string RegistryReference::ToString() const {
   return host + "/" + repository + (digest.empty() ? ":" + tag : "@" + digest);
 }
 
+namespace {
+
+// Refuses a port in |host| ("127.0.0.1:5000", "[::1]:5000") that is not a
+// number from 1 to 65535, naming the reference |text|: curl would say
+// only "bad/illegal format" once the fetch began.
+void CheckPort(const std::string& host, const std::string& text) {
+  size_t bracket = host.starts_with("[") ? host.find(']') : 0;
+  if (bracket == std::string::npos) return;  // Not an address; the connection will say so.
+  size_t colon = host.find(':', bracket);
+  if (colon == std::string::npos) return;
+  std::string port = host.substr(colon + 1);
+  bool digits = !port.empty() && port.size() <= 5 &&
+                port.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
+    Fail("docker://{}: the port \"{}\" is not a number from 1 to 65535", text, port);
+}
+
+}  // namespace
+
 RegistryReference ParseRegistryReference(const std::string& text) {
   if (size_t login = LoginEnd(text); login > 0) {
     // Shown without the login: never a password on the terminal or in logs.
@@ -221,6 +240,7 @@ RegistryReference ParseRegistryReference(const std::string& text) {
         "docker://{} names no registry host: write docker://HOST[:PORT]/REPO[:TAG] (Docker "
         "Hub is docker://docker.io/library/NAME:TAG)",
         text);
+  CheckPort(host, text);
   reference.host = host;
   std::string rest = text.substr(slash + 1);
 

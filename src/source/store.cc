@@ -49,12 +49,15 @@ class DirectoryStore : public Store {
 
   bool Has(const std::string& name) const override {
     std::error_code error;
-    return fs::is_regular_file(Resolve(name), error);
+    Located located = Locate(name);
+    return located.inside && fs::is_regular_file(located.path, error);
   }
 
   std::string Absence(const std::string& name) const override {
+    Located located = Locate(name);
+    if (!located.inside) return located.why;
     std::error_code error;
-    fs::file_status status = fs::status(Resolve(name), error);
+    fs::file_status status = fs::status(located.path, error);
     if (!fs::exists(status)) return "is missing";
     return fs::is_directory(status) ? "is a directory, not a file" : "is not a regular file";
   }
@@ -62,14 +65,18 @@ class DirectoryStore : public Store {
   int64_t Size(const std::string& name) const override {
     std::error_code error;
     if (!Has(name)) Fail("{} {}", Describe(name), Absence(name));
-    auto size = fs::file_size(Resolve(name), error);
+    auto size = fs::file_size(Locate(name).path, error);
     if (error) Fail("{} is missing", Describe(name));
     return static_cast<int64_t>(size);
   }
 
   std::unique_ptr<ByteReader> Open(const std::string& name) const override {
     if (!Has(name)) Fail("{} {}", Describe(name), Absence(name));
-    auto file = std::make_shared<const SharedFile>(Resolve(name));
+    // The path with its links resolved, as checked: a link swapped in
+    // between the check and the open is not followed.
+    // TODO: a directory on the way could still be swapped for a link in
+    // that moment; openat2(RESOLVE_BENEATH) would close that window.
+    auto file = std::make_shared<const SharedFile>(Locate(name).path);
     int64_t size = file->size();
     return OpenFileRange(std::move(file), 0, size, Describe(name));
   }
@@ -95,15 +102,62 @@ class DirectoryStore : public Store {
     return (fs::path(path_) / relative).string();
   }
 
+  // Where |name| leads once its symbolic links are resolved. A link may
+  // lead elsewhere in the directory (a blob stored once for two names),
+  // never out of it: an image must not make strata read /etc/passwd.
+  struct Located {
+    std::string path;  // With links resolved; where it would be when missing.
+    bool inside = true;
+    std::string why;  // When not inside: what Absence says.
+  };
+  Located Locate(const std::string& name) const {
+    std::string joined = Resolve(name);
+    std::error_code error;
+    fs::path root = fs::canonical(path_, error);
+    fs::path resolved = fs::canonical(joined, error);
+    if (error) {
+      // Missing, or a link that leads nowhere or in a loop.
+      std::error_code link_error;
+      fs::path target = fs::read_symlink(joined, link_error);
+      if (link_error) return {joined, true, ""};
+      fs::path beside = fs::path(joined).parent_path() / target;
+      bool leaves = target.is_absolute() ||
+                    !IsBeneath(beside.lexically_normal(), fs::path(path_).lexically_normal());
+      return {joined, false,
+              fmt::format(
+                  "is a symbolic link to {}, {}", target.string(),
+                  leaves ? "outside the image directory, not a file" : "which leads to no file")};
+    }
+    if (IsBeneath(resolved, root)) return {resolved.string(), true, ""};
+    std::error_code link_error;
+    fs::path target = fs::read_symlink(joined, link_error);
+    if (link_error)
+      return {joined, false,
+              fmt::format("leads through a symbolic link to {}, outside the image directory",
+                          resolved.string())};
+    return {joined, false,
+            fmt::format("is a symbolic link to {}, outside the image directory, not a file",
+                        target.string())};
+  }
+
+  static bool IsBeneath(const fs::path& path, const fs::path& root) {
+    std::string rest = path.lexically_relative(root).string();
+    return !rest.empty() && rest != "." && !rest.starts_with("..");
+  }
+
   std::string path_;
 };
 
 struct Member {
   int64_t offset = 0;
   int64_t size = 0;
-  std::string link;  // Target member of a symbolic or hard link.
+  std::string link;    // Target member of a symbolic or hard link.
+  std::string target;  // The link's target as stored, for messages.
+  bool symlink = false;
+  bool outside = false;  // The link leads out of the archive: never followed.
   bool regular = true;
   bool directory = false;
+  int copies = 1;  // How many members have this name (tar keeps them all).
 };
 
 class TarStore : public Store {
@@ -121,20 +175,16 @@ class TarStore : public Store {
   bool Has(const std::string& name) const override { return Find(name) != nullptr; }
 
   std::string Absence(const std::string& name) const override {
-    const Member* member = Find(name, true);
-    if (member == nullptr) return "is missing";
+    std::string why;
+    const Member* member = Find(name, true, &why);
+    if (member == nullptr) return why;
     return member->directory ? "is a directory, not a file" : "is not a regular file";
   }
 
-  int64_t Size(const std::string& name) const override {
-    const Member* member = Find(name);
-    if (member == nullptr) Fail("{} {}", Describe(name), Absence(name));
-    return member->size;
-  }
+  int64_t Size(const std::string& name) const override { return Found(name)->size; }
 
   std::unique_ptr<ByteReader> Open(const std::string& name) const override {
-    const Member* member = Find(name);
-    if (member == nullptr) Fail("{} {}", Describe(name), Absence(name));
+    const Member* member = Found(name);
     if (member->offset + member->size > file_->size())
       Fail("{} is truncated: the archive ends inside it", Describe(name));
     return OpenFileRange(file_, member->offset, member->size, Describe(name));
@@ -143,17 +193,48 @@ class TarStore : public Store {
   std::vector<std::string> List() const override { return order_; }
 
  private:
+  // The regular file |name| leads to; throws Error saying why there is
+  // none, or that the archive holds two members of that name (which one a
+  // reader takes depends on the reader: tar takes the last, strata neither).
+  // A blob named by its digest may be stored twice (a tool writing each
+  // layer of an image that repeats one): the copy read is checked against
+  // that digest, so no other copy could be meant.
+  const Member* Found(const std::string& name) const {
+    const Member* member = Find(name);
+    if (member == nullptr) Fail("{} {}", Describe(name), Absence(name));
+    if (member->copies > 1 && !CleanMemberName(name).starts_with("blobs/sha256/"))
+      Fail("{} holds {} {}; strata cannot tell which copy is meant", path_, name,
+           member->copies == 2 ? "twice" : fmt::format("{} times", member->copies));
+    return member;
+  }
+
   // Follows links between members (docker writes a repeated layer as a
-  // symlink to the first copy), at most a few hops, never a loop. Only a
-  // regular file is found, unless |any_kind|.
-  const Member* Find(const std::string& name, bool any_kind = false) const {
+  // symlink to the first copy), at most a few hops, never a loop, never
+  // out of the archive. Only a regular file is found, unless |any_kind|.
+  // |why|: when none is found, what Absence says.
+  const Member* Find(const std::string& name, bool any_kind = false,
+                     std::string* why = nullptr) const {
     std::string current = CleanMemberName(name);
+    std::string said = "is missing";
     for (int hop = 0; hop < 8; ++hop) {
       auto it = members_.find(current);
-      if (it == members_.end()) return nullptr;
-      if (it->second.link.empty()) return it->second.regular || any_kind ? &it->second : nullptr;
-      current = it->second.link;
+      if (it == members_.end()) {
+        if (why != nullptr) *why = said;
+        return nullptr;
+      }
+      const Member& member = it->second;
+      if (member.link.empty()) return member.regular || any_kind ? &member : nullptr;
+      const char* kind = member.symlink ? "a symbolic link" : "a hard link";
+      if (member.outside) {
+        if (why != nullptr)
+          *why = fmt::format("is {} to {}, outside the archive, not a file", kind, member.target);
+        return nullptr;
+      }
+      if (hop == 0)
+        said = fmt::format("is {} to {}, which the archive does not hold", kind, member.target);
+      current = member.link;
     }
+    if (why != nullptr) *why = "is a link in a loop (or a chain of more than 8), not a file";
     return nullptr;
   }
 
@@ -171,10 +252,12 @@ const char* ArchiveError(struct archive* archive) {
 }
 
 // Resolves a symlink target written relative to |member|'s directory.
-std::string ResolveMemberLink(const std::string& member, const std::string& target) {
-  fs::path base = fs::path(member).parent_path();
-  fs::path joined = target.starts_with("/") ? fs::path(target) : base / target;
-  return CleanMemberName(joined.lexically_normal().string());
+// Sets |outside| when it leads out of the archive: an absolute target
+// names the reader's own filesystem, "../" past the top leaves it.
+std::string ResolveMemberLink(const std::string& member, const std::string& target, bool* outside) {
+  fs::path joined = (fs::path(member).parent_path() / target).lexically_normal();
+  *outside = target.starts_with("/") || (!joined.empty() && *joined.begin() == "..");
+  return CleanMemberName(joined.string());
 }
 
 }  // namespace
@@ -233,14 +316,25 @@ std::unique_ptr<Store> OpenTarStore(std::shared_ptr<const SharedFile> file) {
     const char* raw_name = archive_entry_pathname(entry);
     std::string name = CleanMemberName(raw_name ? raw_name : "");
     if (const char* hardlink = archive_entry_hardlink(entry)) {
-      member.link = CleanMemberName(hardlink);
+      // A hard link names another member, from the top of the archive.
+      member.target = hardlink;
+      member.link = CleanMemberName(fs::path(hardlink).lexically_normal().string());
+      member.outside = member.link.starts_with("../") || member.link == "..";
     } else if (archive_entry_filetype(entry) == AE_IFLNK) {
-      member.link = ResolveMemberLink(name, archive_entry_symlink(entry));
+      const char* target = archive_entry_symlink(entry);
+      member.target = target != nullptr ? target : "";
+      member.symlink = true;
+      member.link = ResolveMemberLink(name, member.target, &member.outside);
     } else {
       member.regular = archive_entry_filetype(entry) == AE_IFREG;
       member.directory = archive_entry_filetype(entry) == AE_IFDIR;
     }
-    if (member.regular && member.link.empty()) order.push_back(name);
+    // A directory may be stored twice harmlessly; a file or link may not
+    // (see TarStore::Found).
+    auto earlier = members.find(name);
+    if (earlier != members.end() && !member.directory && !earlier->second.directory)
+      member.copies = earlier->second.copies + 1;
+    if (member.regular && member.link.empty() && earlier == members.end()) order.push_back(name);
     members[name] = member;
     last = name;
   }

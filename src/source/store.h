@@ -23,18 +23,22 @@ class Store {
   // True when the archive is a tar file (false for a directory).
   virtual bool is_archive() const = 0;
 
-  // True when a regular file named |name| exists (links are followed).
+  // True when a regular file named |name| exists (links are followed,
+  // but only within the store: never to a file outside it).
   virtual bool Has(const std::string& name) const = 0;
 
   // What is wrong with |name| when Has(name) is false, for messages:
   // "is missing", or "is a directory, not a file" (or "is not a regular
-  // file") when something else has its name.
+  // file") when something else has its name, or what a link there does
+  // ("is a symbolic link to /etc/passwd, outside the archive, not a file").
   virtual std::string Absence(const std::string& name) const;
 
-  // Size in bytes of |name|; throws Error when it is missing.
+  // Size in bytes of |name|; throws Error when it is missing, or, in an
+  // archive, stored twice (unless named by its digest).
   virtual int64_t Size(const std::string& name) const = 0;
 
-  // Opens |name| for reading; throws Error naming it when it is missing.
+  // Opens |name| for reading; throws Error naming it when it is missing
+  // or, in an archive, stored twice (unless named by its digest).
   // The reader may be used on any one thread; readers are independent.
   virtual std::unique_ptr<ByteReader> Open(const std::string& name) const = 0;
 
