@@ -290,6 +290,31 @@ TEST(Explorer, WasteJumpsToItsLayerAndPath) {
   EXPECT_NE(all.find("size: 2.1 MB"), std::string::npos) << all;
 }
 
+// An entry stored beneath a link is where the link led it, in the layer
+// views as in the final tree: the waste list jumps there, and saving it
+// reads it from its layer at the path that layer stores it at.
+TEST(Explorer, AnEntryALinkLedElsewhereIsFoundWhereItLanded) {
+  Analysis analysis = testing::AnalyzePath(
+      testing::WriteImage(TempDir() + "/image", {{{"tmp/", '5'}, {"evil", '2', "", "/tmp"}},
+                                                 {{"evil/f", '0', "first\n"}},
+                                                 {{"tmp/f", '0', "second\n"}}}));
+  Explorer explorer(analysis, {});
+  ASSERT_EQ(explorer.waste().size(), 1u);
+  explorer.SetView(ExplorerView::kWaste);
+  explorer.waste_cursor().Set(0, explorer.waste().size());
+  ASSERT_TRUE(explorer.OpenSelected());
+  EXPECT_EQ(explorer.layer(), 1);
+  EXPECT_EQ(CursorPath(&explorer.tree()), "tmp/f");
+
+  SaveTarget target;
+  ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
+  EXPECT_EQ(target.path, "evil/f");
+  EXPECT_EQ(target.layer, 1);
+  std::string file =
+      SaveImageFile(analysis.source, target.path, target.layer, TempDir() + "/saved", ReadLimits());
+  EXPECT_EQ(ReadFileText(file), "first\n");
+}
+
 TEST(Explorer, FindingsJumpAndShowInDetails) {
   std::string image = CorpusDir() + "/corpus/leaky-app.oci";
   if (!std::filesystem::exists(image)) GTEST_SKIP() << "no corpus at " << CorpusDir();

@@ -372,23 +372,24 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
   std::unordered_map<const LayerEntry*, std::string> written;
   for (size_t layer = 0; layer < analysis.layers.size(); ++layer) {
     if (by_layer[layer].empty()) continue;
-    std::unordered_map<std::string_view, const FileNode*> wanted;
-    for (const FileNode* node : by_layer[layer]) wanted[node->entry->path] = node;
+    // By the entry's place in its layer: the same path may be stored twice
+    // in one layer (only the entry the tree kept is written), and a link
+    // on an entry's way may have put it elsewhere than its own path.
+    const LayerEntry* first = analysis.layers[layer].contents.entries.data();
+    std::unordered_map<size_t, const FileNode*> wanted;
+    for (const FileNode* node : by_layer[layer])
+      wanted[static_cast<size_t>(node->entry - first)] = node;
 
     const LayerBlob& blob = analysis.layers[layer].blob;
     std::unique_ptr<ByteReader> reader = blob.open();
     LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
     LayerEntry entry;
     for (size_t index = 0; cursor.Next(&entry) && !wanted.empty(); ++index) {
-      auto it = wanted.find(entry.path);
-      // The same path may be stored twice in one layer: only the entry the
-      // tree kept is written.
-      if (it == wanted.end() ||
-          it->second->entry != &analysis.layers[layer].contents.entries[index])
-        continue;
+      auto it = wanted.find(index);
+      if (it == wanted.end()) continue;
       const FileNode* node = it->second;
       wanted.erase(it);
-      const std::string path(entry.path);
+      const std::string path(analysis.merge.PlacedPath(node->entry));
       switch (entry.kind) {
         case EntryKind::kFile:
           sink->File(path, MetaOf(node), entry.size, FromCursor(cursor));
