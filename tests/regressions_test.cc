@@ -1129,6 +1129,10 @@ TEST(Regression, ASymbolicLinkWithAnEmptyTargetLeadsNowhere) {
   // c stays a link and c/g has nowhere to go: no unpacker can make or
   // follow the chain (umoci fails on the empty target itself).
   EXPECT_EQ(ls.out, "c etc/ etc/passwd ");
+  cat = RunStrata({"cat", "-q", image, "c/g"});
+  EXPECT_EQ(cat.err,
+            "strata: error: /c/g: no such file in the image (/etc/e2 is a symbolic link with an "
+            "empty target)\n");
 
   RunResult audit = RunStrata({"audit", "--format", "json", image});
   ASSERT_EQ(audit.exit_code, 0) << audit.err;

@@ -206,8 +206,8 @@ std::map<std::string, std::string> Shapes(const std::map<std::string, Seen>& tre
 }
 
 // Each case stores entries or markers beneath symbolic links: umoci
-// follows the links inside the root, and strata's merged tree, `ls -R`
-// and `export` show what umoci unpacks.
+// follows the links inside the root, and strata's merged tree, `ls -R`,
+// `export` and `cat` show what umoci unpacks.
 TEST(Umoci, PathsBeneathLinksMergeAsUmociUnpacks) {
   if (!HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
   std::pair<const char*, std::vector<std::vector<TarMember>>> cases[] = {
@@ -285,6 +285,12 @@ TEST(Umoci, PathsBeneathLinksMergeAsUmociUnpacks) {
     ASSERT_EQ(exported.exit_code, 0) << what << "\n" << exported.err;
     EXPECT_EQ(Shapes(WalkDisk(work + "/out")), Shapes(unpacked)) << what;
 
+    for (const auto& [path, seen] : unpacked) {
+      if (seen.type != '-') continue;
+      RunResult cat = RunStrata({"cat", "-q", image, path});
+      EXPECT_EQ(cat.exit_code, 0) << what << ": " << path << "\n" << cat.err;
+      EXPECT_EQ(XXH3_64bits(cat.out.data(), cat.out.size()), seen.hash) << what << ": " << path;
+    }
     fs::remove_all(work);
   }
 }
