@@ -121,6 +121,33 @@ TEST(TreeView, MarksFollowTheLayersChanges) {
     ExpectMarksFollowTheChanges(Fixture(name), name);
 }
 
+// Entries and markers beneath symbolic links, which the merge places where
+// the links lead, and markers after entries of their own layer.
+TEST(TreeView, PathsBeneathLinksMatchTheMerge) {
+  const std::vector<std::vector<std::vector<testing::TarMember>>> images = {
+      {{{"tmp/", '5'}, {"tmp/x", '0', "old"}, {"evil", '2', "", "/tmp"}},
+       {{"evil/x", '0', "newer"},
+        {"evil/d/y", '0', "y"},
+        {"a", '2', "", "b"},
+        {"b", '2', "", "a"},
+        {"a/f", '0', "f"}},
+       {{"tmp/x", '0', "third"}, {"evil", '5'}, {"evil/g", '0', "g"}}},
+      {{{"tmp/", '5'},
+        {"tmp/x", '0', "x"},
+        {"tmp/y", '0', "yy"},
+        {"o/", '5'},
+        {"o/a", '0', "a"},
+        {"p", '2', "", "o"}},
+       {{"e/.wh.y", '0'}, {"e", '2', "", "/tmp"}, {"e/.wh.x", '0'}, {"p/.wh..wh..opq", '0'}},
+       {{"tmp/s/c", '0', "c"}, {".wh.tmp", '0'}}},
+  };
+  for (size_t i = 0; i < images.size(); ++i) {
+    Analysis analysis = testing::AnalyzePath(testing::WriteImage(TempDir() + "/image", images[i]));
+    ExpectEveryLayerMatchesTheMerge(analysis, "image " + std::to_string(i + 1));
+    ExpectMarksFollowTheChanges(analysis, "image " + std::to_string(i + 1));
+  }
+}
+
 // churn: 30 layers of rewrites, links, odd names, a directory deleted and
 // made again; leaky-app: files deleted in later layers.
 TEST(TreeView, CorpusImagesMatchTheMerge) {
