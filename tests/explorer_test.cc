@@ -129,6 +129,33 @@ TEST(TreeView, MarksFollowTheLayersChanges) {
     ExpectMarksFollowTheChanges(Fixture(name), name);
 }
 
+// Entries and markers beneath symbolic links, which the merge places where
+// the links lead, and markers after entries of their own layer.
+TEST(TreeView, PathsBeneathLinksMatchTheMerge) {
+  const std::vector<std::vector<std::vector<testing::TarMember>>> images = {
+      {{{"tmp/", '5'}, {"tmp/x", '0', "old"}, {"evil", '2', "", "/tmp"}},
+       {{"evil/x", '0', "newer"},
+        {"evil/d/y", '0', "y"},
+        {"a", '2', "", "b"},
+        {"b", '2', "", "a"},
+        {"a/f", '0', "f"}},
+       {{"tmp/x", '0', "third"}, {"evil", '5'}, {"evil/g", '0', "g"}}},
+      {{{"tmp/", '5'},
+        {"tmp/x", '0', "x"},
+        {"tmp/y", '0', "yy"},
+        {"o/", '5'},
+        {"o/a", '0', "a"},
+        {"p", '2', "", "o"}},
+       {{"e/.wh.y", '0'}, {"e", '2', "", "/tmp"}, {"e/.wh.x", '0'}, {"p/.wh..wh..opq", '0'}},
+       {{"tmp/s/c", '0', "c"}, {".wh.tmp", '0'}}},
+  };
+  for (size_t i = 0; i < images.size(); ++i) {
+    Analysis analysis = testing::AnalyzePath(testing::WriteImage(TempDir() + "/image", images[i]));
+    ExpectEveryLayerMatchesTheMerge(analysis, "image " + std::to_string(i + 1));
+    ExpectMarksFollowTheChanges(analysis, "image " + std::to_string(i + 1));
+  }
+}
+
 // churn: 30 layers of rewrites, links, odd names, a directory deleted and
 // made again; leaky-app: files deleted in later layers.
 TEST(TreeView, CorpusImagesMatchTheMerge) {
@@ -296,6 +323,31 @@ TEST(Explorer, WasteJumpsToItsLayerAndPath) {
   EXPECT_NE(all.find("type: file"), std::string::npos) << all;
   EXPECT_NE(all.find("layers: 2 added, 4 removed"), std::string::npos) << all;
   EXPECT_NE(all.find("size: 2.1 MB"), std::string::npos) << all;
+}
+
+// An entry stored beneath a link is where the link led it, in the layer
+// views as in the final tree: the waste list jumps there, and saving it
+// reads it from its layer at the path that layer stores it at.
+TEST(Explorer, AnEntryALinkLedElsewhereIsFoundWhereItLanded) {
+  Analysis analysis = testing::AnalyzePath(
+      testing::WriteImage(TempDir() + "/image", {{{"tmp/", '5'}, {"evil", '2', "", "/tmp"}},
+                                                 {{"evil/f", '0', "first\n"}},
+                                                 {{"tmp/f", '0', "second\n"}}}));
+  Explorer explorer(analysis, {});
+  ASSERT_EQ(explorer.waste().size(), 1u);
+  explorer.SetView(ExplorerView::kWaste);
+  explorer.waste_cursor().Set(0, explorer.waste().size());
+  ASSERT_TRUE(explorer.OpenSelected());
+  EXPECT_EQ(explorer.layer(), 1);
+  EXPECT_EQ(CursorPath(&explorer.tree()), "tmp/f");
+
+  SaveTarget target;
+  ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
+  EXPECT_EQ(target.path, "evil/f");
+  EXPECT_EQ(target.layer, 1);
+  std::string file =
+      SaveImageFile(analysis.source, target.path, target.layer, TempDir() + "/saved", ReadLimits());
+  EXPECT_EQ(ReadFileText(file), "first\n");
 }
 
 TEST(Explorer, FindingsJumpAndShowInDetails) {

@@ -60,6 +60,13 @@ class MergeTest : public ::testing::Test {
 
   const FileNode* Find(const std::string& path) { return merge_.tree().Find(path); }
 
+  // The kind of the node at |path|; a socket, which no test stores, when
+  // there is none.
+  EntryKind KindOf(const std::string& path) {
+    const FileNode* node = Find(path);
+    return node != nullptr ? node->kind() : EntryKind::kSocket;
+  }
+
   const Change* ChangeOf(int layer, const std::string& path) {
     for (const Change& change : changes_[layer])
       if (change.path() == path) return &change;
@@ -278,6 +285,150 @@ TEST_F(MergeTest, ImpliedDirectoriesAreCountedAndBounded) {
               "layer 3: with the layers below, its paths imply more than 4 directories that no "
               "entry stores; raise --max-implied-dirs to read it");
   }
+}
+
+// An entry stored beneath a symbolic link lands where the link leads,
+// inside the root, as umoci writes it; the link stays a link. What it
+// replaces there is its layer's change, and waste as any overwrite is.
+TEST_F(MergeTest, EntryBeneathALinkLandsWhereTheLinkLeads) {
+  Apply({{"tmp/", '5'}, {"tmp/x", '0', "old"}, {"evil", '2', "", "/tmp"}});
+  Apply({{"evil/x", '0', "newer"}, {"evil/d/y", '0', "y"}});
+
+  EXPECT_EQ(KindOf("evil"), EntryKind::kSymlink);
+  EXPECT_EQ(Find("evil/x"), nullptr);
+  ASSERT_NE(Find("tmp/x"), nullptr);
+  EXPECT_EQ(Find("tmp/x")->entry, &layers_[1]->entries[0]);
+  EXPECT_EQ(KindOf("tmp/d"), EntryKind::kDirectory);
+  ASSERT_NE(Find("tmp/d/y"), nullptr);
+  EXPECT_EQ(Find("tmp/d/y")->entry, &layers_[1]->entries[1]);
+  EXPECT_EQ(merge_.PlacedPath(&layers_[1]->entries[0]), "tmp/x");
+  EXPECT_EQ(merge_.PlacedPath(&layers_[0]->entries[1]), "tmp/x");
+
+  ASSERT_NE(ChangeOf(1, "tmp/x"), nullptr);
+  EXPECT_EQ(ChangeOf(1, "tmp/x")->kind(), ChangeKind::kModified);
+  EXPECT_EQ(ChangeOf(1, "tmp/x")->previous_size(), 3);
+  ASSERT_NE(ChangeOf(1, "tmp/d/y"), nullptr);
+  EXPECT_EQ(ChangeOf(1, "tmp/d/y")->kind(), ChangeKind::kAdded);
+  EXPECT_EQ(ChangeOf(1, "evil/x"), nullptr);
+  ASSERT_EQ(merge_.dropped().size(), 1u);
+  EXPECT_EQ(merge_.dropped()[0].entry, &layers_[0]->entries[1]);
+  EXPECT_FALSE(merge_.dropped()[0].removed);
+  EXPECT_EQ(merge_.dropped()[0].by_layer, 1);
+
+  // One record for the link and layer, with the first entry's landing.
+  ASSERT_EQ(merge_.link_parents().size(), 1u);
+  const LinkParent& parent = merge_.link_parents()[0];
+  EXPECT_EQ(parent.entry, &layers_[1]->entries[0]);
+  EXPECT_EQ(parent.link, &layers_[0]->entries[2]);
+  EXPECT_EQ(parent.landing.path, "tmp/x");
+  EXPECT_EQ(parent.more, 1);
+  EXPECT_EQ(dive_.Finish().wasted_bytes, 0) << "dive sees stored paths only";
+}
+
+// A link the same layer stored earlier is followed too, as umoci reads a
+// layer in tar order; a chain of links ending in a loop, or at a link with
+// an empty target, leaves the entry nowhere: its bytes are waste of its
+// own layer, and the links stay.
+TEST_F(MergeTest, EntryBeneathALoopIsLeftOutAndItsBytesAreWaste) {
+  Apply({{"etc/", '5'}});
+  Apply({{"same", '2', "", "/etc"},
+         {"same/f", '0', "f"},
+         {"a", '2', "", "b"},
+         {"b", '2', "", "a"},
+         {"a/g", '0', "gg"},
+         {"empty", '2', "", ""},
+         {"empty/h", '0', "hhh"}});
+
+  ASSERT_NE(Find("etc/f"), nullptr);
+  EXPECT_EQ(Find("etc/f")->entry, &layers_[1]->entries[1]);
+  EXPECT_EQ(KindOf("a"), EntryKind::kSymlink);
+  EXPECT_EQ(KindOf("empty"), EntryKind::kSymlink);
+  EXPECT_EQ(merge_.tree().size(), 7u);  // /, etc, etc/f and the four links.
+  ASSERT_EQ(merge_.dropped().size(), 2u);
+  for (const DroppedFile& dropped : merge_.dropped()) {
+    EXPECT_TRUE(dropped.removed);
+    EXPECT_EQ(dropped.layer, 1);
+    EXPECT_EQ(dropped.by_layer, 1);
+  }
+  EXPECT_EQ(ChangeOf(1, "a/g"), nullptr);
+  ASSERT_EQ(merge_.link_parents().size(), 3u);
+  EXPECT_EQ(merge_.link_parents()[0].landing.path, "etc/f");
+  EXPECT_EQ(merge_.link_parents()[1].landing.outcome, Landing::kTooManyLinks);
+  EXPECT_EQ(merge_.link_parents()[2].landing.outcome, Landing::kEmptyLink);
+}
+
+// Whiteouts and opaque markers beneath a link delete and empty where it
+// leads; the link stays.
+TEST_F(MergeTest, MarkersBeneathALinkActWhereTheLinkLeads) {
+  Apply({{"tmp/", '5'},
+         {"tmp/x", '0', "xx"},
+         {"tmp/keep", '0', "k"},
+         {"o/", '5'},
+         {"o/a", '0', "aaa"},
+         {"e", '2', "", "/tmp"},
+         {"p", '2', "", "o"}});
+  Apply({{"e/.wh.x", '0'}, {"p/.wh..wh..opq", '0'}});
+
+  EXPECT_EQ(Find("tmp/x"), nullptr);
+  EXPECT_NE(Find("tmp/keep"), nullptr);
+  ASSERT_NE(Find("o"), nullptr);
+  EXPECT_TRUE(Find("o")->is_directory());
+  EXPECT_FALSE(Find("o")->has_children());
+  EXPECT_EQ(KindOf("e"), EntryKind::kSymlink);
+  EXPECT_EQ(KindOf("p"), EntryKind::kSymlink);
+  ASSERT_NE(ChangeOf(1, "tmp/x"), nullptr);
+  EXPECT_EQ(ChangeOf(1, "tmp/x")->kind(), ChangeKind::kRemoved);
+  EXPECT_EQ(ChangeOf(1, "tmp/x")->size(), 2);
+  ASSERT_NE(ChangeOf(1, "o/a"), nullptr);
+  EXPECT_EQ(ChangeOf(1, "o/a")->kind(), ChangeKind::kRemoved);
+  EXPECT_EQ(DroppedBytes(), 5);
+  for (const DroppedFile& dropped : merge_.dropped()) EXPECT_TRUE(dropped.removed);
+}
+
+// umoci reads a layer in tar order: a marker after a link its own layer
+// stored follows that link; a marker before it does not.
+TEST_F(MergeTest, MarkersFollowALinkTheirLayerStoredBeforeThem) {
+  Apply({{"tmp/", '5'}, {"tmp/x", '0', "x"}, {"tmp/y", '0', "y"}});
+  Apply({{"e/.wh.y", '0'}, {"e", '2', "", "/tmp"}, {"e/.wh.x", '0'}});
+
+  EXPECT_EQ(Find("tmp/x"), nullptr);
+  EXPECT_NE(Find("tmp/y"), nullptr);
+  EXPECT_EQ(KindOf("e"), EntryKind::kSymlink);
+  ASSERT_EQ(merge_.link_parents().size(), 1u);
+  EXPECT_EQ(merge_.link_parents()[0].link_layer, 1);
+  EXPECT_EQ(merge_.link_parents()[0].landing.path, "tmp/x");
+}
+
+// A marker never removes what its own layer stored before it, nor the
+// directories holding that: umoci removes the rest around them, and the
+// directory keeps what the lower layer made it.
+TEST_F(MergeTest, MarkerKeepsWhatItsLayerStoredBeforeIt) {
+  Apply({{"d/", '5', "", "", 0700}, {"d/a", '0', "a"}, {"d/s/", '5'}, {"d/s/b", '0', "bb"}});
+  Apply({{"d/s/c", '0', "c"}, {".wh.d", '0'}, {"d/e", '0', "e"}});
+
+  ASSERT_NE(Find("d"), nullptr);
+  EXPECT_EQ(Find("d")->mode(), 0700u);
+  EXPECT_EQ(Find("d")->layer, 0);
+  EXPECT_EQ(Find("d/a"), nullptr);
+  EXPECT_EQ(Find("d/s/b"), nullptr);
+  EXPECT_NE(Find("d/s/c"), nullptr);
+  EXPECT_NE(Find("d/e"), nullptr);
+  ASSERT_NE(ChangeOf(1, "d/a"), nullptr);
+  EXPECT_EQ(ChangeOf(1, "d/a")->kind(), ChangeKind::kRemoved);
+  ASSERT_NE(ChangeOf(1, "d/s/b"), nullptr);
+  EXPECT_EQ(ChangeOf(1, "d/s/b")->kind(), ChangeKind::kRemoved);
+  EXPECT_EQ(ChangeOf(1, "d"), nullptr);
+  EXPECT_EQ(DroppedBytes(), 3);
+}
+
+// A hard link's target is found as umoci finds it: through the links on
+// its way (the last name taken as it is).
+TEST_F(MergeTest, HardLinkTargetIsFoundThroughLinks) {
+  Apply({{"usr/bin/", '5'}, {"usr/bin/sh", '0', "shell"}, {"bin", '2', "", "usr/bin"}});
+  Apply({{"h", '1', "", "bin/sh"}});
+  ASSERT_NE(Find("h"), nullptr);
+  EXPECT_EQ(Find("h")->content, &layers_[0]->entries[1]);
+  EXPECT_TRUE(warnings_.empty());
 }
 
 // The case ../DIVE-METRICS.md describes: a directory filled in one layer and

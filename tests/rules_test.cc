@@ -825,8 +825,9 @@ TEST_F(RulesTest, WhiteoutsOfDotAndDotDotRemoveTheDirectoryOrItsParent) {
 }
 
 // The classic escape: a link, then a path beneath it, in the same layer
-// or a later one. Each link replaced is named once, with where an unpacker
-// following it would write.
+// or a later one. Each link is named once per layer, with where an
+// unpacker following it would write, which is where strata's tree has the
+// entry (umoci writes it there: see umoci_test.cc).
 TEST_F(RulesTest, PathsBeneathASymbolicLinkFire) {
   Evaluate({{{"tmpdir", '2', "", "/tmp"}, {"rel", '2', "", "../../usr/lib"}},
             {{"tmpdir/dropped", '0', "x\n"},
@@ -844,7 +845,8 @@ TEST_F(RulesTest, PathsBeneathASymbolicLinkFire) {
   EXPECT_EQ(Of("path-through-symlink", "tmpdir/dropped").at(0).detail,
             "stored beneath /tmpdir, a symbolic link to /tmp (layer 1): unpackers that follow it "
             "write /tmp/dropped (on the host, unless they keep links inside the root); strata "
-            "shows /tmpdir as a directory from here on");
+            "shows it there inside the image, as umoci unpacks it, with /tmpdir kept a link; the "
+            "layer stores 1 more entry beneath /tmpdir");
   EXPECT_EQ(Of("path-through-symlink", "tmpdir/dropped").at(0).layer, 1);
   EXPECT_EQ(Of("path-through-symlink", "tmpdir/dropped").at(0).severity, Severity::kHigh);
   EXPECT_NE(
@@ -852,6 +854,15 @@ TEST_F(RulesTest, PathsBeneathASymbolicLinkFire) {
       std::string::npos);
   EXPECT_NE(Of("path-through-symlink", "same/cron.d/job").at(0).detail.find("(layer 2)"),
             std::string::npos);
+
+  const FileTree& tree = analysis_.merge.tree();
+  for (const char* link : {"tmpdir", "rel", "same", "root"}) {
+    ASSERT_NE(tree.Find(link), nullptr) << link;
+    EXPECT_EQ(tree.Find(link)->kind(), EntryKind::kSymlink) << link;
+  }
+  for (const char* landed :
+       {"tmp/dropped", "tmp/again", "usr/lib/sub/lib.so", "etc/profile", "etc/cron.d/job"})
+    EXPECT_NE(tree.Find(landed), nullptr) << landed;
 }
 
 // A chain of links is followed to its end, as the kernel follows it with
@@ -870,19 +881,24 @@ TEST_F(RulesTest, PathsBeneathAChainOfLinksLandWhereTheChainEnds) {
   EXPECT_EQ(Of("path-through-symlink", "l1/f").at(0).detail,
             "stored beneath /l1, a symbolic link to /l2 (layer 1), and on through 1 more link: "
             "unpackers that follow them write /etc/sub/f (on the host, unless they keep links "
-            "inside the root); strata shows /l1 as a directory from here on");
+            "inside the root); strata shows it there inside the image, as umoci unpacks it, with "
+            "/l1 kept a link");
   EXPECT_NE(Of("path-through-symlink", "up/g").at(0).detail.find("write /etc/y/g "),
             std::string::npos);
   EXPECT_EQ(Of("path-through-symlink", "a/f").at(0).detail,
             "stored beneath /a, a symbolic link to b (layer 1), which leads on through more than "
             "40 links (a loop, or a chain longer than Linux follows): unpackers that follow it "
-            "fail there, or write where a longer chain ends; strata shows /a as a directory from "
-            "here on");
+            "fail there, or write where a longer chain ends; strata leaves it out of the merged "
+            "filesystem (its layer still stores it)");
+  EXPECT_NE(analysis_.merge.tree().Find("etc/y/g"), nullptr);
+  ASSERT_NE(analysis_.merge.tree().Find("a"), nullptr);
+  EXPECT_EQ(analysis_.merge.tree().Find("a")->kind(), EntryKind::kSymlink);
 }
 
 // Whiteouts and opaque markers beneath a link: an unpacker that follows
-// the link deletes where it leads (umoci does: see umoci_test.cc). One
-// finding per link and layer; a whiteout of a real path gets none.
+// the link deletes where it leads (umoci does, and strata's tree: see
+// umoci_test.cc). One finding per link and layer; a whiteout of a real
+// path gets none.
 TEST_F(RulesTest, MarkersBeneathASymbolicLinkFire) {
   Evaluate({{{"tmp", '5', "", "", 0755},
              {"tmp/x", '0', "x\n"},
@@ -898,15 +914,20 @@ TEST_F(RulesTest, MarkersBeneathASymbolicLinkFire) {
   EXPECT_EQ(Of("path-through-symlink", "e/x").at(0).detail,
             "a whiteout stored beneath /e, a symbolic link to /tmp (layer 1): unpackers that "
             "follow it delete /tmp/x (on the host, unless they keep links inside the root); the "
-            "layer has 1 more marker beneath /e; strata removes nothing through it");
+            "layer has 1 more marker beneath /e; strata deletes /tmp/x too inside the image, as "
+            "umoci does");
   EXPECT_EQ(Of("path-through-symlink", "e/x").at(0).layer, 1);
   EXPECT_EQ(Of("path-through-symlink", "p").at(0).detail,
             "an opaque marker for /p, a symbolic link to o (layer 1): unpackers that follow it "
-            "empty /o (on the host, unless they keep links inside the root); strata removes "
-            "nothing through it");
-  // The tree keeps what the link leads to, and the link.
-  EXPECT_NE(analysis_.merge.tree().Find("tmp/x"), nullptr);
-  EXPECT_NE(analysis_.merge.tree().Find("o/a"), nullptr);
+            "empty /o (on the host, unless they keep links inside the root); strata empties /o "
+            "too inside the image, as umoci does");
+  // The tree loses what the markers delete through the links, and keeps
+  // the links.
+  EXPECT_EQ(analysis_.merge.tree().Find("tmp/x"), nullptr);
+  EXPECT_EQ(analysis_.merge.tree().Find("tmp/y"), nullptr);
+  EXPECT_EQ(analysis_.merge.tree().Find("o/a"), nullptr);
+  ASSERT_NE(analysis_.merge.tree().Find("o"), nullptr);
+  EXPECT_TRUE(analysis_.merge.tree().Find("o")->is_directory());
   EXPECT_EQ(analysis_.merge.tree().Find("e")->kind(), EntryKind::kSymlink);
   EXPECT_EQ(analysis_.merge.tree().Find("gone"), nullptr);
 }

@@ -52,7 +52,7 @@ struct FileOptions {
   bool no_same_owner = false;
   LimitFlags limits;
   SourceFlags source;
-  CacheFlags cache;  // ls and find; export reads every layer itself.
+  CacheFlags cache;  // ls, cat and find; export reads every layer itself.
 };
 
 ImageSource Open(const FileOptions& options) {
@@ -142,17 +142,25 @@ int RunLs(const FileOptions& options) {
 }
 
 int RunCat(const FileOptions& options) {
-  ImageSource source = Open(options);
-  int count = static_cast<int>(source.layers.size());
-  if (options.layer < 0 || options.layer > count)
-    Fail("--layer {} is out of range: the image has {} (1 to {})", options.layer,
-         Count(count, "layer"), count);
-  CatFile(
-      source, options.path, options.layer - 1,
-      [](const char* data, size_t size) {
-        if (fwrite(data, 1, size, stdout) != size) Fail("cannot write to standard output");
-      },
-      options.limits.Resolve());
+  auto write = [](const char* data, size_t size) {
+    if (fwrite(data, 1, size, stdout) != size) Fail("cannot write to standard output");
+  };
+  if (options.layer == 0) {
+    // The final filesystem is the merged tree, as ls shows it: a link on
+    // an entry's way may have put it elsewhere than the path it is stored
+    // at, which no reading of the layers from the top can tell.
+    Analysis analysis = AnalyzeImage(options, true);
+    CatMerged(analysis, options.path, write, options.limits.Resolve());
+  } else {
+    // As one layer stores it: that layer alone (or those beneath it, for
+    // a hard link) is read.
+    ImageSource source = Open(options);
+    int count = static_cast<int>(source.layers.size());
+    if (options.layer < 0 || options.layer > count)
+      Fail("--layer {} is out of range: the image has {} (1 to {})", options.layer,
+           Count(count, "layer"), count);
+    CatFile(source, options.path, options.layer - 1, write, options.limits.Resolve());
+  }
   if (fflush(stdout) != 0) Fail("cannot write to standard output");
   return 0;
 }
@@ -489,6 +497,7 @@ void AddFileCommands(CLI::App* app, std::function<int()>* run) {
       app->add_subcommand("cat", "Write a file of the image (or as layer N stored it) to stdout");
   AddCommon(cat, &options);
   cat->add_option("PATH", options.path, "File in the image")->required();
+  AddCacheOptions(cat, &options.cache);
   cat->callback([run] { *run = [] { return RunCat(options); }; });
 
   CLI::App* exp = app->add_subcommand(

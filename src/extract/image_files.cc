@@ -113,8 +113,12 @@ void FailRemoved(const std::string& path, int removed_in, int stored_in) {
        Printable(path), removed_in + 1, stored_in + 1, stored_in + 1);
 }
 
-CatResult CatFile(const ImageSource& source, const std::string& raw_path, int only_layer,
-                  const std::function<void(const char*, size_t)>& sink, const ReadLimits& limits) {
+namespace {
+
+// cat by reading layers from the top down: the bytes go to |*sink|, unless
+// it is null (then only where the file is, or why it is not, is found).
+CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int only_layer,
+                  const std::function<void(const char*, size_t)>* sink, const ReadLimits& limits) {
   int count = static_cast<int>(source.layers.size());
   if (only_layer >= count)
     Fail("--layer {} is out of range: the image has {} (1 to {})", only_layer + 1,
@@ -135,7 +139,7 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
     bool restarted = false;
     for (int layer = top; layer >= bottom && !restarted; --layer) {
       Sighting sighting = ScanLayer(source, layer, path,
-                                    removed_in < 0 && !wants_directory ? &sink : nullptr, limits);
+                                    removed_in < 0 && !wants_directory ? sink : nullptr, limits);
       if (sighting.kind == Sighting::kNothing) continue;
       if (sighting.kind == Sighting::kBlocked && removed_in < 0 && only_layer < 0)
         Fail("/{}: no such file in the image (/{} is {} since layer {})", path, sighting.redirected,
@@ -201,6 +205,87 @@ CatResult CatFile(const ImageSource& source, const std::string& raw_path, int on
     Fail("/{} was removed in layer {} and no lower layer stores it", path, removed_in + 1);
   if (only_layer >= 0) Fail("/{}: layer {} does not store it", path, only_layer + 1);
   Fail("/{}: no such file in the image", path);
+}
+
+// Reads |layer| up to |wanted|, one of its entries, and hands |use| the
+// cursor standing there.
+void ReadUpTo(const Analysis& analysis, int layer, const LayerEntry* wanted,
+              const ReadLimits& limits, const std::function<void(LayerCursor&)>& use) {
+  const std::vector<LayerEntry>& entries = analysis.layers[layer].contents.entries;
+  size_t target = static_cast<size_t>(wanted - entries.data());
+  const LayerBlob& blob = analysis.layers[layer].blob;
+  std::unique_ptr<ByteReader> reader = blob.open();
+  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
+  LayerEntry entry;
+  for (size_t index = 0; cursor.Next(&entry); ++index) {
+    if (index != target) continue;
+    use(cursor);
+    return;
+  }
+  Fail("layer {} changed while it was read: entry {} is gone", layer + 1, target);
+}
+
+// The layer that stores |entry|.
+int LayerOf(const Analysis& analysis, const LayerEntry* entry) {
+  for (const Layer& layer : analysis.layers) {
+    const std::vector<LayerEntry>& entries = layer.contents.entries;
+    if (!entries.empty() && entry >= entries.data() && entry < entries.data() + entries.size())
+      return layer.index;
+  }
+  return -1;
+}
+
+}  // namespace
+
+CatResult CatFile(const ImageSource& source, const std::string& path, int layer,
+                  const std::function<void(const char*, size_t)>& sink, const ReadLimits& limits) {
+  return ScanFor(source, path, layer, &sink, limits);
+}
+
+CatResult CatMerged(const Analysis& analysis, const std::string& raw_path,
+                    const std::function<void(const char*, size_t)>& sink,
+                    const ReadLimits& limits) {
+  bool escaped = false;
+  std::string path = CleanLayerPath(raw_path, &escaped);
+  const FileNode* node = nullptr;
+  std::string loop;
+  if (!path.empty()) {
+    try {
+      node = ResolvePath(analysis.merge.tree(), "/" + path + (raw_path.ends_with("/") ? "/" : ""),
+                         true);
+    } catch (const Error& error) {
+      loop = error.what();
+    }
+  }
+  if (node != nullptr && node->kind() == EntryKind::kFile && node->content != nullptr) {
+    int layer = LayerOf(analysis, node->content);
+    if (layer < 0) Fail("/{}: the image does not store its content", path);
+    int64_t bytes = 0;
+    ReadUpTo(analysis, layer, node->content, limits, [&](LayerCursor& cursor) {
+      cursor.ReadContent([&](const char* data, size_t size) {
+        sink(data, size);
+        bytes += static_cast<int64_t>(size);
+      });
+    });
+    return {layer, FileTree::PathOf(node), bytes};
+  }
+
+  // No file there: reading the layers from the top down says why, in the
+  // words cat has always used (removed, and where it is still stored; a
+  // directory; a link to nowhere). That reading takes no link on an
+  // entry's way into account: should it find a file, a link led the file
+  // elsewhere or a marker through a link removed it, and the tree says so.
+  ScanFor(analysis.source, raw_path, -1, nullptr, limits);
+  if (!loop.empty()) throw Error(loop);
+  if (node == nullptr) {
+    Landing landing = LandingOf(analysis.merge.tree(), path, true);
+    if (landing.outcome == Landing::kEmptyLink)
+      Fail("/{}: no such file in the image (/{} is a symbolic link with an empty target)", path,
+           landing.path);
+    Fail("/{}: no such file in the image", path);
+  }
+  if (node->is_directory()) Fail("/{}: is a directory", path);
+  Fail("/{}: is a {}, not a regular file", path, EntryKindName(node->kind()));
 }
 
 namespace {
@@ -365,29 +450,11 @@ void WriteLayer(const Analysis& analysis, int layer,
 void WriteStoredContent(const Analysis& analysis, int layer, const LayerEntry* wanted,
                         const std::string& path, const FileMeta& meta, const ReadLimits& limits,
                         ExportSink* sink) {
-  const std::vector<LayerEntry>& entries = analysis.layers[layer].contents.entries;
-  size_t target = static_cast<size_t>(wanted - entries.data());
-  const LayerBlob& blob = analysis.layers[layer].blob;
-  std::unique_ptr<ByteReader> reader = blob.open();
-  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
-  LayerEntry entry;
-  for (size_t index = 0; cursor.Next(&entry); ++index) {
-    if (index != target) continue;
-    sink->File(path, meta, entry.size, FromCursor(cursor));
+  // Read to the end and checked, as WriteLayer's reading is.
+  ReadUpTo(analysis, layer, wanted, limits, [&](LayerCursor& cursor) {
+    sink->File(path, meta, wanted->size, FromCursor(cursor));
     CheckReadAgain(cursor, analysis.layers[layer]);
-    return;
-  }
-  Fail("layer {} changed while it was read: entry {} is gone", layer + 1, target);
-}
-
-// The layer that stores |entry|.
-int LayerOf(const Analysis& analysis, const LayerEntry* entry) {
-  for (const Layer& layer : analysis.layers) {
-    const std::vector<LayerEntry>& entries = layer.contents.entries;
-    if (!entries.empty() && entry >= entries.data() && entry < entries.data() + entries.size())
-      return layer.index;
-  }
-  return -1;
+  });
 }
 
 void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSink* sink) {
@@ -408,23 +475,24 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
   std::unordered_map<const LayerEntry*, std::string> written;
   for (size_t layer = 0; layer < analysis.layers.size(); ++layer) {
     if (by_layer[layer].empty()) continue;
-    std::unordered_map<std::string_view, const FileNode*> wanted;
-    for (const FileNode* node : by_layer[layer]) wanted[node->entry->path] = node;
+    // By the entry's place in its layer: the same path may be stored twice
+    // in one layer (only the entry the tree kept is written), and a link
+    // on an entry's way may have put it elsewhere than its own path.
+    const LayerEntry* first = analysis.layers[layer].contents.entries.data();
+    std::unordered_map<size_t, const FileNode*> wanted;
+    for (const FileNode* node : by_layer[layer])
+      wanted[static_cast<size_t>(node->entry - first)] = node;
 
     const LayerBlob& blob = analysis.layers[layer].blob;
     std::unique_ptr<ByteReader> reader = blob.open();
     LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
     LayerEntry entry;
     for (size_t index = 0; cursor.Next(&entry) && !wanted.empty(); ++index) {
-      auto it = wanted.find(entry.path);
-      // The same path may be stored twice in one layer: only the entry the
-      // tree kept is written.
-      if (it == wanted.end() ||
-          it->second->entry != &analysis.layers[layer].contents.entries[index])
-        continue;
+      auto it = wanted.find(index);
+      if (it == wanted.end()) continue;
       const FileNode* node = it->second;
       wanted.erase(it);
-      const std::string path(entry.path);
+      const std::string path(analysis.merge.PlacedPath(node->entry));
       switch (entry.kind) {
         case EntryKind::kFile:
           sink->File(path, MetaOf(node), entry.size, FromCursor(cursor));

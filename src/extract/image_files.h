@@ -18,22 +18,32 @@ struct CatResult {
   int64_t bytes = 0;
 };
 
-// Writes the content of |path| to |sink|: as the final filesystem has it
-// when |layer| < 0, else as layer |layer| (0-based) stores it, including
-// files that a later layer removed. Reads layers from the top down and stops
-// once the file is done, so only the layers above it are decompressed, and
-// only up to the file; the digests of a layer read only in part are not
-// checked. Follows symbolic links in the image (at most 40) and hard links.
-// Throws Error with one line: no such file, a directory, removed (and where
-// it is still stored), a bad layer number.
 // Throws the Error cat and ls give for /|path| (an image path without a
 // leading "/"), removed by layer |removed_in| and still stored by layer
 // |stored_in| (both 0-based).
 [[noreturn]] void FailRemoved(const std::string& path, int removed_in, int stored_in);
 
+// Writes the content of |path| to |sink| as layer |layer| (0-based) stores
+// it, including files that a later layer removed; or, when |layer| < 0,
+// as reading the layers from the top down finds it, which takes no link
+// on an entry's way into account (CatMerged does). Reads layers from the
+// top down and stops once the file is done, so only the layers above it
+// are decompressed, and only up to the file; the digests of a layer read
+// only in part are not checked. Follows symbolic links in the image (at
+// most 40) and hard links. Throws Error with one line: no such file, a
+// directory, removed (and where it is still stored), a bad layer number.
 CatResult CatFile(const ImageSource& source, const std::string& path, int layer,
                   const std::function<void(const char*, size_t)>& sink,
                   const ReadLimits& limits = ReadLimits());
+
+// Writes the content of |path| as the final filesystem of |analysis| holds
+// it: found in the merged tree as a shell finds it on the unpacked image
+// (links followed inside the image), its bytes read from the layer that
+// stores them, up to them. Throws Error with one line as CatFile does
+// when there is no regular file there.
+CatResult CatMerged(const Analysis& analysis, const std::string& path,
+                    const std::function<void(const char*, size_t)>& sink,
+                    const ReadLimits& limits = ReadLimits());
 
 struct ExportOptions {
   int layer = -1;  // 0-based layer whose changes to write; < 0: the final filesystem.

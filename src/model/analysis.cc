@@ -218,7 +218,8 @@ void MergeLayers(Analysis* analysis, const ReadLimits& limits) {
 // bytes still reach the final filesystem through a hard link.
 void ComputeWaste(Analysis* analysis) {
   // A file at its own path counts once; the content of a hard link counts
-  // unless its file is at its own path too. Only hard links can keep a
+  // unless its file is at its own path too (or where a link on its way
+  // put it). Only hard links can keep a
   // dropped version reachable: a dropped entry is at no path. Collecting
   // and sorting every node's content instead took a tenth of a warm audit
   // of a million files.
@@ -237,7 +238,7 @@ void ComputeWaste(Analysis* analysis) {
   std::sort(linked.begin(), linked.end());
   linked.erase(std::unique(linked.begin(), linked.end()), linked.end());
   for (const LayerEntry* content : linked) {
-    const FileNode* own = tree.Find(content->path);
+    const FileNode* own = tree.Find(analysis->merge.PlacedPath(content));
     if (own != nullptr && own->entry == content) continue;
     ++analysis->final_files;
     analysis->final_bytes += content->size;

@@ -304,7 +304,7 @@ const FileNode* FileTree::Find(std::string_view path) const {
 }
 
 FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileNode*)>& on_drop,
-                           PathLife life) {
+                           PathLife life, const FileNode** link) {
   std::string_view full = path;
   FileNode* node = StartOf(&path);
   FileNode* parent = nullptr;
@@ -315,7 +315,13 @@ FileNode* FileTree::Ensure(std::string_view path, const std::function<void(FileN
     path = last ? std::string_view() : path.substr(slash + 1);
 
     // A parent that is not a directory cannot hold children: the layer
-    // that stores beneath it replaces it with a directory.
+    // that stores beneath it replaces it with a directory. Only existing
+    // directories came before it (a node made here is an empty one), so
+    // stopping at a link leaves the tree as it was.
+    if (link != nullptr && node->kind() == EntryKind::kSymlink) {
+      *link = node;
+      return nullptr;
+    }
     if (!node->is_directory()) {
       on_drop(node);
       node->entry = nullptr;
@@ -384,7 +390,11 @@ void FileTree::FreeSubtree(FileNode* node) {
 
 void FileTree::Remove(std::string_view path) {
   FileNode* node = Find(path);
-  if (node == nullptr || node->parent == nullptr) return;
+  if (node != nullptr) Remove(node);
+}
+
+void FileTree::Remove(FileNode* node) {
+  if (node->parent == nullptr) return;
   Unlink(node);
   FreeSubtree(node);
 }

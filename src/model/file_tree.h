@@ -120,12 +120,18 @@ class FileTree {
   // The node at |path|, creating implied directories on the way; the node
   // itself is returned as it was (or new and empty) for the caller to fill.
   // A parent that is not a directory becomes an implied directory, after
-  // |on_drop| is told about the entry it loses.
+  // |on_drop| is told about the entry it loses; except, when |link| is
+  // given, a parent that is a symbolic link: there the walk stops, with
+  // the tree unchanged, |*link| set to that parent and null returned (an
+  // unpacker follows the link instead).
   FileNode* Ensure(std::string_view path, const std::function<void(FileNode*)>& on_drop,
-                   PathLife life = PathLife::kCopy);
+                   PathLife life = PathLife::kCopy, const FileNode** link = nullptr);
 
   // Removes the node at |path| and everything beneath it (the root stays).
   void Remove(std::string_view path);
+  // Removes |node|, a node of this tree, and everything beneath it (the
+  // root stays).
+  void Remove(FileNode* node);
 
   // Removes everything beneath |dir|.
   void RemoveChildren(FileNode* dir);

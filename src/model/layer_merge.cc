@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "base/error.h"
 #include "model/tree_visit.h"
@@ -148,56 +152,101 @@ SubtreeSize Measure(const FileNode* node) {
   return size;
 }
 
-// The paths |layer| stores that ApplyWhiteouts asks about: those its
-// whiteouts name, or that lie directly in a directory it marks opaque.
-// When the layer stores fewer paths than it has markers, simply all of its
-// paths: the smaller set, for the same answers (a set of every path of a
-// layer of files cost a twelfth of the merge).
-std::unordered_set<std::string_view> StoredAgain(const LayerContents& layer) {
-  std::unordered_set<std::string_view> whiteouts, opaque_dirs, stored;
-  size_t markers = 0;
-  for (const LayerEntry& entry : layer.entries) markers += entry.is_whiteout();
-  if (markers == 0) return stored;
-  if (markers * 2 > layer.entries.size()) {
-    for (const LayerEntry& entry : layer.entries)
-      if (!entry.is_whiteout()) stored.insert(entry.path);
-    return stored;
+// Which paths a layer stores (not as markers): a path a marker removes that
+// its layer stores again is a change of the layer, not a removal. Built
+// for the paths the markers name as stored (a whiteout's own path, what
+// lies directly in an opaque marker's directory); when the layer stores
+// fewer paths than it has markers, simply all of its paths, the smaller
+// set for the same answers (a set of every path of a layer of files cost
+// a twelfth of the merge). A path no marker names (where a link led one,
+// or beneath what the layer stored before it) makes the whole set, once.
+class StoredPaths {
+ public:
+  explicit StoredPaths(const LayerContents& layer) : layer_(layer) {
+    size_t markers = 0;
+    for (const LayerEntry& entry : layer.entries) markers += entry.is_whiteout();
+    if (markers * 2 > layer.entries.size()) {
+      AddAll();
+      return;
+    }
+    std::unordered_set<std::string_view> whiteouts, opaque_dirs;
+    for (const LayerEntry& entry : layer.entries) {
+      if (entry.kind == EntryKind::kWhiteout) whiteouts.insert(entry.path);
+      if (entry.kind == EntryKind::kOpaque) opaque_dirs.insert(entry.path);
+    }
+    for (const LayerEntry& entry : layer.entries) {
+      if (entry.is_whiteout()) continue;
+      std::string_view path = entry.path;
+      if (whiteouts.contains(path) ||
+          (!opaque_dirs.empty() && !path.empty() && opaque_dirs.contains(DirName(path))))
+        paths_.insert(path);
+    }
   }
 
-  for (const LayerEntry& entry : layer.entries) {
-    if (entry.kind == EntryKind::kWhiteout) whiteouts.insert(entry.path);
-    if (entry.kind == EntryKind::kOpaque) opaque_dirs.insert(entry.path);
+  // Whether the layer stores |path|; |named|: a path a marker names.
+  bool Has(std::string_view path, bool named) {
+    if (!named && !all_) AddAll();
+    return paths_.contains(path);
   }
-  for (const LayerEntry& entry : layer.entries) {
-    if (entry.is_whiteout()) continue;
-    std::string_view path = entry.path;
-    if (whiteouts.contains(path) ||
-        (!opaque_dirs.empty() && !path.empty() && opaque_dirs.contains(DirName(path))))
-      stored.insert(path);
+
+ private:
+  void AddAll() {
+    for (const LayerEntry& entry : layer_.entries)
+      if (!entry.is_whiteout()) paths_.insert(entry.path);
+    all_ = true;
   }
-  return stored;
+
+  const LayerContents& layer_;
+  std::unordered_set<std::string_view> paths_;
+  bool all_ = false;
+};
+
+// The nodes at and beneath |node| that are, or hold, a node layer |index|
+// stored: what a marker of that layer keeps, as umoci keeps every path its
+// layer wrote before the marker, and the directories holding them. Empty
+// when there are none, as for nearly every marker.
+std::unordered_set<const FileNode*> HoldersOf(const FileNode* node, int index) {
+  std::unordered_set<const FileNode*> holders;
+  auto hold = [&](const FileNode* stored) {
+    if (stored->layer != index) return;
+    for (const FileNode* up = stored; holders.insert(up).second && up != node; up = up->parent) {
+    }
+  };
+  VisitSubtree(node, hold, ChildOrder::kAsStored);
+  return holders;
 }
 
-// The nodes |layer|'s whiteouts and opaque markers will free, sorted (a
-// few more when one removes what another does).
-std::vector<const FileNode*> HiddenBy(const FileTree& tree, const LayerContents& layer) {
-  std::vector<const FileNode*> hidden;
-  for (const LayerEntry& entry : layer.entries) {
-    if (!entry.is_whiteout()) continue;
-    const FileNode* node = tree.Find(entry.path);
-    bool opaque = entry.kind == EntryKind::kOpaque;
-    // As ApplyWhiteouts: the root stays; an opaque marker keeps its directory.
-    if (node == nullptr || (opaque ? !node->is_directory() : node->parent == nullptr)) continue;
-    auto hide = [&](const FileNode* n) {
-      if (n != node || !opaque) hidden.push_back(n);
-    };
-    VisitSubtree(node, hide, ChildOrder::kAsStored);
-  }
-  std::sort(hidden.begin(), hidden.end());
-  return hidden;
+std::string JoinPath(std::string_view dir, std::string_view name) {
+  return dir.empty() ? std::string(name) : fmt::format("{}/{}", dir, name);
 }
 
 }  // namespace
+
+struct LayerMerge::LayerPass {
+  LayerPass(int index, const LayerContents& layer, std::vector<Change>* changes)
+      : index(index), layer(layer), changes(changes) {}
+
+  StoredPaths& stored() {
+    if (!stored_paths) stored_paths.emplace(layer);
+    return *stored_paths;
+  }
+
+  int index;
+  const LayerContents& layer;
+  std::vector<Change>* changes;
+  // Made once a marker of the layer removes something.
+  std::optional<StoredPaths> stored_paths;
+  // The record of each link (by its entry) that entries, and that markers,
+  // of the layer lie beneath.
+  std::unordered_map<const LayerEntry*, size_t> entry_links, marker_links;
+};
+
+struct LayerMerge::Moved {
+  bool moved = false;   // A link on the entry's way led elsewhere.
+  bool placed = false;  // And somewhere: the landing is in the tree.
+  std::string_view path;
+  Before before;  // What was at |path| before the entry.
+};
 
 void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change>* changes,
                        std::vector<std::string>* warnings) {
@@ -212,83 +261,124 @@ void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change
   const std::vector<LayerEntry>& entries = layer.entries;
   std::vector<FileNode*> nodes(entries.size(), nullptr);
   std::vector<Before> before(entries.size());
+  bool found_any = false;
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i + kPrefetchAhead < entries.size()) tree_.Prefetch(entries[i + kPrefetchAhead].path);
     if (entries[i].is_whiteout()) continue;
     nodes[i] = tree_.Find(entries[i].path);
     before[i] = Capture(nodes[i]);
+    found_any |= nodes[i] != nullptr;
   }
 
-  bool found_any = std::any_of(nodes.begin(), nodes.end(), [](FileNode* n) { return n; });
-  std::vector<const FileNode*> hidden;
-  if (found_any) hidden = HiddenBy(tree_, layer);
-  ApplyWhiteouts(index, layer, changes);
-  for (size_t i = 0; i < entries.size() && !hidden.empty(); ++i)
-    if (nodes[i] != nullptr && std::binary_search(hidden.begin(), hidden.end(), nodes[i]))
-      nodes[i] = nullptr;
-
-  // Nodes found before the last entry that freed nodes may be gone.
+  // In tar order. Nodes found above that a marker frees are noted, and
+  // forgotten before an entry's new node can take their memory; after an
+  // entry that freed nodes, every node found above is.
+  LayerPass pass(index, layer, changes);
+  std::unordered_set<const FileNode*> freed;
+  std::unordered_map<size_t, Moved> moved;
   size_t valid_from = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].is_whiteout()) continue;
-    if (valid_from > 0) nodes[i] = nullptr;
+    if (entries[i].is_whiteout()) {
+      ApplyMarker(&pass, entries[i], found_any ? &freed : nullptr);
+      continue;
+    }
+    if (valid_from > 0 || (!freed.empty() && freed.contains(nodes[i]))) nodes[i] = nullptr;
     if (i + kPrefetchAhead < entries.size() && nodes[i + kPrefetchAhead] == nullptr)
       tree_.Prefetch(entries[i + kPrefetchAhead].path);
-    if (ApplyEntry(index, entries[i], &nodes[i], changes, warnings)) valid_from = i + 1;
+    Moved went;
+    if (ApplyEntry(&pass, entries[i], &nodes[i], &went, warnings)) valid_from = i + 1;
+    if (went.moved) moved.emplace(i, went);
   }
 
   for (size_t i = 0; i < entries.size(); ++i) {
     const LayerEntry& entry = entries[i];
     if (entry.is_whiteout() || entry.path.empty()) continue;
-    const FileNode* after = i >= valid_from ? nodes[i] : tree_.Find(entry.path);
+    // A change is where the tree changed: where a link led the entry.
+    std::string_view path = entry.path;
+    const Before* was = &before[i];
+    if (auto it = moved.find(i); it != moved.end()) {
+      if (!it->second.placed) continue;
+      path = it->second.path;
+      was = &it->second.before;
+    }
+    const FileNode* after = i >= valid_from ? nodes[i] : tree_.Find(path);
     ChangeKind kind;
-    if (after == nullptr || !Classify(before[i], after, &kind)) continue;
-    int64_t previous_size = before[i].content != nullptr ? before[i].content->size : 0;
-    changes->push_back(Change::Stored(entry.path, kind, entry.kind, entry.size, previous_size));
+    if (after == nullptr || !Classify(*was, after, &kind)) continue;
+    int64_t previous_size = was->content != nullptr ? was->content->size : 0;
+    changes->push_back(Change::Stored(path, kind, entry.kind, entry.size, previous_size));
   }
 }
 
-void LayerMerge::ApplyWhiteouts(int index, const LayerContents& layer,
-                                std::vector<Change>* changes) {
-  // Paths this layer stores again are changes of the layer, not removals.
-  std::unordered_set<std::string_view> stored = StoredAgain(layer);
+void LayerMerge::ApplyMarker(LayerPass* pass, const LayerEntry& marker,
+                             std::unordered_set<const FileNode*>* freed) {
+  // An opaque marker empties its own directory; a whiteout removes its path.
+  bool opaque = marker.kind == EntryKind::kOpaque;
+  std::string_view path = marker.path;
+  bool named = true;
+  FileNode* target = tree_.Find(path);
+  if (target == nullptr || (opaque && !target->is_directory())) {
+    // Not there, unless a link on the way leads elsewhere (a whiteout of
+    // a path no lower layer has is harmless).
+    std::optional<Landing> landing = NoteMarkerBeneathLink(pass, marker);
+    if (!landing || landing->outcome != Landing::kLands) return;
+    path = KeepPath(std::move(landing->path));
+    named = false;
+    target = tree_.Find(path);
+    if (target == nullptr) return;
+  }
 
-  auto record_removal = [&](const FileNode* node, std::string_view path) {
-    if (stored.count(path)) return;
-    SubtreeSize size = Measure(node);
-    changes->push_back(Change::Removed(path, node->kind(), size.bytes, size.files));
-  };
+  if (!opaque) {
+    // The root stays.
+    if (target->parent != nullptr) RemoveForMarker(pass, target, path, named, true, freed);
+    return;
+  }
+  if (!target->is_directory()) return;
+  for (FileNode* child : target->Children())
+    RemoveForMarker(pass, child, JoinPath(path, child->name()), named, false, freed);
+}
 
-  std::unordered_map<const FileNode*, size_t> links_noted;
-  for (const LayerEntry& entry : layer.entries) {
-    if (entry.kind == EntryKind::kWhiteout) {
-      FileNode* node = tree_.Find(entry.path);
-      // A whiteout of a path no lower layer has is harmless, unless a
-      // link on its way leads an unpacker elsewhere.
-      if (node == nullptr) NoteMarkerBeneathLink(index, entry, &links_noted);
-      if (node == nullptr || node->parent == nullptr) continue;
-      record_removal(node, entry.path);
-      DropSubtree(node, index, !stored.count(entry.path));
-      tree_.Remove(entry.path);
-    } else if (entry.kind == EntryKind::kOpaque) {
-      FileNode* dir = tree_.Find(entry.path);
-      if (dir == nullptr || !dir->is_directory()) {
-        NoteMarkerBeneathLink(index, entry, &links_noted);
-        continue;
-      }
-      for (const FileNode* child : dir->Children()) {
-        std::string name(child->name());
-        std::string path = entry.path.empty() ? name : fmt::format("{}/{}", entry.path, name);
-        if (!stored.count(path)) record_removal(child, KeepPath(path));
-        DropSubtree(child, index, !stored.count(path));
-      }
-      tree_.RemoveChildren(dir);
+void LayerMerge::RemoveForMarker(LayerPass* pass, FileNode* node, std::string_view path, bool named,
+                                 bool lasts, std::unordered_set<const FileNode*>* freed) {
+  std::unordered_set<const FileNode*> holders = HoldersOf(node, pass->index);
+  if (holders.empty()) {
+    RemoveWhole(pass, node, path, named, lasts, freed);
+    return;
+  }
+
+  // The layer stored something here before the marker: remove the rest
+  // around it. Iterative: a layer may nest directories deeper than the
+  // stack.
+  std::vector<std::pair<FileNode*, std::string>> kept = {{node, std::string(path)}};
+  while (!kept.empty()) {
+    auto [dir, dir_path] = std::move(kept.back());
+    kept.pop_back();
+    for (FileNode* child : dir->Children()) {
+      std::string child_path = JoinPath(dir_path, child->name());
+      if (holders.contains(child))
+        kept.emplace_back(child, std::move(child_path));
+      else
+        RemoveWhole(pass, child, child_path, false, false, freed);
     }
   }
 }
 
-void LayerMerge::NoteMarkerBeneathLink(int index, const LayerEntry& marker,
-                                       std::unordered_map<const FileNode*, size_t>* first) {
+void LayerMerge::RemoveWhole(LayerPass* pass, FileNode* node, std::string_view path, bool named,
+                             bool lasts, std::unordered_set<const FileNode*>* freed) {
+  bool stored_again = pass->stored().Has(path, named);
+  if (!stored_again) {
+    SubtreeSize size = Measure(node);
+    std::string_view kept = lasts ? path : KeepPath(std::string(path));
+    pass->changes->push_back(Change::Removed(kept, node->kind(), size.bytes, size.files));
+  }
+  DropSubtree(node, pass->index, !stored_again);
+  if (freed != nullptr)
+    VisitSubtree(
+        node, [freed](const FileNode* n) { freed->insert(n); }, ChildOrder::kAsStored);
+  tree_.Remove(node);
+}
+
+std::optional<Landing> LayerMerge::NoteMarkerBeneathLink(LayerPass* pass,
+                                                         const LayerEntry& marker) {
   // The directory an unpacker resolves: a whiteout's parent, an opaque
   // marker's own directory. Only directories have children, so the walk
   // ends at the first name that is not one.
@@ -300,19 +390,84 @@ void LayerMerge::NoteMarkerBeneathLink(int index, const LayerEntry& marker,
     node = tree_.Child(node, dir.substr(0, slash));
     dir = slash == std::string_view::npos ? std::string_view() : dir.substr(slash + 1);
   }
-  if (node == nullptr || node->kind() != EntryKind::kSymlink) return;
+  if (node == nullptr || node->kind() != EntryKind::kSymlink) return std::nullopt;
 
-  auto [noted, is_new] = first->emplace(node, link_parents_.size());
-  if (!is_new) {
-    ++link_parents_[noted->second].more_markers;
-    return;
-  }
-  link_parents_.push_back(
-      {&marker, index, node->entry, node->layer, LandingOf(tree_, marker.path, opaque)});
+  Landing landing = LandingOf(tree_, marker.path, opaque);
+  auto [noted, is_new] = pass->marker_links.emplace(node->entry, link_parents_.size());
+  if (is_new)
+    link_parents_.push_back({&marker, pass->index, node->entry, node->layer, landing});
+  else
+    ++link_parents_[noted->second].more;
+  return landing;
 }
 
-bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
-                            std::vector<Change>* changes, std::vector<std::string>* warnings) {
+void LayerMerge::NoteEntryBeneathLink(LayerPass* pass, const LayerEntry& entry,
+                                      const FileNode* link, const Landing& landing) {
+  auto [noted, is_new] = pass->entry_links.emplace(link->entry, link_parents_.size());
+  if (is_new)
+    link_parents_.push_back({&entry, pass->index, link->entry, link->layer, landing});
+  else
+    ++link_parents_[noted->second].more;
+}
+
+FileNode* LayerMerge::Place(LayerPass* pass, const LayerEntry& entry, Moved* moved) {
+  int index = pass->index;
+  auto on_drop = [this, index](FileNode* lost) { DropNode(lost, index, true); };
+  size_t nodes = tree_.size();
+  const FileNode* link = nullptr;
+  // Layers outlive the tree: nodes are named with their paths' bytes.
+  FileNode* node = tree_.Ensure(entry.path, on_drop, FileTree::PathLife::kKept, &link);
+  if (node == nullptr) {
+    // A link on the way: umoci follows it, and every link it leads to,
+    // inside the root, and writes where the chain ends; the link stays.
+    // The landing's parents are no links, so Ensure there makes no turn.
+    Landing landing = LandingOf(tree_, entry.path, false);
+    NoteEntryBeneathLink(pass, entry, link, landing);
+    moved->moved = true;
+    if (landing.outcome == Landing::kLands) {
+      moved->path = KeepPath(std::move(landing.path));
+      node = tree_.Find(moved->path);
+      moved->before = Capture(node);
+      if (node == nullptr)
+        node = tree_.Ensure(moved->path, on_drop, FileTree::PathLife::kKept, &link);
+    }
+    // A loop, or a link that leads nowhere: no unpacker can write it, and
+    // its bytes reach no path (still stored in its layer).
+    if (node == nullptr) {
+      if (entry.kind == EntryKind::kFile && entry.size > 0)
+        dropped_.push_back({&entry, index, index, true});
+      return nullptr;
+    }
+    moved->placed = true;
+    placed_elsewhere_[&entry] = moved->path;
+  }
+
+  // Every node made but the entry's own is a directory its path implied.
+  if (tree_.size() > nodes + 1) implied_ += static_cast<int64_t>(tree_.size() - nodes - 1);
+  if (static_cast<int64_t>(tree_.size()) > max_nodes_)
+    Fail(
+        "layer {}: with the layers below, its paths make more than {} files and directories; "
+        "raise --max-entries to read it",
+        index + 1, max_nodes_);
+  if (implied_ > max_implied_)
+    Fail(
+        "layer {}: with the layers below, its paths imply more than {} directories that no "
+        "entry stores; raise --max-implied-dirs to read it",
+        index + 1, max_implied_);
+  return node;
+}
+
+const FileNode* LayerMerge::HardLinkTarget(const std::string& target) {
+  if (const FileNode* node = tree_.Find(target)) return node;
+  // umoci resolves the links on the target's way inside the root (the
+  // last name it takes as it is, as link(2) does).
+  Landing landing = LandingOf(tree_, target, false);
+  return landing.outcome == Landing::kLands ? tree_.Find(landing.path) : nullptr;
+}
+
+bool LayerMerge::ApplyEntry(LayerPass* pass, const LayerEntry& entry, FileNode** at, Moved* moved,
+                            std::vector<std::string>* warnings) {
+  int index = pass->index;
   if (entry.path.empty()) {
     // The root directory itself: only its metadata can change.
     if (entry.kind == EntryKind::kDirectory) {
@@ -324,37 +479,17 @@ bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
 
   // A node already there needs no Ensure: its parents are directories,
   // since only a directory has children.
-  if (*at == nullptr) {
-    auto on_drop = [this, index, &entry](FileNode* lost) {
-      // The tree is still as it was: the landing follows the whole chain.
-      if (lost->entry != nullptr && lost->entry->kind == EntryKind::kSymlink)
-        link_parents_.push_back(
-            {&entry, index, lost->entry, lost->layer, LandingOf(tree_, entry.path, false)});
-      DropNode(lost, index, true);
-    };
-    size_t nodes = tree_.size();
-    *at = tree_.Ensure(entry.path, on_drop, FileTree::PathLife::kKept);  // Layers outlive it.
-    // Every node made but the entry's own is a directory its path implied.
-    if (tree_.size() > nodes + 1) implied_ += static_cast<int64_t>(tree_.size() - nodes - 1);
-    if (static_cast<int64_t>(tree_.size()) > max_nodes_)
-      Fail(
-          "layer {}: with the layers below, its paths make more than {} files and directories; "
-          "raise --max-entries to read it",
-          index + 1, max_nodes_);
-    if (implied_ > max_implied_)
-      Fail(
-          "layer {}: with the layers below, its paths imply more than {} directories that no "
-          "entry stores; raise --max-implied-dirs to read it",
-          index + 1, max_implied_);
-  }
+  if (*at == nullptr) *at = Place(pass, entry, moved);
+  if (*at == nullptr) return false;
   FileNode* node = *at;
+  std::string_view path = moved->placed ? moved->path : std::string_view(entry.path);
 
   // Resolve a hard link before the node changes: it may name itself.
   const LayerEntry* content = nullptr;
   if (entry.kind == EntryKind::kFile) {
     content = &entry;
   } else if (entry.kind == EntryKind::kHardlink) {
-    const FileNode* target = tree_.Find(entry.link());
+    const FileNode* target = HardLinkTarget(entry.link());
     if (target != nullptr && target->content != nullptr) {
       content = target->content;
     } else {
@@ -372,8 +507,8 @@ bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
     // A directory replaced by a file takes its children with it.
     for (const FileNode* child : node->Children()) {
       SubtreeSize size = Measure(child);
-      changes->push_back(Change::Removed(KeepPath(fmt::format("{}/{}", entry.path, child->name())),
-                                         child->kind(), size.bytes, size.files));
+      pass->changes->push_back(Change::Removed(KeepPath(JoinPath(path, child->name())),
+                                               child->kind(), size.bytes, size.files));
       DropSubtree(child, index, true);
     }
     tree_.RemoveChildren(node);
@@ -383,6 +518,11 @@ bool LayerMerge::ApplyEntry(int index, const LayerEntry& entry, FileNode** at,
   node->content = content;
   node->layer = index;
   return frees;
+}
+
+std::string_view LayerMerge::PlacedPath(const LayerEntry* entry) const {
+  auto it = placed_elsewhere_.find(entry);
+  return it != placed_elsewhere_.end() ? it->second : std::string_view(entry->path);
 }
 
 std::string_view LayerMerge::KeepPath(std::string path) {

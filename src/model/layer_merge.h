@@ -1,18 +1,29 @@
-// Applies layers, in order, to a FileTree, exactly as the OCI image spec
-// defines it, and records what each layer did.
+// Applies layers, in order, to a FileTree, as the OCI image spec defines
+// it and as umoci's unpack (the oracle) writes it, and records what each
+// layer did.
 //
-// Per layer: whiteouts and opaque markers first (they speak of the layers
-// below, never of their own layer), then the entries in tar order. A file
-// entry replaces what was at its path; a directory entry over a directory
-// only updates its metadata and keeps its children; a hard link shares the
-// content of its target as the tree holds it at that moment.
+// Per layer, entries and markers in tar order, as umoci reads them. A
+// whiteout or opaque marker speaks of the layers below: it removes what
+// they left, never what its own layer stored before it (nor the
+// directories holding that); what its layer stores after it is stored as
+// usual. A file entry replaces what was at its path; a directory entry
+// over a directory only updates its metadata and keeps its children; a
+// hard link shares the content of its target as the tree holds it at
+// that moment.
+//
+// A path is found as an unpacker that keeps symbolic links inside the
+// root finds it: an entry or marker stored beneath a path the tree holds
+// as a link acts where the chain of links leads (model/image_path.h),
+// and the link stays a link.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "layer/layer_reader.h"
@@ -91,23 +102,12 @@ struct DroppedFile {
   bool removed;  // True: its path was removed; false: overwritten.
 };
 
-// An entry stored beneath a path the tree held as a symbolic link. The
-// merge makes the link a directory; unpackers (umoci, Docker) follow the
-// link inside the root and write the entry where it points, and naive
-// ones follow it out of the root. A tar made from a directory never holds
-// one.
-//
-// A whiteout or opaque marker stored beneath a link (or, for an opaque
-// marker, naming one) is one too: umoci follows the link and deletes
-// where it leads (checked), naive unpackers delete on the host. The merge
-// leaves the link as it is and removes nothing through it.
-// TODO: resolve such parents through the link as umoci does, so that ls,
-// cat and export show what an unpacked image holds (and so that a later
-// landing through the same link is not computed against the directory
-// strata made of it).
-// TODO: markers are checked against the layers below only (the merge
-// applies them first), not against a link their own layer stores before
-// them, which umoci, reading in tar order, would follow.
+// An entry stored beneath a path the tree held as a symbolic link, or a
+// whiteout or opaque marker stored beneath one (or, for an opaque marker,
+// naming one): a tar made from a directory never holds one. umoci follows
+// the link inside the root and writes (or deletes, or empties) where it
+// leads, as the merge does; unpackers that follow it naively do so on the
+// host. One is kept per link, layer and kind (entry or marker): the first.
 struct LinkParent {
   const LayerEntry* entry;  // The first entry (or marker) stored beneath the link.
   int layer;                // Its layer.
@@ -115,10 +115,13 @@ struct LinkParent {
   int link_layer;
   // Where the entry lands (for a whiteout, what it deletes; for an opaque
   // marker, the directory it empties), through every link on its way, as
-  // the tree stood just before it.
+  // the tree stood just before it. Where the merge put it too: when the
+  // outcome is not kLands, the merge left the entry out (or the marker
+  // removed nothing).
   Landing landing;
-  // Markers: how many more of the layer's markers lie beneath the same link.
-  int64_t more_markers = 0;
+  // How many more of the layer's entries (or markers) lie beneath the same
+  // link, each merged where its own chain leads.
+  int64_t more = 0;
 };
 
 class LayerMerge {
@@ -155,26 +158,58 @@ class LayerMerge {
   // Hard-link targets that stay reachable are removed by the caller.
   const std::vector<DroppedFile>& dropped() const { return dropped_; }
 
-  // Every symbolic link replaced by a directory so far, and every link
-  // that a layer's markers lie beneath (once per layer), in order.
+  // Every symbolic link that a layer's entries or markers lie beneath
+  // (once per layer for each), in order.
   const std::vector<LinkParent>& link_parents() const { return link_parents_; }
+
+  // Where the merge put |entry|: elsewhere than its own path when a link
+  // on its way led there (a view the merge keeps), else its own path.
+  std::string_view PlacedPath(const LayerEntry* entry) const;
 
   // The bytes of the regular files beneath |path| in the current tree, as
   // their tar headers give them (hard links count 0): dive's measure for a
   // whiteout of a directory. 0 when |path| is absent or not a directory.
+  // TODO: the tree follows links on an entry's way and dive's does not: a
+  // whiteout of a directory stored beneath a link (evil/d/f, then
+  // evil/.wh.d) finds nothing here, where dive's tree, holding paths as
+  // stored, has evil/d and its bytes.
   int64_t StoredBytesBeneath(std::string_view path) const;
 
  private:
-  void ApplyWhiteouts(int index, const LayerContents& layer, std::vector<Change>* changes);
-  // Records |marker| (a whiteout or opaque marker the tree has no node
-  // for) when a symbolic link lies on its way; |first| maps each link
-  // already recorded for this layer to its record.
-  void NoteMarkerBeneathLink(int index, const LayerEntry& marker,
-                             std::unordered_map<const FileNode*, size_t>* first);
+  struct LayerPass;  // What applying one layer keeps between its entries.
+  struct Moved;      // Where an entry went when a link on its way led elsewhere.
+
+  // Applies |marker|, a whiteout or opaque marker of the layer, through
+  // any link on its way. Adds the nodes it frees to |*freed| when given.
+  void ApplyMarker(LayerPass* pass, const LayerEntry& marker,
+                   std::unordered_set<const FileNode*>* freed);
+  // Removes |node| at |path| for a marker, but not what the layer stored
+  // before it. |named|: |path| is the marker's own (or a child of an opaque
+  // marker's directory), as the layer stores it. |lasts|: |path| outlives
+  // the merge.
+  void RemoveForMarker(LayerPass* pass, FileNode* node, std::string_view path, bool named,
+                       bool lasts, std::unordered_set<const FileNode*>* freed);
+  // Removes |node| and everything beneath it for a marker: a removal of
+  // the layer unless it stores |path| again, and waste.
+  void RemoveWhole(LayerPass* pass, FileNode* node, std::string_view path, bool named, bool lasts,
+                   std::unordered_set<const FileNode*>* freed);
+  // Records |marker| when a symbolic link lies on its way; returns where
+  // it acts then, through every link, or nothing when no link does.
+  std::optional<Landing> NoteMarkerBeneathLink(LayerPass* pass, const LayerEntry& marker);
+  // Records |entry|, stored beneath |link|, landing at |landing|.
+  void NoteEntryBeneathLink(LayerPass* pass, const LayerEntry& entry, const FileNode* link,
+                            const Landing& landing);
   // |*at| is the node at the entry's path when the caller knows it, else
-  // null and set here. Returns true when nodes were freed.
-  bool ApplyEntry(int index, const LayerEntry& entry, FileNode** at, std::vector<Change>* changes,
+  // null and set here (null again when the entry has nowhere to go).
+  // |*moved| says where it went when a link led it elsewhere. Returns true
+  // when nodes were freed.
+  bool ApplyEntry(LayerPass* pass, const LayerEntry& entry, FileNode** at, Moved* moved,
                   std::vector<std::string>* warnings);
+  // The node for an entry the tree has no node for yet: at its path, or
+  // where the links on its way lead. Null when they lead nowhere.
+  FileNode* Place(LayerPass* pass, const LayerEntry& entry, Moved* moved);
+  // The node a hard link to |target| shares content with, or null.
+  const FileNode* HardLinkTarget(const std::string& target);
   void DropSubtree(const FileNode* node, int by_layer, bool removed);
   void DropNode(const FileNode* node, int by_layer, bool removed);
   // Keeps |path| for as long as the merge lives; returns a view of it.
@@ -184,6 +219,7 @@ class LayerMerge {
   std::deque<std::string> kept_paths_;  // Paths of changes no entry spells.
   std::vector<DroppedFile> dropped_;
   std::vector<LinkParent> link_parents_;
+  std::unordered_map<const LayerEntry*, std::string_view> placed_elsewhere_;
   int64_t max_nodes_ = INT64_MAX;
   int64_t max_implied_ = INT64_MAX;
   int64_t implied_ = 0;

@@ -428,6 +428,24 @@ std::string LinkText(const CheckContext& context, const LinkParent& parent, cons
       link, more, context.scanner.RedactPath(landing.path));
 }
 
+// What strata's tree does where |parent| lands: the same as umoci, inside
+// the image, or nothing when no unpacker gets past the links.
+std::string MergedText(const CheckContext& context, const LinkParent& parent) {
+  bool lands = parent.landing.outcome == Landing::kLands;
+  std::string link_path = context.scanner.RedactPath(parent.link->path);
+  if (!parent.entry->is_whiteout())
+    return lands ? fmt::format(
+                       "strata shows it there inside the image, as umoci unpacks it, "
+                       "with /{} kept a link",
+                       link_path)
+                 : "strata leaves it out of the merged filesystem (its layer still stores it)";
+  if (!lands) return "strata removes nothing through it";
+  bool opaque = parent.entry->kind == EntryKind::kOpaque;
+  return fmt::format("strata {} /{} too inside the image, as umoci does",
+                     opaque ? "empties" : "deletes",
+                     context.scanner.RedactPath(parent.landing.path));
+}
+
 // The detail of a whiteout or opaque marker stored beneath a link (or,
 // for an opaque marker, naming one).
 std::string MarkerDetail(const CheckContext& context, const LinkParent& parent) {
@@ -437,10 +455,10 @@ std::string MarkerDetail(const CheckContext& context, const LinkParent& parent) 
       fmt::format("{} {} /{}, {}", opaque ? "an opaque marker" : "a whiteout",
                   opaque && parent.entry->path == parent.link->path ? "for" : "stored beneath",
                   link_path, LinkText(context, parent, opaque ? "empty" : "delete"));
-  if (parent.more_markers > 0)
-    detail += fmt::format("; the layer has {} beneath /{}",
-                          Count(parent.more_markers, "more marker"), link_path);
-  return detail + "; strata removes nothing through it";
+  if (parent.more > 0)
+    detail +=
+        fmt::format("; the layer has {} beneath /{}", Count(parent.more, "more marker"), link_path);
+  return detail + "; " + MergedText(context, parent);
 }
 
 }  // namespace
@@ -450,12 +468,15 @@ void CheckLinkParents(const CheckContext& context, std::vector<Finding>* finding
     std::string link_path = context.scanner.RedactPath(parent.link->path);
     Finding finding =
         MakeFinding(context, "path-through-symlink", parent.layer, parent.entry->path);
-    if (parent.entry->is_whiteout())
+    if (parent.entry->is_whiteout()) {
       finding.detail = MarkerDetail(context, parent);
-    else
-      finding.detail =
-          fmt::format("stored beneath /{}, {}; strata shows /{} as a directory from here on",
-                      link_path, LinkText(context, parent, "write"), link_path);
+    } else {
+      finding.detail = fmt::format("stored beneath /{}, {}; {}", link_path,
+                                   LinkText(context, parent, "write"), MergedText(context, parent));
+      if (parent.more > 0)
+        finding.detail += fmt::format("; the layer stores {} beneath /{}",
+                                      Count(parent.more, "more entry", "more entries"), link_path);
+    }
     finding.fix =
         "rebuild the layer with a standard tool, which never stores a path beneath a symbolic "
         "link; do not unpack this image with tools that follow such links";

@@ -73,7 +73,8 @@ bool Explorer::Jump(int layer, const std::string& path) {
 bool Explorer::OpenSelected() {
   if (view_ == ExplorerView::kWaste && !waste().empty()) {
     const WasteItem& item = waste()[waste_cursor_.cursor];
-    return Jump(item.layer, std::string(item.entry->path));
+    // Where the layer left it: a link on its way may have put it elsewhere.
+    return Jump(item.layer, std::string(analysis_.merge.PlacedPath(item.entry)));
   }
   if (view_ == ExplorerView::kFindings && !findings_.empty()) {
     const Finding& finding = findings_[findings_cursor_.cursor];
@@ -136,7 +137,9 @@ bool Explorer::SaveTargetAtCursor(SaveTarget* target) {
   if (!tree_.CursorNode(&node)) return false;
   const PathEvent* shown = tree_.Shown(node);
   if (shown == nullptr || shown->entry == nullptr || shown->content == nullptr) return false;
-  target->path = history_.PathOf(node);
+  // The path its layer stores it at, which a link on its way may have
+  // led elsewhere in the tree: the save reads it from that layer.
+  target->path = std::string(shown->entry->path);
   target->layer = shown->layer;
   return true;
 }

@@ -29,7 +29,7 @@ struct LayerLine {
 
 // What the save key writes: the file under the cursor as stored in a layer.
 struct SaveTarget {
-  std::string path;  // Image path, no leading "/".
+  std::string path;  // Where |layer| stores it (an image path, no leading "/").
   int layer = -1;    // The layer storing the version shown.
 };
 
