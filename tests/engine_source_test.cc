@@ -21,21 +21,6 @@ using namespace testing;
 #define REQUIRE_FIXTURES() \
   if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
 
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    const char* old = getenv(name);
-    if (old) old_ = old, had_ = true;
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() { had_ ? setenv(name_, old_.c_str(), 1) : unsetenv(name_); }
-
- private:
-  const char* name_;
-  std::string old_;
-  bool had_ = false;
-};
-
 // A dockerd of the test's own: its socket, data and state live in a
 // temporary directory, so it never meets a daemon someone else runs.
 class DockerEngine {
