@@ -6,9 +6,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "base/error.h"
 
 namespace strata {
+
+// libarchive's output, through TarSink: to the file descriptor, or nowhere
+// once the stream is abandoned, so that closing it (which frees
+// libarchive's buffers) writes no end marker.
+la_ssize_t TarSink::WriteOut(struct archive* archive, void* client, const void* buffer,
+                             size_t length) {
+  auto* sink = static_cast<TarSink*>(client);
+  if (sink->abandoned_) return static_cast<la_ssize_t>(length);
+  const char* bytes = static_cast<const char*>(buffer);
+  size_t done = 0;
+  while (done < length) {
+    ssize_t wrote = write(sink->fd_, bytes + done, length - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      archive_set_error(archive, errno, "%s", strerror(errno));
+      return -1;
+    }
+    done += static_cast<size_t>(wrote);
+  }
+  return static_cast<la_ssize_t>(length);
+}
 
 TarSink::TarSink(int fd) : archive_(archive_write_new()), fd_(fd) {
   // The stream starts at the file's end when every write lands there
@@ -22,13 +46,19 @@ TarSink::TarSink(int fd) : archive_(archive_write_new()), fd_(fd) {
   }
   archive_write_set_format_pax_restricted(archive_);
   archive_write_set_bytes_in_last_block(archive_, 1);
-  if (archive_write_open_fd(archive_, fd) != ARCHIVE_OK)
+  if (archive_write_open2(archive_, this, nullptr, &TarSink::WriteOut, nullptr, nullptr) !=
+      ARCHIVE_OK)
     Fail("cannot start the tar stream: {}", archive_error_string(archive_));
 }
 
 TarSink::~TarSink() {
-  // archive_write_free would close the stream with its end marker.
-  if (!finished_) archive_write_fail(archive_);
+  // An unfinished stream ends without its end marker (a reader must not
+  // take it for whole): closing it then writes nothing, and frees what
+  // libarchive holds (archive_write_fail would skip that, and leak).
+  if (!finished_) {
+    abandoned_ = true;
+    archive_write_close(archive_);
+  }
   archive_write_free(archive_);
   if (!finished_ && start_ >= 0) (void)!ftruncate(fd_, start_);
 }

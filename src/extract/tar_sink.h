@@ -9,6 +9,8 @@
 // back.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 
 #include "extract/export_sink.h"
@@ -42,8 +44,12 @@ class TarSink : public ExportSink {
   void Header(const std::string& path, unsigned int type, const FileMeta& meta, int64_t size,
               const std::string& link, bool hardlink, uint32_t major = 0, uint32_t minor = 0);
 
+  static ssize_t WriteOut(struct archive* archive, void* client, const void* buffer,
+                          size_t length);
+
   struct archive* archive_;
   int fd_;
+  bool abandoned_ = false;  // Unfinished: WriteOut drops what is left.
   int64_t start_ = -1;  // Where a regular file is cut back to; -1: not one.
   bool finished_ = false;
   int written_ = 0;
