@@ -508,14 +508,17 @@ class CommandLineReader {
   // sh -c "su -c 'bash -c …'" is as deep as build steps go.
   static constexpr int kMaxDepth = 3;
 
+  // The bytes of |word| from |begin| on.
   void Found(const Word& word, size_t begin, std::string passed_as, std::string name = "") {
-    found_->push_back({word.at[begin], word.at.back() + 1, std::move(passed_as), std::move(name)});
+    FoundRange(word, begin, word.at.size(), std::move(passed_as), std::move(name));
   }
 
   // The bytes [begin, end) of |word|.
-  void FoundRange(const Word& word, size_t begin, size_t end, std::string passed_as) {
+  void FoundRange(const Word& word, size_t begin, size_t end, std::string passed_as,
+                  std::string name = "") {
     if (begin >= end || end > word.at.size()) return;
-    found_->push_back({word.at[begin], word.at[end - 1] + 1, std::move(passed_as), ""});
+    found_->push_back(
+        {word.at[begin], word.at[end - 1] + 1, std::move(passed_as), std::move(name)});
   }
 
   // The input echo or printf piped into |command|, when it reads passwords
