@@ -4,11 +4,14 @@
 // Engine 25+ export layout, a TCP DOCKER_HOST, Podman's socket, an export
 // cut short). Every result must equal the one for the archive the image
 // was loaded from.
+#include "source/engine_source.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 
 #include "source_servers.h"
 #include "test_support.h"
@@ -23,16 +26,29 @@ using namespace testing;
 
 // A dockerd of the test's own: its socket, data and state live in a
 // temporary directory, so it never meets a daemon someone else runs.
+// |listen|, when given, is more of dockerd's arguments: another address.
 class DockerEngine {
  public:
-  DockerEngine() : dir_(TempDir()) {
+  explicit DockerEngine(const std::vector<std::string>& listen = {}) : dir_(TempDir()) {
     chmod(dir_.c_str(), 0755);  // Others may reach the socket (see SocketPermission).
     socket_ = dir_ + "/docker.sock";
-    daemon_.Start(
-        {"dockerd", "--storage-driver", "vfs", "--iptables=false", "--bridge=none",
-         "--ip-forward=false", "--ip-masq=false", "-H", "unix://" + socket_, "--data-root",
-         dir_ + "/root", "--exec-root", dir_ + "/exec", "--pidfile", dir_ + "/dockerd.pid"},
-        dir_ + "/dockerd.log");
+    std::vector<std::string> args = {"dockerd",
+                                     "--storage-driver",
+                                     "vfs",
+                                     "--iptables=false",
+                                     "--bridge=none",
+                                     "--ip-forward=false",
+                                     "--ip-masq=false",
+                                     "-H",
+                                     "unix://" + socket_,
+                                     "--data-root",
+                                     dir_ + "/root",
+                                     "--exec-root",
+                                     dir_ + "/exec",
+                                     "--pidfile",
+                                     dir_ + "/dockerd.pid"};
+    args.insert(args.end(), listen.begin(), listen.end());
+    daemon_.Start(args, dir_ + "/dockerd.log");
     bool up = WaitUntil([&] { return RunShell(Docker("info"), &output_) == 0; });
     EXPECT_TRUE(up) << ReadFileText(dir_ + "/dockerd.log");
   }
@@ -87,6 +103,77 @@ TEST(EngineSource, DaemonImagesEqualTheirArchives) {
       EXPECT_EQ(Json("audit", image), Json("audit", archive)) << image;
       EXPECT_EQ(Json("history", image), Json("history", archive)) << image;
     }
+  }
+}
+
+// A real dockerd listening on TCP with --tlsverify, its certificates made
+// by openssl (tests/servers/tls_files.sh): strata reaches it as docker
+// does, through DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, and each way of
+// getting that wrong is one line naming what to fix.
+TEST(EngineSource, TlsDockerHost) {
+  REQUIRE_FIXTURES();
+  std::string certs = TempDir();
+  MustRun(Server("tls_files.sh") + " " + certs);
+  int port = FreePort();
+  std::string host = "tcp://127.0.0.1:" + std::to_string(port);
+  DockerEngine engine({"-H", host, "--tlsverify", "--tlscacert", certs + "/ca.pem", "--tlscert",
+                       certs + "/server-cert.pem", "--tlskey", certs + "/server-key.pem"});
+  std::string archive = FixturesDir() + "/multi.docker.tar";
+  MustRun(engine.Docker("load -q -i " + archive));
+  ScopedEnv docker_host("DOCKER_HOST", host);
+  ScopedEnv tls("DOCKER_TLS", "");
+
+  {
+    ScopedEnv verify("DOCKER_TLS_VERIFY", "1");
+    ScopedEnv cert_path("DOCKER_CERT_PATH", certs);
+    EXPECT_EQ(Json("audit", "docker-daemon:strata-fixture/multi:1"), Json("audit", archive));
+  }
+  {
+    // Without DOCKER_CERT_PATH the files are looked for in ~/.docker.
+    std::string home = TempDir();
+    std::filesystem::create_directory(home + "/.docker");
+    for (const char* name : {"ca.pem", "cert.pem", "key.pem"})
+      std::filesystem::copy_file(certs + "/" + name, home + "/.docker/" + name);
+    ScopedEnv verify("DOCKER_TLS_VERIFY", "1");
+    ScopedEnv cert_path("DOCKER_CERT_PATH", "");
+    ScopedEnv home_env("HOME", home);
+    EXPECT_EQ(Json("history", "docker-daemon:strata-fixture/multi:1"), Json("history", archive));
+  }
+  {
+    ScopedEnv verify("DOCKER_TLS_VERIFY", "");
+    ExpectOneLineError(RunStrata({"history", "docker-daemon:strata-fixture/multi:1"}),
+                       "at " + host + " speaks TLS only: set DOCKER_TLS_VERIFY=1");
+  }
+
+  ScopedEnv verify("DOCKER_TLS_VERIFY", "1");
+  std::string other = TempDir();  // Files that do not fit this Engine.
+  MustRun(Server("tls_files.sh") + " " + other);
+  auto with_files = [&](const std::map<std::string, std::string>& files) {
+    std::string dir = TempDir();
+    for (const auto& [name, from] : files) std::filesystem::copy_file(from, dir + "/" + name);
+    return dir;
+  };
+  struct Case {
+    std::map<std::string, std::string> files;
+    std::string error;
+  };
+  std::vector<Case> cases = {
+      {{}, "/ca.pem cannot be read: No such file or directory; set DOCKER_CERT_PATH"},
+      {{{"ca.pem", certs + "/ca.pem"}, {"cert.pem", certs + "/cert.pem"}},
+       "(DOCKER_CERT_PATH) holds cert.pem but not key.pem"},
+      {{{"ca.pem", certs + "/ca.pem"}}, "wants a TLS client certificate (OpenSSL"},
+      {{{"ca.pem", certs + "/ca.pem"},
+        {"cert.pem", other + "/cert.pem"},
+        {"key.pem", other + "/key.pem"}},
+       "refused the TLS client certificate "},
+      {{{"ca.pem", other + "/ca.pem"},
+        {"cert.pem", certs + "/cert.pem"},
+        {"key.pem", certs + "/key.pem"}},
+       "failed: SSL certificate problem"},
+  };
+  for (const Case& test : cases) {
+    ScopedEnv cert_path("DOCKER_CERT_PATH", with_files(test.files));
+    ExpectOneLineError(RunStrata({"history", "docker-daemon:strata-fixture/multi:1"}), test.error);
   }
 }
 
@@ -150,6 +237,53 @@ class MockEngine {
   int port_ = 0;
   Process server_;
 };
+
+// DOCKER_TLS_VERIFY at an Engine that speaks plain HTTP.
+TEST(EngineSource, TlsAtAPlainEngine) {
+  REQUIRE_FIXTURES();
+  std::string certs = TempDir();
+  MustRun(Server("tls_files.sh") + " " + certs);
+  MockEngine engine("tcp", "app:1", FixturesDir() + "/multi.docker.tar", "plain");
+  ScopedEnv verify("DOCKER_TLS_VERIFY", "1");
+  ScopedEnv cert_path("DOCKER_CERT_PATH", certs);
+  ScopedEnv host("DOCKER_HOST", "tcp://127.0.0.1:" + std::to_string(engine.port()));
+  RunResult result = RunStrata({"history", "docker-daemon:app:1"});
+  ExpectOneLineError(result, "TLS with the Docker daemon at tcp://127.0.0.1:");
+  ExpectOneLineError(result, "check that it listens with TLS");
+}
+
+// A tcp:// address without a port gets docker's: 2376 with TLS, else
+// 2375; DOCKER_TLS alone asks for TLS without checking the server.
+TEST(EngineSource, TcpDefaultPorts) {
+  std::string certs = TempDir();
+  MustRun(Server("tls_files.sh") + " " + certs);
+  ScopedEnv cert_path("DOCKER_CERT_PATH", certs);
+  ScopedEnv verify("DOCKER_TLS_VERIFY", "");
+  ScopedEnv tls("DOCKER_TLS", "");
+  ScopedEnv host("DOCKER_HOST", "tcp://[::1]");
+  EXPECT_EQ(FindEngine(Engine::kDocker).base_url, "http://[::1]:2375");
+  {
+    ScopedEnv verify_on("DOCKER_TLS_VERIFY", "1");
+    EngineEndpoint endpoint = FindEngine(Engine::kDocker);
+    EXPECT_EQ(endpoint.base_url, "https://[::1]:2376");
+    EXPECT_TRUE(endpoint.tls.verify_server);
+    EXPECT_EQ(endpoint.tls.ca, certs + "/ca.pem");
+    EXPECT_EQ(endpoint.tls.key, certs + "/key.pem");
+  }
+  {
+    ScopedEnv tls_on("DOCKER_TLS", "1");
+    ScopedEnv other_host("DOCKER_HOST", "tcp://engine.example:4243/");
+    EngineEndpoint endpoint = FindEngine(Engine::kDocker);
+    EXPECT_EQ(endpoint.base_url, "https://engine.example:4243");
+    EXPECT_FALSE(endpoint.tls.verify_server);
+    EXPECT_EQ(endpoint.tls.ca, "");
+    EXPECT_EQ(endpoint.tls.cert, certs + "/cert.pem");
+  }
+  // Podman's variable takes no TLS settings of docker's.
+  ScopedEnv verify_on("DOCKER_TLS_VERIFY", "1");
+  ScopedEnv container_host("CONTAINER_HOST", "tcp://127.0.0.1:8080");
+  EXPECT_EQ(FindEngine(Engine::kPodman).base_url, "http://127.0.0.1:8080");
+}
 
 TEST(EngineSource, Engine25ExportLayout) {
   REQUIRE_FIXTURES();

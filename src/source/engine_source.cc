@@ -44,25 +44,75 @@ std::string Env(const char* name) {
   return value ? value : "";
 }
 
+bool Readable(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
+
+// docker's TLS settings for a tcp:// DOCKER_HOST: DOCKER_TLS_VERIFY
+// (any value, "0" included, as docker reads it) checks the server against
+// ca.pem; DOCKER_TLS alone talks TLS without checking it. The client
+// certificate goes along when cert.pem and key.pem are both there.
+EngineTls TlsFromEnvironment(const std::string& host) {
+  EngineTls tls;
+  tls.verify_server = !Env("DOCKER_TLS_VERIFY").empty();
+  tls.enabled = tls.verify_server || !Env("DOCKER_TLS").empty();
+  if (!tls.enabled) return tls;
+
+  tls.cert_dir = Env("DOCKER_CERT_PATH");
+  if (tls.cert_dir.empty()) {
+    if (Env("HOME").empty())
+      Fail("DOCKER_HOST={} asks for TLS, but neither DOCKER_CERT_PATH nor HOME is set", host);
+    tls.cert_dir = Env("HOME") + "/.docker";
+  }
+  std::string from = Env("DOCKER_CERT_PATH").empty() ? "" : " (DOCKER_CERT_PATH)";
+  if (tls.verify_server) {
+    tls.ca = tls.cert_dir + "/ca.pem";
+    if (!Readable(tls.ca)) {
+      int error = errno;
+      Fail(
+          "DOCKER_TLS_VERIFY is set but {} cannot be read: {}; set DOCKER_CERT_PATH to the "
+          "directory holding the Engine's ca.pem, cert.pem and key.pem",
+          tls.ca, strerror(error));
+    }
+  }
+
+  std::string cert = tls.cert_dir + "/cert.pem", key = tls.cert_dir + "/key.pem";
+  bool has_cert = Readable(cert), has_key = Readable(key);
+  if (has_cert != has_key)
+    Fail("{}{} holds {} but not {}: a client certificate needs both", tls.cert_dir, from,
+         has_cert ? "cert.pem" : "key.pem", has_cert ? "key.pem" : "cert.pem");
+  if (has_cert) {
+    tls.cert = cert;
+    tls.key = key;
+  }
+  return tls;
+}
+
+// |address| ("HOST", "HOST:PORT", "[V6]" or "[V6]:PORT") with a port.
+std::string WithPort(const std::string& address, int default_port) {
+  size_t colon = address.rfind(':');
+  size_t bracket = address.rfind(']');
+  bool has_port = colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
+  return has_port ? address : address + ":" + std::to_string(default_port);
+}
+
 EngineEndpoint FromHost(const std::string& host, const char* variable) {
   if (host.starts_with("unix://")) {
     std::string path = host.substr(7);
-    return {path, "http://localhost", host, variable};
+    return {path, "http://localhost", host, variable, {}};
   }
   if (host.starts_with("tcp://")) {
     std::string address = host.substr(6);
     while (address.ends_with("/")) address.pop_back();
-    // TODO: DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (an Engine behind TLS
-    // with client certificates); plain TCP only for now.
-    if (!Env("DOCKER_TLS_VERIFY").empty())
-      Fail(
-          "{}={} asks for TLS with client certificates, which strata does not support yet; "
-          "export the image with docker save instead",
-          variable, host);
-    return {"", "http://" + address, host, variable};
+    // docker reads the TLS variables for its own host only.
+    EngineTls tls = std::string(variable) == "DOCKER_HOST" ? TlsFromEnvironment(host) : EngineTls{};
+    std::string scheme = tls.enabled ? "https://" : "http://";
+    return {"", scheme + WithPort(address, tls.enabled ? 2376 : 2375), host, variable, tls};
   }
-  Fail("{}={} is not supported: strata reaches the Engine through unix:// or tcp:// only", variable,
-       host);
+  // TODO: ssh:// hosts and Docker contexts (docker context use) are not
+  // read; the line says what works instead.
+  Fail(
+      "{}={} is not supported: strata reaches the Engine through unix:// or tcp:// only "
+      "(export the image with docker save instead)",
+      variable, host);
 }
 
 // A connect() of our own, before curl's, says why a socket cannot be used:
@@ -100,6 +150,11 @@ class EngineClient {
   EngineClient(Engine engine, EngineEndpoint endpoint)
       : engine_(engine), endpoint_(std::move(endpoint)) {
     options_.unix_socket = endpoint_.unix_socket;
+    const EngineTls& tls = endpoint_.tls;
+    options_.ca_file = tls.ca;
+    options_.client_cert = tls.cert;
+    options_.client_key = tls.key;
+    options_.skip_server_verification = tls.enabled && !tls.verify_server;
   }
 
   // GETs |path|; the body must be small.
@@ -135,6 +190,12 @@ class EngineClient {
     });
     std::string api_version = response.Header("Api-Version");
     while (body.ends_with("\n") || body.ends_with("\r")) body.pop_back();
+    // Go's TLS listener answers a plain request so.
+    if (response.status == 400 && !endpoint_.tls.enabled && body.starts_with("Client sent an"))
+      Fail(
+          "{} at {} speaks TLS only: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the "
+          "directory holding its ca.pem, cert.pem and key.pem",
+          EngineName(engine_), endpoint_.display);
     if (api_version.empty() && !(response.status == 200 && body == "OK")) NotAnEngine(response);
 
     int major = 0, minor = 0;
@@ -153,6 +214,12 @@ class EngineClient {
       if (error.kind() == TransferError::Kind::kConnect)
         Fail("{} is not running: nothing answers at {}; start it or set {}", EngineName(engine_),
              endpoint_.display, engine_ == Engine::kDocker ? "DOCKER_HOST" : "CONTAINER_HOST");
+      if (error.kind() == TransferError::Kind::kTls) TlsFailed(error);
+      // With TLS 1.3 the server checks the client's certificate after the
+      // handshake, and its refusal arrives as an alert on the first read.
+      if (endpoint_.tls.enabled &&
+          std::string_view(error.what()).find(" alert ") != std::string_view::npos)
+        ClientCertificateRefused(error);
       if (error.kind() == TransferError::Kind::kInterrupted)
         Fail(
             "the connection to {} at {} was cut off: {}; check that it is still running and "
@@ -160,6 +227,30 @@ class EngineClient {
             EngineName(engine_), endpoint_.display, error.what());
       Fail("cannot talk to {} at {}: {}", EngineName(engine_), endpoint_.display, error.what());
     }
+  }
+
+  // The line for a TLS handshake that failed: with TLS asked for, the
+  // certificates (or the Engine speaks plain HTTP); without, an Engine that
+  // speaks TLS only does not fail here but answers 400 (see Ping).
+  [[noreturn]] void TlsFailed(const TransferError& error) {
+    Fail(
+        "TLS with {} at {} failed: {}; check that it listens with TLS and that {} holds the "
+        "ca.pem, cert.pem and key.pem made for it",
+        EngineName(engine_), endpoint_.display, error.what(), CertDirShown());
+  }
+
+  [[noreturn]] void ClientCertificateRefused(const TransferError& error) {
+    if (endpoint_.tls.cert.empty())
+      Fail("{} at {} wants a TLS client certificate ({}), and {} has no cert.pem and key.pem",
+           EngineName(engine_), endpoint_.display, error.what(), CertDirShown());
+    Fail("{} at {} refused the TLS client certificate {}: {}; use the one made for it",
+         EngineName(engine_), endpoint_.display, endpoint_.tls.cert, error.what());
+  }
+
+  // Where the TLS files were looked for, and by which variable.
+  std::string CertDirShown() const {
+    const EngineTls& tls = endpoint_.tls;
+    return tls.cert_dir + (Env("DOCKER_CERT_PATH").empty() ? "" : " (DOCKER_CERT_PATH)");
   }
 
   // The line for a peer whose /_ping |response| is not an Engine's: the
@@ -215,7 +306,7 @@ EngineEndpoint FindEngine(Engine engine) {
   if (engine == Engine::kDocker) {
     std::string host = Env("DOCKER_HOST");
     if (!host.empty()) return FromHost(host, "DOCKER_HOST");
-    return {"/var/run/docker.sock", "http://localhost", "unix:///var/run/docker.sock", ""};
+    return {"/var/run/docker.sock", "http://localhost", "unix:///var/run/docker.sock", "", {}};
   }
 
   std::string host = Env("CONTAINER_HOST");
@@ -226,7 +317,7 @@ EngineEndpoint FindEngine(Engine engine) {
     if (runtime.empty()) runtime = "/run/user/" + std::to_string(geteuid());
     path = runtime + "/podman/podman.sock";
   }
-  return {path, "http://localhost", "unix://" + path, ""};
+  return {path, "http://localhost", "unix://" + path, "", {}};
 }
 
 ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::string& platform,

@@ -12,18 +12,35 @@ namespace strata {
 
 enum class Engine { kDocker, kPodman };
 
+// How to talk TLS to an Engine on TCP, as docker's own client does.
+struct EngineTls {
+  bool enabled = false;       // DOCKER_TLS_VERIFY or DOCKER_TLS set.
+  bool verify_server = true;  // DOCKER_TLS_VERIFY set: the server's cert must chain to ca.
+  std::string cert_dir;       // DOCKER_CERT_PATH, else ~/.docker.
+  std::string ca;             // cert_dir/ca.pem, when verifying.
+  std::string cert, key;      // cert_dir/cert.pem and key.pem, when both are there.
+};
+
 // Where the API answers: a Unix socket path, or a TCP base URL.
 struct EngineEndpoint {
   std::string unix_socket;  // "" for TCP.
-  std::string base_url;     // "http://localhost" on a socket, else "http://HOST:PORT".
-  std::string display;      // "unix:///var/run/docker.sock", for messages.
-  std::string variable;     // "DOCKER_HOST" or "CONTAINER_HOST" when it named this, else "".
+  // "http://localhost" on a socket, else "http://HOST:PORT" ("https://"
+  // with TLS).
+  std::string base_url;
+  std::string display;   // "unix:///var/run/docker.sock", for messages.
+  std::string variable;  // "DOCKER_HOST" or "CONTAINER_HOST" when it named this, else "".
+  EngineTls tls;
 };
 
 // The endpoint for |engine|: DOCKER_HOST (unix:// or tcp://) for Docker,
 // else /var/run/docker.sock; CONTAINER_HOST for Podman, else the rootful
 // /run/podman/podman.sock as root and $XDG_RUNTIME_DIR/podman/podman.sock
-// otherwise. Throws Error for a DOCKER_HOST scheme strata cannot use.
+// otherwise. A tcp:// DOCKER_HOST is reached over TLS when DOCKER_TLS_VERIFY
+// (or DOCKER_TLS, without checking the server) is set, with ca.pem,
+// cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker); a
+// tcp:// address without a port gets docker's: 2376 with TLS, else 2375.
+// Throws Error for a DOCKER_HOST scheme strata cannot use, or TLS files
+// that are missing.
 EngineEndpoint FindEngine(Engine engine);
 
 // Exports |name| (NAME[:TAG], NAME@DIGEST or an image ID) from the engine

@@ -40,6 +40,7 @@ TransferError::Kind KindOf(CURLcode code) {
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_CLIENTCERT:
       return TransferError::Kind::kTls;
     case CURLE_PARTIAL_FILE:
     case CURLE_RECV_ERROR:
@@ -276,6 +277,14 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   if (!options.unix_socket.empty())
     curl_easy_setopt(s.easy, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket.c_str());
   if (!options.ca_file.empty()) curl_easy_setopt(s.easy, CURLOPT_CAINFO, options.ca_file.c_str());
+  if (!options.client_cert.empty()) {
+    curl_easy_setopt(s.easy, CURLOPT_SSLCERT, options.client_cert.c_str());
+    curl_easy_setopt(s.easy, CURLOPT_SSLKEY, options.client_key.c_str());
+  }
+  if (options.skip_server_verification) {
+    curl_easy_setopt(s.easy, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(s.easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   if (request.head) curl_easy_setopt(s.easy, CURLOPT_NOBODY, 1L);
   for (const std::string& header : request.headers)
     s.headers = curl_slist_append(s.headers, header.c_str());

@@ -35,6 +35,12 @@ class TransferError : public Error {
 struct HttpOptions {
   std::string unix_socket;  // Connect through this socket instead of TCP.
   std::string ca_file;      // Trust this CA bundle instead of the system's.
+  // A client certificate and its key (PEM files) to show the server: an
+  // Engine behind TLS asks for one.
+  std::string client_cert, client_key;
+  // Accept any server certificate: what docker does with DOCKER_TLS set
+  // and DOCKER_TLS_VERIFY not. Never set for registries.
+  bool skip_server_verification = false;
   // Go through the proxy the environment names (ProxyFromEnvironment);
   // otherwise, and always over a Unix socket, connect directly.
   bool proxy_from_environment = false;
