@@ -238,6 +238,62 @@ class MockEngine {
   Process server_;
 };
 
+// Docker contexts as the docker client makes them (docker context create,
+// docker context use) in a client configuration of the test's own: the
+// chosen one's host and TLS files are used, DOCKER_CONTEXT chooses another,
+// and DOCKER_HOST wins over both.
+TEST(EngineSource, DockerContexts) {
+  REQUIRE_FIXTURES();
+  std::string certs = TempDir();
+  MustRun(Server("tls_files.sh") + " " + certs);
+  std::string host = "tcp://127.0.0.1:" + std::to_string(FreePort());
+  DockerEngine engine({"-H", host, "--tlsverify", "--tlscacert", certs + "/ca.pem", "--tlscert",
+                       certs + "/server-cert.pem", "--tlskey", certs + "/server-key.pem"});
+  std::string archive = FixturesDir() + "/multi.docker.tar";
+  MustRun(engine.Docker("load -q -i " + archive));
+  // A name no other Engine holds: only this one can answer for it.
+  std::string image = "docker-daemon:strata-context/multi:1";
+  MustRun(engine.Docker("tag strata-fixture/multi:1 strata-context/multi:1"));
+
+  std::string config = TempDir();
+  ScopedEnv docker_config("DOCKER_CONFIG", config);
+  ScopedEnv no_host("DOCKER_HOST", "");
+  ScopedEnv no_context("DOCKER_CONTEXT", "");
+  ScopedEnv no_verify("DOCKER_TLS_VERIFY", "");
+  std::string tls_files =
+      ",ca=" + certs + "/ca.pem,cert=" + certs + "/cert.pem,key=" + certs + "/key.pem";
+  MustRun("docker context create remote --docker host=" + host + tls_files);
+  MustRun("docker context create plain --docker host=" + host);
+  MustRun("docker context create over-ssh --docker host=ssh://build@engine.example");
+  MustRun("docker context use remote");
+
+  EXPECT_EQ(Json("audit", image), Json("audit", archive));
+  {
+    ScopedEnv context("DOCKER_CONTEXT", "plain");
+    ExpectOneLineError(RunStrata({"history", image}),
+                       "(Docker context \"plain\") speaks TLS only: give the context its files "
+                       "(docker context update plain --docker");
+  }
+  {
+    ScopedEnv context("DOCKER_CONTEXT", "over-ssh");
+    ExpectOneLineError(RunStrata({"history", image}),
+                       "the Docker context \"over-ssh\" (DOCKER_CONTEXT) reaches the Engine at "
+                       "ssh://build@engine.example, which strata does not support");
+  }
+  {
+    ScopedEnv context("DOCKER_CONTEXT", "absent");
+    ExpectOneLineError(RunStrata({"history", image}),
+                       "the Docker context \"absent\" (DOCKER_CONTEXT) does not exist");
+  }
+  {
+    ScopedEnv context("DOCKER_CONTEXT", "default");  // docker's own: the default socket.
+    EXPECT_EQ(FindEngine(Engine::kDocker).display, "unix:///var/run/docker.sock");
+  }
+  ScopedEnv docker_host("DOCKER_HOST", engine.host());
+  ScopedEnv context("DOCKER_CONTEXT", "over-ssh");
+  EXPECT_EQ(Json("history", image), Json("history", archive));
+}
+
 // DOCKER_TLS_VERIFY at an Engine that speaks plain HTTP.
 TEST(EngineSource, TlsAtAPlainEngine) {
   REQUIRE_FIXTURES();

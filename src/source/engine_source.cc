@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "source/docker_context.h"
 #include "source/formats.h"
 #include "source/http_client.h"
 #include "source/spool.h"
@@ -62,7 +63,8 @@ EngineTls TlsFromEnvironment(const std::string& host) {
       Fail("DOCKER_HOST={} asks for TLS, but neither DOCKER_CERT_PATH nor HOME is set", host);
     tls.cert_dir = Env("HOME") + "/.docker";
   }
-  std::string from = Env("DOCKER_CERT_PATH").empty() ? "" : " (DOCKER_CERT_PATH)";
+  tls.cert_dir_shown =
+      tls.cert_dir + (Env("DOCKER_CERT_PATH").empty() ? "" : " (DOCKER_CERT_PATH)");
   if (tls.verify_server) {
     tls.ca = tls.cert_dir + "/ca.pem";
     if (!Readable(tls.ca)) {
@@ -77,7 +79,7 @@ EngineTls TlsFromEnvironment(const std::string& host) {
   std::string cert = tls.cert_dir + "/cert.pem", key = tls.cert_dir + "/key.pem";
   bool has_cert = Readable(cert), has_key = Readable(key);
   if (has_cert != has_key)
-    Fail("{}{} holds {} but not {}: a client certificate needs both", tls.cert_dir, from,
+    Fail("{} holds {} but not {}: a client certificate needs both", tls.cert_dir_shown,
          has_cert ? "cert.pem" : "key.pem", has_cert ? "key.pem" : "cert.pem");
   if (has_cert) {
     tls.cert = cert;
@@ -94,25 +96,77 @@ std::string WithPort(const std::string& address, int default_port) {
   return has_port ? address : address + ":" + std::to_string(default_port);
 }
 
+EngineEndpoint OnSocket(const std::string& path, const std::string& display) {
+  EngineEndpoint endpoint;
+  endpoint.unix_socket = path;
+  endpoint.base_url = "http://localhost";
+  endpoint.display = display;
+  return endpoint;
+}
+
+// A tcp:// endpoint; |tls| says whether and how to talk TLS.
+EngineEndpoint FromTcp(const std::string& host, const std::string& display,
+                       const std::string& variable, const EngineTls& tls) {
+  std::string address = host.substr(6);
+  while (address.ends_with("/")) address.pop_back();
+  std::string scheme = tls.enabled ? "https://" : "http://";
+  EngineEndpoint endpoint;
+  endpoint.base_url = scheme + WithPort(address, tls.enabled ? 2376 : 2375);
+  endpoint.display = display;
+  endpoint.variable = variable;
+  endpoint.tls = tls;
+  return endpoint;
+}
+
 EngineEndpoint FromHost(const std::string& host, const char* variable) {
   if (host.starts_with("unix://")) {
     std::string path = host.substr(7);
-    return {path, "http://localhost", host, variable, {}};
+    EngineEndpoint endpoint = OnSocket(path, host);
+    endpoint.variable = variable;
+    return endpoint;
   }
   if (host.starts_with("tcp://")) {
-    std::string address = host.substr(6);
-    while (address.ends_with("/")) address.pop_back();
     // docker reads the TLS variables for its own host only.
-    EngineTls tls = std::string(variable) == "DOCKER_HOST" ? TlsFromEnvironment(host) : EngineTls{};
-    std::string scheme = tls.enabled ? "https://" : "http://";
-    return {"", scheme + WithPort(address, tls.enabled ? 2376 : 2375), host, variable, tls};
+    bool docker = std::string(variable) == "DOCKER_HOST";
+    return FromTcp(host, host, variable, docker ? TlsFromEnvironment(host) : EngineTls{});
   }
-  // TODO: ssh:// hosts and Docker contexts (docker context use) are not
-  // read; the line says what works instead.
+  // TODO: ssh:// hosts are not supported; the line says what works instead.
   Fail(
       "{}={} is not supported: strata reaches the Engine through unix:// or tcp:// only "
       "(export the image with docker save instead)",
       variable, host);
+}
+
+// The endpoint of a Docker context: its host, and TLS when the context
+// keeps TLS files or skips verification, as docker decides.
+EngineEndpoint FromContext(const DockerContext& context) {
+  std::string display = fmt::format("{} (Docker context \"{}\")", context.host, context.name);
+  if (context.host.starts_with("unix://")) {
+    EngineEndpoint endpoint = OnSocket(context.host.substr(7), display);
+    endpoint.context = context.name;
+    return endpoint;
+  }
+  if (!context.host.starts_with("tcp://"))
+    Fail(
+        "the Docker context \"{}\" ({}) reaches the Engine at {}, which strata does not "
+        "support: it reaches the Engine through unix:// or tcp:// only (set DOCKER_HOST, or "
+        "export the image with docker save)",
+        context.name, context.chosen_by, context.host);
+  if (context.cert.empty() != context.key.empty())
+    Fail("{} holds {} but not {}: a client certificate needs both", context.tls_dir,
+         context.cert.empty() ? "key.pem" : "cert.pem",
+         context.cert.empty() ? "cert.pem" : "key.pem");
+
+  EngineTls tls;
+  tls.enabled = context.skip_tls_verify || !context.ca.empty() || !context.cert.empty();
+  tls.verify_server = !context.skip_tls_verify;
+  tls.cert_dir = tls.cert_dir_shown = context.tls_dir;
+  tls.ca = context.ca;  // "" trusts the system's CAs, as docker does.
+  tls.cert = context.cert;
+  tls.key = context.key;
+  EngineEndpoint endpoint = FromTcp(context.host, display, "", tls);
+  endpoint.context = context.name;
+  return endpoint;
 }
 
 // A connect() of our own, before curl's, says why a socket cannot be used:
@@ -192,10 +246,13 @@ class EngineClient {
     while (body.ends_with("\n") || body.ends_with("\r")) body.pop_back();
     // Go's TLS listener answers a plain request so.
     if (response.status == 400 && !endpoint_.tls.enabled && body.starts_with("Client sent an"))
-      Fail(
-          "{} at {} speaks TLS only: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the "
-          "directory holding its ca.pem, cert.pem and key.pem",
-          EngineName(engine_), endpoint_.display);
+      Fail("{} at {} speaks TLS only: {}", EngineName(engine_), endpoint_.display,
+           !endpoint_.context.empty()
+               ? fmt::format("give the context its files (docker context update {} --docker "
+                             "host=...,ca=ca.pem,cert=cert.pem,key=key.pem)",
+                             endpoint_.context)
+               : "set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the directory holding its "
+                 "ca.pem, cert.pem and key.pem");
     if (api_version.empty() && !(response.status == 200 && body == "OK")) NotAnEngine(response);
 
     int major = 0, minor = 0;
@@ -248,10 +305,7 @@ class EngineClient {
   }
 
   // Where the TLS files were looked for, and by which variable.
-  std::string CertDirShown() const {
-    const EngineTls& tls = endpoint_.tls;
-    return tls.cert_dir + (Env("DOCKER_CERT_PATH").empty() ? "" : " (DOCKER_CERT_PATH)");
-  }
+  std::string CertDirShown() const { return endpoint_.tls.cert_dir_shown; }
 
   // The line for a peer whose /_ping |response| is not an Engine's: the
   // address, as the user gave it, and what answered, by the headers that
@@ -306,7 +360,8 @@ EngineEndpoint FindEngine(Engine engine) {
   if (engine == Engine::kDocker) {
     std::string host = Env("DOCKER_HOST");
     if (!host.empty()) return FromHost(host, "DOCKER_HOST");
-    return {"/var/run/docker.sock", "http://localhost", "unix:///var/run/docker.sock", "", {}};
+    if (std::optional<DockerContext> context = CurrentDockerContext()) return FromContext(*context);
+    return OnSocket("/var/run/docker.sock", "unix:///var/run/docker.sock");
   }
 
   std::string host = Env("CONTAINER_HOST");
@@ -317,7 +372,7 @@ EngineEndpoint FindEngine(Engine engine) {
     if (runtime.empty()) runtime = "/run/user/" + std::to_string(geteuid());
     path = runtime + "/podman/podman.sock";
   }
-  return {path, "http://localhost", "unix://" + path, "", {}};
+  return OnSocket(path, "unix://" + path);
 }
 
 ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::string& platform,

@@ -14,11 +14,12 @@ enum class Engine { kDocker, kPodman };
 
 // How to talk TLS to an Engine on TCP, as docker's own client does.
 struct EngineTls {
-  bool enabled = false;       // DOCKER_TLS_VERIFY or DOCKER_TLS set.
-  bool verify_server = true;  // DOCKER_TLS_VERIFY set: the server's cert must chain to ca.
-  std::string cert_dir;       // DOCKER_CERT_PATH, else ~/.docker.
-  std::string ca;             // cert_dir/ca.pem, when verifying.
-  std::string cert, key;      // cert_dir/cert.pem and key.pem, when both are there.
+  bool enabled = false;        // DOCKER_TLS_VERIFY or DOCKER_TLS set.
+  bool verify_server = true;   // DOCKER_TLS_VERIFY set: the server's cert must chain to ca.
+  std::string cert_dir;        // DOCKER_CERT_PATH, else ~/.docker; a context's own.
+  std::string cert_dir_shown;  // cert_dir as messages show it.
+  std::string ca;              // cert_dir/ca.pem, when verifying.
+  std::string cert, key;       // cert_dir/cert.pem and key.pem, when both are there.
 };
 
 // Where the API answers: a Unix socket path, or a TCP base URL.
@@ -30,6 +31,7 @@ struct EngineEndpoint {
   std::string display;   // "unix:///var/run/docker.sock", for messages.
   std::string variable;  // "DOCKER_HOST" or "CONTAINER_HOST" when it named this, else "".
   EngineTls tls;
+  std::string context;  // The Docker context that named this, else "".
 };
 
 // The endpoint for |engine|: DOCKER_HOST (unix:// or tcp://) for Docker,
