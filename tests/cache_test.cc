@@ -614,6 +614,43 @@ TEST(LayerCache, TheLeastRecentlyUsedGoPastTheSizeCap) {
   EXPECT_EQ(audit(0).read, 1);
 }
 
+// Dropped rows give their pages back to the file system: the file shrinks
+// with what it holds. A database made before that was possible (no
+// auto_vacuum) is rewritten once so that it can.
+TEST(LayerCache, DroppedRowsGiveTheirSpaceBack) {
+  std::string dir = TempDir();
+  auto image = [&](char name) {
+    std::vector<TarMember> files;
+    for (int i = 0; i < 15000; ++i)
+      files.push_back({fmt::format("{}/{:05}", name, i), '0', std::to_string(i * 7919 + name)});
+    return WriteImage(dir + "/" + name, {files});
+  };
+  std::string a = image('a'), b = image('b'), c = image('c');
+
+  for (bool made_before : {false, true}) {
+    SCOPED_TRACE(made_before ? "a database made before" : "a new database");
+    std::string cache = TempDir();
+    ASSERT_EQ(Audit(cache, a).read, 1);
+    ASSERT_EQ(Audit(cache, b).read, 1);
+    if (made_before) {
+      Sql(cache, "PRAGMA auto_vacuum=NONE; VACUUM");
+      ASSERT_EQ(Sql(cache, "PRAGMA auto_vacuum"), "0");
+    }
+    int64_t row = std::stoll(Sql(cache, "SELECT max(length(result)) FROM layer_results"));
+    uintmax_t full = std::filesystem::file_size(Database(cache));
+
+    // Room for one result: a and b go when c comes.
+    std::string cap = std::to_string(row * 3 / 2);
+    CachedRun third = Strata({"audit", "--format", "json", "--cache-max-size", cap}, cache, c);
+    ASSERT_EQ(third.read, 1) << third.result.err;
+    EXPECT_EQ(Sql(cache, "SELECT count(*) FROM layer_results"), "1");
+    EXPECT_EQ(Sql(cache, "PRAGMA freelist_count"), "0");
+    EXPECT_EQ(Sql(cache, "PRAGMA auto_vacuum"), "2");  // INCREMENTAL.
+    EXPECT_LT(std::filesystem::file_size(Database(cache)), full * 3 / 4)
+        << "row " << row << ", full " << full;
+  }
+}
+
 TEST(LayerCache, ACapOfNothingKeepsNothing) {
   std::string cache = TempDir();
   std::string image = CorpusDir() + "/corpus/churn.oci";

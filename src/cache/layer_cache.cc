@@ -36,7 +36,12 @@ constexpr int kBusyTimeoutMs = 60'000;
 // it, runs starting together on a new cache each began reading the schema
 // and then needed to write it: SQLite refuses such an upgrade at once
 // ("database is locked"), without waiting, to avoid a deadlock.
+//
+// auto_vacuum must be chosen before the first table is made: for a new
+// database it is, and the file can give back the pages of dropped rows
+// (ReleaseFreePages); for an older one it changes nothing until a VACUUM.
 constexpr const char* kJournal = R"(
+PRAGMA auto_vacuum=INCREMENTAL;
 PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
 )";
@@ -81,6 +86,14 @@ COMMIT;
 // stored by earlier versions hold seconds, so they look the oldest, which
 // they are.)
 constexpr const char* kNow = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+
+// Free pages a database may keep: the next rows reuse them, so giving
+// back a few is not worth a write; more than this (or than a quarter of
+// the file), and they go.
+constexpr int64_t kMaxFreeBytes = 4 << 20;
+
+// PRAGMA auto_vacuum's value for INCREMENTAL.
+constexpr int64_t kIncrementalVacuum = 2;
 
 // A whole result larger than this is not kept: replaying it would save
 // little next to writing it, and it would crowd the database.
@@ -520,9 +533,27 @@ void LayerCache::Commit() {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   } else {
     stats_.stored += written;
+    ReleaseFreePages();
   }
   pending_.clear();
   used_.clear();
+}
+
+// Gives the file's free pages (those of dropped or replaced rows) back to
+// the file system, once there are enough of them (kMaxFreeBytes): without
+// it the file stayed at the largest size it ever had, whatever the cap.
+// A database made before auto_vacuum was chosen is rewritten once with
+// it (a VACUUM, as long as the file's size). Best effort, outside any
+// transaction: a run that cannot (another one reading) leaves it to the
+// next.
+void LayerCache::ReleaseFreePages() {
+  int64_t free_pages = Pragma("freelist_count");
+  if (free_pages * Pragma("page_size") <= kMaxFreeBytes && free_pages * 4 <= Pragma("page_count"))
+    return;
+  const char* sql = Pragma("auto_vacuum") == kIncrementalVacuum
+                        ? "PRAGMA incremental_vacuum"
+                        : "PRAGMA auto_vacuum=INCREMENTAL; VACUUM";
+  sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
 }
 
 std::optional<std::string> LayerCache::FindImageResult(const std::string& key) {
@@ -576,6 +607,8 @@ void LayerCache::StoreImageResult(const std::string& key, const std::string& res
   if (!ok) {
     Problem(fmt::format("cannot write: {}", sqlite3_errmsg(db_)));
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  } else {
+    ReleaseFreePages();
   }
 }
 

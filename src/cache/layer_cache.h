@@ -132,6 +132,7 @@ class LayerCache {
   LayerCache(sqlite3* db, std::string path, int64_t max_bytes);
   void Prepare();
   bool Evict();
+  void ReleaseFreePages();
   bool MarkUsed();
   int64_t Pragma(const char* name);
   bool BlobKnown(const std::string& diff_id, const LayerBlob& blob, LayerContents* layer);
