@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "test_support.h"
@@ -153,6 +154,59 @@ TEST(Fixtures, PlatformIsChosenFromTheIndex) {
                 std::string::npos)
           << error.what();
     }
+  }
+}
+
+// The passwords the step-secrets image's steps typed: in configuration
+// lines echo wrote, in a file a here-document wrote, and in chpasswd's
+// here-document. Each is hidden in every report and named, redacted, by
+// a finding of its step.
+TEST(Fixtures, PasswordsInHereDocumentsAndWrittenLinesAreHidden) {
+  REQUIRE_FIXTURES();
+  const std::vector<std::pair<std::string, std::string>> passwords = {
+      {"RedisConfPw2468", "Red…(15 characters)"},
+      {"NetrcPw13579", "Ne…(12 characters)"},
+      {"HereDocPw97531", "He…(14 characters)"},
+      {"ChpasswdPw8642", "Ch…(14 characters)"}};
+  for (const char* form : {"step-secrets.oci", "step-secrets.docker.tar"}) {
+    std::string image = Fixture(form);
+    std::vector<std::vector<std::string>> commands = {{"audit", "--format", "json", image},
+                                                      {"audit", "--format", "sarif", image},
+                                                      {"audit", image},
+                                                      {"history", "--format", "json", image},
+                                                      {"layers", "--format", "json", image}};
+    for (const std::vector<std::string>& command : commands) {
+      testing::RunResult result = testing::RunStrata(command);
+      ASSERT_EQ(result.exit_code, 0) << command[0] << " " << form << result.err;
+      for (const auto& [password, redacted] : passwords)
+        EXPECT_EQ(result.out.find(password.substr(3)), std::string::npos)
+            << command[0] << " " << form << result.out;
+    }
+
+    // The steps as history shows them: each password redacted, the rest
+    // of the step and the ordinary here-document as they were.
+    nlohmann::json steps =
+        nlohmann::json::parse(testing::RunStrata({"history", "--format", "json", image}).out);
+    ASSERT_EQ(steps["history"].size(), 4u) << steps.dump();
+    EXPECT_EQ(steps["history"][1]["created_by"],
+              "/bin/sh -c echo 'requirepass Red…(15 characters)' >> /etc/redis.conf  && echo "
+              "'machine repo.example login ci password Ne…(12 characters)' > /root/.netrc");
+    EXPECT_EQ(steps["history"][2]["created_by"],
+              "/bin/sh -c cat <<'EOF' > /etc/app.conf\ndb_password = He…(14 characters)\nEOF\n"
+              "chpasswd <<-EOF || true\n\troot:Ch…(14 characters)\n\tEOF");
+    EXPECT_EQ(steps["history"][3]["created_by"], "/bin/sh -c cat <<EOF > /etc/motd\nwelcome\nEOF");
+
+    nlohmann::json report =
+        nlohmann::json::parse(testing::RunStrata({"audit", "--format", "json", image}).out);
+    std::vector<std::string> details;
+    for (const nlohmann::json& finding : report["findings"])
+      if (finding["rule"] == "secret-in-build-step") details.push_back(finding["detail"]);
+    EXPECT_EQ(details,
+              (std::vector<std::string>{"history step 2, requirepass Red…(15 characters)",
+                                        "history step 2, password Ne…(12 characters)",
+                                        "history step 3, db_password = He…(14 characters)",
+                                        "history step 3, input of chpasswd: Ch…(14 characters)"}))
+        << form;
   }
 }
 

@@ -189,6 +189,107 @@ TEST(StepSecrets, RedisHeadersNpmAndOpensslPasswdAreHidden) {
   for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
 }
 
+// Here-documents, as BuildKit records `RUN cmd <<EOF` (the body and its
+// delimiter after the command line, then " # buildkit"), as buildah does
+// (the body alone, trimmed) and as a script of the classic builder runs
+// them: a command's input, a script for a shell, a file cat writes.
+TEST(StepSecrets, HereDocumentsAreHidden) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"RUN /bin/sh -c chpasswd <<EOF\nroot:Qz8vLm3Kx9\napp:Pw7Kd9Lq2X\nEOF # buildkit",
+       "RUN /bin/sh -c chpasswd <<EOF\nroot:Qz…(10 characters)\napp:Pw…(10 characters)\nEOF "
+       "# buildkit"},
+      {"/bin/sh -c chpasswd <<EOF\nroot:Qz8vLm3Kx9",  // buildah's.
+       "/bin/sh -c chpasswd <<EOF\nroot:Qz…(10 characters)"},
+      {"/bin/sh -c chpasswd <<-'END' && echo done\n\troot:Qz8vLm3Kx9\n\tEND\nmysql "
+       "-pK8jHq2LmNx7Vb4Zt",
+       "/bin/sh -c chpasswd <<-'END' && echo done\n\troot:Qz…(10 characters)\n\tEND\n"
+       "mysql -pK8j…(16 characters)"},
+      {"RUN /bin/sh -c passwd root <<\"EOF\"\nQz8vLm3Kx9\nQz8vLm3Kx9\nEOF # buildkit",
+       "RUN /bin/sh -c passwd root <<\"EOF\"\nQz…(10 characters)\nQz…(10 characters)\nEOF "
+       "# buildkit"},
+      {"/bin/sh -c docker login -u bot --password-stdin r.example <<EOF\nZk3qP9vR2mX7tL4w\nEOF",
+       "/bin/sh -c docker login -u bot --password-stdin r.example <<EOF\nZk3…(16 characters)"
+       "\nEOF"},
+      {"/bin/sh -c cat <<EOF | sudo chpasswd\nroot:Qz8vLm3Kx9\nEOF",
+       "/bin/sh -c cat <<EOF | sudo chpasswd\nroot:Qz…(10 characters)\nEOF"},
+      // Two on one line: each body in turn, then the next command line.
+      {"/bin/sh -c cat <<A > /etc/a.conf; chpasswd <<B\npassword=K8jHq2LmNx7Vb4Zt\nA\n"
+       "root:Qz8vLm3Kx9\nB\ncurl -u admin:Pw7Kd9Lq2Xz5Mv8N https://x",
+       "/bin/sh -c cat <<A > /etc/a.conf; chpasswd <<B\npassword=K8j…(16 characters)\nA\n"
+       "root:Qz…(10 characters)\nB\ncurl -u admin:Pw7…(16 characters) https://x"},
+      // Files written from one: configuration lines, SQL, npm's settings.
+      {"RUN /bin/sh -c cat > /etc/app.conf <<'EOF'\n[db]\nhost = db\npassword = K8jHq2LmNx7Vb4Zt\n"
+       "EOF # buildkit",
+       "RUN /bin/sh -c cat > /etc/app.conf <<'EOF'\n[db]\nhost = db\npassword = K8j…(16 "
+       "characters)\nEOF # buildkit"},
+      {"/bin/sh -c cat <<EOF > /app/config.yml\ndb:\n  user: app\n  password: "
+       "\"K8jHq2LmNx7Vb4Zt\"\n"
+       "EOF",
+       "/bin/sh -c cat <<EOF > /app/config.yml\ndb:\n  user: app\n  password: \"K8j…(16 "
+       "characters)\"\nEOF"},
+      {"/bin/sh -c cat <<EOF >> /etc/redis/redis.conf\nbind 0.0.0.0\nrequirepass Qz8vLm3Kx9\n"
+       "masterauth 'Pw7Kd9Lq2X'\nEOF",
+       "/bin/sh -c cat <<EOF >> /etc/redis/redis.conf\nbind 0.0.0.0\nrequirepass Qz…(10 "
+       "characters)\nmasterauth 'Pw…(10 characters)'\nEOF"},
+      {"/bin/sh -c cat <<EOF > /root/.netrc\nmachine repo.example\n  login ci\n  password "
+       "Qz8vLm3Kx9\nEOF",
+       "/bin/sh -c cat <<EOF > /root/.netrc\nmachine repo.example\n  login ci\n  password "
+       "Qz…(10 characters)\nEOF"},
+      {"/bin/sh -c tee ~/.npmrc <<EOF\n//npm.example/:_authToken=Zk3qP9vR2mX7tL4w\nEOF",
+       "/bin/sh -c tee ~/.npmrc <<EOF\n//npm.example/:_authToken=Zk3…(16 characters)\nEOF"},
+      {"/bin/sh -c mysql -uroot <<EOF\nCREATE USER 'app'@'%' IDENTIFIED BY "
+       "'K8jHq2LmNx7Vb4Zt';\nEOF",
+       "/bin/sh -c mysql -uroot <<EOF\nCREATE USER 'app'@'%' IDENTIFIED BY 'K8j…(16 "
+       "characters)';\nEOF"},
+      // A script for a shell, or one written to a file, is read as
+      // command lines.
+      {"/bin/sh -c bash <<'EOF'\nset -e\nmysql -uroot -pK8jHq2LmNx7Vb4Zt app\nEOF",
+       "/bin/sh -c bash <<'EOF'\nset -e\nmysql -uroot -pK8j…(16 characters) app\nEOF"},
+      {"/bin/sh -c cat <<'EOF' > /entrypoint.sh\n#!/bin/sh\nexport DB_PASSWORD=K8jHq2LmNx7Vb4Zt\n"
+       "exec app\nEOF",
+       "/bin/sh -c cat <<'EOF' > /entrypoint.sh\n#!/bin/sh\nexport DB_PASSWORD=K8j…(16 "
+       "characters)\nexec app\nEOF"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+}
+
+// What looks like a here-document but is not one, or one cut short, ends
+// no reading: the commands after it are read as before.
+TEST(StepSecrets, OddHereDocumentsEndNoReading) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"/bin/sh -c echo $((1<<2)); mysql -pK8jHq2LmNx7Vb4Zt",
+       "/bin/sh -c echo $((1<<2)); mysql -pK8j…(16 characters)"},
+      {"/bin/sh -c cat <<EOF \"a\nEOF\nb\"\nmysql -pK8jHq2LmNx7Vb4Zt",
+       "/bin/sh -c cat <<EOF \"a\nEOF\nb\"\nmysql -pK8j…(16 characters)"},
+      {"/bin/sh -c cat <<EOF <<EOF\nEOF",  // Two, the second with no body.
+       "/bin/sh -c cat <<EOF <<EOF\nEOF"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+}
+
+// Configuration lines echo and printf write into a file: redis's
+// passwords, a .netrc entry, NAME=VALUE in a line of several.
+TEST(StepSecrets, ConfigurationLinesEchoWritesAreHidden) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"/bin/sh -c echo \"requirepass Qz8vLm3Kx9\" >> /etc/redis/redis.conf",
+       "/bin/sh -c echo \"requirepass Qz…(10 characters)\" >> /etc/redis/redis.conf"},
+      {"/bin/sh -c echo masterauth Qz8vLm3Kx9 >> /etc/redis.conf",  // echo's words: one line.
+       "/bin/sh -c echo masterauth Qz…(10 characters) >> /etc/redis.conf"},
+      {"/bin/sh -c echo 'machine host login u password Qz8vLm3Kx9' > ~/.netrc",
+       "/bin/sh -c echo 'machine host login u password Qz…(10 characters)' > ~/.netrc"},
+      {"/bin/sh -c printf 'machine h\\nlogin u\\npassword Qz8vLm3Kx9\\n' > ~/.netrc",
+       "/bin/sh -c printf 'machine h\\nlogin u\\npassword Qz…(10 characters)\\n' > ~/.netrc"},
+      {"/bin/sh -c printf '[db]\\npassword = K8jHq2LmNx7Vb4Zt\\n' > /etc/app.ini",
+       "/bin/sh -c printf '[db]\\npassword = K8j…(16 characters)\\n' > /etc/app.ini"},
+      {"/bin/sh -c echo 'host=db passwd=' > /x && echo 'db.passwd: K8jHq2LmNx7Vb4Zt' >> /y.yml",
+       "/bin/sh -c echo 'host=db passwd=' > /x && echo 'db.passwd: K8j…(16 characters)' >> "
+       "/y.yml"},
+      {"/bin/sh -c printf 'user:Qz8vLm3Kx9\\n' | chpasswd",  // Already: piped input.
+       "/bin/sh -c printf 'user:Qz…(10 characters)\\n' | chpasswd"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+}
+
 TEST(StepSecrets, OrdinaryStepsAreLeftAsTheyAre) {
   for (const char* step : {
            "/bin/sh -c apt-get update && apt-get install -y postgresql-client",
@@ -260,6 +361,16 @@ TEST(StepSecrets, OrdinaryStepsAreLeftAsTheyAre) {
            "/bin/sh -c docker build --secret id=npmrc,src=.npmrc .",
            "/bin/sh -c ./run --ssh-key deploy_key --key client.pem --token --verbose",
            "/bin/sh -c ./run --no-token install --api-key \"$API_KEY\" --auth-token 123456",
+           // Here-documents and written lines with no password, or a
+           // reference to one.
+           "RUN /bin/sh -c cat <<EOF > /etc/motd\nwelcome\nEOF # buildkit",
+           "/bin/sh -c chpasswd <<EOF\nroot:$ROOT_PASSWORD\nEOF",
+           "/bin/sh -c cat <<'EOF' > /etc/app.conf\npassword = ${DB_PASSWORD}\n"
+           "password_file = /run/secrets/db\ntoken: enabled-for-all\nEOF",
+           "/bin/sh -c cat <<EOF > /etc/redis.conf\n# requirepass foobared\nEOF",
+           "/bin/sh -c echo 'password changed' && echo 'requirepass' >> /etc/redis.conf",
+           "/bin/sh -c cat <<",
+           "/bin/sh -c cat <<EOF",
        })
     EXPECT_EQ(Shown(step), step);
 }
@@ -353,6 +464,12 @@ TEST(StepSecrets, FindingsNameHowThePasswordWasPassed) {
       {"/bin/sh -c npm config set //r.example/:_authToken=Qz8vLm3Kx9", "//r.example/:_authToken="},
       {"/bin/sh -c openssl passwd -1 Qz8vLm3Kx9", "openssl passwd "},
       {"/bin/sh -c ./app --token Qz8vLm3Kx9", "app --token "},
+      {"RUN /bin/sh -c chpasswd <<EOF\nroot:Qz8vLm3Kx9\nEOF # buildkit", "input of chpasswd: "},
+      {"/bin/sh -c docker login --password-stdin r <<< Qz8vLm3Kx9",
+       "input of docker --password-stdin: "},
+      {"/bin/sh -c echo 'requirepass Qz8vLm3Kx9' >> /etc/redis.conf", "requirepass "},
+      {"/bin/sh -c echo 'machine h login u password Qz8vLm3Kx9' > ~/.netrc", "password "},
+      {"/bin/sh -c cat <<EOF > /etc/a.ini\ndb_password = Qz8vLm3Kx9\nEOF", "db_password = "},
   };
   for (const auto& [step, passed_as] : forms) {
     found = FindStepSecrets(step);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <tuple>
+#include <utility>
 
 #include "rules/secret_patterns.h"
 
@@ -55,10 +57,10 @@ size_t CommandBegin(std::string_view created_by) {
 
 namespace {
 
-// A word of a shell command line, an operator between two commands, or a
-// redirection.
+// A word of a shell command line, an operator between two commands, a
+// redirection, or the body of a here-document.
 struct Word {
-  enum Kind { kText, kOperator, kRedirection };
+  enum Kind { kText, kOperator, kRedirection, kHereDocument };
   Kind kind = kText;
   std::string text;        // Quotes and escaping backslashes removed.
   std::vector<size_t> at;  // Where each byte of |text| is in the step.
@@ -71,7 +73,8 @@ struct Word {
 // Splits a command line into words the way sh does, near enough to tell a
 // command from its arguments and its arguments from each other: quotes,
 // backslashes, comments, the control operators ; & | ( ) ` and newline,
-// and redirections. Nothing is expanded. One word at a time, so that a
+// redirections, and here-documents, whose body follows the word that
+// names its delimiter. Nothing is expanded. One word at a time, so that a
 // step of megabytes costs no more memory than its longest word.
 class WordSplitter {
  public:
@@ -84,12 +87,34 @@ class WordSplitter {
 
   // The next word into |word|; false at the end of the text.
   bool Next(Word* word) {
+    if (body_) {
+      *word = std::move(*body_);
+      body_.reset();
+      return true;
+    }
+    bool more = NextWord(word);
+    if (more && delimiter_next_ && word->kind == Word::kText) ReadHereDocument(*word);
+    delimiter_next_ =
+        more && word->kind == Word::kRedirection && (word->text == "<<" || word->text == "<<-");
+    return more;
+  }
+
+ private:
+  bool NextWord(Word* word) {
     *word = Word();
     bool started = false;
     while (i_ < text_.size()) {
       char c = text_[i_];
       if (c == '\\' && Peek(1) == '\n') {  // A line continued.
         i_ += 2;
+      } else if (c == '\n' && !started && bodies_end_ != std::string_view::npos) {
+        // The line's here-documents were read with their delimiters. (A
+        // newline in quotes may have put this one past them: on, then.)
+        word->kind = Word::kOperator;
+        word->text = c;
+        i_ = std::max(i_ + 1, bodies_end_);
+        bodies_end_ = std::string_view::npos;
+        return true;
       } else if (c == ' ' || c == '\t' || c == '\r' ||
                  (exec_form_ && (c == '[' || c == ']' || c == ','))) {
         ++i_;
@@ -127,7 +152,46 @@ class WordSplitter {
     return started;
   }
 
- private:
+  // The body of the here-document whose delimiter is |delimiter|, kept for
+  // the next call: the lines after the current one (or after the body of
+  // the line's last here-document) up to the delimiter's. BuildKit records
+  // "cmd <<EOF\nbody\nEOF # buildkit", and buildah the body without its
+  // delimiter line, so the last line and the step's end close one too.
+  void ReadHereDocument(const Word& delimiter) {
+    size_t begin = bodies_end_ != std::string_view::npos ? bodies_end_ : LineAfter(i_);
+    bool strip_tabs = delimiter_tabs_;
+    size_t end = begin;
+    size_t after = text_.size();
+    for (size_t line = begin; line < text_.size();) {
+      size_t newline = std::min(text_.find('\n', line), text_.size());
+      std::string_view shown = text_.substr(line, newline - line);
+      if (strip_tabs) shown.remove_prefix(std::min(shown.find_first_not_of('\t'), shown.size()));
+      if (shown.ends_with('\r')) shown.remove_suffix(1);
+      bool last = newline == text_.size();
+      if (shown == delimiter.text || (last && shown == delimiter.text + " # buildkit")) {
+        after = std::min(newline + 1, text_.size());
+        break;
+      }
+      line = newline + 1;
+      end = std::min(line, text_.size());
+    }
+    if (begin >= text_.size()) end = after = text_.size();
+    bodies_end_ = after;
+
+    Word body;
+    body.kind = Word::kHereDocument;
+    for (size_t i = begin; i < end; ++i) Add(i, &body);
+    body_ = std::move(body);
+  }
+
+  // Where the line after the one |at| is in begins, lines continued by a
+  // backslash read as one.
+  size_t LineAfter(size_t at) const {
+    for (size_t i = at; i < text_.size(); ++i)
+      if (text_[i] == '\n' && (i == 0 || text_[i - 1] != '\\')) return i + 1;
+    return text_.size();
+  }
+
   char Peek(size_t ahead) const { return i_ + ahead < text_.size() ? text_[i_ + ahead] : '\0'; }
 
   void Add(size_t i, Word* word) const {
@@ -154,12 +218,14 @@ class WordSplitter {
     ++i_;
   }
 
-  // "<", ">>", "<<", "<<<", ">|", "&>", ">&2", "2>&1", "<&-".
+  // "<", ">>", "<<", "<<-", "<<<", ">|", "&>", ">&2", "2>&1", "<&-".
   void ReadRedirection(Word* word) {
     word->kind = Word::kRedirection;
     while (i_ < text_.size() && std::string_view("<>&").find(text_[i_]) != std::string::npos)
       word->text += text_[i_++];
     if (word->text.ends_with('>') && Peek(0) == '|') word->text += text_[i_++];
+    delimiter_tabs_ = word->text == "<<" && Peek(0) == '-';
+    if (delimiter_tabs_) word->text += text_[i_++];
     if (!word->text.ends_with('&')) return;
     while (i_ < text_.size() &&
            (std::isdigit(static_cast<unsigned char>(text_[i_])) || text_[i_] == '-')) {
@@ -173,6 +239,11 @@ class WordSplitter {
   size_t base_;
   bool exec_form_;
   size_t i_ = 0;
+  bool delimiter_next_ = false;  // The next word names a here-document's delimiter.
+  bool delimiter_tabs_ = false;  // "<<-": its lines' leading tabs are dropped.
+  // Where the bodies of the current line's here-documents end, or npos.
+  size_t bodies_end_ = std::string_view::npos;
+  std::optional<Word> body_;  // A body read, not yet returned.
 };
 
 // The words of a command line, with the next one in view: an option takes
@@ -259,10 +330,12 @@ struct CommandShape {
   std::string_view password_options = "";    // kOptionValue: "-a --pass".
 };
 
-// TODO: passwords passed in other ways are still shown: in a here-document
-// (chpasswd <<EOF), in a script a step runs, in a file a step writes with
-// echo (requirepass in redis.conf), and in the words of tools not listed
-// here.
+// TODO: passwords passed in other ways are still shown: in a script a step
+// runs, in the words of tools not listed here, in the arguments printf
+// puts into its format (printf 'requirepass %s\n' VALUE), in a .netrc
+// line written without its "machine" line (echo 'password VALUE' >>
+// ~/.netrc: the file's name is not read), and under a YAML key that is
+// not a password's (token: VALUE).
 constexpr CommandShape kCommands[] = {
     {.name = "docker", .password = PasswordForm::kLoginP},
     {.name = "podman", .password = PasswordForm::kLoginP},
@@ -382,6 +455,11 @@ struct Command {
   bool no_file = false;      // kLastOperand: htpasswd -n.
   bool passwd = false;       // kPassPrefix: openssl passwd, whose operands are passwords.
   bool setting = false;      // kConfigSet: "set" was among its words.
+  // Reads a password on its input: "docker --password-stdin", "openssl
+  // passwd -stdin"; "" for commands that read none there.
+  std::string stdin_reader;
+  // echo: the line its words write, one space apart.
+  std::optional<Word> echoed_line;
 };
 
 // Commands that read passwords from their standard input, one a line:
@@ -408,6 +486,26 @@ std::vector<std::pair<size_t, size_t>> Lines(const Word& word) {
   return lines;
 }
 
+// The tokens of the line [begin, end) of |text|, split at spaces and tabs;
+// [begin, end) of each.
+std::vector<std::pair<size_t, size_t>> Tokens(std::string_view text, size_t begin, size_t end) {
+  std::vector<std::pair<size_t, size_t>> tokens;
+  for (size_t at = begin; at < end;) {
+    size_t first = std::min(text.find_first_not_of(" \t\r", at), end);
+    size_t last = std::min(text.find_first_of(" \t\r", first), end);
+    if (first < last) tokens.push_back({first, last});
+    at = last;
+  }
+  return tokens;
+}
+
+// [begin, end) of |text| without the quotes around it, if any.
+std::pair<size_t, size_t> Unquoted(std::string_view text, size_t begin, size_t end) {
+  bool quoted = end - begin >= 2 && (text[begin] == '"' || text[begin] == '\'') &&
+                text[end - 1] == text[begin];
+  return quoted ? std::make_pair(begin + 1, end - 1) : std::make_pair(begin, end);
+}
+
 // Where a quoted literal that |text| holds at |at| (after spaces) ends,
 // and its first byte; nullopt when no quote opens there.
 std::optional<std::pair<size_t, size_t>> QuotedAt(std::string_view text, size_t at) {
@@ -425,8 +523,7 @@ bool KeywordAt(std::string_view text, size_t at, std::string_view word) {
   for (size_t i = 0; i < word.size(); ++i)
     if (std::toupper(static_cast<unsigned char>(text[at + i])) != word[i]) return false;
   auto name_byte = [&text](size_t i) {
-    return i < text.size() &&
-           (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_');
+    return i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_');
   };
   return !(at > 0 && name_byte(at - 1)) && !name_byte(at + word.size());
 }
@@ -471,6 +568,7 @@ class CommandLineReader {
     while (words.Peek() != nullptr) {
       Word word = words.Take();
       if (word.kind == Word::kOperator) {
+        EndCommand(command);
         // What echo or printf wrote is the next command's input through a
         // pipe, and no command's after anything else.
         stdin_.clear();
@@ -485,9 +583,13 @@ class CommandLineReader {
         if (word.text == "<<<" && target) {  // A here-string: the input.
           stdin_ = {std::move(*target)};
           ReadInput(command);
+          stdin_.clear();
         }
+        if (words.Peek() != nullptr && words.Peek()->kind == Word::kHereDocument)
+          ReadHereDocument(words.Take(), &command, depth);
         continue;
       }
+      if (word.kind == Word::kHereDocument) continue;  // Of no redirection.
       // A command line in quotes: sh -c "…", su -c '…', "$(…)".
       if (word.quoted && depth < kMaxDepth &&
           word.text.find_first_of(" \t\n;&|(`") != std::string::npos)
@@ -502,6 +604,7 @@ class CommandLineReader {
         ReadArgument(word, &words, &command);
       }
     }
+    EndCommand(command);
   }
 
  private:
@@ -521,12 +624,117 @@ class CommandLineReader {
         {word.at[begin], word.at[end - 1] + 1, std::move(passed_as), std::move(name)});
   }
 
-  // The input echo or printf piped into |command|, when it reads passwords
-  // there: chpasswd's USER:PASSWORD lines, passwd's lines.
-  void ReadInput(const Command& command) {
+  // What is read once |command|'s words are all read: the line echo wrote.
+  void EndCommand(const Command& command) {
+    if (command.echoed_line) ReadWrittenLines(*command.echoed_line);
+  }
+
+  // |word| added to the words of |line|, after a space.
+  static void AddToLine(const Word& word, std::optional<Word>* line) {
+    if (!*line) {
+      *line = word;
+      return;
+    }
+    // The space stands where the last byte is: no password found in a
+    // line spans it, since passwords there are tokens between spaces.
+    (*line)->text += ' ';
+    (*line)->at.push_back((*line)->at.empty() ? 0 : (*line)->at.back());
+    (*line)->text += word.text;
+    (*line)->at.insert((*line)->at.end(), word.at.begin(), word.at.end());
+  }
+
+  // The input echo or printf piped into |command|, or a here-document or
+  // here-string gave it, when it reads passwords there: chpasswd's
+  // USER:PASSWORD lines, passwd's lines, a --password-stdin's password.
+  // Returns whether it does.
+  bool ReadInput(const Command& command) {
     bool pairs = ReadsUserPasswordLines(command.name);
-    if (!pairs && !ReadsPasswordLines(command.name)) return;
-    ReadPipedPasswords(pairs, command.name);
+    if (!pairs && !ReadsPasswordLines(command.name) && command.stdin_reader.empty()) return false;
+    ReadPipedPasswords(pairs, command.stdin_reader.empty() ? command.name : command.stdin_reader);
+    return true;
+  }
+
+  // The body of a here-document, |command|'s input: the passwords of a
+  // command that reads them there; a script for a shell (sh <<EOF) to
+  // run; otherwise text the command writes or reads (cat <<EOF > FILE,
+  // mysql <<EOF), whose configuration lines, SQL and npm settings may hold
+  // a password, and which is read as command lines too, since a file
+  // written so is often a script (an entrypoint). cat's and tee's output
+  // goes on through a pipe.
+  void ReadHereDocument(Word body, Command* command, int depth) {
+    bool shell = command->shape != nullptr && command->shape->shell;
+    if (!shell) {
+      stdin_ = {body};
+      bool read = ReadInput(*command);
+      stdin_.clear();
+      if (read) return;
+    }
+    if (depth < kMaxDepth) Read(WordStream(body.text, body.at.data(), 0), depth + 1);
+    if (shell) return;
+    ReadWrittenLines(body);
+    ReadSqlText(body);
+    ReadNpmAuthAssignment(body);
+    if (command->name == "cat" || command->name == "tee") echoed_.push_back(std::move(body));
+  }
+
+  // Lines of configuration in text a step writes (echo, printf, a
+  // here-document) that hold a password: redis's "requirepass VALUE" and
+  // "masterauth VALUE", .netrc's "machine HOST login USER password VALUE"
+  // (on one line or several), and "NAME=VALUE", "NAME = VALUE" or "NAME:
+  // VALUE" where NAME says secret and the value looks real, as for an
+  // assignment on the command line.
+  void ReadWrittenLines(const Word& word) {
+    bool netrc = false;
+    for (auto [begin, end] : Lines(word)) {
+      std::vector<std::pair<size_t, size_t>> tokens = Tokens(word.text, begin, end);
+      if (tokens.empty()) continue;
+      auto token = [&](size_t i) {
+        return std::string_view(word.text).substr(tokens[i].first,
+                                                  tokens[i].second - tokens[i].first);
+      };
+      netrc = netrc || SameWord(token(0), "machine") || SameWord(token(0), "default");
+      if (tokens.size() > 1 &&
+          (SameWord(token(0), "requirepass") || SameWord(token(0), "masterauth"))) {
+        FoundToken(word, tokens[1], std::string(token(0)) + " ");
+      } else if (netrc) {
+        for (size_t i = 0; i + 1 < tokens.size(); ++i)
+          if (token(i) == "password") FoundToken(word, tokens[i + 1], "password ");
+      } else {
+        ReadWrittenAssignment(word, begin, end);
+      }
+    }
+  }
+
+  // A password that is a whole token of a line, quotes around it left out.
+  void FoundToken(const Word& word, std::pair<size_t, size_t> token, std::string passed_as) {
+    auto [begin, end] = Unquoted(word.text, token.first, token.second);
+    if (IsTypedPassword(std::string_view(word.text).substr(begin, end - begin)))
+      FoundRange(word, begin, end, std::move(passed_as));
+  }
+
+  // "NAME=VALUE", "NAME = VALUE" or "NAME: VALUE" on the line [begin, end)
+  // of |word|, the value to the line's end, quotes around it left out.
+  // YAML's "NAME: VALUE" counts only for a password's name: "token:
+  // enabled" is more often a setting than a credential.
+  void ReadWrittenAssignment(const Word& word, size_t begin, size_t end) {
+    std::string_view text = word.text;
+    begin = std::min(text.find_first_not_of(" \t", begin), end);
+    size_t separator = std::min(text.find_first_of("=:", begin), end);
+    if (separator == end) return;
+    std::string_view name = text.substr(begin, separator - begin);
+    while (name.ends_with(' ') || name.ends_with('\t')) name.remove_suffix(1);
+    if (!IsName(name) || !NameSaysSecret(name)) return;
+    std::string upper = UpperName(name);
+    if (text[separator] == ':' && !upper.ends_with("PASSWORD") && !upper.ends_with("PASSWD"))
+      return;
+    size_t value_begin = std::min(text.find_first_not_of(" \t", separator + 1), end);
+    size_t value_end = end;
+    while (value_end > value_begin && std::isspace(static_cast<unsigned char>(text[value_end - 1])))
+      --value_end;
+    std::tie(value_begin, value_end) = Unquoted(text, value_begin, value_end);
+    if (ValueLooksReal(text.substr(value_begin, value_end - value_begin)))
+      FoundRange(word, value_begin, value_end, std::string(text.substr(begin, value_begin - begin)),
+                 std::string(name));
   }
 
   // Each line of the piped words a password, or with |pairs| the part of
@@ -644,10 +852,16 @@ class CommandLineReader {
 
   void ReadArgument(const Word& word, WordStream* words, Command* command) {
     // echo's options are not what it writes; printf's format is.
-    if (command->name == "printf" || (command->name == "echo" && !word.text.starts_with('-')))
+    if (command->name == "printf" || (command->name == "echo" && !word.text.starts_with('-'))) {
       echoed_.push_back(word);
+      if (command->name == "printf")
+        ReadWrittenLines(word);
+      else
+        AddToLine(word, &command->echoed_line);
+    }
     if (word.text == "--password-stdin") {
-      ReadPipedPasswords(false, command->name + " --password-stdin");
+      command->stdin_reader = command->name + " --password-stdin";
+      ReadPipedPasswords(false, command->stdin_reader);
       return;
     }
     PasswordForm form = command->shape != nullptr ? command->shape->password : PasswordForm::kNone;
@@ -696,8 +910,7 @@ class CommandLineReader {
       return true;
     }
     ++command->operands;
-    if (command->batch && command->operands == (command->no_file ? 2 : 3) &&
-        IsTypedPassword(text))
+    if (command->batch && command->operands == (command->no_file ? 2 : 3) && IsTypedPassword(text))
       Found(word, 0, command->name + " -b … " + command->last_operand + " ");
     command->last_operand = text;
     return true;
@@ -713,7 +926,8 @@ class CommandLineReader {
       return command->passwd;
     }
     if (text == "-stdin") {
-      ReadPipedPasswords(false, command->name + " passwd -stdin");
+      command->stdin_reader = command->name + " passwd -stdin";
+      ReadPipedPasswords(false, command->stdin_reader);
     } else if (ListHas("-salt -in -rand -writerand -provider -provider-path -propquery", text)) {
       words->TakeValue();
     } else if (!text.starts_with('-') && IsTypedPassword(text)) {

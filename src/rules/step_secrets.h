@@ -44,10 +44,11 @@ struct StepSecret {
 
 // The passwords typed into |created_by|, in order, none overlapping, none
 // among the recorded build arguments (see BuildArgs). The command line is
-// read the way sh splits it (quotes, escapes, ;, &&, |, $(…), redirections)
-// and quoted command lines within it (sh -c "…", su -c '…') the same way;
-// nothing is expanded, so "$DB_PASSWORD" stays a reference. An exec-form
-// instruction (CMD ["mysqld", "--password=…"]) is read as its words.
+// read the way sh splits it (quotes, escapes, ;, &&, |, $(…), redirections,
+// here-documents) and quoted command lines within it (sh -c "…", su -c
+// '…') the same way; nothing is expanded, so "$DB_PASSWORD" stays a
+// reference. An exec-form instruction (CMD ["mysqld", "--password=…"]) is
+// read as its words.
 std::vector<StepSecret> FindStepSecrets(std::string_view created_by);
 
 // A password typed into an argument of an image's ENTRYPOINT or CMD.
