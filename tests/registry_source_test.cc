@@ -293,6 +293,23 @@ TEST(RegistrySource, FollowsRedirectsToBlobStorage) {
   EXPECT_NE(ReadFileText(registry.log()).find("/storage/sha256:"), std::string::npos);
 }
 
+// Requests one after another on a thread share a connection: the blobs
+// follow the manifest over the connection its request opened (with
+// --threads 1, every request is on one thread). Redirected blobs too.
+TEST(RegistrySource, ReusesConnections) {
+  REQUIRE_FIXTURES();
+  for (const char* mode : {"plain", "redirect"}) {
+    SCOPED_TRACE(mode);
+    MockRegistry registry(mode);
+    EXPECT_EQ(Json("audit", registry.url(), {"--insecure", "--threads", "1"}),
+              Json("audit", MultiArchive()));
+    std::string requests = ReadFileText(registry.log());
+    std::string connections = ReadFileText(registry.log() + ".connections");
+    EXPECT_GE(std::count(requests.begin(), requests.end(), '\n'), 5) << requests;
+    EXPECT_EQ(std::count(connections.begin(), connections.end(), '\n'), 1) << connections;
+  }
+}
+
 TEST(RegistrySource, RetriesRateLimitsAndServerErrors) {
   REQUIRE_FIXTURES();
   MockRegistry registry("flaky");  // 429, then 503, then the answer.

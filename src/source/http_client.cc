@@ -19,8 +19,6 @@ namespace {
 constexpr long kConnectSeconds = 30;
 constexpr long kStallSeconds = 60;
 
-// TODO: every transfer has its own handle and connection; sharing
-// connections (a curl share handle) would save a TLS handshake per blob.
 void InitCurlOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -124,6 +122,49 @@ std::string ProxyForDisplay(const std::string& proxy) {
   return proxy.substr(0, start) + proxy.substr(at + 1);
 }
 
+namespace {
+
+// curl keeps the connections a transfer leaves open in its multi handle.
+// A multi handle whose transfer ended cleanly is kept for the next
+// transfer on the same thread, so that a registry's blobs, fetched one
+// after another, go over the connection (and TLS session) the first
+// request opened rather than a new handshake each. Per thread, because
+// curl's shared connection cache is not safe between threads.
+class IdleMultiHandles {
+ public:
+  ~IdleMultiHandles() {
+    for (CURLM* multi : idle_) curl_multi_cleanup(multi);
+  }
+
+  CURLM* Take() {
+    if (idle_.empty()) return curl_multi_init();
+    CURLM* multi = idle_.back();
+    idle_.pop_back();
+    return multi;
+  }
+
+  void Give(CURLM* multi) {
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(multi);
+    } else {
+      curl_multi_cleanup(multi);
+    }
+  }
+
+ private:
+  // A thread has at most a few transfers open at once (a blob and the
+  // token request it needed).
+  static constexpr size_t kMaxIdle = 4;
+  std::vector<CURLM*> idle_;
+};
+
+IdleMultiHandles& IdleMultis() {
+  thread_local IdleMultiHandles handles;
+  return handles;
+}
+
+}  // namespace
+
 struct HttpTransfer::State {
   CURL* easy = nullptr;
   CURLM* multi = nullptr;
@@ -146,7 +187,13 @@ struct HttpTransfer::State {
   ~State() {
     if (multi && easy) curl_multi_remove_handle(multi, easy);
     if (easy) curl_easy_cleanup(easy);
-    if (multi) curl_multi_cleanup(multi);
+    // A transfer cut short may leave its connection mid-response: that
+    // one is not kept.
+    if (multi && done && result == CURLE_OK) {
+      IdleMultis().Give(multi);
+    } else if (multi) {
+      curl_multi_cleanup(multi);
+    }
     curl_slist_free_all(headers);
   }
 
@@ -206,7 +253,7 @@ struct HttpTransfer::State {
                           std::string("HTTP transfer failed: ") + curl_multi_strerror(code));
     int queued = 0;
     while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
-      if (message->msg != CURLMSG_DONE) continue;
+      if (message->msg != CURLMSG_DONE || message->easy_handle != easy) continue;
       done = true;
       result = message->data.result;
     }
@@ -243,7 +290,7 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   State& s = *state_;
   s.url = request.url;
   s.easy = curl_easy_init();
-  s.multi = curl_multi_init();
+  s.multi = IdleMultis().Take();
   if (s.easy == nullptr || s.multi == nullptr)
     throw TransferError(TransferError::Kind::kOther, "cannot start an HTTP transfer");
 

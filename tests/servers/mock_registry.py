@@ -5,7 +5,9 @@
 
 Serves the one image of the OCI layout LAYOUT through the registry API v2
 (any repository, any tag) on 127.0.0.1:PORT, writes each request path to
-LOG, and misbehaves as MODE says:
+LOG (and the client address of each connection that sent one to
+LOG.connections), and
+misbehaves as MODE says:
   plain        behaves
   redirect     sends every blob to /storage/DIGEST with a 307
   rate-limit   answers 429 (Retry-After: 0) to every manifest or blob
@@ -61,6 +63,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         with open(LOG, "a") as log:
             log.write(self.path + "\n")
+        # A handler serves one connection: its first request notes it (a
+        # connection that sends none, as a test's wait for the port, is not).
+        if not getattr(self, "noted", False):
+            self.noted = True
+            with open(LOG + ".connections", "a") as log:
+                log.write("%s:%d\n" % self.client_address)
         parts = self.path.split("/")
         if self.path == "/v2/":
             self.send(200, b"{}")
