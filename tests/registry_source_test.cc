@@ -145,6 +145,26 @@ void ExpectSameAsArchive(const std::string& image, const std::vector<std::string
   EXPECT_EQ(Json("layers", image, flags), Json("layers", MultiArchive()));
 }
 
+const char* const kRefreshToken = "idt-refresh-5f2c9a7e41b0d3c8";
+const char* const kAccessToken = "idt-access-93d1e07b6a2f4c58";
+
+// A docker config (for DOCKER_CONFIG) holding, for |host|, an identity
+// token as `docker login` leaves one for Azure: beside an "auth" of a
+// user of zeros and no password.
+std::string IdentityTokenConfig(const std::string& host, const std::string& token) {
+  std::string dir = TempDir();
+  std::string auth = MustRun("printf %s '00000000-0000-0000-0000-000000000000:' | base64 -w0");
+  WriteFile(dir + "/config.json", "{\"auths\": {\"" + host + "\": {\"auth\": \"" + auth +
+                                      "\", \"identitytoken\": \"" + token + "\"}}}");
+  return dir;
+}
+
+// Neither token shows in anything strata printed.
+void ExpectNoToken(const RunResult& result, const std::string& token) {
+  EXPECT_EQ(result.out.find(token), std::string::npos) << result.out;
+  EXPECT_EQ(result.err.find(token), std::string::npos) << result.err;
+}
+
 TEST(RegistrySource, AnonymousPullEqualsTheArchive) {
   REQUIRE_FIXTURES();
   Registry registry(Login::kNone, false);
@@ -194,6 +214,13 @@ TEST(RegistrySource, BasicAuthWithDockerConfig) {
                        "log in again");
   }
   {
+    // An identity token is for a token service; Basic needs a password.
+    ScopedEnv config("DOCKER_CONFIG", IdentityTokenConfig(registry.host(), kRefreshToken));
+    RunResult result = RunStrata(Args({"history"}, Args(registry.Flags(), {image})));
+    ExpectOneLineError(result, "is an identity token, which only a token service takes");
+    ExpectNoToken(result, kRefreshToken);
+  }
+  {
     // A login made with skopeo (as podman and buildah make theirs): in
     // auth.json, which $REGISTRY_AUTH_FILE names, not in the docker config.
     std::string auth = TempDir() + "/auth.json";
@@ -241,6 +268,70 @@ TEST(RegistrySource, TokenAuthWithCredentialHelper) {
     ExpectOneLineError(RunStrata(Args({"history"}, Args(registry.Flags(), {image}))),
                        "gives no anonymous access");
   }
+}
+
+TEST(RegistrySource, IdentityTokenIsExchangedForAnAccessToken) {
+  REQUIRE_FIXTURES();
+  MockOAuthTokenService oauth(kRefreshToken, kAccessToken, "repository:fx/m:pull");
+  MockRegistry registry("bearer", {oauth.realm(), kAccessToken});
+  ScopedEnv config("DOCKER_CONFIG", IdentityTokenConfig(registry.host(), kRefreshToken));
+  EXPECT_EQ(Json("audit", registry.url(), {"--insecure"}), Json("audit", MultiArchive()));
+
+  // The one request the service takes is the refresh token's POST.
+  std::string log = ReadFileText(oauth.log());
+  EXPECT_NE(log.find("POST /token 200 access token"), std::string::npos) << log;
+  EXPECT_EQ(log.find(" 40"), std::string::npos) << log;
+
+  RunResult verbose = RunStrata({"history", "-v", "--insecure", registry.url()});
+  EXPECT_EQ(verbose.exit_code, 0) << verbose.err;
+  ExpectNoToken(verbose, kRefreshToken);
+  ExpectNoToken(verbose, kAccessToken);
+}
+
+// docker's convention: a helper that answers the user "<token>" gives an
+// identity token as its Secret. This service answers "token", not
+// "access_token", as some do.
+TEST(RegistrySource, IdentityTokenFromACredentialHelper) {
+  REQUIRE_FIXTURES();
+  MockOAuthTokenService oauth(kRefreshToken, kAccessToken, "repository:fx/m:pull", "token");
+  MockRegistry registry("bearer", {oauth.realm(), kAccessToken});
+  std::string bin = TempDir();
+  WriteFile(bin + "/docker-credential-strata-test",
+            "#!/bin/sh\nread host\n[ \"$host\" = " + registry.host() +
+                " ] || { echo 'credentials not found'; exit 1; }\n"
+                "echo '{\"ServerURL\":\"'$host'\",\"Username\":\"<token>\",\"Secret\":\"" +
+                kRefreshToken + "\"}'\n");
+  std::filesystem::permissions(bin + "/docker-credential-strata-test",
+                               std::filesystem::perms::owner_all);
+  std::string config = TempDir();
+  WriteFile(config + "/config.json",
+            "{\"credHelpers\": {\"" + registry.host() + "\": \"strata-test\"}}");
+  ScopedEnv docker_config("DOCKER_CONFIG", config);
+  ScopedEnv path("PATH", bin + ":" + getenv("PATH"));
+
+  EXPECT_EQ(Json("audit", registry.url(), {"--insecure"}), Json("audit", MultiArchive()));
+  std::string log = ReadFileText(oauth.log());
+  EXPECT_NE(log.find("POST /token 200 access token"), std::string::npos) << log;
+}
+
+TEST(RegistrySource, ARefusedIdentityTokenGivesOneLineWithoutIt) {
+  REQUIRE_FIXTURES();
+  MockOAuthTokenService oauth(kRefreshToken, kAccessToken, "repository:fx/m:pull");
+  MockRegistry registry("bearer", {oauth.realm(), kAccessToken});
+  const char* wrong = "idt-revoked-0c4e8b21f97a6d35";
+  std::string config = IdentityTokenConfig(registry.host(), wrong);
+  ScopedEnv docker_config("DOCKER_CONFIG", config);
+
+  // The service's own description quotes the token: it is not shown.
+  for (const char* verbosity : {"-q", "-v"}) {
+    RunResult result = RunStrata({"history", verbosity, "--insecure", registry.url()});
+    ExpectOneLineError(result, "the token service of registry " + registry.host() +
+                                   " refused the identity token (an OAuth2 refresh token) from " +
+                                   config + "/config.json: HTTP 401 (invalid_grant); log in again");
+    ExpectNoToken(result, wrong);
+  }
+  EXPECT_NE(ReadFileText(oauth.log()).find("POST /token 401 wrong refresh token"),
+            std::string::npos);
 }
 
 TEST(RegistrySource, TlsWithTheTestsOwnCa) {
@@ -523,9 +614,7 @@ class MockProxy {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string log() const { return dir_ + "/requests.log"; }
   // The request lines it got, one a line.
-  std::string Requests() const {
-    return std::filesystem::exists(log()) ? ReadFileText(log()) : "";
-  }
+  std::string Requests() const { return std::filesystem::exists(log()) ? ReadFileText(log()) : ""; }
 
  private:
   std::string dir_;
@@ -642,8 +731,7 @@ TEST(ProxyFromEnvironment, ReadsTheVariablesDockerReads) {
   EXPECT_EQ(secure.variable, "HTTPS_PROXY");
   EXPECT_EQ(secure.no_proxy, "localhost,127.0.0.0/8,::1,.corp.example,10.0.0.0/8");
   // Upper case wins, as in docker.
-  EXPECT_EQ(ProxyFromEnvironment("http://registry.example/v2/").proxy,
-            "http://plain.example:3128");
+  EXPECT_EQ(ProxyFromEnvironment("http://registry.example/v2/").proxy, "http://plain.example:3128");
 
   {
     // docker's forms too: "*.domain", a port, an IPv6 address.

@@ -123,6 +123,28 @@ TEST(Credentials, AuthsEntryByHostOrUrl) {
   unsetenv("DOCKER_CONFIG");
 }
 
+// docker login to Azure leaves an identity token (an OAuth2 refresh
+// token) beside a user of zeros and no password; it is the login.
+TEST(Credentials, IdentityTokenEntry) {
+  std::string dir = testing::TempDir();
+  testing::WriteFile(dir + "/config.json",
+                     R"({"auths": {"acr.example": {"auth": )"
+                     R"("MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwOg==",)"
+                     R"( "identitytoken": "refresh-1"},)"
+                     R"( "bare.example": {"identitytoken": "refresh-2"}}})");
+  testing::ScopedEnv docker_config("DOCKER_CONFIG", dir);
+
+  Credentials acr = FindCredentials("acr.example");
+  EXPECT_EQ(acr.username, "00000000-0000-0000-0000-000000000000");
+  EXPECT_EQ(acr.password, "");
+  EXPECT_EQ(acr.identity_token, "refresh-1");
+  Credentials bare = FindCredentials("bare.example");
+  EXPECT_FALSE(bare.empty());
+  EXPECT_EQ(bare.identity_token, "refresh-2");
+  EXPECT_EQ(bare.from, dir + "/config.json");
+  EXPECT_EQ(FindCredentials("none.example").identity_token, "");
+}
+
 // Podman, skopeo and buildah keep their logins in auth.json, not in the
 // docker config: a user logged in with them only was asked for nothing.
 TEST(Credentials, PodmanAuthFilesAreRead) {

@@ -1,8 +1,9 @@
 // Servers the source tests start for themselves, all on 127.0.0.1 or on a
 // Unix socket in a temporary directory: a real Docker Engine, a real
 // registry (Debian's docker-registry) with each kind of login, the token
-// service its token mode needs, and a mock registry that misbehaves (used
-// by the explore tests too).
+// service its token mode needs, a mock registry that misbehaves (used by
+// the explore tests too), and a mock OAuth2 token service that exchanges
+// only one refresh token.
 // Header-only, so the test list in CMakeLists.txt needs no new entry.
 #pragma once
 
@@ -119,17 +120,44 @@ inline std::string Server(const std::string& name) {
 }
 
 // tests/servers/mock_registry.py serving the fixture multi.oci, and
-// misbehaving as |mode| says.
+// misbehaving as |mode| says (with the arguments |extra| that mode takes).
 class MockRegistry {
  public:
-  explicit MockRegistry(const std::string& mode) : dir_(TempDir()), port_(FreePort()) {
-    server_.Start({"python3", Server("mock_registry.py"), std::to_string(port_),
-                   FixturesDir() + "/multi.oci", log(), mode},
+  explicit MockRegistry(const std::string& mode, const std::vector<std::string>& extra = {})
+      : dir_(TempDir()), port_(FreePort()) {
+    std::vector<std::string> argv{"python3", Server("mock_registry.py"), std::to_string(port_)};
+    argv.insert(argv.end(), {FixturesDir() + "/multi.oci", log(), mode});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    server_.Start(argv, dir_ + "/server.log");
+    EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(port_); }));
+  }
+
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return "docker://" + host() + "/fx/m:1"; }
+  std::string log() const { return dir_ + "/requests.log"; }
+
+ private:
+  std::string dir_;
+  int port_;
+  Process server_;
+};
+
+// tests/servers/mock_oauth_token.py: exchanges |refresh| (and no other
+// refresh token) for |access|, for the service "mock-registry" and
+// |scope|, answering it under |reply_key|.
+class MockOAuthTokenService {
+ public:
+  MockOAuthTokenService(const std::string& refresh, const std::string& access,
+                        const std::string& scope, const std::string& reply_key = "access_token")
+      : dir_(TempDir()), port_(FreePort()) {
+    server_.Start({"python3", Server("mock_oauth_token.py"), std::to_string(port_), refresh, access,
+                   "mock-registry", scope, log(), reply_key},
                   dir_ + "/server.log");
     EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(port_); }));
   }
 
-  std::string url() const { return "docker://127.0.0.1:" + std::to_string(port_) + "/fx/m:1"; }
+  std::string realm() const { return "http://127.0.0.1:" + std::to_string(port_) + "/token"; }
+  // A line per request: "POST /token 200 access token".
   std::string log() const { return dir_ + "/requests.log"; }
 
  private:

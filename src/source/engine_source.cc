@@ -214,7 +214,7 @@ class EngineClient {
   // GETs |path|; the body must be small.
   HttpResponse Get(const std::string& path, std::string* body) {
     return Call([&] {
-      return Fetch(options_, {endpoint_.base_url + path, {}, false}, kMaxReplyBytes,
+      return Fetch(options_, {endpoint_.base_url + path, {}, false, {}}, kMaxReplyBytes,
                    "the reply of " + std::string(EngineName(engine_)), body);
     });
   }
@@ -222,7 +222,7 @@ class EngineClient {
   std::unique_ptr<HttpTransfer> Stream(const std::string& path) {
     return Call([&] {
       return std::make_unique<HttpTransfer>(options_,
-                                            HttpRequest{endpoint_.base_url + path, {}, false});
+                                            HttpRequest{endpoint_.base_url + path, {}, false, {}});
     });
   }
 
@@ -234,7 +234,7 @@ class EngineClient {
   // DOCKER_HOST names would otherwise read as an Engine without the image.
   std::pair<int, int> Ping() {
     auto [response, body] = Call([&] {
-      HttpTransfer transfer(options_, {endpoint_.base_url + "/_ping", {}, false});
+      HttpTransfer transfer(options_, {endpoint_.base_url + "/_ping", {}, false, {}});
       std::string start(kPingBytes, '\0');
       size_t got = 0, n = 0;
       while (got < start.size() && (n = transfer.Read(start.data() + got, start.size() - got)) > 0)

@@ -335,6 +335,15 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   if (request.head) curl_easy_setopt(s.easy, CURLOPT_NOBODY, 1L);
   for (const std::string& header : request.headers)
     s.headers = curl_slist_append(s.headers, header.c_str());
+  if (request.post_body) {
+    // Copied, as the request may go before the transfer does. A body over
+    // 1 KiB would make curl wait for a "100 Continue" that not every
+    // server sends: the empty Expect header turns that off.
+    curl_easy_setopt(s.easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.post_body->size()));
+    curl_easy_setopt(s.easy, CURLOPT_COPYPOSTFIELDS, request.post_body->c_str());
+    s.headers = curl_slist_append(s.headers, "Expect:");
+  }
   curl_easy_setopt(s.easy, CURLOPT_HTTPHEADER, s.headers);
   curl_easy_setopt(s.easy, CURLOPT_HEADERFUNCTION, &State::OnHeader);
   curl_easy_setopt(s.easy, CURLOPT_HEADERDATA, &s);

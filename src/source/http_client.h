@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,6 +90,9 @@ struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;  // "Name: value".
   bool head = false;                 // HEAD instead of GET.
+  // When set, POSTed instead of a GET, as the Content-Type in |headers|
+  // says (curl's default is application/x-www-form-urlencoded).
+  std::optional<std::string> post_body;
 };
 
 struct HttpResponse {

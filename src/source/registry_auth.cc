@@ -33,6 +33,10 @@ constexpr size_t kMaxHelperOutput = 1 << 20;
 // Docker Hub's logins are kept under its old index address.
 const char* const kDockerHubKey = "https://index.docker.io/v1/";
 
+// The user name by which a credential helper says that its Secret is an
+// identity token, not a password (docker's convention).
+const char* const kIdentityTokenUser = "<token>";
+
 std::string ConfigPath(std::string* display) {
   const char* dir = getenv("DOCKER_CONFIG");
   if (dir && *dir) {
@@ -112,25 +116,37 @@ Credentials FromHelper(const std::string& helper, const std::string& host) {
   json answer = ParseUntrustedJson(reply, what);
   if (!answer.is_object() || !answer.value("Secret", json()).is_string())
     Fail("{} has no \"Secret\"", what);
-  return {answer.value("Username", ""), answer["Secret"].get<std::string>(),
-          "docker-credential-" + helper};
+  Credentials login;
+  login.from = "docker-credential-" + helper;
+  std::string user = answer.value("Username", "");
+  if (user == kIdentityTokenUser) {
+    login.identity_token = answer["Secret"].get<std::string>();
+    return login;
+  }
+  login.username = user;
+  login.password = answer["Secret"].get<std::string>();
+  return login;
 }
 
 Credentials FromAuthEntry(const json& entry, const std::string& display) {
   if (!entry.is_object()) return {};
-  // TODO: "identitytoken" (an OAuth refresh token from docker login to
-  // some registries) is not exchanged for an access token yet.
-  std::string user = entry.value("username", "");
-  std::string password = entry.value("password", "");
+  Credentials found;
+  found.from = display;
+  found.username = entry.value("username", "");
+  found.password = entry.value("password", "");
   std::string auth = entry.value("auth", "");
   if (!auth.empty()) {
     std::string pair = Base64Decode(auth, "an \"auth\" entry of " + display);
     size_t colon = pair.find(':');
     if (colon == std::string::npos) Fail("an \"auth\" entry of {} is not user:password", display);
-    user = pair.substr(0, colon);
-    password = pair.substr(colon + 1);
+    found.username = pair.substr(0, colon);
+    found.password = pair.substr(colon + 1);
   }
-  return {user, password, display};
+
+  // Beside it, an "auth" whose password is empty (Azure's user is a
+  // string of zeros): the token is what logs in.
+  found.identity_token = entry.value("identitytoken", "");
+  return found;
 }
 
 // The login for |host| in one file of the docker config's format (Podman's
@@ -175,8 +191,8 @@ std::vector<std::pair<std::string, std::string>> PodmanAuthFiles() {
   }
   const char* home = getenv("HOME");
   if (home && *home)
-    files.push_back({std::string(home) + "/.config/containers/auth.json",
-                     "~/.config/containers/auth.json"});
+    files.push_back(
+        {std::string(home) + "/.config/containers/auth.json", "~/.config/containers/auth.json"});
   return files;
 }
 

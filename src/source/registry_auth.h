@@ -12,9 +12,15 @@ namespace strata {
 struct Credentials {
   std::string username;
   std::string password;
+  // An OAuth2 refresh token: what `docker login` keeps as "identitytoken"
+  // for registries whose token service hands them out (Azure Container
+  // Registry), or what a credential helper answers as the Secret of the
+  // user "<token>". When set, a Bearer challenge is met by exchanging it
+  // for an access token, and the password is not sent.
+  std::string identity_token;
   std::string from;  // Where they came from, for messages: "~/.docker/config.json".
 
-  bool empty() const { return username.empty() && password.empty(); }
+  bool empty() const { return username.empty() && password.empty() && identity_token.empty(); }
 };
 
 // The login for |host| ("HOST[:PORT]"): a plain "auths" entry, or what the

@@ -27,7 +27,29 @@ constexpr int kMaxResumes = 3;
 
 constexpr size_t kMaxTokenReply = 1 << 20;
 
+// How strata names itself to an OAuth2 token service, which requires a
+// client_id but knows no list of clients (docker sends "docker").
+const char* const kOAuthClientId = "strata";
+
 bool IsRetryable(long status) { return status == 429 || (status >= 500 && status <= 599); }
+
+// The "error" of an OAuth2 error reply (" (invalid_grant)"), or "". Only a
+// short code of letters and underscores is shown: the reply is the
+// server's, and its free text could echo what was sent.
+std::string OAuthError(const std::string& body) {
+  json reply;
+  try {
+    reply = ParseUntrustedJson(body, "the token service's error");
+  } catch (const Error&) {
+    return "";
+  }
+  if (!reply.is_object() || !reply.value("error", json()).is_string()) return "";
+  std::string code = reply["error"].get<std::string>();
+  if (code.empty() || code.size() > 40 ||
+      code.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+    return "";
+  return " (" + code + ")";
+}
 
 std::chrono::seconds RetryDelay(const HttpResponse& response, int attempt) {
   std::string after = response.Header("Retry-After");
@@ -113,7 +135,7 @@ RegistryClient::RegistryClient(std::string host, std::string repository,
   // The version check: it says whether and how to log in.
   std::unique_ptr<HttpTransfer> ping;
   try {
-    ping = std::make_unique<HttpTransfer>(http_, HttpRequest{base_url_ + "/v2/", {}, false});
+    ping = std::make_unique<HttpTransfer>(http_, HttpRequest{base_url_ + "/v2/", {}, false, {}});
   } catch (const TransferError& error) {
     FailTransfer(error, "the API version check");
   }
@@ -151,7 +173,7 @@ std::unique_ptr<HttpTransfer> RegistryClient::Send(const std::string& url,
                                                    const std::string& what) const {
   bool logged_in_again = false;
   for (int attempt = 0;; ++attempt) {
-    HttpRequest request{url, headers, false};
+    HttpRequest request{url, headers, false, {}};
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!authorization_.empty()) request.headers.push_back("Authorization: " + authorization_);
@@ -227,6 +249,13 @@ void RegistryClient::Authenticate(const HttpResponse& response, const std::strin
           "registry {} wants a login for {}: log in with docker login {} (strata reads "
           "~/.docker/config.json)",
           host_, repository_, host_);
+    // An identity token is only for a token service to exchange.
+    if (credentials_.password.empty() && !credentials_.identity_token.empty())
+      Fail(
+          "registry {} wants a user name and password for {}, and the login from {} is an "
+          "identity token, which only a token service takes: log in with a password (docker "
+          "login {})",
+          host_, repository_, credentials_.from, host_);
     authorization = BasicAuthorization(credentials_);
   } else {
     Fail("registry {} answered 401 Unauthorized with no login scheme strata knows (\"{}\")", host_,
@@ -241,24 +270,25 @@ std::string RegistryClient::FetchToken(const Challenge& challenge, const std::st
     auto it = challenge.params.find(key);
     return it == challenge.params.end() ? std::string() : it->second;
   };
-  std::string realm = param("realm");
-  if (!realm.starts_with("https://") && !realm.starts_with("http://"))
-    Fail("registry {} names no usable token service (realm \"{}\")", host_, realm);
-  std::string scope = param("scope");
-  if (scope.empty()) scope = "repository:" + repository_ + ":pull";
-  std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&") +
-                    "service=" + UrlEncode(param("service")) + "&scope=" + UrlEncode(scope);
+  TokenService service{param("realm"), param("service"), param("scope")};
+  if (!service.realm.starts_with("https://") && !service.realm.starts_with("http://"))
+    Fail("registry {} names no usable token service (realm \"{}\")", host_, service.realm);
+  if (service.scope.empty()) service.scope = "repository:" + repository_ + ":pull";
 
-  HttpRequest request{url, {}, false};
+  if (!credentials_.identity_token.empty()) return ExchangeIdentityToken(service, what);
+  return FetchTokenWithLogin(service, what);
+}
+
+std::string RegistryClient::FetchTokenWithLogin(const TokenService& service,
+                                                const std::string& what) const {
+  std::string url = service.realm + (service.realm.find('?') == std::string::npos ? "?" : "&") +
+                    "service=" + UrlEncode(service.service) + "&scope=" + UrlEncode(service.scope);
+  HttpRequest request{url, {}, false, {}};
   if (!credentials_.empty())
     request.headers.push_back("Authorization: " + BasicAuthorization(credentials_));
   std::string body;
-  HttpResponse response;
-  try {
-    response = Fetch(http_, request, kMaxTokenReply, "the token from " + realm, &body);
-  } catch (const TransferError& error) {
-    FailTransfer(error, "a token for " + what);
-  }
+  HttpResponse response = AskTokenService(service, request, what, &body);
+
   if (response.status == 401 || response.status == 403) {
     if (credentials_.empty())
       Fail("registry {} gives no anonymous access to {}: log in with docker login {}", host_,
@@ -270,9 +300,53 @@ std::string RegistryClient::FetchToken(const Challenge& challenge, const std::st
   }
   if (response.status != 200)
     Fail("the token service of registry {} answered HTTP {}", host_, response.status);
+  return TokenOf(body, {"token", "access_token"});
+}
 
+// The OAuth2 form of the distribution token spec: the refresh token is
+// POSTed, never put in a URL (which logs and proxies keep).
+std::string RegistryClient::ExchangeIdentityToken(const TokenService& service,
+                                                  const std::string& what) const {
+  std::string form =
+      "grant_type=refresh_token&refresh_token=" + UrlEncode(credentials_.identity_token) +
+      "&service=" + UrlEncode(service.service) + "&scope=" + UrlEncode(service.scope) +
+      "&client_id=" + kOAuthClientId;
+  HttpRequest request{
+      service.realm, {"Content-Type: application/x-www-form-urlencoded"}, false, form};
+  std::string body;
+  HttpResponse response = AskTokenService(service, request, what, &body);
+
+  // OAuth2 answers a refresh token it does not take with 400
+  // invalid_grant; registries also answer 401 or 403.
+  if (response.status == 400 || response.status == 401 || response.status == 403)
+    Fail(
+        "the token service of registry {} refused the identity token (an OAuth2 refresh token) "
+        "from {}: HTTP {}{}; log in again (docker login {})",
+        host_, credentials_.from, response.status, OAuthError(body), host_);
+  if (response.status != 200)
+    Fail("the token service of registry {} answered HTTP {} to the exchange of the identity token",
+         host_, response.status);
+
+  // TODO: a new refresh token in the reply ("refresh_token") is not kept
+  // for the next exchange; a token service that takes each refresh token
+  // only once would refuse a second exchange in the same run.
+  return TokenOf(body, {"access_token", "token"});
+}
+
+HttpResponse RegistryClient::AskTokenService(const TokenService& service,
+                                             const HttpRequest& request, const std::string& what,
+                                             std::string* body) const {
+  try {
+    return Fetch(http_, request, kMaxTokenReply, "the token from " + service.realm, body);
+  } catch (const TransferError& error) {
+    FailTransfer(error, "a token for " + what);
+  }
+}
+
+std::string RegistryClient::TokenOf(const std::string& body,
+                                    std::initializer_list<const char*> keys) const {
   json reply = ParseUntrustedJson(body, "the token reply of " + host_);
-  for (const char* key : {"token", "access_token"})
+  for (const char* key : keys)
     if (reply.is_object() && reply.value(key, json()).is_string() &&
         !reply[key].get<std::string>().empty())
       return reply[key].get<std::string>();

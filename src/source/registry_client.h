@@ -1,10 +1,12 @@
 // A client of one repository on a registry, through the registry HTTP API
 // v2 (the OCI distribution spec): it logs in as the registry asks (nothing,
-// Basic, or a Bearer token from the realm its challenge names), retries
-// what is worth retrying, and turns every failure into one line that says
-// what to do.
+// Basic, or a Bearer token from the realm its challenge names, fetched with
+// the Basic login or in exchange for an identity token), retries what is
+// worth retrying, and turns every failure into one line that says what to
+// do.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,7 +54,23 @@ class RegistryClient {
                                      const std::vector<std::string>& headers,
                                      const std::string& what) const;
   void Authenticate(const HttpResponse& response, const std::string& what) const;
+  // Where a Bearer challenge sends for a token, and for what.
+  struct TokenService {
+    std::string realm;    // The URL of the token service.
+    std::string service;  // The registry's name there.
+    std::string scope;    // "repository:REPO:pull".
+  };
+
   std::string FetchToken(const Challenge& challenge, const std::string& what) const;
+  // GET with the Basic login, if any (the token spec's first form).
+  std::string FetchTokenWithLogin(const TokenService& service, const std::string& what) const;
+  // POST of the identity token as an OAuth2 refresh token (its second).
+  std::string ExchangeIdentityToken(const TokenService& service, const std::string& what) const;
+  HttpResponse AskTokenService(const TokenService& service, const HttpRequest& request,
+                               const std::string& what, std::string* body) const;
+  // The first of |keys| the JSON |body| holds as a non-empty string;
+  // throws Error when it holds none.
+  std::string TokenOf(const std::string& body, std::initializer_list<const char*> keys) const;
   [[noreturn]] void FailTransfer(const TransferError& error, const std::string& what) const;
   [[noreturn]] void FailProxyAnswer(const ProxyAnswerError& answer) const;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A registry that misbehaves on purpose, for tests only.
 
-    mock_registry.py PORT LAYOUT LOG MODE
+    mock_registry.py PORT LAYOUT LOG MODE [REALM ACCESS]
 
 Serves the one image of the OCI layout LAYOUT through the registry API v2
 (any repository, any tag) on 127.0.0.1:PORT, writes each request path to
@@ -19,6 +19,9 @@ misbehaves as MODE says:
                for; later, with a byte flipped three quarters in (as a
                blob replaced between two reads of it)
   again-stall  sends each layer blob whole the first time; later, as stall
+  bearer       behaves for requests with "Authorization: Bearer ACCESS";
+               answers others 401 with a Bearer challenge naming REALM,
+               the service "mock-registry" and the repository's pull scope
 """
 import json
 import os
@@ -27,6 +30,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, LAYOUT, LOG, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+REALM, ACCESS = (sys.argv[5], sys.argv[6]) if MODE == "bearer" else (None, None)
 INDEX = json.load(open(os.path.join(LAYOUT, "index.json")))
 TOP = INDEX["manifests"][0]
 failures = {}
@@ -60,6 +64,18 @@ class Handler(BaseHTTPRequestHandler):
                 return True
         return False
 
+    def unauthorized(self, parts):
+        if MODE != "bearer" or self.headers.get("Authorization") == "Bearer " + ACCESS:
+            return False
+        challenge = f'Bearer realm="{REALM}",service="mock-registry"'
+        for kind in ("manifests", "blobs"):
+            if kind in parts:
+                repository = "/".join(parts[2:parts.index(kind)])
+                challenge += f',scope="repository:{repository}:pull"'
+        self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}',
+                  [("WWW-Authenticate", challenge)])
+        return True
+
     def do_GET(self):
         with open(LOG, "a") as log:
             log.write(self.path + "\n")
@@ -70,7 +86,9 @@ class Handler(BaseHTTPRequestHandler):
             with open(LOG + ".connections", "a") as log:
                 log.write("%s:%d\n" % self.client_address)
         parts = self.path.split("/")
-        if self.path == "/v2/":
+        if self.unauthorized(parts):
+            pass
+        elif self.path == "/v2/":
             self.send(200, b"{}")
         elif self.path.startswith("/storage/"):
             self.send_blob(parts[-1])
