@@ -107,13 +107,13 @@ TEST(EngineSource, DaemonImagesEqualTheirArchives) {
 }
 
 // A real dockerd listening on TCP with --tlsverify, its certificates made
-// by openssl (tests/servers/tls_files.sh): strata reaches it as docker
+// by openssl (MakeEngineTlsFiles): strata reaches it as docker
 // does, through DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, and each way of
 // getting that wrong is one line naming what to fix.
 TEST(EngineSource, TlsDockerHost) {
   REQUIRE_FIXTURES();
   std::string certs = TempDir();
-  MustRun(Server("tls_files.sh") + " " + certs);
+  MakeEngineTlsFiles(certs);
   int port = FreePort();
   std::string host = "tcp://127.0.0.1:" + std::to_string(port);
   DockerEngine engine({"-H", host, "--tlsverify", "--tlscacert", certs + "/ca.pem", "--tlscert",
@@ -147,7 +147,7 @@ TEST(EngineSource, TlsDockerHost) {
 
   ScopedEnv verify("DOCKER_TLS_VERIFY", "1");
   std::string other = TempDir();  // Files that do not fit this Engine.
-  MustRun(Server("tls_files.sh") + " " + other);
+  MakeEngineTlsFiles(other);
   auto with_files = [&](const std::map<std::string, std::string>& files) {
     std::string dir = TempDir();
     for (const auto& [name, from] : files) std::filesystem::copy_file(from, dir + "/" + name);
@@ -245,7 +245,7 @@ class MockEngine {
 TEST(EngineSource, DockerContexts) {
   REQUIRE_FIXTURES();
   std::string certs = TempDir();
-  MustRun(Server("tls_files.sh") + " " + certs);
+  MakeEngineTlsFiles(certs);
   std::string host = "tcp://127.0.0.1:" + std::to_string(FreePort());
   DockerEngine engine({"-H", host, "--tlsverify", "--tlscacert", certs + "/ca.pem", "--tlscert",
                        certs + "/server-cert.pem", "--tlskey", certs + "/server-key.pem"});
@@ -298,7 +298,7 @@ TEST(EngineSource, DockerContexts) {
 TEST(EngineSource, TlsAtAPlainEngine) {
   REQUIRE_FIXTURES();
   std::string certs = TempDir();
-  MustRun(Server("tls_files.sh") + " " + certs);
+  MakeEngineTlsFiles(certs);
   MockEngine engine("tcp", "app:1", FixturesDir() + "/multi.docker.tar", "plain");
   ScopedEnv verify("DOCKER_TLS_VERIFY", "1");
   ScopedEnv cert_path("DOCKER_CERT_PATH", certs);
@@ -312,7 +312,7 @@ TEST(EngineSource, TlsAtAPlainEngine) {
 // 2375; DOCKER_TLS alone asks for TLS without checking the server.
 TEST(EngineSource, TcpDefaultPorts) {
   std::string certs = TempDir();
-  MustRun(Server("tls_files.sh") + " " + certs);
+  MakeEngineTlsFiles(certs);
   ScopedEnv cert_path("DOCKER_CERT_PATH", certs);
   ScopedEnv verify("DOCKER_TLS_VERIFY", "");
   ScopedEnv tls("DOCKER_TLS", "");

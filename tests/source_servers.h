@@ -198,4 +198,18 @@ inline void MakeCertificates(const std::string& dir) {
           " -days 2 -extfile san.ext -out server.crt");
 }
 
+// MakeCertificates' files, and a client certificate the CA signed, under
+// the names an Engine behind TLS and its docker client use (dockerd
+// --tlscacert ca.pem --tlscert server-cert.pem --tlskey server-key.pem;
+// DOCKER_CERT_PATH holds ca.pem, cert.pem and key.pem), in |dir|.
+inline void MakeEngineTlsFiles(const std::string& dir) {
+  MakeCertificates(dir);
+  MustRun("cd " + dir +
+          " && cp ca.crt ca.pem && cp server.crt server-cert.pem && cp server.key server-key.pem"
+          " && openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout key.pem -out client.csr"
+          " && printf 'extendedKeyUsage=clientAuth\\n' > client.ext"
+          " && openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial"
+          " -days 2 -extfile client.ext -out cert.pem");
+}
+
 }  // namespace strata::testing
