@@ -413,6 +413,37 @@ TEST(Explorer, ATokenUsedAsANameIsShownRedacted) {
   EXPECT_NE(all.find("link: -> keys/ghp_…(40 characters)"), std::string::npos) << all;
 }
 
+// Owners are named by the image's /etc/passwd and /etc/group, as ls -l
+// names them, with the numbers beside; ids they do not name stay numbers.
+// The content rules' read keeps the two files, as explore runs it.
+TEST(Explorer, DetailsNameTheOwner) {
+  std::string image = testing::WriteImage(
+      TempDir() + "/image",
+      {{{"etc/passwd", '0', "root:x:0:0::/root:/bin/sh\napp:x:1000:50::/app:/bin/sh\n"},
+        {"etc/group", '0', "root:x:0:\nstaff:x:50:\n"}},
+       {{"data/named", '0', "x", "", 0644, 1000, "", "", 50},
+        {"data/half", '0', "x", "", 0644, 1000, "", "", 51},
+        {"data/unnamed", '0', "x", "", 0644, 1001, "", "", 51}}});
+  RuleConfig config;
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
+  AnalyzeOptions options;
+  options.inspector = scanner.get();
+  Analysis analysis = Analyze(OpenImage(image, OpenOptions()), options);
+  Explorer explorer(analysis, {});
+  explorer.SelectLayer(1);
+
+  auto owner = [&](const std::string& path) {
+    EXPECT_TRUE(explorer.tree().Select(path)) << path;
+    for (const std::string& line : explorer.Details())
+      if (size_t at = line.find(", owner "); at != std::string::npos) return line.substr(at + 8);
+    return std::string("(no owner line)");
+  };
+  EXPECT_EQ(owner("data/named"), "app:staff (1000:50)");
+  EXPECT_EQ(owner("data/half"), "app:51 (1000:51)");
+  EXPECT_EQ(owner("data/unnamed"), "1001:51");
+  EXPECT_EQ(owner("etc/passwd"), "root:root (0:0)");
+}
+
 TEST(FileSaver, SavesTheVersionALayerStores) {
   REQUIRE_FIXTURES();
   Analysis analysis = Fixture("semantics");

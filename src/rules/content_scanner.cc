@@ -276,8 +276,9 @@ bool ContentScanner::Wants(const LayerEntry& entry) const {
 
 std::string ContentScanner::CacheKey() const {
   // Lengths before strings, so no two pattern lists spell the same key.
-  std::string key = fmt::format("scan {} {} {}", limits_.max_scan_bytes, limits_.max_kept_bytes,
-                                limits_.scan_binaries);
+  // "keeps 2": the package databases and the account databases.
+  std::string key = fmt::format("scan {} {} {} keeps 2", limits_.max_scan_bytes,
+                                limits_.max_kept_bytes, limits_.scan_binaries);
   for (const ContentPattern& p : patterns_)
     key += fmt::format("\n{}:{} {}:{} {}:{} {} {} {}", p.rule_id.size(), p.rule_id, p.regex.size(),
                        p.regex, p.path_filter.size(), p.path_filter, p.caseless, p.min_entropy,
@@ -285,7 +286,10 @@ std::string ContentScanner::CacheKey() const {
   return key;
 }
 
-bool ContentScanner::Keeps(const LayerEntry& entry) const { return IsPackageDatabase(entry.path); }
+// The account databases too: explore names owners by them, as ls -l does.
+bool ContentScanner::Keeps(const LayerEntry& entry) const {
+  return IsPackageDatabase(entry.path) || entry.path == "etc/passwd" || entry.path == "etc/group";
+}
 
 void ContentScanner::Inspect(const LayerEntry& entry, size_t index, std::string_view content,
                              std::vector<ContentHit>* hits) const {

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "base/units.h"
+#include "model/find_expression.h"
 #include "report/listing.h"
 #include "report/style.h"
 
@@ -43,6 +44,8 @@ Explorer::Explorer(const Analysis& analysis, std::vector<Finding> findings)
   }
   layer_cursor_.Fit(layers_.size());
   SelectLayer(0);
+  users_ = ParseIdNames(KeptContent(analysis, "etc/passwd"));
+  groups_ = ParseIdNames(KeptContent(analysis, "etc/group"));
 }
 
 void Explorer::SelectLayer(int index) {
@@ -87,6 +90,17 @@ std::string Explorer::Shown(std::string_view text) const {
   return Printable(shown_ ? shown_(text) : std::string(text));
 }
 
+// "app:staff (1000:50)" where the image names either id, else "1000:50".
+std::string Explorer::OwnerText(uint32_t uid, uint32_t gid) const {
+  std::string ids = fmt::format("{}:{}", uid, gid);
+  auto user = users_.find(uid);
+  auto group = groups_.find(gid);
+  if (user == users_.end() && group == groups_.end()) return ids;
+  std::string user_name = user != users_.end() ? Shown(user->second) : std::to_string(uid);
+  std::string group_name = group != groups_.end() ? Shown(group->second) : std::to_string(gid);
+  return fmt::format("{}:{} ({})", user_name, group_name, ids);
+}
+
 std::vector<std::string> Explorer::Details() {
   std::vector<std::string> lines;
   NodeId node;
@@ -102,11 +116,9 @@ std::vector<std::string> Explorer::Details() {
   } else {
     EntryKind kind = entry->kind;
     const LayerEntry* inode = shown->content != nullptr ? shown->content : entry;
-    // TODO: name the owner from the image's /etc/passwd and /etc/group, as
-    // `strata ls -l` does; numbers only for now.
-    lines.push_back(fmt::format("type: {}, mode {} ({:04o}), owner {}:{}", EntryKindName(kind),
-                                ModeString(kind, inode->mode), inode->mode & 07777, inode->uid,
-                                inode->gid));
+    lines.push_back(fmt::format("type: {}, mode {} ({:04o}), owner {}", EntryKindName(kind),
+                                ModeString(kind, inode->mode), inode->mode & 07777,
+                                OwnerText(inode->uid, inode->gid)));
     if (!entry->link().empty())
       lines.push_back((kind == EntryKind::kHardlink ? "hard link to /" : "link: -> ") +
                       Shown(entry->link()));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,7 +87,12 @@ class Explorer {
   ListCursor layer_cursor_, waste_cursor_, findings_cursor_;
   ExplorerView view_ = ExplorerView::kTree;
   ExplorerFocus focus_ = ExplorerFocus::kLayers;
+  std::string OwnerText(uint32_t uid, uint32_t gid) const;
+
   std::function<std::string(std::string_view)> shown_;
+  // Names of owners and groups, from the image's /etc/passwd and
+  // /etc/group (as `strata ls -l` reads them).
+  std::map<uint32_t, std::string> users_, groups_;
 };
 
 }  // namespace strata
