@@ -124,13 +124,10 @@ std::vector<const LayerEntry*> Leaves(int index, const LayerContents& layer, int
 // to do, and the sort was a sixth of the merge's time. (A radix sort in
 // place scattered its writes and took longer than std::sort alone.)
 void DiveMetricsBuilder::SortByHash(std::vector<Leaf>* leaves) {
-  auto before = [](const Leaf& a, const Leaf& b) {
-    return a.high != b.high ? a.high < b.high : a.low < b.low;
-  };
   auto middle = std::partition(leaves->begin(), leaves->end(),
                                [](const Leaf& leaf) { return leaf.high >> 63 == 0; });
-  std::thread upper([&] { std::sort(middle, leaves->end(), before); });
-  std::sort(leaves->begin(), middle, before);
+  std::thread upper([&] { std::sort(middle, leaves->end(), HashBefore); });
+  std::sort(leaves->begin(), middle, HashBefore);
   upper.join();
 }
 
@@ -160,18 +157,37 @@ void DiveMetricsBuilder::AddLeaves(int index, const LayerContents& layer) {
   if (index > 0) user_size_ += layer_size;
 
   for (const LayerEntry* leaf : Leaves(index, layer, max_paths_, max_implied_)) {
-    if (leaf->kind == EntryKind::kWhiteout) whiteout_leaves_.emplace_back(leaves_.size(), leaf);
     XXH128_hash_t hash = XXH3_128bits(leaf->path.data(), leaf->path.size());
-    leaves_.push_back({hash.high64, static_cast<uint32_t>(hash.low64), PackSize(leaf->size)});
+    Leaf packed{hash.high64, static_cast<uint32_t>(hash.low64), 0};
+    if (leaf->kind == EntryKind::kWhiteout) {
+      whiteout_leaves_.emplace_back(packed, leaf);  // Its size comes in Finish.
+    } else {
+      packed.size = PackSize(leaf->size);
+      leaves_.push_back(packed);
+    }
   }
 }
 
-DiveMetrics DiveMetricsBuilder::Finish() {
-  for (const auto& [at, whiteout] : whiteout_leaves_)
-    leaves_[at].size = PackSize(hidden_bytes_.at(whiteout));
+void DiveMetricsBuilder::SortLeaves() {
+  std::sort(leaves_.begin(), leaves_.end(), HashBefore);
+  leaves_sorted_ = true;
+}
 
-  // Leaves of one path are neighbours once sorted by hash.
-  SortByHash(&leaves_);
+DiveMetrics DiveMetricsBuilder::Finish() {
+  // Leaves of one path are neighbours once sorted by hash. The whiteouts'
+  // (a few) are sorted apart, now that their sizes are known, and merged in.
+  std::vector<Leaf> whiteouts;
+  whiteouts.reserve(whiteout_leaves_.size());
+  for (auto [leaf, whiteout] : whiteout_leaves_) {
+    leaf.size = PackSize(hidden_bytes_.at(whiteout));
+    whiteouts.push_back(leaf);
+  }
+  if (!leaves_sorted_) SortByHash(&leaves_);
+  std::sort(whiteouts.begin(), whiteouts.end(), HashBefore);
+  size_t sorted = leaves_.size();
+  leaves_.insert(leaves_.end(), whiteouts.begin(), whiteouts.end());
+  std::inplace_merge(leaves_.begin(), leaves_.begin() + static_cast<ptrdiff_t>(sorted),
+                     leaves_.end(), HashBefore);
 
   DiveMetrics metrics;
   int64_t minimum_total = 0;

@@ -53,8 +53,14 @@ class DiveMetricsBuilder {
   // LayerMerge::set_max_implied, for one layer).
   void set_max_implied(int64_t max) { max_implied_ = max; }
 
+  // Sorts the leaves AddLeaves gave so far, on this thread; call it once
+  // every layer is added, before Finish, on the thread that added them.
+  // AddLeaves finishes long before the merge does, and the leaves' sort
+  // then runs beside the merge instead of after it.
+  void SortLeaves();
+
   // The metrics, once every layer went through both calls above. Sorts on
-  // two threads, this one and one it starts.
+  // two threads, this one and one it starts, unless SortLeaves did.
   DiveMetrics Finish();
 
  private:
@@ -76,13 +82,18 @@ class DiveMetricsBuilder {
     return (leaf.size & kLargeSize) != 0 ? large_sizes_[leaf.size & ~kLargeSize] : leaf.size;
   }
 
+  static bool HashBefore(const Leaf& a, const Leaf& b) {
+    return a.high != b.high ? a.high < b.high : a.low < b.low;
+  }
   // Sorts |leaves| by hash, on two threads.
   static void SortByHash(std::vector<Leaf>* leaves);
 
-  // Written by AddLeaves: a whiteout's leaf gets its size in Finish.
+  // Written by AddLeaves (and sorted by SortLeaves): every leaf but the
+  // whiteouts', which get their sizes in Finish.
   std::vector<Leaf> leaves_;
+  bool leaves_sorted_ = false;
   std::vector<int64_t> large_sizes_;  // Sizes of 2 GiB and more.
-  std::vector<std::pair<size_t, const LayerEntry*>> whiteout_leaves_;
+  std::vector<std::pair<Leaf, const LayerEntry*>> whiteout_leaves_;
   int64_t max_paths_ = INT64_MAX;
   int64_t max_implied_ = INT64_MAX;
   int64_t image_size_ = 0;
