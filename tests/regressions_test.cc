@@ -1,4 +1,5 @@
 // One test per defect a user found, named after what went wrong.
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -6,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "test_support.h"
 
@@ -1694,6 +1696,34 @@ TEST(Regression, CountsAgreeAndVerboseSaysWhatTheCacheHeld) {
   EXPECT_EQ(range.exit_code, 2);
   EXPECT_EQ(range.err,
             "strata: error: --layer 2 is out of range: the image has 1 layer (1 to 1)\n");
+}
+
+// The audit's layer table on an image of 101 layers, one storing 100,000
+// files: the columns held two digits of layer number and five of files,
+// and row 100 and the big layer's row pushed everything after them right.
+// Every row's waste and step now start where the header's do.
+TEST(Regression, TheLayerTableStaysStraightPastTwoDigits) {
+  std::vector<std::vector<TarMember>> layers(101);
+  for (int i = 0; i < 101; ++i) layers[i].push_back({fmt::format("f{}", i), '0', "x"});
+  for (int i = 0; i < 100000; ++i) layers[99].push_back({fmt::format("many/{}", i), '0', ""});
+  std::string image = WriteImage(TempDir() + "/image", layers);
+  RunResult result = RunStrata({"audit", "--no-cache", "-q", image});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+
+  std::istringstream lines(result.out);
+  std::string line;
+  while (std::getline(lines, line) && line != "Layers") {
+  }
+  std::string header;
+  ASSERT_TRUE(std::getline(lines, header));
+  size_t waste_end = header.find("WASTE") + 5, step = header.find("STEP");
+  int rows = 0;
+  while (std::getline(lines, line) && !line.empty()) {
+    ++rows;
+    EXPECT_EQ(line.find("  RUN ") + 2, step) << header << "\n" << line;
+    EXPECT_EQ(line.find_last_not_of(' ', step - 3) + 1, waste_end) << header << "\n" << line;
+  }
+  EXPECT_EQ(rows, 101);
 }
 
 }  // namespace

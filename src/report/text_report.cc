@@ -51,18 +51,37 @@ void AppendHeader(const Analysis& analysis, const Style& style, std::string* out
                   Count(analysis.final_files, "file"), HumanBytes(analysis.final_bytes));
 }
 
+int Digits(int64_t number) { return static_cast<int>(std::to_string(number).size()); }
+
 void AppendLayers(const Analysis& analysis, const Style& style, std::string* out) {
+  // The number columns grow with their widest number: a hundredth layer,
+  // or a layer of a hundred thousand files, keeps the table straight.
+  auto changed = [](const LayerSummary& s) {
+    return s.modified_files + s.metadata_files + s.restored_files;
+  };
+  int index_width = std::max(2, Digits(static_cast<int64_t>(analysis.layers.size())));
+  int added_width = 5, changed_width = 4, removed_width = 4;
+  for (const Layer& layer : analysis.layers) {
+    added_width = std::max(added_width, Digits(layer.summary.added_files));
+    changed_width = std::max(changed_width, Digits(changed(layer.summary)));
+    removed_width = std::max(removed_width, Digits(layer.summary.removed_paths));
+  }
+
   *out += "\n" + style.Bold("Layers") + "\n";
-  *out += style.Dim("   #      SIZE  ADDED   MOD   DEL     WASTE  STEP") + "\n";
-  int step_width = std::max(20, style.width - 49);
+  std::string header =
+      fmt::format("  {:>{}}  {:>8}  {:>{}}  {:>{}}  {:>{}}  {:>9}  STEP", "#", index_width, "SIZE",
+                  "ADDED", added_width, "MOD", changed_width, "DEL", removed_width, "WASTE");
+  *out += style.Dim(header) + "\n";
+  // As before the columns grew: the step stops three columns short of the edge.
+  int step_width = std::max(20, style.width - static_cast<int>(header.size()) + 1);
   for (const Layer& layer : analysis.layers) {
     const LayerSummary& s = layer.summary;
     std::string waste =
         s.wasted_bytes > 0 ? style.Yellow(PadLeft(HumanBytes(s.wasted_bytes), 9)) : PadLeft("-", 9);
-    *out += fmt::format("  {:>2}  {:>8}  {:>5}  {:>4}  {:>4}  {}  {}\n", layer.index + 1,
-                        HumanBytes(s.content_bytes), s.added_files,
-                        s.modified_files + s.metadata_files + s.restored_files, s.removed_paths,
-                        waste, Truncate(StepText(analysis, layer), step_width));
+    *out += fmt::format("  {:>{}}  {:>8}  {:>{}}  {:>{}}  {:>{}}  {}  {}\n", layer.index + 1,
+                        index_width, HumanBytes(s.content_bytes), s.added_files, added_width,
+                        changed(s), changed_width, s.removed_paths, removed_width, waste,
+                        Truncate(StepText(analysis, layer), step_width));
   }
 }
 
@@ -146,9 +165,8 @@ std::string RouteLabel(Route route) {
 
 // Where the finding is: "layer 6 COPY, removed in layer 8 (still stored)".
 std::string Whereabouts(const Finding& finding) {
-  std::string text = finding.layer < 0
-                         ? "image config"
-                         : fmt::format("layer {}", finding.layer + 1);
+  std::string text =
+      finding.layer < 0 ? "image config" : fmt::format("layer {}", finding.layer + 1);
   if (finding.layer >= 0 && !RouteLabel(finding.route).empty())
     text += " " + RouteLabel(finding.route);
   if (finding.route == Route::kConfig && finding.layer >= 0)
