@@ -314,6 +314,64 @@ TEST(RegistrySource, IdentityTokenFromACredentialHelper) {
   EXPECT_NE(log.find("POST /token 200 access token"), std::string::npos) << log;
 }
 
+// Credential helpers that misbehave. One that answers without reading the
+// host it was sent (it closed the pipe first) killed strata by SIGPIPE,
+// silently, most of the time; one that fails was taken for "no login",
+// and its own errors (which may quote its secret) reached strata's.
+TEST(RegistrySource, MisbehavingCredentialHelpers) {
+  REQUIRE_FIXTURES();
+  MockOAuthTokenService oauth(kRefreshToken, kAccessToken, "repository:fx/m:pull", "token");
+  MockRegistry registry("bearer", {oauth.realm(), kAccessToken});
+  std::string bin = TempDir();
+  auto helper = [&](const std::string& name, const std::string& script) {
+    WriteFile(bin + "/docker-credential-" + name, "#!/bin/sh\n" + script);
+    std::filesystem::permissions(bin + "/docker-credential-" + name,
+                                 std::filesystem::perms::owner_all);
+  };
+  helper("no-reading", "exec 0<&-\necho '{\"Username\":\"<token>\",\"Secret\":\"" +
+                           std::string(kRefreshToken) + "\"}'\n");
+  helper("failing", "echo 'cannot reach the vault with sekret-77aa1' >&2\nexit 3\n");
+  helper("malformed", "echo '{\"Username\": 42, \"Secret\": \"x\"}'\n");
+  ScopedEnv path("PATH", bin + ":" + getenv("PATH"));
+  auto config_with = [&](const std::string& name) {
+    std::string config = TempDir();
+    WriteFile(config + "/config.json",
+              "{\"credHelpers\": {\"" + registry.host() + "\": \"" + name + "\"}}");
+    return config;
+  };
+
+  {
+    ScopedEnv docker_config("DOCKER_CONFIG", config_with("no-reading"));
+    for (int run = 0; run < 8; ++run) {
+      RunResult result = RunStrata({"history", "-q", "--insecure", registry.url()});
+      ASSERT_EQ(result.exit_code, 0) << "run " << run << ": " << result.err;
+    }
+  }
+  {
+    ScopedEnv docker_config("DOCKER_CONFIG", config_with("failing"));
+    RunResult result = RunStrata({"history", "--insecure", registry.url()});
+    ExpectOneLineError(result,
+                       "the credential helper docker-credential-failing failed (exit "
+                       "status 3) when asked for the login of " +
+                           registry.host());
+    ExpectNoToken(result, "sekret-77aa1");
+  }
+  {
+    ScopedEnv docker_config("DOCKER_CONFIG", config_with("malformed"));
+    ExpectOneLineError(RunStrata({"history", "--insecure", registry.url()}),
+                       "the answer of docker-credential-malformed: \"Username\" of a login is "
+                       "not a string");
+  }
+  // A number where the identity token goes is named, not blamed on the
+  // registry's manifest.
+  std::string config = TempDir();
+  WriteFile(config + "/config.json",
+            "{\"auths\": {\"" + registry.host() + "\": {\"identitytoken\": 42}}}");
+  ScopedEnv docker_config("DOCKER_CONFIG", config);
+  ExpectOneLineError(RunStrata({"history", "--insecure", registry.url()}),
+                     config + "/config.json: \"identitytoken\" of a login is not a string");
+}
+
 TEST(RegistrySource, ARefusedIdentityTokenGivesOneLineWithoutIt) {
   REQUIRE_FIXTURES();
   MockOAuthTokenService oauth(kRefreshToken, kAccessToken, "repository:fx/m:pull");

@@ -1,13 +1,18 @@
 #include "source/registry_auth.h"
 
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <openssl/evp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -66,46 +71,129 @@ std::string Base64Decode(const std::string& text, const std::string& what) {
   return out;
 }
 
-// Runs `docker-credential-NAME get` with |host| on its standard input.
+// How long a credential helper may take to answer: it may ask for a
+// passphrase (pass asks gpg, which asks the user), so not seconds; but a
+// helper that never answers must not hold strata forever.
+constexpr int kHelperSeconds = 120;
+
+// Writes |data| to |fd| with SIGPIPE held back on this thread: a helper
+// that exits without reading its input (it needs none) closes the pipe,
+// and the signal would end strata without a word. A SIGPIPE this write
+// raised is taken back before the mask is restored.
+void WriteIgnoringClosedPipe(int fd, std::string_view data) {
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  sigset_t pending;
+  sigpending(&pending);
+  bool was_pending = sigismember(&pending, SIGPIPE);
+
+  ssize_t wrote = 0;
+  while (!data.empty() && ((wrote = write(fd, data.data(), data.size())) > 0 || errno == EINTR))
+    if (wrote > 0) data.remove_prefix(static_cast<size_t>(wrote));
+
+  if (wrote < 0 && errno == EPIPE && !was_pending) {
+    timespec now{0, 0};
+    sigtimedwait(&pipe_only, nullptr, &now);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+// The helper's output and errors until both close, or until |deadline|
+// passes (false). Each is kept up to kMaxHelperOutput bytes.
+bool ReadHelper(int out, int err, std::string* reply, std::string* errors, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  pollfd fds[2] = {{out, POLLIN, 0}, {err, POLLIN, 0}};
+  std::string* into[2] = {reply, errors};
+  int open = 2;
+  while (open > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    int ready = poll(fds, 2, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) return false;  // The deadline passed.
+    if (ready < 0) return true;    // Cannot wait: take what came.
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buffer[4096];
+      ssize_t got = read(fds[i].fd, buffer, sizeof buffer);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        fds[i].fd = -1;
+        --open;
+      } else if (into[i]->size() < kMaxHelperOutput) {
+        into[i]->append(buffer, static_cast<size_t>(got));
+      }
+    }
+  }
+  return true;
+}
+
+// Runs `docker-credential-NAME get` with |host| on its standard input and
+// returns its answer; *found is false when it says it holds no login for
+// |host| ("credentials not found", as every helper says it, with a non-zero
+// exit). Any other failure, and no answer in kHelperSeconds, is an Error
+// naming the helper; its own words are not repeated (they may quote the
+// secret it holds).
 std::string RunHelper(const std::string& helper, const std::string& host, bool* found) {
   std::string program = "docker-credential-" + helper;
-  int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
     Fail("cannot run {}: {}", program, strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
   char* argv[] = {program.data(), const_cast<char*>("get"), nullptr};
   pid_t pid = 0;
   int spawned = posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
-  close(in[0]);
-  close(out[1]);
+  for (int fd : {in[0], out[1], err[1]}) close(fd);
   if (spawned != 0) {
-    close(in[1]);
-    close(out[0]);
+    for (int fd : {in[1], out[0], err[0]}) close(fd);
     Fail(
         "the credential helper {} named in the docker config cannot be run: {}; install it or "
         "remove it from the config",
         program, strerror(spawned));
   }
 
-  std::string request = host + "\n";
-  (void)!write(in[1], request.data(), request.size());
+  WriteIgnoringClosedPipe(in[1], host + "\n");
   close(in[1]);
-  std::string reply;
-  char buffer[4096];
-  ssize_t got;
-  while ((got = read(out[0], buffer, sizeof buffer)) > 0 || (got < 0 && errno == EINTR))
-    if (got > 0 && reply.size() < kMaxHelperOutput) reply.append(buffer, got);
+  std::string reply, errors;
+  bool answered = ReadHelper(out[0], err[0], &reply, &errors, kHelperSeconds);
   close(out[0]);
+  close(err[0]);
+  if (!answered) kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  // Helpers exit non-zero with "credentials not found" for unknown hosts.
+  if (!answered)
+    Fail(
+        "the credential helper {} gave no answer for {} within {} s; check it (echo {} | {} get) "
+        "or remove it from the docker config",
+        program, host, kHelperSeconds, host, program);
+
   *found = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  return reply;
+  if (*found) return reply;
+  if ((reply + errors).find("credentials not found") != std::string::npos) return "";
+  std::string how = WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status))
+                                      : fmt::format("signal {}", WTERMSIG(status));
+  Fail(
+      "the credential helper {} failed ({}) when asked for the login of {}; check it (echo {} | "
+      "{} get) or remove it from the docker config",
+      program, how, host, host, program);
+}
+
+// The string |key| of |object|, "" when absent; anything but a string is
+// an Error naming it and |display|, not a JSON library's words.
+std::string StringField(const json& object, const char* key, const std::string& display) {
+  const json& value = object.value(key, json());
+  if (value.is_null()) return "";
+  if (!value.is_string()) Fail("{}: \"{}\" of a login is not a string", display, key);
+  return value.get<std::string>();
 }
 
 Credentials FromHelper(const std::string& helper, const std::string& host) {
@@ -118,7 +206,7 @@ Credentials FromHelper(const std::string& helper, const std::string& host) {
     Fail("{} has no \"Secret\"", what);
   Credentials login;
   login.from = "docker-credential-" + helper;
-  std::string user = answer.value("Username", "");
+  std::string user = StringField(answer, "Username", what);
   if (user == kIdentityTokenUser) {
     login.identity_token = answer["Secret"].get<std::string>();
     return login;
@@ -132,9 +220,9 @@ Credentials FromAuthEntry(const json& entry, const std::string& display) {
   if (!entry.is_object()) return {};
   Credentials found;
   found.from = display;
-  found.username = entry.value("username", "");
-  found.password = entry.value("password", "");
-  std::string auth = entry.value("auth", "");
+  found.username = StringField(entry, "username", display);
+  found.password = StringField(entry, "password", display);
+  std::string auth = StringField(entry, "auth", display);
   if (!auth.empty()) {
     std::string pair = Base64Decode(auth, "an \"auth\" entry of " + display);
     size_t colon = pair.find(':');
@@ -145,7 +233,7 @@ Credentials FromAuthEntry(const json& entry, const std::string& display) {
 
   // Beside it, an "auth" whose password is empty (Azure's user is a
   // string of zeros): the token is what logs in.
-  found.identity_token = entry.value("identitytoken", "");
+  found.identity_token = StringField(entry, "identitytoken", display);
   return found;
 }
 
