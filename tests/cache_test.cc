@@ -364,6 +364,21 @@ TEST(LayerCache, ADirectoryThatWasThereKeepsItsMode) {
   EXPECT_EQ(mode_of(Database(made)), 0600u);
 }
 
+// Found by a new user: on the first run SQLite made -wal and -shm 0644
+// (they take the database's mode, and the database was made 0644 and set
+// 0600 only after they were), and left them so when the run was killed.
+TEST(LayerCache, TheWriteAheadLogIsTheUsersAloneFromTheStart) {
+  std::string dir = TempDir();
+  mode_t old_umask = umask(022);
+  std::unique_ptr<LayerCache> cache = LayerCache::Open(dir, 1 << 20);
+  umask(old_umask);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(stat((Database(dir) + suffix).c_str(), &st), 0) << suffix;
+    EXPECT_EQ(st.st_mode & 07777, 0600u) << suffix;
+  }
+}
+
 TEST(LayerCache, ADifferentBlobOfTheSameLayerIsRead) {
   // The same layers, uncompressed in a docker archive and gzip in an OCI
   // layout: the gzip blobs were never verified, so they are read.

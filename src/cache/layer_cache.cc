@@ -1,8 +1,10 @@
 #include "cache/layer_cache.h"
 
+#include <fcntl.h>
 #include <fmt/core.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -119,9 +121,25 @@ void RemoveDatabase(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ignored);
 }
 
+// The database is the user's alone, and SQLite gives its -wal and -shm
+// files the database's mode when it makes them, which it does on opening:
+// so the file is made (or set) 0600 before SQLite opens it, and so are
+// -wal and -shm left by an earlier run.
+void MakePrivate(const std::string& path) {
+  // Not through a link: what it points at is not ours to change.
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) {
+    fchmod(fd, 0600);
+    close(fd);
+  }
+  for (const char* suffix : {"-wal", "-shm"})
+    fchmodat(AT_FDCWD, (path + suffix).c_str(), 0600, AT_SYMLINK_NOFOLLOW);
+}
+
 // Opens |path| and makes sure the schema is there. Returns the SQLite
 // error code; *db is set (and must be closed) whatever it returns.
 int OpenDatabase(const std::string& path, sqlite3** db, std::string* message) {
+  MakePrivate(path);
   int code = sqlite3_open_v2(
       path.c_str(), db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (code == SQLITE_OK) {
@@ -185,8 +203,6 @@ std::unique_ptr<LayerCache> LayerCache::Open(const std::string& dir, int64_t max
     sqlite3_close(db);
     Fail("cannot open the layer cache {}: {}", path, message);
   }
-  // SQLite gives its -wal and -shm files the database's mode.
-  chmod(path.c_str(), 0600);
   std::unique_ptr<LayerCache> cache(new LayerCache(db, path, max_bytes));
   cache->Prepare();
   return cache;
