@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 
+#include "base/error.h"
 #include "source_servers.h"
 #include "test_support.h"
 
@@ -170,11 +171,25 @@ TEST(EngineSource, TlsDockerHost) {
         {"cert.pem", certs + "/cert.pem"},
         {"key.pem", certs + "/key.pem"}},
        "failed: SSL certificate problem"},
+      // This side's files, not the Engine, are at fault.
+      {{{"ca.pem", certs + "/ca.pem"},
+        {"cert.pem", certs + "/cert.pem"},
+        {"key.pem", other + "/key.pem"}},
+       "cannot use the TLS files in "},
+      {{{"ca.pem", certs + "/server.csr"},
+        {"cert.pem", certs + "/cert.pem"},
+        {"key.pem", certs + "/key.pem"}},
+       "cannot use the TLS files in "},
   };
   for (const Case& test : cases) {
     ScopedEnv cert_path("DOCKER_CERT_PATH", with_files(test.files));
     ExpectOneLineError(RunStrata({"history", "docker-daemon:strata-fixture/multi:1"}), test.error);
   }
+
+  // Podman's variable takes no TLS: the line says what does work.
+  ScopedEnv container_host("CONTAINER_HOST", host);
+  ExpectOneLineError(RunStrata({"history", "podman:strata-fixture/multi:1"}),
+                     "speaks TLS only: strata reaches Podman over a socket or plain TCP only");
 }
 
 TEST(EngineSource, FailuresSayWhatToDo) {
@@ -335,6 +350,21 @@ TEST(EngineSource, TcpDefaultPorts) {
     EXPECT_EQ(endpoint.tls.ca, "");
     EXPECT_EQ(endpoint.tls.cert, certs + "/cert.pem");
   }
+  // What no Engine can be at: one line, before any connection.
+  for (const auto& [address, error] : std::vector<std::pair<std::string, std::string>>{
+           {"tcp://127.0.0.1:99999", "the port \"99999\" is not a number from 1 to 65535"},
+           {"tcp://127.0.0.1:0", "the port \"0\" is not a number from 1 to 65535"},
+           {"tcp://127.0.0.1:abc", "the port \"abc\" is not a number from 1 to 65535"},
+           {"tcp://:2375", "no host before the port"}}) {
+    ScopedEnv bad_host("DOCKER_HOST", address);
+    try {
+      FindEngine(Engine::kDocker);
+      ADD_FAILURE() << address;
+    } catch (const Error& failure) {
+      EXPECT_EQ(std::string(failure.what()), "DOCKER_HOST=" + address + ": " + error);
+    }
+  }
+
   // Podman's variable takes no TLS settings of docker's.
   ScopedEnv verify_on("DOCKER_TLS_VERIFY", "1");
   ScopedEnv container_host("CONTAINER_HOST", "tcp://127.0.0.1:8080");

@@ -8,6 +8,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -29,9 +30,29 @@ namespace {
 // different schemas each keep their own file instead of fighting over one.
 constexpr const char* kDatabaseName = "layers-v1.sqlite";
 
-// How long a run waits for another run's write to finish. Writes are one
-// short transaction per audit; a minute covers a slow disk with margin.
-constexpr int kBusyTimeoutMs = 60'000;
+// How long a run waits, in all, for other runs' writes to finish. Writes
+// are one short transaction per audit; a minute covers a slow disk with
+// margin.
+constexpr int64_t kBusyTimeoutMs = 60'000;
+
+// The milliseconds this process has waited for locks: SQLite's own
+// timeout counts a minute for each statement, and a run that met a lock
+// held for long at each of its statements (opening, the schema, the
+// write) waited minutes.
+std::atomic<int64_t> lock_waited_ms{0};
+
+bool LockWaitSpent() { return lock_waited_ms.load() >= kBusyTimeoutMs; }
+
+// SQLite's busy handler: waits a little longer each time, while the run
+// has waiting left; then SQLITE_BUSY, which the callers turn into a
+// warning (and a run without the cache).
+int WaitForLock(void*, int tries) {
+  if (LockWaitSpent()) return 0;
+  int64_t sleep_ms = std::min<int64_t>(100, int64_t{1} << std::min(tries, 7));
+  std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
+  lock_waited_ms += sleep_ms;
+  return 1;
+}
 
 // The journal mode cannot change inside a transaction; the tables are
 // made in one that takes the write lock first (BEGIN IMMEDIATE). Without
@@ -143,10 +164,10 @@ int OpenDatabase(const std::string& path, sqlite3** db, std::string* message) {
   int code = sqlite3_open_v2(
       path.c_str(), db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (code == SQLITE_OK) {
-    sqlite3_busy_timeout(*db, kBusyTimeoutMs);
+    sqlite3_busy_handler(*db, WaitForLock, nullptr);
     // Switching a new database to WAL can meet another run doing the same
     // and fail at once; try again for a while.
-    for (int attempt = 0; attempt < 100; ++attempt) {
+    for (int attempt = 0; attempt < 100 && !LockWaitSpent(); ++attempt) {
       code = sqlite3_exec(*db, kJournal, nullptr, nullptr, nullptr);
       if ((code & 0xff) != SQLITE_BUSY && (code & 0xff) != SQLITE_LOCKED) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));

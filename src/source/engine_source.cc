@@ -88,12 +88,22 @@ EngineTls TlsFromEnvironment(const std::string& host) {
   return tls;
 }
 
-// |address| ("HOST", "HOST:PORT", "[V6]" or "[V6]:PORT") with a port.
-std::string WithPort(const std::string& address, int default_port) {
+// |address| ("HOST", "HOST:PORT", "[V6]" or "[V6]:PORT") with a port,
+// checked: a host, and a port from 1 to 65535. |shown| names the setting.
+std::string WithPort(const std::string& address, int default_port, const std::string& shown) {
   size_t colon = address.rfind(':');
   size_t bracket = address.rfind(']');
   bool has_port = colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
-  return has_port ? address : address + ":" + std::to_string(default_port);
+  std::string host = has_port ? address.substr(0, colon) : address;
+  if (host.empty() || host == "[]") Fail("{}: no host before the port", shown);
+  if (!has_port) return address + ":" + std::to_string(default_port);
+
+  std::string port = address.substr(colon + 1);
+  bool digits = !port.empty() && port.size() <= 5 &&
+                port.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
+    Fail("{}: the port \"{}\" is not a number from 1 to 65535", shown, port);
+  return address;
 }
 
 EngineEndpoint OnSocket(const std::string& path, const std::string& display) {
@@ -111,7 +121,8 @@ EngineEndpoint FromTcp(const std::string& host, const std::string& display,
   while (address.ends_with("/")) address.pop_back();
   std::string scheme = tls.enabled ? "https://" : "http://";
   EngineEndpoint endpoint;
-  endpoint.base_url = scheme + WithPort(address, tls.enabled ? 2376 : 2375);
+  std::string shown = variable.empty() ? display : variable + "=" + host;
+  endpoint.base_url = scheme + WithPort(address, tls.enabled ? 2376 : 2375, shown);
   endpoint.display = display;
   endpoint.variable = variable;
   endpoint.tls = tls;
@@ -133,8 +144,8 @@ EngineEndpoint FromHost(const std::string& host, const char* variable) {
   // TODO: ssh:// hosts are not supported; the line says what works instead.
   Fail(
       "{}={} is not supported: strata reaches the Engine through unix:// or tcp:// only "
-      "(export the image with docker save instead)",
-      variable, host);
+      "(export the image with {} save instead)",
+      variable, host, std::string(variable) == "CONTAINER_HOST" ? "podman" : "docker");
 }
 
 // The endpoint of a Docker context: its host, and TLS when the context
@@ -247,7 +258,10 @@ class EngineClient {
     // Go's TLS listener answers a plain request so.
     if (response.status == 400 && !endpoint_.tls.enabled && body.starts_with("Client sent an"))
       Fail("{} at {} speaks TLS only: {}", EngineName(engine_), endpoint_.display,
-           !endpoint_.context.empty()
+           engine_ == Engine::kPodman
+               ? "strata reaches Podman over a socket or plain TCP only; set CONTAINER_HOST to "
+                 "its unix:// socket"
+           : !endpoint_.context.empty()
                ? fmt::format("give the context its files (docker context update {} --docker "
                              "host=...,ca=ca.pem,cert=cert.pem,key=key.pem)",
                              endpoint_.context)
@@ -271,6 +285,11 @@ class EngineClient {
       if (error.kind() == TransferError::Kind::kConnect)
         Fail("{} is not running: nothing answers at {}; start it or set {}", EngineName(engine_),
              endpoint_.display, engine_ == Engine::kDocker ? "DOCKER_HOST" : "CONTAINER_HOST");
+      if (error.kind() == TransferError::Kind::kTlsFiles)
+        Fail(
+            "cannot use the TLS files in {} for {} at {}: {}; give the ca.pem, cert.pem and "
+            "key.pem made for it",
+            CertDirShown(), EngineName(engine_), endpoint_.display, error.what());
       if (error.kind() == TransferError::Kind::kTls) TlsFailed(error);
       // With TLS 1.3 the server checks the client's certificate after the
       // handshake, and its refusal arrives as an alert on the first read.

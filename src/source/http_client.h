@@ -24,8 +24,10 @@ namespace strata {
 class TransferError : public Error {
  public:
   // kProxy: the proxy the environment names could not be reached, or
-  // would not reach the server.
-  enum class Kind { kConnect, kTls, kInterrupted, kTimeout, kProxy, kOther };
+  // would not reach the server. kTlsFiles: this side's TLS files (the CA
+  // bundle, the client certificate or its key) could not be used; no
+  // connection was at fault.
+  enum class Kind { kConnect, kTls, kTlsFiles, kInterrupted, kTimeout, kProxy, kOther };
   TransferError(Kind kind, const std::string& what) : Error(what), kind_(kind) {}
   Kind kind() const { return kind_; }
 

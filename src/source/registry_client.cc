@@ -357,6 +357,7 @@ void RegistryClient::FailTransfer(const TransferError& error, const std::string&
   if (const auto* answer = dynamic_cast<const ProxyAnswerError*>(&error)) FailProxyAnswer(*answer);
   switch (error.kind()) {
     case TransferError::Kind::kTls:
+    case TransferError::Kind::kTlsFiles:
       Fail(
           "TLS failed with registry {} ({}): give its CA with --ca-file FILE, or use "
           "--insecure if it speaks plain HTTP",
