@@ -442,7 +442,7 @@ const std::vector<Case>& OuterArchiveCases() {
        [](const std::string& d) {
          return RawFile(d, File("manifest.json", "[]") + std::string(100, 'h'));
        },
-       "{image} is corrupt after manifest.json: Truncated tar archive"},
+       "{image} is truncated: the archive ends after manifest.json"},
       {"tar without an image",
        [](const std::string& d) {
          return RawFile(d, MakeTar({{"notes.txt", '0', "hi\n"}}));
@@ -764,6 +764,13 @@ const std::vector<Case>& DockerManifestCases() {
                  R"({"Config":"blobs/sha256/{confighex}","RepoTags":["b:1"],"Layers":[]}])"});
        },
        "{image} holds 2 images; name one as docker-archive:{image}:REF (choices: a:1, b:1)"},
+      {"one image listed three times, and no reference",
+       [](const std::string& d) {
+         std::string entry =
+             R"({"Config":"blobs/sha256/{confighex}","RepoTags":["a:1"],"Layers":[]})";
+         return DockerImage(d, {{}, {}, "[" + entry + "," + entry + "," + entry + "]"});
+       },
+       "{image} holds 3 images; name one as docker-archive:{image}:REF (choices: a:1)"},
       {"escaped non-ASCII layer name",
        [](const std::string& d) {
          return DockerImage(

@@ -1,5 +1,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
+#include <string>
 
 #include "base/error.h"
 #include "base/untrusted_json.h"
@@ -93,13 +95,16 @@ const json& ChooseImage(const json& manifest, const std::string& ref, const Stor
     return manifest[0];
   }
 
+  // Each choice once: a manifest may list one image several times.
   std::string choices;
+  std::set<std::string> listed;
   for (size_t i = 0; i < manifest.size(); ++i) {
     if (!ref.empty() && Matches(manifest[i], i, ref)) {
       *chosen = i;
       return manifest[i];
     }
-    choices += (i ? ", " : "") + DescribeChoice(manifest[i], i);
+    std::string choice = DescribeChoice(manifest[i], i);
+    if (listed.insert(choice).second) choices += (choices.empty() ? "" : ", ") + choice;
   }
   if (ref.empty())
     Fail("{} holds {} images; name one as docker-archive:{}:REF (choices: {})", store.path(),

@@ -305,6 +305,9 @@ std::unique_ptr<Store> OpenTarStore(std::shared_ptr<const SharedFile> file) {
       const Member& previous = members[last];
       if (previous.offset + previous.size > file->size())
         Fail("{} is truncated: the archive ends inside {}", shown, last);
+      // Cut between two members, or inside the next one's header.
+      if (std::string_view(ArchiveError(archive)).starts_with("Truncated"))
+        Fail("{} is truncated: the archive ends after {}", shown, last);
       Fail("{} is corrupt after {}: {}", shown, last, ArchiveError(archive));
     }
 
