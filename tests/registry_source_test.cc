@@ -160,6 +160,27 @@ std::string IdentityTokenConfig(const std::string& host, const std::string& toke
 }
 
 // Neither token shows in anything strata printed.
+// A credential helper, as `docker login` with a keychain leaves one: in a
+// directory of its own (for PATH), it answers |user| and |secret| for
+// |host| and "credentials not found" for any other; and a docker config
+// (for DOCKER_CONFIG) that names it for |host|.
+struct HelperLogin {
+  std::string bin, config;
+};
+HelperLogin CredentialHelperLogin(const std::string& host, const std::string& user,
+                                  const std::string& secret) {
+  HelperLogin login{TempDir(), TempDir()};
+  std::string helper = login.bin + "/docker-credential-strata-test";
+  WriteFile(helper, "#!/bin/sh\nread host\n[ \"$host\" = " + host +
+                        " ] || { echo 'credentials not found'; exit 1; }\n"
+                        "echo '{\"ServerURL\":\"'$host'\",\"Username\":\"" +
+                        user + "\",\"Secret\":\"" + secret + "\"}'\n");
+  std::filesystem::permissions(helper, std::filesystem::perms::owner_all);
+  WriteFile(login.config + "/config.json",
+            "{\"credHelpers\": {\"" + host + "\": \"strata-test\"}}");
+  return login;
+}
+
 void ExpectNoToken(const RunResult& result, const std::string& token) {
   EXPECT_EQ(result.out.find(token), std::string::npos) << result.out;
   EXPECT_EQ(result.err.find(token), std::string::npos) << result.err;
@@ -243,19 +264,9 @@ TEST(RegistrySource, TokenAuthWithCredentialHelper) {
   }
   {
     // A credential helper, as `docker login` with a keychain leaves it.
-    std::string bin = TempDir();
-    WriteFile(bin + "/docker-credential-strata-test",
-              "#!/bin/sh\nread host\n[ \"$host\" = " + registry.host() +
-                  " ] || { echo 'credentials not found'; exit 1; }\n"
-                  "echo '{\"ServerURL\":\"'$host'\",\"Username\":\"" +
-                  kUser + "\",\"Secret\":\"" + kPassword + "\"}'\n");
-    std::filesystem::permissions(bin + "/docker-credential-strata-test",
-                                 std::filesystem::perms::owner_all);
-    std::string config = TempDir();
-    WriteFile(config + "/config.json",
-              "{\"credHelpers\": {\"" + registry.host() + "\": \"strata-test\"}}");
-    ScopedEnv docker_config("DOCKER_CONFIG", config);
-    ScopedEnv path("PATH", bin + ":" + getenv("PATH"));
+    HelperLogin login = CredentialHelperLogin(registry.host(), kUser, kPassword);
+    ScopedEnv docker_config("DOCKER_CONFIG", login.config);
+    ScopedEnv path("PATH", login.bin + ":" + getenv("PATH"));
     EXPECT_EQ(Json("audit", image, registry.Flags()), Json("audit", MultiArchive()));
   }
   {
@@ -295,19 +306,9 @@ TEST(RegistrySource, IdentityTokenFromACredentialHelper) {
   REQUIRE_FIXTURES();
   MockOAuthTokenService oauth(kRefreshToken, kAccessToken, "repository:fx/m:pull", "token");
   MockRegistry registry("bearer", {oauth.realm(), kAccessToken});
-  std::string bin = TempDir();
-  WriteFile(bin + "/docker-credential-strata-test",
-            "#!/bin/sh\nread host\n[ \"$host\" = " + registry.host() +
-                " ] || { echo 'credentials not found'; exit 1; }\n"
-                "echo '{\"ServerURL\":\"'$host'\",\"Username\":\"<token>\",\"Secret\":\"" +
-                kRefreshToken + "\"}'\n");
-  std::filesystem::permissions(bin + "/docker-credential-strata-test",
-                               std::filesystem::perms::owner_all);
-  std::string config = TempDir();
-  WriteFile(config + "/config.json",
-            "{\"credHelpers\": {\"" + registry.host() + "\": \"strata-test\"}}");
-  ScopedEnv docker_config("DOCKER_CONFIG", config);
-  ScopedEnv path("PATH", bin + ":" + getenv("PATH"));
+  HelperLogin login = CredentialHelperLogin(registry.host(), "<token>", kRefreshToken);
+  ScopedEnv docker_config("DOCKER_CONFIG", login.config);
+  ScopedEnv path("PATH", login.bin + ":" + getenv("PATH"));
 
   EXPECT_EQ(Json("audit", registry.url(), {"--insecure"}), Json("audit", MultiArchive()));
   std::string log = ReadFileText(oauth.log());
