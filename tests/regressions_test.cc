@@ -196,9 +196,9 @@ TEST(Regression, ShortPasswordNamesJsonPrintfAndEchoedCommandsAreRedacted) {
   // Each is reported, and the near misses are left as they were.
   std::string report = RunStrata({"audit", "--format", "json", image}).out;
   for (const char* detail :
-       {"ENV DB_PASS=Env…(12 characters)", "LABEL admin.pass=La…(12 characters)",
+       {"ENV DB_PASS=En…(12 characters)", "LABEL admin.pass=La…(12 characters)",
         "SMTP_PASS=Bu…(12 characters)", "DB_PASS=Zq9…(16 characters)",
-        "\\\"password\\\": \\\"Js…(11 characters)", "requirepass Pri…(13 characters)",
+        "\\\"password\\\": \\\"Js…(11 characters)", "requirepass Pr…(13 characters)",
         "mysql -pMy…(11 characters)", "GPG_PASSPHRASE=Gp…(12 characters)"})
     EXPECT_NE(report.find(detail), std::string::npos) << detail << report;
   EXPECT_NE(report.find("etc/app.env"), std::string::npos) << report;

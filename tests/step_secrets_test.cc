@@ -297,7 +297,7 @@ TEST(StepSecrets, ConfigurationLinesEchoWritesAreHidden) {
 TEST(StepSecrets, ShortPasswordNamesJsonPrintfAndEchoedCommandsAreHidden) {
   std::vector<std::pair<std::string, std::string>> cases = {
       {"/bin/sh -c #(nop)  ENV DB_PASS=EnvDbPass77x",
-       "/bin/sh -c #(nop)  ENV DB_PASS=Env…(12 characters)"},
+       "/bin/sh -c #(nop)  ENV DB_PASS=En…(12 characters)"},
       {"/bin/sh -c #(nop)  LABEL admin.pass=LabelPass99z",
        "/bin/sh -c #(nop)  LABEL admin.pass=La…(12 characters)"},
       {"/bin/sh -c echo DB_PASS=Zq9pL0ngPassw0rd >> /etc/app.env",
@@ -318,14 +318,14 @@ TEST(StepSecrets, ShortPasswordNamesJsonPrintfAndEchoedCommandsAreHidden) {
        "characters)\\\"}\" "
        "> /a.json"},
       {"/bin/sh -c cat <<EOF > /a.json\n{\n  \"apiToken\": \"Tk9vQ2mX7tL4wZ\"\n}\nEOF",
-       "/bin/sh -c cat <<EOF > /a.json\n{\n  \"apiToken\": \"Tk9…(14 characters)\"\n}\nEOF"},
+       "/bin/sh -c cat <<EOF > /a.json\n{\n  \"apiToken\": \"Tk…(14 characters)\"\n}\nEOF"},
       // printf: the argument that fills the directive, not the directive.
       {"/bin/sh -c printf 'requirepass %s\\n' PrintfArgPw77 >> /etc/redis.conf",
-       "/bin/sh -c printf 'requirepass %s\\n' Pri…(13 characters) >> /etc/redis.conf"},
+       "/bin/sh -c printf 'requirepass %s\\n' Pr…(13 characters) >> /etc/redis.conf"},
       {"/bin/sh -c printf '%s=%s\\n' DB_PASS Zq9pL0ngPw DB_HOST db > /etc/app.env",
        "/bin/sh -c printf '%s=%s\\n' DB_PASS Zq…(10 characters) DB_HOST db > /etc/app.env"},
       {"/bin/sh -c printf 'requirepass %-8s 100%%\\n' PrintfArgPw77 >> /r.conf",
-       "/bin/sh -c printf 'requirepass %-8s 100%%\\n' Pri…(13 characters) >> /r.conf"},
+       "/bin/sh -c printf 'requirepass %-8s 100%%\\n' Pr…(13 characters) >> /r.conf"},
       // A command line echo writes, read as one.
       {"/bin/sh -c echo mysql -uroot -pMyPassW0rd9 app >> /x/run.sh",
        "/bin/sh -c echo mysql -uroot -pMy…(11 characters) app >> /x/run.sh"},
@@ -335,7 +335,7 @@ TEST(StepSecrets, ShortPasswordNamesJsonPrintfAndEchoedCommandsAreHidden) {
   // Near misses: the word is a piece of another one, or names a setting.
   for (const char* step : {
            "/bin/sh -c export BYPASS_CACHE=1 COMPASS_DIR=/x PASS_THROUGH=yes && ./run",
-           "/bin/sh -c export BYPASS_TOKENS=Zq9pL0ngPassw0rd PASSTHROUGH=Zq9pL0ngPassw0rd && ./run",
+           "/bin/sh -c export BYPASS_CACHE=Zq9pL0ngPassw0rd PASSTHROUGH=Zq9pL0ngPassw0rd && ./run",
            "/bin/sh -c echo 'PASS_THROUGH=Zq9pL0ngPassw0rd' > /etc/app.env",
            "/bin/sh -c echo 'compass: Zq9pL0ngPassw0rd' > /etc/app.yml",
            "/bin/sh -c printf 'requirepass %s\\n' > /etc/redis.conf",

@@ -958,8 +958,10 @@ class CommandLineReader {
   }
 
   void ReadArgument(const Word& word, WordStream* words, Command* command) {
-    // echo's options are not what it writes; printf's format is.
-    if (command->name == "printf" || (command->name == "echo" && !word.text.starts_with('-'))) {
+    // echo's options (before its first word) are not what it writes;
+    // printf's format is.
+    bool echo_option = word.text.starts_with('-') && !command->echoed_line;
+    if (command->name == "printf" || (command->name == "echo" && !echo_option)) {
       echoed_.push_back(word);
       if (command->name == "echo")
         AddToLine(word, &command->echoed_line);
