@@ -144,6 +144,68 @@ TEST(Regression, PasswordsTypedIntoBuildStepsAreRedactedEverywhere) {
   EXPECT_EQ(std::vector<std::string>(created_by.begin() + 2, created_by.end()), ordinary);
 }
 
+// Found by a new user: names with PASS, PWD, PW or PASSPHRASE as a part
+// (SMTP_PASS, DB_PASS, admin.pass) did not say secret, a JSON member that
+// echo wrote hid the wrong text, printf's %s was hidden in place of its
+// argument and echo'd command lines were not read: each value was shown
+// in full by audit in every format, history and layers, and a file of
+// such lines got no finding.
+TEST(Regression, ShortPasswordNamesJsonPrintfAndEchoedCommandsAreRedacted) {
+  std::string dir = TempDir();
+  const std::vector<std::string> secrets = {"BuildArgPw55",     "EnvDbPass77x", "LabelPass99z",
+                                            "Zq9pL0ngPassw0rd", "JsonPwVal11",  "PrintfArgPw77",
+                                            "MyPassW0rd9",      "Gp9Phr4seXy7", "FileDbPass88q"};
+  auto step = [](const std::string& created_by) { return json{{"created_by", created_by}}; };
+  json config = {
+      {"config",
+       {{"User", "1"},
+        {"Env", {"DB_PASS=EnvDbPass77x", "BYPASS_CACHE=1", "COMPASS_DIR=/x", "PASS_THROUGH=yes"}},
+        {"Labels", {{"admin.pass", "LabelPass99z"}}}}},
+      {"history",
+       {step("/bin/sh -c #(nop) ADD file:a in / "),
+        step("/bin/sh -c #(nop)  ENV DB_PASS=EnvDbPass77x"),
+        step("|1 SMTP_PASS=BuildArgPw55 /bin/sh -c echo DB_PASS=Zq9pL0ngPassw0rd >> /etc/app.env"),
+        step("/bin/sh -c echo '{\"password\": \"JsonPwVal11\"}' > /etc/app.json && "
+             "printf 'requirepass %s\\n' PrintfArgPw77 >> /etc/redis.conf && "
+             "echo mysql -uroot -pMyPassW0rd9 app >> /x/run.sh && "
+             "echo GPG_PASSPHRASE=Gp9Phr4seXy7 > /x/gpg.env")}}};
+  std::string image = WriteImage(
+      dir + "/image",
+      {{{"etc/os-release", '0', "ID=test\n"}}, {{"etc/app.env", '0', "DB_PASS=FileDbPass88q\n"}}},
+      config.dump());
+  auto shows_none = [&](const RunResult& result, const std::string& shown) {
+    for (const std::string& secret : secrets)
+      EXPECT_EQ(result.out.find(secret), std::string::npos) << shown << ": " << secret;
+  };
+
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+    RunResult result = RunStrata({"audit", "--format", format, image});
+    ASSERT_EQ(result.exit_code, 0) << format << result.err;
+    shows_none(result, format);
+  }
+  for (const char* command : {"history", "layers"}) {
+    for (bool as_json : {false, true}) {
+      RunResult result =
+          RunStrata(as_json ? std::vector<std::string>{command, "--format", "json", image}
+                            : std::vector<std::string>{command, image});
+      ASSERT_EQ(result.exit_code, 0) << command << result.err;
+      shows_none(result, command);
+    }
+  }
+
+  // Each is reported, and the near misses are left as they were.
+  std::string report = RunStrata({"audit", "--format", "json", image}).out;
+  for (const char* detail :
+       {"ENV DB_PASS=En…(12 characters)", "LABEL admin.pass=La…(12 characters)",
+        "SMTP_PASS=Bu…(12 characters)", "DB_PASS=Zq9…(16 characters)",
+        "\\\"password\\\": \\\"Js…(11 characters)", "requirepass Pr…(13 characters)",
+        "mysql -pMy…(11 characters)", "GPG_PASSPHRASE=Gp…(12 characters)"})
+    EXPECT_NE(report.find(detail), std::string::npos) << detail << report;
+  EXPECT_NE(report.find("etc/app.env"), std::string::npos) << report;
+  for (const char* kept : {"BYPASS_CACHE", "COMPASS_DIR", "PASS_THROUGH"})
+    EXPECT_EQ(report.find(kept), std::string::npos) << kept;
+}
+
 // Found by a second trial: redis-cli -a, an Authorization header, npm's
 // _authToken and openssl passwd in RUN steps were shown in full by
 // history, layers and audit; passwords typed into CMD and ENTRYPOINT were

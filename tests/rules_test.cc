@@ -88,6 +88,36 @@ TEST(SecretPatterns, EntropyAndPlaceholders) {
   EXPECT_EQ(Redact("ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw"), "ghp_…(40 characters)");
 }
 
+// Found by a new user: SMTP_PASS, DB_PWD, GPG_PASSPHRASE, ldap_bind_pw
+// and admin.pass did not say secret, nor DB_PASS=… in a file. A name
+// says secret by a whole part, split at '_', '-', '.' and case changes;
+// a word that holds PASS (BYPASS, COMPASS, PASSTHROUGH), PASS_THROUGH
+// and the shell's PWD do not.
+TEST(SecretPatterns, ShortWordsForPasswordsAreSecretNamesAsParts) {
+  for (const char* name : {"SMTP_PASS", "DB_PASS", "admin.pass", "GPG_PASSPHRASE", "DB_PWD",
+                           "ldap_bind_pw", "dbPass", "SMTPPass", "pass", "redis-pw", "DB_PASS2"})
+    EXPECT_TRUE(NameSaysSecret(name)) << name;
+  for (const char* name : {"BYPASS_CACHE", "COMPASS_DIR", "PASS_THROUGH", "PASSTHROUGH",
+                           "pass-thru", "PWD", "OLDPWD", "BYPASS", "DB_PASS_FILE", "SMTP_PASS_USER",
+                           "PASSWORD_MIN_LENGTH", "PW_VERSION", "COMPASS", "SPWN", "PASSENGER_APP"})
+    EXPECT_FALSE(NameSaysSecret(name)) << name;
+
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(RuleConfig());
+  auto excerpts = [&](const std::string& text) {
+    std::vector<std::string> found;
+    for (const ContentHit& hit : scanner->ScanText(text)) found.push_back(hit.excerpt);
+    return found;
+  };
+  using Excerpts = std::vector<std::string>;
+  EXPECT_EQ(excerpts("DB_PASS=Zq9pL0ngPassw0rd\n"), Excerpts{"Zq9…(16 characters)"});
+  EXPECT_EQ(excerpts("ldap_bind_pw = 'Ld4pB1ndPw#9'\n"), Excerpts{"Ld…(12 characters)"});
+  EXPECT_EQ(excerpts("export GPG_PASSPHRASE=\"Gp9Phr4seXy7\"\n"), Excerpts{"Gp…(12 characters)"});
+  EXPECT_EQ(excerpts("{\"smtp_pwd\": \"Sm7pPa55wd\"}\n"), Excerpts{"Sm…(10 characters)"});
+  EXPECT_TRUE(excerpts("BYPASS=Zq9pL0ngPassw0rd\nCOMPASS=Zq9pL0ngPassw0rd\n").empty());
+  EXPECT_TRUE(excerpts("PASS_THROUGH=Zq9pL0ngPassw0rd\nDB_PASS=${DB_PASS}\n").empty());
+  EXPECT_TRUE(excerpts("DB_PASS=aaaaaaaaaaaa\n").empty());
+}
+
 // Found by a new user: a custom pattern as loose as [a-z0-9]{3} turned
 // /app/.env into /…(3 characters)/.…. Paths are redacted a component at a
 // time, and only for a match of kMinPathSecret characters or more, so a
@@ -145,8 +175,7 @@ TEST(SecretPatterns, ValuesHoldingHashOrDollarAreReadWhole) {
             Excerpts{"djan…(33 characters)"});
 
   // A comment after a value, references and code stay out of the value.
-  EXPECT_EQ(excerpts("PASSWORD=Tr0ub4dor-x9 # rotated monthly\n"),
-            Excerpts{"Tr…(12 characters)"});
+  EXPECT_EQ(excerpts("PASSWORD=Tr0ub4dor-x9 # rotated monthly\n"), Excerpts{"Tr…(12 characters)"});
   EXPECT_TRUE(excerpts("password=$DB_PASSWORD_FROM_ENV\n").empty());
   EXPECT_TRUE(excerpts("token=${API_TOKEN_VALUE}\n").empty());
   EXPECT_TRUE(excerpts("password = $this->config->password\n").empty());
@@ -575,8 +604,7 @@ TEST_F(RulesTest, ACustomContentRuleHidesItsLongestMatch) {
   config_.custom.push_back(rule);
   Evaluate({{{"app/a.conf", '0', "key = corp_zyxwvu9876543210hidden\n"}}});
   ASSERT_EQ(Of("corp", "app/a.conf").size(), 1u);
-  EXPECT_EQ(Of("corp", "app/a.conf")[0].detail,
-            "line 1: " + Redact("corp_zyxwvu9876543210hidden"));
+  EXPECT_EQ(Of("corp", "app/a.conf")[0].detail, "line 1: " + Redact("corp_zyxwvu9876543210hidden"));
 
   EXPECT_EQ(scanner_->RedactText("./deploy --key corp_abcdef1234567890secret"),
             "./deploy --key " + Redact("corp_abcdef1234567890secret"));

@@ -290,6 +290,63 @@ TEST(StepSecrets, ConfigurationLinesEchoWritesAreHidden) {
   for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
 }
 
+// Found by a new user: names whose part is PASS, PWD, PW or PASSPHRASE
+// said no secret; a JSON member echo wrote hid `: ` after "password"; the
+// %s of printf's format was hidden, not the argument that fills it; and
+// a command line echo wrote (into a script) was not read.
+TEST(StepSecrets, ShortPasswordNamesJsonPrintfAndEchoedCommandsAreHidden) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"/bin/sh -c #(nop)  ENV DB_PASS=EnvDbPass77x",
+       "/bin/sh -c #(nop)  ENV DB_PASS=En…(12 characters)"},
+      {"/bin/sh -c #(nop)  LABEL admin.pass=LabelPass99z",
+       "/bin/sh -c #(nop)  LABEL admin.pass=La…(12 characters)"},
+      {"/bin/sh -c echo DB_PASS=Zq9pL0ngPassw0rd >> /etc/app.env",
+       "/bin/sh -c echo DB_PASS=Zq9…(16 characters) >> /etc/app.env"},
+      {"/bin/sh -c export GPG_PASSPHRASE=Gp9Phr4seXy7 DB_PWD=Pw0rdDb88x && ./sign",
+       "/bin/sh -c export GPG_PASSPHRASE=Gp…(12 characters) DB_PWD=Pw…(10 characters) && ./sign"},
+      {"/bin/sh -c echo 'ldap_bind_pw = Ld4pB1ndPw' >> /etc/app.conf",
+       "/bin/sh -c echo 'ldap_bind_pw = Ld…(10 characters)' >> /etc/app.conf"},
+      {"/bin/sh -c echo 'smtp.pass: Sm7pPa55wd' >> /etc/app.yml",
+       "/bin/sh -c echo 'smtp.pass: Sm…(10 characters)' >> /etc/app.yml"},
+      {"/bin/sh -c ./run --dbPass=Camel9Pass", "/bin/sh -c ./run --dbPass=Ca…(10 characters)"},
+      // JSON members, one or several a line, in echo's words or a file.
+      {"/bin/sh -c echo '{\"password\": \"JsonPwVal11\"}' > /etc/app.json",
+       "/bin/sh -c echo '{\"password\": \"Js…(11 characters)\"}' > /etc/app.json"},
+      {"/bin/sh -c echo \"{\\\"user\\\": \\\"app\\\", \\\"db_pass\\\": \\\"JsonPwVal11\\\"}\" > "
+       "/a.json",
+       "/bin/sh -c echo \"{\\\"user\\\": \\\"app\\\", \\\"db_pass\\\": \\\"Js…(11 "
+       "characters)\\\"}\" "
+       "> /a.json"},
+      {"/bin/sh -c cat <<EOF > /a.json\n{\n  \"apiToken\": \"Tk9vQ2mX7tL4wZ\"\n}\nEOF",
+       "/bin/sh -c cat <<EOF > /a.json\n{\n  \"apiToken\": \"Tk…(14 characters)\"\n}\nEOF"},
+      // printf: the argument that fills the directive, not the directive.
+      {"/bin/sh -c printf 'requirepass %s\\n' PrintfArgPw77 >> /etc/redis.conf",
+       "/bin/sh -c printf 'requirepass %s\\n' Pr…(13 characters) >> /etc/redis.conf"},
+      {"/bin/sh -c printf '%s=%s\\n' DB_PASS Zq9pL0ngPw DB_HOST db > /etc/app.env",
+       "/bin/sh -c printf '%s=%s\\n' DB_PASS Zq…(10 characters) DB_HOST db > /etc/app.env"},
+      {"/bin/sh -c printf 'requirepass %-8s 100%%\\n' PrintfArgPw77 >> /r.conf",
+       "/bin/sh -c printf 'requirepass %-8s 100%%\\n' Pr…(13 characters) >> /r.conf"},
+      // A command line echo writes, read as one.
+      {"/bin/sh -c echo mysql -uroot -pMyPassW0rd9 app >> /x/run.sh",
+       "/bin/sh -c echo mysql -uroot -pMy…(11 characters) app >> /x/run.sh"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+
+  // Near misses: the word is a piece of another one, or names a setting.
+  for (const char* step : {
+           "/bin/sh -c export BYPASS_CACHE=1 COMPASS_DIR=/x PASS_THROUGH=yes && ./run",
+           "/bin/sh -c export BYPASS_CACHE=Zq9pL0ngPassw0rd PASSTHROUGH=Zq9pL0ngPassw0rd && ./run",
+           "/bin/sh -c echo 'PASS_THROUGH=Zq9pL0ngPassw0rd' > /etc/app.env",
+           "/bin/sh -c echo 'compass: Zq9pL0ngPassw0rd' > /etc/app.yml",
+           "/bin/sh -c printf 'requirepass %s\\n' > /etc/redis.conf",
+           "/bin/sh -c printf 'requirepass %s\\n' \"$REDIS_PASSWORD\" > /etc/redis.conf",
+           "/bin/sh -c echo '{\"password\": \"${DB_PASSWORD}\", \"user\": \"Zq9pL0ngPassw0rd\"}'",
+           "/bin/sh -c echo mysql -uroot -p app >> /x/run.sh",
+           "/bin/sh -c cd /app && PWD=/app ./run",
+       })
+    EXPECT_EQ(Shown(step), step);
+}
+
 TEST(StepSecrets, OrdinaryStepsAreLeftAsTheyAre) {
   for (const char* step : {
            "/bin/sh -c apt-get update && apt-get install -y postgresql-client",

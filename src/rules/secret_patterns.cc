@@ -62,6 +62,13 @@ const std::vector<SecretPattern>& BuiltinSecretPatterns() {
       {"secret-generic-assignment",
        R"re((?:password|passwd|secret|token|api_?key|apikey|access_?key|client_?secret|auth_?token)[a-z0-9_.-]{0,20}["']?\s*[:=]\s*["']?([^\s"'`;,<>()\[\]{}]{8,}))re",
        true, 3.0, nullptr},
+      // The same for a name whose last part is a short word for a
+      // password (DB_PASS=, GPG_PASSPHRASE=, ldap_bind_pw =), as
+      // NameSaysSecret reads it: the word starts the name or follows
+      // '_', '.' or '-', so BYPASS= and COMPASS= are not read.
+      {"secret-generic-assignment",
+       R"re(\b(?:[a-z0-9]+[_.-])*(?:passphrase|pass|pwd|pw)["']?\s*[:=]\s*["']?([^\s"'`;,<>()\[\]{}]{8,}))re",
+       true, 3.0, nullptr},
   };
   return patterns;
 }
@@ -163,6 +170,50 @@ std::string NormalName(std::string_view name) {
   return normal;
 }
 
+// The parts of |name| in capitals: split at '_', '-' and '.', between a
+// lower-case letter and a capital (dbPass), before the capital that
+// starts a word after an acronym (SMTPPass) and between letters and
+// digits (PASS2).
+std::vector<std::string> NameParts(std::string_view name) {
+  std::vector<std::string> parts(1);
+  auto kind = [](char c) {
+    unsigned char byte = static_cast<unsigned char>(c);
+    return std::isdigit(byte) ? 'd' : std::islower(byte) ? 'l' : std::isupper(byte) ? 'u' : '?';
+  };
+  for (size_t i = 0; i < name.size(); ++i) {
+    char here = kind(name[i]);
+    char before = i > 0 ? kind(name[i - 1]) : '?';
+    char after = i + 1 < name.size() ? kind(name[i + 1]) : '?';
+    bool boundary = (before == 'l' && here == 'u') ||
+                    (before == 'u' && here == 'u' && after == 'l') ||
+                    (before != '?' && here != '?' && (before == 'd') != (here == 'd'));
+    if (here == '?' || boundary) {
+      if (!parts.back().empty()) parts.emplace_back();
+      if (here == '?') continue;
+    }
+    parts.back() += static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
+  }
+  if (parts.back().empty()) parts.pop_back();
+  return parts;
+}
+
+// True when a part of |name| is a short word for a password: DB_PASS,
+// SMTP_PASS, GPG_PASSPHRASE, DB_PWD, ldap_bind_pw, dbPass. A part, never
+// a piece of one: BYPASS, COMPASS and PASSTHROUGH are other words. PASS
+// before THROUGH or THRU is the word "pass-through" (PASS_THROUGH=yes), and
+// PWD alone is the shell's working directory.
+bool PartSaysPassword(std::string_view name) {
+  std::vector<std::string> parts = NameParts(name);
+  if (parts.size() == 1 && parts[0] == "PWD") return false;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    bool through = i + 1 < parts.size() && (parts[i + 1] == "THROUGH" || parts[i + 1] == "THRU");
+    if ((part == "PASS" && !through) || part == "PASSPHRASE" || part == "PWD" || part == "PW")
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool NameSaysSecret(std::string_view name) {
@@ -181,7 +232,7 @@ bool NameSaysSecret(std::string_view name) {
     if (normal.find(word) != std::string::npos) return true;
   // Variables that tools read a password from, whose names say so only to
   // those who know the tool.
-  if (normal == "MYSQL_PWD" || normal == "SSHPASS") return true;
+  if (normal == "MYSQL_PWD" || normal == "SSHPASS" || PartSaysPassword(name)) return true;
   // "SIGNING_KEY", "deploy.key", but not "MONKEY".
   return normal == "KEY" || normal.ends_with("_KEY");
 }

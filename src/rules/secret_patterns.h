@@ -41,7 +41,9 @@ bool IsSystemPath(std::string_view path);
 
 // True for names of variables, labels, build arguments and options that
 // say their value is a secret (DB_PASSWORD, deploy.key, api-key,
-// MYSQL_PWD), but not for the well-known ones that hold public values:
+// MYSQL_PWD, and any name with a part PASS, PWD, PW or PASSPHRASE, parts
+// split at '_', '-', '.' and case changes: SMTP_PASS, dbPass; but not
+// BYPASS, COMPASS or PASS_THROUGH), but not for the well-known ones that hold public values:
 // GPG key fingerprints of official images, checksums, paths to a secret
 // (the *_FILE convention), versions, hosts and user names.
 bool NameSaysSecret(std::string_view name);

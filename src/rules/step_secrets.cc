@@ -331,11 +331,11 @@ struct CommandShape {
 };
 
 // TODO: passwords passed in other ways are still shown: in a script a step
-// runs, in the words of tools not listed here, in the arguments printf
-// puts into its format (printf 'requirepass %s\n' VALUE), in a .netrc
-// line written without its "machine" line (echo 'password VALUE' >>
-// ~/.netrc: the file's name is not read), and under a YAML key that is
-// not a password's (token: VALUE).
+// runs, in the words of tools not listed here, in a .netrc line written
+// without its "machine" line (echo 'password VALUE' >> ~/.netrc: the
+// file's name is not read), under a YAML key that is not a password's
+// (token: VALUE), and in what printf writes with options before its
+// format (printf -v VAR FORMAT …: -v is taken for the format).
 constexpr CommandShape kCommands[] = {
     {.name = "docker", .password = PasswordForm::kLoginP},
     {.name = "podman", .password = PasswordForm::kLoginP},
@@ -442,6 +442,15 @@ std::string UpperName(std::string_view name) {
   return upper;
 }
 
+// True when |name|'s last part is a word for a password: db.password,
+// DB_PASSWD, smtp_pass, GPG_PASSPHRASE, MYSQL_PWD, bind-pw.
+bool NamesPassword(std::string_view name) {
+  std::string upper = UpperName(name.substr(name.find_last_of("_.-") + 1));
+  for (std::string_view word : {"PASSWORD", "PASSWD", "PASS", "PASSPHRASE", "PWD", "PW"})
+    if (upper == word || (word.size() > 4 && upper.ends_with(word))) return true;
+  return false;
+}
+
 // The command that a word of a command line belongs to.
 struct Command {
   std::string name;  // Its file name; "" while no word has named it.
@@ -460,6 +469,9 @@ struct Command {
   std::string stdin_reader;
   // echo: the line its words write, one space apart.
   std::optional<Word> echoed_line;
+  // printf: its format, and the arguments that fill its directives.
+  std::optional<Word> format;
+  std::vector<Word> format_arguments;
 };
 
 // Commands that read passwords from their standard input, one a line:
@@ -568,7 +580,7 @@ class CommandLineReader {
     while (words.Peek() != nullptr) {
       Word word = words.Take();
       if (word.kind == Word::kOperator) {
-        EndCommand(command);
+        EndCommand(command, depth);
         // What echo or printf wrote is the next command's input through a
         // pipe, and no command's after anything else.
         stdin_.clear();
@@ -604,7 +616,7 @@ class CommandLineReader {
         ReadArgument(word, &words, &command);
       }
     }
-    EndCommand(command);
+    EndCommand(command, depth);
   }
 
  private:
@@ -624,9 +636,60 @@ class CommandLineReader {
         {word.at[begin], word.at[end - 1] + 1, std::move(passed_as), std::move(name)});
   }
 
-  // What is read once |command|'s words are all read: the line echo wrote.
-  void EndCommand(const Command& command) {
-    if (command.echoed_line) ReadWrittenLines(*command.echoed_line);
+  // What is read once |command|'s words are all read: the line echo
+  // wrote, as configuration and as a command line (echo mysql -p… >>
+  // run.sh writes a script; quoted, the words were read so already), and
+  // what printf wrote, its arguments in its format.
+  void EndCommand(const Command& command, int depth) {
+    if (command.echoed_line) {
+      ReadWrittenLines(*command.echoed_line);
+      if (depth < kMaxDepth) ReadWrittenCommandLine(*command.echoed_line, depth);
+    }
+    if (command.format) ReadWrittenLines(Formatted(*command.format, command.format_arguments));
+  }
+
+  // |line| read as a command line, leaving what the command line it is
+  // written in pipes on as it was.
+  void ReadWrittenCommandLine(const Word& line, int depth) {
+    std::vector<Word> echoed = std::move(echoed_), input = std::move(stdin_);
+    echoed_.clear();
+    stdin_.clear();
+    Read(WordStream(line.text, line.at.data(), 0), depth + 1);
+    echoed_ = std::move(echoed);
+    stdin_ = std::move(input);
+  }
+
+  // What printf writes: |format| with each conversion (%s, %-8s, %b, %d …)
+  // replaced by the next of |arguments|, and %% by %; the format again
+  // while arguments are left, as printf does. Each byte is where it came
+  // from, so a password found there is hidden in its argument.
+  static Word Formatted(const Word& format, const std::vector<Word>& arguments) {
+    Word written;
+    size_t next = 0;
+    do {
+      size_t used = next;
+      const std::string& text = format.text;
+      for (size_t i = 0; i < text.size(); ++i) {
+        size_t conversion = text[i] == '%' && i + 1 < text.size()
+                                ? text.find_first_not_of("-+ #0123456789.", i + 1)
+                                : std::string::npos;
+        if (conversion == std::string::npos || text[conversion] == '%' ||
+            !std::isalpha(static_cast<unsigned char>(text[conversion]))) {
+          written.text += text[i];
+          written.at.push_back(format.at[i]);
+          if (conversion != std::string::npos && text[conversion] == '%') i = conversion;
+          continue;
+        }
+        if (next < arguments.size()) {
+          written.text += arguments[next].text;
+          written.at.insert(written.at.end(), arguments[next].at.begin(), arguments[next].at.end());
+          ++next;
+        }
+        i = conversion;
+      }
+      if (next == used) break;  // No conversions: the arguments are not written.
+    } while (next < arguments.size());
+    return written;
   }
 
   // |word| added to the words of |line|, after a space.
@@ -701,6 +764,7 @@ class CommandLineReader {
           if (token(i) == "password") FoundToken(word, tokens[i + 1], "password ");
       } else {
         ReadWrittenAssignment(word, begin, end);
+        ReadJsonMembers(word, begin, end);
       }
     }
   }
@@ -724,9 +788,7 @@ class CommandLineReader {
     std::string_view name = text.substr(begin, separator - begin);
     while (name.ends_with(' ') || name.ends_with('\t')) name.remove_suffix(1);
     if (!IsName(name) || !NameSaysSecret(name)) return;
-    std::string upper = UpperName(name);
-    if (text[separator] == ':' && !upper.ends_with("PASSWORD") && !upper.ends_with("PASSWD"))
-      return;
+    if (text[separator] == ':' && !NamesPassword(name)) return;
     size_t value_begin = std::min(text.find_first_not_of(" \t", separator + 1), end);
     size_t value_end = end;
     while (value_end > value_begin && std::isspace(static_cast<unsigned char>(text[value_end - 1])))
@@ -735,6 +797,48 @@ class CommandLineReader {
     if (ValueLooksReal(text.substr(value_begin, value_end - value_begin)))
       FoundRange(word, value_begin, value_end, std::string(text.substr(begin, value_begin - begin)),
                  std::string(name));
+  }
+
+  // JSON's "NAME": "VALUE" members on the line [begin, end) of |word|,
+  // any number of them ({"user": "app", "password": "…"}), where NAME
+  // says secret and the value, a string, looks real, as for an assignment.
+  void ReadJsonMembers(const Word& word, size_t begin, size_t end) {
+    std::string_view text = std::string_view(word.text).substr(0, end);
+    for (size_t open = text.find('"', begin); open != std::string_view::npos;) {
+      size_t close = StringEnd(text, open);
+      if (close == std::string_view::npos) return;
+      size_t colon = std::min(text.find_first_not_of(" \t", close + 1), end);
+      if (colon == end || text[colon] != ':') {
+        open = text.find('"', close + 1);
+        continue;
+      }
+      std::string_view name = text.substr(open + 1, close - open - 1);
+      size_t value_open = std::min(text.find_first_not_of(" \t", colon + 1), end);
+      if (value_open == end || text[value_open] != '"') {
+        open = text.find('"', colon);
+        continue;
+      }
+      size_t value_close = StringEnd(text, value_open);
+      if (value_close == std::string_view::npos) return;
+      std::string_view value = text.substr(value_open + 1, value_close - value_open - 1);
+      if (IsName(name) && NameSaysSecret(name) && ValueLooksReal(value))
+        FoundRange(word, value_open + 1, value_close,
+                   std::string(text.substr(open, value_open + 1 - open)), std::string(name));
+      open = text.find('"', value_close + 1);
+    }
+  }
+
+  // Where the JSON string that opens at |open| in |text| closes, escaped
+  // quotes skipped; npos when it does not.
+  static size_t StringEnd(std::string_view text, size_t open) {
+    for (size_t i = open + 1; i < text.size(); ++i) {
+      if (text[i] == '\\') {
+        ++i;
+      } else if (text[i] == '"') {
+        return i;
+      }
+    }
+    return std::string_view::npos;
   }
 
   // Each line of the piped words a password, or with |pairs| the part of
@@ -771,7 +875,10 @@ class CommandLineReader {
         literal = QuotedAt(text, at + 2);
         prefix = "IDENTIFIED ";
         identified = false;
-      } else if (KeywordAt(text, at, "PASSWORD")) {
+      } else if (KeywordAt(text, at, "PASSWORD") &&
+                 !(at + 8 < text.size() && (text[at + 8] == '"' || text[at + 8] == '\''))) {
+        // A quoted "password" is a key ({"password": "…"}), which
+        // ReadJsonMembers reads; PASSWORD in SQL stands unquoted.
         size_t after = at + 8;
         while (after < text.size() && (text[after] == ' ' || text[after] == '=')) ++after;
         if (after < text.size() && text[after] == '(') ++after;
@@ -851,13 +958,17 @@ class CommandLineReader {
   }
 
   void ReadArgument(const Word& word, WordStream* words, Command* command) {
-    // echo's options are not what it writes; printf's format is.
-    if (command->name == "printf" || (command->name == "echo" && !word.text.starts_with('-'))) {
+    // echo's options (before its first word) are not what it writes;
+    // printf's format is.
+    bool echo_option = word.text.starts_with('-') && !command->echoed_line;
+    if (command->name == "printf" || (command->name == "echo" && !echo_option)) {
       echoed_.push_back(word);
-      if (command->name == "printf")
-        ReadWrittenLines(word);
-      else
+      if (command->name == "echo")
         AddToLine(word, &command->echoed_line);
+      else if (command->format)
+        command->format_arguments.push_back(word);
+      else
+        command->format = word;
     }
     if (word.text == "--password-stdin") {
       command->stdin_reader = command->name + " --password-stdin";
