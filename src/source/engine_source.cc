@@ -99,10 +99,7 @@ std::string WithPort(const std::string& address, int default_port, const std::st
   if (!has_port) return address + ":" + std::to_string(default_port);
 
   std::string port = address.substr(colon + 1);
-  bool digits = !port.empty() && port.size() <= 5 &&
-                port.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
-    Fail("{}: the port \"{}\" is not a number from 1 to 65535", shown, port);
+  if (!IsTcpPort(port)) Fail("{}: the port \"{}\" is not a number from 1 to 65535", shown, port);
   return address;
 }
 

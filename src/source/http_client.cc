@@ -398,6 +398,13 @@ HttpResponse Fetch(const HttpOptions& options, const HttpRequest& request, size_
   return transfer.response();
 }
 
+bool IsTcpPort(std::string_view port) {
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != port.npos)
+    return false;
+  int number = std::stoi(std::string(port));
+  return number >= 1 && number <= 65535;
+}
+
 std::string UrlEncode(const std::string& text, const std::string& keep) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;

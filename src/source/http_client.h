@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -137,6 +138,10 @@ class HttpTransfer : public ByteReader {
 // bytes (|what| names it in that error).
 HttpResponse Fetch(const HttpOptions& options, const HttpRequest& request, size_t limit,
                    const std::string& what, std::string* body);
+
+// True when |port| is a TCP port as a URL spells it: digits only, 1 to
+// 65535 (curl would say only "bad/illegal format" once a fetch began).
+bool IsTcpPort(std::string_view port);
 
 // |text| with every byte outside [A-Za-z0-9-._~] (and outside |keep|)
 // percent-encoded, for paths and query strings.

@@ -23,6 +23,7 @@
 
 #include "base/error.h"
 #include "base/untrusted_json.h"
+#include "source/docker_context.h"
 
 extern char** environ;
 
@@ -43,14 +44,10 @@ const char* const kDockerHubKey = "https://index.docker.io/v1/";
 const char* const kIdentityTokenUser = "<token>";
 
 std::string ConfigPath(std::string* display) {
-  const char* dir = getenv("DOCKER_CONFIG");
-  if (dir && *dir) {
-    *display = std::string(dir) + "/config.json";
-    return *display;
-  }
-  const char* home = getenv("HOME");
-  *display = "~/.docker/config.json";
-  return std::string(home && *home ? home : "/") + "/.docker/config.json";
+  std::string shown;
+  std::string dir = DockerConfigDir(&shown);
+  *display = shown + "/config.json";
+  return dir + "/config.json";
 }
 
 // "https://host:5000/v1/" → "host:5000": auths keys are written either way.

@@ -15,6 +15,7 @@
 #include "base/untrusted_json.h"
 #include "blob/sha256.h"
 #include "source/formats.h"
+#include "source/http_client.h"
 #include "source/store.h"
 
 namespace strata {
@@ -211,9 +212,7 @@ void CheckPort(const std::string& host, const std::string& text) {
   size_t colon = host.find(':', bracket);
   if (colon == std::string::npos) return;
   std::string port = host.substr(colon + 1);
-  bool digits = !port.empty() && port.size() <= 5 &&
-                port.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
+  if (!IsTcpPort(port))
     Fail("docker://{}: the port \"{}\" is not a number from 1 to 65535", text, port);
 }
 
