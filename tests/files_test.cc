@@ -205,10 +205,9 @@ TEST(Export, HostileLayerCannotWriteOutsideTheTarget) {
 // wrote it clamped inside the target, as the docs say both do.
 TEST(Export, ALayerIsWrittenAsTarReadsIt) {
   std::string dir = TempDir();
-  std::string image = WriteImage(dir + "/image", {{{"base", '0', "b"}},
-                                                  {{"dup", '0', "one"},
-                                                   {"../escape", '0', "clamped"},
-                                                   {"dup", '0', "two"}}});
+  std::string image = WriteImage(
+      dir + "/image", {{{"base", '0', "b"}},
+                       {{"dup", '0', "one"}, {"../escape", '0', "clamped"}, {"dup", '0', "two"}}});
   for (const std::vector<std::string>& how :
        {std::vector<std::string>{"--layer", "2"}, std::vector<std::string>{}}) {
     std::string out = TempDir() + "/out";
@@ -387,6 +386,24 @@ TEST(Cat, ClearErrors) {
                      "--layer 9 is out of range");
   ExpectOneErrorLine(RunStrata({"cat", "--layer", "2", image, "/app/.env"}),
                      "layer 2 does not store it");
+}
+
+// Found by a new user: cat of a link to a missing file named only the
+// missing target, not the link asked for.
+TEST(Cat, ALinkToAMissingFileIsNamed) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"etc/conf", '2', "", "/etc/missing"},
+                                                   {"etc/rel", '2', "", "gone/x"},
+                                                   {"etc/hop", '2', "", "conf"}}});
+  ExpectOneErrorLine(RunStrata({"cat", image, "/etc/conf"}),
+                     "/etc/conf: no such file in the image (its links lead to /etc/missing, "
+                     "which is missing)");
+  ExpectOneErrorLine(RunStrata({"cat", image, "etc/rel"}),
+                     "/etc/rel: no such file in the image (its links lead to /etc/gone/x, "
+                     "which is missing)");
+  ExpectOneErrorLine(RunStrata({"cat", image, "/etc/hop"}),
+                     "/etc/hop: no such file in the image (its links lead to /etc/missing, "
+                     "which is missing)");
 }
 
 // Links that lead to a directory, the root included, say so as cat of the

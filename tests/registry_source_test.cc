@@ -299,6 +299,19 @@ TEST(RegistrySource, IdentityTokenIsExchangedForAnAccessToken) {
   ExpectNoToken(verbose, kAccessToken);
 }
 
+// Found by a new user: a token reply that is no JSON was "the token reply
+// of HOST", without saying HOST is the registry.
+TEST(RegistrySource, ATokenReplyThatIsNoJsonNamesTheRegistry) {
+  REQUIRE_FIXTURES();
+  MockOAuthTokenService oauth(kRefreshToken, kAccessToken, "repository:fx/m:pull", "-html");
+  MockRegistry registry("bearer", {oauth.realm(), kAccessToken});
+  ScopedEnv config("DOCKER_CONFIG", IdentityTokenConfig(registry.host(), kRefreshToken));
+  RunResult result = RunStrata({"history", "--insecure", registry.url()});
+  ExpectOneLineError(result,
+                     "the token reply of registry " + registry.host() + " is not valid JSON");
+  ExpectNoToken(result, kRefreshToken);
+}
+
 // docker's convention: a helper that answers the user "<token>" gives an
 // identity token as its Secret. This service answers "token", not
 // "access_token", as some do.

@@ -709,6 +709,16 @@ TEST(RuleConfig, MistakesAreClearErrors) {
   EXPECT_EQ(ParseSize("10kib", "x"), 10240);
   EXPECT_EQ(ParseSize("3 gb", "x"), 3000000000);
   EXPECT_EQ(ParseSize("7b", "x"), 7);
+  EXPECT_EQ(ParseSize("2PiB", "x"), int64_t{1} << 51);
+  EXPECT_EQ(ParseSize("1EB", "x"), 1000000000000000000);
+  // Found by a new user: 8EiB was "not a size" rather than too large.
+  try {
+    ParseSize("8EiB", "--cache-max-size");
+    ADD_FAILURE() << "8EiB was taken";
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(),
+                 "--cache-max-size: \"8EiB\" is too large: a size must stay under 2^63 bytes");
+  }
   for (const char* bad : {"0x10", "1e6", "+5", "5.", "-1", "", "1  MB", "2GiBs"})
     EXPECT_THROW(ParseSize(bad, "x"), Error) << bad;
   try {

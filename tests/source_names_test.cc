@@ -4,12 +4,25 @@
 #include <stdlib.h>
 
 #include "base/error.h"
+#include "source/image_source.h"
 #include "source/registry_auth.h"
 #include "source/registry_source.h"
 #include "test_support.h"
 
 namespace strata {
 namespace {
+
+// Found by a new user: an image given by its ID was named twice in the
+// report's header, "3f2a9c0d1e4b (3f2a9c0d1e4b)".
+TEST(ImageTitle, TheReferenceOnlyWhenTheInputDoesNotSpellIt) {
+  EXPECT_EQ(ImageTitle("3f2a9c0d1e4b", "3f2a9c0d1e4b"), "3f2a9c0d1e4b");
+  EXPECT_EQ(ImageTitle("docker-daemon:alpine:3.19", "alpine:3.19"), "docker-daemon:alpine:3.19");
+  EXPECT_EQ(ImageTitle("oci:layout:latest", "latest"), "oci:layout:latest");
+  EXPECT_EQ(ImageTitle("layout", "latest"), "layout (latest)");
+  EXPECT_EQ(ImageTitle("image.tar:@0", "app:1"), "image.tar:@0 (app:1)");
+  EXPECT_EQ(ImageTitle("myalpine", "alpine"), "myalpine (alpine)");
+  EXPECT_EQ(ImageTitle("image.tar", ""), "image.tar");
+}
 
 TEST(RegistryReference, HostRepositoryTagAndDigest) {
   RegistryReference tagged = ParseRegistryReference("127.0.0.1:5000/team/app:1.4");

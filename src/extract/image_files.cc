@@ -204,6 +204,11 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
   if (removed_in >= 0)
     Fail("/{} was removed in layer {} and no lower layer stores it", path, removed_in + 1);
   if (only_layer >= 0) Fail("/{}: layer {} does not store it", path, only_layer + 1);
+  // A link that leads nowhere is named: the path asked for is what the
+  // user knows; the missing one alone does not say where it came from.
+  if (path != asked)
+    Fail("/{}: no such file in the image (its links lead to /{}, which is missing)",
+         Printable(asked), Printable(path));
   Fail("/{}: no such file in the image", path);
 }
 
@@ -393,8 +398,7 @@ void WriteLayer(const Analysis& analysis, int layer,
     const std::string path(entry.path);
     // Only the last copy of a path stored more than once is written.
     if (auto again = stored_again.find(path);
-        again != stored_again.end() && entry.kind != EntryKind::kDirectory &&
-        --again->second > 0)
+        again != stored_again.end() && entry.kind != EntryKind::kDirectory && --again->second > 0)
       continue;
     auto parent = BlockingParent(path, non_directories);
     if (parent != non_directories.end()) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/units.h"
+#include "source/image_source.h"
 
 namespace strata {
 
@@ -28,8 +29,7 @@ std::string ColouredDelta(int64_t bytes, int width, const Style& style) {
 }
 
 std::string ImageLine(const char* label, const DiffImage& image, const Style& style) {
-  std::string name =
-      image.reference.empty() ? image.input : image.input + " (" + image.reference + ")";
+  std::string name = ImageTitle(image.input, image.reference);
   return fmt::format("{}       {} · {} · {} · final filesystem {}, {}\n", style.Bold(label),
                      Printable(name), image.format, Count(image.layers, "layer"),
                      Count(image.final_files, "file"), HumanBytes(image.final_bytes));

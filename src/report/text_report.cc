@@ -36,8 +36,7 @@ std::string Platform(const ImageConfig& config) {
 
 void AppendHeader(const Analysis& analysis, const Style& style, std::string* out) {
   const ImageSource& source = analysis.source;
-  std::string name =
-      source.reference.empty() ? source.input : source.input + " (" + source.reference + ")";
+  std::string name = ImageTitle(source.input, source.reference);
   *out += fmt::format("{}   {}\n", style.Bold("Image"), Printable(name));
   *out += fmt::format("{}  {} · {} · created {}\n", style.Bold("Format"), source.format,
                       Printable(Platform(analysis.config)),

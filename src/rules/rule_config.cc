@@ -267,16 +267,11 @@ int64_t ParseSize(const std::string& text, const std::string& what) {
 
   // Units in any case: kB is 1000 bytes, KiB 1024. A bare k, M or G means
   // either, depending on the tool: asked, not guessed.
-  static const std::pair<const char*, double> kUnits[] = {{"", 1},
-                                                          {"b", 1},
-                                                          {"kb", 1e3},
-                                                          {"mb", 1e6},
-                                                          {"gb", 1e9},
-                                                          {"tb", 1e12},
-                                                          {"kib", 1024.0},
-                                                          {"mib", 1048576.0},
-                                                          {"gib", 1073741824.0},
-                                                          {"tib", 1099511627776.0}};
+  static const std::pair<const char*, double> kUnits[] = {
+      {"", 1},         {"b", 1},           {"kb", 1e3},           {"mb", 1e6},
+      {"gb", 1e9},     {"tb", 1e12},       {"pb", 1e15},          {"eb", 1e18},
+      {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0},
+      {"pib", 0x1p50}, {"eib", 0x1p60}};
   for (const auto& [name, factor] : kUnits) {
     if (unit != name) continue;
     // Past 2^63 the conversion to int64_t would wrap to a negative limit.
@@ -287,7 +282,7 @@ int64_t ParseSize(const std::string& text, const std::string& what) {
       Fail("{}: \"{}\" is not a whole number of bytes", what, text);
     return static_cast<int64_t>(std::llround(value * factor));
   }
-  if (unit == "k" || unit == "m" || unit == "g" || unit == "t") {
+  if (unit == "k" || unit == "m" || unit == "g" || unit == "t" || unit == "p" || unit == "e") {
     std::string number = match[1], prefix(1, static_cast<char>(std::toupper(unit[0])));
     Fail("{}: \"{}\" could mean either unit: write {}{}B (powers of 1000) or {}{}iB (of 1024)",
          what, text, number, unit == "k" ? "k" : prefix, number, prefix);

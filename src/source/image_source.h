@@ -70,6 +70,11 @@ struct OpenOptions {
 // daemon not running, unauthorized, ...).
 ImageSource OpenImage(const std::string& spec, const OpenOptions& options);
 
+// How the reports name an image: |input|, what the user named, then
+// |reference|, the tag or name chosen, in parentheses, unless the input
+// already spells it out ("alpine", an image ID, "oci:DIR:latest").
+std::string ImageTitle(const std::string& input, const std::string& reference);
+
 // Whether the image named by |spec| is read from standard input ("-",
 // "docker-archive:-:REF", ...), which holds one image and can be read once:
 // by "-" or by a path to the pipe, FIFO or device descriptor 0 reads

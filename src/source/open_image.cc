@@ -372,6 +372,14 @@ std::string HostPlatform() {
   return "linux/" + machine;
 }
 
+std::string ImageTitle(const std::string& input, const std::string& reference) {
+  bool spelled =
+      input == reference || (input.ends_with(reference) && input.size() > reference.size() &&
+                             input[input.size() - reference.size() - 1] == ':');
+  if (reference.empty() || spelled) return input;
+  return input + " (" + reference + ")";
+}
+
 ImageSource OpenImage(const std::string& spec_text, const OpenOptions& options) {
   Spec spec = ParseSpec(spec_text);
   if (spec.path.empty() && spec.transport != Transport::kAuto)

@@ -345,7 +345,7 @@ HttpResponse RegistryClient::AskTokenService(const TokenService& service,
 
 std::string RegistryClient::TokenOf(const std::string& body,
                                     std::initializer_list<const char*> keys) const {
-  json reply = ParseUntrustedJson(body, "the token reply of " + host_);
+  json reply = ParseUntrustedJson(body, "the token reply of registry " + host_);
   for (const char* key : keys)
     if (reply.is_object() && reply.value(key, json()).is_string() &&
         !reply[key].get<std::string>().empty())

@@ -6,7 +6,8 @@
 Answers POST /token whose application/x-www-form-urlencoded body holds
 exactly grant_type=refresh_token, refresh_token=REFRESH, service=SERVICE,
 scope=SCOPE and client_id=strata (the OAuth2 form of the distribution token
-spec) with {"REPLY_KEY": ACCESS} (REPLY_KEY is access_token unless given).
+spec) with {"REPLY_KEY": ACCESS} (REPLY_KEY is access_token unless given;
+"-html" answers an HTML page instead, as a misconfigured proxy might).
 Any other refresh token gets 401 invalid_grant, with an error_description
 that quotes the token sent (as a careless service might); any other form, 400
 invalid_request; a GET (the spec's Basic form), 405. Writes one line per
@@ -29,6 +30,8 @@ class Handler(BaseHTTPRequestHandler):
         with open(LOG, "a") as log:
             log.write(f"{self.command} {self.path} {status} {what}\n")
         body = json.dumps(reply).encode()
+        if status == 200 and REPLY_KEY == "-html":
+            body = b"<html><body>Sign in</body></html>"
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
