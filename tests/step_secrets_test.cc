@@ -290,6 +290,37 @@ TEST(StepSecrets, ConfigurationLinesEchoWritesAreHidden) {
   for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
 }
 
+// Found by a user trial: XML that a step writes (Maven's settings.xml)
+// showed its <password> in full in every report.
+TEST(StepSecrets, XmlElementsNamedForSecretsAreHidden) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"/bin/sh -c mkdir -p /root/.m2 && echo '<server><id>x</id><password>hunter2xyz</password>"
+       "</server>' > /root/.m2/settings.xml",
+       "/bin/sh -c mkdir -p /root/.m2 && echo '<server><id>x</id><password>hu…(10 characters)"
+       "</password></server>' > /root/.m2/settings.xml"},
+      {"RUN /bin/sh -c cat <<EOF > /root/.m2/settings.xml\n<servers>\n  <server>\n    <id>x</id>\n"
+       "    <password>hunter2xyz</password>\n    <passphrase>Gp9Phr4seXy7</passphrase>\n"
+       "  </server>\n</servers>\nEOF # buildkit",
+       "RUN /bin/sh -c cat <<EOF > /root/.m2/settings.xml\n<servers>\n  <server>\n    <id>x</id>\n"
+       "    <password>hu…(10 characters)</password>\n    <passphrase>Gp…(12 "
+       "characters)</passphrase>\n  </server>\n</servers>\nEOF # buildkit"},
+      {"/bin/sh -c printf '<apiToken>Tk9vQ2mX7tL4wZ</apiToken>\\n' > /etc/app.xml",
+       "/bin/sh -c printf '<apiToken>Tk…(14 characters)</apiToken>\\n' > /etc/app.xml"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+
+  // References, names that say no secret, and elements left open.
+  for (const char* step : {
+           "/bin/sh -c echo '<password>${env.MAVEN_PASSWORD}</password>' > /root/.m2/settings.xml",
+           "/bin/sh -c echo '<id>Zq9pL0ngPassw0rd</id><username>Zq9pL0ngPassw0rd</username>' > /x",
+           "/bin/sh -c echo '<privateKey>/root/.ssh/id_rsa</privateKey>' > /root/.m2/settings.xml",
+           "/bin/sh -c echo '<password>Zq9pL0ngPassw0rd' > /x",
+           "/bin/sh -c echo '<password>Zq9pL0ngPassw0rd</passwd>' > /x",
+           "/bin/sh -c echo '<<<<password>>>>' > /x",
+       })
+    EXPECT_EQ(Shown(step), step);
+}
+
 // Found by a new user: names whose part is PASS, PWD, PW or PASSPHRASE
 // said no secret; a JSON member echo wrote hid `: ` after "password"; the
 // %s of printf's format was hidden, not the argument that fills it; and
@@ -526,6 +557,7 @@ TEST(StepSecrets, FindingsNameHowThePasswordWasPassed) {
        "input of docker --password-stdin: "},
       {"/bin/sh -c echo 'requirepass Qz8vLm3Kx9' >> /etc/redis.conf", "requirepass "},
       {"/bin/sh -c echo 'machine h login u password Qz8vLm3Kx9' > ~/.netrc", "password "},
+      {"/bin/sh -c echo '<password>Qz8vLm3Kx9</password>' > /root/.m2/settings.xml", "<password>"},
       {"/bin/sh -c cat <<EOF > /etc/a.ini\ndb_password = Qz8vLm3Kx9\nEOF", "db_password = "},
   };
   for (const auto& [step, passed_as] : forms) {

@@ -743,9 +743,10 @@ class CommandLineReader {
   // Lines of configuration in text a step writes (echo, printf, a
   // here-document) that hold a password: redis's "requirepass VALUE" and
   // "masterauth VALUE", .netrc's "machine HOST login USER password VALUE"
-  // (on one line or several), and "NAME=VALUE", "NAME = VALUE" or "NAME:
-  // VALUE" where NAME says secret and the value looks real, as for an
-  // assignment on the command line.
+  // (on one line or several), and "NAME=VALUE", "NAME = VALUE", "NAME:
+  // VALUE", JSON's "NAME": "VALUE" or XML's <NAME>VALUE</NAME> where NAME
+  // says secret and the value looks real, as for an assignment on the
+  // command line.
   void ReadWrittenLines(const Word& word) {
     bool netrc = false;
     for (auto [begin, end] : Lines(word)) {
@@ -765,6 +766,7 @@ class CommandLineReader {
       } else {
         ReadWrittenAssignment(word, begin, end);
         ReadJsonMembers(word, begin, end);
+        ReadXmlElements(word, begin, end);
       }
     }
   }
@@ -825,6 +827,29 @@ class CommandLineReader {
         FoundRange(word, value_open + 1, value_close,
                    std::string(text.substr(open, value_open + 1 - open)), std::string(name));
       open = text.find('"', value_close + 1);
+    }
+  }
+
+  // XML's <NAME>VALUE</NAME> elements on the line [begin, end) of |word|,
+  // any number of them (Maven's <server><id>x</id><password>…</password>
+  // </server>), where NAME says secret and the value looks real, as for
+  // an assignment. A value holds no '<', which XML escapes.
+  void ReadXmlElements(const Word& word, size_t begin, size_t end) {
+    std::string_view text = std::string_view(word.text).substr(0, end);
+    for (size_t open = text.find('<', begin); open != std::string_view::npos;
+         open = text.find('<', open + 1)) {
+      // The name's bytes, then '>': a search that stops there, so that a
+      // line of many '<' costs no more than its length.
+      size_t close = text.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", open + 1);
+      if (close == std::string_view::npos || text[close] != '>') continue;
+      std::string_view name = text.substr(open + 1, close - open - 1);
+      if (!IsName(name) || !NameSaysSecret(name)) continue;
+      size_t value_end = std::min(text.find('<', close), text.size());
+      std::string end_tag = "</" + std::string(name) + ">";
+      if (text.substr(value_end).substr(0, end_tag.size()) != end_tag) continue;
+      if (ValueLooksReal(text.substr(close + 1, value_end - close - 1)))
+        FoundRange(word, close + 1, value_end, "<" + std::string(name) + ">");
     }
   }
 
