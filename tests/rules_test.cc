@@ -439,6 +439,38 @@ TEST_F(RulesTest, KnownTokensInCmdAreReportedOnce) {
   }
 }
 
+// Found by a user trial: ENV ADMIN_PASSWORD=x;y was reported twice, once
+// from the config and once, cut at the ';', from its history step, which
+// showed what followed the ';'. Every place now reads the whole value.
+TEST_F(RulesTest, AnEnvValueWithASemicolonIsOneSecretEverywhere) {
+  Evaluate({{{"a", '0', "x"}}},
+           R"({"config": {"User": "1000", "Env": ["ADMIN_PASSWORD=Adm1nPass;w0rd99"],
+                          "Labels": {"admin.pass": "x;yyyyyyyy"}},
+               "history": [
+                 {"created_by": "/bin/sh -c #(nop) ADD file:a in / "},
+                 {"created_by": "ARG ADMIN_TOKEN=Tok3nPart;2nd", "empty_layer": true},
+                 {"created_by": "/bin/sh -c #(nop)  ENV ADMIN_PASSWORD=Adm1nPass;w0rd99",
+                  "empty_layer": true},
+                 {"created_by": "LABEL admin.pass=x;yyyyyyyy", "empty_layer": true}]})");
+  std::vector<Finding> env = Of("secret-in-env");
+  ASSERT_EQ(env.size(), 1u);
+  EXPECT_EQ(env[0].detail, "ENV ADMIN_PASSWORD=Adm…(16 characters)");
+  std::vector<Finding> label = Of("secret-in-label");
+  ASSERT_EQ(label.size(), 1u);
+  EXPECT_EQ(label[0].detail, "LABEL admin.pass=x;…(10 characters)");
+  std::vector<Finding> arg = Of("secret-in-build-arg");
+  ASSERT_EQ(arg.size(), 1u);
+  EXPECT_EQ(arg[0].detail, "history step 2, ADMIN_TOKEN=To…(13 characters)");
+
+  RedactImageConfig(*scanner_, &analysis_, &results_);
+  const std::vector<HistoryStep>& history = analysis_.config.history;
+  EXPECT_EQ(history[1].created_by, "ARG ADMIN_TOKEN=To…(13 characters)");
+  EXPECT_EQ(history[2].created_by, "/bin/sh -c #(nop)  ENV ADMIN_PASSWORD=Adm…(16 characters)");
+  EXPECT_EQ(history[3].created_by, "LABEL admin.pass=x;…(10 characters)");
+  EXPECT_EQ(analysis_.config.env, std::vector<std::string>{"ADMIN_PASSWORD=Adm…(16 characters)"});
+  EXPECT_EQ(analysis_.config.labels.at("admin.pass"), "x;…(10 characters)");
+}
+
 TEST_F(RulesTest, BuildKitBuildArgumentsAreFoundOnce) {
   Evaluate({{{"a", '0', "x"}}},
            R"({"config": {"User": "1000"},

@@ -70,6 +70,16 @@ struct Word {
   bool names_target = false;
 };
 
+// How the text of a step is split into words.
+enum class Syntax {
+  kShell,     // A command line, as sh reads it.
+  kExecForm,  // An instruction's JSON array of words: CMD ["mysqld", "--user=mysql"].
+  // An ENV, ARG or LABEL instruction's NAME=VALUE words: only blanks split
+  // them, since the builder never hands the value to a shell (ENV
+  // A=x;y&z sets A to "x;y&z").
+  kInstruction,
+};
+
 // Splits a command line into words the way sh does, near enough to tell a
 // command from its arguments and its arguments from each other: quotes,
 // backslashes, comments, the control operators ; & | ( ) ` and newline,
@@ -79,11 +89,12 @@ struct Word {
 class WordSplitter {
  public:
   // |at|: where each byte of |text| is in the step; null when |text| is
-  // the step itself, from its byte |base| on. |exec_form|: |text| is an
-  // instruction's JSON array of words, ["mysqld", "--user=mysql"] (or
-  // ["mysqld" "--user=mysql"], as the legacy builder records it).
-  WordSplitter(std::string_view text, const size_t* at, size_t base, bool exec_form = false)
-      : text_(text), at_(at), base_(base), exec_form_(exec_form) {}
+  // the step itself, from its byte |base| on. |syntax| kExecForm: |text|
+  // is an instruction's JSON array of words (or ["mysqld"
+  // "--user=mysql"], as the legacy builder records it); kInstruction:
+  // operators, redirections and comments are plain bytes of a word.
+  WordSplitter(std::string_view text, const size_t* at, size_t base, Syntax syntax = Syntax::kShell)
+      : text_(text), at_(at), base_(base), syntax_(syntax) {}
 
   // The next word into |word|; false at the end of the text.
   bool Next(Word* word) {
@@ -116,9 +127,13 @@ class WordSplitter {
         bodies_end_ = std::string_view::npos;
         return true;
       } else if (c == ' ' || c == '\t' || c == '\r' ||
-                 (exec_form_ && (c == '[' || c == ']' || c == ','))) {
+                 (syntax_ == Syntax::kExecForm && (c == '[' || c == ']' || c == ',')) ||
+                 (syntax_ == Syntax::kInstruction && c == '\n')) {
         ++i_;
         if (started) return true;
+      } else if (syntax_ == Syntax::kInstruction && c != '\'' && c != '"' && c != '\\') {
+        started = true;
+        Add(i_++, word);
       } else if (c == '#' && !started) {  // A comment, to the end of the line.
         i_ = std::min(text_.find('\n', i_), text_.size());
       } else if (c == '<' || c == '>' || (c == '&' && Peek(1) == '>')) {
@@ -237,7 +252,7 @@ class WordSplitter {
   std::string_view text_;
   const size_t* at_;
   size_t base_;
-  bool exec_form_;
+  Syntax syntax_;
   size_t i_ = 0;
   bool delimiter_next_ = false;  // The next word names a here-document's delimiter.
   bool delimiter_tabs_ = false;  // "<<-": its lines' leading tabs are dropped.
@@ -251,8 +266,8 @@ class WordSplitter {
 class WordStream {
  public:
   // The words of |text| (see WordSplitter).
-  WordStream(std::string_view text, const size_t* at, size_t base, bool exec_form = false)
-      : splitter_(WordSplitter(text, at, base, exec_form)) {
+  WordStream(std::string_view text, const size_t* at, size_t base, Syntax syntax = Syntax::kShell)
+      : splitter_(WordSplitter(text, at, base, syntax)) {
     Advance();
   }
 
@@ -1352,6 +1367,15 @@ size_t ExecFormBegin(std::string_view command) {
   return std::string_view::npos;
 }
 
+// True when |command| (after CommandBegin) is an ENV, ARG or LABEL
+// instruction, as both builders record them ("ENV A=x;y"): its values
+// are never a shell's to split.
+bool IsAssignmentInstruction(std::string_view command) {
+  for (std::string_view instruction : {"ENV ", "ARG ", "LABEL "})
+    if (command.starts_with(instruction)) return true;
+  return false;
+}
+
 // |found| in order, without overlaps. A quoted command line is read twice,
 // as a word and as a command line: of secrets that overlap, the first and
 // longest stays.
@@ -1371,11 +1395,14 @@ std::vector<StepSecret> FindStepSecrets(std::string_view created_by) {
   std::vector<StepSecret> found;
   CommandLineReader reader(&found);
   size_t begin = CommandBegin(created_by);
-  size_t array = ExecFormBegin(created_by.substr(begin));
-  if (array == std::string_view::npos)
-    reader.Read(WordStream(created_by.substr(begin), nullptr, begin), 0);
+  std::string_view command = created_by.substr(begin);
+  size_t array = ExecFormBegin(command);
+  if (array != std::string_view::npos)
+    reader.Read(WordStream(command.substr(array), nullptr, begin + array, Syntax::kExecForm), 0);
+  else if (IsAssignmentInstruction(command))
+    reader.Read(WordStream(command, nullptr, begin, Syntax::kInstruction), 0);
   else
-    reader.Read(WordStream(created_by.substr(begin + array), nullptr, begin + array, true), 0);
+    reader.Read(WordStream(command, nullptr, begin), 0);
   return InOrder(std::move(found));
 }
 
