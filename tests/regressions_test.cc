@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -285,6 +286,71 @@ TEST(Regression, RedisHeaderNpmOpensslAndCmdPasswordsAreRedactedAndReported) {
                          "history step 4, //npm.example/:_authToken Npm…(18 characters)",
                          "history step 5, openssl passwd Op…(13 characters)",
                          "history step 6, htpasswd -b … user Ht…(14 characters)"}));
+}
+
+// Found by a user trial: a redis.conf's requirepass got no finding; the
+// <password> a RUN step wrote to Maven's settings.xml was shown by every
+// report and named by no finding of the step; and ENV
+// ADMIN_PASSWORD=x;y showed what followed the ';' in its history step
+// while the config hid it all, and was reported twice.
+TEST(Regression, RedisConfMavenXmlAndASemicolonInEnvAreHiddenAndReportedOnce) {
+  std::string dir = TempDir();
+  const std::vector<std::string> secrets = {"s3cr3tValue9", "hunter2xyz", "1nPass", "w0rd99"};
+  auto step = [](const std::string& created_by, bool empty = false) {
+    return json{{"created_by", created_by}, {"empty_layer", empty}};
+  };
+  json config = {
+      {"config", {{"User", "1"}, {"Env", {"ADMIN_PASSWORD=Adm1nPass;w0rd99"}}}},
+      {"history",
+       {step("/bin/sh -c #(nop) ADD file:a in / "),
+        step("/bin/sh -c #(nop)  ENV ADMIN_PASSWORD=Adm1nPass;w0rd99", true),
+        step("/bin/sh -c mkdir -p /root/.m2 && echo '<server><id>x</id><password>hunter2xyz"
+             "</password></server>' > /root/.m2/settings.xml"),
+        step("/bin/sh -c #(nop) COPY file:b in /etc/redis/ ")}}};
+  std::string image = WriteImage(
+      dir + "/image",
+      {{{"etc/os-release", '0', "ID=test\n"}},
+       {{"root/.m2/settings.xml", '0',
+         "<server><id>x</id><password>hunter2xyz</password></server>\n"}},
+       {{"etc/redis/redis.conf", '0', "# requirepass foobared\nrequirepass s3cr3tValue9\n"}}},
+      config.dump());
+  auto shows_none = [&](const RunResult& result, const std::string& shown) {
+    for (const std::string& secret : secrets)
+      EXPECT_EQ(result.out.find(secret), std::string::npos) << shown << ": " << secret;
+  };
+
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+    RunResult result = RunStrata({"audit", "--format", format, image});
+    ASSERT_EQ(result.exit_code, 0) << format << result.err;
+    shows_none(result, std::string("audit ") + format);
+  }
+  for (const char* command : {"history", "layers"}) {
+    for (const char* format : {"table", "json"}) {
+      RunResult result = RunStrata({command, "--format", format, image});
+      ASSERT_EQ(result.exit_code, 0) << command << format << result.err;
+      shows_none(result, std::string(command) + " " + format);
+    }
+  }
+
+  json report = json::parse(RunStrata({"audit", "--format", "json", image}).out);
+  std::vector<std::string> findings;
+  for (const json& finding : report["findings"]) {
+    std::string rule = finding["rule"];
+    std::string path = finding["path"].is_string() ? finding["path"].get<std::string>() : "";
+    if (rule.starts_with("secret"))
+      findings.push_back(rule + " " + path + " " + finding["detail"].get<std::string>());
+  }
+  std::sort(findings.begin(), findings.end());
+  EXPECT_EQ(findings,
+            (std::vector<std::string>{
+                "secret-config-password /etc/redis/redis.conf line 2: s3…(12 characters)",
+                "secret-in-build-step  history step 3, <password>hu…(10 characters)",
+                "secret-in-env  ENV ADMIN_PASSWORD=Adm…(16 characters)",
+                "secret-registry-credentials /root/.m2/settings.xml line 1: hu…(10 characters)"}))
+      << report.dump();
+  json steps = json::parse(RunStrata({"history", "--format", "json", image}).out);
+  EXPECT_EQ(steps["history"][1]["created_by"],
+            "/bin/sh -c #(nop)  ENV ADMIN_PASSWORD=Adm…(16 characters)");
 }
 
 // Found by a new user: a file named after a token (and holding it) had the

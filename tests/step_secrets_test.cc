@@ -290,6 +290,72 @@ TEST(StepSecrets, ConfigurationLinesEchoWritesAreHidden) {
   for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
 }
 
+// Found by a user trial: XML that a step writes (Maven's settings.xml)
+// showed its <password> in full in every report.
+TEST(StepSecrets, XmlElementsNamedForSecretsAreHidden) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"/bin/sh -c mkdir -p /root/.m2 && echo '<server><id>x</id><password>hunter2xyz</password>"
+       "</server>' > /root/.m2/settings.xml",
+       "/bin/sh -c mkdir -p /root/.m2 && echo '<server><id>x</id><password>hu…(10 characters)"
+       "</password></server>' > /root/.m2/settings.xml"},
+      {"RUN /bin/sh -c cat <<EOF > /root/.m2/settings.xml\n<servers>\n  <server>\n    <id>x</id>\n"
+       "    <password>hunter2xyz</password>\n    <passphrase>Gp9Phr4seXy7</passphrase>\n"
+       "  </server>\n</servers>\nEOF # buildkit",
+       "RUN /bin/sh -c cat <<EOF > /root/.m2/settings.xml\n<servers>\n  <server>\n    <id>x</id>\n"
+       "    <password>hu…(10 characters)</password>\n    <passphrase>Gp…(12 "
+       "characters)</passphrase>\n  </server>\n</servers>\nEOF # buildkit"},
+      {"/bin/sh -c printf '<apiToken>Tk9vQ2mX7tL4wZ</apiToken>\\n' > /etc/app.xml",
+       "/bin/sh -c printf '<apiToken>Tk…(14 characters)</apiToken>\\n' > /etc/app.xml"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+
+  // References, names that say no secret, and elements left open.
+  for (const char* step : {
+           "/bin/sh -c echo '<password>${env.MAVEN_PASSWORD}</password>' > /root/.m2/settings.xml",
+           "/bin/sh -c echo '<id>Zq9pL0ngPassw0rd</id><username>Zq9pL0ngPassw0rd</username>' > /x",
+           "/bin/sh -c echo '<privateKey>/root/.ssh/id_rsa</privateKey>' > /root/.m2/settings.xml",
+           "/bin/sh -c echo '<password>Zq9pL0ngPassw0rd' > /x",
+           "/bin/sh -c echo '<password>Zq9pL0ngPassw0rd</passwd>' > /x",
+           "/bin/sh -c echo '<<<<password>>>>' > /x",
+       })
+    EXPECT_EQ(Shown(step), step);
+}
+
+// Found by a user trial: ENV ADMIN_PASSWORD=x;y was hidden only up to the
+// ';' in its history step (or not at all, with a short x), while the
+// config's ENV hid all of it. The builder hands an ENV, ARG or LABEL
+// value to no shell: all of it is the value. A RUN step's command line is
+// a shell's, and there an unquoted ';' ends the assignment.
+TEST(StepSecrets, ValuesOfEnvArgAndLabelStepsRunPastShellOperators) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"/bin/sh -c #(nop)  ENV ADMIN_PASSWORD=Adm1nPass;w0rd99",
+       "/bin/sh -c #(nop)  ENV ADMIN_PASSWORD=Adm…(16 characters)"},
+      {"ENV ADMIN_PASSWORD=x;yyyyyyyy", "ENV ADMIN_PASSWORD=x;…(10 characters)"},  // BuildKit's.
+      {"/bin/sh -c #(nop)  ARG ADMIN_PASSWORD=Adm1nPass;w0rd99",
+       "/bin/sh -c #(nop)  ARG ADMIN_PASSWORD=Adm…(16 characters)"},
+      {"ARG ADMIN_PASSWORD=Adm1nPass;w0rd99", "ARG ADMIN_PASSWORD=Adm…(16 characters)"},
+      {"LABEL admin.pass=a&b|c>d#e(f)`g` other=1", "LABEL admin.pass=a&b…(15 characters) other=1"},
+      {"ENV A=1 DB_PASSWORD='Adm1nPass;w0rd99' B=2",
+       "ENV A=1 DB_PASSWORD='Adm…(16 characters)' B=2"},
+      // The shell's reading: w0rd99 is a command of its own.
+      {"/bin/sh -c export ADMIN_PASSWORD=Adm1nPass;w0rd99",
+       "/bin/sh -c export ADMIN_PASSWORD=A…(9 characters);w0rd99"},
+      {"RUN /bin/sh -c ADMIN_PASSWORD='Adm1nPass;w0rd99' ./setup # buildkit",
+       "RUN /bin/sh -c ADMIN_PASSWORD='Adm…(16 characters)' ./setup # buildkit"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+
+  // A build argument a RUN step recorded is its whole word, as in ARG.
+  std::vector<BuildArg> args = BuildArgs("|1 ADMIN_PASSWORD=Adm1nPass;w0rd99 /bin/sh -c true");
+  ASSERT_EQ(args.size(), 1u);
+  EXPECT_EQ(args[0].value, "Adm1nPass;w0rd99");
+
+  // Values that say no secret, read the same way, are left as they are.
+  for (const char* step :
+       {"/bin/sh -c #(nop)  ENV PATH=/x:/y;MODE=a&b TAG=x>y", "LABEL note=\"a;b|c\" ARG=1"})
+    EXPECT_EQ(Shown(step), step);
+}
+
 // Found by a new user: names whose part is PASS, PWD, PW or PASSPHRASE
 // said no secret; a JSON member echo wrote hid `: ` after "password"; the
 // %s of printf's format was hidden, not the argument that fills it; and
@@ -526,6 +592,7 @@ TEST(StepSecrets, FindingsNameHowThePasswordWasPassed) {
        "input of docker --password-stdin: "},
       {"/bin/sh -c echo 'requirepass Qz8vLm3Kx9' >> /etc/redis.conf", "requirepass "},
       {"/bin/sh -c echo 'machine h login u password Qz8vLm3Kx9' > ~/.netrc", "password "},
+      {"/bin/sh -c echo '<password>Qz8vLm3Kx9</password>' > /root/.m2/settings.xml", "<password>"},
       {"/bin/sh -c cat <<EOF > /etc/a.ini\ndb_password = Qz8vLm3Kx9\nEOF", "db_password = "},
   };
   for (const auto& [step, passed_as] : forms) {

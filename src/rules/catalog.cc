@@ -64,7 +64,8 @@ const std::vector<Rule>& BuiltinRules() {
        "A docker config.json with auths, an .npmrc, .pypirc or .netrc with a password or token, "
        ".git-credentials, or similar."},
       {"secret-config-password", "secret", S::kHigh, "Configuration file with a password",
-       "Framework configuration (application-*.yml, database.yml, ...) with a literal password."},
+       "Framework configuration (application-*.yml, database.yml, ...) with a literal password, "
+       "or a redis requirepass or masterauth line."},
       // Secrets by content.
       {"secret-private-key", "secret", S::kCritical, "Private key in a file",
        "A PEM or OpenSSH private key block."},

@@ -31,6 +31,14 @@ const std::vector<SecretPattern>& BuiltinSecretPatterns() {
       {"secret-config-password", R"re(password["']?\s*[:=]\s*["']?([^\s"',;]{4,}))re", true, 0,
        "**/application*.yml|**/application*.yaml|**/application*.properties|**/database.yml|"
        "**/wp-config.php|**/config/*.yml|**/config/*.yaml"},
+      // redis's password directives, in any file: redis.conf is named as
+      // its owner likes (6379.conf, node.conf). The directive must start
+      // its line and the value end it, so the commented "# requirepass
+      // foobared" of a stock redis.conf is left alone, and so is a value
+      // already redacted ("s3cr…(12 characters)": two words).
+      {"secret-config-password",
+       R"re((?:^|\n)[ \t]*(?:requirepass|masterauth)[ \t]+["']?([^\s"']+)["']?[ \t\r]*(?:\n|$))re",
+       true, 0, nullptr},
       // Well-known formats, anywhere.
       {"secret-private-key",
        R"re(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)re",

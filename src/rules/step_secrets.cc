@@ -70,6 +70,16 @@ struct Word {
   bool names_target = false;
 };
 
+// How the text of a step is split into words.
+enum class Syntax {
+  kShell,     // A command line, as sh reads it.
+  kExecForm,  // An instruction's JSON array of words: CMD ["mysqld", "--user=mysql"].
+  // An ENV, ARG or LABEL instruction's NAME=VALUE words: only blanks split
+  // them, since the builder never hands the value to a shell (ENV
+  // A=x;y&z sets A to "x;y&z").
+  kInstruction,
+};
+
 // Splits a command line into words the way sh does, near enough to tell a
 // command from its arguments and its arguments from each other: quotes,
 // backslashes, comments, the control operators ; & | ( ) ` and newline,
@@ -79,11 +89,12 @@ struct Word {
 class WordSplitter {
  public:
   // |at|: where each byte of |text| is in the step; null when |text| is
-  // the step itself, from its byte |base| on. |exec_form|: |text| is an
-  // instruction's JSON array of words, ["mysqld", "--user=mysql"] (or
-  // ["mysqld" "--user=mysql"], as the legacy builder records it).
-  WordSplitter(std::string_view text, const size_t* at, size_t base, bool exec_form = false)
-      : text_(text), at_(at), base_(base), exec_form_(exec_form) {}
+  // the step itself, from its byte |base| on. |syntax| kExecForm: |text|
+  // is an instruction's JSON array of words (or ["mysqld"
+  // "--user=mysql"], as the legacy builder records it); kInstruction:
+  // operators, redirections and comments are plain bytes of a word.
+  WordSplitter(std::string_view text, const size_t* at, size_t base, Syntax syntax = Syntax::kShell)
+      : text_(text), at_(at), base_(base), syntax_(syntax) {}
 
   // The next word into |word|; false at the end of the text.
   bool Next(Word* word) {
@@ -116,9 +127,13 @@ class WordSplitter {
         bodies_end_ = std::string_view::npos;
         return true;
       } else if (c == ' ' || c == '\t' || c == '\r' ||
-                 (exec_form_ && (c == '[' || c == ']' || c == ','))) {
+                 (syntax_ == Syntax::kExecForm && (c == '[' || c == ']' || c == ',')) ||
+                 (syntax_ == Syntax::kInstruction && c == '\n')) {
         ++i_;
         if (started) return true;
+      } else if (syntax_ == Syntax::kInstruction && c != '\'' && c != '"' && c != '\\') {
+        started = true;
+        Add(i_++, word);
       } else if (c == '#' && !started) {  // A comment, to the end of the line.
         i_ = std::min(text_.find('\n', i_), text_.size());
       } else if (c == '<' || c == '>' || (c == '&' && Peek(1) == '>')) {
@@ -237,7 +252,7 @@ class WordSplitter {
   std::string_view text_;
   const size_t* at_;
   size_t base_;
-  bool exec_form_;
+  Syntax syntax_;
   size_t i_ = 0;
   bool delimiter_next_ = false;  // The next word names a here-document's delimiter.
   bool delimiter_tabs_ = false;  // "<<-": its lines' leading tabs are dropped.
@@ -251,8 +266,8 @@ class WordSplitter {
 class WordStream {
  public:
   // The words of |text| (see WordSplitter).
-  WordStream(std::string_view text, const size_t* at, size_t base, bool exec_form = false)
-      : splitter_(WordSplitter(text, at, base, exec_form)) {
+  WordStream(std::string_view text, const size_t* at, size_t base, Syntax syntax = Syntax::kShell)
+      : splitter_(WordSplitter(text, at, base, syntax)) {
     Advance();
   }
 
@@ -743,9 +758,10 @@ class CommandLineReader {
   // Lines of configuration in text a step writes (echo, printf, a
   // here-document) that hold a password: redis's "requirepass VALUE" and
   // "masterauth VALUE", .netrc's "machine HOST login USER password VALUE"
-  // (on one line or several), and "NAME=VALUE", "NAME = VALUE" or "NAME:
-  // VALUE" where NAME says secret and the value looks real, as for an
-  // assignment on the command line.
+  // (on one line or several), and "NAME=VALUE", "NAME = VALUE", "NAME:
+  // VALUE", JSON's "NAME": "VALUE" or XML's <NAME>VALUE</NAME> where NAME
+  // says secret and the value looks real, as for an assignment on the
+  // command line.
   void ReadWrittenLines(const Word& word) {
     bool netrc = false;
     for (auto [begin, end] : Lines(word)) {
@@ -765,6 +781,7 @@ class CommandLineReader {
       } else {
         ReadWrittenAssignment(word, begin, end);
         ReadJsonMembers(word, begin, end);
+        ReadXmlElements(word, begin, end);
       }
     }
   }
@@ -825,6 +842,29 @@ class CommandLineReader {
         FoundRange(word, value_open + 1, value_close,
                    std::string(text.substr(open, value_open + 1 - open)), std::string(name));
       open = text.find('"', value_close + 1);
+    }
+  }
+
+  // XML's <NAME>VALUE</NAME> elements on the line [begin, end) of |word|,
+  // any number of them (Maven's <server><id>x</id><password>…</password>
+  // </server>), where NAME says secret and the value looks real, as for
+  // an assignment. A value holds no '<', which XML escapes.
+  void ReadXmlElements(const Word& word, size_t begin, size_t end) {
+    std::string_view text = std::string_view(word.text).substr(0, end);
+    for (size_t open = text.find('<', begin); open != std::string_view::npos;
+         open = text.find('<', open + 1)) {
+      // The name's bytes, then '>': a search that stops there, so that a
+      // line of many '<' costs no more than its length.
+      size_t close = text.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", open + 1);
+      if (close == std::string_view::npos || text[close] != '>') continue;
+      std::string_view name = text.substr(open + 1, close - open - 1);
+      if (!IsName(name) || !NameSaysSecret(name)) continue;
+      size_t value_end = std::min(text.find('<', close), text.size());
+      std::string end_tag = "</" + std::string(name) + ">";
+      if (text.substr(value_end).substr(0, end_tag.size()) != end_tag) continue;
+      if (ValueLooksReal(text.substr(close + 1, value_end - close - 1)))
+        FoundRange(word, close + 1, value_end, "<" + std::string(name) + ">");
     }
   }
 
@@ -1327,6 +1367,15 @@ size_t ExecFormBegin(std::string_view command) {
   return std::string_view::npos;
 }
 
+// True when |command| (after CommandBegin) is an ENV, ARG or LABEL
+// instruction, as both builders record them ("ENV A=x;y"): its values
+// are never a shell's to split.
+bool IsAssignmentInstruction(std::string_view command) {
+  for (std::string_view instruction : {"ENV ", "ARG ", "LABEL "})
+    if (command.starts_with(instruction)) return true;
+  return false;
+}
+
 // |found| in order, without overlaps. A quoted command line is read twice,
 // as a word and as a command line: of secrets that overlap, the first and
 // longest stays.
@@ -1346,11 +1395,14 @@ std::vector<StepSecret> FindStepSecrets(std::string_view created_by) {
   std::vector<StepSecret> found;
   CommandLineReader reader(&found);
   size_t begin = CommandBegin(created_by);
-  size_t array = ExecFormBegin(created_by.substr(begin));
-  if (array == std::string_view::npos)
-    reader.Read(WordStream(created_by.substr(begin), nullptr, begin), 0);
+  std::string_view command = created_by.substr(begin);
+  size_t array = ExecFormBegin(command);
+  if (array != std::string_view::npos)
+    reader.Read(WordStream(command.substr(array), nullptr, begin + array, Syntax::kExecForm), 0);
+  else if (IsAssignmentInstruction(command))
+    reader.Read(WordStream(command, nullptr, begin, Syntax::kInstruction), 0);
   else
-    reader.Read(WordStream(created_by.substr(begin + array), nullptr, begin + array, true), 0);
+    reader.Read(WordStream(command, nullptr, begin), 0);
   return InOrder(std::move(found));
 }
 

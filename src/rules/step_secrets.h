@@ -48,7 +48,8 @@ struct StepSecret {
 // here-documents) and quoted command lines within it (sh -c "…", su -c
 // '…') the same way; nothing is expanded, so "$DB_PASSWORD" stays a
 // reference. An exec-form instruction (CMD ["mysqld", "--password=…"]) is
-// read as its words.
+// read as its words, and an ENV, ARG or LABEL instruction as words split
+// at blanks alone, since no shell reads them: ENV A=x;y sets A to "x;y".
 std::vector<StepSecret> FindStepSecrets(std::string_view created_by);
 
 // A password typed into an argument of an image's ENTRYPOINT or CMD.
