@@ -392,6 +392,17 @@ TEST(StepSecrets, ShortPasswordNamesJsonPrintfAndEchoedCommandsAreHidden) {
        "/bin/sh -c printf '%s=%s\\n' DB_PASS Zq…(10 characters) DB_HOST db > /etc/app.env"},
       {"/bin/sh -c printf 'requirepass %-8s 100%%\\n' PrintfArgPw77 >> /r.conf",
        "/bin/sh -c printf 'requirepass %-8s 100%%\\n' Pr…(13 characters) >> /r.conf"},
+      // printf -v VAR keeps its text in VAR; piped, the text printf
+      // writes, not its words, is the next command's input.
+      {"/bin/sh -c printf -v conf 'requirepass %s\\n' PrintfArgPw77 && echo \"$conf\" > /r.conf",
+       "/bin/sh -c printf -v conf 'requirepass %s\\n' Pr…(13 characters) && echo \"$conf\" > "
+       "/r.conf"},
+      {"/bin/sh -c printf -- 'requirepass %s\\n' PrintfArgPw77 >> /r.conf",
+       "/bin/sh -c printf -- 'requirepass %s\\n' Pr…(13 characters) >> /r.conf"},
+      {"/bin/sh -c printf 'root:%s\\n' Chp4sswdArg9 | chpasswd",
+       "/bin/sh -c printf 'root:%s\\n' Ch…(12 characters) | chpasswd"},
+      {"/bin/sh -c printf '%s\\n' Dl0ginPw77x | docker login -u me --password-stdin r.io",
+       "/bin/sh -c printf '%s\\n' Dl…(11 characters) | docker login -u me --password-stdin r.io"},
       // A command line echo writes, read as one.
       {"/bin/sh -c echo mysql -uroot -pMyPassW0rd9 app >> /x/run.sh",
        "/bin/sh -c echo mysql -uroot -pMy…(11 characters) app >> /x/run.sh"},

@@ -349,8 +349,7 @@ struct CommandShape {
 // runs, in the words of tools not listed here, in a .netrc line written
 // without its "machine" line (echo 'password VALUE' >> ~/.netrc: the
 // file's name is not read), under a YAML key that is not a password's
-// (token: VALUE), and in what printf writes with options before its
-// format (printf -v VAR FORMAT …: -v is taken for the format).
+// (token: VALUE).
 constexpr CommandShape kCommands[] = {
     {.name = "docker", .password = PasswordForm::kLoginP},
     {.name = "podman", .password = PasswordForm::kLoginP},
@@ -660,7 +659,13 @@ class CommandLineReader {
       ReadWrittenLines(*command.echoed_line);
       if (depth < kMaxDepth) ReadWrittenCommandLine(*command.echoed_line, depth);
     }
-    if (command.format) ReadWrittenLines(Formatted(*command.format, command.format_arguments));
+    if (command.format) {
+      // Through a pipe goes what printf writes, not its words: "root:%s"
+      // and the argument that fills it are one line for chpasswd.
+      Word written = Formatted(*command.format, command.format_arguments);
+      ReadWrittenLines(written);
+      echoed_ = {std::move(written)};
+    }
   }
 
   // |line| read as a command line, leaving what the command line it is
@@ -1001,6 +1006,12 @@ class CommandLineReader {
     // echo's options (before its first word) are not what it writes;
     // printf's format is.
     bool echo_option = word.text.starts_with('-') && !command->echoed_line;
+    // printf -v VAR FORMAT (bash's) keeps what it writes in VAR: the text
+    // is still the step's, and read as written.
+    if (command->name == "printf" && !command->format && (word.text == "-v" || word.text == "--")) {
+      if (word.text == "-v") words->TakeValue();
+      return;
+    }
     if (command->name == "printf" || (command->name == "echo" && !echo_option)) {
       echoed_.push_back(word);
       if (command->name == "echo")
