@@ -76,8 +76,7 @@ TEST(Usage, AnEmptyValueAfterEqualsIsAnEmptyValue) {
   RunResult report = RunStrata({"audit", "--no-cache", "-q", "-o", "--odd=", image}, "", dir);
   EXPECT_EQ(report.exit_code, 0) << report.err;
   EXPECT_TRUE(fs::is_regular_file(dir + "/--odd="));
-  RunResult found =
-      RunStrata({"find", "--no-cache", image, "-name", "--cache-dir="}, "", dir);
+  RunResult found = RunStrata({"find", "--no-cache", image, "-name", "--cache-dir="}, "", dir);
   EXPECT_EQ(found.exit_code, 0) << found.err;
   EXPECT_EQ(found.out, "");
 }
@@ -326,8 +325,8 @@ TEST(Usage, EveryCommandHidesWhatACustomRuleMatchesInBuildSteps) {
             "rules:\n  content:\n    - {id: corp-token, regex: \"corp_[a-z0-9]+\"}\n");
   const std::string hidden = "corp…(27 characters)";
   std::vector<std::vector<std::string>> commands = {
-      {"history", image}, {"history", "--format", "json", image},
-      {"layers", image},  {"layers", "--format", "json", image},
+      {"history", image},    {"history", "--format", "json", image},
+      {"layers", image},     {"layers", "--format", "json", image},
       {"diff", base, image}, {"diff", "--format", "json", base, image},
       {"audit", image}};
   for (const std::vector<std::string>& command : commands) {
@@ -480,6 +479,34 @@ TEST(Usage, QuietAndVerboseTogetherAreRefused) {
   RunResult verbose = RunStrata({"layers", "-v", image});
   EXPECT_EQ(verbose.exit_code, 0) << verbose.err;
   EXPECT_NE(verbose.err.find("strata: "), std::string::npos);
+}
+
+// Found by a new user: --format (and --skip) took every word after it,
+// the image too: `layers --format json IMAGE` said IMAGE is required.
+TEST(Usage, AListOptionTakesOneWordAndLeavesTheImage) {
+  std::string image = Corpus("clean-multistage.oci");
+  std::string dir = TempDir();
+  for (const char* command : {"layers", "history", "audit"}) {
+    for (const char* format : {"--format=json", "--format"}) {
+      std::vector<std::string> args = {command, format};
+      if (std::string(format) == "--format") args.push_back("json");
+      args.push_back(image);
+      RunResult result = RunStrata(args);
+      ASSERT_EQ(result.exit_code, 0) << command << " " << format << ": " << result.err;
+      EXPECT_TRUE(json::accept(result.out)) << command;
+    }
+  }
+
+  RunResult both =
+      RunStrata({"audit", "--format", "json", "--format", "markdown=" + dir + "/r.md", image});
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_TRUE(json::accept(both.out));
+  EXPECT_TRUE(fs::exists(dir + "/r.md"));
+
+  RunResult skipped = RunStrata(
+      {"ci", "--skip", "vcs-directory", "--skip", "secret-private-key", "--format", "json", image});
+  EXPECT_LT(skipped.exit_code, 2) << skipped.err;
+  EXPECT_TRUE(json::accept(skipped.out)) << skipped.err;
 }
 
 // `strata audit --version` was refused, though the docs list --version

@@ -303,8 +303,11 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   std::string names;
   for (const std::string& f : command.formats) names += (names.empty() ? "" : ", ") + f;
   app->add_option(
-      "--format", options->formats,
-      "Output format: " + names + "; FORMAT=FILE writes that format to FILE (repeatable)");
+         "--format", options->formats,
+         "Output format: " + names + "; FORMAT=FILE writes that format to FILE (repeatable)")
+      // One value a flag: CLI11 would let a list take the image that follows.
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app->add_option("-o,--output", options->output,
                   "Write the report to FILE instead of standard output ('-' is standard output)")
       ->check(CLI::Validator(
@@ -368,7 +371,9 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
         ->check(NotEmptyValidator("a severity"))
         ->check(PolicyValidator("--fail-on"));
     app->add_option("--skip", options->policy.skip,
-                    "Policy: findings of this rule never fail the build (repeatable)");
+                    "Policy: findings of this rule never fail the build (repeatable)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   }
   if (std::string(command.name) == "history")
     app->add_flag("--read-layers", options->read_layers,
