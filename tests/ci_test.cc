@@ -257,8 +257,22 @@ TEST(Ci, SeveralReportsFromOneRun) {
                  "json=" + dir + "/r.json", Corpus("corpus/leaky-app.oci.tar")},
                 "", dir);
   EXPECT_EQ(result.exit_code, 1) << result.err;
-  EXPECT_EQ(result.out, "");
+  // Found by a new user: with every report in a file, the log said
+  // nothing; the verdict is one line now.
+  EXPECT_TRUE(result.out.starts_with("Result: FAIL: ")) << result.out;
+  EXPECT_NE(result.out.find("findings 10 failing"), std::string::npos) << result.out;
+  EXPECT_TRUE(result.out.ends_with("; reports in " + dir + "/r.sarif, " + dir + "/r.xml, " + dir +
+                                   "/r.md, " + dir + "/r.json\n"))
+      << result.out;
+  EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 1) << result.out;
   EXPECT_NE(ReadFileText(dir + "/r.md").find("policy failed"), std::string::npos);
+  RunResult quiet = RunStrata(
+      {"ci", "-q", "--format", "json=" + dir + "/q.json", Corpus("corpus/leaky-app.oci.tar")});
+  EXPECT_EQ(quiet.exit_code, 1) << quiet.err;
+  EXPECT_EQ(quiet.out, "");
+  RunResult passed = RunStrata({"ci", "-o", dir + "/p.txt", Corpus("corpus/clean-multistage.oci")});
+  EXPECT_EQ(passed.exit_code, 0) << passed.err;
+  EXPECT_EQ(passed.out, "Result: PASS; reports in " + dir + "/p.txt\n");
   EXPECT_EQ(json::parse(ReadFileText(dir + "/r.json"))["schema"], "strata.audit/v1");
   EXPECT_EQ(json::parse(ReadFileText(dir + "/r.sarif"))["version"], "2.1.0");
   EXPECT_NE(ReadFileText(dir + "/r.xml").find("<testsuites"), std::string::npos);

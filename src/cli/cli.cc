@@ -434,6 +434,19 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
   return outputs;
 }
 
+// The pseudo-format of ci's one-line verdict (see RunCommand).
+constexpr const char* kVerdictLine = "verdict line";
+
+// "Result: FAIL: …; reports in r.sarif, r.json".
+std::string VerdictLineFor(const Loaded& loaded,
+                           const std::vector<std::pair<std::string, std::string>>& outputs) {
+  std::string files;
+  for (const auto& [format, file] : outputs)
+    if (!file.empty()) files += (files.empty() ? "" : ", ") + file;
+  std::string line = loaded.verdict ? VerdictLine(*loaded.verdict) : "Result: no policy";
+  return Printable(line + "; reports in " + files) + "\n";
+}
+
 // All or none of the reports (see report_files.h): a report that cannot
 // be written leaves no other one half done or written beside it.
 void WriteReports(const std::vector<std::pair<std::string, std::string>>& outputs,
@@ -449,6 +462,11 @@ void WriteReports(const std::vector<std::pair<std::string, std::string>>& output
 int RunCommand(const Command& command, Options options) {
   if (std::string(command.name) == "ci") options.ci = true;
   std::vector<std::pair<std::string, std::string>> outputs = Outputs(command, options);
+  // ci whose reports all go to files says its verdict on standard output,
+  // which a CI log shows: else the log holds nothing but the exit code.
+  bool reports_to_stdout = std::any_of(outputs.begin(), outputs.end(),
+                                       [](const auto& output) { return output.second.empty(); });
+  if (options.ci && !options.quiet && !reports_to_stdout) outputs.emplace_back(kVerdictLine, "");
   bool config_only = std::string(command.name) == "history" && !options.read_layers;
 
   Loaded loaded;
@@ -514,7 +532,8 @@ int RunCommand(const Command& command, Options options) {
   // Render everything first: a failure leaves no half-written reports.
   std::vector<std::string> texts;
   for (const auto& [format, file] : outputs)
-    texts.push_back(command.render(loaded, options, format));
+    texts.push_back(format == kVerdictLine ? VerdictLineFor(loaded, outputs)
+                                           : command.render(loaded, options, format));
   int exit_code = loaded.verdict && !loaded.verdict->passed ? kExitPolicyFailed : kExitOk;
   if (!memo_key.empty())
     cache->StoreImageResult(memo_key, EncodeMemo({exit_code, texts, analysis.warnings}));

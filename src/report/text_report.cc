@@ -276,6 +276,16 @@ std::string VerdictText(const Policy& policy, const Verdict& verdict, const Styl
   return out;
 }
 
+std::string VerdictLine(const Verdict& verdict) {
+  std::vector<std::string> reasons;
+  for (const PolicyCheck& check : verdict.checks)
+    if (check.status == CheckStatus::kFail)
+      reasons.push_back(fmt::format("{} {} ({})", check.name, check.measured, check.threshold));
+  std::string line = verdict.passed ? "Result: PASS" : "Result: FAIL";
+  for (size_t i = 0; i < reasons.size(); ++i) line += (i == 0 ? ": " : "; ") + reasons[i];
+  return line;
+}
+
 std::string RulesText(const RuleConfig& config, const Style& style) {
   std::string out = style.Dim(PadRight("RULE", 28) + PadRight("SEVERITY", 10) + "TITLE") + "\n";
   for (const RuleInfo& rule : AllRules(config)) {

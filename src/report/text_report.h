@@ -24,6 +24,11 @@ std::string AuditText(const Analysis& analysis, const RuleResults* rules, const 
 // measured value, then the findings that failed the build.
 std::string VerdictText(const Policy& policy, const Verdict& verdict, const Style& style);
 
+// The verdict in one line, for a CI log that gets no report: "Result:
+// FAIL: lowest efficiency 0.596 (>= 0.9); findings 3 failing (none at or
+// above high)": each check that failed.
+std::string VerdictLine(const Verdict& verdict);
+
 // `strata rules`: every rule with its id, severity and description.
 std::string RulesText(const RuleConfig& config, const Style& style);
 
