@@ -401,6 +401,11 @@ TEST(StepSecrets, ShortPasswordNamesJsonPrintfAndEchoedCommandsAreHidden) {
        "/bin/sh -c printf -- 'requirepass %s\\n' Pr…(13 characters) >> /r.conf"},
       {"/bin/sh -c printf 'root:%s\\n' Chp4sswdArg9 | chpasswd",
        "/bin/sh -c printf 'root:%s\\n' Ch…(12 characters) | chpasswd"},
+      // Found by a new user: into a subshell.
+      {"/bin/sh -c printf 'root:%s\\n' Pz7kQ2wX9mLr4Tn | (chpasswd || true) && echo done",
+       "/bin/sh -c printf 'root:%s\\n' Pz7…(15 characters) | (chpasswd || true) && echo done"},
+      {"/bin/sh -c echo 'root:Pz7kQ2wX9mLr4Tn' | ( chpasswd )",
+       "/bin/sh -c echo 'root:Pz7…(15 characters)' | ( chpasswd )"},
       {"/bin/sh -c printf '%s\\n' Dl0ginPw77x | docker login -u me --password-stdin r.io",
        "/bin/sh -c printf '%s\\n' Dl…(11 characters) | docker login -u me --password-stdin r.io"},
       // A command line echo writes, read as one.

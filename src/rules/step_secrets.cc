@@ -594,6 +594,9 @@ class CommandLineReader {
     while (words.Peek() != nullptr) {
       Word word = words.Take();
       if (word.kind == Word::kOperator) {
+        // A subshell where a command would start, "| (chpasswd || true)":
+        // its first command reads the input the group reads.
+        if (word.text == "(" && command.name.empty()) continue;
         EndCommand(command, depth);
         // What echo or printf wrote is the next command's input through a
         // pipe, and no command's after anything else.
