@@ -362,11 +362,11 @@ TEST(Regression, ASecretInAFileNameIsRedactedToo) {
   // finding's detail, its name as stored and the merge's warnings named the
   // same file in full ("links to /nothere/ghp_…", "read as /ghp_…").
   std::string token = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
-  std::string hostile = WriteImage(TempDir() + "/hostile",
-                                   {{{"../" + token, '0', "x"},
-                                     {"h/" + token, '1', "", "nothere/" + token},
-                                     {"s/" + token, '2', "", "/tmp"}},
-                                    {{"s/" + token + "/x", '0', "y"}}});
+  std::string hostile =
+      WriteImage(TempDir() + "/hostile", {{{"../" + token, '0', "x"},
+                                           {"h/" + token, '1', "", "nothere/" + token},
+                                           {"s/" + token, '2', "", "/tmp"}},
+                                          {{"s/" + token + "/x", '0', "y"}}});
   for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
     RunResult result = RunStrata({"audit", "--top", "100", "--format", format, hostile});
     ASSERT_EQ(result.exit_code, 0) << format << result.err;
@@ -400,9 +400,9 @@ TEST(Regression, ATokenUsedAsANameIsRedactedInEveryListing) {
   std::string token = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
   std::string first = "keys/" + token + ".txt";
   std::vector<TarMember> base = {{first, '0', "x\n"},
-                                          {"link", '2', "", first},
-                                          {token + "/", '5'},
-                                          {token + "/a", '0', "y\n"}};
+                                 {"link", '2', "", first},
+                                 {token + "/", '5'},
+                                 {token + "/a", '0', "y\n"}};
   std::string a = WriteImage(dir + "/a", {base});
   std::string b = WriteImage(dir + "/b", {base, {{"keys/.wh." + token + ".txt", '0'}}});
 
@@ -941,14 +941,13 @@ TEST(Regression, AnUnknownOptionIsNamedWithTheCommandsOwnHelp) {
 // entry stored beneath a link the same layer stores.
 TEST(Regression, ALayerExportKeepsARootOpaqueMarkerAndSkipsWhatALinkBlocks) {
   std::string dir = TempDir();
-  std::string image = WriteImage(
-      dir + "/image", {{{"a", '0', "x"}},
-                       {{".wh..wh..opq", '0'},
-                        {"d/", '5'},
-                        {"d/one", '0', "1"},
-                        {"l", '2', "", "d"},
-                        {"l/f", '0', "through the link"},
-                        {"z", '0', "after"}}});
+  std::string image = WriteImage(dir + "/image", {{{"a", '0', "x"}},
+                                                  {{".wh..wh..opq", '0'},
+                                                   {"d/", '5'},
+                                                   {"d/one", '0', "1"},
+                                                   {"l", '2', "", "d"},
+                                                   {"l/f", '0', "through the link"},
+                                                   {"z", '0', "after"}}});
   RunResult tar = RunStrata({"export", "-q", "--layer", "2", image, "-"});
   ASSERT_EQ(tar.exit_code, 0) << tar.err;
   std::set<std::string> names;
@@ -996,16 +995,17 @@ TEST(Regression, AnOptionsCountOfValuesIsSaidPlainly) {
 TEST(Regression, BidirectionalControlsInNamesAreEscaped) {
   std::string name = "\u202egpj.env";
   std::string image = WriteImage(TempDir() + "/image", {{{"app/" + name, '0', "A=1\n"}}});
-  for (const std::vector<std::string>& command :
-       {std::vector<std::string>{"ls", image, "/app"}, {"find", image, "/app"}, {"layers", image}}) {
+  for (const std::vector<std::string>& command : {std::vector<std::string>{"ls", image, "/app"},
+                                                  {"find", image, "/app"},
+                                                  {"layers", image}}) {
     RunResult result = RunStrata(command);
     ASSERT_EQ(result.exit_code, 0) << command[0] << result.err;
     EXPECT_EQ(result.out.find("\u202e"), std::string::npos) << command[0] << result.out;
     EXPECT_NE(result.out.find("\\u{202e}gpj.env"), std::string::npos) << command[0] << result.out;
   }
   // A C1 control (U+009B, which some terminals take as an escape) too.
-  RunResult result = RunStrata(
-      {"ls", WriteImage(TempDir() + "/image", {{{"a\u009b2Jb", '0', "x"}}}), "/"});
+  RunResult result =
+      RunStrata({"ls", WriteImage(TempDir() + "/image", {{{"a\u009b2Jb", '0', "x"}}}), "/"});
   EXPECT_EQ(result.out, "a\\u{009b}2Jb\n");
 }
 
@@ -1029,8 +1029,8 @@ TEST(Regression, MarkdownShowsImageNamesAsWritten) {
 // stored and size 0, where Linux (and strata find) show 0777 and the
 // target's length.
 TEST(Regression, LsShowsALinkAsLinuxDoes) {
-  std::string image =
-      WriteImage(TempDir() + "/image", {{{"t", '0', "x"}, {"soft", '2', "", "/nonexistent", 0644}}});
+  std::string image = WriteImage(TempDir() + "/image",
+                                 {{{"t", '0', "x"}, {"soft", '2', "", "/nonexistent", 0644}}});
   RunResult result = RunStrata({"ls", "-l", image, "/soft"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_TRUE(result.out.starts_with("lrwxrwxrwx ")) << result.out;
@@ -1159,8 +1159,8 @@ TEST(Regression, AStreamIsBufferedOnlyAsFarAsAnImageWithinTheLimitsReaches) {
   std::string tmp = dir + "/tmp";
   fs::create_directories(tmp);
   auto strata = [&tmp](const std::string& args) {
-    return "(ulimit -f 65536 && TMPDIR='" + tmp + "' " + StrataCommand() +
-           " audit -q --no-cache " + args + ")";
+    return "(ulimit -f 65536 && TMPDIR='" + tmp + "' " + StrataCommand() + " audit -q --no-cache " +
+           args + ")";
   };
   // 1 MiB of layers, 16 documents of 64 KiB and 4 MiB of tar headers.
   std::string limits = "--max-image-bytes 1MiB --max-json-bytes 64KiB ";
@@ -1194,8 +1194,8 @@ TEST(Regression, ABufferThatCannotBeWrittenSaysWhereAndWhatToDo) {
                      "/missing: No such file or directory; set TMPDIR to a writable directory\n");
 
   // A full disk, as a file size limit (its signal ignored) shows it.
-  EXPECT_EQ(RunShell("trap '' XFSZ; ulimit -f 1024 && TMPDIR='" + dir + "' " +
-                         StrataCommand() + " audit -q --no-cache - <'" + image + "'",
+  EXPECT_EQ(RunShell("trap '' XFSZ; ulimit -f 1024 && TMPDIR='" + dir + "' " + StrataCommand() +
+                         " audit -q --no-cache - <'" + image + "'",
                      &out),
             2);
   EXPECT_EQ(out, "strata: error: cannot buffer standard input in " + dir +
@@ -1308,9 +1308,9 @@ TEST(Regression, DeepPathsStopAtTheDirectoriesTheyImply) {
 // "Removed files still stored", JSON "waste" and "recoverable").
 TEST(Regression, WasteListsHideAFileNamedAfterAToken) {
   const std::string token = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
-  std::string image = WriteImage(TempDir() + "/image",
-                                 {{{"keys/", '5'}, {"keys/" + token, '0', std::string(200000, 'x')}},
-                                  {{"keys/.wh." + token, '0'}}});
+  std::string image = WriteImage(
+      TempDir() + "/image", {{{"keys/", '5'}, {"keys/" + token, '0', std::string(200000, 'x')}},
+                             {{"keys/.wh." + token, '0'}}});
   for (const char* format : {"table", "json", "markdown", "sarif", "junit"}) {
     RunResult audit = RunStrata({"audit", "--no-cache", "--format", format, image});
     EXPECT_EQ(audit.exit_code, 0) << audit.err;
@@ -1407,9 +1407,8 @@ TEST(Regression, CatFollowsALinkThatReplacedARemovedDirectory) {
   for (bool whiteout_first : {true, false}) {
     std::vector<TarMember> upper = {{".wh.c", '0', ""}, {"c", '2', "", "t"}};
     if (!whiteout_first) std::swap(upper[0], upper[1]);
-    std::string image =
-        WriteImage(dir + (whiteout_first ? "/first" : "/second"),
-                   {{{"t/x", '0', "from t\n"}, {"c/x", '0', "old c/x\n"}}, upper});
+    std::string image = WriteImage(dir + (whiteout_first ? "/first" : "/second"),
+                                   {{{"t/x", '0', "from t\n"}, {"c/x", '0', "old c/x\n"}}, upper});
 
     RunResult cat = RunStrata({"cat", "-q", image, "c/x"});
     EXPECT_EQ(cat.exit_code, 0) << cat.err;
@@ -1558,9 +1557,8 @@ TEST(Regression, ExportNeverWritesIntoTheImageItReads) {
 TEST(Regression, ExportRefusesANameLongerThanADirectoryHoldsBeforeWriting) {
   std::string dir = TempDir();
   std::string name(300, 'a');
-  std::string image =
-      WriteImage(dir + "/longname.oci", {{{"app/", '5'}, {"app/first", '0', "x"},
-                                          {"app/" + name, '0', "y"}}});
+  std::string image = WriteImage(
+      dir + "/longname.oci", {{{"app/", '5'}, {"app/first", '0', "x"}, {"app/" + name, '0', "y"}}});
   RunResult result = RunStrata({"export", "-q", image, dir + "/out"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "strata: error: cannot export /app/" + std::string(40, 'a') +
@@ -1569,9 +1567,8 @@ TEST(Regression, ExportRefusesANameLongerThanADirectoryHoldsBeforeWriting) {
   EXPECT_FALSE(fs::exists(dir + "/out"));
 
   std::string output;
-  EXPECT_EQ(RunShell(StrataCommand() + " export -q '" + image + "' - > '" + dir + "/x.tar'",
-                     &output),
-            0)
+  EXPECT_EQ(
+      RunShell(StrataCommand() + " export -q '" + image + "' - > '" + dir + "/x.tar'", &output), 0)
       << output;
   EXPECT_NE(ReadFileText(dir + "/x.tar").find(name), std::string::npos);
 }
@@ -1579,12 +1576,12 @@ TEST(Regression, ExportRefusesANameLongerThanADirectoryHoldsBeforeWriting) {
 // Found by a new user: ls said "no such file" where cat said which layer
 // removed the file and which still stores it.
 TEST(Regression, LsSaysWhereARemovedFileIsStillStored) {
-  std::string image = WriteImage(
-      TempDir() + "/image", {{{"app/", '5'}, {"app/.env", '0', "A=1\n"}},
-                             {{"app/x", '0', "x"}},
-                             {{"app/.wh..env", '0', ""}}});
-  std::string said = "strata: error: /app/.env was removed in layer 3; layer 1 still stores it: "
-                     "read it with --layer 1\n";
+  std::string image = WriteImage(TempDir() + "/image", {{{"app/", '5'}, {"app/.env", '0', "A=1\n"}},
+                                                        {{"app/x", '0', "x"}},
+                                                        {{"app/.wh..env", '0', ""}}});
+  std::string said =
+      "strata: error: /app/.env was removed in layer 3; layer 1 still stores it: "
+      "read it with --layer 1\n";
   RunResult cat = RunStrata({"cat", image, "/app/.env"});
   EXPECT_EQ(cat.err, said);
   RunResult ls = RunStrata({"ls", "-q", "--no-cache", image, "/app/.env"});
@@ -1668,8 +1665,7 @@ TEST(Regression, TwoSpellingsOfOneReportFileAreRefused) {
     args.push_back(image);
     RunResult result = RunStrata(args, "", dir);
     EXPECT_EQ(result.exit_code, 2) << args[3] << " " << args[5];
-    EXPECT_NE(result.err.find("reports would both be written to"), std::string::npos)
-        << result.err;
+    EXPECT_NE(result.err.find("reports would both be written to"), std::string::npos) << result.err;
   }
   EXPECT_FALSE(fs::exists(dir + "/same.json"));
   EXPECT_FALSE(fs::exists(dir + "/target.json"));
@@ -1687,12 +1683,11 @@ TEST(Regression, ALinkToAReportNotYetWrittenIsKept) {
   std::string image = testing::CorpusDir() + "/corpus/clean-multistage.oci";
   fs::create_directory(dir + "/reports");
   fs::create_symlink("nonexist.json", dir + "/reports/dangling.json");
-  RunResult result = RunStrata({"audit", "-q", "--format", "json", "-o",
-                                dir + "/reports/dangling.json", image});
+  RunResult result =
+      RunStrata({"audit", "-q", "--format", "json", "-o", dir + "/reports/dangling.json", image});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_TRUE(fs::is_symlink(dir + "/reports/dangling.json"));
-  EXPECT_EQ(json::parse(ReadFileText(dir + "/reports/nonexist.json"))["schema"],
-            "strata.audit/v1");
+  EXPECT_EQ(json::parse(ReadFileText(dir + "/reports/nonexist.json"))["schema"], "strata.audit/v1");
 
   fs::create_symlink("loop.json", dir + "/loop.json");
   RunResult loop = RunStrata({"audit", "-q", "-o", dir + "/loop.json", image});
@@ -1747,15 +1742,14 @@ TEST(Regression, RulesAcceptsQuiet) {
 TEST(Regression, CacheCountsAreSingularForOne) {
   std::string image = WriteImage(TempDir() + "/image", {{{"etc/hostname", '0', "x\n"}}});
   std::string cache = TempDir() + "/cache";
-  std::vector<std::string> args = {"audit",       "-v",    "--cache-dir", cache,
-                                   "--no-result-cache", "-o", "/dev/null",   image};
+  std::vector<std::string> args = {"audit", "-v",        "--cache-dir", cache, "--no-result-cache",
+                                   "-o",    "/dev/null", image};
   RunResult first = RunStrata(args);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.err.find(": 0 layers reused, 1 read, 1 stored"), std::string::npos) << first.err;
   RunResult second = RunStrata(args);
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_NE(second.err.find(": 1 layer reused, 0 read, 0 stored"), std::string::npos)
-      << second.err;
+  EXPECT_NE(second.err.find(": 1 layer reused, 0 read, 0 stored"), std::string::npos) << second.err;
 }
 
 // Found by a new user: `find -- IMAGE` printed "strata: error: " and
@@ -1769,8 +1763,8 @@ TEST(Regression, FindTakesADoubleDashBeforeTheImage) {
   EXPECT_EQ(ended.out, plain.out);
   EXPECT_EQ(RunStrata({"find", "--", image}).out, RunStrata({"find", image}).out);
 
-  for (const std::vector<std::string>& args : {std::vector<std::string>{"find", "--"},
-                                               std::vector<std::string>{"find", "-q", "--"}}) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"find", "--"}, std::vector<std::string>{"find", "-q", "--"}}) {
     RunResult nothing = RunStrata(args);
     EXPECT_EQ(nothing.exit_code, 2);
     EXPECT_EQ(nothing.err, "strata: error: find needs an IMAGE (see strata find --help)\n");
@@ -1783,8 +1777,8 @@ TEST(Regression, FindTakesADoubleDashBeforeTheImage) {
 TEST(Regression, CountsAgreeAndVerboseSaysWhatTheCacheHeld) {
   std::string dir = TempDir();
   std::string image = WriteImage(dir + "/image", {{{"hostname", '0', "x\n"}}});
-  std::vector<std::string> args = {"audit",       "-v",   "--cache-dir", dir + "/cache",
-                                   "--no-result-cache", "-o", "/dev/null", image};
+  std::vector<std::string> args = {
+      "audit", "-v", "--cache-dir", dir + "/cache", "--no-result-cache", "-o", "/dev/null", image};
   RunResult first = RunStrata(args);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.err.find("strata: read 1 layer (oci-layout) from " + image + "\n"),
@@ -1839,6 +1833,27 @@ TEST(Regression, TheLayerTableStaysStraightPastTwoDigits) {
     EXPECT_EQ(line.find_last_not_of(' ', step - 3) + 1, waste_end) << header << "\n" << line;
   }
   EXPECT_EQ(rows, 101);
+}
+
+// Found by a new user: the table's count of findings left out the base
+// image's, which JSON and Markdown count: 8 low in one, 10 in the others.
+TEST(Regression, EveryFormatCountsTheSameFindings) {
+  std::string image = testing::CorpusDir() + "/corpus/leaky-app.oci.tar";
+  json summary = json::parse(RunStrata({"audit", "--format", "json", image}).out)["summary"];
+  std::string counts =
+      fmt::format("{} critical · {} high · {} medium · {} low · {} info",
+                  summary["findings"]["critical"].get<int>(),
+                  summary["findings"]["high"].get<int>(), summary["findings"]["medium"].get<int>(),
+                  summary["findings"]["low"].get<int>(), summary["findings"]["info"].get<int>());
+  RunResult table = RunStrata({"audit", image});
+  EXPECT_NE(table.out.find("Findings  " + counts + " (2 in the base image)\n"), std::string::npos)
+      << counts << "\n"
+      << table.out;
+  RunResult markdown = RunStrata({"audit", "--format", "markdown", image});
+  std::string spelled = counts;
+  for (size_t at; (at = spelled.find(" · ")) != std::string::npos;)
+    spelled.replace(at, std::string(" · ").size(), ", ");
+  EXPECT_NE(markdown.out.find("**Findings:** " + spelled), std::string::npos) << markdown.out;
 }
 
 }  // namespace

@@ -197,16 +197,19 @@ void AppendFindings(const RuleResults& rules, const Style& style, int top, std::
   int counts[5] = {};
   int base_count = 0, accepted = 0;
   for (const Finding& finding : rules.findings) {
-    if (!finding.accepted.empty())
+    if (!finding.accepted.empty()) {
       ++accepted;
-    else if (finding.base)
-      ++base_count;
-    else
-      ++counts[static_cast<int>(finding.severity)];
+      continue;
+    }
+    // The base image's count too, as the other formats count them; they
+    // are listed apart.
+    base_count += finding.base;
+    ++counts[static_cast<int>(finding.severity)];
   }
   *out += "\n" + style.Bold("Findings") +
           fmt::format("  {} critical · {} high · {} medium · {} low · {} info", counts[4],
                       counts[3], counts[2], counts[1], counts[0]) +
+          (base_count ? fmt::format(" ({} in the base image)", base_count) : "") +
           (accepted ? fmt::format(" · {} accepted", accepted) : "") + "\n";
 
   int shown = 0, hidden = 0;
