@@ -422,9 +422,10 @@ TEST(Cat, LinksToDirectoriesAndTheRoot) {
     ExpectOneErrorLine(RunStrata({"cat", image, link}),
                        std::string(link).substr(0, std::string(link).find_last_not_of('/') + 1) +
                            ": is a directory (a symbolic link to /)");
-  ExpectOneErrorLine(RunStrata({"cat", image, "/implied"}), "/implied: is a directory (in layer 1");
+  ExpectOneErrorLine(RunStrata({"cat", image, "/implied"}),
+                     "/implied: is a directory in layer 1 (");
   ExpectOneErrorLine(RunStrata({"cat", image, "/to-implied"}),
-                     "/implied/x: is a directory (in layer 1");
+                     "/implied/x: is a directory in layer 1 (");
   for (const char* path : {"/up/a/f", "/root/a/f", "/a/parent/a/f", "/a/parent/up/a/parent/a/f"}) {
     RunResult result = RunStrata({"cat", image, path});
     EXPECT_EQ(result.exit_code, 0) << path << ": " << result.err;

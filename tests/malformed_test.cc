@@ -690,6 +690,13 @@ const std::vector<Case>& DockerManifestCases() {
          return DockerImage(d, {{}, {}, "", "{\"rootfs\":{\"diff_ids\":[1]}}"});
        },
        "the image config has a diff_id that is not a string"},
+      // Found by a new user: it was a "diff_id mismatch", as though the
+      // layer were wrong.
+      {"diff_id is not a digest",
+       [](const std::string& d) {
+         return DockerImage(d, {{Layer()}, {"sha256:zz"}});
+       },
+       "the image config has a diff_id that is not a sha256 digest: \"sha256:zz\""},
       {"architecture is a number",
        [](const std::string& d) {
          return DockerImage(d, {{}, {}, "", R"({"architecture":5,"rootfs":{"diff_ids":[]}})"});

@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "base/untrusted_json.h"
+#include "blob/sha256.h"
 
 namespace strata {
 
@@ -211,6 +212,12 @@ ImageConfig ParseConfigJson(const json& root, const std::string& what) {
     Fail("{} has no rootfs.diff_ids list", what);
   for (const json& diff_id : rootfs["diff_ids"]) {
     if (!diff_id.is_string()) Fail("{} has a diff_id that is not a string", what);
+    // Every diff_id is compared with the layer's sha256; another form
+    // is the config's fault, not the layer's.
+    const std::string& text = diff_id.get_ref<const std::string&>();
+    if (!IsSha256Digest(text))
+      Fail("{} has a diff_id that is not a sha256 digest: \"{}{}\"", what, text.substr(0, 80),
+           text.size() > 80 ? "…" : "");
     config.diff_ids.push_back(diff_id.get<std::string>());
   }
 
