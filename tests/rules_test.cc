@@ -317,6 +317,20 @@ TEST_F(RulesTest, RedisPasswordLinesInAnyFileButNotTheCommentedDefault) {
             "requirepass s3…(12 characters)");
 }
 
+// Found by a new user: a .pgpass entry got no finding.
+TEST_F(RulesTest, PostgresPasswordFileEntries) {
+  Evaluate({{{"app/.pgpass", '0',
+              "# host:port:database:user:password\n"
+              "db.internal:5432:orders:app:Pg9xLm2Qw7Rt4Vz\n"
+              "*:*:*:re\\:port:Ab\\:cd9Xy7\n"},
+             {"app/notes.txt", '0', "db.internal:5432:orders:app:Pg9xLm2Qw7Rt4Vz\n"}}});
+  std::vector<Finding> found = Of("secret-config-password", "app/.pgpass");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].detail, "line 2: Pg9…(15 characters)");
+  EXPECT_EQ(found[1].detail, "line 3: Ab…(10 characters)");
+  EXPECT_TRUE(Of("secret-config-password", "app/notes.txt").empty());
+}
+
 TEST_F(RulesTest, SecretsInTheConfig) {
   Evaluate(
       {{{"a", '0', "x"}}},
