@@ -25,18 +25,18 @@ std::unique_ptr<LayerCache> CacheFlags::Open(bool quiet) const {
 }
 
 void AddCacheOptions(CLI::App* app, CacheFlags* flags) {
-  CLI::Option* dir = app->add_option("--cache-dir", flags->dir,
-                                     "Layer cache directory (default: $XDG_CACHE_HOME/strata or "
-                                     "~/.cache/strata)")
-                         ->check(NotEmptyValidator("a directory"));
-  CLI::Option* max_size = app->add_option("--cache-max-size", flags->max_size,
-                                          "Bytes of results the layer cache keeps; the least "
-                                          "recently used go first (default 2GiB)")
-                              ->check(SizeValidator());
+  app->add_option("--cache-dir", flags->dir,
+                  "Layer cache directory (default: $XDG_CACHE_HOME/strata or "
+                  "~/.cache/strata)")
+      ->check(NotEmptyValidator("a directory"));
+  app->add_option("--cache-max-size", flags->max_size,
+                  "Bytes of results the layer cache keeps; the least "
+                  "recently used go first (default 2GiB)")
+      ->check(SizeValidator());
+  // It wins over --cache-dir: a script that always names its cache can
+  // add it for one run.
   app->add_flag("--no-cache", flags->disabled,
-                "Read every layer; neither use nor update the layer cache")
-      ->excludes(dir)
-      ->excludes(max_size);
+                "Read every layer; neither use nor update the layer cache (even with --cache-dir)");
 }
 
 void AddResultCacheOption(CLI::App* app, CacheFlags* flags) {
