@@ -14,6 +14,7 @@
 #include <map>
 
 #include "base/error.h"
+#include "blob/sha256.h"
 #include "source_servers.h"
 #include "test_support.h"
 
@@ -150,8 +151,10 @@ TEST(EngineSource, FailuresSayWhatToDo) {
                        "the Docker daemon is not running");
   }
   {
-    ScopedEnv host("DOCKER_HOST", "ssh://somewhere");
-    ExpectOneLineError(RunStrata({"history", "docker-daemon:app"}), "unix:// or tcp:// only");
+    ScopedEnv host("DOCKER_HOST", "npipe:////./pipe/docker_engine");
+    ExpectOneLineError(RunStrata({"history", "docker-daemon:app"}),
+                       "is not supported: strata reaches the Engine through unix://, tcp:// or "
+                       "ssh:// only");
   }
 }
 
@@ -207,10 +210,26 @@ TEST(EngineSource, DockerContexts) {
                        "(docker context update plain --docker");
   }
   {
+    // Reached through ssh (see engine_ssh_test.cc); nothing is run here.
     ScopedEnv context("DOCKER_CONTEXT", "over-ssh");
+    EngineEndpoint endpoint = FindEngine(Engine::kDocker);
+    EXPECT_EQ(endpoint.display, "ssh://build@engine.example (Docker context \"over-ssh\")");
+    EXPECT_EQ(endpoint.command,
+              (std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30",
+                                        "-T", "-l", "build", "--", "engine.example", "docker",
+                                        "system", "dial-stdio"}));
+  }
+  {
+    // A scheme docker has no more (its context create refuses it now),
+    // written as docker keeps a context.
+    std::string id = Sha256Of("odd").substr(7);
+    WriteFile(config + "/contexts/meta/" + id + "/meta.json",
+              R"({"Name":"odd","Metadata":{},"Endpoints":{"docker":{"Host":"fd://"}}})");
+    ScopedEnv context("DOCKER_CONTEXT", "odd");
     ExpectOneLineError(RunStrata({"history", image}),
-                       "the Docker context \"over-ssh\" (DOCKER_CONTEXT) reaches the Engine at "
-                       "ssh://build@engine.example, which strata does not support");
+                       "the Docker context \"odd\" (DOCKER_CONTEXT) reaches the Engine at fd://, "
+                       "which strata does not support: it reaches the Engine through unix://, "
+                       "tcp:// or ssh:// only");
   }
   {
     ScopedEnv context("DOCKER_CONTEXT", "absent");
