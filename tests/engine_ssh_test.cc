@@ -255,6 +255,14 @@ TEST(EngineSsh, Spellings) {
     }
   }
 
+  {
+    ScopedEnv host("DOCKER_HOST", "ssh://build@127.0.0.1:99999");
+    ExpectOneLineError(
+        RunStrata({"history", "docker-daemon:app:1"}),
+        "DOCKER_HOST=ssh://build@127.0.0.1:99999: the port \"99999\" is not a number "
+        "from 1 to 65535");
+  }
+
   // A password is refused without being shown.
   ScopedEnv host("DOCKER_HOST", "ssh://build:s3cret@h");
   RunResult result = RunStrata({"history", "docker-daemon:app:1"});
