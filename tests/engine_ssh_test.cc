@@ -72,7 +72,7 @@ class SshServer {
   // the test's own, logging in with |key| ("key" or "other_key"); it goes
   // first on PATH.
   std::string ClientDir(const std::string& key) const {
-    std::string config = dir_ + "/ssh_config_" + key;
+    std::string config = ClientConfig(key);
     WriteFile(config, fmt::format("Host *\n  IdentityFile {}/{}\n  IdentitiesOnly yes\n"
                                   "  IdentityAgent none\n  UserKnownHostsFile {}/known_hosts\n"
                                   "  GlobalKnownHostsFile /dev/null\n"
@@ -83,6 +83,9 @@ class SshServer {
     chmod((bin + "/ssh").c_str(), 0755);
     return bin;
   }
+
+  // The client config the `ssh` of ClientDir(|key|) runs with.
+  std::string ClientConfig(const std::string& key) const { return dir_ + "/ssh_config_" + key; }
 
   std::string host() const { return "ssh://root@127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
@@ -141,8 +144,14 @@ TEST(EngineSsh, ImagesThroughSshEqualThroughTheSocket) {
     EXPECT_EQ(ssh.Logins(), logins + 1);
     EXPECT_EQ(Json("history", image), history);
   }
+  // The pattern is the client config's path with its first character in
+  // brackets, so that pgrep does not find the shell that runs it.
+  std::string config = ssh.ClientConfig("key");
   std::string output;
-  EXPECT_NE(RunShell("pgrep -f '[s]sh_config_key'", &output), 0) << "left running:\n" << output;
+  EXPECT_NE(RunShell("pgrep -af '[" + config.substr(0, 1) + "]" + config.substr(1) + "'", &output),
+            0)
+      << "left running:\n"
+      << output;
 
   ScopedEnv docker_config("DOCKER_CONFIG", TempDir());
   ScopedEnv no_host("DOCKER_HOST", "");
