@@ -17,10 +17,11 @@ build_deps=(cmake g++ make pkg-config libarchive-dev libisal-dev libzstd-dev
 # xz-utils and bzip2 make the malformed layers tests/malformed_test.cc feeds
 # to strata. docker-registry, apache2-utils (htpasswd) and openssl (a CA and
 # the token service's key) serve the registry source tests; podman the
-# Podman source test.
+# Podman source test; openssh-server and openssh-client the ssh:// Engine
+# tests (an sshd of their own on 127.0.0.1).
 test_deps=(docker.io skopeo umoci busybox-static isal zstd tmux python3 python3-jsonschema libxml2-utils
   clang libclang-rt-14-dev xz-utils bzip2 docker-registry apache2-utils openssl
-  podman)
+  podman openssh-server openssh-client)
 # npm fetches Microsoft's SARIF validator (and the SARIF schema it ships);
 # a machine that already has a node toolchain keeps it.
 command -v npm >/dev/null 2>&1 || test_deps+=(npm)

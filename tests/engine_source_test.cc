@@ -14,6 +14,7 @@
 #include <map>
 
 #include "base/error.h"
+#include "blob/sha256.h"
 #include "source_servers.h"
 #include "test_support.h"
 
@@ -25,68 +26,10 @@ using namespace testing;
 #define REQUIRE_FIXTURES() \
   if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
 
-// A dockerd of the test's own: its socket, data and state live in a
-// temporary directory, so it never meets a daemon someone else runs.
-// |listen|, when given, is more of dockerd's arguments: another address.
-class DockerEngine {
- public:
-  explicit DockerEngine(const std::vector<std::string>& listen = {}) : dir_(TempDir()) {
-    chmod(dir_.c_str(), 0755);  // Others may reach the socket (see SocketPermission).
-    socket_ = dir_ + "/docker.sock";
-    std::vector<std::string> args = {"dockerd",
-                                     "--storage-driver",
-                                     "vfs",
-                                     "--iptables=false",
-                                     "--bridge=none",
-                                     "--ip-forward=false",
-                                     "--ip-masq=false",
-                                     "-H",
-                                     "unix://" + socket_,
-                                     "--data-root",
-                                     dir_ + "/root",
-                                     "--exec-root",
-                                     dir_ + "/exec",
-                                     "--pidfile",
-                                     dir_ + "/dockerd.pid"};
-    args.insert(args.end(), listen.begin(), listen.end());
-    daemon_.Start(args, dir_ + "/dockerd.log");
-    bool up = WaitUntil([&] { return RunShell(Docker("info"), &output_) == 0; });
-    EXPECT_TRUE(up) << ReadFileText(dir_ + "/dockerd.log");
-  }
-
-  ~DockerEngine() {
-    daemon_.Stop();
-    std::error_code error;  // vfs keeps a full copy per layer: do not leave it.
-    std::filesystem::remove_all(dir_, error);
-  }
-
-  // A docker command line against this daemon.
-  std::string Docker(const std::string& args) const {
-    return "DOCKER_HOST=unix://" + socket_ + " docker " + args;
-  }
-  std::string host() const { return "unix://" + socket_; }
-  const std::string& socket() const { return socket_; }
-
- private:
-  std::string dir_;
-  std::string socket_;
-  std::string output_;
-  Process daemon_;
-};
-
 std::string Json(const std::string& command, const std::string& image) {
   RunResult result = RunStrata({command, "--format", "json", "-q", image});
   EXPECT_EQ(result.exit_code, 0) << command << " " << image << ": " << result.err;
   return WithoutSource(result.out);
-}
-
-void ExpectOneLineError(const RunResult& result, const std::string& needle) {
-  EXPECT_EQ(result.exit_code, 2) << result.err;
-  EXPECT_EQ(result.out, "");
-  EXPECT_TRUE(result.err.starts_with("strata: error: ")) << result.err;
-  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
-  EXPECT_NE(result.err.find(needle), std::string::npos) << "wanted \"" << needle << "\" in\n"
-                                                        << result.err;
 }
 
 TEST(EngineSource, DaemonImagesEqualTheirArchives) {
@@ -208,8 +151,10 @@ TEST(EngineSource, FailuresSayWhatToDo) {
                        "the Docker daemon is not running");
   }
   {
-    ScopedEnv host("DOCKER_HOST", "ssh://somewhere");
-    ExpectOneLineError(RunStrata({"history", "docker-daemon:app"}), "unix:// or tcp:// only");
+    ScopedEnv host("DOCKER_HOST", "npipe:////./pipe/docker_engine");
+    ExpectOneLineError(RunStrata({"history", "docker-daemon:app"}),
+                       "is not supported: strata reaches the Engine through unix://, tcp:// or "
+                       "ssh:// only");
   }
 }
 
@@ -227,31 +172,6 @@ TEST(EngineSource, SocketPermission) {
   EXPECT_EQ(output, "strata: error: permission denied on " + engine.socket() +
                         ": add your user to the docker group or run strata as root\n");
 }
-
-// An Engine API served by the mock, holding |archive| as |name|.
-class MockEngine {
- public:
-  MockEngine(const std::string& address, const std::string& name, const std::string& archive,
-             const std::string& mode)
-      : dir_(TempDir()) {
-    std::string where = address;
-    if (address == "unix") where = "unix:" + socket();
-    if (address == "tcp") port_ = FreePort(), where = "tcp:" + std::to_string(port_);
-    server_.Start({"python3", std::string(STRATA_SOURCE_DIR) + "/tests/servers/mock_engine.py",
-                   where, name, archive, mode},
-                  dir_ + "/server.log");
-    EXPECT_TRUE(WaitUntil([&] { return port_ ? CanConnectTcp(port_) : CanConnectUnix(socket()); }))
-        << ReadFileText(dir_ + "/server.log");
-  }
-
-  std::string socket() const { return dir_ + "/engine.sock"; }
-  int port() const { return port_; }
-
- private:
-  std::string dir_;
-  int port_ = 0;
-  Process server_;
-};
 
 // Docker contexts as the docker client makes them (docker context create,
 // docker context use) in a client configuration of the test's own: the
@@ -290,10 +210,26 @@ TEST(EngineSource, DockerContexts) {
                        "(docker context update plain --docker");
   }
   {
+    // Reached through ssh (see engine_ssh_test.cc); nothing is run here.
     ScopedEnv context("DOCKER_CONTEXT", "over-ssh");
+    EngineEndpoint endpoint = FindEngine(Engine::kDocker);
+    EXPECT_EQ(endpoint.display, "ssh://build@engine.example (Docker context \"over-ssh\")");
+    EXPECT_EQ(endpoint.command,
+              (std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30",
+                                        "-T", "-l", "build", "--", "engine.example", "docker",
+                                        "system", "dial-stdio"}));
+  }
+  {
+    // A scheme docker has no more (its context create refuses it now),
+    // written as docker keeps a context.
+    std::string id = Sha256Of("odd").substr(7);
+    WriteFile(config + "/contexts/meta/" + id + "/meta.json",
+              R"({"Name":"odd","Metadata":{},"Endpoints":{"docker":{"Host":"fd://"}}})");
+    ScopedEnv context("DOCKER_CONTEXT", "odd");
     ExpectOneLineError(RunStrata({"history", image}),
-                       "the Docker context \"over-ssh\" (DOCKER_CONTEXT) reaches the Engine at "
-                       "ssh://build@engine.example, which strata does not support");
+                       "the Docker context \"odd\" (DOCKER_CONTEXT) reaches the Engine at fd://, "
+                       "which strata does not support: it reaches the Engine through unix://, "
+                       "tcp:// or ssh:// only");
   }
   {
     ScopedEnv context("DOCKER_CONTEXT", "absent");

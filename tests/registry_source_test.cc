@@ -126,16 +126,6 @@ std::string Json(const std::string& command, const std::string& image,
   return WithoutSource(result.out);
 }
 
-// One line on stderr, "strata: error: …" holding |needle|, exit 2, no output.
-void ExpectOneLineError(const RunResult& result, const std::string& needle) {
-  EXPECT_EQ(result.exit_code, 2) << result.err;
-  EXPECT_EQ(result.out, "");
-  EXPECT_TRUE(result.err.starts_with("strata: error: ")) << result.err;
-  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
-  EXPECT_NE(result.err.find(needle), std::string::npos) << "wanted \"" << needle << "\" in\n"
-                                                        << result.err;
-}
-
 std::string MultiLayout() { return "oci:" + FixturesDir() + "/multi.oci:multi"; }
 std::string MultiArchive() { return FixturesDir() + "/multi.oci.tar"; }
 

@@ -1,14 +1,15 @@
 // Servers the source tests start for themselves, all on 127.0.0.1 or on a
-// Unix socket in a temporary directory: a real Docker Engine, a real
-// registry (Debian's docker-registry) with each kind of login, the token
-// service its token mode needs, a mock registry that misbehaves (used by
-// the explore tests too), and a mock OAuth2 token service that exchanges
-// only one refresh token.
+// Unix socket in a temporary directory: a real Docker Engine and a mock
+// one, a real registry (Debian's docker-registry) with each kind of
+// login, the token service its token mode needs, a mock registry that
+// misbehaves (used by the explore tests too), and a mock OAuth2 token
+// service that exchanges only one refresh token.
 // Header-only, so the test list in CMakeLists.txt needs no new entry.
 #pragma once
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -18,7 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -166,6 +169,16 @@ class MockOAuthTokenService {
   Process server_;
 };
 
+// One line on stderr, "strata: error: …" holding |needle|, exit 2, no output.
+inline void ExpectOneLineError(const RunResult& result, const std::string& needle) {
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_TRUE(result.err.starts_with("strata: error: ")) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_NE(result.err.find(needle), std::string::npos) << "wanted \"" << needle << "\" in\n"
+                                                        << result.err;
+}
+
 // Runs |command| and fails the test when it does not exit 0.
 inline std::string MustRun(const std::string& command) {
   std::string output;
@@ -211,5 +224,78 @@ inline void MakeEngineTlsFiles(const std::string& dir) {
           " && openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial"
           " -days 2 -extfile client.ext -out cert.pem");
 }
+
+// A dockerd of the test's own: its socket, data and state live in a
+// temporary directory, so it never meets a daemon someone else runs.
+// |listen|, when given, is more of dockerd's arguments: another address.
+class DockerEngine {
+ public:
+  explicit DockerEngine(const std::vector<std::string>& listen = {}) : dir_(TempDir()) {
+    chmod(dir_.c_str(), 0755);  // Others may reach the socket (see SocketPermission).
+    socket_ = dir_ + "/docker.sock";
+    std::vector<std::string> args = {"dockerd",
+                                     "--storage-driver",
+                                     "vfs",
+                                     "--iptables=false",
+                                     "--bridge=none",
+                                     "--ip-forward=false",
+                                     "--ip-masq=false",
+                                     "-H",
+                                     "unix://" + socket_,
+                                     "--data-root",
+                                     dir_ + "/root",
+                                     "--exec-root",
+                                     dir_ + "/exec",
+                                     "--pidfile",
+                                     dir_ + "/dockerd.pid"};
+    args.insert(args.end(), listen.begin(), listen.end());
+    daemon_.Start(args, dir_ + "/dockerd.log");
+    bool up = WaitUntil([&] { return RunShell(Docker("info"), &output_) == 0; });
+    EXPECT_TRUE(up) << ReadFileText(dir_ + "/dockerd.log");
+  }
+
+  ~DockerEngine() {
+    daemon_.Stop();
+    std::error_code error;  // vfs keeps a full copy per layer: do not leave it.
+    std::filesystem::remove_all(dir_, error);
+  }
+
+  // A docker command line against this daemon.
+  std::string Docker(const std::string& args) const {
+    return "DOCKER_HOST=unix://" + socket_ + " docker " + args;
+  }
+  std::string host() const { return "unix://" + socket_; }
+  const std::string& socket() const { return socket_; }
+
+ private:
+  std::string dir_;
+  std::string socket_;
+  std::string output_;
+  Process daemon_;
+};
+
+// An Engine API served by the mock, holding |archive| as |name|.
+class MockEngine {
+ public:
+  MockEngine(const std::string& address, const std::string& name, const std::string& archive,
+             const std::string& mode)
+      : dir_(TempDir()) {
+    std::string where = address;
+    if (address == "unix") where = "unix:" + socket();
+    if (address == "tcp") port_ = FreePort(), where = "tcp:" + std::to_string(port_);
+    server_.Start({"python3", Server("mock_engine.py"), where, name, archive, mode},
+                  dir_ + "/server.log");
+    EXPECT_TRUE(WaitUntil([&] { return port_ ? CanConnectTcp(port_) : CanConnectUnix(socket()); }))
+        << ReadFileText(dir_ + "/server.log");
+  }
+
+  std::string socket() const { return dir_ + "/engine.sock"; }
+  int port() const { return port_; }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  Process server_;
+};
 
 }  // namespace strata::testing

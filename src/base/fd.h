@@ -20,6 +20,9 @@ class Fd {
   }
   int get() const { return fd_; }
 
+  // Gives the descriptor up to the caller, who closes it.
+  int release() { return std::exchange(fd_, -1); }
+
  private:
   int fd_;
 };

@@ -5,12 +5,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "base/error.h"
+#include "source/command_socket.h"
 #include "source/docker_context.h"
 #include "source/formats.h"
 #include "source/http_client.h"
@@ -126,6 +129,104 @@ EngineEndpoint FromTcp(const std::string& host, const std::string& display,
   return endpoint;
 }
 
+// How long ssh may take to reach the host and agree on keys. Its own
+// default waits for TCP to give up (minutes); this is as long as an HTTP
+// connection gets (http_client.cc).
+constexpr int kSshConnectSeconds = 30;
+
+// The parts of an ssh:// address: ssh://[USER@]HOST[:PORT][/], an IPv6
+// address in brackets. HOST may also be a Host of the user's ssh config.
+struct SshAddress {
+  std::string user, host, port;  // user and port "" when not given.
+};
+
+// |authority| ("HOST", "HOST:PORT", "[V6]" or "[V6]:PORT") split: the
+// host in |*host|, and the port returned (empty when only ':' is there),
+// std::nullopt without one.
+std::optional<std::string> SplitSshHost(const std::string& authority, const std::string& shown,
+                                        std::string* host) {
+  if (authority.starts_with('[')) {
+    size_t close = authority.find(']');
+    if (close == std::string::npos) Fail("{}: the '[' of an IPv6 address is not closed", shown);
+    *host = authority.substr(1, close - 1);
+    std::string after = authority.substr(close + 1);
+    if (after.empty()) return std::nullopt;
+    if (!after.starts_with(':'))
+      Fail("{}: \"{}\" after the IPv6 address is not a port", shown, after);
+    return after.substr(1);
+  }
+  size_t colon = authority.find(':');
+  if (colon != std::string::npos && authority.find(':', colon + 1) != std::string::npos)
+    Fail("{}: an IPv6 address goes in brackets (ssh://[::1]:22)", shown);
+  *host = authority.substr(0, colon);
+  if (colon == std::string::npos) return std::nullopt;
+  return authority.substr(colon + 1);
+}
+
+// |host| ("ssh://…") taken apart and checked: one line for each mistake,
+// |shown| naming the setting. A password is refused without being shown,
+// and |where| names the setting then.
+SshAddress ParseSsh(const std::string& host, const std::string& shown, const std::string& where) {
+  std::string rest = host.substr(6);
+  size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  SshAddress address;
+  if (size_t at = authority.rfind('@'); at != std::string::npos) {
+    address.user = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    if (address.user.find(':') != std::string::npos)
+      Fail(
+          "{} holds a password (ssh://USER:PASSWORD@HOST), which ssh does not take: give "
+          "ssh://USER@HOST and a key ssh can use without asking (ssh-agent, or IdentityFile in "
+          "~/.ssh/config)",
+          where);
+    if (address.user.empty()) Fail("{}: no user name before the '@'", shown);
+  }
+  if (slash != std::string::npos && rest.substr(slash) != "/")
+    Fail("{}: an ssh:// address names a host, not the path \"{}\": give ssh://[USER@]HOST[:PORT]",
+         shown, rest.substr(slash));
+
+  std::optional<std::string> port = SplitSshHost(authority, shown, &address.host);
+  if (address.host.empty()) Fail("{}: no host after ssh://", shown);
+  // ssh would take a host that starts with '-' for an option.
+  bool odd = address.host.starts_with('-') ||
+             std::any_of(address.host.begin(), address.host.end(), [](char c) {
+               return static_cast<unsigned char>(c) <= ' ' || c == 0x7f ||
+                      std::string_view("?#@[]/\\").find(c) != std::string_view::npos;
+             });
+  if (odd) Fail("{}: \"{}\" is not a host name or address", shown, address.host);
+  if (port && !IsTcpPort(*port))
+    Fail("{}: the port \"{}\" is not a number from 1 to 65535", shown, *port);
+  address.port = port.value_or("");
+  return address;
+}
+
+// An ssh:// endpoint, reached as docker reaches one: ssh logs in and runs
+// `docker system dial-stdio`, which joins its standard input and output
+// to the Engine's socket there. ssh must ask nothing (BatchMode): a
+// prompt on the terminal, in the middle of strata's run, would hold it
+// until answered.
+EngineEndpoint FromSsh(const std::string& host, const std::string& display,
+                       const std::string& variable, const std::string& where) {
+  std::string shown = variable.empty() ? display : variable + "=" + host;
+  SshAddress address = ParseSsh(host, shown, where);
+  EngineEndpoint endpoint;
+  endpoint.command = {
+      "ssh", "-o", "BatchMode=yes", "-o", fmt::format("ConnectTimeout={}", kSshConnectSeconds),
+      "-T"};
+  if (!address.user.empty()) endpoint.command.insert(endpoint.command.end(), {"-l", address.user});
+  if (!address.port.empty()) endpoint.command.insert(endpoint.command.end(), {"-p", address.port});
+  endpoint.command.insert(endpoint.command.end(),
+                          {"--", address.host, "docker", "system", "dial-stdio"});
+  endpoint.command_check = fmt::format(
+      "ssh {}{}{} docker version", address.port.empty() ? "" : "-p " + address.port + " ",
+      address.user.empty() ? "" : address.user + "@", address.host);
+  endpoint.base_url = "http://localhost";
+  endpoint.display = display;
+  endpoint.variable = variable;
+  return endpoint;
+}
+
 EngineEndpoint FromHost(const std::string& host, const char* variable) {
   if (host.starts_with("unix://")) {
     std::string path = host.substr(7);
@@ -138,11 +239,20 @@ EngineEndpoint FromHost(const std::string& host, const char* variable) {
     bool docker = std::string(variable) == "DOCKER_HOST";
     return FromTcp(host, host, variable, docker ? TlsFromEnvironment(host) : EngineTls{});
   }
-  // TODO: ssh:// hosts are not supported; the line says what works instead.
+  bool podman = std::string(variable) == "CONTAINER_HOST";
+  if (host.starts_with("ssh://") && !podman) return FromSsh(host, host, variable, variable);
+  // TODO: Podman's ssh:// connections (podman system connection) are not
+  // supported: they reach the service's socket on the host, not a command.
+  if (host.starts_with("ssh://"))
+    Fail(
+        "CONTAINER_HOST names an ssh:// connection, which strata does not support for Podman: "
+        "forward its socket (ssh -L /tmp/podman.sock:/run/podman/podman.sock HOST) and set "
+        "CONTAINER_HOST=unix:///tmp/podman.sock, or export the image with podman save");
   Fail(
-      "{}={} is not supported: strata reaches the Engine through unix:// or tcp:// only "
-      "(export the image with {} save instead)",
-      variable, host, std::string(variable) == "CONTAINER_HOST" ? "podman" : "docker");
+      "{}={} is not supported: strata reaches {} through unix://{} only (export the image with "
+      "{} save instead)",
+      variable, host, podman ? "Podman" : "the Engine",
+      podman ? " or tcp://" : ", tcp:// or ssh://", podman ? "podman" : "docker");
 }
 
 // The endpoint of a Docker context: its host, and TLS when the context
@@ -154,11 +264,17 @@ EngineEndpoint FromContext(const DockerContext& context) {
     endpoint.context = context.name;
     return endpoint;
   }
+  if (context.host.starts_with("ssh://")) {
+    EngineEndpoint endpoint =
+        FromSsh(context.host, display, "", fmt::format("the Docker context \"{}\"", context.name));
+    endpoint.context = context.name;
+    return endpoint;
+  }
   if (!context.host.starts_with("tcp://"))
     Fail(
         "the Docker context \"{}\" ({}) reaches the Engine at {}, which strata does not "
-        "support: it reaches the Engine through unix:// or tcp:// only (set DOCKER_HOST, or "
-        "export the image with docker save)",
+        "support: it reaches the Engine through unix://, tcp:// or ssh:// only (set DOCKER_HOST, "
+        "or export the image with docker save)",
         context.name, context.chosen_by, context.host);
   if (context.cert.empty() != context.key.empty())
     Fail("{} holds {} but not {}: a client certificate needs both", context.tls_dir,
@@ -207,11 +323,20 @@ void CheckSocket(Engine engine, const EngineEndpoint& endpoint) {
   Fail("cannot connect to {} at {}: {}", EngineName(engine), endpoint.display, strerror(error));
 }
 
+// ssh must be there to be run: without it every connection would fail
+// alike, and the fix is one package.
+void CheckSsh(Engine engine, const EngineEndpoint& endpoint) {
+  if (endpoint.command.empty() || CanRun(endpoint.command[0])) return;
+  Fail("cannot reach {} at {}: there is no ssh command (in PATH); install openssh-client",
+       EngineName(engine), endpoint.display);
+}
+
 class EngineClient {
  public:
   EngineClient(Engine engine, EngineEndpoint endpoint)
       : engine_(engine), endpoint_(std::move(endpoint)) {
     options_.unix_socket = endpoint_.unix_socket;
+    options_.command = endpoint_.command;
     const EngineTls& tls = endpoint_.tls;
     options_.ca_file = tls.ca;
     options_.client_cert = tls.cert;
@@ -279,6 +404,9 @@ class EngineClient {
     try {
       return fn();
     } catch (const TransferError& error) {
+      if (error.kind() == TransferError::Kind::kCommand)
+        Fail("cannot reach {} at {}: {}; check that ssh reaches docker there without a prompt: {}",
+             EngineName(engine_), endpoint_.display, error.what(), endpoint_.command_check);
       if (error.kind() == TransferError::Kind::kConnect)
         Fail("{} is not running: nothing answers at {}; start it or set {}", EngineName(engine_),
              endpoint_.display, engine_ == Engine::kDocker ? "DOCKER_HOST" : "CONTAINER_HOST");
@@ -395,6 +523,7 @@ ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::s
                             int64_t max_image_bytes) {
   EngineEndpoint endpoint = FindEngine(engine);
   CheckSocket(engine, endpoint);
+  CheckSsh(engine, endpoint);
   EngineClient client(engine, endpoint);
   std::string escaped = UrlEncode(name, "/:@");
   auto [major, minor] = client.Ping();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "source/image_source.h"
 
@@ -22,11 +23,18 @@ struct EngineTls {
   std::string cert, key;       // cert_dir/cert.pem and key.pem, when both are there.
 };
 
-// Where the API answers: a Unix socket path, or a TCP base URL.
+// Where the API answers: a Unix socket path, a TCP base URL, or a command
+// whose standard input and output reach it (ssh://).
 struct EngineEndpoint {
-  std::string unix_socket;  // "" for TCP.
-  // "http://localhost" on a socket, else "http://HOST:PORT" ("https://"
-  // with TLS).
+  std::string unix_socket;  // "" for TCP and ssh.
+  // ssh://: `ssh [-l USER] [-p PORT] -- HOST docker system dial-stdio`,
+  // with options that keep it from asking anything; else empty.
+  std::vector<std::string> command;
+  // ssh://: the command a user can run to see what ssh says
+  // ("ssh -p 2222 build@engine.example docker version").
+  std::string command_check;
+  // "http://localhost" on a socket or through ssh, else "http://HOST:PORT"
+  // ("https://" with TLS).
   std::string base_url;
   std::string display;   // "unix:///var/run/docker.sock", for messages.
   std::string variable;  // "DOCKER_HOST" or "CONTAINER_HOST" when it named this, else "".
@@ -34,15 +42,18 @@ struct EngineEndpoint {
   std::string context;  // The Docker context that named this, else "".
 };
 
-// The endpoint for |engine|: DOCKER_HOST (unix:// or tcp://) for Docker,
-// else /var/run/docker.sock; CONTAINER_HOST for Podman, else the rootful
+// The endpoint for |engine|: DOCKER_HOST (unix://, tcp:// or ssh://) for
+// Docker, else the Docker context chosen, else /var/run/docker.sock;
+// CONTAINER_HOST (unix:// or tcp://) for Podman, else the rootful
 // /run/podman/podman.sock as root and $XDG_RUNTIME_DIR/podman/podman.sock
 // otherwise. A tcp:// DOCKER_HOST is reached over TLS when DOCKER_TLS_VERIFY
 // (or DOCKER_TLS, without checking the server) is set, with ca.pem,
 // cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker); a
 // tcp:// address without a port gets docker's: 2376 with TLS, else 2375.
-// Throws Error for a DOCKER_HOST scheme strata cannot use, or TLS files
-// that are missing.
+// An ssh://[USER@]HOST[:PORT] address is reached as docker reaches it:
+// through ssh, which runs `docker system dial-stdio` on HOST. Throws Error
+// for a scheme strata cannot use, an address no Engine can be at, or TLS
+// files that are missing.
 EngineEndpoint FindEngine(Engine engine);
 
 // Exports |name| (NAME[:TAG], NAME@DIGEST or an image ID) from the engine

@@ -1,14 +1,18 @@
 #include "source/http_client.h"
 
 #include <curl/curl.h>
+#include <fmt/core.h>
 #include <strings.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <mutex>
 #include <string_view>
+
+#include "source/command_socket.h"
 
 namespace strata {
 
@@ -183,6 +187,9 @@ struct HttpTransfer::State {
   bool relayed = false;  // The last request went to the proxy, to relay.
   CURLcode result = CURLE_OK;
 
+  std::unique_ptr<CommandDialer> dialer;  // For HttpOptions::command.
+  std::shared_ptr<CommandChild> child;    // The command carrying the connection.
+
   // Here rather than in ~HttpTransfer, which a constructor that throws
   // never reaches.
   ~State() {
@@ -240,6 +247,49 @@ struct HttpTransfer::State {
     return 0;
   }
 
+  // A connection through the command: a socket for curl to connect to
+  // the dialer's listener (curl's address has room for any address: a
+  // sockaddr_storage), and once it has, the command on the other end.
+  static curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
+    State* self = static_cast<State*>(user);
+    int socket = self->dialer->OpenSocket(&address->addr, &address->addrlen);
+    return socket < 0 ? CURL_SOCKET_BAD : socket;
+  }
+
+  static int OnConnected(void* user, char*, char*, int, int) {
+    State* self = static_cast<State*>(user);
+    if (!self->dialer->StartCommand()) return CURL_PREREQFUNC_ABORT;
+    if (self->dialer->child()) self->child = self->dialer->child();
+    return CURL_PREREQFUNC_OK;
+  }
+
+  // curl keeps this with the connection, which may outlive the transfer
+  // (IdleMultiHandles): it needs no transfer's state.
+  static int OnCloseSocket(void*, curl_socket_t socket) {
+    CloseCommandSocket(socket);
+    return 0;
+  }
+
+  // Connects through |argv| (CommandDialer). curl is told a Unix socket
+  // path that names the command, which it never connects to (the dialer
+  // gives it another address) but keys its connection cache by: a
+  // connection through a command is reused only for requests through the
+  // same one, and never for a server curl would connect to itself.
+  void UseCommand(const std::vector<std::string>& argv) {
+    dialer = std::make_unique<CommandDialer>(argv);
+    std::string joined;
+    for (const std::string& arg : argv) joined += arg + '\0';
+    // sun_path holds 108 bytes: a hash names the command in fewer.
+    std::string key = fmt::format("command:{:016x}", std::hash<std::string>()(joined));
+    curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, key.c_str());
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &State::OnOpenSocket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &State::OnConnected);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, this);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &State::OnCloseSocket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, nullptr);
+  }
+
   ProxyInUse Proxy() const {
     return {proxy.variable, ProxyForDisplay(proxy.proxy),
             proxy.proxy.find('@') != std::string::npos};
@@ -263,6 +313,12 @@ struct HttpTransfer::State {
 
   void ThrowIfFailed() {
     if (result == CURLE_OK) return;
+    // A command that failed is why its connection did, and says so better
+    // than curl ("Empty reply from server").
+    if (dialer && !dialer->error().empty())
+      throw TransferError(TransferError::Kind::kCommand, dialer->error());
+    if (child && child->Failed())
+      throw TransferError(TransferError::Kind::kCommand, child->Account());
     // curl's own words may quote the proxy's URL whole, password and
     // all ("Unsupported proxy syntax in '…'"): with a login in it, only
     // the code's general text is shown.
@@ -308,7 +364,7 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   curl_easy_setopt(s.easy, CURLOPT_USERAGENT, "strata/" STRATA_VERSION);
   // Settings given to curl, never read by it from the environment: the
   // Engine's socket is reached directly whatever the environment says.
-  if (options.proxy_from_environment && options.unix_socket.empty()) {
+  if (options.proxy_from_environment && options.unix_socket.empty() && options.command.empty()) {
     s.proxy = ProxyFromEnvironment(request.url);
     curl_easy_setopt(s.easy, CURLOPT_PROXY, s.proxy.proxy.c_str());
     curl_easy_setopt(s.easy, CURLOPT_NOPROXY, s.proxy.no_proxy.c_str());
@@ -324,6 +380,7 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   }
   if (!options.unix_socket.empty())
     curl_easy_setopt(s.easy, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket.c_str());
+  if (!options.command.empty()) s.UseCommand(options.command);
   if (!options.ca_file.empty()) curl_easy_setopt(s.easy, CURLOPT_CAINFO, options.ca_file.c_str());
   if (!options.client_cert.empty()) {
     curl_easy_setopt(s.easy, CURLOPT_SSLCERT, options.client_cert.c_str());
@@ -358,6 +415,11 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   while (!s.body_started && !s.done) s.Pump();
   if (s.done && !s.body_started) s.ThrowIfFailed();
   curl_easy_getinfo(s.easy, CURLINFO_RESPONSE_CODE, &s.response.status);
+  // A connection kept from an earlier transfer: its command is the one
+  // to ask if the body is cut short.
+  curl_socket_t socket = CURL_SOCKET_BAD;
+  if (s.dialer && !s.child && curl_easy_getinfo(s.easy, CURLINFO_ACTIVESOCKET, &socket) == CURLE_OK)
+    s.child = CommandOfSocket(socket);
   char* effective = nullptr;
   curl_easy_getinfo(s.easy, CURLINFO_EFFECTIVE_URL, &effective);
   s.response.url = effective ? effective : request.url;

@@ -1,5 +1,6 @@
 // HTTP over libcurl, for the sources that fetch images from a server: the
-// Docker (or Podman) Engine API on a Unix socket or TCP, and registries.
+// Docker (or Podman) Engine API on a Unix socket, on TCP or through ssh,
+// and registries.
 //
 // A transfer is a ByteReader over the response body, so a blob flows from
 // the socket into the layer pipeline without landing on disk. Redirects are
@@ -27,8 +28,10 @@ class TransferError : public Error {
   // kProxy: the proxy the environment names could not be reached, or
   // would not reach the server. kTlsFiles: this side's TLS files (the CA
   // bundle, the client certificate or its key) could not be used; no
-  // connection was at fault.
-  enum class Kind { kConnect, kTls, kTlsFiles, kInterrupted, kTimeout, kProxy, kOther };
+  // connection was at fault. kCommand: the command that carried the
+  // connection (HttpOptions::command) could not start, or ended; the text
+  // says how, in its own words when it left some (CommandChild::Account).
+  enum class Kind { kConnect, kTls, kTlsFiles, kInterrupted, kTimeout, kProxy, kCommand, kOther };
   TransferError(Kind kind, const std::string& what) : Error(what), kind_(kind) {}
   Kind kind() const { return kind_; }
 
@@ -38,7 +41,10 @@ class TransferError : public Error {
 
 struct HttpOptions {
   std::string unix_socket;  // Connect through this socket instead of TCP.
-  std::string ca_file;      // Trust this CA bundle instead of the system's.
+  // Connect through this command instead (argv; see command_socket.h): one
+  // runs for each connection, its standard input and output carrying it.
+  std::vector<std::string> command;
+  std::string ca_file;  // Trust this CA bundle instead of the system's.
   // A client certificate and its key (PEM files) to show the server: an
   // Engine behind TLS asks for one.
   std::string client_cert, client_key;
@@ -46,7 +52,7 @@ struct HttpOptions {
   // and DOCKER_TLS_VERIFY not. Never set for registries.
   bool skip_server_verification = false;
   // Go through the proxy the environment names (ProxyFromEnvironment);
-  // otherwise, and always over a Unix socket, connect directly.
+  // otherwise, and always over a Unix socket or a command, connect directly.
   bool proxy_from_environment = false;
 };
 

@@ -374,6 +374,7 @@ void RegistryClient::FailTransfer(const TransferError& error, const std::string&
           "the transfer of {} from registry {} was interrupted ({}): check the network and run "
           "strata again",
           what, host_, error.what());
+    case TransferError::Kind::kCommand:  // Registries are not reached through one.
     case TransferError::Kind::kOther:
       break;
   }

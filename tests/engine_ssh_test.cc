@@ -1,0 +1,289 @@
+// An Engine reached through ssh://, as docker reaches one: ssh logs in and
+// runs `docker system dial-stdio` there. The tests start an sshd of their
+// own on 127.0.0.1 (root logging in with a key made in the test), whose
+// remote docker reaches the test's own dockerd (or the mock Engine, or
+// nothing), and put first on PATH an `ssh` that runs the real one with a
+// client config of the test's own: ~/.ssh is neither read nor written.
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "source/engine_source.h"
+#include "source_servers.h"
+#include "test_support.h"
+
+namespace strata {
+namespace {
+
+using namespace testing;
+
+const char* const kSshd = "/usr/sbin/sshd";
+const char* const kSsh = "/usr/bin/ssh";
+
+#define REQUIRE_FIXTURES() \
+  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
+
+bool CanRunShell(const std::string& program) {
+  std::string output;
+  return RunShell("command -v " + program, &output) == 0;
+}
+
+// sshd runs as root (it logs in as root here); scripts/setup.sh installs
+// openssh-server and openssh-client, so `make test` never skips these.
+#define REQUIRE_SSHD()                                                                   \
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run an sshd of its own";           \
+  if (access(kSshd, X_OK) != 0 || access(kSsh, X_OK) != 0 || !CanRunShell("ssh-keygen")) \
+  GTEST_SKIP() << "needs sshd, ssh and ssh-keygen: install openssh-server and openssh-client"
+
+// An sshd of the test's own on 127.0.0.1 and a free port. Root logs in
+// with the key "key" made here (the key "other_key" is refused), and the
+// remote command sees |environment| ("NAME=VALUE", sshd's SetEnv): where
+// docker finds its Engine, or a PATH without docker.
+class SshServer {
+ public:
+  explicit SshServer(const std::vector<std::string>& environment)
+      : dir_(TempDir()), port_(FreePort()) {
+    MustRun("cd " + dir_ +
+            " && ssh-keygen -q -t ed25519 -N '' -f host_key"
+            " && ssh-keygen -q -t ed25519 -N '' -f key"
+            " && ssh-keygen -q -t ed25519 -N '' -f other_key && cp key.pub authorized_keys");
+    std::string set_env;  // sshd takes the first SetEnv line only.
+    for (const std::string& setting : environment) set_env += " " + setting;
+    WriteFile(dir_ + "/sshd_config",
+              fmt::format("ListenAddress 127.0.0.1\nPort {}\nHostKey {}/host_key\n"
+                          "PidFile {}/sshd.pid\nAuthorizedKeysFile {}/authorized_keys\n"
+                          "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+                          "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n{}",
+                          port_, dir_, dir_, dir_, set_env.empty() ? "" : "SetEnv" + set_env));
+    // sshd wants its privilege separation directory, which only the
+    // package's service makes (at boot).
+    std::filesystem::create_directories("/run/sshd");
+    server_.Start({kSshd, "-D", "-e", "-f", dir_ + "/sshd_config"}, log());
+    EXPECT_TRUE(WaitUntil([&] { return CanConnectTcp(port_); })) << ReadFileText(log());
+  }
+
+  // A directory holding an `ssh` that runs the real one with a config of
+  // the test's own, logging in with |key| ("key" or "other_key"); it goes
+  // first on PATH.
+  std::string ClientDir(const std::string& key) const {
+    std::string config = ClientConfig(key);
+    WriteFile(config, fmt::format("Host *\n  IdentityFile {}/{}\n  IdentitiesOnly yes\n"
+                                  "  IdentityAgent none\n  UserKnownHostsFile {}/known_hosts\n"
+                                  "  GlobalKnownHostsFile /dev/null\n"
+                                  "  StrictHostKeyChecking no\n",
+                                  dir_, key, dir_));
+    std::string bin = dir_ + "/bin-" + key;
+    WriteFile(bin + "/ssh", fmt::format("#!/bin/sh\nexec {} -F {} \"$@\"\n", kSsh, config));
+    chmod((bin + "/ssh").c_str(), 0755);
+    return bin;
+  }
+
+  // The client config the `ssh` of ClientDir(|key|) runs with.
+  std::string ClientConfig(const std::string& key) const { return dir_ + "/ssh_config_" + key; }
+
+  std::string host() const { return "ssh://root@127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  std::string log() const { return dir_ + "/sshd.log"; }
+
+  // How many logins sshd has taken.
+  int Logins() const {
+    std::string text = ReadFileText(log());
+    int count = 0;
+    for (size_t at = 0; (at = text.find("Accepted publickey", at)) != std::string::npos; ++at)
+      ++count;
+    return count;
+  }
+
+ private:
+  std::string dir_;
+  int port_;
+  Process server_;
+};
+
+// PATH with |dir| first.
+std::string PathWith(const std::string& dir) {
+  const char* path = getenv("PATH");
+  return dir + ":" + (path ? path : "/usr/bin:/bin");
+}
+
+std::string Json(const std::string& command, const std::string& image) {
+  RunResult result = RunStrata({command, "--format", "json", "-q", image});
+  EXPECT_EQ(result.exit_code, 0) << command << " " << image << ": " << result.err;
+  return WithoutSource(result.out);
+}
+
+// Through ssh, from DOCKER_HOST and from a Docker context, the image reads
+// as it does through the Engine's socket, over one login per run (curl
+// keeps the connection for the next request), and no ssh is left behind.
+TEST(EngineSsh, ImagesThroughSshEqualThroughTheSocket) {
+  REQUIRE_SSHD();
+  REQUIRE_FIXTURES();
+  DockerEngine engine;
+  MustRun(engine.Docker("load -q -i " + FixturesDir() + "/multi.docker.tar"));
+  std::string image = "docker-daemon:strata-fixture/multi:1";
+  std::string audit, history;
+  {
+    ScopedEnv host("DOCKER_HOST", engine.host());
+    audit = Json("audit", image);
+    history = Json("history", image);
+  }
+
+  SshServer ssh({"DOCKER_HOST=" + engine.host()});
+  std::string client = ssh.ClientDir("key");
+  ScopedEnv path("PATH", PathWith(client));
+  {
+    ScopedEnv host("DOCKER_HOST", ssh.host());
+    int logins = ssh.Logins();
+    EXPECT_EQ(Json("audit", image), audit);
+    EXPECT_EQ(ssh.Logins(), logins + 1);
+    EXPECT_EQ(Json("history", image), history);
+  }
+  // The pattern is the client config's path with its first character in
+  // brackets, so that pgrep does not find the shell that runs it.
+  std::string config = ssh.ClientConfig("key");
+  std::string output;
+  EXPECT_NE(RunShell("pgrep -af '[" + config.substr(0, 1) + "]" + config.substr(1) + "'", &output),
+            0)
+      << "left running:\n"
+      << output;
+
+  ScopedEnv docker_config("DOCKER_CONFIG", TempDir());
+  ScopedEnv no_host("DOCKER_HOST", "");
+  MustRun("docker context create over-ssh --docker host=" + ssh.host());
+  ScopedEnv context("DOCKER_CONTEXT", "over-ssh");
+  EXPECT_EQ(Json("audit", image), audit);
+}
+
+// Each way the far end can fail is one line naming the host, with ssh's
+// (or the remote shell's) own last words and what to try.
+TEST(EngineSsh, FailuresAreOneLineInSshsWords) {
+  REQUIRE_SSHD();
+  // The remote docker finds no Engine at this socket.
+  std::string absent = TempDir() + "/absent.sock";
+  SshServer ssh({"DOCKER_HOST=unix://" + absent});
+  ScopedEnv host("DOCKER_HOST", ssh.host());
+  std::string port = std::to_string(ssh.port());
+  std::string start = "cannot reach the Docker daemon at " + ssh.host() + ": ssh said \"";
+  std::string check = "; check that ssh reaches docker there without a prompt: ssh -p " + port +
+                      " root@127.0.0.1 docker version";
+  {
+    ScopedEnv path("PATH", PathWith(ssh.ClientDir("other_key")));
+    RunResult result = RunStrata({"history", "docker-daemon:app:1"});
+    ExpectOneLineError(result, start + "root@127.0.0.1: Permission denied (publickey).\"" + check);
+  }
+
+  ScopedEnv path("PATH", PathWith(ssh.ClientDir("key")));
+  RunResult result = RunStrata({"history", "docker-daemon:app:1"});
+  ExpectOneLineError(result, start);
+  ExpectOneLineError(result, absent);
+  ExpectOneLineError(result, check);
+
+  SshServer no_docker({"PATH=/nonexistent"});
+  ScopedEnv other_path("PATH", PathWith(no_docker.ClientDir("key")));
+  ScopedEnv other_host("DOCKER_HOST", no_docker.host());
+  RunResult no_docker_result = RunStrata({"history", "docker-daemon:app:1"});
+  ExpectOneLineError(no_docker_result,
+                     "cannot reach the Docker daemon at " + no_docker.host() + ": ssh said \"");
+  ExpectOneLineError(no_docker_result, "docker: command not found");
+}
+
+// An export the Engine cuts short through ssh is cut off, as through its
+// socket: ssh itself ended cleanly, so curl's words say what happened.
+TEST(EngineSsh, InterruptedExport) {
+  REQUIRE_SSHD();
+  REQUIRE_FIXTURES();
+  MockEngine engine("unix", "app:1", FixturesDir() + "/multi.docker.tar", "interrupt");
+  SshServer ssh({"DOCKER_HOST=unix://" + engine.socket()});
+  ScopedEnv path("PATH", PathWith(ssh.ClientDir("key")));
+  ScopedEnv host("DOCKER_HOST", ssh.host());
+  ExpectOneLineError(RunStrata({"history", "app:1"}),
+                     "the export of app:1 from the Docker daemon "
+                     "was cut off: transfer closed with ");
+}
+
+TEST(EngineSsh, WithoutSshInstalled) {
+  std::string empty = TempDir();
+  ScopedEnv host("DOCKER_HOST", "ssh://build@127.0.0.1:2222");
+  ExpectOneLineError(RunStrata({"history", "docker-daemon:app:1"}, "", "", {"PATH=" + empty}),
+                     "cannot reach the Docker daemon at ssh://build@127.0.0.1:2222: there is no "
+                     "ssh command (in PATH); install openssh-client");
+}
+
+// The command an ssh:// address makes, and one line for each spelling no
+// Engine can be at, before anything is run.
+TEST(EngineSsh, Spellings) {
+  std::vector<std::string> head = {"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-T"};
+  std::vector<std::string> tail = {"docker", "system", "dial-stdio"};
+  auto command = [&](const std::vector<std::string>& middle) {
+    std::vector<std::string> all = head;
+    all.insert(all.end(), middle.begin(), middle.end());
+    all.insert(all.end(), tail.begin(), tail.end());
+    return all;
+  };
+  {
+    ScopedEnv host("DOCKER_HOST", "ssh://engine.example");
+    EngineEndpoint endpoint = FindEngine(Engine::kDocker);
+    EXPECT_EQ(endpoint.command, command({"--", "engine.example"}));
+    EXPECT_EQ(endpoint.base_url, "http://localhost");
+    EXPECT_EQ(endpoint.command_check, "ssh engine.example docker version");
+  }
+  {
+    ScopedEnv host("DOCKER_HOST", "ssh://build@[::1]:2222/");
+    EngineEndpoint endpoint = FindEngine(Engine::kDocker);
+    EXPECT_EQ(endpoint.command, command({"-l", "build", "-p", "2222", "--", "::1"}));
+    EXPECT_EQ(endpoint.display, "ssh://build@[::1]:2222/");
+    EXPECT_EQ(endpoint.command_check, "ssh -p 2222 build@::1 docker version");
+  }
+
+  for (const auto& [address, error] : std::vector<std::pair<std::string, std::string>>{
+           {"ssh://h:99999", "the port \"99999\" is not a number from 1 to 65535"},
+           {"ssh://h:0", "the port \"0\" is not a number from 1 to 65535"},
+           {"ssh://build@h:", "the port \"\" is not a number from 1 to 65535"},
+           {"ssh://:22", "no host after ssh://"},
+           {"ssh://build@", "no host after ssh://"},
+           {"ssh://@h", "no user name before the '@'"},
+           {"ssh://h/var/run/docker.sock",
+            "an ssh:// address names a host, not the path \"/var/run/docker.sock\": give "
+            "ssh://[USER@]HOST[:PORT]"},
+           {"ssh://[::1", "the '[' of an IPv6 address is not closed"},
+           {"ssh://::1", "an IPv6 address goes in brackets (ssh://[::1]:22)"},
+           {"ssh://-oProxyCommand=x", "\"-oProxyCommand=x\" is not a host name or address"},
+           {"ssh://h?x=1", "\"h?x=1\" is not a host name or address"}}) {
+    ScopedEnv host("DOCKER_HOST", address);
+    try {
+      FindEngine(Engine::kDocker);
+      ADD_FAILURE() << address;
+    } catch (const Error& failure) {
+      EXPECT_EQ(std::string(failure.what()), "DOCKER_HOST=" + address + ": " + error);
+    }
+  }
+
+  {
+    ScopedEnv host("DOCKER_HOST", "ssh://build@127.0.0.1:99999");
+    ExpectOneLineError(
+        RunStrata({"history", "docker-daemon:app:1"}),
+        "DOCKER_HOST=ssh://build@127.0.0.1:99999: the port \"99999\" is not a number "
+        "from 1 to 65535");
+  }
+
+  // A password is refused without being shown.
+  ScopedEnv host("DOCKER_HOST", "ssh://build:s3cret@h");
+  RunResult result = RunStrata({"history", "docker-daemon:app:1"});
+  ExpectOneLineError(result, "DOCKER_HOST holds a password (ssh://USER:PASSWORD@HOST)");
+  EXPECT_EQ(result.err.find("s3cret"), std::string::npos) << result.err;
+
+  // Podman's ssh connections are another thing.
+  ScopedEnv container_host("CONTAINER_HOST", "ssh://build@127.0.0.1:2222/run/podman/podman.sock");
+  ExpectOneLineError(RunStrata({"history", "podman:app:1"}),
+                     "CONTAINER_HOST names an ssh:// connection, which strata does not support "
+                     "for Podman: forward its socket");
+}
+
+}  // namespace
+}  // namespace strata
