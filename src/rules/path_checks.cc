@@ -175,6 +175,11 @@ void CheckSecretPaths(const CheckContext& context, std::vector<Finding>* finding
       rule = "secret-private-key-file";
     else if (MayBeCloudCredentials(entry.path) && GlobMatch(kCloudCredentialGlobs, entry.path))
       rule = "secret-cloud-credentials";
+    // PostgreSQL's password file is by name: its lines share no word a
+    // content pattern could find cheaply, and one such pattern scanned in
+    // every file cost more to compile than all the others.
+    else if (base == ".pgpass")
+      rule = "secret-config-password";
     if (rule == nullptr || entry.size == 0) return;
 
     Finding finding = MakeFinding(context, rule, layer.index, entry.path);
@@ -276,7 +281,6 @@ void CheckHostilePaths(const CheckContext& context, std::vector<Finding>* findin
 
 namespace {
 
-
 // The outermost directory in |entry|'s path named like a whiteout
 // (".wh.NAME"), "" when none. Every component but the last counts; an
 // opaque marker's path is its directory, so its last counts too.
@@ -364,8 +368,7 @@ void CheckOddWhiteouts(const CheckContext& context, std::vector<Finding>* findin
     CheckWhiteoutNamedDirectories(context, layer, findings);
 
     for (const LayerEntry& entry : layer.contents.entries) {
-      if (entry.kind == EntryKind::kWhiteout &&
-          IsBareWhiteout(layer.contents.StoredName(entry))) {
+      if (entry.kind == EntryKind::kWhiteout && IsBareWhiteout(layer.contents.StoredName(entry))) {
         Finding finding = MakeFinding(context, "odd-whiteout", layer.index, entry.path);
         finding.stored_name =
             context.scanner.RedactPath(std::string(layer.contents.StoredName(entry)));

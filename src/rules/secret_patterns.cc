@@ -31,11 +31,6 @@ const std::vector<SecretPattern>& BuiltinSecretPatterns() {
       {"secret-config-password", R"re(password["']?\s*[:=]\s*["']?([^\s"',;]{4,}))re", true, 0,
        "**/application*.yml|**/application*.yaml|**/application*.properties|**/database.yml|"
        "**/wp-config.php|**/config/*.yml|**/config/*.yaml"},
-      // PostgreSQL's password file: host:port:database:user:password a
-      // line ("\:" escapes a colon in a field); comments start with #.
-      {"secret-config-password",
-       R"re((?:^|\n)[ \t]*(?:[^#:\n\\]|\\.)(?:[^:\n\\]|\\.)*:(?:[^:\n\\]|\\.)*:(?:[^:\n\\]|\\.)*:(?:[^:\n\\]|\\.)*:([^\r\n]{4,}))re",
-       false, 0, "**/.pgpass"},
       // redis's password directives, in any file: redis.conf is named as
       // its owner likes (6379.conf, node.conf). The directive must start
       // its line and the value end it, so the commented "# requirepass
