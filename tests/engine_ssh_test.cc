@@ -207,6 +207,32 @@ TEST(EngineSsh, InterruptedExport) {
                      "was cut off: transfer closed with ");
 }
 
+// Found by a user trial: stopped before the Engine answered, strata left
+// its ssh running, until ssh's own timeout or the far end ended it. The
+// "ssh" here never answers; its pid is what the test looks for after.
+TEST(EngineSsh, AStopEndsTheCommandToo) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/bin/ssh", "#!/bin/sh\necho $$ > " + dir + "/ssh.pid\nexec sleep 300\n");
+  chmod((dir + "/bin/ssh").c_str(), 0755);
+  std::string script = "cd '" + dir + "' || exit 1\nPATH='" + dir +
+                       "/bin':\"$PATH\" DOCKER_HOST=ssh://build@127.0.0.1:2222 " + StrataCommand() +
+                       " history docker-daemon:app:1 2>err & strata=$!\n"
+                       "for i in $(seq 300); do [ -s ssh.pid ] && break; sleep 0.1; done\n"
+                       "kill -TERM $strata; wait $strata; echo \"exit $?\"\n"
+                       "child=$(cat ssh.pid)\n"
+                       "for i in $(seq 100); do\n"
+                       "  state=$(awk '{print $3}' /proc/$child/stat 2>/dev/null)\n"
+                       "  [ -z \"$state\" ] || [ \"$state\" = Z ] && break; sleep 0.1\n"
+                       "done\n"
+                       "echo \"ssh ${state:-gone}\" | sed 's/ Z$/ gone/'\n"
+                       "kill -KILL $child 2>/dev/null; true\n";
+  std::string output;
+  RunShell(script, &output);
+  // (The shell may say "Terminated" first.)
+  EXPECT_TRUE(output.ends_with("exit 143\nssh gone\n")) << output;
+  EXPECT_EQ(ReadFileText(dir + "/err"), "strata: terminated\n");
+}
+
 TEST(EngineSsh, WithoutSshInstalled) {
   std::string empty = TempDir();
   ScopedEnv host("DOCKER_HOST", "ssh://build@127.0.0.1:2222");
@@ -254,7 +280,12 @@ TEST(EngineSsh, Spellings) {
            {"ssh://[::1", "the '[' of an IPv6 address is not closed"},
            {"ssh://::1", "an IPv6 address goes in brackets (ssh://[::1]:22)"},
            {"ssh://-oProxyCommand=x", "\"-oProxyCommand=x\" is not a host name or address"},
-           {"ssh://h?x=1", "\"h?x=1\" is not a host name or address"}}) {
+           {"ssh://h?x=1", "\"h?x=1\" is not a host name or address"},
+           // Found by a user trial: the hint to try by hand quoted these.
+           {"ssh://-oProxyCommand=x@h",
+            "\"-oProxyCommand=x\" is not a user name ssh can take here"},
+           {"ssh://ro ot@h", "\"ro ot\" is not a user name ssh can take here"},
+           {"ssh://a;b@h", "\"a;b\" is not a user name ssh can take here"}}) {
     ScopedEnv host("DOCKER_HOST", address);
     try {
       FindEngine(Engine::kDocker);

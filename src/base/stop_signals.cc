@@ -1,7 +1,9 @@
 #include "base/stop_signals.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstring>
 
@@ -14,6 +16,18 @@ namespace {
 constexpr int kStopSignals[] = {SIGINT, SIGTERM};
 
 bool stderr_is_terminal = false;
+
+// Commands a stop ends (EndOnStop): 0 is a free slot. Read by the
+// handler, so lock-free atomics only.
+constexpr int kStopChildren = 16;
+std::atomic<pid_t> stop_children[kStopChildren];
+static_assert(std::atomic<pid_t>::is_always_lock_free, "a signal handler reads them");
+
+// Async-signal-safe: kill(2) only. SIGTERM lets ssh close its connection.
+void EndChildrenOnStop() {
+  for (std::atomic<pid_t>& child : stop_children)
+    if (pid_t pid = child.load(); pid > 0) kill(pid, SIGTERM);
+}
 
 // What ChainStopSignals found for each signal, handed the signal on. Set
 // before the handler that reads it is installed.
@@ -29,6 +43,7 @@ void OnStopSignal(int signal) {
   const char* line = signal == SIGINT ? "strata: interrupted\n" : "strata: terminated\n";
   if (stderr_is_terminal) (void)!write(STDERR_FILENO, "\r\033[K", 4);
   (void)!write(STDERR_FILENO, line, strlen(line));
+  EndChildrenOnStop();
   RemoveTempFilesOnStop();
   std::signal(signal, SIG_DFL);
   raise(signal);
@@ -38,6 +53,7 @@ void OnStopSignal(int signal) {
 // handler back in place, and delivered to it once this one returns (the
 // signal is blocked until then).
 void OnStopSignalBeforeScreen(int signal) {
+  EndChildrenOnStop();
   RemoveTempFilesOnStop();
   sigaction(signal, &screen_handlers[SlotOf(signal)], nullptr);
   raise(signal);
@@ -51,6 +67,20 @@ void Install(int signal, void (*handler)(int)) {
 }
 
 }  // namespace
+
+void EndOnStop(pid_t pid) {
+  for (std::atomic<pid_t>& child : stop_children) {
+    pid_t free = 0;
+    if (child.compare_exchange_strong(free, pid)) return;
+  }
+}
+
+void ForgetOnStop(pid_t pid) {
+  for (std::atomic<pid_t>& child : stop_children) {
+    pid_t expected = pid;
+    if (child.compare_exchange_strong(expected, 0)) return;
+  }
+}
 
 void HandleStopSignals() {
   stderr_is_terminal = isatty(STDERR_FILENO);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/types.h>
 
 namespace strata {
 
@@ -22,6 +23,14 @@ void HandleStopSignals();
 // found, which restores the terminal and ends the process its own way.
 void LeaveStopSignalsToScreen();
 void ChainStopSignals();
+
+// A command strata started (ssh, for an Engine at ssh://) that a stop
+// signal must end as well: without it the command outlives strata, until
+// its own timeout or its far end ends it. Call EndOnStop once it runs,
+// and ForgetOnStop before reaping it (a reaped pid may be reused). A few
+// are kept (kStopChildren); more are not ended.
+void EndOnStop(pid_t pid);
+void ForgetOnStop(pid_t pid);
 
 // Holds SIGINT and SIGTERM back on the calling thread while it lives, so
 // that a stop between writing temporary files and renaming them cannot

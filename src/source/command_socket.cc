@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "base/output_file.h"
+#include "base/stop_signals.h"
 
 extern char** environ;
 
@@ -219,6 +220,7 @@ void CommandChild::End() {
     kill(pid_, SIGTERM);
     if (!WaitForEnd(pid_, kEndMilliseconds)) kill(pid_, SIGKILL);
   }
+  ForgetOnStop(pid_);  // Before the pid is free for another process.
   while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
   }
   reaped_ = true;
@@ -304,6 +306,7 @@ bool CommandDialer::StartCommand() {
     error_ = fmt::format("cannot run {}: {}", argv_[0], strerror(failed));
     return false;
   }
+  EndOnStop(pid);
   child_ = std::make_shared<CommandChild>(pid, argv_[0], errors.release());
   Registry().Add(socket, child_);
   return true;

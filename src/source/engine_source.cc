@@ -163,6 +163,16 @@ std::optional<std::string> SplitSshHost(const std::string& authority, const std:
   return authority.substr(colon + 1);
 }
 
+// A user or host name that ssh reads as one and the shell as one word:
+// no leading '-' (ssh would take it for an option), no blank, control
+// character, quote or character of a URL's other parts.
+bool IsSshName(std::string_view name) {
+  return !name.starts_with('-') && std::none_of(name.begin(), name.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= ' ' || c == 0x7f ||
+           std::string_view("?#@[]/\\'\"`$;&|<>()*").find(c) != std::string_view::npos;
+  });
+}
+
 // |host| ("ssh://…") taken apart and checked: one line for each mistake,
 // |shown| naming the setting. A password is refused without being shown,
 // and |where| names the setting then.
@@ -181,6 +191,11 @@ SshAddress ParseSsh(const std::string& host, const std::string& shown, const std
           "~/.ssh/config)",
           where);
     if (address.user.empty()) Fail("{}: no user name before the '@'", shown);
+    // The hint of a failed connection quotes USER@HOST as a command line
+    // to try: a name that ssh would read as an option, or that the shell
+    // would split, must not get that far.
+    if (!IsSshName(address.user))
+      Fail("{}: \"{}\" is not a user name ssh can take here", shown, address.user);
   }
   if (slash != std::string::npos && rest.substr(slash) != "/")
     Fail("{}: an ssh:// address names a host, not the path \"{}\": give ssh://[USER@]HOST[:PORT]",
@@ -188,13 +203,8 @@ SshAddress ParseSsh(const std::string& host, const std::string& shown, const std
 
   std::optional<std::string> port = SplitSshHost(authority, shown, &address.host);
   if (address.host.empty()) Fail("{}: no host after ssh://", shown);
-  // ssh would take a host that starts with '-' for an option.
-  bool odd = address.host.starts_with('-') ||
-             std::any_of(address.host.begin(), address.host.end(), [](char c) {
-               return static_cast<unsigned char>(c) <= ' ' || c == 0x7f ||
-                      std::string_view("?#@[]/\\").find(c) != std::string_view::npos;
-             });
-  if (odd) Fail("{}: \"{}\" is not a host name or address", shown, address.host);
+  if (!IsSshName(address.host))
+    Fail("{}: \"{}\" is not a host name or address", shown, address.host);
   if (port && !IsTcpPort(*port))
     Fail("{}: the port \"{}\" is not a number from 1 to 65535", shown, *port);
   address.port = port.value_or("");
