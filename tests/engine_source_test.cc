@@ -23,9 +23,6 @@ namespace {
 
 using namespace testing;
 
-#define REQUIRE_FIXTURES() \
-  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
-
 std::string Json(const std::string& command, const std::string& image) {
   RunResult result = RunStrata({command, "--format", "json", "-q", image});
   EXPECT_EQ(result.exit_code, 0) << command << " " << image << ": " << result.err;

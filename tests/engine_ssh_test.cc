@@ -26,9 +26,6 @@ using namespace testing;
 const char* const kSshd = "/usr/sbin/sshd";
 const char* const kSsh = "/usr/bin/ssh";
 
-#define REQUIRE_FIXTURES() \
-  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
-
 bool CanRunShell(const std::string& program) {
   std::string output;
   return RunShell("command -v " + program, &output) == 0;

@@ -30,9 +30,6 @@ using testing::TempDir;
 using testing::WriteFile;
 using testing::WriteImage;
 
-#define REQUIRE_FIXTURES() \
-  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
-
 std::string Quote(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);

@@ -33,9 +33,6 @@ using testing::FixturesDir;
 using testing::ReadFileText;
 using testing::TempDir;
 
-#define REQUIRE_FIXTURES() \
-  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
-
 Analysis Fixture(const std::string& name) {
   return testing::AnalyzePath(FixturesDir() + "/" + name + ".oci");
 }

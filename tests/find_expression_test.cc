@@ -513,9 +513,6 @@ const std::pair<std::string, Strings> kOracleCases[] = {
     {"/etc/passwd", {}},
 };
 
-#define REQUIRE_FIXTURES() \
-  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
-
 TEST(FindOracle, SemanticsFixtureMatchesGnuFind) {
   REQUIRE_FIXTURES();
   std::string rootfs = FixturesDir() + "/semantics.rootfs";

@@ -20,9 +20,6 @@ std::string Fixture(const std::string& name) {
   return path;
 }
 
-#define REQUIRE_FIXTURES() \
-  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
-
 const Change* FindChange(const Layer& layer, const std::string& path) {
   for (const Change& change : layer.changes)
     if (change.path() == path) return &change;

@@ -24,9 +24,6 @@ using namespace testing;
 const char* const kUser = "strata";
 const char* const kPassword = "s3cret-pass";
 
-#define REQUIRE_FIXTURES() \
-  if (FixturesDir().empty()) GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
-
 using testing::ScopedEnv;
 
 enum class Login { kNone, kBasic, kToken };

@@ -18,6 +18,12 @@ namespace strata::testing {
 // the variable is unset (a plain `ctest` without `make fixtures`).
 std::string FixturesDir();
 
+// Skips the test when the fixtures are not built: a plain `ctest` still
+// runs the rest.
+#define REQUIRE_FIXTURES()                        \
+  if (::strata::testing::FixturesDir().empty()) \
+  GTEST_SKIP() << "STRATA_FIXTURES is not set; run `make test`"
+
 // The reference corpus: STRATA_CORPUS, else ../shared/images beside the
 // source tree, where CI keeps it.
 std::string CorpusDir();

@@ -169,6 +169,10 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
             Fail("{}: not a directory", raw_path.starts_with("/") ? raw_path : "/" + raw_path);
           return {layer, path, sighting.bytes};
         case EntryKind::kDirectory:
+          // Named as asked: the user typed the link, not where it leads.
+          if (path != asked)
+            Fail("/{}: is a directory: its links lead to /{}, a directory in {}",
+                 Printable(asked), Printable(path), LayerName(source, layer));
           Fail("/{}: is a directory in {}", path, LayerName(source, layer));
         case EntryKind::kSymlink: {
           std::optional<std::string> target = ResolveLink(path, entry.link());

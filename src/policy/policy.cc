@@ -307,19 +307,17 @@ Verdict EvaluatePolicy(const Analysis& analysis, const RuleResults& rules, const
 
   for (const Finding& finding : rules.findings)
     if (FailsBuild(finding, policy)) verdict.failing.push_back(&finding);
-  check = {"findings",
-           "fail_on",
-           CheckStatus::kSkip,
-           fmt::format("{} failing", verdict.failing.size()),
-           "disabled",
-           "strata",
-           ""};
+  check = {"findings", "fail_on", CheckStatus::kSkip, "not checked", "disabled", "strata", ""};
   if (!rules.evaluated) {
-    // No rule ran: "0 failing" would pass a check that was never made.
+    // No rule ran: "0 at or above" would pass a check that was never made.
     check.measured = "not evaluated";
     check.threshold = "no rule ran (--no-rules)";
   } else if (policy.fail_on) {
-    check.threshold = fmt::format("none at or above {}", SeverityName(*policy.fail_on));
+    // Reads as one phrase in the verdict line: "findings 10 at or above
+    // high (none allowed)".
+    check.measured = fmt::format("{} at or above {}", verdict.failing.size(),
+                                 SeverityName(*policy.fail_on));
+    check.threshold = "none allowed";
     check.status = verdict.failing.empty() ? CheckStatus::kPass : CheckStatus::kFail;
   }
   verdict.checks.push_back(check);
