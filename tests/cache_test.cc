@@ -2,14 +2,18 @@
 // run cold then warm on real images (the reports must be identical), with
 // damaged rows, a damaged database, --no-cache, and concurrent runs. Every
 // test uses its own temporary cache directory.
+#include <archive.h>
+#include <archive_entry.h>
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <xxhash.h>
 
+#include <chrono>
 #include <climits>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -849,6 +853,113 @@ TEST(ResultCache, TheKeyNamesTheManifest) {
   source.manifest_json = R"({"annotations":{"a":"1"}})";
   source.manifest_digest = "sha256:other";
   EXPECT_NE(ResultKey(inputs), key);
+}
+
+// ---------------------------------------------------------------------------
+// Blob files changed in place: a cache row speaks of the bytes a run
+// verified, so a file that no longer holds them is hashed again.
+
+// Where, in the file |image| (an OCI layout's largest blob, or the largest
+// member of an archive), one byte of layer data lies.
+std::pair<std::string, int64_t> LayerByte(const std::string& image) {
+  if (fs::is_directory(image)) {
+    std::string largest;
+    for (const auto& blob : fs::directory_iterator(image + "/blobs/sha256"))
+      if (largest.empty() || blob.file_size() > fs::file_size(largest))
+        largest = blob.path().string();
+    return {largest, static_cast<int64_t>(fs::file_size(largest) / 2)};
+  }
+  struct archive* archive = archive_read_new();
+  archive_read_support_format_tar(archive);
+  EXPECT_EQ(archive_read_open_filename(archive, image.c_str(), 1 << 16), ARCHIVE_OK);
+  int64_t offset = 0, size = 0;
+  for (struct archive_entry* entry; archive_read_next_header(archive, &entry) == ARCHIVE_OK;) {
+    if (archive_entry_size(entry) > size) {
+      size = archive_entry_size(entry);
+      offset = archive_filter_bytes(archive, 0);
+    }
+    archive_read_data_skip(archive);
+  }
+  archive_read_free(archive);
+  return {image, offset + size / 2};
+}
+
+// Flips one bit of |path|'s byte at |offset|, in place: same inode, same
+// size.
+void FlipInPlace(const std::string& path, int64_t offset) {
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(file) << path;
+  file.seekg(offset);
+  char byte = 0;
+  file.get(byte);
+  file.seekp(offset);
+  file.put(static_cast<char>(byte ^ 0x20));
+}
+
+// Found by a new user: one byte flipped in a blob file after an audit,
+// and the next audit (layer cache or whole result alike) printed the old
+// report as if nothing had changed.
+TEST(LayerCache, ABlobChangedInPlaceIsReadAgainAndRefused) {
+  REQUIRE_FIXTURES();
+  for (const char* name : {"multi.oci", "multi.oci.tar", "multi.docker.tar"}) {
+    SCOPED_TRACE(name);
+    std::string dir = TempDir();
+    std::string image = dir + "/" + name;
+    fs::copy(FixturesDir() + "/" + name, image, fs::copy_options::recursive);
+    std::string cache = dir + "/cache";
+    std::vector<std::string> args = {"audit", "--format", "json", image};
+    ASSERT_EQ(RunCached(args, cache).exit_code, 0);
+    ASSERT_NE(RunCached(args, cache).err.find(kNoLayerRead), std::string::npos);
+
+    auto [file, offset] = LayerByte(image);
+    FlipInPlace(file, offset);
+    for (bool whole_results : {true, false}) {
+      std::vector<std::string> again = args;
+      if (!whole_results) again.insert(again.begin() + 1, "--no-result-cache");
+      RunResult run = RunCached(again, cache);
+      EXPECT_EQ(run.exit_code, 2) << run.err;
+      EXPECT_EQ(run.out, "");
+      EXPECT_NE(run.err.find("mismatch"), std::string::npos) << run.err;
+    }
+  }
+}
+
+// A blob file touched, copied or new to the cache is hashed once (not
+// read: its layer comes from the cache) and then trusted; a hard link to
+// a file verified before is the same file, and is not hashed at all.
+TEST(LayerCache, ATouchedOrCopiedBlobIsHashedOnceNotRead) {
+  REQUIRE_FIXTURES();
+  std::string dir = TempDir();
+  std::string image = dir + "/multi.oci";
+  fs::copy(FixturesDir() + "/multi.oci", image, fs::copy_options::recursive);
+  std::string cache = dir + "/cache";
+  ASSERT_EQ(Audit(cache, image).read, 5);
+  static const std::regex kHashed(R"((\d+) blobs? hashed again)");
+  auto hashed = [](const CachedRun& run) {
+    std::smatch match;
+    return std::regex_search(run.result.err, match, kHashed) ? std::stoi(match[1]) : 0;
+  };
+  EXPECT_EQ(hashed(Audit(cache, image)), 0);
+
+  std::string blob = LayerByte(image).first;
+  fs::last_write_time(blob, fs::last_write_time(blob) + std::chrono::seconds(1));
+  CachedRun touched = Audit(cache, image);
+  EXPECT_EQ(touched.reused, 5);
+  EXPECT_EQ(hashed(touched), 1) << touched.result.err;
+  EXPECT_EQ(touched.result.out, Uncached(image));
+  EXPECT_EQ(hashed(Audit(cache, image)), 0);
+
+  std::string copy = dir + "/copy.oci";
+  fs::copy(image, copy, fs::copy_options::recursive);
+  CachedRun copied = Audit(cache, copy);
+  EXPECT_EQ(copied.reused, 5);
+  EXPECT_EQ(hashed(copied), 5) << copied.result.err;
+
+  std::string linked = dir + "/linked.oci";
+  fs::copy(image, linked, fs::copy_options::recursive | fs::copy_options::create_hard_links);
+  CachedRun hard_linked = Audit(cache, linked);
+  EXPECT_EQ(hard_linked.reused, 5);
+  EXPECT_EQ(hashed(hard_linked), 0) << hard_linked.result.err;
 }
 
 }  // namespace

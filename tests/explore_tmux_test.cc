@@ -3,6 +3,7 @@
 // step waits for the text it expects (polling, with a generous bound), so
 // nothing depends on how fast the machine is.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -242,27 +243,52 @@ TEST(ExploreTmux, HostileNamesStayOnTheirRow) {
 
 // explore reads the layer cache audit fills: with every layer cached, the
 // blobs are not read at all (here they are spoilt, so a read would fail).
+// How many layers runs took from the cache in |dir| (its layer_uses
+// table: a row per layer a run found there).
+int LayersTakenFromCache(const std::string& dir) {
+  sqlite3* db = nullptr;
+  int count = -1;
+  if (sqlite3_open((dir + "/layers-v1.sqlite").c_str(), &db) == SQLITE_OK)
+    sqlite3_exec(
+        db, "SELECT count(*) FROM layer_uses",
+        [](void* out, int, char** values, char**) {
+          *static_cast<int*>(out) = std::atoi(values[0]);
+          return 0;
+        },
+        &count, nullptr);
+  sqlite3_close(db);
+  return count;
+}
+
 TEST(ExploreTmux, UsesTheLayersAuditCached) {
   REQUIRE_FIXTURES();
   REQUIRE_TMUX();
   std::string dir = TempDir();
   fs::copy(FixturesDir() + "/removed.oci", dir + "/image", fs::copy_options::recursive);
   ASSERT_EQ(RunStrata({"audit", "--cache-dir", dir + "/cache", dir + "/image"}).exit_code, 0);
-  Analysis analysis = AnalyzePath(dir + "/image");
-  for (const Layer& layer : analysis.layers) {
-    std::string blob = dir + "/image/blobs/sha256/" + layer.blob.digest.substr(7);
-    WriteFile(blob, std::string(fs::file_size(blob), 'x'));
-  }
+  ASSERT_EQ(LayersTakenFromCache(dir + "/cache"), 0);
 
   TmuxWindow cached;
   cached.Start({"explore", "--cache-dir", dir + "/cache", dir + "/image"}, 120, 40);
   cached.WaitForAll({"Files as of layer 1", "Layers (4)"});
   cached.Keys({"q"});
   cached.WaitFor("strata exited 0");
+  EXPECT_EQ(LayersTakenFromCache(dir + "/cache"), 4);
 
-  TmuxWindow uncached;
-  uncached.Start({"explore", "--no-cache", dir + "/image"}, 120, 40);
-  uncached.WaitForAll({"strata: error: layer ", "is not a tar stream", "strata exited 2"});
+  // Blobs written over since are not trusted from the cache: read, they
+  // fail their digests, with the cache or without.
+  Analysis analysis = AnalyzePath(dir + "/image");
+  for (const Layer& layer : analysis.layers) {
+    std::string blob = dir + "/image/blobs/sha256/" + layer.blob.digest.substr(7);
+    WriteFile(blob, std::string(fs::file_size(blob), 'x'));
+  }
+  for (const char* cache : {"--cache-dir", "--no-cache"}) {
+    std::vector<std::string> args = {"explore", cache, dir + "/image"};
+    if (args[1] == "--cache-dir") args.insert(args.begin() + 2, dir + "/cache");
+    TmuxWindow window;
+    window.Start(args, 120, 40);
+    window.WaitForAll({"strata: error: layer ", "is not a tar stream", "strata exited 2"});
+  }
 }
 
 // The tree showed a file named after a token redacted, but the save

@@ -100,6 +100,10 @@ CREATE TABLE IF NOT EXISTS layer_uses(
   scope TEXT NOT NULL,
   used_at INTEGER NOT NULL,
   PRIMARY KEY (diff_id, scope)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS verified_files(
+  identity TEXT PRIMARY KEY,
+  digest TEXT NOT NULL,
+  seen_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS layer_results_by_age ON layer_results(stored_at);
 CREATE INDEX IF NOT EXISTS image_results_by_age ON image_results(used_at);
 COMMIT;
@@ -121,6 +125,10 @@ constexpr int64_t kIncrementalVacuum = 2;
 // A whole result larger than this is not kept: replaying it would save
 // little next to writing it, and it would crowd the database.
 constexpr size_t kMaxImageResult = 64 << 20;
+
+// Blob files remembered as verified (a row of some 150 bytes each): the
+// newest this many; a file forgotten is hashed again when next used.
+constexpr int kVerifiedFilesKept = 50000;
 
 bool IsDamage(int code) {
   code &= 0xff;
@@ -233,8 +241,9 @@ LayerCache::LayerCache(sqlite3* db, std::string path, int64_t max_bytes)
     : db_(db), path_(std::move(path)), max_bytes_(max_bytes) {}
 
 LayerCache::~LayerCache() {
-  for (sqlite3_stmt* statement : {find_result_, find_blob_, find_blob_by_size_, insert_result_,
-                                  insert_blob_, find_image_result_, insert_image_result_})
+  for (sqlite3_stmt* statement :
+       {find_result_, find_blob_, find_blob_by_size_, insert_result_, insert_blob_,
+        find_image_result_, insert_image_result_, find_file_, insert_file_})
     sqlite3_finalize(statement);
   sqlite3_close(db_);
 }
@@ -260,6 +269,11 @@ void LayerCache::Prepare() {
       "VALUES (?, ?, ?, ?)",
       &insert_blob_);
   prepare("SELECT version, checksum, result FROM image_results WHERE key = ?", &find_image_result_);
+  prepare("SELECT digest FROM verified_files WHERE identity = ?", &find_file_);
+  prepare(fmt::format("INSERT OR REPLACE INTO verified_files(identity, digest, seen_at) "
+                      "VALUES (?, ?, {})",
+                      kNow),
+          &insert_file_);
   prepare(fmt::format("INSERT OR REPLACE INTO image_results(key, version, checksum, result, "
                       "used_at) VALUES (?, ?, ?, ?, {})",
                       kNow),
@@ -304,6 +318,14 @@ std::optional<LayerContents> LayerCache::Find(const std::string& diff_id, const 
       ++stats_.misses;
       return std::nullopt;
     }
+  }
+
+  // A blob file that is new, or changed since a run verified it, is
+  // hashed again before its row is trusted: the row speaks of the bytes
+  // that were verified, not of whatever the file now holds.
+  if (!StillHolds(blob, stored_as.blob_digest)) {
+    ++stats_.misses;
+    return std::nullopt;
   }
 
   // Decoding runs outside the lock, on the worker that asked.
@@ -365,6 +387,80 @@ bool LayerCache::BlobKnown(const std::string& diff_id, const LayerBlob& blob,
          compression <= static_cast<int>(Compression::kZstd);
 }
 
+// True when |identity| is a blob file a run saw hash to |blob_digest|.
+// Called with the lock held.
+bool LayerCache::FileVerified(const std::string& identity, const std::string& blob_digest) {
+  sqlite3_reset(find_file_);
+  sqlite3_bind_text(find_file_, 1, identity.c_str(), -1, SQLITE_TRANSIENT);
+  int code = sqlite3_step(find_file_);
+  bool verified = code == SQLITE_ROW &&
+                  reinterpret_cast<const char*>(sqlite3_column_text(find_file_, 0)) == blob_digest;
+  if (code != SQLITE_ROW && code != SQLITE_DONE)
+    Problem(fmt::format("cannot read: {}", sqlite3_errmsg(db_)));
+  sqlite3_reset(find_file_);
+  return verified;
+}
+
+// True when |blob| still holds the bytes that hashed to |blob_digest|: its
+// file is one verified before, unchanged, or its bytes hash to it now (a
+// copy, a file touched, a cache that has not seen the file). A blob that
+// is not in a local file is trusted by its digest, as a registry's is.
+bool LayerCache::StillHolds(const LayerBlob& blob, const std::string& blob_digest) {
+  std::string identity = blob.identity ? blob.identity() : "";
+  if (identity.empty()) return true;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (FileVerified(identity, blob_digest)) return true;
+  }
+
+  // Hashing the stored bytes costs a fraction of reading the layer (no
+  // decompression, no parsing), and runs on the worker that asked.
+  // An unreadable blob is a miss: reading it says what is wrong.
+  std::string digest;
+  try {
+    std::unique_ptr<ByteReader> reader = blob.open();
+    Sha256 hasher;
+    std::vector<char> buffer(1 << 20);
+    for (size_t got; (got = reader->Read(buffer.data(), buffer.size())) > 0;)
+      hasher.Update(buffer.data(), got);
+    digest = hasher.Finish();
+  } catch (const Error&) {
+    return false;
+  }
+  if (digest != blob_digest) {
+    ++stats_.changed;
+    return false;
+  }
+  ++stats_.rehashed;
+  NoteVerified(identity, blob_digest);
+  return true;
+}
+
+void LayerCache::NoteVerified(const std::string& identity, const std::string& blob_digest) {
+  if (identity.empty()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  verified_files_.emplace_back(identity, blob_digest);
+}
+
+// Writes the blob files verified in this run and forgets the oldest past
+// kVerifiedFilesKept; false (with sqlite3_errmsg set) when SQLite refuses.
+bool LayerCache::WriteVerifiedFiles() {
+  if (verified_files_.empty()) return true;
+  for (const auto& [identity, digest] : verified_files_) {
+    sqlite3_reset(insert_file_);
+    sqlite3_bind_text(insert_file_, 1, identity.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert_file_, 2, digest.c_str(), -1, SQLITE_STATIC);
+    bool ok = sqlite3_step(insert_file_) == SQLITE_DONE;
+    sqlite3_reset(insert_file_);
+    if (!ok) return false;
+  }
+  std::string prune = fmt::format(
+      "DELETE FROM verified_files WHERE identity NOT IN "
+      "(SELECT identity FROM verified_files ORDER BY seen_at DESC, rowid DESC LIMIT {})",
+      kVerifiedFilesKept);
+  return sqlite3_exec(db_, prune.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
 void LayerCache::Add(const std::string& scope, const LayerContents& layer) {
   Pending row;
   row.diff_id = layer.diff_id;
@@ -404,8 +500,9 @@ bool LayerCache::Write(const Pending& row) {
 
 // Replaces a database SQLite found damaged with an empty one.
 bool LayerCache::Rebuild() {
-  for (sqlite3_stmt** statement : {&find_result_, &find_blob_, &find_blob_by_size_, &insert_result_,
-                                   &insert_blob_, &find_image_result_, &insert_image_result_}) {
+  for (sqlite3_stmt** statement :
+       {&find_result_, &find_blob_, &find_blob_by_size_, &insert_result_, &insert_blob_,
+        &find_image_result_, &insert_image_result_, &find_file_, &insert_file_}) {
     sqlite3_finalize(*statement);
     *statement = nullptr;
   }
@@ -539,17 +636,20 @@ bool LayerCache::MarkUsed() {
 
 void LayerCache::Commit() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (pending_.empty() && used_.empty()) return;
+  if (pending_.empty() && used_.empty() && verified_files_.empty()) return;
   if (damaged_database_ && !Rebuild()) return;
 
-  // A run that only used rows still records so, in a short transaction
-  // of its own; if that fails (a cache it may read but not write), the
-  // marks are lost and nothing else: no warning.
+  // A run that only used rows still records so (and which blob files it
+  // verified), in a short transaction of its own; if that fails (a cache
+  // it may read but not write), the marks are lost and nothing else: no
+  // warning, and the files are hashed again next time.
   if (pending_.empty()) {
     bool ok = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK &&
-              MarkUsed() && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+              MarkUsed() && WriteVerifiedFiles() &&
+              sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
     if (!ok) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     used_.clear();
+    verified_files_.clear();
     return;
   }
 
@@ -563,6 +663,7 @@ void LayerCache::Commit() {
     written += ok;
   }
   if (ok) ok = MarkUsed();
+  if (ok) ok = WriteVerifiedFiles();
   if (ok) ok = Evict();
   if (ok) ok = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
   if (!ok) {
@@ -574,6 +675,7 @@ void LayerCache::Commit() {
   }
   pending_.clear();
   used_.clear();
+  verified_files_.clear();
 }
 
 // Gives the file's free pages (those of dropped or replaced rows) back to

@@ -55,6 +55,11 @@ struct LayerCacheStats {
   std::atomic<int> misses{0};         // Layers read from their blobs.
   std::atomic<int> damaged{0};        // Rows found unusable (checksum, decoding, version).
   std::atomic<int> stored{0};         // Results written.
+  // Cached layers whose blob file was new or had changed since a run
+  // verified it: hashed again, and the same (rehashed) or not (changed:
+  // the layer was read instead, and its digest checked).
+  std::atomic<int> rehashed{0};
+  std::atomic<int> changed{0};
   int evicted = 0;                    // Rows dropped to stay under the size cap.
   bool image_result_reused = false;   // A whole earlier result was used (FindImageResult).
   std::vector<std::string> problems;  // Why the cache could not be used, if so.
@@ -88,6 +93,11 @@ class LayerCache {
   // in; nullopt when there is no usable row. Thread-safe.
   std::optional<LayerContents> Find(const std::string& diff_id, const std::string& scope,
                                     const LayerBlob& blob);
+
+  // Notes that the blob file |identity| (LayerBlob::identity, taken before
+  // the read) held bytes that hash to |blob_digest|: Find trusts it again
+  // without hashing while the identity stays the same. Written by Commit.
+  void NoteVerified(const std::string& identity, const std::string& blob_digest);
 
   // Encodes |layer| (read with |scope|, its digests verified) to be
   // written by Commit. Thread-safe; the encoding runs outside the lock.
@@ -136,13 +146,16 @@ class LayerCache {
   bool MarkUsed();
   int64_t Pragma(const char* name);
   bool BlobKnown(const std::string& diff_id, const LayerBlob& blob, LayerContents* layer);
+  bool FileVerified(const std::string& identity, const std::string& blob_digest);
+  bool StillHolds(const LayerBlob& blob, const std::string& blob_digest);
+  bool WriteVerifiedFiles();
   bool Write(const Pending& row);
   bool Rebuild();
   void Problem(const std::string& what);
 
   sqlite3* db_;
   std::string path_;
-  std::mutex mutex_;  // Guards db_, the statements, pending_ and used_.
+  std::mutex mutex_;  // Guards db_, the statements, pending_, verified_files_ and used_.
   sqlite3_stmt* find_result_ = nullptr;
   sqlite3_stmt* find_blob_ = nullptr;
   sqlite3_stmt* find_blob_by_size_ = nullptr;
@@ -150,7 +163,11 @@ class LayerCache {
   sqlite3_stmt* insert_blob_ = nullptr;
   sqlite3_stmt* find_image_result_ = nullptr;
   sqlite3_stmt* insert_image_result_ = nullptr;
+  sqlite3_stmt* find_file_ = nullptr;
+  sqlite3_stmt* insert_file_ = nullptr;
   std::vector<Pending> pending_;
+  // (identity, blob digest) of the blob files verified in this run.
+  std::vector<std::pair<std::string, std::string>> verified_files_;
   // (diff_id, scope) of the rows Find returned, for MarkUsed.
   std::vector<std::pair<std::string, std::string>> used_;
   int64_t max_bytes_;

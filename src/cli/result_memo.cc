@@ -65,8 +65,11 @@ std::string ResultKey(const MemoInputs& inputs) {
   add("manifest", source.manifest_digest);
   add("manifest bytes", Sha256Of(source.manifest_json));
   add("config", Sha256Of(source.config_json));
+  // A blob file's identity too: one changed in place since the result was
+  // kept is a miss, and the layer cache then hashes it again.
   for (const LayerBlob& blob : source.layers)
-    add("layer", fmt::format("{} {} {}", blob.digest, blob.size, blob.media_type));
+    add("layer", fmt::format("{} {} {} {}", blob.digest, blob.size, blob.media_type,
+                             blob.identity ? blob.identity() : ""));
   for (const std::string& warning : source.warnings) add("source warning", warning);
 
   for (const std::string& file : inputs.files) {

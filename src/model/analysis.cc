@@ -73,9 +73,15 @@ LayerContents ReadOrReuse(const Layer& layer, const std::string& scope,
       return std::move(*cached);
     }
   }
+  // The file's identity is taken before the read: a file changed while it
+  // is read must not be remembered as the bytes that were verified.
+  std::string identity = cache != nullptr && layer.blob.identity ? layer.blob.identity() : "";
   LayerContents contents =
       ReadAndVerify(layer.index, layer.blob, layer.diff_id, options, image_bytes);
-  if (cache != nullptr) cache->Add(scope, contents);
+  if (cache != nullptr) {
+    cache->NoteVerified(identity, contents.blob_digest);
+    cache->Add(scope, contents);
+  }
   return contents;
 }
 

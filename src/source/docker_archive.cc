@@ -130,6 +130,7 @@ LayerBlob MakeLayerBlob(std::shared_ptr<const Store> store, const std::string& n
     if (source.is_object()) blob.media_type = source.value("mediaType", "");
   }
   blob.open = [store, name] { return store->Open(name); };
+  blob.identity = [store, name] { return store->Identity(name); };
   return blob;
 }
 

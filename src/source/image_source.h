@@ -25,6 +25,10 @@ struct LayerBlob {
 
   // Opens the stored bytes. Callable from any thread, several at once.
   std::function<std::unique_ptr<ByteReader>()> open;
+
+  // Where the stored bytes are on this machine (Store::Identity); null, or
+  // "", when they are not in a local file. Callable from any thread.
+  std::function<std::string()> identity;
 };
 
 struct ImageSource {

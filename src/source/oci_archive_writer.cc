@@ -205,6 +205,7 @@ ImageSource SaveOciArchive(ImageSource source, const std::string& path) {
     if (!store->Has(name)) continue;
     blob.location = store->Describe(name);
     blob.open = [store, name] { return store->Open(name); };
+    blob.identity = [store, name] { return store->Identity(name); };
   }
   source.keep_alive =
       std::make_shared<std::pair<std::shared_ptr<const void>, std::shared_ptr<const Store>>>(

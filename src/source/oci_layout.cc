@@ -252,6 +252,7 @@ class OciReader {
     blob.size = store_->Size(name);
     auto store = store_;
     blob.open = [store, name] { return store->Open(name); };
+    blob.identity = [store, name] { return store->Identity(name); };
     return blob;
   }
 

@@ -42,6 +42,13 @@ class Store {
   // The reader may be used on any one thread; readers are independent.
   virtual std::unique_ptr<ByteReader> Open(const std::string& name) const = 0;
 
+  // Where the bytes of |name| are, as the file system knows them: device,
+  // inode, size and modification time of the file holding them, and in an
+  // archive the member's place in it. The layer cache trusts a blob it
+  // verified only while this stays the same (see doc/cache.md "Trust").
+  // "" when |name| is missing or not in a local file (a registry's blobs).
+  virtual std::string Identity(const std::string& name) const;
+
   // Names of the regular files, in archive order; used in error messages.
   virtual std::vector<std::string> List() const = 0;
 
