@@ -212,7 +212,7 @@ TEST(EngineSource, DockerContexts) {
     EngineEndpoint endpoint = FindEngine(Engine::kDocker);
     EXPECT_EQ(endpoint.display, "ssh://build@engine.example (Docker context \"over-ssh\")");
     EXPECT_EQ(endpoint.command,
-              (std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30",
+              (std::vector<std::string>{"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=40",
                                         "-T", "-l", "build", "--", "engine.example", "docker",
                                         "system", "dial-stdio"}));
   }
@@ -372,6 +372,30 @@ TEST(EngineSource, ContainerHostAtAWebServerIsNotPodman) {
                                  " is not a Podman service: an HTTP server answered GET /_ping "
                                  "(HTTP 404, Server: SimpleHTTP/");
   ExpectOneLineError(result, "set CONTAINER_HOST to the Podman service's socket or address");
+}
+
+// A server of another protocol at DOCKER_HOST's port, which speaks first
+// (an SSH server's banner): curl said "Received HTTP/0.9 when not
+// allowed"; the line says the Engine did not answer in HTTP, and quotes it.
+TEST(EngineSource, DockerHostAtAServerThatIsNotHttp) {
+  int port = FreePort();
+  std::string dir = TempDir();
+  Process server({"python3", "-c",
+                  "import socket, sys\n"
+                  "listener = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+                  "while True:\n"
+                  "    peer, _ = listener.accept()\n"
+                  "    peer.sendall(b'SSH-2.0-OpenSSH_9.2p1 Debian-2\\r\\n')\n"
+                  "    peer.close()\n",
+                  std::to_string(port)},
+                 dir + "/server.log");
+  ASSERT_TRUE(WaitUntil([&] { return CanConnectTcp(port); })) << ReadFileText(dir + "/server.log");
+  std::string host = "tcp://127.0.0.1:" + std::to_string(port);
+  ScopedEnv docker_host("DOCKER_HOST", host);
+  ExpectOneLineError(RunStrata({"history", "docker-daemon:app:1"}),
+                     "the Docker daemon at " + host +
+                         " did not answer in HTTP: it sent \"SSH-2.0-OpenSSH_9.2p1 Debian-2\"; set "
+                         "DOCKER_HOST to the Engine's socket or address");
 }
 
 // A real Podman: the fixture loaded into a store of the test's own, and

@@ -6,8 +6,12 @@
 // client config of the test's own: ~/.ssh is neither read nor written.
 #include <fmt/core.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -41,10 +45,12 @@ bool CanRunShell(const std::string& program) {
 // An sshd of the test's own on 127.0.0.1 and a free port. Root logs in
 // with the key "key" made here (the key "other_key" is refused), and the
 // remote command sees |environment| ("NAME=VALUE", sshd's SetEnv): where
-// docker finds its Engine, or a PATH without docker.
+// docker finds its Engine, or a PATH without docker. |more_config| goes at
+// the end of sshd_config ("ForceCommand …").
 class SshServer {
  public:
-  explicit SshServer(const std::vector<std::string>& environment)
+  explicit SshServer(const std::vector<std::string>& environment,
+                     const std::string& more_config = "")
       : dir_(TempDir()), port_(FreePort()) {
     MustRun("cd " + dir_ +
             " && ssh-keygen -q -t ed25519 -N '' -f host_key"
@@ -56,8 +62,9 @@ class SshServer {
               fmt::format("ListenAddress 127.0.0.1\nPort {}\nHostKey {}/host_key\n"
                           "PidFile {}/sshd.pid\nAuthorizedKeysFile {}/authorized_keys\n"
                           "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
-                          "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n{}",
-                          port_, dir_, dir_, dir_, set_env.empty() ? "" : "SetEnv" + set_env));
+                          "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n{}\n{}",
+                          port_, dir_, dir_, dir_, set_env.empty() ? "" : "SetEnv" + set_env,
+                          more_config));
     // sshd wants its privilege separation directory, which only the
     // package's service makes (at boot).
     std::filesystem::create_directories("/run/sshd");
@@ -109,6 +116,70 @@ std::string PathWith(const std::string& dir) {
   return dir + ":" + (path ? path : "/usr/bin:/bin");
 }
 
+// A listener that accepts connections (the kernel does, up to its
+// backlog) and never says anything: a far end that never answers. On
+// 127.0.0.1 and a port of its own, or on a Unix socket at |path|.
+class SilentListener {
+ public:
+  SilentListener() : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), length), 0);
+    EXPECT_EQ(listen(fd_, 8), 0);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+  }
+
+  explicit SilentListener(const std::string& path)
+      : fd_(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(listen(fd_, 8), 0);
+  }
+
+  ~SilentListener() { close(fd_); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+
+  int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+// A directory holding an `ssh` that runs the real one reading no config
+// and no known hosts of the user's; it goes first on PATH.
+std::string PlainSshDir() {
+  std::string bin = TempDir();
+  WriteFile(bin + "/ssh",
+            fmt::format("#!/bin/sh\nexec {} -F /dev/null -o UserKnownHostsFile=/dev/null"
+                        " -o GlobalKnownHostsFile=/dev/null \"$@\"\n",
+                        kSsh));
+  chmod((bin + "/ssh").c_str(), 0755);
+  return bin;
+}
+
+// strata's run, and how long it took in seconds.
+RunResult TimedRun(const std::vector<std::string>& args, double* seconds) {
+  auto start = std::chrono::steady_clock::now();
+  RunResult result = RunStrata(args);
+  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+// Whether an ssh that was given |config| (ClientConfig) still runs; the
+// output of pgrep in |*found|.
+bool SshRunsWith(const std::string& config, std::string* found) {
+  // The pattern is the config's path with its first character in
+  // brackets, so that pgrep does not find the shell that runs it.
+  return RunShell("pgrep -af '[" + config.substr(0, 1) + "]" + config.substr(1) + "'", found) == 0;
+}
+
 std::string Json(const std::string& command, const std::string& image) {
   RunResult result = RunStrata({command, "--format", "json", "-q", image});
   EXPECT_EQ(result.exit_code, 0) << command << " " << image << ": " << result.err;
@@ -124,12 +195,14 @@ TEST(EngineSsh, ImagesThroughSshEqualThroughTheSocket) {
   DockerEngine engine;
   MustRun(engine.Docker("load -q -i " + FixturesDir() + "/multi.docker.tar"));
   std::string image = "docker-daemon:strata-fixture/multi:1";
-  std::string audit, history;
+  std::string audit, history, report;
   {
     ScopedEnv host("DOCKER_HOST", engine.host());
     audit = Json("audit", image);
     history = Json("history", image);
+    report = RunStrata({"audit", "--no-rules", image}).out;
   }
+  EXPECT_NE(report.find(image), std::string::npos) << report;
 
   SshServer ssh({"DOCKER_HOST=" + engine.host()});
   std::string client = ssh.ClientDir("key");
@@ -140,15 +213,19 @@ TEST(EngineSsh, ImagesThroughSshEqualThroughTheSocket) {
     EXPECT_EQ(Json("audit", image), audit);
     EXPECT_EQ(ssh.Logins(), logins + 1);
     EXPECT_EQ(Json("history", image), history);
+    // The reports name the image as they do for the socket (and for
+    // tcp://): by what was asked for, never by the host it came from.
+    EXPECT_EQ(RunStrata({"audit", "--no-rules", image}).out, report);
   }
-  // The pattern is the client config's path with its first character in
-  // brackets, so that pgrep does not find the shell that runs it.
-  std::string config = ssh.ClientConfig("key");
   std::string output;
-  EXPECT_NE(RunShell("pgrep -af '[" + config.substr(0, 1) + "]" + config.substr(1) + "'", &output),
-            0)
-      << "left running:\n"
-      << output;
+  EXPECT_FALSE(SshRunsWith(ssh.ClientConfig("key"), &output)) << "left running:\n" << output;
+
+  // Found by a user trial: a user name spelled with percent signs, as
+  // URLs may be, was given to ssh as spelled; docker decodes it.
+  {
+    ScopedEnv host("DOCKER_HOST", "ssh://r%6F%6ft@127.0.0.1:" + std::to_string(ssh.port()));
+    EXPECT_EQ(Json("history", image), history);
+  }
 
   ScopedEnv docker_config("DOCKER_CONFIG", TempDir());
   ScopedEnv no_host("DOCKER_HOST", "");
@@ -188,6 +265,100 @@ TEST(EngineSsh, FailuresAreOneLineInSshsWords) {
   ExpectOneLineError(no_docker_result,
                      "cannot reach the Docker daemon at " + no_docker.host() + ": ssh said \"");
   ExpectOneLineError(no_docker_result, "docker: command not found");
+}
+
+// Found by a user trial: a far end that never answered was waited for
+// about 65 s (curl's stall limit, then ssh's end) and then named only by
+// ssh's exit status. Here nothing answers after TCP: no SSH banner comes.
+TEST(EngineSsh, AHostThatNeverAnswersIsGivenUpOn) {
+  if (access(kSsh, X_OK) != 0) GTEST_SKIP() << "needs ssh: install openssh-client";
+  SilentListener silent;
+  std::string port = std::to_string(silent.port());
+  ScopedEnv path("PATH", PathWith(PlainSshDir()));
+  ScopedEnv host("DOCKER_HOST", "ssh://build@127.0.0.1:" + port);
+  double seconds = 0;
+  RunResult result = TimedRun({"history", "docker-daemon:app:1"}, &seconds);
+  ExpectOneLineError(result, "cannot reach the Docker daemon at ssh://build@127.0.0.1:" + port +
+                                 ": 127.0.0.1 did not answer within 30 s; check that ssh reaches "
+                                 "docker there without a prompt: ssh -p " +
+                                 port + " build@127.0.0.1 docker version");
+  EXPECT_LT(seconds, 36) << result.err;
+}
+
+// The same with the login done and the Engine there silent: ssh itself
+// waits for it for ever.
+TEST(EngineSsh, AnEngineThatNeverAnswersIsGivenUpOn) {
+  REQUIRE_SSHD();
+  std::string socket = TempDir() + "/silent.sock";
+  SilentListener silent(socket);
+  SshServer ssh({"DOCKER_HOST=unix://" + socket});
+  ScopedEnv path("PATH", PathWith(ssh.ClientDir("key")));
+  ScopedEnv host("DOCKER_HOST", ssh.host());
+  double seconds = 0;
+  RunResult result = TimedRun({"history", "docker-daemon:app:1"}, &seconds);
+  ExpectOneLineError(result, "cannot reach the Docker daemon at " + ssh.host() +
+                                 ": 127.0.0.1 did not answer within 30 s; check that ssh");
+  EXPECT_LT(seconds, 36) << result.err;
+  EXPECT_EQ(ssh.Logins(), 1);
+  std::string output;
+  EXPECT_FALSE(SshRunsWith(ssh.ClientConfig("key"), &output)) << "left running:\n" << output;
+}
+
+// Found by a user trial: what the far end sent instead of HTTP came back
+// in curl's words ("Received HTTP/0.9 when not allowed"), and the text a
+// nologin account prints (on standard output, which ssh relays) was lost.
+TEST(EngineSsh, AReplyThatIsNotHttp) {
+  REQUIRE_SSHD();
+  std::string dir = TempDir();
+  std::string check = "; check that ssh reaches docker there without a prompt: ssh -p ";
+  {
+    SshServer ssh({}, "ForceCommand /usr/sbin/nologin");
+    ScopedEnv path("PATH", PathWith(ssh.ClientDir("key")));
+    ScopedEnv host("DOCKER_HOST", ssh.host());
+    ExpectOneLineError(RunStrata({"history", "docker-daemon:app:1"}),
+                       "the Docker daemon at " + ssh.host() +
+                           " did not answer in HTTP: it sent \"This account is currently not "
+                           "available.\"" +
+                           check + std::to_string(ssh.port()) + " root@127.0.0.1 docker version");
+  }
+
+  // A greeting in colour, long, on several lines: its first line is
+  // quoted, without the terminal's escape sequences and cut short.
+  std::string long_line(400, 'x');
+  WriteFile(dir + "/greet",
+            "#!/bin/sh\nprintf '\\n\\033[1mWelcome\\033[0m " + long_line + "\\nsecond line\\n'\n");
+  chmod((dir + "/greet").c_str(), 0755);
+  {
+    SshServer ssh({}, "ForceCommand " + dir + "/greet");
+    ScopedEnv path("PATH", PathWith(ssh.ClientDir("key")));
+    ScopedEnv host("DOCKER_HOST", ssh.host());
+    RunResult result = RunStrata({"history", "docker-daemon:app:1"});
+    ExpectOneLineError(result, " did not answer in HTTP: it sent \"Welcome " +
+                                   long_line.substr(0, 192) + "…\"" + check);
+    EXPECT_EQ(result.err.find("second line"), std::string::npos) << result.err;
+  }
+
+  // A prompt, and a wait for its answer: what came is quoted at once.
+  WriteFile(dir + "/prompt", "#!/bin/sh\nprintf 'Password: '\nread answer\n");
+  chmod((dir + "/prompt").c_str(), 0755);
+  {
+    SshServer ssh({}, "ForceCommand " + dir + "/prompt");
+    ScopedEnv path("PATH", PathWith(ssh.ClientDir("key")));
+    ScopedEnv host("DOCKER_HOST", ssh.host());
+    double seconds = 0;
+    RunResult result = TimedRun({"history", "docker-daemon:app:1"}, &seconds);
+    ExpectOneLineError(result, " did not answer in HTTP: it sent \"Password:\"" + check);
+    EXPECT_LT(seconds, 20) << result.err;
+  }
+
+  // Bytes that are no text are not quoted.
+  WriteFile(dir + "/binary", "#!/bin/sh\nprintf '\\001\\002\\377\\376\\n'\n");
+  chmod((dir + "/binary").c_str(), 0755);
+  SshServer ssh({}, "ForceCommand " + dir + "/binary");
+  ScopedEnv path("PATH", PathWith(ssh.ClientDir("key")));
+  ScopedEnv host("DOCKER_HOST", ssh.host());
+  ExpectOneLineError(RunStrata({"history", "docker-daemon:app:1"}),
+                     " did not answer in HTTP: what it sent is not text" + check);
 }
 
 // An export the Engine cuts short through ssh is cut off, as through its
@@ -241,7 +412,7 @@ TEST(EngineSsh, WithoutSshInstalled) {
 // The command an ssh:// address makes, and one line for each spelling no
 // Engine can be at, before anything is run.
 TEST(EngineSsh, Spellings) {
-  std::vector<std::string> head = {"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-T"};
+  std::vector<std::string> head = {"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=40", "-T"};
   std::vector<std::string> tail = {"docker", "system", "dial-stdio"};
   auto command = [&](const std::vector<std::string>& middle) {
     std::vector<std::string> all = head;
@@ -263,6 +434,14 @@ TEST(EngineSsh, Spellings) {
     EXPECT_EQ(endpoint.display, "ssh://build@[::1]:2222/");
     EXPECT_EQ(endpoint.command_check, "ssh -p 2222 build@::1 docker version");
   }
+  {
+    // Decoded as docker decodes it; shown as given.
+    ScopedEnv host("DOCKER_HOST", "ssh://bu%69ld%2eci@engine.example");
+    EngineEndpoint endpoint = FindEngine(Engine::kDocker);
+    EXPECT_EQ(endpoint.command, command({"-l", "build.ci", "--", "engine.example"}));
+    EXPECT_EQ(endpoint.command_check, "ssh build.ci@engine.example docker version");
+    EXPECT_EQ(endpoint.display, "ssh://bu%69ld%2eci@engine.example");
+  }
 
   for (const auto& [address, error] : std::vector<std::pair<std::string, std::string>>{
            {"ssh://h:99999", "the port \"99999\" is not a number from 1 to 65535"},
@@ -282,7 +461,20 @@ TEST(EngineSsh, Spellings) {
            {"ssh://-oProxyCommand=x@h",
             "\"-oProxyCommand=x\" is not a user name ssh can take here"},
            {"ssh://ro ot@h", "\"ro ot\" is not a user name ssh can take here"},
-           {"ssh://a;b@h", "\"a;b\" is not a user name ssh can take here"}}) {
+           {"ssh://a;b@h", "\"a;b\" is not a user name ssh can take here"},
+           // Decoded, the same names are refused the same way.
+           {"ssh://%2DoProxyCommand=x@h",
+            "\"%2DoProxyCommand=x\" (decoded \"-oProxyCommand=x\") is not a user name ssh can "
+            "take here"},
+           {"ssh://ro%20ot@h",
+            "\"ro%20ot\" (decoded \"ro ot\") is not a user name ssh can take here"},
+           {"ssh://a%0Ab@h",
+            "\"a%0Ab\" (decoded \"a\\x0ab\") is not a user name ssh can take here"},
+           {"ssh://a%00@h", "\"a%00\" (decoded \"a\\x00\") is not a user name ssh can take here"},
+           {"ssh://a%2@h",
+            "the user name \"a%2\" holds a '%' not followed by two hexadecimal digits"},
+           {"ssh://a%zz@h",
+            "the user name \"a%zz\" holds a '%' not followed by two hexadecimal digits"}}) {
     ScopedEnv host("DOCKER_HOST", address);
     try {
       FindEngine(Engine::kDocker);

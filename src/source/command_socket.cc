@@ -24,6 +24,7 @@
 
 #include "base/output_file.h"
 #include "base/stop_signals.h"
+#include "source/peer_text.h"
 
 extern char** environ;
 
@@ -36,10 +37,9 @@ namespace {
 // round trip on a slow link. Then SIGTERM, and as long again for that.
 constexpr int kEndMilliseconds = 5000;
 
-// How much of the end of the command's standard error is read, and how
-// long a line an error may quote: ssh's reasons are one short line.
+// How much of the end of the command's standard error is read: ssh's
+// reasons are one short line (which QuotableLine cuts shorter).
 constexpr off_t kTailBytes = 4096;
-constexpr size_t kMaxLineBytes = 200;
 
 // What ssh writes on every first connection to a host (with
 // StrictHostKeyChecking accept-new or no), which never says why one failed.
@@ -136,25 +136,6 @@ bool WaitForEnd(pid_t pid, int milliseconds) {
   }
 }
 
-// |line| as an error may quote it: without control characters or
-// surrounding blanks, and at most kMaxLineBytes (cut before a UTF-8
-// continuation byte).
-std::string Quotable(std::string_view line) {
-  std::string text;
-  for (char c : line) {
-    unsigned char byte = static_cast<unsigned char>(c);
-    if (byte == '\t') text += ' ';
-    if (byte >= 0x20 && byte != 0x7f) text += c;
-  }
-  size_t start = text.find_first_not_of(' ');
-  if (start == std::string::npos) return "";
-  text = text.substr(start, text.find_last_not_of(' ') + 1 - start);
-  if (text.size() <= kMaxLineBytes) return text;
-  size_t cut = kMaxLineBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
-}
-
 }  // namespace
 
 CommandChild::CommandChild(pid_t pid, std::string program, int errors)
@@ -207,7 +188,7 @@ std::vector<std::string> CommandChild::LastLines() const {
   if (start > 0) from = std::min(tail.find('\n'), tail.size());
   while (from < tail.size()) {
     size_t end = std::min(tail.find('\n', from), tail.size());
-    lines.push_back(Quotable(std::string_view(tail).substr(from, end - from)));
+    lines.push_back(QuotableLine(std::string_view(tail).substr(from, end - from)));
     from = end + 1;
   }
   return lines;
@@ -216,7 +197,7 @@ std::vector<std::string> CommandChild::LastLines() const {
 void CommandChild::End() {
   std::lock_guard lock(mutex_);
   if (reaped_) return;
-  if (!WaitForEnd(pid_, kEndMilliseconds)) {
+  if (given_up_ || !WaitForEnd(pid_, kEndMilliseconds)) {
     kill(pid_, SIGTERM);
     if (!WaitForEnd(pid_, kEndMilliseconds)) kill(pid_, SIGKILL);
   }

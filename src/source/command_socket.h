@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -54,6 +55,11 @@ class CommandChild {
   // it (SIGTERM, then SIGKILL) and reaps it.
   void End();
 
+  // Has End stop the command at once, without the wait: the command did
+  // not answer in time, and a closed input would not end it (ssh waiting
+  // for a host that says nothing).
+  void GiveUp() { given_up_ = true; }
+
  private:
   // Whether the command has ended, and then in |*code| its exit status
   // (-1 when a signal ended it) and in |*signal| that signal (else 0).
@@ -68,6 +74,7 @@ class CommandChild {
   mutable std::mutex mutex_;
   bool reaped_ = false;
   int status_ = 0;  // waitpid's, once reaped.
+  std::atomic<bool> given_up_ = false;
 };
 
 // Starts a command (argv, argv[0] found through PATH) for each connection

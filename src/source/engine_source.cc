@@ -17,6 +17,7 @@
 #include "source/docker_context.h"
 #include "source/formats.h"
 #include "source/http_client.h"
+#include "source/peer_text.h"
 #include "source/spool.h"
 
 namespace strata {
@@ -33,8 +34,10 @@ constexpr size_t kMaxReplyBytes = 4 << 20;
 // by tests/servers/mock_engine.py.
 constexpr int kPlatformMajor = 1, kPlatformMinor = 48;
 
-// Enough of a /_ping body to tell an Engine's "OK" from a web page.
+// Enough of a /_ping body to tell an Engine's "OK" from a web page, and
+// of what a peer that does not speak HTTP sent to quote its first line.
 constexpr size_t kPingBytes = 16;
+constexpr size_t kNotHttpBytes = 512;
 
 // A header a peer sent, as a message may quote it: untrusted, so short.
 constexpr size_t kMaxQuotedHeader = 80;
@@ -129,10 +132,20 @@ EngineEndpoint FromTcp(const std::string& host, const std::string& display,
   return endpoint;
 }
 
-// How long ssh may take to reach the host and agree on keys. Its own
-// default waits for TCP to give up (minutes); this is as long as an HTTP
-// connection gets (http_client.cc).
-constexpr int kSshConnectSeconds = 30;
+// How long an Engine reached through ssh gets to begin its first answer
+// (to GET /_ping), counted from ssh's start: reaching the host, logging
+// in, starting docker there and the Engine's reply fit in it many times
+// over. Without it, a login whose Engine says nothing would be waited for
+// as long as curl waits for a stalled transfer (a minute), and then named
+// only by ssh's exit status.
+constexpr int kSshAnswerSeconds = 30;
+
+// How long ssh may take to reach the host and agree on keys (TCP, the SSH
+// banner, key exchange); its own default waits for TCP to give up
+// (minutes), and for a banner for ever. This bounds the connections opened
+// after the first answer, which kSshAnswerSeconds does not cover; longer
+// than that, so that on the first connection strata's line comes first.
+constexpr int kSshConnectSeconds = kSshAnswerSeconds + 10;
 
 // The parts of an ssh:// address: ssh://[USER@]HOST[:PORT][/], an IPv6
 // address in brackets. HOST may also be a Host of the user's ssh config.
@@ -173,6 +186,30 @@ bool IsSshName(std::string_view name) {
   });
 }
 
+// |text| with its control characters as "\xNN", for a line that quotes it.
+std::string ControlsEscaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    unsigned char byte = static_cast<unsigned char>(c);
+    out += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
+  }
+  return out;
+}
+
+// |user| as an ssh:// address spells it, percent-decoded as docker
+// decodes it (ssh://us%65r@host logs in as "user"), and checked again:
+// decoded, it must still be a name IsSshName takes.
+std::string DecodedUser(const std::string& user, const std::string& shown) {
+  std::optional<std::string> decoded = UrlDecode(user);
+  if (!decoded)
+    Fail("{}: the user name \"{}\" holds a '%' not followed by two hexadecimal digits", shown,
+         user);
+  if (!IsSshName(*decoded))
+    Fail("{}: \"{}\" (decoded \"{}\") is not a user name ssh can take here", shown, user,
+         ControlsEscaped(*decoded));
+  return *decoded;
+}
+
 // |host| ("ssh://…") taken apart and checked: one line for each mistake,
 // |shown| naming the setting. A password is refused without being shown,
 // and |where| names the setting then.
@@ -196,6 +233,7 @@ SshAddress ParseSsh(const std::string& host, const std::string& shown, const std
     // would split, must not get that far.
     if (!IsSshName(address.user))
       Fail("{}: \"{}\" is not a user name ssh can take here", shown, address.user);
+    address.user = DecodedUser(address.user, shown);
   }
   if (slash != std::string::npos && rest.substr(slash) != "/")
     Fail("{}: an ssh:// address names a host, not the path \"{}\": give ssh://[USER@]HOST[:PORT]",
@@ -231,6 +269,7 @@ EngineEndpoint FromSsh(const std::string& host, const std::string& display,
   endpoint.command_check = fmt::format(
       "ssh {}{}{} docker version", address.port.empty() ? "" : "-p " + address.port + " ",
       address.user.empty() ? "" : address.user + "@", address.host);
+  endpoint.remote_host = address.host;
   endpoint.base_url = "http://localhost";
   endpoint.display = display;
   endpoint.variable = variable;
@@ -374,17 +413,23 @@ class EngineClient {
   // API 1.25 with "OK" alone), and returns that version: "1.41" → {1, 41},
   // {0, 0} when not said. Fails naming the endpoint and what answered when
   // the peer is something else: a registry or a web server at the port
-  // DOCKER_HOST names would otherwise read as an Engine without the image.
+  // DOCKER_HOST names would otherwise read as an Engine without the image,
+  // and a peer that does not speak HTTP would be named in curl's words.
+  // Through ssh, fails too when nothing has answered within
+  // kSshAnswerSeconds.
   std::pair<int, int> Ping() {
+    HttpRequest request{endpoint_.base_url + "/_ping", {}, false, {}};
+    // ssh itself would wait for ever on a login whose Engine says nothing.
+    if (!endpoint_.command.empty()) request.reply_seconds = kSshAnswerSeconds;
+    request.accept_other_than_http = true;
     auto [response, body] = Call([&] {
-      HttpTransfer transfer(options_, {endpoint_.base_url + "/_ping", {}, false, {}});
-      std::string start(kPingBytes, '\0');
-      size_t got = 0, n = 0;
-      while (got < start.size() && (n = transfer.Read(start.data() + got, start.size() - got)) > 0)
-        got += n;
-      start.resize(got);
+      HttpTransfer transfer(options_, request);
+      bool http = transfer.response().status != 0;
+      std::string start =
+          http ? ReadStart(transfer, kPingBytes) : ArrivedStart(transfer, kNotHttpBytes);
       return std::make_pair(transfer.response(), start);
     });
+    if (response.status == 0) NotHttp(body);
     std::string api_version = response.Header("Api-Version");
     while (body.ends_with("\n") || body.ends_with("\r")) body.pop_back();
     // Go's TLS listener answers a plain request so.
@@ -417,6 +462,13 @@ class EngineClient {
       if (error.kind() == TransferError::Kind::kCommand)
         Fail("cannot reach {} at {}: {}; check that ssh reaches docker there without a prompt: {}",
              EngineName(engine_), endpoint_.display, error.what(), endpoint_.command_check);
+      // Only a Ping through ssh waits with a deadline.
+      if (error.kind() == TransferError::Kind::kNoReply)
+        Fail(
+            "cannot reach {} at {}: {} did not answer within {} s; check that ssh reaches docker "
+            "there without a prompt: {}",
+            EngineName(engine_), endpoint_.display, endpoint_.remote_host, kSshAnswerSeconds,
+            endpoint_.command_check);
       if (error.kind() == TransferError::Kind::kConnect)
         Fail("{} is not running: nothing answers at {}; start it or set {}", EngineName(engine_),
              endpoint_.display, engine_ == Engine::kDocker ? "DOCKER_HOST" : "CONTAINER_HOST");
@@ -456,6 +508,50 @@ class EngineClient {
            EngineName(engine_), endpoint_.display, error.what(), CertDirShown());
     Fail("{} at {} refused the TLS client certificate {}: {}; use the one made for it",
          EngineName(engine_), endpoint_.display, endpoint_.tls.cert, error.what());
+  }
+
+  // The first |limit| bytes of |transfer|'s body, or fewer when it ends
+  // first.
+  static std::string ReadStart(HttpTransfer& transfer, size_t limit) {
+    std::string start(limit, '\0');
+    size_t got = 0, n = 0;
+    while (got < limit && (n = transfer.Read(start.data() + got, limit - got)) > 0) got += n;
+    start.resize(got);
+    return start;
+  }
+
+  // What a peer that does not speak HTTP sent first, up to |limit| bytes:
+  // what has arrived, without waiting for more, since such a peer may
+  // print a prompt and wait for an answer that never comes.
+  static std::string ArrivedStart(HttpTransfer& transfer, size_t limit) {
+    std::string start(limit, '\0');
+    start.resize(transfer.ReadArrived(start.data(), limit));
+    return start;
+  }
+
+  // What to do when what answers is not the Engine: for ssh, the command
+  // that shows what the far end does; else, set the variable.
+  std::string Remedy() const {
+    if (!endpoint_.command.empty())
+      return "check that ssh reaches docker there without a prompt: " + endpoint_.command_check;
+    return fmt::format("set {} to {} socket or address",
+                       engine_ == Engine::kDocker ? "DOCKER_HOST" : "CONTAINER_HOST",
+                       engine_ == Engine::kDocker ? "the Engine's" : "the Podman service's");
+  }
+
+  // The line for a peer that answered GET /_ping without a status line: a
+  // command at the far end of ssh that prints instead (the "This account
+  // is currently not available." of a nologin account, a greeting), or a
+  // server of another protocol at the address (an SSH server's banner).
+  // |reply| is the start of what it sent, whose first line is quoted when
+  // it reads as text.
+  [[noreturn]] void NotHttp(const std::string& reply) {
+    std::string_view line = FirstLineWithText(reply);
+    std::string sent = !line.empty() && LooksLikeText(line)
+                           ? fmt::format("it sent \"{}\"", QuotableLine(line))
+                           : "what it sent is not text";
+    Fail("{} at {} did not answer in HTTP: {}; {}", EngineName(engine_), endpoint_.display, sent,
+         Remedy());
   }
 
   // Where the TLS files were looked for, and by which variable.

@@ -33,6 +33,8 @@ struct EngineEndpoint {
   // ssh://: the command a user can run to see what ssh says
   // ("ssh -p 2222 build@engine.example docker version").
   std::string command_check;
+  // ssh://: the host ssh logs in to, as messages name it ("engine.example").
+  std::string remote_host;
   // "http://localhost" on a socket or through ssh, else "http://HOST:PORT"
   // ("https://" with TLS).
   std::string base_url;

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -187,6 +188,13 @@ struct HttpTransfer::State {
   bool relayed = false;  // The last request went to the proxy, to relay.
   CURLcode result = CURLE_OK;
 
+  // HttpRequest::reply_seconds (0: none), and by when the answer must
+  // have begun; whether it has, and whether the wait for it was given up.
+  int reply_seconds = 0;
+  std::chrono::steady_clock::time_point reply_deadline;
+  bool replied = false;
+  bool no_reply = false;
+
   std::unique_ptr<CommandDialer> dialer;  // For HttpOptions::command.
   std::shared_ptr<CommandChild> child;    // The command carrying the connection.
 
@@ -209,6 +217,7 @@ struct HttpTransfer::State {
   // redirect or a 100 Continue), so only the final response's are kept.
   static size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     State* self = static_cast<State*>(user);
+    self->replied = true;
     std::string line(data, size * count);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     if (line.starts_with("HTTP/")) {
@@ -231,6 +240,7 @@ struct HttpTransfer::State {
     }
     self->buffer.append(data, size * count);
     self->body_started = true;
+    self->replied = true;
     return size * count;
   }
 
@@ -295,6 +305,30 @@ struct HttpTransfer::State {
             proxy.proxy.find('@') != std::string::npos};
   }
 
+  // Nothing of the answer came by the deadline: the transfer ends here,
+  // and the command carrying it, which a closed input would not end (ssh
+  // waiting for a host that says nothing), is stopped at once.
+  void GiveUpWaiting() {
+    done = true;
+    result = CURLE_OPERATION_TIMEDOUT;
+    no_reply = true;
+    std::shared_ptr<CommandChild> carrier = child;
+    curl_socket_t socket = CURL_SOCKET_BAD;
+    // A connection kept from an earlier transfer started no command now.
+    if (!carrier && dialer && curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &socket) == CURLE_OK)
+      carrier = CommandOfSocket(socket);
+    if (carrier) carrier->GiveUp();
+  }
+
+  // How long Pump may wait for the socket: a second, or until the
+  // deadline for the answer when that comes first.
+  int WaitMilliseconds() const {
+    if (reply_seconds <= 0 || replied) return 1000;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        reply_deadline - std::chrono::steady_clock::now());
+    return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 1000));
+  }
+
   // Moves the transfer on; waits up to a second for the socket.
   void Pump() {
     int running = 0;
@@ -308,7 +342,11 @@ struct HttpTransfer::State {
       done = true;
       result = message->data.result;
     }
-    if (!done && offset == buffer.size()) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    if (!done && !replied && reply_seconds > 0 &&
+        std::chrono::steady_clock::now() >= reply_deadline)
+      GiveUpWaiting();
+    if (!done && offset == buffer.size())
+      curl_multi_poll(multi, nullptr, 0, WaitMilliseconds(), nullptr);
   }
 
   void ThrowIfFailed() {
@@ -319,6 +357,9 @@ struct HttpTransfer::State {
       throw TransferError(TransferError::Kind::kCommand, dialer->error());
     if (child && child->Failed())
       throw TransferError(TransferError::Kind::kCommand, child->Account());
+    if (no_reply)
+      throw TransferError(TransferError::Kind::kNoReply,
+                          fmt::format("nothing came within {} s", reply_seconds));
     // curl's own words may quote the proxy's URL whole, password and
     // all ("Unsupported proxy syntax in '…'"): with a login in it, only
     // the code's general text is shown.
@@ -391,6 +432,12 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
     curl_easy_setopt(s.easy, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (request.head) curl_easy_setopt(s.easy, CURLOPT_NOBODY, 1L);
+  if (request.accept_other_than_http) curl_easy_setopt(s.easy, CURLOPT_HTTP09_ALLOWED, 1L);
+  if (request.reply_seconds > 0) {
+    s.reply_seconds = request.reply_seconds;
+    s.reply_deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(request.reply_seconds);
+  }
   for (const std::string& header : request.headers)
     s.headers = curl_slist_append(s.headers, header.c_str());
   if (request.post_body) {
@@ -447,6 +494,14 @@ size_t HttpTransfer::Read(void* buffer, size_t size) {
   return count;
 }
 
+size_t HttpTransfer::ReadArrived(void* buffer, size_t size) {
+  State& s = *state_;
+  size_t count = std::min(size, s.buffer.size() - s.offset);
+  memcpy(buffer, s.buffer.data() + s.offset, count);
+  s.offset += count;
+  return count;
+}
+
 std::string HttpResponse::Header(const std::string& name) const {
   for (const auto& [key, value] : headers)
     if (strcasecmp(key.c_str(), name.c_str()) == 0) return value;
@@ -465,6 +520,28 @@ bool IsTcpPort(std::string_view port) {
     return false;
   int number = std::stoi(std::string(port));
   return number >= 1 && number <= 65535;
+}
+
+std::optional<std::string> UrlDecode(std::string_view text) {
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    int high = hex(text[i + 1]), low = hex(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
 }
 
 std::string UrlEncode(const std::string& text, const std::string& keep) {

@@ -31,7 +31,18 @@ class TransferError : public Error {
   // connection was at fault. kCommand: the command that carried the
   // connection (HttpOptions::command) could not start, or ended; the text
   // says how, in its own words when it left some (CommandChild::Account).
-  enum class Kind { kConnect, kTls, kTlsFiles, kInterrupted, kTimeout, kProxy, kCommand, kOther };
+  // kNoReply: nothing of an answer came within HttpRequest::reply_seconds.
+  enum class Kind {
+    kConnect,
+    kTls,
+    kTlsFiles,
+    kInterrupted,
+    kTimeout,
+    kNoReply,
+    kProxy,
+    kCommand,
+    kOther
+  };
   TransferError(Kind kind, const std::string& what) : Error(what), kind_(kind) {}
   Kind kind() const { return kind_; }
 
@@ -102,6 +113,16 @@ struct HttpRequest {
   // When set, POSTed instead of a GET, as the Content-Type in |headers|
   // says (curl's default is application/x-www-form-urlencoded).
   std::optional<std::string> post_body;
+  // Above 0: the transfer fails (kNoReply) when nothing of the answer has
+  // come this many seconds after it began, connecting included; a command
+  // carrying the connection is then stopped without waiting for it.
+  // Otherwise only a stall of a minute ends it.
+  int reply_seconds = 0;
+  // An answer without a status line is taken as the body of a response
+  // whose status is 0, for the caller to say what the peer sent instead of
+  // HTTP; otherwise the transfer fails (kOther, "Received HTTP/0.9 when
+  // not allowed"). Its body goes on until the peer closes the connection.
+  bool accept_other_than_http = false;
 };
 
 struct HttpResponse {
@@ -134,6 +155,10 @@ class HttpTransfer : public ByteReader {
 
   size_t Read(void* buffer, size_t size) override;
 
+  // Like Read, but only what has arrived already: never waits, and 0 when
+  // nothing has (the constructor returns once something of the body has).
+  size_t ReadArrived(void* buffer, size_t size);
+
   struct State;
 
  private:
@@ -152,5 +177,9 @@ bool IsTcpPort(std::string_view port);
 // |text| with every byte outside [A-Za-z0-9-._~] (and outside |keep|)
 // percent-encoded, for paths and query strings.
 std::string UrlEncode(const std::string& text, const std::string& keep = "");
+
+// |text| with each "%XX" (two hexadecimal digits, either case) made the
+// byte it encodes; std::nullopt when a '%' is not followed by two of them.
+std::optional<std::string> UrlDecode(std::string_view text);
 
 }  // namespace strata

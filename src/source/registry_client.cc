@@ -374,7 +374,8 @@ void RegistryClient::FailTransfer(const TransferError& error, const std::string&
           "the transfer of {} from registry {} was interrupted ({}): check the network and run "
           "strata again",
           what, host_, error.what());
-    case TransferError::Kind::kCommand:  // Registries are not reached through one.
+    case TransferError::Kind::kCommand:  // Registries are not reached through one,
+    case TransferError::Kind::kNoReply:  // nor asked with a deadline for the answer.
     case TransferError::Kind::kOther:
       break;
   }
