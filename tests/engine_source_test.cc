@@ -398,6 +398,33 @@ TEST(EngineSource, DockerHostAtAServerThatIsNotHttp) {
                          "DOCKER_HOST to the Engine's socket or address");
 }
 
+// A socket whose peer takes the connection and says nothing (a process
+// stuck, or a socket that is not an Engine's): curl waited a minute and
+// said "Operation too slow"; the Engine gets 30 s for its first answer,
+// and the line says so.
+TEST(EngineSource, ASocketThatNeverAnswersIsGivenUpOn) {
+  std::string dir = TempDir();
+  std::string socket = dir + "/silent.sock";
+  Process server({"python3", "-c",
+                  "import socket, sys, time\n"
+                  "listener = socket.socket(socket.AF_UNIX)\n"
+                  "listener.bind(sys.argv[1])\n"
+                  "listener.listen(8)\n"
+                  "held = []\n"
+                  "while True:\n"
+                  "    held.append(listener.accept()[0])\n",
+                  socket},
+                 dir + "/server.log");
+  ASSERT_TRUE(WaitUntil([&] { return CanConnectUnix(socket); }))
+      << ReadFileText(dir + "/server.log");
+  ScopedEnv docker_host("DOCKER_HOST", "unix://" + socket);
+  ExpectOneLineError(RunStrata({"history", "docker-daemon:app:1"}),
+                     "cannot reach the Docker daemon at unix://" + socket +
+                         ": it took the connection but did not answer within 30 s; check that "
+                         "unix://" +
+                         socket + " is an Engine's socket and that the Engine is not stuck");
+}
+
 // A real Podman: the fixture loaded into a store of the test's own, and
 // its API service on a socket of the test's own.
 TEST(EngineSource, PodmanService) {

@@ -132,20 +132,21 @@ EngineEndpoint FromTcp(const std::string& host, const std::string& display,
   return endpoint;
 }
 
-// How long an Engine reached through ssh gets to begin its first answer
-// (to GET /_ping), counted from ssh's start: reaching the host, logging
-// in, starting docker there and the Engine's reply fit in it many times
-// over. Without it, a login whose Engine says nothing would be waited for
-// as long as curl waits for a stalled transfer (a minute), and then named
-// only by ssh's exit status.
-constexpr int kSshAnswerSeconds = 30;
+// How long an Engine gets to begin its first answer (to GET /_ping),
+// counted from the start (through ssh, from ssh's start: reaching the
+// host, logging in, starting docker there and the Engine's reply fit in
+// it many times over). Without it, a peer that takes the connection and
+// says nothing would be waited for as long as curl waits for a stalled
+// transfer (a minute), and then named in curl's words (through ssh, only
+// by ssh's exit status).
+constexpr int kAnswerSeconds = 30;
 
 // How long ssh may take to reach the host and agree on keys (TCP, the SSH
 // banner, key exchange); its own default waits for TCP to give up
 // (minutes), and for a banner for ever. This bounds the connections opened
-// after the first answer, which kSshAnswerSeconds does not cover; longer
+// after the first answer, which kAnswerSeconds does not cover; longer
 // than that, so that on the first connection strata's line comes first.
-constexpr int kSshConnectSeconds = kSshAnswerSeconds + 10;
+constexpr int kSshConnectSeconds = kAnswerSeconds + 10;
 
 // The parts of an ssh:// address: ssh://[USER@]HOST[:PORT][/], an IPv6
 // address in brackets. HOST may also be a Host of the user's ssh config.
@@ -415,12 +416,12 @@ class EngineClient {
   // the peer is something else: a registry or a web server at the port
   // DOCKER_HOST names would otherwise read as an Engine without the image,
   // and a peer that does not speak HTTP would be named in curl's words.
-  // Through ssh, fails too when nothing has answered within
-  // kSshAnswerSeconds.
+  // Fails too when nothing has answered within kAnswerSeconds.
   std::pair<int, int> Ping() {
     HttpRequest request{endpoint_.base_url + "/_ping", {}, false, {}};
-    // ssh itself would wait for ever on a login whose Engine says nothing.
-    if (!endpoint_.command.empty()) request.reply_seconds = kSshAnswerSeconds;
+    // ssh itself would wait for ever on a login whose Engine says nothing,
+    // and curl a minute on a socket whose peer accepts and says nothing.
+    request.reply_seconds = kAnswerSeconds;
     request.accept_other_than_http = true;
     auto [response, body] = Call([&] {
       HttpTransfer transfer(options_, request);
@@ -462,12 +463,17 @@ class EngineClient {
       if (error.kind() == TransferError::Kind::kCommand)
         Fail("cannot reach {} at {}: {}; check that ssh reaches docker there without a prompt: {}",
              EngineName(engine_), endpoint_.display, error.what(), endpoint_.command_check);
-      // Only a Ping through ssh waits with a deadline.
+      // Only a Ping waits with a deadline.
+      if (error.kind() == TransferError::Kind::kNoReply && endpoint_.command.empty())
+        Fail(
+            "cannot reach {} at {}: it took the connection but did not answer within {} s; "
+            "check that {} is an Engine's socket and that the Engine is not stuck",
+            EngineName(engine_), endpoint_.display, kAnswerSeconds, endpoint_.display);
       if (error.kind() == TransferError::Kind::kNoReply)
         Fail(
             "cannot reach {} at {}: {} did not answer within {} s; check that ssh reaches docker "
             "there without a prompt: {}",
-            EngineName(engine_), endpoint_.display, endpoint_.remote_host, kSshAnswerSeconds,
+            EngineName(engine_), endpoint_.display, endpoint_.remote_host, kAnswerSeconds,
             endpoint_.command_check);
       if (error.kind() == TransferError::Kind::kConnect)
         Fail("{} is not running: nothing answers at {}; start it or set {}", EngineName(engine_),
