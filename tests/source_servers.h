@@ -194,7 +194,7 @@ inline std::string WithoutSource(const std::string& text) {
   if (document.is_discarded()) return "not JSON: " + text;
   for (nlohmann::json* node : {&document, &document["image"]})
     if (node->is_object())
-      for (const char* key : {"input", "format", "reference"}) node->erase(key);
+      for (const char* key : {"input", "format", "reference", "endpoint"}) node->erase(key);
   return document.dump(1);
 }
 

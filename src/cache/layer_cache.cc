@@ -427,10 +427,7 @@ bool LayerCache::StillHolds(const LayerBlob& blob, const std::string& blob_diges
   } catch (const Error&) {
     return false;
   }
-  if (digest != blob_digest) {
-    ++stats_.changed;
-    return false;
-  }
+  if (digest != blob_digest) return false;
   ++stats_.rehashed;
   NoteVerified(identity, blob_digest);
   return true;

@@ -56,10 +56,9 @@ struct LayerCacheStats {
   std::atomic<int> damaged{0};        // Rows found unusable (checksum, decoding, version).
   std::atomic<int> stored{0};         // Results written.
   // Cached layers whose blob file was new or had changed since a run
-  // verified it: hashed again, and the same (rehashed) or not (changed:
-  // the layer was read instead, and its digest checked).
+  // verified it, hashed again and found to hold the same bytes. (One
+  // that does not is read, and fails its digest.)
   std::atomic<int> rehashed{0};
-  std::atomic<int> changed{0};
   int evicted = 0;                    // Rows dropped to stay under the size cap.
   bool image_result_reused = false;   // A whole earlier result was used (FindImageResult).
   std::vector<std::string> problems;  // Why the cache could not be used, if so.

@@ -54,13 +54,10 @@ void ReportCache(const LayerCache& cache, bool verbose, bool quiet) {
   int64_t reused = stats.hits.load();
   fmt::print(stderr, "strata: layer cache {}: {} {} reused, {} read, {} stored", cache.path(),
              reused, reused == 1 ? "layer" : "layers", stats.misses.load(), stats.stored.load());
-  int64_t rehashed = stats.rehashed.load(), changed = stats.changed.load();
+  int64_t rehashed = stats.rehashed.load();
   if (rehashed > 0)
     fmt::print(stderr, ", {} {} hashed again (new or touched since verified)", rehashed,
                rehashed == 1 ? "blob" : "blobs");
-  if (changed > 0)
-    fmt::print(stderr, ", {} {} changed since verified", changed,
-               changed == 1 ? "blob" : "blobs");
   int64_t damaged = stats.damaged.load();
   if (damaged > 0)
     fmt::print(stderr, ", {} unusable {} replaced", damaged, damaged == 1 ? "row" : "rows");

@@ -62,6 +62,7 @@ std::string ResultKey(const MemoInputs& inputs) {
   add("input", source.input);
   add("format", source.format);
   add("reference", source.reference);
+  add("endpoint", source.endpoint);
   add("manifest", source.manifest_digest);
   add("manifest bytes", Sha256Of(source.manifest_json));
   add("config", Sha256Of(source.config_json));

@@ -17,6 +17,7 @@ json ImageJson(const Analysis& analysis) {
       {"input", source.input},
       {"format", source.format},
       {"reference", source.reference},
+      {"endpoint", source.endpoint},
       {"manifest_digest", source.manifest_digest},
       {"config_digest", source.config_digest},
       {"os", config.os},

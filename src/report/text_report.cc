@@ -38,7 +38,11 @@ void AppendHeader(const Analysis& analysis, const Style& style, std::string* out
   const ImageSource& source = analysis.source;
   std::string name = ImageTitle(source.input, source.reference);
   *out += fmt::format("{}   {}\n", style.Bold("Image"), Printable(name));
-  *out += fmt::format("{}  {} · {} · created {}\n", style.Bold("Format"), source.format,
+  // An Engine image says which Engine: two hosts may hold one name.
+  std::string format = source.endpoint.empty()
+                           ? source.format
+                           : fmt::format("{} at {}", source.format, Printable(source.endpoint));
+  *out += fmt::format("{}  {} · {} · created {}\n", style.Bold("Format"), format,
                       Printable(Platform(analysis.config)),
                       analysis.config.created.empty()
                           ? "unknown"

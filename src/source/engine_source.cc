@@ -677,6 +677,7 @@ ImageSource ReadEngineImage(Engine engine, const std::string& name, const std::s
   ImageSource source = ReadDockerArchive(OpenTarStore(file), "");
   source.format = engine == Engine::kDocker ? "docker-daemon" : "podman";
   source.reference = name;
+  source.endpoint = endpoint.display;
   return source;
 }
 

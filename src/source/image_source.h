@@ -35,6 +35,10 @@ struct ImageSource {
   std::string input;            // What the user named.
   std::string format;           // "docker-archive", "oci-layout", ...
   std::string reference;        // The tag or name chosen, if any.
+  // Where an Engine source was reached ("unix:///var/run/docker.sock",
+  // "ssh://build@host"), as DOCKER_HOST, CONTAINER_HOST or the context
+  // names it; "" for files and registries.
+  std::string endpoint;
   std::string manifest_digest;  // "" when the format has no manifest blob.
   std::string manifest_json;    // That manifest's bytes, when read; else "".
   std::string config_digest;    // "" when unknown.

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/core.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,13 +44,25 @@ std::string CleanMemberName(std::string name) {
   return name;
 }
 
-// A file as stat(2) knows it: device, inode, size and modification time,
-// to the nanosecond. The change time is left out on purpose: making a hard
-// link changes it, and an image made by hard-linking another's blobs (as
-// a layout beside another often is) would be hashed again for nothing.
-std::string FileIdentity(const struct stat& info) {
-  return fmt::format("{}:{}:{}:{}.{:09}", info.st_dev, info.st_ino, info.st_size,
-                     info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
+// A file as statx(2) knows it: device, inode, size, and modification and
+// birth times to the nanosecond; "" when it cannot be asked. The birth
+// time tells a file made anew from the one verified even where the rest
+// agree: a tar extracted again over the image reuses the inode number and
+// restores the modification time. Nothing but making the inode sets it,
+// and making a hard link leaves it, so a layout made by linking another's
+// blobs is the same files. Where the file system keeps no birth time, the
+// change time stands in; making a hard link changes that, so there a
+// linked blob is hashed again once.
+std::string FileIdentity(int directory, const char* path, int flags) {
+  struct statx info;
+  if (statx(directory, path, flags | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_BTIME,
+            &info) != 0)
+    return "";
+  bool born = (info.stx_mask & STATX_BTIME) != 0 && info.stx_btime.tv_sec != 0;
+  const struct statx_timestamp& made = born ? info.stx_btime : info.stx_ctime;
+  return fmt::format("{}:{}:{}:{}:{}.{:09}:{}{}.{:09}", info.stx_dev_major, info.stx_dev_minor,
+                     info.stx_ino, info.stx_size, info.stx_mtime.tv_sec, info.stx_mtime.tv_nsec,
+                     born ? "b" : "c", made.tv_sec, made.tv_nsec);
 }
 
 class DirectoryStore : public Store {
@@ -95,9 +108,7 @@ class DirectoryStore : public Store {
 
   std::string Identity(const std::string& name) const override {
     if (!Has(name)) return "";
-    struct stat info;
-    if (stat(Locate(name).path.c_str(), &info) != 0) return "";
-    return FileIdentity(info);
+    return FileIdentity(AT_FDCWD, Locate(name).path.c_str(), 0);
   }
 
   std::vector<std::string> List() const override {
@@ -213,7 +224,12 @@ class TarStore : public Store {
     const Member* member = Find(name);
     struct stat info;
     if (member == nullptr || fstat(file_->fd(), &info) != 0) return "";
-    return fmt::format("{}@{}+{}", FileIdentity(info), member->offset, member->size);
+    // A copy with no name (standard input, an Engine's export, spooled) is
+    // new bytes on every run: nothing a later run could find again.
+    if (info.st_nlink == 0) return "";
+    std::string file = FileIdentity(file_->fd(), "", AT_EMPTY_PATH);
+    if (file.empty()) return "";
+    return fmt::format("{}@{}+{}", file, member->offset, member->size);
   }
 
   std::vector<std::string> List() const override { return order_; }
