@@ -2,6 +2,8 @@
 // the false positives secret scanners are known for.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "base/error.h"
 #include "rules/evaluate.h"
 #include "rules/glob.h"
@@ -315,6 +317,49 @@ TEST_F(RulesTest, RedisPasswordLinesInAnyFileButNotTheCommentedDefault) {
   EXPECT_EQ(scanner_->RedactText("requirepass s3cr3tValue9"), "requirepass s3…(12 characters)");
   EXPECT_EQ(scanner_->RedactText("requirepass s3…(12 characters)"),
             "requirepass s3…(12 characters)");
+}
+
+// Found by a user trial: redis's quoted passwords (with a space), its ACL
+// rules (user NAME … >PASSWORD) and sentinel's auth-pass got no finding,
+// and a quoted value's words after the first were shown.
+TEST_F(RulesTest, RedisQuotedAclAndSentinelPasswords) {
+  std::string hash(64, 'a');
+  Evaluate({{{"etc/redis/redis.conf", '0',
+              "requirepass \"pass word here\"\n"
+              "masterauth 'an0ther pw'\n"
+              "sentinel auth-pass mymaster Sent1nelPw9\n"
+              "  Sentinel sentinel-pass \"s3ntinel \\\"peer\\\"\"\n"
+              "user default on >s3cretpw ~* +@all\n"
+              "user app-writer on >Wr1terPw1 #" +
+                  hash + " \">second pw 2\" >'3rd pw' ~app:*\n"},
+             {"etc/redis/stock.conf", '0',
+              "# user worker on >Commented9 ~*\n"
+              "user reader on <Removed99 nopass resetchannels\n"
+              "user ref on >${REDIS_PASSWORD} ~*\n"
+              "user shown on >s3…(8 characters) ~*\n"
+              "requirepass \"pa…(14 characters)\"\n"
+              "requirepass check the >manual first\n"
+              "sentinel monitor mymaster 10.0.0.1 6379 2\n"
+              "echo user x on >NotAcl123\n"
+              "user hashed on #" +
+                  hash + " ~* +@read\n"}}});
+  std::vector<std::string> details;
+  for (const Finding& finding : Of("secret-config-password", "etc/redis/redis.conf"))
+    details.push_back(finding.detail);
+  std::sort(details.begin(), details.end());
+  EXPECT_EQ(details,
+            (std::vector<std::string>{"line 1: pa…(14 characters)", "line 2: an…(10 characters)",
+                                      "line 3: Se…(11 characters)", "line 4: s3n…(17 characters)",
+                                      "line 5: s…(8 characters)", "line 6: 3…(6 characters)",
+                                      "line 6: W…(9 characters)", "line 6: se…(11 characters)"}));
+  for (const Finding& finding : results_.findings)
+    EXPECT_NE(finding.path, "etc/redis/stock.conf") << finding.rule_id << " " << finding.detail;
+
+  // In text that is not a file (a step, an ENV value), hidden once.
+  EXPECT_EQ(scanner_->RedactText("requirepass \"pass word here\"\nuser a on >s3cretpw >x2y ~*"),
+            "requirepass \"pa…(14 characters)\"\nuser a on >s…(8 characters) >…(3 characters) ~*");
+  EXPECT_EQ(scanner_->RedactText("requirepass \"pa…(14 characters)\""),
+            "requirepass \"pa…(14 characters)\"");
 }
 
 // Found by a new user: a .pgpass entry got no finding.
