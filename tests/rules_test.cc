@@ -362,6 +362,46 @@ TEST_F(RulesTest, RedisQuotedAclAndSentinelPasswords) {
             "requirepass \"pa…(14 characters)\"");
 }
 
+// A file named after a token was hidden in every output, but no finding
+// reported it. Its name is a finding of the token's rule now; a directory
+// of such a name is reported once, not with each file beneath it, and a
+// symbolic link's target is read too. A whiteout repeats a name that its
+// layer removes, and is not reported again.
+TEST_F(RulesTest, ANameThatSpellsATokenIsReportedByItsRule) {
+  std::string github = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
+  std::string gitlab = "glpat-Ab3dEf6hIj9kLm2nOp5q";
+  Evaluate({{{"keys/" + github, '0', "not a token\n"},
+             {gitlab + "/", '5'},
+             {gitlab + "/a", '0', "x\n"},
+             {gitlab + "/b", '0', "y\n"},
+             {"app/current", '2', "", "/keys/" + github},
+             {"app/readme.txt", '0', "plain\n"}},
+            {{"keys/.wh." + github, '0'}}});
+
+  std::vector<Finding> named = Of("secret-github-token", "keys/ghp_…(40 characters)");
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_EQ(named[0].detail, "name: ghp_…(40 characters)");
+  EXPECT_EQ(named[0].unredacted_path, "keys/" + github);
+  EXPECT_EQ(named[0].layer, 0);
+  EXPECT_EQ(named[0].removed_by, 1);
+  EXPECT_NE(named[0].fix.find("rename it"), std::string::npos) << named[0].fix;
+
+  std::vector<Finding> directory = Of("secret-gitlab-token");
+  ASSERT_EQ(directory.size(), 1u);
+  EXPECT_EQ(directory[0].path, "glpa…(26 characters)");
+  EXPECT_EQ(directory[0].detail, "name: glpa…(26 characters)");
+
+  std::vector<Finding> link = Of("secret-github-token", "app/current");
+  ASSERT_EQ(link.size(), 1u);
+  EXPECT_EQ(link[0].detail, "symbolic link target: ghp_…(40 characters)");
+  EXPECT_EQ(Of("secret-github-token").size(), 2u);
+
+  for (const Finding& finding : results_.findings) {
+    EXPECT_EQ(finding.path.find("R7kq2VwX9mN4bT8c"), std::string::npos) << finding.rule_id;
+    EXPECT_EQ(finding.detail.find("R7kq2VwX9mN4bT8c"), std::string::npos) << finding.rule_id;
+  }
+}
+
 // Found by a new user: a .pgpass entry got no finding.
 TEST_F(RulesTest, PostgresPasswordFileEntries) {
   Evaluate({{{"app/.pgpass", '0',

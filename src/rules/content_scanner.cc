@@ -420,6 +420,23 @@ std::string ContentScanner::RedactPath(std::string_view path) const {
   return redacted;
 }
 
+std::vector<ContentScanner::PathSecret> ContentScanner::FindPathSecrets(
+    std::string_view path) const {
+  std::vector<PathSecret> secrets;
+  for (size_t begin = 0; begin <= path.size();) {
+    size_t end = std::min(path.find('/', begin), path.size());
+    std::string_view name = path.substr(begin, end - begin);
+    std::vector<Span> spans = FindSecrets("", name, kMinPathSecret);
+    std::sort(spans.begin(), spans.end(),
+              [](const Span& a, const Span& b) { return a.begin < b.begin; });
+    for (const Span& span : spans)
+      secrets.push_back({patterns_[span.pattern].rule_id, end,
+                         Redact(name.substr(span.begin, span.end - span.begin))});
+    begin = end + 1;
+  }
+  return secrets;
+}
+
 std::vector<bool> ContentScanner::MayMatch(const std::vector<std::string_view>& texts) const {
   // Texts are scanned in batches, one after another, each ended by a
   // newline; a match is its text's when it ends within it (every end of

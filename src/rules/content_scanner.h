@@ -98,6 +98,16 @@ class ContentScanner : public ContentInspector {
   // characters is a word, not a credential, and is kept.
   std::string RedactPath(std::string_view path) const;
 
+  // A secret that a component of a path spells, as RedactPath finds it.
+  struct PathSecret {
+    std::string rule_id;   // Of the pattern that found it.
+    size_t component_end;  // Where its component ends in the path.
+    std::string excerpt;   // The secret, redacted.
+  };
+
+  // Every secret RedactPath hides in |path|, in the order they appear:
+  // a name that is hidden is reported too.
+  std::vector<PathSecret> FindPathSecrets(std::string_view path) const;
 
   // For each of |texts|, whether some pattern matches in it: what
   // RedactPath may change. One scan of them all, joined, rather than a
