@@ -2,6 +2,8 @@
 // the false positives secret scanners are known for.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "base/error.h"
 #include "rules/evaluate.h"
 #include "rules/glob.h"
@@ -315,6 +317,89 @@ TEST_F(RulesTest, RedisPasswordLinesInAnyFileButNotTheCommentedDefault) {
   EXPECT_EQ(scanner_->RedactText("requirepass s3cr3tValue9"), "requirepass s3…(12 characters)");
   EXPECT_EQ(scanner_->RedactText("requirepass s3…(12 characters)"),
             "requirepass s3…(12 characters)");
+}
+
+// Found by a user trial: redis's quoted passwords (with a space), its ACL
+// rules (user NAME … >PASSWORD) and sentinel's auth-pass got no finding,
+// and a quoted value's words after the first were shown.
+TEST_F(RulesTest, RedisQuotedAclAndSentinelPasswords) {
+  std::string hash(64, 'a');
+  Evaluate({{{"etc/redis/redis.conf", '0',
+              "requirepass \"pass word here\"\n"
+              "masterauth 'an0ther pw'\n"
+              "sentinel auth-pass mymaster Sent1nelPw9\n"
+              "  Sentinel sentinel-pass \"s3ntinel \\\"peer\\\"\"\n"
+              "user default on >s3cretpw ~* +@all\n"
+              "user app-writer on >Wr1terPw1 #" +
+                  hash + " \">second pw 2\" >'3rd pw' ~app:*\n"},
+             {"etc/redis/stock.conf", '0',
+              "# user worker on >Commented9 ~*\n"
+              "user reader on <Removed99 nopass resetchannels\n"
+              "user ref on >${REDIS_PASSWORD} ~*\n"
+              "user shown on >s3…(8 characters) ~*\n"
+              "requirepass \"pa…(14 characters)\"\n"
+              "requirepass check the >manual first\n"
+              "sentinel monitor mymaster 10.0.0.1 6379 2\n"
+              "echo user x on >NotAcl123\n"
+              "user hashed on #" +
+                  hash + " ~* +@read\n"}}});
+  std::vector<std::string> details;
+  for (const Finding& finding : Of("secret-config-password", "etc/redis/redis.conf"))
+    details.push_back(finding.detail);
+  std::sort(details.begin(), details.end());
+  EXPECT_EQ(details,
+            (std::vector<std::string>{"line 1: pa…(14 characters)", "line 2: an…(10 characters)",
+                                      "line 3: Se…(11 characters)", "line 4: s3n…(17 characters)",
+                                      "line 5: s…(8 characters)", "line 6: 3…(6 characters)",
+                                      "line 6: W…(9 characters)", "line 6: se…(11 characters)"}));
+  for (const Finding& finding : results_.findings)
+    EXPECT_NE(finding.path, "etc/redis/stock.conf") << finding.rule_id << " " << finding.detail;
+
+  // In text that is not a file (a step, an ENV value), hidden once.
+  EXPECT_EQ(scanner_->RedactText("requirepass \"pass word here\"\nuser a on >s3cretpw >x2y ~*"),
+            "requirepass \"pa…(14 characters)\"\nuser a on >s…(8 characters) >…(3 characters) ~*");
+  EXPECT_EQ(scanner_->RedactText("requirepass \"pa…(14 characters)\""),
+            "requirepass \"pa…(14 characters)\"");
+}
+
+// A file named after a token was hidden in every output, but no finding
+// reported it. Its name is a finding of the token's rule now; a directory
+// of such a name is reported once, not with each file beneath it, and a
+// symbolic link's target is read too. A whiteout repeats a name that its
+// layer removes, and is not reported again.
+TEST_F(RulesTest, ANameThatSpellsATokenIsReportedByItsRule) {
+  std::string github = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
+  std::string gitlab = "glpat-Ab3dEf6hIj9kLm2nOp5q";
+  Evaluate({{{"keys/" + github, '0', "not a token\n"},
+             {gitlab + "/", '5'},
+             {gitlab + "/a", '0', "x\n"},
+             {gitlab + "/b", '0', "y\n"},
+             {"app/current", '2', "", "/keys/" + github},
+             {"app/readme.txt", '0', "plain\n"}},
+            {{"keys/.wh." + github, '0'}}});
+
+  std::vector<Finding> named = Of("secret-github-token", "keys/ghp_…(40 characters)");
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_EQ(named[0].detail, "name: ghp_…(40 characters)");
+  EXPECT_EQ(named[0].unredacted_path, "keys/" + github);
+  EXPECT_EQ(named[0].layer, 0);
+  EXPECT_EQ(named[0].removed_by, 1);
+  EXPECT_NE(named[0].fix.find("rename it"), std::string::npos) << named[0].fix;
+
+  std::vector<Finding> directory = Of("secret-gitlab-token");
+  ASSERT_EQ(directory.size(), 1u);
+  EXPECT_EQ(directory[0].path, "glpa…(26 characters)");
+  EXPECT_EQ(directory[0].detail, "name: glpa…(26 characters)");
+
+  std::vector<Finding> link = Of("secret-github-token", "app/current");
+  ASSERT_EQ(link.size(), 1u);
+  EXPECT_EQ(link[0].detail, "symbolic link target: ghp_…(40 characters)");
+  EXPECT_EQ(Of("secret-github-token").size(), 2u);
+
+  for (const Finding& finding : results_.findings) {
+    EXPECT_EQ(finding.path.find("R7kq2VwX9mN4bT8c"), std::string::npos) << finding.rule_id;
+    EXPECT_EQ(finding.detail.find("R7kq2VwX9mN4bT8c"), std::string::npos) << finding.rule_id;
+  }
 }
 
 // Found by a new user: a .pgpass entry got no finding.

@@ -290,6 +290,47 @@ TEST(StepSecrets, ConfigurationLinesEchoWritesAreHidden) {
   for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
 }
 
+// Found by a user trial: redis's lines that a step writes with a quoted
+// password (a space in it), an ACL rule's ">" passwords, and sentinel's
+// auth-pass were shown in full, or all but the first word.
+TEST(StepSecrets, RedisQuotedAclAndSentinelLinesAreHidden) {
+  std::string hash(64, 'a');
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"/bin/sh -c echo 'requirepass \"pass word here\"' >> /etc/redis.conf",
+       "/bin/sh -c echo 'requirepass \"pa…(14 characters)\"' >> /etc/redis.conf"},
+      {"/bin/sh -c echo \"masterauth \\\"pass word here\\\"\" >> /etc/redis.conf",
+       "/bin/sh -c echo \"masterauth \\\"pa…(14 characters)\\\"\" >> /etc/redis.conf"},
+      {"/bin/sh -c printf 'sentinel auth-pass mymaster %s\\n' Sent1nelPw9 >> /etc/sentinel.conf",
+       "/bin/sh -c printf 'sentinel auth-pass mymaster %s\\n' Se…(11 characters) >> "
+       "/etc/sentinel.conf"},
+      {"/bin/sh -c echo \"sentinel sentinel-pass 'peer pw 12'\" >> /etc/sentinel.conf",
+       "/bin/sh -c echo \"sentinel sentinel-pass 'pe…(10 characters)'\" >> /etc/sentinel.conf"},
+      {"/bin/sh -c echo 'user default on >s3cretpw ~* +@all' > /etc/redis/users.acl",
+       "/bin/sh -c echo 'user default on >s…(8 characters) ~* +@all' > /etc/redis/users.acl"},
+      {"RUN /bin/sh -c cat <<EOF > /etc/redis/users.acl\nuser app on >Wr1terPw1 #" + hash +
+           " \">second pw 2\" >'3rd pw' ~app:*\nEOF # buildkit",
+       "RUN /bin/sh -c cat <<EOF > /etc/redis/users.acl\nuser app on >W…(9 characters) #" + hash +
+           " \">se…(11 characters)\" >'3…(6 characters)' ~app:*\nEOF # buildkit"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+
+  for (const std::string& step : std::vector<std::string>{
+           "/bin/sh -c echo 'user default on nopass ~* +@all' > /etc/redis/users.acl",
+           "/bin/sh -c echo 'user app on #" + hash + " ~*' > /etc/redis/users.acl",
+           "/bin/sh -c echo 'user app on >$REDIS_PASSWORD ~*' > /etc/redis/users.acl",
+           "/bin/sh -c echo 'sentinel monitor mymaster 10.0.0.1 6379 2' >> /etc/sentinel.conf",
+       })
+    EXPECT_EQ(Shown(step), step);
+
+  std::vector<StepSecret> found =
+      FindStepSecrets("/bin/sh -c echo 'user default on >s3cretpw' > /etc/redis/users.acl");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].passed_as, "user default >");
+  found = FindStepSecrets("/bin/sh -c echo 'sentinel auth-pass m Sent1nelPw9' >> /s.conf");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].passed_as, "sentinel auth-pass m ");
+}
+
 // Found by a user trial: XML that a step writes (Maven's settings.xml)
 // showed its <password> in full in every report.
 TEST(StepSecrets, XmlElementsNamedForSecretsAreHidden) {

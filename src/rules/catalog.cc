@@ -65,7 +65,8 @@ const std::vector<Rule>& BuiltinRules() {
        ".git-credentials, or similar."},
       {"secret-config-password", "secret", S::kHigh, "Configuration file with a password",
        "Framework configuration (application-*.yml, database.yml, ...) with a literal password, "
-       "a .pgpass file, or a redis requirepass or masterauth line."},
+       "a .pgpass file, or a redis password (requirepass, masterauth, sentinel auth-pass, an "
+       "ACL rule's >password)."},
       // Secrets by content.
       {"secret-private-key", "secret", S::kCritical, "Private key in a file",
        "A PEM or OpenSSH private key block."},

@@ -37,6 +37,9 @@ void AnnotateFate(const CheckContext& context, const LayerEntry* entry, Finding*
 
 void CheckSecretPaths(const CheckContext& context, std::vector<Finding>* findings);
 void CheckContentHits(const CheckContext& context, std::vector<Finding>* findings);
+// Names and symbolic link targets that spell a secret (a token used as a
+// file's name), reported by the rule of the pattern that finds it.
+void CheckSecretNames(const CheckContext& context, std::vector<Finding>* findings);
 void CheckCustomPaths(const CheckContext& context, std::vector<Finding>* findings);
 void CheckVcs(const CheckContext& context, std::vector<Finding>* findings);
 void CheckCaches(const CheckContext& context, std::vector<Finding>* findings);

@@ -133,8 +133,8 @@ bool IsPackageDatabase(std::string_view path) {
 std::vector<ContentPattern> ContentScanner::BuiltinPatterns() {
   std::vector<ContentPattern> patterns;
   for (const SecretPattern& p : BuiltinSecretPatterns())
-    patterns.push_back(
-        {p.rule_id, p.regex, p.caseless, p.min_entropy, p.path_filter ? p.path_filter : ""});
+    patterns.push_back({p.rule_id, p.regex, p.caseless, p.min_entropy,
+                        p.path_filter ? p.path_filter : "", p.confirm ? p.confirm : ""});
   return patterns;
 }
 
@@ -221,7 +221,7 @@ ContentScanner::ContentScanner(std::vector<ContentPattern> patterns, ScanLimits 
       try {
         auto syntax =
             std::regex::ECMAScript | (p.caseless ? std::regex::icase : std::regex::ECMAScript);
-        regexes_.back() = std::regex(p.regex, syntax);
+        regexes_.back() = std::regex(p.confirm.empty() ? p.regex : p.confirm, syntax);
       } catch (const std::regex_error& error) {
         Fail("content rule {}: its pattern does not compile: {}", p.rule_id, error.what());
       }
@@ -280,9 +280,9 @@ std::string ContentScanner::CacheKey() const {
   std::string key = fmt::format("scan {} {} {} keeps 2", limits_.max_scan_bytes,
                                 limits_.max_kept_bytes, limits_.scan_binaries);
   for (const ContentPattern& p : patterns_)
-    key += fmt::format("\n{}:{} {}:{} {}:{} {} {} {}", p.rule_id.size(), p.rule_id, p.regex.size(),
-                       p.regex, p.path_filter.size(), p.path_filter, p.caseless, p.min_entropy,
-                       p.whole_match);
+    key += fmt::format("\n{}:{} {}:{} {}:{} {}:{} {} {} {}", p.rule_id.size(), p.rule_id,
+                       p.regex.size(), p.regex, p.confirm.size(), p.confirm, p.path_filter.size(),
+                       p.path_filter, p.caseless, p.min_entropy, p.whole_match);
   return key;
 }
 
@@ -362,14 +362,23 @@ std::vector<ContentScanner::Span> ContentScanner::FindSecrets(std::string_view p
 
     using Iterator = std::regex_iterator<std::string_view::const_iterator>;
     for (Iterator it(window.begin(), window.end(), regexes_[match.pattern]), end; it != end; ++it) {
+      // The secret is the first group that matched: a pattern of several
+      // forms (quoted or not) has a group for each. A match of a pattern
+      // with groups that holds none passes over what it matched (redis's
+      // directive lines without a password).
       const auto& found = *it;
-      int group = found.size() > 1 && found[1].matched ? 1 : 0;
+      size_t group = 1;
+      while (group < found.size() && !found[group].matched) ++group;
+      if (group == found.size()) {
+        if (found.size() > 1) continue;
+        group = 0;
+      }
       std::string secret = found[group].str();
       size_t begin = window_offset + static_cast<size_t>(found.position(group));
       if (secret.size() < min_length) continue;
       if (overlaps(begin, begin + secret.size())) continue;
       if (pattern.min_entropy > 0 && ShannonEntropy(secret) < pattern.min_entropy) continue;
-      if (group == 1 && LooksLikePlaceholder(secret)) continue;
+      if (group > 0 && LooksLikePlaceholder(secret)) continue;
       if (pattern.rule_id == "secret-generic-assignment" &&
           (LooksLikeCode(secret) || (!path.empty() && IsSystemPath(path))))
         continue;
@@ -409,6 +418,23 @@ std::string ContentScanner::RedactPath(std::string_view path) const {
     begin = slash + 1;
   }
   return redacted;
+}
+
+std::vector<ContentScanner::PathSecret> ContentScanner::FindPathSecrets(
+    std::string_view path) const {
+  std::vector<PathSecret> secrets;
+  for (size_t begin = 0; begin <= path.size();) {
+    size_t end = std::min(path.find('/', begin), path.size());
+    std::string_view name = path.substr(begin, end - begin);
+    std::vector<Span> spans = FindSecrets("", name, kMinPathSecret);
+    std::sort(spans.begin(), spans.end(),
+              [](const Span& a, const Span& b) { return a.begin < b.begin; });
+    for (const Span& span : spans)
+      secrets.push_back({patterns_[span.pattern].rule_id, end,
+                         Redact(name.substr(span.begin, span.end - span.begin))});
+    begin = end + 1;
+  }
+  return secrets;
 }
 
 std::vector<bool> ContentScanner::MayMatch(const std::vector<std::string_view>& texts) const {

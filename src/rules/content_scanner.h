@@ -28,6 +28,9 @@ struct ContentPattern {
   bool caseless = false;
   double min_entropy = 0;
   std::string path_filter;  // Globs; "" for any file.
+  // Built-in patterns only: the expression std::regex confirms a match
+  // with, when it is not |regex| (SecretPattern::confirm).
+  std::string confirm;
   // Custom rules: the secret is the whole match, found by vectorscan alone
   // (which reports where it starts). Built-in patterns are confirmed with
   // std::regex to pull out a group and rule out placeholders; a pattern
@@ -94,6 +97,17 @@ class ContentScanner : public ContentInspector {
   // can a token used as one), and a match shorter than kMinPathSecret
   // characters is a word, not a credential, and is kept.
   std::string RedactPath(std::string_view path) const;
+
+  // A secret that a component of a path spells, as RedactPath finds it.
+  struct PathSecret {
+    std::string rule_id;   // Of the pattern that found it.
+    size_t component_end;  // Where its component ends in the path.
+    std::string excerpt;   // The secret, redacted.
+  };
+
+  // Every secret RedactPath hides in |path|, in the order they appear:
+  // a name that is hidden is reported too.
+  std::vector<PathSecret> FindPathSecrets(std::string_view path) const;
 
   // For each of |texts|, whether some pattern matches in it: what
   // RedactPath may change. One scan of them all, joined, rather than a

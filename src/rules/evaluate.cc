@@ -138,9 +138,9 @@ using Check = void (*)(const CheckContext&, std::vector<Finding>*);
 
 // In the order their findings are listed (the final sort is stable).
 constexpr Check kChecks[] = {
-    CheckSecretPaths,  CheckContentHits, CheckCustomPaths,  CheckVcs,    CheckCaches,
-    CheckLeftovers,    CheckPermissions, CheckBuildTools,   CheckConfig, CheckCleanupLayers,
-    CheckHostilePaths, CheckLinkParents, CheckOddWhiteouts,
+    CheckSecretPaths,   CheckContentHits,  CheckSecretNames, CheckCustomPaths,  CheckVcs,
+    CheckCaches,        CheckLeftovers,    CheckPermissions, CheckBuildTools,   CheckConfig,
+    CheckCleanupLayers, CheckHostilePaths, CheckLinkParents, CheckOddWhiteouts,
 };
 
 // Runs every check, on as many threads as there are cores (the checks only

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "base/units.h"
 #include "rules/checks.h"
@@ -200,6 +201,77 @@ void CheckContentHits(const CheckContext& context, std::vector<Finding>* finding
       AnnotateFate(context, &entry, &finding);
       finding.fix = FixFor(finding);
       findings->push_back(std::move(finding));
+    }
+  }
+}
+
+namespace {
+
+// A finding of |secret|, which the |where| ("name") of the entry at
+// |path| spells; |entry| when |path| is an entry's own, for its size and
+// fate. Its fix asks for another name: no .dockerignore line can name the
+// file without spelling the credential too.
+Finding NameFinding(const CheckContext& context, const Layer& layer,
+                    const ContentScanner::PathSecret& secret, std::string_view path,
+                    const LayerEntry* entry, std::string_view where) {
+  Finding finding = MakeFinding(context, secret.rule_id, layer.index, path);
+  finding.detail = fmt::format("{}: {}", where, secret.excerpt);
+  if (entry != nullptr) {
+    finding.bytes = entry->size;
+    AnnotateFate(context, entry, &finding);
+  }
+  finding.fix = finding.base ? FixFor(finding)
+                             : "the credential is in a name, which every pull has: rename it "
+                               "where it is made (the build context or the step) and rotate "
+                               "the credential now";
+  return finding;
+}
+
+// The secrets in the names along |entry|'s path, each component reported
+// once a layer (|named|): a directory named after a token is reported as
+// itself, not with every file beneath it.
+void CheckNamesAlong(const CheckContext& context, const Layer& layer, const LayerEntry& entry,
+                     std::unordered_set<std::string_view>* named, std::vector<Finding>* findings) {
+  size_t component_end = std::string_view::npos;
+  bool first_time = false;
+  for (const ContentScanner::PathSecret& secret : context.scanner.FindPathSecrets(entry.path)) {
+    std::string_view path = entry.path.substr(0, secret.component_end);
+    if (secret.component_end != component_end) {
+      component_end = secret.component_end;
+      first_time = named->insert(path).second;
+    }
+    if (!first_time) continue;
+    const LayerEntry* whole = path.size() == entry.path.size() ? &entry : nullptr;
+    findings->push_back(NameFinding(context, layer, secret, path, whole, "name"));
+  }
+}
+
+}  // namespace
+
+void CheckSecretNames(const CheckContext& context, std::vector<Finding>* findings) {
+  for (const Layer& layer : context.analysis.layers) {
+    const std::vector<LayerEntry>& entries = layer.contents.entries;
+
+    // Every path and link target of the layer in one scan: only the few
+    // that may spell a secret are read component by component. A
+    // whiteout's name is left out: the name it removes is reported in
+    // the layer that stored it.
+    std::vector<std::string_view> texts;
+    texts.reserve(entries.size() * 2);
+    for (const LayerEntry& entry : entries) {
+      texts.push_back(entry.is_whiteout() ? std::string_view() : entry.path);
+      texts.push_back(entry.kind == EntryKind::kSymlink ? entry.link() : std::string_view());
+    }
+    std::vector<bool> may_spell = context.scanner.MayMatch(texts);
+
+    std::unordered_set<std::string_view> named;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (may_spell[2 * i]) CheckNamesAlong(context, layer, entries[i], &named, findings);
+      if (!may_spell[2 * i + 1]) continue;
+      for (const ContentScanner::PathSecret& secret :
+           context.scanner.FindPathSecrets(entries[i].link()))
+        findings->push_back(NameFinding(context, layer, secret, entries[i].path, &entries[i],
+                                        "symbolic link target"));
     }
   }
 }

@@ -11,11 +11,19 @@ namespace strata {
 struct SecretPattern {
   const char* rule_id;
   // One expression in the syntax vectorscan and std::regex (ECMAScript)
-  // both accept; the secret is capture group 1 when there is one.
+  // both accept; the secret is the first capture group that matched, or
+  // the whole match when the expression has no group (a match in which
+  // none of its groups matched holds no secret).
   const char* regex;
   bool caseless;
   double min_entropy;       // Shannon bits per character the secret needs; 0: any.
   const char* path_filter;  // Glob(s) the file must match; null: any file.
+  // The expression std::regex confirms a match with, in the match's line,
+  // when it differs from |regex|; null: |regex|. For secrets a line holds
+  // several of (redis's ACL rules, each ">password" a token): |regex|
+  // finds the line, from its start, and this finds each secret in it,
+  // which an expression anchored at the line's start finds only once.
+  const char* confirm = nullptr;
 };
 
 // The built-in patterns. Path-filtered ones come first: where a line hits a
@@ -27,7 +35,8 @@ double ShannonEntropy(std::string_view text);
 
 // True for values that are placeholders, references or documented
 // examples rather than secrets: "${TOKEN}", "changeme", "<password>",
-// AWS's AKIAIOSFODNN7EXAMPLE, and the like.
+// AWS's AKIAIOSFODNN7EXAMPLE, and the like, and values strata already
+// redacted ("s3…(12 characters)").
 bool LooksLikePlaceholder(std::string_view value);
 
 // True for values that are code rather than data: "Win32::GetCwd",

@@ -764,12 +764,11 @@ class CommandLineReader {
   }
 
   // Lines of configuration in text a step writes (echo, printf, a
-  // here-document) that hold a password: redis's "requirepass VALUE" and
-  // "masterauth VALUE", .netrc's "machine HOST login USER password VALUE"
-  // (on one line or several), and "NAME=VALUE", "NAME = VALUE", "NAME:
-  // VALUE", JSON's "NAME": "VALUE" or XML's <NAME>VALUE</NAME> where NAME
-  // says secret and the value looks real, as for an assignment on the
-  // command line.
+  // here-document) that hold a password: redis's (ReadRedisLine),
+  // .netrc's "machine HOST login USER password VALUE" (on one line or
+  // several), and "NAME=VALUE", "NAME = VALUE", "NAME: VALUE", JSON's
+  // "NAME": "VALUE" or XML's <NAME>VALUE</NAME> where NAME says secret and
+  // the value looks real, as for an assignment on the command line.
   void ReadWrittenLines(const Word& word) {
     bool netrc = false;
     for (auto [begin, end] : Lines(word)) {
@@ -780,10 +779,8 @@ class CommandLineReader {
                                                   tokens[i].second - tokens[i].first);
       };
       netrc = netrc || SameWord(token(0), "machine") || SameWord(token(0), "default");
-      if (tokens.size() > 1 &&
-          (SameWord(token(0), "requirepass") || SameWord(token(0), "masterauth"))) {
-        FoundToken(word, tokens[1], std::string(token(0)) + " ");
-      } else if (netrc) {
+      if (ReadRedisLine(word, end, tokens)) continue;
+      if (netrc) {
         for (size_t i = 0; i + 1 < tokens.size(); ++i)
           if (token(i) == "password") FoundToken(word, tokens[i + 1], "password ");
       } else {
@@ -792,6 +789,76 @@ class CommandLineReader {
         ReadXmlElements(word, begin, end);
       }
     }
+  }
+
+  // redis's password lines, the line [tokens' first, end) of |word|:
+  // "requirepass VALUE", "masterauth VALUE", "sentinel auth-pass MASTER
+  // VALUE", "sentinel sentinel-pass VALUE" (the value quoted as redis
+  // reads it, spaces and all), and an ACL rule "user NAME … >PASSWORD …",
+  // each ">" token a password (">pass word" and >"pass word" quoted; a
+  // "#HASH" token is none). Returns whether the line is one of them; a
+  // "user" line without a ">" token is left to the other readers.
+  bool ReadRedisLine(const Word& word, size_t end,
+                     const std::vector<std::pair<size_t, size_t>>& tokens) {
+    std::string_view text = word.text;
+    auto token = [&](size_t i) {
+      return text.substr(tokens[i].first, tokens[i].second - tokens[i].first);
+    };
+    // How many tokens come before the value: the directive's words.
+    size_t words = 0;
+    if (SameWord(token(0), "requirepass") || SameWord(token(0), "masterauth"))
+      words = 1;
+    else if (tokens.size() > 1 && SameWord(token(0), "sentinel"))
+      words = SameWord(token(1), "auth-pass") ? 3 : SameWord(token(1), "sentinel-pass") ? 2 : 0;
+    if (words > 0) {
+      if (tokens.size() <= words) return false;
+      std::string passed_as(text.substr(tokens[0].first, tokens[words].first - tokens[0].first));
+      auto [begin, value_end] = RedisValue(text, tokens[words].first, tokens[words].second, end);
+      FoundRedisValue(word, begin, value_end, std::move(passed_as));
+      return true;
+    }
+    if (tokens.size() < 3 || !SameWord(token(0), "user")) return false;
+    std::string passed_as = "user " + std::string(token(1)) + " >";
+    bool rule = false;
+    for (size_t i = 2, after = 0; i < tokens.size(); ++i) {
+      auto [first, last] = tokens[i];
+      if (first < after) continue;  // Inside the quotes of the last password.
+      bool quote_first = last - first > 1 && (text[first] == '"' || text[first] == '\'');
+      size_t mark = quote_first ? first + 1 : first;
+      if (text[mark] != '>') continue;
+      // ">pass word": the quote opens before the mark, and closes the value.
+      auto [begin, value_end] =
+          quote_first ? RedisValue(text, first, last, end) : RedisValue(text, mark + 1, last, end);
+      if (quote_first) ++begin;
+      after = value_end + 1;
+      rule = true;
+      FoundRedisValue(word, begin, value_end, passed_as);
+    }
+    return rule;
+  }
+
+  // Where the value redis reads from the token [first, last) of a line
+  // that ends at |end| in |text| ends, and where it begins: a value in
+  // double quotes (with \-escapes) or single quotes runs to the closing
+  // one, past spaces; any other is the token.
+  static std::pair<size_t, size_t> RedisValue(std::string_view text, size_t first, size_t last,
+                                              size_t end) {
+    if (first >= last || (text[first] != '"' && text[first] != '\'')) return {first, last};
+    for (size_t i = first + 1; i < end; ++i) {
+      if (text[i] == '\\') {
+        ++i;
+      } else if (text[i] == text[first]) {
+        return {first + 1, i};
+      }
+    }
+    return {first, last};  // Not closed: redis refuses the line; hide the token.
+  }
+
+  // The bytes [begin, end) of |word|, when they are a password rather
+  // than a reference or placeholder ($REDIS_PASSWORD).
+  void FoundRedisValue(const Word& word, size_t begin, size_t end, std::string passed_as) {
+    if (begin < end && IsTypedPassword(std::string_view(word.text).substr(begin, end - begin)))
+      FoundRange(word, begin, end, std::move(passed_as));
   }
 
   // A password that is a whole token of a line, quotes around it left out.
