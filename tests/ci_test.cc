@@ -260,6 +260,8 @@ TEST(Ci, SeveralReportsFromOneRun) {
   // Found by a new user: with every report in a file, the log said
   // nothing; the verdict is one line now.
   EXPECT_TRUE(result.out.starts_with("Result: FAIL: ")) << result.out;
+  // "0.5955 (>= 0.9)" read as a claim that it is.
+  EXPECT_NE(result.out.find(" (needs >= 0.9); "), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("findings 10 at or above high (none allowed)"), std::string::npos)
       << result.out;
   EXPECT_TRUE(result.out.ends_with("; reports in " + dir + "/r.sarif, " + dir + "/r.xml, " + dir +

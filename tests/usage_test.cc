@@ -247,7 +247,7 @@ TEST(Usage, NoRulesSkipsTheFindingsCheckInEveryFormat) {
   std::string dir = TempDir();
   RunResult table = RunStrata({"ci", "-q", "--no-rules", image}, "", dir);
   EXPECT_EQ(table.exit_code, 0) << table.err;
-  EXPECT_NE(table.out.find("SKIP  findings                      not evaluated         no rule ran "
+  EXPECT_NE(table.out.find("SKIP  findings                      not evaluated             no rule ran "
                            "(--no-rules)\n"),
             std::string::npos)
       << table.out;
@@ -278,7 +278,7 @@ TEST(Usage, NoRulesSkipsTheFindingsCheckInEveryFormat) {
 
   // With the rules, the check is made as before.
   RunResult ruled = RunStrata({"ci", "-q", image}, "", dir);
-  EXPECT_NE(ruled.out.find("PASS  findings                      0 at or above high    none allowed"),
+  EXPECT_NE(ruled.out.find("PASS  findings                      0 at or above high        none allowed"),
             std::string::npos)
       << ruled.out;
 }

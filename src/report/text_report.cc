@@ -274,7 +274,7 @@ std::string VerdictText(const Policy& policy, const Verdict& verdict, const Styl
                             : fmt::format("   ({} figure: {})",
                                           check.metrics == "dive" ? "strata" : "dive", check.other);
     out += fmt::format("  {}  {}  {}  {}{}\n", status, PadRight(check.name, 28),
-                       PadRight(check.measured, 20), check.threshold, style.Dim(other));
+                       PadRight(check.measured, 24), check.threshold, style.Dim(other));
   }
   for (const Finding* finding : verdict.failing)
     out += fmt::format("  {} {} {}\n", style.Red("✗"), finding->rule_id,
@@ -285,9 +285,13 @@ std::string VerdictText(const Policy& policy, const Verdict& verdict, const Styl
 
 std::string VerdictLine(const Verdict& verdict) {
   std::vector<std::string> reasons;
+  // "lowest efficiency 0.5955 (>= 0.9)" read as a claim that it is;
+  // a bound says what was needed.
   for (const PolicyCheck& check : verdict.checks)
     if (check.status == CheckStatus::kFail)
-      reasons.push_back(fmt::format("{} {} ({})", check.name, check.measured, check.threshold));
+      reasons.push_back(fmt::format("{} {} ({}{})", check.name, check.measured,
+                                    check.threshold.find_first_of("<>") == 0 ? "needs " : "",
+                                    check.threshold));
   std::string line = verdict.passed ? "Result: PASS" : "Result: FAIL";
   for (size_t i = 0; i < reasons.size(); ++i) line += (i == 0 ? ": " : "; ") + reasons[i];
   return line;
