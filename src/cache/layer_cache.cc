@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "blob/digest_reader.h"
 #include "blob/sha256.h"
 #include "cache/layer_codec.h"
 
@@ -419,11 +420,9 @@ bool LayerCache::StillHolds(const LayerBlob& blob, const std::string& blob_diges
   std::string digest;
   try {
     std::unique_ptr<ByteReader> reader = blob.open();
-    Sha256 hasher;
-    std::vector<char> buffer(1 << 20);
-    for (size_t got; (got = reader->Read(buffer.data(), buffer.size())) > 0;)
-      hasher.Update(buffer.data(), got);
-    digest = hasher.Finish();
+    DigestReader hashed(reader.get());
+    hashed.Drain();
+    digest = hashed.Finish();
   } catch (const Error&) {
     return false;
   }

@@ -45,9 +45,9 @@ std::string CleanMemberName(std::string name) {
 }
 
 // A file as statx(2) knows it: device, inode, size, and modification and
-// birth times to the nanosecond; "" when it cannot be asked. The birth
-// time tells a file made anew from the one verified even where the rest
-// agree: a tar extracted again over the image reuses the inode number and
+// birth times to the nanosecond; "" when it cannot be asked or the file
+// has no name. The birth time tells a file made anew from the one
+// verified even where the rest agree: a tar extracted again over the image reuses the inode number and
 // restores the modification time. Nothing but making the inode sets it,
 // and making a hard link leaves it, so a layout made by linking another's
 // blobs is the same files. Where the file system keeps no birth time, the
@@ -58,6 +58,9 @@ std::string FileIdentity(int directory, const char* path, int flags) {
   if (statx(directory, path, flags | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_BTIME,
             &info) != 0)
     return "";
+  // A file with no name (standard input, an Engine's export, spooled) is
+  // new bytes on every run: nothing a later run could find again.
+  if (info.stx_nlink == 0) return "";
   bool born = (info.stx_mask & STATX_BTIME) != 0 && info.stx_btime.tv_sec != 0;
   const struct statx_timestamp& made = born ? info.stx_btime : info.stx_ctime;
   return fmt::format("{}:{}:{}:{}:{}.{:09}:{}{}.{:09}", info.stx_dev_major, info.stx_dev_minor,
@@ -222,11 +225,7 @@ class TarStore : public Store {
 
   std::string Identity(const std::string& name) const override {
     const Member* member = Find(name);
-    struct stat info;
-    if (member == nullptr || fstat(file_->fd(), &info) != 0) return "";
-    // A copy with no name (standard input, an Engine's export, spooled) is
-    // new bytes on every run: nothing a later run could find again.
-    if (info.st_nlink == 0) return "";
+    if (member == nullptr) return "";
     std::string file = FileIdentity(file_->fd(), "", AT_EMPTY_PATH);
     if (file.empty()) return "";
     return fmt::format("{}@{}+{}", file, member->offset, member->size);
