@@ -410,13 +410,15 @@ TEST(Cat, ALinkTargetThatSpellsATokenIsRedactedInErrors) {
   std::string dir = TempDir();
   std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
   std::string image =
-      WriteImage(dir + "/image", {{{"l", '5'}, {"l/tok", '2', "", "/" + token}}});
+      WriteImage(dir + "/image", {{{"l", '5'}, {"l/tok", '2', "", "/" + token},
+                                   {"l/bare", '2', "", token}}});
   for (std::vector<std::string> args : {std::vector<std::string>{"cat", image, "/l/tok/x"},
-                                        {"cat", "--layer", "1", image, "/l/tok"}}) {
+                                        {"cat", "--layer", "1", image, "/l/tok"},
+                                        {"cat", "--layer", "1", image, "/l/bare"}}) {
     RunResult result = RunStrata(args);
     EXPECT_EQ(result.exit_code, 2) << result.err;
     EXPECT_EQ(result.err.find(token), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("/ghp_…(40 characters)"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("ghp_…(40 characters)"), std::string::npos) << result.err;
   }
 }
 

@@ -166,14 +166,15 @@ void CatFileAsked(const FileOptions& options) {
 
 int RunCat(const FileOptions& options) {
   // cat's errors name where links lead, paths the user never typed: a link
-  // target that spells a token is shown redacted there too, as ls shows it.
-  // TODO: a relative target with no '/' in it (a bare name) is not.
+  // target that spells a token is shown redacted there too, as ls shows it,
+  // a bare name ("a symbolic link to ghp_…") included: these lines hold
+  // paths, layer numbers and short digests, nothing a pattern would take.
   try {
     CatFileAsked(options);
   } catch (const UsageError&) {
     throw;
   } catch (const Error& error) {
-    throw Error(RedactPathsInText(*NameScanner(), error.what()));
+    throw Error(RedactPathsInText(*NameScanner(), error.what(), /*bare_names=*/true));
   }
   if (fflush(stdout) != 0) Fail("cannot write to standard output");
   return 0;

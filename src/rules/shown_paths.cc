@@ -57,14 +57,15 @@ void RedactDiffPaths(const ContentScanner& scanner, ImageDiff* diff) {
   for (auto& [i, path] : redacted) *targets[i] = std::move(path);
 }
 
-std::string RedactPathsInText(const ContentScanner& scanner, std::string_view text) {
+std::string RedactPathsInText(const ContentScanner& scanner, std::string_view text,
+                              bool bare_names) {
   std::string shown;
   size_t begin = 0;
   while (begin < text.size()) {
     size_t end = std::min(text.find(' ', begin), text.size());
     std::string_view word = text.substr(begin, end - begin);
-    shown += word.find('/') == std::string_view::npos ? std::string(word)
-                                                       : scanner.RedactPath(word);
+    bool path = bare_names || word.find('/') != std::string_view::npos;
+    shown += path ? scanner.RedactPath(word) : std::string(word);
     if (end < text.size()) shown += ' ';
     begin = end + 1;
   }

@@ -39,7 +39,11 @@ void RedactDiffPaths(const ContentScanner& scanner, ImageDiff* diff);
 
 // |text| (a finding's detail, a warning) with each word that holds a '/'
 // read as a path and redacted as one: "hard link /h/ghp_… points to …".
-std::string RedactPathsInText(const ContentScanner& scanner, std::string_view text);
+// |bare_names|: every word is read as a path, for text that names link
+// targets as stored ("a symbolic link to ghp_…", a name with no '/') and
+// holds nothing else a pattern could take for a secret.
+std::string RedactPathsInText(const ContentScanner& scanner, std::string_view text,
+                              bool bare_names = false);
 
 // Each of |warnings| through RedactPathsInText: the merge names paths in
 // them as stored.
