@@ -331,6 +331,51 @@ TEST(StepSecrets, RedisQuotedAclAndSentinelLinesAreHidden) {
   EXPECT_EQ(found[0].passed_as, "sentinel auth-pass m ");
 }
 
+// The commands redis-cli sends that carry a password: AUTH, ACL SETUSER's
+// >VALUE rules, CONFIG SET requirepass and masterauth, SENTINEL SET
+// auth-pass; its options' values are not read as the command.
+TEST(StepSecrets, RedisCliCommandsAreHidden) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"/bin/sh -c redis-cli -h cache ACL SETUSER app on '>Qz8vLm3Kx9' '~*' '+@all'",
+       "/bin/sh -c redis-cli -h cache ACL SETUSER app on '>Qz…(10 characters)' '~*' '+@all'"},
+      // Unquoted, >VALUE would be a redirection (the shell's, not redis's).
+      {"/bin/sh -c redis-cli acl setuser app on \">Qz8vLm3Kx9\" '>Second2pw' '<old' '#" +
+           std::string(64, 'a') + "'",
+       "/bin/sh -c redis-cli acl setuser app on \">Qz…(10 characters)\" '>S…(9 characters)' "
+       "'<old' '#" + std::string(64, 'a') + "'"},
+      {"/bin/sh -c redis-cli -p 6380 CONFIG SET requirepass Qz8vLm3Kx9",
+       "/bin/sh -c redis-cli -p 6380 CONFIG SET requirepass Qz…(10 characters)"},
+      {"/bin/sh -c redis-cli config set maxmemory 100mb masterauth 'Qz8vLm3Kx9' && echo ok",
+       "/bin/sh -c redis-cli config set maxmemory 100mb masterauth 'Qz…(10 characters)' && echo "
+       "ok"},
+      {"/bin/sh -c redis-cli AUTH Qz8vLm3Kx9", "/bin/sh -c redis-cli AUTH Qz…(10 characters)"},
+      {"/bin/sh -c redis-cli -n 1 AUTH app Qz8vLm3Kx9 && true",
+       "/bin/sh -c redis-cli -n 1 AUTH app Qz…(10 characters) && true"},
+      {"/bin/sh -c redis-cli -p 26379 SENTINEL SET mymaster auth-pass Qz8vLm3Kx9",
+       "/bin/sh -c redis-cli -p 26379 SENTINEL SET mymaster auth-pass Qz…(10 characters)"},
+  };
+  for (const auto& [step, shown] : cases) EXPECT_EQ(Shown(step), shown) << step;
+
+  // Commands that only look alike are left as they are: a host named
+  // auth, a key named requirepass, a placeholder, the rules of other users.
+  for (const std::string& step : std::vector<std::string>{
+           "/bin/sh -c redis-cli -h auth ping",
+           "/bin/sh -c redis-cli SET requirepass value",
+           "/bin/sh -c redis-cli CONFIG GET requirepass",
+           "/bin/sh -c redis-cli CONFIG SET requirepass \"$REDIS_PASSWORD\"",
+           "/bin/sh -c redis-cli ACL SETUSER app on nopass '~*'",
+           "/bin/sh -c redis-cli CONFIG SET maxmemory 100mb",
+       })
+    EXPECT_EQ(Shown(step), step);
+
+  std::vector<StepSecret> found = FindStepSecrets("/bin/sh -c redis-cli AUTH app Qz8vLm3Kx9");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].passed_as, "redis-cli AUTH … ");
+  found = FindStepSecrets("/bin/sh -c redis-cli CONFIG SET requirepass Qz8vLm3Kx9");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].passed_as, "redis-cli CONFIG SET requirepass ");
+}
+
 // Found by a user trial: XML that a step writes (Maven's settings.xml)
 // showed its <password> in full in every report.
 TEST(StepSecrets, XmlElementsNamedForSecretsAreHidden) {

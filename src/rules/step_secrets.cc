@@ -343,6 +343,9 @@ struct CommandShape {
   int operands = 0;                          // gosu USER, timeout 10.
   bool shell = false;                        // sh -c: the command comes after -c.
   std::string_view password_options = "";    // kOptionValue: "-a --pass".
+  // redis-cli: the command it sends follows its options (AUTH, ACL
+  // SETUSER, CONFIG SET, SENTINEL SET), read by ReadRedisCommand.
+  bool redis_commands = false;
 };
 
 // TODO: passwords passed in other ways are still shown: in a script a step
@@ -361,7 +364,14 @@ constexpr CommandShape kCommands[] = {
     {.name = "openssl", .password = PasswordForm::kPassPrefix},
     {.name = "keytool", .password = PasswordForm::kPassOption},
     // --askpass is a switch: redis-cli then reads the password from its input.
-    {.name = "redis-cli", .password = PasswordForm::kOptionValue, .password_options = "-a --pass"},
+    {.name = "redis-cli",
+     .password = PasswordForm::kOptionValue,
+     .options_with_value = "-h -p -s -u -n -r -i -d -D -e --user --cacert --cacertdir --cert --key "
+                           "--tls-ciphers --tls-ciphersuites --sni --pattern --quoted-pattern "
+                           "--count --rdb --functions-rdb --eval --memkeys-samples --lru-test "
+                           "--replica-id",
+     .password_options = "-a --pass",
+     .redis_commands = true},
     {.name = "redis-server",
      .password = PasswordForm::kOptionValue,
      .password_options = "--requirepass --masterauth"},
@@ -478,6 +488,8 @@ struct Command {
   bool no_file = false;      // kLastOperand: htpasswd -n.
   bool passwd = false;       // kPassPrefix: openssl passwd, whose operands are passwords.
   bool setting = false;      // kConfigSet: "set" was among its words.
+  // redis-cli: the words of the command it sends so far, in capitals.
+  std::vector<std::string> redis_words;
   // Reads a password on its input: "docker --password-stdin", "openssl
   // passwd -stdin"; "" for commands that read none there.
   std::string stdin_reader;
@@ -1105,6 +1117,9 @@ class CommandLineReader {
     if (form == PasswordForm::kPassPrefix && ReadPassPrefix(word, words, *command)) return;
     if (form == PasswordForm::kPassOption && ReadPassOption(word, words, *command)) return;
     if (form == PasswordForm::kOptionValue && ReadNamedOption(word, words, *command)) return;
+    if (command->shape != nullptr && command->shape->redis_commands &&
+        ReadRedisCommand(word, words, command))
+      return;
     if (form == PasswordForm::kConfigSet && ReadConfigSet(word, words, command)) return;
     if (ReadPasswordOption(word, words, *command)) return;
     if (ReadSecretOption(word, words, *command)) return;
@@ -1202,6 +1217,52 @@ class CommandLineReader {
     if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
       Found(*value, 0, command.name + " " + word.text + " ");
     return true;
+  }
+
+  // The command redis-cli sends, after its options: AUTH [USER] VALUE,
+  // ACL SETUSER NAME … >VALUE (each >VALUE a password, as in an ACL
+  // file), CONFIG SET requirepass VALUE (masterauth; several pairs may
+  // follow), SENTINEL SET MASTER auth-pass VALUE. Its options' values
+  // are skipped, so "-h cache" is not read as the command.
+  bool ReadRedisCommand(const Word& word, WordStream* words, Command* command) {
+    const std::string& text = word.text;
+    std::vector<std::string>& sent = command->redis_words;
+    if (sent.empty() && text.starts_with('-')) {
+      if (!ListHas(command->shape->options_with_value, text)) return false;
+      words->TakeValue();
+      return true;
+    }
+    sent.push_back(UpperName(text));
+    auto sends = [&sent](std::initializer_list<std::string_view> head) {
+      return sent.size() > head.size() && std::equal(head.begin(), head.end(), sent.begin());
+    };
+    if (sends({"AUTH"}) && sent.size() == 2) {
+      // AUTH USER VALUE names a user first; AUTH VALUE does not.
+      const Word* next = words->Peek();
+      bool user_first = next != nullptr && next->kind == Word::kText;
+      std::optional<Word> value = user_first ? words->TakeValue() : word;
+      if (value && IsTypedPassword(value->text)) Found(*value, 0, command->name + " AUTH … ");
+      return true;
+    }
+    if (sends({"ACL", "SETUSER"}) && sent.size() > 3 && text.size() > 1 &&
+               text[0] == '>' && IsTypedPassword(std::string_view(text).substr(1))) {
+      Found(word, 1, command->name + " ACL SETUSER … >");
+      return true;
+    }
+    if (sends({"CONFIG", "SET"}) && sent.size() % 2 == 1 &&
+               (sent.back() == "REQUIREPASS" || sent.back() == "MASTERAUTH")) {
+      if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
+        Found(*value, 0, command->name + " CONFIG SET " + text + " ");
+      sent.push_back("");
+      return true;
+    }
+    if (sends({"SENTINEL", "SET"}) && sent.size() % 2 == 0 && sent.back() == "AUTH_PASS") {
+      if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
+        Found(*value, 0, command->name + " SENTINEL SET … auth-pass ");
+      sent.push_back("");
+      return true;
+    }
+    return false;
   }
 
   // npm config set KEY VALUE (npm set, pnpm's and yarn's config set too)
