@@ -402,6 +402,24 @@ TEST_F(RulesTest, ANameThatSpellsATokenIsReportedByItsRule) {
   }
 }
 
+// A directory named after a token that several layers store (each that
+// adds a file beneath it) is one finding, in the first of them, naming
+// the others; a file of such a name stored again is a finding of each
+// layer, as each copy is.
+TEST_F(RulesTest, ATokenNamedDirectoryInSeveralLayersIsOneFinding) {
+  std::string gitlab = "glpat-Ab3dEf6hIj9kLm2nOp5q";
+  std::string github = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
+  Evaluate({{{gitlab + "/", '5'}, {gitlab + "/a", '0', "x\n"}, {"k/" + github, '0', "1\n"}},
+            {{gitlab + "/", '5'}, {gitlab + "/b", '0', "y\n"}},
+            {{gitlab + "/c/d", '0', "z\n"}, {"k/" + github, '0', "2\n"}}});
+
+  std::vector<Finding> directory = Of("secret-gitlab-token");
+  ASSERT_EQ(directory.size(), 1u);
+  EXPECT_EQ(directory[0].layer, 0);
+  EXPECT_EQ(directory[0].detail, "name: glpa…(26 characters) (also stored in layers 2 and 3)");
+  EXPECT_EQ(Of("secret-github-token").size(), 2u);
+}
+
 // Found by a new user: a .pgpass entry got no finding.
 TEST_F(RulesTest, PostgresPasswordFileEntries) {
   Evaluate({{{"app/.pgpass", '0',

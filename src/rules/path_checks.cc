@@ -227,28 +227,65 @@ Finding NameFinding(const CheckContext& context, const Layer& layer,
   return finding;
 }
 
+// Where the names of directories that spell a secret were reported: by
+// path, the finding of the first layer that stored one, and the later
+// layers that stored it again.
+struct NamedDirectories {
+  std::unordered_map<std::string_view, std::pair<size_t, std::vector<int>>> found;
+
+  // Appends "(also stored in layers 3 and 5)" to the detail of each
+  // finding of a directory that later layers stored again (a name may
+  // spell several secrets: its findings follow the first).
+  void NoteLaterLayers(std::vector<Finding>* findings) const {
+    for (const auto& [path, reported] : found) {
+      const auto& [first, later] = reported;
+      if (later.empty()) continue;
+      std::string note = later.size() == 1 ? " (also stored in layer" : " (also stored in layers";
+      for (size_t i = 0; i < later.size(); ++i) {
+        if (i > 0) note += i + 1 == later.size() ? " and" : ",";
+        note += fmt::format(" {}", later[i] + 1);
+      }
+      note += ")";
+      std::vector<Finding>& all = *findings;
+      for (size_t i = first; i < all.size() && all[i].path == all[first].path; ++i)
+        all[i].detail += note;
+    }
+  }
+};
+
 // The secrets in the names along |entry|'s path, each component reported
 // once a layer (|named|): a directory named after a token is reported as
-// itself, not with every file beneath it.
+// itself, not with every file beneath it, and once in all (|directories|),
+// in the first layer that stores it: every layer that adds a file beneath
+// it stores its name again.
 void CheckNamesAlong(const CheckContext& context, const Layer& layer, const LayerEntry& entry,
-                     std::unordered_set<std::string_view>* named, std::vector<Finding>* findings) {
+                     std::unordered_set<std::string_view>* named, NamedDirectories* directories,
+                     std::vector<Finding>* findings) {
   size_t component_end = std::string_view::npos;
   bool first_time = false;
   for (const ContentScanner::PathSecret& secret : context.scanner.FindPathSecrets(entry.path)) {
     std::string_view path = entry.path.substr(0, secret.component_end);
+    bool whole = path.size() == entry.path.size();
     if (secret.component_end != component_end) {
       component_end = secret.component_end;
       first_time = named->insert(path).second;
+      if (first_time && (!whole || entry.kind == EntryKind::kDirectory)) {
+        auto [at, added] = directories->found.try_emplace(path);
+        if (added) at->second.first = findings->size();
+        if (!added) at->second.second.push_back(layer.index);
+        first_time = added;
+      }
     }
     if (!first_time) continue;
-    const LayerEntry* whole = path.size() == entry.path.size() ? &entry : nullptr;
-    findings->push_back(NameFinding(context, layer, secret, path, whole, "name"));
+    findings->push_back(
+        NameFinding(context, layer, secret, path, whole ? &entry : nullptr, "name"));
   }
 }
 
 }  // namespace
 
 void CheckSecretNames(const CheckContext& context, std::vector<Finding>* findings) {
+  NamedDirectories directories;
   for (const Layer& layer : context.analysis.layers) {
     const std::vector<LayerEntry>& entries = layer.contents.entries;
 
@@ -266,7 +303,8 @@ void CheckSecretNames(const CheckContext& context, std::vector<Finding>* finding
 
     std::unordered_set<std::string_view> named;
     for (size_t i = 0; i < entries.size(); ++i) {
-      if (may_spell[2 * i]) CheckNamesAlong(context, layer, entries[i], &named, findings);
+      if (may_spell[2 * i])
+        CheckNamesAlong(context, layer, entries[i], &named, &directories, findings);
       if (!may_spell[2 * i + 1]) continue;
       for (const ContentScanner::PathSecret& secret :
            context.scanner.FindPathSecrets(entries[i].link()))
@@ -274,6 +312,7 @@ void CheckSecretNames(const CheckContext& context, std::vector<Finding>* finding
                                         "symbolic link target"));
     }
   }
+  directories.NoteLaterLayers(findings);
 }
 
 namespace {
