@@ -910,6 +910,10 @@ TEST(Regression, AnUnknownOptionIsNamedWithTheCommandsOwnHelp) {
       {{"export", image, TempDir() + "/out", "--keep-suid"},
        "strata export has no option --keep-suid (did you mean --keep-setuid?); see strata "
        "export --help"},
+      // The cache options the other commands take: why export has none.
+      {{"export", "--no-cache", image, TempDir() + "/out2"},
+       "strata export has no option --no-cache (export reads every layer's bytes again and uses "
+       "no cache); see strata export --help"},
       {{"audit", "--bogus", image}, "strata audit has no option --bogus; see strata audit --help"},
       {{"diff", image, "--bogus", image},
        "strata diff has no option --bogus; see strata diff --help"},

@@ -42,6 +42,16 @@ std::string NearestLongOption(const CLI::App& command, const std::string& name) 
   return closest;
 }
 
+// Why |command| lacks |option| when other commands take it and a user who
+// passes it to every command would wonder; "" otherwise.
+std::string WhyNotHere(const std::string& command, const std::string& option) {
+  bool cache = option == "--no-cache" || option == "--cache-dir" || option == "--cache-max-size" ||
+               option == "--no-result-cache";
+  if (command == "strata export" && cache)
+    return " (export reads every layer's bytes again and uses no cache)";
+  return "";
+}
+
 std::string UnknownOptionsMessage(const CLI::App& command, const std::string& name,
                                   const std::vector<std::string>& words) {
   std::vector<std::string> unknown;
@@ -51,15 +61,17 @@ std::string UnknownOptionsMessage(const CLI::App& command, const std::string& na
     std::string option = word.substr(0, word.find('='));
     if (command.get_option_no_throw(option) != nullptr) continue;
     std::string nearest = option.starts_with("--") ? NearestLongOption(command, option) : "";
-    unknown.push_back(option + (nearest.empty() ? "" : " (did you mean " + nearest + "?)"));
+    std::string why = WhyNotHere(name, option);
+    if (!why.empty()) nearest.clear();
+    unknown.push_back(option + why + (nearest.empty() ? "" : " (did you mean " + nearest + "?)"));
   }
   if (unknown.empty()) return "";
   return fmt::format("{} has no option{} {}; see {} --help", name, unknown.size() > 1 ? "s" : "",
                      JoinAsList(unknown), name);
 }
 
-std::vector<std::string> SplitEmptyValues(const CLI::App& command,
-                                          std::vector<std::string> words, bool options_first) {
+std::vector<std::string> SplitEmptyValues(const CLI::App& command, std::vector<std::string> words,
+                                          bool options_first) {
   auto takes_value = [&command](const std::string& name) {
     const CLI::Option* option = command.get_option_no_throw(name);
     return option != nullptr && option->get_items_expected_min() > 0;
