@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "source_servers.h"
 #include "test_support.h"
 
 namespace strata {
@@ -15,10 +16,12 @@ namespace {
 
 using json = nlohmann::json;
 using testing::CorpusDir;
+using testing::MockEngine;
 using testing::ReadFileText;
 using testing::RunResult;
 using testing::RunShell;
 using testing::RunStrata;
+using testing::ScopedEnv;
 using testing::TempDir;
 using testing::WriteFile;
 
@@ -243,6 +246,51 @@ TEST(Ci, CiGivesOneVerdictInEveryFormat) {
   }
 }
 
+// An image read from an Engine: every report names the Engine it came
+// from, as the table's Format line and JSON's image.endpoint do (two hosts
+// may hold one name); an image read from a file names none.
+TEST(Ci, EveryReportNamesTheEngineAnImageCameFrom) {
+  std::string archive = Corpus("corpus/leaky-app.docker.tar");
+  MockEngine engine("tcp", "app:1", archive, "plain");
+  std::string endpoint = "tcp://127.0.0.1:" + std::to_string(engine.port());
+  ScopedEnv host("DOCKER_HOST", endpoint);
+  Reports from_engine = AllFormats({"ci"}, "docker-daemon:app:1");
+  Reports from_file = AllFormats({"ci"}, archive);
+  EXPECT_EQ(from_engine.exit_code, 1);
+  EXPECT_EQ(from_file.exit_code, 1);
+
+  EXPECT_NE(from_engine.text["table"].find("docker-daemon at " + endpoint + " · "),
+            std::string::npos);
+  EXPECT_EQ(json::parse(from_engine.text["json"])["image"]["endpoint"], endpoint);
+
+  EXPECT_TRUE(from_engine.text["markdown"].starts_with(
+      "### strata: ❌ policy failed — `app:1` (docker-daemon at `" + endpoint + "`)\n"))
+      << from_engine.text["markdown"];
+  std::string file_header =
+      from_file.text["markdown"].substr(0, from_file.text["markdown"].find('\n'));
+  EXPECT_EQ(file_header.find(" at "), std::string::npos) << file_header;
+
+  json engine_run = json::parse(from_engine.text["sarif"])["runs"][0];
+  EXPECT_EQ(engine_run["invocations"][0]["properties"]["image"], "app:1");
+  EXPECT_EQ(engine_run["invocations"][0]["properties"]["endpoint"], endpoint);
+  json file_run = json::parse(from_file.text["sarif"])["runs"][0];
+  EXPECT_FALSE(file_run["invocations"][0]["properties"].contains("endpoint"));
+  EXPECT_EQ(engine_run["results"].size(), file_run["results"].size());
+
+  // Both suites, the policy's and the findings', name the image.
+  std::string property = "    <properties>\n      <property name=\"endpoint\" value=\"" + endpoint +
+                         "\"/>\n    </properties>\n    <testcase ";
+  const std::string& junit = from_engine.text["junit"];
+  for (const char* suite :
+       {"<testsuite name=\"strata policy: app:1\"", "<testsuite name=\"strata findings: app:1\""}) {
+    size_t start = junit.find(suite);
+    ASSERT_NE(start, std::string::npos) << suite << " in\n" << junit;
+    EXPECT_EQ(junit.find(property, start), junit.find(">\n", start) + 2) << suite << " in\n"
+                                                                         << junit;
+  }
+  EXPECT_EQ(from_file.text["junit"].find("<properties>"), std::string::npos);
+}
+
 TEST(Ci, UnreadableImageExitsTwo) {
   RunResult result = RunStrata({"ci", "/nonexistent.tar"}, "", TempDir());
   EXPECT_EQ(result.exit_code, 2);
@@ -296,9 +344,12 @@ TEST(Ci, SarifValidatesAgainstTheSchemaAndGithubRules) {
   std::string hostile = testing::WriteImage(
       dir + "/hostile.oci",
       {{{"..", '5'}, {"./..", '5'}, {"../x y", '0', "x"}, {"../\"q\"\\", '0', "q"}}});
+  // And an image from an Engine, whose run names the Engine.
+  MockEngine engine("tcp", "app:1", Corpus("corpus/leaky-app.docker.tar"), "plain");
+  ScopedEnv host("DOCKER_HOST", "tcp://127.0.0.1:" + std::to_string(engine.port()));
   for (std::string image :
        {Corpus("corpus/leaky-app.oci"), Corpus("corpus/clean-multistage.docker.tar"),
-        Corpus("corpus/churn.oci.tar"), hostile}) {
+        Corpus("corpus/churn.oci.tar"), hostile, std::string("docker-daemon:app:1")}) {
     for (const char* command : {"audit", "ci"}) {
       std::string sarif = dir + "/" + command + "-" + image.substr(image.rfind('/') + 1) + ".sarif";
       RunResult result = RunStrata({command, "--format", "sarif", "-o", sarif, image}, "", dir);
@@ -356,12 +407,16 @@ TEST(Ci, SarifValidatorCatchesABrokenReport) {
 TEST(Ci, JunitValidatesAgainstTheSchema) {
   std::string dir = TempDir();
   std::string schema = std::string(STRATA_SOURCE_DIR) + "/tests/schemas/junit.xsd";
+  // And an image from an Engine, whose suites name the Engine.
+  MockEngine engine("tcp", "app:1", Corpus("corpus/leaky-app.docker.tar"), "plain");
+  ScopedEnv host("DOCKER_HOST", "tcp://127.0.0.1:" + std::to_string(engine.port()));
   // Without a policy (audit) and with one (ci).
   for (const char* command : {"audit", "ci"})
-    for (const char* image :
-         {"corpus/leaky-app.oci", "corpus/clean-multistage.oci", "corpus/churn.docker.tar"}) {
-      std::string xml = dir + "/" + command + "-" + std::string(image).substr(7) + ".xml";
-      RunResult result = RunStrata({command, "--format", "junit=" + xml, Corpus(image)}, "", dir);
+    for (std::string image :
+         {Corpus("corpus/leaky-app.oci"), Corpus("corpus/clean-multistage.oci"),
+          Corpus("corpus/churn.docker.tar"), std::string("docker-daemon:app:1")}) {
+      std::string xml = dir + "/" + command + "-" + image.substr(image.rfind('/') + 1) + ".xml";
+      RunResult result = RunStrata({command, "--format", "junit=" + xml, image}, "", dir);
       ASSERT_NE(result.exit_code, 2) << result.err;
       std::string output;
       EXPECT_EQ(RunShell("xmllint --noout --schema '" + schema + "' '" + xml + "'", &output), 0)

@@ -11,9 +11,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -507,6 +509,117 @@ TEST(EngineSsh, Spellings) {
   ExpectOneLineError(RunStrata({"history", "podman:app:1"}),
                      "CONTAINER_HOST names an ssh:// connection, which strata does not support "
                      "for Podman: forward its socket");
+}
+
+// The host an ssh:// DOCKER_HOST gives ssh: the argument after "--" of
+// strata's command.
+std::string SshHostOf(const std::string& address) {
+  ScopedEnv host("DOCKER_HOST", address);
+  std::vector<std::string> command = FindEngine(Engine::kDocker).command;
+  auto dashes = std::find(command.begin(), command.end(), "--");
+  return dashes != command.end() && dashes + 1 != command.end() ? *(dashes + 1) : "";
+}
+
+// The host the docker client gives ssh for the DOCKER_HOST |address|, as
+// an `ssh` of the test's own, first on PATH, writes it down (and fails:
+// nothing is reached); std::nullopt when docker refuses the address
+// without running ssh.
+std::optional<std::string> DockerSshHost(const std::string& address) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/ssh", "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + dir + "/args\nexit 255\n");
+  chmod((dir + "/ssh").c_str(), 0755);
+  std::string output;
+  RunShell("HOME=" + dir + " DOCKER_CONFIG=" + dir + " PATH=" + dir + ":$PATH DOCKER_HOST='" +
+               address + "' timeout 60 docker version",
+           &output);
+  if (access((dir + "/args").c_str(), F_OK) != 0) return std::nullopt;
+  std::string args = ReadFileText(dir + "/args");
+  size_t host = args.find("\n--\n");
+  if (host == std::string::npos) return "no host in: " + args;
+  host += 4;
+  return args.substr(host, args.find('\n', host) - host);
+}
+
+// The host of an ssh:// address went to ssh as spelled, while docker
+// percent-decodes it as Go's net/url decodes a URL's host (the zone of an
+// IPv6 address too) and refuses escapes of ASCII there. The same
+// spellings give ssh the same host, and those docker refuses are
+// refused, in one line, before anything is run.
+TEST(EngineSsh, PercentEncodedHostsAsDockerDecodesThem) {
+  bool docker = CanRunShell("docker");
+  for (const auto& [address, host] : std::vector<std::pair<std::string, std::string>>{
+           {"ssh://build@h%C3%A9st.example", "h\xc3\xa9st.example"},
+           {"ssh://h%c3%a9st:2222", "h\xc3\xa9st"},
+           {"ssh://h%80", "h\x80"},
+           {"ssh://h%25st", "h%st"},
+           {"ssh://[fe80::1%25eth0]:2222", "fe80::1%eth0"},
+           {"ssh://[fe80::1%25%65th%30]", "fe80::1%eth0"},
+           {"ssh://[fe80::%C3%A9%25eth0]", "fe80::\xc3\xa9%eth0"},
+           {"ssh://[fe80::1%25e%25%41]", "fe80::1%e%A"},
+           {"ssh://engine.example", "engine.example"}}) {
+    EXPECT_EQ(SshHostOf(address), host) << address;
+    if (docker) EXPECT_EQ(DockerSshHost(address), host) << address;
+  }
+
+  for (const auto& [address, error] : std::vector<std::pair<std::string, std::string>>{
+           {"ssh://h%41st",
+            "the host \"h%41st\" holds \"%41\", which docker refuses: a host name may "
+            "percent-encode only '%' (%25) and bytes from %80 up"},
+           {"ssh://h%2Dx", "the host \"h%2Dx\" holds \"%2D\", which docker refuses"},
+           {"ssh://h%20st", "the host \"h%20st\" holds \"%20\", which docker refuses"},
+           {"ssh://h%7F", "the host \"h%7F\" holds \"%7F\", which docker refuses"},
+           {"ssh://h%4", "the host \"h%4\" holds a '%' not followed by two hexadecimal digits"},
+           {"ssh://h%", "the host \"h%\" holds a '%' not followed by two hexadecimal digits"},
+           {"ssh://h%zz:22",
+            "the host \"h%zz\" holds a '%' not followed by two hexadecimal digits"},
+           {"ssh://h{st", "the host \"h{st\" holds '{', which docker refuses in a host name"},
+           {"ssh://h^st", "the host \"h^st\" holds '^', which docker refuses in a host name"},
+           // A zone begins at "%25", not at '%'.
+           {"ssh://[fe80::1%eth0]",
+            "the host \"fe80::1%eth0\" holds a '%' not followed by two hexadecimal digits"},
+           {"ssh://[fe80::%31%25eth0]",
+            "the host \"fe80::%31%25eth0\" holds \"%31\", which docker refuses"},
+           {"ssh://[fe80::1%25en%2F1]",
+            "the host \"fe80::1%25en%2F1\" holds \"%2F\" in its IPv6 zone, which docker refuses: "
+            "a zone may percent-encode only '%' (%25), a blank and what a host name holds as "
+            "written"},
+           {"ssh://[fe80::1%25en%C3%A9]",
+            "the host \"fe80::1%25en%C3%A9\" holds \"%C3\" in its IPv6 zone, which docker "
+            "refuses"},
+           {"ssh://[fe80::1%25e}]",
+            "the host \"fe80::1%25e}\" holds '}', which docker refuses in a host name"}}) {
+    ScopedEnv host("DOCKER_HOST", address);
+    try {
+      FindEngine(Engine::kDocker);
+      ADD_FAILURE() << address;
+    } catch (const Error& failure) {
+      EXPECT_TRUE(std::string(failure.what()).starts_with("DOCKER_HOST=" + address + ": " + error))
+          << failure.what();
+    }
+    if (docker) EXPECT_EQ(DockerSshHost(address), std::nullopt) << address;
+  }
+
+  // What docker takes but ssh could not read as one host, or the shell as
+  // one word, in the command the error line gives to try.
+  for (const auto& [address, error] : std::vector<std::pair<std::string, std::string>>{
+           {"ssh://[fe80::1%25en%20x]",
+            "\"fe80::1%25en%20x\" (decoded \"fe80::1%en x\") is not a host name or address"},
+           {"ssh://[fe80::1%25e%5D%3B]",
+            "\"fe80::1%25e%5D%3B\" (decoded \"fe80::1%e];\") is not a host name or address"}}) {
+    ScopedEnv host("DOCKER_HOST", address);
+    try {
+      FindEngine(Engine::kDocker);
+      ADD_FAILURE() << address;
+    } catch (const Error& failure) {
+      EXPECT_EQ(std::string(failure.what()), "DOCKER_HOST=" + address + ": " + error);
+    }
+    if (docker) EXPECT_NE(DockerSshHost(address), std::nullopt) << address;
+  }
+
+  // From the command line: one line, exit 2, no ssh run.
+  ScopedEnv host("DOCKER_HOST", "ssh://build@h%41st");
+  ExpectOneLineError(RunStrata({"history", "docker-daemon:app:1"}, "", "", {"PATH=" + TempDir()}),
+                     "DOCKER_HOST=ssh://build@h%41st: the host \"h%41st\" holds \"%41\"");
 }
 
 }  // namespace

@@ -81,6 +81,15 @@ std::string CheckCase(const PolicyCheck& check, int* failures, int* skipped) {
   return text + "    </testcase>\n";
 }
 
+// The suite's properties: the Engine an image came from (two hosts may
+// hold one name), or "" for an image from a file or a registry.
+std::string SuiteProperties(const ImageSource& source) {
+  if (source.endpoint.empty()) return "";
+  return fmt::format(
+      "    <properties>\n      <property name=\"endpoint\" value=\"{}\"/>\n    </properties>\n",
+      Xml(source.endpoint));
+}
+
 }  // namespace
 
 std::string JunitReport(const CiReportInput& input) {
@@ -129,6 +138,7 @@ std::string JunitReport(const CiReportInput& input) {
   }
 
   size_t finding_tests = input.rules.findings.size();
+  std::string properties = SuiteProperties(analysis.source);
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   xml += fmt::format(
       "<testsuites name=\"strata\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" "
@@ -139,12 +149,12 @@ std::string JunitReport(const CiReportInput& input) {
       "  <testsuite name=\"strata policy: {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" "
       "skipped=\"{}\" time=\"0\">\n",
       Xml(image), policy_tests, policy_failures, policy_skipped);
-  xml += policy_cases + "  </testsuite>\n";
+  xml += properties + policy_cases + "  </testsuite>\n";
   xml += fmt::format(
       "  <testsuite name=\"strata findings: {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" "
       "skipped=\"{}\" time=\"0\">\n",
       Xml(image), finding_tests, finding_failures, finding_skipped);
-  xml += finding_cases + "  </testsuite>\n</testsuites>\n";
+  xml += properties + finding_cases + "  </testsuite>\n</testsuites>\n";
   return xml;
 }
 

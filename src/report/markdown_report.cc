@@ -62,7 +62,13 @@ std::string MarkdownReport(const CiReportInput& input) {
   const char* verdict = !input.verdict          ? "no policy evaluated"
                         : input.verdict->passed ? "✅ policy passed"
                                                 : "❌ policy failed";
-  std::string md = fmt::format("### strata: {} — {}\n\n", verdict, Code(image));
+  // An Engine image says which Engine, as the table's Format line does:
+  // two hosts may hold one name.
+  std::string engine =
+      analysis.source.endpoint.empty()
+          ? ""
+          : fmt::format(" ({} at {})", analysis.source.format, Code(analysis.source.endpoint));
+  std::string md = fmt::format("### strata: {} — {}{}\n\n", verdict, Code(image), engine);
   md += fmt::format(
       "{}, {} stored; {} wasted ({} recoverable); {}.\n",
       Count(static_cast<int64_t>(analysis.layers.size()), "layer"), HumanBytes(analysis.blob_bytes),

@@ -177,6 +177,9 @@ std::string SarifReport(const CiReportInput& input) {
                       {{"image", image},
                        {"policy_evaluated", input.verdict != nullptr},
                        {"rules_evaluated", input.rules.evaluated}}}};
+  // Beside the image, the Engine it came from: two hosts may hold one name.
+  if (!analysis.source.endpoint.empty())
+    invocation["properties"]["endpoint"] = analysis.source.endpoint;
   if (input.verdict) invocation["properties"]["policy_passed"] = input.verdict->passed;
   json notes = json::array();
   // No results because no rule ran, not because none matched.

@@ -5,7 +5,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +18,7 @@
 #include "source/http_client.h"
 #include "source/peer_text.h"
 #include "source/spool.h"
+#include "source/ssh_address.h"
 
 namespace strata {
 
@@ -148,108 +148,6 @@ constexpr int kAnswerSeconds = 30;
 // than that, so that on the first connection strata's line comes first.
 constexpr int kSshConnectSeconds = kAnswerSeconds + 10;
 
-// The parts of an ssh:// address: ssh://[USER@]HOST[:PORT][/], an IPv6
-// address in brackets. HOST may also be a Host of the user's ssh config.
-struct SshAddress {
-  std::string user, host, port;  // user and port "" when not given.
-};
-
-// |authority| ("HOST", "HOST:PORT", "[V6]" or "[V6]:PORT") split: the
-// host in |*host|, and the port returned (empty when only ':' is there),
-// std::nullopt without one.
-std::optional<std::string> SplitSshHost(const std::string& authority, const std::string& shown,
-                                        std::string* host) {
-  if (authority.starts_with('[')) {
-    size_t close = authority.find(']');
-    if (close == std::string::npos) Fail("{}: the '[' of an IPv6 address is not closed", shown);
-    *host = authority.substr(1, close - 1);
-    std::string after = authority.substr(close + 1);
-    if (after.empty()) return std::nullopt;
-    if (!after.starts_with(':'))
-      Fail("{}: \"{}\" after the IPv6 address is not a port", shown, after);
-    return after.substr(1);
-  }
-  size_t colon = authority.find(':');
-  if (colon != std::string::npos && authority.find(':', colon + 1) != std::string::npos)
-    Fail("{}: an IPv6 address goes in brackets (ssh://[::1]:22)", shown);
-  *host = authority.substr(0, colon);
-  if (colon == std::string::npos) return std::nullopt;
-  return authority.substr(colon + 1);
-}
-
-// A user or host name that ssh reads as one and the shell as one word:
-// no leading '-' (ssh would take it for an option), no blank, control
-// character, quote or character of a URL's other parts.
-bool IsSshName(std::string_view name) {
-  return !name.starts_with('-') && std::none_of(name.begin(), name.end(), [](char c) {
-    return static_cast<unsigned char>(c) <= ' ' || c == 0x7f ||
-           std::string_view("?#@[]/\\'\"`$;&|<>()*").find(c) != std::string_view::npos;
-  });
-}
-
-// |text| with its control characters as "\xNN", for a line that quotes it.
-std::string ControlsEscaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    unsigned char byte = static_cast<unsigned char>(c);
-    out += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
-  }
-  return out;
-}
-
-// |user| as an ssh:// address spells it, percent-decoded as docker
-// decodes it (ssh://us%65r@host logs in as "user"), and checked again:
-// decoded, it must still be a name IsSshName takes.
-std::string DecodedUser(const std::string& user, const std::string& shown) {
-  std::optional<std::string> decoded = UrlDecode(user);
-  if (!decoded)
-    Fail("{}: the user name \"{}\" holds a '%' not followed by two hexadecimal digits", shown,
-         user);
-  if (!IsSshName(*decoded))
-    Fail("{}: \"{}\" (decoded \"{}\") is not a user name ssh can take here", shown, user,
-         ControlsEscaped(*decoded));
-  return *decoded;
-}
-
-// |host| ("ssh://…") taken apart and checked: one line for each mistake,
-// |shown| naming the setting. A password is refused without being shown,
-// and |where| names the setting then.
-SshAddress ParseSsh(const std::string& host, const std::string& shown, const std::string& where) {
-  std::string rest = host.substr(6);
-  size_t slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  SshAddress address;
-  if (size_t at = authority.rfind('@'); at != std::string::npos) {
-    address.user = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-    if (address.user.find(':') != std::string::npos)
-      Fail(
-          "{} holds a password (ssh://USER:PASSWORD@HOST), which ssh does not take: give "
-          "ssh://USER@HOST and a key ssh can use without asking (ssh-agent, or IdentityFile in "
-          "~/.ssh/config)",
-          where);
-    if (address.user.empty()) Fail("{}: no user name before the '@'", shown);
-    // The hint of a failed connection quotes USER@HOST as a command line
-    // to try: a name that ssh would read as an option, or that the shell
-    // would split, must not get that far.
-    if (!IsSshName(address.user))
-      Fail("{}: \"{}\" is not a user name ssh can take here", shown, address.user);
-    address.user = DecodedUser(address.user, shown);
-  }
-  if (slash != std::string::npos && rest.substr(slash) != "/")
-    Fail("{}: an ssh:// address names a host, not the path \"{}\": give ssh://[USER@]HOST[:PORT]",
-         shown, rest.substr(slash));
-
-  std::optional<std::string> port = SplitSshHost(authority, shown, &address.host);
-  if (address.host.empty()) Fail("{}: no host after ssh://", shown);
-  if (!IsSshName(address.host))
-    Fail("{}: \"{}\" is not a host name or address", shown, address.host);
-  if (port && !IsTcpPort(*port))
-    Fail("{}: the port \"{}\" is not a number from 1 to 65535", shown, *port);
-  address.port = port.value_or("");
-  return address;
-}
-
 // An ssh:// endpoint, reached as docker reaches one: ssh logs in and runs
 // `docker system dial-stdio`, which joins its standard input and output
 // to the Engine's socket there. ssh must ask nothing (BatchMode): a
@@ -258,7 +156,7 @@ SshAddress ParseSsh(const std::string& host, const std::string& shown, const std
 EngineEndpoint FromSsh(const std::string& host, const std::string& display,
                        const std::string& variable, const std::string& where) {
   std::string shown = variable.empty() ? display : variable + "=" + host;
-  SshAddress address = ParseSsh(host, shown, where);
+  SshAddress address = ParseSshAddress(host, shown, where);
   EngineEndpoint endpoint;
   endpoint.command = {
       "ssh", "-o", "BatchMode=yes", "-o", fmt::format("ConnectTimeout={}", kSshConnectSeconds),
