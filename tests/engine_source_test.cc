@@ -242,6 +242,29 @@ TEST(EngineSource, DockerContexts) {
   EXPECT_EQ(Json("history", image), Json("history", archive));
 }
 
+// diff names the Engine an image came from, as audit does: in the table's
+// image line and in JSON, "" for an image read from a file.
+TEST(EngineSource, DiffNamesTheEngine) {
+  REQUIRE_FIXTURES();
+  std::string archive = FixturesDir() + "/multi.docker.tar";
+  MockEngine engine("tcp", "app:1", archive, "plain");
+  std::string endpoint = "tcp://127.0.0.1:" + std::to_string(engine.port());
+  ScopedEnv host("DOCKER_HOST", endpoint);
+
+  RunResult table = RunStrata({"diff", archive, "docker-daemon:app:1"});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find(" · docker-daemon at " + endpoint + " · "), std::string::npos)
+      << table.out;
+  std::string line_a = table.out.substr(0, table.out.find('\n'));
+  EXPECT_EQ(line_a.find(" at "), std::string::npos) << line_a;
+
+  RunResult json_run = RunStrata({"diff", "--format", "json", archive, "docker-daemon:app:1"});
+  ASSERT_EQ(json_run.exit_code, 0) << json_run.err;
+  nlohmann::json diff = nlohmann::json::parse(json_run.out);
+  EXPECT_EQ(diff["a"]["endpoint"], "");
+  EXPECT_EQ(diff["b"]["endpoint"], endpoint);
+}
+
 // DOCKER_TLS_VERIFY at an Engine that speaks plain HTTP.
 TEST(EngineSource, TlsAtAPlainEngine) {
   REQUIRE_FIXTURES();

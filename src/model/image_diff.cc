@@ -18,6 +18,7 @@ DiffImage DescribeImage(const Analysis& analysis) {
   image.input = analysis.source.input;
   image.reference = analysis.source.reference;
   image.format = analysis.source.format;
+  image.endpoint = analysis.source.endpoint;
   image.layers = static_cast<int>(analysis.layers.size());
   image.blob_bytes = analysis.blob_bytes;
   image.final_files = analysis.final_files;

@@ -19,6 +19,7 @@ struct DiffImage {
   std::string input;      // As named on the command line.
   std::string reference;  // The tag chosen, "" when none.
   std::string format;
+  std::string endpoint;  // The Engine it came from (ImageSource::endpoint), or "".
   int layers = 0;
   int64_t blob_bytes = 0;   // Stored bytes of the distinct layer blobs.
   int64_t final_files = 0;  // Regular files of the final filesystem (hard links once).

@@ -30,8 +30,11 @@ std::string ColouredDelta(int64_t bytes, int width, const Style& style) {
 
 std::string ImageLine(const char* label, const DiffImage& image, const Style& style) {
   std::string name = ImageTitle(image.input, image.reference);
+  std::string format = image.endpoint.empty()
+                           ? image.format
+                           : fmt::format("{} at {}", image.format, Printable(image.endpoint));
   return fmt::format("{}       {} · {} · {} · final filesystem {}, {}\n", style.Bold(label),
-                     Printable(name), image.format, Count(image.layers, "layer"),
+                     Printable(name), format, Count(image.layers, "layer"),
                      Count(image.final_files, "file"), HumanBytes(image.final_bytes));
 }
 
@@ -181,6 +184,7 @@ json ImageJson(const DiffImage& image) {
   return {{"input", image.input},
           {"reference", image.reference},
           {"format", image.format},
+          {"endpoint", image.endpoint},
           {"layers", image.layers},
           {"blob_bytes", image.blob_bytes},
           {"final_files", image.final_files},
