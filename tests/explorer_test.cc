@@ -347,6 +347,19 @@ TEST(Explorer, AnEntryALinkLedElsewhereIsFoundWhereItLanded) {
   EXPECT_EQ(ReadFileText(file), "first\n");
 }
 
+// A hard link to a symbolic link is a second name of the link: no bytes
+// of its own to save.
+TEST(Explorer, AHardLinkToASymbolicLinkIsNoFileToSave) {
+  Analysis analysis = testing::AnalyzePath(testing::WriteImage(
+      TempDir() + "/image", {{{"f", '0', "f\n"}, {"s", '2', "", "f"}, {"h", '1', "", "s"}}}));
+  Explorer explorer(analysis, {});
+  SaveTarget target;
+  ASSERT_TRUE(explorer.tree().Select("h"));
+  EXPECT_FALSE(explorer.SaveTargetAtCursor(&target));
+  ASSERT_TRUE(explorer.tree().Select("f"));
+  EXPECT_TRUE(explorer.SaveTargetAtCursor(&target));
+}
+
 TEST(Explorer, FindingsJumpAndShowInDetails) {
   std::string image = CorpusDir() + "/corpus/leaky-app.oci";
   if (!std::filesystem::exists(image)) GTEST_SKIP() << "no corpus at " << CorpusDir();

@@ -292,6 +292,20 @@ TEST_F(ImageDiffTest, JsonReport) {
   EXPECT_NE(DumpJson(report).find("/app/evil\\u001b[2J"), std::string::npos);
 }
 
+// A hard link to a symbolic link is a link, whose target is what can
+// change; it holds no file, even once the link it was made from is gone.
+TEST(ImageDiff, AHardLinkToASymbolicLinkDiffersByItsTarget) {
+  auto layers = [](const std::string& target) {
+    return std::vector<std::vector<TarMember>>{
+        {Symlink("s", target), HardLink("h", "s"), File("f", "ff")}, {File(".wh.s", "")}};
+  };
+  ImageDiff diff = DiffImages(Image(layers("one")), Image(layers("two")), nullptr, nullptr);
+  EXPECT_EQ(ChangedNames(diff, "/h"), (std::vector<std::string>{"link"}));
+  EXPECT_EQ(diff.a.final_files, 1);
+  EXPECT_EQ(diff.a.final_bytes, 2);
+  ExpectDirectoriesSumToTheImages(diff);
+}
+
 TEST(ImageDiff, NeedsTheLayersRead) {
   AnalyzeOptions options;
   options.config_only = true;

@@ -431,6 +431,27 @@ TEST_F(MergeTest, HardLinkTargetIsFoundThroughLinks) {
   EXPECT_TRUE(warnings_.empty());
 }
 
+// A hard link to a symbolic link is a second name of the link (link(2)
+// links the link itself, and GNU tar and umoci unpack it so): a link with
+// the same target, compared with what was there by that target.
+TEST_F(MergeTest, HardLinkToASymbolicLinkIsASecondNameOfTheLink) {
+  Apply({{"d/", '5'},
+         {"d/s", '2', "", "target", 0777},
+         {"d/h", '1', "", "d/s"},
+         {"d/t", '2', "", "other", 0777}});
+  EXPECT_TRUE(warnings_.empty()) << warnings_[0];
+  ASSERT_EQ(KindOf("d/h"), EntryKind::kSymlink);
+  EXPECT_EQ(Find("d/h")->symlink_target(), "target");
+  EXPECT_EQ(Find("d/h")->mode(), 0777u);
+
+  Apply({{"d/x", '2', "", "target", 0777}, {"d/h", '1', "", "d/x"}});
+  EXPECT_EQ(ChangeOf(1, "d/h")->kind(), ChangeKind::kRestored);
+  Apply({{"d/h", '1', "", "d/t"}});
+  EXPECT_EQ(ChangeOf(2, "d/h")->kind(), ChangeKind::kModified);
+  EXPECT_EQ(Find("d/h")->symlink_target(), "other");
+  EXPECT_TRUE(warnings_.empty());
+}
+
 // The case ../DIVE-METRICS.md describes: a directory filled in one layer and
 // removed in the next, never seen as a leaf itself. dive sees one occurrence
 // of each path and reports no waste; strata counts the stored bytes.

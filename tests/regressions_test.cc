@@ -1390,6 +1390,27 @@ TEST(Regression, ASymbolicLinkWithAnEmptyTargetLeadsNowhere) {
             "it)");
 }
 
+// A hard link to a link with an empty target is that link again: skipped
+// as it is, so nothing is planned at its path either (an existing file
+// there is no conflict), and listed as it is.
+TEST(Regression, AHardLinkToALinkWithAnEmptyTargetIsSkippedAsTheLinkIs) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(
+      dir + "/image", {{{"f", '0', "f\n"}, {"empty", '2', "", ""}, {"h", '1', "", "empty"}}});
+  WriteFile(dir + "/out/h", "kept\n");
+  RunResult exported = RunStrata({"export", image, dir + "/out"});
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.err.find("strata: skipped /h (a symbolic link with an empty target; not "
+                              "written)\n"),
+            std::string::npos)
+      << exported.err;
+  EXPECT_EQ(ReadFileText(dir + "/out/h"), "kept\n");
+  EXPECT_EQ(ReadFileText(dir + "/out/f"), "f\n");
+
+  RunResult ls = RunStrata({"ls", "-q", "-l", image, "/h"});
+  EXPECT_NE(ls.out.find(" /h -> ''\n"), std::string::npos) << ls.out;
+}
+
 // Found by a new user: a finding in a layer whose history step is neither
 // RUN nor COPY was placed at "layer 1 ?" in the table.
 TEST(Regression, AnUnknownBuildStepLeavesNoQuestionMark) {

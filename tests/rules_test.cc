@@ -653,6 +653,21 @@ TEST_F(RulesTest, BuildToolsFromPathsWithoutPackageDatabase) {
   EXPECT_NE(tools[0].detail.find("busybox applet"), std::string::npos);
 }
 
+// A hard link to a symbolic link is that link under a second name (as
+// GNU tar and umoci unpack it): it runs what the link leads to, or nothing.
+TEST_F(RulesTest, BuildToolsThroughAHardLinkToASymbolicLink) {
+  Evaluate({{{"bin/busybox", '0', "elf"},
+             {"bin/applet", '2', "", "/bin/busybox", 0777},
+             {"usr/bin/wget", '1', "", "bin/applet"},
+             {"usr/bin/gone", '2', "", "/nowhere/make", 0777},
+             {"usr/bin/make", '1', "", "usr/bin/gone"}}});
+  std::vector<Finding> wget = Of("build-tool", "usr/bin/wget");
+  ASSERT_EQ(wget.size(), 1u);
+  EXPECT_EQ(wget[0].detail, "wget (a busybox applet)");
+  EXPECT_TRUE(Of("build-tool", "usr/bin/make").empty());  // A dangling link runs nothing.
+  EXPECT_TRUE(analysis_.warnings.empty());
+}
+
 TEST_F(RulesTest, BuildLeftovers) {
   Evaluate({{{"app/main.o", '0', "obj"},
              {"app/core", '0', "dump"},

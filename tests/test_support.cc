@@ -167,6 +167,13 @@ LayerContents ReadTar(const std::string& tar) {
 
 std::string WriteImage(const std::string& dir, const std::vector<std::vector<TarMember>>& layers,
                        const std::string& config_json) {
+  std::vector<std::string> tars;
+  for (const std::vector<TarMember>& members : layers) tars.push_back(MakeTar(members));
+  return WriteImageOfTars(dir, tars, config_json);
+}
+
+std::string WriteImageOfTars(const std::string& dir, const std::vector<std::string>& tars,
+                             const std::string& config_json) {
   using json = nlohmann::json;
   auto write_blob = [&dir](const std::string& data) {
     std::string digest = Sha256Of(data);
@@ -180,8 +187,7 @@ std::string WriteImage(const std::string& dir, const std::vector<std::vector<Tar
                  {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}};
   json history = json::array();
   json manifest_layers = json::array();
-  for (const std::vector<TarMember>& members : layers) {
-    std::string tar = MakeTar(members);
+  for (const std::string& tar : tars) {
     json descriptor = write_blob(tar);
     descriptor["mediaType"] = "application/vnd.oci.image.layer.v1.tar";
     manifest_layers.push_back(descriptor);
@@ -208,9 +214,27 @@ std::string WriteImage(const std::string& dir, const std::vector<std::vector<Tar
 
 bool HaveUmoci() { return !FixturesDir().empty() || system("command -v umoci >/dev/null") == 0; }
 
+std::string GnuTarOf(const std::string& root) {
+  std::string tar = TempDir() + "/layer.tar";
+  std::string output;
+  int status = RunShell(fmt::format("tar --sort=name --owner=0 --group=0 --numeric-owner "
+                                    "--format=gnu -cf {} -C {} .",
+                                    Quote(tar), Quote(root)),
+                        &output);
+  EXPECT_EQ(status, 0) << output;
+  return ReadFileText(tar);
+}
+
 int UmociUnpack(const std::string& work, const std::vector<std::vector<TarMember>>& layers,
                 std::string* output) {
-  std::string layout = WriteImage(work + "/layout", layers);
+  std::vector<std::string> tars;
+  for (const std::vector<TarMember>& members : layers) tars.push_back(MakeTar(members));
+  return UmociUnpackTars(work, tars, output);
+}
+
+int UmociUnpackTars(const std::string& work, const std::vector<std::string>& tars,
+                    std::string* output) {
+  std::string layout = WriteImageOfTars(work + "/layout", tars);
   nlohmann::json index = nlohmann::json::parse(ReadFileText(layout + "/index.json"));
   index["manifests"][0]["annotations"] = {{"org.opencontainers.image.ref.name", "test"}};
   WriteFile(layout + "/index.json", index.dump());

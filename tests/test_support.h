@@ -100,6 +100,15 @@ LayerContents ReadTar(const std::string& tar);
 std::string WriteImage(const std::string& dir, const std::vector<std::vector<TarMember>>& layers,
                        const std::string& config_json = "{}");
 
+// The same, with each layer's tar given as it is.
+std::string WriteImageOfTars(const std::string& dir, const std::vector<std::string>& tars,
+                             const std::string& config_json = "{}");
+
+// A layer as GNU tar writes one of the directory |root|: names sorted,
+// owners 0:0, hard links (to symbolic links too) as tar finds them.
+// Fails the test when tar does.
+std::string GnuTarOf(const std::string& root);
+
 // Whether umoci, the oracle for layer semantics, can be run: always under
 // `make test` (STRATA_FIXTURES set), so what needs it is never skipped there.
 bool HaveUmoci();
@@ -110,6 +119,9 @@ bool HaveUmoci();
 // output goes to |*output|.
 int UmociUnpack(const std::string& work, const std::vector<std::vector<TarMember>>& layers,
                 std::string* output);
+// The same, with each layer's tar given as it is.
+int UmociUnpackTars(const std::string& work, const std::vector<std::string>& tars,
+                    std::string* output);
 
 // Analyses a whole image from |path| (any supported spelling).
 Analysis AnalyzePath(const std::string& path);

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -26,6 +28,7 @@ using testing::FixturesDir;
 
 using testing::Describe;
 using testing::HaveUmoci;
+using testing::ReadFileText;
 using testing::RunResult;
 using testing::RunStrata;
 using testing::Seen;
@@ -45,7 +48,7 @@ std::map<std::string, Seen> WalkTree(const Analysis& analysis) {
                           node->size(),
                           "",
                           0};
-                   if (node->kind() == EntryKind::kSymlink) s.link = node->entry->link();
+                   s.link = node->symlink_target();
                    if (node->content != nullptr) s.hash = node->content->content_hash;
                    seen[path] = s;
                  });
@@ -293,6 +296,137 @@ TEST(Umoci, PathsBeneathLinksMergeAsUmociUnpacks) {
     }
     fs::remove_all(work);
   }
+}
+
+// The paths of |tree| under |root| that share an inode, each group as a
+// set: what tar and umoci link, an export must link too.
+std::set<std::set<std::string>> SharedInodes(const std::string& root,
+                                             const std::map<std::string, Seen>& tree) {
+  std::map<ino_t, std::set<std::string>> by_inode;
+  for (const auto& [path, seen] : tree) {
+    struct stat info;
+    if (lstat((root + "/" + path).c_str(), &info) == 0 && !S_ISDIR(info.st_mode))
+      by_inode[info.st_ino].insert(path);
+  }
+  std::set<std::set<std::string>> shared;
+  for (auto& [inode, paths] : by_inode)
+    if (paths.size() > 1) shared.insert(std::move(paths));
+  return shared;
+}
+
+// A hard link to a symbolic link, as GNU tar writes one of `ln -s target
+// s; ln s h`: link(2) links the link itself, so tar and umoci unpack h as
+// a second name of s. strata's tree, `ls`, `cat`, `export` (to a directory
+// and as a tar stream, whole and one layer) and `audit` all take it so.
+// Layer 1 is GNU tar's; layer 2, which links to a lower layer and stores
+// beneath such a link, is one no tar of a directory holds, so written here.
+TEST(Umoci, AHardLinkToASymbolicLinkIsASecondNameOfTheLink) {
+  if (!HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
+  std::string work = testing::TempDir();
+  std::string output;
+  std::string made = work + "/made";
+  // Names sorted: d/h is the link tar stores first, d/s and e/h link to it.
+  ASSERT_EQ(testing::RunShell(
+                fmt::format(
+                    "mkdir -p '{0}' && cd '{0}' && mkdir d e tmp && echo 'd target' > d/target && "
+                    "echo 'e target' > e/target && ln -s target d/s && ln -P d/s d/h && "
+                    "ln -P d/s e/h && ln -s /tmp d/dir && ln -P d/dir dh && "
+                    "ln -s /nowhere d/dangling && ln -P d/dangling d/dangling-h",
+                    made),
+                &output),
+            0)
+      << output;
+  std::string gnu = testing::GnuTarOf(made);
+  testing::WriteFile(work + "/layer.tar", gnu);
+  std::string hand =
+      testing::MakeTar({{"dh/x", '0', "x\n"}, {"d/later", '1', "", "d/s"}, {"d/.wh.h", '0'}});
+  ASSERT_EQ(testing::UmociUnpackTars(work, {gnu, hand}, &output), 0) << output;
+  std::string rootfs = work + "/bundle/rootfs";
+  std::map<std::string, Seen> unpacked = WalkDisk(rootfs);
+  ASSERT_EQ(unpacked["d/s"].type, 'l');
+  ASSERT_EQ(unpacked["dh"].type, 'l');
+  std::set<std::set<std::string>> links = {
+      {"d/dangling", "d/dangling-h"}, {"d/dir", "dh"}, {"d/later", "d/s", "e/h"}};
+  ASSERT_EQ(SharedInodes(rootfs, unpacked), links);
+  std::string image = work + "/layout";
+  ExpectSameTree(unpacked, WalkTree(AnalyzePath(image)), "hard links to links");
+
+  // ls: a link, and where it points.
+  for (const auto& [path, seen] : unpacked) {
+    if (seen.type != 'l') continue;
+    RunResult ls = RunStrata({"ls", "-q", "-l", image, "/" + path});
+    EXPECT_EQ(ls.exit_code, 0) << path << "\n" << ls.err;
+    EXPECT_TRUE(ls.out.starts_with("lrwxrwxrwx ")) << ls.out;
+    EXPECT_TRUE(ls.out.ends_with(" /" + path + " -> " + seen.link + "\n")) << ls.out;
+  }
+
+  // find: links, as long as their targets.
+  std::string links_found, six_found;
+  for (const auto& [path, seen] : unpacked) {
+    if (seen.type != 'l') continue;
+    links_found += "/" + path + "\n";
+    if (seen.link.size() == 6) six_found += "/" + path + "\n";
+  }
+  EXPECT_EQ(RunStrata({"find", "-q", image, "/", "-type", "l"}).out, links_found);
+  EXPECT_EQ(RunStrata({"find", "-q", image, "/", "-type", "l", "-size", "6c"}).out, six_found);
+
+  // cat: a relative target is read from the hard link's own directory.
+  for (const char* path : {"d/s", "e/h", "d/later", "dh/x", "d/target"}) {
+    std::string want = path == std::string("dh/x") ? ReadFileText(rootfs + "/tmp/x")
+                                                   : ReadFileText(rootfs + "/" + path);
+    RunResult cat = RunStrata({"cat", "-q", image, path});
+    EXPECT_EQ(cat.exit_code, 0) << path << "\n" << cat.err;
+    EXPECT_EQ(cat.out, want) << path;
+  }
+  EXPECT_EQ(RunStrata({"cat", "-q", image, "e/h"}).out, "e target\n");
+  RunResult dangling = RunStrata({"cat", "-q", image, "d/dangling"});
+  RunResult linked = RunStrata({"cat", "-q", image, "d/dangling-h"});
+  EXPECT_EQ(linked.exit_code, dangling.exit_code);
+  EXPECT_EQ(linked.err,
+            std::regex_replace(dangling.err, std::regex("/d/dangling"), "/d/dangling-h"));
+  RunResult from_layer = RunStrata({"cat", "-q", "--layer", "1", image, "e/h"});
+  EXPECT_EQ(from_layer.err, "strata: error: /e/h: is a symbolic link to target in layer 1\n");
+
+  // export: the same links, sharing an inode where umoci's do.
+  RunResult exported = RunStrata({"export", image, work + "/out"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(exported.err.find("skipped"), std::string::npos) << exported.err;
+  EXPECT_EQ(Shapes(WalkDisk(work + "/out")), Shapes(unpacked));
+  EXPECT_EQ(SharedInodes(work + "/out", unpacked), SharedInodes(rootfs, unpacked));
+  ASSERT_EQ(testing::RunShell(fmt::format("mkdir '{0}/untarred' && {1} export -q '{2}' - | "
+                                          "tar -xf - -C '{0}/untarred'",
+                                          work, testing::StrataCommand(), image),
+                              &output),
+            0)
+      << output;
+  EXPECT_EQ(Shapes(WalkDisk(work + "/untarred")), Shapes(unpacked));
+  EXPECT_EQ(SharedInodes(work + "/untarred", unpacked), SharedInodes(rootfs, unpacked));
+
+  // One layer's export links to the link as GNU tar does.
+  exported = RunStrata({"export", "--layer", "1", image, work + "/layer1"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(exported.err.find("skipped"), std::string::npos) << exported.err;
+  std::string tar_x = work + "/tar-x";
+  ASSERT_EQ(testing::RunShell(fmt::format("mkdir '{0}' && cd '{0}' && tar -xf - < '{1}'", tar_x,
+                                          work + "/layer.tar"),
+                              &output),
+            0);
+  std::map<std::string, Seen> layer1 = WalkDisk(work + "/layer1");
+  EXPECT_EQ(Shapes(layer1), Shapes(WalkDisk(tar_x)));
+  EXPECT_EQ(SharedInodes(work + "/layer1", layer1), SharedInodes(tar_x, layer1));
+
+  // audit: no warning, and the entry stored beneath a hard link to a link
+  // to a directory is said to lie beneath a link to that directory.
+  RunResult audit = RunStrata({"audit", "--format", "json", image});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_EQ(audit.err, "");
+  std::string through;
+  nlohmann::json report = nlohmann::json::parse(audit.out);
+  for (const nlohmann::json& finding : report["findings"])
+    if (finding["rule"] == "path-through-symlink") through = finding["detail"];
+  EXPECT_TRUE(through.starts_with("stored beneath /dh, a symbolic link to /tmp (layer 1): "))
+      << through;
+  fs::remove_all(work);
 }
 
 // Past the links Linux follows: a loop makes umoci's unpack fail, and a

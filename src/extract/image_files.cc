@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -134,6 +135,10 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
   int bottom = only_layer >= 0 ? only_layer : 0;
   int removed_in = -1;
   const std::string asked = path;
+  // The hard link's path while its target is sought: a symbolic link
+  // found there is read as that name, as the kernel reads a second name
+  // of a link (a relative target starts from the hard link's directory).
+  std::optional<std::string> linked_from;
   int hop = 0;
   for (; hop < kMaxLinkHops; ++hop) {
     bool restarted = false;
@@ -175,19 +180,22 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
                  Printable(asked), Printable(path), LayerName(source, layer));
           Fail("/{}: is a directory in {}", path, LayerName(source, layer));
         case EntryKind::kSymlink: {
-          std::optional<std::string> target = ResolveLink(path, entry.link());
+          const std::string named = linked_from.value_or(path);
+          std::optional<std::string> target = ResolveLink(named, entry.link());
           if (!target)
             Fail("/{}: is a symbolic link with an empty target in layer {}, which leads nowhere",
-                 path, layer + 1);
+                 named, layer + 1);
           if (only_layer >= 0)
-            Fail("/{}: is a symbolic link to {} in layer {}", path, entry.link(), layer + 1);
-          if (target->empty()) Fail("/{}: is a directory (a symbolic link to /)", path);
+            Fail("/{}: is a symbolic link to {} in layer {}", named, entry.link(), layer + 1);
+          if (target->empty()) Fail("/{}: is a directory (a symbolic link to /)", named);
           path = *target;
+          linked_from.reset();
           restarted = true;
           break;
         }
         case EntryKind::kHardlink:
           // The target is earlier in this layer or in a lower one.
+          if (!linked_from) linked_from = path;
           path = entry.link();
           top = layer;
           bottom = 0;
@@ -446,7 +454,10 @@ void WriteLayer(const Analysis& analysis, int layer,
       case EntryKind::kSocket:
         break;
     }
-    if (entry.kind == EntryKind::kFile) written.insert(path);
+    // What a hard link later in the layer may link to (link(2) links a
+    // symbolic link itself, as tar does).
+    if (entry.kind == EntryKind::kFile || (entry.kind == EntryKind::kSymlink && Writable(entry)))
+      written.insert(path);
   }
   CheckReadAgain(cursor, analysis.layers[layer]);
 }
@@ -479,7 +490,8 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
       by_layer[node->layer].push_back(node);
   });
 
-  // Paths written for each content entry, to link hard links to.
+  // Paths written for each regular file and symbolic link, to link hard
+  // links to.
   std::unordered_map<const LayerEntry*, std::string> written;
   for (size_t layer = 0; layer < analysis.layers.size(); ++layer) {
     if (by_layer[layer].empty()) continue;
@@ -508,6 +520,7 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
           break;
         case EntryKind::kSymlink:
           WriteSymlink(path, entry.link(), MetaOf(node), sink);
+          if (!entry.link().empty()) written[node->entry] = path;
           break;
         case EntryKind::kFifo:
           sink->Fifo(path, MetaOf(node));
@@ -530,6 +543,12 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
       sink->Hardlink(path, target->second, MetaOf(node));
       continue;
     }
+    // The link it was linked to is gone: its target is all there is to it.
+    if (node->kind() == EntryKind::kSymlink) {
+      WriteSymlink(path, node->symlink_target(), MetaOf(node), sink);
+      if (!node->symlink_target().empty()) written[node->content] = path;
+      continue;
+    }
     // The path it was linked to is gone (a later layer removed it): write
     // the content here, read again from the layer that stores it, and let
     // the other links to it link to this copy.
@@ -547,7 +566,8 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
 void PlanLayer(const Analysis& analysis, int layer,
                const std::map<std::string_view, EntryKind>& non_directories,
                const std::function<void(const std::string&, bool)>& visit) {
-  std::set<std::string_view> files, planned;
+  // What WriteLayer writes that its hard links may link to.
+  std::set<std::string_view> linkable, planned;
   for (const LayerEntry& entry : analysis.layers[layer].contents.entries) {
     if (entry.path.empty()) continue;
     // A path stored twice is written once (WriteLayer), so planned once.
@@ -558,14 +578,14 @@ void PlanLayer(const Analysis& analysis, int layer,
         visit(std::string(entry.path), true);
         break;
       case EntryKind::kFile:
-        files.insert(entry.path);
-        [[fallthrough]];
       case EntryKind::kSymlink:
+        if (Writable(entry)) linkable.insert(entry.path);
+        [[fallthrough]];
       case EntryKind::kFifo:
         if (Writable(entry)) visit(std::string(entry.path), false);
         break;
       case EntryKind::kHardlink:
-        if (files.count(entry.link())) visit(std::string(entry.path), false);
+        if (linkable.count(entry.link())) visit(std::string(entry.path), false);
         break;
       default:
         break;  // Whiteouts, devices and sockets are not created.
@@ -584,8 +604,9 @@ void PlanSquashed(const Analysis& analysis,
   FileTree::Walk(root, "", [&](const FileNode* node, const std::string& path) {
     if (node->is_directory() || node->entry == nullptr) return;
     EntryKind kind = node->entry->kind;
+    bool linked = kind == EntryKind::kHardlink && node->content != nullptr;
     if (kind == EntryKind::kFile || (kind == EntryKind::kSymlink && Writable(*node->entry)) ||
-        kind == EntryKind::kFifo || (kind == EntryKind::kHardlink && node->content != nullptr))
+        kind == EntryKind::kFifo || (linked && Writable(*node->content)))
       visit(path, false);
   });
 }

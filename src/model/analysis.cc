@@ -252,7 +252,8 @@ void ComputeWaste(Analysis* analysis) {
   const FileTree& tree = analysis->merge.tree();
   std::vector<const LayerEntry*> linked;
   auto count = [&](const FileNode* node) {
-    if (node->content == nullptr) return;
+    // A hard link to a symbolic link is a link: no file, no bytes.
+    if (node->kind() != EntryKind::kFile || node->content == nullptr) return;
     if (node->content != node->entry) {
       linked.push_back(node->content);
       return;

@@ -20,8 +20,15 @@ constexpr size_t kNodesPerBlock = 4096;
 
 EntryKind FileNode::kind() const {
   if (entry == nullptr) return EntryKind::kDirectory;
-  if (entry->kind == EntryKind::kHardlink) return EntryKind::kFile;
+  if (entry->kind == EntryKind::kHardlink)
+    return content != nullptr ? content->kind : EntryKind::kFile;
   return entry->kind;
+}
+
+const std::string& FileNode::symlink_target() const {
+  static const std::string kNone;
+  if (kind() != EntryKind::kSymlink) return kNone;
+  return content != nullptr ? content->link() : entry->link();
 }
 
 uint32_t FileNode::mode() const {

@@ -31,8 +31,11 @@ struct FileNode {
   // that exist only because a layer stored something beneath them.
   const LayerEntry* entry = nullptr;
 
-  // The regular-file entry whose bytes this node has: |entry| itself, or
-  // for a hard link the file it links to. Null for everything else.
+  // The entry whose content this node has: |entry| itself for a regular
+  // file; for a hard link, what it links to: a regular file, or a
+  // symbolic link, whose content is its target (link(2) on a link links
+  // the link itself: GNU tar and umoci unpack such an entry as a second
+  // name of the link). Null for everything else, symbolic links included.
   const LayerEntry* content = nullptr;
 
   int layer = -1;  // Index of the layer that stored |entry|.
@@ -47,9 +50,15 @@ struct FileNode {
   const char* name_data_ = nullptr;
 
  public:
-  // The node's type as it appears on disk: hard links are regular files.
+  // The node's type as it appears on disk: a hard link has its target's
+  // (a regular file or a symbolic link), or is a regular file when the
+  // tree had nothing it could link to.
   EntryKind kind() const;
   bool is_directory() const { return kind() == EntryKind::kDirectory; }
+
+  // What a symbolic link points to, as stored (a hard link to a link
+  // points where that link does); "" when kind() is not kSymlink.
+  const std::string& symlink_target() const;
 
   // Bytes of content (hard links count their target's bytes).
   int64_t size() const { return content != nullptr ? content->size : 0; }

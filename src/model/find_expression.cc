@@ -510,7 +510,7 @@ int64_t FindSize(const FileNode* node) {
     case EntryKind::kDirectory:
       return kDirectorySize;
     case EntryKind::kSymlink:
-      return static_cast<int64_t>(node->entry->link().size());
+      return static_cast<int64_t>(node->symlink_target().size());
     default:
       return 0;
   }

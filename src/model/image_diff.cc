@@ -74,7 +74,8 @@ uint32_t Differences(const FileNode* a, const FileNode* b) {
     if (ContentHash(a) != ContentHash(b) || (a->content == nullptr) != (b->content == nullptr))
       differences |= kDiffContent;
   }
-  if (kind == EntryKind::kSymlink && a->entry->link() != b->entry->link()) differences |= kDiffLink;
+  if (kind == EntryKind::kSymlink && a->symlink_target() != b->symlink_target())
+    differences |= kDiffLink;
   if ((kind == EntryKind::kCharDevice || kind == EntryKind::kBlockDevice) &&
       (a->entry->device_major() != b->entry->device_major() ||
        a->entry->device_minor() != b->entry->device_minor()))
@@ -187,7 +188,9 @@ void SumDirectories(const FileTree& tree, bool side_a,
 
   std::unordered_set<const LayerEntry*> counted;
   FileTree::Walk(tree.root(), "", [&](const FileNode* node, const std::string& path) {
-    if (node->content == nullptr || !counted.insert(node->content).second) return;
+    if (node->kind() != EntryKind::kFile || node->content == nullptr ||
+        !counted.insert(node->content).second)
+      return;
     size_t slash = path.find('/');
     std::string top = slash == std::string::npos ? "/" : "/" + path.substr(0, slash);
     DirectoryDelta& directory = (*directories)[top];

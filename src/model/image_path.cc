@@ -37,11 +37,11 @@ class PathResolver {
     const FileNode* child = tree_.Child(node, name);
     if (child == nullptr) return nullptr;
     if (!follow || child->kind() != EntryKind::kSymlink) return child;
-    if (child->entry->link().empty()) return nullptr;  // The kernel's ENOENT.
+    if (child->symlink_target().empty()) return nullptr;  // The kernel's ENOENT.
     if (++hops_ > kMaxLinkHops)
       Fail("{}: too many levels of symbolic links in the image", original_);
     // A relative target starts from the directory holding the link.
-    return Resolve(node, child->entry->link(), true);
+    return Resolve(node, child->symlink_target(), true);
   }
 
   const FileTree& tree_;
@@ -99,7 +99,7 @@ class Lander {
   }
 
   bool Follow(const FileNode* link) {
-    const std::string& target = link->entry->link();
+    const std::string& target = link->symlink_target();
     if (target.empty()) {
       landing_.outcome = Landing::kEmptyLink;
       landing_.path = FileTree::PathOf(link);

@@ -81,6 +81,7 @@ struct Before {
   EntryKind kind = EntryKind::kDirectory;
   const LayerEntry* entry = nullptr;
   const LayerEntry* content = nullptr;
+  std::string_view symlink_target;  // Points into a layer's entry, as the tree does.
   uint32_t mode = 0, uid = 0, gid = 0;
 };
 
@@ -91,6 +92,7 @@ Before Capture(const FileNode* node) {
   before.kind = node->kind();
   before.entry = node->entry;
   before.content = node->content;
+  before.symlink_target = node->symlink_target();
   before.mode = node->mode();
   before.uid = node->uid();
   before.gid = node->gid();
@@ -120,9 +122,10 @@ bool Classify(const Before& before, const FileNode* after, ChangeKind* kind) {
     same_content = old_content != nullptr && new_content != nullptr &&
                    old_content->size == new_content->size &&
                    old_content->content_hash == new_content->content_hash;
+  } else if (same_content && after->kind() == EntryKind::kSymlink) {
+    same_content = before.symlink_target == after->symlink_target();
   } else if (same_content && before.entry != nullptr && after->entry != nullptr) {
-    same_content = before.entry->link() == after->entry->link() &&
-                   before.entry->device_major() == after->entry->device_major() &&
+    same_content = before.entry->device_major() == after->entry->device_major() &&
                    before.entry->device_minor() == after->entry->device_minor();
   }
 
@@ -214,6 +217,17 @@ std::unordered_set<const FileNode*> HoldersOf(const FileNode* node, int index) {
   };
   VisitSubtree(node, hold, ChildOrder::kAsStored);
   return holders;
+}
+
+// What a hard link to |node| shares: a regular file's content, or a
+// symbolic link itself; null for what the merge links nothing to.
+// TODO: a hard link to a FIFO (a device node, a socket) is a second name
+// of it too, as umoci unpacks one; the tree takes it for an empty file,
+// with a warning.
+const LayerEntry* LinkedContent(const FileNode* node) {
+  if (node->kind() == EntryKind::kFile) return node->content;
+  if (node->kind() != EntryKind::kSymlink) return nullptr;
+  return node->content != nullptr ? node->content : node->entry;
 }
 
 std::string JoinPath(std::string_view dir, std::string_view name) {
@@ -395,7 +409,8 @@ std::optional<Landing> LayerMerge::NoteMarkerBeneathLink(LayerPass* pass,
   Landing landing = LandingOf(tree_, marker.path, opaque);
   auto [noted, is_new] = pass->marker_links.emplace(node->entry, link_parents_.size());
   if (is_new)
-    link_parents_.push_back({&marker, pass->index, node->entry, node->layer, landing});
+    link_parents_.push_back(
+        {&marker, pass->index, node->entry, node->symlink_target(), node->layer, landing});
   else
     ++link_parents_[noted->second].more;
   return landing;
@@ -405,7 +420,8 @@ void LayerMerge::NoteEntryBeneathLink(LayerPass* pass, const LayerEntry& entry,
                                       const FileNode* link, const Landing& landing) {
   auto [noted, is_new] = pass->entry_links.emplace(link->entry, link_parents_.size());
   if (is_new)
-    link_parents_.push_back({&entry, pass->index, link->entry, link->layer, landing});
+    link_parents_.push_back(
+        {&entry, pass->index, link->entry, link->symlink_target(), link->layer, landing});
   else
     ++link_parents_[noted->second].more;
 }
@@ -490,12 +506,11 @@ bool LayerMerge::ApplyEntry(LayerPass* pass, const LayerEntry& entry, FileNode**
     content = &entry;
   } else if (entry.kind == EntryKind::kHardlink) {
     const FileNode* target = HardLinkTarget(entry.link());
-    if (target != nullptr && target->content != nullptr) {
-      content = target->content;
-    } else {
-      warnings->push_back(fmt::format("layer {}: hard link /{} points to /{}, which is not a file",
-                                      index + 1, entry.path, entry.link()));
-    }
+    if (target != nullptr) content = LinkedContent(target);
+    if (content == nullptr)
+      warnings->push_back(fmt::format(
+          "layer {}: hard link /{} points to /{}, which is not a file or a symbolic link",
+          index + 1, entry.path, entry.link()));
   }
 
   bool keeps_children = entry.kind == EntryKind::kDirectory && node->is_directory();

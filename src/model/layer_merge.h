@@ -9,7 +9,8 @@
 // usual. A file entry replaces what was at its path; a directory entry
 // over a directory only updates its metadata and keeps its children; a
 // hard link shares the content of its target as the tree holds it at
-// that moment.
+// that moment: a regular file's bytes, or a symbolic link's target (it
+// is a second name of that link, as GNU tar and umoci make it).
 //
 // A path is found as an unpacker that keeps symbolic links inside the
 // root finds it: an entry or marker stored beneath a path the tree holds
@@ -112,6 +113,9 @@ struct LinkParent {
   const LayerEntry* entry;  // The first entry (or marker) stored beneath the link.
   int layer;                // Its layer.
   const LayerEntry* link;   // The first symbolic link on its path.
+  // Where that link points, as stored: for a hard link to a symbolic
+  // link, the linked one's target. A view into a layer's entry.
+  std::string_view link_target;
   int link_layer;
   // Where the entry lands (for a whiteout, what it deletes; for an opaque
   // marker, the directory it empties), through every link on its way, as

@@ -43,13 +43,13 @@ std::string Line(const FileNode* node, const std::string& name, const LsOptions&
   // header stored: 0777, and the length of its target (as find does).
   bool link = node->kind() == EntryKind::kSymlink;
   uint32_t mode = link ? 0777 : node->mode();
-  int64_t size = link ? static_cast<int64_t>(node->entry->link().size()) : node->size();
+  const std::string& target = node->symlink_target();
+  int64_t size = link ? static_cast<int64_t>(target.size()) : node->size();
   std::string line =
       fmt::format("{} {:>8} {:>8} {:>10} {} {}", ModeString(node->kind(), mode),
                   Name(users, node->uid()), Name(groups, node->gid()), size, when, shown);
   // An empty target (which no filesystem holds) shown as the shell writes an empty word.
-  if (node->kind() == EntryKind::kSymlink)
-    line += " -> " + (node->entry->link().empty() ? "''" : Shown(node->entry->link(), options));
+  if (link) line += " -> " + (target.empty() ? "''" : Shown(target, options));
   return line + "\n";
 }
 

@@ -122,7 +122,7 @@ bool ResolvesToFile(const FileTree& tree, std::string path) {
     if (node == nullptr) return false;
     if (node->kind() == EntryKind::kFile) return true;
     if (node->kind() != EntryKind::kSymlink) return false;
-    const std::string& target = node->entry->link();
+    const std::string& target = node->symlink_target();
     bool escaped = false;
     std::string dir(DirName(path));
     path = CleanLayerPath(
@@ -191,7 +191,7 @@ void CheckBuildTools(const CheckContext& context, std::vector<Finding>* findings
       if (!ResolvesToFile(tree, path)) continue;  // A dangling link or a loop runs nothing.
       Finding finding = MakeFinding(context, "build-tool", node->layer, path);
       finding.severity = std::max(finding.severity, tool->severity);
-      bool applet = node->kind() == EntryKind::kSymlink && node->entry->link().ends_with("busybox");
+      bool applet = node->symlink_target().ends_with("busybox");
       finding.detail = applet ? fmt::format("{} (a busybox applet)", name) : name;
       finding.fix = FixFor(finding);
       findings->push_back(std::move(finding));

@@ -510,7 +510,7 @@ namespace {
 // it (and the links it leads to) do beneath it: |verb| ("write", "delete",
 // "empty") where the chain lands.
 std::string LinkText(const CheckContext& context, const LinkParent& parent, const char* verb) {
-  const std::string& target = parent.link->link();
+  std::string_view target = parent.link_target;
   std::string link = target.empty() ? "a symbolic link with an empty target"
                                     : "a symbolic link to " + context.scanner.RedactPath(target);
   link += fmt::format(" (layer {})", parent.link_layer + 1);

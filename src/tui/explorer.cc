@@ -148,7 +148,10 @@ bool Explorer::SaveTargetAtCursor(SaveTarget* target) {
   NodeId node;
   if (!tree_.CursorNode(&node)) return false;
   const PathEvent* shown = tree_.Shown(node);
-  if (shown == nullptr || shown->entry == nullptr || shown->content == nullptr) return false;
+  // Only a regular file's bytes (a hard link to a symbolic link has none).
+  if (shown == nullptr || shown->entry == nullptr || shown->content == nullptr ||
+      shown->content->kind != EntryKind::kFile)
+    return false;
   // The path its layer stores it at, which a link on its way may have
   // led elsewhere in the tree: the save reads it from that layer.
   target->path = std::string(shown->entry->path);

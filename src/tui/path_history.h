@@ -22,7 +22,7 @@ struct PathEvent {
   int layer = 0;
   ChangeKind kind = ChangeKind::kAdded;
   const LayerEntry* entry = nullptr;    // The entry stored; null for removals.
-  const LayerEntry* content = nullptr;  // Its bytes (hard links: the target's).
+  const LayerEntry* content = nullptr;  // As FileNode::content has it.
 };
 
 using NodeId = uint32_t;
