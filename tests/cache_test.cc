@@ -954,6 +954,45 @@ TEST(LayerCache, AnImageExtractedAgainOverItselfIsNotTrusted) {
   }
 }
 
+// Found by a user trial: a legacy docker archive piped in, its manifest
+// and config those of an image audited before and one layer's bytes other
+// (same size: a legacy archive names its layers by nothing else), passed
+// audit and ci from the cache with the first image's report. Bytes from a
+// stream are hashed before any cached result of theirs is used.
+TEST(LayerCache, AStreamIsHashedNotTakenForTheImageItNames) {
+  REQUIRE_FIXTURES();
+  std::string dir = TempDir();
+  std::string good = FixturesDir() + "/multi.docker.tar";
+  std::string bad = dir + "/bad.tar";
+  fs::copy_file(good, bad);
+  auto [file, offset] = LayerByte(bad);
+  FlipInPlace(file, offset);
+  std::string cache = dir + "/cache";
+  auto piped = [&](const std::string& archive, const std::string& args) {
+    RunResult run;
+    std::string command = "cat '" + archive + "' | NO_COLOR=1 " + testing::StrataCommand() +
+                          " " + args + " -v --cache-dir '" + cache + "' - 2>&1 >/dev/null";
+    run.exit_code = RunShell(command, &run.err);
+    return run;
+  };
+  ASSERT_EQ(piped(good, "audit").exit_code, 0);
+  RunResult again = piped(good, "audit");
+  ASSERT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.err.find(kNoLayerRead), std::string::npos) << again.err;
+
+  for (const char* args : {"audit", "audit --no-result-cache", "ci", "ci --no-result-cache"}) {
+    RunResult run = piped(bad, args);
+    EXPECT_NE(run.exit_code, 0) << args << "\n" << run.err;
+    EXPECT_NE(run.err.find("diff_id mismatch"), std::string::npos) << args << "\n" << run.err;
+  }
+
+  // The bytes verified before still come from the cache, hashed.
+  RunResult layers = piped(good, "audit --no-result-cache");
+  EXPECT_EQ(layers.exit_code, 0) << layers.err;
+  EXPECT_NE(layers.err.find("0 read, 0 stored, 5 blobs hashed again"), std::string::npos)
+      << layers.err;
+}
+
 // A blob file touched, copied or new to the cache is hashed once (not
 // read: its layer comes from the cache) and then trusted; a hard link to
 // a file verified before is the same file, and is not hashed at all.

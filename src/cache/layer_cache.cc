@@ -404,12 +404,15 @@ bool LayerCache::FileVerified(const std::string& identity, const std::string& bl
 
 // True when |blob| still holds the bytes that hashed to |blob_digest|: its
 // file is one verified before, unchanged, or its bytes hash to it now (a
-// copy, a file touched, a cache that has not seen the file). A blob that
-// is not in a local file is trusted by its digest, as a registry's is.
+// copy, a file touched, a cache that has not seen the file, a stream
+// spooled to a file with no name). A blob that is not in a local file is
+// trusted by its digest, as a registry's is: the digest is what was
+// asked for, and what the registry sends is checked against it.
 bool LayerCache::StillHolds(const LayerBlob& blob, const std::string& blob_digest) {
   std::string identity = blob.identity ? blob.identity() : "";
   if (identity.empty()) return true;
-  {
+  bool nameless = identity == kNamelessBytes;
+  if (!nameless) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (FileVerified(identity, blob_digest)) return true;
   }
@@ -433,7 +436,7 @@ bool LayerCache::StillHolds(const LayerBlob& blob, const std::string& blob_diges
 }
 
 void LayerCache::NoteVerified(const std::string& identity, const std::string& blob_digest) {
-  if (identity.empty()) return;
+  if (identity.empty() || identity == kNamelessBytes) return;
   std::lock_guard<std::mutex> lock(mutex_);
   verified_files_.emplace_back(identity, blob_digest);
 }

@@ -56,7 +56,7 @@ void ReportCache(const LayerCache& cache, bool verbose, bool quiet) {
              reused, reused == 1 ? "layer" : "layers", stats.misses.load(), stats.stored.load());
   int64_t rehashed = stats.rehashed.load();
   if (rehashed > 0)
-    fmt::print(stderr, ", {} {} hashed again (new or touched since verified)", rehashed,
+    fmt::print(stderr, ", {} {} hashed again (new, touched since verified, or read from a stream)", rehashed,
                rehashed == 1 ? "blob" : "blobs");
   int64_t damaged = stats.damaged.load();
   if (damaged > 0)

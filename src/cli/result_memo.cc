@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/error.h"
+#include "blob/digest_reader.h"
 #include "blob/sha256.h"
 #include "cache/layer_cache.h"
 #include "report/style.h"
@@ -42,6 +44,19 @@ std::string FileForKey(const std::string& path) {
   return Sha256Of(bytes.str());
 }
 
+// The sha256 of |blob|'s stored bytes; "" when they cannot be read (the
+// analysis then says why).
+std::string StoredDigest(const LayerBlob& blob) {
+  try {
+    std::unique_ptr<ByteReader> reader = blob.open();
+    DigestReader hashed(reader.get());
+    hashed.Drain();
+    return "bytes " + hashed.Finish();
+  } catch (const Error&) {
+    return "";
+  }
+}
+
 }  // namespace
 
 std::string ResultKey(const MemoInputs& inputs) {
@@ -67,10 +82,14 @@ std::string ResultKey(const MemoInputs& inputs) {
   add("manifest bytes", Sha256Of(source.manifest_json));
   add("config", Sha256Of(source.config_json));
   // A blob file's identity too: one changed in place since the result was
-  // kept is a miss, and the layer cache then hashes it again.
-  for (const LayerBlob& blob : source.layers)
-    add("layer", fmt::format("{} {} {} {}", blob.digest, blob.size, blob.media_type,
-                             blob.identity ? blob.identity() : ""));
+  // kept is a miss, and the layer cache then hashes it again. Bytes with
+  // no file name (a stream) are known only by hashing them: a legacy
+  // archive names its layers by nothing else it does not claim itself.
+  for (const LayerBlob& blob : source.layers) {
+    std::string identity = blob.identity ? blob.identity() : "";
+    if (identity == kNamelessBytes && (identity = StoredDigest(blob)).empty()) return "";
+    add("layer", fmt::format("{} {} {} {}", blob.digest, blob.size, blob.media_type, identity));
+  }
   for (const std::string& warning : source.warnings) add("source warning", warning);
 
   for (const std::string& file : inputs.files) {

@@ -27,9 +27,17 @@ struct LayerBlob {
   std::function<std::unique_ptr<ByteReader>()> open;
 
   // Where the stored bytes are on this machine (Store::Identity); null, or
-  // "", when they are not in a local file. Callable from any thread.
+  // "", when they are not in a local file; kNamelessBytes when the file
+  // has no name. Callable from any thread.
   std::function<std::string()> identity;
 };
+
+// The identity of bytes kept in a local file with no name (a stream
+// spooled: standard input, an Engine's export). No later run can find
+// them again, and nothing but hashing them says they are the bytes a
+// digest names: a legacy archive's layers have no digest but the config's
+// diff_id, which the archive itself claims.
+inline constexpr char kNamelessBytes[] = "nameless";
 
 struct ImageSource {
   std::string input;            // What the user named.

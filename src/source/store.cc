@@ -2,8 +2,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fmt/core.h>
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "base/untrusted_json.h"
+#include "source/image_source.h"
 
 namespace strata {
 
@@ -45,12 +46,13 @@ std::string CleanMemberName(std::string name) {
 }
 
 // A file as statx(2) knows it: device, inode, size, and modification and
-// birth times to the nanosecond; "" when it cannot be asked or the file
-// has no name. The birth time tells a file made anew from the one
-// verified even where the rest agree: a tar extracted again over the image reuses the inode number and
-// restores the modification time. Nothing but making the inode sets it,
-// and making a hard link leaves it, so a layout made by linking another's
-// blobs is the same files. Where the file system keeps no birth time, the
+// birth times to the nanosecond; "" when it cannot be asked, and
+// kNamelessBytes when the file has no name. The birth time tells a file
+// made anew from the one verified even where the rest agree: a tar
+// extracted again over the image reuses the inode number and restores the
+// modification time. Nothing but making the inode sets it, and making a
+// hard link leaves it, so a layout made by linking another's blobs is the
+// same files. Where the file system keeps no birth time, the
 // change time stands in; making a hard link changes that, so there a
 // linked blob is hashed again once.
 std::string FileIdentity(int directory, const char* path, int flags) {
@@ -60,7 +62,7 @@ std::string FileIdentity(int directory, const char* path, int flags) {
     return "";
   // A file with no name (standard input, an Engine's export, spooled) is
   // new bytes on every run: nothing a later run could find again.
-  if (info.stx_nlink == 0) return "";
+  if (info.stx_nlink == 0) return kNamelessBytes;
   bool born = (info.stx_mask & STATX_BTIME) != 0 && info.stx_btime.tv_sec != 0;
   const struct statx_timestamp& made = born ? info.stx_btime : info.stx_ctime;
   return fmt::format("{}:{}:{}:{}:{}.{:09}:{}{}.{:09}", info.stx_dev_major, info.stx_dev_minor,
@@ -227,7 +229,7 @@ class TarStore : public Store {
     const Member* member = Find(name);
     if (member == nullptr) return "";
     std::string file = FileIdentity(file_->fd(), "", AT_EMPTY_PATH);
-    if (file.empty()) return "";
+    if (file.empty() || file == kNamelessBytes) return file;
     return fmt::format("{}@{}+{}", file, member->offset, member->size);
   }
 

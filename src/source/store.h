@@ -46,7 +46,8 @@ class Store {
   // inode, size and modification time of the file holding them, and in an
   // archive the member's place in it. The layer cache trusts a blob it
   // verified only while this stays the same (see doc/cache.md "Trust").
-  // "" when |name| is missing or not in a local file (a registry's blobs).
+  // "" when |name| is missing or not in a local file (a registry's blobs);
+  // kNamelessBytes (image_source.h) when the file has no name.
   virtual std::string Identity(const std::string& name) const;
 
   // Names of the regular files, in archive order; used in error messages.
