@@ -1,6 +1,7 @@
 // The file commands end to end on real images: export against umoci's
 // unpack and tar, cat against the bytes tar extracts, ls, and the safety
 // of writing files an untrusted image describes.
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -409,9 +410,8 @@ TEST(Cat, ALinkToAMissingFileIsNamed) {
 TEST(Cat, ALinkTargetThatSpellsATokenIsRedactedInErrors) {
   std::string dir = TempDir();
   std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
-  std::string image =
-      WriteImage(dir + "/image", {{{"l", '5'}, {"l/tok", '2', "", "/" + token},
-                                   {"l/bare", '2', "", token}}});
+  std::string image = WriteImage(
+      dir + "/image", {{{"l", '5'}, {"l/tok", '2', "", "/" + token}, {"l/bare", '2', "", token}}});
   for (std::vector<std::string> args : {std::vector<std::string>{"cat", image, "/l/tok/x"},
                                         {"cat", "--layer", "1", image, "/l/tok"},
                                         {"cat", "--layer", "1", image, "/l/bare"}}) {
@@ -483,6 +483,22 @@ TEST(Ls, OwnerAndGroupAreNamedAlike) {
   RunResult bare = RunStrata({"ls", "-l", WriteImage(dir + "/bare", {files}), "/data"});
   ASSERT_EQ(bare.exit_code, 0) << bare.err;
   EXPECT_EQ(owners(bare.out), (std::vector<std::string>{"1000 50", "1001 51"})) << bare.out;
+}
+
+// Found by a user trial: a time past the year 9999 (PAX headers hold
+// any) was cut mid-field ("36812-02-2 T00:3"). Such times are shown in
+// seconds, as GNU ls shows them.
+TEST(Ls, TimesNoFourDigitYearHoldsAreShownInSeconds) {
+  std::string dir = TempDir();
+  int64_t future = int64_t{1} << 40, past = -99999999999;
+  std::string image = WriteImage(dir + "/image", {{{"a", '0', "x", "", 0644, 0, "", "", 0, future},
+                                                   {"b", '0', "x", "", 0644, 0, "", "", 0, past},
+                                                   {"c", '0', "x"}}});
+  RunResult listed = RunStrata({"ls", "-l", image, "/"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(fmt::format(" {:>16} a\n", future)), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find(fmt::format(" {:>16} b\n", past)), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find(" 2023-11-14 22:13 c\n"), std::string::npos) << listed.out;
 }
 
 TEST(Ls, ListsLikeLsOnTheUnpackedTree) {

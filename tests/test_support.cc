@@ -125,7 +125,7 @@ std::string MakeTar(const std::vector<TarMember>& members, bool gnu) {
     archive_entry_set_perm(entry, member.mode);
     archive_entry_set_uid(entry, member.uid);
     archive_entry_set_gid(entry, member.gid);
-    archive_entry_set_mtime(entry, 1700000000, 0);
+    archive_entry_set_mtime(entry, member.mtime, 0);
     switch (member.type) {
       case '5':
         archive_entry_set_filetype(entry, AE_IFDIR);

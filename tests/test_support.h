@@ -80,6 +80,7 @@ struct TarMember {
   std::string xattr_name;  // One extended attribute, when not empty.
   std::string xattr_value;
   uint32_t gid = 0;
+  int64_t mtime = 1700000000;
 };
 
 // Writes |members| as a tar stream (PAX format unless |gnu|).

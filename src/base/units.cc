@@ -32,6 +32,8 @@ std::string IsoTime(int64_t seconds) {
   time_t t = static_cast<time_t>(seconds);
   struct tm utc;
   if (gmtime_r(&t, &utc) == nullptr) return "";
+  // A tar header may hold any time; only four-digit years read as a date.
+  if (utc.tm_year < 1000 - 1900 || utc.tm_year > 9999 - 1900) return "";
   char text[32];
   strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return text;

@@ -15,7 +15,8 @@ std::string Count(int64_t count, const std::string& noun);
 // "1 entry", "3 entries": the same for a noun whose plural is not |noun| + "s".
 std::string Count(int64_t count, const std::string& one, const std::string& many);
 
-// Seconds since the epoch as "2024-01-02T03:04:05Z"; empty for 0.
+// Seconds since the epoch as "2024-01-02T03:04:05Z"; empty for 0 and for
+// a time outside the years 1000 to 9999.
 std::string IsoTime(int64_t seconds);
 
 }  // namespace strata
