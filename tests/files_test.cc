@@ -422,6 +422,18 @@ TEST(Cat, ALinkTargetThatSpellsATokenIsRedactedInErrors) {
   }
 }
 
+// Found by a user trial: cat of a device said "is a char, not a regular
+// file"; the kind is said in words.
+TEST(Cat, AnEntryThatIsNoFileIsNamedInWords) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"run/pipe", '6'}}});
+  for (std::vector<std::string> args : {std::vector<std::string>{"cat", image, "/run/pipe"},
+                                        {"cat", "--layer", "1", image, "/run/pipe"}}) {
+    RunResult result = RunStrata(args);
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_EQ(result.err, "strata: error: /run/pipe: is a FIFO, not a regular file\n");
+  }
+}
+
 // Links that lead to a directory, the root included, say so as cat of the
 // directory itself does; paths through them resolve.
 TEST(Cat, LinksToDirectoriesAndTheRoot) {

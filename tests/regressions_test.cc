@@ -967,9 +967,10 @@ TEST(Regression, ALayerExportKeepsARootOpaqueMarkerAndSkipsWhatALinkBlocks) {
   EXPECT_EQ(ReadFileText(dir + "/out/z"), "after");
   EXPECT_EQ(ReadFileText(dir + "/out/d/one"), "1");
   EXPECT_FALSE(fs::exists(dir + "/out/d/f"));
-  EXPECT_NE(out.err.find("skipped /l/f (stored beneath /l, which this layer stores as a symlink; "
-                         "not written)"),
-            std::string::npos)
+  EXPECT_NE(
+      out.err.find("skipped /l/f (stored beneath /l, which this layer stores as a symbolic link; "
+                   "not written)"),
+      std::string::npos)
       << out.err;
 }
 

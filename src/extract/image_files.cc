@@ -176,8 +176,8 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
         case EntryKind::kDirectory:
           // Named as asked: the user typed the link, not where it leads.
           if (path != asked)
-            Fail("/{}: is a directory: its links lead to /{}, a directory in {}",
-                 Printable(asked), Printable(path), LayerName(source, layer));
+            Fail("/{}: is a directory: its links lead to /{}, a directory in {}", Printable(asked),
+                 Printable(path), LayerName(source, layer));
           Fail("/{}: is a directory in {}", path, LayerName(source, layer));
         case EntryKind::kSymlink: {
           const std::string named = linked_from.value_or(path);
@@ -202,7 +202,7 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
           restarted = true;
           break;
         default:
-          Fail("/{}: is a {}, not a regular file", path, EntryKindName(entry.kind));
+          Fail("/{}: is {}, not a regular file", path, EntryKindNoun(entry.kind));
       }
     }
     if (!restarted) break;
@@ -302,7 +302,7 @@ CatResult CatMerged(const Analysis& analysis, const std::string& raw_path,
     Fail("/{}: no such file in the image", path);
   }
   if (node->is_directory()) Fail("/{}: is a directory", path);
-  Fail("/{}: is a {}, not a regular file", path, EntryKindName(node->kind()));
+  Fail("/{}: is {}, not a regular file", path, EntryKindNoun(node->kind()));
 }
 
 namespace {
@@ -414,10 +414,8 @@ void WriteLayer(const Analysis& analysis, int layer,
       continue;
     auto parent = BlockingParent(path, non_directories);
     if (parent != non_directories.end()) {
-      sink->Note(
-          fmt::format("/{} (stored beneath /{}, which this layer stores as a {}; not "
-                      "written)",
-                      path, parent->first, EntryKindName(parent->second)));
+      sink->Note(fmt::format("/{} (stored beneath /{}, which this layer stores as {}; not written)",
+                             path, parent->first, EntryKindNoun(parent->second)));
       continue;
     }
     switch (entry.kind) {

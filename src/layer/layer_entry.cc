@@ -4,6 +4,32 @@ namespace strata {
 
 static_assert(sizeof(LayerEntry) == 64, "an entry per stored path: keep it small");
 
+const char* EntryKindNoun(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::kFile:
+      return "a regular file";
+    case EntryKind::kDirectory:
+      return "a directory";
+    case EntryKind::kSymlink:
+      return "a symbolic link";
+    case EntryKind::kHardlink:
+      return "a hard link";
+    case EntryKind::kCharDevice:
+      return "a character device";
+    case EntryKind::kBlockDevice:
+      return "a block device";
+    case EntryKind::kFifo:
+      return "a FIFO";
+    case EntryKind::kSocket:
+      return "a socket";
+    case EntryKind::kWhiteout:
+      return "a whiteout";
+    case EntryKind::kOpaque:
+      return "an opaque marker";
+  }
+  return "an entry of an unknown kind";
+}
+
 const char* EntryKindName(EntryKind kind) {
   switch (kind) {
     case EntryKind::kFile:

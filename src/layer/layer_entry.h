@@ -34,6 +34,9 @@ enum class EntryKind : uint8_t {
 // "whiteout", "opaque".
 const char* EntryKindName(EntryKind kind);
 
+// The kind as prose says it, with its article: "a character device".
+const char* EntryKindNoun(EntryKind kind);
+
 // The one-letter type ls(1) shows: '-', 'd', 'l', 'h', 'c', 'b', 'p', 's'.
 char EntryKindLetter(EntryKind kind);
 
