@@ -184,7 +184,7 @@ TEST(Export, HostileLayerCannotWriteOutsideTheTarget) {
   RunResult result = RunStrata({"export", "--layer", "2", image, dir + "/out"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("skipped /evil/owned (stored beneath /evil, which this layer stores "
-                            "as a symlink; not written)"),
+                            "as a symbolic link; not written)"),
             std::string::npos)
       << result.err;
   EXPECT_FALSE(fs::exists(outside + "/owned"));
