@@ -428,6 +428,32 @@ TEST(Regression, ATokenUsedAsANameIsRedactedInEveryListing) {
   }
 }
 
+// Found by a user trial: a token in the config's WorkingDir (the
+// directory WORKDIR made was listed redacted) was printed whole in audit's
+// JSON, history's and layers', and no finding named it.
+TEST(Regression, ATokenInTheWorkingDirIsRedactedAndReported) {
+  const std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
+  std::string image =
+      WriteImage(TempDir() + "/image", {{{"srv/" + token + "/", '5'}}},
+                 R"({"config": {"User": "1", "WorkingDir": "/srv/)" + token + R"("}})");
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+    RunResult audit = RunStrata({"audit", "--format", format, image});
+    ASSERT_EQ(audit.exit_code, 0) << format << audit.err;
+    EXPECT_EQ(audit.out.find("aB3dE5gH7jK9mN1p"), std::string::npos) << format << audit.out;
+    EXPECT_NE(audit.out.find(format == std::string("markdown") ? "WORKDIR: ghp\\_…(40 characters)"
+                                                               : "WORKDIR: ghp_…(40 characters)"),
+              std::string::npos)
+        << format << audit.out;
+  }
+  for (const char* command : {"audit", "history", "layers"}) {
+    RunResult result = RunStrata({command, "--format", "json", image});
+    ASSERT_EQ(result.exit_code, 0) << command << result.err;
+    EXPECT_EQ(json::parse(result.out)["image"]["working_dir"], "/srv/ghp_…(40 characters)")
+        << command;
+    EXPECT_EQ(result.out.find("aB3dE5gH7jK9mN1p"), std::string::npos) << command << result.out;
+  }
+}
+
 // Found by a new user: a custom content rule as loose as [a-z0-9]{3}
 // redacted every path the reports show (/app/.env as /…(3 characters)/.…),
 // so its accepted findings no longer matched their paths either. Paths
