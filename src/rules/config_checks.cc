@@ -1,8 +1,8 @@
 // Rules on the image config: secrets in ENV, LABEL and recorded build
 // arguments, passwords typed into a history step, CMD or ENTRYPOINT and
 // any known token in a step or in any other string of the config (WORKDIR,
-// USER, a volume, a history comment), the user it runs as, and its health
-// check.
+// USER, a volume, a history comment) or in the image's reference, the user
+// it runs as, and its health check.
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -255,6 +255,25 @@ void CheckConfigStrings(const CheckContext& context, std::vector<Finding>* findi
                       config.history[i].comment, false, findings);
 }
 
+// The secrets in the image's reference (a docker archive's RepoTags, an
+// OCI layout's ref name, the tag named on the command line): whoever
+// pulls the image, or lists a repository's tags, reads it. Shown as the
+// config's findings are: the reference is the image's, not a layer's.
+// TODO: a docker archive's other tags (RepoTags beyond the one chosen) are
+// not read; no report shows them, but whoever has the archive does.
+void CheckReference(const CheckContext& context, std::vector<Finding>* findings) {
+  for (const ContentScanner::FoundSecret& secret :
+       context.scanner.FindPathSecrets(context.analysis.source.reference)) {
+    Finding finding = MakeFinding(context, secret.rule_id, -1, std::nullopt);
+    finding.route = Route::kConfig;
+    finding.detail = "image reference: " + secret.excerpt;
+    finding.fix =
+        "the credential is in the image's tag or name, which every pull names: tag the image "
+        "without it, delete that tag wherever it was pushed, and rotate the credential now";
+    findings->push_back(std::move(finding));
+  }
+}
+
 }  // namespace
 
 void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleResults* results) {
@@ -298,6 +317,11 @@ void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleRe
   ForEachConfigString(config, [&scanner](const char*, std::string& text, bool as_name) {
     text = as_name ? scanner.RedactPath(text) : scanner.RedactText(text);
   });
+  // The image's name too: a tag may spell a token (CheckReference). What
+  // the user typed may name it, and the reports show that as well.
+  ImageSource& source = analysis->source;
+  source.input = scanner.RedactPath(source.input);
+  source.reference = scanner.RedactPath(source.reference);
 
   if (results == nullptr) return;
   for (Finding& finding : results->findings)
@@ -320,6 +344,7 @@ void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
   std::vector<ArgvSecret> program = FindArgvSecrets(config.entrypoint, config.cmd);
   CheckProgramSecrets(context, program, findings);
   CheckConfigStrings(context, findings);
+  CheckReference(context, findings);
 
   for (size_t i = 0; i < config.history.size(); ++i) {
     const HistoryStep& step = config.history[i];
