@@ -344,12 +344,21 @@ TEST(Ci, SarifValidatesAgainstTheSchemaAndGithubRules) {
   std::string hostile = testing::WriteImage(
       dir + "/hostile.oci",
       {{{"..", '5'}, {"./..", '5'}, {"../x y", '0', "x"}, {"../\"q\"\\", '0', "q"}}});
+  // A token in the image's tag and WORKDIR: the run's id and the findings
+  // of the config show it redacted.
+  std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
+  std::string tagged =
+      testing::WriteImage(dir + "/tagged.oci", {{{"a", '0', "x"}}},
+                          R"({"config": {"WorkingDir": "/srv/)" + token + R"("}})");
+  json index = json::parse(ReadFileText(tagged + "/index.json"));
+  index["manifests"][0]["annotations"] = {{"org.opencontainers.image.ref.name", "x:" + token}};
+  WriteFile(tagged + "/index.json", index.dump());
   // And an image from an Engine, whose run names the Engine.
   MockEngine engine("tcp", "app:1", Corpus("corpus/leaky-app.docker.tar"), "plain");
   ScopedEnv host("DOCKER_HOST", "tcp://127.0.0.1:" + std::to_string(engine.port()));
   for (std::string image :
        {Corpus("corpus/leaky-app.oci"), Corpus("corpus/clean-multistage.docker.tar"),
-        Corpus("corpus/churn.oci.tar"), hostile, std::string("docker-daemon:app:1")}) {
+        Corpus("corpus/churn.oci.tar"), hostile, tagged, std::string("docker-daemon:app:1")}) {
     for (const char* command : {"audit", "ci"}) {
       std::string sarif = dir + "/" + command + "-" + image.substr(image.rfind('/') + 1) + ".sarif";
       RunResult result = RunStrata({command, "--format", "sarif", "-o", sarif, image}, "", dir);
@@ -374,6 +383,7 @@ TEST(Ci, SarifValidatesAgainstTheSchemaAndGithubRules) {
       EXPECT_EQ(output.find(": error "), std::string::npos) << image << ": " << output;
       EXPECT_NE(output.find("Analysis completed successfully"), std::string::npos) << output;
 
+      EXPECT_EQ(ReadFileText(sarif).find(token.substr(4, 16)), std::string::npos) << image;
       json report = json::parse(ReadFileText(sarif));
       for (const json& result_item : report["runs"][0]["results"]) {
         EXPECT_FALSE(result_item["locations"].empty());

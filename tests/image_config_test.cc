@@ -25,7 +25,8 @@ TEST(ImageConfig, NullIsAnAbsentField) {
   ImageConfig config = ParseImageConfig(
       R"({"architecture":"amd64","os":"linux","variant":null,"created":null,"author":null,
           "config":{"User":null,"Env":null,"Cmd":null,"Entrypoint":null,"WorkingDir":null,
-                    "Labels":null,"ExposedPorts":null,"Healthcheck":null},
+                    "Labels":null,"ExposedPorts":null,"Healthcheck":null,"Volumes":null,
+                    "StopSignal":null,"Shell":null,"OnBuild":null},
           "rootfs":{"type":"layers","diff_ids":[]},
           "history":[{"created":null,"created_by":null,"empty_layer":null}]})",
       "the image config");
@@ -38,6 +39,23 @@ TEST(ImageConfig, NullIsAnAbsentField) {
   EXPECT_EQ(ParseImageConfig(R"({"config":null,"history":null,"rootfs":{"diff_ids":[]}})", "c")
                 .history.size(),
             0u);
+}
+
+// Every string of the config may hold a token: the rules read each, and
+// the reports show each redacted (rules/config_checks.cc).
+TEST(ImageConfig, TheStringsOfTheRuntimeConfigAreRead) {
+  ImageConfig config = ParseImageConfig(
+      R"({"config":{"Volumes":{"/data":{},"/logs":{}},"StopSignal":"SIGTERM",
+                    "Shell":["/bin/bash","-c"],"OnBuild":["RUN make"],
+                    "Healthcheck":{"Test":["CMD-SHELL","curl -f localhost"]}},
+          "rootfs":{"diff_ids":[]}})",
+      "c");
+  EXPECT_EQ(config.volumes, (std::vector<std::string>{"/data", "/logs"}));
+  EXPECT_EQ(config.stop_signal, "SIGTERM");
+  EXPECT_EQ(config.shell, (std::vector<std::string>{"/bin/bash", "-c"}));
+  EXPECT_EQ(config.on_build, std::vector<std::string>{"RUN make"});
+  EXPECT_EQ(config.healthcheck, (std::vector<std::string>{"CMD-SHELL", "curl -f localhost"}));
+  EXPECT_TRUE(config.has_healthcheck);
 }
 
 TEST(ImageConfig, CmdAndEntrypointMayBeOneString) {
@@ -92,6 +110,10 @@ TEST(ImageConfig, WrongTypesAreRefusedNamingTheField) {
       {R"({"config":{"ExposedPorts":["80/tcp"]}})", "config.ExposedPorts is a list, not an object"},
       {R"({"config":{"Healthcheck":"CMD true"}})", "config.Healthcheck is a string, not an object"},
       {R"({"config":{"Labels":[]}})", "config.Labels is a list, not an object"},
+      {R"({"config":{"Volumes":["/data"]}})", "config.Volumes is a list, not an object"},
+      {R"({"config":{"StopSignal":15}})", "config.StopSignal is a number, not a string"},
+      {R"({"config":{"Shell":"/bin/sh"}})", "config.Shell is a string, not a list of strings"},
+      {R"({"config":{"OnBuild":[1]}})", "config.OnBuild[0] is a number, not a string"},
       {R"({"history":{}})", "history is an object, not a list"},
       {R"({"history":[{"created_by":["RUN"]}]})", "history[0].created_by is a list, not a string"},
       {R"({"history":[{"comment":1}]})", "history[0].comment is a number, not a string"},

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "blob/sha256.h"
 #include "test_support.h"
 
 namespace strata {
@@ -426,6 +427,89 @@ TEST(Regression, ATokenUsedAsANameIsRedactedInEveryListing) {
     // The entry is listed, redacted, not left out.
     EXPECT_NE(result.out.find("ghp_…(40 characters)"), std::string::npos) << shown << result.out;
   }
+}
+
+// Found by a user trial: a token in the config's WorkingDir (the
+// directory WORKDIR made was listed redacted) was printed whole in audit's
+// JSON, history's and layers', and no finding named it.
+TEST(Regression, ATokenInTheWorkingDirIsRedactedAndReported) {
+  const std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
+  std::string image =
+      WriteImage(TempDir() + "/image", {{{"srv/" + token + "/", '5'}}},
+                 R"({"config": {"User": "1", "WorkingDir": "/srv/)" + token + R"("}})");
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+    RunResult audit = RunStrata({"audit", "--format", format, image});
+    ASSERT_EQ(audit.exit_code, 0) << format << audit.err;
+    EXPECT_EQ(audit.out.find("aB3dE5gH7jK9mN1p"), std::string::npos) << format << audit.out;
+    EXPECT_NE(audit.out.find(format == std::string("markdown") ? "WORKDIR: ghp\\_…(40 characters)"
+                                                               : "WORKDIR: ghp_…(40 characters)"),
+              std::string::npos)
+        << format << audit.out;
+  }
+  for (const char* command : {"audit", "history", "layers"}) {
+    RunResult result = RunStrata({command, "--format", "json", image});
+    ASSERT_EQ(result.exit_code, 0) << command << result.err;
+    EXPECT_EQ(json::parse(result.out)["image"]["working_dir"], "/srv/ghp_…(40 characters)")
+        << command;
+    EXPECT_EQ(result.out.find("aB3dE5gH7jK9mN1p"), std::string::npos) << command << result.out;
+  }
+}
+
+// Found by a user trial: a token in the image's tag (a docker archive's
+// RepoTags, an OCI layout's ref name) was printed whole by every report:
+// the table's Image line, JSON image.reference, SARIF's automation id,
+// invocation and messages, JUnit and Markdown; diff too. It is hidden in
+// all of them and reported, since whoever pulls the image reads its tag.
+TEST(Regression, ATokenInTheImageReferenceIsRedactedAndReported) {
+  const std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
+  const std::string hidden = "trial/x:ghp_…(40 characters)";
+  std::string dir = TempDir();
+  std::string layer = testing::MakeTar({{"a", '0', "x"}});
+  json config = {{"architecture", "amd64"},
+                 {"os", "linux"},
+                 {"config", {{"User", "1"}}},
+                 {"rootfs", {{"type", "layers"}, {"diff_ids", {Sha256Of(layer)}}}},
+                 {"history", {{{"created_by", "build"}}}}};
+  json manifest = {
+      {{"Config", "c.json"}, {"RepoTags", {"trial/x:" + token}}, {"Layers", {"l.tar"}}}};
+  WriteFile(dir + "/x.tar", testing::MakeTar({{"manifest.json", '0', manifest.dump()},
+                                              {"c.json", '0', config.dump()},
+                                              {"l.tar", '0', layer}}));
+  std::string layout = WriteImage(dir + "/layout", {{{"a", '0', "x"}}}, config.dump());
+  json index = json::parse(ReadFileText(layout + "/index.json"));
+  index["manifests"][0]["annotations"] = {
+      {"org.opencontainers.image.ref.name", "trial/x:" + token}};
+  WriteFile(layout + "/index.json", index.dump());
+
+  for (const std::string& image : {dir + "/x.tar", layout}) {
+    for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+      RunResult audit = RunStrata({"audit", "--format", format, image});
+      ASSERT_EQ(audit.exit_code, 0) << format << audit.err;
+      EXPECT_EQ(audit.out.find("aB3dE5gH7jK9mN1p"), std::string::npos) << format << audit.out;
+      EXPECT_NE(audit.out.find("image reference: ghp"), std::string::npos) << format << audit.out;
+    }
+    RunResult table = RunStrata({"audit", image});
+    EXPECT_EQ(table.out.rfind("Image   " + image + " (" + hidden + ")\n", 0), 0u) << table.out;
+    RunResult sarif = RunStrata({"audit", "--format", "sarif", image});
+    json run = json::parse(sarif.out)["runs"][0];
+    EXPECT_EQ(run["automationDetails"]["id"], "strata/" + hidden + "/");
+    EXPECT_EQ(run["invocations"][0]["properties"]["image"], hidden);
+    for (const char* command : {"history", "layers"}) {
+      RunResult result = RunStrata({command, "--format", "json", image});
+      ASSERT_EQ(result.exit_code, 0) << command << result.err;
+      EXPECT_EQ(json::parse(result.out)["image"]["reference"], hidden) << command;
+    }
+    RunResult diff = RunStrata({"diff", "--format", "json", image, image});
+    ASSERT_EQ(diff.exit_code, 0) << diff.err;
+    EXPECT_EQ(diff.out.find("aB3dE5gH7jK9mN1p"), std::string::npos) << diff.out;
+  }
+
+  // A tag typed on the command line is the image's name in the reports:
+  // the input that spells it is shown redacted too.
+  RunResult typed = RunStrata({"audit", "--format", "json", "oci:" + layout + ":trial/x:" + token});
+  ASSERT_EQ(typed.exit_code, 0) << typed.err;
+  EXPECT_EQ(typed.out.find("aB3dE5gH7jK9mN1p"), std::string::npos) << typed.out;
+  EXPECT_EQ(json::parse(typed.out)["image"]["input"], "oci:" + layout + ":" + hidden);
 }
 
 // Found by a new user: a custom content rule as loose as [a-z0-9]{3}

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/error.h"
 #include "rules/evaluate.h"
@@ -585,6 +587,91 @@ TEST_F(RulesTest, AnEnvValueWithASemicolonIsOneSecretEverywhere) {
   EXPECT_EQ(history[3].created_by, "LABEL admin.pass=x;…(10 characters)");
   EXPECT_EQ(analysis_.config.env, std::vector<std::string>{"ADMIN_PASSWORD=Adm…(16 characters)"});
   EXPECT_EQ(analysis_.config.labels.at("admin.pass"), "x;…(10 characters)");
+}
+
+// A GitHub token of its own for each |i| below 36: the same characters,
+// rotated, so that each place a test puts one can be told apart.
+std::string GithubToken(size_t i) {
+  std::string body = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
+  return "ghp_" + body.substr(i) + body.substr(0, i);
+}
+
+// Found by a user trial: a token in the config's WorkingDir was printed
+// whole (audit's, history's and layers' JSON) and no finding named it; so
+// was one in every other string of the config that no rule read.
+TEST_F(RulesTest, ATokenInAnyStringOfTheConfigIsReportedAndRedacted) {
+  using json = nlohmann::json;
+  json config = {
+      {"author", "ops " + GithubToken(1)},
+      {"variant", GithubToken(2)},
+      {"config",
+       {{"User", "app:" + GithubToken(3)},
+        {"WorkingDir", "/srv/" + GithubToken(0)},
+        {"StopSignal", GithubToken(4)},
+        {"Volumes", {{"/data/" + GithubToken(5), json::object()}}},
+        {"ExposedPorts", {{"8080/" + GithubToken(6), json::object()}}},
+        {"Shell", {"/bin/bash", "--rcfile", "/etc/" + GithubToken(7)}},
+        {"OnBuild", {"RUN git clone https://x:" + GithubToken(8) + "@git.example/r"}},
+        {"Healthcheck",
+         {{"Test", {"CMD-SHELL", "curl -H 'Authorization: token " + GithubToken(9) + "' x"}}}},
+        {"Env", {GithubToken(10) + "=1"}},
+        {"Labels", {{GithubToken(11), "yes"}}}}},
+      {"history", {{{"created_by", "/bin/sh -c build step"}, {"comment", GithubToken(12)}}}}};
+  Evaluate({{{"a", '0', "x"}}}, config.dump());
+
+  std::multiset<std::string> details;
+  for (const Finding& finding : Of("secret-github-token")) {
+    EXPECT_EQ(finding.layer, -1) << finding.detail;
+    EXPECT_EQ(finding.route, Route::kConfig) << finding.detail;
+    EXPECT_NE(finding.fix.find("rotate the credential now"), std::string::npos) << finding.fix;
+    details.insert(finding.detail);
+  }
+  std::multiset<std::string> expected;
+  for (const char* where :
+       {"author", "variant", "USER", "WORKDIR", "STOPSIGNAL", "VOLUME", "EXPOSE", "SHELL",
+        "ONBUILD", "HEALTHCHECK", "ENV name", "LABEL key", "history step 1 comment"})
+    expected.insert(std::string(where) + ": ghp_…(40 characters)");
+  EXPECT_EQ(details, expected);
+
+  RedactImageConfig(*scanner_, &analysis_, &results_);
+  const ImageConfig& redacted = analysis_.config;
+  EXPECT_EQ(redacted.working_dir, "/srv/ghp_…(40 characters)");
+  EXPECT_EQ(redacted.user, "app:ghp_…(40 characters)");
+  EXPECT_EQ(redacted.volumes, std::vector<std::string>{"/data/ghp_…(40 characters)"});
+  EXPECT_EQ(redacted.exposed_ports, std::vector<std::string>{"8080/ghp_…(40 characters)"});
+  EXPECT_EQ(redacted.env, std::vector<std::string>{"ghp_…(40 characters)=1"});
+  EXPECT_EQ(redacted.labels.count("ghp_…(40 characters)"), 1u);
+  EXPECT_EQ(redacted.history[0].comment, "ghp_…(40 characters)");
+  std::string shown = json{redacted.author,
+                           redacted.variant,
+                           redacted.user,
+                           redacted.working_dir,
+                           redacted.stop_signal,
+                           redacted.volumes,
+                           redacted.exposed_ports,
+                           redacted.shell,
+                           redacted.on_build,
+                           redacted.healthcheck,
+                           redacted.env,
+                           redacted.labels,
+                           redacted.history[0].comment}
+                          .dump();
+  for (size_t i = 0; i <= 12; ++i)
+    EXPECT_EQ(shown.find(GithubToken(i).substr(4, 16)), std::string::npos) << i << shown;
+}
+
+// A token the config's WORKDIR holds is reported once: from the history
+// step that set it, when the history keeps one, as a token in CMD is.
+TEST_F(RulesTest, ATokenInWorkdirIsReportedOnce) {
+  std::string token = GithubToken(0);
+  std::string config = R"({"config": {"User": "1", "WorkingDir": "/srv/TOKEN"},
+      "history": [{"created_by": "/bin/sh -c build step"},
+                  {"created_by": "WORKDIR /srv/TOKEN", "empty_layer": true}]})";
+  for (size_t at; (at = config.find("TOKEN")) != std::string::npos;) config.replace(at, 5, token);
+  Evaluate({{{"a", '0', "x"}}}, config);
+  std::vector<Finding> found = Of("secret-github-token");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].detail, "history step 2: ghp_…(40 characters)");
 }
 
 TEST_F(RulesTest, BuildKitBuildArgumentsAreFoundOnce) {

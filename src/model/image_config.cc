@@ -146,13 +146,20 @@ void ParseRuntime(const ConfigReader& read, const json& runtime, ImageConfig* co
   config->entrypoint = read.TextList(runtime, "Entrypoint", "config.Entrypoint", true);
   config->cmd = read.TextList(runtime, "Cmd", "config.Cmd", true);
 
-  // The ports are the keys; their values are empty objects nobody reads.
+  config->stop_signal = read.Text(runtime, "StopSignal", "config.StopSignal");
+  config->shell = read.TextList(runtime, "Shell", "config.Shell");
+  config->on_build = read.TextList(runtime, "OnBuild", "config.OnBuild");
+
+  // The ports and volumes are the keys; their values are empty objects
+  // nobody reads.
   if (const json* ports = read.Object(runtime, "ExposedPorts", "config.ExposedPorts"))
     for (const auto& [port, value] : ports->items()) config->exposed_ports.push_back(port);
+  if (const json* volumes = read.Object(runtime, "Volumes", "config.Volumes"))
+    for (const auto& [volume, value] : volumes->items()) config->volumes.push_back(volume);
 
   if (const json* health = read.Object(runtime, "Healthcheck", "config.Healthcheck")) {
-    std::vector<std::string> test = read.TextList(*health, "Test", "config.Healthcheck.Test");
-    config->has_healthcheck = !test.empty() && test.front() != "NONE";
+    config->healthcheck = read.TextList(*health, "Test", "config.Healthcheck.Test");
+    config->has_healthcheck = !config->healthcheck.empty() && config->healthcheck.front() != "NONE";
   }
 
   if (const json* labels = read.Object(runtime, "Labels", "config.Labels")) {

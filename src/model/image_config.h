@@ -29,8 +29,13 @@ struct ImageConfig {
   std::vector<std::string> entrypoint;
   std::vector<std::string> cmd;
   std::vector<std::string> exposed_ports;
+  std::vector<std::string> volumes;
   std::map<std::string, std::string> labels;
-  bool has_healthcheck = false;  // A HEALTHCHECK other than NONE.
+  std::string stop_signal;
+  std::vector<std::string> shell;        // SHELL: the shell RUN and CMD's shell form run with.
+  std::vector<std::string> on_build;     // ONBUILD: instructions a later build runs.
+  std::vector<std::string> healthcheck;  // Its test: {"CMD-SHELL", "curl …"}, {"NONE"}.
+  bool has_healthcheck = false;          // A HEALTHCHECK other than NONE.
   std::vector<std::string> diff_ids;
   std::vector<HistoryStep> history;
 };

@@ -1,9 +1,13 @@
 // Rules on the image config: secrets in ENV, LABEL and recorded build
 // arguments, passwords typed into a history step, CMD or ENTRYPOINT and
-// any known token in a step, the user it runs as, and its health check.
+// any known token in a step or in any other string of the config (WORKDIR,
+// USER, a volume, a history comment) or in the image's reference, the user
+// it runs as, and its health check.
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <map>
+#include <string_view>
 
 #include "model/image_config.h"
 #include "rules/catalog.h"
@@ -24,7 +28,8 @@ void CheckPair(const CheckContext& context, const char* rule, int layer, const s
     for (const ContentHit& hit : hits) {
       Finding finding = MakeFinding(context, rule, layer, std::nullopt);
       finding.route = Route::kConfig;
-      finding.detail = fmt::format("{} {}: {} ({})", where, name, hit.excerpt, hit.rule_id);
+      finding.detail = fmt::format("{} {}: {} ({})", where, context.scanner.RedactPath(name),
+                                   hit.excerpt, hit.rule_id);
       finding.fix = FixFor(finding);
       findings->push_back(std::move(finding));
     }
@@ -33,7 +38,7 @@ void CheckPair(const CheckContext& context, const char* rule, int layer, const s
   if (!NameSaysSecret(name) || !ValueLooksReal(value)) return;
   Finding finding = MakeFinding(context, rule, layer, std::nullopt);
   finding.route = Route::kConfig;
-  finding.detail = fmt::format("{} {}={}", where, name, Redact(value));
+  finding.detail = fmt::format("{} {}={}", where, context.scanner.RedactPath(name), Redact(value));
   finding.fix = FixFor(finding);
   findings->push_back(std::move(finding));
 }
@@ -174,6 +179,101 @@ void CheckProgramSecrets(const CheckContext& context, const std::vector<ArgvSecr
   }
 }
 
+// Calls |visit|(where, text, as_name) for each string of |config| (an
+// ImageConfig, const or not) that is neither a value CheckPair judges
+// (ENV, LABEL) nor a program (CMD, ENTRYPOINT), |where| naming it in a
+// finding. |as_name|: the string is a name (WORKDIR, USER, a volume, a
+// port), read as RedactPath and FindPathSecrets read a file's, one
+// component at a time; else a command line (SHELL, ONBUILD, HEALTHCHECK),
+// read as text. Names of ENV variables and LABEL keys are names too.
+// TODO: a password typed into HEALTHCHECK, SHELL or ONBUILD (`mysqladmin
+// ping -p…`) is found in the history step that set it, not here, where
+// only the patterns are read: no report prints these, but every pull has
+// them.
+template <typename Config, typename Visit>
+void ForEachConfigString(Config& config, Visit visit) {
+  visit("os", config.os, true);
+  visit("architecture", config.architecture, true);
+  visit("variant", config.variant, true);
+  visit("author", config.author, true);
+  visit("USER", config.user, true);
+  visit("WORKDIR", config.working_dir, true);
+  visit("STOPSIGNAL", config.stop_signal, true);
+  for (auto& volume : config.volumes) visit("VOLUME", volume, true);
+  for (auto& port : config.exposed_ports) visit("EXPOSE", port, true);
+  for (auto& word : config.shell) visit("SHELL", word, false);
+  for (auto& instruction : config.on_build) visit("ONBUILD", instruction, false);
+  for (auto& word : config.healthcheck) visit("HEALTHCHECK", word, false);
+}
+
+// True when a step of the history holds |secret|: that step's own finding
+// names it, with the instruction that set it (WORKDIR /srv/ghp_…).
+bool HistoryHolds(const ImageConfig& config, std::string_view secret) {
+  return std::any_of(config.history.begin(), config.history.end(), [&](const HistoryStep& step) {
+    return step.created_by.find(secret) != std::string::npos;
+  });
+}
+
+// One finding for each secret in |text|, the string of the config that
+// |where| names (|as_name|: ForEachConfigString), by the rule of the
+// pattern that finds it. A secret that a step of the history holds is
+// reported once, from that step, as a known token in CMD is.
+void CheckConfigString(const CheckContext& context, const std::string& where, std::string_view text,
+                       bool as_name, std::vector<Finding>* findings) {
+  if (text.empty()) return;
+  std::vector<ContentScanner::FoundSecret> secrets =
+      as_name ? context.scanner.FindPathSecrets(text) : context.scanner.FindTextSecrets(text);
+  for (const ContentScanner::FoundSecret& secret : secrets) {
+    if (HistoryHolds(context.analysis.config, text.substr(secret.begin, secret.end - secret.begin)))
+      continue;
+    Finding finding = MakeFinding(context, secret.rule_id, -1, std::nullopt);
+    finding.route = Route::kConfig;
+    finding.detail = where + ": " + secret.excerpt;
+    finding.fix = fmt::format(
+        "the credential is in the image config's {}, which every pull has: take it out where the "
+        "build sets it, and rotate the credential now",
+        where);
+    findings->push_back(std::move(finding));
+  }
+}
+
+// The secrets in the strings of the config that no other check reads:
+// ForEachConfigString's, the names of ENV variables and LABEL keys, and
+// the history's comments.
+void CheckConfigStrings(const CheckContext& context, std::vector<Finding>* findings) {
+  const ImageConfig& config = context.analysis.config;
+  ForEachConfigString(config, [&](const char* where, const std::string& text, bool as_name) {
+    CheckConfigString(context, where, text, as_name, findings);
+  });
+  for (const std::string& variable : config.env)
+    CheckConfigString(context, "ENV name", std::string_view(variable).substr(0, variable.find('=')),
+                      true, findings);
+  for (const auto& [key, value] : config.labels)
+    CheckConfigString(context, "LABEL key", key, true, findings);
+  for (size_t i = 0; i < config.history.size(); ++i)
+    CheckConfigString(context, fmt::format("history step {} comment", i + 1),
+                      config.history[i].comment, false, findings);
+}
+
+// The secrets in the image's reference (a docker archive's RepoTags, an
+// OCI layout's ref name, the tag named on the command line): whoever
+// pulls the image, or lists a repository's tags, reads it. Shown as the
+// config's findings are: the reference is the image's, not a layer's.
+// TODO: a docker archive's other tags (RepoTags beyond the one chosen) are
+// not read; no report shows them, but whoever has the archive does.
+void CheckReference(const CheckContext& context, std::vector<Finding>* findings) {
+  for (const ContentScanner::FoundSecret& secret :
+       context.scanner.FindPathSecrets(context.analysis.source.reference)) {
+    Finding finding = MakeFinding(context, secret.rule_id, -1, std::nullopt);
+    finding.route = Route::kConfig;
+    finding.detail = "image reference: " + secret.excerpt;
+    finding.fix =
+        "the credential is in the image's tag or name, which every pull names: tag the image "
+        "without it, delete that tag wherever it was pushed, and rotate the credential now";
+    findings->push_back(std::move(finding));
+  }
+}
+
 }  // namespace
 
 void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleResults* results) {
@@ -187,11 +287,11 @@ void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleRe
     std::string name = pair->substr(0, equals), value = pair->substr(equals + 1);
     value =
         NameSaysSecret(name) && ValueLooksReal(value) ? Redact(value) : scanner.RedactText(value);
-    *pair = name + "=" + value;
+    *pair = scanner.RedactPath(name) + "=" + value;
   };
 
   // TODO: the legacy builder records ENV A="x y" as ENV A=x y, so only x
-  // is hidden in that step; history comments are not redacted at all.
+  // is hidden in that step.
   for (HistoryStep& step : config.history) {
     // The passwords typed into it, and the build arguments CheckPair
     // judges secret by their names.
@@ -201,6 +301,7 @@ void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleRe
         secrets.push_back(
             {arg.value_begin, arg.value_begin + arg.value.size(), arg.name + "=", arg.name});
     step.created_by = scanner.RedactText(RedactStepSecrets(step.created_by, std::move(secrets)));
+    step.comment = scanner.RedactText(step.comment);
   }
   std::vector<ArgvSecret> program = FindArgvSecrets(config.entrypoint, config.cmd);
   config.cmd = RedactArgvSecrets(std::move(config.cmd), program, true);
@@ -208,9 +309,19 @@ void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleRe
   for (std::string& item : config.cmd) item = scanner.RedactText(item);
   for (std::string& item : config.entrypoint) item = scanner.RedactText(item);
   for (std::string& variable : config.env) redact_pair(&variable);
-  for (auto& [name, value] : config.labels)
-    value =
+  std::map<std::string, std::string> labels;
+  for (const auto& [name, value] : config.labels)
+    labels[scanner.RedactPath(name)] =
         NameSaysSecret(name) && ValueLooksReal(value) ? Redact(value) : scanner.RedactText(value);
+  config.labels = std::move(labels);
+  ForEachConfigString(config, [&scanner](const char*, std::string& text, bool as_name) {
+    text = as_name ? scanner.RedactPath(text) : scanner.RedactText(text);
+  });
+  // The image's name too: a tag may spell a token (CheckReference). What
+  // the user typed may name it, and the reports show that as well.
+  ImageSource& source = analysis->source;
+  source.input = scanner.RedactPath(source.input);
+  source.reference = scanner.RedactPath(source.reference);
 
   if (results == nullptr) return;
   for (Finding& finding : results->findings)
@@ -232,6 +343,8 @@ void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
     CheckPair(context, "secret-in-label", -1, name, value, "LABEL", findings);
   std::vector<ArgvSecret> program = FindArgvSecrets(config.entrypoint, config.cmd);
   CheckProgramSecrets(context, program, findings);
+  CheckConfigStrings(context, findings);
+  CheckReference(context, findings);
 
   for (size_t i = 0; i < config.history.size(); ++i) {
     const HistoryStep& step = config.history[i];
@@ -260,7 +373,8 @@ void CheckConfig(const CheckContext& context, std::vector<Finding>* findings) {
   std::string user = config.user.substr(0, config.user.find(':'));
   if (user.empty() || user == "root" || user == "0") {
     Finding finding = MakeFinding(context, "runs-as-root", -1, std::nullopt);
-    finding.detail = user.empty() ? "no USER is set" : "USER " + config.user;
+    finding.detail =
+        user.empty() ? "no USER is set" : "USER " + context.scanner.RedactPath(config.user);
     finding.fix = FixFor(finding);
     findings->push_back(std::move(finding));
   }

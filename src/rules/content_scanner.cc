@@ -392,15 +392,19 @@ std::vector<ContentScanner::Span> ContentScanner::FindSecrets(std::string_view p
 void ContentScanner::Scan(std::string_view path, size_t index, std::string_view content,
                           std::vector<ContentHit>* hits) const {
   for (const Span& span : FindSecrets(path, content)) {
-    std::string_view secret = content.substr(span.begin, span.end - span.begin);
-    // A private key's header is not the secret; everything else is shown
-    // only redacted, custom rules included.
-    bool header_only = patterns_[span.pattern].rule_id == "secret-private-key";
-    std::string excerpt = header_only ? std::string(secret) : Redact(secret);
+    std::string excerpt = ExcerptOf(span, content);
     hits->push_back(
         {index, patterns_[span.pattern].rule_id, path.empty() ? 0 : span.line,
          path.empty() ? excerpt : "line " + std::to_string(span.line) + ": " + excerpt});
   }
+}
+
+std::string ContentScanner::ExcerptOf(const Span& span, std::string_view content) const {
+  std::string_view secret = content.substr(span.begin, span.end - span.begin);
+  // A private key's header is not the secret; everything else is shown
+  // only redacted, custom rules included.
+  bool header_only = patterns_[span.pattern].rule_id == "secret-private-key";
+  return header_only ? std::string(secret) : Redact(secret);
 }
 
 std::string ContentScanner::RedactText(std::string_view text) const {
@@ -420,9 +424,9 @@ std::string ContentScanner::RedactPath(std::string_view path) const {
   return redacted;
 }
 
-std::vector<ContentScanner::PathSecret> ContentScanner::FindPathSecrets(
+std::vector<ContentScanner::FoundSecret> ContentScanner::FindPathSecrets(
     std::string_view path) const {
-  std::vector<PathSecret> secrets;
+  std::vector<FoundSecret> secrets;
   for (size_t begin = 0; begin <= path.size();) {
     size_t end = std::min(path.find('/', begin), path.size());
     std::string_view name = path.substr(begin, end - begin);
@@ -430,10 +434,22 @@ std::vector<ContentScanner::PathSecret> ContentScanner::FindPathSecrets(
     std::sort(spans.begin(), spans.end(),
               [](const Span& a, const Span& b) { return a.begin < b.begin; });
     for (const Span& span : spans)
-      secrets.push_back({patterns_[span.pattern].rule_id, end,
+      secrets.push_back({patterns_[span.pattern].rule_id, begin + span.begin, begin + span.end, end,
                          Redact(name.substr(span.begin, span.end - span.begin))});
     begin = end + 1;
   }
+  return secrets;
+}
+
+std::vector<ContentScanner::FoundSecret> ContentScanner::FindTextSecrets(
+    std::string_view text) const {
+  std::vector<Span> spans = FindSecrets("", text);
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  std::vector<FoundSecret> secrets;
+  for (const Span& span : spans)
+    secrets.push_back({patterns_[span.pattern].rule_id, span.begin, span.end, text.size(),
+                       ExcerptOf(span, text)});
   return secrets;
 }
 

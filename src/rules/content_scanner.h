@@ -98,16 +98,21 @@ class ContentScanner : public ContentInspector {
   // characters is a word, not a credential, and is kept.
   std::string RedactPath(std::string_view path) const;
 
-  // A secret that a component of a path spells, as RedactPath finds it.
-  struct PathSecret {
+  // A secret that RedactPath hides in a path, or RedactText in a text.
+  struct FoundSecret {
     std::string rule_id;   // Of the pattern that found it.
-    size_t component_end;  // Where its component ends in the path.
-    std::string excerpt;   // The secret, redacted.
+    size_t begin, end;     // Where the secret itself is: to tell whether another text holds it.
+    size_t component_end;  // Where its component ends in the path; a text's size.
+    std::string excerpt;   // The secret, redacted, as ScanText shows it.
   };
 
   // Every secret RedactPath hides in |path|, in the order they appear:
   // a name that is hidden is reported too.
-  std::vector<PathSecret> FindPathSecrets(std::string_view path) const;
+  std::vector<FoundSecret> FindPathSecrets(std::string_view path) const;
+
+  // Every secret RedactText hides in |text|, in the order they appear: the
+  // hits ScanText gives, with where each secret is.
+  std::vector<FoundSecret> FindTextSecrets(std::string_view text) const;
 
   // For each of |texts|, whether some pattern matches in it: what
   // RedactPath may change. One scan of them all, joined, rather than a
@@ -140,6 +145,9 @@ class ContentScanner : public ContentInspector {
   // and leaves the text it covers to the other patterns.
   std::vector<Span> FindSecrets(std::string_view path, std::string_view content,
                                 size_t min_length = 0) const;
+  // How a finding shows the secret of |span| in |content|: redacted (a
+  // private key's header as it is).
+  std::string ExcerptOf(const Span& span, std::string_view content) const;
   // |text| with the secrets FindSecrets finds in it redacted.
   std::string RedactSecrets(std::string_view text, size_t min_length) const;
 

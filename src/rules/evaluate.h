@@ -36,11 +36,14 @@ RuleResults EvaluateRules(const Analysis& analysis, const RuleConfig& config,
                           const ContentScanner& scanner, const std::string& today);
 
 // Replaces, in everything the reports print from the image config (history
-// steps, CMD, ENTRYPOINT, ENV, LABEL), every secret that |scanner|
-// confirms, every value of a build argument or variable whose name says
-// secret, and every password typed into a history step, CMD or ENTRYPOINT
-// (FindStepSecrets, RedactArgvSecrets), by its redacted form. Call after EvaluateRules (which must see
-// the values); then the findings' copies of history steps are redacted too.
+// steps and their comments, CMD, ENTRYPOINT, ENV, LABEL, WORKDIR, USER, …)
+// and in the image's name (its input and reference), every secret that
+// |scanner| confirms, every value of a build argument or variable whose
+// name says secret, and every password typed into a history step, CMD or
+// ENTRYPOINT (FindStepSecrets, RedactArgvSecrets), by its redacted form;
+// names (WORKDIR, USER, the image's reference) as ContentScanner::RedactPath
+// hides a token in a path. Call after EvaluateRules (which must see the
+// values); then the findings' copies of history steps are redacted too.
 void RedactImageConfig(const ContentScanner& scanner, Analysis* analysis, RuleResults* results);
 
 // Today's date in UTC as "YYYY-MM-DD".

@@ -212,7 +212,7 @@ namespace {
 // fate. Its fix asks for another name: no .dockerignore line can name the
 // file without spelling the credential too.
 Finding NameFinding(const CheckContext& context, const Layer& layer,
-                    const ContentScanner::PathSecret& secret, std::string_view path,
+                    const ContentScanner::FoundSecret& secret, std::string_view path,
                     const LayerEntry* entry, std::string_view where) {
   Finding finding = MakeFinding(context, secret.rule_id, layer.index, path);
   finding.detail = fmt::format("{}: {}", where, secret.excerpt);
@@ -263,7 +263,7 @@ void CheckNamesAlong(const CheckContext& context, const Layer& layer, const Laye
                      std::vector<Finding>* findings) {
   size_t component_end = std::string_view::npos;
   bool first_time = false;
-  for (const ContentScanner::PathSecret& secret : context.scanner.FindPathSecrets(entry.path)) {
+  for (const ContentScanner::FoundSecret& secret : context.scanner.FindPathSecrets(entry.path)) {
     std::string_view path = entry.path.substr(0, secret.component_end);
     bool whole = path.size() == entry.path.size();
     if (secret.component_end != component_end) {
@@ -306,7 +306,7 @@ void CheckSecretNames(const CheckContext& context, std::vector<Finding>* finding
       if (may_spell[2 * i])
         CheckNamesAlong(context, layer, entries[i], &named, &directories, findings);
       if (!may_spell[2 * i + 1]) continue;
-      for (const ContentScanner::PathSecret& secret :
+      for (const ContentScanner::FoundSecret& secret :
            context.scanner.FindPathSecrets(entries[i].link()))
         findings->push_back(NameFinding(context, layer, secret, entries[i].path, &entries[i],
                                         "symbolic link target"));
