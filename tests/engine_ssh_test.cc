@@ -415,6 +415,17 @@ TEST(EngineSsh, WithoutSshInstalled) {
                      "ssh command (in PATH); install openssh-client");
 }
 
+// The error FindEngine gives for DOCKER_HOST=|address|; "" when it takes it.
+std::string AddressError(const std::string& address) {
+  ScopedEnv host("DOCKER_HOST", address);
+  try {
+    FindEngine(Engine::kDocker);
+  } catch (const Error& failure) {
+    return failure.what();
+  }
+  return "";
+}
+
 // The command an ssh:// address makes, and one line for each spelling no
 // Engine can be at, before anything is run.
 TEST(EngineSsh, Spellings) {
@@ -481,13 +492,7 @@ TEST(EngineSsh, Spellings) {
             "the user name \"a%2\" holds a '%' not followed by two hexadecimal digits"},
            {"ssh://a%zz@h",
             "the user name \"a%zz\" holds a '%' not followed by two hexadecimal digits"}}) {
-    ScopedEnv host("DOCKER_HOST", address);
-    try {
-      FindEngine(Engine::kDocker);
-      ADD_FAILURE() << address;
-    } catch (const Error& failure) {
-      EXPECT_EQ(std::string(failure.what()), "DOCKER_HOST=" + address + ": " + error);
-    }
+    EXPECT_EQ(AddressError(address), "DOCKER_HOST=" + address + ": " + error);
   }
 
   {
@@ -588,14 +593,8 @@ TEST(EngineSsh, PercentEncodedHostsAsDockerDecodesThem) {
             "refuses"},
            {"ssh://[fe80::1%25e}]",
             "the host \"fe80::1%25e}\" holds '}', which docker refuses in a host name"}}) {
-    ScopedEnv host("DOCKER_HOST", address);
-    try {
-      FindEngine(Engine::kDocker);
-      ADD_FAILURE() << address;
-    } catch (const Error& failure) {
-      EXPECT_TRUE(std::string(failure.what()).starts_with("DOCKER_HOST=" + address + ": " + error))
-          << failure.what();
-    }
+    std::string refused = AddressError(address);
+    EXPECT_TRUE(refused.starts_with("DOCKER_HOST=" + address + ": " + error)) << refused;
     if (docker) EXPECT_EQ(DockerSshHost(address), std::nullopt) << address;
   }
 
@@ -606,13 +605,7 @@ TEST(EngineSsh, PercentEncodedHostsAsDockerDecodesThem) {
             "\"fe80::1%25en%20x\" (decoded \"fe80::1%en x\") is not a host name or address"},
            {"ssh://[fe80::1%25e%5D%3B]",
             "\"fe80::1%25e%5D%3B\" (decoded \"fe80::1%e];\") is not a host name or address"}}) {
-    ScopedEnv host("DOCKER_HOST", address);
-    try {
-      FindEngine(Engine::kDocker);
-      ADD_FAILURE() << address;
-    } catch (const Error& failure) {
-      EXPECT_EQ(std::string(failure.what()), "DOCKER_HOST=" + address + ": " + error);
-    }
+    EXPECT_EQ(AddressError(address), "DOCKER_HOST=" + address + ": " + error);
     if (docker) EXPECT_NE(DockerSshHost(address), std::nullopt) << address;
   }
 
