@@ -491,7 +491,7 @@ std::vector<std::string> BlobRequests(const std::string& log) {
 }
 
 // The last layer's descriptor in the fixture's manifest: the blob the mock
-// registry's stall-* modes misbehave on.
+// registry's stall-*, longer* and shorter* modes misbehave on.
 nlohmann::json LastLayer() {
   std::string layout = FixturesDir() + "/multi.oci";
   std::string manifest =
@@ -557,6 +557,37 @@ TEST(RegistrySource, AStalledManifestIsAskedForThreeTimesAndTheErrorSaysSo) {
           " stalled: no byte for 1 s, 3 attempts; check the network and run strata again");
   std::string log = ReadFileText(registry.log());
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 4) << log;  // /v2/ and the manifest thrice.
+}
+
+// Found in a user's trial: a blob longer than its descriptor says (with a
+// Content-Length to match) was said to be an interrupted transfer, to be
+// run again. Its length is checked against the descriptor, from the
+// Content-Length before the body when there is one, else as the bytes
+// come; it is asked for once, and the line says what came.
+TEST(RegistrySource, ABlobOfAnotherLengthThanItsDescriptorGivesOneLine) {
+  REQUIRE_FIXTURES();
+  nlohmann::json layer = LastLayer();
+  std::string digest = layer["digest"];
+  int64_t size = layer["size"];
+  std::string says = " than the manifest says (" + std::to_string(size) + " bytes): ";
+  std::string longer = std::to_string(size + 5000), shorter = std::to_string(size / 2);
+  struct Case {
+    const char* mode;
+    std::string detail;
+  };
+  for (const Case& c :
+       {Case{"longer", "longer" + says + "the registry sends " + longer + " (its Content-Length)"},
+        Case{"shorter",
+             "shorter" + says + "the registry sends " + shorter + " (its Content-Length)"},
+        Case{"longer-unsized", "longer" + says + "the registry sent " + longer},
+        Case{"shorter-unsized", "shorter" + says + "the registry sent " + shorter}}) {
+    SCOPED_TRACE(c.mode);
+    MockRegistry registry(c.mode);
+    RunResult result = RunStrata({"audit", "--insecure", registry.url()});
+    ExpectOneLineError(result, "strata: error: blob " + digest.substr(0, 19) + "… of fx/m from " +
+                                   registry.host() + " is " + c.detail + "\n");
+    EXPECT_EQ(RequestsFor(registry.log(), digest).size(), 1u);
+  }
 }
 
 // Starts the strata binary with |args| and standard error into |err|,

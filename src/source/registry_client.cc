@@ -35,6 +35,10 @@ constexpr int kMaxResumes = 3;
 // stops sending ends the run about three minutes after it stopped.
 constexpr int kMaxStalls = 3;
 
+// A blob that goes on past its descriptor's size is read this much
+// further, to say in the error how long it is.
+constexpr int64_t kMaxCountedExcess = int64_t{1} << 20;
+
 constexpr size_t kMaxTokenReply = 1 << 20;
 
 // How strata names itself to an OAuth2 token service, which requires a
@@ -89,8 +93,10 @@ std::optional<int64_t> ByteCount(std::string_view text) {
 }
 
 // Reads a blob, and where its transfer broke off or stalled asks for the
-// rest of it (HTTP Range), within kMaxResumes and kMaxStalls. The digest
-// is the layer reader's to check.
+// rest of it (HTTP Range), within kMaxResumes and kMaxStalls. Its length
+// is checked against the descriptor's before the bytes pass on: a blob
+// longer or shorter than the manifest says fails in one line, not as a cut
+// (a rerun would not mend it). The digest is the layer reader's to check.
 class BlobReader : public ByteReader {
  public:
   BlobReader(const RegistryClient* client, std::string digest, int64_t size)
@@ -136,7 +142,9 @@ class BlobReader : public ByteReader {
     if (!transfer_) Open();
     size_t got = transfer_->Read(buffer, size);
     offset_ += static_cast<int64_t>(got);
-    if (got == 0 && size_ >= 0 && offset_ != size_) GiveUp(CutShort("the stream ended", attempts_));
+    if (size_ >= 0 && offset_ > size_) FailTooLong();
+    if (got == 0 && size_ >= 0 && offset_ < size_)
+      GiveUp(NotAsLong("shorter", fmt::format("the registry sent {}", offset_)));
     return got;
   }
 
@@ -153,6 +161,10 @@ class BlobReader : public ByteReader {
       CheckRange(response.Header("Content-Range"));
       return;
     }
+    std::optional<int64_t> length = ByteCount(response.Header("Content-Length"));
+    if (length && size_ >= 0 && *length != size_)
+      GiveUp(NotAsLong(*length > size_ ? "longer" : "shorter",
+                       fmt::format("the registry sends {} (its Content-Length)", *length)));
     char skip[65536];
     for (int64_t left = offset_; left > 0;) {
       size_t got = transfer_->Read(skip, std::min<int64_t>(left, sizeof skip));
@@ -161,19 +173,48 @@ class BlobReader : public ByteReader {
     }
   }
 
-  // A part must start where the bytes read so far end ("bytes 10-195/196").
+  // A part must start where the bytes read so far end ("bytes 10-195/196"),
+  // of a blob as long as the descriptor says.
   void CheckRange(const std::string& range) {
     size_t dash = range.find('-'), slash = range.find('/');
-    std::optional<int64_t> first;
+    std::optional<int64_t> first, total;
     if (range.starts_with("bytes ") && dash != std::string::npos && slash != std::string::npos &&
         slash > dash) {
       first = ByteCount(std::string_view(range).substr(6, dash - 6));
+      total = ByteCount(std::string_view(range).substr(slash + 1));
     }
     if (first != offset_)
       GiveUp(fmt::format(
           "registry {} answered the request for {} from byte {} on with another part (HTTP 206, "
           "Content-Range \"{}\")",
           client_->host(), What(), offset_, range));
+    if (total && size_ >= 0 && *total != size_)
+      GiveUp(NotAsLong(*total > size_ ? "longer" : "shorter",
+                       fmt::format("the registry has {} (its Content-Range)", *total)));
+  }
+
+  // The blob went on past the descriptor's size (offset_ counts the bytes
+  // that did): read on a little, to say how far.
+  [[noreturn]] void FailTooLong() {
+    char skip[65536];
+    int64_t sent = offset_;
+    bool whole = false;
+    try {
+      while (!whole && sent <= size_ + kMaxCountedExcess) {
+        size_t got = transfer_->Read(skip, sizeof skip);
+        sent += static_cast<int64_t>(got);
+        whole = got == 0;
+      }
+    } catch (const TransferError&) {
+      // Cut or stalled: as much came, at least.
+    }
+    GiveUp(
+        NotAsLong("longer", fmt::format("the registry sent {}{}", whole ? "" : "at least ", sent)));
+  }
+
+  std::string NotAsLong(const char* comparison, const std::string& sent) const {
+    return fmt::format("{} from {} is {} than the manifest says ({}): {}", What(), client_->host(),
+                       comparison, Count(size_, "byte"), sent);
   }
 
   // |failed|: the attempts that ended so.

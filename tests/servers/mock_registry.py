@@ -28,6 +28,15 @@ misbehaves as MODE says:
                it is asked for; later requests of it honour Range
   stall-manifest  sends the headers and the first 10 bytes of each
                manifest, then nothing more for ten minutes
+  longer       sends the last layer's blob with 5000 bytes more than its
+               descriptor says, its Content-Length saying so
+  shorter      sends the last layer's blob without its second half, its
+               Content-Length saying so
+  longer-unsized, shorter-unsized  the same without a Content-Length: the
+               connection closes at the end of the body
+  bearer       behaves for requests with "Authorization: Bearer ACCESS";
+               answers others 401 with a Bearer challenge naming REALM,
+               the service "mock-registry" and the repository's pull scope
 """
 import json
 import os
@@ -148,6 +157,17 @@ class Handler(BaseHTTPRequestHandler):
     def misbehave_last_layer(self, data, again):
         """The modes that misbehave on the last layer's blob only: True
         when the request was answered here."""
+        if MODE in ("longer", "longer-unsized", "shorter", "shorter-unsized"):
+            body = data + bytes(5000) if MODE.startswith("longer") else data[: len(data) // 2]
+            self.send_response(200)
+            if MODE.endswith("unsized"):
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return True
         if MODE not in ("stall-early", "stall-early-whole", "stall-once"):
             return False
         stalls = MODE != "stall-once" or not again
