@@ -33,6 +33,8 @@ constexpr int kMaxResumes = 3;
 // attempts have stalled: a new connection often gets past a stall on a
 // flaky network, and each costs a minute of waiting, so a registry that
 // stops sending ends the run about three minutes after it stopped.
+// TODO: the attempts are silent until the last fails; off a terminal (no
+// progress line) nothing shows for those minutes.
 constexpr int kMaxStalls = 3;
 
 // A blob that goes on past its descriptor's size is read this much
