@@ -476,9 +476,10 @@ TEST(RegistrySource, RateLimitGivesOneLine) {
 TEST(RegistrySource, InterruptedTransferGivesOneLine) {
   REQUIRE_FIXTURES();
   MockRegistry registry("interrupt");
-  // The cut may come before the body or in it; both lines say what to do.
+  // The mock cuts the big layer half-way each time it is asked for (a
+  // resume included: it ignores Range): the first attempt and 3 resumes.
   ExpectOneLineError(RunStrata({"audit", "--insecure", registry.url()}),
-                     "check the network and run strata again");
+                     ", 4 attempts; check the network and run strata again");
 }
 
 // The request paths the mock logged that fetch blobs.
