@@ -476,9 +476,10 @@ TEST(RegistrySource, RateLimitGivesOneLine) {
 TEST(RegistrySource, InterruptedTransferGivesOneLine) {
   REQUIRE_FIXTURES();
   MockRegistry registry("interrupt");
-  // The cut may come before the body or in it; both lines say what to do.
+  // The mock cuts the big layer half-way each time it is asked for (a
+  // resume included: it ignores Range): the first attempt and 3 resumes.
   ExpectOneLineError(RunStrata({"audit", "--insecure", registry.url()}),
-                     "check the network and run strata again");
+                     ", 4 attempts; check the network and run strata again");
 }
 
 // The request paths the mock logged that fetch blobs.
@@ -488,6 +489,106 @@ std::vector<std::string> BlobRequests(const std::string& log) {
   for (std::string line; std::getline(lines, line);)
     if (line.find("/blobs/") != std::string::npos) blobs.push_back(line);
   return blobs;
+}
+
+// The last layer's descriptor in the fixture's manifest: the blob the mock
+// registry's stall-*, longer* and shorter* modes misbehave on.
+nlohmann::json LastLayer() {
+  std::string layout = FixturesDir() + "/multi.oci";
+  std::string manifest =
+      nlohmann::json::parse(ReadFileText(layout + "/index.json"))["manifests"][0]["digest"];
+  return nlohmann::json::parse(
+             ReadFileText(layout + "/blobs/sha256/" + manifest.substr(7)))["layers"]
+      .back();
+}
+
+// The requests the mock logged for the blob |digest|, each as its path
+// and " Range: …" when it asked for one.
+std::vector<std::string> RequestsFor(const std::string& log, const std::string& digest) {
+  std::vector<std::string> requests;
+  for (const std::string& line : BlobRequests(log))
+    if (line.find("/blobs/" + digest) != std::string::npos) requests.push_back(line);
+  return requests;
+}
+
+// Found in a user's trial: a registry that sent the headers and 10 bytes
+// of a layer and then nothing had it asked for 4 times, a minute apart,
+// and the error (after 267 s) said neither that nor how long it waited. A
+// stall ends an attempt after STRATA_STALL_SECONDS (a minute unless set),
+// the next asks for the rest (Range: bytes=10-), and the third stall ends
+// the run in a line that says so; the same when the registry ignores
+// Range and sends the blob from its start each time.
+TEST(RegistrySource, AStalledBlobIsAskedForThreeTimesAndTheErrorSaysSo) {
+  REQUIRE_FIXTURES();
+  std::string digest = LastLayer()["digest"];
+  std::string path = "/v2/fx/m/blobs/" + digest;
+  for (const char* mode : {"stall-early", "stall-early-whole"}) {
+    SCOPED_TRACE(mode);
+    MockRegistry registry(mode);
+    ExpectOneLineError(
+        RunStrata({"audit", "--insecure", registry.url()}, "", "", {"STRATA_STALL_SECONDS=1"}),
+        "the transfer of blob " + digest.substr(0, 19) + "… of fx/m from " + registry.host() +
+            " stalled after 10 bytes: no byte for 1 s, 3 attempts; check the "
+            "network and run strata again");
+    std::string rest = path + " Range: bytes=10-";
+    EXPECT_EQ(RequestsFor(registry.log(), digest), (std::vector<std::string>{path, rest, rest}));
+  }
+}
+
+// A blob that stalls once is asked for again from where it stopped, and
+// reads as the archive's (its digest checked as ever).
+TEST(RegistrySource, AStalledBlobResumesWhereItStopped) {
+  REQUIRE_FIXTURES();
+  std::string digest = LastLayer()["digest"];
+  std::string path = "/v2/fx/m/blobs/" + digest;
+  MockRegistry registry("stall-once");
+  ScopedEnv stall("STRATA_STALL_SECONDS", "1");
+  EXPECT_EQ(Json("audit", registry.url(), {"--insecure"}), Json("audit", MultiArchive()));
+  EXPECT_EQ(RequestsFor(registry.log(), digest),
+            (std::vector<std::string>{path, path + " Range: bytes=10-"}));
+}
+
+// A manifest whose transfer stalls is asked for again too, as often.
+TEST(RegistrySource, AStalledManifestIsAskedForThreeTimesAndTheErrorSaysSo) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("stall-manifest");
+  ExpectOneLineError(
+      RunStrata({"history", "--insecure", registry.url()}, "", "", {"STRATA_STALL_SECONDS=1"}),
+      "the transfer of image " + registry.host() + "/fx/m:1 from registry " + registry.host() +
+          " stalled: no byte for 1 s, 3 attempts; check the network and run strata again");
+  std::string log = ReadFileText(registry.log());
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 4) << log;  // /v2/ and the manifest thrice.
+}
+
+// Found in a user's trial: a blob longer than its descriptor says (with a
+// Content-Length to match) was said to be an interrupted transfer, to be
+// run again. Its length is checked against the descriptor, from the
+// Content-Length before the body when there is one, else as the bytes
+// come; it is asked for once, and the line says what came.
+TEST(RegistrySource, ABlobOfAnotherLengthThanItsDescriptorGivesOneLine) {
+  REQUIRE_FIXTURES();
+  nlohmann::json layer = LastLayer();
+  std::string digest = layer["digest"];
+  int64_t size = layer["size"];
+  std::string says = " than the manifest says (" + std::to_string(size) + " bytes): ";
+  std::string longer = std::to_string(size + 5000), shorter = std::to_string(size / 2);
+  struct Case {
+    const char* mode;
+    std::string detail;
+  };
+  for (const Case& c :
+       {Case{"longer", "longer" + says + "the registry sends " + longer + " (its Content-Length)"},
+        Case{"shorter",
+             "shorter" + says + "the registry sends " + shorter + " (its Content-Length)"},
+        Case{"longer-unsized", "longer" + says + "the registry sent " + longer},
+        Case{"shorter-unsized", "shorter" + says + "the registry sent " + shorter}}) {
+    SCOPED_TRACE(c.mode);
+    MockRegistry registry(c.mode);
+    RunResult result = RunStrata({"audit", "--insecure", registry.url()});
+    ExpectOneLineError(result, "strata: error: blob " + digest.substr(0, 19) + "… of fx/m from " +
+                                   registry.host() + " is " + c.detail + "\n");
+    EXPECT_EQ(RequestsFor(registry.log(), digest).size(), 1u);
+  }
 }
 
 // Starts the strata binary with |args| and standard error into |err|,

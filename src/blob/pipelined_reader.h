@@ -50,7 +50,8 @@ class PipelinedReader : public ByteReader {
   // Stops the producer and joins it. The producer finishes the Read of
   // |inner| it is in (at most one buffer's worth) before it sees the stop.
   // TODO: a blob read stalled on the network (registry, Engine API) holds
-  // the stop until the transfer's own timeout ends it; a cancel hook on
+  // the stop until the source's reader gives up (a registry's blob after
+  // its third stall of a minute, doc/sources.md#stalls); a cancel hook on
   // the source's reader would make it prompt there too.
   ~PipelinedReader() override;
   PipelinedReader(const PipelinedReader&) = delete;

@@ -20,9 +20,14 @@ namespace strata {
 namespace {
 
 // No transfer waits longer than this for a connection; a server that
-// accepts and then sends nothing for kStallSeconds is given up on too.
+// accepts and then sends nothing for StallSeconds() is given up on too.
 constexpr long kConnectSeconds = 30;
-constexpr long kStallSeconds = 60;
+
+// A minute without a byte: far beyond a registry's or an Engine's pause
+// between two packets, short enough that a stuck server does not hold a
+// run for long (a registry client tries a stalled blob again, a few times).
+constexpr int kStallSeconds = 60;
+constexpr int kMaxStallSeconds = 3600;
 
 void InitCurlOnce() {
   static std::once_flag once;
@@ -90,6 +95,18 @@ std::string ForCurl(std::string_view entry) {
 }
 
 }  // namespace
+
+int StallSeconds() {
+  static const int seconds = [] {
+    const char* text = getenv("STRATA_STALL_SECONDS");
+    std::string_view value = text == nullptr ? "" : text;
+    if (value.empty() || value.size() > 4 || value.find_first_not_of("0123456789") != value.npos)
+      return kStallSeconds;
+    int number = std::stoi(std::string(value));
+    return number >= 1 && number <= kMaxStallSeconds ? number : kStallSeconds;
+  }();
+  return seconds;
+}
 
 ProxySettings ProxyFromEnvironment(const std::string& url) {
   // Upper case first, as docker has it; curl's own reading of the
@@ -195,6 +212,13 @@ struct HttpTransfer::State {
   bool replied = false;
   bool no_reply = false;
 
+  // StallSeconds(), and when a byte last came (or a wait for one began:
+  // time the reader spends elsewhere is no stall); whether the transfer
+  // was given up for it.
+  int stall_seconds = StallSeconds();
+  std::chrono::steady_clock::time_point last_byte = std::chrono::steady_clock::now();
+  bool stalled = false;
+
   std::unique_ptr<CommandDialer> dialer;  // For HttpOptions::command.
   std::shared_ptr<CommandChild> child;    // The command carrying the connection.
 
@@ -217,6 +241,7 @@ struct HttpTransfer::State {
   // redirect or a 100 Continue), so only the final response's are kept.
   static size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     State* self = static_cast<State*>(user);
+    self->last_byte = std::chrono::steady_clock::now();
     self->replied = true;
     std::string line(data, size * count);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
@@ -241,6 +266,7 @@ struct HttpTransfer::State {
     self->buffer.append(data, size * count);
     self->body_started = true;
     self->replied = true;
+    self->last_byte = std::chrono::steady_clock::now();
     return size * count;
   }
 
@@ -305,13 +331,14 @@ struct HttpTransfer::State {
             proxy.proxy.find('@') != std::string::npos};
   }
 
-  // Nothing of the answer came by the deadline: the transfer ends here,
-  // and the command carrying it, which a closed input would not end (ssh
-  // waiting for a host that says nothing), is stopped at once.
-  void GiveUpWaiting() {
+  // Nothing of the answer came by the deadline, or no byte for the stall
+  // limit: the transfer ends here, and the command carrying it, which a
+  // closed input would not end (ssh waiting for a host that says
+  // nothing), is stopped at once. Its connection is not kept (~State).
+  void GiveUpWaiting(bool* why) {
     done = true;
     result = CURLE_OPERATION_TIMEDOUT;
-    no_reply = true;
+    *why = true;
     std::shared_ptr<CommandChild> carrier = child;
     curl_socket_t socket = CURL_SOCKET_BAD;
     // A connection kept from an earlier transfer started no command now.
@@ -320,14 +347,23 @@ struct HttpTransfer::State {
     if (carrier) carrier->GiveUp();
   }
 
+  std::chrono::steady_clock::time_point StallDeadline() const {
+    return last_byte + std::chrono::seconds(stall_seconds);
+  }
+
   // How long Pump may wait for the socket: a second, or until the
-  // deadline for the answer when that comes first.
+  // deadline for the answer or the stall limit when that comes first.
   int WaitMilliseconds() const {
-    if (reply_seconds <= 0 || replied) return 1000;
+    auto deadline = StallDeadline();
+    if (reply_seconds > 0 && !replied) deadline = std::min(deadline, reply_deadline);
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        reply_deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 1000));
   }
+
+  // A reader is about to wait for bytes: the stall limit counts from now
+  // unless a byte came since.
+  void BeginWait() { last_byte = std::max(last_byte, std::chrono::steady_clock::now()); }
 
   // Moves the transfer on; waits up to a second for the socket.
   void Pump() {
@@ -342,9 +378,9 @@ struct HttpTransfer::State {
       done = true;
       result = message->data.result;
     }
-    if (!done && !replied && reply_seconds > 0 &&
-        std::chrono::steady_clock::now() >= reply_deadline)
-      GiveUpWaiting();
+    auto now = std::chrono::steady_clock::now();
+    if (!done && !replied && reply_seconds > 0 && now >= reply_deadline) GiveUpWaiting(&no_reply);
+    if (!done && now >= StallDeadline()) GiveUpWaiting(&stalled);
     if (!done && offset == buffer.size())
       curl_multi_poll(multi, nullptr, 0, WaitMilliseconds(), nullptr);
   }
@@ -360,6 +396,9 @@ struct HttpTransfer::State {
     if (no_reply)
       throw TransferError(TransferError::Kind::kNoReply,
                           fmt::format("nothing came within {} s", reply_seconds));
+    if (stalled)
+      throw TransferError(TransferError::Kind::kStalled,
+                          fmt::format("no byte for {} s", stall_seconds));
     // curl's own words may quote the proxy's URL whole, password and
     // all ("Unsupported proxy syntax in '…'"): with a login in it, only
     // the code's general text is shown.
@@ -400,8 +439,10 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   curl_easy_setopt(s.easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(s.easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(s.easy, CURLOPT_CONNECTTIMEOUT, kConnectSeconds);
+  // Pump gives up a transfer that stalls; curl's own check, over twice
+  // as long, ends one that trickles (a byte now and then, forever).
   curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
+  curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_TIME, 2L * s.stall_seconds);
   curl_easy_setopt(s.easy, CURLOPT_USERAGENT, "strata/" STRATA_VERSION);
   // Settings given to curl, never read by it from the environment: the
   // Engine's socket is reached directly whatever the environment says.
@@ -459,6 +500,7 @@ HttpTransfer::HttpTransfer(const HttpOptions& options, const HttpRequest& reques
   // The status is final once the body starts or the transfer ends.
   // A failure after the body began is Read's to report, once the bytes
   // that did arrive are read (a cut blob resumes from there).
+  s.BeginWait();
   while (!s.body_started && !s.done) s.Pump();
   if (s.done && !s.body_started) s.ThrowIfFailed();
   curl_easy_getinfo(s.easy, CURLINFO_RESPONSE_CODE, &s.response.status);
@@ -483,6 +525,7 @@ const HttpResponse& HttpTransfer::response() const { return state_->response; }
 
 size_t HttpTransfer::Read(void* buffer, size_t size) {
   State& s = *state_;
+  if (s.offset == s.buffer.size()) s.BeginWait();
   while (s.offset == s.buffer.size() && !s.done) s.Pump();
   if (s.offset == s.buffer.size()) {
     s.ThrowIfFailed();

@@ -32,6 +32,7 @@ class TransferError : public Error {
   // connection (HttpOptions::command) could not start, or ended; the text
   // says how, in its own words when it left some (CommandChild::Account).
   // kNoReply: nothing of an answer came within HttpRequest::reply_seconds.
+  // kStalled: no byte came for StallSeconds() (the text says how long).
   enum class Kind {
     kConnect,
     kTls,
@@ -39,6 +40,7 @@ class TransferError : public Error {
     kInterrupted,
     kTimeout,
     kNoReply,
+    kStalled,
     kProxy,
     kCommand,
     kOther
@@ -116,7 +118,7 @@ struct HttpRequest {
   // Above 0: the transfer fails (kNoReply) when nothing of the answer has
   // come this many seconds after it began, connecting included; a command
   // carrying the connection is then stopped without waiting for it.
-  // Otherwise only a stall of a minute ends it.
+  // Otherwise only a stall (StallSeconds) ends it.
   int reply_seconds = 0;
   // An answer without a status line is taken as the body of a response
   // whose status is 0, for the caller to say what the peer sent instead of
@@ -164,6 +166,13 @@ class HttpTransfer : public ByteReader {
  private:
   std::unique_ptr<State> state_;
 };
+
+// How long a transfer waits for its next byte before it fails as stalled
+// (kStalled): 60 s, or the whole number of seconds, 1 to 3600, that
+// STRATA_STALL_SECONDS gives (for tests, and links slower than that);
+// another value there is ignored. The time counts only while a reader
+// waits for bytes, from the request on: headers count as bytes.
+int StallSeconds();
 
 // Sends |request| and reads the whole body, which must be at most |limit|
 // bytes (|what| names it in that error).

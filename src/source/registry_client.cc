@@ -2,8 +2,11 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 #include "base/error.h"
@@ -24,6 +27,19 @@ constexpr int kMaxRetryAfterSeconds = 60;
 
 // A blob transfer cut short is resumed from where it stopped this often.
 constexpr int kMaxResumes = 3;
+
+// A blob or manifest whose transfer stalls (no byte for StallSeconds()) is
+// asked for again, a blob from where it stopped, until this many of its
+// attempts have stalled: a new connection often gets past a stall on a
+// flaky network, and each costs a minute of waiting, so a registry that
+// stops sending ends the run about three minutes after it stopped.
+// TODO: the attempts are silent until the last fails; off a terminal (no
+// progress line) nothing shows for those minutes.
+constexpr int kMaxStalls = 3;
+
+// A blob that goes on past its descriptor's size is read this much
+// further, to say in the error how long it is.
+constexpr int64_t kMaxCountedExcess = int64_t{1} << 20;
 
 constexpr size_t kMaxTokenReply = 1 << 20;
 
@@ -63,60 +79,169 @@ std::string Short(const std::string& digest) {
   return digest.size() > 19 ? digest.substr(0, 19) + "…" : digest;
 }
 
-// Reads a blob, resuming with a Range request when the transfer breaks.
+// "3 attempts", or "3 of 4 attempts" when some of the |attempts| did not
+// end as the |failed| did; "" for a single attempt.
+std::string Attempts(int failed, int attempts) {
+  if (attempts <= 1) return "";
+  if (failed == attempts) return fmt::format(", {} attempts", attempts);
+  return fmt::format(", {} of {} attempts", failed, attempts);
+}
+
+// N of |text| when it is a whole number of bytes as a header writes one.
+std::optional<int64_t> ByteCount(std::string_view text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != text.npos)
+    return std::nullopt;
+  return std::stoll(std::string(text));
+}
+
+// Reads a blob, and where its transfer broke off or stalled asks for the
+// rest of it (HTTP Range), within kMaxResumes and kMaxStalls. Its length
+// is checked against the descriptor's before the bytes pass on: a blob
+// longer or shorter than the manifest says fails in one line, not as a cut
+// (a rerun would not mend it). The digest is the layer reader's to check.
 class BlobReader : public ByteReader {
  public:
   BlobReader(const RegistryClient* client, std::string digest, int64_t size)
       : client_(client), digest_(std::move(digest)), size_(size) {
-    transfer_ = client_->Get("blobs/" + digest_, {}, What());
+    Retrying([&] { Open(); });
   }
 
   size_t Read(void* buffer, size_t size) override {
-    while (true) {
-      try {
-        size_t got = transfer_->Read(buffer, size);
-        offset_ += static_cast<int64_t>(got);
-        if (got == 0 && size_ >= 0 && offset_ != size_) throw Error(CutShort("the stream ended"));
-        return got;
-      } catch (const TransferError& error) {
-        if (error.kind() != TransferError::Kind::kInterrupted &&
-            error.kind() != TransferError::Kind::kTimeout)
-          throw;
-        if (++resumes_ > kMaxResumes) throw Error(CutShort(error.what()));
-        Resume();
-      }
-    }
+    if (!failure_.empty()) throw Error(failure_);
+    return Retrying([&] { return ReadOnce(buffer, size); });
   }
 
  private:
   std::string What() const { return "blob " + Short(digest_) + " of " + client_->repository(); }
 
-  std::string CutShort(const std::string& detail) const {
-    return fmt::format(
-        "the transfer of blob {} from {} was interrupted after {} ({}); check the network and "
-        "run strata again",
-        Short(digest_), client_->host(), Count(offset_, "byte"), detail);
+  // Runs |step| until it succeeds. A transfer that broke off or stalled is
+  // dropped, and the next step asks for the blob again from offset_; past
+  // the limits, or on any other failure, the error stands.
+  template <typename Step>
+  auto Retrying(Step step) -> decltype(step()) {
+    while (true) {
+      try {
+        return step();
+      } catch (const TransferError& error) {
+        bool stalled = error.kind() == TransferError::Kind::kStalled;
+        bool cut = error.kind() == TransferError::Kind::kInterrupted ||
+                   error.kind() == TransferError::Kind::kTimeout;
+        if (!stalled && !cut) throw;
+        transfer_.reset();
+        if (stalled && ++stalls_ >= kMaxStalls)
+          GiveUp(
+              fmt::format("the transfer of {} from {} stalled after {}: {}{}; check the "
+                          "network and run strata again",
+                          What(), client_->host(), Count(offset_, "byte"), error.what(),
+                          Attempts(stalls_, attempts_)));
+        if (cut && ++cuts_ > kMaxResumes) GiveUp(CutShort(error.what(), cuts_));
+      }
+    }
   }
 
-  // A registry (or the storage it redirects to) that ignores Range sends
-  // the blob from the start; the bytes already read are skipped.
-  void Resume() {
-    std::string range = fmt::format("Range: bytes={}-", offset_);
-    transfer_ = client_->Get("blobs/" + digest_, {range}, What());
-    if (transfer_->response().status == 206) return;
+  // One read of the transfer, begun first when there is none.
+  size_t ReadOnce(void* buffer, size_t size) {
+    if (!transfer_) Open();
+    size_t got = transfer_->Read(buffer, size);
+    offset_ += static_cast<int64_t>(got);
+    if (size_ >= 0 && offset_ > size_) FailTooLong();
+    if (got == 0 && size_ >= 0 && offset_ < size_)
+      GiveUp(NotAsLong("shorter", fmt::format("the registry sent {}", offset_)));
+    return got;
+  }
+
+  // Asks for the blob from offset_ on. A registry (or the storage it
+  // redirects to) that ignores Range sends it from the start: the bytes
+  // already read are skipped.
+  void Open() {
+    ++attempts_;
+    std::vector<std::string> headers;
+    if (offset_ > 0) headers.push_back(fmt::format("Range: bytes={}-", offset_));
+    transfer_ = client_->Get("blobs/" + digest_, headers, What());
+    const HttpResponse& response = transfer_->response();
+    if (response.status == 206) {
+      CheckRange(response.Header("Content-Range"));
+      return;
+    }
+    std::optional<int64_t> length = ByteCount(response.Header("Content-Length"));
+    if (length && size_ >= 0 && *length != size_)
+      GiveUp(NotAsLong(*length > size_ ? "longer" : "shorter",
+                       fmt::format("the registry sends {} (its Content-Length)", *length)));
     char skip[65536];
     for (int64_t left = offset_; left > 0;) {
       size_t got = transfer_->Read(skip, std::min<int64_t>(left, sizeof skip));
-      if (got == 0) throw Error(CutShort("the resumed stream ended early"));
+      if (got == 0) GiveUp(CutShort("the resumed stream ended early", attempts_));
       left -= static_cast<int64_t>(got);
     }
+  }
+
+  // A part must start where the bytes read so far end ("bytes 10-195/196"),
+  // of a blob as long as the descriptor says.
+  void CheckRange(const std::string& range) {
+    size_t dash = range.find('-'), slash = range.find('/');
+    std::optional<int64_t> first, total;
+    if (range.starts_with("bytes ") && dash != std::string::npos && slash != std::string::npos &&
+        slash > dash) {
+      first = ByteCount(std::string_view(range).substr(6, dash - 6));
+      total = ByteCount(std::string_view(range).substr(slash + 1));
+    }
+    if (first != offset_)
+      GiveUp(fmt::format(
+          "registry {} answered the request for {} from byte {} on with another part (HTTP 206, "
+          "Content-Range \"{}\")",
+          client_->host(), What(), offset_, range));
+    if (total && size_ >= 0 && *total != size_)
+      GiveUp(NotAsLong(*total > size_ ? "longer" : "shorter",
+                       fmt::format("the registry has {} (its Content-Range)", *total)));
+  }
+
+  // The blob went on past the descriptor's size (offset_ counts the bytes
+  // that did): read on a little, to say how far.
+  [[noreturn]] void FailTooLong() {
+    char skip[65536];
+    int64_t sent = offset_;
+    bool whole = false;
+    try {
+      while (!whole && sent <= size_ + kMaxCountedExcess) {
+        size_t got = transfer_->Read(skip, sizeof skip);
+        sent += static_cast<int64_t>(got);
+        whole = got == 0;
+      }
+    } catch (const TransferError&) {
+      // Cut or stalled: as much came, at least.
+    }
+    GiveUp(
+        NotAsLong("longer", fmt::format("the registry sent {}{}", whole ? "" : "at least ", sent)));
+  }
+
+  std::string NotAsLong(const char* comparison, const std::string& sent) const {
+    return fmt::format("{} from {} is {} than the manifest says ({}): {}", What(), client_->host(),
+                       comparison, Count(size_, "byte"), sent);
+  }
+
+  // |failed|: the attempts that ended so.
+  std::string CutShort(const std::string& detail, int failed) const {
+    return fmt::format(
+        "the transfer of {} from {} was interrupted after {} ({}){}; check the network and run "
+        "strata again",
+        What(), client_->host(), Count(offset_, "byte"), detail, Attempts(failed, attempts_));
+  }
+
+  // Fails this read and every later one with |message|.
+  [[noreturn]] void GiveUp(std::string message) {
+    failure_ = std::move(message);
+    transfer_.reset();
+    throw Error(failure_);
   }
 
   const RegistryClient* client_;
   std::string digest_;
   int64_t size_;
-  int64_t offset_ = 0;
-  int resumes_ = 0;
+  int64_t offset_ = 0;   // The bytes passed on.
+  int attempts_ = 0;     // Requests for the blob, the first included.
+  int cuts_ = 0;         // Attempts that broke off,
+  int stalls_ = 0;       // and that stalled.
+  std::string failure_;  // Once given up, why.
   std::unique_ptr<HttpTransfer> transfer_;
 };
 
@@ -154,13 +279,16 @@ std::unique_ptr<HttpTransfer> RegistryClient::Get(const std::string& path,
 
 HttpResponse RegistryClient::Read(const std::string& path, const std::vector<std::string>& headers,
                                   size_t limit, const std::string& what, std::string* body) const {
-  std::unique_ptr<HttpTransfer> transfer = Get(path, headers, what);
-  try {
-    *body = ReadAll(*transfer, limit, what + " from " + host_);
-  } catch (const TransferError& error) {
-    FailTransfer(error, what);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      std::unique_ptr<HttpTransfer> transfer = Get(path, headers, what);
+      *body = ReadAll(*transfer, limit, what + " from " + host_);
+      return transfer->response();
+    } catch (const TransferError& error) {
+      if (error.kind() == TransferError::Kind::kStalled && attempt < kMaxStalls) continue;
+      FailTransfer(error, what, attempt);
+    }
   }
-  return transfer->response();
 }
 
 std::unique_ptr<ByteReader> RegistryClient::OpenBlob(const std::string& digest,
@@ -183,6 +311,9 @@ std::unique_ptr<HttpTransfer> RegistryClient::Send(const std::string& url,
     try {
       transfer = std::make_unique<HttpTransfer>(http_, request);
     } catch (const TransferError& error) {
+      // A stall has cost a minute already: whether to try again is the
+      // caller's to say, who knows how many stalled before.
+      if (error.kind() == TransferError::Kind::kStalled) throw;
       bool dropped = error.kind() == TransferError::Kind::kInterrupted ||
                      error.kind() == TransferError::Kind::kTimeout;
       if (!dropped || attempt + 1 >= kMaxAttempts) FailTransfer(error, what);
@@ -353,7 +484,8 @@ std::string RegistryClient::TokenOf(const std::string& body,
   Fail("the token reply of registry {} holds no token", host_);
 }
 
-void RegistryClient::FailTransfer(const TransferError& error, const std::string& what) const {
+void RegistryClient::FailTransfer(const TransferError& error, const std::string& what,
+                                  int attempts) const {
   if (const auto* answer = dynamic_cast<const ProxyAnswerError*>(&error)) FailProxyAnswer(*answer);
   switch (error.kind()) {
     case TransferError::Kind::kTls:
@@ -374,6 +506,11 @@ void RegistryClient::FailTransfer(const TransferError& error, const std::string&
           "the transfer of {} from registry {} was interrupted ({}): check the network and run "
           "strata again",
           what, host_, error.what());
+    case TransferError::Kind::kStalled:
+      Fail(
+          "the transfer of {} from registry {} stalled: {}{}; check the network and run strata "
+          "again",
+          what, host_, error.what(), Attempts(attempts, attempts));
     case TransferError::Kind::kCommand:  // Registries are not reached through one,
     case TransferError::Kind::kNoReply:  // nor asked with a deadline for the answer.
     case TransferError::Kind::kOther:

@@ -32,18 +32,22 @@ class RegistryClient {
 
   // GETs /v2/REPOSITORY/|path| (|headers| added) and returns the transfer
   // once its status is 2xx, with the Authorization the registry wants.
-  // 429 and 5xx are retried with backoff. |what| names the object in
-  // errors ("manifest 1.0", "blob sha256:…"). Callable from any thread.
+  // 429 and 5xx are retried with backoff, and so is a connection dropped
+  // before the answer; a stall is not, and throws TransferError (kStalled).
+  // |what| names the object in errors ("manifest 1.0", "blob sha256:…").
+  // Callable from any thread.
   std::unique_ptr<HttpTransfer> Get(const std::string& path,
                                     const std::vector<std::string>& headers,
                                     const std::string& what) const;
 
-  // GETs a whole small object into |body|; returns the response.
+  // GETs a whole small object into |body|; returns the response. A
+  // transfer that stalls is begun again, a few times.
   HttpResponse Read(const std::string& path, const std::vector<std::string>& headers, size_t limit,
                     const std::string& what, std::string* body) const;
 
   // A reader of the blob |digest|, |size| bytes (-1 when unknown). A
-  // transfer cut short resumes where it stopped (HTTP Range), a few times.
+  // transfer cut short or stalled resumes where it stopped (HTTP Range), a
+  // few times. A blob whose length is not |size| fails in one line.
   std::unique_ptr<ByteReader> OpenBlob(const std::string& digest, int64_t size) const;
 
   const std::string& host() const { return host_; }
@@ -71,7 +75,9 @@ class RegistryClient {
   // The first of |keys| the JSON |body| holds as a non-empty string;
   // throws Error when it holds none.
   std::string TokenOf(const std::string& body, std::initializer_list<const char*> keys) const;
-  [[noreturn]] void FailTransfer(const TransferError& error, const std::string& what) const;
+  // |attempts|: how many requests for |what| ended as |error| did.
+  [[noreturn]] void FailTransfer(const TransferError& error, const std::string& what,
+                                 int attempts = 1) const;
   [[noreturn]] void FailProxyAnswer(const ProxyAnswerError& answer) const;
 
   std::string host_;
