@@ -502,15 +502,21 @@ TEST(Ls, OwnerAndGroupAreNamedAlike) {
 // seconds, as GNU ls shows them.
 TEST(Ls, TimesNoFourDigitYearHoldsAreShownInSeconds) {
   std::string dir = TempDir();
-  int64_t future = int64_t{1} << 40, past = -99999999999;
+  int64_t future = int64_t{1} << 40, past = -99999999999, far = -1000000000000000000;
   std::string image = WriteImage(dir + "/image", {{{"a", '0', "x", "", 0644, 0, "", "", 0, future},
                                                    {"b", '0', "x", "", 0644, 0, "", "", 0, past},
-                                                   {"c", '0', "x"}}});
+                                                   {"c", '0', "x"},
+                                                   {"d", '0', "x", "", 0644, 0, "", "", 0, far},
+                                                   {"e", '0', "x", "", 0644, 0, "", "", 0, 0}}});
   RunResult listed = RunStrata({"ls", "-l", image, "/"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_NE(listed.out.find(fmt::format(" {:>16} a\n", future)), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find(fmt::format(" {:>16} b\n", past)), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find(" 2023-11-14 22:13 c\n"), std::string::npos) << listed.out;
+  // Twenty characters, as many as the ISO time a date is cut from (the
+  // trial found it cut too); and the epoch, which reproducible builds store.
+  EXPECT_NE(listed.out.find(fmt::format(" {} d\n", far)), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find(" 1970-01-01 00:00 e\n"), std::string::npos) << listed.out;
 }
 
 TEST(Ls, ListsLikeLsOnTheUnpackedTree) {

@@ -510,6 +510,20 @@ TEST(Regression, ATokenInTheImageReferenceIsRedactedAndReported) {
   ASSERT_EQ(typed.exit_code, 0) << typed.err;
   EXPECT_EQ(typed.out.find("aB3dE5gH7jK9mN1p"), std::string::npos) << typed.out;
   EXPECT_EQ(json::parse(typed.out)["image"]["input"], "oci:" + layout + ":" + hidden);
+
+  // Found by a second trial: an archive of two images listed the tag in
+  // full in its error line (the choices), which the user never typed.
+  json two = manifest;
+  two.push_back({{"Config", "c.json"}, {"RepoTags", {"trial/y:1"}}, {"Layers", {"l.tar"}}});
+  WriteFile(dir + "/two.tar", testing::MakeTar({{"manifest.json", '0', two.dump()},
+                                                {"c.json", '0', config.dump()},
+                                                {"l.tar", '0', layer}}));
+  for (const std::string& image : {dir + "/two.tar", "docker-archive:" + dir + "/two.tar:z"}) {
+    RunResult chosen = RunStrata({"audit", image});
+    EXPECT_EQ(chosen.exit_code, 2) << chosen.err;
+    EXPECT_NE(chosen.err.find("(choices: " + hidden + ", trial/y:1)\n"), std::string::npos)
+        << chosen.err;
+  }
 }
 
 // Found by a new user: a custom content rule as loose as [a-z0-9]{3}

@@ -342,7 +342,10 @@ TEST(StepSecrets, RedisCliCommandsAreHidden) {
       {"/bin/sh -c redis-cli acl setuser app on \">Qz8vLm3Kx9\" '>Second2pw' '<old' '#" +
            std::string(64, 'a') + "'",
        "/bin/sh -c redis-cli acl setuser app on \">Qz…(10 characters)\" '>S…(9 characters)' "
-       "'<old' '#" + std::string(64, 'a') + "'"},
+       "'<…(3 characters)' '#" +
+           std::string(64, 'a') + "'"},
+      {"/bin/sh -c redis-cli ACL SETUSER app on '>Qz8vLm3Kx9' '<Qz8vLm3Kx9'",
+       "/bin/sh -c redis-cli ACL SETUSER app on '>Qz…(10 characters)' '<Qz…(10 characters)'"},
       {"/bin/sh -c redis-cli -p 6380 CONFIG SET requirepass Qz8vLm3Kx9",
        "/bin/sh -c redis-cli -p 6380 CONFIG SET requirepass Qz…(10 characters)"},
       {"/bin/sh -c redis-cli config set maxmemory 100mb masterauth 'Qz8vLm3Kx9' && echo ok",

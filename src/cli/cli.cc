@@ -586,6 +586,20 @@ std::string UsageMessage(const CLI::App& app, int argc, char** argv, const CLI::
   return text + " (commands: " + names + ") (see strata --help)";
 }
 
+// An error line's text as strata prints it: one line, names from the image
+// escaped, and every word that spells a secret redacted. Errors quote what
+// the image chose (a tag in a list of choices, where a link leads), which
+// no output shows in full; these lines hold paths, tags, layer numbers,
+// digests and URLs, which the name patterns leave alone.
+std::string ShownError(const char* what) {
+  try {
+    std::unique_ptr<ContentScanner> scanner = MakeContentScanner(RuleConfig());
+    return Printable(RedactPathsInText(*scanner, what, /*bare_names=*/true));
+  } catch (const Error&) {
+    return Printable(what);
+  }
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -594,7 +608,7 @@ int RunCli(int argc, char** argv) {
     try {
       return RunFind(std::vector<std::string>(argv + 2, argv + argc));
     } catch (const Error& error) {
-      fmt::print(stderr, "strata: error: {}\n", Printable(error.what()));
+      fmt::print(stderr, "strata: error: {}\n", ShownError(error.what()));
       return kExitError;
     }
   }
@@ -678,7 +692,7 @@ int RunCli(int argc, char** argv) {
     return kExitError;
   } catch (const Error& error) {
     // Messages quote names from the image: escape them, one line always.
-    fmt::print(stderr, "strata: error: {}\n", Printable(error.what()));
+    fmt::print(stderr, "strata: error: {}\n", ShownError(error.what()));
     return kExitError;
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "strata: error: out of memory\n");

@@ -165,17 +165,9 @@ void CatFileAsked(const FileOptions& options) {
 }
 
 int RunCat(const FileOptions& options) {
-  // cat's errors name where links lead, paths the user never typed: a link
-  // target that spells a token is shown redacted there too, as ls shows it,
-  // a bare name ("a symbolic link to ghp_…") included: these lines hold
-  // paths, layer numbers and short digests, nothing a pattern would take.
-  try {
-    CatFileAsked(options);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const Error& error) {
-    throw Error(RedactPathsInText(*NameScanner(), error.what(), /*bare_names=*/true));
-  }
+  // Its errors name where links lead, paths the user never typed; the
+  // error line hides any that spells a token (ShownError in cli.cc).
+  CatFileAsked(options);
   if (fflush(stdout) != 0) Fail("cannot write to standard output");
   return 0;
 }
@@ -239,8 +231,7 @@ int RunExport(const FileOptions& options) {
     // a name that spells a token redacted, as every listing does.
     std::unique_ptr<ContentScanner> scanner = NameScanner();
     for (const std::string& skipped : sink->skipped())
-      fmt::print(stderr, "strata: skipped {}\n",
-                 Printable(RedactPathsInText(*scanner, skipped)));
+      fmt::print(stderr, "strata: skipped {}\n", Printable(RedactPathsInText(*scanner, skipped)));
   }
   return 0;
 }

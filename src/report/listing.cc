@@ -37,12 +37,14 @@ std::string Line(const FileNode* node, const std::string& name, const LsOptions&
                  const std::map<uint32_t, std::string>& groups) {
   std::string shown = Shown(name, options);
   if (!options.long_format) return shown + "\n";
-  int64_t mtime = node->entry != nullptr ? node->entry->mtime : 0;
-  std::string when = IsoTime(mtime);
-  // A time no four-digit year holds is shown in seconds, as GNU ls does.
-  if (when.empty() && mtime != 0) when = fmt::format("{:>16}", mtime);
-  when = when.size() == 20 ? when.substr(0, 10) + " " + when.substr(11, 5) : when;
-  if (when.empty()) when = std::string(16, ' ');
+  // A time no four-digit year holds is shown in seconds, as GNU ls does;
+  // a directory no entry stored has none.
+  std::string when(16, ' ');
+  if (node->entry != nullptr) {
+    int64_t mtime = node->entry->mtime;
+    std::string iso = mtime == 0 ? "1970-01-01T00:00:00Z" : IsoTime(mtime);
+    when = iso.empty() ? fmt::format("{:>16}", mtime) : iso.substr(0, 10) + " " + iso.substr(11, 5);
+  }
   // A symbolic link shows as Linux shows one, whatever mode its tar
   // header stored: 0777, and the length of its target (as find does).
   bool link = node->kind() == EntryKind::kSymlink;

@@ -1244,13 +1244,14 @@ class CommandLineReader {
       if (value && IsTypedPassword(value->text)) Found(*value, 0, command->name + " AUTH … ");
       return true;
     }
+    // <VALUE takes a password away: often the same password.
     if (sends({"ACL", "SETUSER"}) && sent.size() > 3 && text.size() > 1 &&
-               text[0] == '>' && IsTypedPassword(std::string_view(text).substr(1))) {
-      Found(word, 1, command->name + " ACL SETUSER … >");
+        (text[0] == '>' || text[0] == '<') && IsTypedPassword(std::string_view(text).substr(1))) {
+      Found(word, 1, command->name + " ACL SETUSER … " + text[0]);
       return true;
     }
     if (sends({"CONFIG", "SET"}) && sent.size() % 2 == 1 &&
-               (sent.back() == "REQUIREPASS" || sent.back() == "MASTERAUTH")) {
+        (sent.back() == "REQUIREPASS" || sent.back() == "MASTERAUTH")) {
       if (std::optional<Word> value = words->TakeValue(); value && IsTypedPassword(value->text))
         Found(*value, 0, command->name + " CONFIG SET " + text + " ");
       sent.push_back("");
