@@ -101,11 +101,18 @@ void ReadLayers(Analysis* analysis, int threads, const AnalyzeOptions& options) 
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::atomic<int64_t> image_bytes{0};
+  std::atomic<int64_t> image_entries{0};
   auto work = [&] {
     for (size_t i; !failed && (i = next.fetch_add(1)) < order.size();) {
       Layer& layer = layers[order[i]];
       try {
         layer.contents = ReadOrReuse(layer, scope, options, &image_bytes);
+        // Counted as layers come in, so that an image over the limit stops
+        // the layers not yet read, not after all of them.
+        int64_t entries = static_cast<int64_t>(layer.contents.entries.size());
+        if (image_entries.fetch_add(entries) + entries > options.limits.max_entries)
+          Fail("the image has more than {} entries; raise --max-entries to read it",
+               options.limits.max_entries);
       } catch (...) {
         errors[order[i]] = std::current_exception();
         failed = true;
@@ -357,13 +364,7 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
   int threads = options.threads > 0
                     ? options.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  ReadLayers(&analysis, threads, options);
-  int64_t entries = 0;
-  for (const Layer& layer : analysis.layers)
-    entries += static_cast<int64_t>(layer.contents.entries.size());
-  if (entries > options.limits.max_entries)
-    Fail("the image has more than {} entries; raise --max-entries to read it",
-         options.limits.max_entries);
+  ReadLayers(&analysis, threads, options);  // Holds the image to --max-entries too.
 
   MatchHistory(&analysis);
   MergeLayers(&analysis, options.limits);
