@@ -388,6 +388,17 @@ bool LayerCache::BlobKnown(const std::string& diff_id, const LayerBlob& blob,
          compression <= static_cast<int>(Compression::kZstd);
 }
 
+std::string StoredDigest(const LayerBlob& blob) {
+  try {
+    std::unique_ptr<ByteReader> reader = blob.open();
+    DigestReader hashed(reader.get());
+    hashed.Drain();
+    return hashed.Finish();
+  } catch (const Error&) {
+    return "";
+  }
+}
+
 // True when |identity| is a blob file a run saw hash to |blob_digest|.
 // Called with the lock held.
 bool LayerCache::FileVerified(const std::string& identity, const std::string& blob_digest) {
@@ -420,16 +431,7 @@ bool LayerCache::StillHolds(const LayerBlob& blob, const std::string& blob_diges
   // Hashing the stored bytes costs a fraction of reading the layer (no
   // decompression, no parsing), and runs on the worker that asked.
   // An unreadable blob is a miss: reading it says what is wrong.
-  std::string digest;
-  try {
-    std::unique_ptr<ByteReader> reader = blob.open();
-    DigestReader hashed(reader.get());
-    hashed.Drain();
-    digest = hashed.Finish();
-  } catch (const Error&) {
-    return false;
-  }
-  if (digest != blob_digest) return false;
+  if (StoredDigest(blob) != blob_digest) return false;
   ++stats_.rehashed;
   NoteVerified(identity, blob_digest);
   return true;

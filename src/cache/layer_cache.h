@@ -74,6 +74,11 @@ std::string LayerCacheScope(const ContentInspector* inspector, const ReadLimits&
 // absolute path, else $HOME/.cache/strata; "" when neither is known.
 std::string DefaultCacheDir();
 
+// The sha256 ("sha256:…") of |blob|'s stored bytes, as they are now: no
+// decompression, no parsing. "" when they cannot be read (reading the
+// layer then says why).
+std::string StoredDigest(const LayerBlob& blob);
+
 class LayerCache {
  public:
   // Opens the cache in |dir|, creating the directory (mode 0700) and the

@@ -7,8 +7,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "base/error.h"
-#include "blob/digest_reader.h"
 #include "blob/sha256.h"
 #include "cache/layer_cache.h"
 #include "report/style.h"
@@ -42,19 +40,6 @@ std::string FileForKey(const std::string& path) {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   return Sha256Of(bytes.str());
-}
-
-// The sha256 of |blob|'s stored bytes; "" when they cannot be read (the
-// analysis then says why).
-std::string StoredDigest(const LayerBlob& blob) {
-  try {
-    std::unique_ptr<ByteReader> reader = blob.open();
-    DigestReader hashed(reader.get());
-    hashed.Drain();
-    return "bytes " + hashed.Finish();
-  } catch (const Error&) {
-    return "";
-  }
 }
 
 }  // namespace
