@@ -291,6 +291,37 @@ TEST(ExploreTmux, UsesTheLayersAuditCached) {
   }
 }
 
+// The title named the image as typed: a token in its tag in full, and an
+// Engine image without its Engine, where audit's reports hide the one and
+// name the other (two hosts may hold one name).
+TEST(ExploreTmux, TheTitleHidesATokenTagAndNamesTheEngine) {
+  REQUIRE_FIXTURES();
+  REQUIRE_TMUX();
+  const std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
+  std::string layout = WriteImage(TempDir() + "/layout", {{{"a", '0', "x"}}});
+  nlohmann::json index = nlohmann::json::parse(ReadFileText(layout + "/index.json"));
+  index["manifests"][0]["annotations"] = {
+      {"org.opencontainers.image.ref.name", "trial/x:" + token}};
+  WriteFile(layout + "/index.json", index.dump());
+
+  TmuxWindow tagged;
+  tagged.Start({"explore", "--no-cache", "oci:" + layout + ":trial/x:" + token}, 200, 30);
+  std::string screen = tagged.WaitFor("strata explore  oci:" + layout +
+                                      ":trial/x:ghp_…(40 characters)  layer 1/1");
+  EXPECT_EQ(screen.find("aB3dE5gH7jK9mN1p"), std::string::npos) << screen;
+  tagged.Keys({"q"});
+  tagged.WaitFor("strata exited 0");
+
+  testing::MockEngine engine("tcp", "app:1", FixturesDir() + "/multi.docker.tar", "plain");
+  std::string endpoint = "tcp://127.0.0.1:" + std::to_string(engine.port());
+  testing::ScopedEnv host("DOCKER_HOST", endpoint);
+  TmuxWindow from_engine;
+  from_engine.Start({"explore", "--no-cache", "docker-daemon:app:1"}, 200, 30);
+  from_engine.WaitFor("strata explore  docker-daemon:app:1 at " + endpoint + "  layer 1/");
+  from_engine.Keys({"q"});
+  from_engine.WaitFor("strata exited 0");
+}
+
 // The tree showed a file named after a token redacted, but the save
 // prompt offered its name in full on the status line.
 TEST(ExploreTmux, TheSavePromptOffersATokenNameRedacted) {

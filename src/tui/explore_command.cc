@@ -88,8 +88,13 @@ int RunExplore(const ExploreOptions& options) {
   // (about as long as Analyze's own); it could be recorded by Analyze.
   Explorer explorer(analysis, std::move(rules.findings));
   explorer.set_shown([&scanner](std::string_view text) { return scanner->RedactPath(text); });
-  RunExplorerScreen(&explorer, analysis.source, Printable(options.image), analyze.limits,
-                    notice);
+  // The image as audit's reports name it: its name redacted where it spells
+  // a token (the screen may be shared), and an Engine image with its Engine,
+  // since two hosts may hold one name.
+  const ImageSource& shown = analysis.source;
+  std::string title = Printable(shown.input);
+  if (!shown.endpoint.empty()) title += " at " + Printable(shown.endpoint);
+  RunExplorerScreen(&explorer, shown, title, analyze.limits, notice);
   if (!options.quiet)
     for (const std::string& warning : warnings)
       fmt::print(stderr, "strata: warning: {}\n", Printable(warning));
