@@ -375,6 +375,16 @@ TEST(Cat, AbsoluteSymlinksResolveInsideTheImage) {
   EXPECT_EQ(result.out, ReadFileText(FixturesDir() + "/semantics.rootfs/s/links/target.txt"));
 }
 
+// One layer is not a filesystem a link can be followed in (doc/cli.md):
+// --layer N names where the link leads instead of reading it.
+TEST(Cat, ALayerAloneDoesNotFollowASymbolicLink) {
+  REQUIRE_FIXTURES();
+  std::string image = FixturesDir() + "/semantics.oci";
+  ASSERT_EQ(RunStrata({"cat", image, "/linuxrc"}).exit_code, 0);
+  ExpectOneErrorLine(RunStrata({"cat", "--layer", "1", image, "/linuxrc"}),
+                     "/linuxrc: is a symbolic link to /bin/busybox in layer 1");
+}
+
 TEST(Cat, ClearErrors) {
   std::string image = CorpusDir() + "/corpus/leaky-app.oci";
   ExpectOneErrorLine(RunStrata({"cat", image, "/nope/nothing"}),
