@@ -169,14 +169,24 @@ class MockOAuthTokenService {
   Process server_;
 };
 
-// One line on stderr, "strata: error: …" holding |needle|, exit 2, no output.
-inline void ExpectOneLineError(const RunResult& result, const std::string& needle) {
+// One line on stderr, "strata: error: …" holding |needle|, exit 2, no output;
+// before it, |notices| lines that said why strata waited (asked a registry
+// again), each "strata: …" and none an error.
+inline void ExpectOneLineError(const RunResult& result, const std::string& needle,
+                               int notices = 0) {
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_EQ(result.out, "");
-  EXPECT_TRUE(result.err.starts_with("strata: error: ")) << result.err;
-  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
-  EXPECT_NE(result.err.find(needle), std::string::npos) << "wanted \"" << needle << "\" in\n"
-                                                        << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), notices + 1) << result.err;
+  size_t error = result.err.find("strata: error: ");
+  EXPECT_NE(error, std::string::npos) << result.err;
+  if (error == std::string::npos) return;
+  std::string before = result.err.substr(0, error);
+  EXPECT_EQ(std::count(before.begin(), before.end(), '\n'), notices) << result.err;
+  for (size_t line = 0; line < before.size(); line = before.find('\n', line) + 1)
+    EXPECT_EQ(before.compare(line, 8, "strata: "), 0) << result.err;
+  EXPECT_NE(result.err.find(needle, error), std::string::npos) << "wanted \"" << needle
+                                                               << "\" in\n"
+                                                               << result.err;
 }
 
 // Runs |command| and fails the test when it does not exit 0.

@@ -13,6 +13,7 @@
 
 #include "base/edit_distance.h"
 #include "base/error.h"
+#include "base/notice.h"
 #include "base/units.h"
 #include "cli/cache_options.h"
 #include "cli/file_commands.h"
@@ -600,6 +601,20 @@ std::string ShownError(const char* what) {
   }
 }
 
+// Notices say why a long wait is happening (base/notice.h): on standard
+// error, redacted as errors are, none with -q. A progress line drawn on a
+// terminal is erased first; it draws itself again.
+void ShowNotices(const CLI::App& app) {
+  for (const CLI::App* command : app.get_subcommands()) {
+    const CLI::Option* quiet = command->get_option_no_throw("--quiet");
+    if (quiet != nullptr && quiet->count() > 0) return;
+  }
+  bool terminal = isatty(STDERR_FILENO);
+  SetNoticeSink([terminal](const std::string& line) {
+    fmt::print(stderr, "{}strata: {}\n", terminal ? "\r\033[K" : "", ShownError(line.c_str()));
+  });
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -674,6 +689,7 @@ int RunCli(int argc, char** argv) {
   }
 
   options.args.assign(argv + 1, argv + argc);
+  ShowNotices(app);
   try {
     if (file_command) return file_command();
     if (list_rules) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/notice.h"
 #include "base/units.h"
 #include "base/untrusted_json.h"
 
@@ -33,8 +34,8 @@ constexpr int kMaxResumes = 3;
 // attempts have stalled: a new connection often gets past a stall on a
 // flaky network, and each costs a minute of waiting, so a registry that
 // stops sending ends the run about three minutes after it stopped.
-// TODO: the attempts are silent until the last fails; off a terminal (no
-// progress line) nothing shows for those minutes.
+// Each attempt after the first is announced (base/notice.h): those minutes
+// are not silent.
 constexpr int kMaxStalls = 3;
 
 // A blob that goes on past its descriptor's size is read this much
@@ -135,6 +136,16 @@ class BlobReader : public ByteReader {
                           What(), client_->host(), Count(offset_, "byte"), error.what(),
                           Attempts(stalls_, attempts_)));
         if (cut && ++cuts_ > kMaxResumes) GiveUp(CutShort(error.what(), cuts_));
+        if (stalled)
+          Notice(fmt::format("the transfer of {} from {} stalled after {} ({}, stall {} of {}): "
+                             "asking for the rest",
+                             What(), client_->host(), Count(offset_, "byte"), error.what(),
+                             stalls_, kMaxStalls));
+        else
+          Notice(fmt::format("the transfer of {} from {} broke off after {} ({}): asking for the "
+                             "rest (resume {} of {})",
+                             What(), client_->host(), Count(offset_, "byte"), error.what(), cuts_,
+                             kMaxResumes));
       }
     }
   }
@@ -285,8 +296,10 @@ HttpResponse RegistryClient::Read(const std::string& path, const std::vector<std
       *body = ReadAll(*transfer, limit, what + " from " + host_);
       return transfer->response();
     } catch (const TransferError& error) {
-      if (error.kind() == TransferError::Kind::kStalled && attempt < kMaxStalls) continue;
-      FailTransfer(error, what, attempt);
+      if (error.kind() != TransferError::Kind::kStalled || attempt >= kMaxStalls)
+        FailTransfer(error, what, attempt);
+      Notice(fmt::format("the transfer of {} from {} stalled ({}, stall {} of {}): asking again",
+                         what, host_, error.what(), attempt, kMaxStalls));
     }
   }
 }
@@ -317,6 +330,8 @@ std::unique_ptr<HttpTransfer> RegistryClient::Send(const std::string& url,
       bool dropped = error.kind() == TransferError::Kind::kInterrupted ||
                      error.kind() == TransferError::Kind::kTimeout;
       if (!dropped || attempt + 1 >= kMaxAttempts) FailTransfer(error, what);
+      Notice(fmt::format("asking registry {} for {} failed ({}): asking again in {} s (try {} of {})",
+                         host_, what, error.what(), 1 << attempt, attempt + 2, kMaxAttempts));
       std::this_thread::sleep_for(std::chrono::seconds(1 << attempt));
       continue;
     }
@@ -329,10 +344,6 @@ std::unique_ptr<HttpTransfer> RegistryClient::Send(const std::string& url,
       Authenticate(response, what);
       continue;
     }
-    if (IsRetryable(response.status) && attempt + 1 < kMaxAttempts) {
-      std::this_thread::sleep_for(RetryDelay(response, attempt));
-      continue;
-    }
 
     // A proxy that relays plain HTTP may answer in the registry's stead
     // (403 for a host it blocks, 502 or 503 when it cannot reach it), and
@@ -341,6 +352,15 @@ std::unique_ptr<HttpTransfer> RegistryClient::Send(const std::string& url,
     if (!response.relayed_by.empty())
       registry += fmt::format(" (through the proxy in {}, {})", response.relayed_by.variable,
                               response.relayed_by.shown);
+    if (IsRetryable(response.status) && attempt + 1 < kMaxAttempts) {
+      std::chrono::seconds delay = RetryDelay(response, attempt);
+      Notice(fmt::format("registry {} answered HTTP {} for {}: asking again{} (try {} of {})",
+                         registry, response.status, what,
+                         delay.count() > 0 ? fmt::format(" in {} s", delay.count()) : "",
+                         attempt + 2, kMaxAttempts));
+      std::this_thread::sleep_for(delay);
+      continue;
+    }
     switch (response.status) {
       case 401:
         if (credentials_.empty())
