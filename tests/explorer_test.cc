@@ -5,6 +5,7 @@
 #include "tui/explorer.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -392,6 +393,39 @@ TEST(Explorer, FindingsJumpAndShowInDetails) {
       << all;
 }
 
+// A key saved from the screen was readable by every user (0644): a file a
+// secret rule's finding names is saved 0600, others 0644 as before.
+TEST(Explorer, AFileASecretFindingNamesIsSaved0600) {
+  std::string key =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE "
+      "KEY-----\n";
+  std::string image = testing::WriteImage(
+      TempDir() + "/image",
+      {{{"root/.ssh/id_ed25519", '0', key, "", 0644}, {"etc/motd", '0', "hello\n", "", 0644}}});
+  RuleConfig config;
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
+  AnalyzeOptions options;
+  options.inspector = scanner.get();
+  Analysis analysis = Analyze(OpenImage(image, OpenOptions()), options);
+  RuleResults rules = EvaluateRules(analysis, config, *scanner, "2026-01-01");
+  Explorer explorer(analysis, rules.findings);
+
+  std::string dir = TempDir();
+  for (const char* path : {"root/.ssh/id_ed25519", "etc/motd"}) {
+    SCOPED_TRACE(path);
+    bool secret = path[0] == 'r';
+    ASSERT_TRUE(explorer.tree().Select(path));
+    SaveTarget target;
+    ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
+    EXPECT_EQ(target.secret, secret);
+    std::string file = SaveImageFile(analysis.source, target.path, target.layer, dir,
+                                     ReadLimits(), target.secret);
+    struct stat info;
+    ASSERT_EQ(stat(file.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, secret ? 0600u : 0644u);
+  }
+}
+
 // A file named after a token shows redacted on the screen: its name in
 // the tree (Shown), its path and link target in the details, with the
 // findings about it, which show paths redacted too.
@@ -497,7 +531,8 @@ TEST(FileSaver, SavesTheVersionALayerStores) {
   explorer.tree().Select("s/links/target.txt");
   ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
   FileSaver saver;
-  ASSERT_TRUE(saver.Start(analysis.source, target.path, target.layer, dir + "/t", ReadLimits()));
+  ASSERT_TRUE(saver.Start(analysis.source, target.path, target.layer, dir + "/t", ReadLimits(),
+                          false));
   std::string message;
   while (!saver.TakeResult(&message)) std::this_thread::yield();
   EXPECT_TRUE(message.starts_with("saved /s/links/target.txt")) << message;

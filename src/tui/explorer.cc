@@ -6,6 +6,7 @@
 #include "model/find_expression.h"
 #include "report/listing.h"
 #include "report/style.h"
+#include "rules/catalog.h"
 
 namespace strata {
 
@@ -156,6 +157,16 @@ bool Explorer::SaveTargetAtCursor(SaveTarget* target) {
   // led elsewhere in the tree: the save reads it from that layer.
   target->path = std::string(shown->entry->path);
   target->layer = shown->layer;
+  target->secret = false;
+  for (const Finding& finding : findings_) {
+    const std::string& path =
+        finding.unredacted_path.empty() ? finding.path : finding.unredacted_path;
+    // A rule not built in is the user's own pattern: taken for a secret's.
+    const Rule* rule = FindRule(finding.rule_id);
+    if (finding.has_path && path == target->path &&
+        (rule == nullptr || std::string_view(rule->category) == "secret"))
+      target->secret = true;
+  }
   return true;
 }
 

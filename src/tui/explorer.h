@@ -32,6 +32,7 @@ struct LayerLine {
 struct SaveTarget {
   std::string path;  // Where |layer| stores it (an image path, no leading "/").
   int layer = -1;    // The layer storing the version shown.
+  bool secret = false;  // A secret rule's finding names it: saved 0600.
 };
 
 class Explorer {

@@ -17,7 +17,7 @@
 namespace strata {
 
 std::string SaveImageFile(const ImageSource& source, const std::string& path, int layer,
-                          const std::string& target, const ReadLimits& limits) {
+                          const std::string& target, const ReadLimits& limits, bool secret) {
   if (target.empty()) Fail("no file name given");
   std::string file = target;
   struct stat info;
@@ -46,11 +46,9 @@ std::string SaveImageFile(const ImageSource& source, const std::string& path, in
           }
         },
         limits);
-    // TODO: keys and other secrets are saved 0644 like everything else;
-    // files a finding marks as secret should be saved 0600.
     // The temporary file has the mode a new file gets (0666 under the
-    // umask); a saved file is no more than 0644.
-    if (fstat(fd, &info) == 0) fchmod(fd, info.st_mode & 0644);
+    // umask); a saved file is no more than 0644, a secret no more than 0600.
+    if (fstat(fd, &info) == 0) fchmod(fd, info.st_mode & (secret ? 0600 : 0644));
     int closed = close(fd);
     fd = -1;
     if (closed != 0) Fail("cannot write {}: {}", file, strerror(errno));
@@ -68,19 +66,20 @@ FileSaver::~FileSaver() {
 }
 
 bool FileSaver::Start(const ImageSource& source, const std::string& path, int layer,
-                      const std::string& target, const ReadLimits& limits) {
+                      const std::string& target, const ReadLimits& limits, bool secret) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (running_) return false;
   if (worker_.joinable()) worker_.join();  // The last save, finished.
   running_ = true;
-  worker_ = std::thread([this, &source, path, layer, target, limits] {
+  worker_ = std::thread([this, &source, path, layer, target, limits, secret] {
     std::string message;
     try {
-      std::string file = SaveImageFile(source, path, layer, target, limits);
+      std::string file = SaveImageFile(source, path, layer, target, limits, secret);
       struct stat info;
       int64_t bytes = stat(file.c_str(), &info) == 0 ? info.st_size : 0;
       message = "saved /" + Printable(path) + " (layer " + std::to_string(layer + 1) + ", " +
-                HumanBytes(bytes) + ") to " + Printable(file);
+                HumanBytes(bytes) + (secret ? ", mode 0600: a finding marks it secret" : "") +
+                ") to " + Printable(file);
     } catch (const Error& error) {
       message = "save failed: " + Printable(error.what());
     } catch (const std::exception& error) {

@@ -18,12 +18,14 @@ namespace strata {
 // new file |target|; when |target| is a directory, to a file there named
 // like the image's. Never replaces an existing file and never follows a
 // symbolic link at |target|; the file gets mode 0644 (no setuid from the
-// image). The file appears only when complete: it is written beside as
+// image), or 0600 when it is |secret| (a finding says it holds one: a key
+// saved to look at must not be readable by every user of the machine). The file appears only when complete: it is written beside as
 // FILE.strata-XXXXXX and renamed, and that file is removed on failure and
 // by a stop signal (RemovedOnStop). Returns the path written; throws Error
 // with one line naming what went wrong.
 std::string SaveImageFile(const ImageSource& source, const std::string& path, int layer,
-                          const std::string& target, const ReadLimits& limits);
+                          const std::string& target, const ReadLimits& limits,
+                          bool secret = false);
 
 // Runs one SaveImageFile at a time on a worker thread.
 class FileSaver {
@@ -36,7 +38,7 @@ class FileSaver {
   // Starts saving; |source| must outlive the save. False when one is
   // already running.
   bool Start(const ImageSource& source, const std::string& path, int layer,
-             const std::string& target, const ReadLimits& limits);
+             const std::string& target, const ReadLimits& limits, bool secret);
 
   bool busy();
 

@@ -367,7 +367,8 @@ void Screen::HandlePrompt(int key) {
   if (key == '\n' || key == KEY_ENTER || key == '\r') {
     prompt_.active = false;
     if (prompt_.save) {
-      saver_.Start(source_, save_target_.path, save_target_.layer, prompt_.text, limits_);
+      saver_.Start(source_, save_target_.path, save_target_.layer, prompt_.text, limits_,
+                   save_target_.secret);
       status_.clear();
     } else {
       explorer_.tree().SetFilter(prompt_.text);
