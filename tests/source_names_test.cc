@@ -49,6 +49,37 @@ TEST(RegistryReference, NoDefaultRegistryAndNoBadNames) {
   EXPECT_THROW(ParseRegistryReference("localhost/app@sha256:abc"), Error);
 }
 
+// Found by a new user: "..", "." and the like were taken as parts of a
+// repository (or a tag), and curl folded them away: docker://HOST/../../x:1
+// asked HOST for /x/manifests/1, with the registry's login, outside its
+// /v2/ API. Names and tags follow the distribution spec's grammar.
+TEST(RegistryReference, NamesAndTagsFollowTheSpecsGrammar) {
+  for (const char* text :
+       {"localhost/../../x:1", "localhost/./b", "localhost/a/..", "localhost/a/./b:1",
+        "localhost/.a", "localhost/a.", "localhost/a..b", "localhost/a___b", "localhost/-a",
+        "localhost/a-", "localhost/a:..", "localhost/a:.", "localhost/a:-x", "localhost/a:x%2f",
+        "localhost/a%2e%2e/b"}) {
+    try {
+      ParseRegistryReference(text);
+      ADD_FAILURE() << text << " was accepted";
+    } catch (const Error& error) {
+      std::string message = error.what();
+      EXPECT_TRUE(message.starts_with(std::string("docker://") + text + ": \""))
+          << text << ": " << message;
+      EXPECT_NE(message.find("is not a "), std::string::npos) << message;
+    }
+  }
+  EXPECT_THROW(ParseRegistryReference("localhost/" + std::string(256, 'a')), Error);
+  EXPECT_THROW(ParseRegistryReference("localhost/a:" + std::string(129, 'b')), Error);
+  EXPECT_THROW(ParseRegistryReference("localhost/" + std::string(1 << 20, 'a') + "!"), Error);
+
+  for (const char* text :
+       {"localhost/a.b/c_d/e__f/g---h:1.0-rc_2", "localhost/a:_x", "localhost/a:V1.2",
+        "localhost/0/9"})
+    EXPECT_NO_THROW(ParseRegistryReference(text)) << text;
+  EXPECT_EQ(ParseRegistryReference("localhost/a:" + std::string(128, 'b')).tag.size(), 128u);
+}
+
 // Found by a new user: docker://127.0.0.1:99999/a:1 was taken, and curl
 // said "URL using bad/illegal format" once the fetch began.
 TEST(RegistryReference, APortOutsideOneTo65535IsRefusedNamingTheReference) {

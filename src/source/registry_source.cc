@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string_view>
 
 #include "base/error.h"
@@ -30,13 +31,26 @@ const char* const kAcceptManifests =
     "application/vnd.docker.distribution.manifest.list.v2+json, "
     "application/vnd.docker.distribution.manifest.v2+json";
 
+// The distribution spec's grammar: components of lower-case letters and
+// digits, joined inside by '.', '_', "__" or dashes, separated by '/'.
+// Anything looser would let "..", "." or an empty component into the
+// request path, where it leaves /v2/NAME/ (curl folds "a/../.." away)
+// and takes a login to another path of the registry's host.
+// Names are under 256 bytes in the spec, which also keeps std::regex (one
+// stack frame a character) from a reference a megabyte long.
 bool IsRepositoryName(const std::string& name) {
-  if (name.empty() || name.front() == '/' || name.back() == '/') return false;
-  for (char c : name)
-    if (!(islower(static_cast<unsigned char>(c)) || isdigit(static_cast<unsigned char>(c)) ||
-          c == '.' || c == '_' || c == '-' || c == '/'))
-      return false;
-  return name.find("//") == std::string::npos;
+  if (name.size() > 255) return false;
+  static const std::regex kName(
+      "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*)*");
+  return std::regex_match(name, kName);
+}
+
+// A tag as the spec has it: a word character, then up to 127 of those,
+// '.' and '-'; so never "." or "..".
+bool IsTag(const std::string& tag) {
+  if (tag.size() > 128) return false;
+  static const std::regex kTag("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+  return std::regex_match(tag, kTag);
 }
 
 // "sha256:…" and other "ALGORITHM:HEX" digests (OCI's grammar, hex of at
@@ -255,8 +269,15 @@ RegistryReference ParseRegistryReference(const std::string& text) {
   }
   if (reference.digest.empty() && reference.tag.empty()) reference.tag = "latest";
   if (!IsRepositoryName(rest))
-    Fail("docker://{}: \"{}\" is not a repository name (lower-case letters, digits, . _ - /)", text,
-         rest);
+    Fail(
+        "docker://{}: \"{}\" is not a repository name (parts of lower-case letters and digits, "
+        "joined by . _ __ or -, separated by /)",
+        text, rest);
+  if (!reference.tag.empty() && !IsTag(reference.tag))
+    Fail(
+        "docker://{}: \"{}\" is not a tag (up to 128 letters, digits, _ . and -, not starting "
+        "with . or -)",
+        text, reference.tag);
   reference.repository =
       host == "docker.io" && rest.find('/') == std::string::npos ? "library/" + rest : rest;
   return reference;
