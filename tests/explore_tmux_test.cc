@@ -46,9 +46,11 @@ class TmuxWindow {
   }
   ~TmuxWindow() { Tmux("kill-server"); }
 
-  // Starts |args| of strata in a |columns|x|rows| window. When strata
-  // ends, the window says "strata exited N" and stays.
-  void Start(const std::vector<std::string>& args, int columns, int rows) {
+  // Starts |args| of strata in a |columns|x|rows| window, in the
+  // directory |cwd| when one is given. When strata ends, the window says
+  // "strata exited N" and stays.
+  void Start(const std::vector<std::string>& args, int columns, int rows,
+             const std::string& cwd = "") {
     // The binary RunStrata runs: $STRATA_BINARY (a sanitizer build, say),
     // else the one built beside the tests.
     const char* binary = getenv("STRATA_BINARY");
@@ -58,8 +60,9 @@ class TmuxWindow {
     command += "; echo strata exited $?; sleep 600";
     std::string out;
     int code = RunShell("tmux -L " + socket_ + " -f /dev/null new-session -d -s main -x " +
-                            std::to_string(columns) + " -y " + std::to_string(rows) + " " +
-                            Quote(command) + " 2>&1",
+                            std::to_string(columns) + " -y " + std::to_string(rows) +
+                            (cwd.empty() ? "" : " -c " + Quote(cwd)) + " " + Quote(command) +
+                            " 2>&1",
                         &out);
     ASSERT_EQ(code, 0) << out;
   }
@@ -330,12 +333,28 @@ TEST(ExploreTmux, TheSavePromptOffersATokenNameRedacted) {
   std::string token = "ghp_R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
   WriteImage(dir + "/image", {{{token, '0', "x"}}});
   TmuxWindow window;
-  window.Start({"explore", "--no-cache", dir + "/image"}, 120, 30);
+  window.Start({"explore", "--no-cache", dir + "/image"}, 120, 30, dir);
   window.WaitForAll({"Files as of layer 1", "ghp_…(40 characters)"});
   window.Keys({"Tab", "s"});
   std::string screen = window.WaitFor("save to: ghp_…(40 characters)");
   EXPECT_EQ(screen.find("R7kq2VwX9mN4bT8c"), std::string::npos) << screen;
-  window.Keys({"Escape", "q"});
+
+  // Found by a user trial: the name taken as offered saved a file named
+  // "ghp_…(40 characters)", and the status line said where in full. The
+  // offered name stands for the file's own; the line hides it.
+  window.Keys({"Enter"});
+  screen = window.WaitFor(
+      "saved /ghp_…(40 characters) (layer 1, 1 B, mode 0600: a finding marks it secret) to "
+      "ghp_…(40 characters)");
+  EXPECT_EQ(screen.find("R7kq2VwX9mN4bT8c"), std::string::npos) << screen;
+  EXPECT_EQ(testing::ReadFileText(dir + "/" + token), "x");
+  // Again: the file is there, and the error names it hidden too.
+  window.Keys({"s"});
+  window.WaitFor("save to: ghp_…(40 characters)");
+  window.Keys({"Enter"});
+  screen = window.WaitFor("save failed: cannot create ghp_…(40 characters): File exists");
+  EXPECT_EQ(screen.find("R7kq2VwX9mN4bT8c"), std::string::npos) << screen;
+  window.Keys({"q"});
   window.WaitFor("strata exited 0");
 }
 

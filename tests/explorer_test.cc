@@ -532,7 +532,7 @@ TEST(FileSaver, SavesTheVersionALayerStores) {
   ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
   FileSaver saver;
   ASSERT_TRUE(saver.Start(analysis.source, target.path, target.layer, dir + "/t", ReadLimits(),
-                          false));
+                          false, [](std::string_view text) { return std::string(text); }));
   std::string message;
   while (!saver.TakeResult(&message)) std::this_thread::yield();
   EXPECT_TRUE(message.starts_with("saved /s/links/target.txt")) << message;

@@ -66,22 +66,25 @@ FileSaver::~FileSaver() {
 }
 
 bool FileSaver::Start(const ImageSource& source, const std::string& path, int layer,
-                      const std::string& target, const ReadLimits& limits, bool secret) {
+                      const std::string& target, const ReadLimits& limits, bool secret,
+                      std::function<std::string(std::string_view)> shown) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (running_) return false;
   if (worker_.joinable()) worker_.join();  // The last save, finished.
   running_ = true;
-  worker_ = std::thread([this, &source, path, layer, target, limits, secret] {
+  worker_ = std::thread([this, &source, path, layer, target, limits, secret, shown] {
     std::string message;
     try {
       std::string file = SaveImageFile(source, path, layer, target, limits, secret);
       struct stat info;
       int64_t bytes = stat(file.c_str(), &info) == 0 ? info.st_size : 0;
-      message = "saved /" + Printable(path) + " (layer " + std::to_string(layer + 1) + ", " +
-                HumanBytes(bytes) + (secret ? ", mode 0600: a finding marks it secret" : "") +
-                ") to " + Printable(file);
+      message = "saved /" + Printable(shown(path)) + " (layer " + std::to_string(layer + 1) +
+                ", " + HumanBytes(bytes) +
+                (secret ? ", mode 0600: a finding marks it secret" : "") + ") to " +
+                Printable(shown(file));
     } catch (const Error& error) {
-      message = "save failed: " + Printable(error.what());
+      // The error names the file, as typed or made from the image's name.
+      message = "save failed: " + Printable(shown(error.what()));
     } catch (const std::exception& error) {
       message = std::string("save failed: ") + error.what();
     }

@@ -36,9 +36,11 @@ class FileSaver {
   FileSaver& operator=(const FileSaver&) = delete;
 
   // Starts saving; |source| must outlive the save. False when one is
-  // already running.
+  // already running. |shown| gives a name as the screen shows it (one that
+  // spells a token redacted): the message names the path and file so.
   bool Start(const ImageSource& source, const std::string& path, int layer,
-             const std::string& target, const ReadLimits& limits, bool secret);
+             const std::string& target, const ReadLimits& limits, bool secret,
+             std::function<std::string(std::string_view)> shown);
 
   bool busy();
 

@@ -367,8 +367,13 @@ void Screen::HandlePrompt(int key) {
   if (key == '\n' || key == KEY_ENTER || key == '\r') {
     prompt_.active = false;
     if (prompt_.save) {
-      saver_.Start(source_, save_target_.path, save_target_.layer, prompt_.text, limits_,
-                   save_target_.secret);
+      // The name was offered redacted when it spells a token: taken as
+      // offered, it means the file's own name, not the redacted text.
+      std::string name(BaseName(save_target_.path));
+      std::string file = prompt_.text == explorer_.Shown(name) ? name : prompt_.text;
+      saver_.Start(source_, save_target_.path, save_target_.layer, file, limits_,
+                   save_target_.secret,
+                   [this](std::string_view text) { return explorer_.Shown(text); });
       status_.clear();
     } else {
       explorer_.tree().SetFilter(prompt_.text);
