@@ -479,6 +479,50 @@ TEST(Regression, ATokenGluedToANameIsReportedAndHiddenEverywhere) {
   EXPECT_FALSE(shows_a_body(cat.err)) << cat.err;
 }
 
+// Found by a user trial: the text table cut a finding's detail at its
+// width ("(also store…"), where JSON, Markdown and SARIF showed it whole.
+// The rest goes on below, under the path, within the width.
+TEST(Regression, TheTextTableShowsALongFindingDetailWhole) {
+  const std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
+  std::vector<std::vector<TarMember>> layers;
+  for (int i = 1; i <= 9; ++i)
+    layers.push_back({{"srv/" + token + "/f" + std::to_string(i), '0', "x\n"}});
+  std::string image = WriteImage(TempDir() + "/image", layers);
+
+  RunResult as_json = RunStrata({"audit", "--format", "json", image});
+  ASSERT_EQ(as_json.exit_code, 0) << as_json.err;
+  std::string detail;
+  json report = json::parse(as_json.out);
+  for (const json& finding : report["findings"])
+    if (finding["rule"] == "secret-github-token") detail = finding["detail"];
+  ASSERT_NE(detail.find("(also stored in layers 2, 3, 4, 5, 6, 7, 8 and 9)"), std::string::npos)
+      << detail;
+
+  RunResult table = RunStrata({"audit", image});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  std::istringstream lines(table.out);
+  std::string line, shown;
+  const std::string lead = "secret-github-token  /srv/ghp_…(40 characters)  ";
+  const std::string under(14 + std::string("secret-github-token").size(), ' ');
+  bool in_detail = false;
+  while (std::getline(lines, line)) {
+    // Columns as a terminal counts them: each UTF-8 sequence is one here.
+    size_t columns = std::count_if(line.begin(), line.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+    });
+    EXPECT_LE(columns, 100u) << line;
+    if (size_t at = line.find(lead); at != std::string::npos) {
+      shown = line.substr(at + lead.size());
+      in_detail = true;
+    } else if (in_detail && line.starts_with(under) && line[under.size()] != ' ') {
+      shown += " " + line.substr(under.size());
+    } else {
+      in_detail = false;
+    }
+  }
+  EXPECT_EQ(shown, detail) << table.out;
+}
+
 // Found by a user trial: a token in the config's WorkingDir (the
 // directory WORKDIR made was listed redacted) was printed whole in audit's
 // JSON, history's and layers', and no finding named it.
