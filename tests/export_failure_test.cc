@@ -113,9 +113,9 @@ class CountingSink : public ExportSink {
     to_->Hardlink(path, existing, meta);
   }
   void Fifo(const std::string& path, const FileMeta& meta) override { to_->Fifo(path, meta); }
-  void Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
+  bool Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
               const FileMeta& meta) override {
-    to_->Device(path, block, major, minor, meta);
+    return to_->Device(path, block, major, minor, meta);
   }
   void Finish() override { to_->Finish(); }
   int written() const override { return to_->written(); }

@@ -429,6 +429,100 @@ TEST(Regression, ATokenUsedAsANameIsRedactedInEveryListing) {
   }
 }
 
+// Found by a user trial: a token glued to a name (X_ghp_…, vghp_…) in a
+// file, an ENV value, a build step or a path was neither reported nor
+// hidden: every report format and an error line showed it in full.
+TEST(Regression, ATokenGluedToANameIsReportedAndHiddenEverywhere) {
+  // One body for each place, so that each is known by what shows it.
+  const std::vector<std::string> bodies = {
+      "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5", "Kq8Lm2Np4Rs6Tu8Vw0Xy2Za4Bc6De8Fg0Hi2",
+      "Zx1Cv3Bn5Mq7We9Rt1Yu3Io5Pa7Sd9Fg1Hj3", "Pl0Ok9Ij8Uh7Yg6Tf5Rd4Es3Wa2Qz1Xs2Cd3"};
+  json config = {
+      {"config", {{"User", "1"}, {"Env", {"CI_KEY_ID=vghp_" + bodies[1]}}}},
+      {"history",
+       {{{"created_by", "/bin/sh -c #(nop) ADD file:a in / "}},
+        {{"created_by", "/bin/sh -c git clone https://x@git.example/r X_ghp_" + bodies[2]}}}}};
+  std::string image = WriteImage(TempDir() + "/image",
+                                 {{{"app/notes.txt", '0', "deploy with X_ghp_" + bodies[0] + "\n"}},
+                                  {{"keys/vghp_" + bodies[3] + ".txt", '0', "x\n"},
+                                   {"app/lnk", '2', "", "/srv/X_ghp_" + bodies[0]}}},
+                                 config.dump());
+  auto shows_a_body = [&](const std::string& text) {
+    for (const std::string& body : bodies)
+      if (text.find(body.substr(0, 16)) != std::string::npos) return true;
+    return false;
+  };
+
+  RunResult audit = RunStrata({"audit", "--format", "json", image});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  // The file's content, the ENV value, the step, the file's name and the
+  // link's target.
+  int found = 0;
+  json report = json::parse(audit.out);
+  for (const json& finding : report["findings"])
+    found += finding["detail"].get<std::string>().find("ghp_…(40 characters)") != std::string::npos;
+  EXPECT_EQ(found, 5) << audit.out;
+  for (const char* format : {"table", "json", "sarif", "junit", "markdown"}) {
+    RunResult result = RunStrata({"audit", "--top", "100", "--format", format, image});
+    ASSERT_EQ(result.exit_code, 0) << format << result.err;
+    EXPECT_FALSE(shows_a_body(result.out + result.err)) << format << result.out;
+  }
+  for (const char* command : {"history", "layers"}) {
+    RunResult result = RunStrata({command, "--format", "json", image});
+    EXPECT_FALSE(shows_a_body(result.out)) << command << result.out;
+  }
+
+  // An error line that says where a link leads.
+  RunResult cat = RunStrata({"cat", image, "/app/lnk"});
+  EXPECT_EQ(cat.exit_code, 2) << cat.err;
+  EXPECT_NE(cat.err.find("ghp_…(40 characters)"), std::string::npos) << cat.err;
+  EXPECT_FALSE(shows_a_body(cat.err)) << cat.err;
+}
+
+// Found by a user trial: the text table cut a finding's detail at its
+// width ("(also store…"), where JSON, Markdown and SARIF showed it whole.
+// The rest goes on below, under the path, within the width.
+TEST(Regression, TheTextTableShowsALongFindingDetailWhole) {
+  const std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
+  std::vector<std::vector<TarMember>> layers;
+  for (int i = 1; i <= 9; ++i)
+    layers.push_back({{"srv/" + token + "/f" + std::to_string(i), '0', "x\n"}});
+  std::string image = WriteImage(TempDir() + "/image", layers);
+
+  RunResult as_json = RunStrata({"audit", "--format", "json", image});
+  ASSERT_EQ(as_json.exit_code, 0) << as_json.err;
+  std::string detail;
+  json report = json::parse(as_json.out);
+  for (const json& finding : report["findings"])
+    if (finding["rule"] == "secret-github-token") detail = finding["detail"];
+  ASSERT_NE(detail.find("(also stored in layers 2, 3, 4, 5, 6, 7, 8 and 9)"), std::string::npos)
+      << detail;
+
+  RunResult table = RunStrata({"audit", image});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  std::istringstream lines(table.out);
+  std::string line, shown;
+  const std::string lead = "secret-github-token  /srv/ghp_…(40 characters)  ";
+  const std::string under(14 + std::string("secret-github-token").size(), ' ');
+  bool in_detail = false;
+  while (std::getline(lines, line)) {
+    // Columns as a terminal counts them: each UTF-8 sequence is one here.
+    size_t columns = std::count_if(line.begin(), line.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+    });
+    EXPECT_LE(columns, 100u) << line;
+    if (size_t at = line.find(lead); at != std::string::npos) {
+      shown = line.substr(at + lead.size());
+      in_detail = true;
+    } else if (in_detail && line.starts_with(under) && line[under.size()] != ' ') {
+      shown += " " + line.substr(under.size());
+    } else {
+      in_detail = false;
+    }
+  }
+  EXPECT_EQ(shown, detail) << table.out;
+}
+
 // Found by a user trial: a token in the config's WorkingDir (the
 // directory WORKDIR made was listed redacted) was printed whole in audit's
 // JSON, history's and layers', and no finding named it.

@@ -158,6 +158,46 @@ TEST(SecretPatterns, PathsHideTokensNotWordsALoosePatternMatches) {
   EXPECT_EQ(scanner->RedactText("RUN cd /srv"), "RUN cd /…(3 characters)");
 }
 
+// Found by a user trial: a token glued to a name (X_ghp_…, vghp_…) was
+// neither found nor hidden, since every token pattern wanted a word
+// boundary before its prefix. A prefix that ends in '_' or '-' may now
+// follow a letter, digit or '_'; the body's length and characters still
+// keep ordinary identifiers out.
+TEST(SecretPatterns, ATokenGluedToANameIsFoundAndHidden) {
+  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(RuleConfig());
+  auto rules = [&](const std::string& text) {
+    std::vector<std::string> found;
+    for (const ContentHit& hit : scanner->ScanText(text)) found.push_back(hit.rule_id);
+    return found;
+  };
+  using Rules = std::vector<std::string>;
+  const std::string body = "R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
+
+  for (const std::string& glued :
+       {"X_ghp_" + body, "vghp_" + body, "9gho_" + body, "deploy_ghs_" + body, "Xnpm_" + body})
+    EXPECT_EQ(
+        rules("key " + glued + " end"),
+        Rules{glued.find("npm_") != std::string::npos ? "secret-npm-token" : "secret-github-token"})
+        << glued;
+  EXPECT_EQ(rules("x_github_pat_" + std::string(82, 'a') + "\n"), Rules{"secret-github-token"});
+  EXPECT_EQ(rules("CI_glpat-Ab3dE5gH7jK9mN1pQ3sT\n"), Rules{"secret-gitlab-token"});
+
+  // Hidden wherever it is shown: a text, a path, an error line's word.
+  EXPECT_EQ(scanner->RedactText("export A=X_ghp_" + body), "export A=X_ghp_…(40 characters)");
+  EXPECT_EQ(scanner->RedactPath("keys/vghp_" + body + ".txt"), "keys/vghp_…(40 characters).txt");
+  std::vector<ContentScanner::FoundSecret> found = scanner->FindTextSecrets("X_ghp_" + body);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].begin, 2u);
+  EXPECT_EQ(found[0].excerpt, "ghp_…(40 characters)");
+
+  // Identifiers that hold a prefix, and glued bodies of the wrong length.
+  for (const std::string& ordinary :
+       {std::string("load_ghp_cache"), std::string("X_ghp_token_for_ci = 1"),
+        std::string("run_npm_install_step"), std::string("use_glpat-short"), "X_ghp_" + body + "7",
+        "X_ghp_" + body.substr(1), "my_ghp_" + body + "_old"})
+    EXPECT_TRUE(rules(ordinary + "\n").empty()) << ordinary;
+}
+
 // Found by a new user: a value was cut at '#' (and one holding '$' taken
 // for code), so strong passwords went unreported or were reported short.
 TEST(SecretPatterns, ValuesHoldingHashOrDollarAreReadWhole) {

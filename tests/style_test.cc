@@ -28,5 +28,20 @@ TEST(Style, NarrowTextAndInvalidBytesTakeOneEach) {
   EXPECT_EQ(PadRight("a\xff", 4), "a\xff  ");
 }
 
+// A finding's detail was cut to the table's width; it is wrapped whole.
+TEST(Style, WrapWholeKeepsEveryWordAndSplitsNone) {
+  using Lines = std::vector<std::string>;
+  EXPECT_EQ(WrapWhole("(also stored in layers 2, 3 and 4)", 12, 12),
+            (Lines{"(also stored", "in layers 2,", "3 and 4)"}));
+  // A first line narrower than the rest, too narrow for the first word.
+  EXPECT_EQ(WrapWhole("name: x (also)", 6, 10), (Lines{"name:", "x (also)"}));
+  EXPECT_EQ(WrapWhole("stored again", 3, 10), (Lines{"", "stored", "again"}));
+  // A word wider than a line goes on over the next, in columns.
+  EXPECT_EQ(WrapWhole("a 0123456789ab", 8, 8), (Lines{"a", "01234567", "89ab"}));
+  EXPECT_EQ(WrapWhole("日本語の名前", 5, 5), (Lines{"日本", "語の", "名前"}));
+  EXPECT_EQ(WrapWhole("", 10, 10), Lines{""});
+  EXPECT_EQ(Columns("日本x"), 5);
+}
+
 }  // namespace
 }  // namespace strata

@@ -49,7 +49,9 @@ std::map<std::string, Seen> WalkTree(const Analysis& analysis) {
                           "",
                           0};
                    s.link = node->symlink_target();
-                   if (node->content != nullptr) s.hash = node->content->content_hash;
+                   // A regular file's bytes (a device's entry keeps its numbers there).
+                   if (node->kind() == EntryKind::kFile && node->content != nullptr)
+                     s.hash = node->content->content_hash;
                    seen[path] = s;
                  });
   return seen;
@@ -426,6 +428,115 @@ TEST(Umoci, AHardLinkToASymbolicLinkIsASecondNameOfTheLink) {
     if (finding["rule"] == "path-through-symlink") through = finding["detail"];
   EXPECT_TRUE(through.starts_with("stored beneath /dh, a symbolic link to /tmp (layer 1): "))
       << through;
+  fs::remove_all(work);
+}
+
+// A hard link to a FIFO or a device node: link(2) links the node itself,
+// and umoci and GNU tar unpack such an entry as a second name of it; so
+// do strata's tree, `ls`, `find`, `cat`, `export` and `audit`. Before, it
+// was an empty regular file, with a warning. GNU tar stores each name of
+// a FIFO or device as a node of its own, so the layer is made by umoci,
+// which links every name after the first as Docker's archiver does; a
+// second layer removes the FIFO the links were made from. Device nodes
+// need root, to make and to unpack.
+TEST(Umoci, AHardLinkToAFifoOrADeviceIsASecondNameOfIt) {
+  if (!HaveUmoci()) GTEST_SKIP() << "umoci is not installed";
+  bool root = geteuid() == 0;
+  std::string work = testing::TempDir();
+  std::string output;
+  std::string devices =
+      root ? " && mknod d/c c 1 3 && ln d/c d/ch && mknod d/b b 7 0 && ln d/b d/bh" : "";
+  std::string rootless = root ? "" : " --rootless";
+  ASSERT_EQ(testing::RunShell(
+                fmt::format("mkdir -p '{0}/made/d' && cd '{0}/made' && mkfifo d/p d/q && "
+                            "ln d/p d/ph && ln d/p d/pi && ln d/q d/qh{1} && cd '{0}' && "
+                            "umoci init --layout layout && umoci new --image layout:one && "
+                            "umoci insert{2} --image layout:one made/d /d && "
+                            "umoci insert{2} --image layout:one --tag two --whiteout /d/p && "
+                            "umoci unpack{2} --image layout:one one && "
+                            "umoci unpack{2} --image layout:two two",
+                            work, devices, rootless),
+                &output),
+            0)
+      << output;
+  std::map<std::string, Seen> one = WalkDisk(work + "/one/rootfs");
+  std::map<std::string, Seen> two = WalkDisk(work + "/two/rootfs");
+  ASSERT_EQ(two["d/ph"].type, 'p');
+  const std::set<std::set<std::string>> fifo_links = {{"d/ph", "d/pi"}, {"d/q", "d/qh"}};
+  std::set<std::set<std::string>> links = fifo_links;
+  if (root) {
+    ASSERT_EQ(two["d/ch"].type, 'c');
+    links.insert({{"d/b", "d/bh"}, {"d/c", "d/ch"}});
+  }
+  ASSERT_EQ(SharedInodes(work + "/two/rootfs", two), links);
+  std::string image = "oci:" + work + "/layout:two";
+  ExpectSameTree(two, WalkTree(AnalyzePath(image)), "hard links to FIFOs and devices");
+
+  // ls and find: each name is the node, with its type.
+  std::map<char, std::string> found;
+  for (const auto& [path, seen] : two) {
+    if (seen.type == 'd') continue;
+    found[seen.type] += "/" + path + "\n";
+    RunResult ls = RunStrata({"ls", "-q", "-l", image, "/" + path});
+    EXPECT_EQ(ls.exit_code, 0) << path << "\n" << ls.err;
+    EXPECT_EQ(ls.out.substr(0, 1), std::string(1, seen.type)) << ls.out;
+  }
+  for (const auto& [type, paths] : found)
+    EXPECT_EQ(RunStrata({"find", "-q", image, "/", "-type", std::string(1, type)}).out, paths);
+
+  // cat: refused as the node is, by the name asked for.
+  RunResult fifo = RunStrata({"cat", "-q", image, "d/qh"});
+  EXPECT_EQ(fifo.exit_code, 2);
+  EXPECT_EQ(fifo.err, "strata: error: /d/qh: is a FIFO, not a regular file\n");
+  if (root)
+    EXPECT_EQ(RunStrata({"cat", "-q", image, "d/ch"}).err,
+              std::regex_replace(RunStrata({"cat", "-q", image, "d/c"}).err, std::regex("/d/c"),
+                                 "/d/ch"));
+
+  // export: a directory gets the FIFOs, linked where umoci links them (the
+  // first name left of the removed d/p makes the FIFO), and notes each
+  // name of a device node; a tar stream holds them all, linked.
+  RunResult exported = RunStrata({"export", image, work + "/out"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::map<std::string, Seen> out = WalkDisk(work + "/out");
+  std::map<std::string, Seen> without_devices = two;
+  std::erase_if(without_devices, [](const auto& item) {
+    return item.second.type == 'c' || item.second.type == 'b';
+  });
+  EXPECT_EQ(Shapes(out), Shapes(without_devices));
+  EXPECT_EQ(SharedInodes(work + "/out", out), fifo_links);
+  for (const char* device : {"/d/c (device node, not created)", "/d/ch (device node, not created)"})
+    EXPECT_EQ(exported.err.find(device) != std::string::npos, root) << exported.err;
+  // strata's tar stream as GNU tar extracts it, in |work|/|dir|.
+  auto untar = [&](const std::string& dir, const std::string& options) {
+    return testing::RunShell(
+        fmt::format("mkdir '{0}/{3}' && {1} export -q {4} '{2}' - | tar -xf - -C '{0}/{3}'", work,
+                    testing::StrataCommand(), image, dir, options),
+        &output);
+  };
+  ASSERT_EQ(untar("untarred", ""), 0) << output;
+  std::map<std::string, Seen> untarred = WalkDisk(work + "/untarred");
+  EXPECT_EQ(Shapes(untarred), Shapes(two));
+  EXPECT_EQ(SharedInodes(work + "/untarred", untarred), links);
+
+  // One layer's export links as umoci unpacks that layer: in a directory
+  // (FIFOs), and in a tar stream (device nodes too).
+  exported = RunStrata({"export", "--layer", "1", image, work + "/layer1"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::map<std::string, Seen> layer1 = WalkDisk(work + "/layer1");
+  EXPECT_EQ(SharedInodes(work + "/layer1", layer1),
+            (std::set<std::set<std::string>>{{"d/p", "d/ph", "d/pi"}, {"d/q", "d/qh"}}));
+  EXPECT_EQ(exported.err.find("lower layer"), std::string::npos) << exported.err;
+  ASSERT_EQ(untar("layer1-tar", "--layer 1"), 0) << output;
+  std::map<std::string, Seen> layer1_tar = WalkDisk(work + "/layer1-tar");
+  EXPECT_EQ(Shapes(layer1_tar), Shapes(one));
+  EXPECT_EQ(SharedInodes(work + "/layer1-tar", layer1_tar),
+            SharedInodes(work + "/one/rootfs", one));
+
+  // audit: no warning about the links.
+  RunResult audit = RunStrata({"audit", "--format", "json", image});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_EQ(audit.err, "");
   fs::remove_all(work);
 }
 

@@ -41,7 +41,9 @@ class ExportSink {
   virtual void Hardlink(const std::string& path, const std::string& existing,
                         const FileMeta& meta) = 0;
   virtual void Fifo(const std::string& path, const FileMeta& meta) = 0;
-  virtual void Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
+  // Returns whether the node is there now (a hard link to it may name
+  // it), or only noted.
+  virtual bool Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
                       const FileMeta& meta) = 0;
   // Whiteouts, in a single layer's export; a directory sink only notes them.
   virtual void Whiteout(const std::string& path, bool opaque) {

@@ -202,7 +202,9 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
           restarted = true;
           break;
         default:
-          Fail("/{}: is {}, not a regular file", path, EntryKindNoun(entry.kind));
+          // A hard link to it is a second name of it: named as asked.
+          Fail("/{}: is {}, not a regular file", linked_from.value_or(path),
+               EntryKindNoun(entry.kind));
       }
     }
     if (!restarted) break;
@@ -401,6 +403,9 @@ void WriteLayer(const Analysis& analysis, int layer,
   std::unique_ptr<ByteReader> reader = blob.open();
   LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
   std::set<std::string> written;
+  // Device nodes the sink only noted, and sockets (no sink makes one):
+  // what their hard links cannot name either.
+  std::set<std::string> not_created, sockets;
   std::map<std::string_view, int> stored_again = StoredAgain(analysis, layer);
   LayerEntry entry;
   while (cursor.Next(&entry)) {
@@ -439,22 +444,29 @@ void WriteLayer(const Analysis& analysis, int layer,
         break;
       case EntryKind::kCharDevice:
       case EntryKind::kBlockDevice:
-        sink->Device(path, entry.kind == EntryKind::kBlockDevice, entry.device_major(),
-                     entry.device_minor(), MetaOf(entry));
+        if (!sink->Device(path, entry.kind == EntryKind::kBlockDevice, entry.device_major(),
+                          entry.device_minor(), MetaOf(entry)))
+          not_created.insert(path);
         break;
       case EntryKind::kHardlink:
         if (written.count(entry.link()))
           sink->Hardlink(path, entry.link(), MetaOf(entry));
-        else
+        else if (not_created.count(entry.link()))
+          sink->Note("/" + path + " (hard link to the device node /" + entry.link() +
+                     ", not created)");
+        else if (!sockets.count(entry.link()))
           sink->Note("/" + path + " (hard link to /" + entry.link() +
                      " in a lower layer; not written)");
         break;
       case EntryKind::kSocket:
+        sockets.insert(path);
         break;
     }
     // What a hard link later in the layer may link to (link(2) links a
-    // symbolic link itself, as tar does).
-    if (entry.kind == EntryKind::kFile || (entry.kind == EntryKind::kSymlink && Writable(entry)))
+    // symbolic link, a FIFO or a device node itself, as tar does).
+    bool device = entry.kind == EntryKind::kCharDevice || entry.kind == EntryKind::kBlockDevice;
+    if (entry.kind == EntryKind::kFile || (entry.kind == EntryKind::kSymlink && Writable(entry)) ||
+        entry.kind == EntryKind::kFifo || (device && !not_created.count(path)))
       written.insert(path);
   }
   CheckReadAgain(cursor, analysis.layers[layer]);
@@ -488,8 +500,8 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
       by_layer[node->layer].push_back(node);
   });
 
-  // Paths written for each regular file and symbolic link, to link hard
-  // links to.
+  // Paths written for each regular file, symbolic link, FIFO and device
+  // node, to link hard links to.
   std::unordered_map<const LayerEntry*, std::string> written;
   for (size_t layer = 0; layer < analysis.layers.size(); ++layer) {
     if (by_layer[layer].empty()) continue;
@@ -522,11 +534,13 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
           break;
         case EntryKind::kFifo:
           sink->Fifo(path, MetaOf(node));
+          written[node->entry] = path;
           break;
         case EntryKind::kCharDevice:
         case EntryKind::kBlockDevice:
-          sink->Device(path, entry.kind == EntryKind::kBlockDevice, entry.device_major(),
-                       entry.device_minor(), MetaOf(node));
+          if (sink->Device(path, entry.kind == EntryKind::kBlockDevice, entry.device_major(),
+                           entry.device_minor(), MetaOf(node)))
+            written[node->entry] = path;
           break;
         default:
           break;
@@ -547,6 +561,21 @@ void WriteSquashed(const Analysis& analysis, const ReadLimits& limits, ExportSin
       if (!node->symlink_target().empty()) written[node->content] = path;
       continue;
     }
+    // A FIFO or device node not written under its other name (gone, or a
+    // device a directory does not get): made, or noted, under this one.
+    if (node->kind() == EntryKind::kFifo) {
+      sink->Fifo(path, MetaOf(node));
+      written[node->content] = path;
+      continue;
+    }
+    if (node->kind() == EntryKind::kCharDevice || node->kind() == EntryKind::kBlockDevice) {
+      const LayerEntry& device = *node->content;
+      if (sink->Device(path, node->kind() == EntryKind::kBlockDevice, device.device_major(),
+                       device.device_minor(), MetaOf(node)))
+        written[node->content] = path;
+      continue;
+    }
+    if (node->kind() == EntryKind::kSocket) continue;  // As a socket is: no sink makes one.
     // The path it was linked to is gone (a later layer removed it): write
     // the content here, read again from the layer that stores it, and let
     // the other links to it link to this copy.
@@ -577,10 +606,10 @@ void PlanLayer(const Analysis& analysis, int layer,
         break;
       case EntryKind::kFile:
       case EntryKind::kSymlink:
-        if (Writable(entry)) linkable.insert(entry.path);
-        [[fallthrough]];
       case EntryKind::kFifo:
-        if (Writable(entry)) visit(std::string(entry.path), false);
+        if (!Writable(entry)) break;
+        linkable.insert(entry.path);
+        visit(std::string(entry.path), false);
         break;
       case EntryKind::kHardlink:
         if (linkable.count(entry.link())) visit(std::string(entry.path), false);
@@ -601,10 +630,13 @@ void PlanSquashed(const Analysis& analysis,
   });
   FileTree::Walk(root, "", [&](const FileNode* node, const std::string& path) {
     if (node->is_directory() || node->entry == nullptr) return;
-    EntryKind kind = node->entry->kind;
-    bool linked = kind == EntryKind::kHardlink && node->content != nullptr;
-    if (kind == EntryKind::kFile || (kind == EntryKind::kSymlink && Writable(*node->entry)) ||
-        kind == EntryKind::kFifo || (linked && Writable(*node->content)))
+    // A hard link is planned as what it links to.
+    const LayerEntry* entry =
+        node->entry->kind == EntryKind::kHardlink ? node->content : node->entry;
+    if (entry == nullptr) return;
+    EntryKind kind = entry->kind;
+    if (kind == EntryKind::kFile || (kind == EntryKind::kSymlink && Writable(*entry)) ||
+        kind == EntryKind::kFifo)
       visit(path, false);
   });
 }

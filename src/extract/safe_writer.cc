@@ -249,8 +249,9 @@ void SafeWriter::Fifo(const std::string& path, const FileMeta& meta) {
   ++written_;
 }
 
-void SafeWriter::Device(const std::string& path, bool, uint32_t, uint32_t, const FileMeta&) {
+bool SafeWriter::Device(const std::string& path, bool, uint32_t, uint32_t, const FileMeta&) {
   Note("/" + path + " (device node, not created)");
+  return false;
 }
 
 void SafeWriter::Finish() {

@@ -65,8 +65,9 @@ class SafeWriter : public ExportSink {
 
   void Fifo(const std::string& path, const FileMeta& meta) override;
 
-  // Devices are never created on disk; this notes them for the summary.
-  void Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
+  // Devices are never created on disk; this notes them for the summary
+  // and returns false.
+  bool Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
               const FileMeta& meta) override;
 
   // Applies directory modes and times (kept open until now, so a read-only

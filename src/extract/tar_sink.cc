@@ -117,10 +117,11 @@ void TarSink::Fifo(const std::string& path, const FileMeta& meta) {
   Header(path, AE_IFIFO, meta, 0, "", false);
 }
 
-void TarSink::Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
+bool TarSink::Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
                      const FileMeta& meta) {
   // A tar stream only describes the node; creating it is up to its reader.
   Header(path, block ? AE_IFBLK : AE_IFCHR, meta, 0, "", false, major, minor);
+  return true;
 }
 
 void TarSink::Whiteout(const std::string& path, bool opaque) {

@@ -34,7 +34,7 @@ class TarSink : public ExportSink {
   void Hardlink(const std::string& path, const std::string& existing,
                 const FileMeta& meta) override;
   void Fifo(const std::string& path, const FileMeta& meta) override;
-  void Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
+  bool Device(const std::string& path, bool block, uint32_t major, uint32_t minor,
               const FileMeta& meta) override;
   void Whiteout(const std::string& path, bool opaque) override;
   void Finish() override;

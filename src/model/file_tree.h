@@ -33,9 +33,10 @@ struct FileNode {
 
   // The entry whose content this node has: |entry| itself for a regular
   // file; for a hard link, what it links to: a regular file, or a
-  // symbolic link, whose content is its target (link(2) on a link links
-  // the link itself: GNU tar and umoci unpack such an entry as a second
-  // name of the link). Null for everything else, symbolic links included.
+  // symbolic link, FIFO, device node or socket, whose inode it shares
+  // (link(2) links such a file itself: GNU tar and umoci unpack the entry
+  // as a second name of it). Null for everything else, symbolic links
+  // included.
   const LayerEntry* content = nullptr;
 
   int layer = -1;  // Index of the layer that stored |entry|.
@@ -51,14 +52,19 @@ struct FileNode {
 
  public:
   // The node's type as it appears on disk: a hard link has its target's
-  // (a regular file or a symbolic link), or is a regular file when the
-  // tree had nothing it could link to.
+  // (a regular file, symbolic link, FIFO, device node or socket), or is a
+  // regular file when the tree had nothing it could link to.
   EntryKind kind() const;
   bool is_directory() const { return kind() == EntryKind::kDirectory; }
 
   // What a symbolic link points to, as stored (a hard link to a link
   // points where that link does); "" when kind() is not kSymlink.
   const std::string& symlink_target() const;
+
+  // The entry that describes the node's inode: what a hard link links to,
+  // else the node's own entry (null for an implied directory). A device
+  // node's numbers are read from it, for both of its names.
+  const LayerEntry* inode() const { return content != nullptr ? content : entry; }
 
   // Bytes of content (hard links count their target's bytes).
   int64_t size() const { return content != nullptr ? content->size : 0; }

@@ -77,8 +77,8 @@ uint32_t Differences(const FileNode* a, const FileNode* b) {
   if (kind == EntryKind::kSymlink && a->symlink_target() != b->symlink_target())
     differences |= kDiffLink;
   if ((kind == EntryKind::kCharDevice || kind == EntryKind::kBlockDevice) &&
-      (a->entry->device_major() != b->entry->device_major() ||
-       a->entry->device_minor() != b->entry->device_minor()))
+      (a->inode()->device_major() != b->inode()->device_major() ||
+       a->inode()->device_minor() != b->inode()->device_minor()))
     differences |= kDiffDevice;
   if (kind != EntryKind::kSymlink && a->mode() != b->mode()) differences |= kDiffMode;
   if (a->uid() != b->uid() || a->gid() != b->gid()) differences |= kDiffOwner;

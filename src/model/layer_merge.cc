@@ -81,6 +81,7 @@ struct Before {
   EntryKind kind = EntryKind::kDirectory;
   const LayerEntry* entry = nullptr;
   const LayerEntry* content = nullptr;
+  const LayerEntry* inode = nullptr;  // A device's numbers, for a hard link to one too.
   std::string_view symlink_target;  // Points into a layer's entry, as the tree does.
   uint32_t mode = 0, uid = 0, gid = 0;
 };
@@ -92,6 +93,7 @@ Before Capture(const FileNode* node) {
   before.kind = node->kind();
   before.entry = node->entry;
   before.content = node->content;
+  before.inode = node->inode();
   before.symlink_target = node->symlink_target();
   before.mode = node->mode();
   before.uid = node->uid();
@@ -124,9 +126,9 @@ bool Classify(const Before& before, const FileNode* after, ChangeKind* kind) {
                    old_content->content_hash == new_content->content_hash;
   } else if (same_content && after->kind() == EntryKind::kSymlink) {
     same_content = before.symlink_target == after->symlink_target();
-  } else if (same_content && before.entry != nullptr && after->entry != nullptr) {
-    same_content = before.entry->device_major() == after->entry->device_major() &&
-                   before.entry->device_minor() == after->entry->device_minor();
+  } else if (same_content && before.inode != nullptr && after->inode() != nullptr) {
+    same_content = before.inode->device_major() == after->inode()->device_major() &&
+                   before.inode->device_minor() == after->inode()->device_minor();
   }
 
   if (!same_content)
@@ -219,15 +221,14 @@ std::unordered_set<const FileNode*> HoldersOf(const FileNode* node, int index) {
   return holders;
 }
 
-// What a hard link to |node| shares: a regular file's content, or a
-// symbolic link itself; null for what the merge links nothing to.
-// TODO: a hard link to a FIFO (a device node, a socket) is a second name
-// of it too, as umoci unpacks one; the tree takes it for an empty file,
-// with a warning.
+// What a hard link to |node| shares: a regular file's content, or the
+// inode of anything else link(2) can name (a symbolic link, a FIFO, a
+// device node, a socket: GNU tar and umoci make the link a second name of
+// it); null for a directory, which no hard link names.
 const LayerEntry* LinkedContent(const FileNode* node) {
   if (node->kind() == EntryKind::kFile) return node->content;
-  if (node->kind() != EntryKind::kSymlink) return nullptr;
-  return node->content != nullptr ? node->content : node->entry;
+  if (node->is_directory()) return nullptr;
+  return node->inode();
 }
 
 std::string JoinPath(std::string_view dir, std::string_view name) {
@@ -508,9 +509,11 @@ bool LayerMerge::ApplyEntry(LayerPass* pass, const LayerEntry& entry, FileNode**
     const FileNode* target = HardLinkTarget(entry.link());
     if (target != nullptr) content = LinkedContent(target);
     if (content == nullptr)
-      warnings->push_back(fmt::format(
-          "layer {}: hard link /{} points to /{}, which is not a file or a symbolic link",
-          index + 1, entry.path, entry.link()));
+      warnings->push_back(fmt::format("layer {}: hard link /{} points to /{}, {}", index + 1,
+                                      entry.path, entry.link(),
+                                      target == nullptr        ? "which is missing"
+                                      : target->is_directory() ? "a directory"
+                                                               : "a hard link to nothing"));
   }
 
   bool keeps_children = entry.kind == EntryKind::kDirectory && node->is_directory();

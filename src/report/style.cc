@@ -65,14 +65,14 @@ int WidthAt(const std::string& text, size_t i, size_t* length) {
   return CodePointWidth(CodePoint(text, i, *length));
 }
 
+}  // namespace
+
 int Columns(const std::string& text) {
   int columns = 0;
   size_t length = 0;
   for (size_t i = 0; i < text.size(); i += length) columns += WidthAt(text, i, &length);
   return columns;
 }
-
-}  // namespace
 
 Style StyleFor(int fd) {
   Style style;
@@ -118,6 +118,41 @@ std::vector<std::string> WrapWords(const std::string& text, int width) {
     line += (line.empty() ? "" : " ") + Truncate(word, width);
   }
   if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> WrapWhole(const std::string& text, int first_width, int width) {
+  width = std::max(width, 1);
+  std::vector<std::string> lines(1);
+  int columns = 0;
+  auto room = [&] { return lines.size() == 1 ? first_width : width; };
+  auto next_line = [&] {
+    lines.emplace_back();
+    columns = 0;
+  };
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = std::min(text.find(' ', start), text.size());
+    std::string word = text.substr(start, end - start);
+    start = end + 1;
+    if (word.empty()) continue;
+    // A word that does not fit starts a line, unless it starts one already
+    // (a first line narrower than the rest may be left empty).
+    bool starts_line = columns == 0 && (lines.size() > 1 || first_width >= width);
+    if (columns + (columns > 0 ? 1 : 0) + Columns(word) > room() && !starts_line) next_line();
+    if (columns > 0) {
+      lines.back() += ' ';
+      ++columns;
+    }
+    // A word wider than a line goes on over the next ones, cut nowhere.
+    size_t length = 0;
+    for (size_t i = 0; i < word.size(); i += length) {
+      int next = WidthAt(word, i, &length);
+      if (columns > 0 && columns + next > room()) next_line();
+      lines.back().append(word, i, length);
+      columns += next;
+    }
+  }
   return lines;
 }
 

@@ -34,9 +34,19 @@ Style StyleFor(int fd);
 // character, none for a combining mark; an invalid byte counts one.
 std::string Truncate(const std::string& text, int width);
 
+// The display columns of |text|, counted as Truncate counts them.
+int Columns(const std::string& text);
+
 // Splits |text| at spaces into lines of at most |width| columns; a word
 // longer than |width| is cut.
 std::vector<std::string> WrapWords(const std::string& text, int width);
+
+// Splits |text| at spaces into lines that show it whole: the first of at
+// most |first_width| columns (left empty when its first word does not fit
+// and later lines are wider), the others of at most |width|. A word
+// longer than a line is split over lines, never cut. Never returns an
+// empty vector.
+std::vector<std::string> WrapWhole(const std::string& text, int first_width, int width);
 
 // Pads |text| with spaces to |width| columns (left-aligned), or right-aligns.
 std::string PadRight(const std::string& text, int width);

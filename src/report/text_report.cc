@@ -183,12 +183,28 @@ std::string Whereabouts(const Finding& finding) {
   return text;
 }
 
+// A finding's first line: severity, rule, path and detail. The detail is
+// shown whole, as the other formats show it ("(also stored in layers 3
+// and 5)" ends many): what does not fit on the line goes on below,
+// aligned under the path, within the width. A path too long is cut, as in
+// every table.
+void AppendWhat(const Finding& finding, const Style& style, std::string* out) {
+  int column = 14 + static_cast<int>(finding.rule_id.size());
+  int width = std::max(20, style.width - column);
+  std::string path = finding.has_path ? Truncate(Printable(PathText(finding)), width) : "";
+  int first_width = path.empty() ? width : width - Columns(path) - 2;
+  std::vector<std::string> detail = WrapWhole(Printable(finding.detail), first_width, width);
+
+  std::string first =
+      path.empty() || detail[0].empty() ? path + detail[0] : path + "  " + detail[0];
+  *out +=
+      fmt::format("  {}  {}  {}\n", SeverityLabel(finding.severity, style), finding.rule_id, first);
+  for (size_t i = 1; i < detail.size(); ++i)
+    *out += std::string(static_cast<size_t>(column), ' ') + detail[i] + "\n";
+}
+
 void AppendFinding(const Finding& finding, const Style& style, std::string* out) {
-  std::string what = finding.has_path ? PathText(finding) + "  " + finding.detail : finding.detail;
-  *out += fmt::format(
-      "  {}  {}  {}\n", SeverityLabel(finding.severity, style), finding.rule_id,
-      Truncate(Printable(what),
-               std::max(20, style.width - 14 - static_cast<int>(finding.rule_id.size()))));
+  AppendWhat(finding, style, out);
   std::string second = Whereabouts(finding);
   if (!finding.accepted.empty()) second = "accepted: " + finding.accepted + " · " + second;
   *out += "            " + style.Dim(Truncate(Printable(second), style.width - 12)) + "\n";

@@ -80,11 +80,18 @@ const std::vector<SecretPattern>& BuiltinSecretPatterns() {
       {"secret-aws-access-key",
        R"re(aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40}))re", true, 3.0,
        nullptr},
-      {"secret-github-token", R"re(\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36})\b)re", false, 0,
+      // Tokens whose prefix ends in '_' or '-' and whose body has a fixed
+      // length: the prefix may follow a letter, digit or '_' (X_ghp_…,
+      // vghp_…, a token pasted onto a name), since its separator already
+      // marks where it starts, and the body's length and characters keep
+      // an identifier such as load_ghp_cache out. Prefixes of letters
+      // alone (AKIA, AIza) still need a word boundary: base64 text holds
+      // them by chance.
+      {"secret-github-token", R"re(((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36})\b)re", false, 0,
        nullptr},
-      {"secret-github-token", R"re(\b(github_pat_[A-Za-z0-9_]{82}))re", false, 0, nullptr},
-      {"secret-gitlab-token", R"re(\b(glpat-[A-Za-z0-9_-]{20}))re", false, 0, nullptr},
-      {"secret-npm-token", R"re(\b(npm_[A-Za-z0-9]{36})\b)re", false, 0, nullptr},
+      {"secret-github-token", R"re((github_pat_[A-Za-z0-9_]{82}))re", false, 0, nullptr},
+      {"secret-gitlab-token", R"re((glpat-[A-Za-z0-9_-]{20}))re", false, 0, nullptr},
+      {"secret-npm-token", R"re((npm_[A-Za-z0-9]{36})\b)re", false, 0, nullptr},
       {"secret-slack-token", R"re(\b(xox[baprs]-[0-9A-Za-z-]{10,}))re", false, 0, nullptr},
       {"secret-slack-token", R"re((https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}))re",
        false, 0, nullptr},
