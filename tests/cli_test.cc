@@ -373,6 +373,17 @@ TEST(Cli, MaxEntriesStopsTheLayersNotYetRead) {
             std::string::npos);
 }
 
+// Found in a review: --max-path-bytes held entries' own paths only; a
+// link's target of any length was read.
+TEST(Cli, ALinkTargetIsHeldToTheLimitOnPaths) {
+  std::string image =
+      testing::WriteImage(TempDir() + "/image", {{{"app/link", '2', "", std::string(60, 't')}}});
+  ExpectOneErrorLine(RunStrata({"layers", "--max-path-bytes", "50", image}),
+                     "): a symbolic link's target is longer than 50 bytes; raise "
+                     "--max-path-bytes to read it\n");
+  EXPECT_EQ(RunStrata({"layers", "--max-path-bytes", "60", image}).exit_code, 0);
+}
+
 TEST(Cli, LimitsNameThemselvesAndTheirFlag) {
   ExpectOneErrorLine(RunStrata({"audit", "--max-entries", "100", CorpusImage("leaky-app.oci")}),
                      "has more than 100 entries; raise --max-entries to read it");

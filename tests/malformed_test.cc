@@ -1346,6 +1346,23 @@ const std::vector<Case>& LayerCases() {
        },
        "layer 1 ({short1}): an entry's path is longer than 4096 bytes; raise --max-path-bytes to "
        "read it"},
+      {"PAX huge linkpath record",
+       [](const std::string& d) {
+         std::string records = PaxRecord("linkpath", std::string(100000, 'l'));
+         return OneLayer(d, Header({"PaxHeaders/link", 'x', Octal(records.size(), 12)}) +
+                                Blocks(records) + Header({"link", '2', "", "short"}) + EndOfTar());
+       },
+       "layer 1 ({short1}): a symbolic link's target is longer than 4096 bytes; raise "
+       "--max-path-bytes to read it"},
+      {"GNU long hard link target too long",
+       [](const std::string& d) {
+         std::string target(10000, 'h');
+         return OneLayer(
+             d, File("a", "x") + Header({"././@LongLink", 'K', Octal(target.size() + 1, 12)}) +
+                    Blocks(target + '\0') + Header({"hard", '1', "", "a"}) + EndOfTar());
+       },
+       "layer 1 ({short1}): a hard link's target is longer than 4096 bytes; raise "
+       "--max-path-bytes to read it"},
       // Found by the layer_merge fuzzer: libarchive fails this without a
       // message, which once made strata print an internal error.
       {"GNU long link name with no entry after it",
