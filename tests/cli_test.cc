@@ -572,6 +572,42 @@ TEST(CliRules, BaseImageSharingNoLayerIsWarnedOfAndTheHistoryDecides) {
   EXPECT_EQ(json::parse(shared.out)["warnings"], json::array());
 }
 
+// Found in a review: a modification time past what 64 bits of seconds hold
+// was clamped in silence. It is warned of once per layer, in the reports
+// too, and as much when the layer comes from the cache.
+TEST(Cli, ModificationTimesOutOfRangeAreWarnedOfOncePerLayer) {
+  std::string dir = TempDir();
+  // Python's tarfile writes a PAX mtime record of any size.
+  std::string script =
+      "import io, sys, tarfile\n"
+      "with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as tar:\n"
+      "    for name, mtime in (('a', 2**63), ('b', 1700000000), ('c', -2**63 - 1)):\n"
+      "        info = tarfile.TarInfo('app/' + name)\n"
+      "        info.size, info.pax_headers = 1, {'mtime': str(mtime)}\n"
+      "        tar.addfile(info, io.BytesIO(b'x'))\n";
+  WriteFile(dir + "/make.py", script);
+  std::string output;
+  ASSERT_EQ(RunShell("python3 " + dir + "/make.py " + dir + "/layer.tar", &output), 0) << output;
+  std::string image = testing::WriteImageOfTars(
+      dir + "/image",
+      {testing::MakeTar({{"etc/hostname", '0', "x\n"}}), ReadFileText(dir + "/layer.tar")});
+
+  std::string warning =
+      "layer 2: /app/a and 1 more entry have modification times out of range (2^63 seconds or "
+      "more from 1970, either way); strata shows the nearest time it can hold";
+  RunResult cold = RunStrata({"layers", "--format", "json", "--cache-dir", dir + "/cache", image});
+  ASSERT_EQ(cold.exit_code, 0) << cold.err;
+  EXPECT_EQ(cold.err, "strata: warning: " + warning + "\n");
+  EXPECT_EQ(json::parse(cold.out)["warnings"], json::array({warning}));
+
+  RunResult warm =
+      RunStrata({"layers", "-v", "--format", "json", "--cache-dir", dir + "/cache", image});
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  EXPECT_NE(warm.err.find(": 2 layers reused, 0 read"), std::string::npos) << warm.err;
+  EXPECT_TRUE(warm.err.ends_with("strata: warning: " + warning + "\n")) << warm.err;
+  EXPECT_EQ(json::parse(warm.out)["warnings"], json::array({warning}));
+}
+
 // ---------------------------------------------------------------------------
 // One name on several images of an archive or layout.
 
