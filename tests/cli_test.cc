@@ -373,6 +373,17 @@ TEST(Cli, MaxEntriesStopsTheLayersNotYetRead) {
             std::string::npos);
 }
 
+// Found in a review: --max-path-bytes held entries' own paths only; a
+// link's target of any length was read.
+TEST(Cli, ALinkTargetIsHeldToTheLimitOnPaths) {
+  std::string image =
+      testing::WriteImage(TempDir() + "/image", {{{"app/link", '2', "", std::string(60, 't')}}});
+  ExpectOneErrorLine(RunStrata({"layers", "--max-path-bytes", "50", image}),
+                     "): a symbolic link's target is longer than 50 bytes; raise "
+                     "--max-path-bytes to read it\n");
+  EXPECT_EQ(RunStrata({"layers", "--max-path-bytes", "60", image}).exit_code, 0);
+}
+
 TEST(Cli, LimitsNameThemselvesAndTheirFlag) {
   ExpectOneErrorLine(RunStrata({"audit", "--max-entries", "100", CorpusImage("leaky-app.oci")}),
                      "has more than 100 entries; raise --max-entries to read it");
@@ -559,6 +570,157 @@ TEST(CliRules, BaseImageSharingNoLayerIsWarnedOfAndTheHistoryDecides) {
       {"audit", "--no-cache", "--format", "json", "--base", CorpusImage("churn.oci"), image});
   EXPECT_EQ(shared.err, "");
   EXPECT_EQ(json::parse(shared.out)["warnings"], json::array());
+}
+
+// Found in a review: a modification time past what 64 bits of seconds hold
+// was clamped in silence. It is warned of once per layer, in the reports
+// too, and as much when the layer comes from the cache.
+TEST(Cli, ModificationTimesOutOfRangeAreWarnedOfOncePerLayer) {
+  std::string dir = TempDir();
+  // Python's tarfile writes a PAX mtime record of any size.
+  std::string script =
+      "import io, sys, tarfile\n"
+      "with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as tar:\n"
+      "    for name, mtime in (('a', 2**63), ('b', 1700000000), ('c', -2**63 - 1)):\n"
+      "        info = tarfile.TarInfo('app/' + name)\n"
+      "        info.size, info.pax_headers = 1, {'mtime': str(mtime)}\n"
+      "        tar.addfile(info, io.BytesIO(b'x'))\n";
+  WriteFile(dir + "/make.py", script);
+  std::string output;
+  ASSERT_EQ(RunShell("python3 " + dir + "/make.py " + dir + "/layer.tar", &output), 0) << output;
+  std::string image = testing::WriteImageOfTars(
+      dir + "/image",
+      {testing::MakeTar({{"etc/hostname", '0', "x\n"}}), ReadFileText(dir + "/layer.tar")});
+
+  std::string warning =
+      "layer 2: /app/a and 1 more entry have modification times out of range (2^63 seconds or "
+      "more from 1970, either way); strata shows the nearest time it can hold";
+  RunResult cold = RunStrata({"layers", "--format", "json", "--cache-dir", dir + "/cache", image});
+  ASSERT_EQ(cold.exit_code, 0) << cold.err;
+  EXPECT_EQ(cold.err, "strata: warning: " + warning + "\n");
+  EXPECT_EQ(json::parse(cold.out)["warnings"], json::array({warning}));
+
+  RunResult warm =
+      RunStrata({"layers", "-v", "--format", "json", "--cache-dir", dir + "/cache", image});
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  EXPECT_NE(warm.err.find(": 2 layers reused, 0 read"), std::string::npos) << warm.err;
+  EXPECT_TRUE(warm.err.ends_with("strata: warning: " + warning + "\n")) << warm.err;
+  EXPECT_EQ(json::parse(warm.out)["warnings"], json::array({warning}));
+}
+
+// ---------------------------------------------------------------------------
+// One name on several images of an archive or layout.
+
+// A copy of the docker archive |archive| with its manifest.json edited.
+std::string EditArchiveManifest(const std::string& archive,
+                                const std::function<void(json&)>& edit) {
+  std::string dir = TempDir();
+  std::string output;
+  EXPECT_EQ(RunShell("tar -xf '" + archive + "' -C '" + dir + "' manifest.json", &output), 0)
+      << output;
+  json manifest = json::parse(ReadFileText(dir + "/manifest.json"));
+  edit(manifest);
+  WriteFile(dir + "/manifest.json", manifest.dump());
+  // Every other member as it is (GNU tar's --delete drops some of them).
+  std::string script =
+      "import sys, tarfile\n"
+      "with tarfile.open(sys.argv[1]) as old, tarfile.open(sys.argv[3], 'w') as new:\n"
+      "    for member in old:\n"
+      "        if member.name == 'manifest.json':\n"
+      "            new.add(sys.argv[2], 'manifest.json')\n"
+      "        else:\n"
+      "            new.addfile(member, old.extractfile(member) if member.isfile() else None)\n";
+  WriteFile(dir + "/edit.py", script);
+  std::string copy = dir + "/edited.tar";
+  EXPECT_EQ(RunShell("python3 '" + dir + "/edit.py' '" + archive + "' '" + dir +
+                         "/manifest.json' '" + copy + "'",
+                     &output),
+            0)
+      << output;
+  return copy;
+}
+
+json ImageOf(const RunResult& result) {
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return result.exit_code == 0 ? json::parse(result.out)["image"] : json();
+}
+
+// Found in a review: when one tag named two images of a docker archive (a
+// tag moved and both saved, or archives merged), the tag read the first,
+// in silence.
+TEST(Cli, ATagOnTwoImagesOfADockerArchiveIsRefusedWithTheWaysToPickOne) {
+  REQUIRE_FIXTURES();
+  std::string pair = testing::FixturesDir() + "/pair.docker.tar";
+  std::vector<std::string> ids;  // Each image's config digest, its ID.
+  std::string archive = EditArchiveManifest(pair, [&ids](json& manifest) {
+    for (json& image : manifest) {
+      image["RepoTags"] = {"strata-fixture/app:1"};
+      ids.push_back("sha256:" + image["Config"].get<std::string>().substr(0, 64));
+    }
+  });
+  ASSERT_EQ(ids.size(), 2u);
+
+  std::string input = "docker-archive:" + archive;
+  ExpectOneErrorLine(RunStrata({"history", input + ":strata-fixture/app:1"}),
+                     "strata-fixture/app:1 names 2 images in " + archive +
+                         "; name one as docker-archive:" + archive +
+                         ":@N or by its image ID (choices: @0 (ID " + ids[0].substr(7, 12) +
+                         "), @1 (ID " + ids[1].substr(7, 12) + "))\n");
+  // Short names match the tag as written in full, so they are refused too.
+  ExpectOneErrorLine(RunStrata({"history", input + ":docker.io/strata-fixture/app:1"}),
+                     "names 2 images in");
+
+  // Both spellings the line offers pick one.
+  for (size_t i = 0; i < ids.size(); ++i) {
+    for (const std::string& ref : {"@" + std::to_string(i), ids[i].substr(7, 12)}) {
+      json image = ImageOf(RunStrata({"history", "--format", "json", input + ":" + ref}));
+      EXPECT_EQ(image["config_digest"], ids[i]) << ref;
+    }
+  }
+
+  // One image listed twice under the tag is still one image.
+  std::string twice = EditArchiveManifest(archive, [](json& manifest) {
+    manifest = json::array({manifest[1], manifest[1]});
+  });
+  json image = ImageOf(RunStrata(
+      {"history", "--format", "json", "docker-archive:" + twice + ":" + "strata-fixture/app:1"}));
+  EXPECT_EQ(image["config_digest"], ids[1]);
+}
+
+// The same in an OCI layout: two manifests with one
+// org.opencontainers.image.ref.name. Each platform of one image may carry
+// the image's name: those are one image, and --platform picks among them.
+TEST(Cli, ARefNameOnTwoImagesOfALayoutIsRefusedWithTheWaysToPickOne) {
+  REQUIRE_FIXTURES();
+  std::string layout = TempDir() + "/layout";
+  fs::copy(testing::FixturesDir() + "/multiarch.oci", layout, fs::copy_options::recursive);
+  for (const auto& entry : fs::recursive_directory_iterator(layout))
+    fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
+  fs::permissions(layout, fs::perms::owner_write, fs::perm_options::add);
+  json index = json::parse(ReadFileText(layout + "/index.json"));
+  json platforms = json::array({index["manifests"][0], index["manifests"][1]});
+  for (json& descriptor : platforms)
+    descriptor["annotations"] = {{"org.opencontainers.image.ref.name", "app"}};
+  std::string amd = platforms[0]["digest"], arm = platforms[1]["digest"];
+
+  index["manifests"] = platforms;
+  WriteFile(layout + "/index.json", index.dump());
+  json chosen = ImageOf(RunStrata(
+      {"history", "--format", "json", "--platform", "linux/arm64", "oci:" + layout + ":app"}));
+  EXPECT_EQ(chosen["manifest_digest"], arm);
+
+  for (json& descriptor : platforms) descriptor.erase("platform");
+  index["manifests"] = platforms;
+  WriteFile(layout + "/index.json", index.dump());
+  ExpectOneErrorLine(
+      RunStrata({"history", "oci:" + layout + ":app"}),
+      "app names 2 images in " + layout + "; name one by its manifest digest as oci:" + layout +
+          ":DIGEST (choices: " + amd.substr(0, 19) + ", " + arm.substr(0, 19) + ")\n");
+  for (const std::string& digest : {amd, arm}) {
+    json image = ImageOf(
+        RunStrata({"history", "--format", "json", "oci:" + layout + ":" + digest.substr(0, 19)}));
+    EXPECT_EQ(image["manifest_digest"], digest);
+  }
 }
 
 }  // namespace

@@ -1346,6 +1346,44 @@ const std::vector<Case>& LayerCases() {
        },
        "layer 1 ({short1}): an entry's path is longer than 4096 bytes; raise --max-path-bytes to "
        "read it"},
+      // libarchive clamps these to the nearest time 64 bits hold.
+      {"PAX mtime before -2^63",
+       [](const std::string& d) {
+         return OneLayer(d, PaxThenFile(PaxRecord("mtime", "-9223372036854775809")));
+       },
+       "layer 1: /after-pax has a modification time out of range (2^63 seconds or more from "
+       "1970, either way); strata shows the nearest time it can hold",
+       "audit", true},
+      {"PAX mtimes past 2^63, many in one layer",
+       [](const std::string& d) {
+         std::string tar;
+         for (const char* name : {"a", "b", "c"}) {
+           std::string records = PaxRecord("mtime", "9223372036854775808.5");
+           tar += Header({"PaxHeaders/x", 'x', Octal(records.size(), 12)}) + Blocks(records) +
+                  File(name, "content");
+         }
+         return OneLayer(d, tar + EndOfTar());
+       },
+       "layer 1: /a and 2 more entries have modification times out of range (2^63 seconds or "
+       "more from 1970, either way); strata shows the nearest time it can hold",
+       "audit", true},
+      {"PAX huge linkpath record",
+       [](const std::string& d) {
+         std::string records = PaxRecord("linkpath", std::string(100000, 'l'));
+         return OneLayer(d, Header({"PaxHeaders/link", 'x', Octal(records.size(), 12)}) +
+                                Blocks(records) + Header({"link", '2', "", "short"}) + EndOfTar());
+       },
+       "layer 1 ({short1}): a symbolic link's target is longer than 4096 bytes; raise "
+       "--max-path-bytes to read it"},
+      {"GNU long hard link target too long",
+       [](const std::string& d) {
+         std::string target(10000, 'h');
+         return OneLayer(
+             d, File("a", "x") + Header({"././@LongLink", 'K', Octal(target.size() + 1, 12)}) +
+                    Blocks(target + '\0') + Header({"hard", '1', "", "a"}) + EndOfTar());
+       },
+       "layer 1 ({short1}): a hard link's target is longer than 4096 bytes; raise "
+       "--max-path-bytes to read it"},
       // Found by the layer_merge fuzzer: libarchive fails this without a
       // message, which once made strata print an internal error.
       {"GNU long link name with no entry after it",

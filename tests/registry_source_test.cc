@@ -576,6 +576,37 @@ TEST(RegistrySource, AStalledManifestIsAskedForThreeTimesAndTheErrorSaysSo) {
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 4) << log;  // /v2/ and the manifest thrice.
 }
 
+// Found in a review: a manifest over --max-json-bytes was said to be the
+// image ("image HOST/fx/m:1 from HOST is larger than …"), which read as
+// the image's size. The line names the manifest, and the image it is of.
+TEST(RegistrySource, AManifestOverTheJsonLimitIsNamedAsTheManifest) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("plain");
+  // The fixture's manifest is 1022 bytes.
+  ExpectOneLineError(
+      RunStrata({"history", "--insecure", "--max-json-bytes", "1000", registry.url()}),
+      "strata: error: the manifest of image " + registry.host() + "/fx/m:1 from registry " +
+          registry.host() + " is larger than 1000 bytes; raise --max-json-bytes to read it\n");
+}
+
+// The same for the manifest of a platform (1022 bytes, behind an index of 929).
+TEST(RegistrySource, APlatformsManifestOverTheJsonLimitIsNamedWithItsImage) {
+  REQUIRE_FIXTURES();
+  Registry registry(Login::kNone, false);
+  registry.Push("oci:" + FixturesDir() + "/multiarch-nested.oci", "fx/multiarch:1", true);
+  std::string layout = FixturesDir() + "/multiarch-nested.oci/";
+  std::string index =
+      nlohmann::json::parse(ReadFileText(layout + "index.json"))["manifests"][0]["digest"];
+  std::string amd64 = nlohmann::json::parse(
+      ReadFileText(layout + "blobs/sha256/" + index.substr(7)))["manifests"][0]["digest"];
+  ExpectOneLineError(
+      RunStrata(Args({"history", "--platform", "linux/amd64", "--max-json-bytes", "1000"},
+                     Args(registry.Flags(), {registry.url("fx/multiarch:1")}))),
+      "strata: error: manifest " + amd64 + " of image " + registry.host() +
+          "/fx/multiarch:1 from registry " + registry.host() +
+          " is larger than 1000 bytes; raise --max-json-bytes to read it\n");
+}
+
 // Found in a user's trial: a blob longer than its descriptor says (with a
 // Content-Length to match) was said to be an interrupted transfer, to be
 // run again. Its length is checked against the descriptor, from the

@@ -36,8 +36,8 @@ namespace strata {
 // other version are ignored and replaced.
 // 2: names stored outside the root kept. 3: a bare ".wh." is a whiteout of
 // its own directory, its stored name kept. 4: so are ".wh.." and, of its
-// parent, ".wh...".
-inline constexpr int kAnalysisVersion = 4;
+// parent, ".wh...". 5: modification times out of range are warned of.
+inline constexpr int kAnalysisVersion = 5;
 
 // Whole results kept (FindImageResult): enough for the images one works
 // with in a week, few enough that the database stays small.

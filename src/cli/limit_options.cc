@@ -94,7 +94,7 @@ void AddLimitOptions(CLI::App* app, LimitFlags* flags) {
                   "(default 100000)")
       ->check(WholeNumberValidator(0, INT64_MAX).description("N"));
   app->add_option("--max-path-bytes", flags->limits.max_path_bytes,
-                  "Limit: bytes of one path (default 4096)")
+                  "Limit: bytes of one path or link target (default 4096)")
       ->check(AtLeastOneValidator(INT64_MAX));
   app->add_option("--max-layer-bytes", flags->max_layer_bytes,
                   "Limit: uncompressed bytes of one layer (default 64GiB)")

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/error.h"
+#include "base/units.h"
 #include "layer/layer_cursor.h"
 
 namespace strata {
@@ -69,6 +70,33 @@ void ReadFile(LayerCursor& cursor, const ContentInspector* inspector, LayerConte
   if (inspector->Keeps(entry)) layer->kept.emplace_back(index, std::move(content));
 }
 
+// libarchive clamps a modification time past what 64 bits of seconds hold
+// (a PAX mtime record, a GNU base-256 field) to INT64_MAX or -INT64_MAX,
+// and says nothing. No real time comes near either bound, so an entry at
+// one had a time out of range: the layer says so once, however many.
+class OutOfRangeTimes {
+ public:
+  void Note(const LayerEntry& entry) {
+    if (entry.mtime != INT64_MAX && entry.mtime > -INT64_MAX) return;
+    if (count_++ == 0) first_ = "/" + std::string(entry.path);
+  }
+
+  void Report(std::vector<std::string>* warnings) const {
+    if (count_ == 0) return;
+    std::string who = count_ == 1 ? first_ + " has a modification time"
+                                  : fmt::format("{} and {} have modification times", first_,
+                                                Count(count_ - 1, "more entry", "more entries"));
+    warnings->push_back(fmt::format(
+        "{} out of range (2^63 seconds or more from 1970, either way); strata shows the nearest "
+        "time it can hold",
+        who));
+  }
+
+ private:
+  int64_t count_ = 0;
+  std::string first_;  // The first such entry's path.
+};
+
 }  // namespace
 
 LayerEntry& LayerContents::Add(LayerEntry entry) {
@@ -91,12 +119,13 @@ LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
 
   LayerContents layer;
   LayerEntry entry;
+  OutOfRangeTimes out_of_range;
   while (cursor.Next(&entry)) {
     if (static_cast<int64_t>(layer.entries.size()) >= options.limits.max_entries)
       Fail("{} has more than {} entries; raise --max-entries to read it", options.name,
            options.limits.max_entries);
     // The cursor's path lasts until its next entry; the layer's lasts.
-    layer.Add(std::move(entry));
+    out_of_range.Note(layer.Add(std::move(entry)));
     if (!cursor.stored_name().empty())
       layer.stored_names.emplace_back(layer.entries.size() - 1, cursor.stored_name());
     if (layer.entries.back().kind == EntryKind::kFile) ReadFile(cursor, options.inspector, &layer);
@@ -105,6 +134,7 @@ LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
   // Hash what follows the tar end marker too (eStargz keeps its table of
   // contents there), and whatever trails the compressed stream.
   cursor.Finish();
+  out_of_range.Report(&layer.warnings);
   layer.compression = cursor.compression();
   layer.diff_id = cursor.diff_id();
   layer.tar_size = cursor.tar_size();

@@ -36,6 +36,8 @@ struct LayerContents {
   // (LayerCursor::stored_name), by entry index, in entry order: a hostile
   // layer's, so few.
   std::vector<std::pair<size_t, std::string>> stored_names;
+  // What looked wrong in the layer's own bytes, without the layer's name
+  // (a cached result serves the layer wherever an image puts it).
   std::vector<std::string> warnings;
 
   // Appends |entry| with its path copied into |paths|, so that it no

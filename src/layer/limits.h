@@ -27,7 +27,7 @@ struct ReadLimits {
   // than the files in any usual tree. So 8 per entry is a wide margin,
   // and 100,000 more covers small layers of deeply nested files.
   int64_t max_implied_dirs = 100'000;
-  // Bytes of one stored path: Linux's PATH_MAX.
+  // Bytes of one stored path, or of a link's target: Linux's PATH_MAX.
   int64_t max_path_bytes = 4096;
   // Uncompressed bytes of one layer: 64 GiB, eight times the largest real
   // layers seen (CUDA and ML images).

@@ -365,6 +365,9 @@ Analysis Analyze(ImageSource source, const AnalyzeOptions& options) {
                     ? options.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ReadLayers(&analysis, threads, options);  // Holds the image to --max-entries too.
+  for (const Layer& layer : analysis.layers)
+    for (const std::string& warning : layer.contents.warnings)
+      analysis.warnings.push_back(fmt::format("layer {}: {}", layer.index + 1, warning));
 
   MatchHistory(&analysis);
   MergeLayers(&analysis, options.limits);

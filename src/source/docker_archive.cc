@@ -79,6 +79,8 @@ bool MatchesTag(const json& image, const std::string& ref) {
 
 bool Matches(const json& image, size_t index, const std::string& ref) {
   if (ref == "@" + std::to_string(index)) return true;
+  // Refused as invalid once chosen; the others are only looked at.
+  if (!image.is_object()) return false;
   if (MatchesTag(image, ref)) return true;
 
   std::string config = image.value("Config", "");
@@ -88,21 +90,62 @@ bool Matches(const json& image, size_t index, const std::string& ref) {
   return !digest.empty() && wanted.size() >= 7 + 8 && digest.starts_with(wanted);
 }
 
+// What tells two entries apart: the config, whose digest is the image ID.
+std::string IdentityOf(const json& image) {
+  if (!image.is_object()) return image.dump();
+  const json& config = image.value("Config", json());
+  return config.is_string() ? config.get<std::string>() : image.dump();
+}
+
+// "@1 (ID 89b0074b7126)": the two spellings of a REF that name one entry
+// whatever its tags are.
+std::string DescribeByIndex(const json& image, size_t index) {
+  std::string choice = "@" + std::to_string(index);
+  std::string digest = image.is_object() ? DigestFromName(image.value("Config", "")) : "";
+  return digest.empty() ? choice : choice + " (ID " + digest.substr(7, 12) + ")";
+}
+
+// The entries of |manifest| that |ref| names. A tag moved from one image
+// to another and both saved (or archives merged by hand) leaves one tag on
+// two images: taking the first would audit an image the user may not have
+// meant, so that is refused, naming the spellings that pick one.
+std::vector<size_t> Matching(const json& manifest, const std::string& ref, const Store& store) {
+  std::vector<size_t> matches;
+  std::set<std::string> images;
+  std::string choices;
+  for (size_t i = 0; i < manifest.size(); ++i) {
+    if (!Matches(manifest[i], i, ref)) continue;
+    matches.push_back(i);
+    // One image listed twice is still one image.
+    if (images.insert(IdentityOf(manifest[i])).second)
+      choices += (choices.empty() ? "" : ", ") + DescribeByIndex(manifest[i], i);
+  }
+  if (images.size() > 1)
+    Fail(
+        "{} names {} images in {}; name one as docker-archive:{}:@N or by its image ID "
+        "(choices: {})",
+        ref, images.size(), store.path(), store.path(), choices);
+  return matches;
+}
+
 const json& ChooseImage(const json& manifest, const std::string& ref, const Store& store,
                         size_t* chosen) {
   if (manifest.size() == 1 && ref.empty()) {
     *chosen = 0;
     return manifest[0];
   }
+  if (!ref.empty()) {
+    std::vector<size_t> matches = Matching(manifest, ref, store);
+    if (!matches.empty()) {
+      *chosen = matches.front();
+      return manifest[*chosen];
+    }
+  }
 
   // Each choice once: a manifest may list one image several times.
   std::string choices;
   std::set<std::string> listed;
   for (size_t i = 0; i < manifest.size(); ++i) {
-    if (!ref.empty() && Matches(manifest[i], i, ref)) {
-      *chosen = i;
-      return manifest[i];
-    }
     std::string choice = DescribeChoice(manifest[i], i);
     if (listed.insert(choice).second) choices += (choices.empty() ? "" : ", ") + choice;
   }

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/error.h"
 #include "base/units.h"
@@ -126,25 +127,56 @@ class OciReader {
            images.size(), store_->path(), Choices(images));
     }
 
-    for (const json& d : images) {
-      std::string name = Annotation(d, kRefName);
-      std::string full = Annotation(d, kContainerdName);
-      std::string digest = d.value("digest", "");
-      std::string wanted = ref_.starts_with("sha256:") ? ref_ : "sha256:" + ref_;
-      if (ref_ == name || ref_ == full || ref_ == digest || full.ends_with("/" + ref_) ||
-          (wanted.size() >= 7 + 8 && digest.starts_with(wanted)))
-        return d;
-    }
-    Fail("{} has no image {} (choices: {})", store_->path(), ref_, Choices(images));
+    std::vector<json> named;
+    for (const json& d : images)
+      if (NamedByRef(d)) named.push_back(d);
+    if (named.empty())
+      Fail("{} has no image {} (choices: {})", store_->path(), ref_, Choices(images));
+    return OneImage(named);
   }
 
-  std::string Choices(const std::vector<json>& images) {
+  bool NamedByRef(const json& descriptor) const {
+    std::string name = Annotation(descriptor, kRefName);
+    std::string full = Annotation(descriptor, kContainerdName);
+    std::string digest = descriptor.value("digest", "");
+    std::string wanted = ref_.starts_with("sha256:") ? ref_ : "sha256:" + ref_;
+    return ref_ == name || ref_ == full || ref_ == digest || full.ends_with("/" + ref_) ||
+           (wanted.size() >= 7 + 8 && digest.starts_with(wanted));
+  }
+
+  // The image the entries |named| (all that |ref_| names) make up: one
+  // manifest, even listed twice; or the platforms of one image, each
+  // named alike, for the platform choice to pick from. Any other set is
+  // several images under one name (a tag moved and both kept): taking the
+  // first would audit an image the user may not have meant, so that is
+  // refused, naming the digests that pick one.
+  json OneImage(const std::vector<json>& named) {
+    std::set<std::string> digests, platforms;
+    bool all_platforms = true;
+    for (const json& d : named) {
+      digests.insert(d.value("digest", ""));
+      std::string platform = PlatformOf(d);
+      all_platforms &= !platform.empty() && platforms.insert(platform).second;
+    }
+    if (digests.size() == 1) return named.front();
+    if (all_platforms)
+      return json{{"mediaType", "application/vnd.oci.image.index.v1+json"},
+                  {"inline", json{{"manifests", named}}}};
+    std::string transport = store_->is_archive() ? "oci-archive" : "oci";
+    Fail("{} names {} images in {}; name one by its manifest digest as {}:{}:DIGEST (choices: {})",
+         ref_, digests.size(), store_->path(), transport, store_->path(), Choices(named, true));
+  }
+
+  // |by_digest|: each image by its digest even when it has a name.
+  std::string Choices(const std::vector<json>& images, bool by_digest = false) {
     std::string text;
+    std::set<std::string> listed;  // One image listed twice is one choice.
     for (const json& d : images) {
-      std::string name = Annotation(d, kRefName);
+      std::string name = by_digest ? "" : Annotation(d, kRefName);
       if (name.empty()) name = d.value("digest", "").substr(0, 19);
       std::string platform = PlatformOf(d);
       if (!platform.empty()) name += " (" + platform + ")";
+      if (!listed.insert(name).second) continue;
       text += (text.empty() ? "" : ", ") + name;
     }
     return text;

@@ -289,11 +289,12 @@ std::unique_ptr<HttpTransfer> RegistryClient::Get(const std::string& path,
 }
 
 HttpResponse RegistryClient::Read(const std::string& path, const std::vector<std::string>& headers,
-                                  size_t limit, const std::string& what, std::string* body) const {
+                                  size_t limit, const std::string& what, const std::string& object,
+                                  std::string* body) const {
   for (int attempt = 1;; ++attempt) {
     try {
       std::unique_ptr<HttpTransfer> transfer = Get(path, headers, what);
-      *body = ReadAll(*transfer, limit, what + " from " + host_);
+      *body = ReadAll(*transfer, limit, object + " from registry " + host_);
       return transfer->response();
     } catch (const TransferError& error) {
       if (error.kind() != TransferError::Kind::kStalled || attempt >= kMaxStalls)

@@ -41,9 +41,12 @@ class RegistryClient {
                                     const std::string& what) const;
 
   // GETs a whole small object into |body|; returns the response. A
-  // transfer that stalls is begun again, a few times.
+  // transfer that stalls is begun again, a few times. |what| names the
+  // request, as for Get; |object| names the body when it is larger than
+  // |limit| ("the manifest of image HOST/REPO:1"): what was too large,
+  // where the request may name only what it was for.
   HttpResponse Read(const std::string& path, const std::vector<std::string>& headers, size_t limit,
-                    const std::string& what, std::string* body) const;
+                    const std::string& what, const std::string& object, std::string* body) const;
 
   // A reader of the blob |digest|, |size| bytes (-1 when unknown). A
   // transfer cut short or stalled resumes where it stopped (HTTP Range), a

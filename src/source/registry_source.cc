@@ -83,7 +83,9 @@ size_t LoginEnd(const std::string& text) {
 class RegistryStore : public Store {
  public:
   RegistryStore(std::shared_ptr<const RegistryClient> client, const RegistryReference& reference)
-      : client_(std::move(client)), path_("docker://" + reference.ToString()) {
+      : client_(std::move(client)),
+        path_("docker://" + reference.ToString()),
+        image_("image " + reference.ToString()) {
     FetchTopManifest(reference);
   }
 
@@ -114,7 +116,8 @@ class RegistryStore : public Store {
     }
     if (!blob.is_manifest) return client_->OpenBlob(blob.digest, blob.size);
     if (blob.content.empty())
-      blob.content = FetchManifest(blob.digest, blob.digest, "manifest " + blob.digest);
+      blob.content = FetchManifest(blob.digest, blob.digest, "manifest " + blob.digest,
+                                   "manifest " + blob.digest + " of " + image_);
     return OpenString(std::move(blob.content));
   }
 
@@ -134,7 +137,7 @@ class RegistryStore : public Store {
 
   void FetchTopManifest(const RegistryReference& reference) {
     std::string ref = reference.digest.empty() ? reference.tag : reference.digest;
-    std::string body = FetchManifest(ref, reference.digest, "image " + reference.ToString());
+    std::string body = FetchManifest(ref, reference.digest, image_, "the manifest of " + image_);
     std::string digest = Sha256Of(body);
     json document = json::parse(body, nullptr, false);
     std::string media_type = document.is_object() ? document.value("mediaType", "") : "";
@@ -157,12 +160,14 @@ class RegistryStore : public Store {
   }
 
   // Fetches the manifest |ref| (a tag or digest), checks it against
-  // |digest| when one is expected, and learns the blobs it names.
+  // |digest| when one is expected, and learns the blobs it names. |what|
+  // names the request in errors, |document| the manifest itself (see
+  // RegistryClient::Read).
   std::string FetchManifest(const std::string& ref, const std::string& digest,
-                            const std::string& what) const {
+                            const std::string& what, const std::string& document) const {
     std::string body;
     HttpResponse response = client_->Read("manifests/" + ref, {kAcceptManifests},
-                                          CurrentJsonLimits().max_bytes, what, &body);
+                                          CurrentJsonLimits().max_bytes, what, document, &body);
     std::string sent = response.Header("Docker-Content-Digest");
     std::string actual = Sha256Of(body);
     if (!digest.empty() && digest != actual)
@@ -203,6 +208,7 @@ class RegistryStore : public Store {
 
   std::shared_ptr<const RegistryClient> client_;
   std::string path_;
+  std::string image_;  // "image HOST/REPO:TAG", for messages.
   std::string index_json_;
   mutable std::string content_type_;  // Of the last manifest fetched.
   mutable std::mutex mutex_;
