@@ -332,6 +332,31 @@ TEST(Ci, SeveralReportsFromOneRun) {
       {"ci", "--format", "json", "--format", "sarif", Corpus("corpus/leaky-app.oci.tar")});
   EXPECT_EQ(twice.exit_code, 2);
   EXPECT_NE(twice.err.find("only one report can go to standard output"), std::string::npos);
+
+  // Found by a user trial: a file that is standard output under another
+  // name (/dev/stdout, /dev/fd/1) took a second report, which replaced or
+  // mixed with the first. /dev/null takes any number.
+  std::string image = Corpus("corpus/leaky-app.oci.tar");
+  for (const char* name : {"/dev/stdout", "/dev/fd/1"}) {
+    RunResult named = RunStrata({"audit", "--format", std::string("json=") + name, image});
+    EXPECT_EQ(named.exit_code, 0) << named.err;
+    EXPECT_EQ(json::parse(named.out)["schema"], "strata.audit/v1");
+    RunResult mixed =
+        RunStrata({"audit", "--format", std::string("json=") + name, "--format", "table", image});
+    EXPECT_EQ(mixed.exit_code, 2);
+    EXPECT_NE(mixed.err.find(std::string("only one report can go to standard output (") + name +
+                             " is standard output)"),
+              std::string::npos)
+        << mixed.err;
+    EXPECT_EQ(mixed.out, "");
+    // ci's verdict line goes where a report already does: not added.
+    RunResult ci = RunStrata({"ci", "--format", std::string("json=") + name, image});
+    EXPECT_EQ(ci.exit_code, 1) << ci.err;
+    EXPECT_EQ(json::parse(ci.out)["schema"], "strata.audit/v1");
+  }
+  RunResult discarded = RunStrata({"audit", "--format", "json=/dev/null", "--format", "table", image});
+  EXPECT_EQ(discarded.exit_code, 0) << discarded.err;
+  EXPECT_TRUE(discarded.out.starts_with("Image ")) << discarded.out;
   EXPECT_EQ(
       RunStrata({"history", "--format", "sarif", Corpus("corpus/leaky-app.oci.tar")}).exit_code, 2);
 }

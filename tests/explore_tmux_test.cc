@@ -212,6 +212,9 @@ TEST(ExploreTmux, WalkThroughAnImage) {
   // Resize: too small, then large again.
   window.Resize(50, 10);
   window.WaitForAll({"needs a window of at least 60x14", "(this one is 50x10)"}, {"Layers (4)"});
+  // Found by a user trial: narrower, the line was cut before the size.
+  window.Resize(24, 10);
+  window.WaitForAll({"at least 60x14", "(this one is 24x10);", "press q"}, {"Layers (4)"});
   window.Resize(100, 30);
   window.WaitForAll({"Layers (4)", "Files as of layer 2"}, {"needs a window"});
 

@@ -2018,6 +2018,13 @@ TEST(Regression, CountsAgreeAndVerboseSaysWhatTheCacheHeld) {
   RunResult told = RunStrata({"export", image, dir + "/again"});
   EXPECT_EQ(told.exit_code, 0) << told.err;
   EXPECT_EQ(told.err, "strata: wrote 1 entry to " + dir + "/again\n");
+  // Found by a user trial: a target named after a token was the one
+  // output line that showed it whole.
+  const std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
+  RunResult hidden = RunStrata({"export", image, dir + "/" + token});
+  EXPECT_EQ(hidden.exit_code, 0) << hidden.err;
+  EXPECT_EQ(hidden.err, "strata: wrote 1 entry to " + dir + "/ghp_…(40 characters)\n");
+  EXPECT_TRUE(fs::is_directory(dir + "/" + token));
 
   RunResult range = RunStrata({"ls", "--layer", "2", image, "/"});
   EXPECT_EQ(range.exit_code, 2);

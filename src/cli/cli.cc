@@ -386,6 +386,17 @@ void AddImageOptions(CLI::App* app, Options* options, const Command& command) {
   }
 }
 
+// Whether |file| names what standard output is already (/dev/stdout,
+// /dev/fd/1, the file stdout is redirected to): a report written there
+// mixes with, or replaces, the one printed. /dev/null and the like take
+// any number of reports.
+bool IsStandardOutput(const std::string& file) {
+  struct stat target, out;
+  if (stat(file.c_str(), &target) != 0 || fstat(STDOUT_FILENO, &out) != 0) return false;
+  if (target.st_dev != out.st_dev || target.st_ino != out.st_ino) return false;
+  return !S_ISCHR(out.st_mode) || isatty(STDOUT_FILENO);
+}
+
 // "json" → {json, ""}; "sarif=out.sarif" → {sarif, out.sarif}. Checks the
 // names against what |command| offers, and that one report at most goes to
 // standard output.
@@ -395,6 +406,7 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
   std::vector<std::string> specs =
       options.formats.empty() ? std::vector<std::string>{"table"} : options.formats;
   int to_stdout = 0;
+  std::string stdout_named;
   for (const std::string& spec : specs) {
     size_t equals = spec.find('=');
     std::string name = spec.substr(0, equals);
@@ -403,11 +415,17 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
     CheckFormat(command.name, name, command.formats);
     if (equals != std::string::npos && spec.substr(equals + 1).empty())
       FailUsage("--format {}= needs a file name", name);
-    if (file.empty()) ++to_stdout;
+    if (file.empty()) {
+      ++to_stdout;
+    } else if (IsStandardOutput(file)) {
+      ++to_stdout;
+      stdout_named = " (" + file + " is standard output)";
+    }
     outputs.emplace_back(name, file);
   }
   if (to_stdout > 1)
-    FailUsage("only one report can go to standard output; give the others as FORMAT=FILE");
+    FailUsage("only one report can go to standard output{}; give the others as FORMAT=FILE",
+              stdout_named);
   if (!options.output.empty() && options.output != "-" &&
       std::none_of(specs.begin(), specs.end(),
                    [](const std::string& spec) { return spec.find('=') == std::string::npos; }))
@@ -465,8 +483,10 @@ int RunCommand(const Command& command, Options options) {
   std::vector<std::pair<std::string, std::string>> outputs = Outputs(command, options);
   // ci whose reports all go to files says its verdict on standard output,
   // which a CI log shows: else the log holds nothing but the exit code.
-  bool reports_to_stdout = std::any_of(outputs.begin(), outputs.end(),
-                                       [](const auto& output) { return output.second.empty(); });
+  bool reports_to_stdout =
+      std::any_of(outputs.begin(), outputs.end(), [](const auto& output) {
+        return output.second.empty() || IsStandardOutput(output.second);
+      });
   if (options.ci && !options.quiet && !reports_to_stdout) outputs.emplace_back(kVerdictLine, "");
   bool config_only = std::string(command.name) == "history" && !options.read_layers;
 

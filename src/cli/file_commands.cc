@@ -225,11 +225,14 @@ int RunExport(const FileOptions& options) {
   ExportImage(analysis, export_options, sink.get());
 
   if (!options.quiet) {
-    fmt::print(stderr, "strata: wrote {}{}\n", Count(sink->written(), "entry", "entries"),
-               to_stdout ? "" : " to " + options.target);
     // The files themselves are written by their names; the messages show
-    // a name that spells a token redacted, as every listing does.
+    // a name that spells a token redacted, as every listing does, and so
+    // the target's, as every other line naming an input or output does.
     std::unique_ptr<ContentScanner> scanner = NameScanner();
+    fmt::print(stderr, "strata: wrote {}{}\n", Count(sink->written(), "entry", "entries"),
+               to_stdout ? ""
+                         : " to " + Printable(RedactPathsInText(*scanner, options.target,
+                                                                /*bare_names=*/true)));
     for (const std::string& skipped : sink->skipped())
       fmt::print(stderr, "strata: skipped {}\n", Printable(RedactPathsInText(*scanner, skipped)));
   }

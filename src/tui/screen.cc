@@ -8,6 +8,7 @@
 #include <clocale>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "base/stop_signals.h"
 #include "base/units.h"
@@ -178,14 +179,15 @@ void Screen::Draw() {
 }
 
 void Screen::DrawTooSmall() {
-  std::string message =
-      // TODO: below about 40 columns this line is cut short and the size
-      // wanted is lost; wrap it instead.
-      fmt::format("strata explore needs a window of at least {}x{}", kMinColumns, kMinRows);
-  std::string size = fmt::format("(this one is {}x{}); enlarge it, or press q", COLS, LINES);
-  int y = std::max(0, (LINES - 2) / 2);
-  mvaddnstr(y, 0, message.c_str(), COLS);
-  if (y + 1 < LINES) mvaddnstr(y + 1, 0, size.c_str(), COLS);
+  // Wrapped at spaces, so that a narrow window still shows the size wanted.
+  std::string text = fmt::format(
+      "strata explore needs a window of at least {}x{} (this one is {}x{}); enlarge it, or "
+      "press q",
+      kMinColumns, kMinRows, COLS, LINES);
+  std::vector<std::string> lines = WrapWhole(text, COLS, COLS);
+  int y = std::max(0, (LINES - static_cast<int>(lines.size())) / 2);
+  for (size_t i = 0; i < lines.size() && y + static_cast<int>(i) < LINES; ++i)
+    mvaddnstr(y + static_cast<int>(i), 0, lines[i].c_str(), COLS);
 }
 
 void Screen::DrawLayers(int top, int rows, int width) {
