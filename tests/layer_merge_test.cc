@@ -262,6 +262,19 @@ TEST_F(MergeTest, DanglingHardLinkWarns) {
   EXPECT_NE(warnings_[0].find("nowhere"), std::string::npos);
 }
 
+// Found by a user trial: a file with an empty name (GNU tar lists it as
+// ".") vanished without a word, its bytes still in the layer. A directory
+// there is the root's own metadata, as before.
+TEST_F(MergeTest, AFileNamingTheRootIsLeftOutWithAWarning) {
+  Apply({{"a", '0', "x"}, {"", '0', "0123456789"}, {"./", '5'}});
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0],
+            "layer 1: an entry that is not a directory names the root (a regular file, 10 "
+            "bytes); it is left out");
+  EXPECT_TRUE(merge_.tree().root()->is_directory());
+  ASSERT_NE(Find("a"), nullptr);
+}
+
 TEST_F(MergeTest, ImpliedParentDirectoriesAreCreated) {
   Apply({{"a/b/c/file", '0', "x"}});
   ASSERT_NE(Find("a/b/c"), nullptr);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/units.h"
 #include "model/tree_visit.h"
 
 namespace strata {
@@ -486,10 +487,17 @@ bool LayerMerge::ApplyEntry(LayerPass* pass, const LayerEntry& entry, FileNode**
                             std::vector<std::string>* warnings) {
   int index = pass->index;
   if (entry.path.empty()) {
-    // The root directory itself: only its metadata can change.
+    // The root directory itself: only its metadata can change. Anything
+    // else named "", "." or "/" (GNU tar reads a file there as ".") has no
+    // place in the tree, and its bytes are still in the layer: said, not
+    // dropped in silence.
     if (entry.kind == EntryKind::kDirectory) {
       tree_.root()->entry = &entry;
       tree_.root()->layer = index;
+    } else {
+      warnings->push_back(fmt::format(
+          "layer {}: an entry that is not a directory names the root ({}, {}); it is left out",
+          index + 1, EntryKindNoun(entry.kind), Count(entry.size, "byte")));
     }
     return false;
   }
