@@ -1789,6 +1789,20 @@ TEST(Regression, ExportRefusesANameLongerThanADirectoryHoldsBeforeWriting) {
       RunShell(StrataCommand() + " export -q '" + image + "' - > '" + dir + "/x.tar'", &output), 0)
       << output;
   EXPECT_NE(ReadFileText(dir + "/x.tar").find(name), std::string::npos);
+
+  // Found by a user trial: the name's first 40 bytes were shown as they
+  // are, 34 of a token's 36 secret characters among them.
+  const std::string body = "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+  std::string secret = WriteImage(
+      dir + "/secret.oci", {{{"d/", '5'}, {"d/X_ghp_" + body + "_" + std::string(260, 'y'), '0',
+                              "z"}}});
+  RunResult hidden = RunStrata({"export", "-q", secret, dir + "/out2"});
+  EXPECT_EQ(hidden.exit_code, 2);
+  EXPECT_EQ(hidden.err, "strata: error: cannot export /d/X_ghp_…(40 characters)_" +
+                            std::string(15, 'y') +
+                            "… (a name of 303 bytes): a directory holds names of up to 255 bytes; "
+                            "export as a tar stream (-) instead\n");
+  EXPECT_EQ(hidden.err.find("A1b2C3d4"), std::string::npos) << hidden.err;
 }
 
 // Found by a new user: ls said "no such file" where cat said which layer

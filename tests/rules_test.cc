@@ -174,7 +174,10 @@ TEST(SecretPatterns, ATokenGluedToANameIsFoundAndHidden) {
   const std::string body = "R7kq2VwX9mN4bT8cJ1zH6pL3sD5fG0aY2eQw";
 
   for (const std::string& glued :
-       {"X_ghp_" + body, "vghp_" + body, "9gho_" + body, "deploy_ghs_" + body, "Xnpm_" + body})
+       {"X_ghp_" + body, "vghp_" + body, "9gho_" + body, "deploy_ghs_" + body, "Xnpm_" + body,
+        // A '_' after the body ends it as well (found by a user trial):
+        // no letter or digit can, the alphabet's own.
+        "my_ghp_" + body + "_old", "ghp_" + body + "_1", "npm_" + body + "_x"})
     EXPECT_EQ(
         rules("key " + glued + " end"),
         Rules{glued.find("npm_") != std::string::npos ? "secret-npm-token" : "secret-github-token"})
@@ -189,12 +192,14 @@ TEST(SecretPatterns, ATokenGluedToANameIsFoundAndHidden) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].begin, 2u);
   EXPECT_EQ(found[0].excerpt, "ghp_…(40 characters)");
+  EXPECT_EQ(scanner->RedactPath("d/a_ghp_" + body + "_y"), "d/a_ghp_…(40 characters)_y");
+  EXPECT_EQ(scanner->RedactText("tag .ghp_" + body + "_1 end"), "tag .ghp_…(40 characters)_1 end");
 
   // Identifiers that hold a prefix, and glued bodies of the wrong length.
   for (const std::string& ordinary :
        {std::string("load_ghp_cache"), std::string("X_ghp_token_for_ci = 1"),
         std::string("run_npm_install_step"), std::string("use_glpat-short"), "X_ghp_" + body + "7",
-        "X_ghp_" + body.substr(1), "my_ghp_" + body + "_old"})
+        "X_ghp_" + body.substr(1)})
     EXPECT_TRUE(rules(ordinary + "\n").empty()) << ordinary;
 }
 

@@ -219,6 +219,8 @@ int RunExport(const FileOptions& options) {
     write.overwrite = options.overwrite;
     write.image_inside = image_inside;
     write.keep_setuid = options.keep_setuid;
+    write.shown = [scanner = std::shared_ptr<ContentScanner>(NameScanner())](
+                      std::string_view name) { return scanner->RedactPath(name); };
     write.same_owner = geteuid() == 0 && !options.no_same_owner;
     sink = std::make_unique<SafeWriter>(options.target, write);
   }

@@ -79,13 +79,21 @@ void SafeWriter::CheckImageInside(const std::string& path) const {
 // No filesystem holds a name longer than NAME_MAX bytes; a tar stream can.
 // Said once, shortened: such a name is often a long run of one byte.
 void SafeWriter::CheckNameLengths(const std::string& path) const {
+  auto shown = [this](std::string_view text) {
+    return options_.shown ? options_.shown(text) : std::string(text);
+  };
   for (const std::string& name : Components(path)) {
     if (name.size() <= NAME_MAX) continue;
+    std::string head = shown(name);
+    // Cut at a character's start: a redaction's "…" stays whole.
+    size_t cut = std::min<size_t>(head.size(), 40);
+    while (cut > 0 && cut < head.size() && (static_cast<unsigned char>(head[cut]) & 0xc0) == 0x80)
+      --cut;
     Fail(
         "cannot export /{}{}… (a name of {} bytes): a directory holds names of up to {} "
         "bytes; export as a tar stream (-) instead",
-        Printable(path.substr(0, path.find(name))), Printable(name.substr(0, 40)), name.size(),
-        NAME_MAX);
+        Printable(shown(path.substr(0, path.find(name)))), Printable(head.substr(0, cut)),
+        name.size(), NAME_MAX);
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string_view>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,6 +30,10 @@ struct WriteOptions {
   // Where the image being read lies beneath the target (a path relative to
   // it), or "": Prepare refuses to write anything there.
   std::string image_inside;
+  // A name as messages may show it (one that spells a token redacted);
+  // null shows names as they are. A message that shortens a name
+  // shortens what this returns, so no cut leaves a token's head behind.
+  std::function<std::string(std::string_view)> shown;
 };
 
 class SafeWriter : public ExportSink {

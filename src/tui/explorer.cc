@@ -145,6 +145,19 @@ std::vector<std::string> Explorer::Details() {
   return lines;
 }
 
+// The entry a finding names: what its layer stores at its path, or null
+// (a finding of the config, a layer out of range). Searched, not indexed:
+// only a save asks.
+const LayerEntry* Explorer::FindingEntry(const Finding& finding) const {
+  if (finding.layer < 0 || finding.layer >= static_cast<int>(analysis_.layers.size()))
+    return nullptr;
+  const std::string& path =
+      finding.unredacted_path.empty() ? finding.path : finding.unredacted_path;
+  for (const LayerEntry& entry : analysis_.layers[finding.layer].contents.entries)
+    if (entry.path == path) return &entry;
+  return nullptr;
+}
+
 bool Explorer::SaveTargetAtCursor(SaveTarget* target) {
   NodeId node;
   if (!tree_.CursorNode(&node)) return false;
@@ -159,12 +172,17 @@ bool Explorer::SaveTargetAtCursor(SaveTarget* target) {
   target->layer = shown->layer;
   target->secret = false;
   for (const Finding& finding : findings_) {
-    const std::string& path =
-        finding.unredacted_path.empty() ? finding.path : finding.unredacted_path;
     // A rule not built in is the user's own pattern: taken for a secret's.
     const Rule* rule = FindRule(finding.rule_id);
-    if (finding.has_path && path == target->path &&
-        (rule == nullptr || std::string_view(rule->category) == "secret"))
+    if (!finding.has_path || (rule != nullptr && std::string_view(rule->category) != "secret"))
+      continue;
+    const std::string& path =
+        finding.unredacted_path.empty() ? finding.path : finding.unredacted_path;
+    // The file itself, or another name of its bytes (a hard link either
+    // way): the same secret under any name.
+    const LayerEntry* named = FindingEntry(finding);
+    if (path == target->path ||
+        (named != nullptr && (named == shown->content || named == shown->entry)))
       target->secret = true;
   }
   return true;

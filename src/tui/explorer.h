@@ -80,6 +80,8 @@ class Explorer {
   bool SaveTargetAtCursor(SaveTarget* target);
 
  private:
+  const LayerEntry* FindingEntry(const Finding& finding) const;
+
   const Analysis& analysis_;
   std::vector<Finding> findings_;
   PathHistory history_;
