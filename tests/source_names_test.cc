@@ -78,6 +78,30 @@ TEST(RegistryReference, NamesAndTagsFollowTheSpecsGrammar) {
         "localhost/0/9"})
     EXPECT_NO_THROW(ParseRegistryReference(text)) << text;
   EXPECT_EQ(ParseRegistryReference("localhost/a:" + std::string(128, 'b')).tag.size(), 128u);
+
+  // From the same trial: an empty tag was read as latest, a host alone
+  // was said to name no host, and NAME:TAG@DIGEST (docker pull's) was no
+  // repository name; the digest names the image, the tag is checked.
+  std::string digest = "sha256:" + std::string(64, 'a');
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {"localhost/a:", "docker://localhost/a:: the tag after ':' is empty (leave out the "
+                            "':' for latest)"},
+           {"registry.example:5000",
+            "docker://registry.example:5000 names no repository: write "
+            "docker://registry.example:5000/REPO[:TAG]"},
+           {"localhost/a:..@" + digest, "is not a tag"}}) {
+    try {
+      ParseRegistryReference(text);
+      ADD_FAILURE() << text << " was accepted";
+    } catch (const Error& error) {
+      EXPECT_NE(std::string(error.what()).find(message), std::string::npos) << error.what();
+    }
+  }
+  RegistryReference both = ParseRegistryReference("localhost/team/a:1@" + digest);
+  EXPECT_EQ(both.repository, "team/a");
+  EXPECT_EQ(both.digest, digest);
+  EXPECT_EQ(both.tag, "");
+  EXPECT_EQ(both.ToString(), "localhost/team/a@" + digest);
 }
 
 // Found by a new user: docker://127.0.0.1:99999/a:1 was taken, and curl

@@ -254,6 +254,8 @@ RegistryReference ParseRegistryReference(const std::string& text) {
   std::string host = text.substr(0, slash);
   bool is_host = host.find('.') != std::string::npos || host.find(':') != std::string::npos ||
                  host == "localhost";
+  if (slash == std::string::npos && is_host)
+    Fail("docker://{} names no repository: write docker://{}/REPO[:TAG]", text, host);
   if (slash == std::string::npos || !is_host)
     Fail(
         "docker://{} names no registry host: write docker://HOST[:PORT]/REPO[:TAG] (Docker "
@@ -268,11 +270,18 @@ RegistryReference ParseRegistryReference(const std::string& text) {
     rest = rest.substr(0, at);
     if (!IsSha256Digest(reference.digest))
       Fail("docker://{}: \"{}\" is not a sha256 digest", text, reference.digest);
-  } else if (size_t colon = rest.rfind(':');
-             colon != std::string::npos && rest.find('/', colon) == std::string::npos) {
+  }
+  // A tag beside a digest is checked, then left: the digest names the
+  // image, as docker pull takes NAME:TAG@DIGEST.
+  bool tagged = false;
+  if (size_t colon = rest.rfind(':');
+      colon != std::string::npos && rest.find('/', colon) == std::string::npos) {
+    tagged = true;
     reference.tag = rest.substr(colon + 1);
     rest = rest.substr(0, colon);
   }
+  if (tagged && reference.tag.empty())
+    Fail("docker://{}: the tag after ':' is empty (leave out the ':' for latest)", text);
   if (reference.digest.empty() && reference.tag.empty()) reference.tag = "latest";
   if (!IsRepositoryName(rest))
     Fail(
@@ -284,6 +293,7 @@ RegistryReference ParseRegistryReference(const std::string& text) {
         "docker://{}: \"{}\" is not a tag (up to 128 letters, digits, _ . and -, not starting "
         "with . or -)",
         text, reference.tag);
+  if (!reference.digest.empty()) reference.tag.clear();
   reference.repository =
       host == "docker.io" && rest.find('/') == std::string::npos ? "library/" + rest : rest;
   return reference;
