@@ -354,7 +354,8 @@ TEST(Ci, SeveralReportsFromOneRun) {
     EXPECT_EQ(ci.exit_code, 1) << ci.err;
     EXPECT_EQ(json::parse(ci.out)["schema"], "strata.audit/v1");
   }
-  RunResult discarded = RunStrata({"audit", "--format", "json=/dev/null", "--format", "table", image});
+  RunResult discarded = RunStrata({"audit", "--format", "json=/dev/null", "--format",
+                                   "sarif=/dev/null", "--format", "table", image});
   EXPECT_EQ(discarded.exit_code, 0) << discarded.err;
   EXPECT_TRUE(discarded.out.starts_with("Image ")) << discarded.out;
   EXPECT_EQ(
