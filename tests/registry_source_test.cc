@@ -481,6 +481,17 @@ TEST(RegistrySource, RateLimitGivesOneLine) {
                      "rate-limiting requests (HTTP 429)");
 }
 
+// Retry-After may be an HTTP date too (RFC 9110): one past means no wait,
+// where it was taken for no answer and waited 1, 2, 4 and 8 s.
+TEST(RegistrySource, ARetryAfterDateIsWaitedFor) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("rate-limit-date");
+  RunResult result = RunStrata({"history", "--insecure", registry.url()});
+  ExpectOneLineError(result, "rate-limiting requests (HTTP 429)", 4);
+  EXPECT_NE(result.err.find(": asking again (try 5 of 5)\n"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("asking again in "), std::string::npos) << result.err;
+}
+
 TEST(RegistrySource, InterruptedTransferGivesOneLine) {
   REQUIRE_FIXTURES();
   MockRegistry registry("interrupt");

@@ -1,9 +1,11 @@
 #include "source/registry_client.h"
 
+#include <curl/curl.h>
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -73,6 +75,12 @@ std::chrono::seconds RetryDelay(const HttpResponse& response, int attempt) {
   if (!after.empty() && after.find_first_not_of("0123456789") == std::string::npos &&
       after.size() < 6)
     return std::chrono::seconds(std::min(std::stoi(after), kMaxRetryAfterSeconds));
+  // Or an HTTP date (RFC 9110 allows either): the wait until then, none
+  // for one past.
+  if (time_t when = curl_getdate(after.c_str(), nullptr); !after.empty() && when != -1)
+    return std::chrono::seconds(std::clamp<int64_t>(
+        static_cast<int64_t>(when) - static_cast<int64_t>(time(nullptr)), 0,
+        kMaxRetryAfterSeconds));
   return std::chrono::seconds(1 << attempt);
 }
 

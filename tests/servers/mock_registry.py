@@ -11,6 +11,7 @@ misbehaves as MODE says:
   plain        behaves
   redirect     sends every blob to /storage/DIGEST with a 307
   rate-limit   answers 429 (Retry-After: 0) to every manifest or blob
+  rate-limit-date  the same with Retry-After as an HTTP date, one past
   flaky        answers 429, then 503, to each manifest or blob, then behaves
   interrupt    sends half of each layer blob, then closes the connection
   stall        sends half of each layer blob, then nothing more for ten
@@ -69,8 +70,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def misbehave(self):
-        if MODE == "rate-limit":
-            self.send(429, b'{"errors":[{"code":"TOOMANYREQUESTS"}]}', [("Retry-After", "0")])
+        if MODE in ("rate-limit", "rate-limit-date"):
+            after = "0" if MODE == "rate-limit" else "Wed, 21 Oct 2015 07:28:00 GMT"
+            self.send(429, b'{"errors":[{"code":"TOOMANYREQUESTS"}]}', [("Retry-After", after)])
             return True
         if MODE == "flaky":
             seen = failures.get(self.path, 0)
