@@ -477,6 +477,21 @@ TEST(Cat, LinksToDirectoriesAndTheRoot) {
 
 // Owners and groups are named alike: by the image's /etc/passwd and
 // /etc/group, numbers for ids they do not name (or when the file is absent).
+// Found by a user trial: a removed file whose bytes a hard link still
+// holds was "no such file" to ls, where cat said which layer removed it.
+TEST(Ls, ARemovedFileAHardLinkStillHoldsIsSaidRemoved) {
+  std::string image = WriteImage(TempDir() + "/image",
+                                 {{{"app/", '5'}, {"app/b", '0', "x"}, {"app/hb", '1', "", "app/b"}},
+                                  {{"app/.wh.b", '0'}}});
+  const std::string removed = "/app/b was removed in layer 2; layer 1 still stores it: read it "
+                              "with --layer 1";
+  ExpectOneErrorLine(RunStrata({"ls", image, "/app/b"}), removed);
+  ExpectOneErrorLine(RunStrata({"cat", image, "/app/b"}), removed);
+  RunResult linked = RunStrata({"cat", image, "/app/hb"});
+  EXPECT_EQ(linked.exit_code, 0) << linked.err;
+  EXPECT_EQ(linked.out, "x");
+}
+
 TEST(Ls, OwnerAndGroupAreNamedAlike) {
   std::string dir = TempDir();
   std::vector<TarMember> files = {

@@ -108,8 +108,10 @@ void Write(const std::string& text) {
 void FailIfRemoved(const Analysis& analysis, const std::string& asked, int through) {
   bool escaped = false;
   std::string path = CleanLayerPath(asked, &escaped);
-  const WasteItem* latest = nullptr;
-  for (const WasteItem& item : analysis.waste)
+  // Every dropped version, not only the waste: a file whose bytes another
+  // name (a hard link) still holds was removed all the same.
+  const DroppedFile* latest = nullptr;
+  for (const DroppedFile& item : analysis.merge.dropped())
     if (item.removed && item.by_layer <= through && item.entry->path == path &&
         (latest == nullptr || item.layer > latest->layer))
       latest = &item;
