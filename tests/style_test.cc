@@ -16,6 +16,20 @@ TEST(Style, WideCharactersTakeTwoColumns) {
   EXPECT_EQ(Truncate("日本", 4), "日本");
 }
 
+// Found by a user trial: a long path was cut at its end, hiding the file
+// name (/srv/segment00…/segment02_with_… for …/.env).
+TEST(Style, APathIsCutInItsMiddle) {
+  std::string path = "/srv/segment00/segment01/segment02_with_long_name/app/.env";
+  std::string cut = TruncateMiddle(path, 30);
+  EXPECT_EQ(cut, "/srv/segm…h_long_name/app/.env");
+  EXPECT_EQ(Columns(cut), 30);
+  EXPECT_EQ(TruncateMiddle("/short/.env", 30), "/short/.env");
+  std::string wide = TruncateMiddle("/日本語のファイル/とても長い名前/日本.txt", 15);
+  EXPECT_LE(Columns(wide), 15);
+  EXPECT_TRUE(wide.ends_with("日本.txt")) << wide;
+  EXPECT_EQ(TruncateMiddle("/abcdef", 4), "/ab…");
+}
+
 TEST(Style, CombiningMarksTakeNone) {
   std::string decomposed = "cafe\xcc\x81";  // "café" with U+0301.
   EXPECT_EQ(PadRight(decomposed, 6), decomposed + "  ");

@@ -101,6 +101,29 @@ std::string Truncate(const std::string& text, int width) {
   return cut + "…";
 }
 
+std::string TruncateMiddle(const std::string& text, int width) {
+  if (Columns(text) <= width) return text;
+  if (width < 5) return Truncate(text, width);
+  int head_width = (width - 1) / 3;
+  std::string head = Truncate(text, head_width + 1);
+  head.resize(head.size() - std::string("…").size());
+  // The characters' starts, to take the longest end that fits.
+  std::vector<size_t> starts;
+  std::vector<int> widths;
+  size_t length = 0;
+  for (size_t i = 0; i < text.size(); i += length) {
+    starts.push_back(i);
+    widths.push_back(WidthAt(text, i, &length));
+  }
+  int room = width - 1 - Columns(head), taken = 0;
+  size_t from = text.size();
+  for (size_t k = starts.size(); k-- > 0 && taken + widths[k] <= room;) {
+    taken += widths[k];
+    from = starts[k];
+  }
+  return head + "…" + text.substr(from);
+}
+
 std::vector<std::string> WrapWords(const std::string& text, int width) {
   std::vector<std::string> lines;
   std::string line;

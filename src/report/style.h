@@ -34,6 +34,11 @@ Style StyleFor(int fd);
 // character, none for a combining mark; an invalid byte counts one.
 std::string Truncate(const std::string& text, int width);
 
+// Cuts a path to at most |width| columns in its middle ("/srv/a…/app/.env"):
+// its end names the file, its start where it lies; a third of the room
+// for the start, the rest for the end.
+std::string TruncateMiddle(const std::string& text, int width);
+
 // The display columns of |text|, counted as Truncate counts them.
 int Columns(const std::string& text);
 

@@ -122,7 +122,7 @@ void AppendWasteList(const Analysis& analysis, const Style& style, const std::st
         fmt::format("{} in {}", item.removed ? "removed" : "replaced", item.by_layer + 1);
     *out += fmt::format("  {:>8}  {:>5}  {}  {}\n", HumanBytes(item.size), item.layer + 1,
                         PadRight(item.removed ? style.Red(fate) : fate, 12),
-                        Truncate(Printable("/" + std::string(item.path)), path_width));
+                        TruncateMiddle(Printable("/" + std::string(item.path)), path_width));
   }
   if (total > top)
     *out +=
@@ -191,7 +191,7 @@ std::string Whereabouts(const Finding& finding) {
 void AppendWhat(const Finding& finding, const Style& style, std::string* out) {
   int column = 14 + static_cast<int>(finding.rule_id.size());
   int width = std::max(20, style.width - column);
-  std::string path = finding.has_path ? Truncate(Printable(PathText(finding)), width) : "";
+  std::string path = finding.has_path ? TruncateMiddle(Printable(PathText(finding)), width) : "";
   int first_width = path.empty() ? width : width - Columns(path) - 2;
   std::vector<std::string> detail = WrapWhole(Printable(finding.detail), first_width, width);
 
@@ -397,7 +397,7 @@ std::string LayersText(const Analysis& analysis, int only_layer, int limit, cons
       std::string path =
           "/" + std::string(change.path()) + (change.type() == EntryKind::kDirectory ? "/" : "");
       out += fmt::format("    {}  {:>8}  {}\n", kind, HumanBytes(change.size()),
-                         Truncate(Printable(path), style.width - 26));
+                         TruncateMiddle(Printable(path), style.width - 26));
     }
     if (limit > 0 && static_cast<int>(layer.changes.size()) > limit)
       out +=
