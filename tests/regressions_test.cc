@@ -482,6 +482,32 @@ TEST(Regression, ATokenGluedToANameIsReportedAndHiddenEverywhere) {
 // Found by a user trial: the text table cut a finding's detail at its
 // width ("(also store…"), where JSON, Markdown and SARIF showed it whole.
 // The rest goes on below, under the path, within the width.
+// Found by a second user trial: an accepted finding's reason, the user's
+// own words, was cut on its line in the table.
+TEST(Regression, TheTextTableShowsAnAcceptedReasonWhole) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"app/.git/HEAD", '0', "ref\n"}}});
+  const std::string reason =
+      "the app reads its version from git at start-up and the release team signed this off "
+      "for the whole of the next quarter";
+  WriteFile(dir + "/strata.yaml",
+            "accept:\n  - rule: vcs-directory\n    path: /app/.git\n    reason: \"" + reason +
+                "\"\n");
+  RunResult table = RunStrata({"audit", "--config", dir + "/strata.yaml", image});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  std::string block = table.out.substr(table.out.find("Accepted findings"));
+  std::string joined;
+  std::istringstream lines(block);
+  std::getline(lines, joined);  // The heading.
+  joined.clear();
+  for (std::string line; std::getline(lines, line) && !line.empty();) {
+    EXPECT_LE(line.size(), 100u) << line;
+    size_t start = line.find_first_not_of(' ');
+    joined += (joined.empty() ? "" : " ") + line.substr(start);
+  }
+  EXPECT_NE(joined.find("/app/.git — " + reason), std::string::npos) << block;
+}
+
 TEST(Regression, TheTextTableShowsALongFindingDetailWhole) {
   const std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
   std::vector<std::vector<TarMember>> layers;

@@ -264,11 +264,17 @@ void AppendFindings(const RuleResults& rules, const Style& style, int top, std::
             fmt::format("  {} (from the accept list; they fail no build)", accepted) + "\n";
     for (const Finding& finding : rules.findings) {
       if (finding.accepted.empty()) continue;
+      // The reason is the user's own words: shown whole, wrapped under the
+      // path as a finding's detail is.
       std::string what = finding.has_path ? PathText(finding) : finding.detail;
-      *out += fmt::format(
-          "  {}  {}  {}\n", PadRight(SeverityName(finding.severity), 8), finding.rule_id,
-          Truncate(Printable(what + " — " + finding.accepted),
-                   std::max(20, style.width - 14 - static_cast<int>(finding.rule_id.size()))));
+      int column = 14 + static_cast<int>(finding.rule_id.size());
+      std::vector<std::string> lines =
+          WrapWhole(Printable(what + " — " + finding.accepted), style.width - column,
+                    std::max(20, style.width - column));
+      *out += fmt::format("  {}  {}  {}\n", PadRight(SeverityName(finding.severity), 8),
+                          finding.rule_id, lines[0]);
+      for (size_t i = 1; i < lines.size(); ++i)
+        *out += std::string(static_cast<size_t>(column), ' ') + lines[i] + "\n";
     }
   }
 }
