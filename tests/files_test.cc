@@ -375,6 +375,22 @@ TEST(Cat, AbsoluteSymlinksResolveInsideTheImage) {
   EXPECT_EQ(result.out, ReadFileText(FixturesDir() + "/semantics.rootfs/s/links/target.txt"));
 }
 
+// Found by a user trial: a path beneath a removed file "was removed",
+// though it never was there; the removal is named as it was.
+TEST(Cat, APathBeneathARemovalNamesWhatWasRemoved) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"etc/f", '0', "x"}, {"d/", '5'}},
+                                                        {{"etc/.wh.f", '0'}, {"d/.wh..wh..opq", '0'}}});
+  ExpectOneErrorLine(RunStrata({"cat", image, "/etc/f/x"}),
+                     "/etc/f/x: no such file in the image (layer 2 removed /etc/f, and no lower "
+                     "layer stores /etc/f/x)");
+  ExpectOneErrorLine(RunStrata({"cat", image, "/d/y"}),
+                     "/d/y: no such file in the image (layer 2 emptied /d, and no lower layer "
+                     "stores /d/y)");
+  ExpectOneErrorLine(RunStrata({"cat", image, "/etc/f"}),
+                     "/etc/f was removed in layer 2; layer 1 still stores it: read it with "
+                     "--layer 1");
+}
+
 // One layer is not a filesystem a link can be followed in (doc/cli.md):
 // --layer N names where the link leads instead of reading it.
 TEST(Cat, ALayerAloneDoesNotFollowASymbolicLink) {

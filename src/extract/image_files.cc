@@ -43,6 +43,10 @@ struct Sighting {
   // parent that is not a directory, or a link that leads nowhere.
   std::string redirected;
   bool empty_link = false;  // kBlocked: that parent is a link with an empty target.
+  // kRemoved: what the whiteout named, the path or a parent of it, and
+  // whether it emptied that directory (an opaque marker) or removed it.
+  std::string removed;
+  bool emptied = false;
   bool streamed = false;    // The file's bytes went to the sink already.
   int64_t bytes = 0;
 };
@@ -64,7 +68,11 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
       bool hits = entry.kind == EntryKind::kWhiteout
                       ? (entry.path == path || IsAncestor(entry.path, path))
                       : IsAncestor(entry.path, path);
-      if (hits && sighting.kind == Sighting::kNothing) sighting.kind = Sighting::kRemoved;
+      if (hits && sighting.kind == Sighting::kNothing) {
+        sighting.kind = Sighting::kRemoved;
+        sighting.removed = entry.path;
+        sighting.emptied = entry.kind != EntryKind::kWhiteout;
+      }
       continue;
     }
     if (entry.path == path) {
@@ -134,6 +142,8 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
   int top = only_layer >= 0 ? only_layer : count - 1;
   int bottom = only_layer >= 0 ? only_layer : 0;
   int removed_in = -1;
+  std::string removed;  // What the first removal seen named (see Sighting).
+  bool emptied = false;
   const std::string asked = path;
   // The hard link's path while its target is sought: a symbolic link
   // found there is read as that name, as the kernel reads a second name
@@ -153,7 +163,11 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
       if (sighting.kind == Sighting::kBlocked) continue;
 
       if (sighting.kind == Sighting::kRemoved) {
-        if (removed_in < 0) removed_in = layer;
+        if (removed_in < 0) {
+          removed_in = layer;
+          removed = sighting.removed;
+          emptied = sighting.emptied;
+        }
         // Look lower only to say where it is still stored: below --layer N
         // too, which alone is read for the file itself.
         bottom = 0;
@@ -215,6 +229,11 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
   // path grown by the loop.
   if (hop == kMaxLinkHops) Fail("/{}: too many levels of symbolic or hard links", asked);
 
+  // A path beneath what a layer removed need never have been there (a
+  // file under what was a file): the removal is named as it was.
+  if (removed_in >= 0 && removed != path)
+    Fail("/{}: no such file in the image (layer {} {} /{}, and no lower layer stores /{})", path,
+         removed_in + 1, emptied ? "emptied" : "removed", removed, path);
   if (removed_in >= 0)
     Fail("/{} was removed in layer {} and no lower layer stores it", path, removed_in + 1);
   if (only_layer >= 0) Fail("/{}: layer {} does not store it", path, only_layer + 1);
