@@ -460,6 +460,50 @@ TEST(Cat, AnEntryThatIsNoFileIsNamedInWords) {
   }
 }
 
+// Found in a review: cat --layer 2 followed a hard link of layer 2 into
+// the whiteout of its target that layer 2 stores after it ("/x/file was
+// removed in layer 2"), and cat of a hard link to a FIFO removed so said
+// "removed… read it with --layer 1" for "is a FIFO". umoci, as tar, links
+// as it reaches the link in tar order: the link holds what the layers
+// below and its own layer's earlier entries put at the target.
+TEST(Cat, AHardLinkHoldsItsTargetAsItWasWhenTheLinkWasMade) {
+  std::vector<std::vector<TarMember>> layers = {
+      {{"x/", '5'}, {"x/file", '0', "bytes\n"}, {"x/old", '0', "old\n"}, {"x/fifo", '6'}},
+      {{"x/l2file", '1', "", "x/file"},
+       {"x/.wh.file", '0'},
+       {"x/l2old", '1', "", "x/old"},
+       {"x/old", '0', "new\n"},
+       {"x/l2fifo", '1', "", "x/fifo"},
+       {"x/.wh.fifo", '0'}}};
+  std::string work = TempDir();
+  if (testing::HaveUmoci()) {
+    std::string output;
+    ASSERT_EQ(testing::UmociUnpack(work, layers, &output), 0) << output;
+    std::string rootfs = work + "/bundle/rootfs/x/";
+    EXPECT_EQ(ReadFileText(rootfs + "l2file"), "bytes\n");
+    EXPECT_EQ(ReadFileText(rootfs + "l2old"), "old\n");
+    EXPECT_TRUE(fs::is_fifo(rootfs + "l2fifo"));
+    EXPECT_FALSE(fs::exists(rootfs + "file"));
+  }
+  std::string image = WriteImage(work + "/image", layers);
+  for (std::vector<std::string> layer : {std::vector<std::string>{}, {"--layer", "2"}}) {
+    auto cat = [&](const std::string& path) {
+      std::vector<std::string> args = {"cat"};
+      args.insert(args.end(), layer.begin(), layer.end());
+      args.insert(args.end(), {image, path});
+      return RunStrata(args);
+    };
+    RunResult file = cat("/x/l2file");
+    EXPECT_EQ(file.exit_code, 0) << file.err;
+    EXPECT_EQ(file.out, "bytes\n");
+    EXPECT_EQ(cat("/x/l2old").out, "old\n");
+    EXPECT_EQ(cat("/x/l2fifo").err, "strata: error: /x/l2fifo: is a FIFO, not a regular file\n");
+  }
+  // The whiteout still removes the target's own name.
+  ExpectOneErrorLine(RunStrata({"cat", "--layer", "2", image, "/x/file"}),
+                     "/x/file was removed in layer 2; layer 1 still stores it");
+}
+
 // Links that lead to a directory, the root included, say so as cat of the
 // directory itself does; paths through them resolve.
 TEST(Cat, LinksToDirectoriesAndTheRoot) {

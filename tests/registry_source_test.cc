@@ -587,6 +587,42 @@ TEST(RegistrySource, AStalledManifestIsAskedForThreeTimesAndTheErrorSaysSo) {
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 4) << log;  // /v2/ and the manifest thrice.
 }
 
+// Found in a review: a manifest whose transfer was cut (the connection
+// closed after 100 of its bytes) failed at once, where a stalled one and
+// a cut blob are asked for again. It is asked for again too, as often as a
+// cut blob is resumed, each time announced.
+TEST(RegistrySource, ACutManifestIsAskedForFourTimesAndTheErrorSaysSo) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("cut-manifest");
+  RunResult result = RunStrata({"history", "--insecure", registry.url()});
+  std::string image = "image " + registry.host() + "/fx/m:1";
+  ExpectOneLineError(result,
+                     "the transfer of " + image + " from registry " + registry.host() +
+                         " was interrupted (",
+                     3);
+  EXPECT_NE(result.err.find("), 4 attempts; check the network and run strata again\n"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("strata: the transfer of " + image + " from " + registry.host() +
+                            " broke off ("),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("): asking again (try 4 of 4)\n"), std::string::npos) << result.err;
+  std::string log = ReadFileText(registry.log());
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 5) << log;  // /v2/ and the manifest 4 times.
+}
+
+// One cut, and the manifest asked for again is read: the run goes on.
+TEST(RegistrySource, AManifestCutOnceIsReadWhenAskedForAgain) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("cut-manifest-once");
+  RunResult result = RunStrata({"history", "--insecure", registry.url()});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_NE(result.err.find("): asking again (try 2 of 4)\n"), std::string::npos) << result.err;
+  EXPECT_EQ(result.out, RunStrata({"history", FixturesDir() + "/multi.oci"}).out);
+}
+
 // Found in a review: a manifest over --max-json-bytes was said to be the
 // image ("image HOST/fx/m:1 from HOST is larger than …"), which read as
 // the image's size. The line names the manifest, and the image it is of.

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -49,19 +50,24 @@ struct Sighting {
   bool emptied = false;
   bool streamed = false;    // The file's bytes went to the sink already.
   int64_t bytes = 0;
+  size_t index = 0;  // kEntry: the entry's place in its layer (0 for the first).
 };
 
-// Scans |layer| for |path|. A regular file found is streamed straight to
-// |sink| (when given) and the scan stops there. An entry beneath |path|
-// makes it a directory of this layer even when no entry names it.
-Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path,
+// Every entry of a layer, for ScanLayer's |end|.
+constexpr size_t kWholeLayer = SIZE_MAX;
+
+// Scans the first |end| entries of |layer| for |path|. A regular file found
+// is streamed straight to |sink| (when given) and the scan stops there. An
+// entry beneath |path| makes it a directory of this layer even when no
+// entry names it.
+Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path, size_t end,
                    const std::function<void(const char*, size_t)>* sink, const ReadLimits& limits) {
   std::unique_ptr<ByteReader> blob = source.layers[layer].open();
   LayerCursor cursor(blob.get(), LayerName(source, layer), source.layers[layer].digest, limits);
   Sighting sighting;
   bool implied_directory = false;
   LayerEntry entry;
-  while (cursor.Next(&entry)) {
+  for (size_t index = 0; index < end && cursor.Next(&entry); ++index) {
     implied_directory |= IsAncestor(path, entry.path);
     if (entry.is_whiteout()) {
       // Whiteouts speak of lower layers; an entry of this same layer wins.
@@ -79,6 +85,7 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
       sighting.kind = Sighting::kEntry;
       sighting.entry = entry;
       sighting.entry.path = {};
+      sighting.index = index;
       if (entry.kind == EntryKind::kFile && sink != nullptr) {
         cursor.ReadContent([&](const char* data, size_t size) {
           (*sink)(data, size);
@@ -141,6 +148,11 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
 
   int top = only_layer >= 0 ? only_layer : count - 1;
   int bottom = only_layer >= 0 ? only_layer : 0;
+  // How much of layer |top| a hard link's target is sought in: only what
+  // its layer stored before it. The link is made as its entry is unpacked
+  // (link(2) in tar order, by umoci and tar alike), so a whiteout of the
+  // target later in that layer, or a new file at its path, leaves it be.
+  size_t top_end = kWholeLayer;
   int removed_in = -1;
   std::string removed;  // What the first removal seen named (see Sighting).
   bool emptied = false;
@@ -153,8 +165,9 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
   for (; hop < kMaxLinkHops; ++hop) {
     bool restarted = false;
     for (int layer = top; layer >= bottom && !restarted; --layer) {
-      Sighting sighting = ScanLayer(source, layer, path,
-                                    removed_in < 0 && !wants_directory ? sink : nullptr, limits);
+      Sighting sighting =
+          ScanLayer(source, layer, path, layer == top ? top_end : kWholeLayer,
+                    removed_in < 0 && !wants_directory ? sink : nullptr, limits);
       if (sighting.kind == Sighting::kNothing) continue;
       if (sighting.kind == Sighting::kBlocked && removed_in < 0 && only_layer < 0)
         Fail("/{}: no such file in the image (/{} is {} since layer {})", path, sighting.redirected,
@@ -204,6 +217,8 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
           if (target->empty()) Fail("/{}: is a directory (a symbolic link to /)", named);
           path = *target;
           linked_from.reset();
+          // A symbolic link is followed as it is read, not as it was made.
+          top_end = kWholeLayer;
           restarted = true;
           break;
         }
@@ -212,6 +227,7 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
           if (!linked_from) linked_from = path;
           path = entry.link();
           top = layer;
+          top_end = sighting.index;
           bottom = 0;
           restarted = true;
           break;

@@ -299,16 +299,29 @@ std::unique_ptr<HttpTransfer> RegistryClient::Get(const std::string& path,
 HttpResponse RegistryClient::Read(const std::string& path, const std::vector<std::string>& headers,
                                   size_t limit, const std::string& what, const std::string& object,
                                   std::string* body) const {
+  int stalls = 0;
+  int cuts = 0;
   for (int attempt = 1;; ++attempt) {
     try {
       std::unique_ptr<HttpTransfer> transfer = Get(path, headers, what);
       *body = ReadAll(*transfer, limit, object + " from registry " + host_);
       return transfer->response();
     } catch (const TransferError& error) {
-      if (error.kind() != TransferError::Kind::kStalled || attempt >= kMaxStalls)
-        FailTransfer(error, what, attempt);
-      Notice(fmt::format("the transfer of {} from {} stalled ({}, stall {} of {}): asking again",
-                         what, host_, error.what(), attempt, kMaxStalls));
+      // Send asks again for an answer that never came; a cut here broke
+      // the body off after the answer. A small object is asked for whole
+      // again, as often as a blob cut short is resumed.
+      bool stalled = error.kind() == TransferError::Kind::kStalled;
+      bool cut = error.kind() == TransferError::Kind::kInterrupted ||
+                 error.kind() == TransferError::Kind::kTimeout;
+      if (!stalled && !cut) FailTransfer(error, what);
+      if (stalled && ++stalls >= kMaxStalls) FailTransfer(error, what, stalls, attempt);
+      if (cut && ++cuts > kMaxResumes) FailTransfer(error, what, cuts, attempt);
+      if (stalled)
+        Notice(fmt::format("the transfer of {} from {} stalled ({}, stall {} of {}): asking again",
+                           what, host_, error.what(), stalls, kMaxStalls));
+      else
+        Notice(fmt::format("the transfer of {} from {} broke off ({}): asking again (try {} of {})",
+                           what, host_, error.what(), cuts + 1, kMaxResumes + 1));
     }
   }
 }
@@ -514,7 +527,7 @@ std::string RegistryClient::TokenOf(const std::string& body,
 }
 
 void RegistryClient::FailTransfer(const TransferError& error, const std::string& what,
-                                  int attempts) const {
+                                  int failed, int attempts) const {
   if (const auto* answer = dynamic_cast<const ProxyAnswerError*>(&error)) FailProxyAnswer(*answer);
   switch (error.kind()) {
     case TransferError::Kind::kTls:
@@ -532,14 +545,14 @@ void RegistryClient::FailTransfer(const TransferError& error, const std::string&
     case TransferError::Kind::kInterrupted:
     case TransferError::Kind::kTimeout:
       Fail(
-          "the transfer of {} from registry {} was interrupted ({}): check the network and run "
-          "strata again",
-          what, host_, error.what());
+          "the transfer of {} from registry {} was interrupted ({}){}; check the network and "
+          "run strata again",
+          what, host_, error.what(), Attempts(failed, attempts));
     case TransferError::Kind::kStalled:
       Fail(
           "the transfer of {} from registry {} stalled: {}{}; check the network and run strata "
           "again",
-          what, host_, error.what(), Attempts(attempts, attempts));
+          what, host_, error.what(), Attempts(failed, attempts));
     case TransferError::Kind::kCommand:  // Registries are not reached through one,
     case TransferError::Kind::kNoReply:  // nor asked with a deadline for the answer.
     case TransferError::Kind::kOther:

@@ -41,7 +41,7 @@ class RegistryClient {
                                     const std::string& what) const;
 
   // GETs a whole small object into |body|; returns the response. A
-  // transfer that stalls is begun again, a few times. |what| names the
+  // transfer that stalls or is cut short is begun again, a few times. |what| names the
   // request, as for Get; |object| names the body when it is larger than
   // |limit| ("the manifest of image HOST/REPO:1"): what was too large,
   // where the request may name only what it was for.
@@ -78,9 +78,10 @@ class RegistryClient {
   // The first of |keys| the JSON |body| holds as a non-empty string;
   // throws Error when it holds none.
   std::string TokenOf(const std::string& body, std::initializer_list<const char*> keys) const;
-  // |attempts|: how many requests for |what| ended as |error| did.
+  // |failed|: how many of the |attempts| requests for |what| ended as
+  // |error| did.
   [[noreturn]] void FailTransfer(const TransferError& error, const std::string& what,
-                                 int attempts = 1) const;
+                                 int failed = 1, int attempts = 1) const;
   [[noreturn]] void FailProxyAnswer(const ProxyAnswerError& answer) const;
 
   std::string host_;

@@ -29,6 +29,10 @@ misbehaves as MODE says:
                it is asked for; later requests of it honour Range
   stall-manifest  sends the headers and the first 10 bytes of each
                manifest, then nothing more for ten minutes
+  cut-manifest  sends the headers and the first 100 bytes of each
+               manifest, then closes the connection
+  cut-manifest-once  the same the first time each manifest is asked for;
+               later, the whole manifest
   longer       sends the last layer's blob with 5000 bytes more than its
                descriptor says, its Content-Length saying so
   shorter      sends the last layer's blob without its second half, its
@@ -118,6 +122,16 @@ class Handler(BaseHTTPRequestHandler):
             media_type = TOP["mediaType"] if digest == TOP["digest"] else \
                 "application/vnd.oci.image.manifest.v1+json"
             body = open(blob_path(digest), "rb").read()
+            again = served.get(digest, 0) > 0
+            served[digest] = served.get(digest, 0) + 1
+            if MODE == "cut-manifest" or (MODE == "cut-manifest-once" and not again):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[:100])
+                self.wfile.flush()
+                self.close_connection = True
+                return
             if MODE == "stall-manifest":
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
