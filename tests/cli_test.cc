@@ -687,16 +687,22 @@ TEST(Cli, ATagOnTwoImagesOfADockerArchiveIsRefusedWithTheWaysToPickOne) {
   EXPECT_EQ(image["config_digest"], ids[1]);
 }
 
-// The same in an OCI layout: two manifests with one
-// org.opencontainers.image.ref.name. Each platform of one image may carry
-// the image's name: those are one image, and --platform picks among them.
-TEST(Cli, ARefNameOnTwoImagesOfALayoutIsRefusedWithTheWaysToPickOne) {
-  REQUIRE_FIXTURES();
+// A copy of the fixture layout multiarch.oci that the test may edit.
+std::string WritableMultiarchLayout() {
   std::string layout = TempDir() + "/layout";
   fs::copy(testing::FixturesDir() + "/multiarch.oci", layout, fs::copy_options::recursive);
   for (const auto& entry : fs::recursive_directory_iterator(layout))
     fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
   fs::permissions(layout, fs::perms::owner_write, fs::perm_options::add);
+  return layout;
+}
+
+// The same in an OCI layout: two manifests with one
+// org.opencontainers.image.ref.name. Each platform of one image may carry
+// the image's name: those are one image, and --platform picks among them.
+TEST(Cli, ARefNameOnTwoImagesOfALayoutIsRefusedWithTheWaysToPickOne) {
+  REQUIRE_FIXTURES();
+  std::string layout = WritableMultiarchLayout();
   json index = json::parse(ReadFileText(layout + "/index.json"));
   json platforms = json::array({index["manifests"][0], index["manifests"][1]});
   for (json& descriptor : platforms)
@@ -721,6 +727,159 @@ TEST(Cli, ARefNameOnTwoImagesOfALayoutIsRefusedWithTheWaysToPickOne) {
         RunStrata({"history", "--format", "json", "oci:" + layout + ":" + digest.substr(0, 19)}));
     EXPECT_EQ(image["manifest_digest"], digest);
   }
+}
+
+// What a "(choices: …)" list in |error| offers, each choice without the
+// words in parentheses after it ("@0 (ID 0463a985ba5e)" is "@0").
+std::vector<std::string> OfferedChoices(const std::string& error) {
+  size_t start = error.find("(choices: ");
+  size_t end = error.rfind(')');
+  if (start == std::string::npos || end == std::string::npos || end < start) return {};
+  std::string list = error.substr(start + 10, end - start - 10) + ", ";
+  std::vector<std::string> choices;
+  for (size_t at = 0, comma; (comma = list.find(", ", at)) != std::string::npos; at = comma + 2)
+    choices.push_back(
+        list.substr(at, list.find(" (", at) < comma ? list.find(" (", at) - at : comma - at));
+  return choices;
+}
+
+// Found in a trial: with one tag on two images, the choices listed the tag
+// (refused as naming two images) and left out the second image's own tag
+// and the @N spellings. Each image is offered by a tag only it carries,
+// else by @N and its ID.
+TEST(Cli, TheChoicesOfADockerArchiveEachPickTheirImage) {
+  REQUIRE_FIXTURES();
+  std::vector<std::string> ids;  // Each image's config digest, its ID.
+  std::string archive =
+      EditArchiveManifest(testing::FixturesDir() + "/pair.docker.tar", [&ids](json& manifest) {
+        manifest[0]["RepoTags"] = {"strata-fixture/app:1"};
+        manifest[1]["RepoTags"] = {"strata-fixture/app:1", "other:2"};
+        for (json& image : manifest)
+          ids.push_back("sha256:" + image["Config"].get<std::string>().substr(0, 64));
+      });
+  ASSERT_EQ(ids.size(), 2u);
+  std::string choices = "(choices: @0 (ID " + ids[0].substr(7, 12) + "), other:2)\n";
+
+  RunResult bare = RunStrata({"history", archive});
+  ExpectOneErrorLine(
+      bare, archive + " holds 2 images; name one as docker-archive:" + archive + ":REF " + choices);
+  ExpectOneErrorLine(RunStrata({"history", "docker-archive:" + archive + ":nope"}),
+                     "has no image nope " + choices);
+  std::vector<std::string> offered = OfferedChoices(bare.err);
+  ASSERT_EQ(offered.size(), ids.size()) << bare.err;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    json image = ImageOf(
+        RunStrata({"history", "--format", "json", "docker-archive:" + archive + ":" + offered[i]}));
+    EXPECT_EQ(image["config_digest"], ids[i]) << offered[i];
+  }
+}
+
+// Found in a trial: on standard input the suggestions named the archive
+// "standard input", which no command line reads; "-" does.
+TEST(Cli, TheSuggestionsForAnArchiveOnStandardInputSpellItAsADash) {
+  REQUIRE_FIXTURES();
+  std::vector<std::string> ids;
+  std::string archive =
+      EditArchiveManifest(testing::FixturesDir() + "/pair.docker.tar", [&ids](json& manifest) {
+        for (json& image : manifest) {
+          image["RepoTags"] = {"strata-fixture/app:1"};
+          ids.push_back("sha256:" + image["Config"].get<std::string>().substr(0, 64));
+        }
+      });
+  ASSERT_EQ(ids.size(), 2u);
+
+  ExpectOneErrorLine(
+      RunStrata({"audit", "-"}, archive),
+      "standard input holds 2 images; name one as docker-archive:-:REF (choices: @0");
+  ExpectOneErrorLine(RunStrata({"audit", "docker-archive:-:strata-fixture/app:1"}, archive),
+                     "strata-fixture/app:1 names 2 images in standard input; name one as "
+                     "docker-archive:-:@N or by its image ID (choices: @0");
+  // What the line says to type reads the image.
+  json image = ImageOf(RunStrata({"history", "--format", "json", "docker-archive:-:@1"}, archive));
+  EXPECT_EQ(image["config_digest"], ids[1]);
+}
+
+// Found in a trial, as for docker archives: a ref name on two manifests
+// was offered as the choice for both, and an OCI archive (one tar file, a
+// file or standard input) was suggested as oci:PATH, a layout directory.
+TEST(Cli, TheChoicesOfALayoutEachPickTheirImageWithTheLayoutsOwnPrefix) {
+  REQUIRE_FIXTURES();
+  std::string layout = WritableMultiarchLayout();
+  json index = json::parse(ReadFileText(layout + "/index.json"));
+  json first = index["manifests"][0], second = index["manifests"][1];
+  for (json* descriptor : {&first, &second}) {
+    descriptor->erase("platform");
+    (*descriptor)["annotations"] = {{"org.opencontainers.image.ref.name", "app"}};
+  }
+  json other = second;  // The second manifest listed again, under a name of its own.
+  other["annotations"]["org.opencontainers.image.ref.name"] = "other";
+  index["manifests"] = {first, second, other};
+  WriteFile(layout + "/index.json", index.dump());
+  std::string digest = first["digest"];
+  std::string choices = "(choices: " + digest.substr(0, 19) + ", other)\n";
+
+  std::string archive = TempDir() + "/layout.tar";
+  std::string output;
+  ASSERT_EQ(RunShell("tar -C '" + layout + "' -cf '" + archive + "' oci-layout index.json blobs",
+                     &output),
+            0)
+      << output;
+
+  struct Input {
+    std::string spelled;  // As a command line names it.
+    std::string stdin_file;
+    std::string shown;      // As messages name it.
+    std::string suggested;  // The prefix and path to type.
+  };
+  for (const Input& input :
+       std::vector<Input>{{layout, "", layout, "oci:" + layout},
+                          {"oci:" + layout, "", layout, "oci:" + layout},
+                          {archive, "", archive, "oci-archive:" + archive},
+                          {"oci:" + archive, "", archive, "oci-archive:" + archive},
+                          {"oci-archive:" + archive, "", archive, "oci-archive:" + archive},
+                          {"-", archive, "standard input", "oci-archive:-"},
+                          {"oci-archive:-", archive, "standard input", "oci-archive:-"}}) {
+    SCOPED_TRACE(input.spelled);
+    RunResult bare = RunStrata({"history", input.spelled}, input.stdin_file);
+    ExpectOneErrorLine(
+        bare, input.shown + " holds 2 images; name one as " + input.suggested + ":REF " + choices);
+    std::string named = input.spelled.find(':') == std::string::npos
+                            ? input.suggested  // A bare path takes no REF.
+                            : input.spelled;
+    ExpectOneErrorLine(RunStrata({"history", named + ":app"}, input.stdin_file),
+                       "app names 2 images in " + input.shown +
+                           "; name one by its manifest digest as " + input.suggested + ":DIGEST");
+    std::vector<std::string> offered = OfferedChoices(bare.err);
+    ASSERT_EQ(offered.size(), 2u) << bare.err;
+    for (size_t i = 0; i < offered.size(); ++i) {
+      json image = ImageOf(RunStrata(
+          {"history", "--format", "json", input.suggested + ":" + offered[i]}, input.stdin_file));
+      EXPECT_EQ(image["manifest_digest"], index["manifests"][i]["digest"]) << offered[i];
+    }
+  }
+}
+
+// Found in a trial: an image listed twice (one manifest.json entry, one
+// index.json descriptor) counted as two, so naming none was refused as a
+// choice between them; doc/cli.md says it is one image.
+TEST(Cli, AnImageListedTwiceIsReadWithoutARef) {
+  REQUIRE_FIXTURES();
+  std::string pair = testing::FixturesDir() + "/pair.docker.tar";
+  std::string config;
+  std::string twice = EditArchiveManifest(pair, [&config](json& manifest) {
+    manifest = json::array({manifest[1], manifest[1]});
+    config = "sha256:" + manifest[0]["Config"].get<std::string>().substr(0, 64);
+  });
+  EXPECT_EQ(ImageOf(RunStrata({"history", "--format", "json", twice}))["config_digest"], config);
+
+  std::string layout = WritableMultiarchLayout();
+  json index = json::parse(ReadFileText(layout + "/index.json"));
+  json descriptor = index["manifests"][0];
+  descriptor.erase("platform");  // Two platforms would go to the --platform choice.
+  index["manifests"] = {descriptor, descriptor};
+  WriteFile(layout + "/index.json", index.dump());
+  EXPECT_EQ(ImageOf(RunStrata({"history", "--format", "json", layout}))["manifest_digest"],
+            descriptor["digest"]);
 }
 
 }  // namespace

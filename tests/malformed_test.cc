@@ -768,16 +768,19 @@ const std::vector<Case>& DockerManifestCases() {
              d, {{},
                  {},
                  R"([{"Config":"blobs/sha256/{confighex}","RepoTags":["a:1"],"Layers":[]},)"
-                 R"({"Config":"blobs/sha256/{confighex}","RepoTags":["b:1"],"Layers":[]}])"});
+                 R"({"Config":"other.json","RepoTags":["b:1"],"Layers":[]}])",
+                 "",
+                 {{"other.json", '0', "{}"}}});
        },
        "{image} holds 2 images; name one as docker-archive:{image}:REF (choices: a:1, b:1)"},
+      // One image, as doc/cli.md says: read without a reference.
       {"one image listed three times, and no reference",
        [](const std::string& d) {
          std::string entry =
              R"({"Config":"blobs/sha256/{confighex}","RepoTags":["a:1"],"Layers":[]})";
          return DockerImage(d, {{}, {}, "[" + entry + "," + entry + "," + entry + "]"});
        },
-       "{image} holds 3 images; name one as docker-archive:{image}:REF (choices: a:1)"},
+       "", "audit", true},
       {"escaped non-ASCII layer name",
        [](const std::string& d) {
          return DockerImage(

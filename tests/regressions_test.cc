@@ -633,10 +633,11 @@ TEST(Regression, ATokenInTheImageReferenceIsRedactedAndReported) {
 
   // Found by a second trial: an archive of two images listed the tag in
   // full in its error line (the choices), which the user never typed.
-  json two = manifest;
-  two.push_back({{"Config", "c.json"}, {"RepoTags", {"trial/y:1"}}, {"Layers", {"l.tar"}}});
+  json two = manifest;  // Two images: one config each (one listed twice is one image).
+  two.push_back({{"Config", "c2.json"}, {"RepoTags", {"trial/y:1"}}, {"Layers", {"l.tar"}}});
   WriteFile(dir + "/two.tar", testing::MakeTar({{"manifest.json", '0', two.dump()},
                                                 {"c.json", '0', config.dump()},
+                                                {"c2.json", '0', config.dump()},
                                                 {"l.tar", '0', layer}}));
   for (const std::string& image : {dir + "/two.tar", "docker-archive:" + dir + "/two.tar:z"}) {
     RunResult chosen = RunStrata({"audit", image});

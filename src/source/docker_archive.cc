@@ -1,3 +1,4 @@
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -58,17 +59,12 @@ std::string NormalizeTag(std::string tag) {
 
 std::vector<std::string> TagsOf(const json& image) {
   std::vector<std::string> tags;
+  if (!image.is_object()) return tags;  // Refused as invalid if chosen.
   const json& repo_tags = image.value("RepoTags", json());
   if (repo_tags.is_array())
     for (const json& tag : repo_tags)
       if (tag.is_string()) tags.push_back(tag.get<std::string>());
   return tags;
-}
-
-std::string DescribeChoice(const json& image, size_t index) {
-  std::vector<std::string> tags = TagsOf(image);
-  if (!tags.empty()) return tags.front();
-  return "@" + std::to_string(index);
 }
 
 bool MatchesTag(const json& image, const std::string& ref) {
@@ -94,7 +90,9 @@ bool Matches(const json& image, size_t index, const std::string& ref) {
 std::string IdentityOf(const json& image) {
   if (!image.is_object()) return image.dump();
   const json& config = image.value("Config", json());
-  return config.is_string() ? config.get<std::string>() : image.dump();
+  if (!config.is_string()) return image.dump();
+  std::string digest = DigestFromName(config.get<std::string>());
+  return digest.empty() ? config.get<std::string>() : digest;
 }
 
 // "@1 (ID 89b0074b7126)": the two spellings of a REF that name one entry
@@ -105,11 +103,19 @@ std::string DescribeByIndex(const json& image, size_t index) {
   return digest.empty() ? choice : choice + " (ID " + digest.substr(7, 12) + ")";
 }
 
+// How the command line names the archive and its images: a suggestion
+// must be something the user can type, so standard input is "-" there,
+// not the "standard input" messages call it.
+struct Naming {
+  const Store& store;
+  std::string typed;  // The path as typed: "-" for standard input.
+};
+
 // The entries of |manifest| that |ref| names. A tag moved from one image
 // to another and both saved (or archives merged by hand) leaves one tag on
 // two images: taking the first would audit an image the user may not have
 // meant, so that is refused, naming the spellings that pick one.
-std::vector<size_t> Matching(const json& manifest, const std::string& ref, const Store& store) {
+std::vector<size_t> Matching(const json& manifest, const std::string& ref, const Naming& naming) {
   std::vector<size_t> matches;
   std::set<std::string> images;
   std::string choices;
@@ -124,35 +130,62 @@ std::vector<size_t> Matching(const json& manifest, const std::string& ref, const
     Fail(
         "{} names {} images in {}; name one as docker-archive:{}:@N or by its image ID "
         "(choices: {})",
-        ref, images.size(), store.path(), store.path(), choices);
+        ref, images.size(), naming.store.path(), naming.typed, choices);
   return matches;
 }
 
-const json& ChooseImage(const json& manifest, const std::string& ref, const Store& store,
+// One spelling per image that picks it: the first tag on it that no other
+// image carries, else "@N (ID …)". A tag on two images is refused (see
+// Matching), so offering it would send the user to that refusal.
+std::vector<std::string> Choices(const json& manifest) {
+  std::map<std::string, std::set<std::string>> images_by_tag;  // Normalized, as matched.
+  for (const json& image : manifest)
+    for (const std::string& tag : TagsOf(image))
+      images_by_tag[NormalizeTag(tag)].insert(IdentityOf(image));
+
+  // One image listed twice is one choice, picked by a tag of either entry.
+  std::vector<std::string> order;
+  std::map<std::string, std::string> spelling;  // Identity → the choice.
+  std::map<std::string, bool> by_tag;           // Identity → spelled by a tag.
+  for (size_t i = 0; i < manifest.size(); ++i) {
+    std::string identity = IdentityOf(manifest[i]);
+    if (!spelling.contains(identity)) {
+      order.push_back(identity);
+      spelling[identity] = DescribeByIndex(manifest[i], i);
+    }
+    for (const std::string& tag : TagsOf(manifest[i])) {
+      if (by_tag[identity] || images_by_tag[NormalizeTag(tag)].size() != 1) continue;
+      spelling[identity] = tag;
+      by_tag[identity] = true;
+    }
+  }
+
+  std::vector<std::string> choices;
+  for (const std::string& identity : order) choices.push_back(spelling[identity]);
+  return choices;
+}
+
+const json& ChooseImage(const json& manifest, const std::string& ref, const Naming& naming,
                         size_t* chosen) {
-  if (manifest.size() == 1 && ref.empty()) {
+  std::vector<std::string> choices = Choices(manifest);
+  if (choices.size() == 1 && ref.empty()) {
     *chosen = 0;
     return manifest[0];
   }
   if (!ref.empty()) {
-    std::vector<size_t> matches = Matching(manifest, ref, store);
+    std::vector<size_t> matches = Matching(manifest, ref, naming);
     if (!matches.empty()) {
       *chosen = matches.front();
       return manifest[*chosen];
     }
   }
 
-  // Each choice once: a manifest may list one image several times.
-  std::string choices;
-  std::set<std::string> listed;
-  for (size_t i = 0; i < manifest.size(); ++i) {
-    std::string choice = DescribeChoice(manifest[i], i);
-    if (listed.insert(choice).second) choices += (choices.empty() ? "" : ", ") + choice;
-  }
+  std::string listed;
+  for (const std::string& choice : choices) listed += (listed.empty() ? "" : ", ") + choice;
   if (ref.empty())
-    Fail("{} holds {} images; name one as docker-archive:{}:REF (choices: {})", store.path(),
-         manifest.size(), store.path(), choices);
-  Fail("{} has no image {} (choices: {})", store.path(), ref, choices);
+    Fail("{} holds {} images; name one as docker-archive:{}:REF (choices: {})", naming.store.path(),
+         choices.size(), naming.typed, listed);
+  Fail("{} has no image {} (choices: {})", naming.store.path(), ref, listed);
 }
 
 std::string StringField(const json& image, const char* key, const Store& store) {
@@ -188,7 +221,8 @@ void CheckDigest(const std::string& data, const std::string& digest, const std::
     Fail("{} does not match its digest: expected {}, got {}", what, digest, actual);
 }
 
-ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::string& ref) {
+ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::string& ref,
+                              const std::string& typed) {
   std::string text = ReadMetadata(*store, "manifest.json");
   json manifest = ParseUntrustedJson(text, store->Describe("manifest.json"));
   if (manifest.is_null())
@@ -197,7 +231,8 @@ ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::str
   if (manifest.empty()) Fail("{} lists no images", store->Describe("manifest.json"));
 
   size_t index = 0;
-  const json& image = ChooseImage(manifest, ref, *store, &index);
+  const json& image =
+      ChooseImage(manifest, ref, Naming{*store, typed.empty() ? store->path() : typed}, &index);
   if (!image.is_object())
     Fail("{} is invalid: an entry is not an object", store->Describe("manifest.json"));
 

@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "base/error.h"
@@ -76,8 +78,13 @@ bool PlatformMatches(const std::string& have, const std::string& want) {
 
 class OciReader {
  public:
-  OciReader(std::shared_ptr<const Store> store, std::string ref, std::string platform)
-      : store_(std::move(store)), ref_(std::move(ref)), platform_(std::move(platform)) {}
+  // |typed|: the store as the user names it ("-" for standard input).
+  OciReader(std::shared_ptr<const Store> store, std::string ref, std::string platform,
+            std::string typed)
+      : store_(std::move(store)),
+        ref_(std::move(ref)),
+        platform_(std::move(platform)),
+        typed_(std::move(typed)) {}
 
   ImageSource Read() {
     std::string what = store_->Describe("index.json");
@@ -108,76 +115,114 @@ class OciReader {
 
   // Picks the entry of the top index.json that |ref_| names.
   json ChooseByRef(const json& index) {
-    std::vector<json> all = Descriptors(index, store_->Describe("index.json"));
     std::vector<json> images;
-    for (const json& d : all)
+    for (const json& d : Descriptors(index, store_->Describe("index.json")))
       if (!IsAttestation(d)) images.push_back(d);
     if (images.empty()) Fail("{} lists no images", store_->Describe("index.json"));
 
     if (ref_.empty()) {
-      if (images.size() == 1) return images.front();
+      std::vector<json> distinct = DistinctImages(images);
+      if (distinct.size() == 1) return distinct.front();
       // Several entries that are the platforms of one image: let the
       // platform choice below pick, as if they were one index.
       bool all_platforms = true;
-      for (const json& d : images) all_platforms &= !PlatformOf(d).empty();
+      for (const json& d : distinct) all_platforms &= !PlatformOf(d).empty();
       if (all_platforms)
         return json{{"mediaType", "application/vnd.oci.image.index.v1+json"},
-                    {"inline", json{{"manifests", images}}}};
-      Fail("{} holds {} images; name one as oci:{}:REF (choices: {})", store_->path(),
-           images.size(), store_->path(), Choices(images));
+                    {"inline", json{{"manifests", distinct}}}};
+      Fail("{} holds {} images; name one as {}:{}:REF (choices: {})", store_->path(),
+           distinct.size(), Transport(), typed_, Choices(images));
     }
 
-    std::vector<json> named;
-    for (const json& d : images)
-      if (NamedByRef(d)) named.push_back(d);
+    std::vector<json> named = NamedBy(images, ref_);
     if (named.empty())
       Fail("{} has no image {} (choices: {})", store_->path(), ref_, Choices(images));
-    return OneImage(named);
+    std::optional<json> image = OneImage(named);
+    if (!image)
+      Fail(
+          "{} names {} images in {}; name one by its manifest digest as {}:{}:DIGEST "
+          "(choices: {})",
+          ref_, Digests(named).size(), store_->path(), Transport(), typed_, Choices(named, true));
+    return *image;
   }
 
-  bool NamedByRef(const json& descriptor) const {
+  // Each entry of |images| once: one listed twice is one image, not a
+  // choice to make. The same manifest under two platforms stays two, for
+  // the platform choice to see both.
+  static std::vector<json> DistinctImages(const std::vector<json>& images) {
+    std::vector<json> distinct;
+    std::set<std::string> listed;
+    for (const json& d : images)
+      if (listed.insert(d.value("digest", "") + " " + PlatformOf(d)).second) distinct.push_back(d);
+    return distinct;
+  }
+
+  // The prefix that reads this store again: a tar file is an archive.
+  std::string Transport() const { return store_->is_archive() ? "oci-archive" : "oci"; }
+
+  static std::vector<json> NamedBy(const std::vector<json>& images, const std::string& ref) {
+    std::vector<json> named;
+    for (const json& d : images)
+      if (NamedByRef(d, ref)) named.push_back(d);
+    return named;
+  }
+
+  static bool NamedByRef(const json& descriptor, const std::string& ref) {
     std::string name = Annotation(descriptor, kRefName);
     std::string full = Annotation(descriptor, kContainerdName);
     std::string digest = descriptor.value("digest", "");
-    std::string wanted = ref_.starts_with("sha256:") ? ref_ : "sha256:" + ref_;
-    return ref_ == name || ref_ == full || ref_ == digest || full.ends_with("/" + ref_) ||
+    std::string wanted = ref.starts_with("sha256:") ? ref : "sha256:" + ref;
+    return ref == name || ref == full || digest == ref || full.ends_with("/" + ref) ||
            (wanted.size() >= 7 + 8 && digest.starts_with(wanted));
   }
 
-  // The image the entries |named| (all that |ref_| names) make up: one
-  // manifest, even listed twice; or the platforms of one image, each
-  // named alike, for the platform choice to pick from. Any other set is
-  // several images under one name (a tag moved and both kept): taking the
-  // first would audit an image the user may not have meant, so that is
-  // refused, naming the digests that pick one.
-  json OneImage(const std::vector<json>& named) {
-    std::set<std::string> digests, platforms;
+  static std::set<std::string> Digests(const std::vector<json>& descriptors) {
+    std::set<std::string> digests;
+    for (const json& d : descriptors) digests.insert(d.value("digest", ""));
+    return digests;
+  }
+
+  // The image the entries |named| (all that one name names) make up: one
+  // manifest; or the platforms of one image, each named alike, for the
+  // platform choice to pick from. Any other set is several images under
+  // one name (a tag moved and both kept): taking the first would audit an
+  // image the user may not have meant, so there is none.
+  static std::optional<json> OneImage(const std::vector<json>& named) {
+    if (Digests(named).size() == 1) return named.front();
+    std::set<std::string> platforms;
     bool all_platforms = true;
     for (const json& d : named) {
-      digests.insert(d.value("digest", ""));
       std::string platform = PlatformOf(d);
       all_platforms &= !platform.empty() && platforms.insert(platform).second;
     }
-    if (digests.size() == 1) return named.front();
-    if (all_platforms)
-      return json{{"mediaType", "application/vnd.oci.image.index.v1+json"},
-                  {"inline", json{{"manifests", named}}}};
-    std::string transport = store_->is_archive() ? "oci-archive" : "oci";
-    Fail("{} names {} images in {}; name one by its manifest digest as {}:{}:DIGEST (choices: {})",
-         ref_, digests.size(), store_->path(), transport, store_->path(), Choices(named, true));
+    if (!all_platforms) return std::nullopt;
+    return json{{"mediaType", "application/vnd.oci.image.index.v1+json"},
+                {"inline", json{{"manifests", named}}}};
   }
 
-  // |by_digest|: each image by its digest even when it has a name.
+  // Each image once, by its first name that picks it (see OneImage), else
+  // by its digest; |by_digest|: by its digest always.
   std::string Choices(const std::vector<json>& images, bool by_digest = false) {
-    std::string text;
-    std::set<std::string> listed;  // One image listed twice is one choice.
+    std::vector<std::string> order;               // Digests, as first listed.
+    std::map<std::string, std::string> spelling;  // Digest → a name that picks it.
+    std::map<std::string, std::string> platform;  // Digest → its platform.
     for (const json& d : images) {
-      std::string name = by_digest ? "" : Annotation(d, kRefName);
-      if (name.empty()) name = d.value("digest", "").substr(0, 19);
-      std::string platform = PlatformOf(d);
-      if (!platform.empty()) name += " (" + platform + ")";
-      if (!listed.insert(name).second) continue;
-      text += (text.empty() ? "" : ", ") + name;
+      std::string digest = d.value("digest", "");
+      if (!spelling.contains(digest)) {
+        order.push_back(digest);
+        spelling[digest] = "";
+        platform[digest] = PlatformOf(d);
+      }
+      std::string name = Annotation(d, kRefName);
+      if (by_digest || !spelling[digest].empty() || name.empty()) continue;
+      if (OneImage(NamedBy(images, name))) spelling[digest] = name;
+    }
+
+    std::string text;
+    for (const std::string& digest : order) {
+      std::string choice = spelling[digest].empty() ? digest.substr(0, 19) : spelling[digest];
+      if (!platform[digest].empty()) choice += " (" + platform[digest] + ")";
+      text += (text.empty() ? "" : ", ") + choice;
     }
     return text;
   }
@@ -291,14 +336,16 @@ class OciReader {
   std::shared_ptr<const Store> store_;
   std::string ref_;
   std::string platform_;
+  std::string typed_;
   std::string last_document_;  // The bytes ReadBlobJson read last.
 };
 
 }  // namespace
 
 ImageSource ReadOciLayout(std::shared_ptr<const Store> store, const std::string& ref,
-                          const std::string& platform) {
-  ImageSource source = OciReader(store, ref, platform).Read();
+                          const std::string& platform, const std::string& typed) {
+  ImageSource source =
+      OciReader(store, ref, platform, typed.empty() ? store->path() : typed).Read();
   source.format = store->is_archive() ? "oci-archive" : "oci-layout";
   return source;
 }

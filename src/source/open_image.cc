@@ -182,7 +182,7 @@ std::string Listing(const Store& store) {
 // otherwise whole: it is read, with a warning saying what is missing.
 ImageSource ReadStoredLayout(std::shared_ptr<const Store> store, const Spec& spec,
                              const OpenOptions& options) {
-  ImageSource source = ReadOciLayout(store, spec.ref, options.platform);
+  ImageSource source = ReadOciLayout(store, spec.ref, options.platform, spec.path);
   if (!store->Has("oci-layout"))
     source.warnings.push_back(fmt::format(
         "{} has no oci-layout file, which an OCI image layout must have; read as one anyway",
@@ -196,7 +196,7 @@ ImageSource Detect(std::shared_ptr<const Store> store, const Spec& spec,
     case Transport::kDockerArchive:
       if (!store->Has("manifest.json"))
         Fail("{} is not a docker archive: it has no manifest.json", store->path());
-      return ReadDockerArchive(store, spec.ref);
+      return ReadDockerArchive(store, spec.ref, spec.path);
     case Transport::kOciLayout:
     case Transport::kOciArchive:
       if (!store->Has("index.json"))
@@ -208,7 +208,7 @@ ImageSource Detect(std::shared_ptr<const Store> store, const Spec& spec,
 
   // manifest.json first: Engine 25+ archives have both, and manifest.json
   // names the image `docker save` was asked for.
-  if (store->Has("manifest.json")) return ReadDockerArchive(store, spec.ref);
+  if (store->Has("manifest.json")) return ReadDockerArchive(store, spec.ref, spec.path);
   if (store->Has("index.json")) return ReadStoredLayout(store, spec, options);
   if (store->Has("repositories"))
     Fail(

@@ -145,15 +145,15 @@ class BlobReader : public ByteReader {
                           Attempts(stalls_, attempts_)));
         if (cut && ++cuts_ > kMaxResumes) GiveUp(CutShort(error.what(), cuts_));
         if (stalled)
-          Notice(fmt::format("the transfer of {} from {} stalled after {} ({}, stall {} of {}): "
-                             "asking for the rest",
-                             What(), client_->host(), Count(offset_, "byte"), error.what(),
-                             stalls_, kMaxStalls));
+          Notice(fmt::format(
+              "the transfer of {} from {} stalled after {} ({}, stall {} of {}): "
+              "asking for the rest",
+              What(), client_->host(), Count(offset_, "byte"), error.what(), stalls_, kMaxStalls));
         else
-          Notice(fmt::format("the transfer of {} from {} broke off after {} ({}): asking for the "
-                             "rest (resume {} of {})",
-                             What(), client_->host(), Count(offset_, "byte"), error.what(), cuts_,
-                             kMaxResumes));
+          Notice(fmt::format(
+              "the transfer of {} from {} broke off after {} ({}): asking for the "
+              "rest (resume {} of {})",
+              What(), client_->host(), Count(offset_, "byte"), error.what(), cuts_, kMaxResumes));
       }
     }
   }
@@ -352,8 +352,9 @@ std::unique_ptr<HttpTransfer> RegistryClient::Send(const std::string& url,
       bool dropped = error.kind() == TransferError::Kind::kInterrupted ||
                      error.kind() == TransferError::Kind::kTimeout;
       if (!dropped || attempt + 1 >= kMaxAttempts) FailTransfer(error, what);
-      Notice(fmt::format("asking registry {} for {} failed ({}): asking again in {} s (try {} of {})",
-                         host_, what, error.what(), 1 << attempt, attempt + 2, kMaxAttempts));
+      Notice(
+          fmt::format("asking registry {} for {} failed ({}): asking again in {} s (try {} of {})",
+                      host_, what, error.what(), 1 << attempt, attempt + 2, kMaxAttempts));
       std::this_thread::sleep_for(std::chrono::seconds(1 << attempt));
       continue;
     }
