@@ -2,6 +2,8 @@
 // output formats. Broken images are made here from corpus images.
 #include <gtest/gtest.h>
 
+#include <fmt/core.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -802,6 +804,33 @@ TEST(Cli, TheSuggestionsForAnArchiveOnStandardInputSpellItAsADash) {
 // Found in a trial, as for docker archives: a ref name on two manifests
 // was offered as the choice for both, and an OCI archive (one tar file, a
 // file or standard input) was suggested as oci:PATH, a layout directory.
+// An index.json of thousands of names: the choices are the first twenty,
+// and the rest counted. Finding each name's image over every entry made
+// 20,000 names take minutes (and the line listed every one).
+TEST(Cli, AnIndexOfThousandsOfImagesListsTwentyChoices) {
+  std::string layout = TempDir() + "/many";
+  std::filesystem::create_directories(layout + "/blobs/sha256");
+  WriteFile(layout + "/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  json manifests = json::array();
+  for (int i = 0; i < 5000; ++i) {
+    std::string hex = fmt::format("{:064x}", i + 1);
+    manifests.push_back({{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                         {"digest", "sha256:" + hex},
+                         {"size", 100},
+                         {"annotations", {{"org.opencontainers.image.ref.name",
+                                           "name" + std::to_string(i)}}}});
+  }
+  WriteFile(layout + "/index.json", json{{"schemaVersion", 2}, {"manifests", manifests}}.dump());
+  RunResult result = RunStrata({"history", layout});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("holds 5000 images; name one as oci:" + layout +
+                            ":REF (choices: name0, name1, "),
+            std::string::npos)
+      << result.err.substr(0, 300);
+  EXPECT_NE(result.err.find(", name19 and 4980 more)\n"), std::string::npos)
+      << result.err.substr(0, 300);
+}
+
 TEST(Cli, TheChoicesOfALayoutEachPickTheirImageWithTheLayoutsOwnPrefix) {
   REQUIRE_FIXTURES();
   std::string layout = WritableMultiarchLayout();

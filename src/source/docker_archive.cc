@@ -180,8 +180,14 @@ const json& ChooseImage(const json& manifest, const std::string& ref, const Nami
     }
   }
 
+  // The first few: an archive of thousands of images makes a line no one
+  // reads.
+  constexpr size_t kMaxChoices = 20;
   std::string listed;
-  for (const std::string& choice : choices) listed += (listed.empty() ? "" : ", ") + choice;
+  for (size_t i = 0; i < choices.size() && i < kMaxChoices; ++i)
+    listed += (listed.empty() ? "" : ", ") + choices[i];
+  if (choices.size() > kMaxChoices)
+    listed += fmt::format(" and {} more", choices.size() - kMaxChoices);
   if (ref.empty())
     Fail("{} holds {} images; name one as docker-archive:{}:REF (choices: {})", naming.store.path(),
          choices.size(), naming.typed, listed);

@@ -201,8 +201,12 @@ class OciReader {
   }
 
   // Each image once, by its first name that picks it (see OneImage), else
-  // by its digest; |by_digest|: by its digest always.
+  // by its digest; |by_digest|: by its digest always. The first
+  // kMaxChoices only: whether a name picks one image is asked of every
+  // entry, and a hostile index.json of 20,000 names made that minutes
+  // of work (and a line no one reads).
   std::string Choices(const std::vector<json>& images, bool by_digest = false) {
+    constexpr size_t kMaxChoices = 20;
     std::vector<std::string> order;               // Digests, as first listed.
     std::map<std::string, std::string> spelling;  // Digest → a name that picks it.
     std::map<std::string, std::string> platform;  // Digest → its platform.
@@ -213,17 +217,21 @@ class OciReader {
         spelling[digest] = "";
         platform[digest] = PlatformOf(d);
       }
+      if (order.size() > kMaxChoices) continue;
       std::string name = Annotation(d, kRefName);
       if (by_digest || !spelling[digest].empty() || name.empty()) continue;
       if (OneImage(NamedBy(images, name))) spelling[digest] = name;
     }
 
     std::string text;
-    for (const std::string& digest : order) {
+    for (size_t i = 0; i < order.size() && i < kMaxChoices; ++i) {
+      const std::string& digest = order[i];
       std::string choice = spelling[digest].empty() ? digest.substr(0, 19) : spelling[digest];
       if (!platform[digest].empty()) choice += " (" + platform[digest] + ")";
       text += (text.empty() ? "" : ", ") + choice;
     }
+    if (order.size() > kMaxChoices)
+      text += fmt::format(" and {} more", order.size() - kMaxChoices);
     return text;
   }
 
