@@ -54,6 +54,22 @@ std::vector<std::string> RowPaths(TreeView* tree) {
   return paths;
 }
 
+// An image read as explore reads it: the built-in rules' content scanner
+// sees the files, and the rules run over the result.
+struct Audited {
+  explicit Audited(const std::string& image) : scanner(MakeContentScanner(config)) {
+    AnalyzeOptions options;
+    options.inspector = scanner.get();
+    analysis = Analyze(OpenImage(image, OpenOptions()), options);
+    findings = EvaluateRules(analysis, config, *scanner, "2026-01-01").findings;
+  }
+
+  RuleConfig config;
+  std::unique_ptr<ContentScanner> scanner;
+  Analysis analysis;
+  std::vector<Finding> findings;
+};
+
 std::string CursorPath(TreeView* tree) {
   NodeId node;
   return tree->CursorNode(&node) ? tree->history().PathOf(node) : "(none)";
@@ -364,14 +380,8 @@ TEST(Explorer, AHardLinkToASymbolicLinkIsNoFileToSave) {
 TEST(Explorer, FindingsJumpAndShowInDetails) {
   std::string image = CorpusDir() + "/corpus/leaky-app.oci";
   if (!std::filesystem::exists(image)) GTEST_SKIP() << "no corpus at " << CorpusDir();
-  Analysis analysis = testing::AnalyzePath(image);
-  RuleConfig config;
-  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
-  AnalyzeOptions options;
-  options.inspector = scanner.get();
-  analysis = Analyze(OpenImage(image, OpenOptions()), options);
-  RuleResults rules = EvaluateRules(analysis, config, *scanner, "2026-01-01");
-  Explorer explorer(analysis, rules.findings);
+  Audited audited(image);
+  Explorer explorer(audited.analysis, audited.findings);
 
   // The first finding with a path in a layer.
   size_t index = 0;
@@ -404,13 +414,9 @@ TEST(Explorer, AFileASecretFindingNamesIsSaved0600) {
       {{{"root/.ssh/id_ed25519", '0', key, "", 0644}, {"etc/motd", '0', "hello\n", "", 0644},
         {"srv/innocent", '1', "", "root/.ssh/id_ed25519"}},
        {{"srv/later", '1', "", "root/.ssh/id_ed25519"}}});
-  RuleConfig config;
-  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
-  AnalyzeOptions options;
-  options.inspector = scanner.get();
-  Analysis analysis = Analyze(OpenImage(image, OpenOptions()), options);
-  RuleResults rules = EvaluateRules(analysis, config, *scanner, "2026-01-01");
-  Explorer explorer(analysis, rules.findings);
+  Audited audited(image);
+  const Analysis& analysis = audited.analysis;
+  Explorer explorer(analysis, audited.findings);
 
   std::string dir = TempDir();
   // Found by a user trial: another name of the key (a hard link, in its
@@ -439,14 +445,11 @@ TEST(Explorer, ATokenUsedAsANameIsShownRedacted) {
   std::string image = testing::WriteImage(
       TempDir() + "/image",
       {{{"keys/" + token, '0', "token = " + token + "\n"}, {"link", '2', "", "keys/" + token}}});
-  RuleConfig config;
-  std::unique_ptr<ContentScanner> scanner = MakeContentScanner(config);
-  AnalyzeOptions options;
-  options.inspector = scanner.get();
-  Analysis analysis = Analyze(OpenImage(image, OpenOptions()), options);
-  RuleResults rules = EvaluateRules(analysis, config, *scanner, "2026-01-01");
-  Explorer explorer(analysis, rules.findings);
-  explorer.set_shown([&scanner](std::string_view text) { return scanner->RedactPath(text); });
+  Audited audited(image);
+  const Analysis& analysis = audited.analysis;
+  Explorer explorer(analysis, audited.findings);
+  explorer.set_shown(
+      [&audited](std::string_view text) { return audited.scanner->RedactPath(text); });
 
   EXPECT_EQ(explorer.Shown(token), "ghp_…(40 characters)");
   ASSERT_TRUE(explorer.tree().Select("keys/" + token));
