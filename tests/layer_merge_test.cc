@@ -275,6 +275,24 @@ TEST_F(MergeTest, AFileNamingTheRootIsLeftOutWithAWarning) {
   ASSERT_NE(Find("a"), nullptr);
 }
 
+// Found by a user trial: a layer storing a file and then entries beneath
+// it made the file a directory in silence (its bytes only waste).
+TEST_F(MergeTest, AFileTheSameLayerStoresEntriesBeneathIsSaidToBeADirectory) {
+  Apply({{"x", '0', "abcd"}, {"x/y", '0', "1"}, {"q", '0', "x"}, {"q/r", '0', "2"}});
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0],
+            "layer 1: /x/y is stored beneath /x, which the same layer stores as a regular file: "
+            "/x is taken for a directory, and its bytes are waste (1 more such)");
+  EXPECT_TRUE(Find("x")->is_directory());
+
+  // Beneath a lower layer's file: the usual replacement, no warning.
+  warnings_.clear();
+  Apply({{"a", '0', "x"}});
+  Apply({{"a/b", '0', "y"}});
+  EXPECT_TRUE(warnings_.empty()) << warnings_[0];
+  EXPECT_TRUE(Find("a")->is_directory());
+}
+
 TEST_F(MergeTest, ImpliedParentDirectoriesAreCreated) {
   Apply({{"a/b/c/file", '0', "x"}});
   ASSERT_NE(Find("a/b/c"), nullptr);

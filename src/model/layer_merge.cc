@@ -255,6 +255,11 @@ struct LayerMerge::LayerPass {
   // The record of each link (by its entry) that entries, and that markers,
   // of the layer lie beneath.
   std::unordered_map<const LayerEntry*, size_t> entry_links, marker_links;
+  // A file (or link) of this very layer that an entry beneath it turned
+  // into a directory: the first, the entry beneath it, and how many.
+  const LayerEntry* own_replaced = nullptr;
+  const LayerEntry* own_beneath = nullptr;
+  int own_replaced_count = 0;
 };
 
 struct LayerMerge::Moved {
@@ -305,6 +310,15 @@ void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change
     if (ApplyEntry(&pass, entries[i], &nodes[i], &went, warnings)) valid_from = i + 1;
     if (went.moved) moved.emplace(i, went);
   }
+  if (pass.own_replaced != nullptr)
+    warnings->push_back(fmt::format(
+        "layer {}: /{} is stored beneath /{}, which the same layer stores as {}: /{} is taken "
+        "for a directory, and its bytes are waste{}",
+        index + 1, pass.own_beneath->path, pass.own_replaced->path,
+        EntryKindNoun(pass.own_replaced->kind), pass.own_replaced->path,
+        pass.own_replaced_count > 1
+            ? fmt::format(" ({} more such)", pass.own_replaced_count - 1)
+            : ""));
 
   for (size_t i = 0; i < entries.size(); ++i) {
     const LayerEntry& entry = entries[i];
@@ -430,7 +444,18 @@ void LayerMerge::NoteEntryBeneathLink(LayerPass* pass, const LayerEntry& entry,
 
 FileNode* LayerMerge::Place(LayerPass* pass, const LayerEntry& entry, Moved* moved) {
   int index = pass->index;
-  auto on_drop = [this, index](FileNode* lost) { DropNode(lost, index, true); };
+  auto on_drop = [this, index, pass, &entry](FileNode* lost) {
+    // No tar of a directory stores a file and then entries beneath it;
+    // the tree takes the file for a directory, and says so (Apply).
+    if (lost->layer == index && lost->entry != nullptr && lost->entry != &entry) {
+      if (pass->own_replaced == nullptr) {
+        pass->own_replaced = lost->entry;
+        pass->own_beneath = &entry;
+      }
+      ++pass->own_replaced_count;
+    }
+    DropNode(lost, index, true);
+  };
   size_t nodes = tree_.size();
   const FileNode* link = nullptr;
   // Layers outlive the tree: nodes are named with their paths' bytes.
