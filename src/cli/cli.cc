@@ -78,19 +78,6 @@ struct Loaded {
 
 using Renderer = std::function<std::string(const Loaded&, const Options&)>;
 
-struct Format {
-  const char* name;
-  const char* description;
-};
-
-const Format kFormats[] = {
-    {"table", "for people (the default)"},
-    {"json", "the versioned schema of doc/json-schema.md"},
-    {"sarif", "SARIF 2.1.0, for GitHub code scanning"},
-    {"junit", "JUnit XML, for GitLab and Jenkins"},
-    {"markdown", "a short summary for a pull request or $GITHUB_STEP_SUMMARY"},
-};
-
 struct Command {
   const char* name;
   const char* description;
