@@ -47,22 +47,6 @@ const char* PathOf(struct archive_entry* entry) {
   return path != nullptr ? path : archive_entry_pathname_utf8(entry);
 }
 
-// What a link entry's target says it is in messages, or null for an entry
-// that is not a link.
-const char* LinkTargetKind(struct archive_entry* entry) {
-  if (archive_entry_hardlink(entry) != nullptr || archive_entry_hardlink_utf8(entry) != nullptr)
-    return "a hard link's target";
-  if (archive_entry_filetype(entry) == AE_IFLNK) return "a symbolic link's target";
-  return nullptr;
-}
-
-const char* LinkTargetOf(struct archive_entry* entry) {
-  const char* target = archive_entry_hardlink(entry);
-  if (target == nullptr) target = archive_entry_hardlink_utf8(entry);
-  if (target == nullptr) target = archive_entry_symlink(entry);
-  return target != nullptr ? target : archive_entry_symlink_utf8(entry);
-}
-
 // Decodes whiteout names, from the last component only as umoci and
 // containerd read them; a new path goes to |*path|, which |entry|'s path
 // views. Returns false for AUFS bookkeeping names (".wh..wh.plnk",
@@ -359,14 +343,15 @@ bool LayerCursor::NextEntry(LayerEntry* entry) {
     if (raw_path != nullptr && static_cast<int64_t>(strlen(raw_path)) > limits_.max_path_bytes)
       Fail("{}: an entry's path is longer than {} bytes; raise --max-path-bytes to read it", name_,
            limits_.max_path_bytes);
+    *entry = MakeEntry(raw_entry, &current_path_);
     // A link's target is a path too, kept with the entry and resolved
     // through the tree: as costly, and as much a sign of a crafted layer.
-    const char* link = LinkTargetKind(raw_entry);
-    const char* target = link != nullptr ? LinkTargetOf(raw_entry) : nullptr;
-    if (target != nullptr && static_cast<int64_t>(strlen(target)) > limits_.max_path_bytes)
-      Fail("{}: {} is longer than {} bytes; raise --max-path-bytes to read it", name_, link,
+    bool is_link = entry->kind == EntryKind::kHardlink || entry->kind == EntryKind::kSymlink;
+    if (is_link && static_cast<int64_t>(entry->link().size()) > limits_.max_path_bytes)
+      Fail("{}: {} is longer than {} bytes; raise --max-path-bytes to read it", name_,
+           entry->kind == EntryKind::kHardlink ? "a hard link's target"
+                                               : "a symbolic link's target",
            limits_.max_path_bytes);
-    *entry = MakeEntry(raw_entry, &current_path_);
     // Escaped may mean a hard link's target only: the name is checked again.
     bool name_escaped = false;
     if (entry->path_escaped) CleanLayerPath(raw_path, &name_escaped);
