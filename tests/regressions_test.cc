@@ -647,6 +647,41 @@ TEST(Regression, ATokenInTheImageReferenceIsRedactedAndReported) {
   }
 }
 
+// A docker archive's image may carry several tags; the one chosen is the
+// image's name in the reports, but a token in another was never looked at,
+// though whoever has the archive reads it. It is reported (redacted) too.
+TEST(Regression, ATokenInAnotherTagOfTheImageIsReported) {
+  const std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
+  std::string dir = TempDir();
+  std::string layer = testing::MakeTar({{"a", '0', "x"}});
+  json config = {{"architecture", "amd64"},
+                 {"os", "linux"},
+                 {"config", {{"User", "1"}}},
+                 {"rootfs", {{"type", "layers"}, {"diff_ids", {Sha256Of(layer)}}}},
+                 {"history", {{{"created_by", "build"}}}}};
+  json manifest = {{{"Config", "c.json"},
+                    {"RepoTags", {"trial/x:1", "trial/x:" + token}},
+                    {"Layers", {"l.tar"}}}};
+  WriteFile(dir + "/x.tar", testing::MakeTar({{"manifest.json", '0', manifest.dump()},
+                                              {"c.json", '0', config.dump()},
+                                              {"l.tar", '0', layer}}));
+
+  for (const char* format : {"table", "json", "sarif"}) {
+    RunResult audit = RunStrata({"audit", "--format", format, dir + "/x.tar"});
+    ASSERT_EQ(audit.exit_code, 0) << format << audit.err;
+    EXPECT_EQ(audit.out.find("aB3dE5gH7jK9mN1p"), std::string::npos) << format << audit.out;
+    EXPECT_NE(audit.out.find("another tag of the image: ghp_"), std::string::npos)
+        << format << audit.out;
+  }
+  // Named by the token's tag, that tag is the reference: reported once.
+  RunResult chosen =
+      RunStrata({"audit", "--format", "json", "docker-archive:" + dir + "/x.tar:trial/x:" + token});
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+  EXPECT_EQ(chosen.out.find("aB3dE5gH7jK9mN1p"), std::string::npos) << chosen.out;
+  EXPECT_NE(chosen.out.find("image reference: ghp_"), std::string::npos) << chosen.out;
+  EXPECT_EQ(chosen.out.find("another tag of the image"), std::string::npos) << chosen.out;
+}
+
 // Found by a new user: a custom content rule as loose as [a-z0-9]{3}
 // redacted every path the reports show (/app/.env as /…(3 characters)/.…),
 // so its accepted findings no longer matched their paths either. Paths

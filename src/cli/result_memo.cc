@@ -62,6 +62,7 @@ std::string ResultKey(const MemoInputs& inputs) {
   add("input", source.input);
   add("format", source.format);
   add("reference", source.reference);
+  for (const std::string& other : source.other_references) add("other reference", other);
   add("endpoint", source.endpoint);
   add("manifest", source.manifest_digest);
   add("manifest bytes", Sha256Of(source.manifest_json));

@@ -256,22 +256,26 @@ void CheckConfigStrings(const CheckContext& context, std::vector<Finding>* findi
 }
 
 // The secrets in the image's reference (a docker archive's RepoTags, an
-// OCI layout's ref name, the tag named on the command line): whoever
-// pulls the image, or lists a repository's tags, reads it. Shown as the
-// config's findings are: the reference is the image's, not a layer's.
-// TODO: a docker archive's other tags (RepoTags beyond the one chosen) are
-// not read; no report shows them, but whoever has the archive does.
+// OCI layout's ref name, the tag named on the command line) and in its
+// other names in the file (the archive's other RepoTags): whoever pulls
+// the image, lists a repository's tags or has the archive reads them.
+// Shown as the config's findings are: the names are the image's, not a
+// layer's.
 void CheckReference(const CheckContext& context, std::vector<Finding>* findings) {
-  for (const ContentScanner::FoundSecret& secret :
-       context.scanner.FindPathSecrets(context.analysis.source.reference)) {
-    Finding finding = MakeFinding(context, secret.rule_id, -1, std::nullopt);
-    finding.route = Route::kConfig;
-    finding.detail = "image reference: " + secret.excerpt;
-    finding.fix =
-        "the credential is in the image's tag or name, which every pull names: tag the image "
-        "without it, delete that tag wherever it was pushed, and rotate the credential now";
-    findings->push_back(std::move(finding));
-  }
+  const ImageSource& source = context.analysis.source;
+  auto check = [&](const std::string& name, const char* what) {
+    for (const ContentScanner::FoundSecret& secret : context.scanner.FindPathSecrets(name)) {
+      Finding finding = MakeFinding(context, secret.rule_id, -1, std::nullopt);
+      finding.route = Route::kConfig;
+      finding.detail = std::string(what) + ": " + secret.excerpt;
+      finding.fix =
+          "the credential is in the image's tag or name, which every pull names: tag the image "
+          "without it, delete that tag wherever it was pushed, and rotate the credential now";
+      findings->push_back(std::move(finding));
+    }
+  };
+  check(source.reference, "image reference");
+  for (const std::string& other : source.other_references) check(other, "another tag of the image");
 }
 
 }  // namespace

@@ -249,6 +249,8 @@ ImageSource ReadDockerArchive(std::shared_ptr<const Store> store, const std::str
   std::vector<std::string> tags = TagsOf(image);
   source.reference =
       !ref.empty() && MatchesTag(image, ref) ? ref : (tags.empty() ? "" : tags.front());
+  for (const std::string& tag : tags)
+    if (tag != source.reference) source.other_references.push_back(tag);
 
   std::string config_name = StringField(image, "Config", *store);
   source.config_json = ReadMetadata(*store, config_name);

@@ -43,6 +43,10 @@ struct ImageSource {
   std::string input;            // What the user named.
   std::string format;           // "docker-archive", "oci-layout", ...
   std::string reference;        // The tag or name chosen, if any.
+  // The image's other names in its file (a docker archive's RepoTags
+  // beside |reference|): no report shows them, but whoever has the file
+  // reads them, so the rules look for secrets in them too.
+  std::vector<std::string> other_references;
   // Where an Engine source was reached ("unix:///var/run/docker.sock",
   // "ssh://build@host"), as DOCKER_HOST, CONTAINER_HOST or the context
   // names it; "" for files and registries.
