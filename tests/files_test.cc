@@ -221,6 +221,46 @@ TEST(Export, ALayerIsWrittenAsTarReadsIt) {
   }
 }
 
+// Found by a user trial: the directories a layer's paths imply, with no
+// entry of their own, were 0755 at the epoch in a full export but 0700 at
+// the time of the run with --layer; and an existing target's directory
+// that the image only implies had its mode and time reset. Both exports
+// now make them alike, and leave the target's own as they are.
+TEST(Export, ImpliedDirectoriesAreMadeAlikeAndExistingOnesKept) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"usr/lib/x", '0', "x"}}});
+  auto mode_and_time = [](const std::string& path) {
+    struct stat info;
+    EXPECT_EQ(lstat(path.c_str(), &info), 0) << path;
+    return fmt::format("{:o} {}", info.st_mode & 07777, info.st_mtime);
+  };
+  for (const std::vector<std::string>& how :
+       {std::vector<std::string>{"--layer", "1"}, std::vector<std::string>{}}) {
+    std::string fresh = TempDir() + "/out";
+    std::vector<std::string> args = {"export"};
+    args.insert(args.end(), how.begin(), how.end());
+    RunResult result = RunStrata([&] {
+      std::vector<std::string> all = args;
+      all.insert(all.end(), {image, fresh});
+      return all;
+    }());
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(mode_and_time(fresh + "/usr"), "755 0") << how.size();
+    EXPECT_EQ(mode_and_time(fresh + "/usr/lib"), "755 0") << how.size();
+
+    std::string existing = TempDir() + "/existing";
+    fs::create_directories(existing + "/usr");
+    chmod((existing + "/usr").c_str(), 0750);
+    args.insert(args.end(), {image, existing});
+    result = RunStrata(args);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_TRUE(mode_and_time(existing + "/usr").starts_with("750 ")) << how.size();
+    EXPECT_NE(mode_and_time(existing + "/usr"), "750 0") << how.size();
+    EXPECT_EQ(mode_and_time(existing + "/usr/lib"), "755 0") << how.size();
+    EXPECT_EQ(ReadFileText(existing + "/usr/lib/x"), "x");
+  }
+}
+
 TEST(Export, AnEmptyTargetNameIsRefused) {
   std::string dir = TempDir();
   std::string image = WriteImage(dir + "/image", {{{"a", '0', "x"}}});
@@ -428,6 +468,26 @@ TEST(Cat, ALinkToAMissingFileIsNamed) {
   ExpectOneErrorLine(RunStrata({"cat", image, "/etc/hop"}),
                      "/etc/hop: no such file in the image (its links lead to /etc/missing, "
                      "which is missing)");
+}
+
+// Found by a user trial: hard links of one layer that name each other
+// (b -> a, then a -> b) are listed by ls, but cat said only "no such
+// file", as if the path were not in the image at all.
+TEST(Cat, AHardLinkLoopWithinALayerIsNamed) {
+  std::string dir = TempDir();
+  std::string image =
+      WriteImage(dir + "/image", {{{"b", '1', "", "a"}, {"a", '1', "", "b"}, {"f", '0', "x"}}});
+  RunResult listed = RunStrata({"ls", image, "/"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(listed.out, "a\nb\nf\n");
+  ExpectOneErrorLine(RunStrata({"cat", image, "/a"}),
+                     "/a: no such file in the image (its hard links lead back to /a before its "
+                     "layer stored it)");
+  ExpectOneErrorLine(RunStrata({"cat", image, "/b"}),
+                     "/b: no such file in the image (its links lead to /a, which is missing)");
+  ExpectOneErrorLine(RunStrata({"cat", "--layer", "1", image, "/a"}),
+                     "/a: no such file in the image (its hard links lead back to /a before its "
+                     "layer stored it)");
 }
 
 // Found by a user trial: ls showed a link's target that spells a token

@@ -15,6 +15,10 @@ struct FileMeta {
   uint32_t uid = 0;
   uint32_t gid = 0;
   int64_t mtime = 0;
+  // A directory no entry stores, made because a path beneath it needs it
+  // (0755, root's, the epoch): a directory sink leaves one the target
+  // already holds as it is.
+  bool implied = false;
 };
 
 // Called with a writer; calls the writer with the file's bytes in order.

@@ -252,6 +252,13 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
          removed_in + 1, emptied ? "emptied" : "removed", removed, path);
   if (removed_in >= 0)
     Fail("/{} was removed in layer {} and no lower layer stores it", path, removed_in + 1);
+  // Hard links within one layer that name each other (b -> a, then a ->
+  // b): each links to what the layer held when it was stored, and at b
+  // that was no a yet.
+  if (linked_from && path == asked)
+    Fail("/{}: no such file in the image (its hard links lead back to /{} before its layer "
+         "stored it)",
+         Printable(asked), Printable(asked));
   if (only_layer >= 0) Fail("/{}: layer {} does not store it", path, only_layer + 1);
   // A link that leads nowhere is named: the path asked for is what the
   // user knows; the missing one alone does not say where it came from.
@@ -350,6 +357,7 @@ FileMeta MetaOf(const FileNode* node) {
   meta.uid = node->uid();
   meta.gid = node->gid();
   meta.mtime = node->entry != nullptr ? node->entry->mtime : 0;
+  meta.implied = node->entry == nullptr;
   return meta;
 }
 

@@ -153,6 +153,12 @@ int SafeWriter::OpenParent(const std::string& path, std::string* name) {
         close(fd);
         Fail("cannot create {}/{}: {}", root_, walked, strerror(errno));
       }
+      // A layer exported alone need not store its files' parents: they
+      // get the modes the final filesystem gives such directories.
+      FileMeta implied;
+      implied.mode = 0755;
+      implied.implied = true;
+      NoteDirectory(walked, implied);
       next = openat(fd, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (next < 0) {
@@ -194,8 +200,22 @@ void SafeWriter::Directory(const std::string& path, const FileMeta& meta) {
   MakeRoom(parent.get(), name, path, true);
   if (mkdirat(parent.get(), name.c_str(), 0700) != 0 && errno != EEXIST)
     Fail("cannot create {}/{}: {}", root_, path, strerror(errno));
-  directories_.push_back({path, meta});
+  NoteDirectory(path, meta);
   ++written_;
+}
+
+void SafeWriter::NoteDirectory(const std::string& path, const FileMeta& meta) {
+  // The image says nothing of an implied directory's mode or time: one
+  // the target holds keeps its own.
+  if (meta.implied && target_fd_ >= 0) {
+    Fd dir(dup(target_fd_));
+    for (const std::string& name : Components(path)) {
+      if (dir.get() < 0) break;
+      dir = Fd(openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    }
+    if (dir.get() >= 0) return;
+  }
+  directories_.push_back({path, meta});
 }
 
 void SafeWriter::File(const std::string& path, const FileMeta& meta, int64_t,

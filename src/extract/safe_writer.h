@@ -88,6 +88,8 @@ class SafeWriter : public ExportSink {
   // Opens the directory holding |path|, creating missing ones; returns its
   // fd and sets |*name| to the last component.
   int OpenParent(const std::string& path, std::string* name);
+  // Keeps |meta| to give the directory |path| in Finish.
+  void NoteDirectory(const std::string& path, const FileMeta& meta);
   // The directory written into: the temporary one, made on first use.
   int Root();
   // Sets the modes, owners and times of the directories written, beneath
