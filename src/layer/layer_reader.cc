@@ -74,6 +74,10 @@ void ReadFile(LayerCursor& cursor, const ContentInspector* inspector, LayerConte
 // (a PAX mtime record, a GNU base-256 field) to INT64_MAX or -INT64_MAX,
 // and says nothing. No real time comes near either bound, so an entry at
 // one had a time out of range: the layer says so once, however many.
+// TODO: a PAX mtime record that is no number ("nan", "1e30") is read as
+// libarchive reads its leading digits (0, 1), with no warning: libarchive
+// keeps no raw record of a key it knows, so telling needs a parser of the
+// PAX header of our own.
 class OutOfRangeTimes {
  public:
   void Note(const LayerEntry& entry) {
