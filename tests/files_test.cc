@@ -490,6 +490,25 @@ TEST(Cat, AHardLinkLoopWithinALayerIsNamed) {
                      "layer stored it)");
 }
 
+// Found by a user trial: a hard link stored after a whiteout of its target
+// (in its own layer or a lower one) holds nothing, and cat's error named
+// only the target, as if the user had asked for it.
+TEST(Cat, AHardLinkToWhatWasRemovedNamesTheLink) {
+  std::string dir = TempDir();
+  const std::string why =
+      "/y: no such file in the image (a hard link to /x, which layer 2 removed before the link "
+      "was made; layer 1 still stores /x: read it with --layer 1)";
+  std::string same = WriteImage(dir + "/same", {{{"x", '0', "X"}}, {{".wh.x", '0', ""},
+                                                                     {"y", '1', "", "x"}}});
+  ExpectOneErrorLine(RunStrata({"cat", same, "/y"}), why);
+  ExpectOneErrorLine(RunStrata({"cat", "--layer", "2", same, "/y"}), why);
+  std::string above = WriteImage(
+      dir + "/above", {{{"x", '0', "X"}}, {{".wh.x", '0', ""}}, {{"y", '1', "", "x"}}});
+  ExpectOneErrorLine(RunStrata({"cat", above, "/y"}), why);
+  ExpectOneErrorLine(RunStrata({"cat", above, "/x"}),
+                     "/x was removed in layer 2; layer 1 still stores it: read it with --layer 1");
+}
+
 // Found by a user trial: ls showed a link's target that spells a token
 // redacted, but cat's errors, which say where links lead, showed it in
 // full.

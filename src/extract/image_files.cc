@@ -194,6 +194,15 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
       }
 
       const LayerEntry& entry = sighting.entry;
+      // A hard link made after its own layer removed the target holds
+      // nothing (umoci refuses to unpack it): it, not the target, is what
+      // the user asked for.
+      if (removed_in >= 0 && linked_from)
+        Fail(
+            "/{}: no such file in the image (a hard link to /{}, which layer {} removed before the "
+            "link was made; layer {} still stores /{}: read it with --layer {})",
+            Printable(*linked_from), Printable(path), removed_in + 1, layer + 1, Printable(path),
+            layer + 1);
       if (removed_in >= 0) FailRemoved(path, removed_in, layer);
       switch (entry.kind) {
         case EntryKind::kFile:
