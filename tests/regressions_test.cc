@@ -575,6 +575,16 @@ TEST(Regression, ATokenInTheWorkingDirIsRedactedAndReported) {
   }
 }
 
+// The config of an image of one layer, |layer|, run as a user (so that
+// only what a test adds is reported).
+json OneLayerConfig(const std::string& layer) {
+  return {{"architecture", "amd64"},
+          {"os", "linux"},
+          {"config", {{"User", "1"}}},
+          {"rootfs", {{"type", "layers"}, {"diff_ids", {Sha256Of(layer)}}}},
+          {"history", {{{"created_by", "build"}}}}};
+}
+
 // Found by a user trial: a token in the image's tag (a docker archive's
 // RepoTags, an OCI layout's ref name) was printed whole by every report:
 // the table's Image line, JSON image.reference, SARIF's automation id,
@@ -585,11 +595,7 @@ TEST(Regression, ATokenInTheImageReferenceIsRedactedAndReported) {
   const std::string hidden = "trial/x:ghp_…(40 characters)";
   std::string dir = TempDir();
   std::string layer = testing::MakeTar({{"a", '0', "x"}});
-  json config = {{"architecture", "amd64"},
-                 {"os", "linux"},
-                 {"config", {{"User", "1"}}},
-                 {"rootfs", {{"type", "layers"}, {"diff_ids", {Sha256Of(layer)}}}},
-                 {"history", {{{"created_by", "build"}}}}};
+  json config = OneLayerConfig(layer);
   json manifest = {
       {{"Config", "c.json"}, {"RepoTags", {"trial/x:" + token}}, {"Layers", {"l.tar"}}}};
   WriteFile(dir + "/x.tar", testing::MakeTar({{"manifest.json", '0', manifest.dump()},
@@ -654,11 +660,7 @@ TEST(Regression, ATokenInAnotherTagOfTheImageIsReported) {
   const std::string token = "ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5";
   std::string dir = TempDir();
   std::string layer = testing::MakeTar({{"a", '0', "x"}});
-  json config = {{"architecture", "amd64"},
-                 {"os", "linux"},
-                 {"config", {{"User", "1"}}},
-                 {"rootfs", {{"type", "layers"}, {"diff_ids", {Sha256Of(layer)}}}},
-                 {"history", {{{"created_by", "build"}}}}};
+  json config = OneLayerConfig(layer);
   json manifest = {{{"Config", "c.json"},
                     {"RepoTags", {"trial/x:1", "trial/x:" + token}},
                     {"Layers", {"l.tar"}}}};
