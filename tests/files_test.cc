@@ -261,6 +261,38 @@ TEST(Export, ImpliedDirectoriesAreMadeAlikeAndExistingOnesKept) {
   }
 }
 
+// A directory a layer stores after a file beneath it (which implied it),
+// or stores twice, is left as tar leaves it: with the last entry's mode
+// and time (the first one's, or the implied 0755, won before).
+TEST(Export, ADirectoryStoredLateOrTwiceTakesItsLastEntry) {
+  std::string dir = TempDir();
+  TarMember usr{"usr", '5'};
+  usr.mode = 0700;
+  usr.mtime = 1600000000;
+  TarMember first{"d", '5'}, second{"d", '5'};
+  first.mode = 0700;
+  second.mode = 0750;
+  second.mtime = 1650000000;
+  std::string image =
+      WriteImage(dir + "/image", {{{"usr/lib/x", '0', "x"}, usr, first, second}});
+  for (const std::vector<std::string>& how :
+       {std::vector<std::string>{"--layer", "1"}, std::vector<std::string>{}}) {
+    std::string out = TempDir() + "/out";
+    std::vector<std::string> args = {"export"};
+    args.insert(args.end(), how.begin(), how.end());
+    args.insert(args.end(), {image, out});
+    RunResult result = RunStrata(args);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    struct stat info;
+    ASSERT_EQ(lstat((out + "/usr").c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 07777, 0700u) << how.size();
+    EXPECT_EQ(info.st_mtime, 1600000000) << how.size();
+    ASSERT_EQ(lstat((out + "/d").c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 07777, 0750u) << how.size();
+    EXPECT_EQ(info.st_mtime, 1650000000) << how.size();
+  }
+}
+
 TEST(Export, AnEmptyTargetNameIsRefused) {
   std::string dir = TempDir();
   std::string image = WriteImage(dir + "/image", {{{"a", '0', "x"}}});

@@ -215,7 +215,15 @@ void SafeWriter::NoteDirectory(const std::string& path, const FileMeta& meta) {
     }
     if (dir.get() >= 0) return;
   }
-  directories_.push_back({path, meta});
+  // A path noted again (a layer storing a directory twice, or after a
+  // file beneath it implied it) takes the later entry's metadata, as tar
+  // leaves it; an implied one never replaces a stored one's.
+  auto [noted, added] = directory_index_.try_emplace(path, directories_.size());
+  if (added) {
+    directories_.push_back({path, meta});
+    return;
+  }
+  if (!meta.implied) directories_[noted->second].meta = meta;
 }
 
 void SafeWriter::File(const std::string& path, const FileMeta& meta, int64_t,
@@ -289,6 +297,7 @@ void SafeWriter::Finish() {
   staged_.Publish(options_.overwrite);
   if (target_fd_ >= 0) ApplyDirectoryModes(target_fd_);
   directories_.clear();
+  directory_index_.clear();
 }
 
 // Deepest first, so a parent's time is set after its children change it.

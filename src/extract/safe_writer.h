@@ -14,6 +14,7 @@
 #include <string_view>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "extract/export_sink.h"
@@ -115,6 +116,7 @@ class SafeWriter : public ExportSink {
     FileMeta meta;
   };
   std::vector<PendingDirectory> directories_;
+  std::unordered_map<std::string, size_t> directory_index_;  // Path → its place above.
   int written_ = 0;
 };
 
