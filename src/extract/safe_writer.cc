@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cerrno>
 #include <cstring>
 
 #include "base/error.h"
 #include "base/fd.h"
+#include "base/open_beneath.h"
 #include "report/style.h"
 
 namespace strata {
@@ -143,9 +145,25 @@ SafeWriter::~SafeWriter() {
 int SafeWriter::OpenParent(const std::string& path, std::string* name) {
   std::vector<std::string> parts = Components(path);
   *name = parts.back();
-  int fd = dup(Root());
+
+  // Most writes land in the directory the one before did, or beneath it
+  // (a layer stores a directory's entries together): the walk starts
+  // there, not at the root, or a tree thousands deep costs its depth in
+  // system calls for every entry. A directory walked stays one: nothing
+  // written after replaces a directory.
+  size_t start = 0;
+  int fd = -1;
   std::string walked;
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+  if (!opened_.empty() && opened_.size() < parts.size() &&
+      std::equal(opened_.begin(), opened_.end(), parts.begin())) {
+    start = opened_.size();
+    fd = dup(opened_fd_.get());
+    for (size_t i = 0; i < start; ++i) walked += (i == 0 ? "" : "/") + parts[i];
+  } else {
+    fd = dup(Root());
+  }
+
+  for (size_t i = start; i + 1 < parts.size(); ++i) {
     walked += (walked.empty() ? "" : "/") + parts[i];
     int next = openat(fd, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0 && errno == ENOENT) {
@@ -171,6 +189,11 @@ int SafeWriter::OpenParent(const std::string& path, std::string* name) {
     }
     close(fd);
     fd = next;
+  }
+
+  if (parts.size() > 1) {
+    opened_.assign(parts.begin(), parts.end() - 1);
+    opened_fd_ = Fd(dup(fd));
   }
   return fd;
 }
@@ -207,14 +230,8 @@ void SafeWriter::Directory(const std::string& path, const FileMeta& meta) {
 void SafeWriter::NoteDirectory(const std::string& path, const FileMeta& meta) {
   // The image says nothing of an implied directory's mode or time: one
   // the target holds keeps its own.
-  if (meta.implied && target_fd_ >= 0) {
-    Fd dir(dup(target_fd_));
-    for (const std::string& name : Components(path)) {
-      if (dir.get() < 0) break;
-      dir = Fd(openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    }
-    if (dir.get() >= 0) return;
-  }
+  if (meta.implied && target_fd_ >= 0 && InTarget(path)) return;
+
   // A path noted again (a layer storing a directory twice, or after a
   // file beneath it implied it) takes the later entry's metadata, as tar
   // leaves it; an implied one never replaces a stored one's.
@@ -224,6 +241,19 @@ void SafeWriter::NoteDirectory(const std::string& path, const FileMeta& meta) {
     return;
   }
   if (!meta.implied) directories_[noted->second].meta = meta;
+}
+
+bool SafeWriter::InTarget(const std::string& path) {
+  // Beneath one the target lacks: lacking too, without a walk (implied
+  // directories come parents first, at times thousands deep).
+  if (!absent_in_target_.empty() && path.starts_with(absent_in_target_ + "/")) {
+    absent_in_target_ = path;
+    return false;
+  }
+  Fd dir(OpenDirectoryBeneath(target_fd_, path));
+  if (dir.get() >= 0) return true;
+  absent_in_target_ = path;
+  return false;
 }
 
 void SafeWriter::File(const std::string& path, const FileMeta& meta, int64_t,
@@ -298,14 +328,14 @@ void SafeWriter::Finish() {
   if (target_fd_ >= 0) ApplyDirectoryModes(target_fd_);
   directories_.clear();
   directory_index_.clear();
+  opened_.clear();
+  opened_fd_ = Fd();
 }
 
 // Deepest first, so a parent's time is set after its children change it.
 void SafeWriter::ApplyDirectoryModes(int base) {
   for (auto it = directories_.rbegin(); it != directories_.rend(); ++it) {
-    Fd dir(dup(base));
-    for (const std::string& name : Components(it->path))
-      dir = Fd(openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    Fd dir(OpenDirectoryBeneath(base, it->path));
     if (dir.get() < 0) continue;
     if (options_.same_owner) fchown(dir.get(), it->meta.uid, it->meta.gid);
     fchmod(dir.get(), ModeBits(it->meta, options_));

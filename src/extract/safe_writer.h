@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/fd.h"
 #include "extract/export_sink.h"
 #include "extract/staged_target.h"
 
@@ -91,6 +92,8 @@ class SafeWriter : public ExportSink {
   int OpenParent(const std::string& path, std::string* name);
   // Keeps |meta| to give the directory |path| in Finish.
   void NoteDirectory(const std::string& path, const FileMeta& meta);
+  // Whether the target held the directory |path| before the export.
+  bool InTarget(const std::string& path);
   // The directory written into: the temporary one, made on first use.
   int Root();
   // Sets the modes, owners and times of the directories written, beneath
@@ -117,6 +120,11 @@ class SafeWriter : public ExportSink {
   };
   std::vector<PendingDirectory> directories_;
   std::unordered_map<std::string, size_t> directory_index_;  // Path → its place above.
+  // The directory OpenParent opened last, by its components, and open.
+  std::vector<std::string> opened_;
+  Fd opened_fd_;
+  // The last implied directory the target was found to lack.
+  std::string absent_in_target_;
   int written_ = 0;
 };
 

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "base/error.h"
+#include "base/open_beneath.h"
 #include "base/fd.h"
 #include "base/remove_tree.h"
 #include "base/stop_signals.h"
@@ -40,21 +41,7 @@ std::string MakeTempDirectory(const std::string& prefix, mode_t mode) {
 
 // |path| beneath |base|, each directory on the way opened without
 // following a link; "" is |base| itself. Returns -1 with errno set.
-int OpenBeneath(int base, const std::string& path) {
-  int fd = dup(base);
-  size_t start = 0;
-  while (fd >= 0 && start < path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    int next = openat(fd, path.substr(start, end - start).c_str(), kOpenDirectory);
-    int error = errno;
-    close(fd);
-    errno = error;
-    fd = next;
-    start = end + 1;
-  }
-  return fd;
-}
+int OpenBeneath(int base, const std::string& path) { return OpenDirectoryBeneath(base, path); }
 
 std::string ParentOf(const std::string& path) {
   size_t slash = path.rfind('/');
