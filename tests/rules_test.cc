@@ -161,8 +161,8 @@ TEST(SecretPatterns, PathsHideTokensNotWordsALoosePatternMatches) {
 // Found by a user trial: a token glued to a name (X_ghp_…, vghp_…) was
 // neither found nor hidden, since every token pattern wanted a word
 // boundary before its prefix. A prefix that ends in '_' or '-' may now
-// follow a letter, digit or '_'; the body's length and characters still
-// keep ordinary identifiers out.
+// follow a letter, digit or '_', and anything may follow the body; its
+// length and characters still keep ordinary identifiers out.
 TEST(SecretPatterns, ATokenGluedToANameIsFoundAndHidden) {
   std::unique_ptr<ContentScanner> scanner = MakeContentScanner(RuleConfig());
   auto rules = [&](const std::string& text) {
@@ -175,9 +175,10 @@ TEST(SecretPatterns, ATokenGluedToANameIsFoundAndHidden) {
 
   for (const std::string& glued :
        {"X_ghp_" + body, "vghp_" + body, "9gho_" + body, "deploy_ghs_" + body, "Xnpm_" + body,
-        // A '_' after the body ends it as well (found by a user trial):
-        // no letter or digit can, the alphabet's own.
-        "my_ghp_" + body + "_old", "ghp_" + body + "_1", "npm_" + body + "_x"})
+        // Whatever follows the body (found by two user trials: a '_',
+        // then a letter or digit, showed the token whole).
+        "my_ghp_" + body + "_old", "ghp_" + body + "_1", "npm_" + body + "_x",
+        "ghp_" + body + "dir", "X_ghp_" + body + "7", "npm_" + body + "abc"})
     EXPECT_EQ(
         rules("key " + glued + " end"),
         Rules{glued.find("npm_") != std::string::npos ? "secret-npm-token" : "secret-github-token"})
@@ -194,11 +195,13 @@ TEST(SecretPatterns, ATokenGluedToANameIsFoundAndHidden) {
   EXPECT_EQ(found[0].excerpt, "ghp_…(40 characters)");
   EXPECT_EQ(scanner->RedactPath("d/a_ghp_" + body + "_y"), "d/a_ghp_…(40 characters)_y");
   EXPECT_EQ(scanner->RedactText("tag .ghp_" + body + "_1 end"), "tag .ghp_…(40 characters)_1 end");
+  EXPECT_EQ(scanner->RedactPath("app/ghp_" + body + "dir"), "app/ghp_…(40 characters)dir");
+  EXPECT_EQ(scanner->RedactText("ENV T=ghp_" + body + "abc"), "ENV T=ghp_…(40 characters)abc");
 
   // Identifiers that hold a prefix, and glued bodies of the wrong length.
   for (const std::string& ordinary :
        {std::string("load_ghp_cache"), std::string("X_ghp_token_for_ci = 1"),
-        std::string("run_npm_install_step"), std::string("use_glpat-short"), "X_ghp_" + body + "7",
+        std::string("run_npm_install_step"), std::string("use_glpat-short"),
         "X_ghp_" + body.substr(1)})
     EXPECT_TRUE(rules(ordinary + "\n").empty()) << ordinary;
 }

@@ -86,14 +86,15 @@ const std::vector<SecretPattern>& BuiltinSecretPatterns() {
       // marks where it starts, and the body's length and characters keep
       // an identifier such as load_ghp_cache out. Prefixes of letters
       // alone (AKIA, AIza) still need a word boundary: base64 text holds
-      // them by chance. The body ends where its alphabet does, so a '_'
-      // after it (ghp_…_suffix, a token pasted before a name) ends it too,
-      // where \b would not.
-      {"secret-github-token",
-       R"re(((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36})(?:[^A-Za-z0-9]|$))re", false, 0, nullptr},
+      // them by chance. Nothing is asked of what follows the body: a token
+      // pasted before a name (ghp_…_old, ghp_…dir) is the first 36
+      // characters, and a longer run that is no token costs a needless
+      // redaction, where a boundary there showed tokens whole.
+      {"secret-github-token", R"re(((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}))re", false, 0,
+       nullptr},
       {"secret-github-token", R"re((github_pat_[A-Za-z0-9_]{82}))re", false, 0, nullptr},
       {"secret-gitlab-token", R"re((glpat-[A-Za-z0-9_-]{20}))re", false, 0, nullptr},
-      {"secret-npm-token", R"re((npm_[A-Za-z0-9]{36})(?:[^A-Za-z0-9]|$))re", false, 0, nullptr},
+      {"secret-npm-token", R"re((npm_[A-Za-z0-9]{36}))re", false, 0, nullptr},
       {"secret-slack-token", R"re(\b(xox[baprs]-[0-9A-Za-z-]{10,}))re", false, 0, nullptr},
       {"secret-slack-token", R"re((https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}))re",
        false, 0, nullptr},
