@@ -552,6 +552,31 @@ TEST(Cat, ALinkToAMissingFileIsNamed) {
                      "which is missing)");
 }
 
+// Found by a user trial: a layer that stores a path twice gave its first
+// version to `cat --layer`, where ls, export and the final tree all take
+// the last, as tar and umoci do.
+TEST(Cat, ALayerStoringAPathTwiceGivesItsLastVersion) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(
+      dir + "/image", {{{"f", '0', "first version"},
+                        {"g", '0', "g"},
+                        {"f", '0', "second"},
+                        {"d", '0', "a file, then a directory"},
+                        {"d/x", '0', "x"}}});
+  for (const std::vector<std::string>& how :
+       {std::vector<std::string>{"--layer", "1"}, std::vector<std::string>{}}) {
+    std::vector<std::string> args = {"cat"};
+    args.insert(args.end(), how.begin(), how.end());
+    args.insert(args.end(), {image, "/f"});
+    RunResult result = RunStrata(args);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "second") << how.size();
+  }
+  RunResult directory = RunStrata({"cat", "--layer", "1", image, "/d"});
+  EXPECT_EQ(directory.exit_code, 2);
+  EXPECT_NE(directory.err.find("/d: is a directory"), std::string::npos) << directory.err;
+}
+
 // Found by a user trial: hard links of one layer that name each other
 // (b -> a, then a -> b) are listed by ls, but cat said only "no such
 // file", as if the path were not in the image at all.

@@ -56,19 +56,43 @@ struct Sighting {
 // Every entry of a layer, for ScanLayer's |end|.
 constexpr size_t kWholeLayer = SIZE_MAX;
 
-// Scans the first |end| entries of |layer| for |path|. A regular file found
-// is streamed straight to |sink| (when given) and the scan stops there. An
-// entry beneath |path| makes it a directory of this layer even when no
-// entry names it.
+// Reads |layer| again up to its entry |index|, a regular file, and
+// streams its bytes to |sink|; returns how many.
+int64_t StreamEntry(const ImageSource& source, int layer, size_t index,
+                    const std::function<void(const char*, size_t)>& sink,
+                    const ReadLimits& limits) {
+  std::unique_ptr<ByteReader> blob = source.layers[layer].open();
+  LayerCursor cursor(blob.get(), LayerName(source, layer), source.layers[layer].digest, limits);
+  LayerEntry entry;
+  for (size_t at = 0; cursor.Next(&entry); ++at) {
+    if (at != index) continue;
+    int64_t bytes = 0;
+    cursor.ReadContent([&](const char* data, size_t size) {
+      sink(data, size);
+      bytes += static_cast<int64_t>(size);
+    });
+    return bytes;
+  }
+  Fail("{} changed while it was read: entry {} is gone", LayerName(source, layer), index + 1);
+}
+
+// Scans the first |end| entries of |layer| for |path|. Of entries that
+// name it, the last is the layer's (tar, umoci and the merge all keep
+// it); a regular file is then streamed to |sink| (when given), read again
+// up to it. An entry beneath |path| makes it a directory of this layer
+// even when no entry names it, and after the last that names it.
 Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path, size_t end,
                    const std::function<void(const char*, size_t)>* sink, const ReadLimits& limits) {
   std::unique_ptr<ByteReader> blob = source.layers[layer].open();
   LayerCursor cursor(blob.get(), LayerName(source, layer), source.layers[layer].digest, limits);
   Sighting sighting;
   bool implied_directory = false;
+  bool named = false;            // An entry names |path|: the sighting is its.
+  bool beneath_after = false;    // And another lies beneath it after the last such.
   LayerEntry entry;
   for (size_t index = 0; index < end && cursor.Next(&entry); ++index) {
     implied_directory |= IsAncestor(path, entry.path);
+    beneath_after |= named && IsAncestor(path, entry.path);
     if (entry.is_whiteout()) {
       // Whiteouts speak of lower layers; an entry of this same layer wins.
       bool hits = entry.kind == EntryKind::kWhiteout
@@ -82,19 +106,15 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
       continue;
     }
     if (entry.path == path) {
+      named = true;
+      beneath_after = false;
       sighting.kind = Sighting::kEntry;
       sighting.entry = entry;
       sighting.entry.path = {};
       sighting.index = index;
-      if (entry.kind == EntryKind::kFile && sink != nullptr) {
-        cursor.ReadContent([&](const char* data, size_t size) {
-          (*sink)(data, size);
-          sighting.bytes += static_cast<int64_t>(size);
-        });
-        sighting.streamed = true;
-      }
-      return sighting;
+      continue;
     }
+    if (named) continue;
     // A link of this layer on the way outweighs its whiteouts too, before
     // or after it in the tar: they removed what was there below.
     if (IsAncestor(entry.path, path) && entry.kind == EntryKind::kSymlink) {
@@ -113,11 +133,18 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
     }
   }
   // Entries of this layer beneath it outweigh its whiteout (which speaks of
-  // lower layers), as a stored directory entry would.
-  if (implied_directory &&
-      (sighting.kind == Sighting::kNothing || sighting.kind == Sighting::kRemoved)) {
+  // lower layers), as a stored directory entry would; and, after the
+  // entry that names it, that entry, as the merge takes it.
+  if ((implied_directory &&
+       (sighting.kind == Sighting::kNothing || sighting.kind == Sighting::kRemoved)) ||
+      (named && beneath_after)) {
     sighting.kind = Sighting::kEntry;
     sighting.entry.kind = EntryKind::kDirectory;
+  }
+  if (sighting.kind == Sighting::kEntry && sighting.entry.kind == EntryKind::kFile &&
+      sink != nullptr) {
+    sighting.bytes = StreamEntry(source, layer, sighting.index, *sink, limits);
+    sighting.streamed = true;
   }
   return sighting;
 }
