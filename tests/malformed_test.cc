@@ -602,6 +602,13 @@ const std::vector<Case>& DockerManifestCases() {
          return DockerImage(d, {{}, {}, R"([{"Layers":[]}])"});
        },
        "manifest.json in {image} is invalid: an image has no \"Config\""},
+      // Found by a user trial: nlohmann's own words ("type must be string,
+      // but is number"), which name no field.
+      {"Config is a number",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, R"([{"Config":123,"Layers":[]}])"});
+       },
+       "{image}: invalid manifest or index: \"Config\" is a number, not a string"},
       {"Config names a missing file",
        [](const std::string& d) {
          return DockerImage(d, {{}, {}, R"([{"Config":"nothere.json","Layers":[]}])"});
@@ -837,6 +844,11 @@ const std::vector<Case>& OciCases() {
          return OciImage(d, {{}, {}, {}, {}, [](json& i) { i["manifests"] = 3; }});
        },
        "index.json in {image} is invalid: \"manifests\" is not a list"},
+      {"descriptor media type is a number",
+       [](const std::string& d) {
+         return OciImage(d, {{}, {}, {}, {}, [](json& i) { i["manifests"][0]["mediaType"] = 5; }});
+       },
+       "{image}: invalid manifest or index: \"mediaType\" is a number, not a string"},
       {"descriptor without a digest",
        [](const std::string& d) {
          return OciImage(d, {{}, {}, {}, {}, IndexOf({{"size", 3}})});

@@ -48,4 +48,16 @@ nlohmann::json ParseUntrustedJson(const std::string& text, const std::string& wh
   return value;
 }
 
+std::string TextField(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  const char* type = it->is_number() ? "a number"
+                     : it->is_boolean() ? "true or false"
+                     : it->is_array()   ? "a list"
+                                        : "an object";
+  throw JsonFieldError(fmt::format("\"{}\" is {}, not a string", key, type));
+}
+
 }  // namespace strata

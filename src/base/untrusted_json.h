@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/error.h"
+
 namespace strata {
 
 // Limits on every JSON document that comes from an image. They are set
@@ -31,5 +33,18 @@ void SetJsonLimits(const JsonLimits& limits);
 // Parses |text|; throws Error naming |what| when it is not valid JSON or
 // nests deeper than CurrentJsonLimits().max_depth.
 nlohmann::json ParseUntrustedJson(const std::string& text, const std::string& what);
+
+// A field of an image's document that holds another type than it must
+// ("\"Config\" is a number, not a string"); the reader that knows which
+// document it came from names it.
+class JsonFieldError : public Error {
+ public:
+  explicit JsonFieldError(const std::string& what) : Error(what) {}
+};
+
+// The string |object| holds at |key|: "" when |object| is no object, or
+// the key is absent or null. Throws JsonFieldError naming the key when it
+// holds anything else (nlohmann's own error names no field).
+std::string TextField(const nlohmann::json& object, const char* key);
 
 }  // namespace strata

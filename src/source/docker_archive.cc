@@ -79,7 +79,7 @@ bool Matches(const json& image, size_t index, const std::string& ref) {
   if (!image.is_object()) return false;
   if (MatchesTag(image, ref)) return true;
 
-  std::string config = image.value("Config", "");
+  std::string config = TextField(image, "Config");
   std::string digest = DigestFromName(config);
   std::string wanted = ref.starts_with("sha256:") ? ref : "sha256:" + ref;
   // Eight hex digits, as `docker images` users abbreviate IDs, at least.
@@ -99,7 +99,7 @@ std::string IdentityOf(const json& image) {
 // whatever its tags are.
 std::string DescribeByIndex(const json& image, size_t index) {
   std::string choice = "@" + std::to_string(index);
-  std::string digest = image.is_object() ? DigestFromName(image.value("Config", "")) : "";
+  std::string digest = image.is_object() ? DigestFromName(TextField(image, "Config")) : "";
   return digest.empty() ? choice : choice + " (ID " + digest.substr(7, 12) + ")";
 }
 
@@ -209,7 +209,7 @@ LayerBlob MakeLayerBlob(std::shared_ptr<const Store> store, const std::string& n
   blob.size = store->Size(name);
   if (sources.is_object() && sources.contains(blob.digest)) {
     const json& source = sources[blob.digest];
-    if (source.is_object()) blob.media_type = source.value("mediaType", "");
+    if (source.is_object()) blob.media_type = TextField(source, "mediaType");
   }
   blob.open = [store, name] { return store->Open(name); };
   blob.identity = [store, name] { return store->Identity(name); };

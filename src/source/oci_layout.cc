@@ -52,15 +52,15 @@ std::string Annotation(const json& descriptor, const char* key) {
 bool IsAttestation(const json& descriptor) {
   if (Annotation(descriptor, "vnd.docker.reference.type") == "attestation-manifest") return true;
   const json& platform = descriptor.value("platform", json());
-  return platform.is_object() && platform.value("os", "") == "unknown" &&
-         platform.value("architecture", "") == "unknown";
+  return platform.is_object() && TextField(platform, "os") == "unknown" &&
+         TextField(platform, "architecture") == "unknown";
 }
 
 std::string PlatformOf(const json& descriptor) {
   const json& platform = descriptor.value("platform", json());
   if (!platform.is_object()) return "";
-  std::string text = platform.value("os", "") + "/" + platform.value("architecture", "");
-  std::string variant = platform.value("variant", "");
+  std::string text = TextField(platform, "os") + "/" + TextField(platform, "architecture");
+  std::string variant = TextField(platform, "variant");
   return variant.empty() ? text : text + "/" + variant;
 }
 
@@ -153,7 +153,7 @@ class OciReader {
     std::vector<json> distinct;
     std::set<std::string> listed;
     for (const json& d : images)
-      if (listed.insert(d.value("digest", "") + " " + PlatformOf(d)).second) distinct.push_back(d);
+      if (listed.insert(TextField(d, "digest") + " " + PlatformOf(d)).second) distinct.push_back(d);
     return distinct;
   }
 
@@ -170,7 +170,7 @@ class OciReader {
   static bool NamedByRef(const json& descriptor, const std::string& ref) {
     std::string name = Annotation(descriptor, kRefName);
     std::string full = Annotation(descriptor, kContainerdName);
-    std::string digest = descriptor.value("digest", "");
+    std::string digest = TextField(descriptor, "digest");
     std::string wanted = ref.starts_with("sha256:") ? ref : "sha256:" + ref;
     return ref == name || ref == full || digest == ref || full.ends_with("/" + ref) ||
            (wanted.size() >= 7 + 8 && digest.starts_with(wanted));
@@ -178,7 +178,7 @@ class OciReader {
 
   static std::set<std::string> Digests(const std::vector<json>& descriptors) {
     std::set<std::string> digests;
-    for (const json& d : descriptors) digests.insert(d.value("digest", ""));
+    for (const json& d : descriptors) digests.insert(TextField(d, "digest"));
     return digests;
   }
 
@@ -211,7 +211,7 @@ class OciReader {
     std::map<std::string, std::string> spelling;  // Digest → a name that picks it.
     std::map<std::string, std::string> platform;  // Digest → its platform.
     for (const json& d : images) {
-      std::string digest = d.value("digest", "");
+      std::string digest = TextField(d, "digest");
       if (!spelling.contains(digest)) {
         order.push_back(digest);
         spelling[digest] = "";
@@ -237,7 +237,7 @@ class OciReader {
 
   // |from|: the document that holds |descriptor|, for messages.
   json ReadBlobJson(const json& descriptor, const std::string& from, std::string* digest_out) {
-    std::string digest = descriptor.value("digest", "");
+    std::string digest = TextField(descriptor, "digest");
     std::string name = BlobName(digest, from);
     std::string what = store_->Describe(name);
     if (!store_->Has(name)) Fail("blob {} {}", what, store_->Absence(name));
@@ -258,7 +258,10 @@ class OciReader {
                                                   : ReadBlobJson(descriptor, from, &digest);
     // The document just read, for the descriptors it holds.
     std::string what = digest.empty() ? from : store_->Describe(BlobName(digest, from));
-    std::string media_type = document.value("mediaType", descriptor.value("mediaType", ""));
+    // Both are read, so that either of the wrong type is refused.
+    std::string listed_type = TextField(descriptor, "mediaType");
+    std::string media_type = TextField(document, "mediaType");
+    if (media_type.empty()) media_type = listed_type;
     if (IsIndex(media_type) || (media_type.empty() && document.contains("manifests")))
       return ReadDescriptor(ChoosePlatform(document, what), depth + 1, what);
     if (!IsManifest(media_type) && !(media_type.empty() && document.contains("layers")))
@@ -293,7 +296,7 @@ class OciReader {
     const json& config = manifest.value("config", json());
     if (!config.is_object()) Fail("manifest {} has no config", digest);
     source.config_json = ReadBlobText(config, "config", what);
-    source.config_digest = config.value("digest", "");
+    source.config_digest = TextField(config, "digest");
 
     const json& layers = manifest.value("layers", json());
     if (!layers.is_array()) Fail("manifest {} has no list of layers", digest);
@@ -314,7 +317,7 @@ class OciReader {
   }
 
   std::string ReadBlobText(const json& descriptor, const char* what, const std::string& from) {
-    std::string digest = descriptor.value("digest", "");
+    std::string digest = TextField(descriptor, "digest");
     std::string name = BlobName(digest, from);
     if (!store_->Has(name))
       Fail("{} blob {} {}", what, store_->Describe(name), store_->Absence(name));
@@ -329,7 +332,7 @@ class OciReader {
       Fail("a layer descriptor in {} has no digest", store_->path());
     LayerBlob blob;
     blob.digest = descriptor["digest"].get<std::string>();
-    blob.media_type = descriptor.value("mediaType", "");
+    blob.media_type = TextField(descriptor, "mediaType");
     std::string name = BlobName(blob.digest, from);
     blob.location = store_->Describe(name);
     if (!store_->Has(name)) Fail("layer blob {} {}", blob.location, store_->Absence(name));

@@ -242,6 +242,8 @@ ImageSource ReadNamed(const Spec& spec, const OpenOptions& options);
 ImageSource OpenNamed(const Spec& spec, const OpenOptions& options) {
   try {
     return ReadNamed(spec, options);
+  } catch (const JsonFieldError& error) {
+    Fail("{}: invalid manifest or index: {}", spec.path, error.what());
   } catch (const nlohmann::json::exception& error) {
     Fail("{}: invalid manifest or index: {}", spec.path, error.what());
   }
@@ -281,6 +283,8 @@ ImageSource OpenStored(const Spec& spec, const OpenOptions& options) {
 
   try {
     return Detect(store, spec, options);
+  } catch (const JsonFieldError& error) {
+    Fail("{}: invalid manifest or index: {}", store->path(), error.what());
   } catch (const nlohmann::json::exception& error) {
     // A field of the wrong type (a number where a string belongs, ...).
     Fail("{}: invalid manifest or index: {}", store->path(), error.what());

@@ -140,7 +140,7 @@ class RegistryStore : public Store {
     std::string body = FetchManifest(ref, reference.digest, image_, "the manifest of " + image_);
     std::string digest = Sha256Of(body);
     json document = json::parse(body, nullptr, false);
-    std::string media_type = document.is_object() ? document.value("mediaType", "") : "";
+    std::string media_type = document.is_object() ? TextField(document, "mediaType") : "";
     if (media_type.empty()) media_type = content_type_;
     // TODO: schema 1 manifests (long gone from registries) are refused.
     if (media_type.find("distribution.manifest.v1") != std::string::npos ||
