@@ -262,6 +262,17 @@ TEST_F(MergeTest, DanglingHardLinkWarns) {
   EXPECT_NE(warnings_[0].find("nowhere"), std::string::npos);
 }
 
+// Found by a user trial: a hard link naming itself was said to point to
+// "a directory": the node placed for it, empty, reads as one.
+TEST_F(MergeTest, AHardLinkToItselfIsSaidToBeOne) {
+  Apply({{"h", '1', "", "h"}, {"d/x", '0', "x"}, {"d", '1', "", "d"}});
+  ASSERT_EQ(warnings_.size(), 2u);
+  EXPECT_EQ(warnings_[0],
+            "layer 1: hard link /h points to /h, itself, with nothing there before it");
+  // A directory its layer's paths made is one.
+  EXPECT_EQ(warnings_[1], "layer 1: hard link /d points to /d, a directory");
+}
+
 // Found by a user trial: a file with an empty name (GNU tar lists it as
 // ".") vanished without a word, its bytes still in the layer. A directory
 // there is the root's own metadata, as before.

@@ -83,7 +83,7 @@ struct Before {
   const LayerEntry* entry = nullptr;
   const LayerEntry* content = nullptr;
   const LayerEntry* inode = nullptr;  // A device's numbers, for a hard link to one too.
-  std::string_view symlink_target;  // Points into a layer's entry, as the tree does.
+  std::string_view symlink_target;    // Points into a layer's entry, as the tree does.
   uint32_t mode = 0, uid = 0, gid = 0;
 };
 
@@ -316,9 +316,8 @@ void LayerMerge::Apply(int index, const LayerContents& layer, std::vector<Change
         "for a directory, and its bytes are waste{}",
         index + 1, pass.own_beneath->path, pass.own_replaced->path,
         EntryKindNoun(pass.own_replaced->kind), pass.own_replaced->path,
-        pass.own_replaced_count > 1
-            ? fmt::format(" ({} more such)", pass.own_replaced_count - 1)
-            : ""));
+        pass.own_replaced_count > 1 ? fmt::format(" ({} more such)", pass.own_replaced_count - 1)
+                                    : ""));
 
   for (size_t i = 0; i < entries.size(); ++i) {
     const LayerEntry& entry = entries[i];
@@ -541,12 +540,16 @@ bool LayerMerge::ApplyEntry(LayerPass* pass, const LayerEntry& entry, FileNode**
   } else if (entry.kind == EntryKind::kHardlink) {
     const FileNode* target = HardLinkTarget(entry.link());
     if (target != nullptr) content = LinkedContent(target);
-    if (content == nullptr)
+    if (content == nullptr) {
+      // A node placed just now, for this very entry, is no directory yet.
+      bool itself = target == node && node->entry == nullptr && !node->has_children();
+      const char* why = target == nullptr        ? "which is missing"
+                        : itself                 ? "itself, with nothing there before it"
+                        : target->is_directory() ? "a directory"
+                                                 : "a hard link to nothing";
       warnings->push_back(fmt::format("layer {}: hard link /{} points to /{}, {}", index + 1,
-                                      entry.path, entry.link(),
-                                      target == nullptr        ? "which is missing"
-                                      : target->is_directory() ? "a directory"
-                                                               : "a hard link to nothing"));
+                                      entry.path, entry.link(), why));
+    }
   }
 
   bool keeps_children = entry.kind == EntryKind::kDirectory && node->is_directory();
