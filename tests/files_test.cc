@@ -577,6 +577,16 @@ TEST(Cat, ALayerStoringAPathTwiceGivesItsLastVersion) {
   EXPECT_NE(directory.err.find("/d: is a directory"), std::string::npos) << directory.err;
 }
 
+// Found by a user trial: an empty path was read as the root ("/: is a
+// directory").
+TEST(Cat, AnEmptyPathIsRefusedAsSuch) {
+  std::string image = WriteImage(TempDir() + "/image", {{{"f", '0', "x"}}});
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"cat", image, ""},
+        std::vector<std::string>{"cat", "--layer", "1", image, ""}})
+    ExpectOneErrorLine(RunStrata(args), "cat needs a path in the image: the one given is empty");
+}
+
 // Found by a user trial: hard links of one layer that name each other
 // (b -> a, then a -> b) are listed by ls, but cat said only "no such
 // file", as if the path were not in the image at all.

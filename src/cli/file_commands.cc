@@ -148,6 +148,9 @@ void CatFileAsked(const FileOptions& options) {
   auto write = [](const char* data, size_t size) {
     if (fwrite(data, 1, size, stdout) != size) Fail("cannot write to standard output");
   };
+  // As the shell's cat: an empty name is no file (not the root), and
+  // says so before the image is opened.
+  if (options.path.empty()) Fail("cat needs a path in the image: the one given is empty");
   if (options.layer == 0) {
     // The final filesystem is the merged tree, as ls shows it: a link on
     // an entry's way may have put it elsewhere than the path it is stored
