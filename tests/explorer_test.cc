@@ -463,6 +463,10 @@ TEST(Explorer, ATokenUsedAsANameIsShownRedacted) {
   all.clear();
   for (const std::string& line : explorer.Details()) all += line + "\n";
   EXPECT_NE(all.find("link: -> keys/ghp_…(40 characters)"), std::string::npos) << all;
+  // As ls -l shows a link (found by a user trial: its header's 0644 and 0
+  // bytes were shown): 0777, and its target's length.
+  EXPECT_NE(all.find("type: symlink, mode lrwxrwxrwx (0777)"), std::string::npos) << all;
+  EXPECT_NE(all.find("size: 45 B\n"), std::string::npos) << all;
 }
 
 // Owners are named by the image's /etc/passwd and /etc/group, as ls -l

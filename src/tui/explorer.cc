@@ -117,14 +117,19 @@ std::vector<std::string> Explorer::Details() {
   } else {
     EntryKind kind = entry->kind;
     const LayerEntry* inode = shown->content != nullptr ? shown->content : entry;
+    // A symbolic link as ls -l shows it: 0777, whatever its header stored.
+    uint32_t mode = kind == EntryKind::kSymlink ? 0777 : inode->mode;
     lines.push_back(fmt::format("type: {}, mode {} ({:04o}), owner {}", EntryKindName(kind),
-                                ModeString(kind, inode->mode), inode->mode & 07777,
+                                ModeString(kind, mode), mode & 07777,
                                 OwnerText(inode->uid, inode->gid)));
     if (!entry->link().empty())
       lines.push_back((kind == EntryKind::kHardlink ? "hard link to /" : "link: -> ") +
                       Shown(entry->link()));
   }
-  std::string size = HumanBytes(tree_.SizeOf(node));
+  // A symbolic link's size is its target's length, as ls -l gives it.
+  bool link = entry != nullptr && entry->kind == EntryKind::kSymlink;
+  std::string size =
+      HumanBytes(link ? static_cast<int64_t>(entry->link().size()) : tree_.SizeOf(node));
   if (tree_.IsDirectory(node)) size += " beneath";
   lines.push_back("size: " + size);
   lines.push_back(fmt::format("layer {}: {}", tree_.layer() + 1, MarkName(mark)));
