@@ -360,7 +360,7 @@ TEST(Explorer, AnEntryALinkLedElsewhereIsFoundWhereItLanded) {
   EXPECT_EQ(target.path, "evil/f");
   EXPECT_EQ(target.layer, 1);
   std::string file =
-      SaveImageFile(analysis.source, target.path, target.layer, TempDir() + "/saved", ReadLimits());
+      SaveImageFile(analysis, target.path, target.layer, TempDir() + "/saved", ReadLimits());
   EXPECT_EQ(ReadFileText(file), "first\n");
 }
 
@@ -429,7 +429,7 @@ TEST(Explorer, AFileASecretFindingNamesIsSaved0600) {
     SaveTarget target;
     ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
     EXPECT_EQ(target.secret, secret);
-    std::string file = SaveImageFile(analysis.source, target.path, target.layer, dir,
+    std::string file = SaveImageFile(analysis, target.path, target.layer, dir,
                                      ReadLimits(), target.secret);
     struct stat info;
     ASSERT_EQ(stat(file.c_str(), &info), 0);
@@ -514,7 +514,7 @@ TEST(FileSaver, SavesTheVersionALayerStores) {
   ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
   EXPECT_EQ(target.layer, 1);
   std::string file =
-      SaveImageFile(analysis.source, target.path, target.layer, dir + "/v1", ReadLimits());
+      SaveImageFile(analysis, target.path, target.layer, dir + "/v1", ReadLimits());
   EXPECT_EQ(ReadFileText(file), "version 1\n");
 
   explorer.SelectLayer(static_cast<int>(analysis.layers.size()) - 1);
@@ -522,16 +522,16 @@ TEST(FileSaver, SavesTheVersionALayerStores) {
   ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
   EXPECT_EQ(target.layer, 2);
   // A directory as the target: the file keeps its name there.
-  file = SaveImageFile(analysis.source, target.path, target.layer, dir, ReadLimits());
+  file = SaveImageFile(analysis, target.path, target.layer, dir, ReadLimits());
   EXPECT_EQ(file, dir + "/rewrite.txt");
   EXPECT_EQ(ReadFileText(file), "version 2, longer than before\n");
 
   // Never over an existing file, never through a symbolic link.
-  EXPECT_THROW(SaveImageFile(analysis.source, target.path, target.layer, file, ReadLimits()),
+  EXPECT_THROW(SaveImageFile(analysis, target.path, target.layer, file, ReadLimits()),
                Error);
   std::filesystem::create_symlink(dir + "/elsewhere", dir + "/link");
   EXPECT_THROW(
-      SaveImageFile(analysis.source, target.path, target.layer, dir + "/link", ReadLimits()),
+      SaveImageFile(analysis, target.path, target.layer, dir + "/link", ReadLimits()),
       Error);
   EXPECT_FALSE(std::filesystem::exists(dir + "/elsewhere"));
 
@@ -543,7 +543,7 @@ TEST(FileSaver, SavesTheVersionALayerStores) {
   explorer.tree().Select("s/links/target.txt");
   ASSERT_TRUE(explorer.SaveTargetAtCursor(&target));
   FileSaver saver;
-  ASSERT_TRUE(saver.Start(analysis.source, target.path, target.layer, dir + "/t", ReadLimits(),
+  ASSERT_TRUE(saver.Start(analysis, target.path, target.layer, dir + "/t", ReadLimits(),
                           false, [](std::string_view text) { return std::string(text); }));
   std::string message;
   while (!saver.TakeResult(&message)) std::this_thread::yield();
@@ -568,6 +568,24 @@ class StallingReader : public ByteReader {
   std::string data_;
   size_t offset_ = 0;
 };
+
+// Of two entries of one layer at a path, the layer's is the last (as ls,
+// export and the final tree have it); the save, which knows the layer's
+// entries, reads the layer once, up to it.
+TEST(FileSaver, ALayerStoringAPathTwiceGivesItsLastVersion) {
+  std::string dir = TempDir();
+  Analysis analysis = testing::AnalyzePath(testing::WriteImage(
+      dir + "/image", {{{"f", '0', "first version"}, {"g", '0', "g"}, {"f", '0', "second"}}}));
+  int opened = 0;
+  LayerBlob& blob = analysis.source.layers[0];
+  blob.open = [&opened, open = blob.open] {
+    ++opened;
+    return open();
+  };
+  std::string file = SaveImageFile(analysis, "f", 0, dir + "/saved", ReadLimits());
+  EXPECT_EQ(testing::ReadFileText(file), "second");
+  EXPECT_EQ(opened, 1);
+}
 
 // Found by a new user: a save stopped by Ctrl-C or SIGTERM left its file
 // behind, half written, since explore left the signals to ncurses (whose
@@ -608,7 +626,7 @@ TEST(FileSaver, AStoppedSaveLeavesNoFileAndTheScreenStillRestoresTheTerminal) {
       sigaction(SIGTERM, &screen, nullptr);
       ChainStopSignals();
       try {
-        SaveImageFile(source, "big", 0, dir + "/saved", ReadLimits());
+        SaveImageFile(analysis, "big", 0, dir + "/saved", ReadLimits());
       } catch (...) {
       }
       _exit(1);

@@ -82,7 +82,24 @@ int64_t StreamEntry(const ImageSource& source, int layer, size_t index,
 // up to it. An entry beneath |path| makes it a directory of this layer
 // even when no entry names it, and after the last that names it.
 Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path, size_t end,
-                   const std::function<void(const char*, size_t)>* sink, const ReadLimits& limits) {
+                   const std::function<void(const char*, size_t)>* sink, const ReadLimits& limits,
+                   const LayerContents* known) {
+  // Which entry is the layer's, when its entries are known: the file is
+  // then streamed as the read passes it, and the read stops there.
+  size_t last = kWholeLayer;
+  bool beneath_last = false;
+  if (known != nullptr) {
+    for (size_t i = 0; i < known->entries.size() && i < end; ++i) {
+      const LayerEntry& at = known->entries[i];
+      if (!at.is_whiteout() && at.path == path) {
+        last = i;
+        beneath_last = false;
+      } else if (last != kWholeLayer && IsAncestor(path, at.path)) {
+        beneath_last = true;
+      }
+    }
+  }
+
   std::unique_ptr<ByteReader> blob = source.layers[layer].open();
   LayerCursor cursor(blob.get(), LayerName(source, layer), source.layers[layer].digest, limits);
   Sighting sighting;
@@ -112,6 +129,16 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
       sighting.entry = entry;
       sighting.entry.path = {};
       sighting.index = index;
+      if (index == last && !beneath_last) {
+        if (entry.kind == EntryKind::kFile && sink != nullptr) {
+          cursor.ReadContent([&](const char* data, size_t size) {
+            (*sink)(data, size);
+            sighting.bytes += static_cast<int64_t>(size);
+          });
+          sighting.streamed = true;
+        }
+        return sighting;
+      }
       continue;
     }
     if (named) continue;
@@ -142,7 +169,7 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
     sighting.entry.kind = EntryKind::kDirectory;
   }
   if (sighting.kind == Sighting::kEntry && sighting.entry.kind == EntryKind::kFile &&
-      sink != nullptr) {
+      sink != nullptr && !sighting.streamed) {
     sighting.bytes = StreamEntry(source, layer, sighting.index, *sink, limits);
     sighting.streamed = true;
   }
@@ -161,7 +188,8 @@ namespace {
 // cat by reading layers from the top down: the bytes go to |*sink|, unless
 // it is null (then only where the file is, or why it is not, is found).
 CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int only_layer,
-                  const std::function<void(const char*, size_t)>* sink, const ReadLimits& limits) {
+                  const std::function<void(const char*, size_t)>* sink, const ReadLimits& limits,
+                  const Analysis* analysis) {
   int count = static_cast<int>(source.layers.size());
   if (only_layer >= count)
     Fail("--layer {} is out of range: the image has {} (1 to {})", only_layer + 1,
@@ -192,9 +220,10 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
   for (; hop < kMaxLinkHops; ++hop) {
     bool restarted = false;
     for (int layer = top; layer >= bottom && !restarted; --layer) {
-      Sighting sighting =
-          ScanLayer(source, layer, path, layer == top ? top_end : kWholeLayer,
-                    removed_in < 0 && !wants_directory ? sink : nullptr, limits);
+      Sighting sighting = ScanLayer(
+          source, layer, path, layer == top ? top_end : kWholeLayer,
+          removed_in < 0 && !wants_directory ? sink : nullptr, limits,
+          analysis != nullptr ? &analysis->layers[layer].contents : nullptr);
       if (sighting.kind == Sighting::kNothing) continue;
       if (sighting.kind == Sighting::kBlocked && removed_in < 0 && only_layer < 0)
         Fail("/{}: no such file in the image (/{} is {} since layer {})", path, sighting.redirected,
@@ -335,8 +364,9 @@ int LayerOf(const Analysis& analysis, const LayerEntry* entry) {
 }  // namespace
 
 CatResult CatFile(const ImageSource& source, const std::string& path, int layer,
-                  const std::function<void(const char*, size_t)>& sink, const ReadLimits& limits) {
-  return ScanFor(source, path, layer, &sink, limits);
+                  const std::function<void(const char*, size_t)>& sink, const ReadLimits& limits,
+                  const Analysis* analysis) {
+  return ScanFor(source, path, layer, &sink, limits, analysis);
 }
 
 CatResult CatMerged(const Analysis& analysis, const std::string& raw_path,
@@ -372,7 +402,7 @@ CatResult CatMerged(const Analysis& analysis, const std::string& raw_path,
   // directory; a link to nowhere). That reading takes no link on an
   // entry's way into account: should it find a file, a link led the file
   // elsewhere or a marker through a link removed it, and the tree says so.
-  ScanFor(analysis.source, raw_path, -1, nullptr, limits);
+  ScanFor(analysis.source, raw_path, -1, nullptr, limits, &analysis);
   if (!loop.empty()) throw Error(loop);
   if (node == nullptr) {
     Landing landing = LandingOf(analysis.merge.tree(), path, true);

@@ -28,13 +28,19 @@ struct CatResult {
 // as reading the layers from the top down finds it, which takes no link
 // on an entry's way into account (CatMerged does). Reads layers from the
 // top down and stops once the file is done, so only the layers above it
-// are decompressed, and only up to the file; the digests of a layer read
-// only in part are not checked. Follows symbolic links in the image (at
+// are decompressed; the digests of a layer read only in part are not
+// checked. Follows symbolic links in the image (at
 // most 40) and hard links. Throws Error with one line: no such file, a
 // directory, removed (and where it is still stored), a bad layer number.
+//
+// Of entries of one layer that name the path, the last is the layer's (as
+// tar, umoci and the merge take it). |analysis|, when given, is the
+// image's (its layers' entries say which that is), and the layer is read
+// once, up to it; without it, the layer that stores the file is read to
+// its end to know, then again up to the file.
 CatResult CatFile(const ImageSource& source, const std::string& path, int layer,
                   const std::function<void(const char*, size_t)>& sink,
-                  const ReadLimits& limits = ReadLimits());
+                  const ReadLimits& limits = ReadLimits(), const Analysis* analysis = nullptr);
 
 // Writes the content of |path| as the final filesystem of |analysis| holds
 // it: found in the merged tree as a shell finds it on the unpacked image

@@ -55,6 +55,7 @@ class Explorer {
   void SetFocus(ExplorerFocus focus) { focus_ = focus; }
 
   const std::vector<WasteItem>& waste() const { return analysis_.waste; }
+  const Analysis& analysis() const { return analysis_; }
   const std::vector<Finding>& findings() const { return findings_; }
   ListCursor& waste_cursor() { return waste_cursor_; }
   ListCursor& findings_cursor() { return findings_cursor_; }

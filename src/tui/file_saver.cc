@@ -16,7 +16,7 @@
 
 namespace strata {
 
-std::string SaveImageFile(const ImageSource& source, const std::string& path, int layer,
+std::string SaveImageFile(const Analysis& analysis, const std::string& path, int layer,
                           const std::string& target, const ReadLimits& limits, bool secret) {
   if (target.empty()) Fail("no file name given");
   std::string file = target;
@@ -35,7 +35,7 @@ std::string SaveImageFile(const ImageSource& source, const std::string& path, in
   RemovedOnStop removed_on_stop(temp);
   try {
     CatFile(
-        source, path, layer,
+        analysis.source, path, layer,
         [fd, &file](const char* data, size_t size) {
           while (size > 0) {
             ssize_t wrote = write(fd, data, size);
@@ -45,7 +45,7 @@ std::string SaveImageFile(const ImageSource& source, const std::string& path, in
             size -= static_cast<size_t>(wrote);
           }
         },
-        limits);
+        limits, &analysis);
     // The temporary file has the mode a new file gets (0666 under the
     // umask); a saved file is no more than 0644, a secret no more than 0600.
     if (fstat(fd, &info) == 0) fchmod(fd, info.st_mode & (secret ? 0600 : 0644));
@@ -65,17 +65,17 @@ FileSaver::~FileSaver() {
   if (worker_.joinable()) worker_.join();
 }
 
-bool FileSaver::Start(const ImageSource& source, const std::string& path, int layer,
+bool FileSaver::Start(const Analysis& analysis, const std::string& path, int layer,
                       const std::string& target, const ReadLimits& limits, bool secret,
                       std::function<std::string(std::string_view)> shown) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (running_) return false;
   if (worker_.joinable()) worker_.join();  // The last save, finished.
   running_ = true;
-  worker_ = std::thread([this, &source, path, layer, target, limits, secret, shown] {
+  worker_ = std::thread([this, &analysis, path, layer, target, limits, secret, shown] {
     std::string message;
     try {
-      std::string file = SaveImageFile(source, path, layer, target, limits, secret);
+      std::string file = SaveImageFile(analysis, path, layer, target, limits, secret);
       struct stat info;
       int64_t bytes = stat(file.c_str(), &info) == 0 ? info.st_size : 0;
       message = "saved /" + Printable(shown(path)) + " (layer " + std::to_string(layer + 1) +

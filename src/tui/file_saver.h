@@ -10,11 +10,12 @@
 #include <thread>
 
 #include "layer/limits.h"
-#include "source/image_source.h"
+#include "model/analysis.h"
 
 namespace strata {
 
-// Writes the content of |path| as layer |layer| (0-based) stores it to the
+// Writes the content of |path| as layer |layer| (0-based) of |analysis|
+// stores it (read from the image's blob, up to it) to the
 // new file |target|; when |target| is a directory, to a file there named
 // like the image's. Never replaces an existing file and never follows a
 // symbolic link at |target|; the file gets mode 0644 (no setuid from the
@@ -23,7 +24,7 @@ namespace strata {
 // FILE.strata-XXXXXX and renamed, and that file is removed on failure and
 // by a stop signal (RemovedOnStop). Returns the path written; throws Error
 // with one line naming what went wrong.
-std::string SaveImageFile(const ImageSource& source, const std::string& path, int layer,
+std::string SaveImageFile(const Analysis& analysis, const std::string& path, int layer,
                           const std::string& target, const ReadLimits& limits,
                           bool secret = false);
 
@@ -35,10 +36,10 @@ class FileSaver {
   FileSaver(const FileSaver&) = delete;
   FileSaver& operator=(const FileSaver&) = delete;
 
-  // Starts saving; |source| must outlive the save. False when one is
+  // Starts saving; |analysis| must outlive the save. False when one is
   // already running. |shown| gives a name as the screen shows it (one that
   // spells a token redacted): the message names the path and file so.
-  bool Start(const ImageSource& source, const std::string& path, int layer,
+  bool Start(const Analysis& analysis, const std::string& path, int layer,
              const std::string& target, const ReadLimits& limits, bool secret,
              std::function<std::string(std::string_view)> shown);
 

@@ -373,7 +373,7 @@ void Screen::HandlePrompt(int key) {
       // offered, it means the file's own name, not the redacted text.
       std::string name(BaseName(save_target_.path));
       std::string file = prompt_.text == explorer_.Shown(name) ? name : prompt_.text;
-      saver_.Start(source_, save_target_.path, save_target_.layer, file, limits_,
+      saver_.Start(explorer_.analysis(), save_target_.path, save_target_.layer, file, limits_,
                    save_target_.secret,
                    [this](std::string_view text) { return explorer_.Shown(text); });
       status_.clear();
