@@ -173,6 +173,9 @@ class GzipReader : public ByteReader {
   // After a member ends: starts the next one when another gzip member
   // follows. Anything else after the last member (zero padding, garbage) is
   // ignored, as gzip(1) does; the blob digest still covers it.
+  // TODO: say so in a warning of the layer: Go's gzip reader (containerd,
+  // Docker) refuses a blob with garbage after its last member, so an image
+  // that audits clean may not pull. A reader has no way to warn yet.
   bool NextMember() {
     input_->Consume(consumed_);
     consumed_ = 0;
