@@ -451,6 +451,33 @@ TEST(Export, OverwriteReplacesWhatIsInTheWayButNeverADirectory) {
   ExpectSameTree(before, WalkDisk(target), "--layer 1");
 }
 
+// Found by a user trial: with a link where the image has a directory and
+// a directory where it has a file, export told the user to pass
+// --overwrite, and then, with it, that the directory cannot be replaced.
+// The one no flag helps with is said first.
+TEST(Export, WhatNoFlagReplacesIsSaidBeforeWhatOverwriteWould) {
+  std::string dir = TempDir();
+  std::string image = WriteImage(dir + "/image", {{{"app", '5'},
+                                                   {"app/x", '0', "new"},
+                                                   {"etc", '5'},
+                                                   {"etc/passwd", '0', "root"}}});
+  std::string target = dir + "/out";
+  fs::create_directories(target + "/etc/passwd");
+  fs::create_symlink("/nonexistent", target + "/app");
+  std::map<std::string, Seen> before = WalkDisk(target);
+  for (std::vector<std::string> args : {std::vector<std::string>{"export", image, target},
+                                        {"export", "--overwrite", image, target}}) {
+    ExpectOneErrorLine(RunStrata(args), target +
+                                            "/etc/passwd is a directory where the image has none; "
+                                            "remove it first (not even --overwrite replaces a "
+                                            "directory)");
+    ExpectSameTree(before, WalkDisk(target), "directory in the way");
+  }
+  fs::remove_all(target + "/etc/passwd");
+  ExpectOneErrorLine(RunStrata({"export", image, target}),
+                     target + "/app exists; pass --overwrite to replace it");
+}
+
 TEST(Export, PathsWithDotDotAreNotWrittenOutside) {
   std::string dir = TempDir();
   std::string image =

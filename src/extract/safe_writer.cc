@@ -61,12 +61,18 @@ int SafeWriter::Root() { return staged_.fd(); }
 
 void SafeWriter::Prepare(const PlannedPaths& plan) {
   std::set<std::string> replaced;
+  // What --overwrite would replace is said only once nothing worse is
+  // found: a user told to pass it should not then hear of a directory in
+  // the way, which no flag replaces.
+  std::string needs_overwrite;
   plan([&](const std::string& path, bool directory) {
     CheckImageInside(path);
     CheckNameLengths(path);
     // A target made now holds nothing in the way.
-    if (target_fd_ >= 0) CheckPlanned(path, directory, &replaced);
+    if (target_fd_ >= 0) CheckPlanned(path, directory, &replaced, &needs_overwrite);
   });
+  if (!needs_overwrite.empty())
+    Fail("{}/{} exists; pass --overwrite to replace it", root_, needs_overwrite);
 }
 
 // The image's own paths may reach the layout being read when the target
@@ -103,7 +109,7 @@ void SafeWriter::CheckNameLengths(const std::string& path) const {
 // parent (a missing one ends the check: all beneath it is new), then the
 // path itself.
 void SafeWriter::CheckPlanned(const std::string& path, bool directory,
-                              std::set<std::string>* replaced) {
+                              std::set<std::string>* replaced, std::string* needs_overwrite) {
   std::vector<std::string> parts = Components(path);
   Fd parent(dup(target_fd_));
   std::string walked;
@@ -125,7 +131,9 @@ void SafeWriter::CheckPlanned(const std::string& path, bool directory,
   if (fstatat(parent.get(), parts.back().c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) return;
   if (directory && S_ISDIR(info.st_mode)) return;
   if (S_ISDIR(info.st_mode)) FailDirectoryInTheWay(path);
-  if (!options_.overwrite) Fail("{}/{} exists; pass --overwrite to replace it", root_, path);
+  // Checked on as if --overwrite were given: what lies beneath the path
+  // is then new.
+  if (!options_.overwrite && needs_overwrite->empty()) *needs_overwrite = path;
   if (directory) replaced->insert(path);
 }
 

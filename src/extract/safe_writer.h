@@ -101,7 +101,10 @@ class SafeWriter : public ExportSink {
   void ApplyDirectoryModes(int base);
   // Prepare's check of one path; |replaced| holds the planned directories
   // that replace a link or file (--overwrite): nothing exists beneath them.
-  void CheckPlanned(const std::string& path, bool directory, std::set<std::string>* replaced);
+  // Sets |*needs_overwrite| to the first path only --overwrite would
+  // replace, unless set.
+  void CheckPlanned(const std::string& path, bool directory, std::set<std::string>* replaced,
+                    std::string* needs_overwrite);
   // Refuses |path| when it is, or lies beneath, WriteOptions::image_inside.
   void CheckImageInside(const std::string& path) const;
   // Refuses |path| when one of its names is longer than NAME_MAX.
