@@ -301,6 +301,39 @@ TEST(Cli, ReportsNeverGoInsideALayoutBeingRead) {
   EXPECT_FALSE(fs::exists(layout + "/new.json"));
 }
 
+// Found by a user trial: the two checks above read the image's spelling
+// as a path, so with a transport in front (docker-archive:, oci-archive:,
+// oci:) ci, audit and history wrote their reports over the image, or
+// into the layout, and exited 0.
+TEST(Cli, ReportsNeverOverwriteTheImageSpelledWithItsTransport) {
+  std::string dir = TempDir();
+  std::string archive = dir + "/image.tar", oci_archive = dir + "/image.oci.tar";
+  fs::copy_file(CorpusImage("clean-multistage.docker.tar"), archive);
+  fs::copy_file(CorpusImage("clean-multistage.oci.tar"), oci_archive);
+  std::string layout = CopyLayout("clean-multistage.oci");
+  std::string archive_bytes = ReadFileText(archive), oci_bytes = ReadFileText(oci_archive);
+  std::string index = ReadFileText(layout + "/index.json");
+
+  for (const char* command : {"ci", "audit", "history"}) {
+    ExpectOneErrorLine(
+        RunStrata({command, "-o", archive, "--format", "json", "docker-archive:" + archive}),
+        "refusing to write the json report over the image itself");
+    ExpectOneErrorLine(
+        RunStrata({command, "--format", "json=" + oci_archive, "oci-archive:" + oci_archive}),
+        "refusing to write the json report over the image itself");
+    ExpectOneErrorLine(RunStrata({command, "--format", "json=" + layout + "/index.json",
+                                  "oci:" + layout + ":corpus/clean-multistage:1"}),
+                       "refusing to write the json report inside the image being read");
+    ExpectOneErrorLine(
+        RunStrata({command, "--format", "json=" + layout + "/blobs/w.json", "oci:" + layout}),
+        "refusing to write the json report inside the image being read");
+  }
+  EXPECT_EQ(ReadFileText(archive), archive_bytes);
+  EXPECT_EQ(ReadFileText(oci_archive), oci_bytes);
+  EXPECT_EQ(ReadFileText(layout + "/index.json"), index);
+  EXPECT_FALSE(fs::exists(layout + "/blobs/w.json"));
+}
+
 TEST(Cli, PlatformOfASinglePlatformImageIsChecked) {
   ExpectOneErrorLine(
       RunStrata({"audit", "--platform", "linux/arm64", CorpusImage("clean-multistage.oci")}),

@@ -425,15 +425,17 @@ std::vector<std::pair<std::string, std::string>> Outputs(const Command& command,
                   outputs[i].second == outputs[j].second ? "" : " (as " + outputs[j].second + ")");
 
   // Never write a report over the image being read, nor into a layout
-  // directory being read (its index.json is a file like any other).
+  // directory being read (its index.json is a file like any other),
+  // however the image is spelled (docker-archive:x.tar:app is x.tar).
+  std::string image = ImageFile(options.image);
   struct stat input;
-  if (stat(options.image.c_str(), &input) == 0) {
+  if (!image.empty() && stat(image.c_str(), &input) == 0) {
     for (const auto& [name, file] : outputs) {
       struct stat output;
       if (!file.empty() && stat(file.c_str(), &output) == 0 && output.st_dev == input.st_dev &&
           output.st_ino == input.st_ino)
         Fail("refusing to write the {} report over the image itself ({})", name, file);
-      if (!file.empty() && InsideImageDirectory(file, options.image))
+      if (!file.empty() && InsideImageDirectory(file, image))
         Fail("refusing to write the {} report inside the image being read ({})", name, file);
     }
   }

@@ -118,4 +118,10 @@ bool InsideImageDirectory(const std::string& path, const std::string& image);
 // from ("DIR" or "oci:DIR[:REF]"), or "" when the image is no directory.
 std::string ImageDirectory(const std::string& spec);
 
+// The file or directory on this machine that the image named by |spec| is
+// read from, its transport and reference taken off ("x.tar" for
+// "docker-archive:x.tar:app:1"); "" for standard input, an Engine's image
+// or a registry's.
+std::string ImageFile(const std::string& spec);
+
 }  // namespace strata

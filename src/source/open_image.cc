@@ -333,6 +333,12 @@ bool InsideImageDirectory(const std::string& path, const std::string& image) {
   return !error && target.starts_with(inside);
 }
 
+std::string ImageFile(const std::string& spec_text) {
+  Spec spec = ParseSpec(spec_text);
+  if (IsNamedTransport(spec.transport) || spec.path == "-") return "";
+  return spec.path;
+}
+
 std::string ImageDirectory(const std::string& spec_text) {
   Spec spec = ParseSpec(spec_text);
   if (spec.transport != Transport::kAuto && spec.transport != Transport::kOciLayout) return "";
