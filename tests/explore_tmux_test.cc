@@ -361,6 +361,27 @@ TEST(ExploreTmux, TheSavePromptOffersATokenNameRedacted) {
   window.WaitFor("strata exited 0");
 }
 
+// Found by a user trial: a name holding an escape sequence and a newline
+// was offered escaped, and taken as offered it saved a file whose name
+// held them raw (edited by one character, the backslashes were literal).
+// What the prompt shows is what is written.
+TEST(ExploreTmux, TheSavePromptWritesTheNameAsShown) {
+  REQUIRE_TMUX();
+  std::string dir = TempDir();
+  WriteImage(dir + "/image", {{{"x\x1b[31mred\nnl", '0', "x"}}});
+  TmuxWindow window;
+  window.Start({"explore", "--no-cache", dir + "/image"}, 120, 30, dir);
+  window.WaitForAll({"Files as of layer 1", "x\\x1b[31mred\\nnl"});
+  window.Keys({"Tab", "s"});
+  window.WaitFor("save to: x\\x1b[31mred\\nnl");
+  window.Keys({"Enter"});
+  window.WaitFor("saved /x\\x1b[31mred\\nnl (layer 1, 1 B)");
+  EXPECT_EQ(testing::ReadFileText(dir + "/x\\x1b[31mred\\nnl"), "x");
+  EXPECT_FALSE(fs::exists(dir + "/x\x1b[31mred\nnl"));
+  window.Keys({"q"});
+  window.WaitFor("strata exited 0");
+}
+
 // An accepted finding whose date had passed counted again in silence:
 // audit warns of it, explore said nothing.
 TEST(ExploreTmux, SaysAnAcceptedFindingExpired) {

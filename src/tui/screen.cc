@@ -370,9 +370,13 @@ void Screen::HandlePrompt(int key) {
     prompt_.active = false;
     if (prompt_.save) {
       // The name was offered redacted when it spells a token: taken as
-      // offered, it means the file's own name, not the redacted text.
+      // offered, it means the file's own name, not the redacted text. Not
+      // so for a name holding control characters, offered escaped: what
+      // the screen shows is what is written (an escape sequence or a
+      // newline in a file's name would reach the user's terminal).
       std::string name(BaseName(save_target_.path));
-      std::string file = prompt_.text == explorer_.Shown(name) ? name : prompt_.text;
+      bool as_offered = prompt_.text == explorer_.Shown(name) && Printable(name) == name;
+      std::string file = as_offered ? name : prompt_.text;
       saver_.Start(explorer_.analysis(), save_target_.path, save_target_.layer, file, limits_,
                    save_target_.secret,
                    [this](std::string_view text) { return explorer_.Shown(text); });
