@@ -2,10 +2,12 @@
 // decoding, path cleaning, digests over the whole stream.
 #include "layer/layer_reader.h"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include "base/error.h"
 #include "blob/sha256.h"
+#include "base/units.h"
 #include "test_support.h"
 
 namespace strata {
@@ -70,6 +72,31 @@ TEST(LayerReader, MultiMemberGzipIsReadToTheEnd) {
   LayerContents layer = ReadTar(two_members);
   EXPECT_EQ(layer.diff_id, Sha256Of(tar));
   EXPECT_EQ(layer.entries.size(), 5u);
+}
+
+// Found by a user trial: bytes after the last gzip member (garbage, zero
+// padding) were ignored in silence, as gzip(1) ignores them; Go's reader,
+// and with it containerd and Docker, refuses such a blob. The blob digest
+// covers them; the layer warns of them.
+TEST(LayerReader, BytesAfterTheGzipDataAreWarnedOf) {
+  std::string tar = SampleTar();
+  std::string gz = Gzip(tar);
+  for (const std::string& after : {std::string("GARBAGE"), std::string(1024, '\0'),
+                                   std::string(1, 'x'), std::string(300000, 'y')}) {
+    LayerContents layer = ReadTar(gz + after);
+    EXPECT_EQ(layer.diff_id, Sha256Of(tar));
+    EXPECT_EQ(layer.blob_digest, Sha256Of(gz + after));
+    ASSERT_EQ(layer.warnings.size(), 1u) << after.size();
+    EXPECT_EQ(layer.warnings[0],
+              fmt::format("its blob has {} after the end of its gzip data, which strata ignores "
+                          "as gzip does; Go's gzip reader (containerd, Docker) refuses them, so "
+                          "the image may fail to pull",
+                          Count(static_cast<int64_t>(after.size()), "byte")));
+  }
+  // Members that follow are data, not trailing bytes.
+  size_t half = tar.size() / 2;
+  EXPECT_TRUE(ReadTar(Gzip(tar.substr(0, half)) + Gzip(tar.substr(half))).warnings.empty());
+  EXPECT_TRUE(ReadTar(gz).warnings.empty());
 }
 
 TEST(LayerReader, MultiFrameZstdIsReadToTheEnd) {

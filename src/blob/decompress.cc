@@ -41,6 +41,7 @@ class Prefetch {
       size_t got = raw_->Read(bytes() + end_, kInputChunk - end_);
       if (got == 0) break;
       end_ += got;
+      read_ += static_cast<int64_t>(got);
     }
   }
 
@@ -49,8 +50,12 @@ class Prefetch {
     if (begin_ < end_) return true;
     begin_ = end_ = 0;
     end_ = raw_->Read(bytes(), kInputChunk);
+    read_ += static_cast<int64_t>(end_);
     return end_ > 0;
   }
+
+  // The offset in the raw stream of data()'s first byte.
+  int64_t position() const { return read_ - static_cast<int64_t>(end_ - begin_); }
 
   uint8_t* data() { return bytes() + begin_; }
   size_t size() const { return end_ - begin_; }
@@ -71,6 +76,7 @@ class Prefetch {
   PooledBuffer buffer_{kInputChunk};
   size_t begin_ = 0;
   size_t end_ = 0;
+  int64_t read_ = 0;  // Bytes read from raw_ so far.
 };
 
 // Fails for compressed bytes that end inside a gzip member or zstd frame
@@ -130,8 +136,11 @@ class PlainReader : public ByteReader {
 class GzipReader : public ByteReader {
  public:
   GzipReader(std::unique_ptr<Prefetch> input, std::string name,
-             std::function<BlobCheck()> check_blob)
-      : input_(std::move(input)), name_(std::move(name)), check_blob_(std::move(check_blob)) {
+             std::function<BlobCheck()> check_blob, std::atomic<int64_t>* trailing_at)
+      : input_(std::move(input)),
+        name_(std::move(name)),
+        check_blob_(std::move(check_blob)),
+        trailing_at_(trailing_at) {
     StartMember();
   }
 
@@ -173,14 +182,14 @@ class GzipReader : public ByteReader {
   // After a member ends: starts the next one when another gzip member
   // follows. Anything else after the last member (zero padding, garbage) is
   // ignored, as gzip(1) does; the blob digest still covers it.
-  // TODO: say so in a warning of the layer: Go's gzip reader (containerd,
-  // Docker) refuses a blob with garbage after its last member, so an image
-  // that audits clean may not pull. A reader has no way to warn yet.
+  // Where they start is noted for the layer's warning: Go's gzip reader
+  // (containerd, Docker) refuses them, so the image may not pull.
   bool NextMember() {
     input_->Consume(consumed_);
     consumed_ = 0;
     input_->Fill(2);
     if (input_->size() < 2 || input_->data()[0] != 0x1f || input_->data()[1] != 0x8b) {
+      if (input_->size() > 0 && trailing_at_ != nullptr) *trailing_at_ = input_->position();
       done_ = true;
       return false;
     }
@@ -191,6 +200,7 @@ class GzipReader : public ByteReader {
   std::unique_ptr<Prefetch> input_;
   std::string name_;
   std::function<BlobCheck()> check_blob_;
+  std::atomic<int64_t>* trailing_at_;
   inflate_state state_;
   size_t consumed_ = 0;  // Bytes of input_->data() that ISA-L has used.
   bool done_ = false;
@@ -237,7 +247,8 @@ class ZstdReader : public ByteReader {
 
 std::unique_ptr<ByteReader> OpenDecompressed(ByteReader* raw, const std::string& name,
                                              Compression* detected,
-                                             std::function<BlobCheck()> check_blob) {
+                                             std::function<BlobCheck()> check_blob,
+                                             std::atomic<int64_t>* trailing_at) {
   auto input = std::make_unique<Prefetch>(raw);
   input->Fill(4);
   const uint8_t* magic = input->data();
@@ -245,7 +256,8 @@ std::unique_ptr<ByteReader> OpenDecompressed(ByteReader* raw, const std::string&
 
   if (have >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
     *detected = Compression::kGzip;
-    return std::make_unique<GzipReader>(std::move(input), name, std::move(check_blob));
+    return std::make_unique<GzipReader>(std::move(input), name, std::move(check_blob),
+                                        trailing_at);
   }
   if (have >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
     *detected = Compression::kZstd;

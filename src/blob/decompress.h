@@ -7,6 +7,8 @@
 // as an uncompressed tar.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,8 +39,13 @@ enum class BlobCheck {
 // Sets |*detected| to the compression found. |check_blob|, when given, is
 // called at most once, on the thread that reads the returned reader, after
 // |raw| has returned its end; without it an early end counts as kNoDigest.
+// |*trailing_at|, when given, is set (on the reading thread) to the offset
+// in |raw| of the first byte after the last gzip member when bytes that
+// begin no member follow it (garbage, zero padding: gzip(1) ignores them,
+// Go's reader refuses them); it is left alone otherwise.
 std::unique_ptr<ByteReader> OpenDecompressed(ByteReader* raw, const std::string& name,
                                              Compression* detected,
-                                             std::function<BlobCheck()> check_blob = nullptr);
+                                             std::function<BlobCheck()> check_blob = nullptr,
+                                             std::atomic<int64_t>* trailing_at = nullptr);
 
 }  // namespace strata

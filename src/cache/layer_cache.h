@@ -37,7 +37,9 @@ namespace strata {
 // 2: names stored outside the root kept. 3: a bare ".wh." is a whiteout of
 // its own directory, its stored name kept. 4: so are ".wh.." and, of its
 // parent, ".wh...". 5: modification times out of range are warned of.
-inline constexpr int kAnalysisVersion = 5;
+// 6: bytes after a blob's gzip data are warned of; token patterns ask
+// nothing of what follows a token (ghp_…dir).
+inline constexpr int kAnalysisVersion = 6;
 
 // Whole results kept (FindImageResult): enough for the images one works
 // with in a week, few enough that the database stays small.

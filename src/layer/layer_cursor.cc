@@ -129,8 +129,10 @@ LayerEntry MakeEntry(struct archive_entry* raw, std::string* path) {
 // inflate to move away.
 std::unique_ptr<ByteReader> OpenPlain(ByteReader* raw, const std::string& name,
                                       const PipelineShape& shape, Compression* detected,
-                                      std::function<BlobCheck()> check_blob) {
-  std::unique_ptr<ByteReader> plain = OpenDecompressed(raw, name, detected, std::move(check_blob));
+                                      std::function<BlobCheck()> check_blob,
+                                      std::atomic<int64_t>* trailing_at) {
+  std::unique_ptr<ByteReader> plain =
+      OpenDecompressed(raw, name, detected, std::move(check_blob), trailing_at);
   if (*detected == Compression::kNone) return plain;
   return std::make_unique<PipelinedReader>(std::move(plain), shape);
 }
@@ -211,7 +213,7 @@ LayerCursor::LayerCursor(ByteReader* blob, std::string name, std::string blob_di
       raw_(blob),
       hashed_(std::make_unique<PipelinedReader>(&raw_, ShapeOf(pipelined))),
       plain_(OpenPlain(hashed_.get(), name_, ShapeOf(pipelined), &compression_,
-                       [this] { return CheckBlob(); })),
+                       [this] { return CheckBlob(); }, &trailing_at_)),
       // An uncompressed layer's tar is its blob, byte for byte: its
       // diff_id is the blob's digest, and hashing it twice cost a third
       // of a docker archive's audit.

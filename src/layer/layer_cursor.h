@@ -69,6 +69,11 @@ class LayerCursor {
   const std::string& blob_digest() const { return blob_digest_; }
   int64_t tar_size() const { return tar_.bytes(); }
   int64_t blob_size() const { return raw_.bytes(); }
+  // Bytes after the last gzip member that begin no other (after Finish).
+  int64_t trailing_bytes() const {
+    int64_t at = trailing_at_.load();
+    return at < 0 ? 0 : raw_.bytes() - at;
+  }
 
  private:
   [[noreturn]] void FailArchive(const std::string& what);
@@ -92,6 +97,9 @@ class LayerCursor {
   ReadLimits limits_;
   std::atomic<int64_t>* image_bytes_;
   int64_t counted_ = 0;  // Of tar_.bytes(), already added to *image_bytes_.
+  // Set by the decompressor, perhaps on its own thread, before any read:
+  // declared before the readers so that it is made first.
+  std::atomic<int64_t> trailing_at_{-1};
   DigestReader raw_;
   std::unique_ptr<ByteReader> hashed_;  // raw_, read ahead on a thread.
   Compression compression_ = Compression::kNone;

@@ -139,6 +139,11 @@ LayerContents ReadLayer(ByteReader& blob, const LayerReadOptions& options) {
   // contents there), and whatever trails the compressed stream.
   cursor.Finish();
   out_of_range.Report(&layer.warnings);
+  if (int64_t trailing = cursor.trailing_bytes(); trailing > 0)
+    layer.warnings.push_back(fmt::format(
+        "its blob has {} after the end of its gzip data, which strata ignores as gzip does; "
+        "Go's gzip reader (containerd, Docker) refuses them, so the image may fail to pull",
+        Count(trailing, "byte")));
   layer.compression = cursor.compression();
   layer.diff_id = cursor.diff_id();
   layer.tar_size = cursor.tar_size();
