@@ -534,6 +534,15 @@ TEST(FileSaver, SavesTheVersionALayerStores) {
       SaveImageFile(analysis, target.path, target.layer, dir + "/link", ReadLimits()),
       Error);
   EXPECT_FALSE(std::filesystem::exists(dir + "/elsewhere"));
+  // Found by a user trial: nor through a link to a directory (the file
+  // went into the directory it leads to); "link/" names that directory.
+  std::filesystem::create_directory(dir + "/elsewhere");
+  EXPECT_THROW(
+      SaveImageFile(analysis, target.path, target.layer, dir + "/link", ReadLimits()),
+      Error);
+  EXPECT_TRUE(std::filesystem::is_empty(dir + "/elsewhere"));
+  EXPECT_EQ(SaveImageFile(analysis, target.path, target.layer, dir + "/link/", ReadLimits()),
+            dir + "/link/rewrite.txt");
 
   // A directory is not a file to save.
   ASSERT_TRUE(explorer.tree().Select("s/links"));

@@ -20,8 +20,10 @@ std::string SaveImageFile(const Analysis& analysis, const std::string& path, int
                           const std::string& target, const ReadLimits& limits, bool secret) {
   if (target.empty()) Fail("no file name given");
   std::string file = target;
+  // A symbolic link there is not followed, even to a directory (it is
+  // then refused below as taken); "link/" names the directory it leads to.
   struct stat info;
-  if (stat(file.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
+  if (lstat(file.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
     file += (file.back() == '/' ? "" : "/") + std::string(BaseName(path));
 
   // The bytes go to FILE.strata-XXXXXX beside it, renamed to FILE when
