@@ -119,9 +119,34 @@ TEST(Ci, DiveCiFileIsEvaluatedOnDivesFigures) {
   EXPECT_NE(fail.out.find("FAIL  highest user wasted percent"), std::string::npos);
   EXPECT_NE(fail.out.find("thresholds on dive's figures"), std::string::npos);
 
-  // A .strata.yaml beside it wins, as documented.
+  // A .strata.yaml beside it wins, as documented; found by a user trial,
+  // the thresholds it drops are not dropped in silence.
   WriteFile(dir + "/.strata.yaml", "rules:\n  disable: [no-healthcheck]\n");
-  EXPECT_NE(Policy(RunStrata({"ci", "--format", "json", image}, "", dir))["source"], ".dive-ci");
+  RunResult beside = RunStrata({"ci", "--format", "json", image}, "", dir);
+  EXPECT_NE(Policy(beside)["source"], ".dive-ci");
+  const std::string warning =
+      ".dive-ci is not read: .strata.yaml comes first (it has no policy: the defaults apply); "
+      "move its thresholds under policy: there, or pass --dive-ci .dive-ci";
+  EXPECT_NE(beside.err.find("strata: warning: " + warning + "\n"), std::string::npos)
+      << beside.err;
+  EXPECT_NE(beside.out.find(warning), std::string::npos);
+}
+
+// Found by a user trial: audit without --ci took the policy's flags and
+// said nothing of ignoring them.
+TEST(Ci, PolicyFlagsWithoutCiAreSaidToDoNothing) {
+  RunResult audit =
+      RunStrata({"audit", "--fail-on", "low", "--lowest-efficiency", "0.99",
+                 Corpus("corpus/clean-multistage.oci")});
+  EXPECT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_NE(audit.err.find("strata: warning: the policy's flags (--fail-on, --lowest-efficiency, "
+                           "…) apply only with --ci or strata ci: this audit evaluates no policy "
+                           "and exits 0\n"),
+            std::string::npos)
+      << audit.err;
+  RunResult ci = RunStrata({"audit", "--ci", "--fail-on", "low",
+                            Corpus("corpus/clean-multistage.oci")});
+  EXPECT_EQ(ci.err.find("apply only with --ci"), std::string::npos) << ci.err;
 }
 
 // The five reports of one run of |command| (audit, audit --ci or ci) on

@@ -178,8 +178,19 @@ void Load(const Options& options, bool evaluates_rules, bool config_only, ImageS
   }
   // A plain audit evaluates no policy: every report shows its findings,
   // none a verdict, and it exits 0 (doc/ci.md).
-  if (evaluates_rules && options.ci)
+  if (evaluates_rules && options.ci) {
     loaded->verdict = EvaluatePolicy(loaded->analysis, *loaded->rules, *loaded->policy);
+    for (const std::string& warning : loaded->policy->warnings)
+      loaded->analysis.warnings.push_back(warning);
+  } else if (evaluates_rules) {
+    const PolicyFlags& flags = options.policy;
+    if (!flags.lowest_efficiency.empty() || !flags.highest_wasted_bytes.empty() ||
+        !flags.highest_user_wasted_percent.empty() || !flags.fail_on.empty() ||
+        !flags.skip.empty())
+      loaded->analysis.warnings.push_back(
+          "the policy's flags (--fail-on, --lowest-efficiency, …) apply only with --ci or "
+          "strata ci: this audit evaluates no policy and exits 0");
+  }
   RedactImageConfig(*loaded->scanner, &loaded->analysis, loaded->rules ? &*loaded->rules : nullptr);
   RedactWastePaths(*loaded->scanner, &loaded->analysis);
   RedactWarnings(*loaded->scanner, &loaded->analysis.warnings);

@@ -225,8 +225,15 @@ Policy LoadPolicy(const std::string& config_path, const std::string& dive_ci_pat
   if (!dive_ci_path.empty()) {
     ReadDivePolicy(dive_ci_path, &policy);
   } else if (!strata_file.empty()) {
-    if (!ReadStrataPolicy(strata_file, &policy))
-      policy.source = "defaults (" + strata_file + " has no policy)";
+    bool has_policy = ReadStrataPolicy(strata_file, &policy);
+    if (!has_policy) policy.source = "defaults (" + strata_file + " has no policy)";
+    // A team moving from dive that adds a .strata.yaml for its rules
+    // alone would lose its thresholds without a word.
+    if (Exists(".dive-ci"))
+      policy.warnings.push_back(fmt::format(
+          ".dive-ci is not read: {} comes first{}; move its thresholds under policy: there, or "
+          "pass --dive-ci .dive-ci",
+          strata_file, has_policy ? "" : " (it has no policy: the defaults apply)"));
   } else if (Exists(".dive-ci")) {
     ReadDivePolicy(".dive-ci", &policy);
   }

@@ -22,6 +22,8 @@ struct Policy {
   std::optional<double> highest_user_wasted_percent;  // Fraction; none: disabled.
   std::optional<Severity> fail_on;                    // None: findings never fail.
   std::set<std::string> skip;                         // Rules whose findings never fail the build.
+  // What the user should hear of how it was chosen (a .dive-ci not read).
+  std::vector<std::string> warnings;
 };
 
 // Command-line settings, each overriding the file's.
@@ -33,8 +35,10 @@ struct PolicyFlags {
   std::vector<std::string> skip;
 };
 
-// The policy: |config_path| (or ./.strata.yaml) when it has a `policy:`
-// key, else ./.dive-ci (or |dive_ci_path|), else the defaults (dive's:
+// The policy: |dive_ci_path| when given; else |config_path| (or
+// ./.strata.yaml) when there is one, its `policy:` key or the defaults
+// without one (a ./.dive-ci beside it is then not read, with a warning);
+// else ./.dive-ci; else the defaults (dive's:
 // efficiency 0.9, wasted bytes disabled, user wasted 0.1; and findings of
 // high severity or above), then |flags| on top. Throws Error naming the
 // file and key on a bad value.
