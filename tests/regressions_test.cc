@@ -1268,6 +1268,11 @@ TEST(Regression, BidirectionalControlsInNamesAreEscaped) {
   RunResult result =
       RunStrata({"ls", WriteImage(TempDir() + "/image", {{{"a\u009b2Jb", '0', "x"}}}), "/"});
   EXPECT_EQ(result.out, "a\\u{009b}2Jb\n");
+  // Found by a user trial: a zero-width space, and a line separator (in a
+  // build step), were printed raw.
+  result = RunStrata(
+      {"ls", WriteImage(TempDir() + "/image", {{{"a\u200bpp\u2028x\ufeff", '0', "x"}}}), "/"});
+  EXPECT_EQ(result.out, "a\\u{200b}pp\\u{2028}x\\u{feff}\n");
 }
 
 // Found by a new user: a path in the Markdown report rendered as Markdown:

@@ -34,10 +34,16 @@ char32_t CodePoint(const std::string& s, size_t i, size_t length) {
 
 // Characters that change how the rest of a line reads without showing
 // themselves: C1 controls, and the bidirectional formatting characters,
-// with which a file named "\u{202e}gpj.env" shows as "vne.jpg".
+// with which a file named "\u{202e}gpj.env" shows as "vne.jpg"; and those
+// that show nothing (a soft hyphen, zero-width spaces, a byte-order mark:
+// "a\u{200b}pp" reads as "app") or break the line (U+2028, U+2029). The
+// joiners (U+200C, U+200D) are left: scripts and emoji are written with
+// them.
 bool Invisible(char32_t c) {
-  return (c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f ||
-         (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  return (c >= 0x80 && c <= 0x9f) || c == 0x00ad || c == 0x061c || c == 0x200b ||
+         c == 0x200e || c == 0x200f || c == 0x2028 || c == 0x2029 ||
+         (c >= 0x202a && c <= 0x202e) || c == 0x2060 || (c >= 0x2066 && c <= 0x2069) ||
+         c == 0xfeff;
 }
 
 // The columns a terminal gives |c|: 2 for East Asian wide and full-width
