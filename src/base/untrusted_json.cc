@@ -1,5 +1,7 @@
 #include "base/untrusted_json.h"
 
+#include <fmt/core.h>
+
 #include "base/error.h"
 
 namespace strata {
@@ -33,6 +35,22 @@ int NestingDepth(const std::string& text, int limit) {
   return deepest;
 }
 
+// What is wrong, in nlohmann's words without its codes or the bytes it
+// read ("ill-formed UTF-8 byte at byte 57"): those may be anything the
+// document holds.
+std::string ParseErrorReason(const nlohmann::json::parse_error& error) {
+  std::string message = error.what();
+  size_t start = message.rfind(" - ");
+  start = start == std::string::npos ? message.find(": ") : start + 1;
+  std::string reason = start == std::string::npos ? "" : message.substr(start + 2);
+  reason = reason.substr(0, reason.find(';'));
+  // Its own kind first ("invalid string: ill-formed UTF-8 byte"): the
+  // kind alone says less than the detail.
+  if (size_t colon = reason.find(": "); colon != std::string::npos) reason.erase(0, colon + 2);
+  if (reason.empty()) reason = "unreadable";
+  return fmt::format("{} at byte {}", reason, error.byte);
+}
+
 }  // namespace
 
 const JsonLimits& CurrentJsonLimits() { return current_limits; }
@@ -43,9 +61,11 @@ nlohmann::json ParseUntrustedJson(const std::string& text, const std::string& wh
   int limit = current_limits.max_depth;
   if (NestingDepth(text, limit) > limit)
     Fail("{} nests deeper than {} levels; raise --max-json-depth to read it", what, limit);
-  nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
-  if (value.is_discarded()) Fail("{} is not valid JSON", what);
-  return value;
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    Fail("{} is not valid JSON ({})", what, ParseErrorReason(error));
+  }
 }
 
 std::string TextField(const nlohmann::json& object, const char* key) {
