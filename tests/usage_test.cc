@@ -101,6 +101,9 @@ TEST(Usage, ATypedValueOfTheConfigurationNamesItsKey) {
        "rules.severity.build-tool: a list is not a severity"},
       {"policy:\n  skip: [{rule: build-tool}]\n", "policy.skip[0]: a mapping is not a rule id"},
       {"policy: 3\n", "policy must be a mapping"},
+      // Found by a user trial: "must be a mapping", of a name in Latin-1.
+      {"rules:\n  disable: [build-tool]\n\xff\xfe: 1\n",
+       "line 3 is not valid UTF-8 (the file must be UTF-8 text)"},
   };
   for (const auto& [yaml, message] : cases) {
     WriteFile(dir + "/bad.yaml", yaml);
@@ -114,6 +117,13 @@ TEST(Usage, ATypedValueOfTheConfigurationNamesItsKey) {
             "limits:\n  scan_binaries: off\n");
   RunResult good = RunStrata({"audit", "-q", "--config", dir + "/good.yaml", image});
   EXPECT_EQ(good.exit_code, 0) << good.err;
+
+  // Found by a user trial: "policy:" with its keys commented out (null)
+  // was "must be a mapping"; it is no policy.
+  WriteFile(dir + "/empty.yaml", "policy:\n#  fail_on: low\n");
+  RunResult empty = RunStrata({"ci", "--format", "json", "--config", dir + "/empty.yaml", image});
+  EXPECT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_NE(empty.out.find("has no policy"), std::string::npos) << empty.out;
 }
 
 // Found by a new user: `--lowest-efficiency 2` said what was wrong but not

@@ -93,7 +93,8 @@ void SetSeverity(const std::string& text, const std::string& where,
 // .strata.yaml's policy: key. Returns false when the file has none.
 bool ReadStrataPolicy(const std::string& file, Policy* policy) {
   YAML::Node root = LoadYaml(file);
-  if (!root.IsMap() || !root["policy"]) return false;
+  // "policy:" with every key beneath it commented out is null: no policy.
+  if (!root.IsMap() || !root["policy"] || root["policy"].IsNull()) return false;
   const YAML::Node& node = root["policy"];
   if (!node.IsMap()) Fail("{}: policy must be a mapping", file);
   for (const auto& item : node) {

@@ -10,7 +10,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <ios>
+#include <iterator>
 #include <map>
 #include <regex>
 
@@ -290,6 +292,29 @@ int64_t ParseSize(const std::string& text, const std::string& what) {
   Fail("{}: \"{}\" is not a size (like 512, 20kB, 1.5MB, 2GiB)", what, text);
 }
 
+namespace {
+
+// The first line (from 1) holding bytes that are no UTF-8, or 0.
+int FirstLineNotUtf8(const std::string& text) {
+  int line = 1;
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t length = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xe  ? 3
+                    : (c >> 3) == 0x1e ? 4
+                                       : 0;
+    if (length == 0 || (length == 2 && c < 0xc2) || i + length > text.size()) return line;
+    for (size_t k = 1; k < length; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return line;
+    if (c == '\n') ++line;
+    i += length;
+  }
+  return 0;
+}
+
+}  // namespace
+
 YAML::Node LoadSettingsFile(const std::string& file) {
   // A directory opens as a stream and fails on the first read, with a
   // message about stream buffers: say what is wrong instead.
@@ -297,7 +322,15 @@ YAML::Node LoadSettingsFile(const std::string& file) {
   if (std::filesystem::is_directory(file, error))
     Fail("cannot read the configuration file {}: it is a directory", file);
   try {
-    YAML::Node root = YAML::LoadFile(file);
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw YAML::BadFile(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw YAML::BadFile(file);
+    // yaml-cpp reads a name with bytes that are no UTF-8 as no mapping at
+    // all ("must be a mapping"): the line is named instead.
+    if (int line = FirstLineNotUtf8(text); line > 0)
+      Fail("{}: line {} is not valid UTF-8 (the file must be UTF-8 text)", file, line);
+    YAML::Node root = YAML::Load(text);
     std::vector<YAML::Node> seen;
     CheckNoKeyTwice(root, file, "", &seen);
     return root;
