@@ -459,6 +459,10 @@ TEST(Cli, HistoryThatDoesNotMatchTheLayersWarns) {
           "strata: warning: the history has 7 steps that made layers but the image has 8 layers"),
       std::string::npos)
       << result.err;
+  // Found by a user trial: the layer no step made had no row at all.
+  EXPECT_NE(result.out.find("\n    -      8  "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("(no history step for this layer)\n"), std::string::npos)
+      << result.out;
 }
 
 TEST(Cli, ConfigDigestMismatch) {

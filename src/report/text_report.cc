@@ -371,6 +371,14 @@ std::string HistoryText(const Analysis& analysis, const Style& style) {
         Printable(step.created_by.empty() && !step.comment.empty() ? "(" + step.comment + ")"
                                                                    : step.created_by));
   }
+  // Layers no step made (a history shorter than the layers, as the
+  // warning says): listed too, so that every layer has its row.
+  for (const Layer& layer : analysis.layers) {
+    if (layer.history_index >= 0) continue;
+    int64_t bytes = analysis.config_only ? layer.blob.size : layer.summary.content_bytes;
+    out += fmt::format(" {:>4}  {:>5}  {:<20}  {:>8}  {}\n", "-", layer.index + 1, "",
+                       bytes < 0 ? "?" : HumanBytes(bytes), "(no history step for this layer)");
+  }
   if (analysis.config.history.empty()) out += "  (the image config records no history)\n";
   return out;
 }
