@@ -885,6 +885,21 @@ TEST(FindCli, SameAnswersAsGnuFindOnTheUnpackedTree) {
   }
 }
 
+// Found by a user trial: a start path through a file, or a link to one
+// with a trailing '/', was "no such file or directory"; find(1) says "Not
+// a directory".
+TEST(FindCli, AStartThroughAFileIsNotADirectory) {
+  std::string image =
+      WriteImage(TempDir() + "/image", {{{"a/f", '0', "x"}, {"a/l", '2', "", "f"}}});
+  ExpectOneErrorLine(RunStrata({"find", image, "/a/l/"}), "/a/l/: not a directory in the image");
+  ExpectOneErrorLine(RunStrata({"find", image, "/a/f/x"}),
+                     "/a/f/x: not a directory in the image");
+  ExpectOneErrorLine(RunStrata({"find", image, "/a/none/"}),
+                     "/a/none/: no such file or directory in the image");
+  RunResult link = RunStrata({"find", image, "/a/l"});
+  EXPECT_EQ(link.out, "/a/l\n") << link.err;
+}
+
 TEST(FindCli, RemovedLayerAndPrint0) {
   std::string image = testing::CorpusDir() + "/corpus/leaky-app.oci";
   testing::RunResult removed = testing::RunStrata({"find", "--removed", image, "-name", ".env"});

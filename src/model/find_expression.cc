@@ -748,7 +748,21 @@ std::vector<FindEntry> RunFind(const FileTree& tree, const std::string& start,
                                const FindExpression& expression, const FindContext& context) {
   std::string path = start.starts_with("/") ? start : "/" + start;
   const FileNode* node = ResolvePath(tree, path, false);
-  if (node == nullptr) Fail("{}: no such file or directory in the image", path);
+  if (node == nullptr) {
+    // As find(1) says it: a name on the way, or before a trailing '/',
+    // that is there but no directory (a link to a file included).
+    std::string trimmed = path;
+    while (trimmed.size() > 1 && trimmed.ends_with('/')) trimmed.pop_back();
+    for (size_t slash = trimmed.find('/', 1);; slash = trimmed.find('/', slash + 1)) {
+      if (slash == std::string::npos && trimmed == path) break;
+      const FileNode* on_way =
+          ResolvePath(tree, slash == std::string::npos ? trimmed : trimmed.substr(0, slash), true);
+      if (on_way == nullptr) break;
+      if (!on_way->is_directory()) Fail("{}: not a directory in the image", path);
+      if (slash == std::string::npos) break;
+    }
+    Fail("{}: no such file or directory in the image", path);
+  }
 
   Evaluator evaluator(expression, context);
   std::vector<FindEntry> found;
