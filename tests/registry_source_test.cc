@@ -443,6 +443,20 @@ TEST(RegistrySource, FollowsRedirectsToBlobStorage) {
   EXPECT_NE(ReadFileText(registry.log()).find("/storage/sha256:"), std::string::npos);
 }
 
+// Found by a user trial: a blob the registry sent elsewhere (to a storage
+// service), where nothing answered, was "cannot connect to registry": the
+// registry had answered. The host it sent the request to is named, and
+// nothing of the signed URL beyond it.
+TEST(RegistrySource, ARedirectNowhereNamesWhereItLed) {
+  REQUIRE_FIXTURES();
+  MockRegistry registry("redirect-nowhere");
+  RunResult result = RunStrata({"audit", "--insecure", "--no-cache", registry.url()});
+  ExpectOneLineError(result, "where registry " + registry.host() + " sent the request for blob");
+  EXPECT_NE(result.err.find("cannot connect to 127.0.0.1:"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("s3cr3t"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("cannot connect to registry"), std::string::npos) << result.err;
+}
+
 // Requests one after another on a thread share a connection: the blobs
 // follow the manifest over the connection its request opened (with
 // --threads 1, every request is on one thread). Redirected blobs too.

@@ -19,6 +19,17 @@ namespace strata {
 
 namespace {
 
+// "host:port" of |url| ("registry.example:443" of "https://…/v2/x"): no
+// scheme, login, path or query.
+std::string HostOf(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string host = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  size_t at = host.rfind('@');
+  return at == std::string::npos ? host : host.substr(at + 1);
+}
+
 // No transfer waits longer than this for a connection; a server that
 // accepts and then sends nothing for StallSeconds() is given up on too.
 constexpr long kConnectSeconds = 30;
@@ -417,7 +428,11 @@ struct HttpTransfer::State {
       // went through the proxy at all).
       detail += ", with " + proxy.variable + " set to " + ProxyForDisplay(proxy.proxy);
     }
-    throw TransferError(kind, detail);
+    char* effective = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective);
+    std::string redirected;
+    if (effective != nullptr && HostOf(effective) != HostOf(url)) redirected = HostOf(effective);
+    throw TransferError(kind, detail, redirected);
   }
 };
 

@@ -45,11 +45,17 @@ class TransferError : public Error {
     kCommand,
     kOther
   };
-  TransferError(Kind kind, const std::string& what) : Error(what), kind_(kind) {}
+  TransferError(Kind kind, const std::string& what, std::string redirected_to = "")
+      : Error(what), kind_(kind), redirected_to_(std::move(redirected_to)) {}
   Kind kind() const { return kind_; }
+  // When the server asked for the request elsewhere and that failed: the
+  // host (and port) it sent it to, as "host:port", without the rest of
+  // the URL (a signed URL's query is a credential).
+  const std::string& redirected_to() const { return redirected_to_; }
 
  private:
   Kind kind_;
+  std::string redirected_to_;
 };
 
 struct HttpOptions {

@@ -538,6 +538,13 @@ void RegistryClient::FailTransfer(const TransferError& error, const std::string&
           "--insecure if it speaks plain HTTP",
           host_, error.what());
     case TransferError::Kind::kConnect:
+      // The registry answered, and sent the request on (to a storage
+      // service, often): that is what could not be reached.
+      if (!error.redirected_to().empty())
+        Fail(
+            "cannot connect to {}, where registry {} sent the request for {} ({}): check that "
+            "this machine can reach it",
+            error.redirected_to(), host_, what, error.what());
       Fail("cannot connect to registry {} ({}): check the address and that it is running", host_,
            error.what());
     case TransferError::Kind::kProxy:

@@ -10,6 +10,8 @@ address of each connection that sent one to LOG.connections), and
 misbehaves as MODE says:
   plain        behaves
   redirect     sends every blob to /storage/DIGEST with a 307
+  redirect-nowhere  sends every blob with a 307 to a signed URL on a port
+               of 127.0.0.1 nothing listens on
   rate-limit   answers 429 (Retry-After: 0) to every manifest or blob
   rate-limit-date  the same with Retry-After as an HTTP date, one past
   flaky        answers 429, then 503, to each manifest or blob, then behaves
@@ -56,6 +58,16 @@ TOP = INDEX["manifests"][0]
 failures = {}
 served = {}  # Times each blob was sent.
 LAST_LAYER = None  # The digest of the manifest's last layer, once served.
+
+
+def free_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+NOWHERE = free_port() if MODE == "redirect-nowhere" else None  # Closed again: refuses.
 
 
 def blob_path(digest):
@@ -143,6 +155,9 @@ class Handler(BaseHTTPRequestHandler):
         elif "blobs" in parts and not self.misbehave():
             if MODE == "redirect":
                 self.send(307, b"", [("Location", "/storage/" + parts[-1])])
+            elif MODE == "redirect-nowhere":
+                self.send(307, b"", [("Location", "http://127.0.0.1:%d/storage/%s?X-Signature=s3cr3t"
+                                      % (NOWHERE, parts[-1]))])
             else:
                 self.send_blob(parts[-1])
         elif "manifests" not in parts and "blobs" not in parts:
