@@ -199,6 +199,21 @@ TEST(Export, HostileLayerCannotWriteOutsideTheTarget) {
   EXPECT_FALSE(fs::exists(outside + "/owned"));
 }
 
+// Exports |image| to |out| (a new directory when ""), as |how| says
+// (--layer N, or nothing for the final filesystem) with the flags |extra|;
+// returns the directory. A failed export fails the test.
+std::string ExportTo(const std::string& image, const std::vector<std::string>& how,
+                     const std::vector<std::string>& extra = {}, std::string out = "") {
+  if (out.empty()) out = TempDir() + "/out";
+  std::vector<std::string> args = {"export"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.insert(args.end(), how.begin(), how.end());
+  args.insert(args.end(), {image, out});
+  RunResult result = RunStrata(args);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return out;
+}
+
 // Found by a new user: a layer that stores a path twice stopped `export
 // --layer` at the second copy ("dup exists; pass --overwrite"), and a path
 // stored with ".." was left out of a layer's export though the full export
@@ -210,12 +225,8 @@ TEST(Export, ALayerIsWrittenAsTarReadsIt) {
                        {{"dup", '0', "one"}, {"../escape", '0', "clamped"}, {"dup", '0', "two"}}});
   for (const std::vector<std::string>& how :
        {std::vector<std::string>{"--layer", "2"}, std::vector<std::string>{}}) {
-    std::string out = TempDir() + "/out";
-    std::vector<std::string> args = {"export"};
-    args.insert(args.end(), how.begin(), how.end());
-    args.insert(args.end(), {image, out});
-    RunResult result = RunStrata(args);
-    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::string out = ExportTo(image, how);
+    if (::testing::Test::HasFailure()) return;
     EXPECT_EQ(testing::ReadFileText(out + "/dup"), "two");  // The last copy, as tar reads it.
     EXPECT_EQ(testing::ReadFileText(out + "/escape"), "clamped");
     EXPECT_FALSE(fs::exists(dir + "/escape"));
@@ -238,24 +249,16 @@ TEST(Export, ImpliedDirectoriesAreMadeAlikeAndExistingOnesKept) {
   };
   for (const std::vector<std::string>& how :
        {std::vector<std::string>{"--layer", "1"}, std::vector<std::string>{}}) {
-    std::string fresh = TempDir() + "/out";
-    std::vector<std::string> args = {"export"};
-    args.insert(args.end(), how.begin(), how.end());
-    RunResult result = RunStrata([&] {
-      std::vector<std::string> all = args;
-      all.insert(all.end(), {image, fresh});
-      return all;
-    }());
-    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::string fresh = ExportTo(image, how);
+    if (::testing::Test::HasFailure()) return;
     EXPECT_EQ(mode_and_time(fresh + "/usr"), "755 0") << how.size();
     EXPECT_EQ(mode_and_time(fresh + "/usr/lib"), "755 0") << how.size();
 
     std::string existing = TempDir() + "/existing";
     fs::create_directories(existing + "/usr");
     chmod((existing + "/usr").c_str(), 0750);
-    args.insert(args.end(), {image, existing});
-    result = RunStrata(args);
-    ASSERT_EQ(result.exit_code, 0) << result.err;
+    ExportTo(image, how, {}, existing);
+    if (::testing::Test::HasFailure()) return;
     EXPECT_TRUE(mode_and_time(existing + "/usr").starts_with("750 ")) << how.size();
     EXPECT_NE(mode_and_time(existing + "/usr"), "750 0") << how.size();
     EXPECT_EQ(mode_and_time(existing + "/usr/lib"), "755 0") << how.size();
@@ -279,12 +282,8 @@ TEST(Export, ADirectoryStoredLateOrTwiceTakesItsLastEntry) {
       WriteImage(dir + "/image", {{{"usr/lib/x", '0', "x"}, usr, first, second}});
   for (const std::vector<std::string>& how :
        {std::vector<std::string>{"--layer", "1"}, std::vector<std::string>{}}) {
-    std::string out = TempDir() + "/out";
-    std::vector<std::string> args = {"export"};
-    args.insert(args.end(), how.begin(), how.end());
-    args.insert(args.end(), {image, out});
-    RunResult result = RunStrata(args);
-    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::string out = ExportTo(image, how);
+    if (::testing::Test::HasFailure()) return;
     struct stat info;
     ASSERT_EQ(lstat((out + "/usr").c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 07777, 0700u) << how.size();
@@ -315,12 +314,8 @@ TEST(Export, ATreeDeeperThanPathMaxGetsEveryMode) {
   std::string image = WriteImage(dir + "/image", {layer});
   for (const std::vector<std::string>& how :
        {std::vector<std::string>{"--layer", "1"}, std::vector<std::string>{}}) {
-    std::string out = TempDir() + "/out";
-    std::vector<std::string> args = {"export", "-q", "--max-path-bytes", "8192"};
-    args.insert(args.end(), how.begin(), how.end());
-    args.insert(args.end(), {image, out});
-    RunResult result = RunStrata(args);
-    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::string out = ExportTo(image, how, {"-q", "--max-path-bytes", "8192"});
+    if (::testing::Test::HasFailure()) return;
     // Read a level at a time: no single call takes the whole path.
     int fd = open(out.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (size_t level = 0; level + 1 < layer.size() && fd >= 0; ++level) {

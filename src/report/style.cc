@@ -9,19 +9,11 @@
 #include <cstring>
 #include <cwchar>
 
+#include "base/utf8.h"
+
 namespace strata {
 
 namespace {
-
-// Length of the UTF-8 sequence starting at |s[i]|, or 0 when invalid.
-size_t SequenceLength(const std::string& s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t length = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (length == 0 || i + length > s.size()) return 0;
-  for (size_t k = 1; k < length; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  return length;
-}
 
 // The code point of the valid sequence of |length| bytes at |s[i]|.
 char32_t CodePoint(const std::string& s, size_t i, size_t length) {
@@ -63,7 +55,7 @@ int CodePointWidth(char32_t c) {
 // The columns of the character at |text[i]| (an invalid byte: 1), and its
 // length in *|length|.
 int WidthAt(const std::string& text, size_t i, size_t* length) {
-  *length = SequenceLength(text, i);
+  *length = Utf8SequenceLength(text, i);
   if (*length == 0) {
     *length = 1;
     return 1;
@@ -214,7 +206,7 @@ std::string PathText(const Finding& finding) {
 std::string Printable(const std::string& text) {
   std::string out;
   for (size_t i = 0; i < text.size();) {
-    size_t length = SequenceLength(text, i);
+    size_t length = Utf8SequenceLength(text, i);
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (length == 0) {
       out += fmt::format("\\x{:02x}", c);

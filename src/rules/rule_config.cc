@@ -17,6 +17,7 @@
 #include <regex>
 
 #include "base/error.h"
+#include "base/utf8.h"
 #include "rules/catalog.h"
 #include "rules/glob.h"
 
@@ -298,16 +299,9 @@ namespace {
 int FirstLineNotUtf8(const std::string& text) {
   int line = 1;
   for (size_t i = 0; i < text.size();) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t length = c < 0x80           ? 1
-                    : (c >> 5) == 0x6  ? 2
-                    : (c >> 4) == 0xe  ? 3
-                    : (c >> 3) == 0x1e ? 4
-                                       : 0;
-    if (length == 0 || (length == 2 && c < 0xc2) || i + length > text.size()) return line;
-    for (size_t k = 1; k < length; ++k)
-      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return line;
-    if (c == '\n') ++line;
+    size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return line;
+    if (text[i] == '\n') ++line;
     i += length;
   }
   return 0;

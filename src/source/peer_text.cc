@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/utf8.h"
+
 namespace strata {
 
 namespace {
@@ -24,17 +26,7 @@ size_t EscapeLength(std::string_view text, size_t i) {
 // The length of the UTF-8 sequence at |text[i]|; 0 when it is not one,
 // and the bytes left when it is cut by the end of |text|.
 size_t SequenceLength(std::string_view text, size_t i) {
-  unsigned char lead = static_cast<unsigned char>(text[i]);
-  size_t length = lead < 0x80           ? 1
-                  : (lead >> 5) == 0x06 ? 2
-                  : (lead >> 4) == 0x0e ? 3
-                  : (lead >> 3) == 0x1e ? 4
-                                        : 0;
-  if (length == 0) return 0;
-  size_t have = std::min(length, text.size() - i);
-  for (size_t k = 1; k < have; ++k)
-    if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return 0;
-  return have;
+  return Utf8SequenceLength(text, i, /*cut_counts=*/true);
 }
 
 }  // namespace
