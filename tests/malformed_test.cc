@@ -676,6 +676,13 @@ const std::vector<Case>& DockerManifestCases() {
          return DockerImage(d, {{}, {}, "", "{\"rootfs\":"});
        },
        "the image config is not valid JSON (unexpected end of input at byte 11)"},
+      // Found by the fuzzers: out of a double's range, once JSON errors
+      // were told apart, nlohmann's out_of_range escaped every handler.
+      {"config holds a number too large",
+       [](const std::string& d) {
+         return DockerImage(d, {{}, {}, "", "{\"rootfs\":1e999}"});
+       },
+       "the image config is not valid JSON (a number too large to hold)"},
       {"config is null",
        [](const std::string& d) {
          return DockerImage(d, {{}, {}, "", "null"});

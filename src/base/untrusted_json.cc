@@ -65,6 +65,11 @@ nlohmann::json ParseUntrustedJson(const std::string& text, const std::string& wh
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& error) {
     Fail("{} is not valid JSON ({})", what, ParseErrorReason(error));
+  } catch (const nlohmann::json::exception& error) {
+    // A number past what a double holds (1e999) is out_of_range, not a
+    // parse error; its text quotes the number, which may be long.
+    Fail("{} is not valid JSON ({})", what,
+         error.id == 406 ? "a number too large to hold" : "unreadable");
   }
 }
 
