@@ -56,24 +56,29 @@ struct Sighting {
 // Every entry of a layer, for ScanLayer's |end|.
 constexpr size_t kWholeLayer = SIZE_MAX;
 
-// Reads |layer| again up to its entry |index|, a regular file, and
-// streams its bytes to |sink|; returns how many.
-int64_t StreamEntry(const ImageSource& source, int layer, size_t index,
-                    const std::function<void(const char*, size_t)>& sink,
-                    const ReadLimits& limits) {
-  std::unique_ptr<ByteReader> blob = source.layers[layer].open();
-  LayerCursor cursor(blob.get(), LayerName(source, layer), source.layers[layer].digest, limits);
+// Reads |blob|, layer |layer|, up to its entry |index| and hands |use|
+// the cursor standing there.
+void ReadUpTo(const LayerBlob& blob, int layer, size_t index, const ReadLimits& limits,
+              const std::function<void(LayerCursor&)>& use) {
+  std::unique_ptr<ByteReader> reader = blob.open();
+  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
   LayerEntry entry;
   for (size_t at = 0; cursor.Next(&entry); ++at) {
     if (at != index) continue;
-    int64_t bytes = 0;
-    cursor.ReadContent([&](const char* data, size_t size) {
-      sink(data, size);
-      bytes += static_cast<int64_t>(size);
-    });
-    return bytes;
+    use(cursor);
+    return;
   }
-  Fail("{} changed while it was read: entry {} is gone", LayerName(source, layer), index + 1);
+  Fail("layer {} changed while it was read: entry {} is gone", layer + 1, index);
+}
+
+// Streams the content of the cursor's entry to |sink|; returns its bytes.
+int64_t StreamContent(LayerCursor& cursor, const std::function<void(const char*, size_t)>& sink) {
+  int64_t bytes = 0;
+  cursor.ReadContent([&](const char* data, size_t size) {
+    sink(data, size);
+    bytes += static_cast<int64_t>(size);
+  });
+  return bytes;
 }
 
 // Scans the first |end| entries of |layer| for |path|. Of entries that
@@ -131,10 +136,7 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
       sighting.index = index;
       if (index == last && !beneath_last) {
         if (entry.kind == EntryKind::kFile && sink != nullptr) {
-          cursor.ReadContent([&](const char* data, size_t size) {
-            (*sink)(data, size);
-            sighting.bytes += static_cast<int64_t>(size);
-          });
+          sighting.bytes = StreamContent(cursor, *sink);
           sighting.streamed = true;
         }
         return sighting;
@@ -170,7 +172,8 @@ Sighting ScanLayer(const ImageSource& source, int layer, const std::string& path
   }
   if (sighting.kind == Sighting::kEntry && sighting.entry.kind == EntryKind::kFile &&
       sink != nullptr && !sighting.streamed) {
-    sighting.bytes = StreamEntry(source, layer, sighting.index, *sink, limits);
+    ReadUpTo(source.layers[layer], layer, sighting.index, limits,
+             [&](LayerCursor& again) { sighting.bytes = StreamContent(again, *sink); });
     sighting.streamed = true;
   }
   return sighting;
@@ -338,17 +341,8 @@ CatResult ScanFor(const ImageSource& source, const std::string& raw_path, int on
 void ReadUpTo(const Analysis& analysis, int layer, const LayerEntry* wanted,
               const ReadLimits& limits, const std::function<void(LayerCursor&)>& use) {
   const std::vector<LayerEntry>& entries = analysis.layers[layer].contents.entries;
-  size_t target = static_cast<size_t>(wanted - entries.data());
-  const LayerBlob& blob = analysis.layers[layer].blob;
-  std::unique_ptr<ByteReader> reader = blob.open();
-  LayerCursor cursor(reader.get(), fmt::format("layer {}", layer + 1), blob.digest, limits);
-  LayerEntry entry;
-  for (size_t index = 0; cursor.Next(&entry); ++index) {
-    if (index != target) continue;
-    use(cursor);
-    return;
-  }
-  Fail("layer {} changed while it was read: entry {} is gone", layer + 1, target);
+  ReadUpTo(analysis.layers[layer].blob, layer, static_cast<size_t>(wanted - entries.data()),
+           limits, use);
 }
 
 // The layer that stores |entry|.
@@ -388,12 +382,8 @@ CatResult CatMerged(const Analysis& analysis, const std::string& raw_path,
     int layer = LayerOf(analysis, node->content);
     if (layer < 0) Fail("/{}: the image does not store its content", path);
     int64_t bytes = 0;
-    ReadUpTo(analysis, layer, node->content, limits, [&](LayerCursor& cursor) {
-      cursor.ReadContent([&](const char* data, size_t size) {
-        sink(data, size);
-        bytes += static_cast<int64_t>(size);
-      });
-    });
+    ReadUpTo(analysis, layer, node->content, limits,
+             [&](LayerCursor& cursor) { bytes = StreamContent(cursor, sink); });
     return {layer, FileTree::PathOf(node), bytes};
   }
 
