@@ -11,8 +11,8 @@
 #include <random>
 
 #include "base/error.h"
-#include "base/open_beneath.h"
 #include "base/fd.h"
+#include "base/open_beneath.h"
 #include "base/remove_tree.h"
 #include "base/stop_signals.h"
 
@@ -38,10 +38,6 @@ std::string MakeTempDirectory(const std::string& prefix, mode_t mode) {
   errno = EEXIST;
   return "";
 }
-
-// |path| beneath |base|, each directory on the way opened without
-// following a link; "" is |base| itself. Returns -1 with errno set.
-int OpenBeneath(int base, const std::string& path) { return OpenDirectoryBeneath(base, path); }
 
 std::string ParentOf(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -200,8 +196,8 @@ void StagedTarget::Merge(bool overwrite) {
   while (!shared.empty()) {
     std::string dir = std::move(shared.back());
     shared.pop_back();
-    Fd tree(OpenBeneath(tree_fd_, dir));
-    Fd target(OpenBeneath(target_fd_, dir));
+    Fd tree(OpenDirectoryBeneath(tree_fd_, dir));
+    Fd target(OpenDirectoryBeneath(target_fd_, dir));
     if (tree.get() < 0 || target.get() < 0)
       Fail("cannot write {}/{}: {}", target_, dir, strerror(errno));
     KeepTimes(target.get(), dir);
@@ -283,14 +279,15 @@ std::string StagedTarget::Undo() {
 }
 
 std::string StagedTarget::Undo(const Step& step) {
-  Fd target(OpenBeneath(target_fd_, step.kind == Step::kTimes ? step.path : ParentOf(step.path)));
+  Fd target(OpenDirectoryBeneath(target_fd_,
+                                 step.kind == Step::kTimes ? step.path : ParentOf(step.path)));
   int result = -1;
   if (target.get() >= 0 && step.kind == Step::kTimes) {
     result = futimens(target.get(), step.times);
   } else if (target.get() >= 0 && step.kind == Step::kSetAside) {
     result = RenameAt(replaced_fd_, step.aside, target.get(), NameOf(step.path));
   } else if (target.get() >= 0) {
-    Fd tree(OpenBeneath(tree_fd_, ParentOf(step.path)));
+    Fd tree(OpenDirectoryBeneath(tree_fd_, ParentOf(step.path)));
     if (tree.get() >= 0)
       result = RenameAt(target.get(), NameOf(step.path), tree.get(), NameOf(step.path));
   }
